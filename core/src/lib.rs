@@ -1,1 +1,63 @@
-pub fn placeholder() {}
+//! # dga-epayment
+//!
+//! The client for DGA's (สพร.) e-Payment service with Krungthai Bank: token cache with single
+//! flight, the retry policy of the project's DESIGN.md, exact money (`rust_decimal`), lenient
+//! reading of what DGA sends, strict checking of what we send, callback parsing, verification
+//! and acknowledgement, and the checkout form that sends a citizen to KTB.
+//!
+//! ```no_run
+//! use dga_epayment::{Client, Config, CreatePayment, PaymentType};
+//! use rust_decimal::Decimal;
+//!
+//! let client = Client::new(
+//!     Config::builder()
+//!         .consumer_key("sandbox-key")
+//!         .consumer_secret("sandbox-secret")
+//!         .agent_id("1234567890121")
+//!         .gateway_url("http://127.0.0.1:8580")
+//!         .source("SANDBOX")
+//!         .build()?,
+//! )?;
+//! let payment = client.create_payment(&CreatePayment {
+//!     customer_id: "1234567890121".into(),
+//!     customer_title_name: "นาย".into(),
+//!     customer_first_name: "ทดสอบ".into(),
+//!     customer_last_name: "ระบบ".into(),
+//!     payment_type: Some(PaymentType::FastPay),
+//!     amount: Some(Decimal::new(100050, 2)), // 1000.50
+//!     request_reference1: "INV-0001".into(),
+//!     ..Default::default()
+//! })?;
+//! let html = dga_epayment::checkout_form_html(&payment)?; // send this page to the citizen
+//! let status = client.status(&payment.reference1, &payment.reference2)?;
+//! # let _ = (html, status);
+//! # Ok::<(), dga_epayment::Error>(())
+//! ```
+
+mod citizen_id;
+mod client;
+mod config;
+mod enums;
+mod error;
+mod lenient;
+mod model;
+
+pub use citizen_id::{CitizenIdCheck, check_citizen_id, validate_citizen_id};
+pub use client::{Client, Token};
+pub use config::{
+    Config, ConfigBuilder, DEFAULT_GATEWAY_URL, DEFAULT_TOKEN_MAX_AGE, Environment, RetryPolicy,
+    Secret, TOKEN_PATH,
+};
+pub use enums::{BankCode, ErrorCode, PaidStatus, PaymentType, ResponseStatus};
+pub use error::{Endpoint, Error, ErrorKind, FieldError, Mismatch, Result};
+pub use lenient::{DATE_FORMAT, format_date, parse_amount, parse_date};
+pub use model::{
+    Callback, Confirmation, CreatePayment, Payment, PaymentStatus, callback_ack,
+    checkout_form_html, parse_callback,
+};
+
+/// The SDK's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Re-exported so callers use the same `Decimal` type.
+pub use rust_decimal::Decimal;

@@ -1,0 +1,654 @@
+//! Configuration: credentials, environment, gateway, timeouts, retry policy, network options.
+
+use crate::citizen_id::{CitizenIdCheck, check_citizen_id};
+use crate::error::{Endpoint, Error, FieldError, Result};
+use std::collections::HashMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+use std::time::Duration;
+use url::Url;
+
+/// DGA's public gateway host.
+pub const DEFAULT_GATEWAY_URL: &str = "https://api.egov.go.th";
+/// The token endpoint's path on the gateway.
+pub const TOKEN_PATH: &str = "/ws/auth/validate";
+
+/// Which DGA payment service to talk to. The token endpoint is the same for all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Environment {
+    Production,
+    /// DGA's UAT; the default, so nothing reaches production by accident.
+    #[default]
+    Uat,
+    Test,
+}
+
+impl Environment {
+    /// The payment base path (create, close, void and status live under it).
+    /// Q1: the guide prints production close under `uat/`; we use the production path for
+    /// every production endpoint. `ConfigBuilder::endpoint_path` can follow DGA if it differs.
+    pub fn payment_base_path(self) -> &'static str {
+        match self {
+            Environment::Production => "/ws/dga/payment/",
+            Environment::Uat => "/ws/dga/uat/payment/",
+            Environment::Test => "/ws/dga/dev/payment/",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Environment::Production => "production",
+            Environment::Uat => "uat",
+            Environment::Test => "test",
+        }
+    }
+}
+
+impl FromStr for Environment {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "production" | "prod" => Ok(Environment::Production),
+            "uat" => Ok(Environment::Uat),
+            "test" | "dev" => Ok(Environment::Test),
+            other => Err(Error::invalid(
+                "environment",
+                format!("{other:?} is not one of production, uat, test"),
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How many times, and how patiently, the client repeats a failed call (DESIGN.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts to obtain a token (the guide says "until a token is obtained"; we bound it).
+    pub token_attempts: u32,
+    /// Attempts for `status`, which is safe to repeat: connect errors, timeouts, 429 and 5xx.
+    pub status_attempts: u32,
+    /// Attempts for create, close and void when the connection could not even be made (so the
+    /// request surely was not sent).
+    pub connect_attempts: u32,
+    /// Exponential backoff with full jitter: a random wait up to `min(cap, base * 2^n)`.
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            token_attempts: 5,
+            status_attempts: 3,
+            connect_attempts: 3,
+            backoff_base: Duration::from_millis(200),
+            backoff_cap: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all (each call is tried once).
+    pub fn none() -> Self {
+        RetryPolicy {
+            token_attempts: 1,
+            status_attempts: 1,
+            connect_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The wait before retry number `retry` (1 = the first retry).
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
+        let exp = self.backoff_base.saturating_mul(
+            1u32.checked_shl(retry.saturating_sub(1))
+                .unwrap_or(u32::MAX),
+        );
+        let ceiling = exp.min(self.backoff_cap);
+        ceiling.mul_f64(fastrand::f64())
+    }
+}
+
+/// A string that never shows itself in `Debug` or `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    /// The value itself: only for putting it on the wire.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"<redacted>\"")
+    }
+}
+
+/// A validated configuration. Build it with [`Config::builder`] or [`Config::from_env`].
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) consumer_key: Secret,
+    pub(crate) consumer_secret: Secret,
+    pub(crate) agent_id: String,
+    pub(crate) environment: Environment,
+    pub(crate) gateway_url: Url,
+    pub(crate) paths: HashMap<Endpoint, String>,
+    pub(crate) source: Option<String>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) token_max_age: Duration,
+    pub(crate) proxy: Option<Secret>,
+    pub(crate) extra_ca_pem: Vec<Vec<u8>>,
+    pub(crate) user_agent_suffix: Option<String>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("consumer_key", &self.consumer_key)
+            .field("consumer_secret", &self.consumer_secret)
+            .field("agent_id", &self.agent_id)
+            .field("environment", &self.environment)
+            .field("gateway_url", &self.gateway_url.as_str())
+            .field("paths", &self.paths)
+            .field("source", &self.source)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("retry", &self.retry)
+            .field("token_max_age", &self.token_max_age)
+            .field("proxy", &self.proxy.as_ref().map(|_| "<redacted>"))
+            .field("extra_ca_certificates", &self.extra_ca_pem.len())
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .finish()
+    }
+}
+
+impl Config {
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// Reads `DGA_CONSUMER_KEY`, `DGA_CONSUMER_SECRET`, `DGA_AGENT_ID`, `DGA_ENVIRONMENT`,
+    /// `DGA_GATEWAY_URL`, `DGA_SOURCE` (and `DGA_PROXY`, `DGA_CA_FILE`). Use
+    /// [`ConfigBuilder::from_env`] to override some of them in code.
+    pub fn from_env() -> Result<Config> {
+        ConfigBuilder::from_env().build()
+    }
+
+    pub fn agent_id(&self) -> &str {
+        &self.agent_id
+    }
+    pub fn environment(&self) -> Environment {
+        self.environment
+    }
+    pub fn gateway_url(&self) -> &Url {
+        &self.gateway_url
+    }
+    /// The default `source` for create.
+    pub fn source(&self) -> Option<&str> {
+        self.source.as_deref()
+    }
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+    pub fn token_max_age(&self) -> Duration {
+        self.token_max_age
+    }
+
+    /// The full URL of an endpoint (the token URL without its query).
+    pub fn endpoint_url(&self, endpoint: Endpoint) -> Url {
+        let path = self.paths.get(&endpoint).cloned().unwrap_or_else(|| {
+            if endpoint == Endpoint::Token {
+                TOKEN_PATH.to_owned()
+            } else {
+                format!(
+                    "{}{}",
+                    self.environment.payment_base_path(),
+                    endpoint.name()
+                )
+            }
+        });
+        let mut url = self.gateway_url.clone();
+        // The gateway URL may carry a path prefix (a reverse proxy): append, don't replace.
+        let base = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{base}/{}", path.trim_start_matches('/')));
+        url
+    }
+}
+
+/// Builds a [`Config`]; `build` checks everything and reports every problem at once.
+#[derive(Clone, Default)]
+pub struct ConfigBuilder {
+    consumer_key: Option<String>,
+    consumer_secret: Option<String>,
+    agent_id: Option<String>,
+    environment: Option<String>,
+    gateway_url: Option<String>,
+    paths: HashMap<Endpoint, String>,
+    source: Option<String>,
+    connect_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    token_max_age: Option<Duration>,
+    proxy: Option<String>,
+    extra_ca_pem: Vec<Vec<u8>>,
+    ca_files: Vec<String>,
+    user_agent_suffix: Option<String>,
+    strict_agent_id: bool,
+}
+
+impl fmt::Debug for ConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfigBuilder")
+            .field("agent_id", &self.agent_id)
+            .field("environment", &self.environment)
+            .field("gateway_url", &self.gateway_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Default lifetime of a cached token before it is refreshed proactively. DGA does not document
+/// a lifetime; a token rejected earlier is refreshed on the 401/403 anyway.
+pub const DEFAULT_TOKEN_MAX_AGE: Duration = Duration::from_secs(10 * 60);
+
+impl ConfigBuilder {
+    /// A builder pre-filled from the `DGA_*` environment variables that are set.
+    pub fn from_env() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let mut b = ConfigBuilder {
+            consumer_key: var("DGA_CONSUMER_KEY"),
+            consumer_secret: var("DGA_CONSUMER_SECRET"),
+            agent_id: var("DGA_AGENT_ID"),
+            environment: var("DGA_ENVIRONMENT"),
+            gateway_url: var("DGA_GATEWAY_URL"),
+            source: var("DGA_SOURCE"),
+            proxy: var("DGA_PROXY"),
+            ..ConfigBuilder::default()
+        };
+        if let Some(file) = var("DGA_CA_FILE") {
+            b.ca_files.push(file);
+        }
+        b
+    }
+
+    pub fn consumer_key(mut self, v: impl Into<String>) -> Self {
+        self.consumer_key = Some(v.into());
+        self
+    }
+    pub fn consumer_secret(mut self, v: impl Into<String>) -> Self {
+        self.consumer_secret = Some(v.into());
+        self
+    }
+    /// The 13-digit citizen ID of the responsible officer.
+    pub fn agent_id(mut self, v: impl Into<String>) -> Self {
+        self.agent_id = Some(v.into());
+        self
+    }
+    pub fn environment(mut self, v: Environment) -> Self {
+        self.environment = Some(v.name().to_owned());
+        self
+    }
+    /// `production`, `uat` or `test` (also `prod`, `dev`); checked in `build`.
+    pub fn environment_name(mut self, v: impl Into<String>) -> Self {
+        self.environment = Some(v.into());
+        self
+    }
+    /// Replaces `https://api.egov.go.th` (the sandbox, a proxy). Must be HTTPS unless it is a
+    /// loopback address.
+    pub fn gateway_url(mut self, v: impl Into<String>) -> Self {
+        self.gateway_url = Some(v.into());
+        self
+    }
+    /// Overrides one endpoint's path (e.g. if DGA confirms production close under `uat/`, Q1).
+    pub fn endpoint_path(mut self, endpoint: Endpoint, path: impl Into<String>) -> Self {
+        self.paths.insert(endpoint, path.into());
+        self
+    }
+    /// The default `source` for create (assigned by DGA).
+    pub fn source(mut self, v: impl Into<String>) -> Self {
+        self.source = Some(v.into());
+        self
+    }
+    pub fn connect_timeout(mut self, v: Duration) -> Self {
+        self.connect_timeout = Some(v);
+        self
+    }
+    /// The whole request, connect included.
+    pub fn request_timeout(mut self, v: Duration) -> Self {
+        self.request_timeout = Some(v);
+        self
+    }
+    pub fn retry_policy(mut self, v: RetryPolicy) -> Self {
+        self.retry = Some(v);
+        self
+    }
+    pub fn token_max_age(mut self, v: Duration) -> Self {
+        self.token_max_age = Some(v);
+        self
+    }
+    /// An HTTP(S) proxy for every call, e.g. `http://user:pass@proxy.agency.go.th:3128`.
+    pub fn proxy(mut self, v: impl Into<String>) -> Self {
+        self.proxy = Some(v.into());
+        self
+    }
+    /// Extra trusted CA certificates (PEM, one or more), for agency networks that inspect TLS.
+    pub fn add_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_ca_pem.push(pem.into());
+        self
+    }
+    /// Like `add_ca_pem`, read from a file at `build`.
+    pub fn add_ca_file(mut self, path: impl Into<String>) -> Self {
+        self.ca_files.push(path.into());
+        self
+    }
+    pub fn user_agent_suffix(mut self, v: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(v.into());
+        self
+    }
+    /// Refuse an AgentID whose check digit is wrong (by default it is only a warning, Q11).
+    pub fn strict_agent_id(mut self, strict: bool) -> Self {
+        self.strict_agent_id = strict;
+        self
+    }
+
+    /// Checks everything; a `Validation` error lists every bad setting.
+    pub fn build(self) -> Result<Config> {
+        let mut errors = Vec::new();
+        let mut required = |name: &str, v: Option<String>, env: &str| -> String {
+            match v {
+                Some(s) if !s.trim().is_empty() => s.trim().to_owned(),
+                _ => {
+                    errors.push(FieldError::new(
+                        name,
+                        format!("is required (set it in code or with {env})"),
+                    ));
+                    String::new()
+                }
+            }
+        };
+        let consumer_key = required("consumerKey", self.consumer_key, "DGA_CONSUMER_KEY");
+        let consumer_secret = required(
+            "consumerSecret",
+            self.consumer_secret,
+            "DGA_CONSUMER_SECRET",
+        );
+        let agent_id = required("agentId", self.agent_id, "DGA_AGENT_ID");
+        if !agent_id.is_empty() {
+            match check_citizen_id(&agent_id) {
+                CitizenIdCheck::Valid => {}
+                CitizenIdCheck::BadFormat => errors.push(FieldError::new(
+                    "agentId",
+                    "must be a 13-digit Thai citizen ID",
+                )),
+                CitizenIdCheck::BadCheckDigit if self.strict_agent_id => errors.push(
+                    FieldError::new("agentId", "has a wrong check digit (strict mode)"),
+                ),
+                CitizenIdCheck::BadCheckDigit => log::warn!(
+                    target: "dga_epayment",
+                    "AgentID {agent_id} has a wrong check digit; DGA test IDs often do (Q11), \
+                     but check it for typos"
+                ),
+            }
+        }
+        let environment = match self.environment.as_deref().map(Environment::from_str) {
+            None => Environment::default(),
+            Some(Ok(e)) => e,
+            Some(Err(e)) => {
+                errors.extend(e.field_errors().iter().cloned());
+                Environment::default()
+            }
+        };
+        let gateway_text = self
+            .gateway_url
+            .unwrap_or_else(|| DEFAULT_GATEWAY_URL.to_owned());
+        let gateway_url = match check_gateway_url(gateway_text.trim()) {
+            Ok(u) => u,
+            Err(msg) => {
+                errors.push(FieldError::new("gatewayUrl", msg));
+                Url::parse(DEFAULT_GATEWAY_URL).expect("constant URL")
+            }
+        };
+        for (endpoint, path) in &self.paths {
+            if !path.starts_with('/') || path.contains(['?', '#']) {
+                errors.push(FieldError::new(
+                    format!("path.{endpoint}"),
+                    "must be an absolute path starting with / and without a query",
+                ));
+            }
+        }
+        let source = match self.source {
+            Some(s) if s.trim().is_empty() => {
+                errors.push(FieldError::new("source", "must not be empty when given"));
+                None
+            }
+            other => other.map(|s| s.trim().to_owned()),
+        };
+        let connect_timeout = self.connect_timeout.unwrap_or(Duration::from_secs(5));
+        let request_timeout = self.request_timeout.unwrap_or(Duration::from_secs(30));
+        for (name, d) in [
+            ("connectTimeout", connect_timeout),
+            ("requestTimeout", request_timeout),
+        ] {
+            if d.is_zero() {
+                errors.push(FieldError::new(name, "must be greater than zero"));
+            }
+        }
+        let retry = self.retry.unwrap_or_default();
+        for (name, n) in [
+            ("retry.tokenAttempts", retry.token_attempts),
+            ("retry.statusAttempts", retry.status_attempts),
+            ("retry.connectAttempts", retry.connect_attempts),
+        ] {
+            if n == 0 {
+                errors.push(FieldError::new(name, "must be at least 1"));
+            }
+        }
+        let token_max_age = self.token_max_age.unwrap_or(DEFAULT_TOKEN_MAX_AGE);
+        if token_max_age.is_zero() {
+            errors.push(FieldError::new("tokenMaxAge", "must be greater than zero"));
+        }
+        let proxy = match self.proxy {
+            Some(p) if reqwest::Proxy::all(p.as_str()).is_err() || Url::parse(&p).is_err() => {
+                // Never echo the proxy URL: it may carry a password.
+                errors.push(FieldError::new("proxy", "is not a valid proxy URL"));
+                None
+            }
+            other => other.map(Secret),
+        };
+        let mut extra_ca_pem = self.extra_ca_pem;
+        for file in &self.ca_files {
+            match std::fs::read(file) {
+                Ok(pem) => extra_ca_pem.push(pem),
+                Err(e) => errors.push(FieldError::new(
+                    "caFile",
+                    format!("cannot read {file}: {e}"),
+                )),
+            }
+        }
+        for (i, pem) in extra_ca_pem.iter().enumerate() {
+            match reqwest::Certificate::from_pem_bundle(pem) {
+                Ok(certs) if !certs.is_empty() => {}
+                _ => errors.push(FieldError::new(
+                    format!("caCertificates[{i}]"),
+                    "is not a PEM certificate",
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::validation(errors));
+        }
+        Ok(Config {
+            consumer_key: Secret(consumer_key),
+            consumer_secret: Secret(consumer_secret),
+            agent_id,
+            environment,
+            gateway_url,
+            paths: self.paths,
+            source,
+            connect_timeout,
+            request_timeout,
+            retry,
+            token_max_age,
+            proxy,
+            extra_ca_pem,
+            user_agent_suffix: self.user_agent_suffix,
+        })
+    }
+}
+
+/// HTTPS everywhere, except plain HTTP to this machine (the sandbox).
+fn check_gateway_url(text: &str) -> std::result::Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("{text:?} is not a URL: {e}"))?;
+    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
+        return Err("must not carry credentials or a query".into());
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(format!(
+            "{text:?} uses plain HTTP; HTTPS is required except for a loopback address \
+             (127.0.0.1, ::1, localhost)"
+        )),
+        other => Err(format!("scheme {other:?} is not supported; use https")),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> ConfigBuilder {
+        Config::builder()
+            .consumer_key("k")
+            .consumer_secret("s")
+            .agent_id("1234567890121")
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let err = Config::builder()
+            .agent_id("12345")
+            .gateway_url("http://dga.example.com")
+            .environment_name("staging")
+            .build()
+            .unwrap_err();
+        let fields: Vec<_> = err
+            .field_errors()
+            .iter()
+            .map(|e| e.field.as_str())
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "consumerKey",
+                "consumerSecret",
+                "agentId",
+                "environment",
+                "gatewayUrl"
+            ]
+        );
+    }
+
+    #[test]
+    fn http_only_for_loopback() {
+        for ok in [
+            "http://127.0.0.1:8580",
+            "http://localhost:1",
+            "http://[::1]:8580",
+            "https://api.egov.go.th",
+        ] {
+            assert!(base().gateway_url(ok).build().is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://10.0.0.1",
+            "ftp://x",
+            "https://u:p@api.egov.go.th",
+            "nonsense",
+        ] {
+            assert!(base().gateway_url(bad).build().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn endpoint_urls_per_environment() {
+        let c = base().environment(Environment::Production).build().unwrap();
+        assert_eq!(
+            c.endpoint_url(Endpoint::Close).as_str(),
+            "https://api.egov.go.th/ws/dga/payment/close"
+        );
+        assert_eq!(
+            c.endpoint_url(Endpoint::Token).as_str(),
+            "https://api.egov.go.th/ws/auth/validate"
+        );
+        let c = base()
+            .environment(Environment::Test)
+            .gateway_url("http://127.0.0.1:9/prefix/")
+            .endpoint_path(Endpoint::Status, "/custom/status")
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.endpoint_url(Endpoint::Create).as_str(),
+            "http://127.0.0.1:9/prefix/ws/dga/dev/payment/create"
+        );
+        assert_eq!(
+            c.endpoint_url(Endpoint::Status).as_str(),
+            "http://127.0.0.1:9/prefix/custom/status"
+        );
+    }
+
+    #[test]
+    fn bad_check_digit_is_only_a_warning_unless_strict() {
+        assert!(base().agent_id("1234567890123").build().is_ok());
+        assert!(
+            base()
+                .agent_id("1234567890123")
+                .strict_agent_id(true)
+                .build()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn debug_hides_credentials() {
+        let c = Config::builder()
+            .consumer_key("KEY-abc")
+            .consumer_secret("SECRET-xyz")
+            .agent_id("1234567890121")
+            .proxy("http://user:pw-123@proxy.local:3128")
+            .build()
+            .unwrap();
+        let d = format!("{c:?}");
+        for s in ["KEY-abc", "SECRET-xyz", "pw-123"] {
+            assert!(!d.contains(s), "{d}");
+        }
+    }
+
+    #[test]
+    fn backoff_is_bounded() {
+        let p = RetryPolicy::default();
+        for n in 1..40 {
+            assert!(p.backoff(n) <= p.backoff_cap);
+        }
+    }
+}

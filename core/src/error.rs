@@ -1,0 +1,340 @@
+//! One error type for the whole SDK, with a stable code per kind (DESIGN.md, "Errors").
+//!
+//! Messages never contain the ConsumerSecret, the Consumer-Key, a token or the token URL's
+//! query: they are built from our own text, and text that comes from outside (transport errors,
+//! DGA's `message`) passes through the client's redactor first.
+
+use crate::enums::{ErrorCode, ResponseStatus};
+use serde::Serialize;
+use std::fmt;
+
+/// The call an error belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Endpoint {
+    Token,
+    Create,
+    Close,
+    Void,
+    Status,
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 5] = [
+        Endpoint::Token,
+        Endpoint::Create,
+        Endpoint::Close,
+        Endpoint::Void,
+        Endpoint::Status,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Token => "token",
+            Endpoint::Create => "create",
+            Endpoint::Close => "close",
+            Endpoint::Void => "void",
+            Endpoint::Status => "status",
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The kind of an [`Error`], with a stable code that every binding maps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(i32)]
+pub enum ErrorKind {
+    Validation = 1,
+    Auth = 2,
+    Api = 3,
+    Timeout = 4,
+    Network = 5,
+    OutcomeUnknown = 6,
+    Protocol = 7,
+    Callback = 8,
+    Verification = 9,
+}
+
+impl ErrorKind {
+    /// Every kind, in DESIGN.md's order (their numbers are 1..=9).
+    pub const ALL: [ErrorKind; 9] = [
+        ErrorKind::Validation,
+        ErrorKind::Auth,
+        ErrorKind::Api,
+        ErrorKind::Timeout,
+        ErrorKind::Network,
+        ErrorKind::OutcomeUnknown,
+        ErrorKind::Protocol,
+        ErrorKind::Callback,
+        ErrorKind::Verification,
+    ];
+
+    /// The stable snake_case code (`"outcome_unknown"`).
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::Validation => "validation",
+            ErrorKind::Auth => "auth",
+            ErrorKind::Api => "api",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Network => "network",
+            ErrorKind::OutcomeUnknown => "outcome_unknown",
+            ErrorKind::Protocol => "protocol",
+            ErrorKind::Callback => "callback",
+            ErrorKind::Verification => "verification",
+        }
+    }
+
+    /// The stable number (1..=9), as in the C ABI.
+    pub fn number(self) -> i32 {
+        self as i32
+    }
+
+    /// Whether the operation may succeed if simply repeated later. `OutcomeUnknown` is not:
+    /// the caller must check the status first.
+    pub fn is_transient(self) -> bool {
+        matches!(self, ErrorKind::Timeout | ErrorKind::Network)
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// One problem with one field (or with the whole body, `field == "body"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The guide's field name (`customerID`, `paidStatus`), or `body`.
+    pub field: String,
+    pub message: String,
+    /// For a JSON syntax error: where it is (1-based).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+            line: None,
+            column: None,
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.field, self.message)
+    }
+}
+
+/// A field on which a callback and DGA's own status disagree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mismatch {
+    pub field: String,
+    /// The value in the callback.
+    pub callback: String,
+    /// The value DGA's status endpoint gave.
+    pub dga: String,
+}
+
+/// Every failure the SDK reports.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Error {
+    /// Bad input caught before any network call; lists every bad field.
+    Validation { errors: Vec<FieldError> },
+    /// A token could not be obtained (credentials rejected, or retries exhausted).
+    Auth { message: String },
+    /// DGA answered with an error envelope (`status` = Error).
+    Api {
+        endpoint: Endpoint,
+        status: ResponseStatus,
+        error_code: Option<ErrorCode>,
+        message: String,
+    },
+    /// The call took longer than the configured timeout (and retries, where allowed, ran out).
+    Timeout { endpoint: Endpoint, message: String },
+    /// The connection failed (and retries, where allowed, ran out).
+    Network { endpoint: Endpoint, message: String },
+    /// A create or void may have reached DGA but no readable answer came back. Check
+    /// `status(reference1, reference2)` before doing anything else.
+    OutcomeUnknown {
+        endpoint: Endpoint,
+        reference1: String,
+        reference2: String,
+        message: String,
+    },
+    /// DGA answered something the SDK cannot read (not JSON, no envelope, missing data).
+    Protocol { endpoint: Endpoint, message: String },
+    /// A callback body is invalid; lists every problem.
+    Callback { errors: Vec<FieldError> },
+    /// A callback disagrees with DGA's status for the same transaction.
+    Verification { mismatches: Vec<Mismatch> },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Validation { .. } => ErrorKind::Validation,
+            Error::Auth { .. } => ErrorKind::Auth,
+            Error::Api { .. } => ErrorKind::Api,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Network { .. } => ErrorKind::Network,
+            Error::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
+            Error::Protocol { .. } => ErrorKind::Protocol,
+            Error::Callback { .. } => ErrorKind::Callback,
+            Error::Verification { .. } => ErrorKind::Verification,
+        }
+    }
+
+    /// DGA's errorCode for an `Api` error.
+    pub fn error_code(&self) -> Option<&ErrorCode> {
+        match self {
+            Error::Api { error_code, .. } => error_code.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The field problems of a `Validation` or `Callback` error.
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Error::Validation { errors } | Error::Callback { errors } => errors,
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn validation(errors: Vec<FieldError>) -> Self {
+        Error::Validation { errors }
+    }
+
+    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Error::Validation {
+            errors: vec![FieldError::new(field, message)],
+        }
+    }
+}
+
+fn join(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| match (e.line, e.column) {
+            (Some(l), Some(c)) => format!("{} (line {l}, column {c})", e),
+            _ => e.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Validation { errors } => write!(f, "invalid input: {}", join(errors)),
+            Error::Auth { message } => write!(f, "authentication failed: {message}"),
+            Error::Api {
+                endpoint,
+                status,
+                error_code,
+                message,
+            } => {
+                write!(f, "DGA refused {endpoint}: ")?;
+                if let Some(code) = error_code {
+                    match code.number() {
+                        Some(n) => write!(f, "{code} ({n})")?,
+                        None => write!(f, "{code}")?,
+                    }
+                } else {
+                    write!(f, "status {status}")?;
+                }
+                if !message.is_empty() {
+                    write!(f, ": {message}")?;
+                }
+                Ok(())
+            }
+            Error::Timeout { endpoint, message } => write!(f, "{endpoint} timed out: {message}"),
+            Error::Network { endpoint, message } => write!(f, "{endpoint} failed: {message}"),
+            Error::OutcomeUnknown {
+                endpoint,
+                reference1,
+                reference2,
+                message,
+            } => write!(
+                f,
+                "{endpoint} may or may not have taken effect at DGA ({message}); check \
+                 status(reference1={reference1:?}, reference2={reference2:?}) before retrying"
+            ),
+            Error::Protocol { endpoint, message } => {
+                write!(f, "unreadable answer from DGA to {endpoint}: {message}")
+            }
+            Error::Callback { errors } => write!(f, "invalid callback: {}", join(errors)),
+            Error::Verification { mismatches } => {
+                write!(f, "callback does not match DGA's status: ")?;
+                let parts: Vec<String> = mismatches
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "{} is {:?} in the callback but {:?} at DGA",
+                            m.field, m.callback, m.dga
+                        )
+                    })
+                    .collect();
+                f.write_str(&parts.join("; "))
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_have_stable_codes_and_numbers() {
+        let codes: Vec<_> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
+        assert_eq!(
+            codes,
+            [
+                "validation",
+                "auth",
+                "api",
+                "timeout",
+                "network",
+                "outcome_unknown",
+                "protocol",
+                "callback",
+                "verification"
+            ]
+        );
+        let numbers: Vec<_> = ErrorKind::ALL.iter().map(|k| k.number()).collect();
+        assert_eq!(numbers, (1..=9).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn api_error_reads_well() {
+        let e = Error::Api {
+            endpoint: Endpoint::Close,
+            status: ResponseStatus::Error,
+            error_code: Some(ErrorCode::PaidPaymentCannotBeClosed),
+            message: "paid".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "DGA refused close: PaidPaymentCannotBeClosed (14): paid"
+        );
+        assert_eq!(e.kind(), ErrorKind::Api);
+    }
+}

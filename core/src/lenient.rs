@@ -1,0 +1,309 @@
+//! Lenient reading of what DGA sends (Q2, Q6, Q8): keys matched case-insensitively after
+//! trimming, amounts read exactly from JSON numbers or strings, dates in every form seen.
+//!
+//! A [`Fields`] reader collects every problem instead of stopping at the first, so a bad
+//! callback is reported whole.
+
+use crate::error::FieldError;
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+
+/// Bangkok is UTC+7 all year (no daylight saving).
+const BANGKOK_OFFSET_SECONDS: i32 = 7 * 3600;
+
+/// The format DGA uses and the SDK hands out.
+pub const DATE_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
+
+pub(crate) fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Reads an amount exactly from a JSON number or string (never through `f64`).
+pub fn parse_amount(v: &Value) -> Result<Decimal, String> {
+    let text = match v {
+        // serde_json's `arbitrary_precision` keeps the number's text as written.
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.trim().to_owned(),
+        other => {
+            return Err(format!(
+                "expected a decimal amount, got {}",
+                json_type(other)
+            ));
+        }
+    };
+    parse_decimal_text(&text)
+}
+
+pub(crate) fn parse_decimal_text(text: &str) -> Result<Decimal, String> {
+    if text.is_empty() {
+        return Err("expected a decimal amount, got an empty string".into());
+    }
+    let plain = text.strip_prefix('+').unwrap_or(text);
+    if plain.contains(['e', 'E']) {
+        return Decimal::from_scientific(plain)
+            .map_err(|_| format!("{text:?} is not a decimal amount"));
+    }
+    let ok_chars = plain
+        .chars()
+        .enumerate()
+        .all(|(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && c == '-'));
+    if !ok_chars || !plain.chars().any(|c| c.is_ascii_digit()) {
+        return Err(format!("{text:?} is not a decimal amount"));
+    }
+    Decimal::from_str_exact(plain).map_err(|e| match e {
+        rust_decimal::Error::Underflow => {
+            format!("{text:?} has more decimal places than can be represented exactly")
+        }
+        _ => format!("{text:?} is out of range for an amount"),
+    })
+}
+
+/// Reads a date as DGA sends it: `yyyy-MM-ddTHH:mm:ss` (Bangkok local time), optionally with
+/// fractional seconds, or with `Z` / an offset (converted to Bangkok time). `null` and `""`
+/// mean absent.
+pub fn parse_date(v: &Value) -> Result<Option<NaiveDateTime>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) => parse_date_text(s.trim()).map(Some),
+        other => Err(format!(
+            "expected a date (yyyy-MM-ddTHH:mm:ss), got {}",
+            json_type(other)
+        )),
+    }
+}
+
+fn parse_date_text(s: &str) -> Result<NaiveDateTime, String> {
+    let bangkok = FixedOffset::east_opt(BANGKOK_OFFSET_SECONDS).expect("valid offset");
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Ok(dt.with_timezone(&bangkok).naive_local());
+    }
+    // Some .NET services send a space instead of `T`.
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Ok(dt);
+        }
+    }
+    Err(format!(
+        "{s:?} is not a date in the form yyyy-MM-ddTHH:mm:ss"
+    ))
+}
+
+/// Formats a date the way the SDK hands it out.
+pub fn format_date(d: &NaiveDateTime) -> String {
+    d.format(DATE_FORMAT).to_string()
+}
+
+/// A JSON object whose keys are looked up case-insensitively after trimming white space.
+pub(crate) struct Fields<'a> {
+    entries: Vec<(String, &'a str, &'a Value)>,
+    pub errors: Vec<FieldError>,
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(map: &'a Map<String, Value>) -> Self {
+        let entries = map
+            .iter()
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), k.as_str(), v))
+            .collect();
+        Fields {
+            entries,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Records an error for every key that appears more than once once normalized: an
+    /// ambiguous body must not be read one way by us and another way by someone else.
+    pub fn reject_duplicates(&mut self) {
+        let mut seen: Vec<&str> = Vec::new();
+        for (norm, raw, _) in &self.entries {
+            if seen.contains(&norm.as_str()) {
+                self.errors.push(FieldError::new(
+                    raw.trim(),
+                    "appears more than once (keys are compared ignoring case and spaces)",
+                ));
+            } else {
+                seen.push(norm);
+            }
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&'a Value> {
+        let key = key.to_ascii_lowercase();
+        self.entries
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, _, v)| *v)
+    }
+
+    fn fail(&mut self, key: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(key, message));
+    }
+
+    /// A present key, reported missing when `required`.
+    fn present(&mut self, key: &str, required: bool) -> Option<&'a Value> {
+        let v = self.get(key);
+        if v.is_none() && required {
+            self.fail(key, "is required");
+        }
+        v
+    }
+
+    /// A string (numbers are accepted as their text: DGA is not consistent about references).
+    /// `null` and a missing key are `None`; `""` is kept.
+    pub fn string(&mut self, key: &str, required: bool) -> Option<String> {
+        match self.present(key, required)? {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            other => {
+                let msg = format!("expected a string, got {}", json_type(other));
+                self.fail(key, msg);
+                None
+            }
+        }
+    }
+
+    /// A string that must be present and non-empty.
+    pub fn non_empty(&mut self, key: &str) -> Option<String> {
+        match self.get(key) {
+            None => {
+                self.fail(key, "is required");
+                None
+            }
+            Some(Value::Null) => {
+                self.fail(key, "must not be null");
+                None
+            }
+            Some(_) => match self.string(key, true) {
+                Some(s) if !s.trim().is_empty() => Some(s),
+                Some(_) => {
+                    self.fail(key, "must not be empty");
+                    None
+                }
+                None => None,
+            },
+        }
+    }
+
+    pub fn amount(&mut self, key: &str, required: bool) -> Option<Decimal> {
+        match self.present(key, required)? {
+            Value::Null if !required => None,
+            v => match parse_amount(v) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    self.fail(key, e);
+                    None
+                }
+            },
+        }
+    }
+
+    pub fn date(&mut self, key: &str, required: bool) -> Option<NaiveDateTime> {
+        let v = self.present(key, required)?;
+        match parse_date(v) {
+            Ok(d) => d,
+            Err(e) => {
+                self.fail(key, e);
+                None
+            }
+        }
+    }
+
+    pub fn enumeration<T>(
+        &mut self,
+        key: &str,
+        required: bool,
+        read: fn(&Value) -> Result<T, String>,
+    ) -> Option<T> {
+        let v = self.present(key, required)?;
+        if v.is_null() {
+            if required {
+                self.fail(key, "must not be null");
+            }
+            return None;
+        }
+        match read(v) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.fail(key, e);
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn num(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn amounts_are_exact() {
+        assert_eq!(parse_amount(&num("1000")).unwrap().to_string(), "1000");
+        assert_eq!(parse_amount(&num("0.1")).unwrap().to_string(), "0.1");
+        assert_eq!(
+            parse_amount(&num("12345678901234567.89"))
+                .unwrap()
+                .to_string(),
+            "12345678901234567.89"
+        );
+        assert_eq!(
+            parse_amount(&json!(" 99.50 ")).unwrap().to_string(),
+            "99.50"
+        );
+        assert_eq!(parse_amount(&num("1e3")).unwrap(), Decimal::from(1000));
+        assert!(parse_amount(&json!("1,000")).is_err());
+        assert!(parse_amount(&json!("")).is_err());
+        assert!(parse_amount(&json!(true)).is_err());
+        assert!(parse_amount(&json!("NaN")).is_err());
+        assert!(parse_amount(&num("1e400")).is_err());
+    }
+
+    #[test]
+    fn dates_in_every_form_seen() {
+        let d = |v: Value| parse_date(&v).unwrap().map(|d| format_date(&d));
+        assert_eq!(
+            d(json!("2022-09-22T11:03:36")).unwrap(),
+            "2022-09-22T11:03:36"
+        );
+        assert_eq!(
+            d(json!("2022-09-22T11:03:36.713")).unwrap(),
+            "2022-09-22T11:03:36"
+        );
+        // Z is UTC: Bangkok is seven hours ahead.
+        assert_eq!(
+            d(json!("2021-08-26T08:27:34.713Z")).unwrap(),
+            "2021-08-26T15:27:34"
+        );
+        assert_eq!(
+            d(json!("2021-08-26T08:27:34+07:00")).unwrap(),
+            "2021-08-26T08:27:34"
+        );
+        assert_eq!(d(json!("")), None);
+        assert_eq!(d(Value::Null), None);
+        assert!(parse_date(&json!("22/09/2022")).is_err());
+        assert!(parse_date(&json!(20220922)).is_err());
+    }
+
+    #[test]
+    fn keys_are_case_insensitive_and_trimmed() {
+        let v = json!({" PaidStatus": 1, "REFID": "7"});
+        let map = v.as_object().unwrap();
+        let f = Fields::new(map);
+        assert_eq!(f.get("paidStatus"), Some(&json!(1)));
+        assert_eq!(f.get("refId"), Some(&json!("7")));
+    }
+}

@@ -1,0 +1,554 @@
+//! What goes to DGA (strictly checked) and what comes back (leniently read).
+
+use crate::enums::{BankCode, PaidStatus, PaymentType, ResponseStatus};
+use crate::error::{Error, FieldError, Result};
+use crate::lenient::{self, Fields, json_type};
+use chrono::NaiveDateTime;
+use rust_decimal::Decimal;
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value, json};
+use std::fmt;
+
+/// A request to create a payment transaction (the guide's section 3). Field names follow the
+/// guide; every missing or bad field is reported at once by [`CreatePayment::validate`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreatePayment {
+    /// Citizen ID, juristic ID, hospital number or other payer ID.
+    pub customer_id: String,
+    /// e.g. นาย, นาง, นางสาว.
+    pub customer_title_name: String,
+    pub customer_first_name: String,
+    /// Optional; sent as "" when empty.
+    pub customer_middle_name: String,
+    pub customer_last_name: String,
+    /// Always KTB for this guide; `None` means KTB.
+    pub bank_code: Option<BankCode>,
+    /// FastPay (card) or QRPayment.
+    pub payment_type: Option<PaymentType>,
+    /// More than 0, at most 2 decimal places.
+    pub amount: Option<Decimal>,
+    /// The agency's own reference; with `request_reference2` it identifies the transaction
+    /// for status, close and void (Q7).
+    pub request_reference1: String,
+    pub request_reference2: String,
+    pub request_reference3: String,
+    /// The source code DGA assigned; `None` uses the client's configured source.
+    pub source: Option<String>,
+    /// Extra data agreed with DGA beforehand; passed through untouched. Must be an object.
+    pub data: Option<Value>,
+}
+
+/// The wire names, in the guide's order (also the field names in validation errors).
+const CREATE_FIELDS: [&str; 13] = [
+    "customerID",
+    "customerTitleName",
+    "customerFirstName",
+    "customerMiddleName",
+    "customerLastName",
+    "bankCode",
+    "paymentType",
+    "amount",
+    "requestReference1",
+    "requestReference2",
+    "requestReference3",
+    "source",
+    "data",
+];
+
+impl CreatePayment {
+    /// Reads a request in the guide's camelCase form (keys case-insensitive), as the C ABI and
+    /// the CLI take it. `amount` may be a string or an exact JSON number.
+    pub fn from_json(v: &Value) -> Result<CreatePayment> {
+        let map = v.as_object().ok_or_else(|| {
+            Error::invalid(
+                "body",
+                format!("expected a JSON object, got {}", json_type(v)),
+            )
+        })?;
+        let mut f = Fields::new(map);
+        let text = |f: &mut Fields, k: &str| f.string(k, false).unwrap_or_default();
+        let req = CreatePayment {
+            customer_id: text(&mut f, "customerID"),
+            customer_title_name: text(&mut f, "customerTitleName"),
+            customer_first_name: text(&mut f, "customerFirstName"),
+            customer_middle_name: text(&mut f, "customerMiddleName"),
+            customer_last_name: text(&mut f, "customerLastName"),
+            bank_code: f.enumeration("bankCode", false, BankCode::from_json),
+            payment_type: f.enumeration("paymentType", false, PaymentType::from_json),
+            amount: f.amount("amount", false),
+            request_reference1: text(&mut f, "requestReference1"),
+            request_reference2: text(&mut f, "requestReference2"),
+            request_reference3: text(&mut f, "requestReference3"),
+            source: f.string("source", false),
+            data: f.get("data").filter(|d| !d.is_null()).cloned(),
+        };
+        for (key, _) in map {
+            let k = key.trim();
+            if !CREATE_FIELDS.iter().any(|n| n.eq_ignore_ascii_case(k)) {
+                f.errors.push(FieldError::new(k, "is not a create field"));
+            }
+        }
+        if f.errors.is_empty() {
+            Ok(req)
+        } else {
+            Err(Error::validation(f.errors))
+        }
+    }
+
+    /// Checks the request as the guide requires, with `default_source` standing in for a
+    /// missing `source`. Lists every problem.
+    pub fn validate(&self, default_source: Option<&str>) -> Result<()> {
+        let mut errors = Vec::new();
+        let mut need = |name: &str, v: &str| {
+            if v.trim().is_empty() {
+                errors.push(FieldError::new(name, "is required"));
+            }
+        };
+        need("customerID", &self.customer_id);
+        need("customerTitleName", &self.customer_title_name);
+        need("customerFirstName", &self.customer_first_name);
+        need("customerLastName", &self.customer_last_name);
+        need("requestReference1", &self.request_reference1);
+        match &self.bank_code {
+            None | Some(BankCode::Ktb) => {}
+            Some(other) => errors.push(FieldError::new(
+                "bankCode",
+                format!("must be KTB for this gateway, got {other}"),
+            )),
+        }
+        match &self.payment_type {
+            None => errors.push(FieldError::new("paymentType", "is required")),
+            Some(t) if t.is_ktb() => {}
+            Some(t) => errors.push(FieldError::new(
+                "paymentType",
+                format!("KTB takes FastPay or QRPayment, got {t}"),
+            )),
+        }
+        match self.amount {
+            None => errors.push(FieldError::new("amount", "is required")),
+            Some(a) if a <= Decimal::ZERO => {
+                errors.push(FieldError::new("amount", "must be greater than 0"))
+            }
+            Some(a) if a.normalize().scale() > 2 => errors.push(FieldError::new(
+                "amount",
+                format!("{a} has more than 2 decimal places"),
+            )),
+            Some(_) => {}
+        }
+        match self.source.as_deref().or(default_source) {
+            Some(s) if !s.trim().is_empty() => {}
+            _ => errors.push(FieldError::new(
+                "source",
+                "is required (pass it or configure a default source)",
+            )),
+        }
+        if let Some(d) = &self.data
+            && !d.is_object()
+        {
+            errors.push(FieldError::new(
+                "data",
+                format!("must be a JSON object, got {}", json_type(d)),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::validation(errors))
+        }
+    }
+
+    /// The body DGA receives: camelCase keys (Q3), names for enums, the amount as an exact
+    /// decimal string (Q4), "" for absent optional strings.
+    pub(crate) fn to_wire(&self, default_source: Option<&str>) -> Value {
+        let source = self.source.as_deref().or(default_source).unwrap_or("");
+        let amount = self.amount.map(|a| a.to_string()).unwrap_or_default();
+        let mut body = json!({
+            "customerID": self.customer_id.trim(),
+            "customerTitleName": self.customer_title_name.trim(),
+            "customerFirstName": self.customer_first_name.trim(),
+            "customerMiddleName": self.customer_middle_name.trim(),
+            "customerLastName": self.customer_last_name.trim(),
+            "bankCode": self.bank_code.clone().unwrap_or(BankCode::Ktb),
+            "paymentType": self.payment_type,
+            "amount": amount,
+            "requestReference1": self.request_reference1.trim(),
+            "requestReference2": self.request_reference2.trim(),
+            "requestReference3": self.request_reference3.trim(),
+            "source": source.trim(),
+        });
+        if let (Some(d), Some(obj)) = (&self.data, body.as_object_mut()) {
+            obj.insert("data".into(), d.clone());
+        }
+        body
+    }
+
+    /// The references status, close and void use for this payment (Q7).
+    pub fn references(&self) -> (String, String) {
+        (
+            self.request_reference1.trim().to_owned(),
+            self.request_reference2.trim().to_owned(),
+        )
+    }
+}
+
+/// A created payment transaction: what the citizen's browser needs to pay at KTB, plus the
+/// references to use with status, close and void.
+#[derive(Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payment {
+    pub order_ref: String,
+    pub order_ref1: Option<String>,
+    pub order_ref2: Option<String>,
+    #[serde(serialize_with = "decimal_str")]
+    pub amount: Decimal,
+    pub merchant_id: String,
+    /// 764 THB, 840 USD.
+    pub curr_code: String,
+    /// T Thai, E English.
+    pub lang: String,
+    /// N normal, H hold.
+    pub pay_type: String,
+    /// CC card, QR.
+    pub pay_method: String,
+    /// Proves the form to KTB; goes to the citizen's browser, but is kept out of `Debug`.
+    pub security_key: String,
+    pub gateway_url: String,
+    pub success_url: String,
+    pub fail_url: String,
+    pub cancel_url: String,
+    /// The agency's requestReference1/2: pass them to status, close and void.
+    pub reference1: String,
+    pub reference2: String,
+    /// DGA's message when it answered SuccessWithError or Warning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+impl fmt::Debug for Payment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Payment")
+            .field("order_ref", &self.order_ref)
+            .field("order_ref1", &self.order_ref1)
+            .field("order_ref2", &self.order_ref2)
+            .field("amount", &self.amount)
+            .field("merchant_id", &self.merchant_id)
+            .field("pay_method", &self.pay_method)
+            .field("security_key", &"<redacted>")
+            .field("gateway_url", &self.gateway_url)
+            .field("reference1", &self.reference1)
+            .field("reference2", &self.reference2)
+            .field("warning", &self.warning)
+            .finish_non_exhaustive()
+    }
+}
+
+fn decimal_str<S: Serializer>(d: &Decimal, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&d.to_string())
+}
+
+fn opt_decimal_str<S: Serializer>(
+    d: &Option<Decimal>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(&d.to_string()),
+        None => s.serialize_none(),
+    }
+}
+
+fn opt_date<S: Serializer>(
+    d: &Option<NaiveDateTime>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(&lenient::format_date(d)),
+        None => s.serialize_none(),
+    }
+}
+
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.filter(|s| !s.trim().is_empty())
+}
+
+impl Payment {
+    /// Reads create's `data` (leniently), attaching the references the request used.
+    pub(crate) fn from_create_data(
+        map: &Map<String, Value>,
+        reference1: &str,
+        reference2: &str,
+    ) -> std::result::Result<Payment, Vec<FieldError>> {
+        let mut f = Fields::new(map);
+        let payment = read_payment(&mut f, reference1, reference2);
+        match payment {
+            Some(p) if f.errors.is_empty() => Ok(p),
+            _ => Err(f.errors),
+        }
+    }
+
+    /// Reads a payment in the SDK's own JSON form (what `serde_json::to_value(payment)` gives,
+    /// or DGA's create `data` plus `reference1`/`reference2`). Used by the C ABI and the CLI.
+    pub fn from_json(v: &Value) -> Result<Payment> {
+        let map = v.as_object().ok_or_else(|| {
+            Error::invalid(
+                "body",
+                format!("expected a JSON object, got {}", json_type(v)),
+            )
+        })?;
+        let mut f = Fields::new(map);
+        let r1 = f.string("reference1", false).unwrap_or_default();
+        let r2 = f.string("reference2", false).unwrap_or_default();
+        let warning = f.string("warning", false);
+        match read_payment(&mut f, &r1, &r2) {
+            Some(mut p) if f.errors.is_empty() => {
+                p.warning = warning;
+                Ok(p)
+            }
+            _ => Err(Error::validation(f.errors)),
+        }
+    }
+
+    /// The hidden fields of the form that sends the citizen to KTB, in the guide's order.
+    pub fn checkout_fields(&self) -> Vec<(&'static str, String)> {
+        let mut fields = vec![
+            ("merchantId", self.merchant_id.clone()),
+            ("amount", self.amount.to_string()),
+            ("orderRef", self.order_ref.clone()),
+            ("currCode", self.curr_code.clone()),
+            ("successUrl", self.success_url.clone()),
+            ("failUrl", self.fail_url.clone()),
+            ("cancelUrl", self.cancel_url.clone()),
+            ("payType", self.pay_type.clone()),
+            ("lang", self.lang.clone()),
+            ("payMethod", self.pay_method.clone()),
+            ("securityKey", self.security_key.clone()),
+        ];
+        for (name, v) in [
+            ("orderRef1", &self.order_ref1),
+            ("orderRef2", &self.order_ref2),
+        ] {
+            if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+                fields.push((name, v.clone()));
+            }
+        }
+        fields
+    }
+}
+
+fn read_payment(f: &mut Fields, reference1: &str, reference2: &str) -> Option<Payment> {
+    let order_ref = f.non_empty("orderRef");
+    let order_ref1 = non_empty(f.string("orderRef1", false));
+    let order_ref2 = non_empty(f.string("orderRef2", false));
+    let amount = f.amount("amount", true);
+    let merchant_id = f.non_empty("merchantId");
+    let text = |f: &mut Fields, k: &str| f.string(k, false).unwrap_or_default();
+    let curr_code = text(f, "currCode");
+    let lang = text(f, "lang");
+    let pay_type = text(f, "payType");
+    let pay_method = text(f, "payMethod");
+    let security_key = f.non_empty("securityKey");
+    let gateway_url = f.non_empty("gatewayUrl");
+    let success_url = text(f, "successUrl");
+    let fail_url = text(f, "failUrl");
+    let cancel_url = text(f, "cancelUrl");
+    Some(Payment {
+        order_ref: order_ref?,
+        order_ref1,
+        order_ref2,
+        amount: amount?,
+        merchant_id: merchant_id?,
+        curr_code,
+        lang,
+        pay_type,
+        pay_method,
+        security_key: security_key?,
+        gateway_url: gateway_url?,
+        success_url,
+        fail_url,
+        cancel_url,
+        reference1: reference1.to_owned(),
+        reference2: reference2.to_owned(),
+        warning: None,
+    })
+}
+
+/// The state of a payment transaction: status's `data`, and the body of a callback (the
+/// guide gives both the same fields).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentStatus {
+    pub paid_status: PaidStatus,
+    pub description: Option<String>,
+    #[serde(serialize_with = "opt_date")]
+    pub paid_date: Option<NaiveDateTime>,
+    pub paid_channel: Option<String>,
+    #[serde(serialize_with = "opt_date")]
+    pub confirm_paid_date: Option<NaiveDateTime>,
+    /// The payment reference after payment (void's `paymentReference`).
+    pub ref_id: Option<String>,
+    pub ref1: String,
+    pub ref2: String,
+    /// Masked card number (FastPay only).
+    pub card_no: Option<String>,
+    /// May be a value outside the table (Q6: `"C"`), kept as sent.
+    pub payment_type: Option<PaymentType>,
+    #[serde(serialize_with = "decimal_str")]
+    pub amount: Decimal,
+    #[serde(serialize_with = "opt_decimal_str")]
+    pub fee_amount: Option<Decimal>,
+    #[serde(serialize_with = "opt_date")]
+    pub void_date: Option<NaiveDateTime>,
+    #[serde(serialize_with = "opt_date")]
+    pub request_refund_date: Option<NaiveDateTime>,
+    /// DGA's message when it answered SuccessWithError or Warning (never set on callbacks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+/// A callback from DGA has the same fields as a status.
+pub type Callback = PaymentStatus;
+
+impl PaymentStatus {
+    /// The SDK's normalized JSON (camelCase, enum names, amounts as strings, dates
+    /// `yyyy-MM-ddTHH:mm:ss` or null): what `dgapay callback parse` prints.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// Reads status/callback fields. `strict` (callbacks) requires the guide's required keys;
+    /// otherwise (DGA's status answer) only paidStatus and amount must be there.
+    pub(crate) fn read(f: &mut Fields, strict: bool) -> Option<PaymentStatus> {
+        let paid_status = f.enumeration("paidStatus", true, PaidStatus::from_json);
+        let description = non_empty(f.string("description", false));
+        let paid_date = f.date("paidDate", strict);
+        let paid_channel = non_empty(f.string("paidChannel", strict));
+        let confirm_paid_date = f.date("confirmPaidDate", strict);
+        let ref_id = non_empty(f.string("refId", strict));
+        let ref1 = if strict {
+            f.non_empty("ref1")
+        } else {
+            Some(f.string("ref1", false).unwrap_or_default())
+        };
+        let ref2 = f.string("ref2", strict);
+        let card_no = non_empty(f.string("cardNo", false));
+        let payment_type = f.enumeration("paymentType", strict, PaymentType::from_json);
+        let amount = f.amount("amount", true);
+        let fee_amount = f.amount("feeAmount", false);
+        if strict && f.get("feeAmount").is_none() {
+            f.errors.push(FieldError::new("feeAmount", "is required"));
+        }
+        let void_date = f.date("voidDate", false);
+        let request_refund_date = f.date("requestRefundDate", false);
+        Some(PaymentStatus {
+            paid_status: paid_status?,
+            description,
+            paid_date,
+            paid_channel,
+            confirm_paid_date,
+            ref_id,
+            ref1: ref1?,
+            ref2: if strict {
+                ref2?
+            } else {
+                ref2.unwrap_or_default()
+            },
+            card_no,
+            payment_type,
+            amount: amount?,
+            fee_amount,
+            void_date,
+            request_refund_date,
+            warning: None,
+        })
+    }
+}
+
+/// The answer to close or void: DGA's envelope without data of note.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Confirmation {
+    pub status: ResponseStatus,
+    pub message: String,
+    pub data: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+/// Parses a callback body from DGA, reporting every problem: each missing or invalid field by
+/// name, or the line and column of a JSON syntax error. Keys are matched ignoring case and
+/// surrounding spaces (Q8); enum values may be numbers or names, unknown ones kept (Q6);
+/// amounts are exact.
+///
+/// Callbacks carry no signature (Q9): before marking an order paid, confirm it with
+/// [`crate::Client::verify_callback`].
+pub fn parse_callback(body: &[u8]) -> Result<Callback> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        let mut fe = FieldError::new("body", format!("is not valid JSON: {e}"));
+        if e.line() > 0 {
+            fe.line = Some(e.line());
+            fe.column = Some(e.column());
+        }
+        Error::Callback { errors: vec![fe] }
+    })?;
+    let Some(map) = value.as_object() else {
+        return Err(Error::Callback {
+            errors: vec![FieldError::new(
+                "body",
+                format!("expected a JSON object, got {}", json_type(&value)),
+            )],
+        });
+    };
+    let mut f = Fields::new(map);
+    f.reject_duplicates();
+    let status = PaymentStatus::read(&mut f, true);
+    match status {
+        Some(s) if f.errors.is_empty() => Ok(s),
+        _ => Err(Error::Callback { errors: f.errors }),
+    }
+}
+
+/// The JSON an agency answers a callback with:
+/// `{"requestTimeStamp": <unix seconds>, "message": "...", "result": true|false}`.
+/// Answer `false` when the callback could not be taken, so DGA sends it again.
+pub fn callback_ack(accepted: bool, message: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    json!({ "requestTimeStamp": now, "message": message, "result": accepted }).to_string()
+}
+
+/// An HTML page that sends the citizen's browser to KTB's gateway: a POST form with the
+/// payment's hidden fields, submitted by script at once, with a button for browsers without
+/// script. Every value is HTML-escaped. (If your site's Content-Security-Policy forbids inline
+/// script, render [`Payment::checkout_fields`] yourself.)
+pub fn checkout_form_html(payment: &Payment) -> Result<String> {
+    let url = url::Url::parse(&payment.gateway_url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "https" | "http"));
+    if url.is_none() {
+        return Err(Error::invalid(
+            "gatewayUrl",
+            "must be an http(s) URL to post the checkout form to",
+        ));
+    }
+    use html_escape::encode_double_quoted_attribute as attr;
+    let mut inputs = String::new();
+    for (name, value) in payment.checkout_fields() {
+        inputs.push_str(&format!(
+            "    <input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
+            attr(name),
+            attr(&value)
+        ));
+    }
+    Ok(format!(
+        "<!DOCTYPE html>\n<html lang=\"th\">\n<head>\n  <meta charset=\"utf-8\">\n  \
+         <title>กำลังไปยังหน้าชำระเงิน / Redirecting to payment</title>\n</head>\n<body>\n  \
+         <form id=\"dga-epayment-checkout\" method=\"post\" action=\"{action}\" \
+         accept-charset=\"UTF-8\">\n{inputs}    <noscript>\n      <p>กรุณากดปุ่มเพื่อไปยังหน้าชำระเงิน \
+         / Press the button to continue to payment.</p>\n      <button type=\"submit\">\
+         ชำระเงิน / Continue to payment</button>\n    </noscript>\n  </form>\n  <script>\
+         document.getElementById(\"dga-epayment-checkout\").submit();</script>\n</body>\n</html>\n",
+        action = attr(&payment.gateway_url),
+    ))
+}
