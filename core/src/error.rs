@@ -216,6 +216,54 @@ impl Error {
         }
     }
 
+    /// The error as JSON, the same shape in every language's tooling:
+    /// `{"kind", "message", "endpoint", "errorCode", "status", "reference1", "reference2",
+    /// "errors": [{field, message, line?, column?}], "mismatches": [{field, callback, dga}]}`
+    /// (keys that do not apply are left out). Contains no secret (see the module docs).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let mut v = json!({ "kind": self.kind().code(), "message": self.to_string() });
+        let obj = v.as_object_mut().expect("object literal");
+        match self {
+            Error::Validation { errors } | Error::Callback { errors } => {
+                obj.insert("errors".into(), json!(errors));
+            }
+            Error::Auth { .. } => {}
+            Error::Api {
+                endpoint,
+                status,
+                error_code,
+                ..
+            } => {
+                obj.insert("endpoint".into(), json!(endpoint));
+                obj.insert("status".into(), json!(status));
+                obj.insert("errorCode".into(), json!(error_code));
+                if let Some(n) = error_code.as_ref().and_then(|c| c.number()) {
+                    obj.insert("errorCodeNumber".into(), json!(n));
+                }
+            }
+            Error::Timeout { endpoint, .. }
+            | Error::Network { endpoint, .. }
+            | Error::Protocol { endpoint, .. } => {
+                obj.insert("endpoint".into(), json!(endpoint));
+            }
+            Error::OutcomeUnknown {
+                endpoint,
+                reference1,
+                reference2,
+                ..
+            } => {
+                obj.insert("endpoint".into(), json!(endpoint));
+                obj.insert("reference1".into(), json!(reference1));
+                obj.insert("reference2".into(), json!(reference2));
+            }
+            Error::Verification { mismatches } => {
+                obj.insert("mismatches".into(), json!(mismatches));
+            }
+        }
+        v
+    }
+
     pub(crate) fn validation(errors: Vec<FieldError>) -> Self {
         Error::Validation { errors }
     }
@@ -336,5 +384,10 @@ mod tests {
             "DGA refused close: PaidPaymentCannotBeClosed (14): paid"
         );
         assert_eq!(e.kind(), ErrorKind::Api);
+        let j = e.to_json();
+        assert_eq!(j["kind"], "api");
+        assert_eq!(j["errorCode"], "PaidPaymentCannotBeClosed");
+        assert_eq!(j["errorCodeNumber"], 14);
+        assert_eq!(j["endpoint"], "close");
     }
 }
