@@ -1,1 +1,150 @@
-fn main(){}
+//! `dgapay`: the command line over the `dga-epayment` core. No protocol logic lives here:
+//! every request, answer, enum and retry rule comes from the core.
+
+// The core's `Error` is large; the CLI returns it at most once per run, so boxing it here
+// would only add noise.
+#![allow(clippy::result_large_err)]
+
+mod api;
+mod callback;
+mod connect;
+mod demo;
+mod input;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const ABOUT: &str = "DGA (สพร.) e-Payment with Krungthai Bank, from the command line";
+
+const LONG_ABOUT: &str = "\
+DGA (สพร.) e-Payment with Krungthai Bank, from the command line.
+
+New here? Run `dgapay demo`: it starts a local sandbox and walks one payment end to end
+(create, checkout, the citizen paying, the callback verified, void, close, a refused call).
+
+token, create, status, close and void call the configured DGA environment. They read
+DGA_CONSUMER_KEY, DGA_CONSUMER_SECRET, DGA_AGENT_ID, DGA_ENVIRONMENT, DGA_GATEWAY_URL and
+DGA_SOURCE (also DGA_PROXY, DGA_CA_FILE); the connection flags override them.";
+
+const AFTER_HELP: &str = "\
+Exit status: 0 success; 1 failure (the error is on stderr as `error[<kind>]: <message>`);
+2 bad command line; 3 outcome unknown: a create or void may have reached DGA but no answer
+came back, so run `dgapay status` before trying again.";
+
+#[derive(Parser)]
+#[command(
+    name = "dgapay",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = AFTER_HELP,
+    propagate_version = true
+)]
+struct Cli {
+    /// Print machine-readable JSON on stdout instead of text (errors too, besides stderr)
+    #[arg(long, global = true)]
+    json: bool,
+
+    /// Log the SDK's HTTP calls, retries and token refreshes on stderr (never secrets)
+    #[arg(short, long, global = true)]
+    verbose: bool,
+
+    #[command(flatten)]
+    connection: connect::ConnectionArgs,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Walk one payment end to end against an embedded sandbox (start here)
+    ///
+    /// Starts the sandbox and a local callback receiver on free loopback ports, then through
+    /// the SDK's public API: gets a token; creates a FastPay payment of 1000.50 THB; submits
+    /// its checkout form to the gateway page and pays there as a citizen's browser would;
+    /// waits for the callback and verifies it against DGA's status; voids the payment; creates
+    /// a QRPayment and closes it unpaid; and shows DGA refusing a duplicate reference. Prints
+    /// one line per step and exits 0 only when every step behaved as DGA's guide says.
+    /// Needs no network, credentials or configuration.
+    Demo,
+
+    /// Run the DGA + KTB sandbox in the foreground until Ctrl-C
+    ///
+    /// Its first line on stdout is `listening on http://HOST:PORT` (the real port when 0 is
+    /// asked). Credentials: Consumer-Key sandbox-key, ConsumerSecret sandbox-secret, any
+    /// 13-digit AgentID; sources DGA and SANDBOX.
+    Sandbox(dga_sandbox::SandboxArgs),
+
+    /// Get a token from DGA (checks the credentials and the connection)
+    Token(api::TokenArgs),
+
+    /// Create a payment transaction
+    ///
+    /// From a JSON request (--request) or from flags. Every missing or bad field is reported
+    /// at once, before anything is sent. The result carries what the citizen's browser needs
+    /// to pay at KTB (see --checkout-html and `dgapay checkout`) and the references for
+    /// status, close and void.
+    Create(Box<api::CreateArgs>),
+
+    /// Read a transaction's state from DGA
+    Status(api::RefArgs),
+
+    /// Close an unpaid transaction (a paid one cannot be closed)
+    Close(api::RefArgs),
+
+    /// Void a paid FastPay transaction
+    Void(api::VoidArgs),
+
+    /// Tools for the callback DGA POSTs to the agency after a payment
+    #[command(subcommand)]
+    Callback(callback::CallbackCommand),
+
+    /// Turn a created payment's JSON into the checkout page (HTML on stdout)
+    ///
+    /// The input is the payment as `dgapay create --json` prints it. The page is a form that
+    /// posts the payment's hidden fields to the KTB gateway, submitted at once by script.
+    Checkout {
+        /// The payment JSON; stdin when absent or `-`
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+}
+
+fn init_logging(verbose: bool) {
+    let filters = if verbose {
+        "warn,dga_epayment=debug,dga_sandbox=info"
+    } else {
+        "warn"
+    };
+    env_logger::Builder::new()
+        .parse_filters(filters)
+        .parse_env("RUST_LOG")
+        .format_target(true)
+        .init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let conn = &cli.connection;
+    let json = cli.json;
+    let result = match &cli.command {
+        Command::Demo => return demo::run(json),
+        Command::Sandbox(args) => dga_sandbox::run_foreground(args.to_config())
+            .map_err(|e| output::Failure::io("sandbox", e)),
+        Command::Token(args) => api::token(conn, args, json),
+        Command::Create(args) => api::create(conn, args, json),
+        Command::Status(args) => api::status(conn, args, json),
+        Command::Close(args) => api::close(conn, args, json),
+        Command::Void(args) => api::void(conn, args, json),
+        Command::Callback(command) => callback::run(command),
+        Command::Checkout { file } => callback::checkout(file.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(json),
+    }
+}

@@ -1,0 +1,78 @@
+//! Where the API commands connect: the `DGA_*` environment variables, overridden by flags.
+
+use clap::Args;
+use dga_epayment::{Client, ConfigBuilder};
+use std::time::Duration;
+
+/// Longest connect timeout (the core's default); a shorter `--timeout-ms` lowers it too.
+const CONNECT_TIMEOUT_CAP: Duration = Duration::from_secs(5);
+
+/// No `Debug`: it holds the ConsumerSecret.
+#[derive(Args, Clone, Default)]
+#[command(next_help_heading = "Connection (token, create, status, close, void)")]
+pub struct ConnectionArgs {
+    /// Consumer-Key from DGA's registration [default: $DGA_CONSUMER_KEY]
+    #[arg(long, global = true, value_name = "KEY")]
+    pub consumer_key: Option<String>,
+
+    /// ConsumerSecret from DGA's registration [default: $DGA_CONSUMER_SECRET]. Prefer the
+    /// environment variable: a command line is visible to other users of the machine.
+    #[arg(long, global = true, value_name = "SECRET")]
+    pub consumer_secret: Option<String>,
+
+    /// 13-digit citizen ID of the responsible officer [default: $DGA_AGENT_ID]
+    #[arg(long, global = true, value_name = "ID")]
+    pub agent_id: Option<String>,
+
+    /// DGA environment: production, uat or test [default: $DGA_ENVIRONMENT, else uat]
+    #[arg(long, global = true, value_name = "ENV")]
+    pub environment: Option<String>,
+
+    /// Gateway base URL in place of https://api.egov.go.th, e.g. a sandbox at
+    /// http://127.0.0.1:8580 [default: $DGA_GATEWAY_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub gateway_url: Option<String>,
+
+    /// Source code DGA assigned to the agency; create uses it when the request names none
+    /// [default: $DGA_SOURCE]
+    #[arg(long, global = true, value_name = "SOURCE")]
+    pub source: Option<String>,
+
+    /// Timeout of each HTTP request in milliseconds, connecting included [default: 30000]
+    #[arg(long, global = true, value_name = "MS")]
+    pub timeout_ms: Option<u64>,
+}
+
+impl ConnectionArgs {
+    /// A client from the environment with the flags applied. No network call is made; a
+    /// missing or bad setting is a `Validation` error naming each one.
+    pub fn client(&self) -> dga_epayment::Result<Client> {
+        let mut b = ConfigBuilder::from_env()
+            .user_agent_suffix(format!("dgapay/{}", env!("CARGO_PKG_VERSION")));
+        if let Some(v) = &self.consumer_key {
+            b = b.consumer_key(v);
+        }
+        if let Some(v) = &self.consumer_secret {
+            b = b.consumer_secret(v);
+        }
+        if let Some(v) = &self.agent_id {
+            b = b.agent_id(v);
+        }
+        if let Some(v) = &self.environment {
+            b = b.environment_name(v);
+        }
+        if let Some(v) = &self.gateway_url {
+            b = b.gateway_url(v);
+        }
+        if let Some(v) = &self.source {
+            b = b.source(v);
+        }
+        if let Some(ms) = self.timeout_ms {
+            let t = Duration::from_millis(ms);
+            b = b
+                .request_timeout(t)
+                .connect_timeout(t.min(CONNECT_TIMEOUT_CAP));
+        }
+        Client::new(b.build()?)
+    }
+}

@@ -1,0 +1,485 @@
+//! `dgapay demo`: one payment end to end against the embedded sandbox, through the SDK's
+//! public API only, with a summary a newcomer can read.
+
+mod browser;
+mod receiver;
+
+use crate::api::mask;
+use crate::output::print_json;
+use dga_epayment::{
+    Client, Config, CreatePayment, Decimal, Error, ErrorCode, PaidStatus, Payment, PaymentStatus,
+    PaymentType, checkout_form_html,
+};
+use dga_sandbox::SandboxConfig;
+use receiver::{CALLBACK_PATH, Delivery};
+use reqwest::StatusCode;
+use reqwest::blocking::Client as Browser;
+use serde_json::json;
+use std::process::ExitCode;
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+/// A well-formed AgentID with a correct check digit (PROTOCOL.md).
+const AGENT_ID: &str = "1234567890121";
+/// Every HTTP exchange of the demo, the SDK's and the browser's.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the demo waits for the callback after paying.
+const CALLBACK_TIMEOUT: Duration = Duration::from_secs(10);
+/// Past this the demo gives up whatever it is doing.
+const WATCHDOG: Duration = Duration::from_secs(90);
+
+/// The steps, in order (also their names in the summary).
+const STEPS: [&str; 9] = [
+    "start", "token", "create", "checkout", "callback", "status", "void", "close", "refused",
+];
+
+struct Step {
+    name: &'static str,
+    ok: bool,
+    detail: String,
+    elapsed: Duration,
+}
+
+/// The summary, printed as it grows (text) or at the end (`--json`).
+struct Summary {
+    json: bool,
+    started: Instant,
+    steps: Vec<Step>,
+}
+
+type StepResult<T> = Result<(T, String), String>;
+
+impl Summary {
+    /// Runs one step; `None` when it failed (the walk stops there).
+    fn step<T>(&mut self, f: impl FnOnce() -> StepResult<T>) -> Option<T> {
+        let name = STEPS[self.steps.len()];
+        let started = Instant::now();
+        let (value, ok, detail) = match f() {
+            Ok((v, detail)) => (Some(v), true, detail),
+            Err(detail) => (None, false, detail),
+        };
+        let step = Step {
+            name,
+            ok,
+            detail,
+            elapsed: started.elapsed(),
+        };
+        if !self.json {
+            println!(
+                "{} {} {:<9}{:>6} ms  {}",
+                if step.ok { "✓" } else { "✗" },
+                self.steps.len(),
+                step.name,
+                step.elapsed.as_millis(),
+                step.detail
+            );
+        }
+        self.steps.push(step);
+        value
+    }
+
+    fn failed(&self) -> Option<(usize, &Step)> {
+        self.steps.iter().enumerate().find(|(_, s)| !s.ok)
+    }
+
+    fn finish(self) -> ExitCode {
+        let total = self.started.elapsed().as_millis();
+        let failed = self.failed();
+        let failure = failed.map(|(n, s)| format!("step {n} ({}) failed: {}", s.name, s.detail));
+        if self.json {
+            let steps: Vec<_> = self
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(n, s)| {
+                    json!({
+                        "step": n,
+                        "name": s.name,
+                        "ok": s.ok,
+                        "detail": s.detail,
+                        "elapsedMs": s.elapsed.as_millis() as u64,
+                    })
+                })
+                .collect();
+            let skipped: Vec<_> = STEPS[self.steps.len()..].to_vec();
+            print_json(&json!({
+                "ok": failure.is_none(),
+                "steps": steps,
+                "notRun": skipped,
+                "failure": failure,
+                "totalMs": total as u64,
+            }));
+        } else {
+            println!();
+            match &failure {
+                None => println!(
+                    "All {} steps behaved as DGA's guide says ({total} ms).",
+                    self.steps.len()
+                ),
+                Some(f) => {
+                    let not_run = STEPS[self.steps.len()..].join(", ");
+                    println!("The demo FAILED: {f}");
+                    if !not_run.is_empty() {
+                        println!("Not run: {not_run}.");
+                    }
+                }
+            }
+        }
+        if failure.is_none() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What the walk shares between steps.
+struct World {
+    client: Client,
+    callbacks: Receiver<Delivery>,
+    // Kept alive until the walk ends.
+    _sandbox: dga_sandbox::Sandbox,
+    _agency: receiver::Receiver,
+}
+
+pub fn run(json: bool) -> ExitCode {
+    std::thread::spawn(|| {
+        std::thread::sleep(WATCHDOG);
+        eprintln!(
+            "dgapay demo: gave up after {} s: a step did not finish",
+            WATCHDOG.as_secs()
+        );
+        std::process::exit(1);
+    });
+    let mut summary = Summary {
+        json,
+        started: Instant::now(),
+        steps: Vec::new(),
+    };
+    if !json {
+        println!("dgapay demo — one payment end to end, against a DGA sandbox on this machine\n");
+    }
+    walk(&mut summary);
+    summary.finish()
+}
+
+/// A payer with a Thai name.
+struct Payer {
+    title: &'static str,
+    first: &'static str,
+    last: &'static str,
+}
+
+impl Payer {
+    fn name(&self) -> String {
+        format!("{}{} {}", self.title, self.first, self.last)
+    }
+
+    fn request(&self, kind: PaymentType, amount: Decimal, reference1: &str) -> CreatePayment {
+        CreatePayment {
+            customer_id: AGENT_ID.into(),
+            customer_title_name: self.title.into(),
+            customer_first_name: self.first.into(),
+            customer_last_name: self.last.into(),
+            payment_type: Some(kind),
+            amount: Some(amount),
+            request_reference1: reference1.into(),
+            request_reference2: "DEMO".into(),
+            ..CreatePayment::default()
+        }
+    }
+}
+
+const SOMCHAI: Payer = Payer {
+    title: "นาย",
+    first: "สมชาย",
+    last: "ใจดี",
+};
+const SOMYING: Payer = Payer {
+    title: "นางสาว",
+    first: "สมหญิง",
+    last: "รักไทย",
+};
+
+fn walk(summary: &mut Summary) -> Option<()> {
+    let world = summary.step(start)?;
+    let client = &world.client;
+
+    summary.step(|| {
+        let token = client.token().map_err(|e| e.to_string())?;
+        Ok((
+            (),
+            format!(
+                "got a token ({}) for the sandbox's credentials",
+                mask(token.expose())
+            ),
+        ))
+    })?;
+
+    let amount = Decimal::new(100050, 2);
+    let payment = summary.step(|| {
+        let p = client
+            .create_payment(&SOMCHAI.request(PaymentType::FastPay, amount, "INV-0001"))
+            .map_err(|e| e.to_string())?;
+        expect(p.amount == amount, || {
+            format!("DGA answered amount {} for {amount}", p.amount)
+        })?;
+        let detail = format!(
+            "FastPay {} for {} → orderRef {}, reference1 {}",
+            baht(p.amount),
+            SOMCHAI.name(),
+            p.order_ref,
+            p.reference1
+        );
+        Ok((p, detail))
+    })?;
+
+    summary.step(|| pay_at_gateway(&payment))?;
+
+    let paid = summary.step(|| {
+        let delivery = world
+            .callbacks
+            .recv_timeout(CALLBACK_TIMEOUT)
+            .map_err(|_| {
+                format!(
+                    "no callback reached the agency within {} s",
+                    CALLBACK_TIMEOUT.as_secs()
+                )
+            })?;
+        let status = delivery
+            .verified
+            .map_err(|why| format!("the callback was not accepted: {why}"))?;
+        expect(status.paid_status == PaidStatus::Success, || {
+            format!("DGA confirmed {} instead of Success", status.paid_status)
+        })?;
+        let detail = format!(
+            "callback received and verified against DGA's status: {}; agency answered {}",
+            describe(&status),
+            delivery.ack
+        );
+        Ok((status, detail))
+    })?;
+
+    let ref_id = summary.step(|| {
+        let s = client
+            .status(&payment.reference1, &payment.reference2)
+            .map_err(|e| e.to_string())?;
+        expect(s.paid_status == PaidStatus::Success, || {
+            format!("status is {}, expected Success", describe(&s))
+        })?;
+        let ref_id = s.ref_id.clone().ok_or("status gives no refId")?;
+        expect(paid.ref_id.as_ref() == Some(&ref_id), || {
+            format!("status refId {ref_id} differs from the callback's")
+        })?;
+        let channel = s.paid_channel.as_deref().unwrap_or("-");
+        let detail = format!("{}, {} paid by {channel}", describe(&s), baht(s.amount));
+        Ok((ref_id, detail))
+    })?;
+
+    summary.step(|| {
+        client
+            .void(&payment.reference1, &payment.reference2, &ref_id)
+            .map_err(|e| e.to_string())?;
+        let s = client
+            .status(&payment.reference1, &payment.reference2)
+            .map_err(|e| e.to_string())?;
+        expect(s.paid_status == PaidStatus::Void, || {
+            format!("after void, status is {}", describe(&s))
+        })?;
+        Ok((
+            (),
+            format!("voided refId {ref_id}; status now {}", describe(&s)),
+        ))
+    })?;
+
+    summary.step(|| {
+        let amount = Decimal::new(25000, 2);
+        let p = client
+            .create_payment(&SOMYING.request(PaymentType::QrPayment, amount, "INV-0002"))
+            .map_err(|e| e.to_string())?;
+        client
+            .close(&p.reference1, &p.reference2)
+            .map_err(|e| e.to_string())?;
+        let s = client
+            .status(&p.reference1, &p.reference2)
+            .map_err(|e| e.to_string())?;
+        expect(s.paid_status == PaidStatus::Expired, || {
+            format!("after close, status is {}", describe(&s))
+        })?;
+        let detail = format!(
+            "QRPayment {} for {} ({}) closed unpaid; status now {}",
+            baht(p.amount),
+            SOMYING.name(),
+            p.reference1,
+            describe(&s)
+        );
+        Ok(((), detail))
+    })?;
+
+    summary.step(|| {
+        let again = SOMCHAI.request(PaymentType::FastPay, amount, &payment.reference1);
+        match client.create_payment(&again) {
+            Err(
+                e @ Error::Api {
+                    error_code: Some(ErrorCode::ReferenceNumberDuplicate),
+                    ..
+                },
+            ) => Ok(((), format!("creating {} again: {e}", payment.reference1))),
+            Err(e) => Err(format!(
+                "expected ReferenceNumberDuplicate (21) for a reused reference, got: {e}"
+            )),
+            Ok(p) => Err(format!(
+                "DGA accepted a reused reference {} (orderRef {})",
+                payment.reference1, p.order_ref
+            )),
+        }
+    })?;
+    Some(())
+}
+
+/// Starts the sandbox and the agency's callback receiver, and builds the client.
+fn start() -> StepResult<World> {
+    fn err(what: &'static str) -> impl Fn(std::io::Error) -> String {
+        move |e| format!("{what}: {e}")
+    }
+    // Bound first, so the sandbox can be told where to deliver callbacks.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(err("agency port"))?;
+    let agency = format!(
+        "http://{}",
+        listener.local_addr().map_err(err("agency port"))?
+    );
+    let defaults = SandboxConfig::default();
+    let (key, secret) = (
+        defaults.consumer_key.clone(),
+        defaults.consumer_secret.clone(),
+    );
+    let source = defaults.sources.first().cloned().unwrap_or_default();
+    let sandbox = dga_sandbox::start(SandboxConfig {
+        port: 0,
+        callback_url: Some(format!("{agency}{CALLBACK_PATH}")),
+        success_url: Some(format!("{agency}/payment/success")),
+        fail_url: Some(format!("{agency}/payment/fail")),
+        cancel_url: Some(format!("{agency}/payment/cancel")),
+        ..defaults
+    })
+    .map_err(err("sandbox"))?;
+    let config = Config::builder()
+        .consumer_key(&key)
+        .consumer_secret(&secret)
+        .agent_id(AGENT_ID)
+        .gateway_url(sandbox.url())
+        .source(&source)
+        .request_timeout(HTTP_TIMEOUT)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let client = Client::new(config).map_err(|e| e.to_string())?;
+    let (tx, callbacks) = mpsc::channel();
+    let agency = receiver::start(listener, client.clone(), tx).map_err(err("agency"))?;
+    let detail = format!(
+        "sandbox at {} (Consumer-Key {key}, source {source}); agency receives callbacks at {}{CALLBACK_PATH}",
+        sandbox.url(),
+        agency.base()
+    );
+    Ok((
+        World {
+            client,
+            callbacks,
+            _sandbox: sandbox,
+            _agency: agency,
+        },
+        detail,
+    ))
+}
+
+/// The citizen's browser: gets the checkout page, which posts the payment's fields to the
+/// gateway; presses pay there; is sent back to the agency's success page.
+fn pay_at_gateway(payment: &Payment) -> StepResult<()> {
+    let html = checkout_form_html(payment).map_err(|e| e.to_string())?;
+    let fields: Vec<(String, String)> = payment
+        .checkout_fields()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    // The page must post exactly these fields to the gateway, as a browser would read it.
+    let checkout = browser::forms(&html);
+    expect(
+        checkout.len() == 1
+            && checkout[0].action == payment.gateway_url
+            && checkout[0].fields == fields,
+        || "the checkout page does not post the payment's fields to the gateway".to_owned(),
+    )?;
+
+    let browser = Browser::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(HTTP_TIMEOUT)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let gateway = reqwest::Url::parse(&payment.gateway_url).map_err(|e| e.to_string())?;
+    let page = browser
+        .post(gateway.clone())
+        .form(&fields)
+        .send()
+        .map_err(|e| format!("posting the checkout form: {e}"))?;
+    expect(page.status() == StatusCode::OK, || {
+        format!("the gateway page answered HTTP {}", page.status())
+    })?;
+    let page = page.text().map_err(|e| e.to_string())?;
+    let form = browser::forms(&page)
+        .into_iter()
+        .find(|f| f.has_button("pay"))
+        .ok_or("the gateway page offers no pay button")?;
+    let offered: Vec<&str> = form.buttons.iter().map(|(_, v)| v.as_str()).collect();
+    let target = gateway
+        .join(&form.action)
+        .map_err(|e| format!("the pay form's action: {e}"))?;
+    let submission = form.submission("pay").unwrap_or_default();
+    let answer = browser
+        .post(target.clone())
+        .form(&submission)
+        .send()
+        .map_err(|e| format!("pressing pay: {e}"))?;
+    let location = answer
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    expect(answer.status() == StatusCode::SEE_OTHER, || {
+        format!("pressing pay answered HTTP {}", answer.status())
+    })?;
+    expect(location.starts_with(&payment.success_url), || {
+        format!(
+            "pressing pay redirected to {location:?}, not the success URL {}",
+            payment.success_url
+        )
+    })?;
+    let detail = format!(
+        "checkout form ({} fields) posted to {}; the page offers {}; pressed pay at {} → 303 to {location}",
+        fields.len(),
+        gateway.path(),
+        offered.join("/"),
+        target.path()
+    );
+    Ok(((), detail))
+}
+
+fn expect(ok: bool, why: impl FnOnce() -> String) -> Result<(), String> {
+    if ok { Ok(()) } else { Err(why()) }
+}
+
+/// `1000.50 THB`
+fn baht(amount: Decimal) -> String {
+    format!("{amount:.2} THB")
+}
+
+/// `Success (ชำระเงินสำเร็จ), refId 123`
+fn describe(s: &PaymentStatus) -> String {
+    let mut text = s.paid_status.to_string();
+    if let Some(th) = s.paid_status.description_th() {
+        text.push_str(&format!(" ({th})"));
+    }
+    if let Some(id) = &s.ref_id {
+        text.push_str(&format!(", refId {id}"));
+    }
+    text
+}
