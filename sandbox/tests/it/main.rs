@@ -1,0 +1,7 @@
+//! Integration tests: real loopback HTTP against `dga_sandbox::start` on a free port.
+
+mod api;
+mod common;
+mod control;
+mod faults;
+mod gateway;
