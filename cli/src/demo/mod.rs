@@ -14,7 +14,7 @@ use dga_sandbox::SandboxConfig;
 use receiver::{CALLBACK_PATH, Delivery};
 use reqwest::StatusCode;
 use reqwest::blocking::Client as Browser;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
@@ -78,54 +78,63 @@ impl Summary {
         value
     }
 
-    fn failed(&self) -> Option<(usize, &Step)> {
-        self.steps.iter().enumerate().find(|(_, s)| !s.ok)
+    /// `step N (name) failed: why` for the first failed step.
+    fn failure(&self) -> Option<String> {
+        let (n, s) = self.steps.iter().enumerate().find(|(_, s)| !s.ok)?;
+        Some(format!("step {n} ({}) failed: {}", s.name, s.detail))
     }
 
-    fn finish(self) -> ExitCode {
-        let total = self.started.elapsed().as_millis();
-        let failed = self.failed();
-        let failure = failed.map(|(n, s)| format!("step {n} ({}) failed: {}", s.name, s.detail));
-        if self.json {
-            let steps: Vec<_> = self
-                .steps
-                .iter()
-                .enumerate()
-                .map(|(n, s)| {
-                    json!({
-                        "step": n,
-                        "name": s.name,
-                        "ok": s.ok,
-                        "detail": s.detail,
-                        "elapsedMs": s.elapsed.as_millis() as u64,
-                    })
+    fn not_run(&self) -> &'static [&'static str] {
+        &STEPS[self.steps.len()..]
+    }
+
+    fn to_json(&self) -> Value {
+        let steps: Vec<_> = self
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(n, s)| {
+                json!({
+                    "step": n,
+                    "name": s.name,
+                    "ok": s.ok,
+                    "detail": s.detail,
+                    "elapsedMs": s.elapsed.as_millis() as u64,
                 })
-                .collect();
-            let skipped: Vec<_> = STEPS[self.steps.len()..].to_vec();
-            print_json(&json!({
-                "ok": failure.is_none(),
-                "steps": steps,
-                "notRun": skipped,
-                "failure": failure,
-                "totalMs": total as u64,
-            }));
+            })
+            .collect();
+        let failure = self.failure();
+        json!({
+            "ok": failure.is_none(),
+            "steps": steps,
+            "notRun": self.not_run(),
+            "failure": failure,
+            "totalMs": self.started.elapsed().as_millis() as u64,
+        })
+    }
+
+    /// Prints the end of the summary; success only when every step ran and passed.
+    fn finish(self) -> ExitCode {
+        let failure = self.failure();
+        if self.json {
+            print_json(&self.to_json());
         } else {
             println!();
             match &failure {
                 None => println!(
-                    "All {} steps behaved as DGA's guide says ({total} ms).",
-                    self.steps.len()
+                    "All {} steps behaved as DGA's guide says ({} ms).",
+                    self.steps.len(),
+                    self.started.elapsed().as_millis()
                 ),
                 Some(f) => {
-                    let not_run = STEPS[self.steps.len()..].join(", ");
                     println!("The demo FAILED: {f}");
-                    if !not_run.is_empty() {
-                        println!("Not run: {not_run}.");
+                    if !self.not_run().is_empty() {
+                        println!("Not run: {}.", self.not_run().join(", "));
                     }
                 }
             }
         }
-        if failure.is_none() {
+        if failure.is_none() && self.not_run().is_empty() {
             ExitCode::SUCCESS
         } else {
             ExitCode::FAILURE
@@ -482,4 +491,26 @@ fn describe(s: &PaymentStatus) -> String {
         text.push_str(&format!(", refId {id}"));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_walk_stops_at_the_first_failure_and_says_why() {
+        let mut summary = Summary {
+            json: true,
+            started: Instant::now(),
+            steps: Vec::new(),
+        };
+        assert_eq!(summary.step(|| Ok((1, "up".to_owned()))), Some(1));
+        assert_eq!(summary.step::<()>(|| Err("no token".to_owned())), None);
+        let v = summary.to_json();
+        assert_eq!(v["ok"], false);
+        assert_eq!(v["failure"], "step 1 (token) failed: no token");
+        assert_eq!(v["steps"][1]["ok"], false);
+        assert_eq!(v["notRun"].as_array().unwrap().len(), STEPS.len() - 2);
+        assert_eq!(summary.finish(), ExitCode::FAILURE);
+    }
 }
