@@ -2,7 +2,7 @@
 
 use crate::connect::ConnectionArgs;
 use crate::input;
-use crate::output::{Failure, print_fields, print_json, to_value};
+use crate::output::{Failure, print_fields, print_json, print_result, to_value};
 use clap::Args;
 use dga_epayment::{
     Client, CreatePayment, Error, FieldError, PaymentType, checkout_form_html, parse_amount,
@@ -145,12 +145,7 @@ pub fn create(conn: &ConnectionArgs, args: &CreateArgs, json: bool) -> Result<()
         std::fs::write(path, html).map_err(|e| Failure::io(path.display(), e))?;
         eprintln!("checkout page written to {}", path.display());
     }
-    let v = to_value(&payment);
-    if json {
-        print_json(&v)
-    } else {
-        print_fields(&v, &[])
-    }
+    print_result(&to_value(&payment), json, &[]);
     Ok(())
 }
 
@@ -201,23 +196,14 @@ impl CreateFields {
 
 pub fn status(conn: &ConnectionArgs, args: &RefArgs, json: bool) -> Result<(), Failure> {
     let status = conn.client()?.status(&args.reference1, &args.reference2)?;
-    if json {
-        print_json(&status.to_json());
-    } else {
-        let thai = status.paid_status.description_th().unwrap_or("-");
-        print_fields(&status.to_json(), &[("สถานะ", thai.to_owned())]);
-    }
+    let thai = status.paid_status.description_th().unwrap_or("-");
+    print_result(&status.to_json(), json, &[("สถานะ", thai.to_owned())]);
     Ok(())
 }
 
 pub fn close(conn: &ConnectionArgs, args: &RefArgs, json: bool) -> Result<(), Failure> {
     let done = conn.client()?.close(&args.reference1, &args.reference2)?;
-    let v = to_value(&done);
-    if json {
-        print_json(&v)
-    } else {
-        print_fields(&v, &[])
-    }
+    print_result(&to_value(&done), json, &[]);
     Ok(())
 }
 
@@ -225,12 +211,7 @@ pub fn void(conn: &ConnectionArgs, args: &VoidArgs, json: bool) -> Result<(), Fa
     let done = conn
         .client()?
         .void(&args.reference1, &args.reference2, &args.payment_reference)?;
-    let v = to_value(&done);
-    if json {
-        print_json(&v)
-    } else {
-        print_fields(&v, &[])
-    }
+    print_result(&to_value(&done), json, &[]);
     Ok(())
 }
 

@@ -39,7 +39,7 @@ pub struct ConnectionArgs {
     pub source: Option<String>,
 
     /// Timeout of each HTTP request in milliseconds, connecting included [default: 30000]
-    #[arg(long, global = true, value_name = "MS")]
+    #[arg(long, global = true, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout_ms: Option<u64>,
 }
 

@@ -140,6 +140,15 @@ pub fn to_value(v: &impl Serialize) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
+/// A command's result: its JSON with `--json`, else `key: value` lines followed by `extra`.
+pub fn print_result(v: &Value, json: bool, extra: &[(&str, String)]) {
+    if json {
+        print_json(v)
+    } else {
+        print_fields(v, extra)
+    }
+}
+
 /// Prints an object as aligned `key: value` lines, then `extra` lines in the same layout.
 pub fn print_fields(v: &Value, extra: &[(&str, String)]) {
     let Some(map) = v.as_object() else {
