@@ -81,6 +81,8 @@ pub(crate) fn payment(
             &format!("Method {method} not allowed; use {expected}"),
         );
     }
+    // Parsed before taking the lock; reported after the authorization check.
+    let parsed = (op != Endpoint::Status).then(|| parse_object(body));
     let mut inner = app.lock();
     let key_ok = header(headers, "consumer-key") == Some(inner.config.consumer_key.as_str());
     if !key_ok || !header(headers, "token").is_some_and(|t| inner.token_live(t)) {
@@ -90,24 +92,20 @@ pub(crate) fn payment(
             "Unauthorized: invalid or expired token",
         );
     }
-    let result = if op == Endpoint::Status {
-        status(&inner, &model::parse_pairs(query.as_bytes()))
-    } else {
-        let obj = match parse_object(body) {
-            Ok(obj) => obj,
-            Err(message) => {
-                return respond::envelope_error(
-                    StatusCode::BAD_REQUEST,
-                    error_code::INVALID_REQUEST,
-                    &message,
-                );
-            }
-        };
-        match op {
+    let result = match parsed {
+        None => status(&inner, &model::parse_pairs(query.as_bytes())),
+        Some(Err(message)) => {
+            return respond::envelope_error(
+                StatusCode::BAD_REQUEST,
+                error_code::INVALID_REQUEST,
+                &message,
+            );
+        }
+        Some(Ok(obj)) => match op {
             Endpoint::Create => create(&mut inner, &obj, base),
             Endpoint::Close => close(&mut inner, &obj),
             _ => void(&mut inner, &obj),
-        }
+        },
     };
     match result {
         Ok(data) => respond::envelope_ok(data),
@@ -116,7 +114,7 @@ pub(crate) fn payment(
 }
 
 fn parse_object(body: &[u8]) -> Result<Map<String, Value>, String> {
-    match serde_json::from_slice::<Value>(body) {
+    match model::parse_json(body) {
         Ok(Value::Object(obj)) => Ok(obj),
         Ok(_) => Err("Invalid request: the body must be a JSON object".into()),
         Err(e) => Err(format!("Invalid request: the body is not valid JSON: {e}")),

@@ -105,8 +105,8 @@ async fn attempt_once(http: &reqwest::Client, job: &CallbackJob) -> Attempt {
 /// The agency accepts a callback by answering JSON whose `result` (key matched
 /// case-insensitively after trimming) is `true`.
 fn judge_ack(body: &[u8]) -> Result<(), String> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| format!("agency answer is not valid JSON: {e}"))?;
+    let value: Value =
+        model::parse_json(body).map_err(|e| format!("agency answer is not valid JSON: {e}"))?;
     let obj = value
         .as_object()
         .ok_or_else(|| "agency answer is not a JSON object".to_string())?;
@@ -152,5 +152,6 @@ mod tests {
         assert!(judge_ack(br#"{"requestTimeStamp": 1 "result": true}"#).is_err());
         assert!(judge_ack(b"[true]").is_err());
         assert!(judge_ack(b"").is_err());
+        assert!(judge_ack(b"\xEF\xBB\xBF{\"result\": true}").is_ok());
     }
 }

@@ -88,7 +88,7 @@ fn control_object(body: &[u8]) -> Result<Map<String, Value>, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
-    match serde_json::from_slice::<Value>(body) {
+    match model::parse_json(body) {
         Ok(Value::Object(obj)) => Ok(obj),
         Ok(_) => Err("the body must be a JSON object".into()),
         Err(e) => Err(format!("the body is not valid JSON: {e}")),

@@ -151,6 +151,12 @@ pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a
         .next_back()
 }
 
+/// Parses a request body as JSON. A leading UTF-8 byte order mark is ignored, as ASP.NET
+/// does (RFC 8259 allows it; legacy .NET writers emit one).
+pub(crate) fn parse_json(body: &[u8]) -> serde_json::Result<Value> {
+    serde_json::from_slice(body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body))
+}
+
 /// Parses `a=b&c=d` (query string or form body).
 pub(crate) fn parse_pairs(input: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(input).into_owned().collect()

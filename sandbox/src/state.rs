@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, FixedOffset};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -418,14 +419,7 @@ impl Inner {
     /// Stores a new Pending transaction; `base` is the sandbox's own `http://host:port`.
     pub fn insert(&mut self, new: NewTxn, base: &str) -> &Txn {
         let now = model::now_bangkok();
-        let stamp = now.format("%Y%m%d%H%M%S").to_string();
-        let order_ref = loop {
-            self.order_seq = (self.order_seq + 1) % 10_000;
-            let candidate = format!("{stamp}{:04}", self.order_seq);
-            if !self.by_order.contains_key(&candidate) {
-                break candidate;
-            }
-        };
+        let order_ref = self.next_order_ref(now);
         let result_url = |configured: &Option<String>, page: &str| {
             configured
                 .clone()
@@ -450,6 +444,23 @@ impl Inner {
         self.by_order.insert(order_ref, idx);
         self.txns.push(txn);
         &self.txns[idx]
+    }
+
+    /// `yyyyMMddHHmmss` + a 4-digit sequence, unused so far. When all 10,000 numbers of a
+    /// second are taken, the next second is used.
+    fn next_order_ref(&mut self, now: DateTime<FixedOffset>) -> String {
+        let mut at = now;
+        loop {
+            let stamp = at.format("%Y%m%d%H%M%S").to_string();
+            for _ in 0..10_000 {
+                self.order_seq = (self.order_seq + 1) % 10_000;
+                let candidate = format!("{stamp}{:04}", self.order_seq);
+                if !self.by_order.contains_key(&candidate) {
+                    return candidate;
+                }
+            }
+            at += chrono::TimeDelta::seconds(1);
+        }
     }
 
     /// Applies a payment outcome (gateway page or simulate) to a Pending transaction, and
@@ -582,4 +593,22 @@ fn push_capped<T>(log: &mut VecDeque<T>, entry: T) {
         log.pop_front();
     }
     log.push_back(entry);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_refs_stay_unique_past_10000_in_one_second() {
+        let mut inner = Inner::new(SandboxConfig::default());
+        let now = model::now_bangkok();
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..10_050 {
+            let order_ref = inner.next_order_ref(now);
+            assert_eq!(order_ref.len(), 18);
+            inner.by_order.insert(order_ref.clone(), 0);
+            assert!(seen.insert(order_ref));
+        }
+    }
 }

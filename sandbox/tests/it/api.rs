@@ -224,6 +224,24 @@ fn invalid_json_is_400_with_line_and_column() {
     }
 }
 
+#[test]
+fn a_utf8_byte_order_mark_is_ignored() {
+    let env = start();
+    let token = env.token();
+    let ref1 = unique_ref("bom");
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    body.extend(create_body(&ref1).to_string().into_bytes());
+    let (status, envelope) = env.post_raw(PREFIXES[0], "create", &token, body);
+    assert_eq!(
+        (status, envelope["status"].clone()),
+        (200, json!(0)),
+        "{envelope}"
+    );
+    // Only at the start.
+    let (status, _) = env.post_raw(PREFIXES[0], "close", &token, b" \xEF\xBB\xBF{}".to_vec());
+    assert_eq!(status, 400);
+}
+
 fn business_error(env: &Env, token: &str, op: &str, body: &Value) -> (u64, String) {
     let (status, envelope) = env.post(PREFIXES[0], op, token, body);
     assert_eq!(status, 200, "business errors are HTTP 200: {envelope}");
