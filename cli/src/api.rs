@@ -182,15 +182,14 @@ impl CreateFields {
         if problems.is_empty() {
             return Ok(request);
         }
-        // Add what the core finds besides the fields already named.
-        if let Err(e) = request.validate(client.config().source()) {
-            for p in e.field_errors() {
-                if !problems.iter().any(|q| q.field == p.field) {
-                    problems.push(p.clone());
-                }
-            }
-        }
-        Err(Error::Validation { errors: problems })
+        // With everything else the core finds, in its order.
+        let mut errors = match request.validate(client.config().source()) {
+            Err(e) => e.field_errors().to_vec(),
+            Ok(()) => Vec::new(),
+        };
+        errors.retain(|p| !problems.iter().any(|q| q.field == p.field));
+        errors.extend(problems);
+        Err(Error::Validation { errors })
     }
 }
 
