@@ -116,14 +116,6 @@ pub fn start(config: SandboxConfig) -> io::Result<Sandbox> {
         })?;
     std_listener.set_nonblocking(true)?;
     let addr = std_listener.local_addr()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("dga-sandbox-worker")
-        .build()?;
-    let listener = {
-        let _guard = runtime.enter();
-        tokio::net::TcpListener::from_std(std_listener)?
-    };
     let http = reqwest::Client::builder()
         // The sandbox talks to agency callback URLs directly, never through a proxy from the
         // environment (a loopback callback through a corporate proxy would fail).
@@ -132,13 +124,48 @@ pub fn start(config: SandboxConfig) -> io::Result<Sandbox> {
         .map_err(io::Error::other)?;
     let app = Arc::new(state::App::new(config, addr, http));
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let (ready_tx, ready) = std::sync::mpsc::channel::<io::Result<()>>();
 
+    // The runtime is built, used and dropped on the sandbox's own thread only, so `start` and
+    // `Drop` are safe to call from anywhere, async code included.
     let thread = std::thread::Builder::new()
         .name("dga-sandbox".into())
         .spawn(move || {
+            let setup = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .thread_name("dga-sandbox-worker")
+                .build()
+                .and_then(|runtime| {
+                    let listener = {
+                        let _guard = runtime.enter();
+                        tokio::net::TcpListener::from_std(std_listener)?
+                    };
+                    Ok((runtime, listener))
+                });
+            let (runtime, listener) = match setup {
+                Ok(ready) => ready,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            let _ = ready_tx.send(Ok(()));
             runtime.block_on(serve(app, listener, stopped));
             runtime.shutdown_timeout(Duration::from_secs(1));
         })?;
+    match ready.recv() {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            let _ = thread.join();
+            return Err(e);
+        }
+        Err(_) => {
+            let _ = thread.join();
+            return Err(io::Error::other(
+                "the sandbox thread stopped while starting",
+            ));
+        }
+    }
     Ok(Sandbox {
         addr,
         stop,

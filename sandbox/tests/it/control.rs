@@ -259,6 +259,25 @@ fn start_gives_a_url_and_shutdown_stops() {
 }
 
 #[test]
+fn start_and_drop_work_inside_async_code() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let sandbox = dga_sandbox::start(test_config()).expect("starts");
+        let addr = sandbox.addr();
+        let url = format!("http://{addr}/__sandbox/config");
+        let config =
+            tokio::task::spawn_blocking(move || client().get(url).send().unwrap().status())
+                .await
+                .unwrap();
+        assert_eq!(config, 200);
+        drop(sandbox);
+    });
+}
+
+#[test]
 fn args_make_a_config() {
     use clap::Parser;
     #[derive(Parser)]
