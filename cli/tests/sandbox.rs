@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{AGENT_ID, dgapay_with};
+use common::{dgapay_with, sandbox_flags};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -42,18 +42,10 @@ fn sandbox_announces_its_address_and_serves() {
         .trim()
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("first line is {line:?}"));
-    let flags = [
-        "token",
-        "--gateway-url",
-        url,
-        "--consumer-key",
-        "sandbox-key",
-        "--consumer-secret",
-        "sandbox-secret",
-        "--agent-id",
-        AGENT_ID,
-    ];
-    let run = dgapay_with(&flags, &[], None);
+    let mut args = vec!["token".to_owned()];
+    args.extend(sandbox_flags(url));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = dgapay_with(&args, &[], None);
     run.assert_code(0);
     assert!(run.stdout.starts_with("token:"), "{}", run.stdout);
 }

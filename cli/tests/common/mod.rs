@@ -73,6 +73,25 @@ pub fn dgapay(args: &[&str]) -> Run {
     dgapay_with(args, &[], None)
 }
 
+/// The connection flags for a sandbox at `url` with its default credentials.
+pub fn sandbox_flags(url: &str) -> Vec<String> {
+    [
+        "--gateway-url",
+        url,
+        "--consumer-key",
+        "sandbox-key",
+        "--consumer-secret",
+        "sandbox-secret",
+        "--agent-id",
+        AGENT_ID,
+        "--source",
+        "DGA",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
 /// A sandbox on a free port, with the flags that point `dgapay` at it.
 pub struct Sandbox {
     pub sandbox: dga_sandbox::Sandbox,
@@ -92,21 +111,7 @@ impl Sandbox {
 
     /// The connection flags for this sandbox (credentials and all: no environment needed).
     pub fn flags(&self) -> Vec<String> {
-        [
-            "--gateway-url",
-            &self.url,
-            "--consumer-key",
-            "sandbox-key",
-            "--consumer-secret",
-            "sandbox-secret",
-            "--agent-id",
-            AGENT_ID,
-            "--source",
-            "DGA",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+        sandbox_flags(&self.url)
     }
 
     /// `dgapay` with this sandbox's flags before `args`.
