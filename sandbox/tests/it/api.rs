@@ -533,14 +533,7 @@ fn amounts_are_exact_decimals() {
     }
     // The raw response text carries the exact number.
     let ref1 = unique_ref("raw");
-    let response = env
-        .post_request(
-            PREFIXES[0],
-            "create",
-            &token,
-            create_body(&ref1).to_string().into_bytes(),
-        )
-        .unwrap();
+    let response = env.create_request(&token, &create_body(&ref1)).unwrap();
     assert!(response.text().unwrap().contains(r#""amount":1000.5,"#));
 }
 

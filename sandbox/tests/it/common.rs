@@ -139,6 +139,11 @@ impl Env {
             .send()
     }
 
+    /// Sends a create request (production base) and hands back the raw outcome.
+    pub fn create_request(&self, token: &str, body: &Value) -> reqwest::Result<Response> {
+        self.post_request(PREFIXES[0], "create", token, body.to_string().into_bytes())
+    }
+
     /// Creates a payment that must succeed; returns the envelope's data.
     pub fn create(&self, token: &str, body: &Value) -> Value {
         let (status, envelope) = self.post(PREFIXES[0], "create", token, body);

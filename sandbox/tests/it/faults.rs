@@ -59,14 +59,7 @@ fn http_status_answers_without_processing() {
     env.add_fault(json!({"endpoint": "token", "kind": "http_status", "httpStatus": 502}));
     let ref1 = unique_ref("http-status");
     for expected in [503, 429] {
-        let response = env
-            .post_request(
-                PREFIXES[0],
-                "create",
-                &token,
-                create_body(&ref1).to_string().into_bytes(),
-            )
-            .unwrap();
+        let response = env.create_request(&token, &create_body(&ref1)).unwrap();
         assert_eq!(response.status(), expected);
         let text = response.text().unwrap();
         assert!(
@@ -105,12 +98,7 @@ fn reset_aborts_the_connection_without_processing() {
     env.add_fault(json!({"endpoint": "create", "kind": "reset"}));
     let ref1 = unique_ref("reset");
     let error = env
-        .post_request(
-            PREFIXES[0],
-            "create",
-            &token,
-            create_body(&ref1).to_string().into_bytes(),
-        )
+        .create_request(&token, &create_body(&ref1))
         .expect_err("the connection is reset");
     assert!(!error.is_timeout() && !error.is_status(), "{error:?}");
     assert_eq!(
@@ -153,14 +141,7 @@ fn malformed_processes_then_answers_broken_json() {
     let token = env.token();
     env.add_fault(json!({"endpoint": "create", "kind": "malformed"}));
     let ref1 = unique_ref("malformed");
-    let response = env
-        .post_request(
-            PREFIXES[0],
-            "create",
-            &token,
-            create_body(&ref1).to_string().into_bytes(),
-        )
-        .unwrap();
+    let response = env.create_request(&token, &create_body(&ref1)).unwrap();
     assert_eq!(response.status(), 200);
     assert!(
         response.headers()["content-type"]
