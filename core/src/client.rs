@@ -610,11 +610,9 @@ impl Inner {
                     message: self.scrub(describe(e)),
                 },
             };
-            let retryable = match (&failure, endpoint) {
-                (_, Endpoint::Status) => true,
-                (Failure::Transport { sent: false, .. }, _) => true,
-                _ => false,
-            };
+            // GET status is safe to repeat; the others only when nothing was sent.
+            let retryable = endpoint == Endpoint::Status
+                || matches!(failure, Failure::Transport { sent: false, .. });
             if retryable && attempt < max_attempts {
                 let wait = retry.backoff(attempt);
                 log::warn!(

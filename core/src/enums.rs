@@ -19,8 +19,9 @@ macro_rules! dga_enum {
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
-            /// A value outside the guide's table, kept exactly as DGA sent it.
-            Unknown(Value),
+            /// A value outside the guide's table, kept exactly as DGA sent it (boxed to keep
+            /// the enum, and the errors that carry it, small).
+            Unknown(Box<Value>),
         }
 
         impl $name {
@@ -31,7 +32,7 @@ macro_rules! dga_enum {
             pub fn from_number(n: i64) -> Self {
                 match n {
                     $( $num => $name::$variant, )+
-                    other => $name::Unknown(Value::from(other)),
+                    other => $name::Unknown(Box::new(Value::from(other))),
                 }
             }
 
@@ -46,7 +47,7 @@ macro_rules! dga_enum {
                         return v;
                     }
                 }
-                $name::Unknown(Value::String(s.to_owned()))
+                $name::Unknown(Box::new(Value::String(s.to_owned())))
             }
 
             /// The guide's number, `None` for an unknown value.
@@ -84,7 +85,7 @@ macro_rules! dga_enum {
                 match v {
                     Value::Number(n) => match n.as_i64() {
                         Some(i) => Ok(Self::from_number(i)),
-                        None => Ok($name::Unknown(v.clone())),
+                        None => Ok($name::Unknown(Box::new(v.clone()))),
                     },
                     Value::String(s) => Ok(Self::from_name(s)),
                     other => Err(format!("expected a {} name or number, got {}", stringify!($name), crate::lenient::json_type(other))),
@@ -94,7 +95,7 @@ macro_rules! dga_enum {
             /// The JSON the SDK hands out: the name, or the raw value when unknown.
             pub fn to_json(&self) -> Value {
                 match self {
-                    $name::Unknown(raw) => raw.clone(),
+                    $name::Unknown(raw) => (**raw).clone(),
                     known => Value::String(known.name().unwrap_or_default().to_owned()),
                 }
             }
@@ -103,8 +104,10 @@ macro_rules! dga_enum {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 match self {
-                    $name::Unknown(Value::String(s)) => f.write_str(s),
-                    $name::Unknown(raw) => write!(f, "{raw}"),
+                    $name::Unknown(raw) => match &**raw {
+                        Value::String(s) => f.write_str(s),
+                        other => write!(f, "{other}"),
+                    },
                     known => f.write_str(known.name().unwrap_or_default()),
                 }
             }
@@ -235,7 +238,7 @@ mod tests {
     #[test]
     fn unknown_values_keep_the_raw_value() {
         let c = PaymentType::from_json(&json!("C")).unwrap();
-        assert_eq!(c, PaymentType::Unknown(json!("C")));
+        assert_eq!(c, PaymentType::Unknown(Box::new(json!("C"))));
         assert_eq!(c.to_json(), json!("C"));
         assert_eq!(c.to_string(), "C");
         let n = PaidStatus::from_json(&json!(42)).unwrap();

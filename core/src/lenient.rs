@@ -7,7 +7,10 @@
 use crate::error::FieldError;
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use rust_decimal::Decimal;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+use std::fmt;
 
 /// Bangkok is UTC+7 all year (no daylight saving).
 const BANGKOK_OFFSET_SECONDS: i32 = 7 * 3600;
@@ -102,6 +105,30 @@ pub fn format_date(d: &NaiveDateTime) -> String {
     d.format(DATE_FORMAT).to_string()
 }
 
+/// A JSON object's members in order, duplicates kept (serde_json's `Map` keeps only the last
+/// value of a repeated key, which would hide an ambiguous body).
+pub(crate) struct Entries(pub Vec<(String, Value)>);
+
+impl<'de> Deserialize<'de> for Entries {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Entries;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Entries, A::Error> {
+                let mut out = Vec::with_capacity(m.size_hint().unwrap_or(0).min(64));
+                while let Some(entry) = m.next_entry::<String, Value>()? {
+                    out.push(entry);
+                }
+                Ok(Entries(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
 /// A JSON object whose keys are looked up case-insensitively after trimming white space.
 pub(crate) struct Fields<'a> {
     entries: Vec<(String, &'a str, &'a Value)>,
@@ -110,28 +137,43 @@ pub(crate) struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     pub fn new(map: &'a Map<String, Value>) -> Self {
-        let entries = map
-            .iter()
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), k.as_str(), v))
-            .collect();
+        Self::from_pairs(map.iter().map(|(k, v)| (k.as_str(), v)))
+    }
+
+    /// Every key/value pair as it appeared, duplicates included (see [`Entries`]).
+    pub fn from_entries(entries: &'a Entries) -> Self {
+        Self::from_pairs(entries.0.iter().map(|(k, v)| (k.as_str(), v)))
+    }
+
+    fn from_pairs(pairs: impl Iterator<Item = (&'a str, &'a Value)>) -> Self {
         Fields {
-            entries,
+            entries: pairs
+                .map(|(k, v)| (k.trim().to_ascii_lowercase(), k, v))
+                .collect(),
             errors: Vec::new(),
         }
     }
 
     /// Records an error for every key that appears more than once once normalized: an
-    /// ambiguous body must not be read one way by us and another way by someone else.
-    pub fn reject_duplicates(&mut self) {
-        let mut seen: Vec<&str> = Vec::new();
+    /// ambiguous body must not be read one way by us and another way by someone else. The
+    /// error names the field as in `known` (the guide's spelling) when it is one of them.
+    pub fn reject_duplicates(&mut self, known: &[&str]) {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for (norm, _, _) in &self.entries {
+            *counts.entry(norm.as_str()).or_default() += 1;
+        }
+        let mut reported: HashSet<&str> = HashSet::new();
         for (norm, raw, _) in &self.entries {
-            if seen.contains(&norm.as_str()) {
+            if counts[norm.as_str()] > 1 && reported.insert(norm.as_str()) {
+                let name = known
+                    .iter()
+                    .find(|k| k.eq_ignore_ascii_case(norm))
+                    .copied()
+                    .unwrap_or_else(|| raw.trim());
                 self.errors.push(FieldError::new(
-                    raw.trim(),
+                    name,
                     "appears more than once (keys are compared ignoring case and spaces)",
                 ));
-            } else {
-                seen.push(norm);
             }
         }
     }

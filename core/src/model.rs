@@ -2,7 +2,7 @@
 
 use crate::enums::{BankCode, PaidStatus, PaymentType, ResponseStatus};
 use crate::error::{Error, FieldError, Result};
-use crate::lenient::{self, Fields, json_type};
+use crate::lenient::{self, Entries, Fields, json_type};
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
@@ -57,7 +57,8 @@ const CREATE_FIELDS: [&str; 13] = [
 
 impl CreatePayment {
     /// Reads a request in the guide's camelCase form (keys case-insensitive), as the C ABI and
-    /// the CLI take it. `amount` may be a string or an exact JSON number.
+    /// the CLI take it. `amount` may be a string or an exact JSON number. When something cannot
+    /// be read, the error also lists what [`CreatePayment::validate`] would refuse.
     pub fn from_json(v: &Value) -> Result<CreatePayment> {
         let map = v.as_object().ok_or_else(|| {
             Error::invalid(
@@ -89,10 +90,19 @@ impl CreatePayment {
             }
         }
         if f.errors.is_empty() {
-            Ok(req)
-        } else {
-            Err(Error::validation(f.errors))
+            return Ok(req);
         }
+        // Report the request's other problems too, so one answer names every bad field; the
+        // source is left out, since the client's default source may still supply it.
+        let mut errors = f.errors;
+        if let Err(e) = req.validate(Some("default")) {
+            for fe in e.field_errors() {
+                if !errors.iter().any(|x| x.field == fe.field) {
+                    errors.push(fe.clone());
+                }
+            }
+        }
+        Err(Error::validation(errors))
     }
 
     /// Checks the request as the guide requires, with `default_source` standing in for a
@@ -135,7 +145,7 @@ impl CreatePayment {
             )),
             Some(_) => {}
         }
-        match self.source.as_deref().or(default_source) {
+        match self.effective_source(default_source) {
             Some(s) if !s.trim().is_empty() => {}
             _ => errors.push(FieldError::new(
                 "source",
@@ -160,7 +170,7 @@ impl CreatePayment {
     /// The body DGA receives: camelCase keys (Q3), names for enums, the amount as an exact
     /// decimal string (Q4), "" for absent optional strings.
     pub(crate) fn to_wire(&self, default_source: Option<&str>) -> Value {
-        let source = self.source.as_deref().or(default_source).unwrap_or("");
+        let source = self.effective_source(default_source).unwrap_or("");
         let amount = self.amount.map(|a| a.to_string()).unwrap_or_default();
         let mut body = json!({
             "customerID": self.customer_id.trim(),
@@ -180,6 +190,14 @@ impl CreatePayment {
             obj.insert("data".into(), d.clone());
         }
         body
+    }
+
+    /// The request's source, or the default when it has none (an empty one counts as none).
+    fn effective_source<'a>(&'a self, default_source: Option<&'a str>) -> Option<&'a str> {
+        self.source
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .or(default_source)
     }
 
     /// The references status, close and void use for this payment (Q7).
@@ -404,6 +422,24 @@ pub struct PaymentStatus {
     pub warning: Option<String>,
 }
 
+/// The callback's fields, as the guide spells them.
+const CALLBACK_FIELDS: [&str; 14] = [
+    "paidStatus",
+    "description",
+    "paidDate",
+    "paidChannel",
+    "confirmPaidDate",
+    "refId",
+    "ref1",
+    "ref2",
+    "cardNo",
+    "paymentType",
+    "amount",
+    "feeAmount",
+    "voidDate",
+    "requestRefundDate",
+];
+
 /// A callback from DGA has the same fields as a status.
 pub type Callback = PaymentStatus;
 
@@ -490,16 +526,20 @@ pub fn parse_callback(body: &[u8]) -> Result<Callback> {
         }
         Error::Callback { errors: vec![fe] }
     })?;
-    let Some(map) = value.as_object() else {
+    if !value.is_object() {
         return Err(Error::Callback {
             errors: vec![FieldError::new(
                 "body",
                 format!("expected a JSON object, got {}", json_type(&value)),
             )],
         });
-    };
-    let mut f = Fields::new(map);
-    f.reject_duplicates();
+    }
+    // Read again keeping repeated keys, which `Value` silently collapses.
+    let entries: Entries = serde_json::from_slice(body).map_err(|e| Error::Callback {
+        errors: vec![FieldError::new("body", format!("is not valid JSON: {e}"))],
+    })?;
+    let mut f = Fields::from_entries(&entries);
+    f.reject_duplicates(&CALLBACK_FIELDS);
     let status = PaymentStatus::read(&mut f, true);
     match status {
         Some(s) if f.errors.is_empty() => Ok(s),
