@@ -316,7 +316,14 @@ fn add_fault(app: &App, body: &[u8]) -> Response {
 fn parse_fault(obj: &Map<String, Value>) -> Result<(Option<Endpoint>, FaultKind, u32), String> {
     let fields = known_keys(
         obj,
-        &["endpoint", "kind", "count", "latencyMs", "httpStatus"],
+        &[
+            "endpoint",
+            "kind",
+            "count",
+            "latencyMs",
+            "httpStatus",
+            "body",
+        ],
     )?;
     let get = |name: &str| fields.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
     let target = match get("endpoint").and_then(Value::as_str).map(str::trim) {
@@ -364,9 +371,24 @@ fn parse_fault(obj: &Map<String, Value>) -> Result<(Option<Endpoint>, FaultKind,
         Some("reset") => FaultKind::Reset,
         Some("malformed") => FaultKind::Malformed,
         Some("token_expired") => FaultKind::TokenExpired,
+        Some("respond") => {
+            let code = match get("httpStatus") {
+                None | Some(Value::Null) => 200,
+                Some(v) => v
+                    .as_u64()
+                    .filter(|c| (200..=599).contains(c))
+                    .and_then(|c| u16::try_from(c).ok())
+                    .ok_or("httpStatus must be an integer from 200 to 599")?,
+            };
+            let body = get("body")
+                .and_then(Value::as_str)
+                .ok_or("a respond fault needs body, the exact text to answer")?;
+            FaultKind::Respond(code, body.into())
+        }
         _ => {
             return Err(
-                "kind must be one of latency, http_status, reset, malformed, token_expired"
+                "kind must be one of latency, http_status, reset, malformed, token_expired, \
+                 respond"
                     .to_string(),
             );
         }

@@ -276,6 +276,7 @@ async fn dispatch(State(app): State<Arc<App>>, request: Request) -> Response {
     } else {
         None
     };
+    let fault_name = fault.as_ref().map(FaultKind::name);
     let log = |status: Option<u16>| {
         app.lock().log_request(
             at.clone(),
@@ -283,14 +284,25 @@ async fn dispatch(State(app): State<Arc<App>>, request: Request) -> Response {
             endpoint,
             parts.uri.path().to_string(),
             status,
-            fault,
+            fault_name,
         );
     };
 
-    match fault {
+    match &fault {
         Some(FaultKind::HttpStatus(code)) => {
-            log(Some(code));
-            return fault_status_response(code);
+            log(Some(*code));
+            return fault_status_response(*code);
+        }
+        Some(FaultKind::Respond(code, text)) => {
+            let _ = read_body(body).await;
+            log(Some(*code));
+            let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::OK);
+            return (
+                status,
+                [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+                text.to_string(),
+            )
+                .into_response();
         }
         Some(FaultKind::Reset) => {
             let _ = read_body(body).await;

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
@@ -105,23 +105,27 @@ impl Endpoint {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FaultKind {
     Latency(u64),
     HttpStatus(u16),
     Reset,
     Malformed,
     TokenExpired,
+    /// Answer exactly this status and body without processing: lets every language's tests
+    /// feed the client any answer DGA might give (tests/vectors/responses.json).
+    Respond(u16, Arc<str>),
 }
 
 impl FaultKind {
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
             FaultKind::Latency(_) => "latency",
             FaultKind::HttpStatus(_) => "http_status",
             FaultKind::Reset => "reset",
             FaultKind::Malformed => "malformed",
             FaultKind::TokenExpired => "token_expired",
+            FaultKind::Respond(..) => "respond",
         }
     }
 }
@@ -137,19 +141,24 @@ pub(crate) struct Fault {
 
 impl Fault {
     pub fn to_json(&self) -> Value {
-        let (latency, status) = match self.kind {
-            FaultKind::Latency(ms) => (ms, None),
-            FaultKind::HttpStatus(code) => (0, Some(code)),
-            _ => (0, None),
+        let (latency, status, body) = match &self.kind {
+            FaultKind::Latency(ms) => (*ms, None, None),
+            FaultKind::HttpStatus(code) => (0, Some(*code), None),
+            FaultKind::Respond(code, body) => (0, Some(*code), Some(body.to_string())),
+            _ => (0, None, None),
         };
-        json!({
+        let mut v = json!({
             "id": self.id,
             "endpoint": self.target.map_or("any", Endpoint::name),
             "kind": self.kind.name(),
             "count": self.remaining,
             "latencyMs": latency,
             "httpStatus": status,
-        })
+        });
+        if let (Some(body), Some(obj)) = (body, v.as_object_mut()) {
+            obj.insert("body".into(), Value::String(body));
+        }
+        v
     }
 }
 
@@ -528,7 +537,7 @@ impl Inner {
             .iter()
             .position(|f| f.target.is_none_or(|t| t == endpoint))?;
         let fault = &mut self.faults[i];
-        let kind = fault.kind;
+        let kind = fault.kind.clone();
         fault.remaining = fault.remaining.saturating_sub(1);
         if fault.remaining == 0 {
             self.faults.remove(i);
@@ -545,7 +554,7 @@ impl Inner {
         endpoint: Endpoint,
         path: String,
         http_status: Option<u16>,
-        fault: Option<FaultKind>,
+        fault: Option<&'static str>,
     ) {
         self.request_seq += 1;
         push_capped(
@@ -557,7 +566,7 @@ impl Inner {
                 endpoint: endpoint.name(),
                 path,
                 http_status,
-                fault: fault.map(FaultKind::name),
+                fault,
             },
         );
     }

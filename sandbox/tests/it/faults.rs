@@ -159,6 +159,27 @@ fn malformed_processes_then_answers_broken_json() {
 }
 
 #[test]
+fn respond_answers_exactly_the_given_body_without_processing() {
+    let env = start();
+    let token = env.token();
+    let body = "{\"Status\": 3, \"ErrorCode\": 14, \"Message\": \"ปิดไม่ได้\", \"Data\": null,}";
+    let fault = env.add_fault(
+        json!({"endpoint": "create", "kind": "respond", "httpStatus": 409, "body": body}),
+    );
+    assert_eq!(fault["body"], body);
+    let ref1 = unique_ref("respond");
+    let response = env.create_request(&token, &create_body(&ref1)).unwrap();
+    assert_eq!(response.status(), 409);
+    assert_eq!(response.text().unwrap(), body, "byte for byte");
+    assert_eq!(env.logged("create")[0]["fault"], "respond");
+    let (_, envelope) = env.status(&token, &ref1, "");
+    assert_eq!(envelope["errorCode"], json!(8), "not processed");
+    // A respond fault needs its body.
+    let (status, _) = env.control_post("faults", &json!({"endpoint": "token", "kind": "respond"}));
+    assert_eq!(status, 400);
+}
+
+#[test]
 fn token_expired_invalidates_tokens_first() {
     let env = start();
     let token = env.token();
