@@ -1,0 +1,104 @@
+//! Throughput of `Client::status` against the embedded sandbox, with a baseline measured in the
+//! same run: the same GET sent with a bare reqwest client (token fetched once, no parsing, no
+//! retry machinery). The ratio is the SDK's overhead; absolute numbers depend on the machine.
+//!
+//! cargo run --release -p dga-epayment --example bench_status [-- SECONDS_PER_RUN]
+
+use dga_epayment::{Client, Config, CreatePayment, PaymentType};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+fn run(threads: usize, secs: f64, call: Arc<dyn Fn() + Send + Sync>) -> f64 {
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let (stop, done, call) = (stop.clone(), done.clone(), call.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    call();
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_secs_f64(secs));
+    stop.store(true, Ordering::Relaxed);
+    for h in handles {
+        h.join().unwrap();
+    }
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let secs: f64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3.0);
+    let sb = dga_sandbox::start(dga_sandbox::SandboxConfig {
+        port: 0,
+        ..Default::default()
+    })
+    .unwrap();
+    let config = Config::builder()
+        .consumer_key("sandbox-key")
+        .consumer_secret("sandbox-secret")
+        .agent_id("1234567890121")
+        .gateway_url(sb.url())
+        .source("SANDBOX")
+        .build()
+        .unwrap();
+    let client = Client::new(config.clone()).unwrap();
+    let p = client
+        .create_payment(&CreatePayment {
+            customer_id: "1234567890121".into(),
+            customer_title_name: "นาย".into(),
+            customer_first_name: "ทดสอบ".into(),
+            customer_last_name: "ระบบ".into(),
+            payment_type: Some(PaymentType::FastPay),
+            amount: Some("100.00".parse().unwrap()),
+            request_reference1: "BENCH-1".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let token = client.token().unwrap().expose().to_owned();
+    let url = format!(
+        "{}?reference1={}&reference2=",
+        config.endpoint_url(dga_epayment::Endpoint::Status),
+        p.reference1
+    );
+    let raw = reqwest::blocking::Client::new();
+    println!("status calls per second against the sandbox ({secs} s per run)");
+    println!(
+        "{:>8} {:>14} {:>14} {:>8}",
+        "threads", "bare reqwest", "Client", "ratio"
+    );
+    for threads in [1, 8, 32] {
+        let (raw, url, token) = (raw.clone(), url.clone(), token.clone());
+        let base = run(
+            threads,
+            secs,
+            Arc::new(move || {
+                let r = raw
+                    .get(&url)
+                    .header("Consumer-Key", "sandbox-key")
+                    .header("Token", &token)
+                    .send()
+                    .unwrap();
+                assert!(r.status().is_success());
+                r.bytes().unwrap();
+            }),
+        );
+        let (c, r1, r2) = (client.clone(), p.reference1.clone(), p.reference2.clone());
+        let sdk = run(
+            threads,
+            secs,
+            Arc::new(move || {
+                c.status(&r1, &r2).unwrap();
+            }),
+        );
+        println!("{threads:>8} {base:>14.0} {sdk:>14.0} {:>8.2}", sdk / base);
+    }
+}

@@ -1,0 +1,160 @@
+//! Shared helpers: an embedded sandbox on a free loopback port and its control API.
+#![allow(dead_code)]
+
+use dga_epayment::{Client, Config, CreatePayment, Decimal, PaymentType, RetryPolicy};
+use dga_sandbox::{Sandbox, SandboxConfig};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+pub const AGENT_ID: &str = "1234567890121";
+
+pub fn start_sandbox() -> Sandbox {
+    start_sandbox_with(|_| {})
+}
+
+pub fn start_sandbox_with(edit: impl FnOnce(&mut SandboxConfig)) -> Sandbox {
+    let mut cfg = SandboxConfig {
+        port: 0,
+        callback_retry_delay: Duration::from_millis(20),
+        ..SandboxConfig::default()
+    };
+    edit(&mut cfg);
+    dga_sandbox::start(cfg).expect("sandbox starts")
+}
+
+/// Fast retries so fault tests do not wait on real backoff.
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        backoff_base: Duration::from_millis(1),
+        backoff_cap: Duration::from_millis(5),
+        ..RetryPolicy::default()
+    }
+}
+
+pub fn config_for(sb: &Sandbox) -> dga_epayment::ConfigBuilder {
+    Config::builder()
+        .consumer_key("sandbox-key")
+        .consumer_secret("sandbox-secret")
+        .agent_id(AGENT_ID)
+        .gateway_url(sb.url())
+        .source("SANDBOX")
+        .retry_policy(fast_retry())
+        .request_timeout(Duration::from_secs(5))
+}
+
+pub fn client_for(sb: &Sandbox) -> Client {
+    Client::new(config_for(sb).build().unwrap()).unwrap()
+}
+
+static SEQ: AtomicU64 = AtomicU64::new(1);
+
+/// A unique requestReference1 per call, so tests never collide.
+pub fn unique_ref(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub fn payment_request(payment_type: PaymentType, amount: &str) -> CreatePayment {
+    CreatePayment {
+        customer_id: "1234567890121".into(),
+        customer_title_name: "นาย".into(),
+        customer_first_name: "ทดสอบ".into(),
+        customer_last_name: "ระบบ".into(),
+        payment_type: Some(payment_type),
+        amount: Some(amount.parse::<Decimal>().unwrap()),
+        request_reference1: unique_ref("T"),
+        request_reference2: "R2".into(),
+        ..Default::default()
+    }
+}
+
+/// The sandbox's control API.
+pub struct Control {
+    base: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Control {
+    pub fn new(sb: &Sandbox) -> Control {
+        Control {
+            base: sb.url(),
+            http: reqwest::blocking::Client::new(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().unwrap_or(Value::Null))
+    }
+
+    pub fn fault(&self, endpoint: &str, kind: &str, count: u32, extra: Value) {
+        let mut body = json!({ "endpoint": endpoint, "kind": kind, "count": count });
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        let (status, answer) = self.post("/__sandbox/faults", body);
+        assert_eq!(status, 200, "fault not accepted: {answer}");
+    }
+
+    pub fn clear_faults(&self) {
+        self.http
+            .delete(format!("{}/__sandbox/faults", self.base))
+            .send()
+            .unwrap();
+    }
+
+    /// How many requests reached an endpoint (token, create, close, void, status).
+    pub fn count(&self, endpoint: &str) -> usize {
+        self.get("/__sandbox/requests")
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["endpoint"] == endpoint)
+            .count()
+    }
+
+    pub fn simulate(&self, reference1: &str, reference2: &str, outcome: &str) -> Value {
+        let (status, body) = self.post(
+            "/__sandbox/simulate",
+            json!({ "reference1": reference1, "reference2": reference2, "outcome": outcome }),
+        );
+        assert_eq!(status, 200, "simulate failed: {body}");
+        body
+    }
+
+    /// The body of the first callback delivered for `reference1`, waiting up to 5 s.
+    pub fn callback_body(&self, reference1: &str) -> String {
+        for _ in 0..250 {
+            let log = self.get("/__sandbox/callbacks");
+            if let Some(d) = log
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["reference1"] == reference1)
+            {
+                return d["requestBody"].as_str().unwrap().to_owned();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("no callback delivered for {reference1}");
+    }
+}
