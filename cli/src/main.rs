@@ -1,10 +1,6 @@
 //! `dgapay`: the command line over the `dga-epayment` core. No protocol logic lives here:
 //! every request, answer, enum and retry rule comes from the core.
 
-// The core's `Error` is large; the CLI returns it at most once per run, so boxing it here
-// would only add noise.
-#![allow(clippy::result_large_err)]
-
 mod api;
 mod callback;
 mod connect;
