@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test of the project, in every language it has, on a fresh machine.
+# Sets up what it needs itself. Used by CI (.ci/run) and by developers alike.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# One target dir for cargo, maturin and napi alike (see TOOLCHAIN.md).
+export CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n==> %s\n' "$*"; }
+started=$(date +%s)
+
+step "rust: format"
+cargo fmt --all --check
+
+step "rust: clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "rust: tests (core, sandbox, cli; unit, vectors, properties, loopback e2e)"
+cargo test --workspace --locked --no-fail-fast
+
+step "rust: the main job, release build (dgapay demo)"
+cargo run --release --locked -p dgapay -- demo
+
+step "all passed in $(( $(date +%s) - started )) s"
