@@ -592,3 +592,109 @@ pub fn checkout_form_html(payment: &Payment) -> Result<String> {
         action = attr(&payment.gateway_url),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payment() -> Payment {
+        Payment {
+            order_ref: "202212091544433591".into(),
+            order_ref1: Some("INV-1".into()),
+            order_ref2: None,
+            amount: "1000.50".parse().unwrap(),
+            merchant_id: "900000001".into(),
+            curr_code: "764".into(),
+            lang: "T".into(),
+            pay_type: "N".into(),
+            pay_method: "CC".into(),
+            security_key: "A\"><script>alert(1)</script>&".into(),
+            gateway_url: "https://uatktbfastpay.ktb.co.th/SIT/eng/payment/payForm.jsp?a=1&b=2"
+                .into(),
+            success_url: "https://agency.go.th/ok?x=1&y='2'".into(),
+            fail_url: "https://agency.go.th/fail".into(),
+            cancel_url: "https://agency.go.th/cancel".into(),
+            reference1: "INV-1".into(),
+            reference2: String::new(),
+            warning: None,
+        }
+    }
+
+    #[test]
+    fn checkout_form_escapes_every_value_and_submits_itself() {
+        let html = checkout_form_html(&payment()).unwrap();
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert!(html.contains("value=\"A&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&amp;\""));
+        assert!(html.contains(
+            "action=\"https://uatktbfastpay.ktb.co.th/SIT/eng/payment/payForm.jsp?a=1&amp;b=2\""
+        ));
+        assert!(
+            html.contains("name=\"successUrl\" value=\"https://agency.go.th/ok?x=1&amp;y='2'\"")
+        );
+        assert!(html.contains("name=\"amount\" value=\"1000.50\""));
+        assert!(html.contains("name=\"orderRef1\" value=\"INV-1\""));
+        assert!(!html.contains("orderRef2"), "absent fields are not sent");
+        assert!(html.contains("<noscript>") && html.contains("<button type=\"submit\">"));
+        assert!(html.contains(".submit();"));
+        assert_eq!(html.matches("type=\"hidden\"").count(), 12);
+    }
+
+    #[test]
+    fn checkout_form_refuses_a_non_http_gateway() {
+        for url in ["javascript:alert(1)", "data:text/html,x", "not a url"] {
+            let mut p = payment();
+            p.gateway_url = url.into();
+            let e = checkout_form_html(&p).unwrap_err();
+            assert_eq!(e.field_errors()[0].field, "gatewayUrl");
+        }
+    }
+
+    #[test]
+    fn payment_json_round_trips_and_debug_hides_the_security_key() {
+        let p = payment();
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(v["amount"], "1000.50");
+        assert_eq!(Payment::from_json(&v).unwrap(), p);
+        assert!(!format!("{p:?}").contains("script"));
+    }
+
+    #[test]
+    fn callback_ack_is_the_json_dga_expects() {
+        let v: Value = serde_json::from_str(&callback_ack(true, "Success")).unwrap();
+        assert_eq!(v["result"], true);
+        assert_eq!(v["message"], "Success");
+        let ts = v["requestTimeStamp"].as_u64().unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert!(now.abs_diff(ts) < 5);
+        let v: Value = serde_json::from_str(&callback_ack(false, "ระบบขัดข้อง \"x\"")).unwrap();
+        assert_eq!(v["result"], false);
+        assert_eq!(v["message"], "ระบบขัดข้อง \"x\"");
+    }
+
+    #[test]
+    fn create_body_uses_the_guides_camel_case_and_an_exact_amount_string() {
+        let req = CreatePayment {
+            customer_id: "1".into(),
+            payment_type: Some(PaymentType::QrPayment),
+            amount: Some("0.10".parse().unwrap()),
+            request_reference1: " R1 ".into(),
+            source: Some(String::new()),
+            ..Default::default()
+        };
+        let body = req.to_wire(Some("DGA"));
+        let keys: Vec<_> = body.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, CREATE_FIELDS[..12]);
+        assert_eq!(body["amount"], "0.10");
+        assert_eq!(body["bankCode"], "KTB");
+        assert_eq!(body["paymentType"], "QRPayment");
+        assert_eq!(
+            body["source"], "DGA",
+            "an empty source falls back to the default"
+        );
+        assert_eq!(body["requestReference1"], "R1");
+        assert_eq!(body["customerMiddleName"], "");
+    }
+}

@@ -60,6 +60,24 @@ fn token_endpoint_faults_are_retried_until_a_token_is_obtained() {
 }
 
 #[test]
+fn token_latency_within_the_timeout_and_token_expiry_need_no_retry() {
+    let sb = start_sandbox();
+    let ctl = Control::new(&sb);
+    for (kind, extra) in [("latency", latency(100)), ("token_expired", none())] {
+        ctl.post("/__sandbox/reset", json!({}));
+        ctl.fault("token", kind, 1, extra);
+        let client = client_for(&sb);
+        client.token().unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert_eq!(ctl.count("token"), 1, "{kind}");
+    }
+    // Latency beyond the request timeout is a failed attempt like any other: retried.
+    ctl.post("/__sandbox/reset", json!({}));
+    ctl.fault("token", "latency", 1, latency(1000));
+    impatient_client(&sb).token().unwrap();
+    assert_eq!(ctl.count("token"), 2);
+}
+
+#[test]
 fn token_retries_are_bounded_and_end_in_an_auth_error() {
     let sb = start_sandbox();
     let ctl = Control::new(&sb);
