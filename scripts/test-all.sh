@@ -20,7 +20,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "rust: tests (core, sandbox, cli; unit, vectors, properties, loopback e2e)"
 cargo test --workspace --locked --no-fail-fast
 
-step "rust: the main job, release build (dgapay demo)"
+step "rust: the main job, release build (dgapay demo), and the README's quick start"
 cargo run --release --locked -p dgapay -- demo
+cargo run --release --locked -p dga-epayment --example quickstart
 
 step "all passed in $(( $(date +%s) - started )) s"

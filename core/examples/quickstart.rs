@@ -1,0 +1,82 @@
+//! The README's Rust quick start, end to end against an embedded sandbox:
+//! create → checkout page → (the citizen pays) → callback parsed, verified, acknowledged →
+//! status → void. `cargo run -p dga-epayment --example quickstart`
+
+use dga_epayment::{
+    Client, Config, CreatePayment, Decimal, Error, PaidStatus, PaymentType, callback_ack,
+    parse_callback,
+};
+
+/// What an agency's callback endpoint does with DGA's POST (the README's `on_callback`).
+fn on_callback(client: &Client, body: &[u8]) -> (u16, String) {
+    let callback = match parse_callback(body) {
+        Ok(cb) => cb,
+        Err(e) => return (400, callback_ack(false, &e.to_string())),
+    };
+    match client.verify_callback(&callback) {
+        Ok(status) => {
+            println!(
+                "callback verified: {} {} THB for {}",
+                status.paid_status, status.amount, status.ref1
+            );
+            (200, callback_ack(true, "Success"))
+        }
+        Err(e @ Error::Verification { .. }) => (200, callback_ack(false, &e.to_string())),
+        Err(e) => (503, callback_ack(false, &e.to_string())),
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let sandbox = dga_sandbox::start(dga_sandbox::SandboxConfig {
+        port: 0,
+        ..Default::default()
+    })?;
+
+    let client = Client::new(
+        Config::builder()
+            .consumer_key("sandbox-key")
+            .consumer_secret("sandbox-secret")
+            .agent_id("1234567890121")
+            .gateway_url(sandbox.url())
+            .source("SANDBOX")
+            .build()?,
+    )?;
+
+    let payment = client.create_payment(&CreatePayment {
+        customer_id: "1234567890121".into(),
+        customer_title_name: "นาย".into(),
+        customer_first_name: "สมชาย".into(),
+        customer_last_name: "ใจดี".into(),
+        payment_type: Some(PaymentType::FastPay),
+        amount: Some("1000.50".parse::<Decimal>()?),
+        request_reference1: format!("INV-{}", std::process::id()),
+        ..Default::default()
+    })?;
+    let html = dga_epayment::checkout_form_html(&payment)?;
+    println!(
+        "created orderRef {}; checkout page is {} bytes",
+        payment.order_ref,
+        html.len()
+    );
+
+    // The citizen pays on KTB's page; here the sandbox's control API stands in for them.
+    let http = reqwest::blocking::Client::new();
+    http.post(format!("{}/__sandbox/simulate", sandbox.url()))
+        .json(&serde_json::json!({ "reference1": payment.reference1, "outcome": "pay" }))
+        .send()?
+        .error_for_status()?;
+
+    // DGA's callback body (here the status fields, as the sandbox sends them).
+    let status = client.status(&payment.reference1, &payment.reference2)?;
+    let (code, ack) = on_callback(&client, serde_json::to_string(&status)?.as_bytes());
+    println!("answered DGA: HTTP {code} {ack}");
+    assert_eq!(code, 200);
+
+    if status.paid_status == PaidStatus::Success {
+        let ref_id = status.ref_id.clone().unwrap_or_default();
+        client.void(&payment.reference1, &payment.reference2, &ref_id)?;
+        let after = client.status(&payment.reference1, &payment.reference2)?;
+        println!("voided: now {}", after.paid_status);
+    }
+    Ok(())
+}
