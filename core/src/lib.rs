@@ -52,7 +52,7 @@ pub use enums::{BankCode, ErrorCode, PaidStatus, PaymentType, ResponseStatus};
 pub use error::{Endpoint, Error, ErrorKind, FieldError, Mismatch, Result};
 pub use lenient::{DATE_FORMAT, format_date, parse_amount, parse_date};
 pub use model::{
-    Callback, Confirmation, CreatePayment, Payment, PaymentStatus, callback_ack,
+    CALLBACK_FIELDS, Callback, Confirmation, CreatePayment, Payment, PaymentStatus, callback_ack,
     checkout_form_html, parse_callback,
 };
 

@@ -422,8 +422,8 @@ pub struct PaymentStatus {
     pub warning: Option<String>,
 }
 
-/// The callback's fields, as the guide spells them.
-const CALLBACK_FIELDS: [&str; 14] = [
+/// The callback's (and status data's) fields, as the guide spells them, in its order.
+pub const CALLBACK_FIELDS: [&str; 14] = [
     "paidStatus",
     "description",
     "paidDate",

@@ -149,15 +149,7 @@ fn every_dga_error_maps_to_an_api_error_with_its_code() {
     assert_eq!(api_code(&e), Some(ErrorCode::PaidPaymentCannotBeClosed));
 
     // 11: void is FastPay only.
-    let qr = client
-        .create_payment(&payment_request(PaymentType::QrPayment, "5"))
-        .unwrap();
-    ctl.simulate(&qr.reference1, &qr.reference2, "pay");
-    let ref_id = client
-        .status(&qr.reference1, &qr.reference2)
-        .unwrap()
-        .ref_id
-        .unwrap();
+    let (qr, ref_id) = paid_payment(&client, &ctl, PaymentType::QrPayment, "5");
     let e = client
         .void(&qr.reference1, &qr.reference2, &ref_id)
         .unwrap_err();

@@ -224,15 +224,7 @@ fn void_after_the_request_was_sent_is_outcome_unknown() {
         ("malformed", none(), true),
         ("latency", latency(1000), true),
     ] {
-        let p = client
-            .create_payment(&payment_request(PaymentType::FastPay, "40"))
-            .unwrap();
-        ctl.simulate(&p.reference1, &p.reference2, "pay");
-        let ref_id = client
-            .status(&p.reference1, &p.reference2)
-            .unwrap()
-            .ref_id
-            .unwrap();
+        let (p, ref_id) = paid_payment(&client, &ctl, PaymentType::FastPay, "40");
         ctl.fault("void", kind, 1, extra);
         let e = client
             .void(&p.reference1, &p.reference2, &ref_id)
@@ -247,15 +239,7 @@ fn void_after_the_request_was_sent_is_outcome_unknown() {
         assert_eq!(st.paid_status, expected, "{kind}");
     }
     // token_expired: refused before acting, so repeated once and done.
-    let p = client
-        .create_payment(&payment_request(PaymentType::FastPay, "40"))
-        .unwrap();
-    ctl.simulate(&p.reference1, &p.reference2, "pay");
-    let ref_id = client
-        .status(&p.reference1, &p.reference2)
-        .unwrap()
-        .ref_id
-        .unwrap();
+    let (p, ref_id) = paid_payment(&client, &ctl, PaymentType::FastPay, "40");
     ctl.fault("void", "token_expired", 1, none());
     client.void(&p.reference1, &p.reference2, &ref_id).unwrap();
 }

@@ -18,22 +18,7 @@ fn config(cases: u32) -> Config {
 }
 
 /// The callback's keys (guide section 7).
-const FIELDS: [&str; 14] = [
-    "paidStatus",
-    "description",
-    "paidDate",
-    "paidChannel",
-    "confirmPaidDate",
-    "refId",
-    "ref1",
-    "ref2",
-    "cardNo",
-    "paymentType",
-    "amount",
-    "feeAmount",
-    "voidDate",
-    "requestRefundDate",
-];
+const FIELDS: [&str; 14] = dga_epayment::CALLBACK_FIELDS;
 
 fn json_str(s: &str) -> String {
     serde_json::to_string(s).expect("a string serializes")

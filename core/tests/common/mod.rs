@@ -72,6 +72,25 @@ pub fn payment_request(payment_type: PaymentType, amount: &str) -> CreatePayment
     }
 }
 
+/// A payment created and then paid (through the sandbox's simulate), with its refId.
+pub fn paid_payment(
+    client: &Client,
+    ctl: &Control,
+    payment_type: PaymentType,
+    amount: &str,
+) -> (dga_epayment::Payment, String) {
+    let p = client
+        .create_payment(&payment_request(payment_type, amount))
+        .unwrap();
+    ctl.simulate(&p.reference1, &p.reference2, "pay");
+    let ref_id = client
+        .status(&p.reference1, &p.reference2)
+        .unwrap()
+        .ref_id
+        .expect("a paid payment has a refId");
+    (p, ref_id)
+}
+
 /// The sandbox's control API.
 pub struct Control {
     base: String,
