@@ -1,6 +1,8 @@
 //! Just enough of a browser for the demo: read the forms of a page and submit one of them the
 //! way a browser does (its named fields plus the name and value of the button pressed).
 
+use scraper::{Html, Selector};
+
 /// A `<form>`: where it posts and what it holds.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Form {
@@ -27,139 +29,43 @@ impl Form {
     }
 }
 
-struct Tag {
-    /// Lower case; a closing tag starts with `/`.
-    name: String,
-    attrs: Vec<(String, String)>,
-}
-
-impl Tag {
-    fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Every form of the page, in order.
+/// Every form of the page, in order, read by a real HTML parser (html5ever, via scraper).
 pub fn forms(html: &str) -> Vec<Form> {
-    let mut forms = Vec::new();
-    let mut open: Option<Form> = None;
-    for tag in tags(html) {
-        match (tag.name.as_str(), open.as_mut()) {
-            ("form", _) => {
-                forms.extend(open.take());
-                open = Some(Form {
-                    action: tag.attr("action").unwrap_or_default().to_owned(),
-                    ..Form::default()
-                });
-            }
-            ("/form", Some(_)) => forms.extend(open.take()),
-            ("input", Some(form)) => {
-                let Some(name) = tag.attr("name") else {
+    let doc = Html::parse_document(html);
+    let form_sel = Selector::parse("form").expect("valid selector");
+    let control_sel = Selector::parse("input, button").expect("valid selector");
+    doc.select(&form_sel)
+        .map(|form| {
+            let el = form.value();
+            let mut out = Form {
+                action: el.attr("action").unwrap_or_default().to_owned(),
+                ..Form::default()
+            };
+            for control in form.select(&control_sel) {
+                let c = control.value();
+                let Some(name) = c.attr("name") else {
                     continue;
                 };
-                let value = tag.attr("value").unwrap_or_default();
-                let kind = tag.attr("type").unwrap_or("text").to_ascii_lowercase();
-                let pair = (name.to_owned(), value.to_owned());
+                let pair = (
+                    name.to_owned(),
+                    c.attr("value").unwrap_or_default().to_owned(),
+                );
+                let default_type = if c.name() == "button" {
+                    "submit"
+                } else {
+                    "text"
+                };
+                let kind = c.attr("type").unwrap_or(default_type).to_ascii_lowercase();
                 match kind.as_str() {
-                    "submit" | "image" => form.buttons.push(pair),
+                    "submit" | "image" => out.buttons.push(pair),
                     "button" | "reset" | "file" => {}
-                    "checkbox" | "radio" if tag.attr("checked").is_none() => {}
-                    _ => form.fields.push(pair),
+                    "checkbox" | "radio" if c.attr("checked").is_none() => {}
+                    _ => out.fields.push(pair),
                 }
             }
-            ("button", Some(form)) => {
-                let kind = tag.attr("type").unwrap_or("submit").to_ascii_lowercase();
-                if let (Some(name), "submit") = (tag.attr("name"), kind.as_str()) {
-                    let value = tag.attr("value").unwrap_or_default();
-                    form.buttons.push((name.to_owned(), value.to_owned()));
-                }
-            }
-            _ => {}
-        }
-    }
-    forms.extend(open);
-    forms
-}
-
-/// The start and end tags of a page with their attributes (values entity-decoded). Comments
-/// are skipped; text is ignored.
-fn tags(html: &str) -> Vec<Tag> {
-    let mut out = Vec::new();
-    let mut rest = html;
-    while let Some(start) = rest.find('<') {
-        rest = &rest[start + 1..];
-        if let Some(comment) = rest.strip_prefix("!--") {
-            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
-            continue;
-        }
-        let end = tag_end(rest);
-        let inner = &rest[..end];
-        rest = rest.get(end + 1..).unwrap_or("");
-        let name_len = inner
-            .find(|c: char| c.is_whitespace() || c == '>' || (c == '/' && !inner.starts_with('/')))
-            .unwrap_or(inner.len());
-        let name = inner[..name_len].to_ascii_lowercase();
-        if name.is_empty() || name.starts_with('!') || name.starts_with('?') {
-            continue;
-        }
-        out.push(Tag {
-            name,
-            attrs: attributes(&inner[name_len..]),
-        });
-    }
-    out
-}
-
-/// Where the tag that starts at `s` ends (its `>`, outside quotes), or `s.len()`.
-fn tag_end(s: &str) -> usize {
-    let mut quote = None;
-    for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (None, '"' | '\'') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, '>') => return i,
-            _ => {}
-        }
-    }
-    s.len()
-}
-
-fn attributes(mut s: &str) -> Vec<(String, String)> {
-    let mut attrs = Vec::new();
-    loop {
-        s = s.trim_start_matches(|c: char| c.is_whitespace() || c == '/');
-        if s.is_empty() {
-            return attrs;
-        }
-        let name_len = s
-            .find(|c: char| c.is_whitespace() || c == '=' || c == '/')
-            .unwrap_or(s.len());
-        let name = s[..name_len].to_ascii_lowercase();
-        s = s[name_len..].trim_start();
-        let mut value = String::new();
-        if let Some(after) = s.strip_prefix('=') {
-            let after = after.trim_start();
-            let (raw, rest) = match after.chars().next() {
-                Some(q @ ('"' | '\'')) => {
-                    let body = &after[1..];
-                    let end = body.find(q).unwrap_or(body.len());
-                    (&body[..end], body.get(end + 1..).unwrap_or(""))
-                }
-                _ => {
-                    let end = after.find(char::is_whitespace).unwrap_or(after.len());
-                    (&after[..end], &after[end..])
-                }
-            };
-            value = html_escape::decode_html_entities(raw).into_owned();
-            s = rest;
-        }
-        if !name.is_empty() {
-            attrs.push((name, value));
-        }
-    }
+            out
+        })
+        .collect()
 }
 
 #[cfg(test)]
