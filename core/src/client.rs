@@ -10,7 +10,7 @@ use reqwest::blocking::Client as HttpClient;
 use serde_json::{Value, json};
 use std::error::Error as _;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 const LOG: &str = "dga_epayment";
@@ -54,6 +54,8 @@ struct Inner {
     config: Config,
     http: HttpClient,
     tokens: TokenCache,
+    /// Each endpoint's URL, worked out once (indexed by `Endpoint as usize`).
+    urls: Vec<reqwest::Url>,
 }
 
 impl fmt::Debug for Client {
@@ -67,7 +69,9 @@ impl fmt::Debug for Client {
 /// The token cache: one refresh at a time (single flight); callers that queued behind a failed
 /// refresh get its error instead of starting one each.
 struct TokenCache {
-    state: Mutex<TokenState>,
+    /// Read by every call, written only on refresh: a read-write lock keeps calls from
+    /// queueing behind each other.
+    state: RwLock<TokenState>,
     refresh: Mutex<()>,
 }
 
@@ -78,9 +82,17 @@ struct TokenState {
     last_error: Option<Error>,
 }
 
+// A panic elsewhere must not turn every later call into a panic: recover poisoned locks.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic elsewhere must not turn every later call into a panic.
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn read<T>(m: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write<T>(m: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|e| e.into_inner())
 }
 
 enum Request<'a> {
@@ -141,14 +153,19 @@ impl Client {
         let http = builder
             .build()
             .map_err(|e| Error::invalid("http", describe(e)))?;
+        let urls = Endpoint::ALL
+            .iter()
+            .map(|e| config.endpoint_url(*e))
+            .collect();
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
                 http,
                 tokens: TokenCache {
-                    state: Mutex::new(TokenState::default()),
+                    state: RwLock::new(TokenState::default()),
                     refresh: Mutex::new(()),
                 },
+                urls,
             }),
         })
     }
@@ -382,6 +399,10 @@ impl Envelope {
 }
 
 impl Inner {
+    fn url(&self, endpoint: Endpoint) -> &reqwest::Url {
+        &self.urls[endpoint as usize]
+    }
+
     /// Removes anything secret from text that came from outside (transport errors, DGA's
     /// messages), in case it echoes a credential back.
     fn scrub(&self, text: impl Into<String>) -> String {
@@ -393,7 +414,7 @@ impl Inner {
         if let Some(p) = &self.config.proxy {
             secrets.push(p.expose().to_owned());
         }
-        if let Some(t) = &lock(&self.tokens.state).token {
+        if let Some(t) = &read(&self.tokens.state).token {
             secrets.push(t.expose().to_owned());
         }
         for s in secrets.iter().filter(|s| s.len() >= 4) {
@@ -408,7 +429,7 @@ impl Inner {
         let max_age = self.config.token_max_age;
         let fresh = |st: &TokenState| st.token.clone().filter(|t| t.age() < max_age);
         let seen = {
-            let st = lock(&self.tokens.state);
+            let st = read(&self.tokens.state);
             if let Some(t) = fresh(&st) {
                 return Ok(t);
             }
@@ -416,7 +437,7 @@ impl Inner {
         };
         let _flight = lock(&self.tokens.refresh);
         {
-            let st = lock(&self.tokens.state);
+            let st = read(&self.tokens.state);
             if let Some(t) = fresh(&st) {
                 return Ok(t);
             }
@@ -428,7 +449,7 @@ impl Inner {
             }
         }
         let result = self.fetch_token();
-        let mut st = lock(&self.tokens.state);
+        let mut st = write(&self.tokens.state);
         st.flights += 1;
         match result {
             Ok(value) => {
@@ -451,7 +472,7 @@ impl Inner {
 
     /// Drops the cached token if it is still the one that was rejected.
     fn invalidate(&self, token: &Token) {
-        let mut st = lock(&self.tokens.state);
+        let mut st = write(&self.tokens.state);
         if st
             .token
             .as_ref()
@@ -465,7 +486,7 @@ impl Inner {
     /// bounded here, with exponential backoff and full jitter.
     fn fetch_token(&self) -> Result<Secret> {
         let c = &self.config;
-        let url = c.endpoint_url(Endpoint::Token);
+        let url = self.url(Endpoint::Token);
         let attempts = c.retry.token_attempts.max(1);
         let mut last = String::new();
         for attempt in 1..=attempts {
@@ -535,7 +556,7 @@ impl Inner {
         request: &Request<'_>,
         token: &Token,
     ) -> std::result::Result<(StatusCode, Vec<u8>), reqwest::Error> {
-        let url = self.config.endpoint_url(endpoint);
+        let url = self.url(endpoint).clone();
         let builder = match request {
             Request::Get(query) => self.http.get(url).query(query),
             Request::Post(body) => self.http.post(url).json(body),
@@ -564,7 +585,7 @@ impl Inner {
             retry.connect_attempts
         }
         .max(1);
-        let path = self.config.endpoint_url(endpoint).path().to_owned();
+        let path = self.url(endpoint).path();
         let mut attempt = 0;
         let mut refreshed = false;
         loop {
