@@ -92,6 +92,46 @@ fn token_retries_are_bounded_and_end_in_an_auth_error() {
 }
 
 #[test]
+fn threads_queued_behind_a_failed_refresh_share_its_error() {
+    // 16 threads ask a cold client for a token while DGA's token endpoint fails: one refresh
+    // runs its 5 attempts, the others wait for it and get its error instead of each starting
+    // their own 5 attempts (which would be 80 requests hammering a failing service).
+    let sb = start_sandbox();
+    let ctl = Control::new(&sb);
+    ctl.fault("token", "http_status", 1000, http_status(503));
+    let client = std::sync::Arc::new(
+        Client::new(
+            config_for(&sb)
+                .retry_policy(RetryPolicy {
+                    backoff_base: Duration::from_millis(20),
+                    backoff_cap: Duration::from_millis(40),
+                    ..RetryPolicy::default()
+                })
+                .build()
+                .unwrap(),
+        )
+        .unwrap(),
+    );
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            let c = client.clone();
+            std::thread::spawn(move || c.token().map(|_| ()).unwrap_err().kind())
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), ErrorKind::Auth);
+    }
+    let requests = ctl.count("token");
+    assert!(
+        (5..=10).contains(&requests),
+        "{requests} token requests: at most two refreshes' worth, not one per thread"
+    );
+    // Once DGA recovers, the next call gets a token.
+    ctl.clear_faults();
+    client.token().unwrap();
+}
+
+#[test]
 fn status_faults_are_retried_and_succeed() {
     let sb = start_sandbox();
     let ctl = Control::new(&sb);
