@@ -11,6 +11,14 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
 
+step "system packages (Chromium for the browser test)"
+if ! command -v chromium >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+chromium --version
+
 step "rust: format"
 cargo fmt --all --check
 
@@ -19,6 +27,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "rust: tests (core, sandbox, cli; unit, vectors, properties, loopback e2e)"
 cargo test --workspace --locked --no-fail-fast
+
+step "rust: the checkout page in headless Chromium"
+CHROMIUM="$(command -v chromium)" cargo test --locked -p dga-epayment --test browser -- --ignored
 
 step "rust: the main job, release build (dgapay demo), and the README's quick start"
 cargo run --release --locked -p dgapay -- demo
