@@ -3,6 +3,7 @@
 /// What is wrong with a citizen ID, if anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CitizenIdCheck {
+    /// 13 ASCII digits with a correct check digit.
     Valid,
     /// Not exactly 13 ASCII digits.
     BadFormat,

@@ -175,6 +175,7 @@ impl Client {
         Client::new(Config::from_env()?)
     }
 
+    /// The configuration the client was built with.
     pub fn config(&self) -> &Config {
         &self.inner.config
     }

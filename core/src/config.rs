@@ -17,10 +17,12 @@ pub const TOKEN_PATH: &str = "/ws/auth/validate";
 /// Which DGA payment service to talk to. The token endpoint is the same for all three.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Environment {
+    /// DGA's production service (`/ws/dga/payment/`).
     Production,
     /// DGA's UAT; the default, so nothing reaches production by accident.
     #[default]
     Uat,
+    /// DGA's test service (`/ws/dga/dev/payment/`).
     Test,
 }
 
@@ -36,6 +38,7 @@ impl Environment {
         }
     }
 
+    /// The lowercase name (`production`, `uat`, `test`), as `DGA_ENVIRONMENT` takes it.
     pub fn name(self) -> &'static str {
         match self {
             Environment::Production => "production",
@@ -78,6 +81,7 @@ pub struct RetryPolicy {
     pub connect_attempts: u32,
     /// Exponential backoff with full jitter: a random wait up to `min(cap, base * 2^n)`.
     pub backoff_base: Duration,
+    /// The longest any one wait may be.
     pub backoff_cap: Duration,
 }
 
@@ -120,6 +124,7 @@ impl RetryPolicy {
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a value.
     pub fn new(s: impl Into<String>) -> Self {
         Secret(s.into())
     }
@@ -176,6 +181,7 @@ impl fmt::Debug for Config {
 }
 
 impl Config {
+    /// A builder with nothing set; see [`ConfigBuilder`].
     pub fn builder() -> ConfigBuilder {
         ConfigBuilder::default()
     }
@@ -187,12 +193,15 @@ impl Config {
         ConfigBuilder::from_env().build()
     }
 
+    /// The `AgentID`: the responsible officer's 13-digit citizen ID.
     pub fn agent_id(&self) -> &str {
         &self.agent_id
     }
+    /// Which DGA payment service the client talks to.
     pub fn environment(&self) -> Environment {
         self.environment
     }
+    /// The gateway's base URL ([`DEFAULT_GATEWAY_URL`] unless replaced).
     pub fn gateway_url(&self) -> &Url {
         &self.gateway_url
     }
@@ -200,9 +209,11 @@ impl Config {
     pub fn source(&self) -> Option<&str> {
         self.source.as_deref()
     }
+    /// How failed calls are repeated.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
     }
+    /// How long a cached token is used before it is refreshed proactively.
     pub fn token_max_age(&self) -> Duration {
         self.token_max_age
     }
@@ -283,10 +294,12 @@ impl ConfigBuilder {
         b
     }
 
+    /// The Consumer-Key DGA issued (sent as the `Consumer-Key` header). Required.
     pub fn consumer_key(mut self, v: impl Into<String>) -> Self {
         self.consumer_key = Some(v.into());
         self
     }
+    /// The ConsumerSecret DGA issued (sent in the token URL's query). Required.
     pub fn consumer_secret(mut self, v: impl Into<String>) -> Self {
         self.consumer_secret = Some(v.into());
         self
@@ -296,6 +309,7 @@ impl ConfigBuilder {
         self.agent_id = Some(v.into());
         self
     }
+    /// Which DGA payment service to use; [`Environment::Uat`] when not set.
     pub fn environment(mut self, v: Environment) -> Self {
         self.environment = Some(v.name().to_owned());
         self
@@ -321,19 +335,23 @@ impl ConfigBuilder {
         self.source = Some(v.into());
         self
     }
+    /// How long to wait for a connection (default 5 s).
     pub fn connect_timeout(mut self, v: Duration) -> Self {
         self.connect_timeout = Some(v);
         self
     }
-    /// The whole request, connect included.
+    /// The whole request, connect included (default 30 s).
     pub fn request_timeout(mut self, v: Duration) -> Self {
         self.request_timeout = Some(v);
         self
     }
+    /// How failed calls are repeated (default: [`RetryPolicy::default`]).
     pub fn retry_policy(mut self, v: RetryPolicy) -> Self {
         self.retry = Some(v);
         self
     }
+    /// How long a cached token is used before it is refreshed proactively (default
+    /// [`DEFAULT_TOKEN_MAX_AGE`]).
     pub fn token_max_age(mut self, v: Duration) -> Self {
         self.token_max_age = Some(v);
         self
@@ -353,6 +371,8 @@ impl ConfigBuilder {
         self.ca_files.push(path.into());
         self
     }
+    /// Text appended to the `User-Agent` (after `dga-epayment-rust/{version}`), e.g. the
+    /// agency system's name.
     pub fn user_agent_suffix(mut self, v: impl Into<String>) -> Self {
         self.user_agent_suffix = Some(v.into());
         self

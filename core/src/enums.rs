@@ -18,7 +18,7 @@ macro_rules! dga_enum {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
+            $( $(#[$vmeta])* #[doc = concat!("`", $wire, "` = ", $num, ": ", $desc)] $variant, )+
             /// A value outside the guide's table, kept exactly as DGA sent it (boxed to keep
             /// the enum, and the errors that carry it, small).
             Unknown(Box<Value>),

@@ -12,14 +12,20 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Endpoint {
+    /// The token call, `GET /ws/auth/validate`.
     Token,
+    /// `POST {base}create`: creates a payment transaction.
     Create,
+    /// `POST {base}close`: closes an unpaid transaction.
     Close,
+    /// `POST {base}void`: voids a paid FastPay transaction.
     Void,
+    /// `GET {base}status`: reads a transaction's state.
     Status,
 }
 
 impl Endpoint {
+    /// Every endpoint, in declaration order (`Endpoint as usize` indexes it).
     pub const ALL: [Endpoint; 5] = [
         Endpoint::Token,
         Endpoint::Create,
@@ -28,6 +34,8 @@ impl Endpoint {
         Endpoint::Status,
     ];
 
+    /// The lowercase name (`"create"`): the last segment of the payment paths, and the
+    /// `endpoint` of an error's JSON.
     pub fn name(self) -> &'static str {
         match self {
             Endpoint::Token => "token",
@@ -50,14 +58,23 @@ impl fmt::Display for Endpoint {
 #[serde(rename_all = "snake_case")]
 #[repr(i32)]
 pub enum ErrorKind {
+    /// Bad input caught before any network call.
     Validation = 1,
+    /// No token: credentials rejected, or retries exhausted.
     Auth = 2,
+    /// DGA answered with `status` = Error.
     Api = 3,
+    /// A call took longer than the configured timeout.
     Timeout = 4,
+    /// The connection failed.
     Network = 5,
+    /// A create or void may have taken effect at DGA; check status before anything else.
     OutcomeUnknown = 6,
+    /// DGA answered something unreadable.
     Protocol = 7,
+    /// A callback body is invalid.
     Callback = 8,
+    /// A callback disagrees with DGA's status.
     Verification = 9,
 }
 
@@ -113,15 +130,18 @@ impl fmt::Display for ErrorKind {
 pub struct FieldError {
     /// The guide's field name (`customerID`, `paidStatus`), or `body`.
     pub field: String,
+    /// What is wrong, worded to follow the field name (`is required`).
     pub message: String,
     /// For a JSON syntax error: where it is (1-based).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// For a JSON syntax error: the column (1-based).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
 }
 
 impl FieldError {
+    /// A problem with `field`, without a position.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         FieldError {
             field: field.into(),
@@ -141,6 +161,8 @@ impl fmt::Display for FieldError {
 /// A field on which a callback and DGA's own status disagree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Mismatch {
+    /// The guide's field name (`ref1`, `amount`, `paidStatus`, `refId`), or `ref1/ref2` when
+    /// DGA has no such transaction.
     pub field: String,
     /// The value in the callback.
     pub callback: String,
@@ -153,39 +175,78 @@ pub struct Mismatch {
 #[non_exhaustive]
 pub enum Error {
     /// Bad input caught before any network call; lists every bad field.
-    Validation { errors: Vec<FieldError> },
+    Validation {
+        /// Every bad field or setting, by the guide's name.
+        errors: Vec<FieldError>,
+    },
     /// A token could not be obtained (credentials rejected, or retries exhausted).
-    Auth { message: String },
+    Auth {
+        /// Why: DGA's answer or the last transport problem, redacted.
+        message: String,
+    },
     /// DGA answered with an error envelope (`status` = Error).
     Api {
+        /// The call that failed.
         endpoint: Endpoint,
+        /// DGA's `status`: Error, or an unknown value that came with an `errorCode`.
         status: ResponseStatus,
+        /// DGA's `errorCode`, `None` when DGA sent null.
         error_code: Option<ErrorCode>,
+        /// DGA's `message`, redacted; may be empty.
         message: String,
     },
     /// The call took longer than the configured timeout (and retries, where allowed, ran out).
-    Timeout { endpoint: Endpoint, message: String },
+    Timeout {
+        /// The call that failed.
+        endpoint: Endpoint,
+        /// The transport's description, with the number of attempts when there were several.
+        message: String,
+    },
     /// The connection failed (and retries, where allowed, ran out).
-    Network { endpoint: Endpoint, message: String },
+    Network {
+        /// The call that failed.
+        endpoint: Endpoint,
+        /// The transport's description or the HTTP status, with the number of attempts when
+        /// there were several.
+        message: String,
+    },
     /// A create or void may have reached DGA but no readable answer came back. Check
     /// `status(reference1, reference2)` before doing anything else.
     OutcomeUnknown {
+        /// The call whose outcome is unknown (create or void).
         endpoint: Endpoint,
+        /// The transaction's `requestReference1`, to pass to status.
         reference1: String,
+        /// The transaction's `requestReference2` (may be empty), to pass to status.
         reference2: String,
+        /// What went wrong after the request was sent (timeout, dropped connection, HTTP
+        /// status, unreadable answer).
         message: String,
     },
     /// DGA answered something the SDK cannot read (not JSON, no envelope, missing data).
-    Protocol { endpoint: Endpoint, message: String },
+    Protocol {
+        /// The call that failed.
+        endpoint: Endpoint,
+        /// The HTTP status and what could not be read.
+        message: String,
+    },
     /// A callback body is invalid; lists every problem.
-    Callback { errors: Vec<FieldError> },
+    Callback {
+        /// Every missing or invalid field, or the body's JSON syntax error with its position.
+        errors: Vec<FieldError>,
+    },
     /// A callback disagrees with DGA's status for the same transaction.
-    Verification { mismatches: Vec<Mismatch> },
+    Verification {
+        /// Every field on which they disagree.
+        mismatches: Vec<Mismatch>,
+    },
 }
 
+/// The SDK's result type: the error is [`Error`] unless said otherwise.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// The kind, with its stable code and number.
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Validation { .. } => ErrorKind::Validation,

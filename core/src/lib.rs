@@ -34,6 +34,8 @@
 //! # Ok::<(), dga_epayment::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod citizen_id;
 mod client;
 mod config;

@@ -17,9 +17,11 @@ pub struct CreatePayment {
     pub customer_id: String,
     /// e.g. นาย, นาง, นางสาว.
     pub customer_title_name: String,
+    /// The payer's first name (`customerFirstName`).
     pub customer_first_name: String,
     /// Optional; sent as "" when empty.
     pub customer_middle_name: String,
+    /// The payer's last name (`customerLastName`).
     pub customer_last_name: String,
     /// Always KTB for this guide; `None` means KTB.
     pub bank_code: Option<BankCode>,
@@ -30,7 +32,9 @@ pub struct CreatePayment {
     /// The agency's own reference; with `request_reference2` it identifies the transaction
     /// for status, close and void (Q7).
     pub request_reference1: String,
+    /// Optional; the second half of the transaction's identity (Q7). Sent as "" when empty.
     pub request_reference2: String,
+    /// Optional; for the agency's own use, not part of the identity. Sent as "" when empty.
     pub request_reference3: String,
     /// The source code DGA assigned; `None` uses the client's configured source.
     pub source: Option<String>,
@@ -214,11 +218,16 @@ impl CreatePayment {
 #[derive(Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Payment {
+    /// `orderRef`: the payment reference KTB's page is given.
     pub order_ref: String,
+    /// `orderRef1`: a second payment reference; `None` when absent or empty.
     pub order_ref1: Option<String>,
+    /// `orderRef2`: a third payment reference; `None` when absent or empty.
     pub order_ref2: Option<String>,
+    /// The amount to pay, exact, in the currency of `curr_code`.
     #[serde(serialize_with = "decimal_str")]
     pub amount: Decimal,
+    /// `merchantId`: the agency's merchant number registered with KTB.
     pub merchant_id: String,
     /// 764 THB, 840 USD.
     pub curr_code: String,
@@ -230,12 +239,17 @@ pub struct Payment {
     pub pay_method: String,
     /// Proves the form to KTB; goes to the citizen's browser, but is kept out of `Debug`.
     pub security_key: String,
+    /// `gatewayUrl`: KTB's payment page, where the checkout form posts.
     pub gateway_url: String,
+    /// `successUrl`: where KTB sends the browser after a successful payment.
     pub success_url: String,
+    /// `failUrl`: where KTB sends the browser after a failed payment.
     pub fail_url: String,
+    /// `cancelUrl`: where KTB sends the browser when the citizen cancels.
     pub cancel_url: String,
     /// The agency's requestReference1/2: pass them to status, close and void.
     pub reference1: String,
+    /// The agency's `requestReference2` (empty when it had none).
     pub reference2: String,
     /// DGA's message when it answered SuccessWithError or Warning.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -394,27 +408,42 @@ fn read_payment(f: &mut Fields, reference1: &str, reference2: &str) -> Option<Pa
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentStatus {
+    /// `paidStatus`: where the payment stands (numbers follow the enum table, Q9).
     pub paid_status: PaidStatus,
+    /// `description`: DGA's text for the paid status; `None` when absent or empty.
     pub description: Option<String>,
+    /// `paidDate`: when the citizen paid, Bangkok local time; `None` when absent or empty.
     #[serde(serialize_with = "opt_date")]
     pub paid_date: Option<NaiveDateTime>,
+    /// `paidChannel`: how the citizen paid, as DGA words it (e.g. บัตรเครดิต/เดบิต); `None`
+    /// when absent or empty.
     pub paid_channel: Option<String>,
+    /// `confirmPaidDate`: when the payment was confirmed as received, Bangkok local time;
+    /// `None` when absent or empty.
     #[serde(serialize_with = "opt_date")]
     pub confirm_paid_date: Option<NaiveDateTime>,
     /// The payment reference after payment (void's `paymentReference`).
     pub ref_id: Option<String>,
+    /// `ref1`: the agency's `requestReference1` (Q7).
     pub ref1: String,
+    /// `ref2`: the agency's `requestReference2` (Q7); may be empty.
     pub ref2: String,
     /// Masked card number (FastPay only).
     pub card_no: Option<String>,
     /// May be a value outside the table (Q6: `"C"`), kept as sent.
     pub payment_type: Option<PaymentType>,
+    /// `amount`: the amount paid or due, exact.
     #[serde(serialize_with = "decimal_str")]
     pub amount: Decimal,
+    /// `feeAmount`: the payment fee, exact; `None` when null or absent.
     #[serde(serialize_with = "opt_decimal_str")]
     pub fee_amount: Option<Decimal>,
+    /// `voidDate`: when the payment was voided (FastPay only), Bangkok local time; `None` when
+    /// absent or empty.
     #[serde(serialize_with = "opt_date")]
     pub void_date: Option<NaiveDateTime>,
+    /// `requestRefundDate`: when a refund was requested (FastPay only), Bangkok local time;
+    /// `None` when absent or empty.
     #[serde(serialize_with = "opt_date")]
     pub request_refund_date: Option<NaiveDateTime>,
     /// DGA's message when it answered SuccessWithError or Warning (never set on callbacks).
@@ -502,9 +531,14 @@ impl PaymentStatus {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Confirmation {
+    /// DGA's `status`: Success, SuccessWithError, Warning, or an unknown value sent without an
+    /// `errorCode` (an Error is an [`Error::Api`] instead).
     pub status: ResponseStatus,
+    /// DGA's `message`, redacted; may be empty.
     pub message: String,
+    /// DGA's `data` as sent, untouched; `None` when null or absent.
     pub data: Option<Value>,
+    /// DGA's message when it answered SuccessWithError or Warning.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
 }
