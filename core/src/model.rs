@@ -64,12 +64,7 @@ impl CreatePayment {
     /// the CLI take it. `amount` may be a string or an exact JSON number. When something cannot
     /// be read, the error also lists what [`CreatePayment::validate`] would refuse.
     pub fn from_json(v: &Value) -> Result<CreatePayment> {
-        let map = v.as_object().ok_or_else(|| {
-            Error::invalid(
-                "body",
-                format!("expected a JSON object, got {}", json_type(v)),
-            )
-        })?;
+        let map = object(v)?;
         let mut f = Fields::new(map);
         let text = |f: &mut Fields, k: &str| f.string(k, false).unwrap_or_default();
         let req = CreatePayment {
@@ -274,6 +269,16 @@ impl fmt::Debug for Payment {
     }
 }
 
+/// The object a JSON input must be, or a validation error naming the body.
+fn object(v: &Value) -> Result<&Map<String, Value>> {
+    v.as_object().ok_or_else(|| {
+        Error::invalid(
+            "body",
+            format!("expected a JSON object, got {}", json_type(v)),
+        )
+    })
+}
+
 fn decimal_str<S: Serializer>(d: &Decimal, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(&d.to_string())
 }
@@ -320,12 +325,7 @@ impl Payment {
     /// Reads a payment in the SDK's own JSON form (what `serde_json::to_value(payment)` gives,
     /// or DGA's create `data` plus `reference1`/`reference2`). Used by the C ABI and the CLI.
     pub fn from_json(v: &Value) -> Result<Payment> {
-        let map = v.as_object().ok_or_else(|| {
-            Error::invalid(
-                "body",
-                format!("expected a JSON object, got {}", json_type(v)),
-            )
-        })?;
+        let map = object(v)?;
         let mut f = Fields::new(map);
         let r1 = f.string("reference1", false).unwrap_or_default();
         let r2 = f.string("reference2", false).unwrap_or_default();
