@@ -35,4 +35,18 @@ step "rust: the main job, release build (dgapay demo), and the README's quick st
 cargo run --release --locked -p dgapay -- demo
 cargo run --release --locked -p dga-epayment --example quickstart
 
+# Each binding's own script sets up its toolchain (venv, npm install, apt) and runs its tests
+# against the sandbox binary built above. They share this shell's CARGO_BUILD_TARGET.
+step "python binding (pyo3 + maturin; pytest, stubtest, mypy --strict, Django, wheel)"
+bindings-python/test.sh
+
+step "node binding (napi-rs; node --test, tsc --strict, Express, npm pack)"
+bindings-node/test.sh
+
+step "C ABI (header drift check, C99 + C++ under valgrind)"
+bindings-c/test.sh
+
+step "C#/.NET (Mono: mcs -warnaserror, tests under mono)"
+bindings-dotnet/test.sh
+
 step "all passed in $(( $(date +%s) - started )) s"

@@ -1,0 +1,1 @@
+//! Binding crate; filled in by its issue.
