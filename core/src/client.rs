@@ -52,7 +52,7 @@ pub struct Client {
 
 struct Inner {
     config: Config,
-    http: HttpClient,
+    http: ForkSafeHttp,
     tokens: TokenCache,
     /// Each endpoint's URL, worked out once (indexed by `Endpoint as usize`).
     urls: Vec<reqwest::Url>,
@@ -120,39 +120,85 @@ enum Failure {
     Http { status: StatusCode, body: Vec<u8> },
 }
 
+/// The HTTP client a configuration asks for (connection pool, TLS roots, proxy).
+fn build_http(config: &Config) -> Result<HttpClient> {
+    let mut ua = format!("dga-epayment-rust/{}", env!("CARGO_PKG_VERSION"));
+    if let Some(suffix) = &config.user_agent_suffix {
+        ua.push(' ');
+        ua.push_str(suffix);
+    }
+    let mut builder = HttpClient::builder()
+        .use_rustls_tls()
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.request_timeout)
+        // A redirect would carry the Token header (and, for the token call, the secret in
+        // the query) to wherever it points: never follow one.
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(ua)
+        .pool_idle_timeout(Duration::from_secs(60));
+    if let Some(proxy) = &config.proxy {
+        let p = reqwest::Proxy::all(proxy.expose())
+            .map_err(|_| Error::invalid("proxy", "is not a valid proxy URL"))?;
+        builder = builder.proxy(p);
+    }
+    for (i, pem) in config.extra_ca_pem.iter().enumerate() {
+        let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|_| {
+            Error::invalid(&format!("caCertificates[{i}]"), "is not a PEM certificate")
+        })?;
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| Error::invalid("http", describe(e)))
+}
+
+/// reqwest's blocking client does its I/O on a background thread, and `fork()` copies only the
+/// calling thread: in a child (gunicorn `--preload`, Celery, multiprocessing) the parent's
+/// client would wait on a thread that is not there. So the client remembers which process built
+/// it, and a forked child builds its own on first use.
+struct ForkSafeHttp {
+    current: RwLock<(u32, HttpClient)>,
+}
+
+impl ForkSafeHttp {
+    fn new(config: &Config) -> Result<ForkSafeHttp> {
+        Ok(ForkSafeHttp {
+            current: RwLock::new((std::process::id(), build_http(config)?)),
+        })
+    }
+
+    fn get(&self, config: &Config) -> HttpClient {
+        let pid = std::process::id();
+        {
+            let current = read(&self.current);
+            if current.0 == pid {
+                return current.1.clone();
+            }
+        }
+        let mut current = write(&self.current);
+        if current.0 != pid {
+            match build_http(config) {
+                Ok(fresh) => {
+                    log::debug!(target: "dga_epayment", "new process {pid}: new HTTP client");
+                    // Dropping the parent's client would try to stop and join its I/O thread,
+                    // which does not exist in this process: leak it instead (once per fork).
+                    std::mem::forget(std::mem::replace(&mut *current, (pid, fresh)));
+                }
+                // Cannot happen with a configuration that built once; keep the old client, whose
+                // calls then end in a timeout rather than a crash.
+                Err(e) => log::error!(target: "dga_epayment", "rebuilding the HTTP client: {e}"),
+            }
+        }
+        current.1.clone()
+    }
+}
+
 impl Client {
     /// Builds the client (connection pool, TLS roots, proxy). No network call is made.
     pub fn new(config: Config) -> Result<Client> {
-        let mut ua = format!("dga-epayment-rust/{}", env!("CARGO_PKG_VERSION"));
-        if let Some(suffix) = &config.user_agent_suffix {
-            ua.push(' ');
-            ua.push_str(suffix);
-        }
-        let mut builder = HttpClient::builder()
-            .use_rustls_tls()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            // A redirect would carry the Token header (and, for the token call, the secret in
-            // the query) to wherever it points: never follow one.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(ua)
-            .pool_idle_timeout(Duration::from_secs(60));
-        if let Some(proxy) = &config.proxy {
-            let p = reqwest::Proxy::all(proxy.expose())
-                .map_err(|_| Error::invalid("proxy", "is not a valid proxy URL"))?;
-            builder = builder.proxy(p);
-        }
-        for (i, pem) in config.extra_ca_pem.iter().enumerate() {
-            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|_| {
-                Error::invalid(&format!("caCertificates[{i}]"), "is not a PEM certificate")
-            })?;
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        let http = builder
-            .build()
-            .map_err(|e| Error::invalid("http", describe(e)))?;
+        let http = ForkSafeHttp::new(&config)?;
         let urls = Endpoint::ALL
             .iter()
             .map(|e| config.endpoint_url(*e))
@@ -285,6 +331,19 @@ impl Client {
         Ok(env.confirmation())
     }
 
+    /// What a callback endpoint does first: parses DGA's raw callback body and, when `verify`
+    /// is true (the default everywhere), confirms it with [`Client::verify_callback`],
+    /// returning DGA's own status. Answer DGA with [`crate::CallbackReply`]: `accepted` once
+    /// the agency has recorded the result, `for_error` with this function's error.
+    pub fn receive_callback(&self, body: &[u8], verify: bool) -> Result<Callback> {
+        let callback = crate::model::parse_callback(body)?;
+        if verify {
+            self.verify_callback(&callback)
+        } else {
+            Ok(callback)
+        }
+    }
+
     /// Confirms a callback with DGA: re-reads the status and checks that the references,
     /// amount, paid status and refId agree. Callbacks are unsigned (Q9); act on the status this
     /// returns, never on the callback alone. A disagreement is a `Verification` error.
@@ -404,6 +463,11 @@ impl Inner {
         &self.urls[endpoint as usize]
     }
 
+    /// This process's HTTP client (see [`ForkSafeHttp`]).
+    fn http(&self) -> HttpClient {
+        self.http.get(&self.config)
+    }
+
     /// Removes anything secret from text that came from outside (transport errors, DGA's
     /// messages), in case it echoes a credential back.
     fn scrub(&self, text: impl Into<String>) -> String {
@@ -496,7 +560,7 @@ impl Inner {
             }
             let started = Instant::now();
             let sent = self
-                .http
+                .http()
                 .get(url.clone())
                 .query(&[
                     ("ConsumerSecret", c.consumer_secret.expose()),
@@ -559,8 +623,8 @@ impl Inner {
     ) -> std::result::Result<(StatusCode, Vec<u8>), reqwest::Error> {
         let url = self.url(endpoint).clone();
         let builder = match request {
-            Request::Get(query) => self.http.get(url).query(query),
-            Request::Post(body) => self.http.post(url).json(body),
+            Request::Get(query) => self.http().get(url).query(query),
+            Request::Post(body) => self.http().post(url).json(body),
         };
         let response = builder
             .header("Consumer-Key", self.config.consumer_key.expose())

@@ -210,6 +210,30 @@ impl PaymentType {
     }
 }
 
+/// One enum's table as JSON: `[{"name", "number", "descriptionTh"}, …]` in the guide's order.
+fn table<T>(
+    known: &[T],
+    name: fn(&T) -> Option<&'static str>,
+    number: fn(&T) -> Option<i64>,
+    desc: fn(&T) -> Option<&'static str>,
+) -> Value {
+    known
+        .iter()
+        .map(|v| serde_json::json!({ "name": name(v), "number": number(v), "descriptionTh": desc(v) }))
+        .collect()
+}
+
+/// Every enum table of the guide as JSON, keyed by the enum's name (`"PaidStatus"`, …), so each
+/// binding builds (or checks) its own enums from the core instead of copying the tables.
+pub fn enum_tables() -> Value {
+    macro_rules! tables {
+        ($($t:ident),+) => {
+            serde_json::json!({ $( stringify!($t): table($t::KNOWN, $t::name, $t::number, $t::description_th) ),+ })
+        };
+    }
+    tables!(BankCode, PaymentType, PaidStatus, ResponseStatus, ErrorCode)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -407,6 +407,15 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Every error kind as JSON, `[{"code": "validation", "number": 1}, …]` in DESIGN.md's order,
+/// so each binding can check its exception list against the core's.
+pub fn error_kinds() -> serde_json::Value {
+    ErrorKind::ALL
+        .iter()
+        .map(|k| serde_json::json!({ "code": k.code(), "number": k.number() }))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

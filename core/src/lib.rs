@@ -39,10 +39,12 @@
 mod citizen_id;
 mod client;
 mod config;
+mod config_json;
 mod enums;
 mod error;
 mod lenient;
 mod model;
+mod reply;
 
 pub use citizen_id::{CitizenIdCheck, check_citizen_id, validate_citizen_id};
 pub use client::{Client, Token};
@@ -50,13 +52,15 @@ pub use config::{
     Config, ConfigBuilder, DEFAULT_GATEWAY_URL, DEFAULT_TOKEN_MAX_AGE, Environment, RetryPolicy,
     Secret, TOKEN_PATH,
 };
-pub use enums::{BankCode, ErrorCode, PaidStatus, PaymentType, ResponseStatus};
-pub use error::{Endpoint, Error, ErrorKind, FieldError, Mismatch, Result};
+pub use config_json::CONFIG_KEYS;
+pub use enums::{BankCode, ErrorCode, PaidStatus, PaymentType, ResponseStatus, enum_tables};
+pub use error::{Endpoint, Error, ErrorKind, FieldError, Mismatch, Result, error_kinds};
 pub use lenient::{DATE_FORMAT, format_date, parse_amount, parse_date};
 pub use model::{
     CALLBACK_FIELDS, Callback, Confirmation, CreatePayment, Payment, PaymentStatus, callback_ack,
     checkout_form_html, parse_callback,
 };
+pub use reply::CallbackReply;
 
 /// The SDK's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -339,6 +339,13 @@ impl Payment {
         }
     }
 
+    /// The SDK's JSON form of the payment (camelCase, amount as a string, `reference1` and
+    /// `reference2` included): what the C ABI and the Node binding hand out, and what
+    /// [`Payment::from_json`] reads back.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
     /// The hidden fields of the form that sends the citizen to KTB, in the guide's order.
     pub fn checkout_fields(&self) -> Vec<(&'static str, String)> {
         let mut fields = vec![
@@ -479,6 +486,26 @@ impl PaymentStatus {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
 
+    /// Reads a status or callback given as JSON: the normalized form [`PaymentStatus::to_json`]
+    /// gives, or DGA's own fields (numbers for enums, any key case). Only `paidStatus`, `ref1`
+    /// and `amount` are required. Used where a binding hands a parsed callback back, e.g. to
+    /// [`crate::Client::verify_callback`]; problems are a `Validation` error naming each field.
+    pub fn from_json(v: &Value) -> Result<PaymentStatus> {
+        let map = object(v)?;
+        let mut f = Fields::new(map);
+        let warning = non_empty(f.string("warning", false));
+        if f.get("ref1").is_none() {
+            f.errors.push(FieldError::new("ref1", "is required"));
+        }
+        match PaymentStatus::read(&mut f, false) {
+            Some(mut s) if f.errors.is_empty() => {
+                s.warning = warning;
+                Ok(s)
+            }
+            _ => Err(Error::validation(f.errors)),
+        }
+    }
+
     /// Reads status/callback fields. `strict` (callbacks) requires the guide's required keys;
     /// otherwise (DGA's status answer) only paidStatus and amount must be there.
     pub(crate) fn read(f: &mut Fields, strict: bool) -> Option<PaymentStatus> {
@@ -541,6 +568,13 @@ pub struct Confirmation {
     /// DGA's message when it answered SuccessWithError or Warning.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
+}
+
+impl Confirmation {
+    /// The SDK's JSON form: `{"status": "Success", "message": …, "data": …}` (plus `warning`).
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
 }
 
 /// Parses a callback body from DGA, reporting every problem: each missing or invalid field by

@@ -1,0 +1,222 @@
+//! Configuration from a JSON object: the form the Node, C and C# bindings take their options in
+//! (DESIGN.md, "The C ABI, exactly"). The keys live here so no binding spells them itself.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::config::{Config, ConfigBuilder, RetryPolicy};
+use crate::error::{Error, FieldError, Result};
+use crate::lenient::json_type;
+
+/// Every key [`ConfigBuilder::with_json`] accepts, in documentation order.
+pub const CONFIG_KEYS: [&str; 15] = [
+    "consumerKey",
+    "consumerSecret",
+    "agentId",
+    "environment",
+    "gatewayUrl",
+    "source",
+    "timeoutMs",
+    "connectTimeoutMs",
+    "tokenMaxAgeMs",
+    "retry",
+    "proxy",
+    "caPem",
+    "caFile",
+    "userAgentSuffix",
+    "strictAgentId",
+];
+
+/// The keys of the `retry` object.
+const RETRY_KEYS: [&str; 5] = [
+    "tokenAttempts",
+    "statusAttempts",
+    "connectAttempts",
+    "backoffBaseMs",
+    "backoffCapMs",
+];
+
+/// Collects every problem with the JSON's shape before any is reported.
+struct Reader<'a> {
+    map: &'a Map<String, Value>,
+    errors: Vec<FieldError>,
+}
+
+impl<'a> Reader<'a> {
+    /// The value under `key`; `null` counts as absent (JavaScript's `undefined` and `null`).
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    fn string(&mut self, key: &str) -> Option<String> {
+        match self.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            other => {
+                self.wrong(key, "a string", other);
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, key: &str) -> Option<bool> {
+        match self.get(key)? {
+            Value::Bool(b) => Some(*b),
+            other => {
+                self.wrong(key, "true or false", other);
+                None
+            }
+        }
+    }
+
+    fn millis(&mut self, key: &str) -> Option<Duration> {
+        let v = self.get(key)?;
+        match v.as_u64() {
+            Some(ms) => Some(Duration::from_millis(ms)),
+            None => {
+                self.wrong(key, "a whole number of milliseconds", v);
+                None
+            }
+        }
+    }
+
+    fn wrong(&mut self, key: &str, expected: &str, got: &Value) {
+        self.errors.push(FieldError::new(
+            key,
+            format!("must be {expected}, got {}", json_type(got)),
+        ));
+    }
+}
+
+impl ConfigBuilder {
+    /// A builder from a JSON object with the keys in [`CONFIG_KEYS`] (`consumerKey`,
+    /// `consumerSecret`, `agentId`, `environment`, `gatewayUrl`, `source`, `timeoutMs`, …).
+    pub fn from_json(v: &Value) -> Result<ConfigBuilder> {
+        ConfigBuilder::default().with_json(v)
+    }
+
+    /// Applies a JSON object's settings over this builder (so JSON can be layered on
+    /// [`ConfigBuilder::from_env`]). `null` means "not set". Unknown keys and values of the
+    /// wrong type are a `Validation` error listing every one; secrets never appear in it.
+    ///
+    /// `timeoutMs` is the whole-request timeout, `connectTimeoutMs` the connect timeout,
+    /// `tokenMaxAgeMs` the cached token's maximum age. `retry` is `false` (no retries) or an
+    /// object with any of `tokenAttempts`, `statusAttempts`, `connectAttempts`,
+    /// `backoffBaseMs`, `backoffCapMs`. `caPem` is one PEM text (it may hold several
+    /// certificates); `caFile` a path to one.
+    pub fn with_json(mut self, v: &Value) -> Result<ConfigBuilder> {
+        let map = v.as_object().ok_or_else(|| {
+            Error::invalid(
+                "config",
+                format!("expected a JSON object, got {}", json_type(v)),
+            )
+        })?;
+        let mut r = Reader {
+            map,
+            errors: Vec::new(),
+        };
+        for key in map.keys() {
+            if !CONFIG_KEYS.contains(&key.as_str()) {
+                r.errors.push(FieldError::new(
+                    key.as_str(),
+                    format!("is not a setting (known: {})", CONFIG_KEYS.join(", ")),
+                ));
+            }
+        }
+        if let Some(s) = r.string("consumerKey") {
+            self = self.consumer_key(s);
+        }
+        if let Some(s) = r.string("consumerSecret") {
+            self = self.consumer_secret(s);
+        }
+        if let Some(s) = r.string("agentId") {
+            self = self.agent_id(s);
+        }
+        if let Some(s) = r.string("environment") {
+            self = self.environment_name(s);
+        }
+        if let Some(s) = r.string("gatewayUrl") {
+            self = self.gateway_url(s);
+        }
+        if let Some(s) = r.string("source") {
+            self = self.source(s);
+        }
+        if let Some(d) = r.millis("timeoutMs") {
+            self = self.request_timeout(d);
+        }
+        if let Some(d) = r.millis("connectTimeoutMs") {
+            self = self.connect_timeout(d);
+        }
+        if let Some(d) = r.millis("tokenMaxAgeMs") {
+            self = self.token_max_age(d);
+        }
+        if let Some(policy) = read_retry(&mut r) {
+            self = self.retry_policy(policy);
+        }
+        if let Some(s) = r.string("proxy") {
+            self = self.proxy(s);
+        }
+        if let Some(s) = r.string("caPem") {
+            self = self.add_ca_pem(s.into_bytes());
+        }
+        if let Some(s) = r.string("caFile") {
+            self = self.add_ca_file(s);
+        }
+        if let Some(s) = r.string("userAgentSuffix") {
+            self = self.user_agent_suffix(s);
+        }
+        if let Some(b) = r.boolean("strictAgentId") {
+            self = self.strict_agent_id(b);
+        }
+        if r.errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(Error::validation(r.errors))
+        }
+    }
+}
+
+fn read_retry(r: &mut Reader<'_>) -> Option<RetryPolicy> {
+    let v = r.get("retry")?;
+    let obj = match v {
+        Value::Bool(false) => return Some(RetryPolicy::none()),
+        Value::Bool(true) => return Some(RetryPolicy::default()),
+        Value::Object(obj) => obj,
+        other => {
+            r.wrong("retry", "false, true or an object", other);
+            return None;
+        }
+    };
+    let mut policy = RetryPolicy::default();
+    for (key, v) in obj {
+        let field = format!("retry.{key}");
+        if !RETRY_KEYS.contains(&key.as_str()) {
+            r.errors.push(FieldError::new(
+                field,
+                format!("is not a retry setting (known: {})", RETRY_KEYS.join(", ")),
+            ));
+            continue;
+        }
+        let Some(n) = v.as_u64() else {
+            r.wrong(&field, "a whole number", v);
+            continue;
+        };
+        let attempts = u32::try_from(n).unwrap_or(u32::MAX);
+        match key.as_str() {
+            "tokenAttempts" => policy.token_attempts = attempts,
+            "statusAttempts" => policy.status_attempts = attempts,
+            "connectAttempts" => policy.connect_attempts = attempts,
+            "backoffBaseMs" => policy.backoff_base = Duration::from_millis(n),
+            _ => policy.backoff_cap = Duration::from_millis(n),
+        }
+    }
+    Some(policy)
+}
+
+impl Config {
+    /// A configuration from a JSON object (see [`ConfigBuilder::with_json`]): what the C ABI's
+    /// `dga_client_new` and the Node and C# options pass.
+    pub fn from_json(v: &Value) -> Result<Config> {
+        ConfigBuilder::from_json(v)?.build()
+    }
+}

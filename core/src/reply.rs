@@ -1,0 +1,68 @@
+//! What an agency's callback endpoint answers DGA, decided once here so every framework
+//! handler (Django, Express, ASP.NET, C) answers the same way.
+
+use crate::error::{Error, ErrorKind};
+use crate::model::callback_ack;
+
+/// The HTTP answer to one callback delivery: status code and the acknowledgement JSON body
+/// (`Content-Type: application/json`). DGA delivers again until it gets `result: true`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackReply {
+    /// The HTTP status code to answer with.
+    pub http_status: u16,
+    /// Whether the callback was taken (`result` in the body).
+    pub accepted: bool,
+    /// The acknowledgement JSON ([`callback_ack`]).
+    pub body: String,
+}
+
+impl CallbackReply {
+    /// The content type of [`CallbackReply::body`].
+    pub const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
+
+    /// 200 with `result: true`: the callback was verified and the agency recorded it.
+    pub fn accepted(message: &str) -> CallbackReply {
+        CallbackReply {
+            http_status: 200,
+            accepted: true,
+            body: callback_ack(true, message),
+        }
+    }
+
+    /// The refusal for an error met while parsing or verifying a callback, with `result:
+    /// false`: 400 for a body that is not a valid callback (the message names the fields), 409
+    /// when DGA's status disagrees with it (forged, stale or mistaken), and 503 when DGA could
+    /// not be asked (timeout, network, auth, DGA error), so that DGA delivers it again later.
+    /// The message never carries a secret; for the 503 case it is generic, as the details
+    /// concern the agency's own connection, not DGA.
+    pub fn for_error(error: &Error) -> CallbackReply {
+        let (http_status, message) = match error.kind() {
+            ErrorKind::Callback | ErrorKind::Validation => {
+                (400, format!("invalid callback: {error}"))
+            }
+            ErrorKind::Verification => (409, format!("callback not confirmed by DGA: {error}")),
+            _ => (
+                503,
+                "could not confirm the callback with DGA yet; please deliver it again".to_owned(),
+            ),
+        };
+        CallbackReply {
+            http_status,
+            accepted: false,
+            body: callback_ack(false, &message),
+        }
+    }
+
+    /// 500 with `result: false`: the callback was valid but the agency's own handler failed,
+    /// so DGA should deliver it again. The agency's error stays in its own logs.
+    pub fn handler_failed() -> CallbackReply {
+        CallbackReply {
+            http_status: 500,
+            accepted: false,
+            body: callback_ack(
+                false,
+                "the agency could not record the payment; please deliver it again",
+            ),
+        }
+    }
+}

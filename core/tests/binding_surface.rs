@@ -1,0 +1,269 @@
+//! The JSON-level surface the bindings (Node, C, C#, Python) are built on: configuration from
+//! JSON, results to JSON and back, the enum and error tables, and what a callback endpoint
+//! answers DGA.
+mod common;
+
+use common::*;
+use dga_epayment::{
+    CONFIG_KEYS, CallbackReply, Client, Config, ErrorKind, PaidStatus, Payment, PaymentStatus,
+    PaymentType, enum_tables, error_kinds, parse_callback,
+};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+fn sandbox_logging_callbacks() -> dga_sandbox::Sandbox {
+    start_sandbox_with(|c| c.callback_url = Some("http://127.0.0.1:9/unreachable".into()))
+}
+
+fn full_config(sb: &dga_sandbox::Sandbox) -> Value {
+    json!({
+        "consumerKey": "sandbox-key",
+        "consumerSecret": "sandbox-secret",
+        "agentId": AGENT_ID,
+        "environment": "test",
+        "gatewayUrl": sb.url(),
+        "source": "SANDBOX",
+        "timeoutMs": 4000,
+        "connectTimeoutMs": 1000,
+        "tokenMaxAgeMs": 60000,
+        "retry": {"tokenAttempts": 2, "statusAttempts": 2, "connectAttempts": 1,
+                  "backoffBaseMs": 1, "backoffCapMs": 2},
+        "proxy": null,
+        "userAgentSuffix": "tests/1",
+        "strictAgentId": true
+    })
+}
+
+#[test]
+fn config_from_json_builds_a_working_client() {
+    let sb = start_sandbox();
+    let config = Config::from_json(&full_config(&sb)).unwrap();
+    assert_eq!(config.source(), Some("SANDBOX"));
+    assert_eq!(config.retry_policy().status_attempts, 2);
+    assert_eq!(config.retry_policy().backoff_cap, Duration::from_millis(2));
+    assert_eq!(config.token_max_age(), Duration::from_secs(60));
+    assert_eq!(config.environment().name(), "test");
+    let client = Client::new(config).unwrap();
+    let p = client
+        .create_payment(&payment_request(PaymentType::QrPayment, "10.50"))
+        .unwrap();
+    assert_eq!(
+        client
+            .status(&p.reference1, &p.reference2)
+            .unwrap()
+            .paid_status,
+        PaidStatus::Pending
+    );
+    // Every documented key is in the example above, so none is documented but unread.
+    let full = full_config(&sb);
+    for key in CONFIG_KEYS {
+        assert!(
+            full.get(key).is_some() || ["caPem", "caFile"].contains(&key),
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn config_from_json_reports_every_problem_without_echoing_secrets() {
+    let e = Config::from_json(&json!({
+        "consumerKey": "k",
+        "consumerSecret": 12345678,
+        "agentId": "1234567890121",
+        "timeoutMs": -5,
+        "retry": {"tokenAttempts": "many", "colour": 1},
+        "consumer_secret": "s3cr3t-value",
+        "strictAgentId": "yes"
+    }))
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Validation);
+    let mut fields: Vec<&str> = e.field_errors().iter().map(|f| f.field.as_str()).collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "consumerSecret",
+            "consumer_secret",
+            "retry.colour",
+            "retry.tokenAttempts",
+            "strictAgentId",
+            "timeoutMs"
+        ]
+    );
+    let text = format!("{e} {e:?} {}", e.to_json());
+    assert!(
+        !text.contains("12345678") && !text.contains("s3cr3t-value"),
+        "{text}"
+    );
+
+    // Not an object at all; null values count as absent; retry false means no retries.
+    assert_eq!(
+        Config::from_json(&json!("x")).unwrap_err().field_errors()[0].field,
+        "config"
+    );
+    let e = Config::from_json(&json!({"consumerKey": null})).unwrap_err();
+    let missing: Vec<&str> = e.field_errors().iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(missing, ["consumerKey", "consumerSecret", "agentId"]);
+    let c = Config::from_json(&json!({"consumerKey": "k", "consumerSecret": "s",
+        "agentId": AGENT_ID, "retry": false}))
+    .unwrap();
+    assert_eq!(c.retry_policy().status_attempts, 1);
+    assert_eq!(c.retry_policy().token_attempts, 1);
+}
+
+#[test]
+fn json_layers_over_the_environment() {
+    // Only the keys given override; the rest come from the builder it is applied to.
+    let b = Config::builder()
+        .consumer_key("from-env")
+        .consumer_secret("s")
+        .agent_id(AGENT_ID)
+        .source("DGA");
+    let c = b
+        .with_json(&json!({"source": "SANDBOX"}))
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(c.source(), Some("SANDBOX"));
+}
+
+#[test]
+fn normalized_callbacks_read_back_equal() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/callbacks.json"
+    ))
+    .unwrap();
+    let cases: Value = serde_json::from_str(&text).unwrap();
+    let mut n = 0;
+    for case in cases["cases"].as_array().unwrap() {
+        let Some(body) = case["body"].as_str() else {
+            continue;
+        };
+        let Ok(cb) = parse_callback(body.as_bytes()) else {
+            continue;
+        };
+        let back = PaymentStatus::from_json(&cb.to_json())
+            .unwrap_or_else(|e| panic!("{}: {e}", case["name"]));
+        // The normalized form drops fractions of seconds, so compare in that form.
+        assert_eq!(back.to_json(), cb.to_json(), "{}", case["name"]);
+        n += 1;
+    }
+    assert!(n >= 40, "only {n} valid callbacks");
+    let e = PaymentStatus::from_json(&json!({"paidStatus": "Success"})).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Validation);
+    let fields: Vec<&str> = e.field_errors().iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(fields, ["ref1", "amount"]);
+}
+
+#[test]
+fn payment_json_round_trips_and_keeps_the_references() {
+    let sb = start_sandbox();
+    let client = client_for(&sb);
+    let p = client
+        .create_payment(&payment_request(PaymentType::FastPay, "1000.50"))
+        .unwrap();
+    let v = p.to_json();
+    assert_eq!(v["reference1"], p.reference1.as_str());
+    assert_eq!(v["amount"], p.amount.to_string());
+    assert_eq!(p.amount, "1000.50".parse().unwrap());
+    assert_eq!(Payment::from_json(&v).unwrap(), p);
+}
+
+#[test]
+fn enum_and_error_tables_match_the_types() {
+    let t = enum_tables();
+    let paid = t["PaidStatus"].as_array().unwrap();
+    assert_eq!(paid.len(), PaidStatus::KNOWN.len());
+    for (row, v) in paid.iter().zip(PaidStatus::KNOWN) {
+        assert_eq!(row["name"], v.name().unwrap());
+        assert_eq!(row["number"], v.number().unwrap());
+        assert_eq!(row["descriptionTh"], v.description_th().unwrap());
+    }
+    assert_eq!(
+        t["PaymentType"].as_array().unwrap().len(),
+        PaymentType::KNOWN.len()
+    );
+    for key in ["BankCode", "ResponseStatus", "ErrorCode"] {
+        assert!(!t[key].as_array().unwrap().is_empty(), "{key}");
+    }
+    let kinds = error_kinds();
+    let kinds = kinds.as_array().unwrap();
+    assert_eq!(kinds.len(), ErrorKind::ALL.len());
+    for (i, (row, k)) in kinds.iter().zip(ErrorKind::ALL).enumerate() {
+        assert_eq!(row["code"], k.code());
+        assert_eq!(row["number"], i as i64 + 1);
+    }
+}
+
+fn ack(reply: &CallbackReply) -> Value {
+    serde_json::from_str(&reply.body).unwrap()
+}
+
+#[test]
+fn receive_callback_verifies_and_the_reply_says_what_happened() {
+    let sb = sandbox_logging_callbacks();
+    let ctl = Control::new(&sb);
+    let client = client_for(&sb);
+    let p = client
+        .create_payment(&payment_request(PaymentType::FastPay, "250.75"))
+        .unwrap();
+    ctl.simulate(&p.reference1, &p.reference2, "pay");
+    let body = ctl.callback_body(&p.reference1);
+
+    let verified = client.receive_callback(body.as_bytes(), true).unwrap();
+    assert_eq!(verified.paid_status, PaidStatus::Success);
+    let ok = CallbackReply::accepted("Success");
+    assert_eq!((ok.http_status, ok.accepted), (200, true));
+    assert_eq!(ack(&ok)["result"], true);
+
+    // Forged amount: verification refuses it, 409 with result false naming the field.
+    let forged = body.replace("250.75", "1.00");
+    assert_ne!(forged, body);
+    let e = client
+        .receive_callback(forged.as_bytes(), true)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Verification);
+    let r = CallbackReply::for_error(&e);
+    assert_eq!((r.http_status, r.accepted), (409, false));
+    assert_eq!(ack(&r)["result"], false);
+    assert!(
+        ack(&r)["message"].as_str().unwrap().contains("amount"),
+        "{}",
+        r.body
+    );
+    // Without verification the forged body is only parsed.
+    assert_eq!(
+        client
+            .receive_callback(forged.as_bytes(), false)
+            .unwrap()
+            .amount
+            .to_string(),
+        "1.00"
+    );
+
+    // Malformed: 400, the reason in the ack.
+    let e = client
+        .receive_callback(b"{\"paidStatus\": 2", true)
+        .unwrap_err();
+    let r = CallbackReply::for_error(&e);
+    assert_eq!((r.http_status, r.accepted), (400, false));
+    assert!(
+        ack(&r)["message"].as_str().unwrap().contains("JSON"),
+        "{}",
+        r.body
+    );
+
+    // DGA unreachable while verifying: 503 so DGA delivers again; no internal detail leaks.
+    ctl.fault("status", "http_status", 10, json!({"httpStatus": 503}));
+    let e = client.receive_callback(body.as_bytes(), true).unwrap_err();
+    let r = CallbackReply::for_error(&e);
+    assert_eq!((r.http_status, r.accepted), (503, false));
+    assert!(!r.body.contains("127.0.0.1"), "{}", r.body);
+
+    let r = CallbackReply::handler_failed();
+    assert_eq!(
+        (r.http_status, ack(&r)["result"].clone()),
+        (500, json!(false))
+    );
+}
