@@ -82,6 +82,21 @@ impl CreatePayment {
             source: f.string("source", false),
             data: f.get("data").filter(|d| !d.is_null()).cloned(),
         };
+        // A JSON number with a long fraction is usually a binary float that missed its mark
+        // (JavaScript's 0.1 + 0.2): say how to send an exact amount.
+        if let (Some(a), Some(Value::Number(_))) = (req.amount, f.get("amount")) {
+            if a.normalize().scale() > 2 {
+                f.errors.push(FieldError::new(
+                    "amount",
+                    format!(
+                        "{a} has more than 2 decimal places; a number like this is usually \
+                         a rounded floating-point value: pass the amount as a string, \
+                         e.g. \"{}\"",
+                        a.round_dp(2)
+                    ),
+                ));
+            }
+        }
         for (key, _) in map {
             let k = key.trim();
             if !CREATE_FIELDS.iter().any(|n| n.eq_ignore_ascii_case(k)) {
@@ -764,5 +779,25 @@ mod tests {
         );
         assert_eq!(body["requestReference1"], "R1");
         assert_eq!(body["customerMiddleName"], "");
+    }
+
+    #[test]
+    fn a_float_artifact_amount_is_refused_with_advice_but_exact_numbers_pass() {
+        let mut req = json!({"customerID": "1234567890121", "customerTitleName": "นาย",
+            "customerFirstName": "ก", "customerLastName": "ข", "paymentType": "FastPay",
+            "requestReference1": "R1", "source": "DGA"});
+        req["amount"] = serde_json::from_str("0.30000000000000004").unwrap();
+        let e = CreatePayment::from_json(&req).unwrap_err();
+        assert_eq!(e.field_errors().len(), 1, "{e}");
+        let msg = &e.field_errors()[0].message;
+        assert!(
+            msg.contains("as a string") && msg.contains("\"0.30\""),
+            "{msg}"
+        );
+        for ok in ["99.5", "1000", "1000.50"] {
+            req["amount"] = serde_json::from_str(ok).unwrap();
+            let r = CreatePayment::from_json(&req).unwrap();
+            assert_eq!(r.amount.unwrap().to_string(), ok);
+        }
     }
 }
