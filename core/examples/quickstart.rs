@@ -3,26 +3,23 @@
 //! status → void. `cargo run -p dga-epayment --example quickstart`
 
 use dga_epayment::{
-    Client, Config, CreatePayment, Decimal, Error, PaidStatus, PaymentType, callback_ack,
-    parse_callback,
+    CallbackReply, Client, Config, CreatePayment, Decimal, PaidStatus, PaymentType,
 };
 
 /// What an agency's callback endpoint does with DGA's POST (the README's `on_callback`).
-fn on_callback(client: &Client, body: &[u8]) -> (u16, String) {
-    let callback = match parse_callback(body) {
-        Ok(cb) => cb,
-        Err(e) => return (400, callback_ack(false, &e.to_string())),
-    };
-    match client.verify_callback(&callback) {
+fn on_callback(client: &Client, body: &[u8]) -> CallbackReply {
+    // Parses (every problem named) and re-reads the status from DGA: callbacks are unsigned.
+    match client.receive_callback(body, true) {
         Ok(status) => {
+            // DGA's own status, now trusted: record it; only Success means the money is in.
             println!(
                 "callback verified: {} {} THB for {}",
                 status.paid_status, status.amount, status.ref1
             );
-            (200, callback_ack(true, "Success"))
+            CallbackReply::accepted("Success")
         }
-        Err(e @ Error::Verification { .. }) => (200, callback_ack(false, &e.to_string())),
-        Err(e) => (503, callback_ack(false, &e.to_string())),
+        // 400 malformed, 409 disagrees with DGA, 503 DGA unreachable (it will deliver again).
+        Err(e) => CallbackReply::for_error(&e),
     }
 }
 
@@ -68,9 +65,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // DGA's callback body (here the status fields, as the sandbox sends them).
     let status = client.status(&payment.reference1, &payment.reference2)?;
-    let (code, ack) = on_callback(&client, serde_json::to_string(&status)?.as_bytes());
-    println!("answered DGA: HTTP {code} {ack}");
-    assert_eq!(code, 200);
+    let reply = on_callback(&client, serde_json::to_string(&status)?.as_bytes());
+    println!("answered DGA: HTTP {} {}", reply.http_status, reply.body);
+    assert_eq!(reply.http_status, 200);
 
     if status.paid_status == PaidStatus::Success {
         let ref_id = status.ref_id.clone().unwrap_or_default();

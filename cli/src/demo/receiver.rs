@@ -7,10 +7,10 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
-use dga_epayment::{Client, PaymentStatus, callback_ack, parse_callback};
+use dga_epayment::{CallbackReply, Client, PaymentStatus};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
@@ -97,26 +97,26 @@ pub fn start(
 }
 
 async fn callback(State(agency): State<Arc<Agency>>, body: Bytes) -> impl IntoResponse {
-    let verified = match parse_callback(&body) {
-        Err(e) => Err(e.to_string()),
-        Ok(cb) => {
-            // verify_callback calls DGA with the blocking client: keep it off the runtime.
-            let client = agency.client.clone();
-            match tokio::task::spawn_blocking(move || client.verify_callback(&cb)).await {
-                Ok(result) => result.map_err(|e| e.to_string()),
-                Err(e) => Err(format!("verification did not finish: {e}")),
-            }
-        }
-    };
-    let ack = match &verified {
-        Ok(_) => callback_ack(true, "Success"),
-        Err(why) => callback_ack(false, why),
+    // receive_callback asks DGA with the blocking client: keep it off the runtime.
+    let client = agency.client.clone();
+    let received = tokio::task::spawn_blocking(move || client.receive_callback(&body, true)).await;
+    let (verified, reply) = match received {
+        Ok(Ok(status)) => (Ok(status), CallbackReply::accepted("Success")),
+        Ok(Err(e)) => (Err(e.to_string()), CallbackReply::for_error(&e)),
+        Err(e) => (
+            Err(format!("verification did not finish: {e}")),
+            CallbackReply::handler_failed(),
+        ),
     };
     let _ = agency.deliveries.send(Delivery {
         verified,
-        ack: ack.clone(),
+        ack: reply.body.clone(),
     });
-    ([(header::CONTENT_TYPE, "application/json")], ack)
+    (
+        StatusCode::from_u16(reply.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        [(header::CONTENT_TYPE, CallbackReply::CONTENT_TYPE)],
+        reply.body,
+    )
 }
 
 /// The agency's success / fail / cancel page.
