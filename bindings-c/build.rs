@@ -1,0 +1,43 @@
+//! Generates the C header with cbindgen and checks it against the committed
+//! `include/dga_epayment.h`: the build fails when they differ, so the header cannot drift from
+//! the code. `DGA_UPDATE_HEADER=1 cargo build -p dga-epayment-ffi` rewrites the committed one.
+
+use std::path::PathBuf;
+
+fn main() {
+    let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let committed = crate_dir.join("../include/dga_epayment.h");
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    println!("cargo:rerun-if-changed={}", committed.display());
+    println!("cargo:rerun-if-env-changed=DGA_UPDATE_HEADER");
+
+    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
+        .expect("bindings-c/cbindgen.toml is readable");
+    let mut generated = Vec::new();
+    cbindgen::Builder::new()
+        .with_crate(&crate_dir)
+        .with_config(config)
+        .generate()
+        .expect("cbindgen generates the header")
+        .write(&mut generated);
+
+    let current = std::fs::read(&committed).unwrap_or_default();
+    if current == generated {
+        return;
+    }
+    if std::env::var_os("DGA_UPDATE_HEADER").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(committed.parent().unwrap()).unwrap();
+        std::fs::write(&committed, &generated).expect("include/dga_epayment.h is writable");
+        println!("cargo:warning=include/dga_epayment.h regenerated; commit it");
+        return;
+    }
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("dga_epayment.h");
+    std::fs::write(&out, &generated).unwrap();
+    panic!(
+        "include/dga_epayment.h does not match the code in bindings-c/src (generated: {}).\n\
+         Regenerate it with:  DGA_UPDATE_HEADER=1 cargo build -p dga-epayment-ffi\n\
+         then review and commit include/dga_epayment.h.",
+        out.display()
+    );
+}
