@@ -1,1 +1,384 @@
-//! Binding crate; filled in by its issue.
+//! Node binding (napi-rs) of dga-epayment: converts JS values to the core's JSON forms and back,
+//! and the core's errors to JS errors. No protocol logic lives here: option names, request
+//! fields, enum tables, error kinds and callback replies all come from the core.
+//!
+//! The generated loader (`native.js`) is wrapped by `index.js`, which turns the errors thrown
+//! here (`code` = `DGA_<KIND>`, message = the core's error JSON) into `DgaError` objects and
+//! builds the enum objects from [`enum_tables`].
+//!
+//! HTTP calls run on tokio's blocking pool (`spawn_blocking`), never on the event loop and
+//! never on libuv's small thread pool, so hundreds of slow calls overlap.
+
+#![deny(clippy::all)]
+
+use dga_epayment as core;
+use napi::bindgen_prelude::JsObjectValue;
+use napi::bindgen_prelude::{Buffer, Either, Object, PromiseRaw, Unknown};
+use napi::{Env, JsValue, Result, Status, ValueType};
+use napi_derive::napi;
+use serde_json::{Map, Value};
+
+/// Prefix of the message of every error this module throws for the core: the rest is the core's
+/// error JSON (`Error::to_json`), which `index.js` turns into a `DgaError`.
+const ERROR_MARKER: &str = "dga-epayment-error:";
+
+fn to_napi(e: &core::Error) -> napi::Error {
+    napi::Error::new(
+        Status::GenericFailure,
+        format!("{ERROR_MARKER}{}", e.to_json()),
+    )
+}
+
+/// A validation error raised by the binding itself (a JS value the core's JSON cannot hold).
+fn invalid(field: &str, message: impl Into<String>) -> napi::Error {
+    to_napi(&core::Error::Validation {
+        errors: vec![core::FieldError::new(field, message)],
+    })
+}
+
+/// Core calls that block (HTTP) run on tokio's blocking pool: it grows to hundreds of threads,
+/// unlike libuv's pool of 4 shared with the host's fs, dns and crypto work.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> core::Result<T> + Send + 'static,
+) -> Result<T> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r.map_err(|e| to_napi(&e)),
+        Err(join) => Err(napi::Error::new(
+            Status::GenericFailure,
+            format!("the call's worker thread failed: {join}"),
+        )),
+    }
+}
+
+/// Reads a JS value into JSON for the core. Numbers that JSON cannot hold (NaN, ±Infinity)
+/// are refused here, naming the field, instead of napi's generic conversion error.
+fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
+    let fail = |m: String| invalid(path, m);
+    if depth > 64 {
+        return Err(fail("is nested too deeply".into()));
+    }
+    let ty = v.get_type().map_err(|e| fail(e.reason.clone()))?;
+    Ok(match ty {
+        ValueType::Null | ValueType::Undefined => Value::Null,
+        ValueType::Boolean => Value::Bool(v.coerce_to_bool().map_err(|e| fail(e.reason))?),
+        ValueType::String => Value::String(
+            v.coerce_to_string()
+                .and_then(|s| s.into_utf8())
+                .and_then(|s| s.into_owned())
+                .map_err(|e| fail(e.reason))?,
+        ),
+        ValueType::Number => {
+            let n = v
+                .coerce_to_number()
+                .and_then(|n| n.get_double())
+                .map_err(|e| fail(e.reason))?;
+            number_to_json(n).ok_or_else(|| {
+                let hint = if path.to_ascii_lowercase().ends_with("amount") {
+                    "; pass the amount as a string such as \"0.30\""
+                } else {
+                    ""
+                };
+                fail(format!("must be a finite number, got {n}{hint}"))
+            })?
+        }
+        ValueType::Object => {
+            let obj: Object = v.coerce_to_object().map_err(|e| fail(e.reason))?;
+            if obj.is_array().map_err(|e| fail(e.reason))? {
+                let len = obj.get_array_length().map_err(|e| fail(e.reason))?;
+                let mut out = Vec::with_capacity(len as usize);
+                for i in 0..len {
+                    let item: Unknown = obj.get_element(i).map_err(|e| fail(e.reason))?;
+                    out.push(js_to_json(&item, &format!("{path}[{i}]"), depth + 1)?);
+                }
+                Value::Array(out)
+            } else {
+                Value::Object(object_to_json(&obj, path, depth)?)
+            }
+        }
+        ValueType::BigInt => {
+            // Exact integers: keep the digits (serde_json's arbitrary precision holds them).
+            let text = v
+                .coerce_to_string()
+                .and_then(|s| s.into_utf8())
+                .and_then(|s| s.into_owned())
+                .map_err(|e| fail(e.reason))?;
+            serde_json::from_str::<Value>(&text).map_err(|e| fail(e.to_string()))?
+        }
+        other => return Err(fail(format!("cannot be a {other}"))),
+    })
+}
+
+fn object_to_json(obj: &Object, path: &str, depth: u32) -> Result<Map<String, Value>> {
+    let fail = |m: String| invalid(path, m);
+    let names = obj.get_property_names().map_err(|e| fail(e.reason))?;
+    let len = names.get_array_length().map_err(|e| fail(e.reason))?;
+    let mut map = Map::new();
+    for i in 0..len {
+        let key: String = names.get_element(i).map_err(|e| fail(e.reason))?;
+        let value: Unknown = obj.get_named_property(&key).map_err(|e| fail(e.reason))?;
+        if value.get_type().ok() == Some(ValueType::Undefined) {
+            continue; // `{amount: undefined}` is the same as leaving it out, as in JSON.stringify
+        }
+        let child = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
+        map.insert(key, js_to_json(&value, &child, depth + 1)?);
+    }
+    Ok(map)
+}
+
+/// A JS number as JSON: integers stay integers, other finite numbers are written the way JS
+/// prints them (shortest round-trip form), so `99.5` reaches the core as `99.5` and `0.1 + 0.2`
+/// as `0.30000000000000004`, which the core refuses for its decimals.
+fn number_to_json(n: f64) -> Option<Value> {
+    if !n.is_finite() {
+        return None;
+    }
+    if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+        return Some(Value::from(n as i64));
+    }
+    serde_json::Number::from_f64(n).map(Value::Number)
+}
+
+/// The options object (or request) argument as a JSON object.
+fn object_arg(v: Unknown, what: &str) -> Result<Value> {
+    match v.get_type() {
+        Ok(ValueType::Object) => js_to_json(&v, "", 0),
+        Ok(ValueType::Undefined) | Ok(ValueType::Null) => Ok(Value::Object(Map::new())),
+        _ => Err(invalid(what, "must be an object")),
+    }
+}
+
+fn body_bytes(body: &Either<String, Buffer>) -> &[u8] {
+    match body {
+        Either::A(s) => s.as_bytes(),
+        Either::B(b) => b.as_ref(),
+    }
+}
+
+/// A client for DGA's e-Payment API: one connection pool and one token cache; share it.
+#[napi]
+pub struct Client {
+    inner: core::Client,
+}
+
+#[napi]
+impl Client {
+    /// A client from options (`consumerKey`, `consumerSecret`, `agentId`, `environment`,
+    /// `gatewayUrl`, `source`, `timeoutMs`, …). Throws `DgaError` (`DGA_VALIDATION`) naming
+    /// every bad or unknown option.
+    #[napi(constructor, ts_args_type = "options: ClientOptions")]
+    pub fn new(options: Unknown) -> Result<Self> {
+        let json = object_arg(options, "options")?;
+        let config = core::Config::from_json(&json).map_err(|e| to_napi(&e))?;
+        let inner = core::Client::new(config).map_err(|e| to_napi(&e))?;
+        Ok(Client { inner })
+    }
+
+    /// A client from `DGA_CONSUMER_KEY`, `DGA_CONSUMER_SECRET`, `DGA_AGENT_ID`,
+    /// `DGA_ENVIRONMENT`, `DGA_GATEWAY_URL`, `DGA_SOURCE`, with `options` applied over them.
+    #[napi(factory, ts_args_type = "options?: ClientOptions")]
+    pub fn from_env(options: Option<Unknown>) -> Result<Self> {
+        let mut builder = core::ConfigBuilder::from_env();
+        if let Some(o) = options {
+            let json = object_arg(o, "options")?;
+            builder = builder.with_json(&json).map_err(|e| to_napi(&e))?;
+        }
+        let config = builder.build().map_err(|e| to_napi(&e))?;
+        let inner = core::Client::new(config).map_err(|e| to_napi(&e))?;
+        Ok(Client { inner })
+    }
+
+    /// Creates a payment from the guide's camelCase fields (`customerID`, …, `amount` as a
+    /// string such as `"1000.50"`). Resolves to the payment: the checkout form's fields plus
+    /// `reference1`/`reference2` for status, close and void.
+    #[napi(
+        ts_args_type = "request: CreatePaymentRequest",
+        ts_return_type = "Promise<Payment>"
+    )]
+    pub fn create_payment<'e>(
+        &self,
+        env: &'e Env,
+        request: Unknown,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let json = object_arg(request, "request")?;
+        let request = core::CreatePayment::from_json(&json)
+            .and_then(|r| {
+                r.validate(self.inner.config().source())?;
+                Ok(r)
+            })
+            .map_err(|e| to_napi(&e))?;
+        let client = self.inner.clone();
+        env.spawn_future(blocking(move || {
+            client.create_payment(&request).map(|p| p.to_json())
+        }))
+    }
+
+    /// DGA's status of the transaction `reference1`/`reference2`.
+    #[napi(ts_return_type = "Promise<PaymentStatus>")]
+    pub async fn status(&self, reference1: String, reference2: String) -> Result<Value> {
+        let client = self.inner.clone();
+        blocking(move || client.status(&reference1, &reference2).map(|s| s.to_json())).await
+    }
+
+    /// Closes an unpaid transaction so it can no longer be paid.
+    #[napi(ts_return_type = "Promise<Confirmation>")]
+    pub async fn close(&self, reference1: String, reference2: String) -> Result<Value> {
+        let client = self.inner.clone();
+        blocking(move || client.close(&reference1, &reference2).map(|c| c.to_json())).await
+    }
+
+    /// Voids a paid FastPay transaction (`paymentReference` is the callback's or status's
+    /// `refId`).
+    #[napi(ts_return_type = "Promise<Confirmation>")]
+    pub async fn void(
+        &self,
+        reference1: String,
+        reference2: String,
+        payment_reference: String,
+    ) -> Result<Value> {
+        let client = self.inner.clone();
+        blocking(move || {
+            client
+                .void(&reference1, &reference2, &payment_reference)
+                .map(|c| c.to_json())
+        })
+        .await
+    }
+
+    /// Confirms a callback (as `parseCallback` returned it) with DGA and resolves to DGA's own
+    /// status; rejects with `DGA_VERIFICATION` when they disagree. Act on what this returns.
+    #[napi(
+        ts_args_type = "callback: PaymentStatus",
+        ts_return_type = "Promise<PaymentStatus>"
+    )]
+    pub fn verify_callback<'e>(
+        &self,
+        env: &'e Env,
+        callback: Unknown,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let json = object_arg(callback, "callback")?;
+        let callback = core::PaymentStatus::from_json(&json).map_err(|e| to_napi(&e))?;
+        let client = self.inner.clone();
+        env.spawn_future(blocking(move || {
+            client.verify_callback(&callback).map(|s| s.to_json())
+        }))
+    }
+
+    /// What a callback endpoint does: parses DGA's raw body and, when `verify` (default true),
+    /// confirms it with DGA. Never rejects for a bad or forged callback: resolves to
+    /// `{ok: true, callback}` (answer with `callbackReplyAccepted()` once recorded) or
+    /// `{ok: false, error, reply}` where `reply` is the answer to send DGA.
+    #[napi(
+        ts_args_type = "body: string | Buffer, verify?: boolean",
+        ts_return_type = "Promise<CallbackReceipt>"
+    )]
+    pub fn receive_callback<'e>(
+        &self,
+        env: &'e Env,
+        body: Either<String, Buffer>,
+        verify: Option<bool>,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let body = body_bytes(&body).to_vec();
+        let verify = verify.unwrap_or(true);
+        let client = self.inner.clone();
+        env.spawn_future(async move {
+            let outcome =
+                tokio::task::spawn_blocking(move || client.receive_callback(&body, verify))
+                    .await
+                    .map_err(|join| {
+                        napi::Error::new(
+                            Status::GenericFailure,
+                            format!("the call's worker thread failed: {join}"),
+                        )
+                    })?;
+            Ok(match outcome {
+                Ok(cb) => serde_json::json!({ "ok": true, "callback": cb.to_json() }),
+                Err(e) => {
+                    let reply = core::CallbackReply::for_error(&e);
+                    serde_json::json!({
+                        "ok": false,
+                        "error": e.to_json(),
+                        "reply": reply_json(&reply),
+                    })
+                }
+            })
+        })
+    }
+}
+
+fn reply_json(r: &core::CallbackReply) -> Value {
+    serde_json::json!({
+        "httpStatus": r.http_status,
+        "accepted": r.accepted,
+        "body": r.body,
+        "contentType": core::CallbackReply::CONTENT_TYPE,
+    })
+}
+
+/// Parses a callback body DGA posted (the raw text or bytes, before any JSON parsing) into the
+/// normalized form. Throws `DgaError` (`DGA_CALLBACK`) naming every bad field. Callbacks are
+/// not signed: confirm with `client.verifyCallback` before acting.
+#[napi(
+    ts_args_type = "body: string | Buffer",
+    ts_return_type = "PaymentStatus"
+)]
+pub fn parse_callback(body: Either<String, Buffer>) -> Result<Value> {
+    core::parse_callback(body_bytes(&body))
+        .map(|c| c.to_json())
+        .map_err(|e| to_napi(&e))
+}
+
+/// The acknowledgement JSON DGA expects in answer to a callback.
+#[napi]
+pub fn callback_ack(accepted: bool, message: Option<String>) -> String {
+    core::callback_ack(accepted, message.as_deref().unwrap_or("Success"))
+}
+
+/// The reply for a callback the agency has recorded (HTTP 200, `result: true`).
+#[napi(ts_return_type = "CallbackReply")]
+pub fn callback_reply_accepted(message: Option<String>) -> Value {
+    reply_json(&core::CallbackReply::accepted(
+        message.as_deref().unwrap_or("Success"),
+    ))
+}
+
+/// The reply when the agency's own handler failed (HTTP 500, `result: false`: DGA retries).
+#[napi(ts_return_type = "CallbackReply")]
+pub fn callback_reply_handler_failed() -> Value {
+    reply_json(&core::CallbackReply::handler_failed())
+}
+
+/// An HTML page that posts the payment's form to KTB's gateway (send it to the citizen).
+#[napi(ts_args_type = "payment: Payment")]
+pub fn checkout_form_html(payment: Unknown) -> Result<String> {
+    let json = object_arg(payment, "payment")?;
+    let payment = core::Payment::from_json(&json).map_err(|e| to_napi(&e))?;
+    core::checkout_form_html(&payment).map_err(|e| to_napi(&e))
+}
+
+/// Whether `id` is a well-formed 13-digit Thai citizen ID with a correct check digit.
+#[napi]
+pub fn validate_citizen_id(id: String) -> bool {
+    core::validate_citizen_id(&id)
+}
+
+/// The core's enum tables: `{PaidStatus: [{name, number, descriptionTh}, …], …}`.
+#[napi(ts_return_type = "Record<string, Array<EnumEntry>>")]
+pub fn enum_tables() -> Value {
+    core::enum_tables()
+}
+
+/// The core's error kinds: `[{code: "validation", number: 1}, …]`.
+#[napi(ts_return_type = "Array<{ code: string; number: number }>")]
+pub fn error_kinds() -> Value {
+    core::error_kinds()
+}
+
+/// The SDK's version (the core's).
+#[napi]
+pub fn version() -> String {
+    core::VERSION.to_owned()
+}

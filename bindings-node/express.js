@@ -1,0 +1,85 @@
+'use strict'
+// `dga-epayment/express`: the callback endpoint DGA POSTs payment results to.
+//
+//   app.post('/dga/callback', callbackHandler(client, async (status) => { ...record it... }))
+//
+// It reads the raw body, lets the core parse and (by default) verify it against DGA's status,
+// calls your function with DGA's verified status, and answers DGA with the core's reply:
+// 200 `result: true` only when your function resolved; otherwise `result: false` with the
+// core's status code (400 bad body, 409 not confirmed by DGA, 503 DGA unreachable, 500 your
+// function failed), so that DGA delivers the callback again.
+
+const { callbackReplyAccepted, callbackReplyHandlerFailed } = require('./index.js')
+
+const DEFAULT_LIMIT = 1024 * 1024
+
+// The exact bytes DGA sent. Mount the handler before any body parser, or let a parser keep
+// them (`express.raw()`, `express.text()`, or `express.json({ verify: (req, _res, buf) => {
+// req.rawBody = buf } })`). When only a parsed object is left (express.json() ran without
+// keeping the bytes), it is serialized again: the values are the same, but numbers pass
+// through JS doubles (`1000.50` arrives as `1000.5`).
+function rawBody(req, limit) {
+  if (Buffer.isBuffer(req.rawBody)) return Promise.resolve(req.rawBody)
+  if (typeof req.rawBody === 'string') return Promise.resolve(req.rawBody)
+  if (Buffer.isBuffer(req.body)) return Promise.resolve(req.body)
+  if (typeof req.body === 'string') return Promise.resolve(req.body)
+  const unread = req.readable && !req.readableEnded && !req._body
+  if (!unread) {
+    if (req.body !== undefined && req.body !== null) return Promise.resolve(JSON.stringify(req.body))
+    return Promise.resolve(Buffer.alloc(0))
+  }
+  return new Promise((resolve, reject) => {
+    const chunks = []
+    let size = 0
+    req.on('data', (chunk) => {
+      size += chunk.length
+      if (size > limit) {
+        const err = new Error(`callback body larger than ${limit} bytes`)
+        err.status = 413
+        req.destroy()
+        reject(err)
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+/**
+ * An Express handler for DGA's payment callbacks.
+ * @param client a `Client` (its status call verifies the callback)
+ * @param onCallback `async (status, req) => {}`: record the payment; DGA's verified status
+ * @param options `{verify = true, message = 'Success', limit = 1 MiB, onError(err, req)}`
+ */
+function callbackHandler(client, onCallback, options = {}) {
+  if (typeof onCallback !== 'function') throw new TypeError('callbackHandler(client, onCallback): onCallback must be a function')
+  const verify = options.verify !== false
+  const limit = options.limit || DEFAULT_LIMIT
+  const onError = typeof options.onError === 'function' ? options.onError : () => {}
+  return async function dgaCallbackHandler(req, res, next) {
+    try {
+      const body = await rawBody(req, limit)
+      const receipt = await client.receiveCallback(body, verify)
+      let reply
+      if (!receipt.ok) {
+        onError(receipt.error, req)
+        reply = receipt.reply
+      } else {
+        try {
+          await onCallback(receipt.callback, req)
+          reply = callbackReplyAccepted(options.message)
+        } catch (e) {
+          onError(e, req)
+          reply = callbackReplyHandlerFailed()
+        }
+      }
+      res.status(reply.httpStatus).set('Content-Type', reply.contentType).send(reply.body)
+    } catch (e) {
+      next(e)
+    }
+  }
+}
+
+module.exports = { callbackHandler }

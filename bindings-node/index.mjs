@@ -1,0 +1,24 @@
+// ESM entry: the same objects as the CommonJS module (one native binding, one DgaError class).
+import { createRequire } from 'node:module'
+
+const cjs = createRequire(import.meta.url)('./index.js')
+
+export const {
+  Client,
+  DgaError,
+  parseCallback,
+  callbackAck,
+  callbackReplyAccepted,
+  callbackReplyHandlerFailed,
+  checkoutFormHtml,
+  validateCitizenId,
+  enumTables,
+  errorKinds,
+  version,
+  BankCode,
+  PaymentType,
+  PaidStatus,
+  ResponseStatus,
+  ErrorCode,
+} = cjs
+export default cjs
