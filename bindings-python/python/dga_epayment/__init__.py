@@ -1,0 +1,82 @@
+"""Client for DGA's (สพร.) e-Payment service with Krungthai Bank.
+
+The protocol lives in a Rust core (token cache, retries, exact money, callback parsing and
+verification); this package converts its types to Python's: ``decimal.Decimal`` money, naive
+``datetime`` dates (Bangkok local time), ``IntEnum`` enums and one exception per error kind.
+Every network call releases the GIL; one ``Client`` is safe to share between threads and keeps
+working in a forked child. ``AsyncClient`` offers the same calls as coroutines, and
+``dga_epayment.django.callback_view`` is a ready callback endpoint.
+"""
+
+from __future__ import annotations
+
+from ._config import RetryOptions
+from ._enums import BankCode, DgaEnum, ErrorCode, PaidStatus, PaymentType, ResponseStatus
+from ._errors import (
+    ERROR_CLASSES,
+    ApiError,
+    AuthError,
+    CallbackError,
+    DgaError,
+    DgaTimeoutError,
+    FieldError,
+    Mismatch,
+    NetworkError,
+    OutcomeUnknownError,
+    ProtocolError,
+    ValidationError,
+    VerificationError,
+)
+from ._native import (
+    CallbackReply,
+    Client,
+    Confirmation,
+    Payment,
+    PaymentStatus,
+    __version__,
+    callback_ack,
+    checkout_form_html,
+    error_kinds,
+    parse_callback,
+    validate_citizen_id,
+)
+from ._async import AsyncClient
+
+#: A callback from DGA has the same fields as a status.
+Callback = PaymentStatus
+
+__all__ = [
+    "ERROR_CLASSES",
+    "ApiError",
+    "AsyncClient",
+    "AuthError",
+    "BankCode",
+    "Callback",
+    "CallbackError",
+    "CallbackReply",
+    "Client",
+    "Confirmation",
+    "DgaEnum",
+    "DgaError",
+    "DgaTimeoutError",
+    "ErrorCode",
+    "FieldError",
+    "Mismatch",
+    "NetworkError",
+    "OutcomeUnknownError",
+    "PaidStatus",
+    "Payment",
+    "PaymentStatus",
+    "PaymentType",
+    "ProtocolError",
+    "ResponseStatus",
+    "RetryOptions",
+    "ValidationError",
+    "VerificationError",
+    "__version__",
+    "callback_ack",
+    "checkout_form_html",
+    "error_kinds",
+    "parse_callback",
+    "validate_citizen_id",
+]

@@ -1,0 +1,59 @@
+"""The guide's enumerations as ``IntEnum`` classes, built from the core's own tables.
+
+Member names are the guide's names in Python's UPPER_SNAKE_CASE (``FastPay`` is
+``PaymentType.FAST_PAY``, ``QRPayment`` is ``PaymentType.QR_PAYMENT``); values are the guide's
+numbers. ``_enums.pyi`` lists the members for type checkers, and the tests check it against
+the core (``mypy.stubtest`` and ``tests/test_enums.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import IntEnum
+from typing import Dict
+
+from . import _native
+
+_TABLES = _native.enum_tables()
+_DESCRIPTIONS: Dict[str, Dict[int, str]] = {
+    enum: {row["number"]: row["descriptionTh"] for row in rows} for enum, rows in _TABLES.items()
+}
+_DGA_NAMES: Dict[str, Dict[int, str]] = {
+    enum: {row["number"]: row["name"] for row in rows} for enum, rows in _TABLES.items()
+}
+
+
+def _python_name(guide_name: str) -> str:
+    """``TransactionNotFound`` -> ``TRANSACTION_NOT_FOUND``, ``QRPayment`` -> ``QR_PAYMENT``."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", guide_name)
+    return words.upper()
+
+
+class DgaEnum(IntEnum):
+    """Base of the guide's enums: an ``int`` with the guide's name and description."""
+
+    @property
+    def description_th(self) -> str:
+        """The guide's description (Thai for paid statuses and payment types)."""
+        return _DESCRIPTIONS[type(self).__name__][self.value]
+
+    @property
+    def dga_name(self) -> str:
+        """The name as DGA writes it (``"FastPay"``, ``"QRPayment"``)."""
+        return _DGA_NAMES[type(self).__name__][self.value]
+
+
+def _build(name: str) -> type[DgaEnum]:
+    members = [(_python_name(row["name"]), row["number"]) for row in _TABLES[name]]
+    enum = DgaEnum(name, members, module=__name__, qualname=name)  # type: ignore[call-overload]
+    enum.__module__ = "dga_epayment"
+    return enum  # type: ignore[no-any-return]
+
+
+BankCode = _build("BankCode")
+PaymentType = _build("PaymentType")
+PaidStatus = _build("PaidStatus")
+ResponseStatus = _build("ResponseStatus")
+ErrorCode = _build("ErrorCode")
+
+__all__ = ["DgaEnum", "BankCode", "PaymentType", "PaidStatus", "ResponseStatus", "ErrorCode"]

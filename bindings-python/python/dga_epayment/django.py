@@ -1,0 +1,59 @@
+"""A ready Django view for DGA's payment callbacks.
+
+.. code-block:: python
+
+    # urls.py
+    from dga_epayment.django import callback_view
+
+    def record_payment(status):          # DGA's verified status (a PaymentStatus)
+        if status.is_paid:
+            Order.objects.filter(ref=status.ref1).update(paid=True)
+
+    urlpatterns = [path("dga/callback", callback_view(record_payment, client=client))]
+
+The view is CSRF-exempt (DGA posts from its own servers), takes POST only, reads the raw body,
+parses it and, unless ``verify=False``, confirms it with DGA's status endpoint; then it calls
+the handler with DGA's own status. The answer (status code and acknowledgement JSON) comes from
+the core: 200 with ``result: true`` only when the handler returned without raising; 400 for a
+body that is not a valid callback, 409 when DGA's status disagrees (forged or stale), 503 when
+DGA could not be asked, 500 when the handler raised (DGA then delivers again).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from ._native import Client, PaymentStatus
+
+__all__ = ["callback_view"]
+
+
+def callback_view(
+    handler: Callable[[PaymentStatus], Any],
+    *,
+    client: Client,
+    verify: bool = True,
+) -> Callable[[HttpRequest], HttpResponse]:
+    """A Django view for DGA's callbacks that hands each verified result to ``handler``.
+
+    ``handler(status)`` records the result (e.g. marks the order paid when
+    ``status.is_paid``). Make it idempotent: DGA delivers again until it is told
+    ``result: true``. An exception in it is logged on the ``dga_epayment`` logger and answered
+    with ``result: false``.
+    """
+
+    @csrf_exempt
+    @require_POST
+    def view(request: HttpRequest) -> HttpResponse:
+        reply = client.handle_callback(request.body, handler, verify=verify)
+        return HttpResponse(
+            reply.body, status=reply.http_status, content_type=reply.content_type
+        )
+
+    view.__name__ = getattr(handler, "__name__", "dga_callback")
+    view.__doc__ = handler.__doc__
+    return view
