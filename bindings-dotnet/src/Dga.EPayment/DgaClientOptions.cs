@@ -1,0 +1,167 @@
+using System;
+using System.Globalization;
+
+namespace Dga.EPayment
+{
+    /// <summary>
+    /// How to reach DGA. Only <see cref="ConsumerKey"/>, <see cref="ConsumerSecret"/> and
+    /// <see cref="AgentId"/> are required; everything left null takes the core's default
+    /// (environment UAT, request timeout 30 s, connect timeout 5 s, DESIGN.md's retry policy).
+    /// The core checks every setting and names each bad one in a <see cref="DgaValidationException"/>.
+    /// </summary>
+    public sealed class DgaClientOptions
+    {
+        /// <summary>The Consumer-Key DGA issued (kept out of <see cref="ToString"/> and errors).</summary>
+        public string ConsumerKey { get; set; }
+
+        /// <summary>The ConsumerSecret DGA issued (kept out of <see cref="ToString"/> and errors).</summary>
+        public string ConsumerSecret { get; set; }
+
+        /// <summary>The AgentID: the responsible officer's 13-digit citizen ID.</summary>
+        public string AgentId { get; set; }
+
+        /// <summary>Production, Uat or Test; null = the core's default.</summary>
+        public DgaEnvironment? Environment { get; set; }
+
+        /// <summary>Replaces https://api.egov.go.th (the sandbox, a proxy); HTTPS unless loopback.</summary>
+        public string GatewayUrl { get; set; }
+
+        /// <summary>The default source for create (assigned by DGA).</summary>
+        public string Source { get; set; }
+
+        /// <summary>The whole request's timeout, connect included.</summary>
+        public TimeSpan? Timeout { get; set; }
+
+        /// <summary>How long to wait for a connection.</summary>
+        public TimeSpan? ConnectTimeout { get; set; }
+
+        /// <summary>The longest a cached token is used.</summary>
+        public TimeSpan? TokenMaxAge { get; set; }
+
+        /// <summary>Retries; null = the default policy, <see cref="DgaRetryOptions.Disabled"/> = none.</summary>
+        public DgaRetryOptions Retry { get; set; }
+
+        /// <summary>An HTTP(S) proxy URL (may carry credentials; kept out of messages).</summary>
+        public string Proxy { get; set; }
+
+        /// <summary>Extra CA certificates to trust, as PEM text.</summary>
+        public string CaPem { get; set; }
+
+        /// <summary>A PEM file of extra CA certificates to trust.</summary>
+        public string CaFile { get; set; }
+
+        /// <summary>Appended to the User-Agent header.</summary>
+        public string UserAgentSuffix { get; set; }
+
+        /// <summary>Refuse an AgentId whose check digit is wrong (DGA's test IDs often fail it).</summary>
+        public bool? StrictAgentId { get; set; }
+
+        /// <summary>The ABI's config JSON (its documented keys: consumerKey, consumerSecret, agentId, …).</summary>
+        internal string ToAbiJson()
+        {
+            var o = JsonNode.Object();
+            Str(o, "consumerKey", ConsumerKey);
+            Str(o, "consumerSecret", ConsumerSecret);
+            Str(o, "agentId", AgentId);
+            if (Environment != null)
+            {
+                o.Add("environment", JsonNode.Str(Environment.Value.ToString().ToLowerInvariant()));
+            }
+            Str(o, "gatewayUrl", GatewayUrl);
+            Str(o, "source", Source);
+            Millis(o, "timeoutMs", Timeout);
+            Millis(o, "connectTimeoutMs", ConnectTimeout);
+            Millis(o, "tokenMaxAgeMs", TokenMaxAge);
+            if (Retry != null)
+            {
+                o.Add("retry", Retry.ToJson());
+            }
+            Str(o, "proxy", Proxy);
+            Str(o, "caPem", CaPem);
+            Str(o, "caFile", CaFile);
+            Str(o, "userAgentSuffix", UserAgentSuffix);
+            if (StrictAgentId != null)
+            {
+                o.Add("strictAgentId", JsonNode.Bool(StrictAgentId.Value));
+            }
+            return o.ToJson();
+        }
+
+        private static void Str(JsonNode o, string key, string value)
+        {
+            if (value != null)
+            {
+                o.Add(key, JsonNode.Str(value));
+            }
+        }
+
+        internal static void Millis(JsonNode o, string key, TimeSpan? value)
+        {
+            if (value != null)
+            {
+                // Whole milliseconds, rounded up so a tiny positive timeout never becomes 0. A
+                // negative one is passed on for the core to refuse by name.
+                long ms = (long)Math.Ceiling(value.Value.TotalMilliseconds);
+                o.Add(key, JsonNode.Number(ms));
+            }
+        }
+
+        /// <summary>Describes the options without the Consumer-Key, secret or proxy.</summary>
+        public override string ToString()
+        {
+            return string.Format(CultureInfo.InvariantCulture,
+                "DgaClientOptions(AgentId={0}, Environment={1}, GatewayUrl={2}, Source={3}, Timeout={4})",
+                AgentId, Environment, GatewayUrl, Source, Timeout);
+        }
+    }
+
+    /// <summary>The retry policy (DESIGN.md "Retry policy"); each null keeps the default.</summary>
+    public sealed class DgaRetryOptions
+    {
+        private bool disabled;
+
+        /// <summary>No retries at all: every call is tried once.</summary>
+        public static DgaRetryOptions Disabled
+        {
+            get { return new DgaRetryOptions { disabled = true }; }
+        }
+
+        /// <summary>Attempts to obtain a token (default 5).</summary>
+        public int? TokenAttempts { get; set; }
+
+        /// <summary>Attempts of a status call (default 3).</summary>
+        public int? StatusAttempts { get; set; }
+
+        /// <summary>Attempts when a connection cannot be made (default 3).</summary>
+        public int? ConnectAttempts { get; set; }
+
+        /// <summary>Backoff base (default 200 ms).</summary>
+        public TimeSpan? BackoffBase { get; set; }
+
+        /// <summary>Longest wait between attempts (default 5 s).</summary>
+        public TimeSpan? BackoffCap { get; set; }
+
+        internal JsonNode ToJson()
+        {
+            if (disabled)
+            {
+                return JsonNode.Bool(false);
+            }
+            var o = JsonNode.Object();
+            Int(o, "tokenAttempts", TokenAttempts);
+            Int(o, "statusAttempts", StatusAttempts);
+            Int(o, "connectAttempts", ConnectAttempts);
+            DgaClientOptions.Millis(o, "backoffBaseMs", BackoffBase);
+            DgaClientOptions.Millis(o, "backoffCapMs", BackoffCap);
+            return o;
+        }
+
+        private static void Int(JsonNode o, string key, int? value)
+        {
+            if (value != null)
+            {
+                o.Add(key, JsonNode.Number(value.Value));
+            }
+        }
+    }
+}

@@ -1,0 +1,264 @@
+// One exception per error kind of the core (DESIGN.md "Errors"), all deriving from
+// DgaException. Messages come from the core, which never puts a secret or a token in them.
+using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+
+namespace Dga.EPayment
+{
+    /// <summary>The kind of a failure: the C ABI's status codes (1–9 are the core's kinds).</summary>
+    public enum DgaErrorKind
+    {
+        /// <summary>Bad input caught before any network call.</summary>
+        Validation = 1,
+        /// <summary>No token: credentials rejected, or retries exhausted.</summary>
+        Auth = 2,
+        /// <summary>DGA answered with an error envelope.</summary>
+        Api = 3,
+        /// <summary>The call took longer than the configured timeout.</summary>
+        Timeout = 4,
+        /// <summary>The connection failed.</summary>
+        Network = 5,
+        /// <summary>A create or void may have taken effect at DGA: check status first.</summary>
+        OutcomeUnknown = 6,
+        /// <summary>DGA answered something unreadable.</summary>
+        Protocol = 7,
+        /// <summary>A callback body is invalid.</summary>
+        Callback = 8,
+        /// <summary>A callback disagrees with DGA's status.</summary>
+        Verification = 9,
+        /// <summary>The library refused an argument (NULL, bad UTF-8, malformed JSON).</summary>
+        InvalidArgument = 10,
+        /// <summary>A bug in the library (a caught panic).</summary>
+        Internal = 11,
+    }
+
+    /// <summary>One problem with one field, by the guide's name (or <c>body</c>).</summary>
+    public sealed class DgaFieldError
+    {
+        internal DgaFieldError(string field, string message, int? line, int? column)
+        {
+            Field = field;
+            Message = message;
+            Line = line;
+            Column = column;
+        }
+
+        /// <summary>The guide's field name (<c>customerID</c>, <c>paidStatus</c>), or <c>body</c>.</summary>
+        public string Field { get; private set; }
+
+        /// <summary>What is wrong, worded to follow the field name.</summary>
+        public string Message { get; private set; }
+
+        /// <summary>For a JSON syntax error in a callback body: the line (1-based).</summary>
+        public int? Line { get; private set; }
+
+        /// <summary>For a JSON syntax error: the byte column on that line (0 when nothing was read).</summary>
+        public int? Column { get; private set; }
+
+        /// <inheritdoc />
+        public override string ToString()
+        {
+            return Field + " " + Message;
+        }
+    }
+
+    /// <summary>A field on which a callback and DGA's own status disagree.</summary>
+    public sealed class DgaMismatch
+    {
+        internal DgaMismatch(string field, string callback, string dga)
+        {
+            Field = field;
+            CallbackValue = callback;
+            DgaValue = dga;
+        }
+
+        /// <summary>The guide's field name (<c>amount</c>, <c>paidStatus</c>, …).</summary>
+        public string Field { get; private set; }
+
+        /// <summary>The value in the callback.</summary>
+        public string CallbackValue { get; private set; }
+
+        /// <summary>The value DGA's status gave.</summary>
+        public string DgaValue { get; private set; }
+    }
+
+    /// <summary>Every failure of the SDK. Catch a subclass to handle one kind.</summary>
+    public class DgaException : Exception
+    {
+        internal DgaException(DgaErrorKind kind, string message, string endpoint)
+            : base(message)
+        {
+            Kind = kind;
+            Endpoint = endpoint;
+        }
+
+        /// <summary>The kind of failure.</summary>
+        public DgaErrorKind Kind { get; private set; }
+
+        /// <summary>The call that failed (<c>token</c>, <c>create</c>, <c>close</c>, <c>void</c>, <c>status</c>), or null.</summary>
+        public string Endpoint { get; private set; }
+
+        /// <summary>
+        /// Whether repeating the same call later may succeed (timeouts, network failures). An
+        /// outcome-unknown create or void is not: check its status first.
+        /// </summary>
+        public bool IsTransient
+        {
+            get { return Kind == DgaErrorKind.Timeout || Kind == DgaErrorKind.Network; }
+        }
+    }
+
+    /// <summary>Bad input caught before any network call; <see cref="FieldErrors"/> names every bad field.</summary>
+    public class DgaValidationException : DgaException
+    {
+        internal DgaValidationException(string message, IList<DgaFieldError> errors)
+            : base(DgaErrorKind.Validation, message, null)
+        {
+            FieldErrors = new ReadOnlyCollection<DgaFieldError>(errors ?? new List<DgaFieldError>());
+        }
+
+        /// <summary>Every bad field or setting, by the guide's name.</summary>
+        public ReadOnlyCollection<DgaFieldError> FieldErrors { get; private set; }
+    }
+
+    /// <summary>A token could not be obtained (credentials rejected, or retries exhausted).</summary>
+    public class DgaAuthException : DgaException
+    {
+        internal DgaAuthException(string message, string endpoint)
+            : base(DgaErrorKind.Auth, message, endpoint)
+        {
+        }
+    }
+
+    /// <summary>DGA refused the call: its envelope said <c>status</c> = Error.</summary>
+    public class DgaApiException : DgaException
+    {
+        internal DgaApiException(string message, string endpoint, ErrorCode? errorCode, string errorCodeRaw,
+            int errorCodeNumber, ResponseStatus? status, string statusRaw)
+            : base(DgaErrorKind.Api, message, endpoint)
+        {
+            ErrorCode = errorCode;
+            ErrorCodeRaw = errorCodeRaw;
+            ErrorCodeNumber = errorCodeNumber;
+            Status = status;
+            StatusRaw = statusRaw;
+        }
+
+        /// <summary>DGA's errorCode; null when DGA sent none or a value outside the guide's table (see <see cref="ErrorCodeRaw"/>).</summary>
+        public ErrorCode? ErrorCode { get; private set; }
+
+        /// <summary>DGA's errorCode as the core reports it: the guide's name, or the raw value when unknown; null when none.</summary>
+        public string ErrorCodeRaw { get; private set; }
+
+        /// <summary>The guide's number of the errorCode (<c>dga_error_api_code</c>), 0 when none or unknown.</summary>
+        public int ErrorCodeNumber { get; private set; }
+
+        /// <summary>DGA's envelope status (Error, or null for a value outside the table: see <see cref="StatusRaw"/>).</summary>
+        public ResponseStatus? Status { get; private set; }
+
+        /// <summary>DGA's envelope status as reported by the core (name, or raw value), or null when not available.</summary>
+        public string StatusRaw { get; private set; }
+    }
+
+    /// <summary>The call took longer than the configured timeout (after any allowed retries).</summary>
+    public class DgaTimeoutException : DgaException
+    {
+        internal DgaTimeoutException(string message, string endpoint)
+            : base(DgaErrorKind.Timeout, message, endpoint)
+        {
+        }
+    }
+
+    /// <summary>The connection failed (after any allowed retries).</summary>
+    public class DgaNetworkException : DgaException
+    {
+        internal DgaNetworkException(string message, string endpoint)
+            : base(DgaErrorKind.Network, message, endpoint)
+        {
+        }
+    }
+
+    /// <summary>
+    /// A create or void may have reached DGA but no answer came back. Call
+    /// <see cref="DgaClient.Status"/> with <see cref="Reference1"/> and <see cref="Reference2"/>
+    /// before anything else; never treat this as a plain failure.
+    /// </summary>
+    public class DgaOutcomeUnknownException : DgaException
+    {
+        internal DgaOutcomeUnknownException(string message, string endpoint, string reference1, string reference2)
+            : base(DgaErrorKind.OutcomeUnknown, message, endpoint)
+        {
+            Reference1 = reference1;
+            Reference2 = reference2;
+        }
+
+        /// <summary>The transaction's requestReference1, to pass to status.</summary>
+        public string Reference1 { get; private set; }
+
+        /// <summary>The transaction's requestReference2 (may be empty), to pass to status.</summary>
+        public string Reference2 { get; private set; }
+    }
+
+    /// <summary>DGA answered something the SDK cannot read.</summary>
+    public class DgaProtocolException : DgaException
+    {
+        internal DgaProtocolException(string message, string endpoint)
+            : base(DgaErrorKind.Protocol, message, endpoint)
+        {
+        }
+    }
+
+    /// <summary>A callback body is invalid; <see cref="FieldErrors"/> lists every problem.</summary>
+    public class DgaCallbackException : DgaException
+    {
+        internal DgaCallbackException(string message, IList<DgaFieldError> errors)
+            : base(DgaErrorKind.Callback, message, null)
+        {
+            FieldErrors = new ReadOnlyCollection<DgaFieldError>(errors ?? new List<DgaFieldError>());
+        }
+
+        /// <summary>Every missing or invalid field, or the body's JSON syntax error with its position.</summary>
+        public ReadOnlyCollection<DgaFieldError> FieldErrors { get; private set; }
+    }
+
+    /// <summary>A callback disagrees with DGA's status for the same transaction: do not act on it.</summary>
+    public class DgaVerificationException : DgaException
+    {
+        internal DgaVerificationException(string message, IList<DgaMismatch> mismatches)
+            : base(DgaErrorKind.Verification, message, null)
+        {
+            Mismatches = new ReadOnlyCollection<DgaMismatch>(mismatches ?? new List<DgaMismatch>());
+        }
+
+        /// <summary>Every field on which they disagree.</summary>
+        public ReadOnlyCollection<DgaMismatch> Mismatches { get; private set; }
+    }
+
+    /// <summary>A bug in the native library (it caught a panic). Please report it.</summary>
+    public class DgaInternalException : DgaException
+    {
+        internal DgaInternalException(string message)
+            : base(DgaErrorKind.Internal, message, null)
+        {
+        }
+    }
+
+    /// <summary>
+    /// The native library refused an argument (malformed JSON, invalid UTF-8). An
+    /// <see cref="ArgumentException"/>, as it is the caller's bug, not a DGA failure.
+    /// </summary>
+    public class DgaArgumentException : ArgumentException
+    {
+        internal DgaArgumentException(string message)
+            : base(message)
+        {
+        }
+
+        /// <summary>Always <see cref="DgaErrorKind.InvalidArgument"/>.</summary>
+        public DgaErrorKind Kind
+        {
+            get { return DgaErrorKind.InvalidArgument; }
+        }
+    }
+}

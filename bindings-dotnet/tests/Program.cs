@@ -1,0 +1,32 @@
+// Entry point: Dga.EPayment.Tests.exe SANDBOX_BINARY VECTORS_DIR [FILTER]
+using System;
+
+namespace Dga.EPayment.Tests
+{
+    internal static class Program
+    {
+        internal static string SandboxBinary;
+
+        private static int Main(string[] args)
+        {
+            if (args.Length < 2)
+            {
+                Console.Error.WriteLine("usage: Dga.EPayment.Tests.exe SANDBOX_BINARY VECTORS_DIR [FILTER]");
+                return 2;
+            }
+            SandboxBinary = args[0];
+            Console.OutputEncoding = new System.Text.UTF8Encoding(false);
+            using (var sandbox = new Sandbox(args[0]))
+            {
+                Console.WriteLine("sandbox at {0}, native library {1}", sandbox.Url, DgaClient.Version);
+                var runner = new Runner();
+                new ClientTests(sandbox).Register(runner);
+                new FaultTests(sandbox).Register(runner);
+                new CallbackTests(sandbox).Register(runner);
+                new VectorTests(sandbox, args[1]).Register(runner);
+                new LifetimeTests(sandbox).Register(runner);
+                return runner.Run(args.Length > 2 ? args[2] : null);
+            }
+        }
+    }
+}
