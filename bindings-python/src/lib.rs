@@ -754,14 +754,15 @@ impl PyClient {
     }
 
     /// The transaction's current state at DGA.
-    #[pyo3(signature = (reference1, reference2 = String::new()))]
+    #[pyo3(signature = (reference1, reference2 = ""))]
     fn status(
         &self,
         py: Python<'_>,
         reference1: String,
-        reference2: String,
+        reference2: &str,
     ) -> PyResult<PyPaymentStatus> {
         let client = self.inner.clone();
+        let reference2 = reference2.to_owned();
         let status = py
             .detach(move || client.status(&reference1, &reference2))
             .py(py)?;
@@ -769,14 +770,15 @@ impl PyClient {
     }
 
     /// Closes an unpaid transaction so it can no longer be paid.
-    #[pyo3(signature = (reference1, reference2 = String::new()))]
+    #[pyo3(signature = (reference1, reference2 = ""))]
     fn close(
         &self,
         py: Python<'_>,
         reference1: String,
-        reference2: String,
+        reference2: &str,
     ) -> PyResult<PyConfirmation> {
         let client = self.inner.clone();
+        let reference2 = reference2.to_owned();
         let c = py
             .detach(move || client.close(&reference1, &reference2))
             .py(py)?;
@@ -1310,6 +1312,7 @@ fn error_kinds(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     json_to_py(py, &dga::error_kinds())
 }
 
+/// The native half of dga_epayment (private: import dga_epayment).
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -1320,11 +1323,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     if let Ok(logger) = pyo3_log::Logger::new(py, pyo3_log::Caching::Loggers) {
         let _ = logger.filter(log::LevelFilter::Debug).install();
     }
-    m.add("__version__", dga::VERSION)?;
-    m.add(
-        "__doc__",
-        "Native half of dga_epayment (private; import dga_epayment).",
-    )?;
+    // setattr rather than add: the version is not part of the module's `__all__`.
+    m.setattr("__version__", dga::VERSION)?;
     m.add_class::<PyClient>()?;
     m.add_class::<PyPayment>()?;
     m.add_class::<PyPaymentStatus>()?;

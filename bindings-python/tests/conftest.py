@@ -41,6 +41,10 @@ class Sandbox:
         self.url = url
         self.proc = proc
 
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
     def request(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.url + path, data=data, method=method)
@@ -71,10 +75,10 @@ class Sandbox:
         return list(self.request("GET", "/__sandbox/callbacks"))
 
 
-@pytest.fixture(scope="session")
-def sandbox() -> Iterator[Sandbox]:
+def start_sandbox(*args: str) -> Sandbox:
+    """Starts the sandbox binary on a free port; stop it with `.stop()`."""
     proc = subprocess.Popen(
-        [str(sandbox_binary()), "--port", "0"],
+        [str(sandbox_binary()), "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -82,10 +86,14 @@ def sandbox() -> Iterator[Sandbox]:
     assert proc.stdout is not None
     first = proc.stdout.readline().strip()
     assert first.startswith("listening on http://"), first
-    sb = Sandbox(first.split(" ", 2)[2], proc)
+    return Sandbox(first.split(" ", 2)[2], proc)
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    sb = start_sandbox()
     yield sb
-    proc.terminate()
-    proc.wait(timeout=10)
+    sb.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from typing import Dict
 _DESCRIPTIONS: Dict[str, Dict[int, str]]
 _DGA_NAMES: Dict[str, Dict[int, str]]
 
-class DgaEnum(IntEnum):
+class DgaEnum(IntEnum):  # type: ignore[misc]  # a base with no members, by design
     @property
     def description_th(self) -> str: ...
     @property

@@ -7,6 +7,19 @@ from ._config import RetryOptions
 from ._enums import BankCode, PaidStatus, PaymentType, ResponseStatus
 
 __version__: str
+__all__ = [
+    "CallbackReply",
+    "Client",
+    "Confirmation",
+    "Payment",
+    "PaymentStatus",
+    "callback_ack",
+    "checkout_form_html",
+    "enum_tables",
+    "error_kinds",
+    "parse_callback",
+    "validate_citizen_id",
+]
 
 _Body = Union[bytes, bytearray, str]
 

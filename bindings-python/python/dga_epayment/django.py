@@ -23,9 +23,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+# Django ships no type information of its own (django-stubs adds it when installed).
+from django.http import HttpRequest, HttpResponse  # type: ignore[import-untyped, unused-ignore]
+from django.views.decorators.csrf import csrf_exempt  # type: ignore[import-untyped, unused-ignore]
+from django.views.decorators.http import require_POST  # type: ignore[import-untyped, unused-ignore]
 
 from ._native import Client, PaymentStatus
 

@@ -1,0 +1,145 @@
+"""dga_epayment.django.callback_view with real Django and its test client."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, List
+
+import django
+import pytest
+from django.conf import settings
+
+import dga_epayment as dga
+from conftest import Sandbox, create, unique_ref
+
+if not settings.configured:
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY="tests-only",
+        ALLOWED_HOSTS=["testserver"],
+        ROOT_URLCONF="django_site",
+        MIDDLEWARE=[
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+        ],
+        INSTALLED_APPS=[],
+    )
+    django.setup()
+
+from django.test import Client as DjangoClient  # noqa: E402
+from django.urls import clear_url_caches, path  # noqa: E402
+
+import django_site  # noqa: E402
+from dga_epayment.django import callback_view  # noqa: E402
+
+recorded: List[dga.PaymentStatus] = []
+
+
+def record_payment(status: dga.PaymentStatus) -> None:
+    recorded.append(status)
+
+
+def failing(status: dga.PaymentStatus) -> None:
+    raise RuntimeError("orders table locked")
+
+
+@pytest.fixture
+def web(client: dga.Client) -> DjangoClient:
+    recorded.clear()
+    django_site.urlpatterns = [
+        path("dga/callback", callback_view(record_payment, client=client)),
+        path("dga/callback-failing", callback_view(failing, client=client)),
+        path("dga/callback-unverified", callback_view(record_payment, client=client, verify=False)),
+    ]
+    clear_url_caches()
+    # CSRF checks on, as in production: the view must be exempt.
+    return DjangoClient(enforce_csrf_checks=True)
+
+
+def delivered_body(sandbox: Sandbox, reference1: str) -> str:
+    """The callback body the sandbox sent for `reference1` (from its callback log)."""
+    for _ in range(250):
+        for d in sandbox.callbacks():
+            if d["reference1"] == reference1:
+                return str(d["requestBody"])
+        time.sleep(0.02)
+    raise AssertionError(f"no callback for {reference1}")
+
+
+@pytest.fixture
+def callbacks_logged(sandbox: Sandbox) -> Any:
+    # Nobody listens on port 9: each delivery fails once and is logged with its exact body.
+    sandbox.request("POST", "/__sandbox/config", {"callbackUrl": "http://127.0.0.1:9/cb", "callbackMaxAttempts": 1})
+    yield
+    sandbox.request("POST", "/__sandbox/config", {"callbackUrl": None})
+
+
+def post(web: DjangoClient, url: str, body: str) -> Any:
+    return web.post(url, data=body, content_type="application/json")
+
+
+def test_a_valid_paid_callback_is_verified_recorded_and_acknowledged(
+    web: DjangoClient, client: dga.Client, sandbox: Sandbox, callbacks_logged: Any
+) -> None:
+    p = create(client, amount="1500.25")
+    sandbox.simulate(p.reference1, p.reference2, "pay")
+    body = delivered_body(sandbox, p.reference1)
+    assert json.loads(body)["paidStatus"] == 1  # DGA's numbers, as the guide's example
+    r = post(web, "/dga/callback", body)
+    assert r.status_code == 200, r.content
+    assert r["Content-Type"].startswith("application/json")
+    ack = json.loads(r.content)
+    assert ack["result"] is True and ack["message"] == "Success"
+    assert len(recorded) == 1
+    st = recorded[0]
+    assert st.is_paid and st.ref1 == p.reference1 and str(st.amount) in ("1500.25",)
+
+
+def test_a_forged_callback_is_refused(web: DjangoClient, client: dga.Client, sandbox: Sandbox) -> None:
+    p = create(client, amount="80.00")
+    pending = client.status(p.reference1, p.reference2).to_dict()
+    forged = {**pending, "paidStatus": 1, "paymentType": 3, "paidDate": "2024-03-07T15:42:28",
+              "confirmPaidDate": "2024-03-07T15:42:28", "refId": "1234567", "paidChannel": "x",
+              "feeAmount": 0}
+    r = post(web, "/dga/callback", json.dumps(forged))
+    ack = json.loads(r.content)
+    assert ack["result"] is False and r.status_code == 409
+    assert "paidStatus" in ack["message"]
+    assert recorded == [], "the handler never sees an unconfirmed callback"
+    ghost = {**forged, "ref1": unique_ref("GHOST")}
+    r = post(web, "/dga/callback", json.dumps(ghost))
+    assert json.loads(r.content)["result"] is False and recorded == []
+
+
+def test_a_malformed_body_is_400_with_the_reason(web: DjangoClient) -> None:
+    r = post(web, "/dga/callback", '{"paidStatus": 1, "amount": ')
+    assert r.status_code == 400
+    ack = json.loads(r.content)
+    assert ack["result"] is False and "not valid JSON" in ack["message"]
+    r = post(web, "/dga/callback", '{"paidStatus": 1}')
+    assert r.status_code == 400 and "amount" in json.loads(r.content)["message"]
+    assert recorded == []
+
+
+def test_a_failing_handler_means_result_false(web: DjangoClient, client: dga.Client, sandbox: Sandbox, callbacks_logged: Any) -> None:
+    p = create(client)
+    sandbox.simulate(p.reference1, p.reference2, "pay")
+    r = post(web, "/dga/callback-failing", delivered_body(sandbox, p.reference1))
+    assert r.status_code == 500
+    ack = json.loads(r.content)
+    assert ack["result"] is False and "locked" not in ack["message"]
+
+
+def test_unverified_view_passes_the_parsed_callback(web: DjangoClient, client: dga.Client, sandbox: Sandbox) -> None:
+    before = sandbox.count("status")
+    body = {"paidStatus": 1, "description": "", "paidDate": "2024-03-07T15:42:28", "paidChannel": "QR",
+            "confirmPaidDate": "2024-03-07T15:42:28", "refId": "1", "ref1": "LOCAL-1", "ref2": "",
+            "paymentType": 5, "amount": 10.5, "feeAmount": 0}
+    r = post(web, "/dga/callback-unverified", json.dumps(body))
+    assert r.status_code == 200 and json.loads(r.content)["result"] is True
+    assert recorded[0].ref1 == "LOCAL-1" and sandbox.count("status") == before
+
+
+def test_only_post(web: DjangoClient) -> None:
+    assert web.get("/dga/callback").status_code == 405

@@ -1,0 +1,55 @@
+"""The core's log records reach Python's logging (logger `dga_epayment`) without secrets."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+
+import dga_epayment as dga
+from conftest import SECRET, Sandbox, create, make_client
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
+def test_log_records_go_to_the_dga_epayment_logger_without_secrets(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="dga_epayment")
+    client = make_client(sandbox)
+    p = create(client)
+    sandbox.fault("token", "http_status", 2, httpStatus=503)
+    sandbox.request("POST", "/__sandbox/expire-tokens")
+    client.status(p.reference1, p.reference2)  # token refused, refreshed through 2 failures
+    sandbox.fault("status", "latency", 1, latencyMs=1)
+    bad = make_client(sandbox, consumer_secret="not-the-" + SECRET)
+    with pytest.raises(dga.AuthError):
+        bad.status("x")
+    records = [r for r in caplog.records if r.name.startswith("dga_epayment")]
+    text = "\n".join(r.getMessage() for r in records)
+    assert f"created payment orderRef={p.order_ref} reference1={p.reference1}" in text
+    assert any(r.levelno == logging.WARNING and "token attempt" in r.getMessage() for r in records)
+    assert SECRET not in text and "sandbox-key" not in text
+    assert p.security_key not in text
+    assert not UUID.search(text), "a token (the sandbox's are UUIDs) was logged"
+
+
+def test_a_failing_callback_handler_is_logged_with_its_traceback(
+    client: dga.Client, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger="dga_epayment")
+
+    def broken(status: dga.PaymentStatus) -> None:
+        raise RuntimeError("ledger offline")
+
+    p = create(client)
+    body = client.status(p.reference1, p.reference2).to_dict()
+    import json
+
+    reply = client.handle_callback(json.dumps({**body, "paidStatus": 0, "paymentType": 3, "paidDate": "",
+                                               "confirmPaidDate": "", "refId": "", "paidChannel": "",
+                                               "feeAmount": 0}), broken)
+    assert reply.http_status == 500
+    failure = [r for r in caplog.records if r.name == "dga_epayment" and r.exc_info]
+    assert failure and "ledger offline" in str(failure[0].exc_info[1])
