@@ -141,6 +141,8 @@ export interface Mismatch {
 
 /** Every error the SDK throws or rejects with. `code` tells the kind. */
 export declare class DgaError extends Error {
+  /** Built by the SDK from the core's error JSON (`Error::to_json`). */
+  constructor(json: { kind: string; message: string; [key: string]: unknown })
   /** `DGA_VALIDATION`, `DGA_AUTH`, `DGA_API`, `DGA_TIMEOUT`, `DGA_NETWORK`,
    *  `DGA_OUTCOME_UNKNOWN`, `DGA_PROTOCOL`, `DGA_CALLBACK`, `DGA_VERIFICATION`. */
   readonly code: DgaErrorCode

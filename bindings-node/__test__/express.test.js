@@ -1,0 +1,148 @@
+'use strict'
+// dga-epayment/express with real Express over real HTTP: the sandbox delivers callbacks to it.
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const express = require('express')
+const { Client, PaidStatus } = require('..')
+const { callbackHandler } = require('../express')
+const h = require('./helpers')
+
+let sb
+let client
+let server
+let base
+const recorded = []
+let failNext = false
+
+function listen(app) {
+  return new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s))
+  })
+}
+
+before(async () => {
+  sb = await h.startSandbox()
+  client = new Client(h.optionsFor(sb))
+  const app = express()
+  const agency = async (status, req) => {
+    if (failNext) {
+      failNext = false
+      throw new Error('database down')
+    }
+    recorded.push({ path: req.path, status })
+  }
+  app.post('/dga/callback', callbackHandler(client, agency))
+  // The same handler behind the body parsers an app may already have.
+  app.post('/after-json', express.json(), callbackHandler(client, agency))
+  app.post('/after-raw', express.raw({ type: '*/*' }), callbackHandler(client, agency))
+  app.post('/unverified', callbackHandler(client, agency, { verify: false }))
+  // Express's own errors (express.json() refusing a malformed body) without a logged stack.
+  app.use((err, _req, res, _next) => res.status(err.status || 500).send(String(err.message)))
+  server = await listen(app)
+  base = `http://127.0.0.1:${server.address().port}`
+})
+after(async () => {
+  await new Promise((r) => server.close(r))
+  await sb.stop()
+})
+
+async function post(path, body, type = 'application/json') {
+  const r = await fetch(base + path, { method: 'POST', headers: { 'content-type': type }, body })
+  const text = await r.text()
+  let ack = null
+  try {
+    ack = JSON.parse(text)
+  } catch {}
+  return { status: r.status, type: r.headers.get('content-type'), text, ack }
+}
+
+/** A paid payment whose callback the sandbox delivered to `path`; resolves the delivery. */
+async function deliveredCallback(path = '/dga/callback') {
+  await sb.call('POST', '/__sandbox/config', { callbackUrl: base + path })
+  const p = await client.createPayment(h.paymentRequest({ amount: '1000.50' }))
+  await sb.simulate(p.reference1, p.reference2, 'pay', true)
+  for (let i = 0; i < 250; i++) {
+    const d = (await sb.callbacks()).find((x) => x.reference1 === p.reference1 && x.httpStatus !== null)
+    if (d) return { payment: p, delivery: d }
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  throw new Error('no callback delivered')
+}
+
+test('a verified callback from the sandbox: recorded, answered 200 result true', async () => {
+  const { payment, delivery } = await deliveredCallback()
+  assert.equal(delivery.httpStatus, 200)
+  assert.equal(delivery.accepted, true)
+  assert.equal(JSON.parse(delivery.responseBody).result, true)
+  const rec = recorded.find((r) => r.status.ref1 === payment.reference1)
+  assert.ok(rec, 'the agency function got the verified status')
+  assert.equal(rec.status.paidStatus, PaidStatus.Success)
+  assert.equal(rec.status.amount, '1000.5')
+})
+
+test('a forged callback (amount or status changed): 409, result false, not recorded', async () => {
+  const { payment, delivery } = await deliveredCallback()
+  const n = recorded.length
+  const forged = JSON.parse(delivery.requestBody)
+  forged.amount = 1.0
+  let r = await post('/dga/callback', JSON.stringify(forged))
+  assert.equal(r.status, 409)
+  assert.equal(r.ack.result, false)
+  assert.match(r.type, /application\/json/)
+  // A callback for a transaction DGA does not know.
+  r = await post('/dga/callback', JSON.stringify({ ...JSON.parse(delivery.requestBody), ref1: 'NOPE-' + payment.reference1 }))
+  assert.equal(r.status, 409)
+  assert.equal(r.ack.result, false)
+  assert.equal(recorded.length, n, 'the agency function was not called')
+})
+
+test('a malformed body: 400, result false, with the reason', async () => {
+  const n = recorded.length
+  for (const body of ['{"paidStatus": 1,', '', '[1,2]', '{"paidStatus": "Success"}']) {
+    const r = await post('/dga/callback', body)
+    assert.equal(r.status, 400, body)
+    assert.equal(r.ack.result, false, body)
+    assert.ok(r.ack.message.length > 0)
+  }
+  assert.equal(recorded.length, n)
+})
+
+test('the agency function fails: 500, result false, and DGA delivers again', async () => {
+  failNext = true
+  const { payment, delivery } = await deliveredCallback()
+  assert.equal(delivery.httpStatus, 500)
+  assert.equal(delivery.accepted, false)
+  assert.equal(JSON.parse(delivery.responseBody).result, false)
+  assert.ok(!delivery.responseBody.includes('database down'), 'the agency error stays private')
+  // The sandbox retries; the second delivery is recorded and accepted.
+  for (let i = 0; i < 250; i++) {
+    const ok = (await sb.callbacks()).find((x) => x.reference1 === payment.reference1 && x.accepted)
+    if (ok) break
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  assert.ok(recorded.some((r) => r.status.ref1 === payment.reference1))
+})
+
+test('works after express.json() or express.raw() already read the body', async () => {
+  for (const path of ['/after-json', '/after-raw']) {
+    const { payment, delivery } = await deliveredCallback(path)
+    assert.equal(delivery.httpStatus, 200, path)
+    assert.ok(recorded.some((r) => r.path === path && r.status.ref1 === payment.reference1), path)
+    // A malformed body: 400 either way (express.json() refuses it with its own error page
+    // before the handler runs; after express.raw() the handler answers the ack).
+    const bad = await post(path, '{"broken"')
+    assert.equal(bad.status, 400, path)
+    if (path === '/after-raw') assert.equal(bad.ack.result, false)
+  }
+})
+
+test('verify: false hands over the parsed callback without asking DGA', async () => {
+  const { delivery } = await deliveredCallback()
+  const forged = { ...JSON.parse(delivery.requestBody), amount: 5 }
+  const before = await sb.count('status')
+  const r = await post('/unverified', JSON.stringify(forged))
+  assert.equal(r.status, 200)
+  assert.equal(r.ack.result, true)
+  assert.equal(recorded.at(-1).status.amount, '5')
+  assert.equal(await sb.count('status'), before, 'no status call')
+})
