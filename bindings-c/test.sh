@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The C ABI's tests: header drift and exported symbols, the C99 and C++ test programs against
+# the sandbox under valgrind (any error or leak fails), a static link, and the README's programs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+export CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu
+step() { printf '\n--> c: %s\n' "$*"; }
+
+step "system packages (cJSON for the tests' JSON comparisons; compilers; valgrind)"
+need=()
+[ -f /usr/include/cjson/cJSON.h ] || need+=(libcjson-dev)
+command -v gcc >/dev/null || need+=(gcc)
+command -v g++ >/dev/null || need+=(g++)
+command -v valgrind >/dev/null || need+=(valgrind)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+step "build the library (build.rs fails if include/dga_epayment.h drifted) and the sandbox"
+if ! cargo build --locked -p dga-epayment-ffi -p dga-sandbox; then
+  echo "c: build failed. If the message above says the header drifted, run" >&2
+  echo "   DGA_UPDATE_HEADER=1 cargo build -p dga-epayment-ffi   and commit include/dga_epayment.h" >&2
+  exit 1
+fi
+D=target/$CARGO_BUILD_TARGET/debug
+OUT=$D/c-tests
+mkdir -p "$OUT"
+VERSION=$(cargo metadata --locked --no-deps --format-version 1 |
+  python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"]=="dga-epayment"))')
+
+step "every function in the header is exported, and nothing else"
+declared=$(grep -oE '\bdga_[a-z_]+\(' include/dga_epayment.h | tr -d '(' | sort -u)
+exported=$(nm -D --defined-only "$D/libdga_epayment.so" | awk '$2=="T" && $3 ~ /^dga_/ {print $3}' | sort -u)
+if [ "$declared" != "$exported" ]; then
+  diff <(echo "$declared") <(echo "$exported") || true
+  echo "c: header and library disagree (< header only, > library only)" >&2
+  exit 1
+fi
+echo "$(echo "$exported" | wc -l) functions"
+
+step "compile: C99 and C++17, warnings as errors"
+CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -g -Iinclude -Ibindings-c/tests "-DEXPECTED_VERSION=\"$VERSION\"")
+CXXFLAGS=(-std=c++17 -Wall -Wextra -Werror -g -Iinclude -Ibindings-c/tests "-DEXPECTED_VERSION=\"$VERSION\"")
+LINK=(-L"$D" -ldga_epayment -Wl,-rpath,"$PWD/$D" -lcjson -lpthread)
+gcc "${CFLAGS[@]}" -c bindings-c/tests/harness.c -o "$OUT/harness.o"
+gcc "${CFLAGS[@]}" bindings-c/tests/test_c.c "$OUT/harness.o" -o "$OUT/test_c" "${LINK[@]}"
+g++ "${CXXFLAGS[@]}" bindings-c/tests/test_cpp.cpp "$OUT/harness.o" -o "$OUT/test_cpp" "${LINK[@]}"
+gcc "${CFLAGS[@]}" bindings-c/tests/test_c.c "$OUT/harness.o" -o "$OUT/test_c_static" \
+  "$D/libdga_epayment.a" -lcjson -lpthread -ldl -lm
+
+VG=(valgrind -q --suppressions=bindings-c/tests/valgrind.supp --leak-check=full
+    --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99)
+SANDBOX=$D/dga-sandbox
+status=0
+step "C99 test under valgrind"
+"${VG[@]}" "$OUT/test_c" "$SANDBOX" tests/vectors || status=1
+step "C++ test under valgrind"
+"${VG[@]}" "$OUT/test_cpp" "$SANDBOX" tests/vectors || status=1
+step "C99 test linked against the static library"
+"$OUT/test_c_static" "$SANDBOX" tests/vectors || status=1
+
+step "README programs, compiled from the README's code blocks and run against the sandbox"
+tmp=$(mktemp -d)
+sandbox_pid=""
+cleanup() { [ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+# Each ```c block starts with a comment naming its file: /* quickstart.c: ... */
+awk -v dir="$tmp" '
+  /^```c$/ { inblock = 1; file = ""; next }
+  /^```$/  { inblock = 0; next }
+  inblock && file == "" { match($0, /[a-z_]+\.c/); file = dir "/" substr($0, RSTART, RLENGTH) }
+  inblock { print > file }
+' bindings-c/README.md
+for prog in quickstart callback_cgi; do
+  gcc "${CFLAGS[@]}" "$tmp/$prog.c" -o "$tmp/$prog" -L"$D" -ldga_epayment -Wl,-rpath,"$PWD/$D"
+done
+"$SANDBOX" --port 0 > "$tmp/sandbox.out" 2>/dev/null &
+sandbox_pid=$!
+for _ in $(seq 100); do grep -q '^listening on ' "$tmp/sandbox.out" 2>/dev/null && break; sleep 0.05; done
+url=$(sed -n 's/^listening on //p' "$tmp/sandbox.out" | head -1)
+DGA_GATEWAY_URL=$url "${VG[@]}" "$tmp/quickstart" > "$tmp/quickstart.out" || status=1
+cat "$tmp/quickstart.out"
+python3 - "$url" "$tmp" <<'PY' || status=1
+# Pays the quick start's payment on the sandbox, then delivers DGA's status as a callback body
+# to the CGI program: the genuine one is accepted (200), a forged amount refused (409), garbage
+# refused (400).
+import json, os, re, subprocess, sys, urllib.request
+url, tmp = sys.argv[1], sys.argv[2]
+out = open(os.path.join(tmp, "quickstart.out"), encoding="utf-8").read()
+assert '"paidStatus":"Pending"' in out, out
+ref1 = json.loads(re.search(r"^payment: (.*)$", out, re.M).group(1))["reference1"]
+req = urllib.request.Request(url + "/__sandbox/simulate", method="POST",
+    data=json.dumps({"reference1": ref1, "outcome": "pay", "deliverCallback": False}).encode())
+paid = json.load(urllib.request.urlopen(req))
+env = dict(os.environ, DGA_CONSUMER_KEY="sandbox-key", DGA_CONSUMER_SECRET="sandbox-secret",
+           DGA_AGENT_ID="1234567890121", DGA_GATEWAY_URL=url, REQUEST_METHOD="POST")
+failures = 0
+def deliver(body, want):
+    global failures
+    env["CONTENT_LENGTH"] = str(len(body))
+    r = subprocess.run([os.path.join(tmp, "callback_cgi")], input=body, env=env,
+                       capture_output=True)
+    head = r.stdout.decode().split("\r\n")[0]
+    ok = r.returncode == 0 and head == f"Status: {want}"
+    print(("ok  " if ok else "FAIL") + f" callback_cgi answers {head!r} (want {want})")
+    failures += not ok
+deliver(json.dumps(paid, ensure_ascii=False).encode(), 200)
+deliver(json.dumps(dict(paid, amount="1.00")).encode(), 409)
+deliver(b"{not json", 400)
+sys.exit(1 if failures else 0)
+PY
+
+elapsed=$(( $(date +%s) - started ))
+if [ $status -ne 0 ]; then
+  echo "c: FAILED (${elapsed} s)"
+  exit 1
+fi
+echo "c: all passed in ${elapsed} s (.so $(du -h "$D/libdga_epayment.so" | cut -f1), .a $(du -h "$D/libdga_epayment.a" | cut -f1))"
