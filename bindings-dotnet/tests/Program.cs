@@ -24,6 +24,7 @@ namespace Dga.EPayment.Tests
                 new FaultTests(sandbox).Register(runner);
                 new CallbackTests(sandbox).Register(runner);
                 new VectorTests(sandbox, args[1]).Register(runner);
+                new AspNetTests(sandbox).Register(runner);
                 new LifetimeTests(sandbox).Register(runner);
                 return runner.Run(args.Length > 2 ? args[2] : null);
             }
