@@ -123,4 +123,5 @@ module.exports = {
   PaidStatus: makeEnum(tables.PaidStatus),
   ResponseStatus: makeEnum(tables.ResponseStatus),
   ErrorCode: makeEnum(tables.ErrorCode),
+  __napiBindingTarget: native.__napiBindingTarget,
 }

@@ -20,5 +20,6 @@ export const {
   PaidStatus,
   ResponseStatus,
   ErrorCode,
+  __napiBindingTarget,
 } = cjs
 export default cjs

@@ -28,3 +28,14 @@ test('the typings catch wrong options, arguments, enum names and results', () =>
   const lines = new Set([...r.out.matchAll(/bad\.ts\((\d+),\d+\): error/g)].map((m) => Number(m[1])))
   assert.deepEqual([...lines].sort((a, b) => a - b), [3, 4, 5, 6, 7, 8], r.out)
 })
+
+test('index.d.ts, enums.d.ts and express.d.ts declare exactly what the modules export', async () => {
+  const fs = require('node:fs')
+  const declared = (file) =>
+    [...fs.readFileSync(path.join(pkg, file), 'utf8').matchAll(/^export declare (?:class|function|const) (\w+)/gm)].map((m) => m[1])
+  const names = [...declared('index.d.ts'), ...declared('enums.d.ts')].sort()
+  assert.deepEqual(names, Object.keys(require('..')).sort())
+  const esm = await import('dga-epayment')
+  assert.deepEqual(names, Object.keys(esm).filter((k) => k !== 'default').sort())
+  assert.deepEqual(declared('express.d.ts'), Object.keys(require('../express')))
+})
