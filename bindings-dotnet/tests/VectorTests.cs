@@ -51,6 +51,32 @@ namespace Dga.EPayment.Tests
                 }
                 r.Add("responses.json: " + kase.GetString("name"), () => Response(kase));
             }
+            // Create requests as a C# caller writes them: only the cases a CreatePaymentRequest can
+            // express (typed properties cannot hold a boolean name or an unknown key) are run.
+            foreach (var c in Cases("create_requests.json", 40))
+            {
+                var kase = c;
+                CreatePaymentRequest req;
+                string why;
+                if (kase.Get("expect").GetString("errorKind") == "invalid_json")
+                {
+                    Console.WriteLine("note create_requests.json: {0} not expressible in C# (invalid JSON text)", kase.GetString("name"));
+                    continue;
+                }
+                if (!TryRequest(kase.GetString("request"), out req, out why))
+                {
+                    Console.WriteLine("note create_requests.json: {0} not expressible in C# ({1})", kase.GetString("name"), why);
+                    continue;
+                }
+                r.Add("create_requests.json: " + kase.GetString("name"), () => Create(kase, req));
+            }
+            // The C ABI has no parse_amount: each amount goes through a callback's amount field,
+            // which the core reads with parse_amount, and must come out as the exact decimal.
+            foreach (var c in Cases("amounts.json", 40))
+            {
+                var kase = c;
+                r.Add("amounts.json (as a callback amount): " + kase.GetString("json"), () => Amount(kase));
+            }
             r.Add("citizen_ids.json through DgaCitizenId.Validate", () =>
             {
                 var failures = new List<string>();
@@ -91,6 +117,145 @@ namespace Dga.EPayment.Tests
                 Assert.True(e.FieldErrors.Any(f => f.Field == "body" && f.Line == line && f.Column == column),
                     "a body error at line " + line + ", column " + column + "; got " + string.Join("; ", e.FieldErrors.Select(f => f.Field + "@" + f.Line + ":" + f.Column)));
             }
+        }
+
+        private void Create(JsonNode c, CreatePaymentRequest req)
+        {
+            // Nothing listens on this port: a request the core accepts fails at the token call,
+            // after validation; one it refuses fails validation before any network call.
+            var opts = sb.Options();
+            opts.GatewayUrl = "http://127.0.0.1:" + CallbackTests.FreePort();
+            opts.Retry = DgaRetryOptions.Disabled;
+            opts.Source = c.GetString("defaultSource");
+            var expect = c.Get("expect");
+            using (var client = new DgaClient(opts))
+            {
+                DgaException e = Assert.Throws<DgaException>(() => client.CreatePayment(req));
+                if (expect.Get("ok").Text == "true")
+                {
+                    Assert.True(!(e is DgaValidationException), "accepted, got " + e.Message);
+                    return;
+                }
+                Assert.Equal(typeof(DgaValidationException), e.GetType(), "refused before any call: " + e.Message);
+                Assert.SetEqual(expect.Get("fields").Items.Select(f => f.Text), ((DgaValidationException)e).FieldErrors.Select(f => f.Field), "fields");
+            }
+        }
+
+        /// <summary>The raw request as a CreatePaymentRequest, when its properties can express it.</summary>
+        private static bool TryRequest(string json, out CreatePaymentRequest req, out string why)
+        {
+            req = null;
+            JsonNode o;
+            try
+            {
+                o = JsonNode.Parse(json);
+            }
+            catch (Exception)
+            {
+                why = "not JSON";
+                return false;
+            }
+            if (o.Kind != JsonKind.Object)
+            {
+                why = "not an object";
+                return false;
+            }
+            var r = new CreatePaymentRequest();
+            foreach (var m in o.Members)
+            {
+                var v = m.Value;
+                var key = m.Key.Trim().ToLowerInvariant();
+                if (key == "data")
+                {
+                    r.DataJson = v.IsNull ? null : v.ToJson();
+                    continue;
+                }
+                if (v.Kind == JsonKind.Bool || v.Kind == JsonKind.Array || v.Kind == JsonKind.Object)
+                {
+                    why = m.Key + " is a " + v.Kind;
+                    return false;
+                }
+                var text = v.IsNull ? null : v.Text;
+                switch (key)
+                {
+                    case "customerid": r.CustomerId = text; break;
+                    case "customertitlename": r.CustomerTitleName = text; break;
+                    case "customerfirstname": r.CustomerFirstName = text; break;
+                    case "customermiddlename": r.CustomerMiddleName = text; break;
+                    case "customerlastname": r.CustomerLastName = text; break;
+                    case "requestreference1": r.RequestReference1 = text; break;
+                    case "requestreference2": r.RequestReference2 = text; break;
+                    case "requestreference3": r.RequestReference3 = text; break;
+                    case "source": r.Source = text; break;
+                    case "bankcode":
+                        if (text != null && text.Trim().ToUpperInvariant() != "KTB" && text.Trim() != "2")
+                        {
+                            why = "bankCode " + text + " (the C# request always sends KTB)";
+                            return false;
+                        }
+                        break;
+                    case "paymenttype":
+                    {
+                        PaymentType t;
+                        int n;
+                        if (text == null)
+                        {
+                            break;
+                        }
+                        if (int.TryParse(text.Trim(), out n) && Enum.IsDefined(typeof(PaymentType), n))
+                        {
+                            r.PaymentType = (PaymentType)n;
+                        }
+                        else if (Enum.TryParse(text.Trim(), true, out t) && Enum.IsDefined(typeof(PaymentType), t))
+                        {
+                            r.PaymentType = t;
+                        }
+                        else
+                        {
+                            why = "paymentType " + text;
+                            return false;
+                        }
+                        break;
+                    }
+                    case "amount":
+                    {
+                        decimal d;
+                        if (text == null)
+                        {
+                            break;
+                        }
+                        if (!decimal.TryParse(text.Trim(), NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out d))
+                        {
+                            why = "amount " + text;
+                            return false;
+                        }
+                        r.Amount = d;
+                        break;
+                    }
+                    default:
+                        why = "key " + m.Key;
+                        return false;
+                }
+            }
+            req = r;
+            why = null;
+            return true;
+        }
+
+        private static void Amount(JsonNode c)
+        {
+            var body = "{\"paidStatus\": 1, \"paidDate\": \"2024-03-07T15:42:28\", \"paidChannel\": \"x\", "
+                + "\"confirmPaidDate\": \"2024-03-07T15:42:28\", \"refId\": \"1\", \"ref1\": \"A\", \"ref2\": \"\", "
+                + "\"paymentType\": 3, \"feeAmount\": 0, \"amount\": " + c.GetString("json") + "}";
+            var expect = c.GetString("expect");
+            if (expect == null)
+            {
+                var e = Assert.Throws<DgaCallbackException>(() => DgaCallback.Parse(body));
+                Assert.SetEqual(new[] { "amount" }, e.FieldErrors.Select(f => f.Field), "refused amount");
+                return;
+            }
+            var cb = DgaCallback.Parse(body);
+            Assert.Equal(expect, cb.Amount.ToString(CultureInfo.InvariantCulture), "decimal, exact, scale kept");
         }
 
         /// <summary>The typed properties say what the normalized JSON says.</summary>
