@@ -6,6 +6,7 @@ import itertools
 import json
 import os
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
@@ -73,6 +74,20 @@ class Sandbox:
 
     def callbacks(self) -> List[Dict[str, Any]]:
         return list(self.request("GET", "/__sandbox/callbacks"))
+
+    def log_callbacks(self) -> None:
+        """Nobody listens on port 9: each callback delivery fails once and is logged with its
+        exact body."""
+        self.request("POST", "/__sandbox/config", {"callbackUrl": "http://127.0.0.1:9/cb", "callbackMaxAttempts": 1})
+
+    def delivered_body(self, reference1: str) -> str:
+        """The callback body the sandbox sent for `reference1` (from its callback log)."""
+        for _ in range(250):
+            for d in self.callbacks():
+                if d["reference1"] == reference1:
+                    return str(d["requestBody"])
+            time.sleep(0.02)
+        raise AssertionError(f"no callback for {reference1}")
 
 
 def start_sandbox(*args: str) -> Sandbox:

@@ -6,31 +6,17 @@ import json
 import time
 from typing import Any, List
 
-import django
 import pytest
-from django.conf import settings
 
 import dga_epayment as dga
+import django_site
 from conftest import Sandbox, create, unique_ref
 
-if not settings.configured:
-    settings.configure(
-        DEBUG=False,
-        SECRET_KEY="tests-only",
-        ALLOWED_HOSTS=["testserver"],
-        ROOT_URLCONF="django_site",
-        MIDDLEWARE=[
-            "django.middleware.common.CommonMiddleware",
-            "django.middleware.csrf.CsrfViewMiddleware",
-        ],
-        INSTALLED_APPS=[],
-    )
-    django.setup()
+django_site.configure()
 
 from django.test import Client as DjangoClient  # noqa: E402
-from django.urls import clear_url_caches, path  # noqa: E402
+from django.urls import path  # noqa: E402
 
-import django_site  # noqa: E402
 from dga_epayment.django import callback_view  # noqa: E402
 
 recorded: List[dga.PaymentStatus] = []
@@ -47,30 +33,16 @@ def failing(status: dga.PaymentStatus) -> None:
 @pytest.fixture
 def web(client: dga.Client) -> DjangoClient:
     recorded.clear()
-    django_site.urlpatterns = [
+    return django_site.serve([
         path("dga/callback", callback_view(record_payment, client=client)),
         path("dga/callback-failing", callback_view(failing, client=client)),
         path("dga/callback-unverified", callback_view(record_payment, client=client, verify=False)),
-    ]
-    clear_url_caches()
-    # CSRF checks on, as in production: the view must be exempt.
-    return DjangoClient(enforce_csrf_checks=True)
-
-
-def delivered_body(sandbox: Sandbox, reference1: str) -> str:
-    """The callback body the sandbox sent for `reference1` (from its callback log)."""
-    for _ in range(250):
-        for d in sandbox.callbacks():
-            if d["reference1"] == reference1:
-                return str(d["requestBody"])
-        time.sleep(0.02)
-    raise AssertionError(f"no callback for {reference1}")
+    ])
 
 
 @pytest.fixture
 def callbacks_logged(sandbox: Sandbox) -> Any:
-    # Nobody listens on port 9: each delivery fails once and is logged with its exact body.
-    sandbox.request("POST", "/__sandbox/config", {"callbackUrl": "http://127.0.0.1:9/cb", "callbackMaxAttempts": 1})
+    sandbox.log_callbacks()
     yield
     sandbox.request("POST", "/__sandbox/config", {"callbackUrl": None})
 
@@ -84,7 +56,7 @@ def test_a_valid_paid_callback_is_verified_recorded_and_acknowledged(
 ) -> None:
     p = create(client, amount="1500.25")
     sandbox.simulate(p.reference1, p.reference2, "pay")
-    body = delivered_body(sandbox, p.reference1)
+    body = sandbox.delivered_body(p.reference1)
     assert json.loads(body)["paidStatus"] == 1  # DGA's numbers, as the guide's example
     r = post(web, "/dga/callback", body)
     assert r.status_code == 200, r.content
@@ -125,7 +97,7 @@ def test_a_malformed_body_is_400_with_the_reason(web: DjangoClient) -> None:
 def test_a_failing_handler_means_result_false(web: DjangoClient, client: dga.Client, sandbox: Sandbox, callbacks_logged: Any) -> None:
     p = create(client)
     sandbox.simulate(p.reference1, p.reference2, "pay")
-    r = post(web, "/dga/callback-failing", delivered_body(sandbox, p.reference1))
+    r = post(web, "/dga/callback-failing", sandbox.delivered_body(p.reference1))
     assert r.status_code == 500
     ack = json.loads(r.content)
     assert ack["result"] is False and "locked" not in ack["message"]
