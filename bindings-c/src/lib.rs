@@ -795,7 +795,9 @@ pub unsafe extern "C" fn dga_validate_citizen_id(id: *const c_char) -> bool {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_error_kind(error: *const DgaError) -> i32 {
     // SAFETY: NULL or live, by the caller's contract.
-    unsafe { error.as_ref() }.map_or(DgaErrorKind::DGA_OK as i32, |e| e.kind)
+    guard(DgaErrorKind::DGA_INTERNAL as i32, || {
+        unsafe { error.as_ref() }.map_or(DgaErrorKind::DGA_OK as i32, |e| e.kind)
+    })
 }
 
 /// DGA's errorCode number (a DgaErrorCode, e.g. 8 TransactionNotFound) for a DGA_API error;
@@ -806,7 +808,7 @@ pub unsafe extern "C" fn dga_error_kind(error: *const DgaError) -> i32 {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_error_api_code(error: *const DgaError) -> i32 {
     // SAFETY: NULL or live, by the caller's contract.
-    unsafe { error.as_ref() }.map_or(0, |e| e.api_code)
+    guard(0, || unsafe { error.as_ref() }.map_or(0, |e| e.api_code))
 }
 
 /// The error's message in English (UTF-8; names fields, endpoints and DGA's message; never a
@@ -818,7 +820,9 @@ pub unsafe extern "C" fn dga_error_api_code(error: *const DgaError) -> i32 {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_error_message(error: *const DgaError) -> *const c_char {
     // SAFETY: NULL or live, by the caller's contract.
-    unsafe { error.as_ref() }.map_or(c"".as_ptr(), |e| e.message.as_ptr())
+    guard(c"".as_ptr(), || {
+        unsafe { error.as_ref() }.map_or(c"".as_ptr(), |e| e.message.as_ptr())
+    })
 }
 
 /// The error as the core's JSON: `{"kind" ("validation", ..., "verification", or
@@ -834,7 +838,9 @@ pub unsafe extern "C" fn dga_error_message(error: *const DgaError) -> *const c_c
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_error_json(error: *const DgaError) -> *const c_char {
     // SAFETY: NULL or live, by the caller's contract.
-    unsafe { error.as_ref() }.map_or(c"".as_ptr(), |e| e.json.as_ptr())
+    guard(c"".as_ptr(), || {
+        unsafe { error.as_ref() }.map_or(c"".as_ptr(), |e| e.json.as_ptr())
+    })
 }
 
 /// Frees an error handed out through an `out_err`. NULL is a no-op.

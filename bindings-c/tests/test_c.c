@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1081,6 +1082,31 @@ static void test_threads(DgaClient *c) {
     for (int i = 0; i < N; i++) free(jobs[i].ref1);
 }
 
+/* A client made before fork() works in the child (the core rebuilds its connections there). */
+static void test_fork(DgaClient *c) {
+    CHECK(dga_status(c, "fork-warm-up", "", NULL, NULL) == DGA_API, "token and pool in use");
+    fflush(stdout);
+    fflush(stderr);
+    int fds[2];
+    CHECK(pipe(fds) == 0, "pipe");
+    pid_t pid = fork();
+    if (pid == 0) {
+        DgaError *err = NULL;
+        int32_t rc = dga_status(c, "fork-child", "", NULL, &err);
+        char ok = rc == DGA_API && dga_error_api_code(err) == DGA_ERROR_CODE_TRANSACTION_NOT_FOUND;
+        dga_error_free(err);
+        if (write(fds[1], &ok, 1) != 1) ok = 0;
+        _exit(0); /* the answer went through the pipe */
+    }
+    close(fds[1]);
+    char ok = 0;
+    if (read(fds[0], &ok, 1) != 1) ok = 0;
+    close(fds[0]);
+    waitpid(pid, NULL, 0);
+    CHECK(pid > 0 && ok == 1, "the child's call");
+    CHECK(dga_status(c, "fork-parent", "", NULL, NULL) == DGA_API, "the parent's call after");
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: %s SANDBOX_BINARY VECTORS_DIR\n", argv[0]);
@@ -1102,6 +1128,7 @@ int main(int argc, char **argv) {
     test_verify_and_replies(c);
     test_callback_delivery(c);
     test_threads(c);
+    test_fork(c);
     test_response_vectors();
     dga_client_free(c);
     sandbox_stop(&SB);
