@@ -557,7 +557,7 @@ struct PyClient {
 #[pymethods]
 impl PyClient {
     #[new]
-    #[pyo3(signature = (*, consumer_key, consumer_secret, agent_id, environment = None,
+    #[pyo3(signature = (*, consumer_key, consumer_secret, agent_id, environment = "uat",
         gateway_url = None, source = None, timeout = None, connect_timeout = None,
         token_max_age = None, proxy = None, ca_pem = None, ca_file = None,
         user_agent_suffix = None, strict_agent_id = false, retry = None))]
@@ -567,7 +567,7 @@ impl PyClient {
         consumer_key: String,
         consumer_secret: String,
         agent_id: String,
-        environment: Option<String>,
+        environment: &str,
         gateway_url: Option<String>,
         source: Option<String>,
         timeout: Option<f64>,
@@ -584,7 +584,7 @@ impl PyClient {
             consumer_key: Some(consumer_key),
             consumer_secret: Some(consumer_secret),
             agent_id: Some(agent_id),
-            environment,
+            environment: Some(environment.to_owned()),
             gateway_url,
             source,
             timeout,

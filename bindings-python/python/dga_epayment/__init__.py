@@ -10,6 +10,8 @@ working in a forked child. ``AsyncClient`` offers the same calls as coroutines, 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._config import RetryOptions
 from ._enums import BankCode, DgaEnum, ErrorCode, PaidStatus, PaymentType, ResponseStatus
 from ._errors import (
@@ -40,7 +42,20 @@ from ._native import (
     parse_callback,
     validate_citizen_id,
 )
-from ._async import AsyncClient
+
+if TYPE_CHECKING:
+    from ._async import AsyncClient
+
+
+def __getattr__(name: str) -> Any:
+    # AsyncClient imports asyncio, which costs more than the rest of the package: only when
+    # it is used.
+    if name == "AsyncClient":
+        from ._async import AsyncClient
+
+        return AsyncClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: A callback from DGA has the same fields as a status.
 Callback = PaymentStatus

@@ -7,14 +7,12 @@ token. The native module raises them through ``_from_core``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Type, Union
+from typing import Any, ClassVar, Dict, List, Mapping, NamedTuple, Optional, Sequence, Type, Union
 
 from ._enums import ErrorCode, ResponseStatus
 
 
-@dataclass(frozen=True)
-class FieldError:
+class FieldError(NamedTuple):
     """One problem with one field (the guide's name, e.g. ``customerID``), or with the whole
     body (``field == "body"``; ``line``/``column`` locate a JSON syntax error)."""
 
@@ -27,8 +25,7 @@ class FieldError:
         return f"{self.field} {self.message}"
 
 
-@dataclass(frozen=True)
-class Mismatch:
+class Mismatch(NamedTuple):
     """A field on which a callback and DGA's own status disagree."""
 
     field: str

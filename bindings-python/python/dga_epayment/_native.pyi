@@ -31,7 +31,7 @@ class Client:
         consumer_key: str,
         consumer_secret: str,
         agent_id: str,
-        environment: Optional[str] = None,
+        environment: str = "uat",
         gateway_url: Optional[str] = None,
         source: Optional[str] = None,
         timeout: Optional[float] = None,
