@@ -217,10 +217,10 @@ export declare class Client {
 }
 
 /** The acknowledgement JSON DGA expects in answer to a callback. */
-export declare function callbackAck(accepted: boolean, message?: string | undefined | null): string
+export declare function callbackAck(accepted: boolean, message?: string): string
 
 /** The reply for a callback the agency has recorded (HTTP 200, `result: true`). */
-export declare function callbackReplyAccepted(message?: string | undefined | null): CallbackReply
+export declare function callbackReplyAccepted(message?: string): CallbackReply
 
 /** The reply when the agency's own handler failed (HTTP 500, `result: false`: DGA retries). */
 export declare function callbackReplyHandlerFailed(): CallbackReply

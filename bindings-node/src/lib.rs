@@ -13,7 +13,7 @@
 
 use dga_epayment as core;
 use napi::bindgen_prelude::JsObjectValue;
-use napi::bindgen_prelude::{Buffer, Either, Object, PromiseRaw, Unknown};
+use napi::bindgen_prelude::{FromNapiValue, Object, PromiseRaw, Uint8Array, Unknown};
 use napi::{Env, JsValue, Result, Status, ValueType};
 use napi_derive::napi;
 use serde_json::{Map, Value};
@@ -43,10 +43,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T> {
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r.map_err(|e| to_napi(&e)),
-        Err(join) => Err(napi::Error::new(
-            Status::GenericFailure,
-            format!("the call's worker thread failed: {join}"),
-        )),
+        Err(join) => Err(worker_failed(join)),
     }
 }
 
@@ -151,11 +148,78 @@ fn object_arg(v: Unknown, what: &str) -> Result<Value> {
     }
 }
 
-fn body_bytes(body: &Either<String, Buffer>) -> &[u8] {
-    match body {
-        Either::A(s) => s.as_bytes(),
-        Either::B(b) => b.as_ref(),
+/// The JS type name of a value, for argument errors.
+fn js_type(v: &Unknown) -> String {
+    match v.get_type() {
+        Ok(ValueType::Object) => match v.is_array() {
+            Ok(true) => "an array".into(),
+            _ => "an object".into(),
+        },
+        Ok(t) => format!("{t}").to_ascii_lowercase(),
+        Err(_) => "an unknown value".into(),
     }
+}
+
+/// A string argument; anything else is a `DGA_VALIDATION` naming the argument.
+fn string_arg(v: Unknown, name: &str) -> Result<String> {
+    if v.get_type().ok() != Some(ValueType::String) {
+        return Err(invalid(
+            name,
+            format!("must be a string, got {}", js_type(&v)),
+        ));
+    }
+    String::from_unknown(v).map_err(|e| invalid(name, e.reason))
+}
+
+/// A raw callback body: a string (sent as UTF-8) or a Buffer / Uint8Array (bytes as received).
+fn body_arg(v: Unknown) -> Result<Vec<u8>> {
+    if v.get_type().ok() == Some(ValueType::String) {
+        return String::from_unknown(v)
+            .map(String::into_bytes)
+            .map_err(|e| invalid("body", e.reason));
+    }
+    if v.is_typedarray().unwrap_or(false) || v.is_buffer().unwrap_or(false) {
+        return Uint8Array::from_unknown(v)
+            .map(|b| b.to_vec())
+            .map_err(|e| invalid("body", e.reason));
+    }
+    Err(invalid(
+        "body",
+        format!("must be a string or a Buffer, got {}", js_type(&v)),
+    ))
+}
+
+/// An optional boolean argument (`undefined` and `null` give `default`).
+fn bool_arg(v: Option<Unknown>, name: &str, default: bool) -> Result<bool> {
+    match v {
+        None => Ok(default),
+        Some(v) => match v.get_type() {
+            Ok(ValueType::Undefined) | Ok(ValueType::Null) => Ok(default),
+            Ok(ValueType::Boolean) => bool::from_unknown(v).map_err(|e| invalid(name, e.reason)),
+            _ => Err(invalid(
+                name,
+                format!("must be true or false, got {}", js_type(&v)),
+            )),
+        },
+    }
+}
+
+/// An optional string argument (`undefined` and `null` give `None`).
+fn opt_string_arg(v: Option<Unknown>, name: &str) -> Result<Option<String>> {
+    match v {
+        None => Ok(None),
+        Some(v) => match v.get_type() {
+            Ok(ValueType::Undefined) | Ok(ValueType::Null) => Ok(None),
+            _ => string_arg(v, name).map(Some),
+        },
+    }
+}
+
+fn worker_failed(join: tokio::task::JoinError) -> napi::Error {
+    napi::Error::new(
+        Status::GenericFailure,
+        format!("the call's worker thread failed: {join}"),
+    )
 }
 
 /// A client for DGA's e-Payment API: one connection pool and one token cache; share it.
@@ -217,35 +281,63 @@ impl Client {
     }
 
     /// DGA's status of the transaction `reference1`/`reference2`.
-    #[napi(ts_return_type = "Promise<PaymentStatus>")]
-    pub async fn status(&self, reference1: String, reference2: String) -> Result<Value> {
+    #[napi(
+        ts_args_type = "reference1: string, reference2: string",
+        ts_return_type = "Promise<PaymentStatus>"
+    )]
+    pub fn status<'e>(
+        &self,
+        env: &'e Env,
+        reference1: Unknown,
+        reference2: Unknown,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let r1 = string_arg(reference1, "reference1")?;
+        let r2 = string_arg(reference2, "reference2")?;
         let client = self.inner.clone();
-        blocking(move || client.status(&reference1, &reference2).map(|s| s.to_json())).await
+        env.spawn_future(blocking(move || {
+            client.status(&r1, &r2).map(|s| s.to_json())
+        }))
     }
 
     /// Closes an unpaid transaction so it can no longer be paid.
-    #[napi(ts_return_type = "Promise<Confirmation>")]
-    pub async fn close(&self, reference1: String, reference2: String) -> Result<Value> {
+    #[napi(
+        ts_args_type = "reference1: string, reference2: string",
+        ts_return_type = "Promise<Confirmation>"
+    )]
+    pub fn close<'e>(
+        &self,
+        env: &'e Env,
+        reference1: Unknown,
+        reference2: Unknown,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let r1 = string_arg(reference1, "reference1")?;
+        let r2 = string_arg(reference2, "reference2")?;
         let client = self.inner.clone();
-        blocking(move || client.close(&reference1, &reference2).map(|c| c.to_json())).await
+        env.spawn_future(blocking(move || {
+            client.close(&r1, &r2).map(|c| c.to_json())
+        }))
     }
 
     /// Voids a paid FastPay transaction (`paymentReference` is the callback's or status's
     /// `refId`).
-    #[napi(ts_return_type = "Promise<Confirmation>")]
-    pub async fn void(
+    #[napi(
+        ts_args_type = "reference1: string, reference2: string, paymentReference: string",
+        ts_return_type = "Promise<Confirmation>"
+    )]
+    pub fn void<'e>(
         &self,
-        reference1: String,
-        reference2: String,
-        payment_reference: String,
-    ) -> Result<Value> {
+        env: &'e Env,
+        reference1: Unknown,
+        reference2: Unknown,
+        payment_reference: Unknown,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let r1 = string_arg(reference1, "reference1")?;
+        let r2 = string_arg(reference2, "reference2")?;
+        let pr = string_arg(payment_reference, "paymentReference")?;
         let client = self.inner.clone();
-        blocking(move || {
-            client
-                .void(&reference1, &reference2, &payment_reference)
-                .map(|c| c.to_json())
-        })
-        .await
+        env.spawn_future(blocking(move || {
+            client.void(&r1, &r2, &pr).map(|c| c.to_json())
+        }))
     }
 
     /// Confirms a callback (as `parseCallback` returned it) with DGA and resolves to DGA's own
@@ -278,11 +370,11 @@ impl Client {
     pub fn receive_callback<'e>(
         &self,
         env: &'e Env,
-        body: Either<String, Buffer>,
-        verify: Option<bool>,
+        body: Unknown,
+        verify: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Value>> {
-        let body = body_bytes(&body).to_vec();
-        let verify = verify.unwrap_or(true);
+        let body = body_arg(body)?;
+        let verify = bool_arg(verify, "verify", true)?;
         let client = self.inner.clone();
         env.spawn_future(async move {
             let outcome =
@@ -325,24 +417,36 @@ fn reply_json(r: &core::CallbackReply) -> Value {
     ts_args_type = "body: string | Buffer",
     ts_return_type = "PaymentStatus"
 )]
-pub fn parse_callback(body: Either<String, Buffer>) -> Result<Value> {
-    core::parse_callback(body_bytes(&body))
+pub fn parse_callback(body: Unknown) -> Result<Value> {
+    core::parse_callback(&body_arg(body)?)
         .map(|c| c.to_json())
         .map_err(|e| to_napi(&e))
 }
 
 /// The acknowledgement JSON DGA expects in answer to a callback.
-#[napi]
-pub fn callback_ack(accepted: bool, message: Option<String>) -> String {
-    core::callback_ack(accepted, message.as_deref().unwrap_or("Success"))
+#[napi(ts_args_type = "accepted: boolean, message?: string")]
+pub fn callback_ack(accepted: Unknown, message: Option<Unknown>) -> Result<String> {
+    if accepted.get_type().ok() != Some(ValueType::Boolean) {
+        return Err(invalid(
+            "accepted",
+            format!("must be true or false, got {}", js_type(&accepted)),
+        ));
+    }
+    let accepted = bool_arg(Some(accepted), "accepted", false)?;
+    let message = opt_string_arg(message, "message")?;
+    Ok(core::callback_ack(
+        accepted,
+        message.as_deref().unwrap_or("Success"),
+    ))
 }
 
 /// The reply for a callback the agency has recorded (HTTP 200, `result: true`).
-#[napi(ts_return_type = "CallbackReply")]
-pub fn callback_reply_accepted(message: Option<String>) -> Value {
-    reply_json(&core::CallbackReply::accepted(
+#[napi(ts_args_type = "message?: string", ts_return_type = "CallbackReply")]
+pub fn callback_reply_accepted(message: Option<Unknown>) -> Result<Value> {
+    let message = opt_string_arg(message, "message")?;
+    Ok(reply_json(&core::CallbackReply::accepted(
         message.as_deref().unwrap_or("Success"),
-    ))
+    )))
 }
 
 /// The reply when the agency's own handler failed (HTTP 500, `result: false`: DGA retries).
@@ -360,9 +464,9 @@ pub fn checkout_form_html(payment: Unknown) -> Result<String> {
 }
 
 /// Whether `id` is a well-formed 13-digit Thai citizen ID with a correct check digit.
-#[napi]
-pub fn validate_citizen_id(id: String) -> bool {
-    core::validate_citizen_id(&id)
+#[napi(ts_args_type = "id: string")]
+pub fn validate_citizen_id(id: Unknown) -> Result<bool> {
+    Ok(core::validate_citizen_id(&string_arg(id, "id")?))
 }
 
 /// The core's enum tables: `{PaidStatus: [{name, number, descriptionTh}, …], …}`.
