@@ -9,7 +9,7 @@
 // core's status code (400 bad body, 409 not confirmed by DGA, 503 DGA unreachable, 500 your
 // function failed), so that DGA delivers the callback again.
 
-const { callbackReplyAccepted, callbackReplyHandlerFailed } = require('./index.js')
+const { callbackAck, callbackReplyAccepted, callbackReplyHandlerFailed } = require('./index.js')
 
 const DEFAULT_LIMIT = 1024 * 1024
 
@@ -31,20 +31,27 @@ function rawBody(req, limit) {
   return new Promise((resolve, reject) => {
     const chunks = []
     let size = 0
-    req.on('data', (chunk) => {
+    const onData = (chunk) => {
       size += chunk.length
       if (size > limit) {
-        const err = new Error(`callback body larger than ${limit} bytes`)
-        err.status = 413
-        req.destroy()
-        reject(err)
+        // Stop keeping it, discard the rest (as body-parser does), and answer 413.
+        req.removeListener('data', onData)
+        req.resume()
+        reject(new TooLarge(limit))
         return
       }
       chunks.push(chunk)
-    })
+    }
+    req.on('data', onData)
     req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
   })
+}
+
+class TooLarge extends Error {
+  constructor(limit) {
+    super(`the callback body is larger than ${limit} bytes`)
+  }
 }
 
 /**
@@ -60,7 +67,16 @@ function callbackHandler(client, onCallback, options = {}) {
   const onError = typeof options.onError === 'function' ? options.onError : () => {}
   return async function dgaCallbackHandler(req, res, next) {
     try {
-      const body = await rawBody(req, limit)
+      let body
+      try {
+        body = await rawBody(req, limit)
+      } catch (e) {
+        if (!(e instanceof TooLarge)) throw e
+        onError(e, req)
+        // Not a callback DGA sends: no core reply covers it, so a plain 413 with a negative ack.
+        res.status(413).set('Content-Type', 'application/json; charset=utf-8').send(callbackAck(false, e.message))
+        return
+      }
       const receipt = await client.receiveCallback(body, verify)
       let reply
       if (!receipt.ok) {

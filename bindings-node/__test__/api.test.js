@@ -355,3 +355,24 @@ test('arguments of the wrong JS type: DGA_VALIDATION naming the argument, before
   const ok = h.readVectors('callbacks.json').find((c) => c.expect.ok && c.body !== undefined)
   assert.deepEqual(dga.parseCallback(new TextEncoder().encode(ok.body)), dga.parseCallback(ok.body))
 })
+
+test('works from worker threads, each with its own client', async () => {
+  const { Worker } = require('node:worker_threads')
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads')
+    const dga = require(workerData.pkg)
+    const c = new dga.Client(workerData.options)
+    c.status('no-such-ref', '').catch((e) => parentPort.postMessage(e instanceof dga.DgaError ? e.errorCode : String(e)))
+  `
+  const results = await Promise.all(
+    [1, 2, 3].map(
+      () =>
+        new Promise((resolve, reject) => {
+          const w = new Worker(code, { eval: true, workerData: { pkg: path.join(__dirname, '..'), options: h.optionsFor(sb) } })
+          w.once('message', (m) => w.terminate().then(() => resolve(m)))
+          w.once('error', reject)
+        }),
+    ),
+  )
+  assert.deepEqual(results, ['TransactionNotFound', 'TransactionNotFound', 'TransactionNotFound'])
+})

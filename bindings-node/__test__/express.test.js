@@ -13,6 +13,7 @@ let server
 let base
 const recorded = []
 let failNext = false
+const refused = []
 
 function listen(app) {
   return new Promise((resolve) => {
@@ -36,6 +37,7 @@ before(async () => {
   app.post('/after-json', express.json(), callbackHandler(client, agency))
   app.post('/after-raw', express.raw({ type: '*/*' }), callbackHandler(client, agency))
   app.post('/unverified', callbackHandler(client, agency, { verify: false }))
+  app.post('/small', callbackHandler(client, agency, { limit: 64, onError: (e) => refused.push(e) }))
   // Express's own errors (express.json() refusing a malformed body) without a logged stack.
   app.use((err, _req, res, _next) => res.status(err.status || 500).send(String(err.message)))
   server = await listen(app)
@@ -145,4 +147,12 @@ test('verify: false hands over the parsed callback without asking DGA', async ()
   assert.equal(r.ack.result, true)
   assert.equal(recorded.at(-1).status.amount, '5')
   assert.equal(await sb.count('status'), before, 'no status call')
+})
+
+test('a body over the limit is refused (413) without reading it all; onError sees refusals', async () => {
+  const r = await post('/small', JSON.stringify({ padding: 'x'.repeat(1000) }))
+  assert.equal(r.status, 413)
+  const bad = await post('/small', '{"x"')
+  assert.equal(bad.status, 400)
+  assert.equal(refused.at(-1).code, 'DGA_CALLBACK')
 })
