@@ -156,3 +156,14 @@ test('a body over the limit is refused (413) without reading it all; onError see
   assert.equal(bad.status, 400)
   assert.equal(refused.at(-1).code, 'DGA_CALLBACK')
 })
+
+test('DGA cannot be asked while verifying: 503, result false, so DGA delivers again', async () => {
+  const { delivery } = await deliveredCallback()
+  const n = recorded.length
+  await sb.fault('status', 'http_status', 3, { httpStatus: 503 })
+  const r = await post('/dga/callback', delivery.requestBody)
+  await sb.clearFaults()
+  assert.equal(r.status, 503)
+  assert.equal(r.ack.result, false)
+  assert.equal(recorded.length, n)
+})

@@ -3,8 +3,9 @@
 //! fields, enum tables, error kinds and callback replies all come from the core.
 //!
 //! The generated loader (`native.js`) is wrapped by `index.js`, which turns the errors thrown
-//! here (`code` = `DGA_<KIND>`, message = the core's error JSON) into `DgaError` objects and
-//! builds the enum objects from [`enum_tables`].
+//! here (message = a marker and the core's error JSON) into `DgaError` objects (a class that
+//! `extends Error` has to be written in JavaScript) and builds the enum objects from
+//! [`enum_tables`].
 //!
 //! HTTP calls run on tokio's blocking pool (`spawn_blocking`), never on the event loop and
 //! never on libuv's small thread pool, so hundreds of slow calls overlap.
