@@ -16,9 +16,10 @@ from figures import record
 
 def test_50_slow_calls_overlap_and_the_loop_stays_responsive(client: dga.Client, sandbox: Sandbox) -> None:
     p = create(client)
-    sandbox.fault("status", "latency", 50, latencyMs=300)
 
-    async def main() -> "tuple[float, float, List[dga.PaymentStatus]]":
+    async def burst(ac: dga.AsyncClient) -> "tuple[float, float]":
+        """50 concurrent status calls of 300 ms each, while a ticker measures the loop's lag."""
+        sandbox.fault("status", "latency", 50, latencyMs=300)
         lags: List[float] = []
         done = asyncio.Event()
 
@@ -28,22 +29,29 @@ def test_50_slow_calls_overlap_and_the_loop_stays_responsive(client: dga.Client,
                 await asyncio.sleep(0.01)
                 lags.append(time.perf_counter() - before - 0.01)
 
-        async with dga.AsyncClient.wrap(client) as ac:
-            tick = asyncio.create_task(ticker())
-            started = time.perf_counter()
-            results = await asyncio.gather(*(ac.status(p.reference1, p.reference2) for _ in range(50)))
-            elapsed = time.perf_counter() - started
-            done.set()
-            await tick
-        return elapsed, max(lags), results
+        tick = asyncio.create_task(ticker())
+        await asyncio.sleep(0)
+        started = time.perf_counter()
+        results = await asyncio.gather(*(ac.status(p.reference1, p.reference2) for _ in range(50)))
+        elapsed = time.perf_counter() - started
+        done.set()
+        await tick
+        assert all(r.paid_status is dga.PaidStatus.PENDING for r in results)
+        return elapsed, max(lags)
 
-    elapsed, max_lag, results = asyncio.run(main())
-    assert all(r.paid_status is dga.PaidStatus.PENDING for r in results)
-    assert sandbox.count("status") >= 50
-    record("async50", seconds=round(elapsed, 3), latency_ms=300, max_loop_lag_ms=round(max_lag * 1000, 1))
+    async def main() -> "list[tuple[float, float]]":
+        async with dga.AsyncClient.wrap(client) as ac:
+            # The first burst also starts the pool's 50 threads; the second finds them idle.
+            return [await burst(ac), await burst(ac)]
+
+    (cold, cold_lag), (warm, warm_lag) = asyncio.run(main())
+    record("async50", latency_ms=300, seconds_first=round(cold, 3), seconds_again=round(warm, 3),
+           max_loop_lag_ms_first=round(cold_lag * 1000, 1), max_loop_lag_ms_again=round(warm_lag * 1000, 1))
     # One after another: 15 s; six at a time (asyncio's default executor here): 2.7 s.
-    assert elapsed < 1.5, elapsed
-    assert max_lag < 0.1, max_lag
+    assert cold < 1.5 and warm < 1.5, (cold, warm)
+    # A call run on the loop itself would stall it for the whole 300 ms. Starting 50 threads
+    # (first burst only) costs the loop some milliseconds: Thread.start waits for each.
+    assert cold_lag < 0.25 and warm_lag < 0.1, (cold_lag, warm_lag)
 
 
 def test_every_async_call(sandbox: Sandbox) -> None:
