@@ -12,7 +12,7 @@ export interface CallbackHandlerOptions {
   onError?: (error: unknown, req: IncomingMessage) => void
 }
 
-/** An Express (or plain Node http) handler for DGA's payment callbacks. */
+/** An Express handler for DGA's payment callbacks (other frameworks: `client.receiveCallback`). */
 export declare function callbackHandler<Req extends IncomingMessage = IncomingMessage>(
   client: Client,
   onCallback: (status: PaymentStatus, req: Req) => Promise<void> | void,
