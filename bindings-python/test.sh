@@ -53,12 +53,30 @@ importtime_us=$(cd "$WORK" && "$WORK/fresh/bin/python" -X importtime -c "import 
 sandbox_pid=$!
 for _ in $(seq 1 100); do [ -s "$WORK/sandbox.out" ] && break; sleep 0.05; done
 sandbox_url=$(head -1 "$WORK/sandbox.out" | awk '{print $3}')
+run_example() { # python-of-a-venv
+  (cd "$WORK" && DGA_CONSUMER_KEY=sandbox-key DGA_CONSUMER_SECRET=sandbox-secret \
+    DGA_AGENT_ID=1234567890121 DGA_GATEWAY_URL="$sandbox_url" DGA_SOURCE=SANDBOX \
+    "$1" "$OLDPWD/$PY_DIR/examples/shop.py" >> "$WORK/example.out" 2>&1)
+}
 set +e
-(cd "$WORK" && DGA_CONSUMER_KEY=sandbox-key DGA_CONSUMER_SECRET=sandbox-secret \
-  DGA_AGENT_ID=1234567890121 DGA_GATEWAY_URL="$sandbox_url" DGA_SOURCE=SANDBOX \
-  "$WORK/fresh/bin/python" "$OLDPWD/$PY_DIR/examples/shop.py" > "$WORK/example.out" 2>&1)
+run_example "$WORK/fresh/bin/python"
 wheel_rc=$?
 set -e
+# The one abi3 wheel on the oldest and newest CPython at hand (pyenv's, when present).
+other_pythons=""
+for v in 3.9 3.13; do
+  py=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$v".*/bin/python 2>/dev/null | head -1 || true)
+  [ -n "$py" ] || py=$(command -v "python$v" || true)
+  [ -n "$py" ] || continue
+  "$py" -m venv "$WORK/py$v"
+  "$WORK/py$v/bin/pip" install -q --disable-pip-version-check --no-index "$wheel"
+  set +e
+  run_example "$WORK/py$v/bin/python"
+  rc=$?
+  set -e
+  other_pythons="$other_pythons $("$WORK/py$v/bin/python" -c 'import platform; print(platform.python_version())'):$([ $rc -eq 0 ] && echo ok || echo FAILED)"
+  [ $rc -eq 0 ] || wheel_rc=$rc
+done
 kill "$sandbox_pid" 2>/dev/null || true
 wait "$sandbox_pid" 2>/dev/null || true
 [ $wheel_rc -eq 0 ] || cat "$WORK/example.out"
@@ -76,6 +94,7 @@ step "summary"
 echo "pytest: $counts"
 sed 's/^/figure: /' "$DGA_PY_FIGURES"
 echo "wheel: $(basename "$wheel"), ${wheel_kb} KiB; installs and imports in a fresh venv; example against the sandbox: $([ $wheel_rc -eq 0 ] && echo ok || echo FAILED)"
+echo "same wheel, example against the sandbox on other CPythons:${other_pythons:- none found}"
 echo "import dga_epayment (fresh venv): ${import_ms} ms wall, ${importtime_us} us cumulative (-X importtime)"
 echo "python binding: $(( $(date +%s) - started )) s"
 if [ $pytest_rc -ne 0 ] || [ $wheel_rc -ne 0 ]; then
