@@ -1320,8 +1320,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Levels are read from Python on every record (only the loggers are cached), so
     // configuring logging after import works. A second import in the same process (a
     // subinterpreter) keeps the first logger.
+    // Only the core's own records: the HTTP stack's (reqwest logs from its runtime thread)
+    // would take the GIL from threads Python does not know, for nothing the agency needs.
     if let Ok(logger) = pyo3_log::Logger::new(py, pyo3_log::Caching::Loggers) {
-        let _ = logger.filter(log::LevelFilter::Debug).install();
+        let _ = logger
+            .filter(log::LevelFilter::Off)
+            .filter_target("dga_epayment".to_owned(), log::LevelFilter::Debug)
+            .install();
     }
     // setattr rather than add: the version is not part of the module's `__all__`.
     m.setattr("__version__", dga::VERSION)?;
