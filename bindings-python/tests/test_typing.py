@@ -23,6 +23,11 @@ def test_stubtest_is_clean() -> None:
     assert "Success" in r.stdout
 
 
+def test_the_package_itself_passes_mypy_strict() -> None:
+    r = run("-m", "mypy", "--strict", "--no-incremental", "-p", "dga_epayment")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 def test_example_passes_mypy_strict() -> None:
     r = run("-m", "mypy", "--strict", "--no-incremental", str(EXAMPLE))
     assert r.returncode == 0, r.stdout + r.stderr

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any, Awaitable, Callable, Mapping, Optional, TypeVar, Union
 
+from ._config import RetryOptions
 from ._enums import BankCode, PaymentType
 from ._native import CallbackReply, Client, Confirmation, Payment, PaymentStatus
 
@@ -29,13 +31,49 @@ DEFAULT_MAX_CONCURRENCY = 128
 class AsyncClient:
     """The same calls as ``Client``, as coroutines.
 
-    ``AsyncClient(**options)`` takes ``Client``'s keywords, or wrap an existing client with
+    ``AsyncClient(...)`` takes ``Client``'s keywords, or wrap an existing client with
     ``AsyncClient.wrap(client)`` (both share its connection pool and token cache).
     ``max_concurrency`` bounds the threads waiting on DGA at once.
     """
 
-    def __init__(self, *, max_concurrency: int = DEFAULT_MAX_CONCURRENCY, **options: Any) -> None:
-        self._init(Client(**options), max_concurrency)
+    def __init__(
+        self,
+        *,
+        consumer_key: str,
+        consumer_secret: str,
+        agent_id: str,
+        environment: str = "uat",
+        gateway_url: Optional[str] = None,
+        source: Optional[str] = None,
+        timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        token_max_age: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_pem: Union[str, bytes, None] = None,
+        ca_file: Optional[str] = None,
+        user_agent_suffix: Optional[str] = None,
+        strict_agent_id: bool = False,
+        retry: Union[bool, RetryOptions, None] = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+    ) -> None:
+        client = Client(
+            consumer_key=consumer_key,
+            consumer_secret=consumer_secret,
+            agent_id=agent_id,
+            environment=environment,
+            gateway_url=gateway_url,
+            source=source,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            token_max_age=token_max_age,
+            proxy=proxy,
+            ca_pem=ca_pem,
+            ca_file=ca_file,
+            user_agent_suffix=user_agent_suffix,
+            strict_agent_id=strict_agent_id,
+            retry=retry,
+        )
+        self._init(client, max_concurrency)
 
     @classmethod
     def wrap(
@@ -157,8 +195,6 @@ class AsyncClient:
             if inspect.isawaitable(outcome):
                 await outcome
         except Exception:
-            import logging
-
             logging.getLogger("dga_epayment").exception(
                 "the callback handler raised; answered DGA with result false"
             )
