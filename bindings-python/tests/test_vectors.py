@@ -15,6 +15,7 @@ from conftest import Sandbox, load_vectors, make_client, unique_ref
 CALLBACKS = load_vectors("callbacks")
 CREATES = load_vectors("create_requests")
 CITIZEN_IDS = load_vectors("citizen_ids")
+AMOUNTS = load_vectors("amounts")
 RESPONSES = load_vectors("responses")
 
 
@@ -127,6 +128,22 @@ def test_create_request_vector(case: Dict[str, Any], sandbox: Sandbox) -> None:
 @pytest.mark.parametrize("case", CITIZEN_IDS, ids=[repr(c["id"]) for c in CITIZEN_IDS])
 def test_citizen_id_vector(case: Dict[str, Any]) -> None:
     assert dga.validate_citizen_id(case["id"]) is (case["check"] == "valid")
+
+
+@pytest.mark.parametrize("case", AMOUNTS, ids=[c["json"] for c in AMOUNTS])
+def test_amount_vector_through_a_callback(case: Dict[str, Any]) -> None:
+    # parse_amount is what reads a callback's amount: the JSON value goes in as the amount.
+    body = ('{"paidStatus": 1, "description": "", "paidDate": "", "paidChannel": "", '
+            '"confirmPaidDate": "", "refId": "", "ref1": "R1", "ref2": "", "paymentType": 3, '
+            '"amount": %s, "feeAmount": 0}') % case["json"]
+    if case["expect"] is None:
+        with pytest.raises(dga.CallbackError) as e:
+            dga.parse_callback(body)
+        assert {f.field for f in e.value.errors} == {"amount"}
+        return
+    amount = dga.parse_callback(body).amount
+    assert isinstance(amount, Decimal)
+    assert format(amount, "f") == case["expect"], "exact, with the scale as written"
 
 
 def enum_value(v: Any) -> Any:
