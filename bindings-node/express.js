@@ -7,9 +7,9 @@
 // calls your function with DGA's verified status, and answers DGA with the core's reply:
 // 200 `result: true` only when your function resolved; otherwise `result: false` with the
 // core's status code (400 bad body, 409 not confirmed by DGA, 503 DGA unreachable, 500 your
-// function failed), so that DGA delivers the callback again.
+// function failed, 413 a body over the limit), so that DGA delivers the callback again.
 
-const { callbackAck, callbackReplyAccepted, callbackReplyHandlerFailed } = require('./index.js')
+const { callbackReplyAccepted, callbackReplyHandlerFailed, callbackReplyTooLarge } = require('./index.js')
 
 const DEFAULT_LIMIT = 1024 * 1024
 
@@ -73,8 +73,8 @@ function callbackHandler(client, onCallback, options = {}) {
       } catch (e) {
         if (!(e instanceof TooLarge)) throw e
         onError(e, req)
-        // Not a callback DGA sends: no core reply covers it, so a plain 413 with a negative ack.
-        res.status(413).set('Content-Type', 'application/json; charset=utf-8').send(callbackAck(false, e.message))
+        const reply = callbackReplyTooLarge(limit)
+        res.status(reply.httpStatus).set('Content-Type', reply.contentType).send(reply.body)
         return
       }
       const receipt = await client.receiveCallback(body, verify)

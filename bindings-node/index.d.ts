@@ -225,6 +225,9 @@ export declare function callbackReplyAccepted(message?: string): CallbackReply
 /** The reply when the agency's own handler failed (HTTP 500, `result: false`: DGA retries). */
 export declare function callbackReplyHandlerFailed(): CallbackReply
 
+/** The reply when the body is larger than the endpoint takes (HTTP 413, `result: false`). */
+export declare function callbackReplyTooLarge(limit: number): CallbackReply
+
 /** An HTML page that posts the payment's form to KTB's gateway (send it to the citizen). */
 export declare function checkoutFormHtml(payment: Payment): string
 

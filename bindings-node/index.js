@@ -113,6 +113,7 @@ module.exports = {
   callbackAck: sync(native.callbackAck),
   callbackReplyAccepted: sync(native.callbackReplyAccepted),
   callbackReplyHandlerFailed: native.callbackReplyHandlerFailed,
+  callbackReplyTooLarge: sync(native.callbackReplyTooLarge),
   checkoutFormHtml: sync(native.checkoutFormHtml),
   validateCitizenId: sync(native.validateCitizenId),
   enumTables: native.enumTables,

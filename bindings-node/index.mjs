@@ -10,6 +10,7 @@ export const {
   callbackAck,
   callbackReplyAccepted,
   callbackReplyHandlerFailed,
+  callbackReplyTooLarge,
   checkoutFormHtml,
   validateCitizenId,
   enumTables,

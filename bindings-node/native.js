@@ -839,6 +839,7 @@ module.exports.Client = nativeBinding.Client
 module.exports.callbackAck = nativeBinding.callbackAck
 module.exports.callbackReplyAccepted = nativeBinding.callbackReplyAccepted
 module.exports.callbackReplyHandlerFailed = nativeBinding.callbackReplyHandlerFailed
+module.exports.callbackReplyTooLarge = nativeBinding.callbackReplyTooLarge
 module.exports.checkoutFormHtml = nativeBinding.checkoutFormHtml
 module.exports.enumTables = nativeBinding.enumTables
 module.exports.errorKinds = nativeBinding.errorKinds

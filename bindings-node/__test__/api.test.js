@@ -79,7 +79,7 @@ test('new Client refuses bad options with every field named, and never shows the
   let e = h.thrown(() => new Client({ consumerKey: 'k', consumerSecret: 'TOP-SECRET-1', agentId: 'x', colour: 1 }))
   assertDgaError(e, 'DGA_VALIDATION')
   const fields = e.errors.map((f) => f.field)
-  assert.deepEqual(fields, ['colour'])
+  assert.deepEqual(fields, ['colour', 'agentId'])
   assert.ok(!JSON.stringify(e).includes('TOP-SECRET-1') && !e.message.includes('TOP-SECRET-1'))
   e = h.thrown(() => new Client({ consumerKey: 'k', agentId: '12' }))
   assertDgaError(e, 'DGA_VALIDATION')

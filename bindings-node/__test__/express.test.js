@@ -152,6 +152,8 @@ test('verify: false hands over the parsed callback without asking DGA', async ()
 test('a body over the limit is refused (413) without reading it all; onError sees refusals', async () => {
   const r = await post('/small', JSON.stringify({ padding: 'x'.repeat(1000) }))
   assert.equal(r.status, 413)
+  assert.equal(r.ack.result, false)
+  assert.match(r.ack.message, /larger than \d+ bytes/)
   const bad = await post('/small', '{"x"')
   assert.equal(bad.status, 400)
   assert.equal(refused.at(-1).code, 'DGA_CALLBACK')

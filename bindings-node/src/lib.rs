@@ -456,6 +456,12 @@ pub fn callback_reply_handler_failed() -> Value {
     reply_json(&core::CallbackReply::handler_failed())
 }
 
+/// The reply when the body is larger than the endpoint takes (HTTP 413, `result: false`).
+#[napi(ts_args_type = "limit: number", ts_return_type = "CallbackReply")]
+pub fn callback_reply_too_large(limit: u32) -> Value {
+    reply_json(&core::CallbackReply::too_large(limit as usize))
+}
+
 /// An HTML page that posts the payment's form to KTB's gateway (send it to the citizen).
 #[napi(ts_args_type = "payment: Payment")]
 pub fn checkout_form_html(payment: Unknown) -> Result<String> {

@@ -104,7 +104,18 @@ impl ConfigBuilder {
     /// object with any of `tokenAttempts`, `statusAttempts`, `connectAttempts`,
     /// `backoffBaseMs`, `backoffCapMs`. `caPem` is one PEM text (it may hold several
     /// certificates); `caFile` a path to one.
-    pub fn with_json(mut self, v: &Value) -> Result<ConfigBuilder> {
+    pub fn with_json(self, v: &Value) -> Result<ConfigBuilder> {
+        let (builder, errors) = self.apply_json(v)?;
+        if errors.is_empty() {
+            Ok(builder)
+        } else {
+            Err(Error::validation(errors))
+        }
+    }
+
+    /// Applies what can be read, returning the problems found beside the builder (so
+    /// [`Config::from_json`] can add the build's own to them). Fails only for a non-object.
+    fn apply_json(mut self, v: &Value) -> Result<(ConfigBuilder, Vec<FieldError>)> {
         let map = v.as_object().ok_or_else(|| {
             Error::invalid(
                 "config",
@@ -168,11 +179,7 @@ impl ConfigBuilder {
         if let Some(b) = r.boolean("strictAgentId") {
             self = self.strict_agent_id(b);
         }
-        if r.errors.is_empty() {
-            Ok(self)
-        } else {
-            Err(Error::validation(r.errors))
-        }
+        Ok((self, r.errors))
     }
 }
 
@@ -216,7 +223,21 @@ fn read_retry(r: &mut Reader<'_>) -> Option<RetryPolicy> {
 impl Config {
     /// A configuration from a JSON object (see [`ConfigBuilder::with_json`]): what the C ABI's
     /// `dga_client_new` and the Node and C# options pass.
+    /// Every problem is reported at once: keys and types in the JSON, then what `build`
+    /// checks (missing settings, a bad URL, …) for the fields not already named.
     pub fn from_json(v: &Value) -> Result<Config> {
-        ConfigBuilder::from_json(v)?.build()
+        let (builder, mut errors) = ConfigBuilder::default().apply_json(v)?;
+        match builder.build() {
+            Ok(config) if errors.is_empty() => Ok(config),
+            Ok(_) => Err(Error::validation(errors)),
+            Err(e) => {
+                for fe in e.field_errors() {
+                    if !errors.iter().any(|x| x.field == fe.field) {
+                        errors.push(fe.clone());
+                    }
+                }
+                Err(Error::validation(errors))
+            }
+        }
     }
 }

@@ -53,6 +53,19 @@ impl CallbackReply {
         }
     }
 
+    /// 413 with `result: false`: the body is larger than the endpoint takes (`limit` bytes),
+    /// so it was not read. DGA's callbacks are a few hundred bytes; this guards the endpoint.
+    pub fn too_large(limit: usize) -> CallbackReply {
+        CallbackReply {
+            http_status: 413,
+            accepted: false,
+            body: callback_ack(
+                false,
+                &format!("invalid callback: the body is larger than {limit} bytes"),
+            ),
+        }
+    }
+
     /// 500 with `result: false`: the callback was valid but the agency's own handler failed,
     /// so DGA should deliver it again. The agency's error stays in its own logs.
     pub fn handler_failed() -> CallbackReply {

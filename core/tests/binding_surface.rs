@@ -101,6 +101,14 @@ fn config_from_json_reports_every_problem_without_echoing_secrets() {
         Config::from_json(&json!("x")).unwrap_err().field_errors()[0].field,
         "config"
     );
+    // Shape problems and build problems together, each field once.
+    let e =
+        Config::from_json(&json!({"colour": 1, "agentId": "x", "consumerSecret": 5})).unwrap_err();
+    let fields: Vec<&str> = e.field_errors().iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        ["colour", "consumerSecret", "consumerKey", "agentId"]
+    );
     let e = Config::from_json(&json!({"consumerKey": null})).unwrap_err();
     let missing: Vec<&str> = e.field_errors().iter().map(|f| f.field.as_str()).collect();
     assert_eq!(missing, ["consumerKey", "consumerSecret", "agentId"]);
@@ -260,6 +268,13 @@ fn receive_callback_verifies_and_the_reply_says_what_happened() {
     let r = CallbackReply::for_error(&e);
     assert_eq!((r.http_status, r.accepted), (503, false));
     assert!(!r.body.contains("127.0.0.1"), "{}", r.body);
+
+    let r = CallbackReply::too_large(65536);
+    assert_eq!(
+        (r.http_status, ack(&r)["result"].clone()),
+        (413, json!(false))
+    );
+    assert!(r.body.contains("65536"), "{}", r.body);
 
     let r = CallbackReply::handler_failed();
     assert_eq!(
