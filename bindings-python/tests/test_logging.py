@@ -22,7 +22,6 @@ def test_log_records_go_to_the_dga_epayment_logger_without_secrets(
     sandbox.fault("token", "http_status", 2, httpStatus=503)
     sandbox.request("POST", "/__sandbox/expire-tokens")
     client.status(p.reference1, p.reference2)  # token refused, refreshed through 2 failures
-    sandbox.fault("status", "latency", 1, latencyMs=1)
     bad = make_client(sandbox, consumer_secret="not-the-" + SECRET)
     with pytest.raises(dga.AuthError):
         bad.status("x")
