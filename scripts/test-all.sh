@@ -22,6 +22,9 @@ chromium --version
 step "rust: format"
 cargo fmt --all --check
 
+step "README: the quick starts are the binding READMEs' tested ones"
+python3 scripts/check-readme.py
+
 step "rust: clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
