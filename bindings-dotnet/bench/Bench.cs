@@ -1,0 +1,86 @@
+// The C# row of scripts/bench-bindings.sh: Status calls per second against a running sandbox,
+// one client, one caller (seq) or 8 threads sharing it (conc8). Prints one JSON line; exits
+// non-zero if any call failed or was not Pending.
+// Usage: mono Bench.exe URL seq|conc8 SECONDS
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading;
+using Dga.EPayment;
+
+static class Bench
+{
+    static long calls, errors;
+    static volatile bool stop;
+
+    static double Run(DgaClient client, string r1, string r2, int n, double secs)
+    {
+        stop = false;
+        Interlocked.Exchange(ref calls, 0);
+        var watch = Stopwatch.StartNew();
+        var threads = new Thread[n];
+        for (int i = 0; i < n; i++)
+        {
+            threads[i] = new Thread(() =>
+            {
+                while (!stop)
+                {
+                    try
+                    {
+                        if (client.Status(r1, r2).PaidStatus == PaidStatus.Pending)
+                            Interlocked.Increment(ref calls);
+                        else
+                            Interlocked.Increment(ref errors);
+                    }
+                    catch (DgaException e)
+                    {
+                        Console.Error.WriteLine("status: " + e.Message);
+                        Interlocked.Increment(ref errors);
+                    }
+                }
+            });
+            threads[i].Start();
+        }
+        Thread.Sleep(TimeSpan.FromSeconds(secs));
+        stop = true;
+        foreach (var t in threads) t.Join();
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    static int Main(string[] args)
+    {
+        string url = args[0], mode = args[1];
+        double secs = double.Parse(args[2], CultureInfo.InvariantCulture);
+        int n = mode == "seq" ? 1 : mode == "conc8" ? 8 : 0;
+        if (n == 0) { Console.Error.WriteLine("mode is seq or conc8"); return 2; }
+        var options = new DgaClientOptions
+        {
+            ConsumerKey = "sandbox-key",
+            ConsumerSecret = "sandbox-secret",
+            AgentId = "1234567890121",
+            GatewayUrl = url,
+            Source = "SANDBOX",
+        };
+        using (var client = new DgaClient(options))
+        {
+            Payment p = client.CreatePayment(new CreatePaymentRequest
+            {
+                CustomerId = "1234567890121",
+                CustomerTitleName = "นาย",
+                CustomerFirstName = "ทดสอบ",
+                CustomerLastName = "ระบบ",
+                PaymentType = PaymentType.FastPay,
+                Amount = 100.00m,
+                RequestReference1 = "BENCH-CS-" + DateTime.UtcNow.Ticks,
+            });
+            Run(client, p.Reference1, p.Reference2, n, 0.5); // warm-up
+            double elapsed = Run(client, p.Reference1, p.Reference2, n, secs);
+            if (errors > 0) { Console.Error.WriteLine("csharp " + mode + ": " + errors + " failed calls"); return 1; }
+            var inv = CultureInfo.InvariantCulture;
+            Console.WriteLine("{\"lang\":\"csharp\",\"mode\":\"" + mode + "\",\"calls\":" + calls
+                + ",\"seconds\":" + elapsed.ToString("F3", inv)
+                + ",\"calls_per_s\":" + (calls / elapsed).ToString("F1", inv) + "}");
+        }
+        return 0;
+    }
+}

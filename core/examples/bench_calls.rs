@@ -1,0 +1,87 @@
+//! The Rust row of scripts/bench-bindings.sh: `status` calls per second against a running
+//! sandbox, on one client, either one caller (`seq`) or 8 threads sharing it (`conc8`).
+//! Prints one JSON line; exits non-zero if any call failed or was not Pending.
+//!
+//! cargo run --release -p dga-epayment --example bench_calls -- URL seq|conc8 SECONDS
+
+use dga_epayment::{Client, Config, CreatePayment, PaidStatus, PaymentType};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Runs `threads` callers for `secs`; returns (good calls, errors, elapsed seconds).
+fn run(client: &Client, r1: &str, r2: &str, threads: usize, secs: f64) -> (u64, u64, f64) {
+    let stop = AtomicBool::new(false);
+    let (calls, errors) = (AtomicU64::new(0), AtomicU64::new(0));
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    match client.status(r1, r2) {
+                        Ok(st) if st.paid_status == PaidStatus::Pending => {
+                            calls.fetch_add(1, Ordering::Relaxed)
+                        }
+                        _ => errors.fetch_add(1, Ordering::Relaxed),
+                    };
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_secs_f64(secs));
+        stop.store(true, Ordering::Relaxed);
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    (calls.into_inner(), errors.into_inner(), elapsed)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let usage = || -> ! {
+        eprintln!("usage: bench_calls URL seq|conc8 SECONDS");
+        std::process::exit(2)
+    };
+    if args.len() != 4 {
+        usage()
+    }
+    let (url, mode) = (&args[1], args[2].as_str());
+    let secs: f64 = args[3].parse().unwrap_or_else(|_| usage());
+    let threads = match mode {
+        "seq" => 1,
+        "conc8" => 8,
+        _ => usage(),
+    };
+    let config = Config::builder()
+        .consumer_key("sandbox-key")
+        .consumer_secret("sandbox-secret")
+        .agent_id("1234567890121")
+        .gateway_url(url.as_str())
+        .source("SANDBOX")
+        .build()
+        .unwrap();
+    let client = Client::new(config).unwrap();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let p = client
+        .create_payment(&CreatePayment {
+            customer_id: "1234567890121".into(),
+            customer_title_name: "นาย".into(),
+            customer_first_name: "ทดสอบ".into(),
+            customer_last_name: "ระบบ".into(),
+            payment_type: Some(PaymentType::FastPay),
+            amount: Some("100.00".parse().unwrap()),
+            request_reference1: format!("BENCH-RS-{nanos}"),
+            ..Default::default()
+        })
+        .unwrap();
+    let warm = run(&client, &p.reference1, &p.reference2, threads, 0.5);
+    let (calls, errors, elapsed) = run(&client, &p.reference1, &p.reference2, threads, secs);
+    if warm.1 + errors > 0 {
+        eprintln!("rust {mode}: {} failed calls", warm.1 + errors);
+        std::process::exit(1);
+    }
+    println!(
+        r#"{{"lang":"rust","mode":"{mode}","calls":{calls},"seconds":{elapsed:.3},"calls_per_s":{:.1}}}"#,
+        calls as f64 / elapsed
+    );
+}
