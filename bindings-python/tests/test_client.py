@@ -55,6 +55,8 @@ def test_a_float_amount_is_refused_with_a_message_saying_what_to_pass(client: dg
         create(client, amount=1000.5)
     assert [f.field for f in e.value.errors] == ["amount"]
     assert "Decimal" in str(e.value) and "str" in str(e.value)
+    # Also a ValueError, as Python code catching bad values expects.
+    assert isinstance(e.value, ValueError)
     for bad in (True, None, [1], Decimal("NaN"), Decimal("Infinity")):
         with pytest.raises(dga.ValidationError) as e:
             create(client, amount=bad)

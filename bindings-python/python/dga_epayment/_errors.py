@@ -44,8 +44,9 @@ class DgaError(Exception):
         self.endpoint = endpoint
 
 
-class ValidationError(DgaError):
-    """Bad input caught before any network call; ``errors`` names every bad field."""
+class ValidationError(DgaError, ValueError):
+    """Bad input caught before any network call; ``errors`` names every bad field. Also a
+    ``ValueError``, so code that already catches bad values catches it."""
 
     kind = "validation"
     errors: List[FieldError]
@@ -124,9 +125,9 @@ class ProtocolError(DgaError):
     kind = "protocol"
 
 
-class CallbackError(DgaError):
+class CallbackError(DgaError, ValueError):
     """A callback body is invalid; ``errors`` lists every problem (field, or the JSON syntax
-    error's ``line``/``column``)."""
+    error's ``line``/``column``). Also a ``ValueError``."""
 
     kind = "callback"
     errors: List[FieldError]
