@@ -103,17 +103,48 @@ impl std::fmt::Debug for Sandbox {
     }
 }
 
+/// Connections the kernel may queue before the server accepts them. std's 128 overflows when
+/// a test opens hundreds of connections at once (the dropped ones retry only after 1 s); the
+/// kernel caps it at `net.core.somaxconn`.
+const LISTEN_BACKLOG: i32 = 1024;
+
+/// Binds a listening socket like `std::net::TcpListener::bind`, with a deeper accept queue.
+fn listen(host: &str, port: u16) -> io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    use std::net::ToSocketAddrs;
+    let mut last = None;
+    for addr in (host, port).to_socket_addrs()? {
+        let bound = Socket::new(Domain::for_address(addr), Type::STREAM, None).and_then(|s| {
+            // As std does on Unix: a restarted sandbox can take its port back at once.
+            #[cfg(unix)]
+            s.set_reuse_address(true)?;
+            s.bind(&addr.into())?;
+            s.listen(LISTEN_BACKLOG)?;
+            Ok(s)
+        });
+        match bound {
+            Ok(s) => return Ok(s.into()),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the host resolves to no address",
+        )
+    }))
+}
+
 /// Starts a sandbox. The listener is bound before this returns (so the port is known and a
 /// bind error is returned here); the server runs on its own thread with its own tokio
 /// runtime, so this is callable from plain synchronous code.
 pub fn start(config: SandboxConfig) -> io::Result<Sandbox> {
-    let std_listener =
-        std::net::TcpListener::bind((config.host.as_str(), config.port)).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot listen on {}:{}: {e}", config.host, config.port),
-            )
-        })?;
+    let std_listener = listen(&config.host, config.port).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot listen on {}:{}: {e}", config.host, config.port),
+        )
+    })?;
     std_listener.set_nonblocking(true)?;
     let addr = std_listener.local_addr()?;
     let http = reqwest::Client::builder()
