@@ -73,6 +73,31 @@ impl ConnectionArgs {
                 .request_timeout(t)
                 .connect_timeout(t.min(CONNECT_TIMEOUT_CAP));
         }
-        Client::new(b.build()?)
+        Client::new(b.build().map_err(name_the_flags)?)
+    }
+}
+
+/// The core's hint says "set it in code or with DGA_…"; on the command line the way is a flag
+/// (`consumerKey` → `--consumer-key`) or that variable.
+fn name_the_flags(e: dga_epayment::Error) -> dga_epayment::Error {
+    match e {
+        dga_epayment::Error::Validation { mut errors } => {
+            for fe in &mut errors {
+                let flag: String = fe
+                    .field
+                    .chars()
+                    .flat_map(|c| {
+                        let dash = c.is_ascii_uppercase().then_some('-');
+                        dash.into_iter()
+                            .chain(std::iter::once(c.to_ascii_lowercase()))
+                    })
+                    .collect();
+                fe.message = fe
+                    .message
+                    .replace("set it in code or with", &format!("pass --{flag} or set"));
+            }
+            dga_epayment::Error::Validation { errors }
+        }
+        other => other,
     }
 }

@@ -340,12 +340,13 @@ fn timeout_ms_applies() {
 fn missing_configuration_is_named() {
     let run = dgapay_with(&["status", "R1"], &[], None);
     run.assert_code(1);
-    for setting in ["consumerKey", "consumerSecret", "agentId"] {
-        assert!(
-            run.stderr.contains(&format!("{setting}: is required")),
-            "{}",
-            run.stderr
-        );
+    for (setting, flag, var) in [
+        ("consumerKey", "--consumer-key", "DGA_CONSUMER_KEY"),
+        ("consumerSecret", "--consumer-secret", "DGA_CONSUMER_SECRET"),
+        ("agentId", "--agent-id", "DGA_AGENT_ID"),
+    ] {
+        let hint = format!("{setting}: is required (pass {flag} or set {var})");
+        assert!(run.stderr.contains(&hint), "{hint}\n{}", run.stderr);
     }
 }
 
