@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import time
 from typing import List
 
@@ -111,3 +113,76 @@ def test_async_from_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> No
     assert ac.client.source == "SANDBOX"
     with pytest.raises(ValueError):
         dga.AsyncClient.wrap(make_client(sandbox), max_concurrency=0)
+
+
+def test_cancelled_calls_closed_loops_and_errors_leave_the_workers_serving(client: dga.Client, sandbox: Sandbox) -> None:
+    p = create(client)
+    ac = dga.AsyncClient.wrap(client, max_concurrency=2)
+
+    async def cancel_some() -> None:
+        sandbox.fault("status", "latency", 4, latencyMs=200)
+        tasks = [asyncio.ensure_future(ac.status(p.reference1, p.reference2)) for _ in range(4)]
+        await asyncio.sleep(0.05)
+        for t in tasks:  # two running on the workers, two still queued
+            t.cancel()
+        for t in tasks:
+            with pytest.raises(asyncio.CancelledError):
+                await t
+        await asyncio.sleep(0.3)  # the running ones finish into cancelled futures
+
+    asyncio.run(cancel_some())
+
+    async def leave_one_running() -> None:
+        sandbox.fault("status", "latency", 1, latencyMs=200)
+        # The bare future (no task, so no "Task was destroyed" warning when the loop goes).
+        ac._run(client.status, p.reference1, p.reference2)
+        await asyncio.sleep(0.05)
+
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(leave_one_running())
+    loop.close()  # before that call finishes
+    time.sleep(0.3)
+
+    async def still_serving() -> None:
+        assert (await ac.status(p.reference1, p.reference2)).paid_status is dga.PaidStatus.PENDING
+        with pytest.raises(dga.ApiError) as async_err:
+            await ac.close("NO-SUCH-REF")
+        with pytest.raises(dga.ApiError) as sync_err:
+            client.close("NO-SUCH-REF")
+        assert type(async_err.value) is type(sync_err.value)
+        assert str(async_err.value) == str(sync_err.value)
+
+    asyncio.run(still_serving())
+    ac.close_pool()
+
+
+def test_async_client_used_before_fork_works_in_the_child(sandbox: Sandbox) -> None:
+    client = make_client(sandbox)
+    p = create(client)
+    ac = dga.AsyncClient.wrap(client)
+
+    async def two() -> None:  # the parent's workers exist now
+        await asyncio.gather(*(ac.status(p.reference1, p.reference2) for _ in range(2)))
+
+    asyncio.run(two())
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit code and the pipe, never return
+        code = 1
+        try:
+            signal.alarm(20)
+            os.close(read_end)
+            asyncio.run(two())
+            os.write(write_end, b"ok")
+            code = 0
+        except BaseException as e:  # noqa: BLE001
+            os.write(write_end, repr(e).encode())
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as r:
+        report = r.read().decode()
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, report
+    asyncio.run(two())  # the parent's workers are unaffected
+    ac.close_pool()

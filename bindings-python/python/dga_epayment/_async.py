@@ -1,22 +1,27 @@
 """``AsyncClient``: the client's calls as coroutines for asyncio.
 
-Each call runs the blocking native call (which releases the GIL) on the client's own thread
-pool, never on the event loop. The pool is sized for waiting on the network, not for CPU:
-asyncio's default executor has only ``min(32, cores + 4)`` threads, which would queue slow DGA
-calls a handful at a time.
+Each call runs the blocking native call (which releases the GIL) on the client's own worker
+threads, never on the event loop. The workers are sized for waiting on the network, not for
+CPU: asyncio's default executor has only ``min(32, cores + 4)`` threads, which would queue slow
+DGA calls a handful at a time.
+
+A call costs the loop one ``asyncio.Future`` and one queue put; the worker that ran it hands
+the result to the loop through a per-loop inbox, waking the loop with one
+``loop.call_soon_threadsafe`` per batch of finished calls (no ``concurrent.futures.Future``, no
+future chaining, as ``run_in_executor`` would add to every call).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import inspect
 import logging
 import os
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import weakref
 from decimal import Decimal
-from typing import Any, Awaitable, Callable, Mapping, Optional, TypeVar, Union
+from typing import Any, Awaitable, Callable, List, Mapping, Optional, Tuple, TypeVar, Union
 
 from ._config import RetryOptions
 from ._enums import BankCode, PaymentType
@@ -26,6 +31,162 @@ T = TypeVar("T")
 
 #: Concurrent calls in flight per AsyncClient before further ones queue.
 DEFAULT_MAX_CONCURRENCY = 128
+
+
+_Settle = Callable[["asyncio.Future[Any]", Any], None]
+
+
+def _settle_result(fut: asyncio.Future[Any], value: Any) -> None:
+    if not fut.done():  # the awaiting task may have been cancelled meanwhile
+        fut.set_result(value)
+
+
+def _settle_exception(fut: asyncio.Future[Any], exc: BaseException) -> None:
+    if not fut.done():
+        fut.set_exception(exc)
+
+
+class _Inbox:
+    """Finished calls for one event loop. Workers append to it and wake the loop only when it
+    was empty, so calls that finish close together cost one ``call_soon_threadsafe``."""
+
+    __slots__ = ("loop", "_lock", "_done", "_scheduled")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._lock = threading.Lock()
+        self._done: List[Tuple[_Settle, asyncio.Future[Any], Any]] = []
+        self._scheduled = False
+
+    def post(self, settle: _Settle, fut: asyncio.Future[Any], value: Any) -> None:
+        """From a worker thread."""
+        with self._lock:
+            self._done.append((settle, fut, value))
+            if self._scheduled:
+                return
+            self._scheduled = True
+        try:
+            self.loop.call_soon_threadsafe(self._drain)
+        except RuntimeError:
+            pass  # the event loop was closed before the call finished: nobody waits
+
+    def _drain(self) -> None:
+        """On the event loop."""
+        with self._lock:
+            done, self._done = self._done, []
+            self._scheduled = False
+        for settle, fut, value in done:
+            settle(fut, value)
+
+
+_Job = Tuple[Callable[..., Any], Tuple[Any, ...], Mapping[str, Any], _Inbox,
+             "asyncio.Future[Any]"]
+
+
+class _Shared:
+    """What the worker threads hold (never the pool itself, so a dropped pool can stop them)."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue[Optional[_Job]] = queue.SimpleQueue()
+        self.lock = threading.Lock()
+        self.threads = 0
+        self.idle = 0  # workers waiting for a job that no submit has claimed yet
+        self.pid = os.getpid()
+
+    def stop(self) -> None:
+        if self.pid != os.getpid():
+            # A forked child's copy: it has no threads, and a worker of the parent may have held
+            # the lock at the fork.
+            return
+        # One end marker per thread, behind the jobs already queued (those still run).
+        with self.lock:
+            n, self.threads, self.idle = self.threads, 0, 0
+        for _ in range(n):
+            self.jobs.put(None)
+
+
+def _worker(shared: _Shared) -> None:
+    jobs = shared.jobs
+    lock = shared.lock
+    while True:
+        job = jobs.get()
+        if job is None:
+            return
+        fn, args, kwargs, inbox, fut = job
+        del job
+        if not fut.done():  # not cancelled while queued
+            try:
+                value = fn(*args, **kwargs)
+                settle: _Settle = _settle_result
+            except BaseException as exc:  # the same object reaches the awaiting task
+                value = exc
+                settle = _settle_exception
+            inbox.post(settle, fut, value)
+            del value, settle
+        del fn, args, kwargs, inbox, fut
+        with lock:
+            shared.idle += 1
+
+
+_all_shared: "weakref.WeakSet[_Shared]" = weakref.WeakSet()
+_exit_hooked = False
+_exit_lock = threading.Lock()
+
+
+def _stop_all_at_exit() -> None:
+    for shared in list(_all_shared):
+        shared.stop()
+
+
+def _hook_exit() -> None:
+    # Like concurrent.futures: the workers are not daemon threads (one caught inside a native
+    # call at interpreter exit must not be torn down there); idle ones are told to end before
+    # the interpreter joins them.
+    global _exit_hooked
+    with _exit_lock:
+        if _exit_hooked:
+            return
+        register = getattr(threading, "_register_atexit", None)
+        if register is not None:
+            register(_stop_all_at_exit)
+        else:  # pragma: no cover - every supported CPython has it
+            import atexit
+
+            atexit.register(_stop_all_at_exit)
+        _exit_hooked = True
+
+
+class _Workers:
+    """Up to ``max_workers`` threads, started as calls need them and kept for the next ones."""
+
+    def __init__(self, max_workers: int) -> None:
+        _hook_exit()
+        self._max = max_workers
+        self._shared = shared = _Shared()
+        _all_shared.add(shared)
+        # Dropped without shutdown: its idle threads still end.
+        weakref.finalize(self, shared.stop)
+
+    def submit(self, job: _Job) -> None:
+        shared = self._shared
+        shared.jobs.put(job)
+        with shared.lock:
+            if shared.idle > 0:
+                shared.idle -= 1
+                return
+            if shared.threads >= self._max:
+                return  # queued until a worker is free
+            shared.threads += 1
+            name = f"dga-epayment_{shared.threads - 1}"
+        try:
+            threading.Thread(target=_worker, args=(shared,), name=name).start()
+        except BaseException:
+            with shared.lock:
+                shared.threads -= 1
+            raise
+
+    def shutdown(self) -> None:
+        self._shared.stop()
 
 
 class AsyncClient:
@@ -97,7 +258,8 @@ class AsyncClient:
         self._client = client
         self._max = max_concurrency
         self._lock = threading.Lock()
-        self._pool: Optional[ThreadPoolExecutor] = None
+        self._pool: Optional[_Workers] = None
+        self._inbox: Optional[_Inbox] = None
         self._pid = os.getpid()
 
     @property
@@ -105,21 +267,31 @@ class AsyncClient:
         """The blocking client underneath."""
         return self._client
 
-    def _executor(self) -> ThreadPoolExecutor:
+    def _workers(self) -> _Workers:
+        pool = self._pool
+        if pool is not None and self._pid == os.getpid():
+            return pool
         with self._lock:
-            # A forked child has none of the parent's pool threads: start a new pool there.
+            # A forked child has none of the parent's worker threads: start new ones there.
             if self._pool is None or self._pid != os.getpid():
-                self._pool = ThreadPoolExecutor(
-                    max_workers=self._max, thread_name_prefix="dga-epayment"
-                )
+                self._pool = _Workers(self._max)
                 self._pid = os.getpid()
             return self._pool
 
-    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
+        """A future of ``fn(*args, **kwargs)`` run on a worker (awaited by the caller directly,
+        without a coroutine of its own in between)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._executor(), functools.partial(fn, *args, **kwargs)
-        )
+        inbox = self._inbox
+        if inbox is None or inbox.loop is not loop:
+            inbox = self._inbox = _Inbox(loop)
+        fut: asyncio.Future[T] = loop.create_future()
+        try:
+            self._workers().submit((fn, args, kwargs, inbox, fut))
+        except BaseException:
+            fut.cancel()  # a worker that picks the job up later skips it
+            raise
+        return fut
 
     async def create_payment(
         self,
@@ -207,7 +379,7 @@ class AsyncClient:
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=False)
+            pool.shutdown()
 
     async def __aenter__(self) -> AsyncClient:
         return self
