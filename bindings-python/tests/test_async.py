@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import time
-from typing import List
+from typing import Any, Dict, List
 
 import pytest
 
 import dga_epayment as dga
-from conftest import AGENT_ID, SECRET, FAST_RETRY, Sandbox, create, make_client
+from conftest import AGENT_ID, SECRET, FAST_RETRY, Sandbox, create, make_client, paid, unique_ref
 from figures import record
 
 
@@ -185,4 +186,176 @@ def test_async_client_used_before_fork_works_in_the_child(sandbox: Sandbox) -> N
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, report
     asyncio.run(two())  # the parent's workers are unaffected
+    ac.close_pool()
+
+
+# --- cancelled creates and voids: the call runs to its end and its outcome is logged ---------
+
+
+def _transactions(sandbox: Sandbox, reference1: str) -> List[Dict[str, Any]]:
+    return [t for t in sandbox.request("GET", "/__sandbox/transactions") if t["ref1"] == reference1]
+
+
+def _unreceived_warnings(caplog: pytest.LogCaptureFixture, reference1: str, *, wait: float = 10) -> List[logging.LogRecord]:
+    """The WARNING records on `dga_epayment` naming `reference1`, waiting (bounded) for the
+    worker to finish the call."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = [r for r in caplog.records if r.name == "dga_epayment" and r.levelno == logging.WARNING
+                 and f"reference1={reference1!r}" in r.getMessage()]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.02)
+
+
+def _create_kwargs(reference1: str, reference2: str = "R2") -> Dict[str, Any]:
+    return dict(customer_id="1234567890121", customer_title_name="นาย", customer_first_name="ก",
+                customer_last_name="ข", payment_type=dga.PaymentType.FAST_PAY, amount="321.50",
+                request_reference1=reference1, request_reference2=reference2)
+
+
+def test_a_create_cancelled_by_wait_for_still_creates_and_logs_the_payment(
+    client: dga.Client, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="dga_epayment")
+    ac = dga.AsyncClient.wrap(client)
+    ref1 = unique_ref("CANCEL-CREATE")
+    # The sandbox creates the transaction, then holds the answer for 1 s (a slow DGA).
+    sandbox.fault("create", "latency", 1, latencyMs=1000)
+
+    async def impatient() -> None:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(ac.create_payment(**_create_kwargs(ref1)), 0.3)
+
+    asyncio.run(impatient())  # the loop is gone before DGA answers
+    warnings = _unreceived_warnings(caplog, ref1)
+    txs = _transactions(sandbox, ref1)
+    assert len(txs) == 1, "the cancelled create still reached DGA"
+    assert len(warnings) == 1, [r.getMessage() for r in caplog.records]
+    text = warnings[0].getMessage()
+    assert "create_payment" in text and "payment created at DGA" in text, text
+    assert f"orderRef={txs[0]['orderRef']!r}" in text and "reference2='R2'" in text, text
+    assert (warnings[0].reference1, warnings[0].reference2) == (ref1, "R2")  # type: ignore[attr-defined]
+    assert txs[0]["securityKey"] not in text and SECRET not in text
+    ac.close_pool()
+
+
+def test_a_create_cancelled_while_its_loop_keeps_running_is_logged_too(
+    client: dga.Client, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="dga_epayment")
+    ac = dga.AsyncClient.wrap(client)
+    ref1 = unique_ref("CANCEL-LIVE")
+    sandbox.fault("create", "latency", 1, latencyMs=600)
+
+    async def cancel_then_keep_serving() -> None:
+        task = asyncio.ensure_future(ac.create_payment(**_create_kwargs(ref1, "")))
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0.8)  # the call finishes while this loop still runs
+        assert (await ac.status(ref1)).paid_status is dga.PaidStatus.PENDING
+
+    asyncio.run(cancel_then_keep_serving())
+    warnings = _unreceived_warnings(caplog, ref1)
+    assert len(warnings) == 1 and "payment created at DGA" in warnings[0].getMessage()
+    assert "reference2=''" in warnings[0].getMessage()
+    assert len(_transactions(sandbox, ref1)) == 1
+    ac.close_pool()
+
+
+def test_a_cancelled_create_that_fails_logs_the_error_and_its_kind(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="dga_epayment")
+    fresh = make_client(sandbox)  # no token yet: its first token request is slow
+    ac = dga.AsyncClient.wrap(fresh)
+    ref1 = unique_ref("CANCEL-FAIL")
+    sandbox.fault("token", "latency", 1, latencyMs=700)
+    # Processed, then an unreadable answer: the payment may exist (OutcomeUnknown).
+    sandbox.fault("create", "malformed", 1)
+
+    async def impatient() -> None:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(ac.create_payment(**_create_kwargs(ref1)), 0.2)
+
+    asyncio.run(impatient())
+    warnings = _unreceived_warnings(caplog, ref1)
+    assert len(warnings) == 1, [r.getMessage() for r in caplog.records]
+    text = warnings[0].getMessage()
+    assert "failed, kind=outcome_unknown" in text and "reference2='R2'" in text, text
+    assert "check status" in text
+    assert len(_transactions(sandbox, ref1)) == 1
+    ac.close_pool()
+
+
+def test_a_cancelled_void_still_voids_and_logs_it_and_a_failing_one_logs_the_error(
+    client: dga.Client, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="dga_epayment")
+    ac = dga.AsyncClient.wrap(client)
+    p, st = paid(client, sandbox)
+    assert st.ref_id
+    unpaid = create(client)
+    sandbox.fault("void", "latency", 2, latencyMs=800)
+
+    async def impatient() -> None:
+        for r1, r2, ref_id in ((p.reference1, p.reference2, st.ref_id), (unpaid.reference1, unpaid.reference2, "NO-SUCH")):
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(ac.void(r1, r2, ref_id), 0.2)
+
+    asyncio.run(impatient())
+    done = _unreceived_warnings(caplog, p.reference1)
+    assert len(done) == 1, [r.getMessage() for r in caplog.records]
+    text = done[0].getMessage()
+    assert text.startswith(f"void(reference1={p.reference1!r}, reference2={p.reference2!r}"), text
+    assert "done at DGA: status=<ResponseStatus.SUCCESS" in text, text
+    assert client.status(p.reference1, p.reference2).void_date is not None, "the void happened"
+    failed = _unreceived_warnings(caplog, unpaid.reference1)
+    assert len(failed) == 1 and "failed, kind=api" in failed[0].getMessage(), [r.getMessage() for r in caplog.records]
+    assert f"reference2={unpaid.reference2!r}" in failed[0].getMessage()
+    ac.close_pool()
+
+
+def test_cancelled_status_and_close_log_nothing(
+    client: dga.Client, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="dga_epayment")
+    ac = dga.AsyncClient.wrap(client)
+    p = create(client)
+    sandbox.fault("status", "latency", 1, latencyMs=400)
+    sandbox.fault("close", "latency", 1, latencyMs=400)
+
+    async def impatient() -> None:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(ac.status(p.reference1, p.reference2), 0.1)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(ac.close(p.reference1, p.reference2), 0.1)
+        await asyncio.sleep(0.6)  # both have finished on their workers
+
+    asyncio.run(impatient())
+    # The close did happen (close is idempotent to ask about; nothing to recover), unlogged.
+    assert sandbox.count("close") >= 1
+    assert [r.getMessage() for r in caplog.records if r.name == "dga_epayment"] == []
+    ac.close_pool()
+
+
+def test_shield_keeps_the_payment_for_the_caller(client: dga.Client, sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    """The README's asyncio.shield pattern: the caller stops waiting yet still gets the Payment."""
+    caplog.set_level(logging.WARNING, logger="dga_epayment")
+    ac = dga.AsyncClient.wrap(client)
+    ref1 = unique_ref("SHIELD")
+    sandbox.fault("create", "latency", 1, latencyMs=600)
+
+    async def main() -> dga.Payment:
+        task = asyncio.ensure_future(ac.create_payment(**_create_kwargs(ref1)))
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), 0.2)
+        except asyncio.TimeoutError:
+            return await task  # still running: its Payment arrives later
+
+    payment = asyncio.run(main())
+    assert payment.reference1 == ref1 and payment.order_ref == _transactions(sandbox, ref1)[0]["orderRef"]
+    assert _unreceived_warnings(caplog, ref1, wait=0.5) == [], "the caller got it: nothing to log"
     ac.close_pool()

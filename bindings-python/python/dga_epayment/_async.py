@@ -9,6 +9,12 @@ A call costs the loop one ``asyncio.Future`` and one queue put; the worker that 
 the result to the loop through a per-loop inbox, waking the loop with one
 ``loop.call_soon_threadsafe`` per batch of finished calls (no ``concurrent.futures.Future``, no
 future chaining, as ``run_in_executor`` would add to every call).
+
+A create or void that has started is never abandoned: cancelling the awaiting task (a
+``wait_for`` timeout, say) cannot stop a request DGA may already be acting on. The call runs to
+its end and, as nobody receives its outcome, that outcome is logged at WARNING on the
+``dga_epayment`` logger with the payment's references, so the agency can learn that a payment
+exists (or was voided) although its caller gave up.
 """
 
 from __future__ import annotations
@@ -34,6 +40,46 @@ DEFAULT_MAX_CONCURRENCY = 128
 
 
 _Settle = Callable[["asyncio.Future[Any]", Any], None]
+_Done = Tuple[_Settle, "asyncio.Future[Any]", Any, "Optional[_Unreceived]"]
+
+_log = logging.getLogger("dga_epayment")
+
+
+class _Unreceived:
+    """Logs the outcome of a create or void that nobody awaits any more (its task was
+    cancelled, or its event loop closed): the payment's state at DGA may have changed."""
+
+    __slots__ = ("call", "reference1", "reference2", "extra")
+
+    def __init__(self, call: str, reference1: str, reference2: str, extra: str = "") -> None:
+        self.call = call
+        self.reference1 = reference1
+        self.reference2 = reference2
+        self.extra = extra
+
+    def _what(self) -> str:
+        return f"{self.call}(reference1={self.reference1!r}, reference2={self.reference2!r}{self.extra})"
+
+    def skipped(self) -> None:
+        _log.info("%s was cancelled before it started: not sent to DGA", self._what())
+
+    def finished(self, ok: bool, value: Any) -> None:
+        if ok:
+            if isinstance(value, Payment):
+                outcome = (f"payment created at DGA: orderRef={value.order_ref!r} "
+                           f"reference1={value.reference1!r} reference2={value.reference2!r}")
+            else:
+                outcome = (f"done at DGA: status={getattr(value, 'status', None)!r} "
+                           f"message={getattr(value, 'message', None)!r}")
+        else:
+            kind = getattr(value, "kind", "") or type(value).__name__
+            # DgaError messages never carry a secret or token (the core redacts them).
+            outcome = f"failed, kind={kind}: {value}"
+            if kind == "outcome_unknown":
+                outcome += " (it may have happened at DGA: check status with these references)"
+        _log.warning("%s finished after its caller stopped waiting (task cancelled or event "
+                     "loop closed): %s", self._what(), outcome,
+                     extra={"reference1": self.reference1, "reference2": self.reference2})
 
 
 def _settle_result(fut: asyncio.Future[Any], value: Any) -> None:
@@ -46,6 +92,11 @@ def _settle_exception(fut: asyncio.Future[Any], exc: BaseException) -> None:
         fut.set_exception(exc)
 
 
+def _reference(value: object) -> str:
+    """A reference as the core sends it (trimmed; none is ""), for the log only."""
+    return value.strip() if isinstance(value, str) else ("" if value is None else repr(value))
+
+
 class _Inbox:
     """Finished calls for one event loop. Workers append to it and wake the loop only when it
     was empty, so calls that finish close together cost one ``call_soon_threadsafe``."""
@@ -55,32 +106,43 @@ class _Inbox:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self._lock = threading.Lock()
-        self._done: List[Tuple[_Settle, asyncio.Future[Any], Any]] = []
+        self._done: List[_Done] = []
         self._scheduled = False
 
-    def post(self, settle: _Settle, fut: asyncio.Future[Any], value: Any) -> None:
+    def post(self, settle: _Settle, fut: asyncio.Future[Any], value: Any,
+             unreceived: Optional[_Unreceived]) -> None:
         """From a worker thread."""
         with self._lock:
-            self._done.append((settle, fut, value))
+            self._done.append((settle, fut, value, unreceived))
             if self._scheduled:
                 return
             self._scheduled = True
         try:
             self.loop.call_soon_threadsafe(self._drain)
         except RuntimeError:
-            pass  # the event loop was closed before the call finished: nobody waits
+            # The event loop was closed before the call finished: nobody waits.
+            with self._lock:
+                done, self._done = self._done, []
+                self._scheduled = False  # a later post tries (and logs) on its own
+            for settle, _fut, value, unreceived in done:
+                if unreceived is not None:
+                    unreceived.finished(settle is _settle_result, value)
 
     def _drain(self) -> None:
         """On the event loop."""
         with self._lock:
             done, self._done = self._done, []
             self._scheduled = False
-        for settle, fut, value in done:
-            settle(fut, value)
+        for settle, fut, value, unreceived in done:
+            if fut.done():  # cancelled after the worker finished the call
+                if unreceived is not None:
+                    unreceived.finished(settle is _settle_result, value)
+            else:
+                settle(fut, value)
 
 
 _Job = Tuple[Callable[..., Any], Tuple[Any, ...], Mapping[str, Any], _Inbox,
-             "asyncio.Future[Any]"]
+             "asyncio.Future[Any]", Optional[_Unreceived]]
 
 
 class _Shared:
@@ -112,7 +174,7 @@ def _worker(shared: _Shared) -> None:
         job = jobs.get()
         if job is None:
             return
-        fn, args, kwargs, inbox, fut = job
+        fn, args, kwargs, inbox, fut, unreceived = job
         del job
         if not fut.done():  # not cancelled while queued
             try:
@@ -121,9 +183,16 @@ def _worker(shared: _Shared) -> None:
             except BaseException as exc:  # the same object reaches the awaiting task
                 value = exc
                 settle = _settle_exception
-            inbox.post(settle, fut, value)
+            # Reading the future's state from this thread is safe (one word, under the GIL);
+            # a cancelled future never becomes pending again.
+            if fut.cancelled() and unreceived is not None:
+                unreceived.finished(settle is _settle_result, value)
+            else:
+                inbox.post(settle, fut, value, unreceived)
             del value, settle
-        del fn, args, kwargs, inbox, fut
+        elif unreceived is not None:
+            unreceived.skipped()
+        del fn, args, kwargs, inbox, fut, unreceived
         with lock:
             shared.idle += 1
 
@@ -278,16 +347,18 @@ class AsyncClient:
                 self._pid = os.getpid()
             return self._pool
 
-    def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
+    def _run(self, fn: Callable[..., T], *args: Any, _unreceived: Optional[_Unreceived] = None,
+             **kwargs: Any) -> asyncio.Future[T]:
         """A future of ``fn(*args, **kwargs)`` run on a worker (awaited by the caller directly,
-        without a coroutine of its own in between)."""
+        without a coroutine of its own in between). ``_unreceived`` logs the outcome of a call
+        that changes DGA's state when nobody awaits it any more."""
         loop = asyncio.get_running_loop()
         inbox = self._inbox
         if inbox is None or inbox.loop is not loop:
             inbox = self._inbox = _Inbox(loop)
         fut: asyncio.Future[T] = loop.create_future()
         try:
-            self._workers().submit((fn, args, kwargs, inbox, fut))
+            self._workers().submit((fn, args, kwargs, inbox, fut, _unreceived))
         except BaseException:
             fut.cancel()  # a worker that picks the job up later skips it
             raise
@@ -310,9 +381,17 @@ class AsyncClient:
         bank_code: Union[BankCode, int, str, None] = None,
         data: Optional[Mapping[str, Any]] = None,
     ) -> Payment:
-        """``Client.create_payment`` as a coroutine."""
+        """``Client.create_payment`` as a coroutine.
+
+        Once started it runs to its end even if the awaiting task is cancelled; the outcome
+        is then logged at WARNING on ``dga_epayment`` (wrap it in ``asyncio.shield`` to keep
+        the ``Payment``)."""
+        unreceived = _Unreceived(
+            "create_payment", _reference(request_reference1), _reference(request_reference2)
+        )
         return await self._run(
             self._client.create_payment,
+            _unreceived=unreceived,
             customer_id=customer_id,
             customer_title_name=customer_title_name,
             customer_first_name=customer_first_name,
@@ -337,8 +416,12 @@ class AsyncClient:
         return await self._run(self._client.close, reference1, reference2)
 
     async def void(self, reference1: str, reference2: str, payment_reference: str) -> Confirmation:
-        """``Client.void`` as a coroutine."""
-        return await self._run(self._client.void, reference1, reference2, payment_reference)
+        """``Client.void`` as a coroutine. Like ``create_payment``, it runs to its end even if
+        the awaiting task is cancelled, and the outcome is then logged at WARNING."""
+        unreceived = _Unreceived("void", _reference(reference1), _reference(reference2),
+                                 f", payment_reference={_reference(payment_reference)!r}")
+        return await self._run(self._client.void, reference1, reference2, payment_reference,
+                               _unreceived=unreceived)
 
     async def verify_callback(self, callback: PaymentStatus) -> PaymentStatus:
         """``Client.verify_callback`` as a coroutine."""
