@@ -87,7 +87,7 @@ fn build_exception<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyAny
             fields.set_item("reference1", reference1)?;
             fields.set_item("reference2", reference2)?;
         }
-        Error::Verification { mismatches } => {
+        Error::Verification { mismatches, .. } => {
             let list = PyList::empty(py);
             for m in mismatches {
                 let d = PyDict::new(py);

@@ -1,16 +1,19 @@
 //! The client: one connection pool, one token cache, the retry policy of DESIGN.md.
 
-use crate::config::{Config, Secret};
-use crate::enums::{ErrorCode, ResponseStatus};
-use crate::error::{Endpoint, Error, FieldError, Mismatch, Result};
+use crate::config::{Config, Secret, is_header_value, last4};
+use crate::enums::{ErrorCode, PaidStatus, ResponseStatus};
+use crate::error::{Endpoint, Error, FieldError, Mismatch, Result, VerificationReason};
 use crate::lenient::{Fields, json_type};
 use crate::model::{Callback, Confirmation, CreatePayment, Payment, PaymentStatus};
 use reqwest::StatusCode;
 use reqwest::blocking::Client as HttpClient;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::error::Error as _;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::io::Read;
+use std::mem::ManuallyDrop;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 const LOG: &str = "dga_epayment";
@@ -54,6 +57,7 @@ struct Inner {
     config: Config,
     http: ForkSafeHttp,
     tokens: TokenCache,
+    verifications: Verifications,
     /// Each endpoint's URL, worked out once (indexed by `Endpoint as usize`).
     urls: Vec<reqwest::Url>,
 }
@@ -66,20 +70,84 @@ impl fmt::Debug for Client {
     }
 }
 
-/// The token cache: one refresh at a time (single flight); callers that queued behind a failed
-/// refresh get its error instead of starting one each.
+/// The token cache: one refresh at a time (single flight); callers that waited on a failed
+/// refresh get its error instead of starting one each, and so does every caller for
+/// `token_failure_cooldown` after it. Waiters wait at most the request timeout.
+///
+/// No lock is held during the token request itself, only a note of which process is
+/// refreshing: a child forked while its parent refreshes does not wait on a thread it lacks.
 struct TokenCache {
     /// Read by every call, written only on refresh: a read-write lock keeps calls from
     /// queueing behind each other.
     state: RwLock<TokenState>,
-    refresh: Mutex<()>,
+    /// The process whose thread is refreshing now, if any.
+    refreshing: Mutex<Option<u32>>,
+    refreshed: Condvar,
 }
 
 #[derive(Default)]
 struct TokenState {
     token: Option<Token>,
     flights: u64,
-    last_error: Option<Error>,
+    /// The last round's error and when it ended, while no token has been obtained since.
+    failure: Option<(Error, Instant)>,
+}
+
+/// Clears the refreshing mark however the refresh ends (a panic included) and wakes waiters.
+struct RefreshGuard<'a>(&'a TokenCache);
+
+impl Drop for RefreshGuard<'_> {
+    fn drop(&mut self) {
+        *lock(&self.0.refreshing) = None;
+        self.0.refreshed.notify_all();
+    }
+}
+
+/// Callback verifications in flight: at most `max_concurrent_verifications`, and one status
+/// call per reference however many deliveries of it arrive at once (DESIGN.md).
+struct Verifications {
+    running: Mutex<usize>,
+    flights: Mutex<HashMap<(String, String), Arc<StatusFlight>>>,
+}
+
+/// One status call that concurrent verifications of the same references share.
+#[derive(Default)]
+struct StatusFlight {
+    result: Mutex<Option<Result<PaymentStatus>>>,
+    done: Condvar,
+}
+
+/// A verification's slot, given back on drop.
+struct VerificationPermit<'a>(&'a Mutex<usize>);
+
+impl Drop for VerificationPermit<'_> {
+    fn drop(&mut self) {
+        let mut n = lock(self.0);
+        *n = n.saturating_sub(1);
+    }
+}
+
+/// Ends a shared status call: publishes its result (an error if the caller unwound), removes
+/// it from the map so the next delivery asks DGA afresh, and wakes the followers.
+struct FlightGuard<'a> {
+    verifications: &'a Verifications,
+    key: (String, String),
+    flight: Arc<StatusFlight>,
+    result: Option<Result<PaymentStatus>>,
+}
+
+impl Drop for FlightGuard<'_> {
+    fn drop(&mut self) {
+        let result = self.result.take().unwrap_or_else(|| {
+            Err(Error::Network {
+                endpoint: Endpoint::Status,
+                message: "the shared status call was interrupted".into(),
+            })
+        });
+        lock(&self.verifications.flights).remove(&self.key);
+        *lock(&self.flight.result) = Some(result);
+        self.flight.done.notify_all();
+    }
 }
 
 // A panic elsewhere must not turn every later call into a panic: recover poisoned locks.
@@ -96,6 +164,8 @@ fn write<T>(m: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
 }
 
 enum Request<'a> {
+    /// The token call: `ConsumerSecret` and `AgentID` in the query, no `Token` header.
+    Token,
     Get(&'a [(&'a str, &'a str)]),
     Post(&'a Value),
 }
@@ -116,8 +186,14 @@ enum Failure {
         timeout: bool,
         message: String,
     },
-    /// HTTP 429 or 5xx.
-    Http { status: StatusCode, body: Vec<u8> },
+    /// HTTP 429 or 5xx; `retry_after` from its `Retry-After` header (seconds).
+    Http {
+        status: StatusCode,
+        body: Vec<u8>,
+        retry_after: Option<Duration>,
+    },
+    /// The answer is longer than `max_response_bytes` (declared or as read): not read further.
+    TooLarge { status: StatusCode, limit: usize },
 }
 
 /// The HTTP client a configuration asks for (connection pool, TLS roots, proxy).
@@ -135,7 +211,7 @@ fn build_http(config: &Config) -> Result<HttpClient> {
         // the query) to wherever it points: never follow one.
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(ua)
-        .pool_idle_timeout(Duration::from_secs(60));
+        .pool_idle_timeout(config.pool_idle_timeout);
     if let Some(proxy) = &config.proxy {
         let p = reqwest::Proxy::all(proxy.expose())
             .map_err(|_| Error::invalid("proxy", "is not a valid proxy URL"))?;
@@ -159,13 +235,27 @@ fn build_http(config: &Config) -> Result<HttpClient> {
 /// client would wait on a thread that is not there. So the client remembers which process built
 /// it, and a forked child builds its own on first use.
 struct ForkSafeHttp {
-    current: RwLock<(u32, HttpClient)>,
+    /// Dropped by hand: only in the process that built it (see `Drop`).
+    current: RwLock<(u32, ManuallyDrop<HttpClient>)>,
+}
+
+impl Drop for ForkSafeHttp {
+    fn drop(&mut self) {
+        let current = self.current.get_mut().unwrap_or_else(|e| e.into_inner());
+        if current.0 == std::process::id() {
+            // SAFETY: dropped once, here, and never used again.
+            unsafe { ManuallyDrop::drop(&mut current.1) };
+        }
+        // Otherwise it is the parent's client in a forked child: dropping it would stop and
+        // join an I/O thread that does not exist in this process (reqwest then panics:
+        // "threads should not terminate unexpectedly"). Its memory is the parent's copy; leave it.
+    }
 }
 
 impl ForkSafeHttp {
     fn new(config: &Config) -> Result<ForkSafeHttp> {
         Ok(ForkSafeHttp {
-            current: RwLock::new((std::process::id(), build_http(config)?)),
+            current: RwLock::new((std::process::id(), ManuallyDrop::new(build_http(config)?))),
         })
     }
 
@@ -174,7 +264,7 @@ impl ForkSafeHttp {
         {
             let current = read(&self.current);
             if current.0 == pid {
-                return current.1.clone();
+                return HttpClient::clone(&current.1);
             }
         }
         let mut current = write(&self.current);
@@ -183,15 +273,16 @@ impl ForkSafeHttp {
                 Ok(fresh) => {
                     log::debug!(target: "dga_epayment", "new process {pid}: new HTTP client");
                     // Dropping the parent's client would try to stop and join its I/O thread,
-                    // which does not exist in this process: leak it instead (once per fork).
-                    std::mem::forget(std::mem::replace(&mut *current, (pid, fresh)));
+                    // which does not exist in this process: leave it (ManuallyDrop, once per
+                    // fork).
+                    *current = (pid, ManuallyDrop::new(fresh));
                 }
                 // Cannot happen with a configuration that built once; keep the old client, whose
                 // calls then end in a timeout rather than a crash.
                 Err(e) => log::error!(target: "dga_epayment", "rebuilding the HTTP client: {e}"),
             }
         }
-        current.1.clone()
+        HttpClient::clone(&current.1)
     }
 }
 
@@ -209,7 +300,12 @@ impl Client {
                 http,
                 tokens: TokenCache {
                     state: RwLock::new(TokenState::default()),
-                    refresh: Mutex::new(()),
+                    refreshing: Mutex::new(None),
+                    refreshed: Condvar::new(),
+                },
+                verifications: Verifications {
+                    running: Mutex::new(0),
+                    flights: Mutex::new(HashMap::new()),
                 },
                 urls,
             }),
@@ -331,76 +427,195 @@ impl Client {
         Ok(env.confirmation())
     }
 
-    /// What a callback endpoint does first: parses DGA's raw callback body and, when `verify`
-    /// is true (the default everywhere), confirms it with [`Client::verify_callback`],
-    /// returning DGA's own status. Answer DGA with [`crate::CallbackReply`]: `accepted` once
-    /// the agency has recorded the result, `for_error` with this function's error.
+    /// What a callback endpoint does first: reads DGA's raw callback body and, when `verify`
+    /// is true (the default everywhere), decides it by DGA's own status (DESIGN.md, "The
+    /// callback contract"), returning that status: the handler acts on DGA's values, never the
+    /// callback's. Answer DGA with [`crate::CallbackReply`]: `accepted` once the agency has
+    /// recorded the result, `for_error` with this function's error.
+    ///
+    /// With `verify`, only the body's references must read (else a `Callback` error): DGA's
+    /// status decides, so a delivery with an odd other field (a Q9 `paidStatus: 0`, an
+    /// unreadable date) is still accepted when DGA confirms the payment; its problems are
+    /// logged. Without `verify` this is [`crate::parse_callback`].
     pub fn receive_callback(&self, body: &[u8], verify: bool) -> Result<Callback> {
-        let callback = crate::model::parse_callback(body)?;
-        if verify {
-            self.verify_callback(&callback)
-        } else {
-            Ok(callback)
+        if !verify {
+            return crate::model::parse_callback(body);
         }
+        let n = crate::model::read_notification(body)?;
+        if !n.problems.is_empty() {
+            let fields: Vec<&str> = n.problems.iter().map(|e| e.field.as_str()).collect();
+            log::warn!(
+                target: LOG,
+                "callback for reference1={} reference2={} has unreadable fields ({}); \
+                 deciding by DGA's status",
+                n.ref1,
+                n.ref2,
+                fields.join(", ")
+            );
+        }
+        self.confirm(
+            &n.ref1,
+            &n.ref2,
+            n.paid_status.as_ref(),
+            n.callback.as_ref(),
+        )
     }
 
-    /// Confirms a callback with DGA: re-reads the status and checks that the references,
-    /// amount, paid status and refId agree. Callbacks are unsigned (Q9); act on the status this
-    /// returns, never on the callback alone. A disagreement is a `Verification` error.
+    /// Decides a parsed callback by DGA's own status, by DESIGN.md's callback contract, and
+    /// returns that status. Callbacks are unsigned and the guide's own example sends
+    /// `paidStatus: 0` for a paid payment (Q9), so the callback only says where to look:
+    ///
+    /// | DGA's status | the callback's paidStatus | result |
+    /// | --- | --- | --- |
+    /// | not found (errorCode 8) | any | `Verification` (`UnknownPayment`): reply 404 |
+    /// | Pending | any | `Verification` (`PendingAtDga`): 409, DGA redelivers |
+    /// | final | the same, Pending, or unknown | **Ok(DGA's status)**: reply 200 |
+    /// | final | another known final value | `Verification` (`StatusDiffers`): 409 |
+    /// | could not be read | any | that error: 503 |
+    ///
+    /// Other differences (amount, refId, dates) never refuse the callback: they are logged
+    /// at WARNING with the callback's values, and the caller gets DGA's. Concurrent calls for
+    /// the same references share one status call; more than `max_concurrent_verifications`
+    /// at once fail at once (a `Network` error, reply 503) without calling DGA.
     pub fn verify_callback(&self, callback: &Callback) -> Result<PaymentStatus> {
-        let status = match self.status(&callback.ref1, &callback.ref2) {
+        self.confirm(
+            &callback.ref1,
+            &callback.ref2,
+            Some(&callback.paid_status),
+            Some(callback),
+        )
+    }
+
+    fn confirm(
+        &self,
+        ref1: &str,
+        ref2: &str,
+        claimed: Option<&PaidStatus>,
+        callback: Option<&Callback>,
+    ) -> Result<PaymentStatus> {
+        let _permit = self.inner.verification_permit()?;
+        let refs = || format!("{ref1}/{ref2}");
+        let claimed_text = || claimed.map_or_else(|| "unreadable".to_owned(), |c| c.to_string());
+        let status = match self.shared_status(ref1, ref2) {
             Err(Error::Api {
                 error_code: Some(ErrorCode::TransactionNotFound),
                 ..
             }) => {
+                log::warn!(target: LOG, "callback for unknown payment reference1={ref1} reference2={ref2}");
                 return Err(Error::Verification {
+                    reason: VerificationReason::UnknownPayment,
                     mismatches: vec![Mismatch {
                         field: "ref1/ref2".into(),
-                        callback: format!("{}/{}", callback.ref1, callback.ref2),
+                        callback: refs(),
                         dga: "no such transaction".into(),
                     }],
                 });
             }
             other => other?,
         };
-        let mut mismatches = Vec::new();
-        let mut check = |field: &str, cb: String, dga: String| {
-            if cb != dga {
-                mismatches.push(Mismatch {
-                    field: field.into(),
-                    callback: cb,
-                    dga,
-                });
-            }
-        };
-        check("ref1", callback.ref1.clone(), status.ref1.clone());
-        check("ref2", callback.ref2.clone(), status.ref2.clone());
-        if callback.amount != status.amount {
-            check(
-                "amount",
-                callback.amount.to_string(),
-                status.amount.to_string(),
-            );
-        }
-        check(
-            "paidStatus",
-            callback.paid_status.to_string(),
-            status.paid_status.to_string(),
-        );
-        if let (Some(a), Some(b)) = (&callback.ref_id, &status.ref_id) {
-            check("refId", a.clone(), b.clone());
-        }
-        if mismatches.is_empty() {
-            Ok(status)
-        } else {
+        let refuse = |reason: VerificationReason, status: &PaymentStatus| {
             log::warn!(
                 target: LOG,
-                "callback for reference1={} does not match DGA's status ({} fields)",
-                callback.ref1,
-                mismatches.len()
+                "callback for reference1={ref1} reference2={ref2} claims paidStatus {} but DGA \
+                 does not confirm it ({}); not accepted",
+                claimed_text(),
+                reason.code()
             );
-            Err(Error::Verification { mismatches })
+            Err(Error::Verification {
+                reason,
+                mismatches: vec![Mismatch {
+                    field: "paidStatus".into(),
+                    callback: claimed_text(),
+                    dga: status.paid_status.to_string(),
+                }],
+            })
+        };
+        if status.paid_status == PaidStatus::Pending {
+            return refuse(VerificationReason::PendingAtDga, &status);
         }
+        if let Some(c) = claimed
+            && c.is_known()
+            && *c != PaidStatus::Pending
+            && *c != status.paid_status
+        {
+            return refuse(VerificationReason::StatusDiffers, &status);
+        }
+        if let Some(cb) = callback {
+            log_differences(cb, &status);
+        }
+        Ok(status)
+    }
+
+    /// `status` for a callback's references, one call however many verifications of the same
+    /// references run at once; the result is not kept after it returns.
+    fn shared_status(&self, ref1: &str, ref2: &str) -> Result<PaymentStatus> {
+        let key = (ref1.trim().to_owned(), ref2.trim().to_owned());
+        let (flight, leader) = {
+            let mut flights = lock(&self.inner.verifications.flights);
+            match flights.get(&key) {
+                Some(f) => (f.clone(), false),
+                None => {
+                    let f = Arc::new(StatusFlight::default());
+                    flights.insert(key.clone(), f.clone());
+                    (f, true)
+                }
+            }
+        };
+        if leader {
+            let mut guard = FlightGuard {
+                verifications: &self.inner.verifications,
+                key,
+                flight: flight.clone(),
+                result: None,
+            };
+            let result = self.status(ref1, ref2);
+            guard.result = Some(result.clone());
+            return result;
+        }
+        let mut result = lock(&flight.result);
+        loop {
+            if let Some(r) = result.as_ref() {
+                return r.clone();
+            }
+            result = flight.done.wait(result).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// Logs, once, where a callback that DGA's status confirms differs from it: field names and
+/// the callback's values only (DGA's are what the handler gets).
+fn log_differences(cb: &Callback, dga: &PaymentStatus) {
+    let mut fields = Vec::new();
+    if cb.amount != dga.amount {
+        fields.push(format!("amount {}", cb.amount));
+    }
+    if cb.ref_id.is_some() && cb.ref_id != dga.ref_id {
+        fields.push(format!("refId {:?}", cb.ref_id.as_deref().unwrap_or("")));
+    }
+    if cb.payment_type.is_some() && cb.payment_type != dga.payment_type {
+        fields.push(format!(
+            "paymentType {}",
+            cb.payment_type
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_default()
+        ));
+    }
+    if cb.paid_date.is_some() && cb.paid_date != dga.paid_date {
+        fields.push("paidDate".to_owned());
+    }
+    if cb.paid_status != dga.paid_status {
+        fields.push(format!("paidStatus {}", cb.paid_status));
+    }
+    if !fields.is_empty() {
+        log::warn!(
+            target: LOG,
+            "callback for reference1={} reference2={} differs from DGA's status in: {} (the \
+             callback's values); acting on DGA's",
+            cb.ref1,
+            cb.ref2,
+            fields.join(", ")
+        );
     }
 }
 
@@ -468,8 +683,26 @@ impl Inner {
         self.http.get(&self.config)
     }
 
+    /// A slot for one callback verification, or the 503-mapped error when all are taken.
+    fn verification_permit(&self) -> Result<VerificationPermit<'_>> {
+        let max = self.config.max_concurrent_verifications;
+        let mut running = lock(&self.verifications.running);
+        if *running >= max {
+            log::warn!(target: LOG, "{max} callback verifications already running: refusing one (503)");
+            return Err(Error::Network {
+                endpoint: Endpoint::Status,
+                message: format!(
+                    "{max} callback verifications are already running \
+                     (max_concurrent_verifications); DGA should deliver it again later"
+                ),
+            });
+        }
+        *running += 1;
+        Ok(VerificationPermit(&self.verifications.running))
+    }
+
     /// Removes anything secret from text that came from outside (transport errors, DGA's
-    /// messages), in case it echoes a credential back.
+    /// messages), in case it echoes a credential back, as written or percent-encoded (a URL).
     fn scrub(&self, text: impl Into<String>) -> String {
         let mut text = text.into();
         let mut secrets = vec![
@@ -482,6 +715,17 @@ impl Inner {
         if let Some(t) = &read(&self.tokens.state).token {
             secrets.push(t.expose().to_owned());
         }
+        let encoded: Vec<String> = secrets
+            .iter()
+            .flat_map(|s| {
+                let query: String = url::form_urlencoded::byte_serialize(s.as_bytes()).collect();
+                let path = percent_encode_all(s);
+                [query, path]
+            })
+            .collect();
+        secrets.extend(encoded);
+        // Longest first, so a secret's encoded form is not half-replaced by a shorter one.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         for s in secrets.iter().filter(|s| s.len() >= 4) {
             if text.contains(s.as_str()) {
                 text = text.replace(s.as_str(), "<redacted>");
@@ -492,27 +736,68 @@ impl Inner {
 
     fn token(&self) -> Result<Token> {
         let max_age = self.config.token_max_age;
+        let cooldown = self.config.token_failure_cooldown;
+        let pid = std::process::id();
         let fresh = |st: &TokenState| st.token.clone().filter(|t| t.age() < max_age);
+        let cooling = |st: &TokenState| {
+            st.failure
+                .as_ref()
+                .filter(|(_, at)| at.elapsed() < cooldown)
+                .map(|(e, _)| e.clone())
+        };
         let seen = {
             let st = read(&self.tokens.state);
             if let Some(t) = fresh(&st) {
                 return Ok(t);
             }
+            if let Some(e) = cooling(&st) {
+                return Err(e);
+            }
             st.flights
         };
-        let _flight = lock(&self.tokens.refresh);
-        {
-            let st = read(&self.tokens.state);
-            if let Some(t) = fresh(&st) {
-                return Ok(t);
-            }
-            if st.flights != seen
-                && let Some(e) = &st.last_error
+        // Wait for a refresh in flight in this process (at most the request timeout), or
+        // become the one that refreshes.
+        let deadline = Instant::now() + self.config.request_timeout;
+        let mut refreshing = lock(&self.tokens.refreshing);
+        loop {
             {
-                // We queued behind a refresh that failed: share its outcome.
-                return Err(e.clone());
+                let st = read(&self.tokens.state);
+                if let Some(t) = fresh(&st) {
+                    return Ok(t);
+                }
+                if let Some(e) = cooling(&st) {
+                    return Err(e);
+                }
+                if st.flights != seen
+                    && let Some((e, _)) = &st.failure
+                {
+                    // We waited on a refresh that failed: share its outcome.
+                    return Err(e.clone());
+                }
             }
+            // A mark left by another process (a fork's parent) is not a refresh here.
+            if *refreshing != Some(pid) {
+                break;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Error::Auth {
+                    message: format!(
+                        "no token: a token request in flight did not finish within {} ms",
+                        self.config.request_timeout.as_millis()
+                    ),
+                });
+            }
+            refreshing = self
+                .tokens
+                .refreshed
+                .wait_timeout(refreshing, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
+        *refreshing = Some(pid);
+        drop(refreshing);
+        let _guard = RefreshGuard(&self.tokens);
         let result = self.fetch_token();
         let mut st = write(&self.tokens.state);
         st.flights += 1;
@@ -524,12 +809,12 @@ impl Inner {
                     generation: st.flights,
                 };
                 st.token = Some(token.clone());
-                st.last_error = None;
+                st.failure = None;
                 Ok(token)
             }
             Err(e) => {
                 st.token = None;
-                st.last_error = Some(e.clone());
+                st.failure = Some((e.clone(), Instant::now()));
                 Err(e)
             }
         }
@@ -559,24 +844,10 @@ impl Inner {
                 std::thread::sleep(c.retry.backoff(attempt - 1));
             }
             let started = Instant::now();
-            let sent = self
-                .http()
-                .get(url.clone())
-                .query(&[
-                    ("ConsumerSecret", c.consumer_secret.expose()),
-                    ("AgentID", c.agent_id.as_str()),
-                ])
-                .header("Consumer-Key", c.consumer_key.expose())
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .send()
-                .and_then(|r| {
-                    let status = r.status();
-                    r.bytes().map(|b| (status, b))
-                });
-            let (status, body) = match sent {
+            let (status, body) = match self.send(Endpoint::Token, &Request::Token, None) {
                 Ok(ok) => ok,
-                Err(e) => {
-                    last = self.scrub(describe(e));
+                Err(f) => {
+                    last = f.summary();
                     log::warn!(target: LOG, "token attempt {attempt}/{attempts} failed: {last}");
                     continue;
                 }
@@ -595,14 +866,24 @@ impl Inner {
                     .unwrap_or_default();
                 return Err(Error::Auth {
                     message: format!(
-                        "DGA refused the Consumer-Key, ConsumerSecret or AgentID (HTTP {}){detail}",
+                        "DGA refused the Consumer-Key, ConsumerSecret or AgentID (AgentID {}) \
+                         (HTTP {}){detail}",
+                        last4(&c.agent_id),
                         status.as_u16()
                     ),
                 });
             }
             if status.is_success() {
                 match token_result(&body) {
-                    Some(token) => return Ok(Secret::new(token)),
+                    Some(token) if is_header_value(token.trim()) => {
+                        return Ok(Secret::new(token.trim()));
+                    }
+                    // It could never be sent as the Token header: not a token, not cached.
+                    Some(_) => {
+                        last = "the token DGA sent holds characters a header cannot carry \
+                                (CR/LF, spaces or control characters)"
+                            .into()
+                    }
                     None => last = "the answer held no token (no \"Result\")".into(),
                 }
             } else {
@@ -615,25 +896,105 @@ impl Inner {
         })
     }
 
+    /// One HTTP exchange: the request, then the answer read within the request timeout and
+    /// `max_response_bytes` (one deadline for headers and body). 429 and 5xx are failures.
     fn send(
         &self,
         endpoint: Endpoint,
         request: &Request<'_>,
-        token: &Token,
-    ) -> std::result::Result<(StatusCode, Vec<u8>), reqwest::Error> {
+        token: Option<&Token>,
+    ) -> std::result::Result<(StatusCode, Vec<u8>), Failure> {
+        let c = &self.config;
         let url = self.url(endpoint).clone();
         let builder = match request {
+            Request::Token => self.http().get(url).query(&[
+                ("ConsumerSecret", c.consumer_secret.expose()),
+                ("AgentID", c.agent_id.as_str()),
+            ]),
             Request::Get(query) => self.http().get(url).query(query),
             Request::Post(body) => self.http().post(url).json(body),
         };
-        let response = builder
-            .header("Consumer-Key", self.config.consumer_key.expose())
-            .header("Token", token.expose())
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .send()?;
+        let mut builder = builder
+            .header("Consumer-Key", c.consumer_key.expose())
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            builder = builder.header("Token", token.expose());
+        }
+        let started = Instant::now();
+        let response = builder.send().map_err(|e| self.transport(e))?;
         let status = response.status();
-        let body = response.bytes()?;
-        Ok((status, body.to_vec()))
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = self.read_body(response, started + c.request_timeout)?;
+        if status.as_u16() == 429 || status.is_server_error() {
+            return Err(Failure::Http {
+                status,
+                body,
+                retry_after,
+            });
+        }
+        Ok((status, body))
+    }
+
+    /// A transport error as a failure. A connect failure (refused, unreachable, connect
+    /// timeout) or a request that could not even be built means nothing was sent.
+    fn transport(&self, e: reqwest::Error) -> Failure {
+        Failure::Transport {
+            sent: !(e.is_connect() || e.is_builder()),
+            timeout: e.is_timeout(),
+            message: self.scrub(describe(e)),
+        }
+    }
+
+    /// Reads an answer's body up to `max_response_bytes`, before `deadline`.
+    fn read_body(
+        &self,
+        mut response: reqwest::blocking::Response,
+        deadline: Instant,
+    ) -> std::result::Result<Vec<u8>, Failure> {
+        let status = response.status();
+        let limit = self.config.max_response_bytes;
+        let too_large = Failure::TooLarge { status, limit };
+        let declared = response.content_length();
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(too_large);
+        }
+        let mut body = Vec::with_capacity(declared.map_or(8192, |n| n as usize).min(limit));
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            if Instant::now() >= deadline {
+                return Err(Failure::Transport {
+                    sent: true,
+                    timeout: true,
+                    message: format!(
+                        "the answer's body did not arrive within {} ms (HTTP {})",
+                        self.config.request_timeout.as_millis(),
+                        status.as_u16()
+                    ),
+                });
+            }
+            match response.read(&mut chunk) {
+                Ok(0) => return Ok(body),
+                Ok(n) if body.len() + n > limit => return Err(too_large),
+                Ok(n) => body.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let timeout = e.kind() == std::io::ErrorKind::TimedOut
+                        || e.get_ref()
+                            .and_then(|i| i.downcast_ref::<reqwest::Error>())
+                            .is_some_and(|r| r.is_timeout());
+                    return Err(Failure::Transport {
+                        sent: true,
+                        timeout,
+                        message: self.scrub(format!("reading the answer failed: {e}")),
+                    });
+                }
+            }
+        }
     }
 
     /// One payment call under the retry policy of DESIGN.md.
@@ -657,7 +1018,7 @@ impl Inner {
             attempt += 1;
             let token = self.token()?;
             let started = Instant::now();
-            let failure = match self.send(endpoint, &request, &token) {
+            let failure = match self.send(endpoint, &request, Some(&token)) {
                 Ok((status, body)) => {
                     log::debug!(
                         target: LOG,
@@ -682,25 +1043,26 @@ impl Inner {
                             ),
                         });
                     }
-                    if status.as_u16() == 429 || status.is_server_error() {
-                        Failure::Http { status, body }
-                    } else {
-                        return self.read_envelope(endpoint, status, &body, refs);
-                    }
+                    return self.read_envelope(endpoint, status, &body, refs);
                 }
-                Err(e) => Failure::Transport {
-                    // A connect failure (refused, unreachable, connect timeout) means nothing
-                    // was sent; anything later may have reached DGA.
-                    sent: !e.is_connect(),
-                    timeout: e.is_timeout(),
-                    message: self.scrub(describe(e)),
-                },
+                Err(f) => f,
             };
-            // GET status is safe to repeat; the others only when nothing was sent.
-            let retryable = endpoint == Endpoint::Status
-                || matches!(failure, Failure::Transport { sent: false, .. });
+            // GET status is safe to repeat; the others only when nothing was sent. An answer
+            // too large to read is not repeated: it would likely be the same.
+            let retryable = match failure {
+                Failure::TooLarge { .. } => false,
+                Failure::Transport { sent: false, .. } => true,
+                _ => endpoint == Endpoint::Status,
+            };
             if retryable && attempt < max_attempts {
-                let wait = retry.backoff(attempt);
+                let wait = match failure {
+                    // DGA (or its proxy) said when to come back: honour it, within the cap.
+                    Failure::Http {
+                        retry_after: Some(after),
+                        ..
+                    } if endpoint == Endpoint::Status => after.min(retry.backoff_cap),
+                    _ => retry.backoff(attempt),
+                };
                 log::warn!(
                     target: LOG,
                     "{endpoint} attempt {attempt}/{max_attempts} failed ({}); retrying in {} ms",
@@ -727,27 +1089,37 @@ impl Inner {
         } else {
             String::new()
         };
+        let unknown = |message: String| Error::OutcomeUnknown {
+            endpoint,
+            reference1: refs.0.to_owned(),
+            reference2: refs.1.to_owned(),
+            message,
+        };
         match failure {
             Failure::Transport {
                 sent: true,
                 message,
                 timeout,
-            } if may_have_acted => Error::OutcomeUnknown {
-                endpoint,
-                reference1: refs.0.to_owned(),
-                reference2: refs.1.to_owned(),
-                message: if timeout {
-                    format!("no answer within the timeout: {message}")
+            } if may_have_acted => unknown(if timeout {
+                format!("no answer within the timeout: {message}")
+            } else {
+                format!("the connection failed after the request was sent: {message}")
+            }),
+            Failure::Http { status, .. } if may_have_acted => {
+                unknown(format!("DGA answered HTTP {}", status.as_u16()))
+            }
+            Failure::TooLarge { status, limit } => {
+                let message = format!(
+                    "the answer (HTTP {}) is longer than max_response_bytes ({limit} bytes); \
+                     not read",
+                    status.as_u16()
+                );
+                if may_have_acted {
+                    unknown(message)
                 } else {
-                    format!("the connection failed after the request was sent: {message}")
-                },
-            },
-            Failure::Http { status, .. } if may_have_acted => Error::OutcomeUnknown {
-                endpoint,
-                reference1: refs.0.to_owned(),
-                reference2: refs.1.to_owned(),
-                message: format!("DGA answered HTTP {}", status.as_u16()),
-            },
+                    Error::Protocol { endpoint, message }
+                }
+            }
             Failure::Transport {
                 timeout: true,
                 message,
@@ -760,7 +1132,7 @@ impl Inner {
                 endpoint,
                 message: format!("{message}{tries}"),
             },
-            Failure::Http { status, body } => match parse_envelope(&body) {
+            Failure::Http { status, body, .. } => match parse_envelope(&body) {
                 Ok(env) if env.status == ResponseStatus::Error => self.api_error(endpoint, env),
                 _ => Error::Network {
                     endpoint,
@@ -786,13 +1158,34 @@ impl Inner {
         body: &[u8],
         refs: (&str, &str),
     ) -> Result<Envelope> {
-        match parse_envelope(body) {
-            Ok(env) => {
-                let is_error = env.status == ResponseStatus::Error
-                    || (!env.status.is_known() && env.error_code.is_some());
-                if is_error {
-                    return Err(self.api_error(endpoint, env));
+        let may_have_acted = matches!(endpoint, Endpoint::Create | Endpoint::Void);
+        let unreadable = |message: String| {
+            if may_have_acted {
+                Error::OutcomeUnknown {
+                    endpoint,
+                    reference1: refs.0.to_owned(),
+                    reference2: refs.1.to_owned(),
+                    message,
                 }
+            } else {
+                Error::Protocol { endpoint, message }
+            }
+        };
+        match parse_envelope(body) {
+            Ok(env) if env.status == ResponseStatus::Error => Err(self.api_error(endpoint, env)),
+            // A status the guide does not define (4, 7, ...) says neither success nor error:
+            // never report it as a success (DESIGN.md, "DGA's deviations").
+            Ok(env) if !env.status.is_known() => Err(unreadable(format!(
+                "DGA answered envelope status {} (HTTP {}), which the guide does not define{}",
+                env.status,
+                http.as_u16(),
+                if env.message.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", self.scrub(env.message))
+                }
+            ))),
+            Ok(env) => {
                 let warning = (env.status != ResponseStatus::Success).then(|| {
                     let w = if env.message.is_empty() {
                         format!("DGA answered {}", env.status)
@@ -811,16 +1204,11 @@ impl Inner {
             }
             Err(problem) => {
                 let problem = self.scrub(problem);
-                if http.is_success() && matches!(endpoint, Endpoint::Create | Endpoint::Void) {
-                    Err(Error::OutcomeUnknown {
-                        endpoint,
-                        reference1: refs.0.to_owned(),
-                        reference2: refs.1.to_owned(),
-                        message: format!(
-                            "DGA's answer (HTTP {}) was unreadable: {problem}",
-                            http.as_u16()
-                        ),
-                    })
+                if http.is_success() {
+                    Err(unreadable(format!(
+                        "DGA's answer (HTTP {}) was unreadable: {problem}",
+                        http.as_u16()
+                    )))
                 } else {
                     Err(Error::Protocol {
                         endpoint,
@@ -832,25 +1220,41 @@ impl Inner {
     }
 }
 
+/// Every byte but unreserved ones as `%XX` (how a secret looks in a URL path or userinfo).
+fn percent_encode_all(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 impl Failure {
     fn summary(&self) -> String {
         match self {
             Failure::Transport { message, .. } => message.clone(),
             Failure::Http { status, .. } => format!("HTTP {}", status.as_u16()),
+            Failure::TooLarge { limit, .. } => {
+                format!("the answer is longer than {limit} bytes")
+            }
         }
     }
 }
 
-struct RawEnvelope {
-    status: ResponseStatus,
-    error_code: Option<ErrorCode>,
-    message: String,
-    data: Option<Value>,
+pub(crate) struct RawEnvelope {
+    pub(crate) status: ResponseStatus,
+    pub(crate) error_code: Option<ErrorCode>,
+    pub(crate) message: String,
+    pub(crate) data: Option<Value>,
 }
 
 /// Reads `{status, errorCode, message, data}` leniently (keys in any case, enums as numbers
 /// or names, unknown values kept).
-fn parse_envelope(body: &[u8]) -> std::result::Result<RawEnvelope, String> {
+pub(crate) fn parse_envelope(body: &[u8]) -> std::result::Result<RawEnvelope, String> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let value: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON ({e})"))?;
     let map = value
@@ -872,14 +1276,14 @@ fn parse_envelope(body: &[u8]) -> std::result::Result<RawEnvelope, String> {
 }
 
 /// The token in `{"Result": "..."}` (Q2: the key's case varies).
-fn token_result(body: &[u8]) -> Option<String> {
+pub(crate) fn token_result(body: &[u8]) -> Option<String> {
     let value: Value = serde_json::from_slice(body).ok()?;
     let map = value.as_object()?;
     let mut f = Fields::new(map);
     f.string("result", false).filter(|t| !t.trim().is_empty())
 }
 
-fn token_message(body: &[u8]) -> Option<String> {
+pub(crate) fn token_message(body: &[u8]) -> Option<String> {
     let value: Value = serde_json::from_slice(body).ok()?;
     let mut f = Fields::new(value.as_object()?);
     f.string("message", false).filter(|m| !m.trim().is_empty())

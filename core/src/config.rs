@@ -157,7 +157,21 @@ pub struct Config {
     pub(crate) proxy: Option<Secret>,
     pub(crate) extra_ca_pem: Vec<Vec<u8>>,
     pub(crate) user_agent_suffix: Option<String>,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) token_failure_cooldown: Duration,
+    pub(crate) pool_idle_timeout: Duration,
+    pub(crate) max_concurrent_verifications: usize,
 }
+
+/// The most of any one DGA answer the client reads (DGA's answers are a few KiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+/// How long a failed token round is remembered: calls in that window fail at once.
+pub const DEFAULT_TOKEN_FAILURE_COOLDOWN: Duration = Duration::from_secs(2);
+/// How long a pooled connection may idle: below common load balancers' keep-alive (60 s), so
+/// the client never reuses a connection the other side has just dropped.
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
+/// How many callback verifications run at once per client; more get a 503 reply at once.
+pub const DEFAULT_MAX_CONCURRENT_VERIFICATIONS: usize = 16;
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -176,6 +190,13 @@ impl fmt::Debug for Config {
             .field("proxy", &self.proxy.as_ref().map(|_| "<redacted>"))
             .field("extra_ca_certificates", &self.extra_ca_pem.len())
             .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("token_failure_cooldown", &self.token_failure_cooldown)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field(
+                "max_concurrent_verifications",
+                &self.max_concurrent_verifications,
+            )
             .finish()
     }
 }
@@ -218,6 +239,28 @@ impl Config {
         self.token_max_age
     }
 
+    /// The most bytes of one DGA answer that are read ([`DEFAULT_MAX_RESPONSE_BYTES`]).
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
+    }
+    /// How long a failed token round is remembered ([`DEFAULT_TOKEN_FAILURE_COOLDOWN`]).
+    pub fn token_failure_cooldown(&self) -> Duration {
+        self.token_failure_cooldown
+    }
+    /// How long a pooled connection may idle ([`DEFAULT_POOL_IDLE_TIMEOUT`]).
+    pub fn pool_idle_timeout(&self) -> Duration {
+        self.pool_idle_timeout
+    }
+    /// How many callback verifications may run at once
+    /// ([`DEFAULT_MAX_CONCURRENT_VERIFICATIONS`]).
+    pub fn max_concurrent_verifications(&self) -> usize {
+        self.max_concurrent_verifications
+    }
+    /// The whole-request timeout (headers and body of one attempt).
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
     /// The full URL of an endpoint (the token URL without its query).
     pub fn endpoint_url(&self, endpoint: Endpoint) -> Url {
         let path = self.paths.get(&endpoint).cloned().unwrap_or_else(|| {
@@ -258,6 +301,10 @@ pub struct ConfigBuilder {
     ca_files: Vec<String>,
     user_agent_suffix: Option<String>,
     strict_agent_id: bool,
+    max_response_bytes: Option<usize>,
+    token_failure_cooldown: Option<Duration>,
+    pool_idle_timeout: Option<Duration>,
+    max_concurrent_verifications: Option<usize>,
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -383,6 +430,31 @@ impl ConfigBuilder {
         self
     }
 
+    /// The most bytes of one DGA answer to read (default 1 MiB): a longer answer is a
+    /// `Protocol` error (`OutcomeUnknown` for create and void), so a broken gateway or proxy
+    /// cannot exhaust memory.
+    pub fn max_response_bytes(mut self, v: usize) -> Self {
+        self.max_response_bytes = Some(v);
+        self
+    }
+    /// How long a failed token round is remembered (default 2 s): calls in that window get its
+    /// `Auth` error at once instead of starting another round. Zero turns it off.
+    pub fn token_failure_cooldown(mut self, v: Duration) -> Self {
+        self.token_failure_cooldown = Some(v);
+        self
+    }
+    /// How long a pooled connection may idle before it is closed (default 15 s).
+    pub fn pool_idle_timeout(mut self, v: Duration) -> Self {
+        self.pool_idle_timeout = Some(v);
+        self
+    }
+    /// How many callback verifications may run at once (default 16); more are answered 503
+    /// at once, without a call to DGA.
+    pub fn max_concurrent_verifications(mut self, v: usize) -> Self {
+        self.max_concurrent_verifications = Some(v);
+        self
+    }
+
     /// Checks everything; a `Validation` error lists every bad setting.
     pub fn build(self) -> Result<Config> {
         let mut errors = Vec::new();
@@ -405,6 +477,14 @@ impl ConfigBuilder {
             "DGA_CONSUMER_SECRET",
         );
         let agent_id = required("agentId", self.agent_id, "DGA_AGENT_ID");
+        if !consumer_key.is_empty() && !is_header_value(&consumer_key) {
+            // Sent as a header: a CR/LF would be refused at every call (or, worse, split it).
+            errors.push(FieldError::new(
+                "consumerKey",
+                "must contain only visible ASCII characters (no spaces, CR/LF or control \
+                 characters)",
+            ));
+        }
         if !agent_id.is_empty() {
             match check_citizen_id(&agent_id) {
                 CitizenIdCheck::Valid => {}
@@ -417,8 +497,9 @@ impl ConfigBuilder {
                 ),
                 CitizenIdCheck::BadCheckDigit => log::warn!(
                     target: "dga_epayment",
-                    "AgentID {agent_id} has a wrong check digit; DGA test IDs often do (Q11), \
-                     but check it for typos"
+                    "AgentID ending {} has a wrong check digit; DGA test IDs often do (Q11), \
+                     but check it for typos",
+                    last4(&agent_id)
                 ),
             }
         }
@@ -506,10 +587,35 @@ impl ConfigBuilder {
                 )),
             }
         }
+        let max_response_bytes = self
+            .max_response_bytes
+            .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
+        if max_response_bytes == 0 {
+            errors.push(FieldError::new(
+                "maxResponseBytes",
+                "must be greater than zero",
+            ));
+        }
+        let max_concurrent_verifications = self
+            .max_concurrent_verifications
+            .unwrap_or(DEFAULT_MAX_CONCURRENT_VERIFICATIONS);
+        if max_concurrent_verifications == 0 {
+            errors.push(FieldError::new(
+                "maxConcurrentVerifications",
+                "must be at least 1",
+            ));
+        }
+        let pool_idle_timeout = self.pool_idle_timeout.unwrap_or(DEFAULT_POOL_IDLE_TIMEOUT);
         if !errors.is_empty() {
             return Err(Error::validation(errors));
         }
         Ok(Config {
+            max_response_bytes,
+            token_failure_cooldown: self
+                .token_failure_cooldown
+                .unwrap_or(DEFAULT_TOKEN_FAILURE_COOLDOWN),
+            pool_idle_timeout,
+            max_concurrent_verifications,
             consumer_key: Secret(consumer_key),
             consumer_secret: Secret(consumer_secret),
             agent_id,
@@ -528,9 +634,23 @@ impl ConfigBuilder {
     }
 }
 
-/// HTTPS everywhere, except plain HTTP to this machine (the sandbox).
+/// Whether a value can be sent as an HTTP header as it is: visible ASCII only (tokens and
+/// keys never hold spaces; a CR/LF would split or break the request).
+pub(crate) fn is_header_value(v: &str) -> bool {
+    !v.is_empty() && v.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// The last four characters of an AgentID (a citizen ID): enough to tell which one, in logs.
+pub(crate) fn last4(id: &str) -> String {
+    let n = id.chars().count();
+    let tail: String = id.chars().skip(n.saturating_sub(4)).collect();
+    format!("…{tail}")
+}
+
+/// HTTPS everywhere, except plain HTTP to this machine (the sandbox). Messages never echo the
+/// URL: a mistyped one may carry a password.
 fn check_gateway_url(text: &str) -> std::result::Result<Url, String> {
-    let url = Url::parse(text).map_err(|e| format!("{text:?} is not a URL: {e}"))?;
+    let url = Url::parse(text).map_err(|e| format!("is not a URL: {e}"))?;
     if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
         return Err("must not carry credentials or a query".into());
     }
@@ -538,8 +658,9 @@ fn check_gateway_url(text: &str) -> std::result::Result<Url, String> {
         "https" => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
         "http" => Err(format!(
-            "{text:?} uses plain HTTP; HTTPS is required except for a loopback address \
-             (127.0.0.1, ::1, localhost)"
+            "uses plain HTTP to {}; HTTPS is required except for a loopback address \
+             (127.0.0.1, ::1, localhost)",
+            url.host_str().unwrap_or("")
         )),
         other => Err(format!("scheme {other:?} is not supported; use https")),
     }

@@ -10,7 +10,7 @@ use crate::error::{Error, FieldError, Result};
 use crate::lenient::json_type;
 
 /// Every key [`ConfigBuilder::with_json`] accepts, in documentation order.
-pub const CONFIG_KEYS: [&str; 15] = [
+pub const CONFIG_KEYS: [&str; 19] = [
     "consumerKey",
     "consumerSecret",
     "agentId",
@@ -26,6 +26,10 @@ pub const CONFIG_KEYS: [&str; 15] = [
     "caFile",
     "userAgentSuffix",
     "strictAgentId",
+    "maxResponseBytes",
+    "tokenFailureCooldownMs",
+    "poolIdleTimeoutMs",
+    "maxConcurrentVerifications",
 ];
 
 /// The keys of the `retry` object.
@@ -75,6 +79,17 @@ impl<'a> Reader<'a> {
             Some(ms) => Some(Duration::from_millis(ms)),
             None => {
                 self.wrong(key, "a whole number of milliseconds", v);
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, key: &str) -> Option<usize> {
+        let v = self.get(key)?;
+        match v.as_u64() {
+            Some(n) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+            None => {
+                self.wrong(key, "a whole number", v);
                 None
             }
         }
@@ -178,6 +193,18 @@ impl ConfigBuilder {
         }
         if let Some(b) = r.boolean("strictAgentId") {
             self = self.strict_agent_id(b);
+        }
+        if let Some(n) = r.count("maxResponseBytes") {
+            self = self.max_response_bytes(n);
+        }
+        if let Some(d) = r.millis("tokenFailureCooldownMs") {
+            self = self.token_failure_cooldown(d);
+        }
+        if let Some(d) = r.millis("poolIdleTimeoutMs") {
+            self = self.pool_idle_timeout(d);
+        }
+        if let Some(n) = r.count("maxConcurrentVerifications") {
+            self = self.max_concurrent_verifications(n);
         }
         Ok((self, r.errors))
     }

@@ -170,6 +170,29 @@ pub struct Mismatch {
     pub dga: String,
 }
 
+/// Why a callback was not confirmed (DESIGN.md, "The callback contract"); it decides the reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerificationReason {
+    /// DGA has no transaction with the callback's references (errorCode 8): reply 404.
+    UnknownPayment,
+    /// DGA still says Pending: the callback came early (or is forged); DGA redelivers: 409.
+    PendingAtDga,
+    /// DGA shows a different final status than the callback claims (lag or forgery): 409.
+    StatusDiffers,
+}
+
+impl VerificationReason {
+    /// The stable snake_case code (`"unknown_payment"`), as in the error's JSON.
+    pub fn code(self) -> &'static str {
+        match self {
+            VerificationReason::UnknownPayment => "unknown_payment",
+            VerificationReason::PendingAtDga => "pending_at_dga",
+            VerificationReason::StatusDiffers => "status_differs",
+        }
+    }
+}
+
 /// Every failure the SDK reports.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -235,9 +258,13 @@ pub enum Error {
         /// Every missing or invalid field, or the body's JSON syntax error with its position.
         errors: Vec<FieldError>,
     },
-    /// A callback disagrees with DGA's status for the same transaction.
+    /// DGA's status does not confirm a callback: unknown payment, still Pending, or another
+    /// final status than the callback claims.
     Verification {
-        /// Every field on which they disagree.
+        /// Why, which decides the reply to DGA (404 or 409).
+        reason: VerificationReason,
+        /// The fields on which the callback and DGA disagree (for the agency's own logs; a
+        /// reply to the callback's sender never carries them).
         mismatches: Vec<Mismatch>,
     },
 }
@@ -318,7 +345,8 @@ impl Error {
                 obj.insert("reference1".into(), json!(reference1));
                 obj.insert("reference2".into(), json!(reference2));
             }
-            Error::Verification { mismatches } => {
+            Error::Verification { reason, mismatches } => {
+                obj.insert("reason".into(), json!(reason.code()));
                 obj.insert("mismatches".into(), json!(mismatches));
             }
         }
@@ -388,8 +416,21 @@ impl fmt::Display for Error {
                 write!(f, "unreadable answer from DGA to {endpoint}: {message}")
             }
             Error::Callback { errors } => write!(f, "invalid callback: {}", join(errors)),
-            Error::Verification { mismatches } => {
-                write!(f, "callback does not match DGA's status: ")?;
+            Error::Verification {
+                reason: VerificationReason::UnknownPayment,
+                mismatches,
+            } => {
+                let refs = mismatches
+                    .first()
+                    .map(|m| m.callback.as_str())
+                    .unwrap_or("");
+                write!(
+                    f,
+                    "DGA has no transaction for the callback's references {refs:?}"
+                )
+            }
+            Error::Verification { mismatches, .. } => {
+                write!(f, "callback not confirmed by DGA's status: ")?;
                 let parts: Vec<String> = mismatches
                     .iter()
                     .map(|m| {

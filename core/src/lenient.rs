@@ -69,19 +69,46 @@ pub(crate) fn parse_decimal_text(text: &str) -> Result<Decimal, String> {
     })
 }
 
+/// Whether an optional value DGA sent means "absent": `null`, `""` or white space. DGA's
+/// .NET services send these for fields that do not apply.
+pub(crate) fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
 /// Reads a date as DGA sends it: `yyyy-MM-ddTHH:mm:ss` (Bangkok local time), optionally with
-/// fractional seconds, or with `Z` / an offset (converted to Bangkok time). `null` and `""`
+/// fractional seconds, or with `Z` / an offset (converted to Bangkok time). `null`, `""` and
+/// .NET's `DateTime.MinValue` (`0001-01-01T00:00:00`, what an unset .NET date serializes to)
 /// mean absent.
 pub fn parse_date(v: &Value) -> Result<Option<NaiveDateTime>, String> {
     match v {
-        Value::Null => Ok(None),
-        Value::String(s) if s.trim().is_empty() => Ok(None),
+        v if is_blank(v) => Ok(None),
+        Value::String(s) if is_dotnet_min_date(s.trim()) => Ok(None),
         Value::String(s) => parse_date_text(s.trim()).map(Some),
         other => Err(format!(
             "expected a date (yyyy-MM-ddTHH:mm:ss), got {}",
             json_type(other)
         )),
     }
+}
+
+/// `0001-01-01T00:00:00` in any of the forms [`parse_date`] reads (`T` or space, fractions,
+/// `Z` or an offset).
+fn is_dotnet_min_date(s: &str) -> bool {
+    let rest = match s.strip_prefix("0001-01-01") {
+        Some(r) => r,
+        None => return false,
+    };
+    let time = rest.trim_start_matches(['T', ' ']);
+    time.starts_with("00:00:00")
+        && time["00:00:00".len()..]
+            .trim_start_matches(['.', '0'])
+            .trim_start_matches(['Z', '+', '-'])
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ':')
 }
 
 fn parse_date_text(s: &str) -> Result<NaiveDateTime, String> {
@@ -236,9 +263,11 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An amount. An optional one that is `null`, `""` or white space is absent; a required
+    /// one must be there and readable.
     pub fn amount(&mut self, key: &str, required: bool) -> Option<Decimal> {
         match self.present(key, required)? {
-            Value::Null if !required => None,
+            v if !required && is_blank(v) => None,
             v => match parse_amount(v) {
                 Ok(d) => Some(d),
                 Err(e) => {
@@ -271,6 +300,9 @@ impl<'a> Fields<'a> {
             if required {
                 self.fail(key, "must not be null");
             }
+            return None;
+        }
+        if !required && is_blank(v) {
             return None;
         }
         match read(v) {

@@ -42,6 +42,8 @@ mod config;
 mod config_json;
 mod enums;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod lenient;
 mod model;
 mod reply;
@@ -49,12 +51,15 @@ mod reply;
 pub use citizen_id::{CitizenIdCheck, check_citizen_id, validate_citizen_id};
 pub use client::{Client, Token};
 pub use config::{
-    Config, ConfigBuilder, DEFAULT_GATEWAY_URL, DEFAULT_TOKEN_MAX_AGE, Environment, RetryPolicy,
-    Secret, TOKEN_PATH,
+    Config, ConfigBuilder, DEFAULT_GATEWAY_URL, DEFAULT_MAX_CONCURRENT_VERIFICATIONS,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TOKEN_FAILURE_COOLDOWN,
+    DEFAULT_TOKEN_MAX_AGE, Environment, RetryPolicy, Secret, TOKEN_PATH,
 };
 pub use config_json::CONFIG_KEYS;
 pub use enums::{BankCode, ErrorCode, PaidStatus, PaymentType, ResponseStatus, enum_tables};
-pub use error::{Endpoint, Error, ErrorKind, FieldError, Mismatch, Result, error_kinds};
+pub use error::{
+    Endpoint, Error, ErrorKind, FieldError, Mismatch, Result, VerificationReason, error_kinds,
+};
 pub use lenient::{DATE_FORMAT, format_date, parse_amount, parse_date};
 pub use model::{
     CALLBACK_FIELDS, Callback, Confirmation, CreatePayment, Payment, PaymentStatus, callback_ack,

@@ -630,6 +630,63 @@ pub fn parse_callback(body: &[u8]) -> Result<Callback> {
     }
 }
 
+/// What a callback endpoint needs from a delivery to ask DGA: the references, and what the
+/// body claims. A body whose references read is never refused for its other fields: DGA's
+/// status decides (DESIGN.md, "The callback contract"); their problems are only reported.
+pub(crate) struct Notification {
+    pub ref1: String,
+    pub ref2: String,
+    /// The callback's own paidStatus; `None` when missing or unreadable.
+    pub paid_status: Option<PaidStatus>,
+    /// The whole callback when every field read.
+    pub callback: Option<Callback>,
+    /// The fields that did not read (empty when `callback` is set).
+    pub problems: Vec<FieldError>,
+}
+
+/// Reads a delivery for [`crate::Client::receive_callback`]: a `Callback` error only when the
+/// body is not a JSON object or its `ref1`/`ref2` are missing, ambiguous or unreadable.
+pub(crate) fn read_notification(body: &[u8]) -> Result<Notification> {
+    let errors = match parse_callback(body) {
+        Ok(cb) => {
+            return Ok(Notification {
+                ref1: cb.ref1.clone(),
+                ref2: cb.ref2.clone(),
+                paid_status: Some(cb.paid_status.clone()),
+                callback: Some(cb),
+                problems: Vec::new(),
+            });
+        }
+        Err(Error::Callback { errors }) => errors,
+        Err(other) => return Err(other),
+    };
+    if errors
+        .iter()
+        .any(|e| matches!(e.field.as_str(), "body" | "ref1" | "ref2"))
+    {
+        return Err(Error::Callback { errors });
+    }
+    // The body is an object (parse_callback got that far): read what is needed to ask DGA.
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let entries: Entries = serde_json::from_slice(body).map_err(|e| Error::Callback {
+        errors: vec![FieldError::new("body", format!("is not valid JSON: {e}"))],
+    })?;
+    let mut f = Fields::from_entries(&entries);
+    let ref1 = f.non_empty("ref1");
+    let ref2 = f.string("ref2", true);
+    let paid_status = f.enumeration("paidStatus", false, PaidStatus::from_json);
+    match (ref1, ref2) {
+        (Some(ref1), Some(ref2)) => Ok(Notification {
+            ref1,
+            ref2,
+            paid_status,
+            callback: None,
+            problems: errors,
+        }),
+        _ => Err(Error::Callback { errors }),
+    }
+}
+
 /// The JSON an agency answers a callback with:
 /// `{"requestTimeStamp": <unix seconds>, "message": "...", "result": true|false}`.
 /// Answer `false` when the callback could not be taken, so DGA sends it again.

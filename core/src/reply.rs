@@ -1,7 +1,7 @@
 //! What an agency's callback endpoint answers DGA, decided once here so every framework
 //! handler (Django, Express, ASP.NET, C) answers the same way.
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, VerificationReason};
 use crate::model::callback_ack;
 
 /// The HTTP answer to one callback delivery: status code and the acknowledgement JSON body
@@ -30,17 +30,27 @@ impl CallbackReply {
     }
 
     /// The refusal for an error met while parsing or verifying a callback, with `result:
-    /// false`: 400 for a body that is not a valid callback (the message names the fields), 409
-    /// when DGA's status disagrees with it (forged, stale or mistaken), and 503 when DGA could
-    /// not be asked (timeout, network, auth, DGA error), so that DGA delivers it again later.
-    /// The message never carries a secret; for the 503 case it is generic, as the details
-    /// concern the agency's own connection, not DGA.
+    /// false`, by DESIGN.md's callback contract: 400 for a body that is not a valid callback
+    /// (the message names the fields of the sender's own body), 404 when DGA has no such
+    /// payment, 409 while DGA says Pending or shows another final status (DGA redelivers),
+    /// and 503 when DGA could not be asked (timeout, network, auth, DGA error, too many
+    /// verifications at once), so that DGA delivers it again later.
+    ///
+    /// The messages are fixed texts: nothing DGA's status call said (amount, refId, status,
+    /// dates) appears in a reply, so a forged POST learns nothing.
     pub fn for_error(error: &Error) -> CallbackReply {
-        let (http_status, message) = match error.kind() {
-            ErrorKind::Callback | ErrorKind::Validation => {
+        let (http_status, message) = match error {
+            Error::Callback { .. } | Error::Validation { .. } => {
                 (400, format!("invalid callback: {error}"))
             }
-            ErrorKind::Verification => (409, format!("callback not confirmed by DGA: {error}")),
+            Error::Verification {
+                reason: VerificationReason::UnknownPayment,
+                ..
+            } => (404, "unknown payment: not confirmed by DGA".to_owned()),
+            Error::Verification { .. } => (
+                409,
+                "not confirmed by DGA yet; please deliver it again later".to_owned(),
+            ),
             _ => (
                 503,
                 "could not confirm the callback with DGA yet; please deliver it again".to_owned(),

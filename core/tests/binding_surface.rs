@@ -30,7 +30,11 @@ fn full_config(sb: &dga_sandbox::Sandbox) -> Value {
                   "backoffBaseMs": 1, "backoffCapMs": 2},
         "proxy": null,
         "userAgentSuffix": "tests/1",
-        "strictAgentId": true
+        "strictAgentId": true,
+        "maxResponseBytes": 65536,
+        "tokenFailureCooldownMs": 500,
+        "poolIdleTimeoutMs": 5000,
+        "maxConcurrentVerifications": 4
     })
 }
 
@@ -43,6 +47,10 @@ fn config_from_json_builds_a_working_client() {
     assert_eq!(config.retry_policy().backoff_cap, Duration::from_millis(2));
     assert_eq!(config.token_max_age(), Duration::from_secs(60));
     assert_eq!(config.environment().name(), "test");
+    assert_eq!(config.max_response_bytes(), 65536);
+    assert_eq!(config.token_failure_cooldown(), Duration::from_millis(500));
+    assert_eq!(config.pool_idle_timeout(), Duration::from_secs(5));
+    assert_eq!(config.max_concurrent_verifications(), 4);
     let client = Client::new(config).unwrap();
     let p = client
         .create_payment(&payment_request(PaymentType::QrPayment, "10.50"))
@@ -225,21 +233,23 @@ fn receive_callback_verifies_and_the_reply_says_what_happened() {
     assert_eq!((ok.http_status, ok.accepted), (200, true));
     assert_eq!(ack(&ok)["result"], true);
 
-    // Forged amount: verification refuses it, 409 with result false naming the field.
+    // Forged amount: DGA's status decides, so it is accepted with DGA's amount (the handler
+    // never sees the forged one).
     let forged = body.replace("250.75", "1.00");
     assert_ne!(forged, body);
-    let e = client
-        .receive_callback(forged.as_bytes(), true)
-        .unwrap_err();
+    let verified = client.receive_callback(forged.as_bytes(), true).unwrap();
+    assert_eq!(verified.amount.to_string(), "250.75");
+    // Claiming Void while DGA says Success: 409, and the reply says nothing DGA said.
+    let void = body.replacen("\"paidStatus\":1", "\"paidStatus\":4", 1);
+    assert_ne!(void, body, "the sandbox's callback has \"paidStatus\":1");
+    let e = client.receive_callback(void.as_bytes(), true).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Verification);
     let r = CallbackReply::for_error(&e);
     assert_eq!((r.http_status, r.accepted), (409, false));
     assert_eq!(ack(&r)["result"], false);
-    assert!(
-        ack(&r)["message"].as_str().unwrap().contains("amount"),
-        "{}",
-        r.body
-    );
+    for secret in ["250.75", verified.ref_id.as_deref().unwrap(), "Success"] {
+        assert!(!r.body.contains(secret), "{secret} in {}", r.body);
+    }
     // Without verification the forged body is only parsed.
     assert_eq!(
         client

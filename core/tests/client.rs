@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use dga_epayment::{
     Client, Config, Environment, Error, ErrorCode, ErrorKind, PaidStatus, PaymentType,
-    parse_callback,
+    VerificationReason, parse_callback,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -329,14 +329,21 @@ fn verify_callback_accepts_the_real_one_and_refuses_forgeries() {
     assert_eq!(verified.paid_status, PaidStatus::Success);
     assert_eq!(verified.ref_id, cb.ref_id);
 
-    // The same callback with a different amount: refused, naming the field.
+    // The same callback with a different amount and refId: DGA's status is the truth, so it
+    // is accepted, and what the caller gets is DGA's amount and refId, not the callback's.
     let mut forged = cb.clone();
     forged.amount = "1.00".parse().unwrap();
+    forged.ref_id = Some("x".into());
+    let verified = client.verify_callback(&forged).unwrap();
+    assert_eq!(verified.amount.to_string(), "1500.25");
+    assert_eq!(verified.ref_id, cb.ref_id);
+
+    // Claimed Void while DGA says Success: another final status, refused.
+    let mut forged = cb.clone();
+    forged.paid_status = PaidStatus::Void;
     match client.verify_callback(&forged).unwrap_err() {
-        Error::Verification { mismatches } => {
-            assert_eq!(mismatches.len(), 1);
-            assert_eq!(mismatches[0].field, "amount");
-            assert_eq!(mismatches[0].dga, "1500.25");
+        Error::Verification { reason, .. } => {
+            assert_eq!(reason, VerificationReason::StatusDiffers)
         }
         other => panic!("{other:?}"),
     }
@@ -350,16 +357,20 @@ fn verify_callback_accepts_the_real_one_and_refuses_forgeries() {
     forged.ref2 = pending.reference2.clone();
     forged.amount = "20".parse().unwrap();
     forged.ref_id = None;
-    let e = client.verify_callback(&forged).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Verification);
-    assert!(e.to_string().contains("paidStatus"), "{e}");
+    match client.verify_callback(&forged).unwrap_err() {
+        Error::Verification { reason, .. } => assert_eq!(reason, VerificationReason::PendingAtDga),
+        other => panic!("{other:?}"),
+    }
 
     // A transaction DGA never heard of.
     let mut forged = cb;
     forged.ref1 = "invented".into();
-    let e = client.verify_callback(&forged).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Verification);
-    assert!(e.to_string().contains("no such transaction"), "{e}");
+    match client.verify_callback(&forged).unwrap_err() {
+        Error::Verification { reason, .. } => {
+            assert_eq!(reason, VerificationReason::UnknownPayment)
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -107,12 +107,14 @@ fn threads_queued_behind_a_failed_refresh_share_its_error() {
                     backoff_cap: Duration::from_millis(40),
                     ..RetryPolicy::default()
                 })
+                .token_failure_cooldown(Duration::from_millis(300))
                 .build()
                 .unwrap(),
         )
         .unwrap(),
     );
-    let threads: Vec<_> = (0..16)
+    let started = std::time::Instant::now();
+    let threads: Vec<_> = (0..32)
         .map(|_| {
             let c = client.clone();
             std::thread::spawn(move || c.token().map(|_| ()).unwrap_err().kind())
@@ -122,13 +124,20 @@ fn threads_queued_behind_a_failed_refresh_share_its_error() {
         assert_eq!(t.join().unwrap(), ErrorKind::Auth);
     }
     let requests = ctl.count("token");
-    assert!(
-        (5..=10).contains(&requests),
-        "{requests} token requests: at most two refreshes' worth, not one per thread"
+    assert_eq!(
+        requests, 5,
+        "one round of token_attempts (5) for 32 threads, not one per thread"
     );
-    // Once DGA recovers, the next call gets a token.
+    // Bounded: one round's backoff (4 waits of at most 40 ms) plus 5 requests, not 32 rounds.
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // DGA recovers, but within the cooldown the failure is remembered: no new round.
     ctl.clear_faults();
+    assert_eq!(client.token().unwrap_err().kind(), ErrorKind::Auth);
+    assert_eq!(ctl.count("token"), 5, "inside the cooldown nothing is sent");
+    // After it, the next call gets a token.
+    std::thread::sleep(Duration::from_millis(350));
     client.token().unwrap();
+    assert_eq!(ctl.count("token"), 6);
 }
 
 #[test]

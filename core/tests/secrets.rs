@@ -45,6 +45,8 @@ fn no_secret_or_token_in_errors_debug_or_logs() {
         .consumer_key(KEY)
         .consumer_secret(SECRET)
         .request_timeout(Duration::from_millis(300))
+        // Each fault round ends by asking for a token at once: no remembered failure.
+        .token_failure_cooldown(Duration::ZERO)
         .build()
         .unwrap();
     let client = Client::new(config.clone()).unwrap();
