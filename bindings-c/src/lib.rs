@@ -742,6 +742,26 @@ pub unsafe extern "C" fn dga_callback_reply_handler_failed(
     })
 }
 
+/// The HTTP answer to a callback whose body is larger than the endpoint takes (`limit`
+/// bytes), so it was not read: 413 with `result: false` and a reason naming the limit (DGA's
+/// callbacks are a few hundred bytes; the cap guards the endpoint's memory). Returns the body,
+/// freed by the caller with `dga_string_free`; sets `*out_http_status` (when not NULL).
+///
+/// # Safety
+/// `out_http_status` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dga_callback_reply_too_large(
+    limit: usize,
+    out_http_status: *mut i32,
+) -> *mut c_char {
+    put_status(out_http_status, 0);
+    guard(ptr::null_mut(), || {
+        let reply = sdk::CallbackReply::too_large(limit);
+        put_status(out_http_status, reply.http_status);
+        into_c(reply.body)
+    })
+}
+
 /// The Content-Type of the dga_callback_reply_* bodies ("application/json; charset=utf-8").
 /// Static: never freed.
 #[unsafe(no_mangle)]
