@@ -1,0 +1,38 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Dga\EPayment;
+
+use FFI;
+
+/** Parsing and acknowledging DGA's callbacks (no client needed). */
+final class Callback
+{
+    /**
+     * Parses a callback body exactly as received (php://input). Every missing or invalid field
+     * is reported at once in a CallbackException. The result is not yet trusted (callbacks are
+     * unsigned): confirm it with Client::verifyCallback(), or use Client::handleCallback().
+     */
+    public static function parse(string $body): PaymentStatus
+    {
+        [$out, $err] = Native::outs();
+        $status = Native::ffi()->dga_parse_callback(Native::bytes($body), strlen($body), FFI::addr($out), FFI::addr($err));
+        $json = Native::take($out);
+        Native::check($status, $err);
+        return new PaymentStatus((string) $json);
+    }
+
+    /**
+     * The JSON DGA expects in answer to a callback: {"requestTimeStamp", "message", "result"}.
+     * Answer false when the callback could not be taken, so that DGA delivers it again.
+     */
+    public static function ack(bool $accepted, string $message = 'Success'): string
+    {
+        $reply = Native::take(Native::ffi()->dga_callback_ack($accepted, Native::text($message, 'message')));
+        if ($reply === null) {
+            throw new ValidationException('message: is not valid UTF-8 text', [new FieldError('message', 'is not valid UTF-8 text')]);
+        }
+        return $reply;
+    }
+}

@@ -1,0 +1,19 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Dga\EPayment;
+
+/** A field where a callback and DGA's own status disagree. */
+final class Mismatch
+{
+    public function __construct(
+        /** The guide's field name (ref1, amount, paidStatus, refId), or "ref1/ref2". */
+        public readonly string $field,
+        /** The value the callback claimed. */
+        public readonly string $callback,
+        /** The value DGA's status gave. */
+        public readonly string $dga,
+    ) {
+    }
+}
