@@ -1,0 +1,309 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Dga\EPayment\Tests;
+
+use Dga\EPayment\ApiException;
+use Dga\EPayment\ArgumentException;
+use Dga\EPayment\AuthException;
+use Dga\EPayment\Client;
+use Dga\EPayment\Confirmation;
+use Dga\EPayment\DgaException;
+use Dga\EPayment\ErrorCode;
+use Dga\EPayment\NetworkException;
+use Dga\EPayment\OutcomeUnknownException;
+use Dga\EPayment\PaidStatus;
+use Dga\EPayment\Payment;
+use Dga\EPayment\PaymentStatus;
+use Dga\EPayment\PaymentType;
+use Dga\EPayment\ProtocolException;
+use Dga\EPayment\ResponseStatus;
+use Dga\EPayment\TimeoutException;
+use Dga\EPayment\ValidationException;
+use PHPUnit\Framework\TestCase;
+
+/** Every call of Client against the sandbox over loopback HTTP, and every error kind it raises. */
+final class ClientTest extends TestCase
+{
+    private Sandbox $sb;
+
+    protected function setUp(): void
+    {
+        $this->sb = Sandbox::shared();
+        $this->sb->clearFaults();
+    }
+
+    protected function tearDown(): void
+    {
+        $this->sb->clearFaults();
+    }
+
+    public function testCreateStatusCloseAsTheGuideSays(): void
+    {
+        $client = $this->sb->client();
+        $req = Sandbox::request(PaymentType::QRPayment, '250.75');
+        $p = $client->createPayment($req);
+        $this->assertInstanceOf(Payment::class, $p);
+        $this->assertSame($req['requestReference1'], $p->reference1);
+        $this->assertSame('R2', $p->reference2);
+        $this->assertSame('250.75', $p->amount);
+        $this->assertNotSame('', $p->orderRef);
+        $this->assertStringStartsWith($this->sb->url, (string) $p->gatewayUrl);
+
+        $html = $p->checkoutFormHtml();
+        $this->assertStringContainsString('<form', $html);
+        $this->assertStringContainsString((string) $p->gatewayUrl, $html);
+        $this->assertStringContainsString($p->orderRef, $html);
+
+        $st = $client->status($p->reference1, $p->reference2);
+        $this->assertInstanceOf(PaymentStatus::class, $st);
+        $this->assertSame(PaidStatus::Pending, $st->paidStatus);
+        $this->assertFalse($st->isPaid());
+        $this->assertSame(PaymentType::QRPayment, $st->paymentType);
+        $this->assertSame('250.75', $st->amount);
+        $this->assertSame($p->reference1, $st->ref1);
+        $this->assertNull($st->paidDate);
+
+        $c = $client->close($p->reference1, $p->reference2);
+        $this->assertInstanceOf(Confirmation::class, $c);
+        $this->assertSame(ResponseStatus::Success, $c->status);
+        $this->assertSame(PaidStatus::Expired, $client->status($p->reference1, $p->reference2)->paidStatus);
+    }
+
+    public function testPaidThenVoid(): void
+    {
+        $client = $this->sb->client();
+        [$p, $refId] = $this->sb->paidPayment($client, PaymentType::FastPay, '99.50');
+        $st = $client->status($p->reference1, $p->reference2);
+        $this->assertSame(PaidStatus::Success, $st->paidStatus);
+        $this->assertTrue($st->isPaid());
+        $this->assertSame($refId, $st->refId);
+        $this->assertInstanceOf(\DateTimeImmutable::class, $st->paidDate);
+        $this->assertSame('Asia/Bangkok', $st->paidDate->getTimezone()->getName());
+
+        // A paid one cannot be closed: DGA's errorCode 14.
+        try {
+            $client->close($p->reference1, $p->reference2);
+            $this->fail('closing a paid payment must fail');
+        } catch (ApiException $e) {
+            $this->assertSame(ErrorCode::PaidPaymentCannotBeClosed, $e->errorCode);
+            $this->assertSame(14, $e->errorCodeNumber);
+            $this->assertSame(ResponseStatus::Error, $e->status);
+            $this->assertSame('close', $e->endpoint);
+            $this->assertSame('api', $e->kind);
+        }
+
+        $v = $client->void($p->reference1, $p->reference2, $refId);
+        $this->assertSame(ResponseStatus::Success, $v->status);
+        $this->assertSame(PaidStatus::Void, $client->status($p->reference1, $p->reference2)->paidStatus);
+    }
+
+    public function testQrPaymentCannotBeVoided(): void
+    {
+        $client = $this->sb->client();
+        [$p, $refId] = $this->sb->paidPayment($client, PaymentType::QRPayment);
+        $e = $this->catch(fn () => $client->void($p->reference1, $p->reference2, $refId), ApiException::class);
+        $this->assertContains($e->errorCode, [ErrorCode::UnsupportedPaymentType, ErrorCode::UnableToVoidTransaction]);
+    }
+
+    public function testDuplicateReferenceIsApiError21(): void
+    {
+        $client = $this->sb->client();
+        $req = Sandbox::request();
+        $client->createPayment($req);
+        $e = $this->catch(fn () => $client->createPayment($req), ApiException::class);
+        $this->assertSame(ErrorCode::ReferenceNumberDuplicate, $e->errorCode);
+        $this->assertSame('create', $e->endpoint);
+    }
+
+    public function testUnknownTransactionIsApiError8(): void
+    {
+        $e = $this->catch(fn () => $this->sb->client()->status(Sandbox::uniqueRef('NONE')), ApiException::class);
+        $this->assertSame(ErrorCode::TransactionNotFound, $e->errorCode);
+        $this->assertSame(8, $e->errorCodeNumber);
+        $this->assertSame(3, $e->getCode(), 'getCode() is the kind number (DGA_API)');
+    }
+
+    public function testValidationNamesEveryBadFieldBeforeAnyCall(): void
+    {
+        $before = count($this->sb->get('/__sandbox/requests'));
+        $e = $this->catch(fn () => $this->sb->client()->createPayment([
+            'customerTitleName' => 'นาย', 'customerFirstName' => 'ก', 'customerLastName' => 'ข',
+            'paymentType' => 'BillPayment', 'amount' => 'abc', 'requestReference1' => 'X',
+        ]), ValidationException::class);
+        $this->assertEqualsCanonicalizing(['customerID', 'paymentType', 'amount'], $e->fields());
+        $this->assertSame('validation', $e->kind);
+        $this->assertSame($before, count($this->sb->get('/__sandbox/requests')), 'no request reached the sandbox');
+    }
+
+    public function testBadOptionsAreValidationErrors(): void
+    {
+        $e = $this->catch(fn () => new Client(['consumerKey' => 'k']), ValidationException::class);
+        $this->assertEqualsCanonicalizing(['consumerSecret', 'agentId'], $e->fields());
+        $e = $this->catch(fn () => new Client($this->sb->options(['colour' => 'blue'])), ValidationException::class);
+        $this->assertSame(['colour'], $e->fields());
+        $e = $this->catch(fn () => new Client($this->sb->options(['timeoutMs' => 'soon'])), ValidationException::class);
+        $this->assertSame(['timeoutMs'], $e->fields());
+    }
+
+    public function testNulInAReferenceIsRefusedNotCutShort(): void
+    {
+        $client = $this->sb->client();
+        $e = $this->catch(fn () => $client->status("REF\0other"), ValidationException::class);
+        $this->assertSame(['reference1'], $e->fields());
+        $e = $this->catch(fn () => $client->void('A', "B\0", 'C'), ValidationException::class);
+        $this->assertSame(['reference2'], $e->fields());
+    }
+
+    public function testInvalidUtf8ReferenceIsAnArgumentError(): void
+    {
+        $e = $this->catch(fn () => $this->sb->client()->status("\xff\xfe"), ArgumentException::class);
+        $this->assertSame('invalid_argument', $e->kind);
+        $this->assertStringContainsString('reference1', $e->getMessage());
+    }
+
+    public function testWrongSecretIsAuthErrorWithoutTheSecret(): void
+    {
+        $secret = 'wrong-secret-' . bin2hex(random_bytes(8));
+        $client = $this->sb->client(['consumerSecret' => $secret, 'retry' => false]);
+        $e = $this->catch(fn () => $client->status('X'), AuthException::class);
+        $this->assertSame('auth', $e->kind);
+        $this->assertStringNotContainsString($secret, $e->getMessage());
+        $this->assertStringNotContainsString($secret, (string) $e);
+    }
+
+    public function testDeadGatewayIsNetworkError(): void
+    {
+        $client = new Client($this->sb->options(['gatewayUrl' => 'http://127.0.0.1:' . Sandbox::freePort(), 'retry' => false]));
+        $e = $this->catch(fn () => $client->status('X'), DgaException::class);
+        // The token call is the first to fail: the core reports it as auth (no token), or network.
+        $this->assertContains(get_class($e), [NetworkException::class, AuthException::class]);
+        $this->assertStringNotContainsString('sandbox-secret', $e->getMessage());
+    }
+
+    public function testStatusTransportFailureIsNetworkError(): void
+    {
+        $client = $this->sb->client(['retry' => false]);
+        $this->warmToken($client);
+        $this->sb->fault('status', 'reset', 5);
+        $e = $this->catch(fn () => $client->status('X'), NetworkException::class);
+        $this->assertSame('status', $e->endpoint);
+        $this->assertSame('network', $e->kind);
+    }
+
+    public function testSlowStatusIsTimeoutError(): void
+    {
+        $client = $this->sb->client(['timeoutMs' => 200, 'retry' => false]);
+        $this->warmToken($client);
+        $this->sb->fault('status', 'latency', 5, ['latencyMs' => 2000]);
+        $e = $this->catch(fn () => $client->status('X'), TimeoutException::class);
+        $this->assertSame('timeout', $e->kind);
+    }
+
+    public function testMalformedAnswerIsProtocolError(): void
+    {
+        $client = $this->sb->client(['retry' => false]);
+        $this->warmToken($client);
+        $this->sb->fault('status', 'malformed', 5);
+        $e = $this->catch(fn () => $client->status('X'), ProtocolException::class);
+        $this->assertSame('protocol', $e->kind);
+    }
+
+    public function testLostCreateAnswerIsOutcomeUnknownWithTheReferences(): void
+    {
+        $client = $this->sb->client();
+        $this->warmToken($client);
+        $req = Sandbox::request();
+        $this->sb->fault('create', 'reset_after', 1);
+        $e = $this->catch(fn () => $client->createPayment($req), OutcomeUnknownException::class);
+        $this->assertSame($req['requestReference1'], $e->reference1);
+        $this->assertSame('R2', $e->reference2);
+        // The advice the error gives works: the payment exists.
+        $this->assertSame(PaidStatus::Pending, $client->status($e->reference1, $e->reference2)->paidStatus);
+    }
+
+    public function testLostVoidAnswerIsOutcomeUnknown(): void
+    {
+        $client = $this->sb->client();
+        [$p, $refId] = $this->sb->paidPayment($client);
+        $this->sb->fault('void', 'reset_after', 1);
+        $e = $this->catch(fn () => $client->void($p->reference1, $p->reference2, $refId), OutcomeUnknownException::class);
+        $this->assertSame($p->reference1, $e->reference1);
+        $this->assertSame(PaidStatus::Void, $client->status($p->reference1, $p->reference2)->paidStatus);
+    }
+
+    public function testTransientStatusFailuresAreRetried(): void
+    {
+        $client = $this->sb->client();
+        $p = $client->createPayment(Sandbox::request());
+        $this->sb->fault('status', 'http_status', 2, ['httpStatus' => 503]);
+        $this->assertSame(PaidStatus::Pending, $client->status($p->reference1, $p->reference2)->paidStatus);
+    }
+
+    public function testFromEnvReadsTheEnvironmentAndOverrides(): void
+    {
+        $saved = [];
+        $env = ['DGA_CONSUMER_KEY' => 'sandbox-key', 'DGA_CONSUMER_SECRET' => 'sandbox-secret', 'DGA_AGENT_ID' => Sandbox::AGENT_ID, 'DGA_GATEWAY_URL' => $this->sb->url, 'DGA_SOURCE' => 'SANDBOX'];
+        foreach ($env as $k => $v) {
+            $saved[$k] = getenv($k);
+            putenv("$k=$v");
+        }
+        try {
+            $p = Client::fromEnv()->createPayment(Sandbox::request());
+            $this->assertSame(PaidStatus::Pending, Client::fromEnv(['timeoutMs' => 3000])->status($p->reference1, $p->reference2)->paidStatus);
+            putenv('DGA_CONSUMER_SECRET');
+            $e = $this->catch(fn () => Client::fromEnv(), ValidationException::class);
+            $this->assertSame(['consumerSecret'], $e->fields());
+        } finally {
+            foreach ($saved as $k => $v) {
+                putenv($v === false ? $k : "$k=$v");
+            }
+        }
+    }
+
+    public function testResultsAreReadOnly(): void
+    {
+        $client = $this->sb->client();
+        $p = $client->createPayment(Sandbox::request());
+        $this->expectException(\Error::class);
+        $p->amount = '1.00'; // @phpstan-ignore-line
+    }
+
+    public function testClientHoldsNoReadableSecret(): void
+    {
+        $secret = 'sandbox-secret';
+        $client = $this->sb->client();
+        $this->assertStringNotContainsString($secret, print_r($client, true));
+        $this->assertStringNotContainsString($secret, var_export((array) $client, true));
+        $this->expectException(\LogicException::class);
+        serialize($client);
+    }
+
+    public function testVersion(): void
+    {
+        $this->assertMatchesRegularExpression('/^\d+\.\d+\.\d+/', Client::version());
+    }
+
+    /** Fetches a token, so that a fault on a payment endpoint is what the next call meets. */
+    private function warmToken(Client $client): void
+    {
+        $this->catch(fn () => $client->status('__token_warmup__'), ApiException::class);
+    }
+
+    /**
+     * @template T of \Throwable
+     * @param class-string<T> $class
+     * @return T
+     */
+    private function catch(callable $f, string $class): \Throwable
+    {
+        try {
+            $f();
+        } catch (\Throwable $e) {
+            $this->assertInstanceOf($class, $e, 'got ' . get_class($e) . ': ' . $e->getMessage());
+            return $e;
+        }
+        $this->fail("expected $class");
+    }
+}
