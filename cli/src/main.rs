@@ -70,8 +70,9 @@ enum Command {
     /// Run the DGA + KTB sandbox in the foreground until Ctrl-C
     ///
     /// Its first line on stdout is `listening on http://HOST:PORT` (the real port when 0 is
-    /// asked). Credentials: Consumer-Key sandbox-key, ConsumerSecret sandbox-secret, any
-    /// 13-digit AgentID; sources DGA and SANDBOX.
+    /// asked; `https://` when --tls-cert and --tls-key are given). Credentials: Consumer-Key
+    /// sandbox-key, ConsumerSecret sandbox-secret, any 13-digit AgentID; sources DGA and
+    /// SANDBOX.
     Sandbox(dga_sandbox::SandboxArgs),
 
     /// Get a token from DGA (checks the credentials and the connection)

@@ -92,6 +92,13 @@ pub(crate) fn payment(
             "Unauthorized: invalid or expired token",
         );
     }
+    if op != Endpoint::Status && !respond::is_json_request(headers) {
+        return respond::envelope_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            error_code::INVALID_REQUEST,
+            "Unsupported Media Type: the body must be sent as Content-Type: application/json",
+        );
+    }
     let result = match parsed {
         None => status(&inner, &model::parse_pairs(query.as_bytes())),
         Some(Err(message)) => {

@@ -10,8 +10,9 @@ use crate::state::{App, CallbackEntry, CallbackJob};
 
 /// How long one delivery attempt may take, connect to last response byte.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Longest agency response body kept in the log.
-const MAX_LOGGED_BODY: usize = 64 * 1024;
+/// Most of an agency's answer that is read (and kept in the log); reading stops there, so an
+/// endless answer costs neither memory nor time.
+const MAX_ANSWER: usize = 64 * 1024;
 
 /// Starts delivering `job` on the current tokio runtime; returns at once.
 pub(crate) fn spawn(app: Arc<App>, job: CallbackJob) {
@@ -72,25 +73,42 @@ async fn attempt_once(http: &reqwest::Client, job: &CallbackJob) -> Attempt {
         .timeout(ATTEMPT_TIMEOUT)
         .send()
         .await;
-    let response = match sent {
+    let mut response = match sent {
         Ok(r) => r,
         Err(e) => return transport_error(None, &e),
     };
     let status = response.status();
-    let bytes = match response.bytes().await {
-        Ok(b) => b,
-        Err(e) => return transport_error(Some(status.as_u16()), &e),
-    };
-    let mut text = String::from_utf8_lossy(&bytes).into_owned();
-    if text.len() > MAX_LOGGED_BODY {
-        let mut cut = MAX_LOGGED_BODY;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
+    let mut bytes = Vec::new();
+    let mut too_long = false;
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = MAX_ANSWER - bytes.len();
+                if chunk.len() > room {
+                    bytes.extend_from_slice(&chunk[..room]);
+                    too_long = true;
+                    break; // dropping the response closes the connection
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => return transport_error(Some(status.as_u16()), &e),
         }
-        text.truncate(cut);
     }
-    let error = if !status.is_success() {
+    drop(response);
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let error = if status.is_redirection() {
+        Some(format!(
+            "agency answered HTTP {} (a redirect, not followed)",
+            status.as_u16()
+        ))
+    } else if !status.is_success() {
         Some(format!("agency answered HTTP {}", status.as_u16()))
+    } else if too_long {
+        Some(format!(
+            "agency answer is longer than {} KiB; reading stopped there",
+            MAX_ANSWER / 1024
+        ))
     } else {
         judge_ack(&bytes).err()
     };

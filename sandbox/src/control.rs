@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
@@ -18,7 +18,13 @@ const MAX_LATENCY_MS: u64 = 600_000;
 
 /// `sub` is the path after `/__sandbox`, lower-cased, without surrounding slashes; "" is the
 /// transactions page.
-pub(crate) fn handle(app: &Arc<App>, method: &Method, sub: &str, body: &[u8]) -> Response {
+pub(crate) fn handle(
+    app: &Arc<App>,
+    method: &Method,
+    headers: &HeaderMap,
+    sub: &str,
+    body: &[u8],
+) -> Response {
     let allowed: &[Method] = match sub {
         "" | "requests" | "callbacks" | "transactions" => &[Method::GET],
         "config" => &[Method::GET, Method::POST],
@@ -36,6 +42,15 @@ pub(crate) fn handle(app: &Arc<App>, method: &Method, sub: &str, body: &[u8]) ->
         return control_error(
             StatusCode::METHOD_NOT_ALLOWED,
             &format!("method {method} not allowed; use {}", names.join(" or ")),
+        );
+    }
+    // A web page can post a form or text/plain to any address without asking; it cannot send
+    // application/json cross-site without a CORS preflight, which the sandbox never grants. So
+    // requiring it, even for an empty body, keeps other sites' pages from driving the sandbox.
+    if *method == Method::POST && !respond::is_json_request(headers) {
+        return control_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "control requests must be sent with Content-Type: application/json",
         );
     }
     let ok = |value: Value| respond::json(StatusCode::OK, &value);
@@ -369,6 +384,7 @@ fn parse_fault(obj: &Map<String, Value>) -> Result<(Option<Endpoint>, FaultKind,
             FaultKind::HttpStatus(code)
         }
         Some("reset") => FaultKind::Reset,
+        Some("reset_after") => FaultKind::ResetAfter,
         Some("malformed") => FaultKind::Malformed,
         Some("token_expired") => FaultKind::TokenExpired,
         Some("respond") => {
@@ -387,8 +403,8 @@ fn parse_fault(obj: &Map<String, Value>) -> Result<(Option<Endpoint>, FaultKind,
         }
         _ => {
             return Err(
-                "kind must be one of latency, http_status, reset, malformed, token_expired, \
-                 respond"
+                "kind must be one of latency, http_status, reset, reset_after, malformed, \
+                 token_expired, respond"
                     .to_string(),
             );
         }

@@ -65,6 +65,57 @@ pub struct SandboxConfig {
     pub fail_url: Option<String>,
     /// As `success_url`, after a cancelled payment (`/ktb/result/cancel`).
     pub cancel_url: Option<String>,
+    /// Serve HTTPS with this certificate and key instead of plain HTTP; `None` = HTTP.
+    pub tls: Option<TlsPem>,
+}
+
+/// A server certificate (chain) and its private key, both PEM, for serving HTTPS.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TlsPem {
+    /// The server certificate first, then any intermediates (PEM `CERTIFICATE` blocks).
+    pub cert_pem: Vec<u8>,
+    /// The private key: PKCS#8, PKCS#1 (RSA) or SEC1 (EC) PEM.
+    pub key_pem: Vec<u8>,
+}
+
+impl std::fmt::Debug for TlsPem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key is a secret: never in Debug output.
+        f.debug_struct("TlsPem")
+            .field("cert_pem", &format_args!("{} bytes", self.cert_pem.len()))
+            .field("key_pem", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A rustls server configuration from PEM, on the ring provider (the one reqwest uses here).
+fn tls_acceptor(pem: &TlsPem) -> io::Result<tokio_rustls::TlsAcceptor> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let invalid = |what: &str, e: &dyn std::fmt::Display| {
+        io::Error::new(io::ErrorKind::InvalidInput, format!("{what}: {e}"))
+    };
+    let certs = CertificateDer::pem_slice_iter(&pem.cert_pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid("the TLS certificate is not valid PEM", &e))?;
+    if certs.is_empty() {
+        return Err(invalid(
+            "the TLS certificate file",
+            &"no PEM CERTIFICATE block in it",
+        ));
+    }
+    let key = PrivateKeyDer::from_pem_slice(&pem.key_pem)
+        .map_err(|e| invalid("the TLS key is not a PEM private key", &e))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| invalid("TLS setup", &e))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| invalid("the TLS certificate and key do not work together", &e))?;
+    // The server speaks HTTP/1.1 only.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
 /// The port `dga-sandbox` listens on by default.
@@ -85,6 +136,7 @@ impl Default for SandboxConfig {
             success_url: None,
             fail_url: None,
             cancel_url: None,
+            tls: None,
         }
     }
 }
@@ -93,6 +145,7 @@ impl Default for SandboxConfig {
 /// its thread.
 pub struct Sandbox {
     addr: SocketAddr,
+    scheme: &'static str,
     stop: tokio::sync::watch::Sender<bool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -139,6 +192,8 @@ fn listen(host: &str, port: u16) -> io::Result<std::net::TcpListener> {
 /// bind error is returned here); the server runs on its own thread with its own tokio
 /// runtime, so this is callable from plain synchronous code.
 pub fn start(config: SandboxConfig) -> io::Result<Sandbox> {
+    let tls = config.tls.as_ref().map(tls_acceptor).transpose()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let std_listener = listen(&config.host, config.port).map_err(|e| {
         io::Error::new(
             e.kind(),
@@ -151,9 +206,12 @@ pub fn start(config: SandboxConfig) -> io::Result<Sandbox> {
         // The sandbox talks to agency callback URLs directly, never through a proxy from the
         // environment (a loopback callback through a corporate proxy would fail).
         .no_proxy()
+        // A redirect is an answer like any other (not accepted), never followed: the sandbox
+        // must not be turned into a client of whatever the agency's URL points to.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(io::Error::other)?;
-    let app = Arc::new(state::App::new(config, addr, http));
+    let app = Arc::new(state::App::new(config, addr, scheme, http));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let (ready_tx, ready) = std::sync::mpsc::channel::<io::Result<()>>();
 
@@ -181,6 +239,13 @@ pub fn start(config: SandboxConfig) -> io::Result<Sandbox> {
                 }
             };
             let _ = ready_tx.send(Ok(()));
+            let listener = match tls {
+                Some(acceptor) => {
+                    let _guard = runtime.enter();
+                    server::KillableListener::tls(listener, acceptor)
+                }
+                None => server::KillableListener::plain(listener),
+            };
             runtime.block_on(serve(app, listener, stopped));
             runtime.shutdown_timeout(Duration::from_secs(1));
         })?;
@@ -199,6 +264,7 @@ pub fn start(config: SandboxConfig) -> io::Result<Sandbox> {
     }
     Ok(Sandbox {
         addr,
+        scheme,
         stop,
         thread: Some(thread),
     })
@@ -206,7 +272,7 @@ pub fn start(config: SandboxConfig) -> io::Result<Sandbox> {
 
 async fn serve(
     app: Arc<state::App>,
-    listener: tokio::net::TcpListener,
+    listener: server::KillableListener,
     stopped: tokio::sync::watch::Receiver<bool>,
 ) {
     let wait_stop = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -214,8 +280,8 @@ async fn serve(
         let _ = rx.wait_for(|stop| *stop).await;
     };
     let service = server::router(app).into_make_service_with_connect_info::<server::Conn>();
-    let graceful = axum::serve(server::KillableListener(listener), service)
-        .with_graceful_shutdown(wait_stop(stopped.clone()));
+    let graceful =
+        axum::serve(listener, service).with_graceful_shutdown(wait_stop(stopped.clone()));
     let deadline = async {
         wait_stop(stopped).await;
         tokio::time::sleep(SHUTDOWN_GRACE).await;
@@ -230,8 +296,8 @@ async fn serve(
     }
 }
 
-/// `http://ip:port` for an address, with loopback in place of an unspecified address.
-pub(crate) fn loopback_url(addr: SocketAddr) -> String {
+/// `http(s)://ip:port` for an address, with loopback in place of an unspecified address.
+pub(crate) fn loopback_url(scheme: &str, addr: SocketAddr) -> String {
     let mut addr = addr;
     if addr.ip().is_unspecified() {
         addr.set_ip(match addr {
@@ -239,7 +305,7 @@ pub(crate) fn loopback_url(addr: SocketAddr) -> String {
             SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
         });
     }
-    format!("http://{addr}")
+    format!("{scheme}://{addr}")
 }
 
 impl Sandbox {
@@ -248,10 +314,10 @@ impl Sandbox {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`, without a trailing slash (a loopback address when the sandbox
-    /// listens on every interface).
+    /// `http://127.0.0.1:PORT` (`https://` when serving TLS), without a trailing slash (a
+    /// loopback address when the sandbox listens on every interface).
     pub fn url(&self) -> String {
-        loopback_url(self.addr)
+        loopback_url(self.scheme, self.addr)
     }
 
     /// Stops the server gracefully (requests in flight get a few seconds to finish) and waits
@@ -289,6 +355,40 @@ pub struct SandboxArgs {
     /// Token lifetime in seconds (default: tokens never expire).
     #[arg(long, value_name = "SECONDS")]
     pub token_ttl: Option<u64>,
+    /// Serve HTTPS with this certificate (PEM; the server certificate first, then any
+    /// intermediates). Needs --tls-key.
+    #[arg(long, value_name = "FILE", value_parser = read_pem_file, requires = "tls_key")]
+    pub tls_cert: Option<PemFile>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", value_parser = read_pem_file, requires = "tls_cert")]
+    pub tls_key: Option<PemFile>,
+}
+
+/// A file named on the command line and its contents, read while the flags are parsed, so
+/// that a missing file is a usage error naming the flag.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PemFile {
+    /// The path as given.
+    pub path: std::path::PathBuf,
+    /// The file's bytes.
+    pub contents: Vec<u8>,
+}
+
+impl std::fmt::Debug for PemFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The contents may be a private key.
+        f.debug_struct("PemFile").field("path", &self.path).finish()
+    }
+}
+
+fn read_pem_file(text: &str) -> Result<PemFile, String> {
+    match std::fs::read(text) {
+        Ok(contents) => Ok(PemFile {
+            path: text.into(),
+            contents,
+        }),
+        Err(e) => Err(format!("cannot read {text}: {e}")),
+    }
 }
 
 fn parse_http_url(text: &str) -> Result<String, String> {
@@ -307,16 +407,42 @@ impl SandboxArgs {
             port: self.port,
             callback_url: self.callback_url.clone(),
             token_ttl: self.token_ttl.map(Duration::from_secs),
+            tls: match (&self.tls_cert, &self.tls_key) {
+                (Some(cert), Some(key)) => Some(TlsPem {
+                    cert_pem: cert.contents.clone(),
+                    key_pem: key.contents.clone(),
+                }),
+                _ => None,
+            },
             ..SandboxConfig::default()
         }
     }
 }
 
+/// Whether `host` names only this machine (`127.0.0.1`, `::1`, `localhost`).
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Runs a sandbox until Ctrl-C or SIGTERM. The first line on stdout is exactly
-/// `listening on http://HOST:PORT` (the real port when 0 was asked), so that a test in any
-/// language can start the binary and read where it is; the defaults a newcomer needs follow.
+/// `listening on http://HOST:PORT` (`https://` with TLS; the real port when 0 was asked), so
+/// that a test in any language can start the binary and read where it is; the defaults a
+/// newcomer needs follow. A host other than loopback gets a warning on stderr.
 pub fn run_foreground(config: SandboxConfig) -> io::Result<()> {
+    let stop = StopSignals::install()?;
     let sandbox = start(config.clone())?;
+    if !is_loopback_host(&config.host) {
+        eprintln!(
+            "dga-sandbox: warning: listening on {}, not a loopback address: other machines can \
+             reach the sandbox, drive its control API and read its transactions. Use --host \
+             127.0.0.1 unless that is what you want.",
+            config.host
+        );
+    }
     let url = sandbox.url();
     {
         let mut out = io::stdout().lock();
@@ -327,7 +453,7 @@ pub fn run_foreground(config: SandboxConfig) -> io::Result<()> {
         let _ = out.write_all(banner(&config, &url).as_bytes());
         let _ = out.flush();
     }
-    wait_for_stop_signal()?;
+    stop.wait()?;
     eprintln!("dga-sandbox: stopping");
     sandbox.shutdown();
     Ok(())
@@ -367,23 +493,50 @@ Press Ctrl-C to stop.
     )
 }
 
-fn wait_for_stop_signal() -> io::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
+/// Ctrl-C and SIGTERM, listened for from creation on: a parent that reads the first line and
+/// stops the sandbox at once must get a clean exit, not the default action of the signal.
+struct StopSignals {
+    runtime: tokio::runtime::Runtime,
+    #[cfg(unix)]
+    signals: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+}
+
+impl StopSignals {
+    fn install() -> io::Result<StopSignals> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        #[cfg(unix)]
+        let signals = {
+            use tokio::signal::unix::{SignalKind, signal};
+            let _guard = runtime.enter();
+            (
+                signal(SignalKind::interrupt())?,
+                signal(SignalKind::terminate())?,
+            )
+        };
+        Ok(StopSignals {
+            runtime,
+            #[cfg(unix)]
+            signals,
+        })
+    }
+
+    fn wait(self) -> io::Result<()> {
         #[cfg(unix)]
         {
-            use tokio::signal::unix::{SignalKind, signal};
-            let mut term = signal(SignalKind::terminate())?;
-            tokio::select! {
-                result = tokio::signal::ctrl_c() => result,
-                _ = term.recv() => Ok(()),
-            }
+            let (mut int, mut term) = self.signals;
+            self.runtime.block_on(async {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            });
+            Ok(())
         }
         #[cfg(not(unix))]
         {
-            tokio::signal::ctrl_c().await
+            self.runtime.block_on(tokio::signal::ctrl_c())
         }
-    })
+    }
 }

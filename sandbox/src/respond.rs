@@ -53,6 +53,16 @@ pub(crate) fn control_error(status: StatusCode, message: &str) -> Response {
     json(status, &json!({"error": message}))
 }
 
+/// Whether a request declares a JSON body: `Content-Type: application/json`, any parameters
+/// (`; charset=utf-8`), any case.
+pub(crate) fn is_json_request(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+}
+
 /// HTML-escapes a value for use in text or a quoted attribute.
 pub(crate) fn esc(text: &str) -> std::borrow::Cow<'_, str> {
     html_escape::encode_quoted_attribute(text)

@@ -21,6 +21,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::model::{self, error_code};
+use crate::respond::control_error;
 use crate::state::{App, Endpoint, FaultKind};
 use crate::{api, control, gateway, respond};
 
@@ -38,57 +39,154 @@ const PAYMENT_PREFIXES: [&str; 3] = [
 const MALFORMED_BODY: &str =
     r#"{"status": 0, "errorCode": null, "message": "Success", "data": {"orderRef": ""#;
 
-/// A TCP listener whose connections a handler can abort with a reset (the `reset` fault).
-pub(crate) struct KillableListener(pub TcpListener);
+/// How long a client may take over the TLS handshake before its connection is dropped.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The listener: plain TCP, or TLS whose handshakes run in their own tasks (one slow or
+/// broken client must not hold up the others) and arrive here when done. Either way its
+/// connections can be aborted with a reset by a handler (the `reset` faults).
+pub(crate) enum KillableListener {
+    Plain(TcpListener),
+    Tls {
+        handshaken: tokio::sync::mpsc::Receiver<(KillableStream, SocketAddr)>,
+        addr: SocketAddr,
+    },
+}
+
+impl KillableListener {
+    pub(crate) fn plain(listener: TcpListener) -> KillableListener {
+        KillableListener::Plain(listener)
+    }
+
+    /// Starts accepting and handshaking on the current runtime.
+    pub(crate) fn tls(
+        listener: TcpListener,
+        acceptor: tokio_rustls::TlsAcceptor,
+    ) -> KillableListener {
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let (done, handshaken) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(async move {
+            loop {
+                let (stream, peer) = tokio::select! {
+                    accepted = accept_tcp(&listener) => accepted,
+                    // The server stopped: stop accepting (and free the port) at once.
+                    () = done.closed() => return,
+                };
+                let acceptor = acceptor.clone();
+                let done = done.clone();
+                tokio::spawn(async move {
+                    let handshake =
+                        tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+                    match handshake.await {
+                        Ok(Ok(tls)) => {
+                            let stream = KillableStream::new(Transport::Tls(Box::new(tls)));
+                            let _ = done.send((stream, peer)).await;
+                        }
+                        Ok(Err(e)) => log::info!("TLS handshake with {peer} failed: {e}"),
+                        Err(_) => log::info!("TLS handshake with {peer} timed out"),
+                    }
+                });
+            }
+        });
+        KillableListener::Tls { handshaken, addr }
+    }
+}
+
+/// Accepts the next TCP connection, riding out the errors a busy server sees.
+async fn accept_tcp(listener: &TcpListener) -> (TcpStream, SocketAddr) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, addr)) => {
+                let _ = stream.set_nodelay(true);
+                return (stream, addr);
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionRefused
+                        | io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::ConnectionReset
+                ) => {}
+            Err(e) => {
+                // e.g. out of file descriptors: wait for some to be closed.
+                log::error!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+}
 
 impl Listener for KillableListener {
     type Io = KillableStream;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            match self.0.accept().await {
-                Ok((stream, addr)) => {
-                    let _ = stream.set_nodelay(true);
-                    let stream = KillableStream {
-                        inner: stream,
-                        killed: Arc::new(AtomicBool::new(false)),
-                    };
-                    return (stream, addr);
-                }
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::ConnectionRefused
-                            | io::ErrorKind::ConnectionAborted
-                            | io::ErrorKind::ConnectionReset
-                    ) => {}
-                Err(e) => {
-                    // e.g. out of file descriptors: wait for some to be closed.
-                    log::error!("accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
+        match self {
+            KillableListener::Plain(listener) => {
+                let (stream, addr) = accept_tcp(listener).await;
+                (KillableStream::new(Transport::Plain(stream)), addr)
             }
+            KillableListener::Tls { handshaken, .. } => match handshaken.recv().await {
+                Some(accepted) => accepted,
+                // The accept task ended (the runtime is stopping): nothing more will come.
+                None => std::future::pending().await,
+            },
         }
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.0.local_addr()
+        match self {
+            KillableListener::Plain(listener) => listener.local_addr(),
+            KillableListener::Tls { addr, .. } => Ok(*addr),
+        }
     }
 }
 
-/// A TCP stream with a kill switch. Once tripped, every read or write fails with
-/// `ConnectionReset`, so hyper drops the connection; the socket then closes with `SO_LINGER`
-/// 0, which sends a RST instead of a FIN.
+pub(crate) enum Transport {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+}
+
+impl Transport {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Transport::Plain(s) => s,
+            Transport::Tls(s) => s.get_ref().0,
+        }
+    }
+}
+
+/// Forwards an I/O call to the plain or TLS stream.
+macro_rules! forward {
+    ($inner:expr, $s:ident => $call:expr) => {
+        match $inner {
+            Transport::Plain($s) => $call,
+            Transport::Tls($s) => $call,
+        }
+    };
+}
+
+/// A connection with a kill switch. Once tripped, every read or write fails with
+/// `ConnectionReset`, so hyper drops the connection; the TCP socket then closes with
+/// `SO_LINGER` 0, which sends a RST instead of a FIN (and, over TLS, no close_notify).
 pub(crate) struct KillableStream {
-    inner: TcpStream,
+    inner: Transport,
     killed: Arc<AtomicBool>,
 }
 
 impl KillableStream {
+    fn new(inner: Transport) -> KillableStream {
+        KillableStream {
+            inner,
+            killed: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
     fn check(&self) -> io::Result<()> {
         if self.killed.load(Ordering::Acquire) {
-            let _ = self.inner.set_zero_linger();
+            let _ = self.inner.tcp().set_zero_linger();
             Err(io::Error::new(
                 io::ErrorKind::ConnectionReset,
                 "connection reset by a sandbox fault",
@@ -102,7 +200,7 @@ impl KillableStream {
 impl Drop for KillableStream {
     fn drop(&mut self) {
         if self.killed.load(Ordering::Acquire) {
-            let _ = self.inner.set_zero_linger();
+            let _ = self.inner.tcp().set_zero_linger();
         }
     }
 }
@@ -117,7 +215,7 @@ impl AsyncRead for KillableStream {
         if let Err(e) = this.check() {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut this.inner).poll_read(cx, buf)
+        forward!(&mut this.inner, s => Pin::new(s).poll_read(cx, buf))
     }
 }
 
@@ -131,7 +229,7 @@ impl AsyncWrite for KillableStream {
         if let Err(e) = this.check() {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut this.inner).poll_write(cx, buf)
+        forward!(&mut this.inner, s => Pin::new(s).poll_write(cx, buf))
     }
 
     fn poll_write_vectored(
@@ -143,11 +241,11 @@ impl AsyncWrite for KillableStream {
         if let Err(e) = this.check() {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut this.inner).poll_write_vectored(cx, bufs)
+        forward!(&mut this.inner, s => Pin::new(s).poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
+        forward!(&self.inner, s => s.is_write_vectored())
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -155,7 +253,7 @@ impl AsyncWrite for KillableStream {
         if let Err(e) = this.check() {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut this.inner).poll_flush(cx)
+        forward!(&mut this.inner, s => Pin::new(s).poll_flush(cx))
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -163,7 +261,7 @@ impl AsyncWrite for KillableStream {
         if let Err(e) = this.check() {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut this.inner).poll_shutdown(cx)
+        forward!(&mut this.inner, s => Pin::new(s).poll_shutdown(cx))
     }
 }
 
@@ -264,12 +362,28 @@ async fn dispatch(State(app): State<Arc<App>>, request: Request) -> Response {
     let at = model::log_time(model::now_bangkok());
     let (parts, body) = request.into_parts();
     let route = Route::classify(parts.uri.path());
+    let host_refused = host_allowed(&app, &parts).err();
     let Some(endpoint) = route.endpoint() else {
+        if let Some(message) = host_refused {
+            return control_error(StatusCode::FORBIDDEN, &message);
+        }
         return match read_body(body).await {
             Ok(body) => handle(&app, &route, &parts, &body),
             Err(response) => response,
         };
     };
+
+    if let Some(message) = host_refused {
+        app.lock().log_request(
+            at,
+            parts.method.to_string(),
+            endpoint,
+            parts.uri.path().to_string(),
+            Some(403),
+            None,
+        );
+        return control_error(StatusCode::FORBIDDEN, &message);
+    }
 
     let fault = if endpoint.faultable() {
         app.lock().take_fault(endpoint)
@@ -324,6 +438,14 @@ async fn dispatch(State(app): State<Arc<App>>, request: Request) -> Response {
         Err(response) => response,
     };
     match fault {
+        Some(FaultKind::ResetAfter) => {
+            // Processed above; now lose the answer.
+            if let Some(ConnectInfo(conn)) = parts.extensions.get::<ConnectInfo<Conn>>() {
+                conn.killed.store(true, Ordering::Release);
+            }
+            log(None);
+            response
+        }
         Some(FaultKind::Latency(ms)) => {
             log(Some(response.status().as_u16()));
             tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -365,8 +487,43 @@ fn handle(app: &Arc<App>, route: &Route, parts: &Parts, body: &[u8]) -> Response
             StatusCode::NOT_FOUND,
             respond::page("Not found", "<h1>404 Not found</h1>"),
         ),
-        Route::Control(sub) => control::handle(app, method, sub, body),
+        Route::Control(sub) => control::handle(app, method, &parts.headers, sub, body),
         Route::NotFound => respond::not_found(parts.uri.path()),
+    }
+}
+
+/// The DNS rebinding guard: a page on another site that gets its name pointed at 127.0.0.1
+/// reaches the sandbox with its own name in `Host`. Only the listening address, `localhost`
+/// and `127.0.0.1` are served (any port, so that a port mapping works); when listening on
+/// every interface (`0.0.0.0`, `::`) any IP address is the listening address. A name cannot
+/// be rebound if it is an IP address.
+fn host_allowed(app: &App, parts: &Parts) -> Result<(), String> {
+    let given = match parts.headers.get(header::HOST) {
+        Some(value) => value.to_str().ok(),
+        None => parts.uri.authority().map(|a| a.as_str()),
+    };
+    let Some(given) = given else {
+        return Err("the request has no usable Host header".into());
+    };
+    let hostname = match given.strip_prefix('[') {
+        // [v6] or [v6]:port
+        Some(rest) => rest.split_once(']').map(|(ip, _)| ip),
+        None => Some(given.rsplit_once(':').map_or(given, |(name, _)| name)),
+    }
+    .unwrap_or(given);
+    let ip = hostname.parse::<std::net::IpAddr>().ok();
+    let ok = hostname.eq_ignore_ascii_case("localhost")
+        || hostname == "127.0.0.1"
+        || ip == Some(app.addr.ip())
+        || (ip.is_some() && app.addr.ip().is_unspecified());
+    if ok {
+        Ok(())
+    } else {
+        let shown: String = given.chars().take(100).collect();
+        Err(format!(
+            "Host {shown:?} is not served (DNS rebinding guard); use {}, localhost or 127.0.0.1",
+            app.addr.ip()
+        ))
     }
 }
 

@@ -25,6 +25,8 @@ const CARD_NO: &str = "403375******6369";
 pub(crate) struct App {
     /// The address the listener is bound to.
     pub addr: SocketAddr,
+    /// `"http"` or `"https"`.
+    pub scheme: &'static str,
     /// The configuration given to `start`, restored by `/__sandbox/reset`.
     pub startup: SandboxConfig,
     /// Client for callback delivery.
@@ -33,9 +35,15 @@ pub(crate) struct App {
 }
 
 impl App {
-    pub fn new(config: SandboxConfig, addr: SocketAddr, http: reqwest::Client) -> App {
+    pub fn new(
+        config: SandboxConfig,
+        addr: SocketAddr,
+        scheme: &'static str,
+        http: reqwest::Client,
+    ) -> App {
         App {
             addr,
+            scheme,
             inner: Mutex::new(Inner::new(config.clone())),
             startup: config,
             http,
@@ -48,11 +56,11 @@ impl App {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// `http://host:port` as seen by clients: the bound address, or the request's `Host`
+    /// `http(s)://host:port` as seen by clients: the bound address, or the request's `Host`
     /// header when bound to an unspecified address (0.0.0.0 / ::).
     pub fn base_url(&self, host_header: Option<&str>) -> String {
         if !self.addr.ip().is_unspecified() {
-            return format!("http://{}", self.addr);
+            return format!("{}://{}", self.scheme, self.addr);
         }
         let sane = |h: &&str| {
             !h.is_empty()
@@ -61,8 +69,8 @@ impl App {
                     .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
         };
         match host_header.filter(sane) {
-            Some(host) => format!("http://{host}"),
-            None => crate::loopback_url(self.addr),
+            Some(host) => format!("{}://{host}", self.scheme),
+            None => crate::loopback_url(self.scheme, self.addr),
         }
     }
 }
@@ -110,6 +118,9 @@ pub(crate) enum FaultKind {
     Latency(u64),
     HttpStatus(u16),
     Reset,
+    /// Processes the request (state changes happen), then resets the connection with no
+    /// answer: a create that reached DGA whose answer was lost.
+    ResetAfter,
     Malformed,
     TokenExpired,
     /// Answer exactly this status and body without processing: lets every language's tests
@@ -123,6 +134,7 @@ impl FaultKind {
             FaultKind::Latency(_) => "latency",
             FaultKind::HttpStatus(_) => "http_status",
             FaultKind::Reset => "reset",
+            FaultKind::ResetAfter => "reset_after",
             FaultKind::Malformed => "malformed",
             FaultKind::TokenExpired => "token_expired",
             FaultKind::Respond(..) => "respond",

@@ -191,6 +191,7 @@ impl Env {
         json_of(
             self.http
                 .post(format!("{}/__sandbox/{path}", self.url))
+                .header("Content-Type", "application/json")
                 .body(body.to_string())
                 .send()
                 .expect("control POST"),

@@ -111,6 +111,7 @@ fn reset_clears_everything() {
     let response = env
         .http
         .post(format!("{}/__sandbox/reset", env.url))
+        .header("Content-Type", "application/json")
         .send()
         .unwrap();
     assert_eq!(json_of(response), (200, json!({"ok": true})));

@@ -43,6 +43,7 @@ fn a_create_whose_client_timed_out_still_happened() {
         .post(format!("{}{}create", env.url, PREFIXES[0]))
         .header("Consumer-Key", "sandbox-key")
         .header("Token", &token)
+        .header("Content-Type", "application/json")
         .timeout(Duration::from_millis(300))
         .body(create_body(&ref1).to_string())
         .send();
@@ -126,13 +127,73 @@ fn reset_is_a_tcp_reset() {
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
     stream
-        .write_all(b"GET /ws/auth/validate HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        .write_all(
+            b"GET /ws/auth/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n",
+        )
         .unwrap();
     let mut buf = [0u8; 256];
     let error = stream
         .read(&mut buf)
         .expect_err("RST, not a response or a clean close");
     assert_eq!(error.kind(), std::io::ErrorKind::ConnectionReset);
+}
+
+#[test]
+fn reset_after_processes_then_aborts_the_connection() {
+    let env = start();
+    let token = env.token();
+    env.add_fault(json!({"endpoint": "create", "kind": "reset_after"}));
+    let ref1 = unique_ref("reset-after");
+    let error = env
+        .create_request(&token, &create_body(&ref1))
+        .expect_err("the connection is reset");
+    assert!(!error.is_timeout() && !error.is_status(), "{error:?}");
+    // The create happened: exactly one transaction, and the reference is now taken.
+    let txns = env.control_get("transactions");
+    let mine: Vec<_> = txns
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["ref1"] == ref1.as_str())
+        .collect();
+    assert_eq!(mine.len(), 1, "{txns}");
+    assert_eq!(mine[0]["paidStatus"], "Pending");
+    let (_, again) = env.post(PREFIXES[0], "create", &token, &create_body(&ref1));
+    assert_eq!(again["errorCode"], 21, "{again}");
+    let logged = env.logged("create");
+    assert_eq!(
+        (logged[0]["httpStatus"].clone(), logged[0]["fault"].clone()),
+        (Value::Null, json!("reset_after"))
+    );
+    assert_eq!(env.control_get("faults"), json!([]), "count 1 is used up");
+}
+
+#[test]
+fn reset_after_is_a_tcp_reset_after_the_state_change() {
+    use std::io::{Read, Write};
+    let env = start();
+    let token = env.token();
+    env.add_fault(json!({"endpoint": "close", "kind": "reset_after"}));
+    let ref1 = unique_ref("reset-after-close");
+    env.create(&token, &create_body(&ref1));
+    let body = json!({"reference1": ref1, "reference2": ""}).to_string();
+    let mut stream = std::net::TcpStream::connect(env.sandbox.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /ws/dga/payment/close HTTP/1.1\r\nHost: 127.0.0.1\r\nConsumer-Key: sandbox-key\r\n\
+         Token: {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut buf = [0u8; 256];
+    let error = stream
+        .read(&mut buf)
+        .expect_err("RST, not a response or a clean close");
+    assert_eq!(error.kind(), std::io::ErrorKind::ConnectionReset);
+    assert_eq!(env.status_data(&token, &ref1, "")["paidStatus"], "Expired");
 }
 
 #[test]

@@ -5,3 +5,5 @@ mod common;
 mod control;
 mod faults;
 mod gateway;
+mod safety;
+mod tls;
