@@ -10,7 +10,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 const KEY: &str = "ck-DISTINCTIVE-key-5f3a9c";
-const SECRET: &str = "cs-DISTINCTIVE-secret-8e1ac089";
+// With characters a URL encodes, so the percent-encoded form is checked too.
+const SECRET: &str = "cs-DISTINCTIVE/secret+8e1ac089=&";
+const SECRET_ENCODED: &str = "cs-DISTINCTIVE%2Fsecret%2B8e1ac089%3D%26";
 
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
@@ -123,14 +125,31 @@ fn no_secret_or_token_in_errors_debug_or_logs() {
     record(nowhere.status("x", "").map(|_| String::new()));
     record(parse_callback(SECRET.as_bytes()).map(|_| String::new()));
 
+    // DGA echoing the token URL (with the secret percent-encoded) in an error message.
+    ctl.fault(
+        "status",
+        "respond",
+        5,
+        json!({"httpStatus": 200, "body": format!(
+            "{{\"status\": 3, \"errorCode\": 1, \"message\": \"bad call with secret {SECRET_ENCODED} in it\"}}"
+        )}),
+    );
+    record(client.status(&p.reference1, "R2").map(|_| String::new()));
+    ctl.clear_faults();
+
     seen.push(payment_debug);
     let errors_seen = seen.len();
-    seen.extend(LINES.lock().unwrap().iter().cloned());
+    let log_lines = LINES.lock().unwrap().clone();
+    for line in &log_lines {
+        // The AgentID is a citizen ID: logs name it by its last 4 digits only.
+        assert!(!line.contains(AGENT_ID), "AgentID in full in: {line}");
+    }
+    seen.extend(log_lines);
     assert!(errors_seen > 50, "the faults produced errors to inspect");
     let logs = seen.len() - errors_seen;
     assert!(logs > 20, "the client logged what it did ({logs} lines)");
     for text in &seen {
-        for secret in [KEY, SECRET, "ConsumerSecret="]
+        for secret in [KEY, SECRET, SECRET_ENCODED, "ConsumerSecret="]
             .into_iter()
             .chain(tokens.iter().map(String::as_str))
         {
