@@ -47,3 +47,87 @@ fn a_client_used_before_fork_works_in_the_child() {
     // The parent's client is untouched by the child's rebuild.
     assert!(client.status(&p.reference1, &p.reference2).is_ok());
 }
+
+/// Forks, runs `child` in the child (its return value the exit code, after the client is
+/// dropped there), and returns the child's exit code; a child alive after 10 s is a hang.
+fn in_child(child: impl FnOnce() -> i32) -> i32 {
+    // SAFETY: the child runs the closure and leaves with `exit`, running atexit handlers and
+    // flushing stdio as a normally ending program would (not `_exit`).
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(child)).unwrap_or(70);
+        // SAFETY: ending the child process.
+        unsafe { libc::exit(code) };
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut status = 0;
+    loop {
+        // SAFETY: polling the child just forked.
+        let waited = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if waited == pid {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            // SAFETY: killing our own hung child.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            panic!("the child hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(libc::WIFEXITED(status), "the child did not exit normally");
+    libc::WEXITSTATUS(status)
+}
+
+#[test]
+fn a_client_dropped_in_a_forked_child_neither_panics_nor_hangs() {
+    let sb = start_sandbox();
+    let client = client_for(&sb);
+    client.token().unwrap();
+    // Dropped without a call in the child: the parent's HTTP client is left alone.
+    let c = client.clone();
+    assert_eq!(
+        in_child(move || {
+            drop(c);
+            0
+        }),
+        0
+    );
+    // Used, then dropped.
+    let c = client.clone();
+    assert_eq!(
+        in_child(move || {
+            let ok = c.token().is_ok();
+            drop(c);
+            if ok { 0 } else { 3 }
+        }),
+        0
+    );
+}
+
+#[test]
+fn a_token_refresh_in_flight_at_fork_time_does_not_deadlock_the_child() {
+    let sb = start_sandbox();
+    let ctl = Control::new(&sb);
+    ctl.fault(
+        "token",
+        "latency",
+        1,
+        serde_json::json!({"latencyMs": 1500}),
+    );
+    let client = client_for(&sb);
+    let parent = client.clone();
+    let refresh = std::thread::spawn(move || parent.token().map(|_| ()));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // The parent's thread is inside its (slow) token request now; the child must not wait
+    // for that thread, which it does not have: it makes its own request.
+    let c = client.clone();
+    let started = std::time::Instant::now();
+    let code = in_child(move || match c.token() {
+        Ok(_) => 0,
+        Err(_) => 3,
+    });
+    assert_eq!(code, 0);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    refresh.join().unwrap().unwrap();
+}
