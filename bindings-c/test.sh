@@ -48,6 +48,7 @@ LINK=(-L"$D" -ldga_epayment -Wl,-rpath,"$PWD/$D" -lcjson -lpthread)
 gcc "${CFLAGS[@]}" -c bindings-c/tests/harness.c -o "$OUT/harness.o"
 gcc "${CFLAGS[@]}" bindings-c/tests/test_c.c "$OUT/harness.o" -o "$OUT/test_c" "${LINK[@]}"
 g++ "${CXXFLAGS[@]}" bindings-c/tests/test_cpp.cpp "$OUT/harness.o" -o "$OUT/test_cpp" "${LINK[@]}"
+gcc "${CFLAGS[@]}" bindings-c/tests/test_https.c "$OUT/harness.o" -o "$OUT/test_https" "${LINK[@]}"
 gcc "${CFLAGS[@]}" bindings-c/tests/test_c.c "$OUT/harness.o" -o "$OUT/test_c_static" \
   "$D/libdga_epayment.a" -lcjson -lpthread -ldl -lm
 
@@ -73,6 +74,8 @@ step "C99 test under valgrind"
 under_valgrind test_c "$OUT/test_c" "$SANDBOX" tests/vectors || status=1
 step "C++ test under valgrind"
 under_valgrind test_cpp "$OUT/test_cpp" "$SANDBOX" tests/vectors || status=1
+step "HTTPS test (a CA made with openssl; the sandbox serving TLS) under valgrind"
+under_valgrind test_https "$OUT/test_https" "$SANDBOX" || status=1
 step "C99 test linked against the static library"
 "$OUT/test_c_static" "$SANDBOX" tests/vectors || status=1
 
@@ -88,6 +91,14 @@ awk -v dir="$tmp" '
   inblock && file == "" { match($0, /[a-z_]+\.c/); file = dir "/" substr($0, RSTART, RLENGTH) }
   inblock { print > file }
 ' bindings-c/README.md
+# The README shows bindings-c/examples/callback_cgi.c verbatim (agencies copy the README).
+if ! cmp -s "$tmp/callback_cgi.c" bindings-c/examples/callback_cgi.c; then
+  diff "$tmp/callback_cgi.c" bindings-c/examples/callback_cgi.c >&2 || true
+  echo "c: README's callback_cgi.c block differs from bindings-c/examples/callback_cgi.c" >&2
+  status=1
+else
+  echo "README callback_cgi.c block = bindings-c/examples/callback_cgi.c"
+fi
 for prog in quickstart callback_cgi; do
   gcc "${CFLAGS[@]}" "$tmp/$prog.c" -o "$tmp/$prog" -L"$D" -ldga_epayment -Wl,-rpath,"$PWD/$D"
 done
@@ -99,31 +110,69 @@ DGA_GATEWAY_URL=$url "${VG[@]}" "$tmp/quickstart" > "$tmp/quickstart.out" || sta
 cat "$tmp/quickstart.out"
 python3 - "$url" "$tmp" "${VG[@]}" <<'PY' || status=1
 # Pays the quick start's payment on the sandbox, then delivers DGA's status as a callback body
-# to the CGI program (under valgrind too): the genuine one is accepted (200), a forged amount refused (409), garbage
-# refused (400).
+# to the CGI program (under valgrind too): genuine and forged callbacks answered by the core's
+# contract, garbage refused (400), and hostile CONTENT_LENGTH values each a defined answer.
 import json, os, re, subprocess, sys, urllib.request
 url, tmp, valgrind = sys.argv[1], sys.argv[2], sys.argv[3:]
 out = open(os.path.join(tmp, "quickstart.out"), encoding="utf-8").read()
 assert '"paidStatus":"Pending"' in out, out
 ref1 = json.loads(re.search(r"^payment: (.*)$", out, re.M).group(1))["reference1"]
 req = urllib.request.Request(url + "/__sandbox/simulate", method="POST",
-    data=json.dumps({"reference1": ref1, "outcome": "pay", "deliverCallback": False}).encode())
+    data=json.dumps({"reference1": ref1, "outcome": "pay", "deliverCallback": False}).encode(),
+    headers={"Content-Type": "application/json"})
 paid = json.load(urllib.request.urlopen(req))
 env = dict(os.environ, DGA_CONSUMER_KEY="sandbox-key", DGA_CONSUMER_SECRET="sandbox-secret",
            DGA_AGENT_ID="1234567890121", DGA_GATEWAY_URL=url, REQUEST_METHOD="POST")
 failures = 0
-def deliver(body, want):
+MISSING = object()
+def deliver(body, want, length=None, what="", recorded=None):
+    """Runs the CGI program under valgrind (exit 99 on any memory error or leak): the answer
+    must be a CGI Status line, the core's content type and an ack whose result matches."""
     global failures
-    env["CONTENT_LENGTH"] = str(len(body))
-    r = subprocess.run(valgrind + [os.path.join(tmp, "callback_cgi")], input=body, env=env,
+    run_env = dict(env)
+    if length is MISSING:
+        run_env.pop("CONTENT_LENGTH", None)
+    else:
+        run_env["CONTENT_LENGTH"] = str(len(body)) if length is None else length
+    r = subprocess.run(valgrind + [os.path.join(tmp, "callback_cgi")], input=body, env=run_env,
                        capture_output=True)
-    head = r.stdout.decode().split("\r\n")[0]
-    ok = r.returncode == 0 and head == f"Status: {want}"
-    print(("ok  " if ok else "FAIL") + f" callback_cgi answers {head!r} (want {want})")
+    head, _, ack = r.stdout.decode().partition("\r\n\r\n")
+    lines = head.split("\r\n")
+    try:
+        result = json.loads(ack)["result"]
+    except (ValueError, KeyError, TypeError):
+        result = None
+    ok = (r.returncode == 0 and lines[0] == f"Status: {want}"
+          and lines[1:] == ["Content-Type: application/json; charset=utf-8"] and result is (want == 200)
+          and (recorded is None or recorded in r.stderr.decode()))
+    shown = "missing" if length is MISSING else repr(run_env["CONTENT_LENGTH"])
+    print(("ok  " if ok else "FAIL") + f" callback_cgi, {what or 'CONTENT_LENGTH ' + shown}: "
+          f"{lines[0]!r} (want {want}), ack result {result}")
+    if not ok:
+        print(r.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
     failures += not ok
-deliver(json.dumps(paid, ensure_ascii=False).encode(), 200)
-deliver(json.dumps(dict(paid, amount="1.00")).encode(), 409)
-deliver(b"{not json", 400)
+genuine = json.dumps(paid, ensure_ascii=False).encode()
+deliver(genuine, 200, what="genuine callback")
+# DGA's status decides (the core's callback contract): a forged amount is accepted with DGA's
+# amount handed to record_payment; another final status is refused; an unknown payment 404.
+deliver(json.dumps(dict(paid, amount="1.00")).encode(), 200, what="forged amount", recorded='"amount":"1000.5"')
+deliver(json.dumps(dict(paid, paidStatus=4)).encode(), 409, what="claims Void, DGA says Success")
+deliver(json.dumps(dict(paid, ref1="NEVER-" + ref1)).encode(), 404, what="unknown payment")
+deliver(b"{not json", 400, what="garbage body")
+# Hostile or broken CONTENT_LENGTH values: each a defined answer, no memory error.
+deliver(genuine, 400, "-1")
+deliver(genuine, 413, "18446744073709551615")       # SIZE_MAX: +1 wraps to malloc(0) with strtoul
+deliver(genuine, 413, "184467440737095516150000")   # beyond 64 bits
+deliver(genuine, 413, "65537")                      # one byte over the 64 KiB cap
+deliver(b"x" * 70000, 413, what="a 70000-byte body, announced")
+deliver(genuine, 200, str(len(genuine) + 1000))     # more than arrives: what came is read
+deliver(genuine[: len(genuine) // 2], 400, str(len(genuine)), what="body cut short")
+deliver(genuine, 400, "abc")
+deliver(genuine, 400, "12abc")
+deliver(genuine, 400, " 12")
+deliver(genuine, 400, "")
+deliver(genuine, 400, "0")
+deliver(genuine, 400, MISSING)
 sys.exit(1 if failures else 0)
 PY
 
