@@ -4,7 +4,6 @@ declare(strict_types=1);
 
 namespace Dga\EPayment;
 
-use FFI;
 
 /** Parsing and acknowledging DGA's callbacks (no client needed). */
 final class Callback
@@ -17,7 +16,7 @@ final class Callback
     public static function parse(string $body): PaymentStatus
     {
         [$out, $err] = Native::outs();
-        $status = Native::ffi()->dga_parse_callback(Native::bytes($body), strlen($body), FFI::addr($out), FFI::addr($err));
+        $status = Native::ffi()->dga_parse_callback(Native::bytes($body), strlen($body), Native::addr($out), Native::addr($err));
         $json = Native::take($out);
         Native::check($status, $err);
         return new PaymentStatus((string) $json);

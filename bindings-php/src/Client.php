@@ -4,7 +4,6 @@ declare(strict_types=1);
 
 namespace Dga\EPayment;
 
-use FFI;
 use FFI\CData;
 
 /**
@@ -47,14 +46,14 @@ final class Client
     private static function open(#[\SensitiveParameter] ?string $json, bool $fromEnv): CData
     {
         $ffi = Native::ffi();
-        $err = $ffi->new('DgaError *');
+        [, $err] = Native::outs();
         $h = $fromEnv
-            ? $ffi->dga_client_new_from_env($json, FFI::addr($err))
-            : $ffi->dga_client_new($json, FFI::addr($err));
-        if ($h === null || FFI::isNull($h)) {
+            ? $ffi->dga_client_new_from_env($json, Native::addr($err))
+            : $ffi->dga_client_new($json, Native::addr($err));
+        if ($h === null || Native::isNull($h)) {
             throw Native::error(-1, $err);
         }
-        if (!FFI::isNull($err)) {
+        if (!Native::isNull($err)) {
             $ffi->dga_error_free($err);
         }
         return $h;
@@ -90,7 +89,7 @@ final class Client
     {
         $json = Json::object($request, 'request');
         [$out, $err] = Native::outs();
-        $status = Native::ffi()->dga_create_payment($this->handle(), $json, FFI::addr($out), FFI::addr($err));
+        $status = Native::ffi()->dga_create_payment($this->handle(), $json, Native::addr($out), Native::addr($err));
         $result = Native::take($out);
         Native::check($status, $err);
         return new Payment((string) $result);
@@ -102,7 +101,7 @@ final class Client
         $a = Native::text($reference1, 'reference1');
         $b = Native::text($reference2, 'reference2');
         [$out, $err] = Native::outs();
-        $status = Native::ffi()->dga_status($this->handle(), $a, $b, FFI::addr($out), FFI::addr($err));
+        $status = Native::ffi()->dga_status($this->handle(), $a, $b, Native::addr($out), Native::addr($err));
         $result = Native::take($out);
         Native::check($status, $err);
         return new PaymentStatus((string) $result);
@@ -114,7 +113,7 @@ final class Client
         $a = Native::text($reference1, 'reference1');
         $b = Native::text($reference2, 'reference2');
         [$out, $err] = Native::outs();
-        $status = Native::ffi()->dga_close($this->handle(), $a, $b, FFI::addr($out), FFI::addr($err));
+        $status = Native::ffi()->dga_close($this->handle(), $a, $b, Native::addr($out), Native::addr($err));
         $result = Native::take($out);
         Native::check($status, $err);
         return new Confirmation((string) $result);
@@ -132,7 +131,7 @@ final class Client
         $b = Native::text($reference2, 'reference2');
         $c = Native::text($paymentReference, 'paymentReference');
         [$out, $err] = Native::outs();
-        $status = Native::ffi()->dga_void($this->handle(), $a, $b, $c, FFI::addr($out), FFI::addr($err));
+        $status = Native::ffi()->dga_void($this->handle(), $a, $b, $c, Native::addr($out), Native::addr($err));
         $result = Native::take($out);
         Native::check($status, $err);
         return new Confirmation((string) $result);
@@ -149,7 +148,7 @@ final class Client
     {
         $parsed = is_string($callback) ? Callback::parse($callback) : $callback;
         [$out, $err] = Native::outs();
-        $status = Native::ffi()->dga_verify_callback($this->handle(), $parsed->toJson(), FFI::addr($out), FFI::addr($err));
+        $status = Native::ffi()->dga_verify_callback($this->handle(), $parsed->toJson(), Native::addr($out), Native::addr($err));
         $result = Native::take($out);
         Native::check($status, $err);
         return new PaymentStatus((string) $result);
@@ -169,39 +168,39 @@ final class Client
     {
         $ffi = Native::ffi();
         [$out, $err] = Native::outs();
-        $http = $ffi->new('int32_t');
+        $http = Native::int32();
         $rc = $ffi->dga_receive_callback(
             $this->handle(),
             Native::bytes($body),
             strlen($body),
             true,
-            FFI::addr($out),
-            FFI::addr($err),
+            Native::addr($out),
+            Native::addr($err),
         );
         $json = Native::take($out);
         if ($rc !== 0) {
             // The reply for the core's error (NULL error: the handler-failed answer).
             try {
                 $error = Native::describeOrNull($rc, $err);
-                $reply = Native::take($ffi->dga_callback_reply_for_error(FFI::isNull($err) ? null : $err, FFI::addr($http)));
+                $reply = Native::take($ffi->dga_callback_reply_for_error(Native::isNull($err) ? null : $err, Native::addr($http)));
             } finally {
-                if (!FFI::isNull($err)) {
+                if (!Native::isNull($err)) {
                     $ffi->dga_error_free($err);
                 }
             }
             return new CallbackReply($http->cdata, self::body($reply), false, null, $error);
         }
-        if (!FFI::isNull($err)) {
+        if (!Native::isNull($err)) {
             $ffi->dga_error_free($err);
         }
         $verified = new PaymentStatus((string) $json);
         try {
             $onStatus($verified);
         } catch (\Throwable $e) {
-            $reply = Native::take($ffi->dga_callback_reply_handler_failed(FFI::addr($http)));
+            $reply = Native::take($ffi->dga_callback_reply_handler_failed(Native::addr($http)));
             return new CallbackReply($http->cdata, self::body($reply), false, $verified, $e);
         }
-        $reply = Native::take($ffi->dga_callback_reply_accepted(null, FFI::addr($http)));
+        $reply = Native::take($ffi->dga_callback_reply_accepted(null, Native::addr($http)));
         return new CallbackReply($http->cdata, self::body($reply), true, $verified, null);
     }
 

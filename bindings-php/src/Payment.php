@@ -60,7 +60,7 @@ final class Payment extends Record
     {
         $ffi = Native::ffi();
         [$out, $err] = Native::outs();
-        $status = $ffi->dga_checkout_form_html($this->toJson(), \FFI::addr($out), \FFI::addr($err));
+        $status = $ffi->dga_checkout_form_html($this->toJson(), Native::addr($out), Native::addr($err));
         $html = Native::take($out);
         Native::check($status, $err);
         return (string) $html;
