@@ -69,6 +69,8 @@ def main() -> int:
     for s in statuses:
         print(describe(s))
     # What a callback endpoint does with DGA's POST body (here: the status as DGA sends it).
+    # DGA's own status decides: this payment is still Pending there, so the answer is 409 and
+    # DGA delivers again later; once paid, the same body is accepted with DGA's values.
     body = json.dumps(statuses[0].to_dict())
     reply: dga.CallbackReply = client.handle_callback(body, record, verify=True)
     print("callback answered", reply.http_status, reply.body)

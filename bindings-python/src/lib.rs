@@ -88,6 +88,10 @@ fn build_exception<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyAny
             fields.set_item("reference2", reference2)?;
         }
         Error::Verification { mismatches, .. } => {
+            // The reason's code as the core's error JSON spells it (never re-derived here).
+            if let Some(reason) = e.to_json()["reason"].as_str() {
+                fields.set_item("reason", reason)?;
+            }
             let list = PyList::empty(py);
             for m in mismatches {
                 let d = PyDict::new(py);
@@ -392,6 +396,40 @@ struct Options<'py> {
     user_agent_suffix: Option<String>,
     strict_agent_id: bool,
     retry: Option<Bound<'py, PyAny>>,
+    max_response_bytes: Option<i64>,
+    token_failure_cooldown: Option<f64>,
+    pool_idle_timeout: Option<f64>,
+    max_concurrent_verifications: Option<i64>,
+}
+
+/// A duration that may be zero (zero turns the setting off, e.g. `token_failure_cooldown`).
+fn seconds_or_zero(errors: &mut Vec<FieldError>, name: &str, v: Option<f64>) -> Option<Duration> {
+    let s = v?;
+    match Duration::try_from_secs_f64(s) {
+        Ok(d) => Some(d),
+        _ => {
+            errors.push(FieldError::new(
+                name,
+                format!("must be zero or a positive number of seconds, got {s}"),
+            ));
+            None
+        }
+    }
+}
+
+/// A whole number that is not negative; the core checks its range (e.g. at least 1).
+fn count(errors: &mut Vec<FieldError>, name: &str, v: Option<i64>) -> Option<usize> {
+    let n = v?;
+    match usize::try_from(n) {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push(FieldError::new(
+                name,
+                format!("must be a positive whole number, got {n}"),
+            ));
+            None
+        }
+    }
 }
 
 fn seconds(errors: &mut Vec<FieldError>, name: &str, v: Option<f64>) -> Option<Duration> {
@@ -532,6 +570,26 @@ fn build_config(mut b: ConfigBuilder, o: Options<'_>) -> Result<Config, Error> {
     {
         b = b.retry_policy(policy);
     }
+    if let Some(n) = count(&mut errors, "max_response_bytes", o.max_response_bytes) {
+        b = b.max_response_bytes(n);
+    }
+    if let Some(d) = seconds_or_zero(
+        &mut errors,
+        "token_failure_cooldown",
+        o.token_failure_cooldown,
+    ) {
+        b = b.token_failure_cooldown(d);
+    }
+    if let Some(d) = seconds(&mut errors, "pool_idle_timeout", o.pool_idle_timeout) {
+        b = b.pool_idle_timeout(d);
+    }
+    if let Some(n) = count(
+        &mut errors,
+        "max_concurrent_verifications",
+        o.max_concurrent_verifications,
+    ) {
+        b = b.max_concurrent_verifications(n);
+    }
     b = b.strict_agent_id(o.strict_agent_id);
     match b.build() {
         Ok(config) if errors.is_empty() => Ok(config),
@@ -560,7 +618,9 @@ impl PyClient {
     #[pyo3(signature = (*, consumer_key, consumer_secret, agent_id, environment = "uat",
         gateway_url = None, source = None, timeout = None, connect_timeout = None,
         token_max_age = None, proxy = None, ca_pem = None, ca_file = None,
-        user_agent_suffix = None, strict_agent_id = false, retry = None))]
+        user_agent_suffix = None, strict_agent_id = false, retry = None,
+        max_response_bytes = None, token_failure_cooldown = None, pool_idle_timeout = None,
+        max_concurrent_verifications = None))]
     #[allow(clippy::too_many_arguments)]
     fn new<'py>(
         py: Python<'py>,
@@ -579,6 +639,10 @@ impl PyClient {
         user_agent_suffix: Option<String>,
         strict_agent_id: bool,
         retry: Option<Bound<'py, PyAny>>,
+        max_response_bytes: Option<i64>,
+        token_failure_cooldown: Option<f64>,
+        pool_idle_timeout: Option<f64>,
+        max_concurrent_verifications: Option<i64>,
     ) -> PyResult<Self> {
         let options = Options {
             consumer_key: Some(consumer_key),
@@ -596,6 +660,10 @@ impl PyClient {
             user_agent_suffix,
             strict_agent_id,
             retry,
+            max_response_bytes,
+            token_failure_cooldown,
+            pool_idle_timeout,
+            max_concurrent_verifications,
         };
         let config = build_config(ConfigBuilder::default(), options).py(py)?;
         let inner = dga::Client::new(config).py(py)?;
@@ -608,7 +676,9 @@ impl PyClient {
     #[pyo3(signature = (*, consumer_key = None, consumer_secret = None, agent_id = None,
         environment = None, gateway_url = None, source = None, timeout = None,
         connect_timeout = None, token_max_age = None, proxy = None, ca_pem = None,
-        ca_file = None, user_agent_suffix = None, strict_agent_id = false, retry = None))]
+        ca_file = None, user_agent_suffix = None, strict_agent_id = false, retry = None,
+        max_response_bytes = None, token_failure_cooldown = None, pool_idle_timeout = None,
+        max_concurrent_verifications = None))]
     #[allow(clippy::too_many_arguments)]
     fn from_env<'py>(
         _cls: &Bound<'py, PyType>,
@@ -628,6 +698,10 @@ impl PyClient {
         user_agent_suffix: Option<String>,
         strict_agent_id: bool,
         retry: Option<Bound<'py, PyAny>>,
+        max_response_bytes: Option<i64>,
+        token_failure_cooldown: Option<f64>,
+        pool_idle_timeout: Option<f64>,
+        max_concurrent_verifications: Option<i64>,
     ) -> PyResult<Self> {
         let options = Options {
             consumer_key,
@@ -645,6 +719,10 @@ impl PyClient {
             user_agent_suffix,
             strict_agent_id,
             retry,
+            max_response_bytes,
+            token_failure_cooldown,
+            pool_idle_timeout,
+            max_concurrent_verifications,
         };
         let config = build_config(ConfigBuilder::from_env(), options).py(py)?;
         let inner = dga::Client::new(config).py(py)?;
@@ -800,8 +878,9 @@ impl PyClient {
         Ok(PyConfirmation { inner: c })
     }
 
-    /// Confirms a parsed callback with DGA's own status; returns DGA's status, or raises
-    /// `VerificationError` listing the fields that disagree.
+    /// Decides a parsed callback by DGA's own status (the callback contract) and returns DGA's
+    /// status, or raises `VerificationError` (`reason`: `unknown_payment`, `pending_at_dga` or
+    /// `status_differs`).
     fn verify_callback(
         &self,
         py: Python<'_>,

@@ -76,11 +76,14 @@ def test_a_forged_callback_is_refused(web: DjangoClient, client: dga.Client, san
               "feeAmount": 0}
     r = post(web, "/dga/callback", json.dumps(forged))
     ack = json.loads(r.content)
+    # DGA still says Pending: 409 (DGA delivers again), and the reply repeats nothing DGA said.
     assert ack["result"] is False and r.status_code == 409
-    assert "paidStatus" in ack["message"]
+    assert "Pending" not in r.content.decode() and "80" not in ack["message"]
     assert recorded == [], "the handler never sees an unconfirmed callback"
     ghost = {**forged, "ref1": unique_ref("GHOST")}
     r = post(web, "/dga/callback", json.dumps(ghost))
+    # A reference DGA does not know: 404, not a mismatch.
+    assert r.status_code == 404
     assert json.loads(r.content)["result"] is False and recorded == []
 
 

@@ -173,13 +173,16 @@ def test_verification_error_lists_mismatches(client: dga.Client, sandbox: Sandbo
     forged = dga.PaymentStatus.from_dict({**pending.to_dict(), "paidStatus": "Success", "amount": "1.00"})
     with pytest.raises(dga.VerificationError) as e:
         client.verify_callback(forged)
-    assert e.value.kind == "verification"
-    assert {m.field for m in e.value.mismatches} == {"paidStatus", "amount"}
+    assert e.value.kind == "verification" and e.value.reason == "pending_at_dga"
+    # DGA's status decides: the amount is not a reason to refuse (only logged), so the
+    # mismatch named is the status.
+    assert {m.field for m in e.value.mismatches} == {"paidStatus"}
     m = next(m for m in e.value.mismatches if m.field == "paidStatus")
     assert (m.callback, m.dga) == ("Success", "Pending")
     ghost = dga.PaymentStatus.from_dict({**pending.to_dict(), "ref1": unique_ref("GHOST")})
     with pytest.raises(dga.VerificationError) as e:
         client.verify_callback(ghost)
+    assert e.value.reason == "unknown_payment"
     assert e.value.mismatches[0].field == "ref1/ref2"
 
 

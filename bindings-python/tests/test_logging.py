@@ -45,6 +45,8 @@ def test_a_failing_callback_handler_is_logged_with_its_traceback(
         raise RuntimeError("ledger offline")
 
     p = create(client)
+    # Paid at DGA, so the callback is accepted (DGA's status decides) and the handler runs.
+    sandbox.simulate(p.reference1, p.reference2, "pay")
     body = client.status(p.reference1, p.reference2).to_dict()
     import json
 

@@ -284,6 +284,10 @@ class AsyncClient:
         user_agent_suffix: Optional[str] = None,
         strict_agent_id: bool = False,
         retry: Union[bool, RetryOptions, None] = None,
+        max_response_bytes: Optional[int] = None,
+        token_failure_cooldown: Optional[float] = None,
+        pool_idle_timeout: Optional[float] = None,
+        max_concurrent_verifications: Optional[int] = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     ) -> None:
         client = Client(
@@ -302,6 +306,10 @@ class AsyncClient:
             user_agent_suffix=user_agent_suffix,
             strict_agent_id=strict_agent_id,
             retry=retry,
+            max_response_bytes=max_response_bytes,
+            token_failure_cooldown=token_failure_cooldown,
+            pool_idle_timeout=pool_idle_timeout,
+            max_concurrent_verifications=max_concurrent_verifications,
         )
         self._init(client, max_concurrency)
 

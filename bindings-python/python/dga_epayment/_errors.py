@@ -138,13 +138,20 @@ class CallbackError(DgaError, ValueError):
 
 
 class VerificationError(DgaError):
-    """A callback disagrees with DGA's status; ``mismatches`` lists every field."""
+    """DGA's status does not confirm a callback. ``reason`` (the core's code) says why:
+    ``"unknown_payment"`` (DGA has no such transaction; answered 404), ``"pending_at_dga"``
+    (DGA still says Pending; 409, DGA delivers again) or ``"status_differs"`` (DGA shows another
+    final status; 409). ``mismatches`` lists what disagreed, for the agency's own logs only."""
 
     kind = "verification"
+    reason: Optional[str]
     mismatches: List[Mismatch]
 
-    def __init__(self, message: str, *, mismatches: Sequence[Mismatch] = ()) -> None:
+    def __init__(
+        self, message: str, *, reason: Optional[str] = None, mismatches: Sequence[Mismatch] = ()
+    ) -> None:
         super().__init__(message)
+        self.reason = reason
         self.mismatches = list(mismatches)
 
 

@@ -43,6 +43,10 @@ class Client:
         user_agent_suffix: Optional[str] = None,
         strict_agent_id: bool = False,
         retry: Union[bool, RetryOptions, None] = None,
+        max_response_bytes: Optional[int] = None,
+        token_failure_cooldown: Optional[float] = None,
+        pool_idle_timeout: Optional[float] = None,
+        max_concurrent_verifications: Optional[int] = None,
     ) -> Client: ...
     @classmethod
     def from_env(
@@ -63,6 +67,10 @@ class Client:
         user_agent_suffix: Optional[str] = None,
         strict_agent_id: bool = False,
         retry: Union[bool, RetryOptions, None] = None,
+        max_response_bytes: Optional[int] = None,
+        token_failure_cooldown: Optional[float] = None,
+        pool_idle_timeout: Optional[float] = None,
+        max_concurrent_verifications: Optional[int] = None,
     ) -> Client: ...
     @property
     def agent_id(self) -> str: ...

@@ -11,12 +11,15 @@
 
     urlpatterns = [path("dga/callback", callback_view(record_payment, client=client))]
 
-The view is CSRF-exempt (DGA posts from its own servers), takes POST only, reads the raw body,
-parses it and, unless ``verify=False``, confirms it with DGA's status endpoint; then it calls
-the handler with DGA's own status. The answer (status code and acknowledgement JSON) comes from
-the core: 200 with ``result: true`` only when the handler returned without raising; 400 for a
-body that is not a valid callback, 409 when DGA's status disagrees (forged or stale), 503 when
-DGA could not be asked, 500 when the handler raised (DGA then delivers again).
+The view is CSRF-exempt (DGA posts from its own servers), takes POST only, reads the raw body
+and, unless ``verify=False``, decides it by DGA's own status for its references (the callback
+contract, decided in the core); then it calls the handler with DGA's status and values, never
+the callback's. The answer (status code and acknowledgement JSON with a fixed message that
+repeats nothing DGA said) comes from the core: 200 with ``result: true`` only when the handler
+returned without raising; 400 for a body without readable references, 404 when DGA has no such
+payment, 409 while DGA says Pending or shows another final status, 503 when DGA could not be
+asked (or too many verifications run at once), 500 when the handler raised (DGA then delivers
+again).
 """
 
 from __future__ import annotations
