@@ -80,7 +80,7 @@ namespace Dga.EPayment.Tests
 
         public void Register(Runner r)
         {
-            r.Add("the README's ASP.NET handler answers DGA's callback: 200, 409, 400", () =>
+            r.Add("the README's ASP.NET handler answers DGA's callback: 200, 409, 400, 413 over 64 KiB", () =>
             {
                 using (var client = sb.Client())
                 {
@@ -104,6 +104,25 @@ namespace Dga.EPayment.Tests
 
                         wr = Post("not json");
                         Assert.Equal(400, wr.Status, "not a callback");
+
+                        // The body is capped at 64 KiB: one byte more is the core's 413, unread.
+                        var padded = body.Substring(0, body.Length - 1) + ",\"padding\":\"";
+                        var over = padded + new string('x', DgaCallbackHandler.MaxBody - Encoding.UTF8.GetByteCount(padded) - 1) + "\"}";
+                        Assert.Equal(DgaCallbackHandler.MaxBody + 1, Encoding.UTF8.GetByteCount(over), "test body size");
+                        wr = Post(over);
+                        Assert.Equal(413, wr.Status, "over the cap");
+                        ack = JsonNode.Parse(Encoding.UTF8.GetString(wr.Output.ToArray()));
+                        Assert.Equal("false", ack.Get("result").Text, "refused");
+                        Assert.Contains("larger than 65536 bytes", ack.Get("message").Text, "the core's reason");
+                        wr = Post(new string('x', 1024 * 1024));
+                        Assert.Equal(413, wr.Status, "1 MiB");
+
+                        // At the cap exactly it is read and judged like any body (here: a valid
+                        // callback with an extra field, which DGA's status still confirms).
+                        var exact = padded + new string('x', DgaCallbackHandler.MaxBody - Encoding.UTF8.GetByteCount(padded) - 2) + "\"}";
+                        Assert.Equal(DgaCallbackHandler.MaxBody, Encoding.UTF8.GetByteCount(exact), "test body size");
+                        wr = Post(exact);
+                        Assert.Equal(200, wr.Status, "64 KiB exactly");
                     }
                     finally
                     {

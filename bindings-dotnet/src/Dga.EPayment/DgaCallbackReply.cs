@@ -20,6 +20,28 @@ namespace Dga.EPayment
             Error = error;
         }
 
+        /// <summary>
+        /// The core's answer to a callback body longer than <paramref name="limit"/> bytes, which
+        /// the endpoint did not read: 413 with <c>result: false</c>. DGA's callbacks are a few
+        /// hundred bytes; cap what a callback endpoint reads (the README's handler reads at most
+        /// 64 KiB) so a hostile request cannot fill the server's memory.
+        /// </summary>
+        public static DgaCallbackReply TooLarge(int limit)
+        {
+            if (limit < 0)
+            {
+                throw new ArgumentOutOfRangeException("limit");
+            }
+            int http;
+            IntPtr body = NativeMethods.dga_callback_reply_too_large(new UIntPtr((uint)limit), out http);
+            if (body == IntPtr.Zero)
+            {
+                throw new DgaInternalException("the native library gave no callback reply");
+            }
+            return new DgaCallbackReply(http, false, NativeMethods.TakeString(body), null,
+                new InvalidOperationException("the callback body is larger than " + limit + " bytes; not read"));
+        }
+
         /// <summary>The HTTP status code to answer with.</summary>
         public int HttpStatus { get; private set; }
 

@@ -73,6 +73,9 @@ namespace Dga.EPayment
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern IntPtr dga_callback_reply_handler_failed(out int outHttpStatus);
 
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr dga_callback_reply_too_large(UIntPtr limit, out int outHttpStatus);
+
         /// <summary>Static: never freed.</summary>
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern IntPtr dga_callback_reply_content_type();
