@@ -52,4 +52,7 @@ bindings-c/test.sh
 step "C#/.NET (Mono: mcs -warnaserror, tests under mono)"
 bindings-dotnet/test.sh
 
+step "PHP (FFI over the C ABI; PHPUnit)"
+bindings-php/test.sh
+
 step "all passed in $(( $(date +%s) - started )) s"

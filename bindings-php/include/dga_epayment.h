@@ -485,6 +485,17 @@ char *dga_callback_reply_for_error(const DgaError *error, int32_t *out_http_stat
 char *dga_callback_reply_handler_failed(int32_t *out_http_status);
 
 /**
+ * The HTTP answer to a callback whose body is larger than the endpoint takes (`limit`
+ * bytes), so it was not read: 413 with `result: false` and a reason naming the limit (DGA's
+ * callbacks are a few hundred bytes; the cap guards the endpoint's memory). Returns the body,
+ * freed by the caller with `dga_string_free`; sets `*out_http_status` (when not NULL).
+ *
+ * # Safety
+ * `out_http_status` is NULL or writable.
+ */
+char *dga_callback_reply_too_large(size_t limit, int32_t *out_http_status);
+
+/**
  * The Content-Type of the dga_callback_reply_* bodies ("application/json; charset=utf-8").
  * Static: never freed.
  */
