@@ -803,6 +803,262 @@ static void test_error_kinds(DgaClient *c) {
     err = NULL;
 }
 
+/* ---- tests/vectors/callback_contract.json: the callback contract, row by row --------------- */
+/* Mirrors core/tests/callback_contract.rs: each case's payment brought to its DGA status on the
+   sandbox, its body handed to what a C endpoint does (dga_receive_callback, then
+   dga_callback_reply_accepted or dga_callback_reply_for_error), its deliveries at once from as
+   many threads. Every failing check names its case, so all failing cases are reported. */
+
+/* `text` with every `from` replaced by `to`, malloc'd. */
+static char *replace_all(const char *text, const char *from, const char *to) {
+    size_t n = 0, fl = strlen(from), tl = strlen(to);
+    for (const char *p = strstr(text, from); p; p = strstr(p + fl, from)) n++;
+    char *out = (char *)malloc(strlen(text) + n * tl + 1);
+    char *w = out;
+    const char *r = text;
+    for (const char *p = strstr(r, from); p; p = strstr(r, from)) {
+        memcpy(w, r, (size_t)(p - r));
+        w += p - r;
+        memcpy(w, to, tl);
+        w += tl;
+        r = p + fl;
+    }
+    strcpy(w, r);
+    return out;
+}
+
+typedef struct {
+    char *reference1, *reference2, *amount, *ref_id;
+} ContractSetup;
+
+static char *contract_substitute(const char *text, const ContractSetup *s) {
+    char *a = replace_all(text, "${reference1}", s->reference1);
+    char *b = replace_all(a, "${reference2}", s->reference2);
+    char *c = replace_all(b, "${amount}", s->amount);
+    char *d = replace_all(c, "${refId}", s->ref_id);
+    free(a);
+    free(b);
+    free(c);
+    return d;
+}
+
+/* How many status requests the sandbox's request log holds. */
+static int status_requests(void) {
+    char *log = NULL;
+    http_request(SB.port, "GET", "/__sandbox/requests", NULL, &log);
+    cJSON *j = log ? cJSON_Parse(log) : NULL;
+    int n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j) {
+        const cJSON *ep = cJSON_GetObjectItemCaseSensitive(e, "endpoint");
+        if (cJSON_IsString(ep) && strcmp(ep->valuestring, "status") == 0) n++;
+    }
+    cJSON_Delete(j);
+    free(log);
+    return n;
+}
+
+/* One delivery's outcome: the reply, and what the agency's handler was given (DGA's status)
+   or the error. */
+typedef struct {
+    DgaClient *client;
+    const char *body;
+    pthread_barrier_t *barrier;
+    int http;
+    char *reply;
+    char *handled; /* the status JSON handed to the handler; NULL when it was not called */
+    char *error_json;
+} Delivery;
+
+/* What a C callback endpoint does with one body. */
+static void *contract_deliver(void *arg) {
+    Delivery *d = (Delivery *)arg;
+    if (d->barrier) pthread_barrier_wait(d->barrier);
+    char *out = NULL;
+    DgaError *err = NULL;
+    if (dga_receive_callback(d->client, (const uint8_t *)d->body, strlen(d->body), true, &out,
+                             &err) == DGA_OK) {
+        d->handled = strdup(out); /* the agency records DGA's status here */
+        d->reply = dga_callback_reply_accepted("Success", &d->http);
+    } else {
+        d->error_json = err ? strdup(dga_error_json(err)) : NULL;
+        d->reply = dga_callback_reply_for_error(err, &d->http);
+    }
+    dga_string_free(out);
+    dga_error_free(err);
+    return NULL;
+}
+
+static ContractSetup contract_set_up(DgaClient *c, const cJSON *kase) {
+    ContractSetup s;
+    const cJSON *payment = cJSON_GetObjectItemCaseSensitive(kase, "payment");
+    const cJSON *outcome = cJSON_GetObjectItemCaseSensitive(kase, "dgaOutcome");
+    if (!cJSON_IsObject(payment)) {
+        s.reference1 = unique_ref("NEVER-CREATED");
+        s.reference2 = strdup("");
+        s.amount = strdup("1");
+        s.ref_id = strdup("");
+        return s;
+    }
+    const char *type = cJSON_GetObjectItemCaseSensitive(payment, "paymentType")->valuestring;
+    s.amount = strdup(cJSON_GetObjectItemCaseSensitive(payment, "amount")->valuestring);
+    s.reference2 = strdup("R2");
+    dga_string_free(create(c, type, s.amount, &s.reference1));
+    if (cJSON_IsString(outcome)) {
+        char first[16];
+        snprintf(first, sizeof first, "%s", outcome->valuestring);
+        char *plus = strchr(first, '+');
+        if (plus) *plus = '\0';
+        CHECK(simulate(s.reference1, s.reference2, first, 0) == 200, outcome->valuestring);
+    }
+    char *st = NULL;
+    DgaError *err = NULL;
+    CHECK(dga_status(c, s.reference1, s.reference2, &st, &err) == DGA_OK, dga_error_message(err));
+    char *ref_id = st ? json_str(st, "refId") : NULL;
+    s.ref_id = ref_id ? ref_id : strdup("");
+    dga_string_free(st);
+    dga_error_free(err);
+    err = NULL;
+    if (cJSON_IsString(outcome) && strcmp(outcome->valuestring, "pay+void") == 0) {
+        CHECK(dga_void(c, s.reference1, s.reference2, s.ref_id, NULL, &err) == DGA_OK,
+              dga_error_message(err));
+        dga_error_free(err);
+        err = NULL;
+        st = NULL;
+        CHECK(dga_status(c, s.reference1, s.reference2, &st, NULL) == DGA_OK && st &&
+                  json_str_is(st, "paidStatus", "Void"), st);
+        dga_string_free(st);
+    }
+    return s;
+}
+
+static void contract_case(DgaClient *c, const cJSON *kase) {
+    const char *name = cJSON_GetObjectItemCaseSensitive(kase, "name")->valuestring;
+    const cJSON *expect = cJSON_GetObjectItemCaseSensitive(kase, "expect");
+    ContractSetup s = contract_set_up(c, kase);
+    const cJSON *fault_spec = cJSON_GetObjectItemCaseSensitive(kase, "statusFault");
+    if (cJSON_IsObject(fault_spec)) {
+        cJSON *f = cJSON_Duplicate(fault_spec, 1);
+        cJSON_AddStringToObject(f, "endpoint", "status");
+        char *text = cJSON_PrintUnformatted(f);
+        CHECK(ctl("POST", "/__sandbox/faults", text) == 200, text);
+        free(text);
+        cJSON_Delete(f);
+    }
+    char *body = contract_substitute(cJSON_GetObjectItemCaseSensitive(kase, "body")->valuestring, &s);
+    const cJSON *dn = cJSON_GetObjectItemCaseSensitive(kase, "deliveries");
+    int deliveries = cJSON_IsNumber(dn) ? dn->valueint : 1;
+    Delivery *ds = (Delivery *)calloc((size_t)deliveries, sizeof *ds);
+    int before = status_requests();
+    if (deliveries == 1) {
+        ds[0].client = c;
+        ds[0].body = body;
+        contract_deliver(&ds[0]);
+    } else {
+        pthread_barrier_t barrier;
+        pthread_barrier_init(&barrier, NULL, (unsigned)deliveries);
+        pthread_t *ts = (pthread_t *)calloc((size_t)deliveries, sizeof *ts);
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, 2u << 20); /* 200 threads: keep the address space small */
+        for (int i = 0; i < deliveries; i++) {
+            ds[i].client = c;
+            ds[i].body = body;
+            ds[i].barrier = &barrier;
+            CHECK(pthread_create(&ts[i], &attr, contract_deliver, &ds[i]) == 0, name);
+        }
+        for (int i = 0; i < deliveries; i++) pthread_join(ts[i], NULL);
+        pthread_attr_destroy(&attr);
+        pthread_barrier_destroy(&barrier);
+        free(ts);
+    }
+    int calls = status_requests() - before;
+    clear_faults();
+
+    int want_status = cJSON_GetObjectItemCaseSensitive(expect, "httpStatus")->valueint;
+    int want_accepted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(expect, "accepted"));
+    const cJSON *overflow = cJSON_GetObjectItemCaseSensitive(expect, "overflowHttpStatus");
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(expect, "errorKind");
+    const cJSON *reason = cJSON_GetObjectItemCaseSensitive(expect, "reason");
+    const cJSON *paid = cJSON_GetObjectItemCaseSensitive(expect, "handlerPaidStatus");
+    const cJSON *amount = cJSON_GetObjectItemCaseSensitive(expect, "handlerAmount");
+    int ref_id_is_dgas = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(expect, "handlerRefIdIsDgas"));
+    const cJSON *excludes = cJSON_GetObjectItemCaseSensitive(expect, "replyExcludes");
+    int main_replies = 0, accepted = 0, handled = 0;
+    for (int i = 0; i < deliveries; i++) {
+        Delivery *d = &ds[i];
+        cJSON *ack = d->reply ? cJSON_Parse(d->reply) : NULL;
+        int result = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ack, "result"));
+        cJSON_Delete(ack);
+        accepted += result;
+        handled += d->handled != NULL;
+        char *detail = str_printf("%s: HTTP %d, %s, error %s", name, d->http,
+                                  d->reply ? d->reply : "(no reply)",
+                                  d->error_json ? d->error_json : "none");
+        if (d->http == want_status) {
+            main_replies++;
+            CHECK(result == want_accepted, detail);
+            if (cJSON_IsString(kind)) {
+                CHECK(d->error_json && json_str_is(d->error_json, "kind", kind->valuestring), detail);
+            }
+            if (cJSON_IsString(reason)) {
+                CHECK(d->error_json && json_str_is(d->error_json, "reason", reason->valuestring),
+                      detail);
+            }
+        } else {
+            CHECK(cJSON_IsNumber(overflow) && d->http == overflow->valueint, detail);
+        }
+        const cJSON *x;
+        cJSON_ArrayForEach(x, excludes) {
+            char *t = contract_substitute(x->valuestring, &s);
+            /* C has one header of the core's: its content type. */
+            CHECK(t[0] == '\0' || ((!d->reply || strstr(d->reply, t) == NULL) &&
+                                   strstr(dga_callback_reply_content_type(), t) == NULL),
+                  detail);
+            free(t);
+        }
+        if (d->handled) {
+            if (cJSON_IsString(paid)) CHECK(json_str_is(d->handled, "paidStatus", paid->valuestring), detail);
+            if (cJSON_IsString(amount)) CHECK(json_str_is(d->handled, "amount", amount->valuestring), detail);
+            if (ref_id_is_dgas) CHECK(json_str_is(d->handled, "refId", s.ref_id), detail);
+        }
+        free(detail);
+    }
+    char *summary = str_printf("%s: %d of %d replies HTTP %d, handler called %d times for %d "
+                               "accepted, %d status calls",
+                               name, main_replies, deliveries, want_status, handled, accepted, calls);
+    CHECK(main_replies > 0, summary);
+    CHECK(handled == accepted, summary);
+    const cJSON *max_calls = cJSON_GetObjectItemCaseSensitive(expect, "maxStatusCalls");
+    if (cJSON_IsNumber(max_calls)) CHECK(calls <= max_calls->valueint, summary);
+    free(summary);
+    for (int i = 0; i < deliveries; i++) {
+        dga_string_free(ds[i].reply);
+        free(ds[i].handled);
+        free(ds[i].error_json);
+    }
+    free(ds);
+    free(body);
+    free(s.reference1);
+    free(s.reference2);
+    free(s.amount);
+    free(s.ref_id);
+}
+
+static void test_callback_contract(DgaClient *c) {
+    char *path = str_printf("%s/callback_contract.json", VECTORS);
+    char *text = read_file(path, NULL);
+    CHECK(text != NULL, path);
+    cJSON *doc = text ? cJSON_Parse(text) : NULL;
+    const cJSON *cases = cJSON_GetObjectItemCaseSensitive(doc, "cases");
+    CHECK(cJSON_GetArraySize(cases) >= 18, "callback_contract.json has its cases");
+    const cJSON *kase;
+    cJSON_ArrayForEach(kase, cases) contract_case(c, kase);
+    cJSON_Delete(doc);
+    free(text);
+    free(path);
+}
+
 /* ---- callbacks: verify, replies, and a real delivery from the sandbox ----------------------- */
 
 static void test_verify_and_replies(DgaClient *c) {
@@ -819,22 +1075,34 @@ static void test_verify_and_replies(DgaClient *c) {
     CHECK(out && json_str_is(out, "paidStatus", "Success"), out);
     dga_string_free(out);
 
-    /* A forged amount is refused, naming the field. */
+    /* A forged amount: DGA's status (Success) decides, and the result carries DGA's amount. */
     cJSON *forged = cJSON_Parse(status);
     cJSON_ReplaceItemInObject(forged, "amount", cJSON_CreateString("1.00"));
     char *forged_text = cJSON_PrintUnformatted(forged);
-    CHECK(dga_verify_callback(c, forged_text, &out, &err) == DGA_VERIFICATION,
+    CHECK(dga_verify_callback(c, forged_text, &out, &err) == DGA_OK, dga_error_message(err));
+    CHECK(out && json_str_is(out, "amount", "250.25"), out);
+    dga_string_free(out);
+    out = NULL;
+    /* Another final status than DGA's is refused (409, reason status_differs), and the reply
+       repeats nothing DGA said. */
+    cJSON *claims_void = cJSON_Parse(status);
+    cJSON_ReplaceItemInObject(claims_void, "paidStatus", cJSON_CreateString("Void"));
+    char *void_text = cJSON_PrintUnformatted(claims_void);
+    CHECK(dga_verify_callback(c, void_text, &out, &err) == DGA_VERIFICATION,
           dga_error_message(err));
-    CHECK(strstr(dga_error_json(err), "\"field\":\"amount\"") != NULL, dga_error_json(err));
+    CHECK(error_json_has(err, "reason", "status_differs"), dga_error_json(err));
     int http = 0;
     char *reply = dga_callback_reply_for_error(err, &http);
-    CHECK(http == 409 && reply && strstr(reply, "callback not confirmed") != NULL, reply);
+    CHECK(http == 409 && reply && strstr(reply, "not confirmed by DGA") != NULL &&
+              strstr(reply, "250.25") == NULL && strstr(reply, "Success") == NULL, reply);
     cJSON *rj = cJSON_Parse(reply);
     CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(rj, "result")), reply);
     cJSON_Delete(rj);
     dga_string_free(reply);
     dga_error_free(err);
     err = NULL;
+    cJSON_Delete(claims_void);
+    free(void_text);
 
     /* receive_callback: raw body, parsed and verified in one call. */
     size_t len = strlen(forged_text);
@@ -1131,6 +1399,7 @@ int main(int argc, char **argv) {
     test_error_kinds(c);
     test_verify_and_replies(c);
     test_callback_delivery(c);
+    test_callback_contract(c);
     test_threads(c);
     test_fork(c);
     test_response_vectors();
