@@ -33,6 +33,17 @@ export interface ClientOptions {
   caFile?: string
   userAgentSuffix?: string
   strictAgentId?: boolean
+  /** The most bytes of one DGA answer to read (default 1 MiB); more is `DGA_PROTOCOL`
+   *  (`DGA_OUTCOME_UNKNOWN` for create and void). */
+  maxResponseBytes?: number
+  /** How long a failed token round is remembered (default 2000): calls in that window fail at
+   *  once with its `DGA_AUTH` error. `0` turns it off. */
+  tokenFailureCooldownMs?: number
+  /** How long a pooled connection may idle (default 15000). */
+  poolIdleTimeoutMs?: number
+  /** Callback verifications running at once (default 16); more are answered 503 at once,
+   *  without a call to DGA. */
+  maxConcurrentVerifications?: number
 }
 
 /** A create-payment request in the guide's camelCase (keys are case-insensitive). */
@@ -160,7 +171,10 @@ export declare class DgaError extends Error {
   readonly reference2?: string
   /** Every bad field (`DGA_VALIDATION`, `DGA_CALLBACK`). */
   readonly errors: FieldProblem[]
-  /** What disagreed (`DGA_VERIFICATION`). */
+  /** Why DGA's status does not confirm a callback (`DGA_VERIFICATION`), the core's code:
+   *  `unknown_payment` (reply 404), `pending_at_dga` or `status_differs` (409). */
+  readonly reason?: 'unknown_payment' | 'pending_at_dga' | 'status_differs' | string
+  /** What disagreed (`DGA_VERIFICATION`), for the agency's own logs; never sent to DGA. */
   readonly mismatches: Mismatch[]
   /** Every code, from the core's `error_kinds()`. */
   static readonly CODES: readonly DgaErrorCode[]

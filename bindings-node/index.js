@@ -17,7 +17,7 @@ class DgaError extends Error {
     this.name = 'DgaError'
     this.code = codeOf(json.kind)
     this.kind = json.kind
-    for (const key of ['errorCode', 'errorCodeNumber', 'status', 'endpoint', 'reference1', 'reference2']) {
+    for (const key of ['errorCode', 'errorCodeNumber', 'status', 'endpoint', 'reference1', 'reference2', 'reason']) {
       if (json[key] !== undefined && json[key] !== null) this[key] = json[key]
     }
     this.errors = json.errors || []

@@ -274,12 +274,18 @@ test('parseCallback (string or Buffer) and verifyCallback with a real delivered 
   const verified = await client.verifyCallback(cb)
   assert.equal(verified.paidStatus, 'Success')
   assert.equal(verified.refId, cb.refId)
-  // A forged callback: DGA disagrees.
-  const e = await h.rejection(client.verifyCallback({ ...cb, amount: '1.00' }))
+  // DGA's status decides (the callback contract): a forged amount gets DGA's amount, and the
+  // guide's paidStatus 0 (Pending) for a paid payment is accepted as DGA's Success (Q9).
+  assert.equal((await client.verifyCallback({ ...cb, amount: '1.00' })).amount, '250.75')
+  assert.equal((await client.verifyCallback({ ...cb, paidStatus: 'Pending' })).paidStatus, 'Success')
+  // Another final status than DGA's is refused, with the core's reason.
+  const e = await h.rejection(client.verifyCallback({ ...cb, paidStatus: 'Void' }))
   assertDgaError(e, 'DGA_VERIFICATION')
-  assert.ok(e.mismatches.some((m) => m.field === 'amount'), JSON.stringify(e.mismatches))
-  const e2 = await h.rejection(client.verifyCallback({ ...cb, paidStatus: 'Pending' }))
+  assert.equal(e.reason, 'status_differs')
+  assert.ok(e.mismatches.some((m) => m.field === 'paidStatus'), JSON.stringify(e.mismatches))
+  const e2 = await h.rejection(client.verifyCallback({ ...cb, ref1: 'NOPE-' + cb.ref1 }))
   assertDgaError(e2, 'DGA_VERIFICATION')
+  assert.equal(e2.reason, 'unknown_payment')
   // Not a callback at all.
   assertDgaError(await h.rejection(client.verifyCallback({ nothing: 1 })), 'DGA_VALIDATION')
 })

@@ -82,20 +82,25 @@ test('a verified callback from the sandbox: recorded, answered 200 result true',
   assert.equal(rec.status.amount, '1000.5')
 })
 
-test('a forged callback (amount or status changed): 409, result false, not recorded', async () => {
+test('a forged callback: another status 409, an unknown payment 404, not recorded; a forged amount gets DGA\'s', async () => {
   const { payment, delivery } = await deliveredCallback()
   const n = recorded.length
-  const forged = JSON.parse(delivery.requestBody)
-  forged.amount = 1.0
-  let r = await post('/dga/callback', JSON.stringify(forged))
+  // DGA says Success; a callback claiming Void is refused, and the reply repeats nothing DGA said.
+  let r = await post('/dga/callback', JSON.stringify({ ...JSON.parse(delivery.requestBody), paidStatus: 4 }))
   assert.equal(r.status, 409)
   assert.equal(r.ack.result, false)
   assert.match(r.type, /application\/json/)
+  assert.ok(!r.text.includes('1000.5') && !r.text.includes('Success'), r.text)
   // A callback for a transaction DGA does not know.
   r = await post('/dga/callback', JSON.stringify({ ...JSON.parse(delivery.requestBody), ref1: 'NOPE-' + payment.reference1 }))
-  assert.equal(r.status, 409)
+  assert.equal(r.status, 404)
   assert.equal(r.ack.result, false)
   assert.equal(recorded.length, n, 'the agency function was not called')
+  // The contract: DGA's status decides, so a forged amount is accepted and the agency
+  // function gets DGA's amount, not the callback's.
+  r = await post('/dga/callback', JSON.stringify({ ...JSON.parse(delivery.requestBody), amount: 1.0 }))
+  assert.equal(r.status, 200)
+  assert.equal(recorded.at(-1).status.amount, '1000.5')
 })
 
 test('a malformed body: 400, result false, with the reason', async () => {
