@@ -89,7 +89,7 @@ namespace Dga.EPayment.Tests
                 Assert.Equal("false", JsonNode.Parse(DgaCallback.Ack(false, "busy")).Get("result").Text, "refusal");
             });
 
-            r.Add("VerifyCallback confirms a genuine callback and refuses a forged one", () =>
+            r.Add("VerifyCallback decides by DGA's status: a forged amount gets DGA's, another status is refused", () =>
             {
                 using (var client = sb.Client())
                 {
@@ -99,14 +99,21 @@ namespace Dga.EPayment.Tests
                     Assert.Equal(PaidStatus.Success, verified.PaidStatus, "DGA's status");
                     Assert.Equal(p.Reference1, verified.Ref1, "ref1");
 
+                    // The contract: DGA says Success, so does the callback; its amount is not
+                    // believed but replaced by DGA's.
                     var forged = DgaCallback.Parse(WithMember(body, "amount", JsonNode.Str("1.00")));
-                    var e = Assert.Throws<DgaVerificationException>(() => client.VerifyCallback(forged));
-                    Assert.Equal("amount", e.Mismatches.Single().Field, "mismatch");
-                    Assert.Equal("1.00", e.Mismatches.Single().CallbackValue, "callback's value");
-                    Assert.Equal(1000.50m, decimal.Parse(e.Mismatches.Single().DgaValue, CultureInfo()), "DGA's value");
+                    Assert.Equal(1000.50m, client.VerifyCallback(forged).Amount, "DGA's amount");
+
+                    var claimsVoid = DgaCallback.Parse(WithMember(body, "paidStatus", JsonNode.Str("Void")));
+                    var e = Assert.Throws<DgaVerificationException>(() => client.VerifyCallback(claimsVoid));
+                    Assert.Equal("status_differs", e.Reason, "reason");
+                    Assert.Equal("paidStatus", e.Mismatches.Single().Field, "mismatch");
+                    Assert.Equal("Void", e.Mismatches.Single().CallbackValue, "callback's value");
+                    Assert.Equal("Success", e.Mismatches.Single().DgaValue, "DGA's value");
 
                     var unknown = DgaCallback.Parse(WithMember(body, "ref1", JsonNode.Str("no-such-" + Sandbox.UniqueRef("F"))));
-                    Assert.Throws<DgaVerificationException>(() => client.VerifyCallback(unknown), "no such transaction at DGA");
+                    e = Assert.Throws<DgaVerificationException>(() => client.VerifyCallback(unknown), "no such transaction at DGA");
+                    Assert.Equal("unknown_payment", e.Reason, "reason");
                 }
             });
 

@@ -4,8 +4,9 @@ namespace Dga.EPayment
 {
     /// <summary>
     /// What a callback endpoint answers DGA: HTTP status, content type and the acknowledgement
-    /// JSON. The status codes are the core's (200 recorded; 400 invalid callback; 409 DGA's
-    /// status disagrees; 503 DGA could not be asked; 500 the agency's handler failed), so every
+    /// JSON. The status codes are the core's (200 recorded; 400 invalid callback; 404 unknown
+    /// payment; 409 DGA says Pending or another final status; 503 DGA could not be asked; 500
+    /// the agency's handler failed), with fixed messages that repeat nothing DGA said, so every
     /// language's SDK answers alike. DGA delivers the callback again until it gets
     /// <c>result: true</c>.
     /// </summary>

@@ -149,9 +149,11 @@ namespace Dga.EPayment
         }
 
         /// <summary>
-        /// Confirms a callback with DGA: re-reads the status and checks references, amount, paid
-        /// status and refId agree. Returns DGA's own status; act on that, never on the callback
-        /// alone. A disagreement is a <see cref="DgaVerificationException"/>.
+        /// Decides a callback by DGA's own status for its references (the core's callback
+        /// contract): accepted when DGA's status is final and the callback claims the same,
+        /// Pending, or nothing readable; other fields (amount, refId) never refuse it. Returns
+        /// DGA's status; act on that, never on the callback. Otherwise a
+        /// <see cref="DgaVerificationException"/> whose <c>Reason</c> says why.
         /// </summary>
         public PaymentStatus VerifyCallback(DgaCallbackData callback)
         {

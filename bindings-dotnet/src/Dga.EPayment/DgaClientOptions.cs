@@ -56,6 +56,18 @@ namespace Dga.EPayment
         /// <summary>Refuse an AgentId whose check digit is wrong (DGA's test IDs often fail it).</summary>
         public bool? StrictAgentId { get; set; }
 
+        /// <summary>The most bytes of one DGA answer to read (default 1 MiB); more is a protocol error (outcome unknown for create and void).</summary>
+        public long? MaxResponseBytes { get; set; }
+
+        /// <summary>How long a failed token round is remembered (default 2 s): calls in that window fail at once with its auth error. Zero turns it off.</summary>
+        public TimeSpan? TokenFailureCooldown { get; set; }
+
+        /// <summary>How long a pooled connection may idle before it is closed (default 15 s).</summary>
+        public TimeSpan? PoolIdleTimeout { get; set; }
+
+        /// <summary>Callback verifications running at once (default 16); more are answered 503 at once, without a call to DGA.</summary>
+        public int? MaxConcurrentVerifications { get; set; }
+
         /// <summary>The ABI's config JSON (its documented keys: consumerKey, consumerSecret, agentId, …).</summary>
         internal string ToAbiJson()
         {
@@ -83,6 +95,16 @@ namespace Dga.EPayment
             if (StrictAgentId != null)
             {
                 o.Add("strictAgentId", JsonNode.Bool(StrictAgentId.Value));
+            }
+            if (MaxResponseBytes != null)
+            {
+                o.Add("maxResponseBytes", JsonNode.Number(MaxResponseBytes.Value));
+            }
+            Millis(o, "tokenFailureCooldownMs", TokenFailureCooldown);
+            Millis(o, "poolIdleTimeoutMs", PoolIdleTimeout);
+            if (MaxConcurrentVerifications != null)
+            {
+                o.Add("maxConcurrentVerifications", JsonNode.Number(MaxConcurrentVerifications.Value));
             }
             return o.ToJson();
         }

@@ -118,7 +118,7 @@ namespace Dga.EPayment
                 case DgaErrorKind.Callback:
                     return new DgaCallbackException(message, FieldErrors(detail));
                 case DgaErrorKind.Verification:
-                    return new DgaVerificationException(message, Mismatches(detail));
+                    return new DgaVerificationException(message, detail == null ? null : detail.GetString("reason"), Mismatches(detail));
                 case DgaErrorKind.InvalidArgument:
                     return new DgaArgumentException(message);
                 default:

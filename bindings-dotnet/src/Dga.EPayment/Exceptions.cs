@@ -25,7 +25,7 @@ namespace Dga.EPayment
         Protocol = 7,
         /// <summary>A callback body is invalid.</summary>
         Callback = 8,
-        /// <summary>A callback disagrees with DGA's status.</summary>
+        /// <summary>DGA's status does not confirm a callback (see <c>DgaVerificationException.Reason</c>).</summary>
         Verification = 9,
         /// <summary>The library refused an argument (NULL, bad UTF-8, malformed JSON).</summary>
         InvalidArgument = 10,
@@ -222,16 +222,27 @@ namespace Dga.EPayment
         public ReadOnlyCollection<DgaFieldError> FieldErrors { get; private set; }
     }
 
-    /// <summary>A callback disagrees with DGA's status for the same transaction: do not act on it.</summary>
+    /// <summary>
+    /// DGA's status does not confirm a callback: do not act on it. <see cref="Reason"/> says why
+    /// (the core's code); the reply to DGA follows from it (404 or 409, and DGA delivers again).
+    /// </summary>
     public class DgaVerificationException : DgaException
     {
-        internal DgaVerificationException(string message, IList<DgaMismatch> mismatches)
+        internal DgaVerificationException(string message, string reason, IList<DgaMismatch> mismatches)
             : base(DgaErrorKind.Verification, message, null)
         {
+            Reason = reason;
             Mismatches = new ReadOnlyCollection<DgaMismatch>(mismatches ?? new List<DgaMismatch>());
         }
 
-        /// <summary>Every field on which they disagree.</summary>
+        /// <summary>
+        /// <c>"unknown_payment"</c> (DGA has no such transaction), <c>"pending_at_dga"</c> (DGA
+        /// still says Pending) or <c>"status_differs"</c> (DGA shows another final status), as
+        /// the core's error JSON gives it; null if the native library gave none.
+        /// </summary>
+        public string Reason { get; private set; }
+
+        /// <summary>What disagreed, for the agency's own logs (never sent to DGA).</summary>
         public ReadOnlyCollection<DgaMismatch> Mismatches { get; private set; }
     }
 
