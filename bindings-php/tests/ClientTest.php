@@ -280,6 +280,32 @@ final class ClientTest extends TestCase
         serialize($client);
     }
 
+    public function testMoneyInIsExact(): void
+    {
+        $client = $this->sb->client();
+        $this->assertSame('250', $client->createPayment(Sandbox::request(amount: 250))->amount, 'an int');
+        $this->assertSame('1000.5', $client->createPayment(Sandbox::request(amount: 1000.5))->amount, 'a float that is exactly an amount');
+        $this->assertSame('19.99', $client->createPayment(Sandbox::request(amount: 19.99))->amount, 'a float with 2 decimals');
+        $this->assertSame(0, bccomp('1000.50', $client->createPayment(Sandbox::request(amount: '1000.50'))->amount, 2), 'a numeric string');
+        foreach (['0.1 + 0.2' => 0.1 + 0.2, '12.345' => 12.345, 'NAN' => NAN, 'INF' => INF, '-1.5' => -1.5] as $what => $amount) {
+            $e = $this->catch(fn () => $client->createPayment(Sandbox::request(amount: $amount)), ValidationException::class);
+            $this->assertSame(['amount'], $e->fields(), $what);
+        }
+    }
+
+    public function testTheSecretIsInNoTraceOfAFailedConstruction(): void
+    {
+        $secret = 'SECRET-' . bin2hex(random_bytes(8));
+        $e = $this->catch(fn () => new Client(['consumerKey' => 'k', 'consumerSecret' => $secret, 'agentId' => 'not-an-id', 'gatewayUrl' => $this->sb->url]), ValidationException::class);
+        $this->assertSame(['agentId'], $e->fields());
+        // zend.exception_ignore_args is off in phpunit.xml.dist: arguments would be recorded.
+        $this->assertStringNotContainsString($secret, (string) $e);
+        $sdkFrames = array_filter($e->getTrace(), static fn ($f) => str_starts_with($f['class'] ?? '', 'Dga\\EPayment\\') && !str_starts_with($f['class'], 'Dga\\EPayment\\Tests'));
+        $this->assertNotEmpty($sdkFrames);
+        $this->assertStringNotContainsString($secret, print_r($sdkFrames, true), "the SDK's frames carry no secret (#[\\SensitiveParameter])");
+        $this->assertStringNotContainsString($secret, $e->getMessage());
+    }
+
     public function testVersion(): void
     {
         $this->assertMatchesRegularExpression('/^\d+\.\d+\.\d+/', Client::version());

@@ -5,7 +5,6 @@ declare(strict_types=1);
 namespace Dga\EPayment\Tests;
 
 use Dga\EPayment\Client;
-use Dga\EPayment\Payment;
 use Dga\EPayment\PaymentType;
 
 /**
