@@ -23,6 +23,24 @@ final class Callback
     }
 
     /**
+     * The request body (php://input), at most $limit bytes of it: null when it is longer
+     * (answer CallbackReply::tooLarge($limit) then). DGA's callbacks are a few hundred bytes.
+     */
+    public static function readInput(int $limit = 65536, string $stream = 'php://input'): ?string
+    {
+        $in = fopen($stream, 'rb');
+        if ($in === false) {
+            return '';
+        }
+        try {
+            $body = stream_get_contents($in, $limit + 1);
+        } finally {
+            fclose($in);
+        }
+        return $body === false ? '' : (strlen($body) > $limit ? null : $body);
+    }
+
+    /**
      * The JSON DGA expects in answer to a callback: {"requestTimeStamp", "message", "result"}.
      * Answer false when the callback could not be taken, so that DGA delivers it again.
      */

@@ -33,6 +33,24 @@ final class CallbackReply
     /** The Content-Type to answer with ("application/json; charset=utf-8", the core's). */
     public readonly string $contentType;
 
+    /**
+     * The core's answer to a callback body longer than $limit bytes, which the endpoint did not
+     * take (Callback::readInput() gave null): 413 with `result: false`. DGA's callbacks are a
+     * few hundred bytes; the cap keeps a hostile request from filling the server's memory.
+     */
+    public static function tooLarge(int $limit): self
+    {
+        if ($limit < 0) {
+            throw new \InvalidArgumentException('limit must be >= 0');
+        }
+        $http = Native::int32();
+        $body = Native::take(Native::ffi()->dga_callback_reply_too_large($limit, Native::addr($http)));
+        if ($body === null) {
+            throw new InternalException('the native library gave no callback reply', 11);
+        }
+        return new self($http->cdata, $body, false, null, new \LengthException("the callback body is larger than $limit bytes; not taken"));
+    }
+
     /** Writes this answer as the current PHP response (status line, Content-Type, body). */
     public function send(): void
     {

@@ -78,6 +78,11 @@ final class ReadmeTest extends TestCase
             $this->assertSame(400, $code);
             $this->assertFalse(json_decode($body, true)['result']);
             $this->assertCount(count($recorded), file("$app/paid-orders.log"));
+
+            // A body past the endpoint's 64 KiB cap is not taken: the core's 413.
+            [$code, $body] = Sandbox::http('POST', "http://127.0.0.1:$port/dga-callback.php", str_repeat(' ', 70000) . '{}', 'application/json');
+            $this->assertSame(413, $code);
+            $this->assertFalse(json_decode($body, true)['result']);
         } finally {
             $sb->post('/__sandbox/config', ['callbackUrl' => null]);
             proc_terminate($server);
