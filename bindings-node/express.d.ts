@@ -12,7 +12,16 @@ export interface CallbackHandlerOptions {
   onError?: (error: unknown, req: IncomingMessage) => void
 }
 
-/** An Express handler for DGA's payment callbacks (other frameworks: `client.receiveCallback`). */
+/**
+ * An Express handler for DGA's payment callbacks (other frameworks: `client.receiveCallback`).
+ *
+ * It needs the body's exact bytes: mount it before any body parser, or behind `express.raw()`
+ * with a `type` that matches DGA's requests (or `express.text()`, or an `express.json()` whose
+ * `verify` keeps `req.rawBody`). A request whose body a JSON parser already turned into an object is refused
+ * with 500 (DGA delivers again) and logged, with an error whose `code` is
+ * `'DGA_BODY_ALREADY_PARSED'` and whose message names `express.raw()`: serializing the object
+ * again would pass amounts through JavaScript numbers.
+ */
 export declare function callbackHandler<Req extends IncomingMessage = IncomingMessage>(
   client: Client,
   onCallback: (status: PaymentStatus, req: Req) => Promise<void> | void,

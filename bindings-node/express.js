@@ -8,16 +8,18 @@
 // 200 `result: true` only when your function resolved; otherwise `result: false` with the
 // core's status code (400 bad body, 409 not confirmed by DGA, 503 DGA unreachable, 500 your
 // function failed, 413 a body over the limit), so that DGA delivers the callback again.
+// Given a request whose body a JSON parser already turned into an object, it answers 500 and
+// logs why (see rawBody): amounts must reach the core as DGA wrote them.
 
-const { callbackReplyAccepted, callbackReplyHandlerFailed, callbackReplyTooLarge } = require('./index.js')
+const { callbackAck, callbackReplyAccepted, callbackReplyHandlerFailed, callbackReplyTooLarge } = require('./index.js')
 
 const DEFAULT_LIMIT = 1024 * 1024
 
 // The exact bytes DGA sent. Mount the handler before any body parser, or let a parser keep
 // them (`express.raw()`, `express.text()`, or `express.json({ verify: (req, _res, buf) => {
-// req.rawBody = buf } })`). When only a parsed object is left (express.json() ran without
-// keeping the bytes), it is serialized again: the values are the same, but numbers pass
-// through JS doubles (`1000.50` arrives as `1000.5`).
+// req.rawBody = buf } })`). Only a parsed object left (express.json() ran without keeping the
+// bytes) is refused: serializing it again would pass amounts through JS doubles
+// (12345678901234567.25 becomes 12345678901234568), so DGA's money would not be exact.
 function rawBody(req, limit) {
   if (Buffer.isBuffer(req.rawBody)) return Promise.resolve(req.rawBody)
   if (typeof req.rawBody === 'string') return Promise.resolve(req.rawBody)
@@ -25,7 +27,7 @@ function rawBody(req, limit) {
   if (typeof req.body === 'string') return Promise.resolve(req.body)
   const unread = req.readable && !req.readableEnded && !req._body
   if (!unread) {
-    if (req.body !== undefined && req.body !== null) return Promise.resolve(JSON.stringify(req.body))
+    if (req.body !== undefined && req.body !== null) return Promise.reject(new AlreadyParsed())
     return Promise.resolve(Buffer.alloc(0))
   }
   return new Promise((resolve, reject) => {
@@ -54,6 +56,21 @@ class TooLarge extends Error {
   }
 }
 
+const ALREADY_PARSED =
+  'dga-epayment/express: the callback body was already parsed by a body parser (express.json() ' +
+  'mounted before callbackHandler?), so its exact bytes are gone and amounts would pass through ' +
+  'JavaScript numbers. Mount callbackHandler before express.json(), or give it the raw bytes ' +
+  "with express.raw(): app.post(path, express.raw({ type: '*/*' }), callbackHandler(...))"
+
+// A setup mistake of the agency's, not a bad callback: answered 500 (DGA delivers again once
+// it is fixed) and logged, never guessed at.
+class AlreadyParsed extends Error {
+  constructor() {
+    super(ALREADY_PARSED)
+    this.code = 'DGA_BODY_ALREADY_PARSED'
+  }
+}
+
 /**
  * An Express handler for DGA's payment callbacks.
  * @param client a `Client` (its status call verifies the callback)
@@ -71,6 +88,15 @@ function callbackHandler(client, onCallback, options = {}) {
       try {
         body = await rawBody(req, limit)
       } catch (e) {
+        if (e instanceof AlreadyParsed) {
+          console.error(e.message)
+          onError(e, req)
+          // The core's 500 (DGA delivers again), with the reason in the ack for whoever reads
+          // the response (the sandbox's callback log shows it).
+          const failed = callbackReplyHandlerFailed()
+          res.status(failed.httpStatus).set('Content-Type', failed.contentType).send(callbackAck(false, e.message))
+          return
+        }
         if (!(e instanceof TooLarge)) throw e
         onError(e, req)
         const reply = callbackReplyTooLarge(limit)

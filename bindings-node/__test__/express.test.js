@@ -34,8 +34,10 @@ before(async () => {
   }
   app.post('/dga/callback', callbackHandler(client, agency))
   // The same handler behind the body parsers an app may already have.
-  app.post('/after-json', express.json(), callbackHandler(client, agency))
+  app.post('/after-json', express.json(), callbackHandler(client, agency, { onError: (e) => refused.push(e) }))
   app.post('/after-raw', express.raw({ type: '*/*' }), callbackHandler(client, agency))
+  app.post('/after-text', express.text({ type: '*/*' }), callbackHandler(client, agency))
+  app.post('/after-json-keeping-bytes', express.json({ verify: (req, _res, buf) => { req.rawBody = buf } }), callbackHandler(client, agency))
   app.post('/unverified', callbackHandler(client, agency, { verify: false }))
   app.post('/small', callbackHandler(client, agency, { limit: 64, onError: (e) => refused.push(e) }))
   // Express's own errors (express.json() refusing a malformed body) without a logged stack.
@@ -130,17 +132,78 @@ test('the agency function fails: 500, result false, and DGA delivers again', asy
   assert.ok(recorded.some((r) => r.status.ref1 === payment.reference1))
 })
 
-test('works after express.json() or express.raw() already read the body', async () => {
-  for (const path of ['/after-json', '/after-raw']) {
+test('after express.raw() (or text, or json keeping the bytes) it works; a malformed body is 400', async () => {
+  for (const path of ['/after-raw', '/after-text', '/after-json-keeping-bytes']) {
     const { payment, delivery } = await deliveredCallback(path)
     assert.equal(delivery.httpStatus, 200, path)
     assert.ok(recorded.some((r) => r.path === path && r.status.ref1 === payment.reference1), path)
-    // A malformed body: 400 either way (express.json() refuses it with its own error page
-    // before the handler runs; after express.raw() the handler answers the ack).
-    const bad = await post(path, '{"broken"')
-    assert.equal(bad.status, 400, path)
-    if (path === '/after-raw') assert.equal(bad.ack.result, false)
   }
+  // express.json() refuses a malformed body with its own 400 page before the handler runs;
+  // after express.raw() the handler answers the core's ack.
+  assert.equal((await post('/after-json', '{"broken"')).status, 400)
+  const bad = await post('/after-raw', '{"broken"')
+  assert.equal(bad.status, 400)
+  assert.equal(bad.ack.result, false)
+})
+
+/** The console.error lines written while `fn` runs. */
+async function consoleErrors(fn) {
+  const lines = []
+  const original = console.error
+  console.error = (...args) => lines.push(args.join(' '))
+  try {
+    await fn()
+  } finally {
+    console.error = original
+  }
+  return lines
+}
+
+test('an amount a double would change stays exact; a body express.json() already parsed is refused (500, names express.raw())', async () => {
+  // 12345678901234567.25 as a JS number is 12345678901234568.
+  assert.notEqual(String(JSON.parse('12345678901234567.25')), '12345678901234567.25')
+  await sb.call('POST', '/__sandbox/config', { callbackUrl: base + '/after-raw' })
+  const p = await client.createPayment(h.paymentRequest({ amount: '12345678901234567.25' }))
+  await sb.simulate(p.reference1, p.reference2, 'pay', true)
+  let delivery
+  for (let i = 0; i < 250 && !delivery; i++) {
+    delivery = (await sb.callbacks()).find((x) => x.reference1 === p.reference1 && x.httpStatus !== null)
+    if (!delivery) await new Promise((r) => setTimeout(r, 20))
+  }
+  assert.ok(delivery, 'delivered')
+  assert.match(delivery.requestBody, /12345678901234567\.25/, 'DGA writes the amount as a JSON number')
+  assert.equal(delivery.httpStatus, 200, 'verified through express.raw(): the amount matched DGA\'s')
+  const viaRaw = recorded.find((r) => r.path === '/after-raw' && r.status.ref1 === p.reference1)
+  assert.equal(viaRaw.status.amount, '12345678901234567.25')
+
+  // The same genuine callback, unread stream and express.raw(): accepted with the exact amount.
+  for (const path of ['/dga/callback', '/after-raw']) {
+    const r = await post(path, delivery.requestBody)
+    assert.equal(r.status, 200, path)
+    assert.equal(recorded.at(-1).status.amount, '12345678901234567.25', path)
+  }
+
+  // Unverified, the callback's own amount is handed over: read from the bytes, it is exact.
+  const unverified = await post('/unverified', delivery.requestBody)
+  assert.equal(unverified.status, 200)
+  assert.equal(recorded.at(-1).status.amount, '12345678901234567.25')
+
+  // Behind a plain express.json(): refused, not re-serialized through doubles.
+  const n = recorded.length
+  const before = await sb.count('status')
+  let r
+  const logged = await consoleErrors(async () => {
+    r = await post('/after-json', delivery.requestBody)
+  })
+  assert.equal(r.status, 500)
+  assert.match(r.type, /application\/json/)
+  assert.equal(r.ack.result, false)
+  assert.match(r.ack.message, /express\.raw\(\)/)
+  assert.equal(recorded.length, n, 'the agency function was not called')
+  assert.equal(await sb.count('status'), before, 'nothing was asked of DGA')
+  assert.equal(refused.at(-1).code, 'DGA_BODY_ALREADY_PARSED')
+  assert.match(refused.at(-1).message, /express\.raw\(\)/)
+  assert.ok(logged.some((l) => /express\.raw\(\)/.test(l)), 'logged: ' + logged.join('; '))
 })
 
 test('verify: false hands over the parsed callback without asking DGA', async () => {
