@@ -29,7 +29,7 @@ pub fn token_refusal(body: &[u8]) -> Option<String> {
     token_message(body)
 }
 
-/// DGA's envelope as the client reads it, and whether the client turns it into an `Api` error.
+/// DGA's envelope as the client reads it, and what the client makes of it.
 #[derive(Debug)]
 pub struct Envelope {
     /// `status`.
@@ -40,8 +40,19 @@ pub struct Envelope {
     pub message: String,
     /// `data`, `None` when null or absent.
     pub data: Option<Value>,
-    /// The client answers `Error::Api` for this envelope.
-    pub is_error: bool,
+    /// What the client makes of it.
+    pub outcome: Outcome,
+}
+
+/// What the client makes of a readable envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// `status` Error: an `Api` error.
+    Api,
+    /// A `status` outside the guide's table: neither success nor error, so an error.
+    Undefined,
+    /// Success, SuccessWithError or Warning: the data is read.
+    Success,
 }
 
 /// Reads an answer's envelope (every payment endpoint, and the body of a 429/5xx).
@@ -52,14 +63,20 @@ pub fn envelope(body: &[u8]) -> Result<Envelope, String> {
         message,
         data,
     } = parse_envelope(body)?;
-    // The test `read_envelope` applies in client.rs.
-    let is_error = status == ResponseStatus::Error || (!status.is_known() && error_code.is_some());
+    // The order of `read_envelope`'s tests in client.rs.
+    let outcome = if status == ResponseStatus::Error {
+        Outcome::Api
+    } else if !status.is_known() {
+        Outcome::Undefined
+    } else {
+        Outcome::Success
+    };
     Ok(Envelope {
         status,
         error_code,
         message,
         data,
-        is_error,
+        outcome,
     })
 }
 
@@ -67,16 +84,17 @@ pub fn envelope(body: &[u8]) -> Result<Envelope, String> {
 /// like the client's error.
 fn success_data(body: &[u8], endpoint: Endpoint) -> Result<Option<Value>, String> {
     let env = envelope(body)?;
-    if env.is_error {
-        let e = Error::Api {
+    match env.outcome {
+        Outcome::Api => Err(Error::Api {
             endpoint,
             status: env.status,
             error_code: env.error_code,
             message: env.message,
-        };
-        return Err(e.to_string());
+        }
+        .to_string()),
+        Outcome::Undefined => Err(format!("envelope status {} is not defined", env.status)),
+        Outcome::Success => Ok(env.data),
     }
-    Ok(env.data)
 }
 
 fn join_fields(errors: &[FieldError]) -> String {
@@ -187,7 +205,7 @@ pub fn check_envelope(body: &[u8]) {
         "a null data was kept"
     );
     let _ = format!("{} {:?}", env.status, env.error_code);
-    if env.is_error {
+    if env.outcome == Outcome::Api {
         let e = Error::Api {
             endpoint: Endpoint::Void,
             status: env.status,
@@ -229,13 +247,13 @@ pub fn check_status_answer(body: &[u8]) {
     }
 }
 
-/// The digits and scale a decimal text stands for, exactly, with trailing zeros removed
-/// (`None` when the text is not `[-]digits[.digits][e[+-]digits]`).
+/// The sign, digits and scale a decimal text stands for, exactly, with trailing zeros removed
+/// (`None` when the text is not `[+-]digits[.digits][(e|E)[+-]digits]`, where either digit
+/// run around the point may be empty but not both).
 fn exact_value(text: &str) -> Option<(bool, String, i64)> {
-    let t = text.strip_prefix('+').unwrap_or(text);
-    let (negative, t) = match t.strip_prefix('-') {
+    let (negative, t) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
-        None => (false, t),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
     let (mantissa, exponent) = match t.find(['e', 'E']) {
         Some(i) => {

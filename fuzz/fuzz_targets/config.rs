@@ -1,0 +1,6 @@
+//! Config::from_json on arbitrary JSON; secrets never shown in errors or Debug.
+//! The checks live in `dga_epayment::fuzzing` so `core/tests/fuzz_corpus.rs` replays the
+//! same ones on the committed corpus.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| dga_epayment::fuzzing::check_config(data));

@@ -1,0 +1,6 @@
+//! Create's answer: envelope, then data as a Payment (round-trips through its JSON; checkout form).
+//! The checks live in `dga_epayment::fuzzing` so `core/tests/fuzz_corpus.rs` replays the
+//! same ones on the committed corpus.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| dga_epayment::fuzzing::check_create_answer(data));

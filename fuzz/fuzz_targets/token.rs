@@ -1,0 +1,6 @@
+//! The token answer ({"Result": ...}) and the refused-token message readers.
+//! The checks live in `dga_epayment::fuzzing` so `core/tests/fuzz_corpus.rs` replays the
+//! same ones on the committed corpus.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| dga_epayment::fuzzing::check_token(data));
