@@ -267,6 +267,15 @@ const char *dga_version(void);
 const char *dga_enum_tables_json(void);
 
 /**
+ * The schema of every record that crosses the ABI, as JSON: `{"version", "records": {"CreatePayment",
+ * "Payment", "PaymentStatus", "Confirmation", "ClientOptions", "RetryOptions", "Error",
+ * "FieldError", "Mismatch"}}`, each `{"name", "doc", "fields": [{"wire", "snake", "type",
+ * "required", "doc"}]}`. The `wire` names are the JSON keys of the config, the create
+ * request, every result and `dga_error_json`. Static: never freed.
+ */
+const char *dga_schema_json(void);
+
+/**
  * The core's error kinds as JSON, `[{"code": "validation", "number": 1}, ...]`: the numbers
  * are DgaErrorKind's 1 to 9, the codes what `dga_error_json` gives as `kind`. Static: never
  * freed.

@@ -837,7 +837,7 @@ impl Inner {
     fn fetch_token(&self) -> Result<Secret> {
         let c = &self.config;
         let url = self.url(Endpoint::Token);
-        let attempts = c.retry.token_attempts.max(1);
+        let attempts = c.retry.for_endpoint(Endpoint::Token).attempts;
         let mut last = String::new();
         for attempt in 1..=attempts {
             if attempt > 1 {
@@ -1005,12 +1005,8 @@ impl Inner {
         refs: (&str, &str),
     ) -> Result<Envelope> {
         let retry = &self.config.retry;
-        let max_attempts = if endpoint == Endpoint::Status {
-            retry.status_attempts
-        } else {
-            retry.connect_attempts
-        }
-        .max(1);
+        let rule = retry.for_endpoint(endpoint);
+        let max_attempts = rule.attempts;
         let path = self.url(endpoint).path();
         let mut attempt = 0;
         let mut refreshed = false;
@@ -1052,7 +1048,7 @@ impl Inner {
             let retryable = match failure {
                 Failure::TooLarge { .. } => false,
                 Failure::Transport { sent: false, .. } => true,
-                _ => endpoint == Endpoint::Status,
+                _ => rule.retry_after_send,
             };
             if retryable && attempt < max_attempts {
                 let wait = match failure {
@@ -1060,7 +1056,7 @@ impl Inner {
                     Failure::Http {
                         retry_after: Some(after),
                         ..
-                    } if endpoint == Endpoint::Status => after.min(retry.backoff_cap),
+                    } if rule.retry_after_send => after.min(retry.backoff_cap),
                     _ => retry.backoff(attempt),
                 };
                 log::warn!(
@@ -1083,7 +1079,7 @@ impl Inner {
         attempts: u32,
         refs: (&str, &str),
     ) -> Error {
-        let may_have_acted = matches!(endpoint, Endpoint::Create | Endpoint::Void);
+        let may_have_acted = self.config.retry.for_endpoint(endpoint).may_take_effect;
         let tries = if attempts > 1 {
             format!(" after {attempts} attempts")
         } else {
@@ -1158,7 +1154,7 @@ impl Inner {
         body: &[u8],
         refs: (&str, &str),
     ) -> Result<Envelope> {
-        let may_have_acted = matches!(endpoint, Endpoint::Create | Endpoint::Void);
+        let may_have_acted = self.config.retry.for_endpoint(endpoint).may_take_effect;
         let unreadable = |message: String| {
             if may_have_acted {
                 Error::OutcomeUnknown {

@@ -97,7 +97,44 @@ impl Default for RetryPolicy {
     }
 }
 
+/// What the retry policy allows for one endpoint: [`RetryPolicy::for_endpoint`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallRule {
+    /// How many attempts in all.
+    pub attempts: u32,
+    /// Whether a failure after the request may have been sent (timeout, reset, 429/5xx) may be
+    /// retried: only for status, which reads and changes nothing.
+    pub retry_after_send: bool,
+    /// Whether the call changes something at DGA (create, void), so that a failure after the
+    /// request may have been sent, or an answer that cannot be read, is `OutcomeUnknown`.
+    pub may_take_effect: bool,
+}
+
 impl RetryPolicy {
+    /// The rule for one endpoint (DESIGN.md, "Retry policy"):
+    ///
+    /// | endpoint | attempts | retried after the request may have been sent | may take effect |
+    /// | --- | --- | --- | --- |
+    /// | token | `token_attempts` (5) | yes (it changes nothing); 400/401/403 never | no |
+    /// | status | `status_attempts` (3) | yes: timeouts, resets, 429, 5xx (`Retry-After` honoured) | no |
+    /// | close | `connect_attempts` (3) | no: only when the connection was never made | no |
+    /// | create, void | `connect_attempts` (3) | no: only when the connection was never made | **yes**: `OutcomeUnknown` |
+    ///
+    /// Any endpoint: a 401/403 drops the token, fetches a new one and repeats the call once.
+    pub fn for_endpoint(&self, endpoint: Endpoint) -> CallRule {
+        let (attempts, retry_after_send, may_take_effect) = match endpoint {
+            Endpoint::Token => (self.token_attempts, true, false),
+            Endpoint::Status => (self.status_attempts, true, false),
+            Endpoint::Close => (self.connect_attempts, false, false),
+            Endpoint::Create | Endpoint::Void => (self.connect_attempts, false, true),
+        };
+        CallRule {
+            attempts: attempts.max(1),
+            retry_after_send,
+            may_take_effect,
+        }
+    }
+
     /// No retries at all (each call is tried once).
     pub fn none() -> Self {
         RetryPolicy {

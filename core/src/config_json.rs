@@ -8,38 +8,14 @@ use serde_json::{Map, Value};
 use crate::config::{Config, ConfigBuilder, RetryPolicy};
 use crate::error::{Error, FieldError, Result};
 use crate::lenient::json_type;
+use crate::schema::{self, FieldType, Record};
 
-/// Every key [`ConfigBuilder::with_json`] accepts, in documentation order.
-pub const CONFIG_KEYS: [&str; 19] = [
-    "consumerKey",
-    "consumerSecret",
-    "agentId",
-    "environment",
-    "gatewayUrl",
-    "source",
-    "timeoutMs",
-    "connectTimeoutMs",
-    "tokenMaxAgeMs",
-    "retry",
-    "proxy",
-    "caPem",
-    "caFile",
-    "userAgentSuffix",
-    "strictAgentId",
-    "maxResponseBytes",
-    "tokenFailureCooldownMs",
-    "poolIdleTimeoutMs",
-    "maxConcurrentVerifications",
-];
+/// Every key [`ConfigBuilder::with_json`] accepts, in documentation order (the schema's
+/// [`crate::schema::CLIENT_OPTIONS`]).
+pub const CONFIG_KEYS: [&str; 19] = crate::schema::wire_names(&schema::CLIENT_OPTIONS);
 
 /// The keys of the `retry` object.
-const RETRY_KEYS: [&str; 5] = [
-    "tokenAttempts",
-    "statusAttempts",
-    "connectAttempts",
-    "backoffBaseMs",
-    "backoffCapMs",
-];
+const RETRY_KEYS: [&str; 5] = crate::schema::wire_names(&schema::RETRY_OPTIONS);
 
 /// Collects every problem with the JSON's shape before any is reported.
 struct Reader<'a> {
@@ -267,4 +243,136 @@ impl Config {
             }
         }
     }
+}
+
+/// Python's spelling of the options: [`schema::CLIENT_OPTIONS`]'s snake_case names, durations
+/// in seconds. Turned into the JSON form here, so no binding reads options itself.
+impl ConfigBuilder {
+    /// Applies snake_case keyword options (`consumer_key`, `timeout` in seconds, `retry` with
+    /// `token_attempts`, `backoff_base` in seconds, …) over this builder. `null` means unset.
+    /// Problems are a `Validation` error naming the keywords as the caller spelled them.
+    pub fn with_keywords(self, v: &Value) -> Result<ConfigBuilder> {
+        let (wire, errors) = keywords_to_wire(v)?;
+        let (builder, more) = self.apply_json(&wire)?;
+        let errors = merge(errors, more.iter().map(snake_error));
+        if errors.is_empty() {
+            Ok(builder)
+        } else {
+            Err(Error::validation(errors))
+        }
+    }
+}
+
+impl Config {
+    /// A configuration from snake_case keywords (see [`ConfigBuilder::with_keywords`]);
+    /// every problem is reported at once, named as the caller spelled it.
+    pub fn from_keywords(v: &Value) -> Result<Config> {
+        Config::from_keywords_over(ConfigBuilder::default(), v)
+    }
+
+    /// As [`Config::from_keywords`], over a builder (e.g. [`ConfigBuilder::from_env`]).
+    pub fn from_keywords_over(base: ConfigBuilder, v: &Value) -> Result<Config> {
+        let (wire, errors) = keywords_to_wire(v)?;
+        let (builder, more) = base.apply_json(&wire)?;
+        let mut errors = merge(errors, more.iter().map(snake_error));
+        match builder.build() {
+            Ok(config) if errors.is_empty() => Ok(config),
+            Ok(_) => Err(Error::validation(errors)),
+            Err(e) => {
+                errors = merge(errors, e.field_errors().iter().map(snake_error));
+                Err(Error::validation(errors))
+            }
+        }
+    }
+}
+
+fn merge(mut errors: Vec<FieldError>, more: impl Iterator<Item = FieldError>) -> Vec<FieldError> {
+    for fe in more {
+        if !errors.iter().any(|x| x.field == fe.field) {
+            errors.push(fe);
+        }
+    }
+    errors
+}
+
+/// A field error named by the wire key, renamed to the keyword (`timeoutMs` → `timeout`,
+/// `retry.tokenAttempts` → `retry.token_attempts`, `caCertificates[0]` → `ca_pem`).
+fn snake_error(fe: &FieldError) -> FieldError {
+    let mut out = fe.clone();
+    let rename = |r: &Record, key: &str| r.field(key).map(|f| f.snake.to_owned());
+    out.field = if let Some(key) = fe.field.strip_prefix("retry.") {
+        format!(
+            "retry.{}",
+            rename(&schema::RETRY_OPTIONS, key).unwrap_or_else(|| key.to_owned())
+        )
+    } else if fe.field.starts_with("caCertificates[") {
+        "ca_pem".to_owned()
+    } else {
+        rename(&schema::CLIENT_OPTIONS, &fe.field).unwrap_or_else(|| fe.field.clone())
+    };
+    out.message = out.message.replace("milliseconds", "seconds");
+    out
+}
+
+/// Keyword options (snake_case, seconds) to the JSON form (camelCase, milliseconds).
+fn keywords_to_wire(v: &Value) -> Result<(Value, Vec<FieldError>)> {
+    let map = v.as_object().ok_or_else(|| {
+        Error::invalid(
+            "options",
+            format!("expected keyword options, got {}", json_type(v)),
+        )
+    })?;
+    let mut errors = Vec::new();
+    let wire = record_to_wire(&schema::CLIENT_OPTIONS, map, "", &mut errors);
+    Ok((Value::Object(wire), errors))
+}
+
+fn record_to_wire(
+    r: &Record,
+    map: &Map<String, Value>,
+    prefix: &str,
+    errors: &mut Vec<FieldError>,
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (key, value) in map {
+        let name = format!("{prefix}{key}");
+        let Some(field) = r.fields.iter().find(|f| f.snake == key) else {
+            let known: Vec<&str> = r.fields.iter().map(|f| f.snake).collect();
+            errors.push(FieldError::new(
+                name,
+                format!("is not an option (known: {})", known.join(", ")),
+            ));
+            continue;
+        };
+        let converted = match (field.kind, value) {
+            (_, Value::Null) => Value::Null,
+            (FieldType::Duration, Value::Number(n)) => match n.as_f64() {
+                Some(s) if s.is_finite() && s >= 0.0 => Value::from((s * 1000.0).round() as u64),
+                _ => {
+                    errors.push(FieldError::new(
+                        name,
+                        "must be a number of seconds, 0 or more",
+                    ));
+                    continue;
+                }
+            },
+            (FieldType::Duration, other) => {
+                errors.push(FieldError::new(
+                    name,
+                    format!("must be a number of seconds, got {}", json_type(other)),
+                ));
+                continue;
+            }
+            (FieldType::Record(inner), Value::Object(m)) => {
+                let inner = schema::RECORDS
+                    .iter()
+                    .find(|x| x.name == inner)
+                    .expect("a record of the schema");
+                Value::Object(record_to_wire(inner, m, &format!("{name}."), errors))
+            }
+            (_, other) => other.clone(),
+        };
+        out.insert(field.wire.to_owned(), converted);
+    }
+    out
 }

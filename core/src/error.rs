@@ -310,7 +310,13 @@ impl Error {
     /// (keys that do not apply are left out). Contains no secret (see the module docs).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::json;
-        let mut v = json!({ "kind": self.kind().code(), "message": self.to_string() });
+        let kind = self.kind();
+        let mut v = json!({
+            "kind": kind.code(),
+            "kindNumber": kind.number(),
+            "message": self.to_string(),
+            "transient": kind.is_transient(),
+        });
         let obj = v.as_object_mut().expect("object literal");
         match self {
             Error::Validation { errors } | Error::Callback { errors } => {
@@ -325,6 +331,9 @@ impl Error {
             } => {
                 obj.insert("endpoint".into(), json!(endpoint));
                 obj.insert("status".into(), json!(status));
+                if let Some(n) = status.number() {
+                    obj.insert("statusNumber".into(), json!(n));
+                }
                 obj.insert("errorCode".into(), json!(error_code));
                 if let Some(n) = error_code.as_ref().and_then(|c| c.number()) {
                     obj.insert("errorCodeNumber".into(), json!(n));

@@ -47,11 +47,12 @@ pub mod fuzzing;
 mod lenient;
 mod model;
 mod reply;
+pub mod schema;
 
 pub use citizen_id::{CitizenIdCheck, check_citizen_id, validate_citizen_id};
 pub use client::{Client, Token};
 pub use config::{
-    Config, ConfigBuilder, DEFAULT_GATEWAY_URL, DEFAULT_MAX_CONCURRENT_VERIFICATIONS,
+    CallRule, Config, ConfigBuilder, DEFAULT_GATEWAY_URL, DEFAULT_MAX_CONCURRENT_VERIFICATIONS,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TOKEN_FAILURE_COOLDOWN,
     DEFAULT_TOKEN_MAX_AGE, Environment, RetryPolicy, Secret, TOKEN_PATH,
 };
@@ -66,6 +67,7 @@ pub use model::{
     checkout_form_html, parse_callback,
 };
 pub use reply::CallbackReply;
+pub use schema::schema;
 
 /// The SDK's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -43,21 +43,7 @@ pub struct CreatePayment {
 }
 
 /// The wire names, in the guide's order (also the field names in validation errors).
-const CREATE_FIELDS: [&str; 13] = [
-    "customerID",
-    "customerTitleName",
-    "customerFirstName",
-    "customerMiddleName",
-    "customerLastName",
-    "bankCode",
-    "paymentType",
-    "amount",
-    "requestReference1",
-    "requestReference2",
-    "requestReference3",
-    "source",
-    "data",
-];
+const CREATE_FIELDS: [&str; 13] = crate::schema::wire_names(&crate::schema::CREATE_PAYMENT);
 
 impl CreatePayment {
     /// Reads a request in the guide's camelCase form (keys case-insensitive), as the C ABI and
@@ -123,16 +109,15 @@ impl CreatePayment {
     /// missing `source`. Lists every problem.
     pub fn validate(&self, default_source: Option<&str>) -> Result<()> {
         let mut errors = Vec::new();
-        let mut need = |name: &str, v: &str| {
-            if v.trim().is_empty() {
-                errors.push(FieldError::new(name, "is required"));
+        // The schema says which text fields are required.
+        for field in crate::schema::CREATE_PAYMENT.fields {
+            if field.required
+                && field.kind == crate::schema::FieldType::String
+                && self.text(field.wire).is_some_and(|v| v.trim().is_empty())
+            {
+                errors.push(FieldError::new(field.wire, "is required"));
             }
-        };
-        need("customerID", &self.customer_id);
-        need("customerTitleName", &self.customer_title_name);
-        need("customerFirstName", &self.customer_first_name);
-        need("customerLastName", &self.customer_last_name);
-        need("requestReference1", &self.request_reference1);
+        }
         match &self.bank_code {
             None | Some(BankCode::Ktb) => {}
             Some(other) => errors.push(FieldError::new(
@@ -204,6 +189,21 @@ impl CreatePayment {
             obj.insert("data".into(), d.clone());
         }
         body
+    }
+
+    /// A text field by its wire name (`None` for the fields that are not text).
+    fn text(&self, wire: &str) -> Option<&str> {
+        Some(match wire {
+            "customerID" => &self.customer_id,
+            "customerTitleName" => &self.customer_title_name,
+            "customerFirstName" => &self.customer_first_name,
+            "customerMiddleName" => &self.customer_middle_name,
+            "customerLastName" => &self.customer_last_name,
+            "requestReference1" => &self.request_reference1,
+            "requestReference2" => &self.request_reference2,
+            "requestReference3" => &self.request_reference3,
+            _ => return None,
+        })
     }
 
     /// The request's source, or the default when it has none (an empty one counts as none).
@@ -473,23 +473,9 @@ pub struct PaymentStatus {
     pub warning: Option<String>,
 }
 
-/// The callback's (and status data's) fields, as the guide spells them, in its order.
-pub const CALLBACK_FIELDS: [&str; 14] = [
-    "paidStatus",
-    "description",
-    "paidDate",
-    "paidChannel",
-    "confirmPaidDate",
-    "refId",
-    "ref1",
-    "ref2",
-    "cardNo",
-    "paymentType",
-    "amount",
-    "feeAmount",
-    "voidDate",
-    "requestRefundDate",
-];
+/// The callback's (and status data's) fields, as the guide spells them, in its order (the
+/// schema's [`crate::schema::PAYMENT_STATUS`] without `warning`).
+pub const CALLBACK_FIELDS: [&str; 14] = crate::schema::wire_names(&crate::schema::PAYMENT_STATUS);
 
 /// A callback from DGA has the same fields as a status.
 pub type Callback = PaymentStatus;

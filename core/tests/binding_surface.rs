@@ -292,3 +292,97 @@ fn receive_callback_verifies_and_the_reply_says_what_happened() {
         (500, json!(false))
     );
 }
+
+#[test]
+fn options_in_snake_case_keywords_are_read_once_by_the_core_and_errors_use_that_spelling() {
+    let sb = start_sandbox();
+    let config = Config::from_keywords(&json!({
+        "consumer_key": "sandbox-key",
+        "consumer_secret": "sandbox-secret",
+        "agent_id": AGENT_ID,
+        "gateway_url": sb.url(),
+        "source": "SANDBOX",
+        "timeout": 2.5,
+        "token_failure_cooldown": 0,
+        "retry": {"status_attempts": 2, "backoff_cap": 0.01},
+        "max_concurrent_verifications": 3
+    }))
+    .unwrap();
+    assert_eq!(config.request_timeout(), Duration::from_millis(2500));
+    assert_eq!(config.token_failure_cooldown(), Duration::ZERO);
+    assert_eq!(config.retry_policy().status_attempts, 2);
+    assert_eq!(config.retry_policy().backoff_cap, Duration::from_millis(10));
+    assert_eq!(config.max_concurrent_verifications(), 3);
+    Client::new(config).unwrap().token().unwrap();
+
+    let e = Config::from_keywords(&json!({
+        "consumer_key": "k",
+        "agent_id": "12",
+        "timeout": "soon",
+        "ca_pem": "not a certificate",
+        "retry": {"token_attempts": 0, "nope": 1},
+        "consumerSecret": "camel case is not a keyword"
+    }))
+    .unwrap_err();
+    let fields: Vec<&str> = e.field_errors().iter().map(|f| f.field.as_str()).collect();
+    for want in [
+        "timeout",
+        "ca_pem",
+        "retry.token_attempts",
+        "retry.nope",
+        "consumerSecret",
+        "consumer_secret",
+        "agent_id",
+    ] {
+        assert!(fields.contains(&want), "{want} not in {fields:?}");
+    }
+    for f in &fields {
+        assert!(
+            ![
+                "timeoutMs",
+                "caPem",
+                "caCertificates[0]",
+                "agentId",
+                "retry.tokenAttempts"
+            ]
+            .contains(f),
+            "{f} is the JSON spelling"
+        );
+    }
+}
+
+#[test]
+fn the_schema_names_every_record_and_the_error_json_says_if_it_is_transient() {
+    let s = dga_epayment::schema();
+    for name in [
+        "CreatePayment",
+        "Payment",
+        "PaymentStatus",
+        "Confirmation",
+        "ClientOptions",
+        "RetryOptions",
+        "Error",
+        "FieldError",
+        "Mismatch",
+    ] {
+        assert!(
+            s["records"][name]["fields"]
+                .as_array()
+                .is_some_and(|f| !f.is_empty()),
+            "{name}"
+        );
+    }
+    let wires: Vec<&str> = s["records"]["PaymentStatus"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["wire"].as_str().unwrap())
+        .collect();
+    assert_eq!(&wires[..14], dga_epayment::CALLBACK_FIELDS);
+    let e = dga_epayment::Error::Timeout {
+        endpoint: dga_epayment::Endpoint::Status,
+        message: "m".into(),
+    };
+    assert_eq!(e.to_json()["transient"], true);
+    assert_eq!(e.to_json()["kindNumber"], 4);
+}
