@@ -49,24 +49,52 @@ pub(crate) fn parse_decimal_text(text: &str) -> Result<Decimal, String> {
     if text.is_empty() {
         return Err("expected a decimal amount, got an empty string".into());
     }
+    let not_decimal = || format!("{text:?} is not a decimal amount");
     let plain = text.strip_prefix('+').unwrap_or(text);
-    if plain.contains(['e', 'E']) {
-        return Decimal::from_scientific(plain)
-            .map_err(|_| format!("{text:?} is not a decimal amount"));
+    if plain.len() < text.len() && plain.starts_with(['+', '-']) {
+        return Err(not_decimal());
     }
-    let ok_chars = plain
+    // JSON's exponent form (`2.5e-7`), read exactly: rust_decimal's own scientific parser
+    // accepts more than JSON does and rounds mantissas it cannot hold (found by fuzzing).
+    let (mantissa, exponent) = match plain.split_once(['e', 'E']) {
+        Some((m, e)) => {
+            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(not_decimal());
+            }
+            (m, e.parse::<i64>().map_err(|_| not_decimal())?)
+        }
+        None => (plain, 0),
+    };
+    let ok_chars = mantissa
         .chars()
         .enumerate()
         .all(|(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && c == '-'));
-    if !ok_chars || !plain.chars().any(|c| c.is_ascii_digit()) {
-        return Err(format!("{text:?} is not a decimal amount"));
+    if !ok_chars || !mantissa.chars().any(|c| c.is_ascii_digit()) {
+        return Err(not_decimal());
     }
-    Decimal::from_str_exact(plain).map_err(|e| match e {
+    let exact = Decimal::from_str_exact(mantissa).map_err(|e| match e {
         rust_decimal::Error::Underflow => {
             format!("{text:?} has more decimal places than can be represented exactly")
         }
         _ => format!("{text:?} is out of range for an amount"),
-    })
+    })?;
+    if exponent == 0 {
+        return Ok(exact);
+    }
+    let out_of_range = || format!("{text:?} is out of range for an amount");
+    let mut units = exact.mantissa();
+    let mut scale = i64::from(exact.scale()) - exponent;
+    while scale < 0 {
+        units = units.checked_mul(10).ok_or_else(out_of_range)?;
+        scale += 1;
+    }
+    if scale > 28 {
+        return Err(format!(
+            "{text:?} has more decimal places than can be represented exactly"
+        ));
+    }
+    Decimal::try_from_i128_with_scale(units, scale as u32).map_err(|_| out_of_range())
 }
 
 /// Whether an optional value DGA sent means "absent": `null`, `""` or white space. DGA's
