@@ -244,3 +244,32 @@ def test_new_client_options_are_checked_by_name(sandbox: Sandbox) -> None:
         raise AssertionError("bad options were accepted")
     assert {"max_response_bytes", "token_failure_cooldown", "pool_idle_timeout"} <= fields, fields
     assert fields & {"max_concurrent_verifications", "maxConcurrentVerifications"}, fields
+
+
+def test_token_failure_cooldown_reaches_the_core(sandbox: Sandbox) -> None:
+    """After a failed token round the default cooldown answers the next call at once with the
+    same AuthError, without asking the token endpoint; token_failure_cooldown=0 retries."""
+    one_try: dga.RetryOptions = {"token_attempts": 1, "backoff_base": 0.001, "backoff_cap": 0.005}
+    for cooldown, next_call_succeeds in ((None, False), (0, True)):
+        options: Dict[str, Any] = {"retry": one_try}
+        if cooldown is not None:
+            options["token_failure_cooldown"] = cooldown
+        c = make_client(sandbox, **options)
+        sandbox.fault("token", "http_status", 1, httpStatus=500)
+        try:
+            c.status("COOLDOWN-1")
+        except dga.AuthError:
+            pass
+        else:
+            raise AssertionError("the token fault did not fail the call")
+        before = sandbox.count("token")
+        try:
+            c.status("COOLDOWN-2")
+            succeeded = True
+        except dga.AuthError:
+            succeeded = False
+        except dga.ApiError:  # a token was obtained; the reference is unknown at DGA
+            succeeded = True
+        sandbox.clear_faults()
+        assert succeeded is next_call_succeeds, cooldown
+        assert (sandbox.count("token") > before) is next_call_succeeds, cooldown
