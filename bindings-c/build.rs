@@ -11,6 +11,17 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed={}", committed.display());
     println!("cargo:rerun-if-env-changed=DGA_UPDATE_HEADER");
+    println!("cargo:rerun-if-env-changed=DGA_EPAYMENT_SONAME");
+
+    // The released .so is installed as libdga_epayment.so.0 (with the .so beside it), so
+    // programs record that name. Only release packaging (scripts/package.sh, the release
+    // workflow) sets DGA_EPAYMENT_SONAME=1: a program linked against a plain checkout's
+    // target dir with -ldga_epayment would otherwise look for a .so.0 cargo never writes.
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux")
+        && std::env::var_os("DGA_EPAYMENT_SONAME").is_some_and(|v| v == "1")
+    {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdga_epayment.so.0");
+    }
 
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("bindings-c/cbindgen.toml is readable");

@@ -3,7 +3,7 @@
 // `DgaError extends Error`, the conversion of the native errors into it, and the enum objects.
 // Everything they hold (codes, fields, enum names and numbers) comes from the Rust core.
 
-const native = require('./native.js')
+const native = require('./load-native.js')
 
 // Native errors carry the core's error JSON after this prefix (see src/lib.rs).
 const MARKER = 'dga-epayment-error:'
