@@ -21,6 +21,9 @@ final class ApiException extends DgaException
     /** DGA's envelope status: ResponseStatus::Error, or the raw value outside the table. */
     public readonly ResponseStatus|int|string|null $status;
 
+    /** DGA's envelope status number (3 for Error); null when there is none. */
+    public readonly ?int $statusNumber;
+
     public function __construct(string $message, int $kindNumber = 3, array $detail = [])
     {
         parent::__construct($message, $kindNumber, $detail);
@@ -30,6 +33,8 @@ final class ApiException extends DgaException
         $n = $detail["errorCodeNumber"] ?? null;
         $this->errorCodeNumber = is_int($n) ? $n : $this->errorCode?->value;
         $st = $detail["status"] ?? null;
+        $sn = $detail["statusNumber"] ?? null;
+        $this->statusNumber = is_int($sn) ? $sn : (is_int($st) ? $st : null);
         $this->status = is_string($st) ? (ResponseStatus::tryFromName($st) ?? $st) : (is_int($st) ? $st : null);
     }
 }

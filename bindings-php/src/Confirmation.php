@@ -8,16 +8,16 @@ namespace Dga\EPayment;
 final class Confirmation extends Record
 {
     /** ResponseStatus::Success, or a value outside the guide's table as DGA sent it. */
-    public readonly ResponseStatus|int|string|null $status;
-    public readonly ?string $message;
+    public readonly ResponseStatus|int|string $status;
+    public readonly string $message;
     /** Whatever DGA sent as data (usually null). */
     public readonly mixed $data;
     public readonly ?string $warning;
 
     protected function init(array $f): void
     {
-        $this->status = ResponseStatus::fromJson($f['status'] ?? null);
-        $this->message = self::str($f, 'message');
+        $this->status = ResponseStatus::fromJson($f['status'] ?? null) ?? '';
+        $this->message = (string) self::str($f, 'message');
         $this->data = $f['data'] ?? null;
         $this->warning = self::str($f, 'warning');
     }

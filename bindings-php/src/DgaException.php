@@ -17,12 +17,16 @@ class DgaException extends \RuntimeException
     /** The DGA call that failed ("token", "create", "status", "close", "void"), when there is one. */
     public readonly ?string $endpoint;
 
+    /** Whether trying again later may succeed (timeouts, network, DGA unavailable), as the core says. */
+    public readonly bool $transient;
+
     /** @param array<string, mixed> $detail the core's error JSON */
     public function __construct(string $message, int $kindNumber = 0, array $detail = [])
     {
         parent::__construct($message, $kindNumber);
         $this->kind = is_string($detail['kind'] ?? null) ? $detail['kind'] : static::KIND;
         $this->endpoint = is_string($detail['endpoint'] ?? null) ? $detail['endpoint'] : null;
+        $this->transient = ($detail['transient'] ?? false) === true;
     }
 
     /** The kind code of this class; the core's JSON says it for every instance. */

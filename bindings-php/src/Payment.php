@@ -15,17 +15,17 @@ final class Payment extends Record
     public readonly ?string $orderRef2;
     /** Exact decimal string. */
     public readonly string $amount;
-    public readonly ?string $merchantId;
-    public readonly ?string $currCode;
-    public readonly ?string $lang;
-    public readonly ?string $payType;
-    public readonly ?string $payMethod;
-    public readonly ?string $securityKey;
+    public readonly string $merchantId;
+    public readonly string $currCode;
+    public readonly string $lang;
+    public readonly string $payType;
+    public readonly string $payMethod;
+    public readonly string $securityKey;
     /** KTB's payment page, where the checkout form posts. */
-    public readonly ?string $gatewayUrl;
-    public readonly ?string $successUrl;
-    public readonly ?string $failUrl;
-    public readonly ?string $cancelUrl;
+    public readonly string $gatewayUrl;
+    public readonly string $successUrl;
+    public readonly string $failUrl;
+    public readonly string $cancelUrl;
     /** The references to use with status(), close() and void(). */
     public readonly string $reference1;
     public readonly string $reference2;
@@ -37,16 +37,16 @@ final class Payment extends Record
         $this->orderRef1 = self::str($f, 'orderRef1');
         $this->orderRef2 = self::str($f, 'orderRef2');
         $this->amount = (string) self::str($f, 'amount');
-        $this->merchantId = self::str($f, 'merchantId');
-        $this->currCode = self::str($f, 'currCode');
-        $this->lang = self::str($f, 'lang');
-        $this->payType = self::str($f, 'payType');
-        $this->payMethod = self::str($f, 'payMethod');
-        $this->securityKey = self::str($f, 'securityKey');
-        $this->gatewayUrl = self::str($f, 'gatewayUrl');
-        $this->successUrl = self::str($f, 'successUrl');
-        $this->failUrl = self::str($f, 'failUrl');
-        $this->cancelUrl = self::str($f, 'cancelUrl');
+        $this->merchantId = (string) self::str($f, 'merchantId');
+        $this->currCode = (string) self::str($f, 'currCode');
+        $this->lang = (string) self::str($f, 'lang');
+        $this->payType = (string) self::str($f, 'payType');
+        $this->payMethod = (string) self::str($f, 'payMethod');
+        $this->securityKey = (string) self::str($f, 'securityKey');
+        $this->gatewayUrl = (string) self::str($f, 'gatewayUrl');
+        $this->successUrl = (string) self::str($f, 'successUrl');
+        $this->failUrl = (string) self::str($f, 'failUrl');
+        $this->cancelUrl = (string) self::str($f, 'cancelUrl');
         $this->reference1 = (string) self::str($f, 'reference1');
         $this->reference2 = (string) self::str($f, 'reference2');
         $this->warning = self::str($f, 'warning');
