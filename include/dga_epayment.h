@@ -293,12 +293,11 @@ const char *dga_error_kinds_json(void);
 void dga_string_free(char *s);
 
 /**
- * Creates a client from a JSON configuration object: `{"consumerKey", "consumerSecret",
- * "agentId", "environment" ("production" | "uat" | "test"), "gatewayUrl", "source",
- * "timeoutMs", "connectTimeoutMs", "tokenMaxAgeMs", "retry" (false, or {"tokenAttempts",
- * "statusAttempts", "connectAttempts", "backoffBaseMs", "backoffCapMs"}), "proxy", "caPem",
- * "caFile", "userAgentSuffix", "strictAgentId"}`. Unknown keys are a DGA_VALIDATION error.
- * No network call is made.
+ * Creates a client from a JSON configuration object: the `wire` keys of the schema's
+ * `ClientOptions` record (`dga_schema_json`; e.g. `{"consumerKey", "consumerSecret",
+ * "agentId", "gatewayUrl", "source", "timeoutMs"}`; durations in milliseconds, `retry` false
+ * or a `RetryOptions` object). Unknown keys are a DGA_VALIDATION error. No network call is
+ * made.
  *
  * Returns the client, which the caller frees with `dga_client_free`; or NULL, with the error
  * in `*out_err` (when `out_err` is not NULL): DGA_INVALID_ARGUMENT for NULL, invalid UTF-8 or
@@ -331,16 +330,12 @@ void dga_client_free(DgaClient *client);
 
 /**
  * Creates a payment transaction. `request_json` is the guide's create request in camelCase:
- * `{"customerID", "customerTitleName", "customerFirstName", "customerMiddleName",
- * "customerLastName", "bankCode", "paymentType" ("FastPay" | "QRPayment"), "amount" (a decimal
- * string such as "1000.50", or an exact JSON number), "requestReference1",
- * "requestReference2", "requestReference3", "source", "data"}`. Every bad field is named in
- * one DGA_VALIDATION error before any network call.
+ * the schema's `CreatePayment` record (`dga_schema_json`), with `paymentType` as a name
+ * ("FastPay" | "QRPayment") and `amount` a decimal string such as "1000.50" (or an exact JSON
+ * number). Every bad field is named in one DGA_VALIDATION error before any network call.
  *
- * On success `*out_json` (when `out_json` is not NULL) is the payment: `{"orderRef",
- * "orderRef1", "orderRef2", "amount", "merchantId", "currCode", "lang", "payType",
- * "payMethod", "securityKey", "gatewayUrl", "successUrl", "failUrl", "cancelUrl",
- * "reference1", "reference2"}` (plus "warning"), which the caller frees with
+ * On success `*out_json` (when `out_json` is not NULL) is the payment, the schema's `Payment`
+ * record (it carries `reference1`/`reference2`), which the caller frees with
  * `dga_string_free`. Pass it to `dga_checkout_form_html`; use reference1/reference2 with
  * status, close and void. DGA_OUTCOME_UNKNOWN means the payment may exist: check
  * `dga_status` first.
@@ -357,9 +352,8 @@ int32_t dga_create_payment(const DgaClient *client,
 /**
  * Reads a transaction's state from DGA (retried on transient failures). `reference2` is ""
  * when the payment had none (NULL is an error). On success `*out_json` is the normalized
- * status: `{"paidStatus", "description", "paidDate", "paidChannel", "confirmPaidDate", "refId",
- * "ref1", "ref2", "cardNo", "paymentType", "amount", "feeAmount", "voidDate",
- * "requestRefundDate"}` (plus "warning"), freed by the caller with `dga_string_free`.
+ * status, the schema's `PaymentStatus` record (`dga_schema_json`: enums as names, amounts as
+ * strings, dates `yyyy-MM-ddTHH:mm:ss` or null), freed by the caller with `dga_string_free`.
  *
  * # Safety
  * As `dga_create_payment`.
@@ -559,12 +553,10 @@ int32_t dga_error_api_code(const DgaError *error);
 const char *dga_error_message(const DgaError *error);
 
 /**
- * The error as the core's JSON: `{"kind" ("validation", ..., "verification", or
- * "invalid_argument", "internal"), "message"}` plus, where they apply, `"errors": [{"field",
- * "message", "line"?, "column"?}]` (validation, callback), `"endpoint"`, `"status"`,
- * `"errorCode"` (DGA's name, or the raw value), `"errorCodeNumber"` (api), `"reference1"`,
- * `"reference2"` (outcome_unknown), `"mismatches": [{"field", "callback", "dga"}]`
- * (verification). Owned by `error`: valid until `dga_error_free(error)`, never freed by the
+ * The error as the core's JSON: the schema's `Error` record (`dga_schema_json`: `kind`
+ * ("validation", ..., "verification", or "invalid_argument", "internal"), `message`,
+ * `transient`, and where they apply `errors`, `endpoint`, `status`, `errorCode`,
+ * `reference1`/`reference2`, `reason`, `mismatches`). Owned by `error`: valid until `dga_error_free(error)`, never freed by the
  * caller. "" for NULL.
  *
  * # Safety

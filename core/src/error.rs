@@ -377,7 +377,10 @@ fn join(errors: &[FieldError]) -> String {
     errors
         .iter()
         .map(|e| match (e.line, e.column) {
-            (Some(l), Some(c)) => format!("{} (line {l}, column {c})", e),
+            // serde_json's own text already says "at line L column C".
+            (Some(l), Some(c)) if !e.message.contains(&format!("line {l} column {c}")) => {
+                format!("{} (line {l}, column {c})", e)
+            }
             _ => e.to_string(),
         })
         .collect::<Vec<_>>()
@@ -438,18 +441,22 @@ impl fmt::Display for Error {
                     "DGA has no transaction for the callback's references {refs:?}"
                 )
             }
-            Error::Verification { mismatches, .. } => {
-                write!(f, "callback not confirmed by DGA's status: ")?;
+            // Only the callback's own claims: an agency that echoes this text to the sender
+            // must not leak what DGA said (the mismatches keep DGA's values for its logs).
+            Error::Verification { reason, mismatches } => {
+                write!(
+                    f,
+                    "callback not confirmed by DGA's status ({})",
+                    reason.code()
+                )?;
                 let parts: Vec<String> = mismatches
                     .iter()
-                    .map(|m| {
-                        format!(
-                            "{} is {:?} in the callback but {:?} at DGA",
-                            m.field, m.callback, m.dga
-                        )
-                    })
+                    .map(|m| format!("{} is {:?} in the callback", m.field, m.callback))
                     .collect();
-                f.write_str(&parts.join("; "))
+                if !parts.is_empty() {
+                    write!(f, ": {}", parts.join("; "))?;
+                }
+                Ok(())
             }
         }
     }

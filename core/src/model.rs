@@ -646,11 +646,14 @@ pub(crate) fn read_notification(body: &[u8]) -> Result<Notification> {
         Err(Error::Callback { errors }) => errors,
         Err(other) => return Err(other),
     };
-    if errors
+    // Only what is needed to ask DGA is reported: the body, or its references.
+    let blocking: Vec<FieldError> = errors
         .iter()
-        .any(|e| matches!(e.field.as_str(), "body" | "ref1" | "ref2"))
-    {
-        return Err(Error::Callback { errors });
+        .filter(|e| matches!(e.field.as_str(), "body" | "ref1" | "ref2"))
+        .cloned()
+        .collect();
+    if !blocking.is_empty() {
+        return Err(Error::Callback { errors: blocking });
     }
     // The body is an object (parse_callback got that far): read what is needed to ask DGA.
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);

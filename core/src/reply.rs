@@ -40,9 +40,9 @@ impl CallbackReply {
     /// dates) appears in a reply, so a forged POST learns nothing.
     pub fn for_error(error: &Error) -> CallbackReply {
         let (http_status, message) = match error {
-            Error::Callback { .. } | Error::Validation { .. } => {
-                (400, format!("invalid callback: {error}"))
-            }
+            // Its text names the sender's own fields (already "invalid callback: ...").
+            Error::Callback { .. } => (400, error.to_string()),
+            Error::Validation { .. } => (400, format!("invalid callback: {error}")),
             Error::Verification {
                 reason: VerificationReason::UnknownPayment,
                 ..
