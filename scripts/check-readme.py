@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The root README's Python, Node, C and C# quick starts are copies of the binding READMEs'
+"""The root README's Python, Node, C, C# and PHP quick starts are copies of the binding READMEs'
 quick starts, which each binding's own tests compile and run as written. This check fails when
 a copy drifts from its tested original, so the root README never shows untested code."""
 import re
@@ -12,6 +12,7 @@ SECTIONS = {
     "## Node quick start": "bindings-node/README.md",
     "## C quick start": "bindings-c/README.md",
     "## C#/.NET quick start": "bindings-dotnet/README.md",
+    "## PHP quick start": "bindings-php/README.md",
 }
 FENCE = re.compile(r"```(\w+)\n(.*?)\n```", re.S)
 
