@@ -411,7 +411,7 @@ namespace Dga.EPayment.Tests
                 };
                 for (int kind = 1; kind <= 11; kind++)
                 {
-                    var e = Errors.Build(kind, 0, "m", null, null);
+                    var e = Errors.Build(kind, 0, "{\"message\": \"m\"}");
                     Assert.Equal(expected[kind - 1], e.GetType(), "status " + kind);
                     Assert.Equal("m", e.Message, "message kept");
                     var dga = e as DgaException;
@@ -420,10 +420,11 @@ namespace Dga.EPayment.Tests
                         Assert.Equal((DgaErrorKind)kind, dga.Kind, "Kind of status " + kind);
                     }
                 }
-                Assert.Equal(typeof(DgaInternalException), Errors.Build(99, 0, "m", null, null).GetType(), "an unknown status is internal");
-                var api = (DgaApiException)Errors.Build(3, 8, "m", null, null);
-                Assert.Equal<ErrorCode?>(ErrorCode.TransactionNotFound, api.ErrorCode, "from dga_error_api_code alone");
-                var unknown = (DgaApiException)Errors.Build(3, 0, "m", JsonNode.Parse("{\"errorCode\": 777, \"status\": \"Error\"}"), null);
+                Assert.Equal(typeof(DgaInternalException), Errors.Build(99, 0, "{\"message\": \"m\"}").GetType(), "an unknown status is internal");
+                var api = (DgaApiException)Errors.Build(3, 8, "{\"message\": \"m\", \"errorCode\": \"TransactionNotFound\", \"errorCodeNumber\": 8}");
+                Assert.Equal<ErrorCode?>(ErrorCode.TransactionNotFound, api.ErrorCode, "from the error JSON");
+                Assert.Equal(8, api.ErrorCodeNumber, "dga_error_api_code");
+                var unknown = (DgaApiException)Errors.Build(3, 777, "{\"message\": \"m\", \"errorCode\": 777, \"status\": \"Error\"}");
                 Assert.Equal<ErrorCode?>(null, unknown.ErrorCode, "unknown code");
                 Assert.Equal("777", unknown.ErrorCodeRaw, "kept raw");
             });

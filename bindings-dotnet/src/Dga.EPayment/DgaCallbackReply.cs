@@ -112,7 +112,7 @@ namespace Dga.EPayment
                     NativeMethods.dga_error_free(err);
                 }
             }
-            var node = Read.Object(json);
+            var node = Wire.Object(json);
             PaymentStatus data = verify ? new PaymentStatus(node, json) : new DgaCallbackData(node, json);
             try
             {

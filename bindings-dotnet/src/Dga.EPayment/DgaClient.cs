@@ -95,14 +95,12 @@ namespace Dga.EPayment
                 throw new ArgumentNullException("request");
             }
             var json = NativeMethods.Utf8Z(request.ToAbiJson(), "request");
-            string r1, r2;
-            request.References(out r1, out r2);
             var h = Handle();
             IntPtr outJson, err;
             int status = NativeMethods.dga_create_payment(h, json, out outJson, out err);
             var result = NativeMethods.TakeString(outJson);
-            Errors.Check(status, err, new[] { r1, r2 });
-            return new Payment(Read.Object(result), result);
+            Errors.Check(status, err);
+            return new Payment(Wire.Object(result), result);
         }
 
         /// <summary>Reads a transaction's state from DGA (retried on transient failures).</summary>
@@ -115,7 +113,7 @@ namespace Dga.EPayment
             int status = NativeMethods.dga_status(h, a, b, out outJson, out err);
             var result = NativeMethods.TakeString(outJson);
             Errors.Check(status, err);
-            return new PaymentStatus(Read.Object(result), result);
+            return new PaymentStatus(Wire.Object(result), result);
         }
 
         /// <summary>Closes an unpaid transaction so it can no longer be paid.</summary>
@@ -128,7 +126,7 @@ namespace Dga.EPayment
             int status = NativeMethods.dga_close(h, a, b, out outJson, out err);
             var result = NativeMethods.TakeString(outJson);
             Errors.Check(status, err);
-            return new Confirmation(Read.Object(result), result);
+            return new Confirmation(Wire.Object(result), result);
         }
 
         /// <summary>
@@ -144,8 +142,8 @@ namespace Dga.EPayment
             IntPtr outJson, err;
             int status = NativeMethods.dga_void(h, a, b, c, out outJson, out err);
             var result = NativeMethods.TakeString(outJson);
-            Errors.Check(status, err, new[] { reference1.Trim(), (reference2 ?? "").Trim() });
-            return new Confirmation(Read.Object(result), result);
+            Errors.Check(status, err);
+            return new Confirmation(Wire.Object(result), result);
         }
 
         /// <summary>
@@ -167,7 +165,7 @@ namespace Dga.EPayment
             int status = NativeMethods.dga_verify_callback(h, json, out outJson, out err);
             var result = NativeMethods.TakeString(outJson);
             Errors.Check(status, err);
-            return new PaymentStatus(Read.Object(result), result);
+            return new PaymentStatus(Wire.Object(result), result);
         }
 
         /// <summary>Frees the native client. Calling it again does nothing; any other call afterwards throws <see cref="ObjectDisposedException"/>.</summary>
@@ -218,7 +216,7 @@ namespace Dga.EPayment
             int status = NativeMethods.dga_parse_callback(buffer, new UIntPtr((uint)body.Length), out outJson, out err);
             var result = NativeMethods.TakeString(outJson);
             Errors.Check(status, err);
-            return new DgaCallbackData(Read.Object(result), result);
+            return new DgaCallbackData(Wire.Object(result), result);
         }
 
         /// <summary>Parses a callback body given as text (encoded as UTF-8).</summary>

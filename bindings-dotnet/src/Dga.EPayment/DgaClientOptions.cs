@@ -68,64 +68,10 @@ namespace Dga.EPayment
         /// <summary>Callback verifications running at once (default 16); more are answered 503 at once, without a call to DGA.</summary>
         public int? MaxConcurrentVerifications { get; set; }
 
-        /// <summary>The ABI's config JSON (its documented keys: consumerKey, consumerSecret, agentId, …).</summary>
+        /// <summary>The ABI's config JSON (the schema's ClientOptions keys: consumerKey, consumerSecret, agentId, …; durations in ms).</summary>
         internal string ToAbiJson()
         {
-            var o = JsonNode.Object();
-            Str(o, "consumerKey", ConsumerKey);
-            Str(o, "consumerSecret", ConsumerSecret);
-            Str(o, "agentId", AgentId);
-            if (Environment != null)
-            {
-                o.Add("environment", JsonNode.Str(Environment.Value.ToString().ToLowerInvariant()));
-            }
-            Str(o, "gatewayUrl", GatewayUrl);
-            Str(o, "source", Source);
-            Millis(o, "timeoutMs", Timeout);
-            Millis(o, "connectTimeoutMs", ConnectTimeout);
-            Millis(o, "tokenMaxAgeMs", TokenMaxAge);
-            if (Retry != null)
-            {
-                o.Add("retry", Retry.ToJson());
-            }
-            Str(o, "proxy", Proxy);
-            Str(o, "caPem", CaPem);
-            Str(o, "caFile", CaFile);
-            Str(o, "userAgentSuffix", UserAgentSuffix);
-            if (StrictAgentId != null)
-            {
-                o.Add("strictAgentId", JsonNode.Bool(StrictAgentId.Value));
-            }
-            if (MaxResponseBytes != null)
-            {
-                o.Add("maxResponseBytes", JsonNode.Number(MaxResponseBytes.Value));
-            }
-            Millis(o, "tokenFailureCooldownMs", TokenFailureCooldown);
-            Millis(o, "poolIdleTimeoutMs", PoolIdleTimeout);
-            if (MaxConcurrentVerifications != null)
-            {
-                o.Add("maxConcurrentVerifications", JsonNode.Number(MaxConcurrentVerifications.Value));
-            }
-            return o.ToJson();
-        }
-
-        private static void Str(JsonNode o, string key, string value)
-        {
-            if (value != null)
-            {
-                o.Add(key, JsonNode.Str(value));
-            }
-        }
-
-        internal static void Millis(JsonNode o, string key, TimeSpan? value)
-        {
-            if (value != null)
-            {
-                // Whole milliseconds, rounded up so a tiny positive timeout never becomes 0. A
-                // negative one is passed on for the core to refuse by name.
-                long ms = (long)Math.Ceiling(value.Value.TotalMilliseconds);
-                o.Add(key, JsonNode.Number(ms));
-            }
+            return Wire.Write(this, "ClientOptions", "options");
         }
 
         /// <summary>Describes the options without the Consumer-Key, secret or proxy.</summary>
@@ -138,7 +84,7 @@ namespace Dga.EPayment
     }
 
     /// <summary>The retry policy (DESIGN.md "Retry policy"); each null keeps the default.</summary>
-    public sealed class DgaRetryOptions
+    public sealed class DgaRetryOptions : IWireValue
     {
         private bool disabled;
 
@@ -163,27 +109,9 @@ namespace Dga.EPayment
         /// <summary>Longest wait between attempts (default 5 s).</summary>
         public TimeSpan? BackoffCap { get; set; }
 
-        internal JsonNode ToJson()
+        JsonNode IWireValue.ToWire()
         {
-            if (disabled)
-            {
-                return JsonNode.Bool(false);
-            }
-            var o = JsonNode.Object();
-            Int(o, "tokenAttempts", TokenAttempts);
-            Int(o, "statusAttempts", StatusAttempts);
-            Int(o, "connectAttempts", ConnectAttempts);
-            DgaClientOptions.Millis(o, "backoffBaseMs", BackoffBase);
-            DgaClientOptions.Millis(o, "backoffCapMs", BackoffCap);
-            return o;
-        }
-
-        private static void Int(JsonNode o, string key, int? value)
-        {
-            if (value != null)
-            {
-                o.Add(key, JsonNode.Number(value.Value));
-            }
+            return disabled ? JsonNode.Bool(false) : JsonNode.Parse(Wire.Write(this, "RetryOptions", "options"));
         }
     }
 }

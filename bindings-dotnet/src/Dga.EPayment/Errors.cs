@@ -1,5 +1,6 @@
-// Turns a failing ABI call (status code + DgaError*) into the matching exception. The error
-// object is always freed here, whatever happens (try/finally).
+// Turns a failing ABI call (status code + DgaError*) into the matching exception, built from the
+// core's error JSON (dga_error_json, the schema's Error record) alone. The error object is always
+// freed here, whatever happens (try/finally).
 using System;
 using System.Collections.Generic;
 
@@ -7,11 +8,8 @@ namespace Dga.EPayment
 {
     internal static class Errors
     {
-        /// <summary>
-        /// Throws for a non-zero status. <paramref name="references"/> are the references the call
-        /// used (create, void), for an outcome-unknown error when the library gives no details.
-        /// </summary>
-        internal static void Check(int status, IntPtr err, string[] references = null)
+        /// <summary>Throws for a non-zero status.</summary>
+        internal static void Check(int status, IntPtr err)
         {
             if (status == NativeMethods.DGA_OK)
             {
@@ -21,10 +19,10 @@ namespace Dga.EPayment
                 }
                 return;
             }
-            throw Take(status, err, references);
+            throw Take(status, err);
         }
 
-        internal static Exception Take(int status, IntPtr err, string[] references = null)
+        internal static Exception Take(int status, IntPtr err)
         {
             if (err == IntPtr.Zero)
             {
@@ -32,7 +30,7 @@ namespace Dga.EPayment
             }
             try
             {
-                return Describe(err, references);
+                return Describe(err);
             }
             finally
             {
@@ -41,130 +39,101 @@ namespace Dga.EPayment
         }
 
         /// <summary>The exception for a live DgaError (which the caller still frees).</summary>
-        internal static Exception Describe(IntPtr err, string[] references = null)
+        internal static Exception Describe(IntPtr err)
         {
-            int kind = NativeMethods.dga_error_kind(err);
-            int apiCode = NativeMethods.dga_error_api_code(err);
-            string message = NativeMethods.ReadUtf8(NativeMethods.dga_error_message(err)) ?? "";
-            JsonNode detail = null;
-            var json = NativeMethods.ReadUtf8(NativeMethods.dga_error_json(err));
-            if (!string.IsNullOrEmpty(json))
-            {
-                try
-                {
-                    detail = JsonNode.Parse(json);
-                    if (detail.Kind != JsonKind.Object)
-                    {
-                        detail = null;
-                    }
-                }
-                catch (Exception)
-                {
-                    // The message alone still describes the failure.
-                    detail = null;
-                }
-            }
-            return Build(kind, apiCode, message, detail, references);
+            return Build(NativeMethods.dga_error_kind(err), NativeMethods.dga_error_api_code(err),
+                NativeMethods.ReadUtf8(NativeMethods.dga_error_json(err)));
         }
 
-        internal static Exception Build(int kind, int apiCode, string message, JsonNode detail, string[] references)
+        /// <summary>
+        /// The exception for the ABI's status <paramref name="kind"/> (1–9 the core's kinds, 10
+        /// invalid argument, 11 internal), its errorCode number and its error JSON.
+        /// </summary>
+        internal static Exception Build(int kind, int apiCode, string json)
         {
-            string endpoint = detail == null ? null : detail.GetString("endpoint");
+            JsonNode d;
+            try
+            {
+                d = Wire.Object(json);
+            }
+            catch (DgaException e)
+            {
+                return new DgaInternalException("the native library's error JSON: " + e.Message);
+            }
+            var message = d.GetString("message") ?? "";
+            DgaException ex;
             switch ((DgaErrorKind)kind)
             {
                 case DgaErrorKind.Validation:
-                    return new DgaValidationException(message, FieldErrors(detail));
+                    ex = new DgaValidationException(message, FieldErrors(d));
+                    break;
                 case DgaErrorKind.Auth:
-                    return new DgaAuthException(message, endpoint);
+                    ex = new DgaAuthException(message);
+                    break;
                 case DgaErrorKind.Api:
-                {
-                    string codeRaw = null;
-                    string statusRaw = null;
-                    ErrorCode? code = null;
-                    ResponseStatus? st = null;
-                    if (detail != null)
-                    {
-                        code = Read.Enum<ErrorCode>(detail, "errorCode", out codeRaw);
-                        st = Read.Enum<ResponseStatus>(detail, "status", out statusRaw);
-                    }
-                    else if (apiCode != 0 && Enum.IsDefined(typeof(ErrorCode), apiCode))
-                    {
-                        code = (ErrorCode)apiCode;
-                        codeRaw = code.Value.ToString();
-                    }
-                    if (code == null && apiCode != 0 && Enum.IsDefined(typeof(ErrorCode), apiCode))
-                    {
-                        code = (ErrorCode)apiCode;
-                    }
-                    return new DgaApiException(message, endpoint, code, codeRaw, apiCode, st, statusRaw);
-                }
+                    ex = new DgaApiException(message);
+                    break;
                 case DgaErrorKind.Timeout:
-                    return new DgaTimeoutException(message, endpoint);
+                    ex = new DgaTimeoutException(message);
+                    break;
                 case DgaErrorKind.Network:
-                    return new DgaNetworkException(message, endpoint);
+                    ex = new DgaNetworkException(message);
+                    break;
                 case DgaErrorKind.OutcomeUnknown:
-                {
-                    string r1 = detail == null ? null : detail.GetString("reference1");
-                    string r2 = detail == null ? null : detail.GetString("reference2");
-                    if (r1 == null && references != null)
-                    {
-                        r1 = references[0];
-                        r2 = references[1];
-                    }
-                    return new DgaOutcomeUnknownException(message, endpoint, r1, r2 ?? "");
-                }
+                    ex = new DgaOutcomeUnknownException(message);
+                    break;
                 case DgaErrorKind.Protocol:
-                    return new DgaProtocolException(message, endpoint);
+                    ex = new DgaProtocolException(message);
+                    break;
                 case DgaErrorKind.Callback:
-                    return new DgaCallbackException(message, FieldErrors(detail));
+                    ex = new DgaCallbackException(message, FieldErrors(d));
+                    break;
                 case DgaErrorKind.Verification:
-                    return new DgaVerificationException(message, detail == null ? null : detail.GetString("reason"), Mismatches(detail));
+                    ex = new DgaVerificationException(message, Mismatches(d));
+                    break;
                 case DgaErrorKind.InvalidArgument:
                     return new DgaArgumentException(message);
                 default:
                     return new DgaInternalException(message);
             }
+            // endpoint, status, errorCode, reference1/2, reason: the properties of the same names.
+            Wire.Fill(ex, d, "Error");
+            ex.IsTransient = d.GetString("transient") == "true";
+            var api = ex as DgaApiException;
+            if (api != null)
+            {
+                // dga_error_api_code: also an unknown code's own number (errorCodeNumber is not).
+                api.ErrorCodeNumber = apiCode;
+            }
+            return ex;
         }
 
-        private static List<DgaFieldError> FieldErrors(JsonNode detail)
+        private static List<DgaFieldError> FieldErrors(JsonNode d)
         {
             var list = new List<DgaFieldError>();
-            var errors = detail == null ? null : detail.Get("errors");
-            if (errors == null || errors.Kind != JsonKind.Array)
+            foreach (var e in Items(d, "errors"))
             {
-                return list;
-            }
-            foreach (var e in errors.Items)
-            {
-                list.Add(new DgaFieldError(e.GetString("field"), e.GetString("message"), Int(e, "line"), Int(e, "column")));
+                var f = new DgaFieldError();
+                Wire.Fill(f, e, "FieldError");
+                list.Add(f);
             }
             return list;
         }
 
-        private static List<DgaMismatch> Mismatches(JsonNode detail)
+        private static List<DgaMismatch> Mismatches(JsonNode d)
         {
             var list = new List<DgaMismatch>();
-            var ms = detail == null ? null : detail.Get("mismatches");
-            if (ms == null || ms.Kind != JsonKind.Array)
-            {
-                return list;
-            }
-            foreach (var m in ms.Items)
+            foreach (var m in Items(d, "mismatches"))
             {
                 list.Add(new DgaMismatch(m.GetString("field"), m.GetString("callback"), m.GetString("dga")));
             }
             return list;
         }
 
-        private static int? Int(JsonNode o, string key)
+        private static List<JsonNode> Items(JsonNode d, string key)
         {
-            var v = o.Get(key);
-            int n;
-            if (v != null && v.Kind == JsonKind.Number && int.TryParse(v.Text, out n))
-            {
-                return n;
-            }
-            return null;
+            var v = d.Get(key);
+            return v != null && v.Kind == JsonKind.Array ? v.Items : new List<JsonNode>();
         }
     }
 }

@@ -36,12 +36,8 @@ namespace Dga.EPayment
     /// <summary>One problem with one field, by the guide's name (or <c>body</c>).</summary>
     public sealed class DgaFieldError
     {
-        internal DgaFieldError(string field, string message, int? line, int? column)
+        internal DgaFieldError()
         {
-            Field = field;
-            Message = message;
-            Line = line;
-            Column = column;
         }
 
         /// <summary>The guide's field name (<c>customerID</c>, <c>paidStatus</c>), or <c>body</c>.</summary>
@@ -86,11 +82,10 @@ namespace Dga.EPayment
     /// <summary>Every failure of the SDK. Catch a subclass to handle one kind.</summary>
     public class DgaException : Exception
     {
-        internal DgaException(DgaErrorKind kind, string message, string endpoint)
+        internal DgaException(DgaErrorKind kind, string message)
             : base(message)
         {
             Kind = kind;
-            Endpoint = endpoint;
         }
 
         /// <summary>The kind of failure.</summary>
@@ -100,20 +95,17 @@ namespace Dga.EPayment
         public string Endpoint { get; private set; }
 
         /// <summary>
-        /// Whether repeating the same call later may succeed (timeouts, network failures). An
-        /// outcome-unknown create or void is not: check its status first.
+        /// Whether repeating the same call later may succeed (timeouts, network failures), as the
+        /// core's error says. An outcome-unknown create or void is not: check its status first.
         /// </summary>
-        public bool IsTransient
-        {
-            get { return Kind == DgaErrorKind.Timeout || Kind == DgaErrorKind.Network; }
-        }
+        public bool IsTransient { get; internal set; }
     }
 
     /// <summary>Bad input caught before any network call; <see cref="FieldErrors"/> names every bad field.</summary>
     public class DgaValidationException : DgaException
     {
         internal DgaValidationException(string message, IList<DgaFieldError> errors)
-            : base(DgaErrorKind.Validation, message, null)
+            : base(DgaErrorKind.Validation, message)
         {
             FieldErrors = new ReadOnlyCollection<DgaFieldError>(errors ?? new List<DgaFieldError>());
         }
@@ -125,8 +117,8 @@ namespace Dga.EPayment
     /// <summary>A token could not be obtained (credentials rejected, or retries exhausted).</summary>
     public class DgaAuthException : DgaException
     {
-        internal DgaAuthException(string message, string endpoint)
-            : base(DgaErrorKind.Auth, message, endpoint)
+        internal DgaAuthException(string message)
+            : base(DgaErrorKind.Auth, message)
         {
         }
     }
@@ -134,15 +126,9 @@ namespace Dga.EPayment
     /// <summary>DGA refused the call: its envelope said <c>status</c> = Error.</summary>
     public class DgaApiException : DgaException
     {
-        internal DgaApiException(string message, string endpoint, ErrorCode? errorCode, string errorCodeRaw,
-            int errorCodeNumber, ResponseStatus? status, string statusRaw)
-            : base(DgaErrorKind.Api, message, endpoint)
+        internal DgaApiException(string message)
+            : base(DgaErrorKind.Api, message)
         {
-            ErrorCode = errorCode;
-            ErrorCodeRaw = errorCodeRaw;
-            ErrorCodeNumber = errorCodeNumber;
-            Status = status;
-            StatusRaw = statusRaw;
         }
 
         /// <summary>DGA's errorCode; null when DGA sent none or a value outside the guide's table (see <see cref="ErrorCodeRaw"/>).</summary>
@@ -152,7 +138,7 @@ namespace Dga.EPayment
         public string ErrorCodeRaw { get; private set; }
 
         /// <summary>The guide's number of the errorCode (<c>dga_error_api_code</c>), 0 when none or unknown.</summary>
-        public int ErrorCodeNumber { get; private set; }
+        public int ErrorCodeNumber { get; internal set; }
 
         /// <summary>DGA's envelope status (Error, or null for a value outside the table: see <see cref="StatusRaw"/>).</summary>
         public ResponseStatus? Status { get; private set; }
@@ -164,8 +150,8 @@ namespace Dga.EPayment
     /// <summary>The call took longer than the configured timeout (after any allowed retries).</summary>
     public class DgaTimeoutException : DgaException
     {
-        internal DgaTimeoutException(string message, string endpoint)
-            : base(DgaErrorKind.Timeout, message, endpoint)
+        internal DgaTimeoutException(string message)
+            : base(DgaErrorKind.Timeout, message)
         {
         }
     }
@@ -173,8 +159,8 @@ namespace Dga.EPayment
     /// <summary>The connection failed (after any allowed retries).</summary>
     public class DgaNetworkException : DgaException
     {
-        internal DgaNetworkException(string message, string endpoint)
-            : base(DgaErrorKind.Network, message, endpoint)
+        internal DgaNetworkException(string message)
+            : base(DgaErrorKind.Network, message)
         {
         }
     }
@@ -186,11 +172,9 @@ namespace Dga.EPayment
     /// </summary>
     public class DgaOutcomeUnknownException : DgaException
     {
-        internal DgaOutcomeUnknownException(string message, string endpoint, string reference1, string reference2)
-            : base(DgaErrorKind.OutcomeUnknown, message, endpoint)
+        internal DgaOutcomeUnknownException(string message)
+            : base(DgaErrorKind.OutcomeUnknown, message)
         {
-            Reference1 = reference1;
-            Reference2 = reference2;
         }
 
         /// <summary>The transaction's requestReference1, to pass to status.</summary>
@@ -203,8 +187,8 @@ namespace Dga.EPayment
     /// <summary>DGA answered something the SDK cannot read.</summary>
     public class DgaProtocolException : DgaException
     {
-        internal DgaProtocolException(string message, string endpoint)
-            : base(DgaErrorKind.Protocol, message, endpoint)
+        internal DgaProtocolException(string message)
+            : base(DgaErrorKind.Protocol, message)
         {
         }
     }
@@ -213,7 +197,7 @@ namespace Dga.EPayment
     public class DgaCallbackException : DgaException
     {
         internal DgaCallbackException(string message, IList<DgaFieldError> errors)
-            : base(DgaErrorKind.Callback, message, null)
+            : base(DgaErrorKind.Callback, message)
         {
             FieldErrors = new ReadOnlyCollection<DgaFieldError>(errors ?? new List<DgaFieldError>());
         }
@@ -228,10 +212,9 @@ namespace Dga.EPayment
     /// </summary>
     public class DgaVerificationException : DgaException
     {
-        internal DgaVerificationException(string message, string reason, IList<DgaMismatch> mismatches)
-            : base(DgaErrorKind.Verification, message, null)
+        internal DgaVerificationException(string message, IList<DgaMismatch> mismatches)
+            : base(DgaErrorKind.Verification, message)
         {
-            Reason = reason;
             Mismatches = new ReadOnlyCollection<DgaMismatch>(mismatches ?? new List<DgaMismatch>());
         }
 
@@ -250,7 +233,7 @@ namespace Dga.EPayment
     public class DgaInternalException : DgaException
     {
         internal DgaInternalException(string message)
-            : base(DgaErrorKind.Internal, message, null)
+            : base(DgaErrorKind.Internal, message)
         {
         }
     }

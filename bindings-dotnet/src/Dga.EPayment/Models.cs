@@ -1,114 +1,12 @@
 // Results, read from the core's normalized JSON (DESIGN.md "The C ABI, exactly": camelCase
-// keys, enum names, amounts as decimal strings, dates yyyy-MM-ddTHH:mm:ss or null). Money is
-// decimal, parsed with the invariant culture so a Thai or German server locale cannot change it.
+// keys, enum names, amounts as decimal strings, dates yyyy-MM-ddTHH:mm:ss or null) by the
+// schema (Wire.cs): each property is named after its field's wire name.
 using System;
 using System.Globalization;
 using System.Text;
 
 namespace Dga.EPayment
 {
-    internal static class Read
-    {
-        internal const string DateFormat = "yyyy-MM-dd'T'HH:mm:ss";
-
-        internal static string Str(JsonNode obj, string key)
-        {
-            var v = obj.Get(key);
-            if (v == null || v.IsNull)
-            {
-                return null;
-            }
-            return v.Text;
-        }
-
-        internal static decimal Amount(JsonNode obj, string key)
-        {
-            decimal? d = OptAmount(obj, key);
-            if (d == null)
-            {
-                throw Bad(key, "is missing");
-            }
-            return d.Value;
-        }
-
-        internal static decimal? OptAmount(JsonNode obj, string key)
-        {
-            var s = Str(obj, key);
-            if (s == null)
-            {
-                return null;
-            }
-            decimal d;
-            if (!decimal.TryParse(s, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign,
-                    CultureInfo.InvariantCulture, out d))
-            {
-                throw Bad(key, "is not a decimal amount");
-            }
-            return d;
-        }
-
-        /// <summary>Bangkok local time as DGA gives it: Kind Unspecified, no offset applied.</summary>
-        internal static DateTime? Date(JsonNode obj, string key)
-        {
-            var s = Str(obj, key);
-            if (string.IsNullOrEmpty(s))
-            {
-                return null;
-            }
-            DateTime d;
-            if (!DateTime.TryParseExact(s, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out d))
-            {
-                throw Bad(key, "is not a yyyy-MM-ddTHH:mm:ss date");
-            }
-            return d;
-        }
-
-        /// <summary>
-        /// An enum the core gives as the guide's name, or as the raw value when it is outside
-        /// the table. Known names map to the C# member; anything else leaves it null (the raw
-        /// text is kept by the caller).
-        /// </summary>
-        internal static T? Enum<T>(JsonNode obj, string key, out string raw) where T : struct
-        {
-            var v = obj.Get(key);
-            raw = null;
-            if (v == null || v.IsNull)
-            {
-                return null;
-            }
-            raw = v.Text ?? v.ToJson();
-            if (v.Kind == JsonKind.String && System.Enum.IsDefined(typeof(T), v.Text))
-            {
-                return (T)System.Enum.Parse(typeof(T), v.Text, false);
-            }
-            return null;
-        }
-
-        internal static DgaProtocolException Bad(string key, string what)
-        {
-            return new DgaProtocolException(
-                "unexpected result from the native library: " + key + " " + what, null);
-        }
-
-        internal static JsonNode Object(string json)
-        {
-            JsonNode node;
-            try
-            {
-                node = JsonNode.Parse(json);
-            }
-            catch (Exception e)
-            {
-                throw new DgaProtocolException("unreadable JSON from the native library: " + e.Message, null);
-            }
-            if (node.Kind != JsonKind.Object)
-            {
-                throw new DgaProtocolException("expected a JSON object from the native library", null);
-            }
-            return node;
-        }
-    }
-
     /// <summary>
     /// A transaction's state (status), or the same fields in a callback
     /// (<see cref="DgaCallbackData"/>). Dates are Bangkok local time, Kind Unspecified.
@@ -117,24 +15,7 @@ namespace Dga.EPayment
     {
         internal PaymentStatus(JsonNode o, string json)
         {
-            string raw;
-            PaidStatus = Read.Enum<PaidStatus>(o, "paidStatus", out raw);
-            PaidStatusRaw = raw;
-            Description = Read.Str(o, "description");
-            PaidDate = Read.Date(o, "paidDate");
-            PaidChannel = Read.Str(o, "paidChannel");
-            ConfirmPaidDate = Read.Date(o, "confirmPaidDate");
-            RefId = Read.Str(o, "refId");
-            Ref1 = Read.Str(o, "ref1") ?? "";
-            Ref2 = Read.Str(o, "ref2") ?? "";
-            CardNo = Read.Str(o, "cardNo");
-            PaymentType = Read.Enum<PaymentType>(o, "paymentType", out raw);
-            PaymentTypeRaw = raw;
-            Amount = Read.Amount(o, "amount");
-            FeeAmount = Read.OptAmount(o, "feeAmount");
-            VoidDate = Read.Date(o, "voidDate");
-            RequestRefundDate = Read.Date(o, "requestRefundDate");
-            Warning = Read.Str(o, "warning");
+            Wire.Fill(this, o, "PaymentStatus");
             Json = json;
         }
 
@@ -231,23 +112,7 @@ namespace Dga.EPayment
     {
         internal Payment(JsonNode o, string json)
         {
-            OrderRef = Read.Str(o, "orderRef");
-            OrderRef1 = Read.Str(o, "orderRef1");
-            OrderRef2 = Read.Str(o, "orderRef2");
-            Amount = Read.Amount(o, "amount");
-            MerchantId = Read.Str(o, "merchantId");
-            CurrCode = Read.Str(o, "currCode");
-            Lang = Read.Str(o, "lang");
-            PayType = Read.Str(o, "payType");
-            PayMethod = Read.Str(o, "payMethod");
-            SecurityKey = Read.Str(o, "securityKey");
-            GatewayUrl = Read.Str(o, "gatewayUrl");
-            SuccessUrl = Read.Str(o, "successUrl");
-            FailUrl = Read.Str(o, "failUrl");
-            CancelUrl = Read.Str(o, "cancelUrl");
-            Reference1 = Read.Str(o, "reference1") ?? "";
-            Reference2 = Read.Str(o, "reference2") ?? "";
-            Warning = Read.Str(o, "warning");
+            Wire.Fill(this, o, "Payment");
             Json = json;
         }
 
@@ -338,13 +203,7 @@ namespace Dga.EPayment
     {
         internal Confirmation(JsonNode o, string json)
         {
-            string raw;
-            Status = Read.Enum<ResponseStatus>(o, "status", out raw);
-            StatusRaw = raw;
-            Message = Read.Str(o, "message") ?? "";
-            var data = o.Get("data");
-            DataJson = data == null || data.IsNull ? null : data.ToJson();
-            Warning = Read.Str(o, "warning");
+            Wire.Fill(this, o, "Confirmation");
             Json = json;
         }
 
@@ -396,6 +255,9 @@ namespace Dga.EPayment
         /// <summary>customerLastName.</summary>
         public string CustomerLastName { get; set; }
 
+        /// <summary>Always <see cref="Dga.EPayment.BankCode.KTB"/> for this gateway; null sends KTB.</summary>
+        public BankCode? BankCode { get; set; }
+
         /// <summary>FastPay (card) or QRPayment.</summary>
         public PaymentType? PaymentType { get; set; }
 
@@ -420,56 +282,7 @@ namespace Dga.EPayment
         /// <summary>The ABI's create request JSON (the guide's camelCase fields, amount as a string).</summary>
         internal string ToAbiJson()
         {
-            var o = JsonNode.Object();
-            AddStr(o, "customerID", CustomerId);
-            AddStr(o, "customerTitleName", CustomerTitleName);
-            AddStr(o, "customerFirstName", CustomerFirstName);
-            AddStr(o, "customerMiddleName", CustomerMiddleName);
-            AddStr(o, "customerLastName", CustomerLastName);
-            if (PaymentType != null)
-            {
-                o.Add("paymentType", JsonNode.Str(PaymentType.Value.ToString()));
-            }
-            if (Amount != null)
-            {
-                // decimal keeps its scale: 1000.50m is "1000.50".
-                o.Add("amount", JsonNode.Str(Amount.Value.ToString(CultureInfo.InvariantCulture)));
-            }
-            AddStr(o, "requestReference1", RequestReference1);
-            AddStr(o, "requestReference2", RequestReference2);
-            AddStr(o, "requestReference3", RequestReference3);
-            AddStr(o, "source", Source);
-            var json = o.ToJson();
-            if (DataJson == null)
-            {
-                return json;
-            }
-            try
-            {
-                JsonNode.Parse(DataJson);
-            }
-            catch (Exception e)
-            {
-                throw new ArgumentException("DataJson is not valid JSON: " + e.Message, "request", e);
-            }
-            // Spliced as text so that numbers in it reach DGA with their exact digits.
-            var prefix = json.Substring(0, json.Length - 1);
-            return prefix + (o.Members.Count > 0 ? "," : "") + "\"data\":" + DataJson + "}";
-        }
-
-        private static void AddStr(JsonNode o, string key, string value)
-        {
-            if (value != null)
-            {
-                o.Add(key, JsonNode.Str(value));
-            }
-        }
-
-        /// <summary>The references status, close and void will use, as the core trims them.</summary>
-        internal void References(out string reference1, out string reference2)
-        {
-            reference1 = (RequestReference1 ?? "").Trim();
-            reference2 = (RequestReference2 ?? "").Trim();
+            return Wire.Write(this, "CreatePayment", "request");
         }
     }
 }

@@ -92,6 +92,10 @@ namespace Dga.EPayment
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern IntPtr dga_error_kinds_json();
 
+        /// <summary>Static: never freed.</summary>
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr dga_schema_json();
+
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int dga_error_kind(IntPtr error);
 

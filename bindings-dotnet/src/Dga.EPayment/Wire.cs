@@ -1,0 +1,316 @@
+// Translation between the core's JSON and the C# types, driven by the core's schema
+// (dga_schema_json) instead of a hand-written read or write per key. A schema field maps to the
+// public property named after its wire name, case-insensitively (paidStatus -> PaidStatus,
+// customerID -> CustomerId); a duration drops its "Ms" (timeoutMs -> Timeout, a TimeSpan), an
+// object gains "Json" (data -> DataJson, its JSON text), and an enum's value as the core gave it
+// goes to the "Raw" companion (PaidStatusRaw). The property's C# type says how to convert.
+// Money is decimal, parsed with the invariant culture so a Thai or German locale cannot change it.
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+
+namespace Dga.EPayment
+{
+    /// <summary>The core's schema: every record that crosses a binding, with each field's wire name, type and doc.</summary>
+    public static class DgaSchema
+    {
+        /// <summary>
+        /// The schema as the native library gives it (<c>dga_schema_json</c>):
+        /// <c>{"version", "records": {name: {"name", "doc", "fields": [{"wire", "snake", "type", "required", "doc", …}]}}}</c>.
+        /// </summary>
+        public static string Json
+        {
+            get { return NativeMethods.ReadUtf8(NativeMethods.dga_schema_json()); }
+        }
+    }
+
+    /// <summary>A native call's record that sets its own JSON (the retry options' <c>false</c>).</summary>
+    internal interface IWireValue
+    {
+        JsonNode ToWire();
+    }
+
+    internal static class Wire
+    {
+        internal const string DateFormat = "yyyy-MM-dd'T'HH:mm:ss";
+
+        private const BindingFlags Members = BindingFlags.Public | BindingFlags.Instance;
+
+        /// <summary>One schema field and the property it maps to (Raw: the enum's companion).</summary>
+        internal sealed class Mapping
+        {
+            internal string Wire, Type, Record;
+            internal bool Required;
+            internal PropertyInfo Property, Raw;
+        }
+
+        private static readonly object Gate = new object();
+        private static JsonNode records;
+        private static readonly Dictionary<string, List<Mapping>> Maps = new Dictionary<string, List<Mapping>>();
+
+        /// <summary>The schema's fields of <paramref name="record"/> (wire, type, record, required).</summary>
+        internal static List<JsonNode> Fields(string record)
+        {
+            lock (Gate)
+            {
+                if (records == null)
+                {
+                    records = JsonNode.Parse(DgaSchema.Json).Get("records");
+                }
+            }
+            var r = records.Get(record);
+            return r == null ? new List<JsonNode>() : r.Get("fields").Items;
+        }
+
+        /// <summary>The public property a schema field maps to on <paramref name="type"/>, or null.</summary>
+        internal static PropertyInfo Member(Type type, string wire, string fieldType)
+        {
+            var name = wire;
+            if (fieldType == "duration" && name.EndsWith("Ms", StringComparison.Ordinal))
+            {
+                name = name.Substring(0, name.Length - 2);
+            }
+            else if (fieldType == "object")
+            {
+                name += "Json";
+            }
+            var p = type.GetProperty(name, Members | BindingFlags.IgnoreCase);
+            // A private setter is reachable only through the declaring type.
+            return p == null ? null : p.DeclaringType.GetProperty(p.Name, Members | BindingFlags.DeclaredOnly);
+        }
+
+        /// <summary>The enum property's companion that keeps the value as the core gave it.</summary>
+        internal static PropertyInfo RawOf(PropertyInfo p)
+        {
+            var raw = p.DeclaringType.GetProperty(p.Name + "Raw", Members);
+            return raw != null && raw.PropertyType == typeof(string) ? raw : null;
+        }
+
+        internal static List<Mapping> Map(Type type, string record)
+        {
+            var key = type.FullName + "/" + record;
+            lock (Gate)
+            {
+                List<Mapping> map;
+                if (Maps.TryGetValue(key, out map))
+                {
+                    return map;
+                }
+            }
+            var list = new List<Mapping>();
+            foreach (var f in Fields(record))
+            {
+                var m = new Mapping
+                {
+                    Wire = f.GetString("wire"),
+                    Type = f.GetString("type"),
+                    Record = f.GetString("record"),
+                    Required = f.GetString("required") == "true",
+                };
+                // A field this version of the binding does not know is left out (the drift test
+                // fails on it); a newer native library must not break an older binding.
+                m.Property = Member(type, m.Wire, m.Type);
+                if (m.Property != null)
+                {
+                    m.Raw = RawOf(m.Property);
+                    list.Add(m);
+                }
+            }
+            lock (Gate)
+            {
+                Maps[key] = list;
+            }
+            return list;
+        }
+
+        // ---------------------------------------------------------------- reading
+
+        /// <summary>Sets <paramref name="target"/>'s properties from the core's JSON object of <paramref name="record"/>.</summary>
+        internal static void Fill(object target, JsonNode o, string record)
+        {
+            foreach (var m in Map(target.GetType(), record))
+            {
+                var setter = m.Property.GetSetMethod(true);
+                if (setter == null)
+                {
+                    continue;
+                }
+                var v = o.Get(m.Wire);
+                bool absent = v == null || v.IsNull;
+                var t = m.Property.PropertyType;
+                var inner = Nullable.GetUnderlyingType(t);
+                object value;
+                if (t == typeof(string))
+                {
+                    value = m.Type == "object" ? (absent ? null : v.ToJson()) : (absent ? (m.Required ? "" : null) : v.Text);
+                }
+                else if (t == typeof(decimal) || inner == typeof(decimal))
+                {
+                    value = Amount(absent ? null : v.Text, m.Wire, inner == null);
+                }
+                else if (inner == typeof(DateTime))
+                {
+                    value = Date(absent ? null : v.Text, m.Wire);
+                }
+                else if (inner != null && inner.IsEnum)
+                {
+                    string raw = absent ? null : v.Text ?? v.ToJson();
+                    value = !absent && v.Kind == JsonKind.String && Enum.IsDefined(inner, v.Text) ? Enum.Parse(inner, v.Text, false) : null;
+                    if (m.Raw != null)
+                    {
+                        m.Raw.GetSetMethod(true).Invoke(target, new object[] { raw });
+                    }
+                }
+                else if ((t == typeof(int) || inner == typeof(int)) && !absent && v.Kind == JsonKind.Number)
+                {
+                    int n;
+                    if (!int.TryParse(v.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out n))
+                    {
+                        continue;
+                    }
+                    value = n;
+                }
+                else
+                {
+                    continue;
+                }
+                setter.Invoke(target, new[] { value });
+            }
+        }
+
+        private static object Amount(string s, string key, bool required)
+        {
+            if (s == null)
+            {
+                if (required)
+                {
+                    throw Bad(key, "is missing");
+                }
+                return null;
+            }
+            decimal d;
+            if (!decimal.TryParse(s, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign,
+                    CultureInfo.InvariantCulture, out d))
+            {
+                throw Bad(key, "is not a decimal amount");
+            }
+            return d;
+        }
+
+        /// <summary>Bangkok local time as DGA gives it: Kind Unspecified, no offset applied.</summary>
+        private static object Date(string s, string key)
+        {
+            if (string.IsNullOrEmpty(s))
+            {
+                return null;
+            }
+            DateTime d;
+            if (!DateTime.TryParseExact(s, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out d))
+            {
+                throw Bad(key, "is not a yyyy-MM-ddTHH:mm:ss date");
+            }
+            return d;
+        }
+
+        private static DgaProtocolException Bad(string key, string what)
+        {
+            return new DgaProtocolException("unexpected result from the native library: " + key + " " + what);
+        }
+
+        /// <summary>The native library's JSON object (a result or an error).</summary>
+        internal static JsonNode Object(string json)
+        {
+            JsonNode node;
+            try
+            {
+                node = JsonNode.Parse(json);
+            }
+            catch (Exception e)
+            {
+                throw new DgaProtocolException("unreadable JSON from the native library: " + e.Message);
+            }
+            if (node.Kind != JsonKind.Object)
+            {
+                throw new DgaProtocolException("expected a JSON object from the native library");
+            }
+            return node;
+        }
+
+        // ---------------------------------------------------------------- writing
+
+        /// <summary>
+        /// The JSON the C ABI takes for <paramref name="record"/>: every non-null mapped property,
+        /// by its wire name. Object fields (DataJson) are checked and spliced as text so that
+        /// numbers in them reach DGA with their exact digits.
+        /// </summary>
+        internal static string Write(object source, string record, string paramName)
+        {
+            var o = JsonNode.Object();
+            var spliced = new StringBuilder();
+            foreach (var m in Map(source.GetType(), record))
+            {
+                var v = m.Property.GetValue(source, null);
+                if (v == null)
+                {
+                    continue;
+                }
+                if (m.Type != "object")
+                {
+                    o.Add(m.Wire, Node(v, m.Type));
+                    continue;
+                }
+                try
+                {
+                    JsonNode.Parse((string)v);
+                }
+                catch (Exception e)
+                {
+                    throw new ArgumentException(m.Property.Name + " is not valid JSON: " + e.Message, paramName, e);
+                }
+                spliced.Append(',').Append(JsonNode.Str(m.Wire).ToJson()).Append(':').Append((string)v);
+            }
+            var json = o.ToJson();
+            if (spliced.Length == 0)
+            {
+                return json;
+            }
+            return json.Substring(0, json.Length - 1) + spliced.ToString(o.Members.Count > 0 ? 0 : 1, spliced.Length - (o.Members.Count > 0 ? 0 : 1)) + "}";
+        }
+
+        internal static JsonNode Node(object v, string fieldType)
+        {
+            var own = v as IWireValue;
+            if (own != null)
+            {
+                return own.ToWire();
+            }
+            if (v is string)
+            {
+                return JsonNode.Str((string)v);
+            }
+            if (v is decimal)
+            {
+                // decimal keeps its scale: 1000.50m is "1000.50".
+                return JsonNode.Str(((decimal)v).ToString(CultureInfo.InvariantCulture));
+            }
+            if (v is TimeSpan)
+            {
+                // Whole milliseconds, rounded up so a tiny positive timeout never becomes 0. A
+                // negative one is passed on for the core to refuse by name.
+                return JsonNode.Number((long)Math.Ceiling(((TimeSpan)v).TotalMilliseconds));
+            }
+            if (v is bool)
+            {
+                return JsonNode.Bool((bool)v);
+            }
+            if (v is Enum)
+            {
+                // The guide's enums by name; a plain string setting (environment) in lower case.
+                return JsonNode.Str(fieldType == "enum" ? v.ToString() : v.ToString().ToLowerInvariant());
+            }
+            return JsonNode.Number(Convert.ToInt64(v, CultureInfo.InvariantCulture));
+        }
+    }
+}
