@@ -21,6 +21,7 @@ namespace Dga.EPayment.Tests
                 Console.WriteLine("sandbox at {0}, native library {1}", sandbox.Url, DgaClient.Version);
                 var runner = new Runner();
                 new ClientTests(sandbox).Register(runner);
+                new SchemaTests().Register(runner);
                 new FaultTests(sandbox).Register(runner);
                 new CallbackTests(sandbox).Register(runner);
                 new VectorTests(sandbox, args[1]).Register(runner);
