@@ -104,7 +104,7 @@ namespace Dga.EPayment.Tests
                 var want = expect.Get("callback");
                 var cb = DgaCallback.Parse(body);
                 var got = JsonNode.Parse(cb.ToJson());
-                Assert.True(JsonNode.JsonEquals(want, got), "normalized JSON\n  expected " + want.ToJson() + "\n  got      " + got.ToJson());
+                Assert.True(JsonCompare.JsonEquals(want, got), "normalized JSON\n  expected " + want.ToJson() + "\n  got      " + got.ToJson());
                 CheckTyped(want, cb);
                 return;
             }
@@ -334,7 +334,7 @@ namespace Dga.EPayment.Tests
                     {
                         var got = JsonNode.Parse(call());
                         var want = expect.Get("result");
-                        Assert.True(JsonNode.JsonEquals(want, got), "result\n  expected " + want.ToJson() + "\n  got      " + got.ToJson());
+                        Assert.True(JsonCompare.JsonEquals(want, got), "result\n  expected " + want.ToJson() + "\n  got      " + got.ToJson());
                         return;
                     }
                     DgaException e = null;

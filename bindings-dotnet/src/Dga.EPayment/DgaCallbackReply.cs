@@ -29,16 +29,10 @@ namespace Dga.EPayment
         /// </summary>
         public static DgaCallbackReply TooLarge(int limit)
         {
-            if (limit < 0)
-            {
-                throw new ArgumentOutOfRangeException("limit");
-            }
+            if (limit < 0) throw new ArgumentOutOfRangeException("limit");
             int http;
             IntPtr body = NativeMethods.dga_callback_reply_too_large(new UIntPtr((uint)limit), out http);
-            if (body == IntPtr.Zero)
-            {
-                throw new DgaInternalException("the native library gave no callback reply");
-            }
+            if (body == IntPtr.Zero) throw new DgaInternalException("the native library gave no callback reply");
             return new DgaCallbackReply(http, false, NativeMethods.TakeString(body), null,
                 new InvalidOperationException("the callback body is larger than " + limit + " bytes; not read"));
         }
@@ -53,10 +47,7 @@ namespace Dga.EPayment
         public string Body { get; private set; }
 
         /// <summary>The response's Content-Type (<c>application/json; charset=utf-8</c>).</summary>
-        public string ContentType
-        {
-            get { return NativeMethods.ReadUtf8(NativeMethods.dga_callback_reply_content_type()); }
-        }
+        public string ContentType => NativeMethods.ReadUtf8(NativeMethods.dga_callback_reply_content_type());
 
         /// <summary>The status handed to the agency's handler (DGA's own when verified); null when it never ran.</summary>
         public PaymentStatus Status { get; private set; }
@@ -81,14 +72,8 @@ namespace Dga.EPayment
         /// </summary>
         public DgaCallbackReply HandleCallback(byte[] body, Action<PaymentStatus> onVerified, bool verify = true)
         {
-            if (body == null)
-            {
-                throw new ArgumentNullException("body");
-            }
-            if (onVerified == null)
-            {
-                throw new ArgumentNullException("onVerified");
-            }
+            if (body == null) throw new ArgumentNullException("body");
+            if (onVerified == null) throw new ArgumentNullException("onVerified");
             var h = Handle();
             var buffer = body.Length == 0 ? new byte[1] : body;
             IntPtr outJson, err;
@@ -128,19 +113,13 @@ namespace Dga.EPayment
         /// <summary>As <see cref="HandleCallback(byte[], Action{PaymentStatus}, bool)"/>, for a body already read as text (sent as UTF-8).</summary>
         public DgaCallbackReply HandleCallback(string body, Action<PaymentStatus> onVerified, bool verify = true)
         {
-            if (body == null)
-            {
-                throw new ArgumentNullException("body");
-            }
+            if (body == null) throw new ArgumentNullException("body");
             return HandleCallback(System.Text.Encoding.UTF8.GetBytes(body), onVerified, verify);
         }
 
         private static DgaCallbackReply Reply(IntPtr body, int http, bool accepted, PaymentStatus data, Exception error)
         {
-            if (body == IntPtr.Zero)
-            {
-                throw new DgaInternalException("the native library gave no callback reply");
-            }
+            if (body == IntPtr.Zero) throw new DgaInternalException("the native library gave no callback reply");
             return new DgaCallbackReply(http, accepted, NativeMethods.TakeString(body), data, error);
         }
     }

@@ -8,10 +8,7 @@ namespace Dga.EPayment
     internal sealed class DgaClientHandle : SafeHandleZeroOrMinusOneIsInvalid
     {
         // Created by the marshaller for dga_client_new's return value.
-        private DgaClientHandle()
-            : base(true)
-        {
-        }
+        private DgaClientHandle() : base(true) { }
 
         protected override bool ReleaseHandle()
         {
@@ -47,10 +44,7 @@ namespace Dga.EPayment
         /// <c>DGA_GATEWAY_URL</c>, <c>DGA_SOURCE</c>, <c>DGA_PROXY</c>, <c>DGA_CA_FILE</c>), with
         /// the non-null <paramref name="overrides"/> applied over it.
         /// </summary>
-        public static DgaClient FromEnvironment(DgaClientOptions overrides = null)
-        {
-            return new DgaClient(New(overrides, true));
-        }
+        public static DgaClient FromEnvironment(DgaClientOptions overrides = null) => new DgaClient(New(overrides, true));
 
         private static DgaClientHandle New(DgaClientOptions options, bool fromEnv)
         {
@@ -79,10 +73,7 @@ namespace Dga.EPayment
         }
 
         /// <summary>The native library's version (dga_version).</summary>
-        public static string Version
-        {
-            get { return NativeMethods.ReadUtf8(NativeMethods.dga_version()); }
-        }
+        public static string Version => NativeMethods.ReadUtf8(NativeMethods.dga_version());
 
         /// <summary>
         /// Creates a payment transaction. A failure after the request may have reached DGA is a
@@ -90,16 +81,9 @@ namespace Dga.EPayment
         /// </summary>
         public Payment CreatePayment(CreatePaymentRequest request)
         {
-            if (request == null)
-            {
-                throw new ArgumentNullException("request");
-            }
+            if (request == null) throw new ArgumentNullException("request");
             var json = NativeMethods.Utf8Z(request.ToAbiJson(), "request");
-            var h = Handle();
-            IntPtr outJson, err;
-            int status = NativeMethods.dga_create_payment(h, json, out outJson, out err);
-            var result = NativeMethods.TakeString(outJson);
-            Errors.Check(status, err);
+            var result = Call((DgaClientHandle h, out IntPtr j, out IntPtr e) => NativeMethods.dga_create_payment(h, json, out j, out e));
             return new Payment(Wire.Object(result), result);
         }
 
@@ -108,11 +92,7 @@ namespace Dga.EPayment
         {
             var a = NativeMethods.Utf8Z(reference1, "reference1");
             var b = NativeMethods.Utf8Z(reference2 ?? "", "reference2");
-            var h = Handle();
-            IntPtr outJson, err;
-            int status = NativeMethods.dga_status(h, a, b, out outJson, out err);
-            var result = NativeMethods.TakeString(outJson);
-            Errors.Check(status, err);
+            var result = Call((DgaClientHandle h, out IntPtr j, out IntPtr e) => NativeMethods.dga_status(h, a, b, out j, out e));
             return new PaymentStatus(Wire.Object(result), result);
         }
 
@@ -121,11 +101,7 @@ namespace Dga.EPayment
         {
             var a = NativeMethods.Utf8Z(reference1, "reference1");
             var b = NativeMethods.Utf8Z(reference2 ?? "", "reference2");
-            var h = Handle();
-            IntPtr outJson, err;
-            int status = NativeMethods.dga_close(h, a, b, out outJson, out err);
-            var result = NativeMethods.TakeString(outJson);
-            Errors.Check(status, err);
+            var result = Call((DgaClientHandle h, out IntPtr j, out IntPtr e) => NativeMethods.dga_close(h, a, b, out j, out e));
             return new Confirmation(Wire.Object(result), result);
         }
 
@@ -138,11 +114,7 @@ namespace Dga.EPayment
             var a = NativeMethods.Utf8Z(reference1, "reference1");
             var b = NativeMethods.Utf8Z(reference2 ?? "", "reference2");
             var c = NativeMethods.Utf8Z(paymentReference, "paymentReference");
-            var h = Handle();
-            IntPtr outJson, err;
-            int status = NativeMethods.dga_void(h, a, b, c, out outJson, out err);
-            var result = NativeMethods.TakeString(outJson);
-            Errors.Check(status, err);
+            var result = Call((DgaClientHandle h, out IntPtr j, out IntPtr e) => NativeMethods.dga_void(h, a, b, c, out j, out e));
             return new Confirmation(Wire.Object(result), result);
         }
 
@@ -155,16 +127,9 @@ namespace Dga.EPayment
         /// </summary>
         public PaymentStatus VerifyCallback(DgaCallbackData callback)
         {
-            if (callback == null)
-            {
-                throw new ArgumentNullException("callback");
-            }
+            if (callback == null) throw new ArgumentNullException("callback");
             var json = NativeMethods.Utf8Z(callback.Json, "callback");
-            var h = Handle();
-            IntPtr outJson, err;
-            int status = NativeMethods.dga_verify_callback(h, json, out outJson, out err);
-            var result = NativeMethods.TakeString(outJson);
-            Errors.Check(status, err);
+            var result = Call((DgaClientHandle h, out IntPtr j, out IntPtr e) => NativeMethods.dga_verify_callback(h, json, out j, out e));
             return new PaymentStatus(Wire.Object(result), result);
         }
 
@@ -179,6 +144,19 @@ namespace Dga.EPayment
             }
         }
 
+        private delegate int ClientCall(DgaClientHandle h, out IntPtr outJson, out IntPtr outErr);
+
+        /// <summary>Runs one native call on this client; its result JSON, or the core's error thrown.</summary>
+        private string Call(ClientCall call)
+        {
+            var h = Handle();
+            IntPtr outJson, err;
+            int status = call(h, out outJson, out err);
+            var result = NativeMethods.TakeString(outJson);
+            Errors.Check(status, err);
+            return result;
+        }
+
         internal DgaClientHandle Handle()
         {
             if (handle == null || handle.IsClosed)
@@ -189,10 +167,7 @@ namespace Dga.EPayment
         }
 
         /// <inheritdoc />
-        public override string ToString()
-        {
-            return handle == null || handle.IsClosed ? "DgaClient(disposed)" : "DgaClient";
-        }
+        public override string ToString() => handle == null || handle.IsClosed ? "DgaClient(disposed)" : "DgaClient";
     }
 
     /// <summary>Parsing and acknowledging DGA's callbacks (no client needed).</summary>
@@ -205,10 +180,7 @@ namespace Dga.EPayment
         /// </summary>
         public static DgaCallbackData Parse(byte[] body)
         {
-            if (body == null)
-            {
-                throw new ArgumentNullException("body");
-            }
+            if (body == null) throw new ArgumentNullException("body");
             // An empty array may be marshalled as a NULL pointer, which the ABI refuses; the
             // length says 0 either way.
             var buffer = body.Length == 0 ? new byte[1] : body;
@@ -222,10 +194,7 @@ namespace Dga.EPayment
         /// <summary>Parses a callback body given as text (encoded as UTF-8).</summary>
         public static DgaCallbackData Parse(string body)
         {
-            if (body == null)
-            {
-                throw new ArgumentNullException("body");
-            }
+            if (body == null) throw new ArgumentNullException("body");
             return Parse(System.Text.Encoding.UTF8.GetBytes(body));
         }
 
@@ -252,10 +221,7 @@ namespace Dga.EPayment
         /// <summary>An auto-submitting HTML form posting the payment's fields to its gateway URL (every value escaped).</summary>
         public static string FormHtml(Payment payment)
         {
-            if (payment == null)
-            {
-                throw new ArgumentNullException("payment");
-            }
+            if (payment == null) throw new ArgumentNullException("payment");
             var json = NativeMethods.Utf8Z(payment.Json, "payment");
             IntPtr outHtml, err;
             int status = NativeMethods.dga_checkout_form_html(json, out outHtml, out err);

@@ -69,10 +69,7 @@ namespace Dga.EPayment
         public int? MaxConcurrentVerifications { get; set; }
 
         /// <summary>The ABI's config JSON (the schema's ClientOptions keys: consumerKey, consumerSecret, agentId, …; durations in ms).</summary>
-        internal string ToAbiJson()
-        {
-            return Wire.Write(this, "ClientOptions", "options");
-        }
+        internal string ToAbiJson() => Wire.Write(this, "ClientOptions", "options");
 
         /// <summary>Describes the options without the Consumer-Key, secret or proxy.</summary>
         public override string ToString()
@@ -89,10 +86,7 @@ namespace Dga.EPayment
         private bool disabled;
 
         /// <summary>No retries at all: every call is tried once.</summary>
-        public static DgaRetryOptions Disabled
-        {
-            get { return new DgaRetryOptions { disabled = true }; }
-        }
+        public static DgaRetryOptions Disabled => new DgaRetryOptions { disabled = true };
 
         /// <summary>Attempts to obtain a token (default 5).</summary>
         public int? TokenAttempts { get; set; }

@@ -24,10 +24,7 @@ namespace Dga.EPayment
 
         internal static Exception Take(int status, IntPtr err)
         {
-            if (err == IntPtr.Zero)
-            {
-                return new DgaInternalException("the native library failed with status " + status + " but gave no error");
-            }
+            if (err == IntPtr.Zero) return new DgaInternalException("the native library failed with status " + status + " but gave no error");
             try
             {
                 return Describe(err);

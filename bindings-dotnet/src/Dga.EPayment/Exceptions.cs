@@ -36,9 +36,7 @@ namespace Dga.EPayment
     /// <summary>One problem with one field, by the guide's name (or <c>body</c>).</summary>
     public sealed class DgaFieldError
     {
-        internal DgaFieldError()
-        {
-        }
+        internal DgaFieldError() { }
 
         /// <summary>The guide's field name (<c>customerID</c>, <c>paidStatus</c>), or <c>body</c>.</summary>
         public string Field { get; private set; }
@@ -53,10 +51,7 @@ namespace Dga.EPayment
         public int? Column { get; private set; }
 
         /// <inheritdoc />
-        public override string ToString()
-        {
-            return Field + " " + Message;
-        }
+        public override string ToString() => Field + " " + Message;
     }
 
     /// <summary>A field on which a callback and DGA's own status disagree.</summary>
@@ -117,19 +112,13 @@ namespace Dga.EPayment
     /// <summary>A token could not be obtained (credentials rejected, or retries exhausted).</summary>
     public class DgaAuthException : DgaException
     {
-        internal DgaAuthException(string message)
-            : base(DgaErrorKind.Auth, message)
-        {
-        }
+        internal DgaAuthException(string message) : base(DgaErrorKind.Auth, message) { }
     }
 
     /// <summary>DGA refused the call: its envelope said <c>status</c> = Error.</summary>
     public class DgaApiException : DgaException
     {
-        internal DgaApiException(string message)
-            : base(DgaErrorKind.Api, message)
-        {
-        }
+        internal DgaApiException(string message) : base(DgaErrorKind.Api, message) { }
 
         /// <summary>DGA's errorCode; null when DGA sent none or a value outside the guide's table (see <see cref="ErrorCodeRaw"/>).</summary>
         public ErrorCode? ErrorCode { get; private set; }
@@ -150,19 +139,13 @@ namespace Dga.EPayment
     /// <summary>The call took longer than the configured timeout (after any allowed retries).</summary>
     public class DgaTimeoutException : DgaException
     {
-        internal DgaTimeoutException(string message)
-            : base(DgaErrorKind.Timeout, message)
-        {
-        }
+        internal DgaTimeoutException(string message) : base(DgaErrorKind.Timeout, message) { }
     }
 
     /// <summary>The connection failed (after any allowed retries).</summary>
     public class DgaNetworkException : DgaException
     {
-        internal DgaNetworkException(string message)
-            : base(DgaErrorKind.Network, message)
-        {
-        }
+        internal DgaNetworkException(string message) : base(DgaErrorKind.Network, message) { }
     }
 
     /// <summary>
@@ -172,10 +155,7 @@ namespace Dga.EPayment
     /// </summary>
     public class DgaOutcomeUnknownException : DgaException
     {
-        internal DgaOutcomeUnknownException(string message)
-            : base(DgaErrorKind.OutcomeUnknown, message)
-        {
-        }
+        internal DgaOutcomeUnknownException(string message) : base(DgaErrorKind.OutcomeUnknown, message) { }
 
         /// <summary>The transaction's requestReference1, to pass to status.</summary>
         public string Reference1 { get; private set; }
@@ -187,10 +167,7 @@ namespace Dga.EPayment
     /// <summary>DGA answered something the SDK cannot read.</summary>
     public class DgaProtocolException : DgaException
     {
-        internal DgaProtocolException(string message)
-            : base(DgaErrorKind.Protocol, message)
-        {
-        }
+        internal DgaProtocolException(string message) : base(DgaErrorKind.Protocol, message) { }
     }
 
     /// <summary>A callback body is invalid; <see cref="FieldErrors"/> lists every problem.</summary>
@@ -232,10 +209,7 @@ namespace Dga.EPayment
     /// <summary>A bug in the native library (it caught a panic). Please report it.</summary>
     public class DgaInternalException : DgaException
     {
-        internal DgaInternalException(string message)
-            : base(DgaErrorKind.Internal, message)
-        {
-        }
+        internal DgaInternalException(string message) : base(DgaErrorKind.Internal, message) { }
     }
 
     /// <summary>
@@ -244,15 +218,9 @@ namespace Dga.EPayment
     /// </summary>
     public class DgaArgumentException : ArgumentException
     {
-        internal DgaArgumentException(string message)
-            : base(message)
-        {
-        }
+        internal DgaArgumentException(string message) : base(message) { }
 
         /// <summary>Always <see cref="DgaErrorKind.InvalidArgument"/>.</summary>
-        public DgaErrorKind Kind
-        {
-            get { return DgaErrorKind.InvalidArgument; }
-        }
+        public DgaErrorKind Kind => DgaErrorKind.InvalidArgument;
     }
 }

@@ -43,35 +43,17 @@ namespace Dga.EPayment
 
         public static readonly JsonNode Null = new JsonNode(JsonKind.Null);
 
-        public static JsonNode Str(string s)
-        {
-            return s == null ? Null : new JsonNode(JsonKind.String) { Text = s };
-        }
+        public static JsonNode Str(string s) => s == null ? Null : new JsonNode(JsonKind.String) { Text = s };
 
-        public static JsonNode Bool(bool b)
-        {
-            return new JsonNode(JsonKind.Bool) { Text = b ? "true" : "false" };
-        }
+        public static JsonNode Bool(bool b) => new JsonNode(JsonKind.Bool) { Text = b ? "true" : "false" };
 
-        public static JsonNode Number(string exactText)
-        {
-            return new JsonNode(JsonKind.Number) { Text = exactText };
-        }
+        public static JsonNode Number(string exactText) => new JsonNode(JsonKind.Number) { Text = exactText };
 
-        public static JsonNode Number(long n)
-        {
-            return Number(n.ToString(CultureInfo.InvariantCulture));
-        }
+        public static JsonNode Number(long n) => Number(n.ToString(CultureInfo.InvariantCulture));
 
-        public static JsonNode Object()
-        {
-            return new JsonNode(JsonKind.Object) { Members = new List<KeyValuePair<string, JsonNode>>() };
-        }
+        public static JsonNode Object() => new JsonNode(JsonKind.Object) { Members = new List<KeyValuePair<string, JsonNode>>() };
 
-        public static JsonNode Array()
-        {
-            return new JsonNode(JsonKind.Array) { Items = new List<JsonNode>() };
-        }
+        public static JsonNode Array() => new JsonNode(JsonKind.Array) { Items = new List<JsonNode>() };
 
         /// <summary>Adds a member to an object (chainable).</summary>
         public JsonNode Add(string key, JsonNode value)
@@ -83,10 +65,7 @@ namespace Dga.EPayment
         /// <summary>The member's value, or null when absent (JSON null is <see cref="Null"/>).</summary>
         public JsonNode Get(string key)
         {
-            if (Kind != JsonKind.Object)
-            {
-                return null;
-            }
+            if (Kind != JsonKind.Object) return null;
             // The last one wins, as in the core's reader of its own output (keys are unique there).
             JsonNode found = null;
             foreach (var m in Members)
@@ -103,24 +82,15 @@ namespace Dga.EPayment
         public string GetString(string key)
         {
             var v = Get(key);
-            if (v == null || v.Kind == JsonKind.Null)
-            {
-                return null;
-            }
+            if (v == null || v.Kind == JsonKind.Null) return null;
             return v.Text;
         }
 
-        public bool IsNull
-        {
-            get { return Kind == JsonKind.Null; }
-        }
+        public bool IsNull => Kind == JsonKind.Null;
 
         // ---------------------------------------------------------------- reading
 
-        public static JsonNode Parse(string json)
-        {
-            return Parse(StrictUtf8.GetBytes(json));
-        }
+        public static JsonNode Parse(string json) => Parse(StrictUtf8.GetBytes(json));
 
         public static JsonNode Parse(byte[] utf8)
         {
@@ -276,65 +246,6 @@ namespace Dga.EPayment
                         w.WriteEndElement();
                     }
                     break;
-            }
-        }
-
-        // ---------------------------------------------------------------- comparing
-
-        /// <summary>
-        /// Same JSON value: objects by key set (order ignored), numbers by value, the rest by
-        /// text.
-        /// </summary>
-        public static bool JsonEquals(JsonNode a, JsonNode b)
-        {
-            if (a == null || b == null)
-            {
-                return a == b;
-            }
-            if (a.Kind != b.Kind)
-            {
-                return false;
-            }
-            switch (a.Kind)
-            {
-                case JsonKind.Null:
-                    return true;
-                case JsonKind.Number:
-                    decimal da, db;
-                    if (decimal.TryParse(a.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out da)
-                        && decimal.TryParse(b.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out db))
-                    {
-                        return da == db;
-                    }
-                    return a.Text == b.Text;
-                case JsonKind.Array:
-                    if (a.Items.Count != b.Items.Count)
-                    {
-                        return false;
-                    }
-                    for (int i = 0; i < a.Items.Count; i++)
-                    {
-                        if (!JsonEquals(a.Items[i], b.Items[i]))
-                        {
-                            return false;
-                        }
-                    }
-                    return true;
-                case JsonKind.Object:
-                    if (a.Members.Count != b.Members.Count)
-                    {
-                        return false;
-                    }
-                    foreach (var m in a.Members)
-                    {
-                        if (!JsonEquals(m.Value, b.Get(m.Key)))
-                        {
-                            return false;
-                        }
-                    }
-                    return true;
-                default:
-                    return a.Text == b.Text;
             }
         }
     }

@@ -76,16 +76,10 @@ namespace Dga.EPayment
         public string Warning { get; private set; }
 
         /// <summary>Whether money has been taken: paidStatus is Success.</summary>
-        public bool IsPaid
-        {
-            get { return PaidStatus == Dga.EPayment.PaidStatus.Success; }
-        }
+        public bool IsPaid => PaidStatus == Dga.EPayment.PaidStatus.Success;
 
         /// <summary>The core's normalized JSON of this status (what <c>dgapay callback parse</c> prints).</summary>
-        public string ToJson()
-        {
-            return Json;
-        }
+        public string ToJson() => Json;
 
         /// <inheritdoc />
         public override string ToString()
@@ -101,10 +95,7 @@ namespace Dga.EPayment
     /// </summary>
     public sealed class DgaCallbackData : PaymentStatus
     {
-        internal DgaCallbackData(JsonNode o, string json)
-            : base(o, json)
-        {
-        }
+        internal DgaCallbackData(JsonNode o, string json) : base(o, json) { }
     }
 
     /// <summary>A created payment: what the citizen's browser needs to pay at KTB, and the references for status, close and void.</summary>
@@ -173,16 +164,10 @@ namespace Dga.EPayment
         /// An HTML page that sends the citizen's browser to KTB: a POST form with this payment's
         /// hidden fields (every value escaped), submitted by script at once.
         /// </summary>
-        public string CheckoutFormHtml()
-        {
-            return DgaCheckout.FormHtml(this);
-        }
+        public string CheckoutFormHtml() => DgaCheckout.FormHtml(this);
 
         /// <summary>The core's JSON of this payment (contains the security key: store it like a secret).</summary>
-        public string ToJson()
-        {
-            return Json;
-        }
+        public string ToJson() => Json;
 
         /// <inheritdoc />
         public override string ToString()
@@ -225,16 +210,10 @@ namespace Dga.EPayment
         public string Warning { get; private set; }
 
         /// <summary>The core's JSON of this confirmation.</summary>
-        public string ToJson()
-        {
-            return Json;
-        }
+        public string ToJson() => Json;
 
         /// <inheritdoc />
-        public override string ToString()
-        {
-            return "Confirmation(Status=" + StatusRaw + ", Message=" + Message + ")";
-        }
+        public override string ToString() => "Confirmation(Status=" + StatusRaw + ", Message=" + Message + ")";
     }
 
     /// <summary>A request to create a payment (the guide's section 3). The core checks it and names every bad field.</summary>
@@ -280,9 +259,6 @@ namespace Dga.EPayment
         public string DataJson { get; set; }
 
         /// <summary>The ABI's create request JSON (the guide's camelCase fields, amount as a string).</summary>
-        internal string ToAbiJson()
-        {
-            return Wire.Write(this, "CreatePayment", "request");
-        }
+        internal string ToAbiJson() => Wire.Write(this, "CreatePayment", "request");
     }
 }

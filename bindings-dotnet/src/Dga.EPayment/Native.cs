@@ -16,104 +16,70 @@ namespace Dga.EPayment
 
         internal const int DGA_OK = 0;
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr dga_version();
+        // Every export is cdecl (the default on x86 Windows would be stdcall).
+        private const CallingConvention Cdecl = CallingConvention.Cdecl;
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern DgaClientHandle dga_client_new(byte[] configJson, out IntPtr outErr);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_version();
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern DgaClientHandle dga_client_new_from_env(byte[] configJson, out IntPtr outErr);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern DgaClientHandle dga_client_new(byte[] configJson, out IntPtr outErr);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern void dga_client_free(IntPtr client);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern DgaClientHandle dga_client_new_from_env(byte[] configJson, out IntPtr outErr);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int dga_create_payment(
-            DgaClientHandle client, byte[] requestJson, out IntPtr outJson, out IntPtr outErr);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern void dga_client_free(IntPtr client);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int dga_status(
-            DgaClientHandle client, byte[] reference1, byte[] reference2, out IntPtr outJson, out IntPtr outErr);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_create_payment(DgaClientHandle client, byte[] requestJson, out IntPtr outJson, out IntPtr outErr);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int dga_close(
-            DgaClientHandle client, byte[] reference1, byte[] reference2, out IntPtr outJson, out IntPtr outErr);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_status(DgaClientHandle client, byte[] reference1, byte[] reference2, out IntPtr outJson, out IntPtr outErr);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int dga_void(
-            DgaClientHandle client, byte[] reference1, byte[] reference2, byte[] paymentReference,
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_close(DgaClientHandle client, byte[] reference1, byte[] reference2, out IntPtr outJson, out IntPtr outErr);
+
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_void(DgaClientHandle client, byte[] reference1, byte[] reference2, byte[] paymentReference,
             out IntPtr outJson, out IntPtr outErr);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int dga_verify_callback(
-            DgaClientHandle client, byte[] callbackJson, out IntPtr outJson, out IntPtr outErr);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_verify_callback(DgaClientHandle client, byte[] callbackJson, out IntPtr outJson, out IntPtr outErr);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int dga_receive_callback(
-            DgaClientHandle client, byte[] body, UIntPtr len, [MarshalAs(UnmanagedType.U1)] bool verify,
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_receive_callback(DgaClientHandle client, byte[] body, UIntPtr len, [MarshalAs(UnmanagedType.U1)] bool verify,
             out IntPtr outJson, out IntPtr outErr);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int dga_parse_callback(
-            byte[] body, UIntPtr len, out IntPtr outJson, out IntPtr outErr);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_parse_callback(byte[] body, UIntPtr len, out IntPtr outJson, out IntPtr outErr);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int dga_checkout_form_html(byte[] paymentJson, out IntPtr outHtml, out IntPtr outErr);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_checkout_form_html(byte[] paymentJson, out IntPtr outHtml, out IntPtr outErr);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr dga_callback_ack([MarshalAs(UnmanagedType.U1)] bool accepted, byte[] message);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_callback_ack([MarshalAs(UnmanagedType.U1)] bool accepted, byte[] message);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr dga_callback_reply_accepted(byte[] message, out int outHttpStatus);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_callback_reply_accepted(byte[] message, out int outHttpStatus);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr dga_callback_reply_for_error(IntPtr error, out int outHttpStatus);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_callback_reply_for_error(IntPtr error, out int outHttpStatus);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr dga_callback_reply_handler_failed(out int outHttpStatus);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_callback_reply_handler_failed(out int outHttpStatus);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr dga_callback_reply_too_large(UIntPtr limit, out int outHttpStatus);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_callback_reply_too_large(UIntPtr limit, out int outHttpStatus);
 
         /// <summary>Static: never freed.</summary>
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr dga_callback_reply_content_type();
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_callback_reply_content_type();
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        [return: MarshalAs(UnmanagedType.U1)]
+        [DllImport(Lib, CallingConvention = Cdecl)] [return: MarshalAs(UnmanagedType.U1)]
         internal static extern bool dga_validate_citizen_id(byte[] id);
 
         /// <summary>Static: never freed.</summary>
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr dga_enum_tables_json();
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_enum_tables_json();
 
         /// <summary>Static: never freed.</summary>
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr dga_error_kinds_json();
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_error_kinds_json();
 
         /// <summary>Static: never freed.</summary>
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr dga_schema_json();
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_schema_json();
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int dga_error_kind(IntPtr error);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_error_kind(IntPtr error);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int dga_error_api_code(IntPtr error);
-
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr dga_error_message(IntPtr error);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_error_api_code(IntPtr error);
 
         /// <summary>Owned by the error: never freed.</summary>
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern IntPtr dga_error_json(IntPtr error);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_error_json(IntPtr error);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern void dga_error_free(IntPtr error);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern void dga_error_free(IntPtr error);
 
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern void dga_string_free(IntPtr s);
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern void dga_string_free(IntPtr s);
 
         // ------------------------------------------------------------ marshalling helpers
 
@@ -124,14 +90,8 @@ namespace Dga.EPayment
         /// </summary>
         internal static byte[] Utf8Z(string s, string paramName)
         {
-            if (s == null)
-            {
-                throw new ArgumentNullException(paramName);
-            }
-            if (s.IndexOf('\0') >= 0)
-            {
-                throw new ArgumentException("must not contain a NUL character", paramName);
-            }
+            if (s == null) throw new ArgumentNullException(paramName);
+            if (s.IndexOf('\0') >= 0) throw new ArgumentException("must not contain a NUL character", paramName);
             try
             {
                 int n = JsonNode.StrictUtf8.GetByteCount(s);
@@ -148,10 +108,7 @@ namespace Dga.EPayment
         /// <summary>Reads a NUL-terminated UTF-8 string the library owns (does not free it).</summary>
         internal static string ReadUtf8(IntPtr p)
         {
-            if (p == IntPtr.Zero)
-            {
-                return null;
-            }
+            if (p == IntPtr.Zero) return null;
             int len = 0;
             while (Marshal.ReadByte(p, len) != 0)
             {
@@ -165,10 +122,7 @@ namespace Dga.EPayment
         /// <summary>Reads a string the library handed out, then gives it back to dga_string_free.</summary>
         internal static string TakeString(IntPtr p)
         {
-            if (p == IntPtr.Zero)
-            {
-                return null;
-            }
+            if (p == IntPtr.Zero) return null;
             try
             {
                 return ReadUtf8(p);

@@ -6,31 +6,19 @@ namespace Dga.EPayment
     public static class DgaEnums
     {
         /// <summary>The core's tables as JSON: <c>{"PaidStatus": [{"name", "number", "descriptionTh"}, …], …}</c>.</summary>
-        public static string TablesJson
-        {
-            get { return NativeMethods.ReadUtf8(NativeMethods.dga_enum_tables_json()); }
-        }
+        public static string TablesJson => NativeMethods.ReadUtf8(NativeMethods.dga_enum_tables_json());
 
         private static readonly object Gate = new object();
         private static Dictionary<string, string> descriptions;
 
         /// <summary>The guide's description of a value (Thai for PaidStatus and PaymentType), from the core's table.</summary>
-        public static string DescriptionTh(PaidStatus value)
-        {
-            return Describe("PaidStatus", (long)value);
-        }
+        public static string DescriptionTh(PaidStatus value) => Describe("PaidStatus", (long)value);
 
         /// <summary>The guide's description of a payment type (Thai), from the core's table.</summary>
-        public static string DescriptionTh(PaymentType value)
-        {
-            return Describe("PaymentType", (long)value);
-        }
+        public static string DescriptionTh(PaymentType value) => Describe("PaymentType", (long)value);
 
         /// <summary>The guide's description of an error code, from the core's table.</summary>
-        public static string Description(ErrorCode value)
-        {
-            return Describe("ErrorCode", (long)value);
-        }
+        public static string Description(ErrorCode value) => Describe("ErrorCode", (long)value);
 
         private static string Describe(string table, long number)
         {

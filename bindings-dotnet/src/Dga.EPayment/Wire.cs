@@ -20,10 +20,7 @@ namespace Dga.EPayment
         /// The schema as the native library gives it (<c>dga_schema_json</c>):
         /// <c>{"version", "records": {name: {"name", "doc", "fields": [{"wire", "snake", "type", "required", "doc", …}]}}}</c>.
         /// </summary>
-        public static string Json
-        {
-            get { return NativeMethods.ReadUtf8(NativeMethods.dga_schema_json()); }
-        }
+        public static string Json => NativeMethods.ReadUtf8(NativeMethods.dga_schema_json());
     }
 
     /// <summary>A native call's record that sets its own JSON (the retry options' <c>false</c>).</summary>
@@ -94,10 +91,7 @@ namespace Dga.EPayment
             lock (Gate)
             {
                 List<Mapping> map;
-                if (Maps.TryGetValue(key, out map))
-                {
-                    return map;
-                }
+                if (Maps.TryGetValue(key, out map)) return map;
             }
             var list = new List<Mapping>();
             foreach (var f in Fields(record))
@@ -133,10 +127,7 @@ namespace Dga.EPayment
             foreach (var m in Map(target.GetType(), record))
             {
                 var setter = m.Property.GetSetMethod(true);
-                if (setter == null)
-                {
-                    continue;
-                }
+                if (setter == null) continue;
                 var v = o.Get(m.Wire);
                 bool absent = v == null || v.IsNull;
                 var t = m.Property.PropertyType;
@@ -166,10 +157,7 @@ namespace Dga.EPayment
                 else if ((t == typeof(int) || inner == typeof(int)) && !absent && v.Kind == JsonKind.Number)
                 {
                     int n;
-                    if (!int.TryParse(v.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out n))
-                    {
-                        continue;
-                    }
+                    if (!int.TryParse(v.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out n)) continue;
                     value = n;
                 }
                 else
@@ -184,10 +172,7 @@ namespace Dga.EPayment
         {
             if (s == null)
             {
-                if (required)
-                {
-                    throw Bad(key, "is missing");
-                }
+                if (required) throw Bad(key, "is missing");
                 return null;
             }
             decimal d;
@@ -202,22 +187,13 @@ namespace Dga.EPayment
         /// <summary>Bangkok local time as DGA gives it: Kind Unspecified, no offset applied.</summary>
         private static object Date(string s, string key)
         {
-            if (string.IsNullOrEmpty(s))
-            {
-                return null;
-            }
+            if (string.IsNullOrEmpty(s)) return null;
             DateTime d;
-            if (!DateTime.TryParseExact(s, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out d))
-            {
-                throw Bad(key, "is not a yyyy-MM-ddTHH:mm:ss date");
-            }
+            if (!DateTime.TryParseExact(s, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out d)) throw Bad(key, "is not a yyyy-MM-ddTHH:mm:ss date");
             return d;
         }
 
-        private static DgaProtocolException Bad(string key, string what)
-        {
-            return new DgaProtocolException("unexpected result from the native library: " + key + " " + what);
-        }
+        private static DgaProtocolException Bad(string key, string what) => new DgaProtocolException("unexpected result from the native library: " + key + " " + what);
 
         /// <summary>The native library's JSON object (a result or an error).</summary>
         internal static JsonNode Object(string json)
@@ -231,10 +207,7 @@ namespace Dga.EPayment
             {
                 throw new DgaProtocolException("unreadable JSON from the native library: " + e.Message);
             }
-            if (node.Kind != JsonKind.Object)
-            {
-                throw new DgaProtocolException("expected a JSON object from the native library");
-            }
+            if (node.Kind != JsonKind.Object) throw new DgaProtocolException("expected a JSON object from the native library");
             return node;
         }
 
@@ -252,10 +225,7 @@ namespace Dga.EPayment
             foreach (var m in Map(source.GetType(), record))
             {
                 var v = m.Property.GetValue(source, null);
-                if (v == null)
-                {
-                    continue;
-                }
+                if (v == null) continue;
                 if (m.Type != "object")
                 {
                     o.Add(m.Wire, Node(v, m.Type));
@@ -272,24 +242,15 @@ namespace Dga.EPayment
                 spliced.Append(',').Append(JsonNode.Str(m.Wire).ToJson()).Append(':').Append((string)v);
             }
             var json = o.ToJson();
-            if (spliced.Length == 0)
-            {
-                return json;
-            }
+            if (spliced.Length == 0) return json;
             return json.Substring(0, json.Length - 1) + spliced.ToString(o.Members.Count > 0 ? 0 : 1, spliced.Length - (o.Members.Count > 0 ? 0 : 1)) + "}";
         }
 
         internal static JsonNode Node(object v, string fieldType)
         {
             var own = v as IWireValue;
-            if (own != null)
-            {
-                return own.ToWire();
-            }
-            if (v is string)
-            {
-                return JsonNode.Str((string)v);
-            }
+            if (own != null) return own.ToWire();
+            if (v is string) return JsonNode.Str((string)v);
             if (v is decimal)
             {
                 // decimal keeps its scale: 1000.50m is "1000.50".
@@ -301,10 +262,7 @@ namespace Dga.EPayment
                 // negative one is passed on for the core to refuse by name.
                 return JsonNode.Number((long)Math.Ceiling(((TimeSpan)v).TotalMilliseconds));
             }
-            if (v is bool)
-            {
-                return JsonNode.Bool((bool)v);
-            }
+            if (v is bool) return JsonNode.Bool((bool)v);
             if (v is Enum)
             {
                 // The guide's enums by name; a plain string setting (environment) in lower case.
