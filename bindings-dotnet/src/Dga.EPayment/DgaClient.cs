@@ -48,10 +48,7 @@ namespace Dga.EPayment
 
         private static DgaClientHandle New(DgaClientOptions options, bool fromEnv)
         {
-            if (options == null && !fromEnv)
-            {
-                throw new ArgumentNullException("options");
-            }
+            if (options == null && !fromEnv) throw new ArgumentNullException("options");
             var config = NativeMethods.Utf8Z((options ?? new DgaClientOptions()).ToAbiJson(), "options");
             IntPtr err;
             var h = fromEnv
@@ -83,7 +80,7 @@ namespace Dga.EPayment
         {
             if (request == null) throw new ArgumentNullException("request");
             var json = NativeMethods.Utf8Z(request.ToAbiJson(), "request");
-            var result = Call((DgaClientHandle h, out IntPtr j, out IntPtr e) => NativeMethods.dga_create_payment(h, json, out j, out e));
+            var result = NativeMethods.Call((out IntPtr j, out IntPtr e) => NativeMethods.dga_create_payment(Handle(), json, out j, out e));
             return new Payment(Wire.Object(result), result);
         }
 
@@ -92,7 +89,7 @@ namespace Dga.EPayment
         {
             var a = NativeMethods.Utf8Z(reference1, "reference1");
             var b = NativeMethods.Utf8Z(reference2 ?? "", "reference2");
-            var result = Call((DgaClientHandle h, out IntPtr j, out IntPtr e) => NativeMethods.dga_status(h, a, b, out j, out e));
+            var result = NativeMethods.Call((out IntPtr j, out IntPtr e) => NativeMethods.dga_status(Handle(), a, b, out j, out e));
             return new PaymentStatus(Wire.Object(result), result);
         }
 
@@ -101,7 +98,7 @@ namespace Dga.EPayment
         {
             var a = NativeMethods.Utf8Z(reference1, "reference1");
             var b = NativeMethods.Utf8Z(reference2 ?? "", "reference2");
-            var result = Call((DgaClientHandle h, out IntPtr j, out IntPtr e) => NativeMethods.dga_close(h, a, b, out j, out e));
+            var result = NativeMethods.Call((out IntPtr j, out IntPtr e) => NativeMethods.dga_close(Handle(), a, b, out j, out e));
             return new Confirmation(Wire.Object(result), result);
         }
 
@@ -114,7 +111,7 @@ namespace Dga.EPayment
             var a = NativeMethods.Utf8Z(reference1, "reference1");
             var b = NativeMethods.Utf8Z(reference2 ?? "", "reference2");
             var c = NativeMethods.Utf8Z(paymentReference, "paymentReference");
-            var result = Call((DgaClientHandle h, out IntPtr j, out IntPtr e) => NativeMethods.dga_void(h, a, b, c, out j, out e));
+            var result = NativeMethods.Call((out IntPtr j, out IntPtr e) => NativeMethods.dga_void(Handle(), a, b, c, out j, out e));
             return new Confirmation(Wire.Object(result), result);
         }
 
@@ -129,7 +126,7 @@ namespace Dga.EPayment
         {
             if (callback == null) throw new ArgumentNullException("callback");
             var json = NativeMethods.Utf8Z(callback.Json, "callback");
-            var result = Call((DgaClientHandle h, out IntPtr j, out IntPtr e) => NativeMethods.dga_verify_callback(h, json, out j, out e));
+            var result = NativeMethods.Call((out IntPtr j, out IntPtr e) => NativeMethods.dga_verify_callback(Handle(), json, out j, out e));
             return new PaymentStatus(Wire.Object(result), result);
         }
 
@@ -144,25 +141,9 @@ namespace Dga.EPayment
             }
         }
 
-        private delegate int ClientCall(DgaClientHandle h, out IntPtr outJson, out IntPtr outErr);
-
-        /// <summary>Runs one native call on this client; its result JSON, or the core's error thrown.</summary>
-        private string Call(ClientCall call)
-        {
-            var h = Handle();
-            IntPtr outJson, err;
-            int status = call(h, out outJson, out err);
-            var result = NativeMethods.TakeString(outJson);
-            Errors.Check(status, err);
-            return result;
-        }
-
         internal DgaClientHandle Handle()
         {
-            if (handle == null || handle.IsClosed)
-            {
-                throw new ObjectDisposedException("DgaClient");
-            }
+            if (handle == null || handle.IsClosed) throw new ObjectDisposedException("DgaClient");
             return handle;
         }
 
@@ -184,10 +165,7 @@ namespace Dga.EPayment
             // An empty array may be marshalled as a NULL pointer, which the ABI refuses; the
             // length says 0 either way.
             var buffer = body.Length == 0 ? new byte[1] : body;
-            IntPtr outJson, err;
-            int status = NativeMethods.dga_parse_callback(buffer, new UIntPtr((uint)body.Length), out outJson, out err);
-            var result = NativeMethods.TakeString(outJson);
-            Errors.Check(status, err);
+            var result = NativeMethods.Call((out IntPtr j, out IntPtr e) => NativeMethods.dga_parse_callback(buffer, new UIntPtr((uint)body.Length), out j, out e));
             return new DgaCallbackData(Wire.Object(result), result);
         }
 
@@ -207,10 +185,7 @@ namespace Dga.EPayment
         {
             var m = NativeMethods.Utf8Z(message ?? "", "message");
             var p = NativeMethods.dga_callback_ack(accepted, m);
-            if (p == IntPtr.Zero)
-            {
-                throw new DgaInternalException("dga_callback_ack returned NULL");
-            }
+            if (p == IntPtr.Zero) throw new DgaInternalException("dga_callback_ack returned NULL");
             return NativeMethods.TakeString(p);
         }
     }
@@ -223,11 +198,7 @@ namespace Dga.EPayment
         {
             if (payment == null) throw new ArgumentNullException("payment");
             var json = NativeMethods.Utf8Z(payment.Json, "payment");
-            IntPtr outHtml, err;
-            int status = NativeMethods.dga_checkout_form_html(json, out outHtml, out err);
-            var html = NativeMethods.TakeString(outHtml);
-            Errors.Check(status, err);
-            return html;
+            return NativeMethods.Call((out IntPtr j, out IntPtr e) => NativeMethods.dga_checkout_form_html(json, out j, out e));
         }
     }
 
@@ -237,10 +208,7 @@ namespace Dga.EPayment
         /// <summary>True when <paramref name="id"/> is exactly 13 ASCII digits with a correct check digit.</summary>
         public static bool Validate(string id)
         {
-            if (id == null || id.IndexOf('\0') >= 0)
-            {
-                return false;
-            }
+            if (id == null || id.IndexOf('\0') >= 0) return false;
             byte[] bytes;
             try
             {

@@ -61,37 +61,17 @@ namespace Dga.EPayment
             DgaException ex;
             switch ((DgaErrorKind)kind)
             {
-                case DgaErrorKind.Validation:
-                    ex = new DgaValidationException(message, FieldErrors(d));
-                    break;
-                case DgaErrorKind.Auth:
-                    ex = new DgaAuthException(message);
-                    break;
-                case DgaErrorKind.Api:
-                    ex = new DgaApiException(message);
-                    break;
-                case DgaErrorKind.Timeout:
-                    ex = new DgaTimeoutException(message);
-                    break;
-                case DgaErrorKind.Network:
-                    ex = new DgaNetworkException(message);
-                    break;
-                case DgaErrorKind.OutcomeUnknown:
-                    ex = new DgaOutcomeUnknownException(message);
-                    break;
-                case DgaErrorKind.Protocol:
-                    ex = new DgaProtocolException(message);
-                    break;
-                case DgaErrorKind.Callback:
-                    ex = new DgaCallbackException(message, FieldErrors(d));
-                    break;
-                case DgaErrorKind.Verification:
-                    ex = new DgaVerificationException(message, Mismatches(d));
-                    break;
-                case DgaErrorKind.InvalidArgument:
-                    return new DgaArgumentException(message);
-                default:
-                    return new DgaInternalException(message);
+                case DgaErrorKind.Validation: ex = new DgaValidationException(message, FieldErrors(d)); break;
+                case DgaErrorKind.Auth: ex = new DgaAuthException(message); break;
+                case DgaErrorKind.Api: ex = new DgaApiException(message); break;
+                case DgaErrorKind.Timeout: ex = new DgaTimeoutException(message); break;
+                case DgaErrorKind.Network: ex = new DgaNetworkException(message); break;
+                case DgaErrorKind.OutcomeUnknown: ex = new DgaOutcomeUnknownException(message); break;
+                case DgaErrorKind.Protocol: ex = new DgaProtocolException(message); break;
+                case DgaErrorKind.Callback: ex = new DgaCallbackException(message, FieldErrors(d)); break;
+                case DgaErrorKind.Verification: ex = new DgaVerificationException(message, Mismatches(d)); break;
+                case DgaErrorKind.InvalidArgument: return new DgaArgumentException(message);
+                default: return new DgaInternalException(message);
             }
             // endpoint, status, errorCode, reference1/2, reason: the properties of the same names.
             Wire.Fill(ex, d, "Error");

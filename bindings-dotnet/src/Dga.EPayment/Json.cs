@@ -97,8 +97,7 @@ namespace Dga.EPayment
             using (var reader = JsonReaderWriterFactory.CreateJsonReader(utf8, XmlDictionaryReaderQuotas.Max))
             {
                 reader.MoveToContent();
-                var node = ReadElement(reader);
-                return node;
+                return ReadElement(reader);
             }
         }
 
@@ -106,92 +105,41 @@ namespace Dga.EPayment
         {
             // Positioned on an element start; leaves the reader after its end.
             string type = r.GetAttribute("type") ?? "string";
-            if (r.IsEmptyElement)
+            var node = type == "null" ? Null : type == "object" ? Object() : type == "array" ? Array() : new JsonNode(KindOf(type)) { Text = "" };
+            if (r.IsEmptyElement || type == "null")
             {
-                r.Read();
-                switch (type)
+                r.Skip();
+                return node;
+            }
+            var text = new StringBuilder();
+            r.Read();
+            while (r.NodeType != XmlNodeType.EndElement)
+            {
+                if (r.NodeType == XmlNodeType.Element && node.Members != null)
                 {
-                    case "null":
-                        return Null;
-                    case "object":
-                        return Object();
-                    case "array":
-                        return Array();
-                    default:
-                        return new JsonNode(KindOf(type)) { Text = "" };
+                    // Keys that are not XML names come as <item item="key">.
+                    node.Add(r.GetAttribute("item") ?? r.LocalName, ReadElement(r));
+                }
+                else if (r.NodeType == XmlNodeType.Element && node.Items != null)
+                {
+                    node.Items.Add(ReadElement(r));
+                }
+                else
+                {
+                    if (node.Text != null && (r.NodeType == XmlNodeType.Text || r.NodeType == XmlNodeType.Whitespace
+                        || r.NodeType == XmlNodeType.SignificantWhitespace || r.NodeType == XmlNodeType.CDATA))
+                    {
+                        text.Append(r.Value);
+                    }
+                    r.Read();
                 }
             }
-            switch (type)
-            {
-                case "object":
-                {
-                    var obj = Object();
-                    r.Read();
-                    while (r.NodeType != XmlNodeType.EndElement)
-                    {
-                        if (r.NodeType != XmlNodeType.Element)
-                        {
-                            r.Read();
-                            continue;
-                        }
-                        // Keys that are not XML names come as <item item="key">.
-                        string key = r.GetAttribute("item") ?? r.LocalName;
-                        obj.Add(key, ReadElement(r));
-                    }
-                    r.Read();
-                    return obj;
-                }
-                case "array":
-                {
-                    var arr = Array();
-                    r.Read();
-                    while (r.NodeType != XmlNodeType.EndElement)
-                    {
-                        if (r.NodeType != XmlNodeType.Element)
-                        {
-                            r.Read();
-                            continue;
-                        }
-                        arr.Items.Add(ReadElement(r));
-                    }
-                    r.Read();
-                    return arr;
-                }
-                case "null":
-                    r.Skip();
-                    return Null;
-                default:
-                {
-                    var kind = KindOf(type);
-                    var text = new StringBuilder();
-                    r.Read();
-                    while (r.NodeType != XmlNodeType.EndElement)
-                    {
-                        if (r.NodeType == XmlNodeType.Text || r.NodeType == XmlNodeType.Whitespace
-                            || r.NodeType == XmlNodeType.SignificantWhitespace || r.NodeType == XmlNodeType.CDATA)
-                        {
-                            text.Append(r.Value);
-                        }
-                        r.Read();
-                    }
-                    r.Read();
-                    return new JsonNode(kind) { Text = text.ToString() };
-                }
-            }
+            r.Read();
+            if (node.Text != null) node.Text = text.ToString();
+            return node;
         }
 
-        private static JsonKind KindOf(string type)
-        {
-            switch (type)
-            {
-                case "number":
-                    return JsonKind.Number;
-                case "boolean":
-                    return JsonKind.Bool;
-                default:
-                    return JsonKind.String;
-            }
-        }
+        private static JsonKind KindOf(string type) => type == "number" ? JsonKind.Number : type == "boolean" ? JsonKind.Bool : JsonKind.String;
 
         // ---------------------------------------------------------------- writing
 

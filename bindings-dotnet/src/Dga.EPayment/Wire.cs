@@ -6,8 +6,10 @@
 // goes to the "Raw" companion (PaidStatusRaw). The property's C# type says how to convert.
 // Money is decimal, parsed with the invariant culture so a Thai or German locale cannot change it.
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Reflection;
 using System.Text;
 
@@ -38,41 +40,26 @@ namespace Dga.EPayment
         /// <summary>One schema field and the property it maps to (Raw: the enum's companion).</summary>
         internal sealed class Mapping
         {
-            internal string Wire, Type, Record;
+            internal string Wire, Type;
             internal bool Required;
             internal PropertyInfo Property, Raw;
         }
 
-        private static readonly object Gate = new object();
-        private static JsonNode records;
-        private static readonly Dictionary<string, List<Mapping>> Maps = new Dictionary<string, List<Mapping>>();
+        private static readonly Lazy<JsonNode> Records = new Lazy<JsonNode>(() => JsonNode.Parse(DgaSchema.Json).Get("records"));
+        private static readonly ConcurrentDictionary<string, List<Mapping>> Maps = new ConcurrentDictionary<string, List<Mapping>>();
 
-        /// <summary>The schema's fields of <paramref name="record"/> (wire, type, record, required).</summary>
+        /// <summary>The schema's fields of <paramref name="record"/> (wire, type, required, …).</summary>
         internal static List<JsonNode> Fields(string record)
         {
-            lock (Gate)
-            {
-                if (records == null)
-                {
-                    records = JsonNode.Parse(DgaSchema.Json).Get("records");
-                }
-            }
-            var r = records.Get(record);
+            var r = Records.Value.Get(record);
             return r == null ? new List<JsonNode>() : r.Get("fields").Items;
         }
 
         /// <summary>The public property a schema field maps to on <paramref name="type"/>, or null.</summary>
         internal static PropertyInfo Member(Type type, string wire, string fieldType)
         {
-            var name = wire;
-            if (fieldType == "duration" && name.EndsWith("Ms", StringComparison.Ordinal))
-            {
-                name = name.Substring(0, name.Length - 2);
-            }
-            else if (fieldType == "object")
-            {
-                name += "Json";
-            }
+            var name = fieldType == "object" ? wire + "Json"
+                : fieldType == "duration" && wire.EndsWith("Ms", StringComparison.Ordinal) ? wire.Substring(0, wire.Length - 2) : wire;
             var p = type.GetProperty(name, Members | BindingFlags.IgnoreCase);
             // A private setter is reachable only through the declaring type.
             return p == null ? null : p.DeclaringType.GetProperty(p.Name, Members | BindingFlags.DeclaredOnly);
@@ -85,39 +72,12 @@ namespace Dga.EPayment
             return raw != null && raw.PropertyType == typeof(string) ? raw : null;
         }
 
-        internal static List<Mapping> Map(Type type, string record)
-        {
-            var key = type.FullName + "/" + record;
-            lock (Gate)
-            {
-                List<Mapping> map;
-                if (Maps.TryGetValue(key, out map)) return map;
-            }
-            var list = new List<Mapping>();
-            foreach (var f in Fields(record))
-            {
-                var m = new Mapping
-                {
-                    Wire = f.GetString("wire"),
-                    Type = f.GetString("type"),
-                    Record = f.GetString("record"),
-                    Required = f.GetString("required") == "true",
-                };
-                // A field this version of the binding does not know is left out (the drift test
-                // fails on it); a newer native library must not break an older binding.
-                m.Property = Member(type, m.Wire, m.Type);
-                if (m.Property != null)
-                {
-                    m.Raw = RawOf(m.Property);
-                    list.Add(m);
-                }
-            }
-            lock (Gate)
-            {
-                Maps[key] = list;
-            }
-            return list;
-        }
+        // A field this version of the binding does not know is left out (the drift test fails on
+        // it): a newer native library must not break an older binding.
+        internal static List<Mapping> Map(Type type, string record) => Maps.GetOrAdd(type.FullName + "/" + record, _ => Fields(record)
+            .Select(f => new Mapping { Wire = f.GetString("wire"), Type = f.GetString("type"), Required = f.GetString("required") == "true" })
+            .Select(m => { m.Property = Member(type, m.Wire, m.Type); m.Raw = m.Property == null ? null : RawOf(m.Property); return m; })
+            .Where(m => m.Property != null).ToList());
 
         // ---------------------------------------------------------------- reading
 
@@ -127,43 +87,26 @@ namespace Dga.EPayment
             foreach (var m in Map(target.GetType(), record))
             {
                 var setter = m.Property.GetSetMethod(true);
-                if (setter == null) continue;
                 var v = o.Get(m.Wire);
-                bool absent = v == null || v.IsNull;
+                var text = v == null || v.IsNull ? null : v.Text;
                 var t = m.Property.PropertyType;
-                var inner = Nullable.GetUnderlyingType(t);
+                var inner = Nullable.GetUnderlyingType(t) ?? t;
                 object value;
+                int n;
+                if (setter == null) continue;
                 if (t == typeof(string))
                 {
-                    value = m.Type == "object" ? (absent ? null : v.ToJson()) : (absent ? (m.Required ? "" : null) : v.Text);
+                    value = m.Type != "object" ? text ?? (m.Required ? "" : null) : v == null || v.IsNull ? null : v.ToJson();
                 }
-                else if (t == typeof(decimal) || inner == typeof(decimal))
+                else if (inner == typeof(decimal)) value = Amount(text, m.Wire, inner == t);
+                else if (inner == typeof(DateTime)) value = Date(text, m.Wire);
+                else if (inner.IsEnum && inner != t)
                 {
-                    value = Amount(absent ? null : v.Text, m.Wire, inner == null);
+                    value = v != null && v.Kind == JsonKind.String && Enum.IsDefined(inner, text) ? Enum.Parse(inner, text, false) : null;
+                    if (m.Raw != null) m.Raw.GetSetMethod(true).Invoke(target, new object[] { v == null || v.IsNull ? null : text ?? v.ToJson() });
                 }
-                else if (inner == typeof(DateTime))
-                {
-                    value = Date(absent ? null : v.Text, m.Wire);
-                }
-                else if (inner != null && inner.IsEnum)
-                {
-                    string raw = absent ? null : v.Text ?? v.ToJson();
-                    value = !absent && v.Kind == JsonKind.String && Enum.IsDefined(inner, v.Text) ? Enum.Parse(inner, v.Text, false) : null;
-                    if (m.Raw != null)
-                    {
-                        m.Raw.GetSetMethod(true).Invoke(target, new object[] { raw });
-                    }
-                }
-                else if ((t == typeof(int) || inner == typeof(int)) && !absent && v.Kind == JsonKind.Number)
-                {
-                    int n;
-                    if (!int.TryParse(v.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out n)) continue;
-                    value = n;
-                }
-                else
-                {
-                    continue;
-                }
+                else if (inner == typeof(int) && v != null && v.Kind == JsonKind.Number && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out n)) value = n;
+                else continue;
                 setter.Invoke(target, new[] { value });
             }
         }
