@@ -11,7 +11,7 @@
 // Given a request whose body a JSON parser already turned into an object, it answers 500 and
 // logs why (see rawBody): amounts must reach the core as DGA wrote them.
 
-const { callbackAck, callbackReplyAccepted, callbackReplyHandlerFailed, callbackReplyTooLarge } = require('./index.js')
+const { DgaError, callbackAck, callbackReplyAccepted, callbackReplyHandlerFailed, callbackReplyTooLarge } = require('./index.js')
 
 const DEFAULT_LIMIT = 1024 * 1024
 
@@ -103,10 +103,11 @@ function callbackHandler(client, onCallback, options = {}) {
         res.status(reply.httpStatus).set('Content-Type', reply.contentType).send(reply.body)
         return
       }
-      const receipt = await client.receiveCallback(body, verify)
+      // The status, or the core's error and its reply (400, 404, 409, 503, ...).
+      const receipt = await client._receiveForReply(body, verify)
       let reply
-      if (!receipt.ok) {
-        onError(receipt.error, req)
+      if (receipt.error) {
+        onError(new DgaError(receipt.error), req)
         reply = receipt.reply
       } else {
         try {

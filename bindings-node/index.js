@@ -10,18 +10,20 @@ const MARKER = 'dga-epayment-error:'
 
 const codeOf = (kind) => 'DGA_' + String(kind).toUpperCase()
 
-/** Every error the SDK throws or rejects with; `code` tells the kind (DESIGN.md, Errors). */
+const ERROR_FIELDS = native.schema().records.Error.fields
+
+/** Every error the SDK throws or rejects with; `code` tells the kind (DESIGN.md, Errors). Its
+ *  fields are the core's error JSON (`Error::to_json`), as the core's schema lists them. */
 class DgaError extends Error {
   constructor(json) {
     super(json.message)
     this.name = 'DgaError'
     this.code = codeOf(json.kind)
-    this.kind = json.kind
-    for (const key of ['errorCode', 'errorCodeNumber', 'status', 'endpoint', 'reference1', 'reference2', 'reason']) {
-      if (json[key] !== undefined && json[key] !== null) this[key] = json[key]
+    for (const f of ERROR_FIELDS) {
+      if (Object.prototype.hasOwnProperty.call(this, f.wire)) continue // message: Error's own
+      if (json[f.wire] !== undefined && json[f.wire] !== null) this[f.wire] = json[f.wire]
+      else if (f.type === 'list') this[f.wire] = [] // errors, mismatches: always arrays
     }
-    this.errors = json.errors || []
-    this.mismatches = json.mismatches || []
   }
 }
 Object.defineProperty(DgaError, 'CODES', {
@@ -75,14 +77,8 @@ class Client extends native.Client {
     const client = sync(native.Client.fromEnv).call(native.Client, options)
     return Object.setPrototypeOf(client, Client.prototype)
   }
-
-  async receiveCallback(body, verify) {
-    const receipt = await promised(super.receiveCallback).call(this, body, verify)
-    if (!receipt.ok) receipt.error = new DgaError(receipt.error)
-    return receipt
-  }
 }
-for (const name of ['createPayment', 'status', 'close', 'void', 'verifyCallback']) {
+for (const name of ['createPayment', 'status', 'close', 'void', 'verifyCallback', 'receiveCallback', '_receiveForReply']) {
   Object.defineProperty(Client.prototype, name, {
     value: promised(native.Client.prototype[name]),
     writable: true,
@@ -118,6 +114,7 @@ module.exports = {
   validateCitizenId: sync(native.validateCitizenId),
   enumTables: native.enumTables,
   errorKinds: native.errorKinds,
+  schema: native.schema,
   version: native.version,
   BankCode: makeEnum(tables.BankCode),
   PaymentType: makeEnum(tables.PaymentType),

@@ -15,6 +15,7 @@ export const {
   validateCitizenId,
   enumTables,
   errorKinds,
+  schema,
   version,
   BankCode,
   PaymentType,

@@ -844,5 +844,6 @@ module.exports.checkoutFormHtml = nativeBinding.checkoutFormHtml
 module.exports.enumTables = nativeBinding.enumTables
 module.exports.errorKinds = nativeBinding.errorKinds
 module.exports.parseCallback = nativeBinding.parseCallback
+module.exports.schema = nativeBinding.schema
 module.exports.validateCitizenId = nativeBinding.validateCitizenId
 module.exports.version = nativeBinding.version

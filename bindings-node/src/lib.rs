@@ -381,12 +381,12 @@ impl Client {
     }
 
     /// What a callback endpoint does: parses DGA's raw body and, when `verify` (default true),
-    /// confirms it with DGA. Never rejects for a bad or forged callback: resolves to
-    /// `{ok: true, callback}` (answer with `callbackReplyAccepted()` once recorded) or
-    /// `{ok: false, error, reply}` where `reply` is the answer to send DGA.
+    /// confirms it with DGA. Resolves to DGA's status (record it, then answer DGA with
+    /// `callbackReplyAccepted()`); rejects with the `DgaError` (`DGA_CALLBACK`,
+    /// `DGA_VERIFICATION`, ...) otherwise, as Python's `receive_callback` raises.
     #[napi(
         ts_args_type = "body: string | Buffer, verify?: boolean",
-        ts_return_type = "Promise<CallbackReceipt>"
+        ts_return_type = "Promise<PaymentStatus>"
     )]
     pub fn receive_callback<'e>(
         &self,
@@ -397,17 +397,32 @@ impl Client {
         let body = body_arg(body)?;
         let verify = bool_arg(verify, "verify", true)?;
         let client = self.inner.clone();
+        blocking(
+            env,
+            move || client.receive_callback(&body, verify),
+            |s| s.to_json(),
+        )
+    }
+
+    /// For `dga-epayment/express`: `{callback}`, or `{error, reply}` with the core's reply to a
+    /// refused callback.
+    #[napi(js_name = "_receiveForReply", skip_typescript)]
+    pub fn receive_for_reply<'e>(
+        &self,
+        env: &'e Env,
+        body: Unknown,
+        verify: Option<Unknown>,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let body = body_arg(body)?;
+        let verify = bool_arg(verify, "verify", true)?;
+        let client = self.inner.clone();
         spawn_call(env, move || {
             Ok(match client.receive_callback(&body, verify) {
-                Ok(cb) => serde_json::json!({ "ok": true, "callback": cb.to_json() }),
-                Err(e) => {
-                    let reply = core::CallbackReply::for_error(&e);
-                    serde_json::json!({
-                        "ok": false,
-                        "error": e.to_json(),
-                        "reply": reply_json(&reply),
-                    })
-                }
+                Ok(cb) => serde_json::json!({ "callback": cb.to_json() }),
+                Err(e) => serde_json::json!({
+                    "error": e.to_json(),
+                    "reply": reply_json(&core::CallbackReply::for_error(&e)),
+                }),
             })
         })
     }
@@ -491,6 +506,13 @@ pub fn validate_citizen_id(id: Unknown) -> Result<bool> {
 #[napi(ts_return_type = "Record<string, Array<EnumEntry>>")]
 pub fn enum_tables() -> Value {
     core::enum_tables()
+}
+
+/// The core's schema: every record that crosses the binding (fields with wire name, type,
+/// required flag, doc). records.d.ts is generated from it.
+#[napi(ts_return_type = "Schema")]
+pub fn schema() -> Value {
+    core::schema()
 }
 
 /// The core's error kinds: `[{code: "validation", number: 1}, …]`.
