@@ -28,6 +28,12 @@ cargo build --locked -q -p dga-sandbox
 export DGA_SANDBOX_BIN="$PWD/$TARGET_DIR/debug/dga-sandbox"
 (cd "$PY_DIR" && VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" maturin develop --locked -q)
 
+step "stubs follow the core's schema (scripts/gen_stubs.py --check)"
+set +e
+(cd "$PY_DIR" && .venv/bin/python scripts/gen_stubs.py --check)
+stubs_rc=$?
+set -e
+
 step "pytest"
 export DGA_PY_FIGURES="$WORK/figures.jsonl"
 : > "$DGA_PY_FIGURES"
@@ -92,12 +98,13 @@ PY
 
 step "summary"
 echo "pytest: $counts"
+echo "stubs: $([ $stubs_rc -eq 0 ] && echo "match the schema" || echo "STALE (python scripts/gen_stubs.py)")"
 sed 's/^/figure: /' "$DGA_PY_FIGURES"
 echo "wheel: $(basename "$wheel"), ${wheel_kb} KiB; installs and imports in a fresh venv; example against the sandbox: $([ $wheel_rc -eq 0 ] && echo ok || echo FAILED)"
 echo "same wheel, example against the sandbox on other CPythons:${other_pythons:- none found}"
 echo "import dga_epayment (fresh venv): ${import_ms} ms wall, ${importtime_us} us cumulative (-X importtime)"
 echo "python binding: $(( $(date +%s) - started )) s"
-if [ $pytest_rc -ne 0 ] || [ $wheel_rc -ne 0 ]; then
+if [ $pytest_rc -ne 0 ] || [ $wheel_rc -ne 0 ] || [ $stubs_rc -ne 0 ]; then
   echo "python binding: FAILED"
   exit 1
 fi

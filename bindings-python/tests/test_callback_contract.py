@@ -237,7 +237,7 @@ def test_new_client_options_are_checked_by_name(sandbox: Sandbox) -> None:
     assert c.status(p.reference1, p.reference2).paid_status is dga.PaidStatus.PENDING
     try:
         make_client(sandbox, max_response_bytes=-1, token_failure_cooldown=-1.0,
-                    pool_idle_timeout=0, max_concurrent_verifications=0)
+                    pool_idle_timeout=-1, max_concurrent_verifications=0)
     except dga.ValidationError as e:
         fields = {f.field for f in e.errors}
     else:

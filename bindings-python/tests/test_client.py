@@ -154,7 +154,8 @@ def test_config_errors_name_every_setting(sandbox: Sandbox) -> None:
         dga.Client(consumer_key="", consumer_secret=SECRET, agent_id="12", environment="moon",
                    timeout=-1, retry={"token_attempts": "x", "bogus": 1})
     fields = {f.field for f in e.value.errors}
-    assert {"consumerKey", "agentId", "environment", "timeout", "retry.token_attempts", "retry.bogus"} <= fields
+    # Named as the caller spelled them (the keywords), by the core (issue 11's unification).
+    assert {"consumer_key", "agent_id", "environment", "timeout", "retry.token_attempts", "retry.bogus"} <= fields
     assert SECRET not in str(e.value)
     with pytest.raises(TypeError):
         dga.Client(consumer_key="k", consumer_secret="s")  # type: ignore[call-arg]
@@ -168,7 +169,7 @@ def test_client_options(sandbox: Sandbox) -> None:
     assert c.status(p.reference1, p.reference2).paid_status is dga.PaidStatus.PENDING
     with pytest.raises(dga.ValidationError) as e:
         make_client(sandbox, agent_id="1234567890123", strict_agent_id=True)
-    assert e.value.errors[0].field == "agentId"
+    assert e.value.errors[0].field == "agent_id"
     with pytest.raises(dga.ValidationError) as e:
         make_client(sandbox, ca_pem="not a certificate")
     assert "PEM" in str(e.value)

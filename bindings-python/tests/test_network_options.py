@@ -30,7 +30,7 @@ def test_extra_ca_certificates_as_str_or_bytes(sandbox: Sandbox) -> None:
     with pytest.raises(dga.ValidationError) as e:
         make_client(sandbox, ca_pem="-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n",
                     ca_file="/nonexistent/ca.pem")
-    assert [f.field for f in e.value.errors] == ["caFile", "caCertificates[0]"]
+    assert [f.field for f in e.value.errors] == ["ca_file", "ca_pem"]
     with pytest.raises(dga.ValidationError) as e:
         make_client(sandbox, ca_pem=123)  # type: ignore[arg-type]
     assert e.value.errors[0].field == "ca_pem"

@@ -15,33 +15,15 @@ from typing import TYPE_CHECKING, Any
 from ._config import RetryOptions
 from ._enums import BankCode, DgaEnum, ErrorCode, PaidStatus, PaymentType, ResponseStatus
 from ._errors import (
-    ERROR_CLASSES,
-    ApiError,
-    AuthError,
-    CallbackError,
-    DgaError,
-    DgaTimeoutError,
-    FieldError,
-    Mismatch,
-    NetworkError,
-    OutcomeUnknownError,
-    ProtocolError,
-    ValidationError,
+    ERROR_CLASSES, ApiError, AuthError, CallbackError, DgaError, DgaTimeoutError, FieldError,
+    Mismatch, NetworkError, OutcomeUnknownError, ProtocolError, ValidationError,
     VerificationError,
 )
 from ._native import (
-    CallbackReply,
-    Client,
-    Confirmation,
-    Payment,
-    PaymentStatus,
-    __version__,
-    callback_ack,
-    checkout_form_html,
-    error_kinds,
-    parse_callback,
-    validate_citizen_id,
+    Client, __version__, callback_ack, checkout_form_html, error_kinds,
+    parse_callback, schema, validate_citizen_id,
 )
+from ._records import CallbackReply, Confirmation, Payment, PaymentStatus
 
 if TYPE_CHECKING:
     from ._async import AsyncClient
@@ -61,37 +43,11 @@ def __getattr__(name: str) -> Any:
 Callback = PaymentStatus
 
 __all__ = [
-    "ERROR_CLASSES",
-    "ApiError",
-    "AsyncClient",
-    "AuthError",
-    "BankCode",
-    "Callback",
-    "CallbackError",
-    "CallbackReply",
-    "Client",
-    "Confirmation",
-    "DgaEnum",
-    "DgaError",
-    "DgaTimeoutError",
-    "ErrorCode",
-    "FieldError",
-    "Mismatch",
-    "NetworkError",
-    "OutcomeUnknownError",
-    "PaidStatus",
-    "Payment",
-    "PaymentStatus",
-    "PaymentType",
-    "ProtocolError",
-    "ResponseStatus",
-    "RetryOptions",
-    "ValidationError",
-    "VerificationError",
-    "__version__",
-    "callback_ack",
-    "checkout_form_html",
-    "error_kinds",
-    "parse_callback",
-    "validate_citizen_id",
+    "ERROR_CLASSES", "ApiError", "AsyncClient", "AuthError", "BankCode", "Callback",
+    "CallbackError", "CallbackReply", "Client", "Confirmation", "DgaEnum", "DgaError",
+    "DgaTimeoutError", "ErrorCode", "FieldError", "Mismatch", "NetworkError",
+    "OutcomeUnknownError", "PaidStatus", "Payment", "PaymentStatus", "PaymentType",
+    "ProtocolError", "ResponseStatus", "RetryOptions", "ValidationError", "VerificationError",
+    "__version__", "callback_ack", "checkout_form_html", "error_kinds", "parse_callback",
+    "schema", "validate_citizen_id",
 ]

@@ -26,12 +26,16 @@ import os
 import queue
 import threading
 import weakref
-from decimal import Decimal
-from typing import Any, Awaitable, Callable, List, Mapping, Optional, Tuple, TypeVar, Union
+from typing import (TYPE_CHECKING, Any, Awaitable, Callable, List, Mapping, Optional, Tuple,
+                    TypeVar, Union)
 
-from ._config import RetryOptions
-from ._enums import BankCode, PaymentType
-from ._native import CallbackReply, Client, Confirmation, Payment, PaymentStatus
+from ._native import Client
+from ._records import CallbackReply, Confirmation, Payment, PaymentStatus
+
+if TYPE_CHECKING:  # Client's keywords, typed from the core's schema in _native.pyi
+    from typing_extensions import Unpack
+
+    from ._native import _ClientOptions, _CreatePayment
 
 T = TypeVar("T")
 
@@ -266,52 +270,9 @@ class AsyncClient:
     ``max_concurrency`` bounds the threads waiting on DGA at once.
     """
 
-    def __init__(
-        self,
-        *,
-        consumer_key: str,
-        consumer_secret: str,
-        agent_id: str,
-        environment: str = "uat",
-        gateway_url: Optional[str] = None,
-        source: Optional[str] = None,
-        timeout: Optional[float] = None,
-        connect_timeout: Optional[float] = None,
-        token_max_age: Optional[float] = None,
-        proxy: Optional[str] = None,
-        ca_pem: Union[str, bytes, None] = None,
-        ca_file: Optional[str] = None,
-        user_agent_suffix: Optional[str] = None,
-        strict_agent_id: bool = False,
-        retry: Union[bool, RetryOptions, None] = None,
-        max_response_bytes: Optional[int] = None,
-        token_failure_cooldown: Optional[float] = None,
-        pool_idle_timeout: Optional[float] = None,
-        max_concurrent_verifications: Optional[int] = None,
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
-    ) -> None:
-        client = Client(
-            consumer_key=consumer_key,
-            consumer_secret=consumer_secret,
-            agent_id=agent_id,
-            environment=environment,
-            gateway_url=gateway_url,
-            source=source,
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            token_max_age=token_max_age,
-            proxy=proxy,
-            ca_pem=ca_pem,
-            ca_file=ca_file,
-            user_agent_suffix=user_agent_suffix,
-            strict_agent_id=strict_agent_id,
-            retry=retry,
-            max_response_bytes=max_response_bytes,
-            token_failure_cooldown=token_failure_cooldown,
-            pool_idle_timeout=pool_idle_timeout,
-            max_concurrent_verifications=max_concurrent_verifications,
-        )
-        self._init(client, max_concurrency)
+    def __init__(self, *, max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+                 **options: Unpack[_ClientOptions]) -> None:
+        self._init(Client(**options), max_concurrency)
 
     @classmethod
     def wrap(
@@ -372,48 +333,18 @@ class AsyncClient:
             raise
         return fut
 
-    async def create_payment(
-        self,
-        *,
-        customer_id: str,
-        customer_title_name: str,
-        customer_first_name: str,
-        customer_middle_name: Optional[str] = None,
-        customer_last_name: str,
-        payment_type: Union[PaymentType, int, str],
-        amount: Union[Decimal, str, int],
-        request_reference1: str,
-        request_reference2: Optional[str] = None,
-        request_reference3: Optional[str] = None,
-        source: Optional[str] = None,
-        bank_code: Union[BankCode, int, str, None] = None,
-        data: Optional[Mapping[str, Any]] = None,
-    ) -> Payment:
-        """``Client.create_payment`` as a coroutine.
+    async def create_payment(self, **request: Unpack[_CreatePayment]) -> Payment:
+        """``Client.create_payment`` as a coroutine (the same keywords).
 
         Once started it runs to its end even if the awaiting task is cancelled; the outcome
         is then logged at WARNING on ``dga_epayment`` (wrap it in ``asyncio.shield`` to keep
         the ``Payment``)."""
         unreceived = _Unreceived(
-            "create_payment", _reference(request_reference1), _reference(request_reference2)
+            "create_payment",
+            _reference(request.get("request_reference1")),
+            _reference(request.get("request_reference2")),
         )
-        return await self._run(
-            self._client.create_payment,
-            _unreceived=unreceived,
-            customer_id=customer_id,
-            customer_title_name=customer_title_name,
-            customer_first_name=customer_first_name,
-            customer_middle_name=customer_middle_name,
-            customer_last_name=customer_last_name,
-            payment_type=payment_type,
-            amount=amount,
-            request_reference1=request_reference1,
-            request_reference2=request_reference2,
-            request_reference3=request_reference3,
-            source=source,
-            bank_code=bank_code,
-            data=data,
-        )
+        return await self._run(self._client.create_payment, _unreceived=unreceived, **request)
 
     async def status(self, reference1: str, reference2: str = "") -> PaymentStatus:
         """``Client.status`` as a coroutine."""

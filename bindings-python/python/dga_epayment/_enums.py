@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import IntEnum
-from typing import Dict
+from typing import Any, Callable, Dict
 
 from . import _native
 
@@ -48,6 +48,18 @@ def _build(name: str) -> type[DgaEnum]:
     enum = DgaEnum(name, members, module=__name__, qualname=name)  # type: ignore[call-overload]
     enum.__module__ = "dga_epayment"
     return enum  # type: ignore[no-any-return]
+
+
+def _member(name: str) -> Callable[[Any], Any]:
+    """The core's JSON form of an enum value (the guide's name, or the raw value DGA sent
+    outside the table) to the member, or the raw value."""
+    by_name = {m.dga_name: m for m in globals()[name]}
+    return lambda v: by_name.get(v, v) if isinstance(v, str) else v
+
+
+def _dga_name(value: object) -> str:
+    """The guide's name of a member, or the raw value as text."""
+    return value.dga_name if isinstance(value, DgaEnum) else str(value)
 
 
 BankCode = _build("BankCode")

@@ -1,10 +1,13 @@
 # Stubs for the enums built at import from the core's tables (checked by mypy.stubtest and
 # tests/test_enums.py; regenerate by hand when the core's tables change).
 from enum import IntEnum
-from typing import Dict
+from typing import Any, Callable, Dict
 
 _DESCRIPTIONS: Dict[str, Dict[int, str]]
 _DGA_NAMES: Dict[str, Dict[int, str]]
+
+def _member(name: str) -> Callable[[Any], Any]: ...
+def _dga_name(value: object) -> str: ...
 
 class DgaEnum(IntEnum):  # type: ignore[misc]  # a base with no members, by design
     @property

@@ -2,14 +2,15 @@
 
 Every exception has ``kind`` (the core's stable code, e.g. ``"outcome_unknown"``) and
 ``endpoint`` (``"create"``, ``"status"``, ... or None). Messages never contain a secret or a
-token. The native module raises them through ``_from_core``.
+token. The native module raises them through ``_from_json``, from the core's error JSON.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, List, Mapping, NamedTuple, Optional, Sequence, Type, Union
+from typing import Any, Callable, ClassVar, Dict, List, Mapping, NamedTuple, Optional, Type, Union
 
-from ._enums import ErrorCode, ResponseStatus
+from ._enums import ErrorCode, ResponseStatus, _member
+from ._native import schema
 
 
 class FieldError(NamedTuple):
@@ -17,7 +18,7 @@ class FieldError(NamedTuple):
     body (``field == "body"``; ``line``/``column`` locate a JSON syntax error)."""
 
     field: str
-    message: str
+    message: str = ""
     line: Optional[int] = None
     column: Optional[int] = None
 
@@ -37,11 +38,19 @@ class DgaError(Exception):
     """Base of every error the SDK raises."""
 
     kind: ClassVar[str] = ""
-    endpoint: Optional[str]
+    kind_number: int = 0
+    #: Whether repeating the call later may succeed (the core decides: timeout, network).
+    transient: bool = False
+    endpoint: Optional[str] = None
 
-    def __init__(self, message: str, *, endpoint: Optional[str] = None) -> None:
+    def __init__(self, message: str, **attributes: Any) -> None:
+        """``attributes`` are the error's fields by name (``endpoint=``, ``errors=``, ...)."""
         super().__init__(message)
-        self.endpoint = endpoint
+        for name in ("errors", "mismatches"):  # a list of its own, given or not
+            if name in type(self).__annotations__:
+                setattr(self, name, list(attributes.pop(name, ())))
+        for name, value in attributes.items():
+            setattr(self, name, value)
 
 
 class ValidationError(DgaError, ValueError):
@@ -50,10 +59,6 @@ class ValidationError(DgaError, ValueError):
 
     kind = "validation"
     errors: List[FieldError]
-
-    def __init__(self, message: str, *, errors: Sequence[FieldError] = ()) -> None:
-        super().__init__(message)
-        self.errors = list(errors)
 
 
 class AuthError(DgaError):
@@ -67,23 +72,11 @@ class ApiError(DgaError):
     outside the guide's table, or None), ``status``, and DGA's own ``message``."""
 
     kind = "api"
-    error_code: Union[ErrorCode, int, str, None]
-    status: Union[ResponseStatus, int, str]
-    message: str
-
-    def __init__(
-        self,
-        text: str,
-        *,
-        endpoint: Optional[str] = None,
-        error_code: Union[ErrorCode, int, str, None] = None,
-        status: Union[ResponseStatus, int, str] = ResponseStatus.ERROR,
-        message: str = "",
-    ) -> None:
-        super().__init__(text, endpoint=endpoint)
-        self.error_code = error_code
-        self.status = status
-        self.message = message
+    error_code: Union[ErrorCode, int, str, None] = None
+    error_code_number: Optional[int] = None
+    status: Union[ResponseStatus, int, str] = ResponseStatus.ERROR
+    status_number: Optional[int] = None
+    message: str = ""
 
 
 class DgaTimeoutError(DgaError):
@@ -103,20 +96,8 @@ class OutcomeUnknownError(DgaError):
     ``status(e.reference1, e.reference2)`` before doing anything else."""
 
     kind = "outcome_unknown"
-    reference1: str
-    reference2: str
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        endpoint: Optional[str] = None,
-        reference1: str = "",
-        reference2: str = "",
-    ) -> None:
-        super().__init__(message, endpoint=endpoint)
-        self.reference1 = reference1
-        self.reference2 = reference2
+    reference1: str = ""
+    reference2: str = ""
 
 
 class ProtocolError(DgaError):
@@ -132,10 +113,6 @@ class CallbackError(DgaError, ValueError):
     kind = "callback"
     errors: List[FieldError]
 
-    def __init__(self, message: str, *, errors: Sequence[FieldError] = ()) -> None:
-        super().__init__(message)
-        self.errors = list(errors)
-
 
 class VerificationError(DgaError):
     """DGA's status does not confirm a callback. ``reason`` (the core's code) says why:
@@ -144,43 +121,44 @@ class VerificationError(DgaError):
     final status; 409). ``mismatches`` lists what disagreed, for the agency's own logs only."""
 
     kind = "verification"
-    reason: Optional[str]
+    reason: Optional[str] = None
     mismatches: List[Mismatch]
-
-    def __init__(
-        self, message: str, *, reason: Optional[str] = None, mismatches: Sequence[Mismatch] = ()
-    ) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.mismatches = list(mismatches)
 
 
 ERROR_CLASSES: Dict[str, Type[DgaError]] = {
     cls.kind: cls
-    for cls in (
-        ValidationError,
-        AuthError,
-        ApiError,
-        DgaTimeoutError,
-        NetworkError,
-        OutcomeUnknownError,
-        ProtocolError,
-        CallbackError,
-        VerificationError,
-    )
+    for cls in (ValidationError, AuthError, ApiError, DgaTimeoutError, NetworkError,
+                OutcomeUnknownError, ProtocolError, CallbackError, VerificationError)
 }
 
 
-def _from_core(kind: str, text: str, fields: Mapping[str, Any]) -> DgaError:
-    """The exception for a core error (called by the native module)."""
-    cls = ERROR_CLASSES.get(kind)
-    kwargs: Dict[str, Any] = dict(fields)
-    if "errors" in kwargs:
-        kwargs["errors"] = [FieldError(**e) for e in kwargs["errors"]]
-    if "mismatches" in kwargs:
-        kwargs["mismatches"] = [Mismatch(**m) for m in kwargs["mismatches"]]
-    if cls is None:  # a kind newer than this package: still a DgaError
-        err = DgaError(text, endpoint=kwargs.get("endpoint"))
-        err.kind = kind  # type: ignore[misc]
-        return err
-    return cls(text, **kwargs)
+def _converter(field: Mapping[str, Any]) -> Callable[[Any], Any]:
+    """How an error JSON value becomes an attribute, by its schema type."""
+    if field["type"] == "enum":
+        return _member(str(field["enum"]))
+    if field["type"] == "list":
+        cls, fields = _ITEMS[field["record"]], _SCHEMA[field["record"]]["fields"]
+        return lambda items: [cls(**{f["snake"]: i.get(f["wire"]) for f in fields}) for i in items]
+    return lambda v: v
+
+
+_SCHEMA: Dict[str, Any] = schema()["records"]
+_ITEMS: Dict[str, Callable[..., Any]] = {"FieldError": FieldError, "Mismatch": Mismatch}
+# kind is the class's; message is the exception's text (ApiError.message is DGA's words).
+_ATTRIBUTES = [(f["wire"], f["snake"], _converter(f)) for f in _SCHEMA["Error"]["fields"]
+               if f["snake"] not in ("kind", "message")]
+
+
+def _from_json(data: Mapping[str, Any], dga_message: Optional[str] = None) -> DgaError:
+    """The exception for the core's error JSON (``Error::to_json``; called by the native
+    module): its kind picks the class, each key present becomes the snake_case attribute."""
+    cls = ERROR_CLASSES.get(data["kind"], DgaError)
+    err = cls(data["message"])
+    if cls is DgaError:  # a kind newer than this package: still a DgaError
+        err.kind = data["kind"]  # type: ignore[misc]
+    for key, name, convert in _ATTRIBUTES:
+        if key in data:
+            setattr(err, name, convert(data[key]))
+    if dga_message is not None:
+        err.message = dga_message  # type: ignore[attr-defined]
+    return err

@@ -1,57 +1,100 @@
-# Stubs for the native module (Rust, pyo3). Checked against the binary by mypy.stubtest.
+# Stubs for the native module (Rust, pyo3). Checked against the binary by mypy.stubtest; the
+# blocks marked "generated" follow the core's schema (scripts/gen_stubs.py, checked by test.sh).
 import datetime
 from decimal import Decimal
 from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple, Union, final
 
+from typing_extensions import Required, TypedDict
+
 from ._config import RetryOptions
-from ._enums import BankCode, PaidStatus, PaymentType, ResponseStatus
+from ._enums import BankCode, PaymentType
+from ._records import CallbackReply, Confirmation, Payment, PaymentStatus
 
 __version__: str
 __all__ = [
-    "CallbackReply",
     "Client",
-    "Confirmation",
-    "Payment",
-    "PaymentStatus",
     "callback_ack",
     "checkout_form_html",
     "enum_tables",
     "error_kinds",
     "parse_callback",
+    "schema",
     "validate_citizen_id",
 ]
 
 _Body = Union[bytes, bytearray, str]
+
+# Keywords AsyncClient forwards to Client.
+# BEGIN generated: typed-dicts
+class _ClientOptions(TypedDict, total=False):
+    consumer_key: Required[str]
+    consumer_secret: Required[str]
+    agent_id: Required[str]
+    environment: Optional[str]
+    gateway_url: Optional[str]
+    source: Optional[str]
+    timeout: Optional[float]
+    connect_timeout: Optional[float]
+    token_max_age: Optional[float]
+    retry: Optional[Union[bool, RetryOptions]]
+    proxy: Optional[str]
+    ca_pem: Optional[Union[str, bytes]]
+    ca_file: Optional[str]
+    user_agent_suffix: Optional[str]
+    strict_agent_id: Optional[bool]
+    max_response_bytes: Optional[int]
+    token_failure_cooldown: Optional[float]
+    pool_idle_timeout: Optional[float]
+    max_concurrent_verifications: Optional[int]
+
+class _CreatePayment(TypedDict, total=False):
+    customer_id: Required[str]
+    customer_title_name: Required[str]
+    customer_first_name: Required[str]
+    customer_middle_name: Optional[str]
+    customer_last_name: Required[str]
+    bank_code: Optional[Union[BankCode, int, str]]
+    payment_type: Required[Union[PaymentType, int, str]]
+    amount: Required[Union[Decimal, str, int]]
+    request_reference1: Required[str]
+    request_reference2: Optional[str]
+    request_reference3: Optional[str]
+    source: Optional[str]
+    data: Optional[Mapping[str, Any]]
+# END generated
 
 @final
 class Client:
     def __new__(
         cls,
         *,
+        # BEGIN generated: client-options
         consumer_key: str,
         consumer_secret: str,
         agent_id: str,
-        environment: str = "uat",
+        environment: Optional[str] = None,
         gateway_url: Optional[str] = None,
         source: Optional[str] = None,
         timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
         token_max_age: Optional[float] = None,
+        retry: Optional[Union[bool, RetryOptions]] = None,
         proxy: Optional[str] = None,
-        ca_pem: Union[str, bytes, None] = None,
+        ca_pem: Optional[Union[str, bytes]] = None,
         ca_file: Optional[str] = None,
         user_agent_suffix: Optional[str] = None,
-        strict_agent_id: bool = False,
-        retry: Union[bool, RetryOptions, None] = None,
+        strict_agent_id: Optional[bool] = None,
         max_response_bytes: Optional[int] = None,
         token_failure_cooldown: Optional[float] = None,
         pool_idle_timeout: Optional[float] = None,
         max_concurrent_verifications: Optional[int] = None,
+        # END generated
     ) -> Client: ...
     @classmethod
     def from_env(
         cls,
         *,
+        # BEGIN generated: client-options-env
         consumer_key: Optional[str] = None,
         consumer_secret: Optional[str] = None,
         agent_id: Optional[str] = None,
@@ -61,16 +104,17 @@ class Client:
         timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
         token_max_age: Optional[float] = None,
+        retry: Optional[Union[bool, RetryOptions]] = None,
         proxy: Optional[str] = None,
-        ca_pem: Union[str, bytes, None] = None,
+        ca_pem: Optional[Union[str, bytes]] = None,
         ca_file: Optional[str] = None,
         user_agent_suffix: Optional[str] = None,
-        strict_agent_id: bool = False,
-        retry: Union[bool, RetryOptions, None] = None,
+        strict_agent_id: Optional[bool] = None,
         max_response_bytes: Optional[int] = None,
         token_failure_cooldown: Optional[float] = None,
         pool_idle_timeout: Optional[float] = None,
         max_concurrent_verifications: Optional[int] = None,
+        # END generated
     ) -> Client: ...
     @property
     def agent_id(self) -> str: ...
@@ -83,19 +127,21 @@ class Client:
     def create_payment(
         self,
         *,
+        # BEGIN generated: create-payment
         customer_id: str,
         customer_title_name: str,
         customer_first_name: str,
         customer_middle_name: Optional[str] = None,
         customer_last_name: str,
+        bank_code: Optional[Union[BankCode, int, str]] = None,
         payment_type: Union[PaymentType, int, str],
         amount: Union[Decimal, str, int],
         request_reference1: str,
         request_reference2: Optional[str] = None,
         request_reference3: Optional[str] = None,
         source: Optional[str] = None,
-        bank_code: Union[BankCode, int, str, None] = None,
         data: Optional[Mapping[str, Any]] = None,
+        # END generated
     ) -> Payment: ...
     def status(self, reference1: str, reference2: str = "") -> PaymentStatus: ...
     def close(self, reference1: str, reference2: str = "") -> Confirmation: ...
@@ -109,119 +155,15 @@ class Client:
         self, body: _Body, verify: bool
     ) -> Tuple[Optional[PaymentStatus], Optional[CallbackReply]]: ...
 
-@final
-class Payment:
-    @property
-    def order_ref(self) -> str: ...
-    @property
-    def order_ref1(self) -> Optional[str]: ...
-    @property
-    def order_ref2(self) -> Optional[str]: ...
-    @property
-    def amount(self) -> Decimal: ...
-    @property
-    def merchant_id(self) -> str: ...
-    @property
-    def curr_code(self) -> str: ...
-    @property
-    def lang(self) -> str: ...
-    @property
-    def pay_type(self) -> str: ...
-    @property
-    def pay_method(self) -> str: ...
-    @property
-    def security_key(self) -> str: ...
-    @property
-    def gateway_url(self) -> str: ...
-    @property
-    def success_url(self) -> str: ...
-    @property
-    def fail_url(self) -> str: ...
-    @property
-    def cancel_url(self) -> str: ...
-    @property
-    def reference1(self) -> str: ...
-    @property
-    def reference2(self) -> str: ...
-    @property
-    def warning(self) -> Optional[str]: ...
-    def checkout_form_html(self) -> str: ...
-    def checkout_fields(self) -> List[Tuple[str, str]]: ...
-    def to_dict(self) -> Dict[str, Any]: ...
-    @staticmethod
-    def from_dict(data: Mapping[str, Any]) -> Payment: ...
-    def __reduce__(self) -> Tuple[Any, Tuple[Dict[str, Any]]]: ...
-
-@final
-class PaymentStatus:
-    @property
-    def paid_status(self) -> Union[PaidStatus, int, str]: ...
-    @property
-    def is_paid(self) -> bool: ...
-    @property
-    def description(self) -> Optional[str]: ...
-    @property
-    def paid_date(self) -> Optional[datetime.datetime]: ...
-    @property
-    def paid_channel(self) -> Optional[str]: ...
-    @property
-    def confirm_paid_date(self) -> Optional[datetime.datetime]: ...
-    @property
-    def ref_id(self) -> Optional[str]: ...
-    @property
-    def ref1(self) -> str: ...
-    @property
-    def ref2(self) -> str: ...
-    @property
-    def card_no(self) -> Optional[str]: ...
-    @property
-    def payment_type(self) -> Union[PaymentType, int, str, None]: ...
-    @property
-    def amount(self) -> Decimal: ...
-    @property
-    def fee_amount(self) -> Optional[Decimal]: ...
-    @property
-    def void_date(self) -> Optional[datetime.datetime]: ...
-    @property
-    def request_refund_date(self) -> Optional[datetime.datetime]: ...
-    @property
-    def warning(self) -> Optional[str]: ...
-    def to_dict(self) -> Dict[str, Any]: ...
-    @staticmethod
-    def from_dict(data: Mapping[str, Any]) -> PaymentStatus: ...
-    def __reduce__(self) -> Tuple[Any, Tuple[Dict[str, Any]]]: ...
-
-@final
-class Confirmation:
-    @property
-    def status(self) -> Union[ResponseStatus, int, str]: ...
-    @property
-    def message(self) -> str: ...
-    @property
-    def data(self) -> Any: ...
-    @property
-    def warning(self) -> Optional[str]: ...
-    def to_dict(self) -> Dict[str, Any]: ...
-
-@final
-class CallbackReply:
-    CONTENT_TYPE: ClassVar[str]
-    @property
-    def http_status(self) -> int: ...
-    @property
-    def accepted(self) -> bool: ...
-    @property
-    def body(self) -> str: ...
-    @property
-    def content_type(self) -> str: ...
-    @staticmethod
-    def accept(message: str = "Success") -> CallbackReply: ...
-    @staticmethod
-    def handler_failed() -> CallbackReply: ...
-
 def parse_callback(body: _Body) -> PaymentStatus: ...
 def callback_ack(accepted: bool, message: str = "Success") -> str: ...
 def validate_citizen_id(citizen_id: str) -> bool: ...
 def checkout_form_html(payment: Payment) -> str: ...
 def enum_tables() -> Dict[str, List[Dict[str, Any]]]: ...
+def schema() -> Dict[str, Any]: ...
+def _read_record(name: str, data: Mapping[str, Any]) -> Dict[str, Any]: ...
+def _checkout_fields(payment: Payment) -> List[Tuple[str, str]]: ...
+def _callback_reply(accepted: bool, message: str) -> CallbackReply: ...
+
+_CONTENT_TYPE: str
 def error_kinds() -> List[Dict[str, Any]]: ...

@@ -31,7 +31,8 @@ from django.http import HttpRequest, HttpResponse  # type: ignore[import-untyped
 from django.views.decorators.csrf import csrf_exempt  # type: ignore[import-untyped, unused-ignore]
 from django.views.decorators.http import require_POST  # type: ignore[import-untyped, unused-ignore]
 
-from ._native import Client, PaymentStatus
+from ._native import Client
+from ._records import PaymentStatus
 
 __all__ = ["callback_view"]
 

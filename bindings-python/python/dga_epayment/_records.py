@@ -1,0 +1,167 @@
+"""``Payment``, ``PaymentStatus`` (also ``Callback``) and ``Confirmation``, built from the core's
+schema: each attribute is a schema field's snake_case name, converted by its type (decimal:
+``Decimal``; date: naive ``datetime`` in Bangkok time or None; enum: the ``IntEnum`` member, or
+the raw value DGA sent outside the guide's table; string and object as they are). A record
+holds the core's JSON form (``to_dict()``); records are frozen, comparable and picklable.
+``_records.pyi`` is generated from the same schema (``scripts/gen_stubs.py``).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+from decimal import Decimal
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+from . import _enums, _native
+
+_SCHEMA: Dict[str, Any] = _native.schema()["records"]
+
+
+def _date(v: Optional[str]) -> Optional[datetime.datetime]:
+    return None if v is None else datetime.datetime.strptime(v, "%Y-%m-%dT%H:%M:%S")
+
+
+def _converter(field: Mapping[str, Any]) -> Callable[[Any], Any]:
+    kind = field["type"]
+    if kind == "decimal":
+        return lambda v: None if v is None else Decimal(v)
+    if kind == "date":
+        return _date
+    if kind == "enum":
+        return _enums._member(field["enum"])
+    if kind == "object":
+        return copy.deepcopy
+    return lambda v: v
+
+
+def _q(v: str) -> str:
+    """Text as the reprs have always shown it (quoted in double quotes)."""
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _opt(v: Optional[str]) -> str:
+    return "None" if v is None else f"Some({_q(v)})"
+
+
+class _Record:
+    __slots__ = ("_wire",)
+    _fields: Tuple[Tuple[str, str, Callable[[Any], Any]], ...] = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"cannot create '{cls.__module__}.{cls.__qualname__}' instances")
+
+    @classmethod
+    def _from_wire(cls, wire: Dict[str, Any]) -> Any:
+        self = object.__new__(cls)
+        object.__setattr__(self, "_wire", wire)
+        for snake, key, convert in cls._fields:
+            object.__setattr__(self, snake, convert(wire.get(key)))
+        return self
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"'{type(self).__name__}' object attribute '{name}' is read-only")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"'{type(self).__name__}' object attribute '{name}' is read-only")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return bool(self._wire == other._wire)  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The SDK's JSON form (camelCase keys, enums by name, amounts and dates as text), the
+        same in every language."""
+        return copy.deepcopy(self._wire)  # type: ignore[no-any-return]
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Dict[str, Any]]]:
+        return (type(self)._from_wire, (self.to_dict(),))
+
+
+def _record(name: str, doc: str, **members: Any) -> Any:
+    fields = _SCHEMA[name]["fields"]
+    namespace: Dict[str, Any] = {
+        "__slots__": tuple(f["snake"] for f in fields),
+        "__doc__": doc,
+        "__module__": "dga_epayment",
+        "_fields": tuple((f["snake"], f["wire"], _converter(f)) for f in fields),
+        **members,
+    }
+    return type(name, (_Record,), namespace)
+
+
+def _read(name: str) -> Any:
+    def from_dict(data: Mapping[str, Any]) -> Any:
+        """Reads back what ``to_dict()`` gave (e.g. kept in a session between requests)."""
+        return globals()[name]._from_wire(_native._read_record(name, data))
+
+    return staticmethod(from_dict)
+
+
+def _checkout_fields(self: Any) -> List[Tuple[str, str]]:
+    """The checkout form's hidden fields, ``(name, value)`` in the guide's order."""
+    return _native._checkout_fields(self)
+
+
+def _checkout_form_html(self: Any) -> str:
+    """The HTML page that sends the citizen's browser to KTB's payment page."""
+    return _native.checkout_form_html(self)
+
+
+Payment = _record(
+    "Payment",
+    "A created payment: what the citizen's browser needs to pay at KTB, and the references for"
+    " status, close and void. ``security_key`` is kept out of ``repr()``.",
+    checkout_form_html=_checkout_form_html,
+    checkout_fields=_checkout_fields,
+    from_dict=_read("Payment"),
+    __repr__=lambda p: (
+        f"Payment(order_ref={_q(p.order_ref)}, amount=Decimal('{p.amount}'), "
+        f"pay_method={_q(p.pay_method)}, reference1={_q(p.reference1)}, "
+        f"reference2={_q(p.reference2)}, gateway_url={_q(p.gateway_url)}, security_key=<hidden>)"
+    ),
+)
+
+PaymentStatus = _record(
+    "PaymentStatus",
+    "A transaction's state: status's answer, and the body of a callback (same fields).",
+    # True only for PaidStatus.SUCCESS: money taken and not given back.
+    is_paid=property(lambda s: s.paid_status is _enums.PaidStatus.SUCCESS),
+    from_dict=_read("PaymentStatus"),
+    __repr__=lambda s: (
+        f"PaymentStatus(paid_status={_enums._dga_name(s.paid_status)}, ref1={_q(s.ref1)}, "
+        f"ref2={_q(s.ref2)}, amount=Decimal('{s.amount}'), ref_id={_opt(s.ref_id)})"
+    ),
+)
+
+Confirmation = _record(
+    "Confirmation",
+    "The answer to close or void.",
+    __repr__=lambda c: (
+        f"Confirmation(status={_enums._dga_name(c.status)}, message={_q(c.message)})"
+    ),
+)
+
+CallbackReply = type("CallbackReply", (_Record,), {
+    "__doc__": "The HTTP answer to one callback delivery, decided by the core: status code,"
+    " whether DGA is told ``result: true``, and the acknowledgement JSON body.",
+    "__module__": "dga_epayment",
+    "__slots__": ("http_status", "accepted", "body"),
+    "_fields": tuple((n, n, lambda v: v) for n in ("http_status", "accepted", "body")),
+    "CONTENT_TYPE": _native._CONTENT_TYPE,
+    "content_type": property(lambda r: r.CONTENT_TYPE),
+    # 200, result true: the agency recorded the verified result.
+    "accept": staticmethod(lambda message="Success": _native._callback_reply(True, message)),
+    # 500, result false: the agency's own handling failed; DGA should deliver again.
+    "handler_failed": staticmethod(lambda: _native._callback_reply(False, "")),
+    "__repr__": lambda r: (f"CallbackReply(http_status={r.http_status}, accepted={r.accepted}, "
+                           f"body={_q(r.body)})"),
+})
+
+#: The record classes by schema name.
+RECORDS: Dict[str, Any] = {"Payment": Payment, "PaymentStatus": PaymentStatus,
+                           "Confirmation": Confirmation}

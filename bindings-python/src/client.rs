@@ -1,0 +1,268 @@
+//! `Client`: options and create requests are read by the schema's snake names (the core
+//! checks them); every call that may touch the network releases the GIL (`py.detach`) after
+//! taking owned copies of its inputs.
+
+use crate::convert::{body_bytes, keywords, with_core_errors};
+use crate::errors::{IntoPyResult, to_py_err};
+use crate::records;
+use dga_epayment::schema::{CLIENT_OPTIONS, CREATE_PAYMENT};
+use dga_epayment::{self as dga, CallbackReply, Config, ConfigBuilder, CreatePayment};
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyType};
+use serde_json::Value;
+
+/// A DGA e-Payment client: one connection pool and one token cache, safe to share between
+/// threads and usable in a forked child. Every call releases the GIL while it waits.
+#[pyclass(frozen, module = "dga_epayment._native", name = "Client")]
+pub struct PyClient {
+    inner: dga::Client,
+}
+
+fn client(
+    py: Python<'_>,
+    base: ConfigBuilder,
+    func: &str,
+    kw: Option<&Bound<'_, PyDict>>,
+    required: bool,
+) -> PyResult<PyClient> {
+    let (options, errors) = keywords(func, &CLIENT_OPTIONS, kw, required, false)?;
+    let config = match Config::from_keywords_over(base, &Value::Object(options)) {
+        Ok(config) if errors.is_empty() => config,
+        other => {
+            return Err(to_py_err(
+                py,
+                &with_core_errors(errors, other.err().as_ref()),
+            ));
+        }
+    };
+    Ok(PyClient {
+        inner: dga::Client::new(config).py(py)?,
+    })
+}
+
+type Record<'py> = PyResult<Bound<'py, PyAny>>;
+
+impl PyClient {
+    /// `f` on this client without the GIL; its JSON as the record class `record`.
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        record: &str,
+        f: impl FnOnce(&dga::Client) -> dga::Result<Value> + Send,
+    ) -> Record<'py> {
+        let client = self.inner.clone();
+        let v = py.detach(move || f(&client)).py(py)?;
+        records::to_py(py, record, &v)
+    }
+}
+
+#[pymethods]
+impl PyClient {
+    /// Takes the options of the schema's `ClientOptions` as keywords (durations in seconds).
+    #[new]
+    #[pyo3(signature = (**options))]
+    fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        client(py, ConfigBuilder::default(), "Client", options, true)
+    }
+
+    /// A client configured from the `DGA_*` environment variables, with any keyword given
+    /// here taking precedence.
+    #[classmethod]
+    #[pyo3(signature = (**options))]
+    fn from_env(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        client(py, ConfigBuilder::from_env(), "from_env", options, false)
+    }
+
+    /// The agency's AgentID this client uses.
+    #[getter]
+    fn agent_id(&self) -> String {
+        self.inner.config().agent_id().to_owned()
+    }
+
+    /// `"production"`, `"uat"` or `"test"`.
+    #[getter]
+    fn environment(&self) -> &'static str {
+        self.inner.config().environment().name()
+    }
+
+    /// The gateway the client talks to.
+    #[getter]
+    fn gateway_url(&self) -> String {
+        self.inner.config().gateway_url().to_string()
+    }
+
+    /// The default `source` for `create_payment`, if configured.
+    #[getter]
+    fn source(&self) -> Option<String> {
+        self.inner.config().source().map(str::to_owned)
+    }
+
+    fn __repr__(&self) -> String {
+        let c = self.inner.config();
+        format!(
+            "Client(agent_id={:?}, environment={:?}, gateway_url={:?}, source={})",
+            c.agent_id(),
+            c.environment().name(),
+            c.gateway_url().as_str(),
+            c.source()
+                .map_or_else(|| "None".to_owned(), |s| format!("{s:?}"))
+        )
+    }
+
+    /// Creates a payment transaction from the schema's `CreatePayment` fields as keywords;
+    /// every bad field is named at once, before any network call.
+    #[pyo3(signature = (**request))]
+    fn create_payment<'py>(
+        &self,
+        py: Python<'py>,
+        request: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (wire, errors) = keywords("create_payment", &CREATE_PAYMENT, request, true, true)?;
+        let request = CreatePayment::from_json(&Value::Object(wire));
+        let request = match request {
+            Ok(r) if errors.is_empty() => r,
+            Ok(r) => {
+                let core = r.validate(self.inner.config().source()).err();
+                return Err(to_py_err(py, &with_core_errors(errors, core.as_ref())));
+            }
+            Err(e) => return Err(to_py_err(py, &with_core_errors(errors, Some(&e)))),
+        };
+        self.call(py, "Payment", move |c| {
+            c.create_payment(&request).map(|p| p.to_json())
+        })
+    }
+
+    /// The transaction's current state at DGA.
+    #[pyo3(signature = (reference1, reference2 = ""))]
+    fn status<'py>(&self, py: Python<'py>, reference1: String, reference2: &str) -> Record<'py> {
+        let reference2 = reference2.to_owned();
+        self.call(py, "PaymentStatus", move |c| {
+            c.status(&reference1, &reference2).map(|s| s.to_json())
+        })
+    }
+
+    /// Closes an unpaid transaction so it can no longer be paid.
+    #[pyo3(signature = (reference1, reference2 = ""))]
+    fn close<'py>(&self, py: Python<'py>, reference1: String, reference2: &str) -> Record<'py> {
+        let reference2 = reference2.to_owned();
+        self.call(py, "Confirmation", move |c| {
+            c.close(&reference1, &reference2).map(|c| c.to_json())
+        })
+    }
+
+    /// Voids a paid FastPay transaction (`payment_reference` is the status's `ref_id`).
+    fn void<'py>(
+        &self,
+        py: Python<'py>,
+        reference1: String,
+        reference2: String,
+        payment_reference: String,
+    ) -> Record<'py> {
+        self.call(py, "Confirmation", move |c| {
+            c.void(&reference1, &reference2, &payment_reference)
+                .map(|c| c.to_json())
+        })
+    }
+
+    /// Decides a parsed callback by DGA's own status (the callback contract) and returns DGA's
+    /// status, or raises `VerificationError` (`reason`: `unknown_payment`, `pending_at_dga` or
+    /// `status_differs`).
+    fn verify_callback<'py>(&self, py: Python<'py>, callback: &Bound<'py, PyAny>) -> Record<'py> {
+        let cb = records::to_json(callback, "PaymentStatus")?;
+        let cb = dga::PaymentStatus::from_json(&cb).py(py)?;
+        self.call(py, "PaymentStatus", move |c| {
+            c.verify_callback(&cb).map(|s| s.to_json())
+        })
+    }
+
+    /// Parses a raw callback body and, with `verify` (the default), confirms it with DGA.
+    #[pyo3(signature = (body, *, verify = true))]
+    fn receive_callback<'py>(
+        &self,
+        py: Python<'py>,
+        body: &Bound<'py, PyAny>,
+        verify: bool,
+    ) -> Record<'py> {
+        let bytes = body_bytes(body)?;
+        self.call(py, "PaymentStatus", move |c| {
+            c.receive_callback(&bytes, verify).map(|s| s.to_json())
+        })
+    }
+
+    /// The whole callback endpoint in one call: parse and (with `verify`) confirm the body,
+    /// call `handler(status)` with DGA's verified status, and return the reply to send DGA.
+    /// `result` is true only when the handler returned without raising; a handler's exception
+    /// is logged on the `dga_epayment` logger, not sent to DGA.
+    #[pyo3(signature = (body, handler, *, verify = true))]
+    fn handle_callback<'py>(
+        &self,
+        py: Python<'py>,
+        body: &Bound<'py, PyAny>,
+        handler: &Bound<'py, PyAny>,
+        verify: bool,
+    ) -> Record<'py> {
+        let (status, refusal) = self._receive_for_reply(py, body, verify)?;
+        let Some(status) = status else {
+            return Ok(refusal.expect("a refusal without a status"));
+        };
+        let r = match handler.call1((status,)) {
+            Ok(_) => CallbackReply::accepted("Success"),
+            // KeyboardInterrupt, SystemExit and the like are not the handler failing: let
+            // them through.
+            Err(err) if !err.is_instance_of::<PyException>(py) => return Err(err),
+            Err(err) => {
+                log_handler_failure(py, &err)?;
+                CallbackReply::handler_failed()
+            }
+        };
+        records::reply(py, &r)
+    }
+
+    /// For `AsyncClient.handle_callback`: the status, or the reply refusing the callback.
+    #[allow(clippy::type_complexity)]
+    fn _receive_for_reply<'py>(
+        &self,
+        py: Python<'py>,
+        body: &Bound<'py, PyAny>,
+        verify: bool,
+    ) -> PyResult<(Option<Bound<'py, PyAny>>, Option<Bound<'py, PyAny>>)> {
+        let bytes = body_bytes(body)?;
+        let client = self.inner.clone();
+        Ok(
+            match py.detach(move || client.receive_callback(&bytes, verify)) {
+                Ok(s) => (
+                    Some(records::to_py(py, "PaymentStatus", &s.to_json())?),
+                    None,
+                ),
+                Err(e) => {
+                    log::warn!(target: "dga_epayment", "callback refused: {e}");
+                    (
+                        None,
+                        Some(records::reply(py, &CallbackReply::for_error(&e))?),
+                    )
+                }
+            },
+        )
+    }
+}
+
+/// The agency's handler raised: its traceback goes to the `dga_epayment` logger (the agency's
+/// own logs), DGA only hears that it should deliver again.
+fn log_handler_failure(py: Python<'_>, err: &PyErr) -> PyResult<()> {
+    let logger = py
+        .import("logging")?
+        .call_method1("getLogger", ("dga_epayment",))?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("exc_info", err.value(py))?;
+    logger.call_method(
+        "error",
+        ("the callback handler raised; answered DGA with result false",),
+        Some(&kwargs),
+    )?;
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! Values between Python and the core's JSON: numbers exact (ints stay ints, other numbers
+//! become `Decimal`, never a float), keyword arguments read by the schema's snake names.
+
+use dga_epayment::schema::{self, FieldType, Record};
+use dga_epayment::{Error, FieldError};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType,
+};
+use serde_json::{Map, Value};
+
+static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    DECIMAL.import(py, "decimal", "Decimal")
+}
+
+pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".into())
+}
+
+pub fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            // `arbitrary_precision` keeps the digits as sent: a big integer stays an int,
+            // anything else is an exact Decimal.
+            let text = n.to_string();
+            if text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+                py.get_type::<PyInt>().call1((text,))?
+            } else {
+                decimal_type(py)?.call1((text,))?
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(json_to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, item) in map {
+                dict.set_item(k, json_to_py(py, item)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+fn number(path: &str, text: String) -> Result<Value, String> {
+    serde_json::from_str::<Value>(&text)
+        .ok()
+        .filter(Value::is_number)
+        .ok_or_else(|| format!("{path} {text} is not a finite number"))
+}
+
+fn is_decimal(obj: &Bound<'_, PyAny>) -> bool {
+    decimal_type(obj.py()).is_ok_and(|d| obj.is_instance(d).unwrap_or(false))
+}
+
+/// A Python value as JSON: dict (str keys), list, tuple, str, bytes (UTF-8 text, e.g. a PEM),
+/// int (an IntEnum as its number), Decimal, float (its shortest exact text), bool, None.
+pub fn py_to_json(obj: &Bound<'_, PyAny>, path: &str) -> Result<Value, String> {
+    let text =
+        |r: PyResult<Bound<'_, PyString>>| r.map(|s| s.to_string()).map_err(|e| e.to_string());
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Value::String(s.to_string_lossy().into_owned()));
+    }
+    if obj.is_instance_of::<PyBytes>() || obj.is_instance_of::<PyByteArray>() {
+        let bytes = body_bytes(obj).map_err(|e| e.to_string())?;
+        return String::from_utf8(bytes)
+            .map(Value::String)
+            .map_err(|_| format!("{path} is not UTF-8 text"));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        // int(x) first: str() of an IntEnum member is its name on Python < 3.11.
+        let plain = obj.py().get_type::<PyInt>().call1((obj,));
+        return number(path, text(plain.and_then(|i| i.str()))?);
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        return number(path, text(obj.repr())?);
+    }
+    if is_decimal(obj) {
+        return number(path, plain_decimal_text(obj).map_err(|e| e.to_string())?);
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        let mut map = Map::new();
+        for (k, v) in d.iter() {
+            let key = k
+                .cast::<PyString>()
+                .map_err(|_| format!("{path} has a key that is not a str: {}", type_name(&k)))?
+                .to_string_lossy()
+                .into_owned();
+            let value = py_to_json(&v, &format!("{path}.{key}"))?;
+            map.insert(key, value);
+        }
+        return Ok(Value::Object(map));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut items = Vec::new();
+        for (i, item) in obj.try_iter().map_err(|e| e.to_string())?.enumerate() {
+            let item = item.map_err(|e| e.to_string())?;
+            items.push(py_to_json(&item, &format!("{path}[{i}]"))?);
+        }
+        return Ok(Value::Array(items));
+    }
+    Err(format!("{path} cannot be sent as JSON: {}", type_name(obj)))
+}
+
+/// A Decimal's digits without an exponent (`format(d, "f")`).
+fn plain_decimal_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    let builtins = obj.py().import("builtins")?;
+    builtins.getattr("format")?.call1((obj, "f"))?.extract()
+}
+
+/// An amount: `Decimal`, `str` or `int` as exact text. A float is refused: it cannot hold most
+/// amounts of money exactly (0.1 + 0.2 is 0.30000000000000004).
+fn amount_to_json(obj: &Bound<'_, PyAny>) -> Result<Value, String> {
+    if obj.is_instance_of::<PyFloat>() {
+        return Err(
+            "is a float; pass a decimal.Decimal or a str such as \"1000.50\" (a float cannot \
+             hold an amount of money exactly)"
+                .into(),
+        );
+    }
+    if obj.is_instance_of::<PyBool>() {
+        return Err("must be a decimal.Decimal, a str or an int, got bool".into());
+    }
+    if is_decimal(obj) {
+        let finite: bool = obj
+            .call_method0("is_finite")
+            .and_then(|f| f.extract())
+            .unwrap_or(false);
+        if !finite {
+            let r = obj.repr().map(|r| r.to_string()).unwrap_or_default();
+            return Err(format!("must be a finite amount, got {r}"));
+        }
+        return plain_decimal_text(obj)
+            .map(Value::String)
+            .map_err(|e| e.to_string());
+    }
+    match py_to_json(obj, "amount")? {
+        Value::Number(n) => Ok(Value::String(n.to_string())),
+        other => Ok(other),
+    }
+}
+
+/// A request or callback body: `bytes`, `bytearray` or `str` (sent as UTF-8).
+pub fn body_bytes(body: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(b) = body.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    if let Ok(b) = body.cast::<PyByteArray>() {
+        return Ok(b.to_vec());
+    }
+    if let Ok(s) = body.cast::<PyString>() {
+        return Ok(s.extract::<String>()?.into_bytes());
+    }
+    Err(PyTypeError::new_err(format!(
+        "body must be bytes or str, got {}",
+        type_name(body)
+    )))
+}
+
+/// Keyword arguments checked against a record's snake names as Python checks a signature
+/// (an unknown keyword or a missing required one is a `TypeError`), as a JSON object keyed by
+/// `key(field)`. With `typed`, values are converted by the field's type (text must be a str,
+/// amounts exact); problems are collected, named by the wire name, as the core names them.
+pub fn keywords(
+    func: &str,
+    record: &Record,
+    kwargs: Option<&Bound<'_, PyDict>>,
+    required: bool,
+    typed: bool,
+) -> PyResult<(Map<String, Value>, Vec<FieldError>)> {
+    let mut out = Map::new();
+    let mut errors = Vec::new();
+    if let Some(kwargs) = kwargs {
+        for (k, v) in kwargs.iter() {
+            let key: String = k.extract()?;
+            let Some(f) = record.fields.iter().find(|f| f.snake == key) else {
+                return Err(PyTypeError::new_err(format!(
+                    "{func}() got an unexpected keyword argument '{key}'"
+                )));
+            };
+            let name = if typed { f.wire } else { f.snake };
+            let value = match f.kind {
+                _ if !typed => py_to_json(&v, f.snake),
+                FieldType::String if !v.is_none() && !v.is_instance_of::<PyString>() => {
+                    return Err(PyTypeError::new_err(format!(
+                        "{func}() argument '{key}' must be str, not {}",
+                        type_name(&v)
+                    )));
+                }
+                FieldType::Decimal if !v.is_none() => amount_to_json(&v),
+                _ => py_to_json(&v, f.wire),
+            };
+            match value {
+                Ok(value) => {
+                    out.insert(name.to_owned(), value);
+                }
+                Err(msg) => errors.push(FieldError::new(name, msg)),
+            }
+        }
+    }
+    let given = |f: &schema::Field| kwargs.is_some_and(|d| d.contains(f.snake).unwrap_or(false));
+    if let Some(f) = record
+        .fields
+        .iter()
+        .find(|f| required && f.required && !given(f))
+    {
+        return Err(PyTypeError::new_err(format!(
+            "{func}() missing required keyword argument: '{}'",
+            f.snake
+        )));
+    }
+    Ok((out, errors))
+}
+
+/// Problems the binding found while converting, with the core's own for the other fields.
+pub fn with_core_errors(mut errors: Vec<FieldError>, core: Option<&Error>) -> Error {
+    for fe in core.map(Error::field_errors).unwrap_or_default() {
+        if !errors.iter().any(|x| x.field == fe.field) {
+            errors.push(fe.clone());
+        }
+    }
+    Error::Validation { errors }
+}

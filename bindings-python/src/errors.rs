@@ -1,0 +1,35 @@
+//! The core's errors as the package's exceptions, built in one place (`_errors._from_json`)
+//! from `Error::to_json`: the kind picks the class, its keys become attributes.
+
+use crate::convert::json_to_py;
+use dga_epayment::Error;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+
+static FROM_JSON: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+pub fn to_py_err(py: Python<'_>, e: &Error) -> PyErr {
+    let build = || -> PyResult<Bound<'_, PyAny>> {
+        let make = FROM_JSON.import(py, "dga_epayment._errors", "_from_json")?;
+        // DGA's own words of an api error: the JSON's message is the whole text.
+        let dga_message = match e {
+            Error::Api { message, .. } => Some(message.as_str()),
+            _ => None,
+        };
+        make.call1((json_to_py(py, &e.to_json())?, dga_message))
+    };
+    match build() {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(conversion_failed) => conversion_failed,
+    }
+}
+
+pub trait IntoPyResult<T> {
+    fn py(self, py: Python<'_>) -> PyResult<T>;
+}
+
+impl<T> IntoPyResult<T> for Result<T, Error> {
+    fn py(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| to_py_err(py, &e))
+    }
+}

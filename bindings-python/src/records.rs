@@ -1,0 +1,106 @@
+//! Records cross as the core's JSON: the package's record classes (`_records.py`, built from
+//! the schema) hold it and convert by field type; the core reads it back when it needs the
+//! record again (checkout form, callback verification).
+
+use crate::convert::{json_to_py, py_to_json, type_name};
+use crate::errors::{IntoPyResult, to_py_err};
+use dga_epayment::{self as dga, CallbackReply, Error, FieldError};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use serde_json::{Value, json};
+
+static RECORDS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+fn module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+    RECORDS
+        .get_or_try_init(py, || {
+            Ok::<_, PyErr>(py.import("dga_epayment._records")?.unbind())
+        })
+        .map(|m| m.bind(py))
+}
+
+/// The record class `name` holding the core's JSON form `v`.
+pub fn to_py<'py>(py: Python<'py>, name: &str, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    module(py)?
+        .getattr(name)?
+        .call_method1("_from_wire", (json_to_py(py, v)?,))
+}
+
+/// The JSON form of a record of class `name` (a `TypeError` for anything else).
+pub fn to_json(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
+    if !obj.is_instance(&module(obj.py())?.getattr(name)?)? {
+        return Err(PyTypeError::new_err(format!(
+            "expected a {name}, got {}",
+            type_name(obj)
+        )));
+    }
+    let data = obj.call_method0("to_dict")?;
+    py_to_json(&data, name).map_err(PyTypeError::new_err)
+}
+
+/// A record's data read by the core (`Payment.from_dict`, `PaymentStatus.from_dict`): its
+/// normalized JSON form, or the core's `ValidationError`.
+#[pyfunction]
+pub fn _read_record<'py>(
+    py: Python<'py>,
+    name: &str,
+    data: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let field = if name == "Payment" {
+        "payment"
+    } else {
+        "status"
+    };
+    let v = py_to_json(data, field).map_err(|m| {
+        to_py_err(
+            py,
+            &Error::Validation {
+                errors: vec![FieldError::new(field, m)],
+            },
+        )
+    })?;
+    let normalized = match name {
+        "Payment" => dga::Payment::from_json(&v).py(py)?.to_json(),
+        _ => dga::PaymentStatus::from_json(&v).py(py)?.to_json(),
+    };
+    json_to_py(py, &normalized)
+}
+
+/// The HTML page that sends the citizen's browser to KTB's payment page.
+#[pyfunction]
+pub fn checkout_form_html(py: Python<'_>, payment: &Bound<'_, PyAny>) -> PyResult<String> {
+    let p = dga::Payment::from_json(&to_json(payment, "Payment")?).py(py)?;
+    dga::checkout_form_html(&p).py(py)
+}
+
+/// The checkout form's hidden fields, `(name, value)` in the guide's order.
+#[pyfunction]
+pub fn _checkout_fields(
+    py: Python<'_>,
+    payment: &Bound<'_, PyAny>,
+) -> PyResult<Vec<(&'static str, String)>> {
+    let p = dga::Payment::from_json(&to_json(payment, "Payment")?).py(py)?;
+    Ok(p.checkout_fields())
+}
+
+/// A reply of the core's as the package's `CallbackReply`.
+pub fn reply<'py>(py: Python<'py>, r: &CallbackReply) -> PyResult<Bound<'py, PyAny>> {
+    let v = json!({"http_status": r.http_status, "accepted": r.accepted, "body": r.body});
+    to_py(py, "CallbackReply", &v)
+}
+
+/// `CallbackReply.accept(message)` (200, `result: true`) or `handler_failed()` (500).
+#[pyfunction]
+pub fn _callback_reply<'py>(
+    py: Python<'py>,
+    accepted: bool,
+    message: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let r = if accepted {
+        CallbackReply::accepted(message)
+    } else {
+        CallbackReply::handler_failed()
+    };
+    reply(py, &r)
+}
