@@ -119,6 +119,12 @@ export declare function callbackAck(accepted: boolean, message?: string): string
 /** The reply for a callback the agency has recorded (HTTP 200, `result: true`). */
 export declare function callbackReplyAccepted(message?: string): CallbackReply
 
+/**
+ * The core's reply to DGA for a `DgaError` that `receiveCallback` rejected with (400, 404,
+ * 409 or 503 by the callback contract), for endpoints that do not use the Express handler.
+ */
+export declare function callbackReplyFor(error: DgaError): CallbackReply
+
 /** The reply when the agency's own handler failed (HTTP 500, `result: false`: DGA retries). */
 export declare function callbackReplyHandlerFailed(): CallbackReply
 

@@ -110,6 +110,10 @@ module.exports = {
   callbackReplyAccepted: sync(native.callbackReplyAccepted),
   callbackReplyHandlerFailed: native.callbackReplyHandlerFailed,
   callbackReplyTooLarge: sync(native.callbackReplyTooLarge),
+  // A DgaError's own fields (kind, reason, message) are what the core reads.
+  callbackReplyFor: sync((err) =>
+    native.callbackReplyFor(err instanceof Error ? { ...err, kind: err.kind, message: err.message } : err),
+  ),
   checkoutFormHtml: sync(native.checkoutFormHtml),
   validateCitizenId: sync(native.validateCitizenId),
   enumTables: native.enumTables,

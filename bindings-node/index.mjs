@@ -11,6 +11,7 @@ export const {
   callbackReplyAccepted,
   callbackReplyHandlerFailed,
   callbackReplyTooLarge,
+  callbackReplyFor,
   checkoutFormHtml,
   validateCitizenId,
   enumTables,

@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.Client = nativeBinding.Client
 module.exports.callbackAck = nativeBinding.callbackAck
 module.exports.callbackReplyAccepted = nativeBinding.callbackReplyAccepted
+module.exports.callbackReplyFor = nativeBinding.callbackReplyFor
 module.exports.callbackReplyHandlerFailed = nativeBinding.callbackReplyHandlerFailed
 module.exports.callbackReplyTooLarge = nativeBinding.callbackReplyTooLarge
 module.exports.checkoutFormHtml = nativeBinding.checkoutFormHtml

@@ -488,6 +488,17 @@ pub fn callback_reply_too_large(limit: u32) -> Value {
     reply_json(&core::CallbackReply::too_large(limit as usize))
 }
 
+/// The core's reply to DGA for a `DgaError` that `receiveCallback` rejected with (400, 404,
+/// 409 or 503 by the callback contract), for endpoints that do not use the Express handler.
+#[napi(ts_args_type = "error: DgaError", ts_return_type = "CallbackReply")]
+pub fn callback_reply_for(error: Unknown) -> Result<Value> {
+    let json = object_arg(error, "error")?;
+    if json.get("kind").and_then(Value::as_str).is_none() {
+        return Err(invalid("error", "must be a DgaError (with its kind)"));
+    }
+    Ok(reply_json(&core::CallbackReply::for_error_json(&json)))
+}
+
 /// An HTML page that posts the payment's form to KTB's gateway (send it to the citizen).
 #[napi(ts_args_type = "payment: Payment")]
 pub fn checkout_form_html(payment: Unknown) -> Result<String> {

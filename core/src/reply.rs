@@ -39,15 +39,34 @@ impl CallbackReply {
     /// The messages are fixed texts: nothing DGA's status call said (amount, refId, status,
     /// dates) appears in a reply, so a forged POST learns nothing.
     pub fn for_error(error: &Error) -> CallbackReply {
-        let (http_status, message) = match error {
+        CallbackReply::for_error_json(&error.to_json())
+    }
+
+    /// [`CallbackReply::for_error`] for an error given as its JSON ([`Error::to_json`]: only
+    /// `kind`, `reason` and, for a 400, `message` are read), for bindings that hand the error
+    /// to the agency's code first and build the reply later.
+    pub fn for_error_json(error: &serde_json::Value) -> CallbackReply {
+        let kind = error["kind"].as_str().unwrap_or("");
+        let (http_status, message) = match kind {
             // Its text names the sender's own fields (already "invalid callback: ...").
-            Error::Callback { .. } => (400, error.to_string()),
-            Error::Validation { .. } => (400, format!("invalid callback: {error}")),
-            Error::Verification {
-                reason: VerificationReason::UnknownPayment,
-                ..
-            } => (404, "unknown payment: not confirmed by DGA".to_owned()),
-            Error::Verification { .. } => (
+            "callback" => (
+                400,
+                error["message"]
+                    .as_str()
+                    .unwrap_or("invalid callback")
+                    .to_owned(),
+            ),
+            "validation" => (
+                400,
+                format!(
+                    "invalid callback: {}",
+                    error["message"].as_str().unwrap_or("")
+                ),
+            ),
+            "verification" if error["reason"] == VerificationReason::UnknownPayment.code() => {
+                (404, "unknown payment: not confirmed by DGA".to_owned())
+            }
+            "verification" => (
                 409,
                 "not confirmed by DGA yet; please deliver it again later".to_owned(),
             ),
