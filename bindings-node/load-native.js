@@ -29,12 +29,13 @@ function platformName() {
   return `linux-${arch}-${glibc ? 'gnu' : 'musl'}`
 }
 
-// napi chains its load errors through `cause`; a failure other than "not found" means the addon
-// is there but did not load (wrong architecture, too old a C library).
+// napi chains its load errors through `cause` (messages only); one other than "Cannot find
+// module" means an addon is there but did not load (wrong architecture, too old a C library).
 function loadFailures(error) {
   const failures = []
   for (let e = error.cause; e; e = e.cause) {
-    if (e.code !== 'MODULE_NOT_FOUND' && e.message) failures.push(e.message.split('\n')[0])
+    const first = String(e.message || '').split('\n')[0]
+    if (first && !first.startsWith('Cannot find module')) failures.push(first)
   }
   return failures
 }

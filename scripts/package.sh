@@ -177,7 +177,11 @@ cp "$R/libdga_epayment.so" "$n/runtimes/linux-x64/native/"
 cp bindings-dotnet/pack/Dga.EPayment.targets "$n/build/net462/"
 cp bindings-dotnet/pack/Dga.EPayment.targets "$n/buildTransitive/net462/"
 cp bindings-dotnet/README.md "$n/README.md"
-nuget pack bindings-dotnet/pack/Dga.EPayment.nuspec -BasePath "$n" -OutputDirectory dist/dotnet \
+# Debian's nuget (2.8) predates <license type="expression">: its copy says licenseUrl instead
+# (the release workflow packs the nuspec as it is, with a current nuget).
+sed 's#<license type="expression">Apache-2.0</license>#<licenseUrl>https://www.apache.org/licenses/LICENSE-2.0</licenseUrl>#' \
+  bindings-dotnet/pack/Dga.EPayment.nuspec > "$STAGE/Dga.EPayment.nuspec"
+nuget pack "$STAGE/Dga.EPayment.nuspec" -BasePath "$n" -OutputDirectory dist/dotnet \
   -Properties "version=$VERSION" -NoPackageAnalysis -NonInteractive >/dev/null
 nupkg=dist/dotnet/Dga.EPayment.$VERSION.nupkg
 [ -f "$nupkg" ] || fail "nuget pack wrote no $nupkg"
@@ -194,10 +198,14 @@ import json, subprocess, sys, zipfile
 src, lib, out, version = sys.argv[1:]
 files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", src],
                        check=True, capture_output=True, text=True).stdout.split()
+# composer.json's archive.exclude (tests, benchmarks, dev scripts), as `composer archive` would.
+exclude = json.load(open(f"{src}/composer.json", encoding="utf-8")).get("archive", {}).get("exclude", [])
+def excluded(rel):
+    return any(rel == e.strip("/") or rel.startswith(e.strip("/") + "/") for e in exclude)
 with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
     for f in files:
         rel = f[len(src) + 1:]
-        if rel.startswith(("vendor/", "lib/")) or rel.endswith(".so"):
+        if rel.startswith(("vendor/", "lib/")) or rel.endswith(".so") or excluded(rel):
             continue
         if rel == "composer.json":
             meta = json.load(open(f, encoding="utf-8"))
@@ -209,7 +217,7 @@ with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
     info.external_attr = 0o755 << 16
     info.compress_type = zipfile.ZIP_DEFLATED
     z.writestr(info, open(lib, "rb").read())
-print(f"{out}: {len(z.namelist()) if False else len(zipfile.ZipFile(out).namelist())} files")
+print(f"{out}: {len(zipfile.ZipFile(out).namelist())} files")
 PY
 else
   echo "php: skipped, bindings-php/ does not exist yet (nothing to package)"

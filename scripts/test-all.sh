@@ -55,4 +55,8 @@ bindings-dotnet/test.sh
 step "PHP (FFI over the C ABI; PHPUnit)"
 bindings-php/test.sh
 
+step "release artifacts (scripts/package.sh, scripts/test-packages.sh)"
+scripts/package.sh
+scripts/test-packages.sh
+
 step "all passed in $(( $(date +%s) - started )) s"

@@ -8,7 +8,7 @@
 #   c        the tarball extracted into a prefix used through pkg-config only
 #   dotnet   a local NuGet folder feed, `nuget install`, a packages.config .csproj built by
 #            Mono's xbuild (the package's targets copy the native library beside the .exe)
-#   php      a Composer app (artifact repository on dist/php), when dist/php exists
+#   php      a Composer app using the unpacked zip as a path repository, when dist/php exists
 # Installs what it needs (apt; venvs under target/package). Prints what it checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,6 +69,9 @@ echo "sandbox at $URL"
 export DGA_CONSUMER_KEY=sandbox-key DGA_CONSUMER_SECRET=sandbox-secret DGA_AGENT_ID=1234567890121 \
   DGA_GATEWAY_URL=$URL DGA_SOURCE=SANDBOX
 
+# The quick starts use fixed references (the Python one "INV-0001"): a fresh sandbox state each.
+reset_sandbox() { python3 -c "import urllib.request as u, sys; u.urlopen(u.Request(sys.argv[1] + '/__sandbox/reset', data=b'{}', headers={'Content-Type': 'application/json'}, method='POST'))" "$URL" >/dev/null; }
+
 # The first ```LANG block after "## Quick start" in a README, as written.
 quickstart() { # README LANG
   awk -v lang="$2" '
@@ -88,6 +91,7 @@ check_py_out() { grep -q 'PaidStatus.PENDING' "$1" && grep -q '1000.5' "$1"; }
 step "python: pip install $(basename "$wheel") into a fresh venv, the README quick start"
 python3 -m venv "$WORK/py"
 "$WORK/py/bin/pip" install -q --disable-pip-version-check --no-index "$wheel"
+reset_sandbox
 (cd "$WORK" && "$WORK/py/bin/python" quickstart.py) > "$WORK/py.out" 2>&1 && check_py_out "$WORK/py.out" \
   && record "python wheel (venv, $(python3 --version))" ok || { cat "$WORK/py.out"; record "python wheel (venv)" FAILED; }
 cat "$WORK/py.out"
@@ -99,10 +103,13 @@ TOOLS=$root/target/package/venv
 mkdir -p "$WORK/sdist"
 tar -C "$WORK/sdist" -xzf "$sdist"
 sdir=$(ls -d "$WORK"/sdist/*/)
-if (cd "$sdir" && CARGO_TARGET_DIR=$root/target "$TOOLS/bin/maturin" build --locked -q \
+# Not --locked: the sdist's own Cargo.lock (written by maturin for its trimmed workspace) may
+# need entries dropped; offline, so it resolves to the crates the workspace's lock fetched.
+if (cd "$sdir" && CARGO_NET_OFFLINE=true CARGO_TARGET_DIR=$root/target "$TOOLS/bin/maturin" build -q \
       --target "$CARGO_BUILD_TARGET" -o "$WORK/sdist-wheel" >/dev/null 2>"$WORK/sdist.err"); then
   python3 -m venv "$WORK/py-sdist"
   "$WORK/py-sdist/bin/pip" install -q --disable-pip-version-check --no-index "$WORK"/sdist-wheel/*.whl
+  reset_sandbox
   (cd "$WORK" && "$WORK/py-sdist/bin/python" quickstart.py) > "$WORK/py-sdist.out" 2>&1 && check_py_out "$WORK/py-sdist.out" \
     && record "python sdist (builds with cargo, quick start runs)" ok || { cat "$WORK/py-sdist.out"; record "python sdist" FAILED; }
 else
@@ -126,6 +133,7 @@ mkdir -p "$BROOT/tmp/pkgtest"
 cp "$wheel" "$WORK/quickstart.py" "$BROOT/tmp/pkgtest/"
 if $sudo mount -t proc proc "$BROOT/proc" 2>/dev/null; then mounted=$BROOT/proc; fi
 echo "in the root: $($sudo chroot "$BROOT" /usr/bin/ldd --version | head -1), $($sudo chroot "$BROOT" /usr/bin/python3 --version)"
+reset_sandbox
 if $sudo chroot "$BROOT" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/tmp \
      DGA_CONSUMER_KEY="$DGA_CONSUMER_KEY" DGA_CONSUMER_SECRET="$DGA_CONSUMER_SECRET" \
      DGA_AGENT_ID="$DGA_AGENT_ID" DGA_GATEWAY_URL="$URL" DGA_SOURCE="$DGA_SOURCE" /bin/sh -c '
@@ -154,6 +162,7 @@ echo '{"name":"app","version":"1.0.0","private":true}' > "$app/package.json"
 ls "$app/node_modules" | grep -E '^dga-epayment' | sed 's/^/installed: /'
 quickstart bindings-node/README.md js |
   sed -e "s#'http://127.0.0.1:8580'#'$URL'#" -e 's#app.listen(3000)#app.listen(0, "127.0.0.1")#' > "$app/quickstart.js"
+reset_sandbox
 (cd "$app" && node quickstart.js > "$WORK/node.out" 2>&1) &
 node_pid=$!
 for _ in $(seq 200); do [ -s "$WORK/node.out" ] && break; sleep 0.05; done
@@ -193,12 +202,14 @@ grep -q 'quickstart.c' "$WORK/quickstart.c" || { echo "the C README's first bloc
 # shellcheck disable=SC2046 # word splitting of pkg-config's flags is the point
 cc -std=c99 -Wall -Wextra -Werror "$WORK/quickstart.c" -o "$WORK/quickstart" $(pkg-config --cflags --libs dga-epayment)
 echo "quickstart NEEDED: $(readelf -d "$WORK/quickstart" | sed -n 's/.*Shared library: \[\(libdga[^]]*\)\].*/\1/p')"
+reset_sandbox
 LD_LIBRARY_PATH=$(pkg-config --variable=libdir dga-epayment) "$WORK/quickstart" > "$WORK/c.out" 2>&1 || true
 cat "$WORK/c.out"
 grep -q '"paidStatus":"Pending"' "$WORK/c.out" && record "c tarball via pkg-config (shared)" ok || record "c tarball (shared)" FAILED
 # shellcheck disable=SC2046
 cc -std=c99 "$WORK/quickstart.c" -o "$WORK/quickstart-static" $(pkg-config --cflags dga-epayment) \
   "$(pkg-config --variable=libdir dga-epayment)/libdga_epayment.a" $(pkg-config --libs-only-l --static dga-epayment | sed 's/-ldga_epayment//')
+reset_sandbox
 "$WORK/quickstart-static" > "$WORK/c-static.out" 2>&1 || true
 grep -q '"paidStatus":"Pending"' "$WORK/c-static.out" && record "c tarball, static library" ok || { cat "$WORK/c-static.out"; record "c static" FAILED; }
 
@@ -226,6 +237,7 @@ if (cd "$capp" && xbuild /nologo /v:minimal PackagesConfigApp.csproj /p:DgaEPaym
   echo "bin/: $(ls "$capp/bin" | tr '\n' ' ')"
   if [ -f "$capp/bin/libdga_epayment.so" ]; then
     # No LD_LIBRARY_PATH: the library must be the one the targets put beside the .exe.
+    reset_sandbox
     (cd "$capp" && env -u LD_LIBRARY_PATH mono bin/QuickStart.exe > "$WORK/dotnet.out" 2>&1) || true
     cat "$WORK/dotnet.out"
     grep -qx 'Pending' "$WORK/dotnet.out" && record "nuget package (packages.config, xbuild, targets copy the .so)" ok || record "nuget quick start" FAILED
@@ -240,18 +252,23 @@ fi
 step "php: the Composer package"
 if [ -d dist/php ] && ls dist/php/*.zip >/dev/null 2>&1; then
   papp=$WORK/php-app
-  mkdir -p "$papp"
+  # As bindings-php/README.md says: the zip unpacked into the app, a path repository, offline.
+  mkdir -p "$papp/packages/dga-epayment"
+  python3 -m zipfile -e "$(ls dist/php/*.zip | head -1)" "$papp/packages/dga-epayment"
+  chmod +x "$papp/packages/dga-epayment/lib/libdga_epayment.so"
   cat > "$papp/composer.json" <<EOF
-{"name": "test/app", "type": "project", "minimum-stability": "dev",
- "repositories": [{"type": "artifact", "url": "$root/dist/php"}, {"packagist.org": false}],
+{"name": "test/app", "type": "project",
+ "repositories": [{"type": "path", "url": "packages/dga-epayment", "options": {"symlink": false}},
+                  {"packagist.org": false}],
  "require": {"dga/epayment": "$VERSION"}}
 EOF
   if (cd "$papp" && COMPOSER_NO_INTERACTION=1 composer install -q --no-progress > "$WORK/composer.out" 2>&1); then
     quickstart bindings-php/README.md php | sed "s#'http://127.0.0.1:8580'#'$URL'#" > "$papp/quickstart.php"
     grep -q 'vendor/autoload.php' "$papp/quickstart.php" || sed -i "1a require __DIR__ . '/vendor/autoload.php';" "$papp/quickstart.php"
+    reset_sandbox
     (cd "$papp" && env -u DGA_EPAYMENT_LIB php quickstart.php > "$WORK/php.out" 2>&1) || true
     cat "$WORK/php.out"
-    grep -q 'Pending' "$WORK/php.out" && record "composer package (artifact repository)" ok || record "composer quick start" FAILED
+    grep -q 'Pending' "$WORK/php.out" && record "composer package (zip, path repository, offline)" ok || record "composer quick start" FAILED
   else
     cat "$WORK/composer.out"; record "composer install" FAILED
   fi
