@@ -36,6 +36,7 @@ command -v xbuild >/dev/null || need+=(mono-xbuild)
 command -v mono >/dev/null || need+=(mono-runtime)
 [ -e /usr/lib/mono/4.5/System.Runtime.Serialization.dll ] || need+=(libmono-system-runtime-serialization4.0-cil)
 command -v debootstrap >/dev/null || need+=(debootstrap)
+[ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring) # on Ubuntu
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v cc >/dev/null || need+=(gcc)
 if [ -d dist/php ]; then
