@@ -2,8 +2,8 @@
 //! checks them); every call that may touch the network releases the GIL (`py.detach`) after
 //! taking owned copies of its inputs.
 
-use crate::convert::{body_bytes, keywords, with_core_errors};
-use crate::errors::{IntoPyResult, to_py_err};
+use crate::convert::{body_bytes, checked, keywords};
+use crate::errors::IntoPyResult;
 use crate::records;
 use dga_epayment::schema::{CLIENT_OPTIONS, CREATE_PAYMENT};
 use dga_epayment::{self as dga, CallbackReply, Config, ConfigBuilder, CreatePayment};
@@ -27,15 +27,8 @@ fn client(
     required: bool,
 ) -> PyResult<PyClient> {
     let (options, errors) = keywords(func, &CLIENT_OPTIONS, kw, required, false)?;
-    let config = match Config::from_keywords_over(base, &Value::Object(options)) {
-        Ok(config) if errors.is_empty() => config,
-        other => {
-            return Err(to_py_err(
-                py,
-                &with_core_errors(errors, other.err().as_ref()),
-            ));
-        }
-    };
+    let config = Config::from_keywords_over(base, &Value::Object(options));
+    let config = checked(errors, config).py(py)?;
     Ok(PyClient {
         inner: dga::Client::new(config).py(py)?,
     })
@@ -123,15 +116,16 @@ impl PyClient {
         request: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (wire, errors) = keywords("create_payment", &CREATE_PAYMENT, request, true, true)?;
-        let request = CreatePayment::from_json(&Value::Object(wire));
-        let request = match request {
-            Ok(r) if errors.is_empty() => r,
-            Ok(r) => {
-                let core = r.validate(self.inner.config().source()).err();
-                return Err(to_py_err(py, &with_core_errors(errors, core.as_ref())));
+        // With problems of its own, the request's other ones too: every bad field at once.
+        let source = self.inner.config().source();
+        let request = CreatePayment::from_json(&Value::Object(wire)).and_then(|r| {
+            if errors.is_empty() {
+                Ok(r)
+            } else {
+                r.validate(source).map(|()| r)
             }
-            Err(e) => return Err(to_py_err(py, &with_core_errors(errors, Some(&e)))),
-        };
+        });
+        let request = checked(errors, request).py(py)?;
         self.call(py, "Payment", move |c| {
             c.create_payment(&request).map(|p| p.to_json())
         })

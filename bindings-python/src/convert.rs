@@ -12,6 +12,7 @@ use pyo3::types::{
 use serde_json::{Map, Value};
 
 static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     DECIMAL.import(py, "decimal", "Decimal")
@@ -24,36 +25,14 @@ pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|_| "object".into())
 }
 
+/// JSON as Python values by Python's own parser: ints stay ints (however big), every other
+/// number is an exact `Decimal` (never a float), as `arbitrary_precision` kept its digits.
 pub fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match v {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => {
-            // `arbitrary_precision` keeps the digits as sent: a big integer stays an int,
-            // anything else is an exact Decimal.
-            let text = n.to_string();
-            if text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
-                py.get_type::<PyInt>().call1((text,))?
-            } else {
-                decimal_type(py)?.call1((text,))?
-            }
-        }
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(json_to_py(py, item)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(map) => {
-            let dict = PyDict::new(py);
-            for (k, item) in map {
-                dict.set_item(k, json_to_py(py, item)?)?;
-            }
-            dict.into_any()
-        }
-    })
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("parse_float", decimal_type(py)?)?;
+    LOADS
+        .import(py, "json", "loads")?
+        .call((v.to_string(),), Some(&kwargs))
 }
 
 fn number(path: &str, text: String) -> Result<Value, String> {
@@ -232,12 +211,19 @@ pub fn keywords(
     Ok((out, errors))
 }
 
-/// Problems the binding found while converting, with the core's own for the other fields.
-pub fn with_core_errors(mut errors: Vec<FieldError>, core: Option<&Error>) -> Error {
-    for fe in core.map(Error::field_errors).unwrap_or_default() {
-        if !errors.iter().any(|x| x.field == fe.field) {
-            errors.push(fe.clone());
+/// `r`, unless the binding found problems while converting: then a `ValidationError` naming
+/// them and the core's own for the other fields.
+pub fn checked<T>(mut errors: Vec<FieldError>, r: Result<T, Error>) -> Result<T, Error> {
+    match r {
+        Ok(v) if errors.is_empty() => Ok(v),
+        other => {
+            let core = other.err();
+            for fe in core.as_ref().map(Error::field_errors).unwrap_or_default() {
+                if !errors.iter().any(|x| x.field == fe.field) {
+                    errors.push(fe.clone());
+                }
+            }
+            Err(Error::Validation { errors })
         }
     }
-    Error::Validation { errors }
 }

@@ -3,7 +3,7 @@
 //! record again (checkout form, callback verification).
 
 use crate::convert::{json_to_py, py_to_json, type_name};
-use crate::errors::{IntoPyResult, to_py_err};
+use crate::errors::IntoPyResult;
 use dga_epayment::{self as dga, CallbackReply, Error, FieldError};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -52,14 +52,10 @@ pub fn _read_record<'py>(
     } else {
         "status"
     };
-    let v = py_to_json(data, field).map_err(|m| {
-        to_py_err(
-            py,
-            &Error::Validation {
-                errors: vec![FieldError::new(field, m)],
-            },
-        )
-    })?;
+    let bad = |m| Error::Validation {
+        errors: vec![FieldError::new(field, m)],
+    };
+    let v = py_to_json(data, field).map_err(bad).py(py)?;
     let normalized = match name {
         "Payment" => dga::Payment::from_json(&v).py(py)?.to_json(),
         _ => dga::PaymentStatus::from_json(&v).py(py)?.to_json(),
@@ -67,21 +63,20 @@ pub fn _read_record<'py>(
     json_to_py(py, &normalized)
 }
 
+fn payment(obj: &Bound<'_, PyAny>) -> PyResult<dga::Payment> {
+    dga::Payment::from_json(&to_json(obj, "Payment")?).py(obj.py())
+}
+
 /// The HTML page that sends the citizen's browser to KTB's payment page.
 #[pyfunction]
 pub fn checkout_form_html(py: Python<'_>, payment: &Bound<'_, PyAny>) -> PyResult<String> {
-    let p = dga::Payment::from_json(&to_json(payment, "Payment")?).py(py)?;
-    dga::checkout_form_html(&p).py(py)
+    dga::checkout_form_html(&self::payment(payment)?).py(py)
 }
 
 /// The checkout form's hidden fields, `(name, value)` in the guide's order.
 #[pyfunction]
-pub fn _checkout_fields(
-    py: Python<'_>,
-    payment: &Bound<'_, PyAny>,
-) -> PyResult<Vec<(&'static str, String)>> {
-    let p = dga::Payment::from_json(&to_json(payment, "Payment")?).py(py)?;
-    Ok(p.checkout_fields())
+pub fn _checkout_fields(payment: &Bound<'_, PyAny>) -> PyResult<Vec<(&'static str, String)>> {
+    Ok(self::payment(payment)?.checkout_fields())
 }
 
 /// A reply of the core's as the package's `CallbackReply`.

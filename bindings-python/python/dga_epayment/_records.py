@@ -12,28 +12,24 @@ import copy
 import datetime
 import json
 from decimal import Decimal
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from . import _enums, _native
 
 _SCHEMA: Dict[str, Any] = _native.schema()["records"]
 
 
-def _date(v: Optional[str]) -> Optional[datetime.datetime]:
-    return None if v is None else datetime.datetime.strptime(v, "%Y-%m-%dT%H:%M:%S")
+_CONVERT: Dict[str, Callable[[Any], Any]] = {
+    "decimal": lambda v: None if v is None else Decimal(v),
+    "date": lambda v: None if v is None else datetime.datetime.strptime(v, "%Y-%m-%dT%H:%M:%S"),
+    "object": copy.deepcopy,
+}
 
 
 def _converter(field: Mapping[str, Any]) -> Callable[[Any], Any]:
-    kind = field["type"]
-    if kind == "decimal":
-        return lambda v: None if v is None else Decimal(v)
-    if kind == "date":
-        return _date
-    if kind == "enum":
+    if field["type"] == "enum":
         return _enums._member(field["enum"])
-    if kind == "object":
-        return copy.deepcopy
-    return lambda v: v
+    return _CONVERT.get(field["type"], lambda v: v)
 
 
 def _q(v: str) -> str:
@@ -95,29 +91,16 @@ def _record(name: str, doc: str, **members: Any) -> Any:
 
 
 def _read(name: str) -> Any:
-    def from_dict(data: Mapping[str, Any]) -> Any:
-        """Reads back what ``to_dict()`` gave (e.g. kept in a session between requests)."""
-        return globals()[name]._from_wire(_native._read_record(name, data))
-
-    return staticmethod(from_dict)
-
-
-def _checkout_fields(self: Any) -> List[Tuple[str, str]]:
-    """The checkout form's hidden fields, ``(name, value)`` in the guide's order."""
-    return _native._checkout_fields(self)
-
-
-def _checkout_form_html(self: Any) -> str:
-    """The HTML page that sends the citizen's browser to KTB's payment page."""
-    return _native.checkout_form_html(self)
+    """``from_dict``: reads back what ``to_dict()`` gave (e.g. kept in a session)."""
+    return staticmethod(lambda data: RECORDS[name]._from_wire(_native._read_record(name, data)))
 
 
 Payment = _record(
     "Payment",
     "A created payment: what the citizen's browser needs to pay at KTB, and the references for"
     " status, close and void. ``security_key`` is kept out of ``repr()``.",
-    checkout_form_html=_checkout_form_html,
-    checkout_fields=_checkout_fields,
+    checkout_form_html=lambda self: _native.checkout_form_html(self),
+    checkout_fields=lambda self: _native._checkout_fields(self),
     from_dict=_read("Payment"),
     __repr__=lambda p: (
         f"Payment(order_ref={_q(p.order_ref)}, amount=Decimal('{p.amount}'), "
@@ -164,4 +147,4 @@ CallbackReply = type("CallbackReply", (_Record,), {
 
 #: The record classes by schema name.
 RECORDS: Dict[str, Any] = {"Payment": Payment, "PaymentStatus": PaymentStatus,
-                           "Confirmation": Confirmation}
+                           "Confirmation": Confirmation, "CallbackReply": CallbackReply}
