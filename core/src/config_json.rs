@@ -307,6 +307,14 @@ fn snake_error(fe: &FieldError) -> FieldError {
         )
     } else if fe.field.starts_with("caCertificates[") {
         "ca_pem".to_owned()
+    } else if let Some(wire) = match fe.field.as_str() {
+        // The names `build` gives the builder's settings that have a JSON key of their own.
+        "requestTimeout" => Some("timeoutMs"),
+        "connectTimeout" => Some("connectTimeoutMs"),
+        "tokenMaxAge" => Some("tokenMaxAgeMs"),
+        _ => None,
+    } {
+        rename(&schema::CLIENT_OPTIONS, wire).unwrap_or_else(|| fe.field.clone())
     } else {
         rename(&schema::CLIENT_OPTIONS, &fe.field).unwrap_or_else(|| fe.field.clone())
     };

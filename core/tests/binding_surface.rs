@@ -321,7 +321,8 @@ fn options_in_snake_case_keywords_are_read_once_by_the_core_and_errors_use_that_
         "timeout": "soon",
         "ca_pem": "not a certificate",
         "retry": {"token_attempts": 0, "nope": 1},
-        "consumerSecret": "camel case is not a keyword"
+        "consumerSecret": "camel case is not a keyword",
+        "connect_timeout": 0
     }))
     .unwrap_err();
     let fields: Vec<&str> = e.field_errors().iter().map(|f| f.field.as_str()).collect();
