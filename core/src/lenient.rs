@@ -62,7 +62,13 @@ pub(crate) fn parse_decimal_text(text: &str) -> Result<Decimal, String> {
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(not_decimal());
             }
-            (m, e.parse::<i64>().map_err(|_| not_decimal())?)
+            // No amount's digits reach past 10^±64: bound the exponent before using it
+            // (an unbounded one overflows, or loops once per unit; found by fuzzing).
+            let exponent = e.parse::<i64>().map_err(|_| out_of_range_text(text))?;
+            if !(-64..=64).contains(&exponent) {
+                return Err(out_of_range_text(text));
+            }
+            (m, exponent)
         }
         None => (plain, 0),
     };
@@ -82,7 +88,7 @@ pub(crate) fn parse_decimal_text(text: &str) -> Result<Decimal, String> {
     if exponent == 0 {
         return Ok(exact);
     }
-    let out_of_range = || format!("{text:?} is out of range for an amount");
+    let out_of_range = || out_of_range_text(text);
     let mut units = exact.mantissa();
     let mut scale = i64::from(exact.scale()) - exponent;
     while scale < 0 {
@@ -107,6 +113,10 @@ pub(crate) fn is_blank(v: &Value) -> bool {
     }
 }
 
+fn out_of_range_text(text: &str) -> String {
+    format!("{text:?} is out of range for an amount")
+}
+
 /// Reads a date as DGA sends it: `yyyy-MM-ddTHH:mm:ss` (Bangkok local time), optionally with
 /// fractional seconds, or with `Z` / an offset (converted to Bangkok time). `null`, `""` and
 /// .NET's `DateTime.MinValue` (`0001-01-01T00:00:00`, what an unset .NET date serializes to)
@@ -115,7 +125,10 @@ pub fn parse_date(v: &Value) -> Result<Option<NaiveDateTime>, String> {
     match v {
         v if is_blank(v) => Ok(None),
         Value::String(s) if is_dotnet_min_date(s.trim()) => Ok(None),
-        Value::String(s) => parse_date_text(s.trim()).map(Some),
+        // Any time on 0001-01-01 is .NET's MinValue in some form (a padded day, an offset).
+        Value::String(s) => parse_date_text(s.trim()).map(|d| {
+            Some(d).filter(|d| Some(d.date()) != chrono::NaiveDate::from_ymd_opt(1, 1, 1))
+        }),
         other => Err(format!(
             "expected a date (yyyy-MM-ddTHH:mm:ss), got {}",
             json_type(other)
