@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The PHP binding's tests: installs PHP (php-cli, php-bcmath, php-cgi), PHPUnit and Composer with
 # apt when missing, builds the C ABI library and the sandbox, checks that the package's header is
-# the workspace's, runs PHPUnit (every test must pass; none may be skipped), then installs the
+# the workspace's and that src/Generated/ is what scripts/gen-records.php writes from the core's
+# schema, runs PHPUnit (every test must pass; none may be skipped), then installs the
 # package the way an agency does -- a fresh Composer app, a path repository, no Packagist, no
 # network -- with the library in the package's lib/, and runs the README's quick start there.
 set -euo pipefail
@@ -42,6 +43,9 @@ if ! cmp -s include/dga_epayment.h bindings-php/include/dga_epayment.h; then
   echo "  cp include/dga_epayment.h bindings-php/include/ (and check the PHP code still fits)"
   exit 1
 fi
+
+# --- the result classes' generated properties are the core's schema (scripts/gen-records.php)
+DGA_EPAYMENT_LIB="$LIB" php bindings-php/scripts/gen-records.php --check
 
 # --- PHPUnit (starts its own sandbox on a free port)
 echo "== phpunit"

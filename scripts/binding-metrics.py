@@ -29,7 +29,10 @@ SOURCES = {
     "php": ["bindings-php/src/*.php", "bindings-php/preload.php", "bindings-php/ffi-header.php"],
 }
 GENERATED = {"bindings-node/index.js", "bindings-node/index.d.ts", "bindings-node/native.js",
-             "bindings-node/enums.d.ts", "bindings-c/src/tests.rs"}
+             "bindings-node/enums.d.ts", "bindings-c/src/tests.rs",
+             "bindings-php/src/Generated/PaymentFields.php",
+             "bindings-php/src/Generated/PaymentStatusFields.php",
+             "bindings-php/src/Generated/ConfirmationFields.php"}
 RECORDS = ("CREATE_PAYMENT", "PAYMENT", "PAYMENT_STATUS", "CONFIRMATION")
 
 

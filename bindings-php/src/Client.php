@@ -17,12 +17,9 @@ final class Client
     private ?CData $handle = null;
 
     /**
-     * @param array<string, mixed> $options the C ABI's JSON config keys: consumerKey,
-     *   consumerSecret, agentId, environment ("production" | "uat" | "test"), gatewayUrl,
-     *   source, timeoutMs, connectTimeoutMs, tokenMaxAgeMs, retry (false or
-     *   [tokenAttempts, statusAttempts, connectAttempts, backoffBaseMs, backoffCapMs]), proxy,
-     *   caPem, caFile, userAgentSuffix, strictAgentId, maxResponseBytes, ... An unknown key or
-     *   a bad value is a ValidationException naming it. No network call is made.
+     * @param array<string, mixed> $options the C ABI's JSON config keys, camelCase, durations
+     *   in ms: the core's ClientOptions record (Schema::get(); the README's API table lists them).
+     *   An unknown key or a bad value is a ValidationException naming it. No network call is made.
      */
     public function __construct(#[\SensitiveParameter] array $options)
     {
@@ -76,12 +73,11 @@ final class Client
     /**
      * Creates a payment transaction.
      *
-     * @param array<string, mixed> $request the guide's camelCase fields: customerID,
-     *   customerTitleName, customerFirstName, customerMiddleName, customerLastName,
-     *   paymentType (PaymentType::FastPay or its name), amount (a decimal string such as
-     *   "1000.50", an int, or a float that is exactly an amount with at most 2 decimals),
-     *   requestReference1..3, source, bankCode, data (an associative array). Every bad field is
-     *   named in one ValidationException before any network call.
+     * @param array<string, mixed> $request the guide's camelCase fields: the core's CreatePayment
+     *   record (Schema::get(); the README's quick start shows them). An enum field takes the
+     *   case (PaymentType::FastPay) or its name; amount a decimal string such as "1000.50", an
+     *   int, or a float that is exactly an amount with at most 2 decimals; data an associative
+     *   array. Every bad field is named in one ValidationException before any network call.
      * @throws OutcomeUnknownException when the request may have reached DGA but no answer came
      *   back: call status() with its references before anything else.
      */
@@ -120,8 +116,8 @@ final class Client
     }
 
     /**
-     * Voids a paid FastPay transaction; $paymentReference is its refId (from status() or the
-     * callback).
+     * Voids a paid FastPay transaction; $paymentReference is its PaymentStatus::$refId (from
+     * status() or the callback).
      *
      * @throws OutcomeUnknownException when the void may have happened: check status().
      */

@@ -8,7 +8,7 @@ namespace Dga\EPayment;
 final class Mismatch
 {
     public function __construct(
-        /** The guide's field name (ref1, amount, paidStatus, refId), or "ref1/ref2". */
+        /** The guide's field name (a PaymentStatus property's), or "ref1/ref2". */
         public readonly string $field,
         /** The value the callback claimed. */
         public readonly string $callback,

@@ -4,7 +4,7 @@ declare(strict_types=1);
 
 namespace Dga\EPayment;
 
-/** PaymentTransactionStatusEnum: where a payment stands (a status's or callback's paidStatus). */
+/** PaymentTransactionStatusEnum: where a payment stands (PaymentStatus::$paidStatus). */
 enum PaidStatus: int
 {
     use TableEnum;

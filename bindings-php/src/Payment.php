@@ -6,51 +6,11 @@ namespace Dga\EPayment;
 
 /**
  * A created payment: send checkoutFormHtml() to the citizen's browser; keep reference1 and
- * reference2 for status(), close() and void().
+ * reference2 for status(), close() and void(). Its properties are the schema's Payment fields.
  */
 final class Payment extends Record
 {
-    public readonly string $orderRef;
-    public readonly ?string $orderRef1;
-    public readonly ?string $orderRef2;
-    /** Exact decimal string. */
-    public readonly string $amount;
-    public readonly string $merchantId;
-    public readonly string $currCode;
-    public readonly string $lang;
-    public readonly string $payType;
-    public readonly string $payMethod;
-    public readonly string $securityKey;
-    /** KTB's payment page, where the checkout form posts. */
-    public readonly string $gatewayUrl;
-    public readonly string $successUrl;
-    public readonly string $failUrl;
-    public readonly string $cancelUrl;
-    /** The references to use with status(), close() and void(). */
-    public readonly string $reference1;
-    public readonly string $reference2;
-    public readonly ?string $warning;
-
-    protected function init(array $f): void
-    {
-        $this->orderRef = (string) self::str($f, 'orderRef');
-        $this->orderRef1 = self::str($f, 'orderRef1');
-        $this->orderRef2 = self::str($f, 'orderRef2');
-        $this->amount = (string) self::str($f, 'amount');
-        $this->merchantId = (string) self::str($f, 'merchantId');
-        $this->currCode = (string) self::str($f, 'currCode');
-        $this->lang = (string) self::str($f, 'lang');
-        $this->payType = (string) self::str($f, 'payType');
-        $this->payMethod = (string) self::str($f, 'payMethod');
-        $this->securityKey = (string) self::str($f, 'securityKey');
-        $this->gatewayUrl = (string) self::str($f, 'gatewayUrl');
-        $this->successUrl = (string) self::str($f, 'successUrl');
-        $this->failUrl = (string) self::str($f, 'failUrl');
-        $this->cancelUrl = (string) self::str($f, 'cancelUrl');
-        $this->reference1 = (string) self::str($f, 'reference1');
-        $this->reference2 = (string) self::str($f, 'reference2');
-        $this->warning = self::str($f, 'warning');
-    }
+    use Generated\PaymentFields;
 
     /**
      * The HTML page that sends the citizen's browser to KTB's payment page: a form with the

@@ -6,8 +6,9 @@ namespace Dga\EPayment;
 
 /**
  * A result from the core: its normalized JSON (camelCase keys, enum names, amounts as decimal
- * strings, dates "yyyy-MM-ddTHH:mm:ss" in Bangkok time), exposed as read-only properties by
- * the subclasses.
+ * strings, dates "yyyy-MM-ddTHH:mm:ss" in Bangkok time), exposed as read-only properties
+ * declared by the subclasses' generated traits (src/Generated, from the core's schema) and
+ * filled here by the schema's field types.
  */
 abstract class Record implements \JsonSerializable
 {
@@ -22,11 +23,30 @@ abstract class Record implements \JsonSerializable
             throw new InternalException('the native library returned a result that is not a JSON object', 11);
         }
         $this->fields = $decoded;
-        $this->init($decoded);
+        $values = [];
+        foreach (static::fields() as $key => [$type, $required, $enum]) {
+            $v = $decoded[$key] ?? null;
+            $values[$key] = match ($type) {
+                'date' => self::date($v),
+                'object' => $v,
+                'enum' => $enum::fromJson($v) ?? ($required ? '' : null),
+                default => is_scalar($v) ? (string) $v : ($required ? '' : null), // string, decimal
+            };
+        }
+        // Read-only properties can be set only in the scope that declares them: the subclass's.
+        (function (array $values): void {
+            foreach ($values as $key => $v) {
+                $this->$key = $v;
+            }
+        })->call($this, $values);
     }
 
-    /** @param array<string, mixed> $f */
-    abstract protected function init(array $f): void;
+    /**
+     * The schema's fields (the generated trait's): name => [type, required, enum class].
+     *
+     * @return array<string, array{string, bool, class-string|null}>
+     */
+    abstract protected static function fields(): array;
 
     /** The core's normalized JSON of this result, as it came. */
     public function toJson(): string
@@ -46,17 +66,9 @@ abstract class Record implements \JsonSerializable
         return $this->fields;
     }
 
-    /** @param array<string, mixed> $f */
-    protected static function str(array $f, string $key): ?string
-    {
-        $v = $f[$key] ?? null;
-        return is_scalar($v) ? (string) $v : null;
-    }
-
     /** A date of the normalized JSON ("yyyy-MM-ddTHH:mm:ss", Bangkok time) or null. */
-    protected static function date(array $f, string $key): ?\DateTimeImmutable
+    private static function date(mixed $v): ?\DateTimeImmutable
     {
-        $v = $f[$key] ?? null;
         if (!is_string($v)) {
             return null;
         }

@@ -24,13 +24,15 @@ final class LoaderTest extends TestCase
         $dir = sys_get_temp_dir() . '/dga-php-pkg-' . getmypid() . '-' . bin2hex(random_bytes(3));
         $src = dirname(__DIR__);
         mkdir("$dir/lib", 0755, true);
-        foreach (['src', 'include'] as $d) {
+        foreach (['src', 'src/Generated', 'include'] as $d) {
             mkdir("$dir/$d");
             foreach (glob("$src/$d/*") as $f) {
-                copy($f, "$dir/$d/" . basename($f));
+                if (is_file($f)) {
+                    copy($f, "$dir/$d/" . basename($f));
+                }
             }
         }
-        file_put_contents("$dir/autoload.php", "<?php spl_autoload_register(function (\$c) { \$f = __DIR__ . '/src/' . substr(strrchr(\$c, '\\\\'), 1) . '.php'; if (is_file(\$f)) require \$f; });");
+        file_put_contents("$dir/autoload.php", "<?php spl_autoload_register(function (\$c) { \$f = __DIR__ . '/src/' . str_replace('\\\\', '/', substr(\$c, strlen('Dga\\\\EPayment\\\\'))) . '.php'; if (is_file(\$f)) require \$f; });");
         if ($withLib) {
             copy(Sandbox::library(), "$dir/lib/libdga_epayment.so");
         }
