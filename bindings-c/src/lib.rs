@@ -366,7 +366,9 @@ pub extern "C" fn dga_enum_tables_json() -> *const c_char {
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_schema_json() -> *const c_char {
     static S: OnceLock<CString> = OnceLock::new();
-    guard(ptr::null(), || static_text(&S, || sdk::schema().to_string()))
+    guard(ptr::null(), || {
+        static_text(&S, || sdk::schema().to_string())
+    })
 }
 
 /// The core's error kinds as JSON, `[{"code": "validation", "number": 1}, ...]`: the numbers
