@@ -75,6 +75,36 @@ final class SchemaTest extends TestCase
         }
     }
 
+    public function testTheHydratorsFieldsAreTheSchemas(): void
+    {
+        $records = Schema::get()['records'];
+        foreach ([Payment::class, PaymentStatus::class, Confirmation::class] as $class) {
+            $record = (new \ReflectionClass($class))->getShortName();
+            $expected = [];
+            foreach ($records[$record]['fields'] as $f) {
+                $expected[$f['wire']] = [$f['type'], $f['required'], isset($f['enum']) ? 'Dga\\EPayment\\' . $f['enum'] : null];
+            }
+            $fields = (new \ReflectionMethod($class, 'fields'))->getClosure(null)();
+            $this->assertSame($expected, $fields, "$class's generated fields() is $record's schema (run scripts/gen-records.php)");
+        }
+    }
+
+    public function testAnEmptyResultSetsEveryProperty(): void
+    {
+        $records = Schema::get()['records'];
+        foreach ([Payment::class, PaymentStatus::class, Confirmation::class] as $class) {
+            $record = (new \ReflectionClass($class))->getShortName();
+            $result = new $class('{}');
+            foreach ($records[$record]['fields'] as $f) {
+                $this->assertTrue(property_exists($class, $f['wire']), "$class has \${$f['wire']} (run scripts/gen-records.php)");
+                $p = new \ReflectionProperty($class, $f['wire']);
+                $this->assertTrue($p->isInitialized($result), "$class::\${$f['wire']} is set");
+                // Required text is "" (an enum: its raw ""), everything optional null, as before.
+                $this->assertSame($f['required'] ? '' : null, $p->getValue($result), "$class::\${$f['wire']} of {}");
+            }
+        }
+    }
+
     public function testEveryErrorFieldIsAnExceptionProperty(): void
     {
         $classes = [DgaException::class, ApiException::class, OutcomeUnknownException::class, ValidationException::class, CallbackException::class, VerificationException::class];
