@@ -171,11 +171,11 @@ enum Request<'a> {
 }
 
 /// DGA's response envelope.
-struct Envelope {
-    status: ResponseStatus,
-    message: String,
-    data: Option<Value>,
-    warning: Option<String>,
+pub(crate) struct Envelope {
+    pub(crate) status: ResponseStatus,
+    pub(crate) message: String,
+    pub(crate) data: Option<Value>,
+    pub(crate) warning: Option<String>,
 }
 
 /// A failed exchange, before the retry policy decides what it means.
@@ -339,24 +339,7 @@ impl Client {
         let env = self
             .inner
             .call(Endpoint::Create, Request::Post(&body), (&r1, &r2))?;
-        let unknown = |message: String| Error::OutcomeUnknown {
-            endpoint: Endpoint::Create,
-            reference1: r1.clone(),
-            reference2: r2.clone(),
-            message,
-        };
-        let data = env
-            .data
-            .as_ref()
-            .and_then(Value::as_object)
-            .ok_or_else(|| unknown("DGA answered success without the payment data".to_owned()))?;
-        let mut payment = Payment::from_create_data(data, &r1, &r2).map_err(|errors| {
-            unknown(format!(
-                "DGA's answer could not be read: {}",
-                join_fields(&errors)
-            ))
-        })?;
-        payment.warning = env.warning;
+        let payment = payment_from(env, &r1, &r2)?;
         log::info!(target: LOG, "created payment orderRef={} reference1={r1}", payment.order_ref);
         Ok(payment)
     }
@@ -369,32 +352,7 @@ impl Client {
         let env = self
             .inner
             .call(Endpoint::Status, Request::Get(&query), (&r1, &r2))?;
-        let protocol = |message: String| Error::Protocol {
-            endpoint: Endpoint::Status,
-            message,
-        };
-        let map = match &env.data {
-            Some(Value::Object(m)) => m,
-            Some(other) => {
-                return Err(protocol(format!(
-                    "expected the status data object, got {}",
-                    json_type(other)
-                )));
-            }
-            None => return Err(protocol("DGA answered success without status data".into())),
-        };
-        let mut f = Fields::new(map);
-        let status = PaymentStatus::read(&mut f, false);
-        let mut status = match status {
-            Some(s) if f.errors.is_empty() => s,
-            _ => return Err(protocol(join_fields(&f.errors))),
-        };
-        if status.ref1.is_empty() {
-            status.ref1 = r1;
-            status.ref2 = r2;
-        }
-        status.warning = env.warning;
-        Ok(status)
+        status_from(env, &r1, &r2)
     }
 
     /// Closes an unpaid transaction (a paid one gives `Api` error 14).
@@ -617,6 +575,60 @@ fn log_differences(cb: &Callback, dga: &PaymentStatus) {
             fields.join(", ")
         );
     }
+}
+
+/// Create's answer (a successful envelope) as the payment, with the request's references; an
+/// answer without readable data is `OutcomeUnknown` (the payment may exist).
+pub(crate) fn payment_from(env: Envelope, r1: &str, r2: &str) -> Result<Payment> {
+    let unknown = |message: String| Error::OutcomeUnknown {
+        endpoint: Endpoint::Create,
+        reference1: r1.to_owned(),
+        reference2: r2.to_owned(),
+        message,
+    };
+    let data = env
+        .data
+        .as_ref()
+        .and_then(Value::as_object)
+        .ok_or_else(|| unknown("DGA answered success without the payment data".to_owned()))?;
+    let mut payment = Payment::from_create_data(data, r1, r2).map_err(|errors| {
+        unknown(format!(
+            "DGA's answer could not be read: {}",
+            join_fields(&errors)
+        ))
+    })?;
+    payment.warning = env.warning;
+    Ok(payment)
+}
+
+/// Status's answer (a successful envelope) as the payment's status; unreadable data is
+/// `Protocol`. A status without `ref1` gets the references it was asked for.
+pub(crate) fn status_from(env: Envelope, r1: &str, r2: &str) -> Result<PaymentStatus> {
+    let protocol = |message: String| Error::Protocol {
+        endpoint: Endpoint::Status,
+        message,
+    };
+    let map = match &env.data {
+        Some(Value::Object(m)) => m,
+        Some(other) => {
+            return Err(protocol(format!(
+                "expected the status data object, got {}",
+                json_type(other)
+            )));
+        }
+        None => return Err(protocol("DGA answered success without status data".into())),
+    };
+    let mut f = Fields::new(map);
+    let mut status = match PaymentStatus::read(&mut f, false) {
+        Some(s) if f.errors.is_empty() => s,
+        _ => return Err(protocol(join_fields(&f.errors))),
+    };
+    if status.ref1.is_empty() {
+        status.ref1 = r1.to_owned();
+        status.ref2 = r2.to_owned();
+    }
+    status.warning = env.warning;
+    Ok(status)
 }
 
 fn check_references(
@@ -1129,21 +1141,14 @@ impl Inner {
                 message: format!("{message}{tries}"),
             },
             Failure::Http { status, body, .. } => match parse_envelope(&body) {
-                Ok(env) if env.status == ResponseStatus::Error => self.api_error(endpoint, env),
+                Ok(env) if env.status == ResponseStatus::Error => {
+                    api_error(endpoint, env, &|t| self.scrub(t))
+                }
                 _ => Error::Network {
                     endpoint,
                     message: format!("DGA answered HTTP {}{tries}", status.as_u16()),
                 },
             },
-        }
-    }
-
-    fn api_error(&self, endpoint: Endpoint, env: RawEnvelope) -> Error {
-        Error::Api {
-            endpoint,
-            status: env.status,
-            error_code: env.error_code,
-            message: self.scrub(env.message),
         }
     }
 
@@ -1154,65 +1159,91 @@ impl Inner {
         body: &[u8],
         refs: (&str, &str),
     ) -> Result<Envelope> {
-        let may_have_acted = self.config.retry.for_endpoint(endpoint).may_take_effect;
-        let unreadable = |message: String| {
-            if may_have_acted {
-                Error::OutcomeUnknown {
-                    endpoint,
-                    reference1: refs.0.to_owned(),
-                    reference2: refs.1.to_owned(),
-                    message,
-                }
-            } else {
-                Error::Protocol { endpoint, message }
+        let may_take_effect = self.config.retry.for_endpoint(endpoint).may_take_effect;
+        read_answer(endpoint, may_take_effect, http, body, refs, &|t| {
+            self.scrub(t)
+        })
+    }
+}
+
+/// What a DGA answer with a non-failure HTTP status means (DESIGN.md, "DGA's deviations"): an
+/// `Api` error for envelope status Error; for a status the guide does not define, or an
+/// unreadable success, `OutcomeUnknown` when the call may have taken effect (create, void),
+/// else `Protocol`; otherwise the envelope. `scrub` redacts DGA's text.
+pub(crate) fn read_answer(
+    endpoint: Endpoint,
+    may_have_acted: bool,
+    http: StatusCode,
+    body: &[u8],
+    refs: (&str, &str),
+    scrub: &dyn Fn(String) -> String,
+) -> Result<Envelope> {
+    let unreadable = |message: String| {
+        if may_have_acted {
+            Error::OutcomeUnknown {
+                endpoint,
+                reference1: refs.0.to_owned(),
+                reference2: refs.1.to_owned(),
+                message,
             }
-        };
-        match parse_envelope(body) {
-            Ok(env) if env.status == ResponseStatus::Error => Err(self.api_error(endpoint, env)),
-            // A status the guide does not define (4, 7, ...) says neither success nor error:
-            // never report it as a success (DESIGN.md, "DGA's deviations").
-            Ok(env) if !env.status.is_known() => Err(unreadable(format!(
-                "DGA answered envelope status {} (HTTP {}), which the guide does not define{}",
-                env.status,
-                http.as_u16(),
-                if env.message.is_empty() {
-                    String::new()
+        } else {
+            Error::Protocol { endpoint, message }
+        }
+    };
+    match parse_envelope(body) {
+        Ok(env) if env.status == ResponseStatus::Error => Err(api_error(endpoint, env, scrub)),
+        // A status the guide does not define (4, 7, ...) says neither success nor error:
+        // never report it as a success.
+        Ok(env) if !env.status.is_known() => Err(unreadable(format!(
+            "DGA answered envelope status {} (HTTP {}), which the guide does not define{}",
+            env.status,
+            http.as_u16(),
+            if env.message.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", scrub(env.message))
+            }
+        ))),
+        Ok(env) => {
+            let warning = (env.status != ResponseStatus::Success).then(|| {
+                let w = if env.message.is_empty() {
+                    format!("DGA answered {}", env.status)
                 } else {
-                    format!(": {}", self.scrub(env.message))
-                }
-            ))),
-            Ok(env) => {
-                let warning = (env.status != ResponseStatus::Success).then(|| {
-                    let w = if env.message.is_empty() {
-                        format!("DGA answered {}", env.status)
-                    } else {
-                        self.scrub(env.message.clone())
-                    };
-                    log::warn!(target: LOG, "{endpoint}: DGA answered {}: {w}", env.status);
-                    w
-                });
-                Ok(Envelope {
-                    status: env.status,
-                    message: self.scrub(env.message),
-                    data: env.data,
-                    warning,
+                    scrub(env.message.clone())
+                };
+                log::warn!(target: LOG, "{endpoint}: DGA answered {}: {w}", env.status);
+                w
+            });
+            Ok(Envelope {
+                status: env.status,
+                message: scrub(env.message),
+                data: env.data,
+                warning,
+            })
+        }
+        Err(problem) => {
+            let problem = scrub(problem);
+            if http.is_success() {
+                Err(unreadable(format!(
+                    "DGA's answer (HTTP {}) was unreadable: {problem}",
+                    http.as_u16()
+                )))
+            } else {
+                Err(Error::Protocol {
+                    endpoint,
+                    message: format!("HTTP {}: {problem}", http.as_u16()),
                 })
             }
-            Err(problem) => {
-                let problem = self.scrub(problem);
-                if http.is_success() {
-                    Err(unreadable(format!(
-                        "DGA's answer (HTTP {}) was unreadable: {problem}",
-                        http.as_u16()
-                    )))
-                } else {
-                    Err(Error::Protocol {
-                        endpoint,
-                        message: format!("HTTP {}: {problem}", http.as_u16()),
-                    })
-                }
-            }
         }
+    }
+}
+
+fn api_error(endpoint: Endpoint, env: RawEnvelope, scrub: &dyn Fn(String) -> String) -> Error {
+    Error::Api {
+        endpoint,
+        status: env.status,
+        error_code: env.error_code,
+        message: scrub(env.message),
     }
 }
 

@@ -7,13 +7,17 @@
 //! parser) on one input and panic when an invariant fails; a fuzz target is one call to one of
 //! them, so the fuzzer and the stable replay test check exactly the same things.
 
-use crate::client::{RawEnvelope, parse_envelope, token_message, token_result};
+use crate::client::{
+    RawEnvelope, parse_envelope, payment_from, read_answer, status_from, token_message,
+    token_result,
+};
 use crate::enums::ResponseStatus;
-use crate::error::{Endpoint, Error, FieldError};
-use crate::lenient::{Fields, json_type, parse_amount};
+use crate::error::{Endpoint, Error};
+use crate::lenient::{json_type, parse_amount};
 use crate::model::{Confirmation, Payment, PaymentStatus, checkout_form_html, parse_callback};
 use crate::reply::CallbackReply;
 use crate::{Config, Decimal};
+use reqwest::StatusCode;
 use serde_json::Value;
 
 /// The references `create_answer` attaches (the client attaches the request's).
@@ -55,7 +59,8 @@ pub enum Outcome {
     Success,
 }
 
-/// Reads an answer's envelope (every payment endpoint, and the body of a 429/5xx).
+/// Reads an answer's envelope (every payment endpoint, and the body of a 429/5xx), and what
+/// the client makes of it (its own `read_answer`, for status).
 pub fn envelope(body: &[u8]) -> Result<Envelope, String> {
     let RawEnvelope {
         status,
@@ -63,13 +68,10 @@ pub fn envelope(body: &[u8]) -> Result<Envelope, String> {
         message,
         data,
     } = parse_envelope(body)?;
-    // The order of `read_envelope`'s tests in client.rs.
-    let outcome = if status == ResponseStatus::Error {
-        Outcome::Api
-    } else if !status.is_known() {
-        Outcome::Undefined
-    } else {
-        Outcome::Success
+    let outcome = match read_answer(Endpoint::Status, false, StatusCode::OK, body, REFS, &|t| t) {
+        Ok(_) => Outcome::Success,
+        Err(Error::Api { .. }) => Outcome::Api,
+        Err(_) => Outcome::Undefined,
     };
     Ok(Envelope {
         status,
@@ -80,62 +82,21 @@ pub fn envelope(body: &[u8]) -> Result<Envelope, String> {
     })
 }
 
-/// What a readable envelope that is not an error leads to; otherwise the problem, worded
-/// like the client's error.
-fn success_data(body: &[u8], endpoint: Endpoint) -> Result<Option<Value>, String> {
-    let env = envelope(body)?;
-    match env.outcome {
-        Outcome::Api => Err(Error::Api {
-            endpoint,
-            status: env.status,
-            error_code: env.error_code,
-            message: env.message,
-        }
-        .to_string()),
-        Outcome::Undefined => Err(format!("envelope status {} is not defined", env.status)),
-        Outcome::Success => Ok(env.data),
-    }
-}
+const REFS: (&str, &str) = CREATE_REFERENCES;
 
-fn join_fields(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// Create's answer as `Client::create_payment` reads it: envelope, then `data` as a
-/// [`Payment`] (with [`CREATE_REFERENCES`]).
+/// Create's answer as `Client::create_payment` reads it (the client's own functions), with
+/// [`CREATE_REFERENCES`].
 pub fn create_answer(body: &[u8]) -> Result<Payment, String> {
-    let data = success_data(body, Endpoint::Create)?;
-    let map = data
-        .as_ref()
-        .and_then(Value::as_object)
-        .ok_or_else(|| "DGA answered success without the payment data".to_owned())?;
-    let (r1, r2) = CREATE_REFERENCES;
-    Payment::from_create_data(map, r1, r2).map_err(|errors| join_fields(&errors))
+    let env = read_answer(Endpoint::Create, true, StatusCode::OK, body, REFS, &|t| t)
+        .map_err(|e| e.to_string())?;
+    payment_from(env, REFS.0, REFS.1).map_err(|e| e.to_string())
 }
 
-/// Status's answer as `Client::status` reads it: envelope, then `data` as a
-/// [`PaymentStatus`] (non-strict).
+/// Status's answer as `Client::status` reads it (the client's own functions).
 pub fn status_answer(body: &[u8]) -> Result<PaymentStatus, String> {
-    let data = success_data(body, Endpoint::Status)?;
-    let map = match &data {
-        Some(Value::Object(m)) => m,
-        Some(other) => {
-            return Err(format!(
-                "expected the status data object, got {}",
-                json_type(other)
-            ));
-        }
-        None => return Err("DGA answered success without status data".into()),
-    };
-    let mut f = Fields::new(map);
-    match PaymentStatus::read(&mut f, false) {
-        Some(s) if f.errors.is_empty() => Ok(s),
-        _ => Err(join_fields(&f.errors)),
-    }
+    let env = read_answer(Endpoint::Status, false, StatusCode::OK, body, REFS, &|t| t)
+        .map_err(|e| e.to_string())?;
+    status_from(env, REFS.0, REFS.1).map_err(|e| e.to_string())
 }
 
 /// One fuzz target's check: panics when an invariant fails.
