@@ -39,10 +39,14 @@ final class Sandbox
         return $bin;
     }
 
-    public function __construct()
+    /**
+     * @param list<string> $args more sandbox arguments (--tls-cert FILE --tls-key FILE for HTTPS)
+     * @param ?string $caFile the CA the control API calls trust, for an HTTPS sandbox
+     */
+    public function __construct(array $args = [], private readonly ?string $caFile = null)
     {
         $spec = [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['file', '/dev/null', 'w']];
-        $p = proc_open([self::binary(), '--port', '0'], $spec, $this->pipes);
+        $p = proc_open([self::binary(), '--port', '0', ...$args], $spec, $this->pipes);
         if ($p === false) {
             throw new \RuntimeException('cannot start the sandbox');
         }
@@ -157,19 +161,23 @@ final class Sandbox
     /** @return array{int, string} HTTP status and body */
     public function send(string $method, string $path, ?string $body, string $contentType = 'application/json'): array
     {
-        return self::http($method, $this->url . $path, $body, $contentType);
+        return self::http($method, $this->url . $path, $body, $contentType, $this->caFile);
     }
 
     /** @return array{int, string} */
-    public static function http(string $method, string $url, ?string $body, string $contentType = 'application/json'): array
+    public static function http(string $method, string $url, ?string $body, string $contentType = 'application/json', ?string $caFile = null): array
     {
-        $ctx = stream_context_create(['http' => [
+        $options = ['http' => [
             'method' => $method,
             'header' => "Content-Type: $contentType\r\nConnection: close\r\n",
             'content' => $body ?? '',
             'ignore_errors' => true,
             'timeout' => 10,
-        ]]);
+        ]];
+        if ($caFile !== null) {
+            $options['ssl'] = ['cafile' => $caFile, 'verify_peer' => true, 'verify_peer_name' => true];
+        }
+        $ctx = stream_context_create($options);
         $text = @file_get_contents($url, false, $ctx);
         $code = 0;
         foreach ($http_response_header ?? [] as $h) {
