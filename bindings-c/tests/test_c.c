@@ -1281,6 +1281,327 @@ static void test_callback_delivery(DgaClient *c) {
     free(ref1);
 }
 
+/* ---- the schema (dga_schema_json) against what the ABI hands out ---------------------------- */
+/* A field added to core/src/schema.rs alone, or a key the core's JSON gains or loses without
+   the schema, fails here: every result, error and config key is compared with its record. */
+
+/* The record `name` of the parsed schema; NULL when absent. */
+static const cJSON *schema_record(const cJSON *schema, const char *name) {
+    return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(schema, "records"),
+                                            name);
+}
+
+static const cJSON *record_field(const cJSON *record, const char *wire) {
+    const cJSON *f;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(record, "fields")) {
+        const cJSON *w = cJSON_GetObjectItemCaseSensitive(f, "wire");
+        if (cJSON_IsString(w) && strcmp(w->valuestring, wire) == 0) return f;
+    }
+    return NULL;
+}
+
+/* Appends " key" to *list (malloc'd, may start NULL). */
+static void list_add(char **list, const char *key) {
+    char *grown = str_printf("%s %s", *list ? *list : "", key);
+    free(*list);
+    *list = grown;
+}
+
+/* Checks that the object `obj` (what the ABI gave for `what`) has the keys of `record`: every
+   key is a field's wire name, every required field is present, and with `exact` every field is
+   present but `except` (a key DGA's answer decides, NULL for none). One check; its detail
+   names the missing and unexpected keys. */
+static void check_keys(const char *what, const cJSON *obj, const cJSON *record, int exact,
+                       const char *except) {
+    char *missing = NULL, *extra = NULL;
+    const cJSON *f, *item;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(record, "fields")) {
+        const char *wire = cJSON_GetObjectItemCaseSensitive(f, "wire")->valuestring;
+        int wanted = (exact && !(except && strcmp(wire, except) == 0)) ||
+                     cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "required"));
+        if (wanted && !cJSON_HasObjectItem(obj, wire)) list_add(&missing, wire);
+    }
+    cJSON_ArrayForEach(item, obj) {
+        if (!record_field(record, item->string)) list_add(&extra, item->string);
+    }
+    int ok = cJSON_IsObject(obj) && record != NULL && !missing && !extra;
+    char *text = cJSON_PrintUnformatted(obj);
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(record, "name");
+    char *detail = str_printf("%s vs schema record %s: missing [%s ], not in the schema [%s ] in %s",
+                              what, cJSON_IsString(name) ? name->valuestring : "(none)",
+                              missing ? missing : "", extra ? extra : "", text ? text : "null");
+    CHECK(ok, detail);
+    free(detail);
+    free(text);
+    free(missing);
+    free(extra);
+}
+
+static void check_json_keys(const char *what, const char *json, const cJSON *record, int exact,
+                            const char *except) {
+    cJSON *obj = json ? cJSON_Parse(json) : NULL;
+    check_keys(what, obj, record, exact, except);
+    cJSON_Delete(obj);
+}
+
+/* An error's JSON: its keys within Error's, its errors[] within FieldError's, its
+   mismatches[] within Mismatch's. */
+static void check_error_keys(const char *what, const DgaError *err, const cJSON *schema) {
+    cJSON *j = cJSON_Parse(dga_error_json(err));
+    check_keys(what, j, schema_record(schema, "Error"), 0, NULL);
+    const cJSON *x;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(j, "errors"))
+        check_keys(what, x, schema_record(schema, "FieldError"), 0, NULL);
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(j, "mismatches"))
+        check_keys(what, x, schema_record(schema, "Mismatch"), 0, NULL);
+    cJSON_Delete(j);
+}
+
+/* A valid value (JSON text) for each ClientOptions key; NULL: not set here (caPem, caFile need a
+   certificate, a proxy would carry the test's calls). A key the schema gains needs a row. */
+typedef struct { const char *wire, *value; } OptionValue;
+
+/* The config of every row with a value, `skip` left out and `override` (when not NULL) as the
+   value of `key`; malloc'd JSON text. */
+static char *options_config(const OptionValue *rows, size_t n, const char *key,
+                            const char *override) {
+    cJSON *cfg = cJSON_CreateObject();
+    for (size_t i = 0; i < n; i++) {
+        const char *v = key && strcmp(rows[i].wire, key) == 0 ? override : rows[i].value;
+        if (v) cJSON_AddItemToObject(cfg, rows[i].wire, cJSON_Parse(v));
+    }
+    char *text = cJSON_PrintUnformatted(cfg);
+    cJSON_Delete(cfg);
+    return text;
+}
+
+/* Every row is a field of `record` with a value of its type, and every field has a row. */
+static void check_option_rows(const char *what, const OptionValue *rows, size_t n,
+                              const cJSON *record) {
+    char *unknown = NULL, *untested = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *f = record_field(record, rows[i].wire);
+        if (!f) {
+            list_add(&unknown, rows[i].wire);
+            continue;
+        }
+        if (!rows[i].value) continue;
+        const char *type = cJSON_GetObjectItemCaseSensitive(f, "type")->valuestring;
+        cJSON *v = cJSON_Parse(rows[i].value);
+        int typed = strcmp(type, "string") == 0    ? cJSON_IsString(v)
+                    : strcmp(type, "boolean") == 0 ? cJSON_IsBool(v)
+                    : strcmp(type, "integer") == 0 || strcmp(type, "duration") == 0
+                        ? cJSON_IsNumber(v)
+                        : v != NULL; /* record: false or an object, checked by the core */
+        if (!typed) list_add(&unknown, rows[i].wire);
+        cJSON_Delete(v);
+    }
+    const cJSON *f;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(record, "fields")) {
+        const char *wire = cJSON_GetObjectItemCaseSensitive(f, "wire")->valuestring;
+        int found = 0;
+        for (size_t i = 0; i < n; i++) found = found || strcmp(rows[i].wire, wire) == 0;
+        if (!found) list_add(&untested, wire);
+    }
+    char *detail = str_printf("%s: rows not in the schema or of another type [%s ], schema keys "
+                              "without a test value [%s ]",
+                              what, unknown ? unknown : "", untested ? untested : "");
+    CHECK(!unknown && !untested, detail);
+    free(detail);
+    free(unknown);
+    free(untested);
+}
+
+/* A client from `config` works: the sandbox answers its status call (an unknown payment). */
+static void check_config_works(const char *what, const char *config) {
+    DgaError *err = NULL;
+    DgaClient *c = dga_client_new(config, &err);
+    char *detail = str_printf("%s: %s: %s", what, config, dga_error_json(err));
+    CHECK(c != NULL && err == NULL, detail);
+    dga_error_free(err);
+    err = NULL;
+    if (c) {
+        CHECK(dga_status(c, "schema-no-such", "", NULL, &err) == DGA_API &&
+                  dga_error_api_code(err) == DGA_ERROR_CODE_TRANSACTION_NOT_FOUND,
+              detail);
+        dga_error_free(err);
+    }
+    free(detail);
+    dga_client_free(c);
+}
+
+static void test_config_keys(const cJSON *schema) {
+    char *gateway = str_printf("\"%s\"", SB.url);
+    const OptionValue options[] = {
+        {"consumerKey", "\"sandbox-key\""},
+        {"consumerSecret", "\"sandbox-secret\""},
+        {"agentId", "\"1234567890121\""},
+        {"environment", "\"uat\""},
+        {"gatewayUrl", gateway},
+        {"source", "\"SANDBOX\""},
+        {"timeoutMs", "10000"},
+        {"connectTimeoutMs", "5000"},
+        {"tokenMaxAgeMs", "600000"},
+        {"retry", "false"},
+        {"proxy", NULL},
+        {"caPem", NULL},
+        {"caFile", NULL},
+        {"userAgentSuffix", "\"c-schema-test\""},
+        {"strictAgentId", "true"},
+        {"maxResponseBytes", "1048576"},
+        {"tokenFailureCooldownMs", "2000"},
+        {"poolIdleTimeoutMs", "15000"},
+        {"maxConcurrentVerifications", "16"},
+    };
+    const size_t n = sizeof options / sizeof options[0];
+    const cJSON *client_options = schema_record(schema, "ClientOptions");
+    check_option_rows("ClientOptions", options, n, client_options);
+
+    char *cfg = options_config(options, n, NULL, NULL);
+    check_config_works("every ClientOptions key", cfg);
+    free(cfg);
+
+    /* Each key is read: a value of another JSON type is refused, naming that key alone. */
+    for (size_t i = 0; i < n; i++) {
+        if (!options[i].value) continue;
+        const char *wrong = options[i].value[0] == '"' ? "12" : "\"12\"";
+        cfg = options_config(options, n, options[i].wire, wrong);
+        DgaError *err = NULL;
+        DgaClient *c = dga_client_new(cfg, &err);
+        char *fields = str_printf("[\"%s\"]", options[i].wire);
+        char *detail = str_printf("%s = %s: %s", options[i].wire, wrong, dga_error_json(err));
+        CHECK(c == NULL && dga_error_kind(err) == DGA_VALIDATION &&
+                  error_fields_are_text(err, fields),
+              detail);
+        free(detail);
+        free(fields);
+        dga_error_free(err);
+        dga_client_free(c);
+        free(cfg);
+    }
+
+    /* retry as an object of every RetryOptions key. */
+    const OptionValue retry[] = {
+        {"tokenAttempts", "2"},
+        {"statusAttempts", "2"},
+        {"connectAttempts", "2"},
+        {"backoffBaseMs", "1"},
+        {"backoffCapMs", "5"},
+    };
+    const size_t rn = sizeof retry / sizeof retry[0];
+    check_option_rows("RetryOptions", retry, rn, schema_record(schema, "RetryOptions"));
+    char *retry_cfg = options_config(retry, rn, NULL, NULL);
+    cfg = options_config(options, n, "retry", retry_cfg);
+    check_config_works("every RetryOptions key", cfg);
+    free(cfg);
+    free(retry_cfg);
+
+    /* A key outside the schema is refused, naming it. */
+    cfg = options_config(options, n, NULL, NULL);
+    cJSON *with_unknown = cJSON_Parse(cfg);
+    cJSON_AddNumberToObject(with_unknown, "timeoutSeconds", 10);
+    char *unknown = cJSON_PrintUnformatted(with_unknown);
+    DgaError *err = NULL;
+    DgaClient *c = dga_client_new(unknown, &err);
+    CHECK(c == NULL && dga_error_kind(err) == DGA_VALIDATION &&
+              error_fields_are_text(err, "[\"timeoutSeconds\"]") &&
+              message_has(err, "timeoutSeconds"),
+          dga_error_json(err));
+    check_error_keys("config error", err, schema);
+    dga_error_free(err);
+    dga_client_free(c);
+    free(unknown);
+    cJSON_Delete(with_unknown);
+    free(cfg);
+    free(gateway);
+}
+
+static void test_schema(DgaClient *c) {
+    const char *text = dga_schema_json();
+    CHECK(text != NULL && text == dga_schema_json(), "dga_schema_json is static: the same pointer");
+    cJSON *schema = text ? cJSON_Parse(text) : NULL;
+    CHECK(schema != NULL, "dga_schema_json is JSON");
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(schema, "version");
+    CHECK(cJSON_IsString(version) && strcmp(version->valuestring, dga_version()) == 0, text);
+    const cJSON *records = cJSON_GetObjectItemCaseSensitive(schema, "records");
+    const char *names[] = {"CreatePayment", "Payment", "PaymentStatus", "Confirmation",
+                           "ClientOptions", "RetryOptions", "Error", "FieldError", "Mismatch"};
+    CHECK(cJSON_GetArraySize(records) == 9, "nine records");
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const cJSON *r = schema_record(schema, names[i]);
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(r, "name");
+        const cJSON *fields = cJSON_GetObjectItemCaseSensitive(r, "fields");
+        int ok = cJSON_IsString(name) && strcmp(name->valuestring, names[i]) == 0 &&
+                 cJSON_GetArraySize(fields) > 0;
+        const cJSON *f;
+        cJSON_ArrayForEach(f, fields) {
+            ok = ok && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(f, "wire")) &&
+                 cJSON_IsString(cJSON_GetObjectItemCaseSensitive(f, "snake")) &&
+                 cJSON_IsString(cJSON_GetObjectItemCaseSensitive(f, "type")) &&
+                 cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(f, "required"));
+        }
+        CHECK(ok, names[i]);
+    }
+
+    /* Results: a created payment, its status (also read back as a callback), a close. The
+       sandbox never warns, so `warning` (only when DGA answers SuccessWithError or Warning) is
+       the one field left out. */
+    char *ref1;
+    char *payment = create(c, "QRPayment", "42.00", &ref1);
+    check_json_keys("created payment", payment, schema_record(schema, "Payment"), 1, "warning");
+    char *status = NULL, *out = NULL;
+    DgaError *err = NULL;
+    CHECK(dga_status(c, ref1, "R2", &status, &err) == DGA_OK, dga_error_message(err));
+    check_json_keys("status", status, schema_record(schema, "PaymentStatus"), 1, "warning");
+    if (status) {
+        CHECK(dga_parse_callback((const uint8_t *)status, strlen(status), &out, &err) == DGA_OK,
+              dga_error_message(err));
+        check_json_keys("parsed callback", out, schema_record(schema, "PaymentStatus"), 1,
+                        "warning");
+        dga_string_free(out);
+        out = NULL;
+        /* Claiming another final status: a verification error with mismatches. */
+        cJSON *claim = cJSON_Parse(status);
+        cJSON_ReplaceItemInObject(claim, "paidStatus", cJSON_CreateString("Void"));
+        char *claim_text = cJSON_PrintUnformatted(claim);
+        CHECK(simulate(ref1, "R2", "pay", 0) == 200, "simulate pay");
+        CHECK(dga_verify_callback(c, claim_text, &out, &err) == DGA_VERIFICATION,
+              dga_error_message(err));
+        check_error_keys("verification error", err, schema);
+        CHECK(strstr(dga_error_json(err), "\"mismatches\":[{") != NULL, dga_error_json(err));
+        dga_error_free(err);
+        err = NULL;
+        free(claim_text);
+        cJSON_Delete(claim);
+    }
+    dga_string_free(status);
+    dga_string_free(payment);
+    free(ref1);
+
+    payment = create(c, "QRPayment", "43.00", &ref1);
+    CHECK(dga_close(c, ref1, "R2", &out, &err) == DGA_OK, dga_error_message(err));
+    check_json_keys("close confirmation", out, schema_record(schema, "Confirmation"), 1,
+                    "warning");
+    dga_string_free(out);
+    out = NULL;
+
+    /* Errors: DGA's refusal (api), then every bad field (validation). */
+    CHECK(dga_status(c, "schema-no-such", "", &out, &err) == DGA_API, "an unknown payment");
+    check_error_keys("api error", err, schema);
+    dga_error_free(err);
+    err = NULL;
+    CHECK(dga_create_payment(c, "{\"amount\": 1.5}", &out, &err) == DGA_VALIDATION,
+          dga_error_message(err));
+    check_error_keys("validation error", err, schema);
+    dga_error_free(err);
+    err = NULL;
+    dga_string_free(payment);
+    free(ref1);
+
+    test_config_keys(schema);
+    cJSON_Delete(schema);
+}
+
 /* ---- one client, many threads -------------------------------------------------------------- */
 
 typedef struct {
@@ -1393,6 +1714,7 @@ int main(int argc, char **argv) {
     test_client_new();
     DgaClient *c = new_client("sandbox-secret", 10000, FAST_RETRY);
     test_payment_flow(c);
+    test_schema(c);
     test_bad_arguments(c);
     test_ack_and_citizen_ids();
     test_callback_vectors();
