@@ -465,13 +465,6 @@ pub const PAYMENT_STATUS: Record = Record {
             false,
             "DGA's message when it answered SuccessWithError or Warning (never on callbacks).",
         ),
-        f(
-            "settlementDate",
-            "settlement_date",
-            T::Date,
-            false,
-            "TEMPORARY drift demonstration.",
-        ),
     ],
 };
 
