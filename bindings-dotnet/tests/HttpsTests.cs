@@ -72,74 +72,11 @@ namespace Dga.EPayment.Tests
         }
 
         /// <summary>The sandbox serving TLS with the test certificate; dispose to stop it.</summary>
-        private sealed class TlsSandbox : IDisposable
+        /// <summary>The sandbox serving TLS with the certificate Pki() made in dir.</summary>
+        private static Sandbox TlsSandbox(string binary, string dir)
         {
-            private readonly Process process;
-
-            public string Url { get; private set; }
-
-            public TlsSandbox(string binary, string dir)
-            {
-                var psi = new ProcessStartInfo(binary,
-                    "--port 0 --tls-cert " + Path.Combine(dir, "server.pem") + " --tls-key " + Path.Combine(dir, "server.key"))
-                {
-                    UseShellExecute = false,
-                    RedirectStandardOutput = true,
-                };
-                process = Process.Start(psi);
-                var line = process.StandardOutput.ReadLine();
-                const string prefix = "listening on ";
-                if (line == null || !line.StartsWith(prefix, StringComparison.Ordinal))
-                {
-                    Dispose();
-                    throw new Exception("TLS sandbox did not start: " + line);
-                }
-                Url = line.Substring(prefix.Length).Trim();
-                var drain = new Thread(() =>
-                {
-                    try
-                    {
-                        while (process.StandardOutput.ReadLine() != null)
-                        {
-                        }
-                    }
-                    catch (Exception)
-                    {
-                    }
-                });
-                drain.IsBackground = true;
-                drain.Start();
-            }
-
-            public DgaClientOptions Options()
-            {
-                return new DgaClientOptions
-                {
-                    ConsumerKey = "sandbox-key",
-                    ConsumerSecret = "sandbox-secret",
-                    AgentId = Sandbox.AgentId,
-                    GatewayUrl = Url,
-                    Source = "SANDBOX",
-                    Timeout = TimeSpan.FromSeconds(5),
-                    Retry = new DgaRetryOptions { BackoffBase = TimeSpan.FromMilliseconds(1), BackoffCap = TimeSpan.FromMilliseconds(5) },
-                };
-            }
-
-            public void Dispose()
-            {
-                try
-                {
-                    if (!process.HasExited)
-                    {
-                        process.Kill();
-                        process.WaitForExit(10000);
-                    }
-                }
-                catch (InvalidOperationException)
-                {
-                }
-                process.Dispose();
-            }
+            return new Sandbox(binary,
+                "--tls-cert " + Path.Combine(dir, "server.pem") + " --tls-key " + Path.Combine(dir, "server.key"));
         }
 
         /// <summary>A fresh client's first create fetches the token: token, create and status over TLS.</summary>
@@ -157,7 +94,7 @@ namespace Dga.EPayment.Tests
         {
             r.Add("HTTPS: without the CA the certificate is refused", () =>
             {
-                using (var sb = new TlsSandbox(binary, Pki()))
+                using (var sb = TlsSandbox(binary, Pki()))
                 using (var client = new DgaClient(sb.Options()))
                 {
                     Assert.True(sb.Url.StartsWith("https://127.0.0.1:", StringComparison.Ordinal), "https URL: " + sb.Url);
@@ -180,7 +117,7 @@ namespace Dga.EPayment.Tests
 
             r.Add("HTTPS: with CaPem token, create and status work", () =>
             {
-                using (var sb = new TlsSandbox(binary, Pki()))
+                using (var sb = TlsSandbox(binary, Pki()))
                 {
                     var o = sb.Options();
                     o.CaPem = File.ReadAllText(Path.Combine(Pki(), "ca.pem"));
@@ -190,7 +127,7 @@ namespace Dga.EPayment.Tests
 
             r.Add("HTTPS: with CaFile token, create and status work", () =>
             {
-                using (var sb = new TlsSandbox(binary, Pki()))
+                using (var sb = TlsSandbox(binary, Pki()))
                 {
                     var o = sb.Options();
                     o.CaFile = Path.Combine(Pki(), "ca.pem");

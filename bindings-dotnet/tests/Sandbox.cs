@@ -18,9 +18,10 @@ namespace Dga.EPayment.Tests
 
         public const string AgentId = "1234567890121";
 
-        public Sandbox(string binary)
+        /// <param name="extraArgs">More flags for the sandbox, e.g. --tls-cert/--tls-key.</param>
+        public Sandbox(string binary, string extraArgs = null)
         {
-            var psi = new ProcessStartInfo(binary, "--port 0")
+            var psi = new ProcessStartInfo(binary, "--port 0" + (extraArgs == null ? "" : " " + extraArgs))
             {
                 UseShellExecute = false,
                 RedirectStandardOutput = true,
