@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 /// A DgaClient may be used from many threads at once: every call takes it as `const` and the
 /// calls overlap (they do not queue behind one another).
 pub struct DgaClient {
-    client: sdk::Client,
+    client: sdk::blocking::Client,
 }
 
 /// An error handed out through an `out_err` parameter. Opaque. The caller owns it and frees it
@@ -312,7 +312,7 @@ unsafe fn bytes<'a>(p: *const u8, len: usize, name: &str) -> Result<&'a [u8], Fa
 
 /// # Safety
 /// `c` is NULL or a live client from `dga_client_new`.
-unsafe fn client_ref<'a>(c: *const DgaClient) -> Result<&'a sdk::Client, Failure> {
+unsafe fn client_ref<'a>(c: *const DgaClient) -> Result<&'a sdk::blocking::Client, Failure> {
     // SAFETY: NULL or live, by the caller's contract.
     match unsafe { c.as_ref() } {
         Some(c) => Ok(&c.client),
@@ -420,7 +420,7 @@ pub unsafe extern "C" fn dga_client_new(
     call(out_err, || {
         // SAFETY: forwarded from the caller.
         let config = sdk::Config::from_json(&unsafe { json_arg(config_json, "config_json")? })?;
-        let client = sdk::Client::new(config)?;
+        let client = sdk::blocking::Client::new(config)?;
         made = Box::into_raw(Box::new(DgaClient { client }));
         Ok(())
     });
@@ -446,7 +446,7 @@ pub unsafe extern "C" fn dga_client_new_from_env(
             // SAFETY: forwarded from the caller.
             builder = builder.with_json(&unsafe { json_arg(config_json, "config_json")? })?;
         }
-        let client = sdk::Client::new(builder.build()?)?;
+        let client = sdk::blocking::Client::new(builder.build()?)?;
         made = Box::into_raw(Box::new(DgaClient { client }));
         Ok(())
     });

@@ -248,7 +248,7 @@ fn worker_failed(panic: Box<dyn std::any::Any + Send>) -> napi::Error {
 /// A client for DGA's e-Payment API: one connection pool and one token cache; share it.
 #[napi]
 pub struct Client {
-    inner: core::Client,
+    inner: core::blocking::Client,
 }
 
 #[napi]
@@ -260,7 +260,7 @@ impl Client {
     pub fn new(options: Unknown) -> Result<Self> {
         let json = object_arg(options, "options")?;
         let config = core::Config::from_json(&json).map_err(|e| to_napi(&e))?;
-        let inner = core::Client::new(config).map_err(|e| to_napi(&e))?;
+        let inner = core::blocking::Client::new(config).map_err(|e| to_napi(&e))?;
         Ok(Client { inner })
     }
 
@@ -274,7 +274,7 @@ impl Client {
             builder = builder.with_json(&json).map_err(|e| to_napi(&e))?;
         }
         let config = builder.build().map_err(|e| to_napi(&e))?;
-        let inner = core::Client::new(config).map_err(|e| to_napi(&e))?;
+        let inner = core::blocking::Client::new(config).map_err(|e| to_napi(&e))?;
         Ok(Client { inner })
     }
 

@@ -16,7 +16,7 @@ use serde_json::Value;
 /// threads and usable in a forked child. Every call releases the GIL while it waits.
 #[pyclass(frozen, module = "dga_epayment._native", name = "Client")]
 pub struct PyClient {
-    inner: dga::Client,
+    inner: dga::blocking::Client,
 }
 
 fn client(
@@ -30,7 +30,7 @@ fn client(
     let config = Config::from_keywords_over(base, &Value::Object(options));
     let config = checked(errors, config).py(py)?;
     Ok(PyClient {
-        inner: dga::Client::new(config).py(py)?,
+        inner: dga::blocking::Client::new(config).py(py)?,
     })
 }
 
@@ -42,7 +42,7 @@ impl PyClient {
         &self,
         py: Python<'py>,
         record: &str,
-        f: impl FnOnce(&dga::Client) -> dga::Result<Value> + Send,
+        f: impl FnOnce(&dga::blocking::Client) -> dga::Result<Value> + Send,
     ) -> Record<'py> {
         let client = self.inner.clone();
         let v = py.detach(move || f(&client)).py(py)?;

@@ -5,7 +5,8 @@ use crate::input;
 use crate::output::{Failure, print_fields, print_json, print_result, to_value};
 use clap::Args;
 use dga_epayment::{
-    Client, CreatePayment, Error, FieldError, PaymentType, checkout_form_html, parse_amount,
+    CreatePayment, Error, FieldError, PaymentType, blocking::Client, checkout_form_html,
+    parse_amount,
 };
 use serde_json::{Value, json};
 use std::path::PathBuf;

@@ -1,7 +1,7 @@
 //! Where the API commands connect: the `DGA_*` environment variables, overridden by flags.
 
 use clap::Args;
-use dga_epayment::{Client, ConfigBuilder};
+use dga_epayment::{ConfigBuilder, blocking::Client};
 use std::time::Duration;
 
 /// Longest connect timeout (the core's default); a shorter `--timeout-ms` lowers it too.

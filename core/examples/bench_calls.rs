@@ -4,7 +4,7 @@
 //!
 //! cargo run --release -p dga-epayment --example bench_calls -- URL seq|conc8 SECONDS
 
-use dga_epayment::{Client, Config, CreatePayment, PaidStatus, PaymentType};
+use dga_epayment::{Config, CreatePayment, PaidStatus, PaymentType, blocking::Client};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 

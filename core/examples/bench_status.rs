@@ -4,7 +4,7 @@
 //!
 //! cargo run --release -p dga-epayment --example bench_status [-- SECONDS_PER_RUN]
 
-use dga_epayment::{Client, Config, CreatePayment, PaymentType};
+use dga_epayment::{Config, CreatePayment, PaymentType, blocking::Client};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};

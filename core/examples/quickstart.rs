@@ -3,7 +3,7 @@
 //! status → void. `cargo run -p dga-epayment --example quickstart`
 
 use dga_epayment::{
-    CallbackReply, Client, Config, CreatePayment, Decimal, PaidStatus, PaymentType,
+    CallbackReply, Config, CreatePayment, Decimal, PaidStatus, PaymentType, blocking::Client,
 };
 
 /// What an agency's callback endpoint does with DGA's POST (the README's `on_callback`).

@@ -51,6 +51,11 @@ pub mod schema;
 
 pub use citizen_id::{CitizenIdCheck, check_citizen_id, validate_citizen_id};
 pub use client::{Client, Token};
+
+/// The synchronous client, for callers without an async runtime (Django views, PHP, C, the CLI).
+pub mod blocking {
+    pub use crate::client::Client;
+}
 pub use config::{
     CallRule, Config, ConfigBuilder, DEFAULT_GATEWAY_URL, DEFAULT_MAX_CONCURRENT_VERIFICATIONS,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TOKEN_FAILURE_COOLDOWN,

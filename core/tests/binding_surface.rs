@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use dga_epayment::{
-    CONFIG_KEYS, CallbackReply, Client, Config, ErrorKind, PaidStatus, Payment, PaymentStatus,
-    PaymentType, enum_tables, error_kinds, parse_callback,
+    CONFIG_KEYS, CallbackReply, Config, ErrorKind, PaidStatus, Payment, PaymentStatus, PaymentType,
+    blocking::Client, enum_tables, error_kinds, parse_callback,
 };
 use serde_json::{Value, json};
 use std::time::Duration;

@@ -5,7 +5,9 @@
 mod common;
 
 use common::*;
-use dga_epayment::{CallbackReply, Client, Error, PaidStatus, PaymentStatus, PaymentType};
+use dga_epayment::{
+    CallbackReply, Error, PaidStatus, PaymentStatus, PaymentType, blocking::Client,
+};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 

@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use dga_epayment::{
-    Client, Config, Environment, Error, ErrorCode, ErrorKind, PaidStatus, PaymentType,
-    VerificationReason, parse_callback,
+    Config, Environment, Error, ErrorCode, ErrorKind, PaidStatus, PaymentType, VerificationReason,
+    blocking::Client, parse_callback,
 };
 use serde_json::json;
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use dga_epayment::{Client, Config, ErrorKind, PaymentType, RetryPolicy};
+use dga_epayment::{Config, ErrorKind, PaymentType, RetryPolicy, blocking::Client};
 use serde_json::json;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};

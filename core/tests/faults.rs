@@ -5,7 +5,9 @@
 mod common;
 
 use common::*;
-use dga_epayment::{Client, Error, ErrorCode, ErrorKind, PaidStatus, PaymentType, RetryPolicy};
+use dga_epayment::{
+    Error, ErrorCode, ErrorKind, PaidStatus, PaymentType, RetryPolicy, blocking::Client,
+};
 use serde_json::json;
 use std::time::{Duration, Instant};
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use dga_epayment::{Client, Config, ErrorKind, PaidStatus, PaymentType};
+use dga_epayment::{Config, ErrorKind, PaidStatus, PaymentType, blocking::Client};
 use dga_sandbox::{Sandbox, TlsPem};
 
 /// A CA and a server certificate it signed for 127.0.0.1 and localhost, PEM.

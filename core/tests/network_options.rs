@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use dga_epayment::{Client, ErrorKind, PaymentType};
+use dga_epayment::{ErrorKind, PaymentType, blocking::Client};
 
 const CA: &str = include_str!("data/agency-ca.pem");
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use dga_epayment::{Client, Config, Error, PaymentType, parse_callback};
+use dga_epayment::{Config, Error, PaymentType, blocking::Client, parse_callback};
 use serde_json::json;
 use std::sync::Mutex;
 use std::time::Duration;

@@ -7,8 +7,8 @@ mod receiver;
 use crate::api::mask;
 use crate::output::print_json;
 use dga_epayment::{
-    Client, Config, CreatePayment, Decimal, Error, ErrorCode, PaidStatus, Payment, PaymentStatus,
-    PaymentType, checkout_form_html,
+    Config, CreatePayment, Decimal, Error, ErrorCode, PaidStatus, Payment, PaymentStatus,
+    PaymentType, blocking::Client, checkout_form_html,
 };
 use dga_sandbox::SandboxConfig;
 use receiver::{CALLBACK_PATH, Delivery};

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
-use dga_epayment::{CallbackReply, Client, PaymentStatus};
+use dga_epayment::{CallbackReply, PaymentStatus, blocking::Client};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;

@@ -1,7 +1,7 @@
 //! Shared helpers: an embedded sandbox on a free loopback port and its control API.
 #![allow(dead_code)]
 
-use dga_epayment::{Client, Config, CreatePayment, Decimal, PaymentType, RetryPolicy};
+use dga_epayment::{Config, CreatePayment, Decimal, PaymentType, RetryPolicy, blocking::Client};
 use dga_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
