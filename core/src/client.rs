@@ -195,7 +195,7 @@ impl Client {
         let refs = (r1.clone(), r2.clone());
         detached(Endpoint::Create, (r1, r2), ticket, move |t| async move {
             let env = inner
-                .call(Endpoint::Create, Request::Post(&body), (&refs.0, &refs.1), Some(&t))
+                .call(Endpoint::Create, Request::Post(&body), (&refs.0, &refs.1), Some(&t), None)
                 .await?;
             let payment = payment_from(env, &refs.0, &refs.1)?;
             log::info!(target: LOG, "created payment orderRef={} reference1={}", payment.order_ref, refs.0);
@@ -233,16 +233,20 @@ impl Client {
         let body = json!({ "reference1": r1, "reference2": r2 });
         let inner = self.inner.clone();
         let refs = (r1.clone(), r2.clone());
+        // A final status remembered for callbacks must not outlive this client's own change.
+        self.inner.state()?.verifications.forget(&r1, &r2);
         detached(Endpoint::Close, (r1, r2), ticket, move |t| async move {
-            let env = inner
+            let result = inner
                 .call(
                     Endpoint::Close,
                     Request::Post(&body),
                     (&refs.0, &refs.1),
                     Some(&t),
+                    None,
                 )
-                .await?;
-            Ok(env.confirmation())
+                .await;
+            inner.forget_answers(&refs.0, &refs.1);
+            Ok(result?.confirmation())
         })
         .await
     }
@@ -275,16 +279,20 @@ impl Client {
         });
         let inner = self.inner.clone();
         let refs = (r1.clone(), r2.clone());
+        // A final status remembered for callbacks must not outlive this client's own change.
+        self.inner.state()?.verifications.forget(&r1, &r2);
         detached(Endpoint::Void, (r1, r2), ticket, move |t| async move {
-            let env = inner
+            let result = inner
                 .call(
                     Endpoint::Void,
                     Request::Post(&body),
                     (&refs.0, &refs.1),
                     Some(&t),
+                    None,
                 )
-                .await?;
-            Ok(env.confirmation())
+                .await;
+            inner.forget_answers(&refs.0, &refs.1);
+            Ok(result?.confirmation())
         })
         .await
     }
@@ -339,6 +347,45 @@ impl Client {
                 .await
         })
         .await
+    }
+}
+
+impl Client {
+    /// [`Client::receive_callback`] (verifying) after the agency's own check: `known_reference`
+    /// answers from the agency's orders whether it ever created `(reference1, reference2)`.
+    /// When it says no, the delivery is refused at once (`Verification`, reason
+    /// `unknown_payment`, reply 404) and DGA is not asked: a flood of forged references costs
+    /// DGA nothing (docs/architecture.md#callback-floods).
+    pub async fn receive_callback_known<F, Fut>(
+        &self,
+        body: &[u8],
+        known_reference: F,
+    ) -> Result<Callback>
+    where
+        F: FnOnce(&str, &str) -> Fut,
+        Fut: Future<Output = bool>,
+    {
+        let (r1, r2) = crate::model::callback_references(body)?;
+        if !known_reference(&r1, &r2).await {
+            return Err(self.refuse_unknown_reference(&r1, &r2));
+        }
+        self.receive_callback(body, true).await
+    }
+
+    /// The error for a delivery whose references the agency does not know (its
+    /// `known_reference` said no): counted in [`Client::verification_stats`], logged at most
+    /// once a second, reply 404. For bindings whose predicate runs in their own language.
+    pub fn refuse_unknown_reference(&self, reference1: &str, reference2: &str) -> Error {
+        self.inner.refuse_unknown(reference1, reference2)
+    }
+
+    /// What callback verification has cost DGA and what it refused, since the client was
+    /// built (in this process).
+    pub fn verification_stats(&self) -> crate::VerificationStats {
+        self.inner
+            .state()
+            .map(|s| s.verifications.counters.snapshot())
+            .unwrap_or_default()
     }
 }
 
@@ -466,6 +513,12 @@ impl Inner {
         })
     }
 
+    fn forget_answers(&self, r1: &str, r2: &str) {
+        if let Ok(state) = self.state() {
+            state.verifications.forget(r1, r2);
+        }
+    }
+
     pub(crate) fn url(&self, endpoint: Endpoint) -> &reqwest::Url {
         &self.urls[endpoint as usize]
     }
@@ -474,7 +527,23 @@ impl Inner {
     pub(crate) async fn status(&self, r1: &str, r2: &str) -> Result<PaymentStatus> {
         let query = [("reference1", r1), ("reference2", r2)];
         let env = self
-            .call(Endpoint::Status, Request::Get(&query), (r1, r2), None)
+            .call(Endpoint::Status, Request::Get(&query), (r1, r2), None, None)
+            .await?;
+        status_from(env, r1, r2)
+    }
+
+    /// A status call made to verify a callback: counted in the verification stats.
+    pub(crate) async fn verification_status(&self, r1: &str, r2: &str) -> Result<PaymentStatus> {
+        let counter = &self.state()?.verifications.counters.status_calls;
+        let query = [("reference1", r1), ("reference2", r2)];
+        let env = self
+            .call(
+                Endpoint::Status,
+                Request::Get(&query),
+                (r1, r2),
+                None,
+                Some(counter),
+            )
             .await?;
         status_from(env, r1, r2)
     }

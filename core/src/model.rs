@@ -722,6 +722,14 @@ pub fn checkout_form_html(payment: &Payment) -> Result<String> {
     ))
 }
 
+/// The references a callback body names (`ref1`, `ref2`), read as leniently as
+/// [`crate::Client::receive_callback`] reads them; a `Callback` error when they cannot be read.
+/// What a callback endpoint asks the agency's `known_reference` about before anything else.
+pub fn callback_references(body: &[u8]) -> Result<(String, String)> {
+    let n = read_notification(body)?;
+    Ok((n.ref1, n.ref2))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -99,6 +99,19 @@ impl CallbackReply {
         }
     }
 
+    /// 503 with `result: false`: the callback could not be checked now (the agency's own
+    /// `known_reference` check failed, say); DGA delivers it again.
+    pub fn unavailable() -> CallbackReply {
+        CallbackReply {
+            http_status: 503,
+            accepted: false,
+            body: callback_ack(
+                false,
+                "could not confirm the callback with DGA yet; please deliver it again",
+            ),
+        }
+    }
+
     /// 500 with `result: false`: the callback was valid but the agency's own handler failed,
     /// so DGA should deliver it again. The agency's error stays in its own logs.
     pub fn handler_failed() -> CallbackReply {

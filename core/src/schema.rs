@@ -644,6 +644,20 @@ pub const CLIENT_OPTIONS: Record = Record {
             false,
             "Calls in flight at once per client (default 256); more wait for a slot.",
         ),
+        f(
+            "verificationRate",
+            "verification_rate",
+            T::Integer,
+            false,
+            "Status calls per second for callback verification (default 20, burst 40; 0: off).",
+        ),
+        f(
+            "verificationReuseMs",
+            "verification_reuse",
+            T::Duration,
+            false,
+            "How long DGA's final status answers repeated deliveries (default 2 s).",
+        ),
     ],
 };
 
