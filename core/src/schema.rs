@@ -1,4 +1,4 @@
-//! Every record that crosses a binding, described once (DESIGN.md, "One schema in the core"):
+//! Every record that crosses a binding, described once (docs/architecture.md#one-schema):
 //! the create request, Payment, PaymentStatus (a callback has the same fields), Confirmation,
 //! the client options and the error JSON. Each field has its wire name (the guide's camelCase,
 //! as the core's JSON gives it), its snake_case name (Rust, Python, keyword arguments), its
@@ -8,7 +8,8 @@
 //! request's keys and required fields) are taken from these tables, and its tests check that
 //! each record's JSON has exactly these keys. Bindings read [`schema`] (C `dga_schema_json`,
 //! Python `schema()`, Node `schema()`, PHP `Schema::get()`) to build or check their typed
-//! surface, so a field added here fails every binding that does not map it.
+//! surface, so a field added here fails every binding that does not map it. Quirk numbers in
+//! the docs (Q7) are those of docs/protocol.md#quirks.
 
 use serde_json::{Value, json};
 

@@ -19,7 +19,8 @@ use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-/// A well-formed AgentID with a correct check digit (PROTOCOL.md).
+/// A well-formed AgentID with a correct check digit
+/// (docs/protocol.md#q11--the-guides-agentid-fails-its-check-digit).
 const AGENT_ID: &str = "1234567890121";
 /// Every HTTP exchange of the demo, the SDK's and the browser's.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(5);
