@@ -12,8 +12,9 @@ const codeOf = (kind) => 'DGA_' + String(kind).toUpperCase()
 
 const ERROR_FIELDS = native.schema().records.Error.fields
 
-/** Every error the SDK throws or rejects with; `code` tells the kind (DESIGN.md, Errors). Its
- *  fields are the core's error JSON (`Error::to_json`), as the core's schema lists them. */
+/** Every error the SDK throws or rejects with; `code` tells the kind
+ *  (docs/architecture.md#errors). Its fields are the core's error JSON (`Error::to_json`), as
+ *  the core's schema lists them. */
 class DgaError extends Error {
   constructor(json) {
     super(json.message)

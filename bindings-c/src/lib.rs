@@ -1,4 +1,4 @@
-//! The C ABI of dga-epayment (DESIGN.md, "The C ABI, exactly"): `libdga_epayment.so` / `.a`,
+//! The C ABI of dga-epayment (docs/architecture.md#the-c-abi): `libdga_epayment.so` / `.a`,
 //! described by `include/dga_epayment.h`, which cbindgen generates from this file (`build.rs`).
 //!
 //! The binding converts and nothing more: JSON text in, the core's types, the core's normalized
@@ -39,7 +39,7 @@ pub struct DgaError {
 }
 
 /// The status every `int32_t` function returns: `DGA_OK`, or the kind of the error handed out
-/// through `out_err`. 1 to 9 are the core's error kinds, in DESIGN.md's order.
+/// through `out_err`. 1 to 9 are the core's error kinds, in order (docs/architecture.md#errors).
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DgaErrorKind {

@@ -414,7 +414,7 @@ static void test_bad_arguments(DgaClient *c) {
     dga_error_free(err);
     err = NULL;
 
-    /* The guide's own example has a trailing comma (Q3): not JSON. */
+    /* The guide's own example has a trailing comma (Q3 in docs/protocol.md): not JSON. */
     rc = dga_create_payment(c, "{\"customerID\": \"1\",}", &out, &err);
     CHECK(rc == DGA_INVALID_ARGUMENT && message_has(err, "request_json is not valid JSON"),
           dga_error_message(err));

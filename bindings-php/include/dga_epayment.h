@@ -21,7 +21,7 @@
  * DGA_INTERNAL (it never unwinds into or aborts the caller). Messages never contain the
  * consumer secret or a token.
  *
- * JSON: config keys as DESIGN.md's Node options; the create request in the guide's camelCase;
+ * JSON: config keys as the Node options; the create request in the guide's camelCase;
  * every result in the SDK's normalized JSON (camelCase, enum names, amounts as decimal strings,
  * dates "yyyy-MM-ddTHH:mm:ss" or null), the same form `dgapay callback parse` prints.
  */
@@ -38,7 +38,7 @@
 
 /**
  * The status every `int32_t` function returns: `DGA_OK`, or the kind of the error handed out
- * through `out_err`. 1 to 9 are the core's error kinds, in DESIGN.md's order.
+ * through `out_err`. 1 to 9 are the core's error kinds, in order (docs/architecture.md#errors).
  */
 enum DgaErrorKind
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L

@@ -65,7 +65,11 @@ enum Command {
     /// a QRPayment and closes it unpaid; and shows DGA refusing a duplicate reference. Prints
     /// one line per step and exits 0 only when every step behaved as DGA's guide says.
     /// Needs no network, credentials or configuration.
-    Demo,
+    Demo {
+        /// The language of the printed steps: en (English) or th (ภาษาไทย)
+        #[arg(long, value_enum, default_value_t = demo::Lang::En)]
+        lang: demo::Lang,
+    },
 
     /// Run the DGA + KTB sandbox in the foreground until Ctrl-C
     ///
@@ -129,7 +133,7 @@ fn main() -> ExitCode {
     let conn = &cli.connection;
     let json = cli.json;
     let result = match &cli.command {
-        Command::Demo => return demo::run(json),
+        Command::Demo { lang } => return demo::run(json, *lang),
         Command::Sandbox(args) => dga_sandbox::run_foreground(args.to_config())
             .map_err(|e| output::Failure::io("sandbox", e)),
         Command::Token(args) => api::token(conn, args, json),

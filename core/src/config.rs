@@ -28,7 +28,7 @@ pub enum Environment {
 
 impl Environment {
     /// The payment base path (create, close, void and status live under it).
-    /// Q1: the guide prints production close under `uat/`; we use the production path for
+    /// Q1 (docs/protocol.md): the guide prints production close under `uat/`; we use the production path for
     /// every production endpoint. `ConfigBuilder::endpoint_path` can follow DGA if it differs.
     pub fn payment_base_path(self) -> &'static str {
         match self {
@@ -69,7 +69,8 @@ impl fmt::Display for Environment {
     }
 }
 
-/// How many times, and how patiently, the client repeats a failed call (DESIGN.md).
+/// How many times, and how patiently, the client repeats a failed call
+/// (docs/architecture.md#retry-rules).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts to obtain a token (the guide says "until a token is obtained"; we bound it).
@@ -111,7 +112,7 @@ pub struct CallRule {
 }
 
 impl RetryPolicy {
-    /// The rule for one endpoint (DESIGN.md, "Retry policy"):
+    /// The rule for one endpoint (docs/architecture.md#retry-rules):
     ///
     /// | endpoint | attempts | retried after the request may have been sent | may take effect |
     /// | --- | --- | --- | --- |

@@ -1,5 +1,5 @@
 //! Configuration from a JSON object: the form the Node, C and C# bindings take their options in
-//! (DESIGN.md, "The C ABI, exactly"). The keys live here so no binding spells them itself.
+//! (docs/architecture.md#the-c-abi). The keys live here so no binding spells them itself.
 
 use std::time::Duration;
 

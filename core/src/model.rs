@@ -1,4 +1,5 @@
-//! What goes to DGA (strictly checked) and what comes back (leniently read).
+//! What goes to DGA (strictly checked) and what comes back (leniently read). Quirk numbers
+//! (Q1–Q11) are those of docs/protocol.md#quirks.
 
 use crate::enums::{BankCode, PaidStatus, PaymentType, ResponseStatus};
 use crate::error::{Error, FieldError, Result};
@@ -618,7 +619,7 @@ pub fn parse_callback(body: &[u8]) -> Result<Callback> {
 
 /// What a callback endpoint needs from a delivery to ask DGA: the references, and what the
 /// body claims. A body whose references read is never refused for its other fields: DGA's
-/// status decides (DESIGN.md, "The callback contract"); their problems are only reported.
+/// status decides (docs/architecture.md#the-callback-contract); their problems are only reported.
 pub(crate) struct Notification {
     pub ref1: String,
     pub ref2: String,

@@ -30,7 +30,8 @@ impl CallbackReply {
     }
 
     /// The refusal for an error met while parsing or verifying a callback, with `result:
-    /// false`, by DESIGN.md's callback contract: 400 for a body that is not a valid callback
+    /// false`, by the callback contract (docs/architecture.md#the-callback-contract): 400 for a
+    /// body that is not a valid callback
     /// (the message names the fields of the sender's own body), 404 when DGA has no such
     /// payment, 409 while DGA says Pending or shows another final status (DGA redelivers),
     /// and 503 when DGA could not be asked (timeout, network, auth, DGA error, too many

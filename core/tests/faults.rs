@@ -1,4 +1,5 @@
-//! Each fault the sandbox can inject, on each endpoint, gives the outcome DESIGN.md documents:
+//! Each fault the sandbox can inject, on each endpoint, gives the outcome the retry rules
+//! (docs/architecture.md#retry-rules) give:
 //! retried and succeeded, or the right error kind — and a create or void whose request may have
 //! reached DGA is `OutcomeUnknown`, never a plain failure.
 
