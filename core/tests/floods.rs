@@ -266,8 +266,8 @@ fn an_exception_free_unknown_reference_is_404_and_the_busy_reply_is_503() {
 
 /// The README's form: an async `known_reference` looking the reference up in the agency's
 /// orders (a set here).
-#[tokio::test(flavor = "current_thread")]
-async fn the_async_known_reference_hook_refuses_without_asking_dga() {
+#[test]
+fn the_async_known_reference_hook_refuses_without_asking_dga() {
     struct Orders(HashSet<String>);
     impl Orders {
         async fn exists(&self, reference1: &str) -> bool {
@@ -281,12 +281,16 @@ async fn the_async_known_reference_hook_refuses_without_asking_dga() {
     let before = ctl.count("status");
     let body = br#"{"ref1":"FORGED","ref2":"","paidStatus":1,"amount":"1.00"}"#;
     let o = orders.clone();
-    let status = client
-        .receive_callback_known(body, |reference1, _reference2| {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let status = rt.block_on(
+        client.receive_callback_known(body, |reference1, _reference2| {
             let reference1 = reference1.to_owned();
             async move { o.exists(&reference1).await }
-        })
-        .await;
+        }),
+    );
     let e = status.unwrap_err();
     assert_eq!(CallbackReply::for_error(&e).http_status, 404);
     assert_eq!(ctl.count("status"), before, "DGA was not asked");
