@@ -46,6 +46,7 @@ mod error;
 pub mod fuzzing;
 mod lenient;
 mod model;
+pub mod reconcile;
 mod reply;
 pub mod schema;
 
@@ -71,6 +72,7 @@ pub use model::{
     CALLBACK_FIELDS, Callback, Confirmation, CreatePayment, Payment, PaymentStatus, callback_ack,
     checkout_form_html, parse_callback,
 };
+pub use reconcile::{read_references, status_many};
 pub use reply::CallbackReply;
 pub use schema::schema;
 
