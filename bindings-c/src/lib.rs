@@ -466,7 +466,9 @@ static SHARED: std::sync::Mutex<Option<SharedClients>> = std::sync::Mutex::new(N
 /// The shared client for `config`, made on first use.
 fn shared_client(config: sdk::Config) -> Result<sdk::blocking::Client, Failure> {
     // A panic elsewhere while the lock was held leaves a list that is still whole.
-    let mut slot = SHARED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut slot = SHARED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let pid = std::process::id();
     if slot.as_ref().is_some_and(|s| s.pid != pid) {
         // A forked child: the parent's clients hold its connections and token state, which

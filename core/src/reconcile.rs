@@ -735,6 +735,9 @@ where
                     self.ready[slot] = Some(outcome);
                 }
                 Poll::Ready(None) | Poll::Pending => {
+                    if matches!(&self.input_error, Some((i, _)) if *i == self.next_emit) {
+                        continue; // every result before the bad line is out: give the error
+                    }
                     let idle = self.in_flight.is_empty()
                         && self.input.is_none()
                         && self.staged.is_none()
@@ -991,36 +994,40 @@ mod tests {
     #[test]
     fn input_error_comes_in_its_place_and_ends() {
         let rt = runtime();
-        rt.block_on(async {
-            let input = read_references(&b"A\nB\nC,D,E\nF\n"[..]).unwrap();
-            let calls = Rc::new(Cell::new(0));
-            let c = calls.clone();
-            let mut many = status_many(futures_util::stream::iter(input), 8, 0, move |r1, _| {
-                c.set(c.get() + 1);
-                async move {
-                    if r1 == "B" {
-                        Err(Error::Api {
-                            endpoint: crate::Endpoint::Status,
-                            status: crate::ResponseStatus::Error,
-                            error_code: Some(ErrorCode::TransactionNotFound),
-                            message: String::new(),
-                        })
-                    } else {
-                        Ok(status(&r1))
-                    }
-                }
+        // Concurrency 1: the error is read after the last call has finished.
+        for conc in [1, 8] {
+            rt.block_on(async {
+                let input = read_references(&b"A\nB\nC,D,E\nF\n"[..]).unwrap();
+                let calls = Rc::new(Cell::new(0));
+                let c = calls.clone();
+                let mut many =
+                    status_many(futures_util::stream::iter(input), conc, 0, move |r1, _| {
+                        c.set(c.get() + 1);
+                        async move {
+                            if r1 == "B" {
+                                Err(Error::Api {
+                                    endpoint: crate::Endpoint::Status,
+                                    status: crate::ResponseStatus::Error,
+                                    error_code: Some(ErrorCode::TransactionNotFound),
+                                    message: String::new(),
+                                })
+                            } else {
+                                Ok(status(&r1))
+                            }
+                        }
+                    });
+                let a = many.next().await.unwrap().unwrap();
+                assert_eq!(a.cells()[2], "Success");
+                assert_eq!(a.cells()[3], PaidStatus::Success.description_th().unwrap());
+                let b = many.next().await.unwrap().unwrap();
+                assert!(b.is_not_found() && !b.is_unreadable());
+                assert_eq!(b.cells()[11], NOT_FOUND);
+                let e = many.next().await.unwrap().unwrap_err();
+                assert_eq!(e.line, 3);
+                assert!(many.next().await.is_none());
+                assert_eq!(calls.get(), 2);
             });
-            let a = many.next().await.unwrap().unwrap();
-            assert_eq!(a.cells()[2], "Success");
-            assert_eq!(a.cells()[3], PaidStatus::Success.description_th().unwrap());
-            let b = many.next().await.unwrap().unwrap();
-            assert!(b.is_not_found() && !b.is_unreadable());
-            assert_eq!(b.cells()[11], NOT_FOUND);
-            let e = many.next().await.unwrap().unwrap_err();
-            assert_eq!(e.line, 3);
-            assert!(many.next().await.is_none());
-            assert_eq!(calls.get(), 2);
-        });
+        }
     }
 
     #[test]
