@@ -320,6 +320,25 @@ DgaClient *dga_client_new(const char *config_json, DgaError **out_err);
 DgaClient *dga_client_new_from_env(const char *config_json, DgaError **out_err);
 
 /**
+ * Returns a handle to the process's one client for this configuration, made on first use:
+ * every call with the same configuration (compared after parsing, so key order, white space
+ * and defaults spelled out do not matter) shares one connection pool and one token cache.
+ * For short-lived requests in a long-lived process (PHP-FPM, a CGI host, a plugin): only the
+ * first request pays for a token. `config_json` is as for `dga_client_new`.
+ *
+ * Each call returns a new handle, which the caller frees with `dga_client_free` as usual;
+ * that releases only the caller's handle: the library keeps its own reference to the client
+ * for the life of the process. In a child made by `fork()`, the parent's shared clients are
+ * never returned: the child gets its own (its own connections and token).
+ *
+ * Returns NULL on error, with the error in `*out_err` as for `dga_client_new`.
+ *
+ * # Safety
+ * As `dga_client_new`.
+ */
+DgaClient *dga_client_shared(const char *config_json, DgaError **out_err);
+
+/**
  * Frees a client. NULL is a no-op. Call it once, after every call using the client (on any
  * thread) has returned.
  *

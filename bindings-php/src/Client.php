@@ -40,13 +40,31 @@ final class Client
         return $client;
     }
 
-    private static function open(#[\SensitiveParameter] ?string $json, bool $fromEnv): CData
+    /**
+     * The process's one client for these options (dga_client_shared): every request of a
+     * PHP-FPM worker that asks with the same options (compared after parsing) shares one token
+     * and one connection pool, so only the worker's first request fetches a token. Dropping the
+     * object releases only this request's handle; the client stays for the worker's life. A
+     * forked child never gets its parent's. What the README recommends under PHP-FPM.
+     *
+     * @param array<string, mixed> $options as for the constructor
+     */
+    public static function shared(#[\SensitiveParameter] array $options): self
+    {
+        $client = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
+        $client->handle = self::open(Json::object($options, 'options'), false, true);
+        return $client;
+    }
+
+    private static function open(#[\SensitiveParameter] ?string $json, bool $fromEnv, bool $shared = false): CData
     {
         $ffi = Native::ffi();
         [, $err] = Native::outs();
-        $h = $fromEnv
-            ? $ffi->dga_client_new_from_env($json, Native::addr($err))
-            : $ffi->dga_client_new($json, Native::addr($err));
+        $h = match (true) {
+            $shared => $ffi->dga_client_shared($json, Native::addr($err)),
+            $fromEnv => $ffi->dga_client_new_from_env($json, Native::addr($err)),
+            default => $ffi->dga_client_new($json, Native::addr($err)),
+        };
         if ($h === null || Native::isNull($h)) {
             throw Native::error(-1, $err);
         }

@@ -21,6 +21,10 @@ use tokio::sync::{Notify, Semaphore};
 
 pub(crate) const LOG: &str = "dga_epayment";
 
+/// One status read of [`Client::status_many`].
+pub type StatusFuture =
+    std::pin::Pin<Box<dyn Future<Output = Result<PaymentStatus>> + Send + 'static>>;
+
 /// A thread-safe, async DGA e-Payment client. Cheap to clone (clones share the connection pool
 /// and the token cache); create one per configuration and share it. Its calls run on the
 /// process's one runtime whatever runtime awaits them; for synchronous code use
@@ -377,6 +381,36 @@ impl Client {
     /// once a second, reply 404. For bindings whose predicate runs in their own language.
     pub fn refuse_unknown_reference(&self, reference1: &str, reference2: &str) -> Error {
         self.inner.refuse_unknown(reference1, reference2)
+    }
+
+    /// Reads the status of every reference of `references` (a stream of input rows, as
+    /// [`crate::reconcile::read_references`] gives them), at most `concurrency` at once and
+    /// `rate` a second (0: no limit), with the normal retries; results come out in input
+    /// order, each with its reference, and memory does not grow with the input
+    /// (docs/architecture.md#operations).
+    pub fn status_many<S>(
+        &self,
+        references: S,
+        concurrency: usize,
+        rate: u32,
+    ) -> crate::reconcile::StatusMany<
+        S,
+        impl Fn(String, String) -> StatusFuture + use<S>,
+        StatusFuture,
+    >
+    where
+        S: futures_util::Stream<
+                Item = std::result::Result<
+                    crate::reconcile::Reference,
+                    crate::reconcile::InputError,
+                >,
+            > + Unpin,
+    {
+        let client = self.clone();
+        crate::reconcile::status_many(references, concurrency, rate, move |r1, r2| {
+            let client = client.clone();
+            Box::pin(async move { client.status(&r1, &r2).await }) as StatusFuture
+        })
     }
 
     /// What callback verification has cost DGA and what it refused, since the client was

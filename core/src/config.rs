@@ -179,7 +179,7 @@ impl fmt::Debug for Secret {
 }
 
 /// A validated configuration. Build it with [`Config::builder`] or [`Config::from_env`].
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 pub struct Config {
     pub(crate) consumer_key: Secret,
     pub(crate) consumer_secret: Secret,

@@ -54,6 +54,7 @@ pub mod fuzzing;
 mod http;
 mod lenient;
 mod model;
+pub mod reconcile;
 mod reply;
 mod retry;
 pub mod runtime;
@@ -62,7 +63,7 @@ mod token;
 mod verify;
 
 pub use citizen_id::{CitizenIdCheck, check_citizen_id, validate_citizen_id};
-pub use client::Client;
+pub use client::{Client, StatusFuture};
 pub use config::{
     CallRule, Config, ConfigBuilder, DEFAULT_GATEWAY_URL, DEFAULT_MAX_CONCURRENT_VERIFICATIONS,
     DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
@@ -79,6 +80,7 @@ pub use model::{
     CALLBACK_FIELDS, Callback, Confirmation, CreatePayment, Payment, PaymentStatus, callback_ack,
     callback_references, checkout_form_html, parse_callback,
 };
+pub use reconcile::{read_references, status_many};
 pub use reply::CallbackReply;
 pub use schema::schema;
 pub use token::Token;
