@@ -50,6 +50,7 @@ gcc "${CFLAGS[@]}" bindings-c/tests/test_c.c "$OUT/harness.o" -o "$OUT/test_c" "
 g++ "${CXXFLAGS[@]}" bindings-c/tests/test_cpp.cpp "$OUT/harness.o" -o "$OUT/test_cpp" "${LINK[@]}"
 gcc "${CFLAGS[@]}" bindings-c/tests/test_https.c "$OUT/harness.o" -o "$OUT/test_https" "${LINK[@]}"
 gcc "${CFLAGS[@]}" bindings-c/tests/test_shared.c "$OUT/harness.o" -o "$OUT/test_shared" "${LINK[@]}"
+gcc "${CFLAGS[@]}" bindings-c/tests/test_floods.c "$OUT/harness.o" -o "$OUT/test_floods" "${LINK[@]}"
 gcc "${CFLAGS[@]}" bindings-c/tests/test_c.c "$OUT/harness.o" -o "$OUT/test_c_static" \
   "$D/libdga_epayment.a" -lcjson -lpthread -ldl -lm
 
@@ -79,6 +80,8 @@ step "HTTPS test (a CA made with openssl; the sandbox serving TLS) under valgrin
 # valgrind-tls.supp: memcheck cannot follow ring's AES-GCM assembly (see the file).
 under_valgrind test_https --num-callers=40 --suppressions=bindings-c/tests/valgrind-tls.supp \
   "$OUT/test_https" "$SANDBOX" || status=1
+step "callback floods (the burst through dga_receive_callback_known, 16 threads) under valgrind"
+under_valgrind test_floods "$OUT/test_floods" "$SANDBOX" || status=1
 step "shared clients (dga_client_shared) under valgrind"
 # The shared clients live until the process exits, by design, with their I/O threads still
 # holding pointers into them: memcheck calls those blocks "possibly lost". Memory errors and

@@ -945,5 +945,8 @@ pub unsafe extern "C" fn dga_error_free(error: *mut DgaError) {
     }
 }
 
+// Callback floods: the agency's known_reference check, the counters, the 503 reply.
+mod floods;
+
 #[cfg(test)]
 mod tests;
