@@ -1,0 +1,277 @@
+package io.github.dgaepayment;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A client for one configuration: one connection pool and one token cache. Thread-safe: share
+ * one per configuration; calls from many threads overlap. Close it when done (calls in flight
+ * finish first).
+ *
+ * <pre>{@code
+ * try (DgaClient client = DgaClient.builder().consumerKey(key).consumerSecret(secret)
+ *         .agentId(agentId).environment(Environment.UAT).build()) {
+ *     PaymentStatus st = client.status(reference1, reference2);
+ * }
+ * }</pre>
+ */
+public final class DgaClient implements AutoCloseable {
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private long handle;
+
+    private DgaClient(long handle) {
+        this.handle = handle;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A client configured from the environment: {@code DGA_CONSUMER_KEY},
+     * {@code DGA_CONSUMER_SECRET}, {@code DGA_AGENT_ID}, {@code DGA_ENVIRONMENT},
+     * {@code DGA_GATEWAY_URL}, {@code DGA_SOURCE} (and {@code DGA_PROXY}, {@code DGA_CA_FILE}).
+     */
+    public static DgaClient fromEnv() {
+        return open("{}", true);
+    }
+
+    private static DgaClient open(String configJson, boolean fromEnv) {
+        return new DgaClient(Long.parseLong(Native.ok(Native.clientNew(configJson, fromEnv))));
+    }
+
+    /** The SDK's version (the core's). */
+    public static String version() {
+        return Native.ok(Native.version());
+    }
+
+    /** The core's schema of every record that crosses the binding, as JSON text. */
+    public static String schemaJson() {
+        return Native.ok(Native.schemaJson());
+    }
+
+    private interface Call {
+        String run(long handle);
+    }
+
+    private String call(Call c) {
+        ReentrantReadWriteLock.ReadLock read = lock.readLock();
+        read.lock();
+        try {
+            if (handle == 0) {
+                throw new IllegalStateException("this DgaClient is closed");
+            }
+            return Native.ok(c.run(handle));
+        } finally {
+            read.unlock();
+        }
+    }
+
+    /**
+     * Creates a payment transaction. {@link DgaOutcomeUnknownException} means it may exist:
+     * check {@link #status} with its references first.
+     */
+    public Payment createPayment(CreatePaymentRequest request) {
+        if (request == null) {
+            throw new IllegalArgumentException("request is null");
+        }
+        String json = request.toJson();
+        return new Payment(Json.parseObject(call(h -> Native.createPayment(h, json))));
+    }
+
+    /** Reads a transaction's state from DGA (retried on transient failures). */
+    public PaymentStatus status(String reference1, String reference2) {
+        return PaymentStatus.fromJson(call(h -> Native.status(h, reference1, reference2 == null ? "" : reference2)));
+    }
+
+    /** As {@link #status(String, String)} for a payment without a reference2. */
+    public PaymentStatus status(String reference1) {
+        return status(reference1, "");
+    }
+
+    /** Closes an unpaid transaction (a paid one is a {@link DgaApiException}, code 14). */
+    public Confirmation closePayment(String reference1, String reference2) {
+        return new Confirmation(Json.parseObject(call(h -> Native.closePayment(h, reference1, reference2 == null ? "" : reference2))));
+    }
+
+    /**
+     * Voids a paid FastPay transaction; {@code paymentReference} is the {@code refId} from status
+     * or the callback. {@link DgaOutcomeUnknownException} means it may have happened.
+     */
+    public Confirmation voidPayment(String reference1, String reference2, String paymentReference) {
+        return new Confirmation(Json.parseObject(call(h -> Native.voidPayment(h, reference1, reference2 == null ? "" : reference2, paymentReference))));
+    }
+
+    /**
+     * Confirms a callback with DGA: re-reads the status and checks that references, amount,
+     * paid status and refId agree. Act on the result, never on the callback alone.
+     */
+    public PaymentStatus verifyCallback(PaymentStatus callback) {
+        if (callback == null) {
+            throw new IllegalArgumentException("callback is null");
+        }
+        String json = callback.toJson();
+        return PaymentStatus.fromJson(call(h -> Native.verifyCallback(h, json)));
+    }
+
+    /**
+     * A callback endpoint's whole work: parses the raw body, verifies it with DGA, runs
+     * {@code onStatus} with DGA's own status, and gives the HTTP answer the core's callback
+     * contract sets (200 accepted; 400 invalid; 409 disagreeing; 503 DGA unreachable; 500 when
+     * {@code onStatus} throws, so DGA delivers it again). Never throws for a bad callback.
+     */
+    public CallbackReply handleCallback(byte[] body, DgaCallbackHandler onStatus) {
+        String tagged;
+        ReentrantReadWriteLock.ReadLock read = lock.readLock();
+        read.lock();
+        try {
+            if (handle == 0) {
+                throw new IllegalStateException("this DgaClient is closed");
+            }
+            tagged = Native.receiveCallback(handle, body);
+        } finally {
+            read.unlock();
+        }
+        if (tagged != null && tagged.startsWith("E")) {
+            Map<String, Object> failure = Json.parseObject(tagged.substring(1));
+            if (failure.containsKey("httpStatus")) {
+                DgaException error = DgaException.fromJson(Records.map(failure.get("error")));
+                return new CallbackReply(failure, false, null, error);
+            }
+            return handlerFailed(null, DgaException.fromJson(failure));
+        }
+        PaymentStatus status = PaymentStatus.fromJson(Native.ok(tagged));
+        try {
+            onStatus.accept(status);
+        } catch (Exception e) {
+            return handlerFailed(status, e);
+        }
+        return new CallbackReply(Json.parseObject(Native.ok(Native.callbackReply(0, "Success", 0))), true, status, null);
+    }
+
+    private static CallbackReply handlerFailed(PaymentStatus status, Throwable error) {
+        return new CallbackReply(Json.parseObject(Native.ok(Native.callbackReply(1, "", 0))), false, status, error);
+    }
+
+    /** Frees the client once the calls in flight have returned. Idempotent. */
+    @Override
+    public void close() {
+        ReentrantReadWriteLock.WriteLock write = lock.writeLock();
+        write.lock();
+        try {
+            if (handle != 0) {
+                Native.clientFree(handle);
+                handle = 0;
+            }
+        } finally {
+            write.unlock();
+        }
+    }
+
+    /** Shows no configuration: it holds the secret. */
+    @Override
+    public String toString() {
+        return "DgaClient{" + (handle == 0 ? "closed" : "open") + "}";
+    }
+
+    /** The client's settings; {@link #build()} checks them all (a {@link DgaValidationException}). */
+    public static final class Builder {
+        private final Map<String, Object> options = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /**
+         * Any option of the core's {@code ClientOptions} by its wire name (see
+         * {@link DgaClient#schemaJson()}); durations in milliseconds.
+         */
+        public Builder option(String key, Object value) {
+            if (value == null) {
+                options.remove(key);
+            } else {
+                options.put(key, value);
+            }
+            return this;
+        }
+
+        public Builder consumerKey(String v) {
+            return option("consumerKey", v);
+        }
+
+        public Builder consumerSecret(String v) {
+            return option("consumerSecret", v);
+        }
+
+        /** The agency's 13-digit AgentID. */
+        public Builder agentId(String v) {
+            return option("agentId", v);
+        }
+
+        public Builder environment(Environment v) {
+            return option("environment", v == null ? null : v.wire());
+        }
+
+        /** A gateway URL over the environment's (the sandbox, a proxy). */
+        public Builder gatewayUrl(String v) {
+            return option("gatewayUrl", v);
+        }
+
+        /** The default source for createPayment. */
+        public Builder source(String v) {
+            return option("source", v);
+        }
+
+        /** The whole request's timeout (default 30 s). */
+        public Builder timeout(Duration v) {
+            return option("timeoutMs", v == null ? null : v.toMillis());
+        }
+
+        public Builder connectTimeout(Duration v) {
+            return option("connectTimeoutMs", v == null ? null : v.toMillis());
+        }
+
+        public Builder tokenMaxAge(Duration v) {
+            return option("tokenMaxAgeMs", v == null ? null : v.toMillis());
+        }
+
+        /** false: no retries at all (default: the core's policy). */
+        public Builder retry(boolean v) {
+            return option("retry", v ? null : Boolean.FALSE);
+        }
+
+        /** An HTTP proxy URL. */
+        public Builder proxy(String v) {
+            return option("proxy", v);
+        }
+
+        /** Extra trusted CA certificates, PEM text. */
+        public Builder caPem(String v) {
+            return option("caPem", v);
+        }
+
+        /** Extra trusted CA certificates, a PEM file. */
+        public Builder caFile(String v) {
+            return option("caFile", v);
+        }
+
+        public Builder userAgentSuffix(String v) {
+            return option("userAgentSuffix", v);
+        }
+
+        public Builder maxConcurrentVerifications(int v) {
+            return option("maxConcurrentVerifications", v);
+        }
+
+        /** Makes the client (no network call). */
+        public DgaClient build() {
+            return open(Json.write(options), false);
+        }
+
+        /** Shows the option names only: values may be secret. */
+        @Override
+        public String toString() {
+            return "DgaClient.Builder" + options.keySet();
+        }
+    }
+}
