@@ -15,12 +15,17 @@ public final class CreatePaymentRequest {
         this.fields = fields;
     }
 
+    /** A request from the core's JSON keys as given (the conformance vectors' raw requests). */
+    static CreatePaymentRequest fromMap(Map<String, Object> fields) {
+        return new CreatePaymentRequest(new LinkedHashMap<>(fields));
+    }
+
     public static Builder builder() {
         return new Builder();
     }
 
     public String getCustomerId() {
-        return (String) fields.get("customerID");
+        return Records.string(fields, "customerID");
     }
 
     public String getCustomerTitleName() {
@@ -49,7 +54,7 @@ public final class CreatePaymentRequest {
 
     public BigDecimal getAmount() {
         Object a = fields.get("amount");
-        return a == null ? null : new BigDecimal((String) a);
+        return a == null ? null : a instanceof BigDecimal ? (BigDecimal) a : new BigDecimal(a.toString());
     }
 
     public String getRequestReference1() {
