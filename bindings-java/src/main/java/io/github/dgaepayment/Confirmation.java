@@ -5,27 +5,27 @@ import java.util.Map;
 /** DGA's answer to a close or void. */
 public final class Confirmation extends DgaRecord {
     Confirmation(Map<String, Object> json) {
-        super(json);
+        super("Confirmation", json);
     }
 
     public ResponseStatus getStatus() {
-        return DgaEnums.fromWire(ResponseStatus.class, json.get("status"));
+        return DgaEnums.fromWire(ResponseStatus.class, raw("status"));
     }
 
     public Object getStatusRaw() {
-        return json.get("status");
+        return raw("status");
     }
 
     public String getMessage() {
-        return Records.string(json, "message");
+        return string("message");
     }
 
     /** DGA's data as sent, or null. */
     public Object getData() {
-        return json.get("data");
+        return raw("data");
     }
 
     public String getWarning() {
-        return Records.string(json, "warning");
+        return string("warning");
     }
 }

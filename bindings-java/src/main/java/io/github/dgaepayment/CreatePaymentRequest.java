@@ -20,62 +20,66 @@ public final class CreatePaymentRequest {
         return new CreatePaymentRequest(new LinkedHashMap<>(fields));
     }
 
+    static String wire(String snake) {
+        return Records.wire("CreatePayment", snake);
+    }
+
     public static Builder builder() {
         return new Builder();
     }
 
     public String getCustomerId() {
-        return Records.string(fields, "customerID");
+        return (String) fields.get(wire("customer_id"));
     }
 
     public String getCustomerTitleName() {
-        return (String) fields.get("customerTitleName");
+        return (String) fields.get(wire("customer_title_name"));
     }
 
     public String getCustomerFirstName() {
-        return (String) fields.get("customerFirstName");
+        return (String) fields.get(wire("customer_first_name"));
     }
 
     public String getCustomerMiddleName() {
-        return (String) fields.get("customerMiddleName");
+        return (String) fields.get(wire("customer_middle_name"));
     }
 
     public String getCustomerLastName() {
-        return (String) fields.get("customerLastName");
+        return (String) fields.get(wire("customer_last_name"));
     }
 
     public BankCode getBankCode() {
-        return DgaEnums.fromWire(BankCode.class, fields.get("bankCode"));
+        return DgaEnums.fromWire(BankCode.class, fields.get(wire("bank_code")));
     }
 
     public PaymentType getPaymentType() {
-        return DgaEnums.fromWire(PaymentType.class, fields.get("paymentType"));
+        return DgaEnums.fromWire(PaymentType.class, fields.get(wire("payment_type")));
     }
 
     public BigDecimal getAmount() {
-        Object a = fields.get("amount");
+        Object a = fields.get(wire("amount"));
         return a == null ? null : a instanceof BigDecimal ? (BigDecimal) a : new BigDecimal(a.toString());
     }
 
     public String getRequestReference1() {
-        return (String) fields.get("requestReference1");
+        return (String) fields.get(wire("request_reference1"));
     }
 
     public String getRequestReference2() {
-        return (String) fields.get("requestReference2");
+        return (String) fields.get(wire("request_reference2"));
     }
 
     public String getRequestReference3() {
-        return (String) fields.get("requestReference3");
+        return (String) fields.get(wire("request_reference3"));
     }
 
     public String getSource() {
-        return (String) fields.get("source");
+        return (String) fields.get(wire("source"));
     }
 
     /** Extra data passed to DGA as a JSON object, or null. */
     public Map<String, Object> getData() {
-        Object d = fields.get("data");
+        Object d = fields.get(wire("data"));
         return d == null ? null : Records.map(d);
     }
 
@@ -105,46 +109,46 @@ public final class CreatePaymentRequest {
         }
 
         public Builder customerId(String v) {
-            return put("customerID", v);
+            return put(wire("customer_id"), v);
         }
 
         public Builder customerTitleName(String v) {
-            return put("customerTitleName", v);
+            return put(wire("customer_title_name"), v);
         }
 
         public Builder customerFirstName(String v) {
-            return put("customerFirstName", v);
+            return put(wire("customer_first_name"), v);
         }
 
         public Builder customerMiddleName(String v) {
-            return put("customerMiddleName", v);
+            return put(wire("customer_middle_name"), v);
         }
 
         public Builder customerLastName(String v) {
-            return put("customerLastName", v);
+            return put(wire("customer_last_name"), v);
         }
 
         public Builder bankCode(BankCode v) {
-            return put("bankCode", v == null ? null : v.wireName());
+            return put(wire("bank_code"), v == null ? null : v.wireName());
         }
 
         public Builder paymentType(PaymentType v) {
-            return put("paymentType", v == null ? null : v.wireName());
+            return put(wire("payment_type"), v == null ? null : v.wireName());
         }
 
         /** The amount, exact (e.g. {@code new BigDecimal("1000.50")}). */
         public Builder amount(BigDecimal v) {
-            return put("amount", v == null ? null : v.toPlainString());
+            return put(wire("amount"), v == null ? null : v.toPlainString());
         }
 
         /** The amount as decimal text (e.g. {@code "1000.50"}); the core checks it. */
         public Builder amount(String v) {
-            return put("amount", v);
+            return put(wire("amount"), v);
         }
 
         /** A whole amount in baht. */
         public Builder amount(long v) {
-            return put("amount", Long.toString(v));
+            return put(wire("amount"), Long.toString(v));
         }
 
         /**
@@ -160,25 +164,25 @@ public final class CreatePaymentRequest {
         }
 
         public Builder requestReference1(String v) {
-            return put("requestReference1", v);
+            return put(wire("request_reference1"), v);
         }
 
         public Builder requestReference2(String v) {
-            return put("requestReference2", v);
+            return put(wire("request_reference2"), v);
         }
 
         public Builder requestReference3(String v) {
-            return put("requestReference3", v);
+            return put(wire("request_reference3"), v);
         }
 
         /** The source DGA registered for the agency (default: the client's source). */
         public Builder source(String v) {
-            return put("source", v);
+            return put(wire("source"), v);
         }
 
         /** Extra data passed to DGA as a JSON object (values: strings, numbers, booleans, maps, lists). */
         public Builder data(Map<String, ?> v) {
-            return put("data", v == null ? null : new LinkedHashMap<String, Object>(v));
+            return put(wire("data"), v == null ? null : new LinkedHashMap<String, Object>(v));
         }
 
         public CreatePaymentRequest build() {

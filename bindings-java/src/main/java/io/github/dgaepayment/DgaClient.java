@@ -195,72 +195,77 @@ public final class DgaClient implements AutoCloseable {
             return this;
         }
 
+        /** An option by its snake_case name; its key is the schema's wire name. */
+        private Builder set(String snake, Object value) {
+            return option(Records.wire("ClientOptions", snake), value);
+        }
+
         public Builder consumerKey(String v) {
-            return option("consumerKey", v);
+            return set("consumer_key", v);
         }
 
         public Builder consumerSecret(String v) {
-            return option("consumerSecret", v);
+            return set("consumer_secret", v);
         }
 
         /** The agency's 13-digit AgentID. */
         public Builder agentId(String v) {
-            return option("agentId", v);
+            return set("agent_id", v);
         }
 
         public Builder environment(Environment v) {
-            return option("environment", v == null ? null : v.wire());
+            return set("environment", v == null ? null : v.wire());
         }
 
         /** A gateway URL over the environment's (the sandbox, a proxy). */
         public Builder gatewayUrl(String v) {
-            return option("gatewayUrl", v);
+            return set("gateway_url", v);
         }
 
         /** The default source for createPayment. */
         public Builder source(String v) {
-            return option("source", v);
+            return set("source", v);
         }
 
         /** The whole request's timeout (default 30 s). */
         public Builder timeout(Duration v) {
-            return option("timeoutMs", v == null ? null : v.toMillis());
+            return set("timeout", v == null ? null : v.toMillis());
         }
 
         public Builder connectTimeout(Duration v) {
-            return option("connectTimeoutMs", v == null ? null : v.toMillis());
+            return set("connect_timeout", v == null ? null : v.toMillis());
         }
 
         public Builder tokenMaxAge(Duration v) {
-            return option("tokenMaxAgeMs", v == null ? null : v.toMillis());
+            return set("token_max_age", v == null ? null : v.toMillis());
         }
 
         /** false: no retries at all (default: the core's policy). */
         public Builder retry(boolean v) {
-            return option("retry", v ? null : Boolean.FALSE);
+            return set("retry", v ? null : Boolean.FALSE);
         }
 
         /** An HTTP proxy URL. */
         public Builder proxy(String v) {
-            return option("proxy", v);
+            return set("proxy", v);
         }
 
         /** Extra trusted CA certificates, PEM text. */
         public Builder caPem(String v) {
-            return option("caPem", v);
+            return set("ca_pem", v);
         }
 
         /** Extra trusted CA certificates, a PEM file. */
         public Builder caFile(String v) {
-            return option("caFile", v);
+            return set("ca_file", v);
         }
 
         public Builder userAgentSuffix(String v) {
-            return option("userAgentSuffix", v);
+            return set("user_agent_suffix", v);
         }
 
         public Builder maxConcurrentVerifications(int v) {
-            return option("maxConcurrentVerifications", v);
+            return set("max_concurrent_verifications", v);
         }
 
         /** Makes the client (no network call). */

@@ -11,8 +11,28 @@ import java.util.Set;
 public abstract class DgaRecord {
     final Map<String, Object> json;
 
-    DgaRecord(Map<String, Object> json) {
+    private final String record;
+
+    DgaRecord(String record, Map<String, Object> json) {
+        this.record = record;
         this.json = Collections.unmodifiableMap(json);
+    }
+
+    /** The value of a field, by its snake_case name (the schema gives its JSON key). */
+    final Object raw(String snake) {
+        return json.get(Records.wire(record, snake));
+    }
+
+    final String string(String snake) {
+        return Records.string(json, Records.wire(record, snake));
+    }
+
+    final java.math.BigDecimal decimal(String snake) {
+        return Records.decimal(json, Records.wire(record, snake));
+    }
+
+    final java.time.LocalDateTime date(String snake) {
+        return Records.date(json, Records.wire(record, snake));
     }
 
     /** The core's normalized JSON as a map (amounts as exact decimal strings, enums as names). */

@@ -11,76 +11,76 @@ import java.util.Set;
  */
 public final class Payment extends DgaRecord {
     Payment(Map<String, Object> json) {
-        super(json);
+        super("Payment", json);
     }
 
     public String getOrderRef() {
-        return Records.string(json, "orderRef");
+        return string("order_ref");
     }
 
     public String getOrderRef1() {
-        return Records.string(json, "orderRef1");
+        return string("order_ref1");
     }
 
     public String getOrderRef2() {
-        return Records.string(json, "orderRef2");
+        return string("order_ref2");
     }
 
     public BigDecimal getAmount() {
-        return Records.decimal(json, "amount");
+        return decimal("amount");
     }
 
     public String getMerchantId() {
-        return Records.string(json, "merchantId");
+        return string("merchant_id");
     }
 
     public String getCurrCode() {
-        return Records.string(json, "currCode");
+        return string("curr_code");
     }
 
     public String getLang() {
-        return Records.string(json, "lang");
+        return string("lang");
     }
 
     public String getPayType() {
-        return Records.string(json, "payType");
+        return string("pay_type");
     }
 
     public String getPayMethod() {
-        return Records.string(json, "payMethod");
+        return string("pay_method");
     }
 
     /** The per-payment key the checkout form posts to KTB (left out of {@link #toString()}). */
     public String getSecurityKey() {
-        return Records.string(json, "securityKey");
+        return string("security_key");
     }
 
     public String getGatewayUrl() {
-        return Records.string(json, "gatewayUrl");
+        return string("gateway_url");
     }
 
     public String getSuccessUrl() {
-        return Records.string(json, "successUrl");
+        return string("success_url");
     }
 
     public String getFailUrl() {
-        return Records.string(json, "failUrl");
+        return string("fail_url");
     }
 
     public String getCancelUrl() {
-        return Records.string(json, "cancelUrl");
+        return string("cancel_url");
     }
 
     public String getReference1() {
-        return Records.string(json, "reference1");
+        return string("reference1");
     }
 
     public String getReference2() {
-        return Records.string(json, "reference2");
+        return string("reference2");
     }
 
     public String getWarning() {
-        return Records.string(json, "warning");
+        return string("warning");
     }
 
     /**
@@ -93,6 +93,6 @@ public final class Payment extends DgaRecord {
 
     @Override
     Set<String> hidden() {
-        return Collections.singleton("securityKey");
+        return Collections.singleton(Records.wire("Payment", "security_key"));
     }
 }

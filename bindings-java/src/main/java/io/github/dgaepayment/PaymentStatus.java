@@ -11,7 +11,7 @@ import java.util.Map;
  */
 public final class PaymentStatus extends DgaRecord {
     PaymentStatus(Map<String, Object> json) {
-        super(json);
+        super("PaymentStatus", json);
     }
 
     static PaymentStatus fromJson(String text) {
@@ -20,12 +20,12 @@ public final class PaymentStatus extends DgaRecord {
 
     /** The paid status, or null when DGA sent a value outside the guide's table. */
     public PaidStatus getPaidStatus() {
-        return DgaEnums.fromWire(PaidStatus.class, json.get("paidStatus"));
+        return DgaEnums.fromWire(PaidStatus.class, raw("paid_status"));
     }
 
     /** The paid status as the core gives it: the table's name, or the raw value DGA sent. */
     public Object getPaidStatusRaw() {
-        return json.get("paidStatus");
+        return raw("paid_status");
     }
 
     /** Whether the payment is paid ({@link PaidStatus#SUCCESS}). */
@@ -34,66 +34,66 @@ public final class PaymentStatus extends DgaRecord {
     }
 
     public String getDescription() {
-        return Records.string(json, "description");
+        return string("description");
     }
 
     public LocalDateTime getPaidDate() {
-        return Records.date(json, "paidDate");
+        return date("paid_date");
     }
 
     public String getPaidChannel() {
-        return Records.string(json, "paidChannel");
+        return string("paid_channel");
     }
 
     public LocalDateTime getConfirmPaidDate() {
-        return Records.date(json, "confirmPaidDate");
+        return date("confirm_paid_date");
     }
 
     /** KTB's payment reference: the {@code paymentReference} a void takes. */
     public String getRefId() {
-        return Records.string(json, "refId");
+        return string("ref_id");
     }
 
     public String getRef1() {
-        return Records.string(json, "ref1");
+        return string("ref1");
     }
 
     public String getRef2() {
-        return Records.string(json, "ref2");
+        return string("ref2");
     }
 
     public String getCardNo() {
-        return Records.string(json, "cardNo");
+        return string("card_no");
     }
 
     /** The payment type, or null when absent or outside the guide's table. */
     public PaymentType getPaymentType() {
-        return DgaEnums.fromWire(PaymentType.class, json.get("paymentType"));
+        return DgaEnums.fromWire(PaymentType.class, raw("payment_type"));
     }
 
     /** The payment type as the core gives it (e.g. {@code "C"}, which is outside the table). */
     public Object getPaymentTypeRaw() {
-        return json.get("paymentType");
+        return raw("payment_type");
     }
 
     public BigDecimal getAmount() {
-        return Records.decimal(json, "amount");
+        return decimal("amount");
     }
 
     public BigDecimal getFeeAmount() {
-        return Records.decimal(json, "feeAmount");
+        return decimal("fee_amount");
     }
 
     public LocalDateTime getVoidDate() {
-        return Records.date(json, "voidDate");
+        return date("void_date");
     }
 
     public LocalDateTime getRequestRefundDate() {
-        return Records.date(json, "requestRefundDate");
+        return date("request_refund_date");
     }
 
     /** A warning the core noted about this record (e.g. a quirk it read around), or null. */
     public String getWarning() {
-        return Records.string(json, "warning");
+        return string("warning");
     }
 }
