@@ -7,8 +7,9 @@
 # executions, exec/s and crashes of each target and the totals; exits 1 if any target crashed
 # (panic, timeout or out-of-memory), with the input in fuzz/artifacts/<target>/.
 #
-# Needs the nightly toolchain (`rustup toolchain install nightly`); installs cargo-fuzz from
-# crates.io when it is missing. Environment:
+# Uses the nightly toolchain when it is installed; where it is not, the stable one with
+# RUSTC_BOOTSTRAP=1 (stable ships the ASan runtime; cargo-fuzz only needs nightly flags).
+# Installs cargo-fuzz from crates.io when it is missing. Environment:
 #   FUZZ_SANITIZER  address (default) or none (about twice the executions per second; the
 #                   targets are safe Rust, so a panic is found either way)
 #   FUZZ_JOBS       targets run at once (default 1: CI machines and this one have few cores)
@@ -35,9 +36,12 @@ JOBS=${FUZZ_JOBS:-1}
 export CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu
 export CARGO_TARGET_DIR="$ROOT/fuzz/target"
 
-if ! rustup run nightly rustc --version >/dev/null 2>&1; then
-    echo "fuzz.sh: the nightly toolchain is needed: rustup toolchain install nightly" >&2
-    exit 2
+if rustup run nightly rustc --version >/dev/null 2>&1; then
+    TOOLCHAIN=(+nightly)
+else
+    echo "fuzz.sh: no nightly toolchain; using stable with RUSTC_BOOTSTRAP=1" >&2
+    TOOLCHAIN=()
+    export RUSTC_BOOTSTRAP=1
 fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "fuzz.sh: installing cargo-fuzz from crates.io" >&2
@@ -47,7 +51,7 @@ fi
 if [ $# -gt 0 ]; then
     TARGETS=("$@")
 else
-    mapfile -t TARGETS < <(cargo +nightly fuzz list)
+    mapfile -t TARGETS < <(cargo "${TOOLCHAIN[@]}" fuzz list)
 fi
 for t in "${TARGETS[@]}"; do
     if [ -z "$(ls -A "fuzz/corpus/$t" 2>/dev/null)" ]; then
@@ -57,7 +61,7 @@ for t in "${TARGETS[@]}"; do
 done
 
 echo "building ${#TARGETS[@]} targets (sanitizer: $SANITIZER)"
-cargo +nightly fuzz build -s "$SANITIZER"
+cargo "${TOOLCHAIN[@]}" fuzz build -s "$SANITIZER"
 
 LOGS="$ROOT/fuzz/work/logs"
 mkdir -p "$LOGS"
@@ -68,7 +72,7 @@ run_one() {
     before=$(find "fuzz/artifacts/$t" -type f | wc -l)
     start=$(date +%s)
     # -timeout: a parser that takes seconds on one small input is a bug (a hang), not load.
-    cargo +nightly fuzz run -s "$SANITIZER" "$t" "fuzz/work/$t" "fuzz/corpus/$t" -- \
+    cargo "${TOOLCHAIN[@]}" fuzz run -s "$SANITIZER" "$t" "fuzz/work/$t" "fuzz/corpus/$t" -- \
         -max_total_time="$SECS" -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
         >"$log" 2>&1 || rc=$?
     end=$(date +%s)

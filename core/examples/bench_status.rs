@@ -1,6 +1,8 @@
-//! Throughput of `Client::status` against the embedded sandbox, with a baseline measured in the
-//! same run: the same GET sent with a bare reqwest client (token fetched once, no parsing, no
-//! retry machinery). The ratio is the SDK's overhead; absolute numbers depend on the machine.
+//! Throughput of `status` against the embedded sandbox, with a baseline measured in the same
+//! run: the same GET sent with a bare reqwest client (token fetched once, no parsing, no retry
+//! machinery). Blocking `Client` against `reqwest::blocking` on 1, 8 and 32 threads, then the
+//! async `Client` against an async `reqwest::Client` with 1 and 64 calls in flight. The ratio
+//! is the SDK's overhead; absolute numbers depend on the machine.
 //!
 //! cargo run --release -p dga-epayment --example bench_status [-- SECONDS_PER_RUN]
 
@@ -101,4 +103,73 @@ fn main() {
         );
         println!("{threads:>8} {base:>14.0} {sdk:>14.0} {:>8.2}", sdk / base);
     }
+
+    // The async client, awaited from a runtime of the caller's own (as an agency's server has).
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let raw = reqwest::Client::new();
+    let client = client.as_async().clone();
+    println!(
+        "{:>8} {:>14} {:>14} {:>8}",
+        "in flight", "async reqwest", "async Client", "ratio"
+    );
+    for in_flight in [1usize, 64] {
+        let (raw, url, token) = (raw.clone(), url.clone(), token.clone());
+        let base = rt.block_on(run_async(in_flight, secs, move || {
+            let (raw, url, token) = (raw.clone(), url.clone(), token.clone());
+            async move {
+                let r = raw
+                    .get(&url)
+                    .header("Consumer-Key", "sandbox-key")
+                    .header("Token", &token)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(r.status().is_success());
+                r.bytes().await.unwrap();
+            }
+        }));
+        let (c, r1, r2) = (client.clone(), p.reference1.clone(), p.reference2.clone());
+        let sdk = rt.block_on(run_async(in_flight, secs, move || {
+            let (c, r1, r2) = (c.clone(), r1.clone(), r2.clone());
+            async move {
+                c.status(&r1, &r2).await.unwrap();
+            }
+        }));
+        println!(
+            "{in_flight:>8} {base:>14.0} {sdk:>14.0} {:>8.2}",
+            sdk / base
+        );
+    }
+}
+
+/// Calls per second with `in_flight` tasks each making calls one after another.
+async fn run_async<F, Fut>(in_flight: usize, secs: f64, call: F) -> f64
+where
+    F: Fn() -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let tasks: Vec<_> = (0..in_flight)
+        .map(|_| {
+            let (stop, done, call) = (stop.clone(), done.clone(), call.clone());
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    call().await;
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        t.await.unwrap();
+    }
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
 }

@@ -198,6 +198,7 @@ pub struct Config {
     pub(crate) token_failure_cooldown: Duration,
     pub(crate) pool_idle_timeout: Duration,
     pub(crate) max_concurrent_verifications: usize,
+    pub(crate) max_in_flight: usize,
 }
 
 /// The most of any one DGA answer the client reads (DGA's answers are a few KiB).
@@ -209,6 +210,8 @@ pub const DEFAULT_TOKEN_FAILURE_COOLDOWN: Duration = Duration::from_secs(2);
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
 /// How many callback verifications run at once per client; more get a 503 reply at once.
 pub const DEFAULT_MAX_CONCURRENT_VERIFICATIONS: usize = 16;
+/// How many calls one client has in flight at once; more wait (asynchronously) for a slot.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 256;
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -234,6 +237,7 @@ impl fmt::Debug for Config {
                 "max_concurrent_verifications",
                 &self.max_concurrent_verifications,
             )
+            .field("max_in_flight", &self.max_in_flight)
             .finish()
     }
 }
@@ -293,6 +297,11 @@ impl Config {
     pub fn max_concurrent_verifications(&self) -> usize {
         self.max_concurrent_verifications
     }
+
+    /// Calls in flight at once per client (default 256); more wait for a slot.
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight
+    }
     /// The whole-request timeout (headers and body of one attempt).
     pub fn request_timeout(&self) -> Duration {
         self.request_timeout
@@ -342,6 +351,7 @@ pub struct ConfigBuilder {
     token_failure_cooldown: Option<Duration>,
     pool_idle_timeout: Option<Duration>,
     max_concurrent_verifications: Option<usize>,
+    max_in_flight: Option<usize>,
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -489,6 +499,13 @@ impl ConfigBuilder {
     /// at once, without a call to DGA.
     pub fn max_concurrent_verifications(mut self, v: usize) -> Self {
         self.max_concurrent_verifications = Some(v);
+        self
+    }
+
+    /// Calls in flight at once (default 256, at least 1); more wait asynchronously for a
+    /// slot, never on a thread of their own.
+    pub fn max_in_flight(mut self, v: usize) -> Self {
+        self.max_in_flight = Some(v);
         self
     }
 
@@ -642,6 +659,10 @@ impl ConfigBuilder {
                 "must be at least 1",
             ));
         }
+        let max_in_flight = self.max_in_flight.unwrap_or(DEFAULT_MAX_IN_FLIGHT);
+        if max_in_flight == 0 || max_in_flight > tokio::sync::Semaphore::MAX_PERMITS {
+            errors.push(FieldError::new("maxInFlight", "must be at least 1"));
+        }
         let pool_idle_timeout = self.pool_idle_timeout.unwrap_or(DEFAULT_POOL_IDLE_TIMEOUT);
         if !errors.is_empty() {
             return Err(Error::validation(errors));
@@ -653,6 +674,7 @@ impl ConfigBuilder {
                 .unwrap_or(DEFAULT_TOKEN_FAILURE_COOLDOWN),
             pool_idle_timeout,
             max_concurrent_verifications,
+            max_in_flight,
             consumer_key: Secret(consumer_key),
             consumer_secret: Secret(consumer_secret),
             agent_id,

@@ -12,7 +12,7 @@ use crate::schema::{self, FieldType, Record};
 
 /// Every key [`ConfigBuilder::with_json`] accepts, in documentation order (the schema's
 /// [`crate::schema::CLIENT_OPTIONS`]).
-pub const CONFIG_KEYS: [&str; 19] = crate::schema::wire_names(&schema::CLIENT_OPTIONS);
+pub const CONFIG_KEYS: [&str; 20] = crate::schema::wire_names(&schema::CLIENT_OPTIONS);
 
 /// The keys of the `retry` object.
 const RETRY_KEYS: [&str; 5] = crate::schema::wire_names(&schema::RETRY_OPTIONS);
@@ -181,6 +181,9 @@ impl ConfigBuilder {
         }
         if let Some(n) = r.count("maxConcurrentVerifications") {
             self = self.max_concurrent_verifications(n);
+        }
+        if let Some(n) = r.count("maxInFlight") {
+            self = self.max_in_flight(n);
         }
         Ok((self, r.errors))
     }

@@ -112,8 +112,9 @@ impl ErrorKind {
         self as i32
     }
 
-    /// Whether the operation may succeed if simply repeated later. `OutcomeUnknown` is not:
-    /// the caller must check the status first.
+    /// Whether errors of this kind are usually transient (a timeout, a network failure); an
+    /// error's own [`Error::is_transient`] is the one to act on (an untrusted certificate is a
+    /// `Network` error that is not).
     pub fn is_transient(self) -> bool {
         matches!(self, ErrorKind::Timeout | ErrorKind::Network)
     }
@@ -180,6 +181,9 @@ pub enum VerificationReason {
     PendingAtDga,
     /// DGA shows a different final status than the callback claims (lag or forgery): 409.
     StatusDiffers,
+    /// The client is already verifying as many callbacks as it may
+    /// (`max_concurrent_verifications`); DGA was not asked and delivers again: 503.
+    Busy,
 }
 
 impl VerificationReason {
@@ -189,6 +193,7 @@ impl VerificationReason {
             VerificationReason::UnknownPayment => "unknown_payment",
             VerificationReason::PendingAtDga => "pending_at_dga",
             VerificationReason::StatusDiffers => "status_differs",
+            VerificationReason::Busy => "busy",
         }
     }
 }
@@ -232,6 +237,9 @@ pub enum Error {
         /// The transport's description or the HTTP status, with the number of attempts when
         /// there were several.
         message: String,
+        /// Whether repeating the call later may succeed: false for a server certificate that
+        /// is not trusted (asking again will not change it).
+        transient: bool,
     },
     /// A create or void may have reached DGA but no readable answer came back. Check
     /// `status(reference1, reference2)` before doing anything else.
@@ -288,6 +296,36 @@ impl Error {
         }
     }
 
+    /// Whether the operation may succeed if simply repeated later: a timeout, a network
+    /// failure other than an untrusted certificate, a callback refused as busy. Never
+    /// `OutcomeUnknown`: the caller must check the status first.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Timeout { .. } => true,
+            Error::Network { transient, .. } => *transient,
+            Error::Verification { reason, .. } => *reason == VerificationReason::Busy,
+            _ => false,
+        }
+    }
+
+    /// A `Network` error for a server certificate that is not trusted: not transient.
+    pub(crate) fn untrusted_certificate(endpoint: Endpoint, message: String) -> Self {
+        Error::Network {
+            endpoint,
+            message,
+            transient: false,
+        }
+    }
+
+    /// A transient `Network` error.
+    pub(crate) fn network(endpoint: Endpoint, message: impl Into<String>) -> Self {
+        Error::Network {
+            endpoint,
+            message: message.into(),
+            transient: true,
+        }
+    }
+
     /// DGA's errorCode for an `Api` error.
     pub fn error_code(&self) -> Option<&ErrorCode> {
         match self {
@@ -315,7 +353,7 @@ impl Error {
             "kind": kind.code(),
             "kindNumber": kind.number(),
             "message": self.to_string(),
-            "transient": kind.is_transient(),
+            "transient": self.is_transient(),
         });
         let obj = v.as_object_mut().expect("object literal");
         match self {
@@ -413,7 +451,9 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Timeout { endpoint, message } => write!(f, "{endpoint} timed out: {message}"),
-            Error::Network { endpoint, message } => write!(f, "{endpoint} failed: {message}"),
+            Error::Network {
+                endpoint, message, ..
+            } => write!(f, "{endpoint} failed: {message}"),
             Error::OutcomeUnknown {
                 endpoint,
                 reference1,

@@ -7,11 +7,11 @@
 //! parser) on one input and panic when an invariant fails; a fuzz target is one call to one of
 //! them, so the fuzzer and the stable replay test check exactly the same things.
 
-use crate::client::{
+use crate::enums::ResponseStatus;
+use crate::envelope::{
     RawEnvelope, parse_envelope, payment_from, read_answer, status_from, token_message,
     token_result,
 };
-use crate::enums::ResponseStatus;
 use crate::error::{Endpoint, Error};
 use crate::lenient::{json_type, parse_amount};
 use crate::model::{Confirmation, Payment, PaymentStatus, checkout_form_html, parse_callback};

@@ -1,14 +1,18 @@
 //! # dga-epayment
 //!
 //! The client for DGA's (สพร.) e-Payment service with Krungthai Bank: token cache with single
-//! flight, the retry policy of the project's DESIGN.md, exact money (`rust_decimal`), lenient
+//! flight, the retry rules of docs/architecture.md, exact money (`rust_decimal`), lenient
 //! reading of what DGA sends, strict checking of what we send, callback parsing, verification
 //! and acknowledgement, and the checkout form that sends a citizen to KTB.
+//!
+//! The [`Client`] is async (its calls run on the SDK's own runtime, whatever runtime awaits
+//! them); [`blocking::Client`] has the same methods for synchronous code.
 //!
 //! ```no_run
 //! use dga_epayment::{Client, Config, CreatePayment, PaymentType};
 //! use rust_decimal::Decimal;
 //!
+//! # async fn run() -> Result<(), dga_epayment::Error> {
 //! let client = Client::new(
 //!     Config::builder()
 //!         .consumer_key("sandbox-key")
@@ -27,39 +31,43 @@
 //!     amount: Some(Decimal::new(100050, 2)), // 1000.50
 //!     request_reference1: "INV-0001".into(),
 //!     ..Default::default()
-//! })?;
+//! }).await?;
 //! let html = dga_epayment::checkout_form_html(&payment)?; // send this page to the citizen
-//! let status = client.status(&payment.reference1, &payment.reference2)?;
+//! let status = client.status(&payment.reference1, &payment.reference2).await?;
 //! # let _ = (html, status);
-//! # Ok::<(), dga_epayment::Error>(())
+//! # Ok(())
+//! # }
 //! ```
 
 #![warn(missing_docs)]
 
+pub mod blocking;
 mod citizen_id;
 mod client;
 mod config;
 mod config_json;
 mod enums;
+mod envelope;
 mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+mod http;
 mod lenient;
 mod model;
 mod reply;
+mod retry;
+pub mod runtime;
 pub mod schema;
+mod token;
+mod verify;
 
 pub use citizen_id::{CitizenIdCheck, check_citizen_id, validate_citizen_id};
-pub use client::{Client, Token};
-
-/// The synchronous client, for callers without an async runtime (Django views, PHP, C, the CLI).
-pub mod blocking {
-    pub use crate::client::Client;
-}
+pub use client::Client;
 pub use config::{
     CallRule, Config, ConfigBuilder, DEFAULT_GATEWAY_URL, DEFAULT_MAX_CONCURRENT_VERIFICATIONS,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TOKEN_FAILURE_COOLDOWN,
-    DEFAULT_TOKEN_MAX_AGE, Environment, RetryPolicy, Secret, TOKEN_PATH,
+    DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
+    DEFAULT_TOKEN_FAILURE_COOLDOWN, DEFAULT_TOKEN_MAX_AGE, Environment, RetryPolicy, Secret,
+    TOKEN_PATH,
 };
 pub use config_json::CONFIG_KEYS;
 pub use enums::{BankCode, ErrorCode, PaidStatus, PaymentType, ResponseStatus, enum_tables};
@@ -73,6 +81,7 @@ pub use model::{
 };
 pub use reply::CallbackReply;
 pub use schema::schema;
+pub use token::Token;
 
 /// The SDK's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -66,6 +66,10 @@ impl CallbackReply {
             "verification" if error["reason"] == VerificationReason::UnknownPayment.code() => {
                 (404, "unknown payment: not confirmed by DGA".to_owned())
             }
+            "verification" if error["reason"] == VerificationReason::Busy.code() => (
+                503,
+                "could not confirm the callback with DGA yet; please deliver it again".to_owned(),
+            ),
             "verification" => (
                 409,
                 "not confirmed by DGA yet; please deliver it again later".to_owned(),

@@ -637,6 +637,13 @@ pub const CLIENT_OPTIONS: Record = Record {
             false,
             "Callback verifications at once per client (default 16); more get 503.",
         ),
+        f(
+            "maxInFlight",
+            "max_in_flight",
+            T::Integer,
+            false,
+            "Calls in flight at once per client (default 256); more wait for a slot.",
+        ),
     ],
 };
 

@@ -34,7 +34,8 @@ fn full_config(sb: &dga_sandbox::Sandbox) -> Value {
         "maxResponseBytes": 65536,
         "tokenFailureCooldownMs": 500,
         "poolIdleTimeoutMs": 5000,
-        "maxConcurrentVerifications": 4
+        "maxConcurrentVerifications": 4,
+        "maxInFlight": 64
     })
 }
 

@@ -131,3 +131,100 @@ fn a_token_refresh_in_flight_at_fork_time_does_not_deadlock_the_child() {
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     refresh.join().unwrap().unwrap();
 }
+
+#[test]
+fn the_async_client_used_before_fork_works_in_the_child() {
+    let sb = start_sandbox();
+    let client = async_client_for(&sb);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let p = rt
+        .block_on(client.create_payment(&payment_request(PaymentType::QrPayment, "12.00")))
+        .unwrap();
+    let c = client.clone();
+    let (r1, r2) = (p.reference1.clone(), p.reference2.clone());
+    // The child gets its own runtime and pool: the parent's worker threads are not there.
+    let code = in_child(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        match rt.block_on(c.status(&r1, &r2)) {
+            Ok(s) if s.paid_status == PaidStatus::Pending => 0,
+            Ok(_) => 2,
+            Err(_) => 3,
+        }
+    });
+    assert_eq!(code, 0);
+    assert!(
+        rt.block_on(client.status(&p.reference1, &p.reference2))
+            .is_ok()
+    );
+}
+
+#[test]
+fn a_fork_while_calls_are_in_flight_leaves_both_processes_working() {
+    let sb = start_sandbox();
+    let ctl = Control::new(&sb);
+    let client = client_for(&sb);
+    let p = client
+        .create_payment(&payment_request(PaymentType::QrPayment, "13.00"))
+        .unwrap();
+    ctl.fault(
+        "status",
+        "latency",
+        8,
+        serde_json::json!({"latencyMs": 800}),
+    );
+    // Eight status calls are on the parent's runtime when it forks.
+    let calls: Vec<_> = (0..8)
+        .map(|_| {
+            let c = client.clone();
+            let (r1, r2) = (p.reference1.clone(), p.reference2.clone());
+            std::thread::spawn(move || c.status(&r1, &r2).map(|s| s.paid_status))
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let c = client.clone();
+    let (r1, r2) = (p.reference1.clone(), p.reference2.clone());
+    let code = in_child(move || match c.status(&r1, &r2) {
+        Ok(s) if s.paid_status == PaidStatus::Pending => 0,
+        Ok(_) => 2,
+        Err(_) => 3,
+    });
+    assert_eq!(code, 0);
+    for call in calls {
+        assert_eq!(call.join().unwrap().unwrap(), PaidStatus::Pending);
+    }
+}
+
+#[test]
+fn creates_still_running_at_exit_get_the_grace_then_are_counted_as_unknown() {
+    let sb = start_sandbox();
+    let ctl = Control::new(&sb);
+    let client = client_for(&sb);
+    client.token().unwrap();
+    ctl.fault(
+        "create",
+        "latency",
+        2,
+        serde_json::json!({"latencyMs": 4000}),
+    );
+    let c = client.clone();
+    let started = std::time::Instant::now();
+    // The child starts a create DGA is slow to answer, then ends: the exit drain waits the
+    // grace (300 ms here), logs it as outcome unknown, and the process ends.
+    let code = in_child(move || {
+        dga_epayment::runtime::set_shutdown_grace(std::time::Duration::from_millis(300));
+        let c2 = c.clone();
+        std::thread::spawn(move || {
+            c2.create_payment(&payment_request(PaymentType::QrPayment, "9.00"))
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        dga_epayment::runtime::drain(Some(std::time::Duration::from_millis(100))) as i32 + 10
+    });
+    assert_eq!(code, 11, "one create was still running and was reported");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+}

@@ -177,3 +177,7 @@ impl Control {
         panic!("no callback delivered for {reference1}");
     }
 }
+
+pub fn async_client_for(sb: &Sandbox) -> dga_epayment::Client {
+    dga_epayment::Client::new(config_for(sb).build().unwrap()).unwrap()
+}

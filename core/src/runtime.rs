@@ -1,0 +1,365 @@
+//! The process's one tokio runtime, shared by every client and every binding.
+//!
+//! Why it looks like this (docs/architecture.md#the-async-core, #fork-safety):
+//! - Built on first use, never at load: importing a binding starts no thread.
+//! - Fork-aware: gunicorn, multiprocessing and PHP-FPM fork processes that already used the SDK.
+//!   `fork()` copies only the calling thread, so a child must never use (or drop) its parent's
+//!   runtime, connection pool or locks. Everything per process lives in a [`PerProcess`] cell,
+//!   tagged with the process id and a fork generation that a `pthread_atfork` child hook bumps
+//!   (the hook only touches an atomic). A child sees a stale tag and builds its own; the
+//!   parent's copy is leaked, never dropped: dropping it would deregister the parent's sockets
+//!   from an epoll set the two processes share.
+//! - Creates, voids and closes run as detached tasks registered here, so that at process exit
+//!   they get `shutdown_grace` to finish and those still running are logged with their
+//!   references (docs/architecture.md#cancellation-and-outcome-unknown).
+
+use crate::error::Endpoint;
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+const LOG: &str = "dga_epayment";
+
+/// Worker threads when neither [`set_worker_threads`] nor `DGA_EPAYMENT_THREADS` says otherwise.
+pub const DEFAULT_WORKER_THREADS: usize = 2;
+/// What creates, voids and closes still running get at process exit (see [`drain`]).
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+/// Threads for blocking work (the system's DNS resolver): bounded, so a real hostname never
+/// brings back a thread per call.
+const MAX_BLOCKING_THREADS: usize = 8;
+
+/// Bumped in a forked child (the `pthread_atfork` child hook), so per-process state built
+/// before the fork reads as stale there.
+static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
+static FORK_HOOK: AtomicBool = AtomicBool::new(false);
+static REQUESTED_THREADS: AtomicUsize = AtomicUsize::new(0);
+static SHUTDOWN_GRACE_MS: AtomicU64 = AtomicU64::new(u64::MAX);
+static RUNTIME: PerProcess<Runtime> = PerProcess::new();
+
+thread_local! {
+    /// The fork generation + 1 of the runtime whose worker this thread is (0: none).
+    static CORE_THREAD: Cell<u64> = const { Cell::new(0) };
+}
+
+extern "C" fn after_fork_in_child() {
+    FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
+}
+
+fn install_fork_hook() {
+    #[cfg(unix)]
+    if !FORK_HOOK.swap(true, Ordering::SeqCst) {
+        // SAFETY: registers a handler that only increments an atomic.
+        unsafe {
+            libc::pthread_atfork(None, None, Some(after_fork_in_child));
+        }
+    }
+    #[cfg(not(unix))]
+    FORK_HOOK.store(true, Ordering::SeqCst);
+}
+
+fn process_tag() -> (u64, u32) {
+    (FORK_GENERATION.load(Ordering::SeqCst), std::process::id())
+}
+
+/// A value that belongs to one process: a forked child gets a new one on first use and leaks
+/// its parent's. Built once per process (concurrent first callers wait for the builder; no
+/// lock a parent thread could have held is ever taken).
+pub(crate) struct PerProcess<T> {
+    current: AtomicPtr<Tagged<T>>,
+    /// The pid of the process whose thread is building now (0: none). A child inherits its
+    /// parent's mark, sees another pid and takes over.
+    building: AtomicU32,
+}
+
+struct Tagged<T> {
+    generation: u64,
+    pid: u32,
+    value: T,
+}
+
+impl<T> PerProcess<T> {
+    pub(crate) const fn new() -> Self {
+        PerProcess {
+            current: AtomicPtr::new(std::ptr::null_mut()),
+            building: AtomicU32::new(0),
+        }
+    }
+
+    fn valid(&self, tag: (u64, u32)) -> Option<&T> {
+        // SAFETY: a published pointer is freed only by `Drop` (in its own process); a stale
+        // one (a parent's) is never freed, so the reference outlives every use.
+        let t = unsafe { self.current.load(Ordering::Acquire).as_ref()? };
+        (t.generation == tag.0 && t.pid == tag.1).then_some(&t.value)
+    }
+
+    /// This process's value, built by `init` on first use.
+    pub(crate) fn get_or_try_init<E>(&self, init: impl FnOnce() -> Result<T, E>) -> Result<&T, E> {
+        install_fork_hook();
+        let tag = process_tag();
+        if let Some(v) = self.valid(tag) {
+            return Ok(v);
+        }
+        loop {
+            let mark = self.building.load(Ordering::Acquire);
+            if mark == tag.1 {
+                // Another thread of this process is building it.
+                std::thread::yield_now();
+                if let Some(v) = self.valid(tag) {
+                    return Ok(v);
+                }
+                continue;
+            }
+            if self
+                .building
+                .compare_exchange(mark, tag.1, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                break;
+            }
+        }
+        struct Release<'a>(&'a AtomicU32);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0.store(0, Ordering::Release);
+            }
+        }
+        let _release = Release(&self.building);
+        if let Some(v) = self.valid(tag) {
+            return Ok(v);
+        }
+        let fresh = Box::into_raw(Box::new(Tagged {
+            generation: tag.0,
+            pid: tag.1,
+            value: init()?,
+        }));
+        // The previous value, if any, is a parent's: leaked on purpose (see the module doc).
+        self.current.store(fresh, Ordering::Release);
+        // SAFETY: just published; see `valid`.
+        Ok(unsafe { &(*fresh).value })
+    }
+
+    /// This process's value, if it has been built.
+    pub(crate) fn get(&self) -> Option<&T> {
+        self.valid(process_tag())
+    }
+}
+
+impl<T> Drop for PerProcess<T> {
+    fn drop(&mut self) {
+        let p = *self.current.get_mut();
+        // SAFETY: only this process's own value is freed (a parent's is leaked).
+        if let Some(t) = unsafe { p.as_ref() }
+            && (t.generation, t.pid) == process_tag()
+        {
+            drop(unsafe { Box::from_raw(p) });
+        }
+    }
+}
+
+struct Runtime {
+    rt: tokio::runtime::Runtime,
+    generation: u64,
+    threads: usize,
+    detached: Mutex<Detached>,
+}
+
+#[derive(Default)]
+struct Detached {
+    next: u64,
+    running: HashMap<u64, (Endpoint, String, String)>,
+}
+
+fn configured_threads() -> usize {
+    match REQUESTED_THREADS.load(Ordering::SeqCst) {
+        0 => std::env::var("DGA_EPAYMENT_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| (1..=256).contains(n))
+            .unwrap_or(DEFAULT_WORKER_THREADS),
+        n => n,
+    }
+}
+
+fn runtime() -> std::io::Result<&'static Runtime> {
+    RUNTIME.get_or_try_init(|| {
+        let threads = configured_threads();
+        let generation = FORK_GENERATION.load(Ordering::SeqCst) + 1;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .max_blocking_threads(MAX_BLOCKING_THREADS)
+            .thread_name("dga-epayment")
+            .on_thread_start(move || CORE_THREAD.with(|c| c.set(generation)))
+            .enable_io()
+            .enable_time()
+            .build()?;
+        register_exit_hook();
+        log::debug!(target: LOG, "runtime started: {threads} worker threads");
+        Ok(Runtime {
+            rt,
+            generation,
+            threads,
+            detached: Mutex::new(Detached::default()),
+        })
+    })
+}
+
+/// The process's runtime handle, building the runtime on first use. Fails only when the
+/// operating system refuses threads.
+pub fn handle() -> std::io::Result<tokio::runtime::Handle> {
+    runtime().map(|r| r.rt.handle().clone())
+}
+
+/// Spawns a future on the process's runtime. Bindings use it to run a call and settle their
+/// language's future from its end.
+pub fn spawn<F>(future: F) -> std::io::Result<tokio::task::JoinHandle<F::Output>>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    runtime().map(|r| r.rt.spawn(future))
+}
+
+/// Sets the runtime's worker threads (default 2, or `DGA_EPAYMENT_THREADS`). Process-wide:
+/// the first runtime built wins; a different count asked later is logged and ignored.
+/// Returns whether it will apply.
+pub fn set_worker_threads(threads: usize) -> bool {
+    let threads = threads.clamp(1, 256);
+    if let Some(r) = RUNTIME.get() {
+        if r.threads != threads {
+            log::warn!(
+                target: LOG,
+                "the runtime already runs {} worker threads; {threads} asked later is ignored \
+                 (the first setting in a process wins)",
+                r.threads
+            );
+        }
+        return r.threads == threads;
+    }
+    REQUESTED_THREADS.store(threads, Ordering::SeqCst);
+    true
+}
+
+/// The time creates, voids and closes still running get at process exit before they are
+/// logged as outcome unknown (default 2 s, or `DGA_EPAYMENT_SHUTDOWN_GRACE_MS`).
+pub fn set_shutdown_grace(grace: Duration) {
+    SHUTDOWN_GRACE_MS.store(grace.as_millis() as u64, Ordering::SeqCst);
+}
+
+fn shutdown_grace() -> Duration {
+    match SHUTDOWN_GRACE_MS.load(Ordering::SeqCst) {
+        u64::MAX => std::env::var("DGA_EPAYMENT_SHUTDOWN_GRACE_MS")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map_or(DEFAULT_SHUTDOWN_GRACE, Duration::from_millis),
+        ms => Duration::from_millis(ms),
+    }
+}
+
+/// Whether the current thread is one of this process's runtime workers.
+pub(crate) fn on_core_thread() -> bool {
+    let mine = CORE_THREAD.with(|c| c.get());
+    mine != 0 && RUNTIME.get().is_some_and(|r| r.generation == mine)
+}
+
+fn lock(m: &Mutex<Detached>) -> MutexGuard<'_, Detached> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A detached call's entry in the runtime's list, removed on drop.
+pub(crate) struct DetachedCall(u64);
+
+impl DetachedCall {
+    pub(crate) fn register(endpoint: Endpoint, reference1: &str, reference2: &str) -> Self {
+        let Some(r) = RUNTIME.get() else {
+            return DetachedCall(u64::MAX);
+        };
+        let mut d = lock(&r.detached);
+        d.next += 1;
+        let id = d.next;
+        d.running
+            .insert(id, (endpoint, reference1.to_owned(), reference2.to_owned()));
+        DetachedCall(id)
+    }
+}
+
+impl Drop for DetachedCall {
+    fn drop(&mut self) {
+        if let Some(r) = RUNTIME.get() {
+            lock(&r.detached).running.remove(&self.0);
+        }
+    }
+}
+
+/// Waits up to `grace` (default: the shutdown grace) for the creates, voids and closes still
+/// running in this process, then logs each one left as outcome unknown with its references
+/// (once: they are forgotten after). Returns how many were left. Runs by itself at process
+/// exit; a binding whose language tears down its logging before that (Python's interpreter)
+/// calls it from its own exit hook first.
+pub fn drain(grace: Option<Duration>) -> usize {
+    let Some(r) = RUNTIME.get() else { return 0 };
+    let deadline = Instant::now() + grace.unwrap_or_else(shutdown_grace);
+    loop {
+        let left = lock(&r.detached).running.len();
+        if left == 0 {
+            return 0;
+        }
+        if Instant::now() >= deadline || on_core_thread() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let left: Vec<_> = lock(&r.detached).running.drain().map(|(_, v)| v).collect();
+    for (endpoint, r1, r2) in &left {
+        log::warn!(
+            target: LOG,
+            "{endpoint} for reference1={r1} reference2={r2} was still running at exit: outcome \
+             unknown, check its status at DGA"
+        );
+    }
+    left.len()
+}
+
+extern "C" fn drain_at_exit() {
+    // Never unwind into the C runtime's exit path.
+    let _ = std::panic::catch_unwind(|| drain(None));
+}
+
+fn register_exit_hook() {
+    static REGISTERED: AtomicBool = AtomicBool::new(false);
+    if !REGISTERED.swap(true, Ordering::SeqCst) {
+        // SAFETY: registers a plain function; it catches its own panics.
+        unsafe {
+            libc::atexit(drain_at_exit);
+        }
+    }
+}
+
+/// Runs `future` on the runtime and waits for it on this thread, up to `deadline`: the
+/// blocking client's way in. Works on any thread, inside another runtime too (that thread is
+/// blocked meanwhile); on one of the core's own workers the wait goes through
+/// `block_in_place`, so the runtime keeps running the call. `None` when the deadline passed.
+pub(crate) fn block_on<T: Send + 'static>(
+    future: impl Future<Output = T> + Send + 'static,
+    deadline: Instant,
+) -> std::io::Result<Option<T>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let task = spawn(async move {
+        let _ = tx.send(future.await);
+    })?;
+    let wait = || {
+        rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .ok()
+    };
+    let got = if on_core_thread() {
+        tokio::task::block_in_place(wait)
+    } else {
+        wait()
+    };
+    if got.is_none() {
+        task.abort();
+    }
+    Ok(got)
+}
