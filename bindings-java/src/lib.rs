@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 
 use jni::EnvUnowned;
 use jni::errors::ThrowRuntimeExAndDefault;
-use jni::objects::{JByteArray, JClass, JString};
+use jni::objects::{JByteArray, JClass, JObject, JString};
 use jni::sys::{self, jboolean, jint, jlong};
 use serde_json::{Value, json};
 
@@ -282,18 +282,139 @@ extern "system" fn receive_callback<'c>(
     string_method!(env, |e| guarded(|| {
         let client = unsafe { client(handle)? };
         let body = bytes(e, &body, "body")?;
-        match client.receive_callback(&body, true) {
-            Ok(status) => Ok(status.to_json().to_string()),
-            Err(err) => {
-                let reply = sdk::CallbackReply::for_error(&err);
-                Err(json!({
-                    "httpStatus": reply.http_status,
-                    "body": reply.body,
-                    "error": err.to_json(),
-                }))
-            }
-        }
+        future::callback_outcome(client.receive_callback(&body, true))
     }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Asynchronous calls: each gives `R` and its task handle, and later calls `done` on `target`
+// with what the blocking call would have returned.
+
+/// Starts an async call of the client behind `handle`.
+macro_rules! async_method {
+    ($env:ident, $handle:ident, $target:ident, |$e:ident, $client:ident| $prepare:block) => {{
+        string_method!($env, |$e| guarded(|| {
+            // SAFETY: a live handle, by DgaClient's lock; the async client is a clone that
+            // outlives a later close.
+            let $client = unsafe { client($handle)? }.as_async().clone();
+            let call = $prepare;
+            // SAFETY: this call's env and its live local reference `target`.
+            unsafe { future::start($e.get_raw(), $target.as_raw(), call) }
+        }))
+    }};
+}
+
+fn done_json<T>(r: sdk::Result<T>, to_json: fn(&T) -> Value) -> Outcome {
+    r.map(|v| to_json(&v).to_string()).map_err(sdk_err)
+}
+
+extern "system" fn create_payment_async<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    request: JString<'c>,
+    target: JObject<'c>,
+) -> JString<'c> {
+    async_method!(env, handle, target, |e, client| {
+        let request = parse_json(&text(e, &request, "request")?, "request")?;
+        let request = sdk::CreatePayment::from_json(&request).map_err(sdk_err)?;
+        async move { done_json(client.create_payment(&request).await, sdk::Payment::to_json) }
+    })
+}
+
+extern "system" fn status_async<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    reference1: JString<'c>,
+    reference2: JString<'c>,
+    target: JObject<'c>,
+) -> JString<'c> {
+    async_method!(env, handle, target, |e, client| {
+        let (r1, r2) = (
+            text(e, &reference1, "reference1")?,
+            text(e, &reference2, "reference2")?,
+        );
+        async move { done_json(client.status(&r1, &r2).await, sdk::PaymentStatus::to_json) }
+    })
+}
+
+extern "system" fn close_payment_async<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    reference1: JString<'c>,
+    reference2: JString<'c>,
+    target: JObject<'c>,
+) -> JString<'c> {
+    async_method!(env, handle, target, |e, client| {
+        let (r1, r2) = (
+            text(e, &reference1, "reference1")?,
+            text(e, &reference2, "reference2")?,
+        );
+        async move { done_json(client.close(&r1, &r2).await, sdk::Confirmation::to_json) }
+    })
+}
+
+extern "system" fn void_payment_async<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    reference1: JString<'c>,
+    reference2: JString<'c>,
+    payment_reference: JString<'c>,
+    target: JObject<'c>,
+) -> JString<'c> {
+    async_method!(env, handle, target, |e, client| {
+        let (r1, r2, pr) = (
+            text(e, &reference1, "reference1")?,
+            text(e, &reference2, "reference2")?,
+            text(e, &payment_reference, "paymentReference")?,
+        );
+        async move { done_json(client.void(&r1, &r2, &pr).await, sdk::Confirmation::to_json) }
+    })
+}
+
+extern "system" fn verify_callback_async<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    callback: JString<'c>,
+    target: JObject<'c>,
+) -> JString<'c> {
+    async_method!(env, handle, target, |e, client| {
+        let callback = parse_json(&text(e, &callback, "callback")?, "callback")?;
+        let callback = sdk::PaymentStatus::from_json(&callback).map_err(sdk_err)?;
+        async move {
+            done_json(
+                client.verify_callback(&callback).await,
+                sdk::PaymentStatus::to_json,
+            )
+        }
+    })
+}
+
+extern "system" fn receive_callback_async<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    body: JByteArray<'c>,
+    target: JObject<'c>,
+) -> JString<'c> {
+    async_method!(env, handle, target, |e, client| {
+        let body = bytes(e, &body, "body")?;
+        async move { future::callback_outcome(client.receive_callback(&body, true).await) }
+    })
+}
+
+extern "system" fn abort_task(_env: EnvUnowned<'_>, _c: JClass<'_>, task: jlong) {
+    // SAFETY: a live task handle, by NativeCall's lock.
+    let _ = catch_unwind(|| unsafe { future::abort(task) });
+}
+
+extern "system" fn free_task(_env: EnvUnowned<'_>, _c: JClass<'_>, task: jlong) {
+    // SAFETY: freed once, by NativeCall's lock.
+    let _ = catch_unwind(|| unsafe { future::free(task) });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -396,6 +517,7 @@ const STR: &str = "Ljava/lang/String;";
 /// The native methods of `io.github.dgaepayment.Native`: name, JNI signature, function.
 fn methods() -> Vec<(String, String, *mut c_void)> {
     let s = STR;
+    let o = "Ljava/lang/Object;";
     vec![
         ("version".into(), format!("(){s}"), version as *mut c_void),
         (
@@ -463,6 +585,38 @@ fn methods() -> Vec<(String, String, *mut c_void)> {
             format!("(J[B){s}"),
             receive_callback as *mut c_void,
         ),
+        (
+            "createPaymentAsync".into(),
+            format!("(J{s}{o}){s}"),
+            create_payment_async as *mut c_void,
+        ),
+        (
+            "statusAsync".into(),
+            format!("(J{s}{s}{o}){s}"),
+            status_async as *mut c_void,
+        ),
+        (
+            "closePaymentAsync".into(),
+            format!("(J{s}{s}{o}){s}"),
+            close_payment_async as *mut c_void,
+        ),
+        (
+            "voidPaymentAsync".into(),
+            format!("(J{s}{s}{s}{o}){s}"),
+            void_payment_async as *mut c_void,
+        ),
+        (
+            "verifyCallbackAsync".into(),
+            format!("(J{s}{o}){s}"),
+            verify_callback_async as *mut c_void,
+        ),
+        (
+            "receiveCallbackAsync".into(),
+            format!("(J[B{o}){s}"),
+            receive_callback_async as *mut c_void,
+        ),
+        ("abortTask".into(), "(J)V".into(), abort_task as *mut c_void),
+        ("freeTask".into(), "(J)V".into(), free_task as *mut c_void),
         (
             "parseCallback".into(),
             format!("([B){s}"),
@@ -606,4 +760,5 @@ pub unsafe extern "system" fn JNI_OnLoad(vm: *mut sys::JavaVM, _reserved: *mut c
     .unwrap_or(sys::JNI_ERR)
 }
 
+mod future;
 mod logging;

@@ -49,7 +49,7 @@ pub(crate) fn set_level(level: jint) {
 }
 
 /// The env of this thread, attaching it as a daemon when the JVM does not know it.
-unsafe fn env() -> Option<*mut sys::JNIEnv> {
+pub(crate) unsafe fn env() -> Option<*mut sys::JNIEnv> {
     let vm = VM.load(Ordering::Acquire);
     if vm.is_null() {
         return None;

@@ -3,6 +3,9 @@ package io.github.dgaepayment;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -134,6 +137,11 @@ public final class DgaClient implements AutoCloseable {
         } finally {
             read.unlock();
         }
+        return reply(tagged, onStatus);
+    }
+
+    /** The reply for what the core made of a callback, running the handler on a verified one. */
+    private static CallbackReply reply(String tagged, DgaCallbackHandler onStatus) {
         if (tagged != null && tagged.startsWith("E")) {
             Map<String, Object> failure = Json.parseObject(tagged.substring(1));
             if (failure.containsKey("httpStatus")) {
@@ -153,6 +161,101 @@ public final class DgaClient implements AutoCloseable {
 
     private static CallbackReply handlerFailed(PaymentStatus status, Throwable error) {
         return new CallbackReply(Json.parseObject(Native.ok(Native.callbackReply(1, "", 0))), false, status, error);
+    }
+
+    private interface Start {
+        String run(long handle, Object call);
+    }
+
+    private <T> CompletableFuture<T> async(Executor executor, NativeCall.Convert<T> convert, Start start) {
+        NativeCall<T> call = new NativeCall<>(executor, convert);
+        ReentrantReadWriteLock.ReadLock read = lock.readLock();
+        read.lock();
+        try {
+            if (handle == 0) {
+                call.completeExceptionally(new IllegalStateException("this DgaClient is closed"));
+                return call;
+            }
+            return call.started(start.run(handle, call));
+        } finally {
+            read.unlock();
+        }
+    }
+
+    /**
+     * {@link #createPayment} without blocking: no thread per call; the future completes on
+     * {@code executor} (null: {@link ForkJoinPool#commonPool()}). {@code cancel(true)} does not
+     * stop a create DGA may be acting on: the core lets it end and logs its outcome; check
+     * {@link #status} with the request's references.
+     */
+    public CompletableFuture<Payment> createPaymentAsync(CreatePaymentRequest request, Executor executor) {
+        if (request == null) {
+            throw new IllegalArgumentException("request is null");
+        }
+        String json = request.toJson();
+        return async(executor, t -> new Payment(Json.parseObject(Native.ok(t))), (h, c) -> Native.createPaymentAsync(h, json, c));
+    }
+
+    public CompletableFuture<Payment> createPaymentAsync(CreatePaymentRequest request) {
+        return createPaymentAsync(request, null);
+    }
+
+    /** {@link #status} without blocking; {@code cancel(true)} stops the call. */
+    public CompletableFuture<PaymentStatus> statusAsync(String reference1, String reference2, Executor executor) {
+        String r2 = reference2 == null ? "" : reference2;
+        return async(executor, t -> PaymentStatus.fromJson(Native.ok(t)), (h, c) -> Native.statusAsync(h, reference1, r2, c));
+    }
+
+    public CompletableFuture<PaymentStatus> statusAsync(String reference1, String reference2) {
+        return statusAsync(reference1, reference2, null);
+    }
+
+    /** {@link #closePayment} without blocking; {@code cancel(true)} stops the call. */
+    public CompletableFuture<Confirmation> closePaymentAsync(String reference1, String reference2, Executor executor) {
+        String r2 = reference2 == null ? "" : reference2;
+        return async(executor, t -> new Confirmation(Json.parseObject(Native.ok(t))),
+                (h, c) -> Native.closePaymentAsync(h, reference1, r2, c));
+    }
+
+    public CompletableFuture<Confirmation> closePaymentAsync(String reference1, String reference2) {
+        return closePaymentAsync(reference1, reference2, null);
+    }
+
+    /** {@link #voidPayment} without blocking; a cancelled void runs to its end inside the core. */
+    public CompletableFuture<Confirmation> voidPaymentAsync(String reference1, String reference2, String paymentReference,
+            Executor executor) {
+        String r2 = reference2 == null ? "" : reference2;
+        return async(executor, t -> new Confirmation(Json.parseObject(Native.ok(t))),
+                (h, c) -> Native.voidPaymentAsync(h, reference1, r2, paymentReference, c));
+    }
+
+    public CompletableFuture<Confirmation> voidPaymentAsync(String reference1, String reference2, String paymentReference) {
+        return voidPaymentAsync(reference1, reference2, paymentReference, null);
+    }
+
+    /** {@link #verifyCallback} without blocking. */
+    public CompletableFuture<PaymentStatus> verifyCallbackAsync(PaymentStatus callback, Executor executor) {
+        if (callback == null) {
+            throw new IllegalArgumentException("callback is null");
+        }
+        String json = callback.toJson();
+        return async(executor, t -> PaymentStatus.fromJson(Native.ok(t)), (h, c) -> Native.verifyCallbackAsync(h, json, c));
+    }
+
+    public CompletableFuture<PaymentStatus> verifyCallbackAsync(PaymentStatus callback) {
+        return verifyCallbackAsync(callback, null);
+    }
+
+    /**
+     * {@link #handleCallback} without blocking: parsing and verification run on the core's
+     * runtime; {@code onStatus} and the reply run on {@code executor}.
+     */
+    public CompletableFuture<CallbackReply> handleCallbackAsync(byte[] body, DgaCallbackHandler onStatus, Executor executor) {
+        return async(executor, t -> reply(t, onStatus), (h, c) -> Native.receiveCallbackAsync(h, body, c));
+    }
+
+    public CompletableFuture<CallbackReply> handleCallbackAsync(byte[] body, DgaCallbackHandler onStatus) {
+        return handleCallbackAsync(body, onStatus, null);
     }
 
     /** Frees the client once the calls in flight have returned. Idempotent. */

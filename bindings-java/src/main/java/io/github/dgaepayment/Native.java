@@ -40,6 +40,14 @@ final class Native {
     static native String voidPayment(long handle, String reference1, String reference2, String paymentReference);
     static native String verifyCallback(long handle, String callbackJson);
     static native String receiveCallback(long handle, byte[] body);
+    static native String createPaymentAsync(long handle, String requestJson, Object call);
+    static native String statusAsync(long handle, String reference1, String reference2, Object call);
+    static native String closePaymentAsync(long handle, String reference1, String reference2, Object call);
+    static native String voidPaymentAsync(long handle, String reference1, String reference2, String paymentReference, Object call);
+    static native String verifyCallbackAsync(long handle, String callbackJson, Object call);
+    static native String receiveCallbackAsync(long handle, byte[] body, Object call);
+    static native void abortTask(long task);
+    static native void freeTask(long task);
     static native String parseCallback(byte[] body);
     static native String checkoutFormHtml(String paymentJson);
     static native String callbackAck(boolean accepted, String message);
