@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The root README's Python, Node, C, C# and PHP quick starts are copies of the binding READMEs'
+"""The root README's Python, Node, C, C#, PHP and Java quick starts are copies of the binding READMEs'
 quick starts, which each binding's own tests compile and run as written. This check fails when
 a copy drifts from its tested original, so the root README never shows untested code."""
 import re
@@ -13,6 +13,7 @@ SECTIONS = {
     "## C quick start": "bindings-c/README.md",
     "## C#/.NET quick start": "bindings-dotnet/README.md",
     "## PHP quick start": "bindings-php/README.md",
+    "## Java quick start": "bindings-java/README.md",
 }
 FENCE = re.compile(r"```(\w+)\n(.*?)\n```", re.S)
 

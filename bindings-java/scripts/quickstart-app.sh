@@ -28,6 +28,16 @@ cat >"$work/app/pom.xml" <<POM
   <repositories>
     <repository><id>local</id><url>file://$work/repo</url></repository>
   </repositories>
+  <build>
+    <plugins>
+      <!-- The version the binding's own build fetched (offline here), not Maven's old default. -->
+      <plugin>
+        <groupId>org.apache.maven.plugins</groupId>
+        <artifactId>maven-compiler-plugin</artifactId>
+        <version>3.13.0</version>
+      </plugin>
+    </plugins>
+  </build>
   <dependencies>
     <dependency>
       <groupId>io.github.dga-epayment</groupId>
@@ -43,7 +53,19 @@ awk '
   on && /^```/ { exit }
   on { print }' "$here/README.md" >"$work/app/src/main/java/QuickStart.java"
 [ -s "$work/app/src/main/java/QuickStart.java" ] || { echo "no Java quick start in bindings-java/README.md"; exit 1; }
-(cd "$work/app" && mvn -B -q -o compile org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies)
+# Maven 3.8's offline mode refuses file repositories too, so "offline" is a settings file that
+# mirrors every repository to the file repository: nothing is fetched over the network; the
+# plugins come from the local repository, where the binding's own build put them (the mirror
+# is called central, the id those were recorded under).
+cat >"$work/settings.xml" <<XML
+<settings>
+  <mirrors>
+    <mirror><id>central</id><mirrorOf>*</mirrorOf><url>file://$work/repo</url></mirror>
+  </mirrors>
+</settings>
+XML
+(cd "$work/app" && mvn -B -q -s "$work/settings.xml" compile \
+  org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies)
 fifo="$work/sandbox.out"
 mkfifo "$fifo"
 "$sandbox" --port 0 >"$fifo" 2>/dev/null &

@@ -132,8 +132,17 @@ extern "system" fn process_anchor(_env: EnvUnowned<'_>, _c: JClass<'_>) -> jlong
     &ANCHOR as *const u8 as usize as jlong
 }
 
-extern "system" fn set_log_level(_env: EnvUnowned<'_>, _c: JClass<'_>, level: jint) {
-    let _ = catch_unwind(|| logging::set_level(level));
+extern "system" fn set_logger(
+    env: EnvUnowned<'_>,
+    _c: JClass<'_>,
+    logger: JObject<'_>,
+    level: jint,
+) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: this call's env and its live local reference.
+        unsafe { logging::set_logger(env.as_raw(), logger.as_raw()) };
+        logging::set_level(level);
+    }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -541,9 +550,9 @@ fn methods() -> Vec<(String, String, *mut c_void)> {
             process_anchor as *mut c_void,
         ),
         (
-            "setLogLevel".into(),
-            "(I)V".into(),
-            set_log_level as *mut c_void,
+            "setLogger".into(),
+            "(Ljava/lang/Object;I)V".into(),
+            set_logger as *mut c_void,
         ),
         (
             "clientNew".into(),

@@ -1,20 +1,20 @@
 //! The core's `log` records, forwarded to the `java.util.logging` logger
-//! `io.github.dgaepayment` (a JDK class, so any thread can reach it whatever the application's
-//! class loaders). A thread the JVM does not know (a runtime thread) attaches as a daemon, so it
-//! never keeps the JVM from exiting.
+//! `io.github.dgaepayment`, the very object the Java side hands over when it loads (asked for
+//! from a runtime thread, with no Java caller, `Logger.getLogger` would give the JDK's separate
+//! system logger of that name, without the application's handlers). A thread the JVM does not
+//! know (a runtime thread) attaches as a daemon, so it never keeps the JVM from exiting.
 
 use std::ffi::{CString, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::sync::OnceLock;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 use jni::sys::{self, jint, jobject, jvalue};
 
 use super::VM;
 
 struct Bridge {
-    logger: jobject,
     /// SEVERE, WARNING, INFO, FINE, FINER: global references.
     levels: [jobject; 5],
     logp: sys::jmethodID,
@@ -25,6 +25,8 @@ unsafe impl Send for Bridge {}
 unsafe impl Sync for Bridge {}
 
 static BRIDGE: OnceLock<Option<Bridge>> = OnceLock::new();
+/// The application's logger (a global reference), set by the first `Native` class loaded.
+static JUL_LOGGER: AtomicPtr<sys::_jobject> = AtomicPtr::new(ptr::null_mut());
 
 struct JulLogger;
 
@@ -33,6 +35,26 @@ static LOGGER: JulLogger = JulLogger;
 pub(crate) fn install() {
     if log::set_logger(&LOGGER).is_ok() {
         log::set_max_level(log::LevelFilter::Warn);
+    }
+}
+
+/// Keeps the Java side's logger (the first one given: every class loader's `Native` gives the
+/// same object).
+///
+/// # Safety
+/// `env` is the calling thread's env and `logger` a live local reference on it.
+pub(crate) unsafe fn set_logger(env: *mut sys::JNIEnv, logger: jobject) {
+    if logger.is_null() || !JUL_LOGGER.load(Ordering::Acquire).is_null() {
+        return;
+    }
+    // SAFETY: by the caller's contract.
+    let global = unsafe { ((**env).v1_1.NewGlobalRef)(env, logger) };
+    if JUL_LOGGER
+        .compare_exchange(ptr::null_mut(), global, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        // SAFETY: the reference just made, unused.
+        unsafe { ((**env).v1_1.DeleteGlobalRef)(env, global) };
     }
 }
 
@@ -88,12 +110,6 @@ unsafe fn bridge(env: *mut sys::JNIEnv) -> Option<Bridge> {
         if clear(env) || logger_class.is_null() || level_class.is_null() {
             return None;
         }
-        let get_logger = (fns.GetStaticMethodID)(
-            env,
-            logger_class,
-            c"getLogger".as_ptr(),
-            c"(Ljava/lang/String;)Ljava/util/logging/Logger;".as_ptr(),
-        );
         let logp = (fns.GetMethodID)(
             env,
             logger_class,
@@ -101,18 +117,9 @@ unsafe fn bridge(env: *mut sys::JNIEnv) -> Option<Bridge> {
             c"(Ljava/util/logging/Level;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V"
                 .as_ptr(),
         );
-        if clear(env) || get_logger.is_null() || logp.is_null() {
+        if clear(env) || logp.is_null() {
             return None;
         }
-        let name = (fns.NewStringUTF)(env, c"io.github.dgaepayment".as_ptr());
-        let args = [jvalue { l: name }];
-        let logger = (fns.CallStaticObjectMethodA)(env, logger_class, get_logger, args.as_ptr());
-        (fns.DeleteLocalRef)(env, name);
-        if clear(env) || logger.is_null() {
-            return None;
-        }
-        let global_logger = (fns.NewGlobalRef)(env, logger);
-        (fns.DeleteLocalRef)(env, logger);
         let mut levels = [ptr::null_mut(); 5];
         for (slot, name) in levels
             .iter_mut()
@@ -133,11 +140,7 @@ unsafe fn bridge(env: *mut sys::JNIEnv) -> Option<Bridge> {
         }
         (fns.DeleteLocalRef)(env, logger_class);
         (fns.DeleteLocalRef)(env, level_class);
-        Some(Bridge {
-            logger: global_logger,
-            levels,
-            logp,
-        })
+        Some(Bridge { levels, logp })
     }
 }
 
@@ -158,6 +161,10 @@ impl log::Log for JulLogger {
         let _ = catch_unwind(AssertUnwindSafe(|| {
             // SAFETY: env() gives this thread's env; references made here are deleted here.
             unsafe {
+                let logger = JUL_LOGGER.load(Ordering::Acquire);
+                if logger.is_null() {
+                    return;
+                }
                 let Some(env) = env() else { return };
                 let Some(bridge) = BRIDGE.get_or_init(|| bridge(env)) else {
                     return;
@@ -179,7 +186,7 @@ impl log::Log for JulLogger {
                         jvalue { l: ptr::null_mut() },
                         jvalue { l: message },
                     ];
-                    (fns.CallVoidMethodA)(env, bridge.logger, bridge.logp, args.as_ptr());
+                    (fns.CallVoidMethodA)(env, logger, bridge.logp, args.as_ptr());
                     clear(env);
                 }
                 (fns.DeleteLocalRef)(env, source);

@@ -21,7 +21,7 @@ final class Native {
 
     static {
         load();
-        setLogLevel(logLevel());
+        setLogger(LOG, logLevel());
     }
 
     private Native() {}
@@ -31,7 +31,7 @@ final class Native {
     static native String enumTablesJson();
     static native String errorKindsJson();
     static native long processAnchor();
-    static native void setLogLevel(int level);
+    static native void setLogger(Object logger, int level);
     static native String clientNew(String configJson, boolean fromEnv);
     static native void clientFree(long handle);
     static native String createPayment(long handle, String requestJson);
