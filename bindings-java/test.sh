@@ -41,6 +41,7 @@ status=0
   "${MVN[@]}" -Ddga.argLine="$HEAP" package) >"$OUT/mvn-output.txt" 2>&1 || status=$?
 grep -E 'Tests run:|FAIL|ERROR|memory:|vectors run' "$OUT/mvn-output.txt" | grep -v '^\[INFO\] *$' | tail -25 || true
 summary=$(grep -E '^\[(INFO|ERROR|WARNING)\] Tests run: [0-9]+, Failures' "$OUT/mvn-output.txt" | tail -1 || true)
+summary=${summary#\[*\] }
 if ! grep -qE 'Tests run: [0-9]+, Failures: 0, Errors: 0, Skipped: 0$' <<<"$summary"; then
   echo "JUnit: failures, errors or skipped tests ($summary)"
   status=1
