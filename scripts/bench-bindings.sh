@@ -70,6 +70,11 @@ mkdir -p "$B/dotnet"
 "${MCS[@]}" -target:library -out:"$B/dotnet/Dga.EPayment.dll" bindings-dotnet/src/Dga.EPayment/*.cs
 "${MCS[@]}" -r:"$B/dotnet/Dga.EPayment.dll" -out:"$B/dotnet/Bench.exe" bindings-dotnet/bench/Bench.cs
 
+step "Java (mvn package with the release library) and its bench class"
+(cd bindings-java && mvn -B -q -DskipTests package)
+mkdir -p "$B/java"
+javac -d "$B/java" -cp bindings-java/target/dga-epayment-*.jar bindings-java/bench/Bench.java
+
 step "one release sandbox"
 "$R/dga-sandbox" --port 0 >"$B/sandbox.out" 2>/dev/null &
 sandbox_pid=$!
@@ -85,9 +90,10 @@ bench() { # lang mode
     csharp) LD_LIBRARY_PATH="$PWD/$R" mono "$B/dotnet/Bench.exe" "$url" "$2" "$seconds" ;;
     python) "$B/venv/bin/python" bindings-python/bench/bench.py "$url" "$2" "$seconds" ;;
     node) node bindings-node/bench/bench.js "$url" "$2" "$seconds" ;;
+    java) java -cp "$(echo bindings-java/target/dga-epayment-*.jar):$B/java" Bench "$url" "$2" "$seconds" ;;
   esac
 }
-runs="rust:seq c:seq csharp:seq python:seq node:seq rust:conc8 c:conc8 csharp:conc8 python:conc8 python:async8 node:conc8"
+runs="rust:seq c:seq csharp:seq python:seq node:seq java:seq rust:conc8 c:conc8 csharp:conc8 python:conc8 python:async8 node:conc8 java:conc8"
 results="$B/results.jsonl"
 : >"$results"
 for round in $(seq "$rounds"); do
@@ -104,7 +110,7 @@ done
 python3 - "$results" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-langs = ["rust", "c", "csharp", "python", "node"]
+langs = ["rust", "c", "csharp", "python", "node", "java"]
 print(f"\n{'round':>5}  {'language':<8} {'mode':<7} {'calls/s':>9} {'vs rust':>8}")
 for r in sorted({row["round"] for row in rows}):
     rs = [x for x in rows if x["round"] == r]

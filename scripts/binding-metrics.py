@@ -27,6 +27,7 @@ SOURCES = {
     "c": ["bindings-c/src/**/*.rs", "bindings-c/build.rs"],
     "dotnet": ["bindings-dotnet/src/Dga.EPayment/*.cs"],
     "php": ["bindings-php/src/*.php", "bindings-php/preload.php", "bindings-php/ffi-header.php"],
+    "java": ["bindings-java/src/*.rs", "bindings-java/src/main/java/**/*.java"],
 }
 GENERATED = {"bindings-node/index.js", "bindings-node/index.d.ts", "bindings-node/native.js",
              "bindings-node/enums.d.ts", "bindings-c/src/tests.rs",

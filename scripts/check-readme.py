@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""The root README's Python, Node, C, C# and PHP quick starts are copies of the binding READMEs'
-quick starts, which each binding's own tests compile and run as written; README.th.md (Thai)
-carries the same code again. This check fails when a copy drifts from its tested original, so
-neither README shows untested code, and when the two READMEs stop linking to each other."""
+"""The root README's Python, Node, C, C#, PHP and Java quick starts are copies of the binding
+READMEs' quick starts, which each binding's own tests compile and run as written; README.th.md
+(Thai) carries the same code again. This check fails when a copy drifts from its tested original,
+so neither README shows untested code, and when the two READMEs stop linking to each other."""
 import re
 import sys
 from pathlib import Path
@@ -15,6 +15,7 @@ SECTIONS = {
     "## C quick start": "bindings-c/README.md",
     "## C#/.NET quick start": "bindings-dotnet/README.md",
     "## PHP quick start": "bindings-php/README.md",
+    "## Java quick start": "bindings-java/README.md",
 }
 # README.th.md's section -> README.md's section whose code it repeats.
 THAI_SECTIONS = {

@@ -5,6 +5,7 @@
 #   dist/c       the C tarball: .so (SONAME libdga_epayment.so.0), .a, header, pkg-config file
 #   dist/dotnet  Dga.EPayment.<v>.nupkg (lib/net462, lib/netstandard2.0, runtimes, build targets)
 #   dist/php     the Composer package zip, once bindings-php/ exists
+#   dist/java    dga-epayment-<v>.jar (natives/linux-x86_64/ inside), -sources and -javadoc jars, the pom
 # Every Linux native binary is linked by zig against glibc 2.17 for baseline x86-64, and the
 # script fails unless auditwheel and objdump agree. It also lints .github/workflows with
 # actionlint. Installs its own tools (apt; a venv under target/package). scripts/test-packages.sh
@@ -64,7 +65,7 @@ VERSION=$(cargo metadata --locked --no-deps --format-version 1 |
   python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"]=="dga-epayment"))')
 echo "version $VERSION"
 rm -rf dist
-mkdir -p dist/python dist/node dist/c dist/dotnet
+mkdir -p dist/python dist/node dist/c dist/dotnet dist/java
 STAGE=$root/target/package/stage
 rm -rf "$STAGE"
 mkdir -p "$STAGE"
@@ -83,7 +84,7 @@ glibc_floor() {
 
 step "C library and Node addon: cargo zigbuild --release (glibc 2.17, x86-64 baseline)"
 CARGO_TARGET_DIR=$ZIG_TARGET_DIR cargo zigbuild --release --locked -q \
-  -p dga-epayment-ffi -p dga-epayment-node --target x86_64-unknown-linux-gnu.2.17
+  -p dga-epayment-ffi -p dga-epayment-node -p dga-epayment-java --target x86_64-unknown-linux-gnu.2.17
 R=$ZIG_TARGET_DIR/x86_64-unknown-linux-gnu/release
 soname=$(readelf -d "$R/libdga_epayment.so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
 [ "$soname" = libdga_epayment.so.0 ] || fail "libdga_epayment.so has SONAME '$soname', want libdga_epayment.so.0"
@@ -91,6 +92,8 @@ so_glibc=$(glibc_floor "$R/libdga_epayment.so")
 node_glibc=$(glibc_floor "$R/libdga_epayment_node.so")
 echo "libdga_epayment.so: SONAME $soname, needs GLIBC_$so_glibc"
 echo "addon: needs GLIBC_$node_glibc"
+java_glibc=$(glibc_floor "$R/libdga_epayment_java.so")
+echo "libdga_epayment_java.so: needs GLIBC_$java_glibc"
 
 step "python: abi3 wheel (maturin --zig --compatibility manylinux2014) and sdist"
 CARGO_TARGET_DIR=$PY_TARGET_DIR maturin build --release --locked -q --zig --compatibility manylinux2014 \
@@ -223,6 +226,23 @@ else
   echo "php: skipped, bindings-php/ does not exist yet (nothing to package)"
 fi
 
+step "java: dga-epayment-$VERSION.jar with the zig-built library, -sources, -javadoc, pom"
+mkdir -p dist/java
+# The pom's version is the workspace's (the lead bumps both together); the jar carries the
+# library built above for glibc 2.17, so Maven does not run cargo again (dga.skipNative).
+pom_version=$(sed -n 's|^  <version>\(.*\)</version>|\1|p' bindings-java/pom.xml | head -1)
+[ "$pom_version" = "$VERSION" ] || fail "bindings-java/pom.xml has version $pom_version, the workspace $VERSION"
+rm -rf bindings-java/target
+mkdir -p bindings-java/target/classes/natives/linux-x86_64
+cp "$R/libdga_epayment_java.so" bindings-java/target/classes/natives/linux-x86_64/
+(cd bindings-java && mvn -B -q -ntp -Prelease -Ddga.skipNative=true -DskipTests package)
+for f in "" -sources -javadoc; do
+  cp "bindings-java/target/dga-epayment-$VERSION$f.jar" dist/java/
+done
+cp bindings-java/pom.xml "dist/java/dga-epayment-$VERSION.pom"
+python3 -m zipfile -l "dist/java/dga-epayment-$VERSION.jar" | grep -q 'natives/linux-x86_64/libdga_epayment_java.so' ||
+  fail "the jar lacks natives/linux-x86_64/libdga_epayment_java.so"
+
 step "summary"
 printf '%-75s %9s  %s\n' artifact size "glibc floor"
 for f in dist/*/*; do
@@ -231,6 +251,7 @@ for f in dist/*/*; do
     *linux-x64-gnu-*.tgz) g="GLIBC_$node_glibc" ;;
     *.tar.gz) if [[ $f == dist/c/* ]]; then g="GLIBC_$so_glibc"; else g="source (builds with cargo)"; fi ;;
     *.nupkg|*.zip) g="GLIBC_$so_glibc (linux-x64 library)" ;;
+    dist/java/dga-epayment-"$VERSION".jar) g="GLIBC_$java_glibc (natives/linux-x86_64)" ;;
     *) g="no native code" ;;
   esac
   printf '%-75s %6s KiB  %s\n' "$f" "$(( $(stat -c %s "$f") / 1024 ))" "$g"

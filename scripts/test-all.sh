@@ -58,6 +58,9 @@ bindings-dotnet/test.sh
 step "PHP (FFI over the C ABI; PHPUnit)"
 bindings-php/test.sh
 
+step "Java (JNI; JUnit 5 through Maven Surefire, -Xcheck:jni, a fresh Maven project offline)"
+bindings-java/test.sh
+
 step "release artifacts (scripts/package.sh, scripts/test-packages.sh)"
 scripts/package.sh
 scripts/test-packages.sh

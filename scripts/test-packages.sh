@@ -9,6 +9,8 @@
 #   dotnet   a local NuGet folder feed, `nuget install`, a packages.config .csproj built by
 #            Mono's xbuild (the package's targets copy the native library beside the .exe)
 #   php      a Composer app using the unpacked zip as a path repository, when dist/php exists
+#   java     the jar and pom deployed to a file repository, a fresh Maven project building offline
+#            from it (Java 8 bytecode checked), the README quick start
 # Installs what it needs (apt; venvs under target/package). Prints what it checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -275,6 +277,30 @@ EOF
   fi
 else
   echo "php: skipped, dist/php does not exist (bindings-php/ not there yet)"
+fi
+
+# ---------------------------------------------------------------- java
+step "java: dist/java/dga-epayment-$VERSION.jar from a file repository into a fresh Maven project, offline"
+jar=dist/java/dga-epayment-$VERSION.jar
+if [ -f "$jar" ]; then
+  # Class files for Java 8 (major version 52), whatever JDK built them.
+  python3 - "$jar" <<'PY' && record "java jar: Java 8 bytecode" ok || record "java jar: Java 8 bytecode" FAILED
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+majors = {int.from_bytes(z.read(n)[6:8], "big") for n in z.namelist() if n.endswith(".class")}
+print(f"class file major versions: {sorted(majors)}")
+sys.exit(0 if majors == {52} else 1)
+PY
+  # The dependency plugin the fresh project uses, fetched while online.
+  mvn -B -q -ntp org.apache.maven.plugins:maven-dependency-plugin:3.6.1:help -Ddetail=false >/dev/null
+  if bindings-java/scripts/quickstart-app.sh "$jar" "dist/java/dga-epayment-$VERSION.pom" "$WORK/java" \
+      "target/$CARGO_BUILD_TARGET/debug/dga-sandbox" >"$WORK/java.out" 2>&1; then
+    cat "$WORK/java.out"; record "java jar (file repository, offline Maven build, quick start)" ok
+  else
+    cat "$WORK/java.out"; record "java quick start" FAILED
+  fi
+else
+  echo "java: $jar missing"; record "java jar" FAILED
 fi
 
 step "summary"

@@ -1,0 +1,155 @@
+//! The asynchronous calls: each runs as one task on the core's runtime (no thread per call) and
+//! ends by calling `done(String)` on the Java object the call was given (`NativeCall`), from
+//! the runtime thread, which the Java side hands at once to the caller's executor. The thread
+//! attaches to the JVM as a daemon. Aborting the task (Java's `cancel(true)`) drops the call: a
+//! status or close stops; a create or void runs on inside the core, which logs its outcome.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::ptr;
+use std::task::{Context, Poll};
+
+use jni::sys::{self, jlong, jobject, jvalue};
+
+use super::{Outcome, internal, logging, panic_message, tagged};
+
+/// A global reference to the Java object to call back, deleted wherever the task ends (an
+/// aborted task drops it on a runtime thread).
+struct JavaRef(jobject);
+
+// SAFETY: a global reference is valid on every thread.
+unsafe impl Send for JavaRef {}
+
+impl Drop for JavaRef {
+    fn drop(&mut self) {
+        // SAFETY: the env of this thread; the reference is global and deleted once.
+        let _ = catch_unwind(AssertUnwindSafe(|| unsafe {
+            if let Some(env) = logging::env() {
+                ((**env).v1_1.DeleteGlobalRef)(env, self.0);
+            }
+        }));
+    }
+}
+
+/// Runs a future and turns a panic inside it into an `internal` error.
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future<Output = Outcome>> Future for CatchUnwind<F> {
+    type Output = Outcome;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let inner = self.0.as_mut();
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(poll) => poll,
+            Err(panic) => Poll::Ready(Err(internal(panic_message(&*panic)))),
+        }
+    }
+}
+
+/// Calls `done(tagged)` on the Java object.
+fn complete(target: &JavaRef, text: String) {
+    // SAFETY: this thread's env (attached as a daemon when new); every local reference made here
+    // is deleted here, since a native thread's locals are never freed otherwise.
+    unsafe {
+        let Some(env) = logging::env() else { return };
+        let fns = &(**env).v1_1;
+        let utf16: Vec<u16> = text.encode_utf16().collect();
+        let s = (fns.NewString)(env, utf16.as_ptr(), utf16.len() as sys::jsize);
+        let class = (fns.GetObjectClass)(env, target.0);
+        let done = if class.is_null() {
+            ptr::null_mut()
+        } else {
+            (fns.GetMethodID)(
+                env,
+                class,
+                c"done".as_ptr(),
+                c"(Ljava/lang/String;)V".as_ptr(),
+            )
+        };
+        if !s.is_null() && !done.is_null() {
+            let args = [jvalue { l: s }];
+            (fns.CallVoidMethodA)(env, target.0, done, args.as_ptr());
+        }
+        if ((**env).v1_2.ExceptionCheck)(env) {
+            ((**env).v1_1.ExceptionDescribe)(env);
+            (fns.ExceptionClear)(env);
+        }
+        if !s.is_null() {
+            (fns.DeleteLocalRef)(env, s);
+        }
+        if !class.is_null() {
+            (fns.DeleteLocalRef)(env, class);
+        }
+    }
+}
+
+type Abort = Box<dyn Fn() + Send + Sync>;
+
+/// Starts `call` on the core's runtime, to end with `done` called on `target`. Gives the task's
+/// handle (for `abort_task` and `free_task`) as decimal text.
+///
+/// # Safety
+/// `env` is the calling thread's env and `target` a live local reference on it.
+pub(crate) unsafe fn start<F>(env: *mut sys::JNIEnv, target: jobject, call: F) -> Outcome
+where
+    F: Future<Output = Outcome> + Send + 'static,
+{
+    if target.is_null() {
+        return Err(super::invalid("the completion is null".to_owned()));
+    }
+    // SAFETY: by the caller's contract.
+    let global = unsafe { ((**env).v1_1.NewGlobalRef)(env, target) };
+    if global.is_null() {
+        return Err(internal(
+            "no global reference for the completion".to_owned(),
+        ));
+    }
+    let target = JavaRef(global);
+    let task = async move {
+        let outcome = CatchUnwind(Box::pin(call)).await;
+        complete(&target, tagged(outcome));
+    };
+    let handle = sdk::runtime::spawn(task)
+        .map_err(|e| internal(format!("the runtime could not start: {e}")))?;
+    let abort = handle.abort_handle();
+    let abort: Box<Abort> = Box::new(Box::new(move || abort.abort()));
+    Ok((Box::into_raw(abort) as usize as jlong).to_string())
+}
+
+/// Aborts a task started by [`start`] (nothing when it has ended).
+///
+/// # Safety
+/// `task` is from [`start`] and not yet freed.
+pub(crate) unsafe fn abort(task: jlong) {
+    // SAFETY: by the caller's contract.
+    if let Some(abort) = unsafe { (task as usize as *const Abort).as_ref() } {
+        abort();
+    }
+}
+
+/// Frees a task's handle (the task itself runs on, or has ended).
+///
+/// # Safety
+/// `task` is from [`start`], freed once.
+pub(crate) unsafe fn free(task: jlong) {
+    if task != 0 {
+        // SAFETY: by the caller's contract.
+        drop(unsafe { Box::from_raw(task as usize as *mut Abort) });
+    }
+}
+
+/// The result of `receive_callback` as the blocking `receiveCallback` gives it.
+pub(crate) fn callback_outcome(result: sdk::Result<sdk::Callback>) -> Outcome {
+    match result {
+        Ok(status) => Ok(status.to_json().to_string()),
+        Err(err) => {
+            let reply = sdk::CallbackReply::for_error(&err);
+            Err(serde_json::json!({
+                "httpStatus": reply.http_status,
+                "body": reply.body,
+                "error": err.to_json(),
+            }))
+        }
+    }
+}

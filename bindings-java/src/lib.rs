@@ -1,0 +1,773 @@
+//! The JNI half of the Java binding (`io.github.dgaepayment.Native`): static native methods that
+//! take Java strings and byte arrays and give back the core's JSON as a Java string.
+//!
+//! The binding translates and nothing more. Every result is a tagged string: `R` then the
+//! core's normalized JSON (or the value), or `E` then the core's error JSON (`Error::to_json`);
+//! the Java side builds its records and exceptions from those. Every export runs its body
+//! inside `catch_unwind`, so a panic becomes an `internal` error instead of unwinding into the
+//! JVM.
+//!
+//! A web application redeployed in the same JVM loads this library again from a new class
+//! loader, through its own copy of the file (the JVM refuses one path in two loaders). The first
+//! copy loaded in the process is the primary: it pins itself in memory, makes its symbols
+//! global, and every later copy registers the primary's functions on its own `Native` class in
+//! `JNI_OnLoad`. So the process has one set of clients, one log bridge and one runtime, however
+//! many deployments come and go.
+
+use std::ffi::{CStr, CString, c_char, c_void};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+use jni::EnvUnowned;
+use jni::errors::ThrowRuntimeExAndDefault;
+use jni::objects::{JByteArray, JClass, JObject, JString};
+use jni::sys::{self, jboolean, jint, jlong};
+use serde_json::{Value, json};
+
+type Outcome = Result<String, Value>;
+
+/// The tagged string the Java side reads (`Native.java`).
+fn tagged(outcome: Outcome) -> String {
+    match outcome {
+        Ok(v) => format!("R{v}"),
+        Err(e) => format!("E{e}"),
+    }
+}
+
+fn internal(message: String) -> Value {
+    json!({ "kind": "internal", "message": message, "transient": false })
+}
+
+fn invalid(message: String) -> Value {
+    json!({ "kind": "invalid_argument", "message": message, "transient": false })
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown cause".to_owned());
+    format!("internal error in dga-epayment (please report it): {what}")
+}
+
+/// Runs a body, turning a panic into an `internal` error.
+fn guarded(body: impl FnOnce() -> Outcome) -> String {
+    let outcome =
+        catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|p| Err(internal(panic_message(&*p))));
+    tagged(outcome)
+}
+
+fn sdk_err(e: sdk::Error) -> Value {
+    e.to_json()
+}
+
+fn parse_json(text: &str, name: &str) -> Result<Value, Value> {
+    serde_json::from_str(text).map_err(|e| invalid(format!("{name} is not valid JSON: {e}")))
+}
+
+/// The client a handle stands for. The Java side guarantees a live handle: `DgaClient` frees it
+/// only under its write lock, after which no call can start.
+///
+/// # Safety
+/// `handle` is 0 or from `clientNew`, not yet freed.
+unsafe fn client<'a>(handle: jlong) -> Result<&'a sdk::blocking::Client, Value> {
+    // SAFETY: by the caller's contract.
+    unsafe { (handle as usize as *const sdk::blocking::Client).as_ref() }
+        .ok_or_else(|| invalid("the client is closed".to_owned()))
+}
+
+/// A Java method body that gets strings in and gives a string out; JNI failures (an
+/// out-of-memory while making the string) become a Java `RuntimeException`.
+macro_rules! string_method {
+    ($env:ident, |$e:ident| $body:expr) => {{
+        $env.with_env(|$e| -> jni::errors::Result<JString<'_>> {
+            let text: String = $body;
+            JString::from_str($e, text)
+        })
+        .resolve::<ThrowRuntimeExAndDefault>()
+    }};
+}
+
+fn text(env: &jni::Env<'_>, s: &JString<'_>, name: &str) -> Result<String, Value> {
+    if s.is_null() {
+        return Err(invalid(format!("{name} is null")));
+    }
+    s.try_to_string(env)
+        .map_err(|e| invalid(format!("{name} could not be read: {e}")))
+}
+
+fn bytes(env: &jni::Env<'_>, b: &JByteArray<'_>, name: &str) -> Result<Vec<u8>, Value> {
+    if b.is_null() {
+        return Err(invalid(format!("{name} is null")));
+    }
+    env.convert_byte_array(b)
+        .map_err(|e| invalid(format!("{name} could not be read: {e}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Library
+
+extern "system" fn version<'c>(mut env: EnvUnowned<'c>, _c: JClass<'c>) -> JString<'c> {
+    string_method!(env, |_e| guarded(|| Ok(sdk::VERSION.to_owned())))
+}
+
+extern "system" fn schema_json<'c>(mut env: EnvUnowned<'c>, _c: JClass<'c>) -> JString<'c> {
+    string_method!(env, |_e| guarded(|| Ok(sdk::schema().to_string())))
+}
+
+extern "system" fn enum_tables_json<'c>(mut env: EnvUnowned<'c>, _c: JClass<'c>) -> JString<'c> {
+    string_method!(env, |_e| guarded(|| Ok(sdk::enum_tables().to_string())))
+}
+
+extern "system" fn error_kinds_json<'c>(mut env: EnvUnowned<'c>, _c: JClass<'c>) -> JString<'c> {
+    string_method!(env, |_e| guarded(|| Ok(sdk::error_kinds().to_string())))
+}
+
+/// An address inside the primary copy: the same number from every class loader shows that one
+/// copy of the native code serves them all.
+extern "system" fn process_anchor(_env: EnvUnowned<'_>, _c: JClass<'_>) -> jlong {
+    static ANCHOR: u8 = 0;
+    &ANCHOR as *const u8 as usize as jlong
+}
+
+extern "system" fn set_logger(
+    env: EnvUnowned<'_>,
+    _c: JClass<'_>,
+    logger: JObject<'_>,
+    level: jint,
+) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: this call's env and its live local reference.
+        unsafe { logging::set_logger(env.as_raw(), logger.as_raw()) };
+        logging::set_level(level);
+    }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client
+
+extern "system" fn client_new<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    config: JString<'c>,
+    from_env: jboolean,
+) -> JString<'c> {
+    string_method!(env, |e| guarded(|| {
+        let config = parse_json(&text(e, &config, "config")?, "config")?;
+        let config = if from_env {
+            sdk::ConfigBuilder::from_env()
+                .with_json(&config)
+                .and_then(|b| b.build())
+        } else {
+            sdk::Config::from_json(&config)
+        }
+        .map_err(sdk_err)?;
+        let client = sdk::blocking::Client::new(config).map_err(sdk_err)?;
+        Ok((Box::into_raw(Box::new(client)) as usize as jlong).to_string())
+    }))
+}
+
+extern "system" fn client_free(_env: EnvUnowned<'_>, _c: JClass<'_>, handle: jlong) {
+    if handle != 0 {
+        // SAFETY: from `client_new`, freed once (DgaClient.close under its write lock).
+        let _ = catch_unwind(|| unsafe {
+            drop(Box::from_raw(handle as usize as *mut sdk::blocking::Client))
+        });
+    }
+}
+
+extern "system" fn create_payment<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    request: JString<'c>,
+) -> JString<'c> {
+    string_method!(env, |e| guarded(|| {
+        // SAFETY: a live handle, by DgaClient's lock (these and the calls below).
+        let client = unsafe { client(handle)? };
+        let request = parse_json(&text(e, &request, "request")?, "request")?;
+        let request = sdk::CreatePayment::from_json(&request).map_err(sdk_err)?;
+        Ok(client
+            .create_payment(&request)
+            .map_err(sdk_err)?
+            .to_json()
+            .to_string())
+    }))
+}
+
+extern "system" fn status<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    reference1: JString<'c>,
+    reference2: JString<'c>,
+) -> JString<'c> {
+    string_method!(env, |e| guarded(|| {
+        let client = unsafe { client(handle)? };
+        let (r1, r2) = (
+            text(e, &reference1, "reference1")?,
+            text(e, &reference2, "reference2")?,
+        );
+        Ok(client
+            .status(&r1, &r2)
+            .map_err(sdk_err)?
+            .to_json()
+            .to_string())
+    }))
+}
+
+extern "system" fn close_payment<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    reference1: JString<'c>,
+    reference2: JString<'c>,
+) -> JString<'c> {
+    string_method!(env, |e| guarded(|| {
+        let client = unsafe { client(handle)? };
+        let (r1, r2) = (
+            text(e, &reference1, "reference1")?,
+            text(e, &reference2, "reference2")?,
+        );
+        Ok(client
+            .close(&r1, &r2)
+            .map_err(sdk_err)?
+            .to_json()
+            .to_string())
+    }))
+}
+
+extern "system" fn void_payment<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    reference1: JString<'c>,
+    reference2: JString<'c>,
+    payment_reference: JString<'c>,
+) -> JString<'c> {
+    string_method!(env, |e| guarded(|| {
+        let client = unsafe { client(handle)? };
+        let (r1, r2, pr) = (
+            text(e, &reference1, "reference1")?,
+            text(e, &reference2, "reference2")?,
+            text(e, &payment_reference, "paymentReference")?,
+        );
+        Ok(client
+            .void(&r1, &r2, &pr)
+            .map_err(sdk_err)?
+            .to_json()
+            .to_string())
+    }))
+}
+
+extern "system" fn verify_callback<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    callback: JString<'c>,
+) -> JString<'c> {
+    string_method!(env, |e| guarded(|| {
+        let client = unsafe { client(handle)? };
+        let callback = parse_json(&text(e, &callback, "callback")?, "callback")?;
+        let callback = sdk::PaymentStatus::from_json(&callback).map_err(sdk_err)?;
+        Ok(client
+            .verify_callback(&callback)
+            .map_err(sdk_err)?
+            .to_json()
+            .to_string())
+    }))
+}
+
+/// The callback contract's first half: `R` and the verified status, or `E` and
+/// `{"httpStatus", "body", "error"}`: the core's reply for that error and the error itself.
+extern "system" fn receive_callback<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    body: JByteArray<'c>,
+) -> JString<'c> {
+    string_method!(env, |e| guarded(|| {
+        let client = unsafe { client(handle)? };
+        let body = bytes(e, &body, "body")?;
+        future::callback_outcome(client.receive_callback(&body, true))
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Asynchronous calls: each gives `R` and its task handle, and later calls `done` on `target`
+// with what the blocking call would have returned.
+
+/// Starts an async call of the client behind `handle`.
+macro_rules! async_method {
+    ($env:ident, $handle:ident, $target:ident, |$e:ident, $client:ident| $prepare:block) => {{
+        string_method!($env, |$e| guarded(|| {
+            // SAFETY: a live handle, by DgaClient's lock; the async client is a clone that
+            // outlives a later close.
+            let $client = unsafe { client($handle)? }.as_async().clone();
+            let call = $prepare;
+            // SAFETY: this call's env and its live local reference `target`.
+            unsafe { future::start($e.get_raw(), $target.as_raw(), call) }
+        }))
+    }};
+}
+
+fn done_json<T>(r: sdk::Result<T>, to_json: fn(&T) -> Value) -> Outcome {
+    r.map(|v| to_json(&v).to_string()).map_err(sdk_err)
+}
+
+extern "system" fn create_payment_async<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    request: JString<'c>,
+    target: JObject<'c>,
+) -> JString<'c> {
+    async_method!(env, handle, target, |e, client| {
+        let request = parse_json(&text(e, &request, "request")?, "request")?;
+        let request = sdk::CreatePayment::from_json(&request).map_err(sdk_err)?;
+        async move { done_json(client.create_payment(&request).await, sdk::Payment::to_json) }
+    })
+}
+
+extern "system" fn status_async<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    reference1: JString<'c>,
+    reference2: JString<'c>,
+    target: JObject<'c>,
+) -> JString<'c> {
+    async_method!(env, handle, target, |e, client| {
+        let (r1, r2) = (
+            text(e, &reference1, "reference1")?,
+            text(e, &reference2, "reference2")?,
+        );
+        async move { done_json(client.status(&r1, &r2).await, sdk::PaymentStatus::to_json) }
+    })
+}
+
+extern "system" fn close_payment_async<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    reference1: JString<'c>,
+    reference2: JString<'c>,
+    target: JObject<'c>,
+) -> JString<'c> {
+    async_method!(env, handle, target, |e, client| {
+        let (r1, r2) = (
+            text(e, &reference1, "reference1")?,
+            text(e, &reference2, "reference2")?,
+        );
+        async move { done_json(client.close(&r1, &r2).await, sdk::Confirmation::to_json) }
+    })
+}
+
+extern "system" fn void_payment_async<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    reference1: JString<'c>,
+    reference2: JString<'c>,
+    payment_reference: JString<'c>,
+    target: JObject<'c>,
+) -> JString<'c> {
+    async_method!(env, handle, target, |e, client| {
+        let (r1, r2, pr) = (
+            text(e, &reference1, "reference1")?,
+            text(e, &reference2, "reference2")?,
+            text(e, &payment_reference, "paymentReference")?,
+        );
+        async move { done_json(client.void(&r1, &r2, &pr).await, sdk::Confirmation::to_json) }
+    })
+}
+
+extern "system" fn verify_callback_async<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    callback: JString<'c>,
+    target: JObject<'c>,
+) -> JString<'c> {
+    async_method!(env, handle, target, |e, client| {
+        let callback = parse_json(&text(e, &callback, "callback")?, "callback")?;
+        let callback = sdk::PaymentStatus::from_json(&callback).map_err(sdk_err)?;
+        async move {
+            done_json(
+                client.verify_callback(&callback).await,
+                sdk::PaymentStatus::to_json,
+            )
+        }
+    })
+}
+
+extern "system" fn receive_callback_async<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    body: JByteArray<'c>,
+    target: JObject<'c>,
+) -> JString<'c> {
+    async_method!(env, handle, target, |e, client| {
+        let body = bytes(e, &body, "body")?;
+        async move { future::callback_outcome(client.receive_callback(&body, true).await) }
+    })
+}
+
+extern "system" fn abort_task(_env: EnvUnowned<'_>, _c: JClass<'_>, task: jlong) {
+    // SAFETY: a live task handle, by NativeCall's lock.
+    let _ = catch_unwind(|| unsafe { future::abort(task) });
+}
+
+extern "system" fn free_task(_env: EnvUnowned<'_>, _c: JClass<'_>, task: jlong) {
+    // SAFETY: freed once, by NativeCall's lock.
+    let _ = catch_unwind(|| unsafe { future::free(task) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Callbacks, checkout, validation
+
+extern "system" fn parse_callback<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    body: JByteArray<'c>,
+) -> JString<'c> {
+    string_method!(env, |e| guarded(|| {
+        let body = bytes(e, &body, "body")?;
+        Ok(sdk::parse_callback(&body)
+            .map_err(sdk_err)?
+            .to_json()
+            .to_string())
+    }))
+}
+
+extern "system" fn checkout_form_html<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    payment: JString<'c>,
+) -> JString<'c> {
+    string_method!(env, |e| guarded(|| {
+        let payment = parse_json(&text(e, &payment, "payment")?, "payment")?;
+        let payment = sdk::Payment::from_json(&payment).map_err(sdk_err)?;
+        sdk::checkout_form_html(&payment).map_err(sdk_err)
+    }))
+}
+
+extern "system" fn callback_ack<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    accepted: jboolean,
+    message: JString<'c>,
+) -> JString<'c> {
+    string_method!(env, |e| guarded(|| {
+        let message = text(e, &message, "message")?;
+        Ok(sdk::callback_ack(accepted, &message))
+    }))
+}
+
+fn reply_json(reply: sdk::CallbackReply) -> String {
+    json!({ "httpStatus": reply.http_status, "body": reply.body }).to_string()
+}
+
+/// `R{"httpStatus", "body"}`: the core's answer to a callback, by what happened to it.
+/// `which` is 0 accepted (with `message`), 1 handler failed, 2 too large (`limit` bytes).
+extern "system" fn callback_reply<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    which: jint,
+    message: JString<'c>,
+    limit: jlong,
+) -> JString<'c> {
+    string_method!(env, |e| guarded(|| match which {
+        0 => Ok(reply_json(sdk::CallbackReply::accepted(&text(
+            e, &message, "message"
+        )?))),
+        1 => Ok(reply_json(sdk::CallbackReply::handler_failed())),
+        2 => Ok(reply_json(sdk::CallbackReply::too_large(
+            usize::try_from(limit).unwrap_or(0),
+        ))),
+        _ => Err(invalid(format!("no callback reply {which}"))),
+    }))
+}
+
+extern "system" fn callback_reply_content_type<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+) -> JString<'c> {
+    string_method!(env, |_e| guarded(|| Ok(
+        sdk::CallbackReply::CONTENT_TYPE.to_owned()
+    )))
+}
+
+/// `valid`, `bad_format` or `bad_check_digit`.
+extern "system" fn check_citizen_id<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    id: JString<'c>,
+) -> JString<'c> {
+    string_method!(env, |e| guarded(|| {
+        Ok(match sdk::check_citizen_id(&text(e, &id, "id")?) {
+            sdk::CitizenIdCheck::Valid => "valid",
+            sdk::CitizenIdCheck::BadFormat => "bad_format",
+            sdk::CitizenIdCheck::BadCheckDigit => "bad_check_digit",
+        }
+        .to_owned())
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading: the primary copy, and registration of its functions on every Native class
+
+const NATIVE_CLASS: &CStr = c"io/github/dgaepayment/Native";
+const STR: &str = "Ljava/lang/String;";
+
+/// The native methods of `io.github.dgaepayment.Native`: name, JNI signature, function.
+fn methods() -> Vec<(String, String, *mut c_void)> {
+    let s = STR;
+    let o = "Ljava/lang/Object;";
+    vec![
+        ("version".into(), format!("(){s}"), version as *mut c_void),
+        (
+            "schemaJson".into(),
+            format!("(){s}"),
+            schema_json as *mut c_void,
+        ),
+        (
+            "enumTablesJson".into(),
+            format!("(){s}"),
+            enum_tables_json as *mut c_void,
+        ),
+        (
+            "errorKindsJson".into(),
+            format!("(){s}"),
+            error_kinds_json as *mut c_void,
+        ),
+        (
+            "processAnchor".into(),
+            "()J".into(),
+            process_anchor as *mut c_void,
+        ),
+        (
+            "setLogger".into(),
+            "(Ljava/lang/Object;I)V".into(),
+            set_logger as *mut c_void,
+        ),
+        (
+            "clientNew".into(),
+            format!("({s}Z){s}"),
+            client_new as *mut c_void,
+        ),
+        (
+            "clientFree".into(),
+            "(J)V".into(),
+            client_free as *mut c_void,
+        ),
+        (
+            "createPayment".into(),
+            format!("(J{s}){s}"),
+            create_payment as *mut c_void,
+        ),
+        (
+            "status".into(),
+            format!("(J{s}{s}){s}"),
+            status as *mut c_void,
+        ),
+        (
+            "closePayment".into(),
+            format!("(J{s}{s}){s}"),
+            close_payment as *mut c_void,
+        ),
+        (
+            "voidPayment".into(),
+            format!("(J{s}{s}{s}){s}"),
+            void_payment as *mut c_void,
+        ),
+        (
+            "verifyCallback".into(),
+            format!("(J{s}){s}"),
+            verify_callback as *mut c_void,
+        ),
+        (
+            "receiveCallback".into(),
+            format!("(J[B){s}"),
+            receive_callback as *mut c_void,
+        ),
+        (
+            "createPaymentAsync".into(),
+            format!("(J{s}{o}){s}"),
+            create_payment_async as *mut c_void,
+        ),
+        (
+            "statusAsync".into(),
+            format!("(J{s}{s}{o}){s}"),
+            status_async as *mut c_void,
+        ),
+        (
+            "closePaymentAsync".into(),
+            format!("(J{s}{s}{o}){s}"),
+            close_payment_async as *mut c_void,
+        ),
+        (
+            "voidPaymentAsync".into(),
+            format!("(J{s}{s}{s}{o}){s}"),
+            void_payment_async as *mut c_void,
+        ),
+        (
+            "verifyCallbackAsync".into(),
+            format!("(J{s}{o}){s}"),
+            verify_callback_async as *mut c_void,
+        ),
+        (
+            "receiveCallbackAsync".into(),
+            format!("(J[B{o}){s}"),
+            receive_callback_async as *mut c_void,
+        ),
+        ("abortTask".into(), "(J)V".into(), abort_task as *mut c_void),
+        ("freeTask".into(), "(J)V".into(), free_task as *mut c_void),
+        (
+            "parseCallback".into(),
+            format!("([B){s}"),
+            parse_callback as *mut c_void,
+        ),
+        (
+            "checkoutFormHtml".into(),
+            format!("({s}){s}"),
+            checkout_form_html as *mut c_void,
+        ),
+        (
+            "callbackAck".into(),
+            format!("(Z{s}){s}"),
+            callback_ack as *mut c_void,
+        ),
+        (
+            "callbackReply".into(),
+            format!("(I{s}J){s}"),
+            callback_reply as *mut c_void,
+        ),
+        (
+            "callbackReplyContentType".into(),
+            format!("(){s}"),
+            callback_reply_content_type as *mut c_void,
+        ),
+        (
+            "checkCitizenId".into(),
+            format!("({s}){s}"),
+            check_citizen_id as *mut c_void,
+        ),
+    ]
+}
+
+/// Registers this copy's functions on the `Native` class of the loader now loading a library
+/// (`FindClass` inside `JNI_OnLoad` uses that loader). Exported so that a later copy finds the
+/// primary's through the global symbol scope.
+///
+/// # Safety
+/// `env` is the JNIEnv of the thread running `JNI_OnLoad`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dga_epayment_java_register(env: *mut sys::JNIEnv) -> jint {
+    catch_unwind(|| {
+        let table = methods();
+        let names: Vec<(CString, CString)> = table
+            .iter()
+            .map(|(n, s, _)| {
+                (
+                    CString::new(n.as_str()).unwrap_or_default(),
+                    CString::new(s.as_str()).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let natives: Vec<sys::JNINativeMethod> = table
+            .iter()
+            .zip(&names)
+            .map(|((_, _, f), (n, s))| sys::JNINativeMethod {
+                name: n.as_ptr() as *mut c_char,
+                signature: s.as_ptr() as *mut c_char,
+                fnPtr: *f,
+            })
+            .collect();
+        // SAFETY: a valid env during JNI_OnLoad; the table's strings outlive the call.
+        unsafe {
+            let fns = &(**env).v1_1;
+            let class = (fns.FindClass)(env, NATIVE_CLASS.as_ptr());
+            if class.is_null() {
+                return sys::JNI_ERR;
+            }
+            let rc = (fns.RegisterNatives)(env, class, natives.as_ptr(), natives.len() as jint);
+            (fns.DeleteLocalRef)(env, class);
+            rc
+        }
+    })
+    .unwrap_or(sys::JNI_ERR)
+}
+
+/// The primary copy's `dga_epayment_java_register`, when another copy of this library was
+/// loaded in the process before this one.
+fn primary_register() -> Option<unsafe extern "C" fn(*mut sys::JNIEnv) -> jint> {
+    // SAFETY: dlsym on the global scope with a NUL-terminated name.
+    let found = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"dga_epayment_java_register".as_ptr()) };
+    let own = dga_epayment_java_register as *mut c_void;
+    if found.is_null() || found == own {
+        return None;
+    }
+    // SAFETY: the symbol is this very function in another copy of this library.
+    Some(unsafe {
+        std::mem::transmute::<*mut c_void, unsafe extern "C" fn(*mut sys::JNIEnv) -> jint>(found)
+    })
+}
+
+/// Makes this copy the primary: never unloaded (its runtime threads and clients outlive any one
+/// class loader) and its symbols global, for later copies to find.
+fn become_primary() {
+    let own = dga_epayment_java_register as *const c_void;
+    // SAFETY: dladdr on an address inside this library; dlopen of the path it gives with
+    // RTLD_NOLOAD only changes the flags of the already loaded object.
+    unsafe {
+        let mut info: libc::Dl_info = std::mem::zeroed();
+        if libc::dladdr(own, &mut info) != 0 && !info.dli_fname.is_null() {
+            libc::dlopen(
+                info.dli_fname,
+                libc::RTLD_NOW | libc::RTLD_NOLOAD | libc::RTLD_GLOBAL | libc::RTLD_NODELETE,
+            );
+        }
+    }
+}
+
+static VM: AtomicPtr<sys::JavaVM> = AtomicPtr::new(ptr::null_mut());
+
+/// Called by the JVM when a class loader loads this file.
+///
+/// # Safety
+/// Called by the JVM with its JavaVM.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn JNI_OnLoad(vm: *mut sys::JavaVM, _reserved: *mut c_void) -> jint {
+    catch_unwind(|| {
+        let mut env: *mut c_void = ptr::null_mut();
+        // SAFETY: the JVM's own JavaVM, on a thread it has attached.
+        let env = unsafe {
+            if ((**vm).v1_2.GetEnv)(vm, &mut env, sys::JNI_VERSION_1_8) != sys::JNI_OK {
+                return sys::JNI_ERR;
+            }
+            env as *mut sys::JNIEnv
+        };
+        let register = match primary_register() {
+            Some(primary) => primary,
+            None => {
+                VM.store(vm, Ordering::Release);
+                become_primary();
+                logging::install();
+                dga_epayment_java_register
+            }
+        };
+        // SAFETY: the env of this JNI_OnLoad.
+        if unsafe { register(env) } != sys::JNI_OK {
+            return sys::JNI_ERR;
+        }
+        sys::JNI_VERSION_1_8
+    })
+    .unwrap_or(sys::JNI_ERR)
+}
+
+mod future;
+mod logging;

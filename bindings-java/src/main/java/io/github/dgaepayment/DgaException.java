@@ -1,0 +1,83 @@
+package io.github.dgaepayment;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An error from dga-epayment, built from the core's error JSON; one subclass per kind. The
+ * message names fields, endpoints and DGA's message, never a secret or a token.
+ */
+public class DgaException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final String kind;
+    private final boolean transientError;
+    private final String endpoint;
+    private final List<FieldError> errors;
+
+    DgaException(String kind, String message, Map<String, Object> json) {
+        super(message);
+        this.kind = kind;
+        this.transientError = json != null && Boolean.TRUE.equals(json.get("transient"));
+        this.endpoint = json == null ? null : (String) json.get("endpoint");
+        List<FieldError> list = new ArrayList<>();
+        Object errs = json == null ? null : json.get("errors");
+        if (errs instanceof List) {
+            for (Object o : (List<?>) errs) {
+                list.add(new FieldError(Records.map(o)));
+            }
+        }
+        this.errors = Collections.unmodifiableList(list);
+    }
+
+    /** The exception for the core's error JSON ({@code Error} in the schema). */
+    static DgaException fromJson(Map<String, Object> json) {
+        String kind = String.valueOf(json.get("kind"));
+        String message = String.valueOf(json.get("message"));
+        switch (kind) {
+            case "validation": return new DgaValidationException(message, json);
+            case "auth": return new DgaAuthException(message, json);
+            case "api": return new DgaApiException(message, json);
+            case "timeout": return new DgaTimeoutException(message, json);
+            case "network": return new DgaNetworkException(message, json);
+            case "outcome_unknown": return new DgaOutcomeUnknownException(message, json);
+            case "protocol": return new DgaProtocolException(message, json);
+            case "callback": return new DgaCallbackException(message, json);
+            case "verification": return new DgaVerificationException(message, json);
+            case "cancelled": return new DgaCancelledException(message);
+            default: return new DgaException(kind, message, json);
+        }
+    }
+
+    /**
+     * The kind as the core names it: {@code validation}, {@code auth}, {@code api},
+     * {@code timeout}, {@code network}, {@code outcome_unknown}, {@code protocol},
+     * {@code callback}, {@code verification}, {@code cancelled}; {@code invalid_argument} or
+     * {@code internal} for the binding's own.
+     */
+    public String getKind() {
+        return kind;
+    }
+
+    /** Whether trying again later may succeed. */
+    public boolean isTransient() {
+        return transientError;
+    }
+
+    /** The endpoint the error came from ({@code token}, {@code create}, …), or null. */
+    public String getEndpoint() {
+        return endpoint;
+    }
+
+    /** Every bad field (validation, callback); empty for other kinds. */
+    public List<FieldError> getErrors() {
+        return errors;
+    }
+
+    static Integer integer(Object o) {
+        return o instanceof BigDecimal ? ((BigDecimal) o).intValue() : null;
+    }
+}

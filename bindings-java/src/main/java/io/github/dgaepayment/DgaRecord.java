@@ -1,0 +1,76 @@
+package io.github.dgaepayment;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A record the core gives: its normalized JSON (the schema's wire keys) with typed getters on
+ * each subclass.
+ */
+public abstract class DgaRecord {
+    final Map<String, Object> json;
+
+    private final String record;
+
+    DgaRecord(String record, Map<String, Object> json) {
+        this.record = record;
+        this.json = Collections.unmodifiableMap(json);
+    }
+
+    /** The value of a field, by its snake_case name (the schema gives its JSON key). */
+    final Object raw(String snake) {
+        return json.get(Records.wire(record, snake));
+    }
+
+    final String string(String snake) {
+        return Records.string(json, Records.wire(record, snake));
+    }
+
+    final java.math.BigDecimal decimal(String snake) {
+        return Records.decimal(json, Records.wire(record, snake));
+    }
+
+    final java.time.LocalDateTime date(String snake) {
+        return Records.date(json, Records.wire(record, snake));
+    }
+
+    /** The core's normalized JSON as a map (amounts as exact decimal strings, enums as names). */
+    public Map<String, Object> toMap() {
+        return json;
+    }
+
+    /** The core's normalized JSON text. */
+    public String toJson() {
+        return Json.write(json);
+    }
+
+    /** Keys left out of {@link #toString()}. */
+    Set<String> hidden() {
+        return Collections.emptySet();
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder(getClass().getSimpleName()).append('{');
+        boolean first = true;
+        for (Map.Entry<String, Object> e : json.entrySet()) {
+            if (!first) {
+                b.append(", ");
+            }
+            first = false;
+            b.append(e.getKey()).append('=').append(hidden().contains(e.getKey()) ? "***" : e.getValue());
+        }
+        return b.append('}').toString();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o != null && o.getClass() == getClass() && ((DgaRecord) o).json.equals(json);
+    }
+
+    @Override
+    public int hashCode() {
+        return json.hashCode();
+    }
+}

@@ -1,0 +1,156 @@
+package io.github.dgaepayment;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The native library's methods and its loading. Every call gives a tagged string: {@code R}
+ * then the result, or {@code E} then the core's error JSON, which becomes a
+ * {@link DgaException} here.
+ */
+final class Native {
+    static final String LIBRARY_PROPERTY = "dga.epayment.library";
+    static final Logger LOG = Logger.getLogger("io.github.dgaepayment");
+
+    static {
+        load();
+        setLogger(LOG, logLevel());
+    }
+
+    private Native() {}
+
+    static native String version();
+    static native String schemaJson();
+    static native String enumTablesJson();
+    static native String errorKindsJson();
+    static native long processAnchor();
+    static native void setLogger(Object logger, int level);
+    static native String clientNew(String configJson, boolean fromEnv);
+    static native void clientFree(long handle);
+    static native String createPayment(long handle, String requestJson);
+    static native String status(long handle, String reference1, String reference2);
+    static native String closePayment(long handle, String reference1, String reference2);
+    static native String voidPayment(long handle, String reference1, String reference2, String paymentReference);
+    static native String verifyCallback(long handle, String callbackJson);
+    static native String receiveCallback(long handle, byte[] body);
+    static native String createPaymentAsync(long handle, String requestJson, Object call);
+    static native String statusAsync(long handle, String reference1, String reference2, Object call);
+    static native String closePaymentAsync(long handle, String reference1, String reference2, Object call);
+    static native String voidPaymentAsync(long handle, String reference1, String reference2, String paymentReference, Object call);
+    static native String verifyCallbackAsync(long handle, String callbackJson, Object call);
+    static native String receiveCallbackAsync(long handle, byte[] body, Object call);
+    static native void abortTask(long task);
+    static native void freeTask(long task);
+    static native String parseCallback(byte[] body);
+    static native String checkoutFormHtml(String paymentJson);
+    static native String callbackAck(boolean accepted, String message);
+    static native String callbackReply(int which, String message, long limit);
+    static native String callbackReplyContentType();
+    static native String checkCitizenId(String id);
+
+    /** The result of a tagged string, or its error thrown. */
+    static String ok(String tagged) {
+        if (tagged == null) {
+            throw new DgaException("internal", "the native library gave no result", null);
+        }
+        if (tagged.startsWith("R")) {
+            return tagged.substring(1);
+        }
+        throw DgaException.fromJson(Json.parseObject(tagged.substring(1)));
+    }
+
+    /** The JUL level of our logger as the native side's 0 (off) … 5 (trace). */
+    static int logLevel() {
+        Logger l = LOG;
+        Level level = null;
+        while (l != null && (level = l.getLevel()) == null) {
+            l = l.getParent();
+        }
+        int v = level == null ? Level.INFO.intValue() : level.intValue();
+        if (v == Level.OFF.intValue()) {
+            return 0;
+        }
+        if (v > Level.WARNING.intValue()) {
+            return 1;
+        }
+        if (v > Level.INFO.intValue()) {
+            return 2;
+        }
+        if (v > Level.FINE.intValue()) {
+            return 3;
+        }
+        if (v > Level.FINER.intValue()) {
+            return 4;
+        }
+        return 5;
+    }
+
+    static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        String o = os.startsWith("linux") ? "linux" : os.startsWith("mac") || os.startsWith("darwin") ? "macos"
+                : os.startsWith("windows") ? "windows" : os.replaceAll("[^a-z0-9]", "");
+        String a = arch.equals("amd64") || arch.equals("x86_64") ? "x86_64"
+                : arch.equals("aarch64") || arch.equals("arm64") ? "aarch64" : arch;
+        return o + "-" + a;
+    }
+
+    private static void load() {
+        String override = System.getProperty(LIBRARY_PROPERTY);
+        if (override != null && !override.isEmpty()) {
+            loadFile(Paths.get(override).toAbsolutePath());
+            return;
+        }
+        String platform = platform();
+        String resource = "/natives/" + platform + "/" + System.mapLibraryName("dga_epayment_java");
+        try (InputStream in = Native.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new UnsatisfiedLinkError("dga-epayment has no native library for this platform (" + platform
+                        + "): " + resource + " is not in the jar; build one and set -D" + LIBRARY_PROPERTY + "=PATH");
+            }
+            System.load(extract(in).toString());
+        } catch (IOException e) {
+            UnsatisfiedLinkError err = new UnsatisfiedLinkError("dga-epayment could not extract its native library: " + e);
+            err.initCause(e);
+            throw err;
+        }
+    }
+
+    /**
+     * Loads the given file; when another class loader of this JVM (an earlier deployment)
+     * already loaded that very path, which the JVM refuses, loads a private copy instead.
+     */
+    private static void loadFile(Path path) {
+        try {
+            System.load(path.toString());
+        } catch (UnsatisfiedLinkError e) {
+            if (e.getMessage() == null || !e.getMessage().contains("another classloader")) {
+                throw e;
+            }
+            try (InputStream in = Files.newInputStream(path)) {
+                System.load(extract(in).toString());
+            } catch (IOException io) {
+                UnsatisfiedLinkError err = new UnsatisfiedLinkError("dga-epayment could not copy " + path + ": " + io);
+                err.initCause(io);
+                throw err;
+            }
+        }
+    }
+
+    /** Copies the library into a new private temporary directory (owner-only on POSIX). */
+    private static Path extract(InputStream in) throws IOException {
+        Path dir = Files.createTempDirectory("dga-epayment-");
+        Path file = dir.resolve(System.mapLibraryName("dga_epayment_java"));
+        Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+        dir.toFile().deleteOnExit();
+        file.toFile().deleteOnExit();
+        return file;
+    }
+}

@@ -1,0 +1,87 @@
+package io.github.dgaepayment;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * An asynchronous call: one task on the core's runtime, no thread of its own. The native side
+ * calls {@link #done(String)} on a runtime thread when the call ends; the result is converted
+ * and the future completed on the caller's executor, never on the runtime thread.
+ * {@code cancel(true)} aborts the task: a status or close stops; a create or void DGA may be
+ * acting on runs to its end inside the core, which logs its outcome.
+ */
+final class NativeCall<T> extends CompletableFuture<T> {
+    interface Convert<T> {
+        T apply(String tagged) throws Exception;
+    }
+
+    private final Executor executor;
+    private final Convert<T> convert;
+    private long task;
+    private boolean finished;
+
+    NativeCall(Executor executor, Convert<T> convert) {
+        this.executor = executor == null ? ForkJoinPool.commonPool() : executor;
+        this.convert = convert;
+    }
+
+    /** Takes what the native start gave: the task's handle, or why it could not start. */
+    NativeCall<T> started(String tagged) {
+        long t;
+        try {
+            t = Long.parseLong(Native.ok(tagged));
+        } catch (RuntimeException e) {
+            completeExceptionally(e);
+            return this;
+        }
+        synchronized (this) {
+            if (finished) {
+                Native.freeTask(t);
+            } else {
+                task = t;
+            }
+        }
+        return this;
+    }
+
+    private synchronized void release() {
+        finished = true;
+        if (task != 0) {
+            Native.freeTask(task);
+            task = 0;
+        }
+    }
+
+    /** Called by the native side, on a runtime thread, exactly once unless the task was aborted. */
+    void done(String tagged) {
+        release();
+        Runnable settle = () -> {
+            try {
+                complete(convert.apply(tagged));
+            } catch (Throwable e) {
+                completeExceptionally(e);
+            }
+        };
+        try {
+            executor.execute(settle);
+        } catch (RejectedExecutionException e) {
+            ForkJoinPool.commonPool().execute(settle);
+        }
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        boolean cancelled = super.cancel(mayInterruptIfRunning);
+        if (cancelled) {
+            synchronized (this) {
+                if (task != 0) {
+                    Native.abortTask(task);
+                }
+                release();
+            }
+        }
+        return cancelled;
+    }
+}

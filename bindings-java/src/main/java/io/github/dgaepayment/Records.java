@@ -1,0 +1,72 @@
+package io.github.dgaepayment;
+
+import java.math.BigDecimal;
+import java.time.LocalDateTime;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reading the core's normalized JSON into typed values. Fields are named by their snake_case
+ * name; the JSON key (the wire name) comes from the core's schema, so no protocol name is
+ * spelled here.
+ */
+final class Records {
+    /** Record name to snake_case name to wire name, from the core's schema. */
+    private static final Map<String, Map<String, String>> WIRE = load();
+
+    private Records() {}
+
+    private static Map<String, Map<String, String>> load() {
+        Map<String, Map<String, String>> out = new HashMap<>();
+        Map<String, Object> records = map(Json.parseObject(Native.ok(Native.schemaJson())).get("records"));
+        for (Map.Entry<String, Object> r : records.entrySet()) {
+            Map<String, String> fields = new HashMap<>();
+            for (Object f : (List<?>) map(r.getValue()).get("fields")) {
+                Map<String, Object> field = map(f);
+                fields.put((String) field.get("snake"), (String) field.get("wire"));
+            }
+            out.put(r.getKey(), Collections.unmodifiableMap(fields));
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** The wire name of a record's field, by its snake_case name. */
+    static String wire(String record, String snake) {
+        Map<String, String> fields = WIRE.get(record);
+        String wire = fields == null ? null : fields.get(snake);
+        if (wire == null) {
+            throw new IllegalStateException("the core's schema has no " + record + "." + snake);
+        }
+        return wire;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(Object o) {
+        if (!(o instanceof Map)) {
+            throw new IllegalStateException("the native library gave no JSON object");
+        }
+        return (Map<String, Object>) o;
+    }
+
+    static String string(Map<String, Object> json, String key) {
+        Object v = json.get(key);
+        return v == null ? null : v instanceof String ? (String) v : Json.write(v);
+    }
+
+    /** An amount: the core gives exact decimal strings, scale kept ("1000.50"). */
+    static BigDecimal decimal(Map<String, Object> json, String key) {
+        Object v = json.get(key);
+        if (v == null) {
+            return null;
+        }
+        return v instanceof BigDecimal ? (BigDecimal) v : new BigDecimal((String) v);
+    }
+
+    /** A date: {@code yyyy-MM-ddTHH:mm:ss} in Bangkok time, or null. */
+    static LocalDateTime date(Map<String, Object> json, String key) {
+        Object v = json.get(key);
+        return v == null ? null : LocalDateTime.parse((String) v);
+    }
+}

@@ -1,0 +1,90 @@
+package io.github.dgaepayment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's Spring and servlet examples are the compiled classes in this directory (line for
+ * line); its asynchronous and error-handling snippets run here.
+ */
+class ReadmeTest {
+    static String readme() throws IOException {
+        return new String(Files.readAllBytes(Paths.get("README.md")), StandardCharsets.UTF_8);
+    }
+
+    static void assertInReadme(String file, String marker) throws IOException {
+        String src = new String(Files.readAllBytes(Paths.get("src/test/java/io/github/dgaepayment/" + file)), StandardCharsets.UTF_8);
+        String begin = "// README: " + marker + " begin\n";
+        String code = src.substring(src.indexOf(begin) + begin.length(), src.indexOf("// README: " + marker + " end"));
+        String readme = readme();
+        for (String line : code.split("\n")) {
+            if (line.contains("readAtMost(InputStream in") || line.contains("return CallbackEndpointTest.readAtMost")) {
+                break; // the README shows readAtMost once, in the HttpServer example
+            }
+            assertTrue(readme.contains(line.trim()), "README.md lacks: " + line.trim());
+        }
+    }
+
+    @Test
+    void springControllerIsTheCompiledOne() throws IOException {
+        assertInReadme("DgaCallbackController.java", "spring");
+    }
+
+    @Test
+    void servletIsTheCompiledOne() throws IOException {
+        assertInReadme("DgaCallbackServlet.java", "servlet");
+    }
+
+    @Test
+    void asyncAndErrorSnippetsRun() throws Exception {
+        Sandbox sb = Sandbox.shared();
+        try (DgaClient client = sb.client()) {
+            Payment p = client.createPayment(Sandbox.request(PaymentType.FAST_PAY, "10.00").build());
+            String reference1 = p.getReference1();
+            String reference2 = p.getReference2();
+            // README: async begin
+            ExecutorService app = Executors.newFixedThreadPool(4);
+            CompletableFuture<PaymentStatus> status = client.statusAsync(reference1, reference2, app);
+            status.thenAccept(st -> System.out.println(st.getPaidStatus()));
+            // README: async end
+            assertEquals(PaidStatus.PENDING, status.get(10, TimeUnit.SECONDS).getPaidStatus());
+            app.shutdown();
+
+            sb.fault("create", "reset_after", 1, null);
+            CreatePaymentRequest request = Sandbox.request(PaymentType.FAST_PAY, "10.00").build();
+            boolean checked = false;
+            // README: errors begin
+            try {
+                client.createPayment(request);
+            } catch (DgaOutcomeUnknownException e) {
+                PaymentStatus st = client.status(e.getReference1(), e.getReference2()); // it may exist
+                checked = st.getPaidStatus() == PaidStatus.PENDING;
+            } catch (DgaApiException e) {
+                if (e.getErrorCode() == ErrorCode.REFERENCE_NUMBER_DUPLICATE) { /* ... */ }
+            }
+            // README: errors end
+            assertTrue(checked, "the outcome-unknown branch ran and found the payment");
+        } finally {
+            sb.clearFaults();
+        }
+        String readme = readme();
+        for (String line : new String[] {"ExecutorService app = Executors.newFixedThreadPool(4);",
+                "CompletableFuture<PaymentStatus> status = client.statusAsync(reference1, reference2, app);",
+                "status.thenAccept(st -> System.out.println(st.getPaidStatus()));",
+                "} catch (DgaOutcomeUnknownException e) {",
+                "PaymentStatus st = client.status(e.getReference1(), e.getReference2()); // it may exist",
+                "if (e.getErrorCode() == ErrorCode.REFERENCE_NUMBER_DUPLICATE) { /* ... */ }"}) {
+            assertTrue(readme.contains(line), "README.md lacks: " + line);
+        }
+    }
+}
