@@ -63,6 +63,20 @@ export declare class DgaError extends Error {
   static readonly CODES: readonly DgaErrorCode[]
 }
 
+/** The levels `setLogger` takes, most severe first (`LogRecord.level` is one of them). */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace'
+
+/** One of the core's log records, as `setLogger`'s function receives it. */
+export interface LogRecord {
+  level: LogLevel
+  /** `dga_epayment` or one of its modules. */
+  target: string
+  message: string
+}
+
+/** The default logger: `console.warn` (`console.error` for errors), one line per record. */
+export declare function consoleLogger(record: LogRecord): void
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -152,6 +166,14 @@ export declare function parseCallback(body: string | Buffer): PaymentStatus
  * required flag, doc). records.d.ts is generated from it.
  */
 export declare function schema(): Schema
+
+/**
+ * Sends the core's log records at `level` (`'error'`, `'warn'` (default), `'info'`, `'debug'`,
+ * `'trace'`) and above to `logger`, called on the JavaScript thread with
+ * `{level, target, message}`; `null` silences them. The default is the `console` at `'warn'`.
+ * Repeated identical lines are rate-limited (one a second).
+ */
+export declare function setLogger(logger: ((record: LogRecord) => void) | null, level?: LogLevel): void
 
 /** Whether `id` is a well-formed 13-digit Thai citizen ID with a correct check digit. */
 export declare function validateCitizenId(id: string): boolean

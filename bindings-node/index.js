@@ -2,10 +2,13 @@
 // The public module: the napi-generated loader (native.js) plus what has to be JavaScript:
 // `DgaError extends Error`, the conversion of the native errors into it, and the enum objects.
 // Everything they hold (codes, fields, enum names and numbers) comes from the Rust core.
+// Calls settle their Promises from the core's runtime: a result, or a DgaError built by the
+// native side with the constructor registered here. `setLogger` takes the core's log records.
 
 const native = require('./load-native.js')
 
-// Native errors carry the core's error JSON after this prefix (see src/lib.rs).
+// Errors thrown synchronously (bad arguments) carry the core's error JSON after this prefix
+// (see src/lib.rs).
 const MARKER = 'dga-epayment-error:'
 
 const codeOf = (kind) => 'DGA_' + String(kind).toUpperCase()
@@ -51,16 +54,31 @@ function sync(fn) {
   }
 }
 
-// Native methods may throw synchronously (bad arguments) or reject: both become rejections
-// with a DgaError, so `await` and `.catch` see every failure the same way.
+// Native methods may throw synchronously (bad arguments) or reject (with a DgaError already):
+// both become rejections with a DgaError, so `await` and `.catch` see every failure the same way.
 function promised(fn) {
   return function (...args) {
     try {
-      return fn.apply(this, args).catch((e) => Promise.reject(toDgaError(e)))
+      return fn.apply(this, args)
     } catch (e) {
       return Promise.reject(toDgaError(e))
     }
   }
+}
+native._setErrorClass(DgaError)
+
+/** The default logger: the core's WARNING and ERROR lines on the console. */
+function consoleLogger(record) {
+  const line = `${record.target} ${record.level.toUpperCase()}: ${record.message}`
+  if (record.level === 'error') console.error(line)
+  else console.warn(line)
+}
+// The default never replaces a logger set with setLogger (by this thread or another).
+native._setDefaultLogger(consoleLogger, 'warn')
+if (require('node:worker_threads').isMainThread) {
+  // After `exit` no JavaScript runs: lines the core writes later (creates still running at
+  // exit, logged after the shutdown grace) go to stderr.
+  process.once('exit', () => native._exiting())
 }
 
 /** A DGA e-Payment client: one connection pool and one token cache. Share one per process. */
@@ -116,6 +134,8 @@ module.exports = {
   ),
   checkoutFormHtml: sync(native.checkoutFormHtml),
   validateCitizenId: sync(native.validateCitizenId),
+  setLogger: sync(native.setLogger),
+  consoleLogger,
   enumTables: native.enumTables,
   errorKinds: native.errorKinds,
   schema: native.schema,
