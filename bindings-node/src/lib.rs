@@ -75,14 +75,11 @@ pub(crate) fn ended_json(endpoint: core::Endpoint) -> Value {
     .to_json()
 }
 
-/// A napi error as the core's error JSON (a value napi could not convert).
-pub(crate) fn error_json_of(e: &napi::Error) -> Value {
+/// The core's error JSON for a result that could not be made into a JavaScript value.
+pub(crate) fn error_json_of(reason: &str) -> Value {
     core::Error::Protocol {
         endpoint: core::Endpoint::Status,
-        message: format!(
-            "the result could not be converted for JavaScript: {}",
-            e.reason
-        ),
+        message: format!("the result could not be converted for JavaScript: {reason}"),
     }
     .to_json()
 }
