@@ -24,6 +24,9 @@ use std::future::Future;
 mod logger;
 mod settle;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Prefix of the message of every error this module throws for the core: the rest is the core's
 /// error JSON (`Error::to_json`), which `index.js` turns into a `DgaError`.
 pub(crate) const ERROR_MARKER: &str = "dga-epayment-error:";
