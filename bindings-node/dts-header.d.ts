@@ -76,3 +76,11 @@ export interface LogRecord {
 
 /** The default logger: `console.warn` (`console.error` for errors), one line per record. */
 export declare function consoleLogger(record: LogRecord): void
+
+/** Options every call that reaches DGA takes after its arguments. */
+export interface CallOptions {
+  /** Cancels the call: a status stops; a create, void or close not yet sent is not sent, one
+   *  already sent runs to its end (its outcome is logged at WARNING). The Promise rejects with
+   *  the signal's reason. */
+  signal?: AbortSignal
+}

@@ -67,6 +67,43 @@ function promised(fn) {
 }
 native._setErrorClass(DgaError)
 
+// A call that takes `{signal}` (an AbortSignal) after its `arity` arguments. Aborting cancels
+// the call: a status stops; a create, void or close not yet sent is not sent, one already sent
+// runs to its end in the core, which logs its outcome (setLogger). The Promise rejects with the
+// signal's reason.
+function cancellable(fn, arity) {
+  return function (...args) {
+    const options = args[arity]
+    const signal = options == null ? undefined : options.signal
+    try {
+      if (args.length > arity) args.length = arity
+      if (signal == null) return fn.apply(this, args)
+      if (typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
+        throw new TypeError('options.signal must be an AbortSignal')
+      }
+      if (signal.aborted) return Promise.reject(signal.reason)
+      const slot = {} // the native call writes its id here
+      args.length = arity
+      args.push(slot)
+      const call = fn.apply(this, args)
+      const onAbort = () => native._abort(slot.id)
+      signal.addEventListener('abort', onAbort, { once: true })
+      return call.then(
+        (v) => {
+          signal.removeEventListener('abort', onAbort)
+          return v
+        },
+        (e) => {
+          signal.removeEventListener('abort', onAbort)
+          throw signal.aborted ? signal.reason : e
+        },
+      )
+    } catch (e) {
+      return Promise.reject(toDgaError(e))
+    }
+  }
+}
+
 /** The default logger: the core's WARNING and ERROR lines on the console. */
 function consoleLogger(record) {
   const line = `${record.target} ${record.level.toUpperCase()}: ${record.message}`
@@ -96,7 +133,14 @@ class Client extends native.Client {
     return Object.setPrototypeOf(client, Client.prototype)
   }
 }
-for (const name of ['createPayment', 'status', 'close', 'void', 'verifyCallback', 'receiveCallback', '_receiveForReply']) {
+for (const [name, arity] of Object.entries({ createPayment: 1, status: 2, close: 2, void: 3, verifyCallback: 1 })) {
+  Object.defineProperty(Client.prototype, name, {
+    value: cancellable(native.Client.prototype[name], arity),
+    writable: true,
+    configurable: true,
+  })
+}
+for (const name of ['receiveCallback', '_receiveForReply']) {
   Object.defineProperty(Client.prototype, name, {
     value: promised(native.Client.prototype[name]),
     writable: true,

@@ -1,8 +1,9 @@
 'use strict'
 // Calls run as tasks on the core's one runtime: no thread per call, the event loop stays free,
 // a pending call keeps the process alive until it settles (as undici's do), process.exit()
-// exits at once, and the core's log reaches setLogger's function — the WARNING of a create
-// whose caller went away (its Worker terminated) included.
+// exits at once, an AbortSignal cancels a call, and the core's log reaches setLogger's
+// function — the WARNING of a create whose caller went away (aborted, or its Worker
+// terminated) included.
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
@@ -142,6 +143,55 @@ test("a create whose Worker was terminated still reaches DGA, and its WARNING re
     assert.ok(warning, `no log record for ${ref}: ${JSON.stringify(records)}`)
     assert.equal(warning.level, 'warn')
     assert.equal(warning.target, 'dga_epayment')
+    assert.match(warning.message, /finished after its caller went away: payment created at DGA/)
+    const st = await client.status(request.requestReference1, request.requestReference2)
+    assert.equal(st.paidStatus, 'Pending')
+  } finally {
+    dga.setLogger(dga.consoleLogger)
+  }
+})
+
+test('an aborted status rejects at once with the signal\'s reason; an aborted signal sends nothing', async () => {
+  await sb.fault('status', 'latency', 1, { latencyMs: 3000 })
+  try {
+    const ac = new AbortController()
+    const started = performance.now()
+    const call = client.status(payment.reference1, payment.reference2, { signal: ac.signal })
+    setTimeout(() => ac.abort(), 200)
+    const e = await h.rejection(call)
+    const took = performance.now() - started
+    assert.equal(e.name, 'AbortError')
+    assert.ok(took < 2000, `rejected after ${took.toFixed(0)} ms (the call is held 3 s)`)
+
+    const before = await sb.count('status')
+    const e2 = await h.rejection(client.status(payment.reference1, payment.reference2, { signal: AbortSignal.abort() }))
+    assert.equal(e2.name, 'AbortError')
+    assert.equal(await sb.count('status'), before, 'an already aborted call is not sent')
+    // A signal that never fires changes nothing.
+    const st = await client.status(payment.reference1, payment.reference2, { signal: new AbortController().signal })
+    assert.equal(st.paidStatus, 'Pending')
+  } finally {
+    await sb.clearFaults()
+  }
+})
+
+test("an aborted create already sent reaches DGA, and its WARNING reaches setLogger's function", async () => {
+  const records = []
+  dga.setLogger((r) => records.push(r))
+  try {
+    await sb.fault('create', 'latency', 1, { latencyMs: 800 })
+    const request = h.paymentRequest()
+    const ac = new AbortController()
+    const call = client.createPayment(request, { signal: ac.signal })
+    await sleep(300)
+    ac.abort()
+    assert.equal((await h.rejection(call)).name, 'AbortError')
+    const ref = `reference1=${request.requestReference1}`
+    const deadline = Date.now() + 10000
+    while (!records.some((r) => r.message.includes(ref)) && Date.now() < deadline) await sleep(20)
+    const warning = records.find((r) => r.message.includes(ref))
+    assert.ok(warning, `no log record for ${ref}: ${JSON.stringify(records)}`)
+    assert.equal(warning.level, 'warn')
     assert.match(warning.message, /finished after its caller went away: payment created at DGA/)
     const st = await client.status(request.requestReference1, request.requestReference2)
     assert.equal(st.paidStatus, 'Pending')

@@ -47,13 +47,17 @@ fn invalid(field: &str, message: impl Into<String>) -> napi::Error {
 
 /// A core call as a Promise: the call runs as a task on the core's runtime and its result,
 /// turned into JSON there, settles the Promise on the JavaScript thread (see `settle`).
+///
+/// `slot`, when index.js passes one (the caller gave an `AbortSignal`), gets the call's `id`
+/// for `_abort`.
 fn call<'e, T: Send + 'static>(
     env: &'e Env,
     endpoint: core::Endpoint,
+    slot: Option<Unknown>,
     call: impl Future<Output = core::Result<T>> + Send + 'static,
     to_json: impl FnOnce(T) -> Value + Send + 'static,
 ) -> Result<PromiseRaw<'e, Value>> {
-    spawn_json(env, endpoint, async move {
+    spawn_json(env, endpoint, slot, async move {
         call.await.map(to_json).map_err(|e| e.to_json())
     })
 }
@@ -61,18 +65,37 @@ fn call<'e, T: Send + 'static>(
 fn spawn_json<'e>(
     env: &'e Env,
     endpoint: core::Endpoint,
+    slot: Option<Unknown>,
     call: impl Future<Output = settle::Outcome> + Send + 'static,
 ) -> Result<PromiseRaw<'e, Value>> {
-    let promise = settle::Settler::of(env.raw())?.spawn(endpoint, call)?;
+    let (promise, id) = settle::Settler::of(env.raw())?.spawn(endpoint, call)?;
+    if let Some(slot) = slot
+        && slot.get_type().ok() == Some(ValueType::Object)
+    {
+        let mut slot: Object = slot.coerce_to_object()?;
+        slot.set_named_property("id", id as f64)?;
+    }
     Ok(PromiseRaw::new(env.raw(), promise))
 }
 
-/// The error of a call whose task ended without a result: its environment went away, or
-/// (never expected) the task failed.
+/// Cancels the call `id` of this environment (its `AbortSignal` fired): a status stops; a
+/// create, void or close not yet sent is not sent, one already sent runs to its end in the
+/// core, which logs its outcome. The call's Promise then rejects (index.js makes that the
+/// signal's reason). Unknown or finished ids are ignored.
+#[napi(js_name = "_abort", skip_typescript)]
+pub fn abort(env: &Env, id: f64) -> Result<()> {
+    settle::Settler::of(env.raw())?.abort(id as u64);
+    Ok(())
+}
+
+/// The error of a call whose task ended without a result: cancelled (its `AbortSignal`, its
+/// environment going away), or (never expected) the task failed.
 pub(crate) fn ended_json(endpoint: core::Endpoint) -> Value {
     core::Error::Network {
         endpoint,
-        message: "the call ended before its result (its Node environment went away)".into(),
+        message: "the call was cancelled before its result (its AbortSignal, or its Node \
+                  environment going away)"
+            .into(),
         transient: true,
     }
     .to_json()
@@ -292,13 +315,14 @@ impl Client {
     /// string such as `"1000.50"`). Resolves to the payment: the checkout form's fields plus
     /// `reference1`/`reference2` for status, close and void.
     #[napi(
-        ts_args_type = "request: CreatePaymentRequest",
+        ts_args_type = "request: CreatePaymentRequest, options?: CallOptions",
         ts_return_type = "Promise<Payment>"
     )]
     pub fn create_payment<'e>(
         &self,
         env: &'e Env,
         request: Unknown,
+        slot: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let json = object_arg(request, "request")?;
         let request = core::CreatePayment::from_json(&json)
@@ -311,6 +335,7 @@ impl Client {
         call(
             env,
             core::Endpoint::Create,
+            slot,
             async move { client.create_payment(&request).await },
             |p| p.to_json(),
         )
@@ -318,7 +343,7 @@ impl Client {
 
     /// DGA's status of the transaction `reference1`/`reference2`.
     #[napi(
-        ts_args_type = "reference1: string, reference2: string",
+        ts_args_type = "reference1: string, reference2: string, options?: CallOptions",
         ts_return_type = "Promise<PaymentStatus>"
     )]
     pub fn status<'e>(
@@ -326,6 +351,7 @@ impl Client {
         env: &'e Env,
         reference1: Unknown,
         reference2: Unknown,
+        slot: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let r1 = string_arg(reference1, "reference1")?;
         let r2 = string_arg(reference2, "reference2")?;
@@ -333,6 +359,7 @@ impl Client {
         call(
             env,
             core::Endpoint::Status,
+            slot,
             async move { client.status(&r1, &r2).await },
             |s| s.to_json(),
         )
@@ -340,7 +367,7 @@ impl Client {
 
     /// Closes an unpaid transaction so it can no longer be paid.
     #[napi(
-        ts_args_type = "reference1: string, reference2: string",
+        ts_args_type = "reference1: string, reference2: string, options?: CallOptions",
         ts_return_type = "Promise<Confirmation>"
     )]
     pub fn close<'e>(
@@ -348,6 +375,7 @@ impl Client {
         env: &'e Env,
         reference1: Unknown,
         reference2: Unknown,
+        slot: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let r1 = string_arg(reference1, "reference1")?;
         let r2 = string_arg(reference2, "reference2")?;
@@ -355,6 +383,7 @@ impl Client {
         call(
             env,
             core::Endpoint::Close,
+            slot,
             async move { client.close(&r1, &r2).await },
             |c| c.to_json(),
         )
@@ -363,7 +392,7 @@ impl Client {
     /// Voids a paid FastPay transaction (`paymentReference` is the callback's or status's
     /// `refId`).
     #[napi(
-        ts_args_type = "reference1: string, reference2: string, paymentReference: string",
+        ts_args_type = "reference1: string, reference2: string, paymentReference: string, options?: CallOptions",
         ts_return_type = "Promise<Confirmation>"
     )]
     pub fn void<'e>(
@@ -372,6 +401,7 @@ impl Client {
         reference1: Unknown,
         reference2: Unknown,
         payment_reference: Unknown,
+        slot: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let r1 = string_arg(reference1, "reference1")?;
         let r2 = string_arg(reference2, "reference2")?;
@@ -380,6 +410,7 @@ impl Client {
         call(
             env,
             core::Endpoint::Void,
+            slot,
             async move { client.void(&r1, &r2, &pr).await },
             |c| c.to_json(),
         )
@@ -388,13 +419,14 @@ impl Client {
     /// Confirms a callback (as `parseCallback` returned it) with DGA and resolves to DGA's own
     /// status; rejects with `DGA_VERIFICATION` when they disagree. Act on what this returns.
     #[napi(
-        ts_args_type = "callback: PaymentStatus",
+        ts_args_type = "callback: PaymentStatus, options?: CallOptions",
         ts_return_type = "Promise<PaymentStatus>"
     )]
     pub fn verify_callback<'e>(
         &self,
         env: &'e Env,
         callback: Unknown,
+        slot: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let json = object_arg(callback, "callback")?;
         let callback = core::PaymentStatus::from_json(&json).map_err(|e| to_napi(&e))?;
@@ -402,6 +434,7 @@ impl Client {
         call(
             env,
             core::Endpoint::Status,
+            slot,
             async move { client.verify_callback(&callback).await },
             |s| s.to_json(),
         )
@@ -427,6 +460,7 @@ impl Client {
         call(
             env,
             core::Endpoint::Status,
+            None,
             async move { client.receive_callback(&body, verify).await },
             |s| s.to_json(),
         )
@@ -444,7 +478,7 @@ impl Client {
         let body = body_arg(body)?;
         let verify = bool_arg(verify, "verify", true)?;
         let client = self.inner.clone();
-        spawn_json(env, core::Endpoint::Status, async move {
+        spawn_json(env, core::Endpoint::Status, None, async move {
             Ok(match client.receive_callback(&body, verify).await {
                 Ok(cb) => serde_json::json!({ "callback": cb.to_json() }),
                 Err(e) => serde_json::json!({

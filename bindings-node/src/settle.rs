@@ -8,7 +8,7 @@
 //! call keeps the event loop alive until it settles (as undici's do), an idle client never does.
 //!
 //! When the environment goes away (a worker terminated, the process exiting) its calls' tasks
-//! are aborted: a status stops there, and a create, void or close already sent runs to its end
+//! are aborted, as is a call whose `AbortSignal` fires: a status stops there, and a create, void or close already sent runs to its end
 //! in the core, which logs its outcome (docs/architecture.md#cancellation-and-outcome-unknown).
 
 use napi::sys;
@@ -234,7 +234,7 @@ impl Settler {
         &self,
         endpoint: dga_epayment::Endpoint,
         call: impl Future<Output = Outcome> + Send + 'static,
-    ) -> napi::Result<sys::napi_value> {
+    ) -> napi::Result<(sys::napi_value, u64)> {
         let handle = dga_epayment::runtime::handle().map_err(|e| {
             crate::to_napi(&dga_epayment::Error::Network {
                 endpoint,
@@ -267,7 +267,14 @@ impl Settler {
             unsafe { sys::napi_ref_threadsafe_function(self.env, self.tsfn) };
         }
         calls.insert(id, task.abort_handle());
-        Ok(promise)
+        Ok((promise, id))
+    }
+
+    /// Aborts the task of call `id`, if it is still running: its Promise rejects.
+    pub(crate) fn abort(&self, id: u64) {
+        if let Some(task) = self.calls.borrow().get(&id) {
+            task.abort();
+        }
     }
 
     /// Settles what the runtime queued (on the JavaScript thread).
