@@ -27,6 +27,21 @@ pub fn to_py<'py>(py: Python<'py>, name: &str, v: &Value) -> PyResult<Bound<'py,
         .call_method1("_from_wire", (json_to_py(py, v)?,))
 }
 
+/// A payment as the package's `Payment`.
+pub fn payment(py: Python<'_>, p: dga::Payment) -> PyResult<Bound<'_, PyAny>> {
+    to_py(py, "Payment", &p.to_json())
+}
+
+/// A status as the package's `PaymentStatus`.
+pub fn status(py: Python<'_>, s: dga::PaymentStatus) -> PyResult<Bound<'_, PyAny>> {
+    to_py(py, "PaymentStatus", &s.to_json())
+}
+
+/// A confirmation as the package's `Confirmation`.
+pub fn confirmation(py: Python<'_>, c: dga::Confirmation) -> PyResult<Bound<'_, PyAny>> {
+    to_py(py, "Confirmation", &c.to_json())
+}
+
 /// The JSON form of a record of class `name` (a `TypeError` for anything else).
 pub fn to_json(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
     if !obj.is_instance(&module(obj.py())?.getattr(name)?)? {
@@ -63,20 +78,20 @@ pub fn _read_record<'py>(
     json_to_py(py, &normalized)
 }
 
-fn payment(obj: &Bound<'_, PyAny>) -> PyResult<dga::Payment> {
+fn payment_of(obj: &Bound<'_, PyAny>) -> PyResult<dga::Payment> {
     dga::Payment::from_json(&to_json(obj, "Payment")?).py(obj.py())
 }
 
 /// The HTML page that sends the citizen's browser to KTB's payment page.
 #[pyfunction]
 pub fn checkout_form_html(py: Python<'_>, payment: &Bound<'_, PyAny>) -> PyResult<String> {
-    dga::checkout_form_html(&self::payment(payment)?).py(py)
+    dga::checkout_form_html(&payment_of(payment)?).py(py)
 }
 
 /// The checkout form's hidden fields, `(name, value)` in the guide's order.
 #[pyfunction]
 pub fn _checkout_fields(payment: &Bound<'_, PyAny>) -> PyResult<Vec<(&'static str, String)>> {
-    Ok(self::payment(payment)?.checkout_fields())
+    Ok(payment_of(payment)?.checkout_fields())
 }
 
 /// A reply of the core's as the package's `CallbackReply`.
