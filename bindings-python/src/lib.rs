@@ -22,7 +22,7 @@ use pyo3::prelude::*;
 #[pyfunction]
 fn parse_callback<'py>(py: Python<'py>, body: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let status = dga::parse_callback(&body_bytes(body)?).py(py)?;
-    records::to_py(py, "PaymentStatus", &status.to_json())
+    records::status(py, status)
 }
 
 /// The acknowledgement JSON DGA expects as the answer to a callback.
@@ -67,6 +67,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.setattr("__version__", dga::VERSION)?;
     m.add_class::<client::PyClient>()?;
     m.setattr("_Bridge", py.get_type::<bridge::Bridge>())?;
+    m.setattr("_Wire", py.get_type::<records::Wire>())?;
     m.setattr("_pump_logs", wrap_pyfunction!(logs::_pump_logs, m)?)?;
     m.setattr("_at_exit", wrap_pyfunction!(logs::_at_exit, m)?)?;
     m.setattr("_CONTENT_TYPE", dga::CallbackReply::CONTENT_TYPE)?;

@@ -1,16 +1,154 @@
-//! Records cross as the core's JSON: the package's record classes (`_records.py`, built from
-//! the schema) hold it and convert by field type; the core reads it back when it needs the
-//! record again (checkout form, callback verification).
+//! Records: the package's record classes (`_records.py`, built from the schema at import) are
+//! filled here, field by field in the schema's order and by the schema's field type, straight
+//! from the core's JSON value (no JSON text in between, no `strptime`); the record keeps that
+//! value (`_Wire`) and turns it into a dict only when asked (`to_dict`, `==`, pickling). The
+//! core reads a record back from that form when it needs it again (checkout form, callback
+//! verification).
 
 use crate::convert::{json_to_py, py_to_json, type_name};
 use crate::errors::IntoPyResult;
+use dga_epayment::schema::{self, FieldType};
 use dga_epayment::{self as dga, CallbackReply, Error, FieldError};
 use pyo3::exceptions::PyTypeError;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyString};
 use serde_json::{Value, json};
 
 static RECORDS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+static PLANS: PyOnceLock<Vec<(&'static str, Plan)>> = PyOnceLock::new();
+static DECIMAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static DATETIME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static OBJECT_NEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// A record's JSON form, kept by the record until a dict of it is asked for.
+#[pyclass(frozen, module = "dga_epayment._native", name = "_Wire")]
+pub struct Wire(Value);
+
+#[pymethods]
+impl Wire {
+    /// A new dict of the JSON form (ints stay ints, other numbers are `Decimal`).
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_py(py, &self.0)
+    }
+}
+
+/// How one record class is filled: its class, then per field the attribute, the wire key,
+/// the schema's type and the class's own converter (for the types not done here).
+struct Plan {
+    cls: Py<PyAny>,
+    fields: Vec<(Py<PyString>, &'static str, FieldType, Py<PyAny>)>,
+}
+
+fn plans(py: Python<'_>) -> PyResult<&Vec<(&'static str, Plan)>> {
+    PLANS.get_or_try_init(py, || {
+        let mut out = Vec::new();
+        for record in [
+            &schema::PAYMENT,
+            &schema::PAYMENT_STATUS,
+            &schema::CONFIRMATION,
+        ] {
+            let cls = module(py)?.getattr(record.name)?;
+            let mut fields = Vec::new();
+            for entry in cls.getattr("_fields")?.try_iter()? {
+                let (snake, key, convert): (Bound<'_, PyString>, String, Bound<'_, PyAny>) =
+                    entry?.extract()?;
+                let f = record
+                    .fields
+                    .iter()
+                    .find(|f| f.wire == key)
+                    .ok_or_else(|| {
+                        PyTypeError::new_err(format!("{} has no field {key}", record.name))
+                    })?;
+                fields.push((snake.unbind(), f.wire, f.kind, convert.unbind()));
+            }
+            out.push((
+                record.name,
+                Plan {
+                    cls: cls.unbind(),
+                    fields,
+                },
+            ));
+        }
+        Ok::<_, PyErr>(out)
+    })
+}
+
+/// `yyyy-MM-ddTHH:mm:ss` as its six numbers.
+fn date_parts(s: &str) -> Option<(i32, u8, u8, u8, u8, u8)> {
+    let b = s.as_bytes();
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<u16>().ok();
+    Some((
+        i32::from(n(0..4)?),
+        u8::try_from(n(5..7)?).ok()?,
+        u8::try_from(n(8..10)?).ok()?,
+        u8::try_from(n(11..13)?).ok()?,
+        u8::try_from(n(14..16)?).ok()?,
+        u8::try_from(n(17..19)?).ok()?,
+    ))
+}
+
+/// A scalar JSON value as Python's (what the classes' converters take), else the full path.
+fn scalar<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Null => py.None().into_bound(py),
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) if n.is_i64() => n.as_i64().into_pyobject(py)?.into_any(),
+        other => json_to_py(py, other)?,
+    })
+}
+
+fn build<'py>(py: Python<'py>, plan: &Plan, v: Value) -> PyResult<Bound<'py, PyAny>> {
+    let obj = OBJECT_NEW
+        .import(py, "builtins", "object")?
+        .getattr("__new__")?
+        .call1((plan.cls.bind(py),))?;
+    let set = |name: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>| -> PyResult<()> {
+        // SAFETY: three live references; the generic setter is `object.__setattr__`, which
+        // the record classes forbid to anyone else (they are read-only).
+        let rc =
+            unsafe { ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), value.as_ptr()) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(PyErr::fetch(py))
+        }
+    };
+    for (snake, key, kind, convert) in &plan.fields {
+        let raw = v.get(*key).unwrap_or(&Value::Null);
+        let value = match (kind, raw) {
+            (_, Value::Null) => py.None().into_bound(py),
+            (FieldType::String, Value::String(s)) => PyString::new(py, s).into_any(),
+            (FieldType::Decimal, Value::String(s)) => DECIMAL
+                .import(py, "decimal", "Decimal")?
+                .call1((s.as_str(),))?,
+            (FieldType::Date, Value::String(s)) => match date_parts(s) {
+                Some(parts) => DATETIME.import(py, "datetime", "datetime")?.call1(parts)?,
+                None => convert.bind(py).call1((s.as_str(),))?,
+            },
+            _ => convert.bind(py).call1((scalar(py, raw)?,))?,
+        };
+        set(snake.bind(py).as_any(), &value)?;
+    }
+    set(
+        PyString::intern(py, "_wire").as_any(),
+        Bound::new(py, Wire(v))?.as_any(),
+    )?;
+    Ok(obj)
+}
+
+/// The record class `name` from the core's JSON form, filled natively when the schema has it.
+fn record<'py>(py: Python<'py>, name: &str, v: Value) -> PyResult<Bound<'py, PyAny>> {
+    match plans(py)?.iter().find(|(n, _)| *n == name) {
+        Some((_, plan)) => build(py, plan, v),
+        None => to_py(py, name, &v),
+    }
+}
 
 fn module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
     RECORDS
@@ -29,17 +167,17 @@ pub fn to_py<'py>(py: Python<'py>, name: &str, v: &Value) -> PyResult<Bound<'py,
 
 /// A payment as the package's `Payment`.
 pub fn payment(py: Python<'_>, p: dga::Payment) -> PyResult<Bound<'_, PyAny>> {
-    to_py(py, "Payment", &p.to_json())
+    record(py, "Payment", p.to_json())
 }
 
 /// A status as the package's `PaymentStatus`.
 pub fn status(py: Python<'_>, s: dga::PaymentStatus) -> PyResult<Bound<'_, PyAny>> {
-    to_py(py, "PaymentStatus", &s.to_json())
+    record(py, "PaymentStatus", s.to_json())
 }
 
 /// A confirmation as the package's `Confirmation`.
 pub fn confirmation(py: Python<'_>, c: dga::Confirmation) -> PyResult<Bound<'_, PyAny>> {
-    to_py(py, "Confirmation", &c.to_json())
+    record(py, "Confirmation", c.to_json())
 }
 
 /// The JSON form of a record of class `name` (a `TypeError` for anything else).

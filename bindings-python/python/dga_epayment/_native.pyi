@@ -180,6 +180,10 @@ class Client:
     ) -> asyncio.Future[Any]: ...
 
 @final
+class _Wire:
+    def to_py(self) -> Dict[str, Any]: ...
+
+@final
 class _Bridge:
     def __new__(
         cls, event_loop: Optional[asyncio.AbstractEventLoop] = None,
