@@ -104,10 +104,15 @@ fn scalar<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
 }
 
 fn build<'py>(py: Python<'py>, plan: &Plan, v: Value) -> PyResult<Bound<'py, PyAny>> {
-    let obj = OBJECT_NEW
-        .import(py, "builtins", "object")?
-        .getattr("__new__")?
-        .call1((plan.cls.bind(py),))?;
+    let new = OBJECT_NEW.get_or_try_init(py, || {
+        Ok::<_, PyErr>(
+            py.import("builtins")?
+                .getattr("object")?
+                .getattr("__new__")?
+                .unbind(),
+        )
+    })?;
+    let obj = new.bind(py).call1((plan.cls.bind(py),))?;
     let set = |name: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>| -> PyResult<()> {
         // SAFETY: three live references; the generic setter is `object.__setattr__`, which
         // the record classes forbid to anyone else (they are read-only).
