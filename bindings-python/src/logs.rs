@@ -14,7 +14,7 @@
 
 use pyo3::prelude::*;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -31,12 +31,44 @@ struct Queue {
     stop: bool,
 }
 
-static QUEUE: Mutex<Queue> = Mutex::new(Queue {
-    records: VecDeque::new(),
-    dropped: 0,
-    stop: false,
-});
-static READY: Condvar = Condvar::new();
+/// This process's queue. A forked child makes its own on first use and leaks the parent's, whose
+/// lock a thread of the parent may have held at the fork (fork copies only the forking thread).
+struct Owned {
+    pid: u32,
+    queue: Mutex<Queue>,
+    ready: Condvar,
+}
+
+static OWNED: AtomicPtr<Owned> = AtomicPtr::new(std::ptr::null_mut());
+
+fn owned() -> &'static Owned {
+    let pid = std::process::id();
+    let current = OWNED.load(Ordering::Acquire);
+    // SAFETY: a published pointer is never freed (see `Owned`).
+    if let Some(o) = unsafe { current.as_ref() }
+        && o.pid == pid
+    {
+        return o;
+    }
+    let fresh = Box::into_raw(Box::new(Owned {
+        pid,
+        queue: Mutex::new(Queue {
+            records: VecDeque::new(),
+            dropped: 0,
+            stop: false,
+        }),
+        ready: Condvar::new(),
+    }));
+    match OWNED.compare_exchange(current, fresh, Ordering::AcqRel, Ordering::Acquire) {
+        // SAFETY: just published, never freed.
+        Ok(_) => unsafe { &*fresh },
+        Err(other) => {
+            // SAFETY: `fresh` was never shared; `other` was published by this process's winner.
+            drop(unsafe { Box::from_raw(fresh) });
+            unsafe { &*other }
+        }
+    }
+}
 static QUEUED: AtomicUsize = AtomicUsize::new(0);
 /// False once the interpreter's exit began: records then go to stderr.
 static PYTHON: AtomicBool = AtomicBool::new(true);
@@ -46,7 +78,7 @@ static INSIDE: AtomicUsize = AtomicUsize::new(0);
 static PUMP: AtomicBool = AtomicBool::new(false);
 
 fn queue() -> MutexGuard<'static, Queue> {
-    QUEUE.lock().unwrap_or_else(|e| e.into_inner())
+    owned().queue.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 struct Forward;
@@ -79,7 +111,7 @@ impl log::Log for Forward {
         q.records.push_back(entry);
         QUEUED.store(q.records.len(), Ordering::SeqCst);
         drop(q);
-        READY.notify_one();
+        owned().ready.notify_one();
     }
 
     fn flush(&self) {}
@@ -96,6 +128,7 @@ pub fn install() {
     {
         extern "C" fn child() {
             PUMP.store(false, Ordering::SeqCst);
+            QUEUED.store(0, Ordering::SeqCst);
             INSIDE.store(0, Ordering::SeqCst);
         }
         static HOOKED: AtomicBool = AtomicBool::new(false);
@@ -175,7 +208,8 @@ pub fn _pump_logs(py: Python<'_>) -> bool {
     let stop = py.detach(|| {
         let mut q = queue();
         while q.records.is_empty() && !q.stop {
-            q = READY
+            q = owned()
+                .ready
                 .wait_timeout(q, Duration::from_secs(60))
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
@@ -205,7 +239,7 @@ pub fn _at_exit(py: Python<'_>) {
     });
     flush(py);
     queue().stop = true;
-    READY.notify_all();
+    owned().ready.notify_all();
 }
 
 /// Runs `f` with the GIL from a thread Python does not know, unless the interpreter is exiting
