@@ -14,7 +14,8 @@
 //! proactor) get the one fallback that does take the GIL: a `call_soon_threadsafe` per batch.
 //!
 //! Cancelling the awaiting task cancels the future; its done callback aborts the spawned task,
-//! which drops the core's future: a status stops, a create, void or close not yet sent is not
+//! which drops the core's future (and queues an `Aborted` entry, so `drain` alone forgets
+//! calls): a status stops, a create, void or close not yet sent is not
 //! sent, and one already sent runs on in the core, which logs its outcome at WARNING.
 
 use crate::errors::to_py_err;
@@ -34,6 +35,24 @@ pub enum Outcome {
     Confirmation(dga::Result<dga::Confirmation>),
     /// `handle_callback`'s first half: the verified status, or the reply refusing it.
     ForReply(dga::Result<dga::PaymentStatus>),
+    /// The call was aborted (its future was cancelled) before it ended.
+    Aborted,
+}
+
+/// Queues a call's outcome exactly once: its result, or `Aborted` when the task is dropped
+/// first. So every call started leaves one entry, and `drain` alone forgets a call.
+struct Deliver {
+    shared: Arc<Shared>,
+    id: u64,
+    sent: bool,
+}
+
+impl Drop for Deliver {
+    fn drop(&mut self) {
+        if !self.sent {
+            self.shared.push(self.id, Outcome::Aborted);
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -196,34 +215,46 @@ impl Bridge {
     }
 
     /// Settles the futures of every finished call (on the loop's thread).
-    fn drain(&self, py: Python<'_>) -> PyResult<()> {
+    fn drain(&self, py: Python<'_>) {
         self.shared.clear();
         let done = std::mem::take(&mut *lock(&self.shared.done));
         for (id, outcome) in done {
             let Some(p) = lock(&self.pending).remove(&id) else {
-                continue; // cancelled: its callback forgot it
-            };
-            let future = p.future.bind(py);
-            future.call_method1("remove_done_callback", (p.cancel.bind(py),))?;
-            if future.call_method0("done")?.is_truthy()? {
-                unreceived(&p, &outcome);
                 continue;
-            }
-            match settle(py, outcome) {
-                Ok(v) => future.call_method1("set_result", (v,))?,
-                Err(e) => future.call_method1("set_exception", (e.value(py),))?,
             };
+            // One future's trouble (a closed loop, say) must not strand the rest of the batch.
+            if let Err(e) = settle_one(py, &p, outcome) {
+                e.write_unraisable(py, None);
+            }
         }
         crate::logs::flush(py);
-        Ok(())
     }
 
-    /// The done callback of a future: a cancelled one aborts its call.
+    /// The done callback of a future: a cancelled one aborts its call (which then leaves its
+    /// `Aborted` entry, or its result if it had just ended).
     fn _cancelled(&self, id: u64) {
-        if let Some(p) = lock(&self.pending).remove(&id) {
+        if let Some(p) = lock(&self.pending).get(&id) {
             p.abort.abort();
         }
     }
+}
+
+fn settle_one(py: Python<'_>, p: &Pending, outcome: Outcome) -> PyResult<()> {
+    let future = p.future.bind(py);
+    if future.call_method0("done")?.is_truthy()? {
+        unreceived(p, &outcome); // cancelled while its result was on the way
+        return Ok(());
+    }
+    future.call_method1("remove_done_callback", (p.cancel.bind(py),))?;
+    if let Outcome::Aborted = outcome {
+        future.call_method0("cancel")?; // the runtime dropped the call (process exit)
+        return Ok(());
+    }
+    match settle(py, outcome) {
+        Ok(v) => future.call_method1("set_result", (v,))?,
+        Err(e) => future.call_method1("set_exception", (e.value(py),))?,
+    };
+    Ok(())
 }
 
 impl Bridge {
@@ -244,8 +275,14 @@ impl Bridge {
         let id = this.next.fetch_add(1, Ordering::Relaxed);
         let shared = this.shared.clone();
         let task = dga::runtime::spawn(async move {
+            let mut deliver = Deliver {
+                shared,
+                id,
+                sent: false,
+            };
             let outcome = call.await;
-            shared.push(id, outcome);
+            deliver.sent = true;
+            deliver.shared.push(id, outcome);
         })
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
         let cancel = Py::new(
@@ -291,6 +328,7 @@ fn settle(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_, PyAny>> {
         Outcome::Payment(r) => records::payment(py, r.map_err(err)?)?,
         Outcome::Status(r) => records::status(py, r.map_err(err)?)?,
         Outcome::Confirmation(r) => records::confirmation(py, r.map_err(err)?)?,
+        Outcome::Aborted => return Err(pyo3::exceptions::PyRuntimeError::new_err("aborted")),
         Outcome::ForReply(r) => {
             let pair: (Option<Bound<'_, PyAny>>, Option<Bound<'_, PyAny>>) = match r {
                 Ok(s) => (Some(records::status(py, s)?), None),
