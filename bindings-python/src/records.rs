@@ -22,15 +22,24 @@ static DECIMAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static DATETIME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static OBJECT_NEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// A record's JSON form, kept by the record until a dict of it is asked for.
+/// A record's JSON form (or the core's status, whose JSON form is made when asked), kept by
+/// the record until a dict of it is asked for.
 #[pyclass(frozen, module = "dga_epayment._native", name = "_Wire")]
-pub struct Wire(Value);
+pub struct Wire(WireData);
+
+enum WireData {
+    Json(Value),
+    Status(Box<dga::PaymentStatus>),
+}
 
 #[pymethods]
 impl Wire {
     /// A new dict of the JSON form (ints stay ints, other numbers are `Decimal`).
     fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &self.0)
+        match &self.0 {
+            WireData::Json(v) => json_to_py(py, v),
+            WireData::Status(s) => json_to_py(py, &s.to_json()),
+        }
     }
 }
 
@@ -142,8 +151,122 @@ fn build<'py>(py: Python<'py>, plan: &Plan, v: Value) -> PyResult<Bound<'py, PyA
     }
     set(
         PyString::intern(py, "_wire").as_any(),
-        Bound::new(py, Wire(v))?.as_any(),
+        Bound::new(py, Wire(WireData::Json(v)))?.as_any(),
     )?;
+    Ok(obj)
+}
+
+fn generic_set<'py>(
+    obj: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyAny>,
+    value: &Bound<'py, PyAny>,
+) -> PyResult<()> {
+    // SAFETY: three live references; the generic setter is `object.__setattr__`, which the
+    // record classes forbid to anyone else (they are read-only).
+    let rc = unsafe { ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), value.as_ptr()) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(PyErr::fetch(obj.py()))
+    }
+}
+
+fn opt_str<'py>(py: Python<'py>, s: &Option<String>) -> Bound<'py, PyAny> {
+    match s {
+        Some(s) => PyString::new(py, s).into_any(),
+        None => py.None().into_bound(py),
+    }
+}
+
+fn opt_date<'py>(
+    py: Python<'py>,
+    d: &Option<chrono::NaiveDateTime>,
+) -> PyResult<Bound<'py, PyAny>> {
+    use chrono::{Datelike, Timelike};
+    match d {
+        // Whole seconds, as the JSON form (`yyyy-MM-ddTHH:mm:ss`) has them.
+        Some(d) => DATETIME.import(py, "datetime", "datetime")?.call1((
+            d.year(),
+            d.month(),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            d.second(),
+        )),
+        None => Ok(py.None().into_bound(py)),
+    }
+}
+
+fn decimal<'py>(py: Python<'py>, d: &dga::Decimal) -> PyResult<Bound<'py, PyAny>> {
+    DECIMAL
+        .import(py, "decimal", "Decimal")?
+        .call1((d.to_string(),))
+}
+
+/// A status's field by its wire name, straight from the core's struct (what its JSON form
+/// would give); `None` for a field the schema has and this does not know (then the JSON form
+/// gives it).
+fn status_field<'py>(
+    py: Python<'py>,
+    s: &dga::PaymentStatus,
+    wire: &str,
+    convert: &Bound<'py, PyAny>,
+) -> Option<PyResult<Bound<'py, PyAny>>> {
+    let enum_value = |v: Value| scalar(py, &v).and_then(|v| convert.call1((v,)));
+    Some(match wire {
+        "paidStatus" => enum_value(serde_json::to_value(&s.paid_status).unwrap_or_default()),
+        "paymentType" => enum_value(serde_json::to_value(&s.payment_type).unwrap_or_default()),
+        "description" => Ok(opt_str(py, &s.description)),
+        "paidChannel" => Ok(opt_str(py, &s.paid_channel)),
+        "refId" => Ok(opt_str(py, &s.ref_id)),
+        "cardNo" => Ok(opt_str(py, &s.card_no)),
+        "warning" => Ok(opt_str(py, &s.warning)),
+        "ref1" => Ok(PyString::new(py, &s.ref1).into_any()),
+        "ref2" => Ok(PyString::new(py, &s.ref2).into_any()),
+        "paidDate" => opt_date(py, &s.paid_date),
+        "confirmPaidDate" => opt_date(py, &s.confirm_paid_date),
+        "voidDate" => opt_date(py, &s.void_date),
+        "requestRefundDate" => opt_date(py, &s.request_refund_date),
+        "amount" => decimal(py, &s.amount),
+        "feeAmount" => match &s.fee_amount {
+            Some(d) => decimal(py, d),
+            None => Ok(py.None().into_bound(py)),
+        },
+        _ => return None,
+    })
+}
+
+/// A `PaymentStatus` from the core's struct without its JSON form (the hot path: status,
+/// callbacks); a field not known to `status_field` is read from the JSON form.
+fn build_status<'py>(
+    py: Python<'py>,
+    plan: &Plan,
+    s: dga::PaymentStatus,
+) -> PyResult<Bound<'py, PyAny>> {
+    let new = OBJECT_NEW.get_or_try_init(py, || {
+        Ok::<_, PyErr>(
+            py.import("builtins")?
+                .getattr("object")?
+                .getattr("__new__")?
+                .unbind(),
+        )
+    })?;
+    let obj = new.bind(py).call1((plan.cls.bind(py),))?;
+    let mut json: Option<Value> = None;
+    for (snake, key, _, convert) in &plan.fields {
+        let convert = convert.bind(py);
+        let value = match status_field(py, &s, key, convert) {
+            Some(v) => v?,
+            None => {
+                let v = json.get_or_insert_with(|| s.to_json());
+                let raw = v.get(*key).unwrap_or(&Value::Null);
+                convert.call1((json_to_py(py, raw)?,))?
+            }
+        };
+        generic_set(&obj, snake.bind(py).as_any(), &value)?;
+    }
+    let wire = Bound::new(py, Wire(WireData::Status(Box::new(s))))?;
+    generic_set(&obj, PyString::intern(py, "_wire").as_any(), wire.as_any())?;
     Ok(obj)
 }
 
@@ -177,7 +300,10 @@ pub fn payment(py: Python<'_>, p: dga::Payment) -> PyResult<Bound<'_, PyAny>> {
 
 /// A status as the package's `PaymentStatus`.
 pub fn status(py: Python<'_>, s: dga::PaymentStatus) -> PyResult<Bound<'_, PyAny>> {
-    record(py, "PaymentStatus", s.to_json())
+    match plans(py)?.iter().find(|(n, _)| *n == "PaymentStatus") {
+        Some((_, plan)) => build_status(py, plan, s),
+        None => record(py, "PaymentStatus", s.to_json()),
+    }
 }
 
 /// A confirmation as the package's `Confirmation`.
