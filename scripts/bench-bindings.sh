@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What each binding costs over the Rust core: `status` calls per second against ONE release
 # sandbox, per language, one caller (seq) and 8 concurrent callers on one client (conc8: threads,
-# or 8 Promises in Node; async8: Python's AsyncClient with 8 tasks), each against the Rust row
-# measured in the same round. Two rounds (the second in reverse order) so the noise shows.
+# or 8 Promises in Node; async8/async64: Python's AsyncClient with 8/64 tasks, against Rust's
+# conc8), each against the Rust row measured in the same round; Python's parse_callback per second
+# (parse, no network; no Rust row). Two rounds (the second in reverse order) so the noise shows.
 # Then Node's async run: 256 calls in flight through the SDK side by side with a hand-written
 # undici.Pool making the same status call (ratio, event-loop p99 delay), the OS threads of the
 # Node process with 1,000 calls in flight, and its RSS growth from 20k to 100k calls.
@@ -96,7 +97,7 @@ bench() { # lang mode
     java) java -cp "$(echo bindings-java/target/dga-epayment-*.jar):$B/java" Bench "$url" "$2" "$seconds" ;;
   esac
 }
-runs="rust:seq c:seq csharp:seq python:seq node:seq java:seq rust:conc8 c:conc8 csharp:conc8 python:conc8 python:async8 node:conc8 java:conc8"
+runs="rust:seq c:seq csharp:seq python:seq node:seq java:seq rust:conc8 c:conc8 csharp:conc8 python:conc8 python:async8 python:async64 node:conc8 java:conc8 python:parse"
 results="$B/results.jsonl"
 : >"$results"
 for round in $(seq "$rounds"); do
@@ -122,10 +123,11 @@ print(f"\n{'round':>5}  {'language':<8} {'mode':<7} {'calls/s':>9} {'vs rust':>8
 for r in sorted({row["round"] for row in rows}):
     rs = [x for x in rows if x["round"] == r]
     base = {x["mode"]: x["calls_per_s"] for x in rs if x["lang"] == "rust"}
-    for mode in ("seq", "conc8", "async8"):
+    for mode in ("seq", "conc8", "async8", "async64", "parse"):
         for x in sorted((x for x in rs if x["mode"] == mode), key=lambda x: langs.index(x["lang"])):
-            ratio = x["calls_per_s"] / base["conc8" if mode == "async8" else mode]
-            print(f"{r:>5}  {x['lang']:<8} {mode:<7} {x['calls_per_s']:>9.0f} {ratio:>8.2f}")
+            b = base.get("conc8" if mode.startswith("async") else mode)
+            ratio = f"{x['calls_per_s'] / b:>8.2f}" if b else f"{'-':>8}"
+            print(f"{r:>5}  {x['lang']:<8} {mode:<7} {x['calls_per_s']:>9.0f} {ratio}")
     print()
 n = json.load(open(sys.argv[2]))
 print("node, 256 in flight: SDK vs hand-written undici.Pool (calls/s, event-loop p99)")

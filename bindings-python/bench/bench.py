@@ -1,9 +1,10 @@
 """The Python row of scripts/bench-bindings.sh: ``status`` calls per second against a running
-sandbox, one client: one caller (seq), 8 threads sharing it (conc8), or 8 asyncio tasks on
-``AsyncClient.wrap(client)`` (async8). Prints one JSON line; exits non-zero if any call failed
-or was not Pending.
+sandbox, one client: one caller (seq), 8 threads sharing it (conc8), or 8 or 64 asyncio tasks
+on ``AsyncClient.wrap(client)`` (async8, async64); or ``parse_callback`` of one status body per
+second (parse: no network). Prints one JSON line; exits non-zero if any call failed or was not
+Pending.
 
-Usage: python bench.py URL seq|conc8|async8 SECONDS
+Usage: python bench.py URL seq|conc8|async8|async64|parse SECONDS
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def run_threads(call: Callable[[], dga.PaymentStatus], n: int, secs: float) -> T
     return sum(c[0] for c in counts), sum(c[1] for c in counts), elapsed
 
 
-async def run_async(client: dga.Client, r1: str, r2: str, secs: float) -> Tuple[int, int, float]:
+async def run_async(client: dga.Client, r1: str, r2: str, secs: float, tasks: int) -> Tuple[int, int, float]:
     counts = [0, 0]
     async with dga.AsyncClient.wrap(client) as ac:
         deadline = time.perf_counter() + secs
@@ -60,15 +61,15 @@ async def run_async(client: dga.Client, r1: str, r2: str, secs: float) -> Tuple[
                 counts[0 if ok else 1] += 1
 
         started = time.perf_counter()
-        await asyncio.gather(*(caller() for _ in range(8)))
+        await asyncio.gather(*(caller() for _ in range(tasks)))
         elapsed = time.perf_counter() - started
     return counts[0], counts[1], elapsed
 
 
 def main() -> int:
     url, mode, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
-    if mode not in ("seq", "conc8", "async8"):
-        raise SystemExit("mode is seq, conc8 or async8")
+    if mode not in ("seq", "conc8", "async8", "async64", "parse"):
+        raise SystemExit("mode is seq, conc8, async8, async64 or parse")
     client = dga.Client(
         consumer_key="sandbox-key",
         consumer_secret="sandbox-secret",
@@ -87,9 +88,17 @@ def main() -> int:
     )
     r1, r2 = p.reference1, p.reference2
     errors = 0
+    body = json.dumps(client.status(r1, r2).to_dict()).encode()
     for s in (0.5, secs):  # warm-up, then the measured run
-        if mode == "async8":
-            calls, failed, elapsed = asyncio.run(run_async(client, r1, r2, s))
+        if mode == "parse":
+            calls, failed, started = 0, 0, time.perf_counter()
+            while time.perf_counter() - started < s:
+                for _ in range(100):
+                    failed += dga.parse_callback(body).paid_status is not PENDING
+                calls += 100
+            elapsed = time.perf_counter() - started
+        elif mode.startswith("async"):
+            calls, failed, elapsed = asyncio.run(run_async(client, r1, r2, s, int(mode[5:])))
         else:
             calls, failed, elapsed = run_threads(
                 lambda: client.status(r1, r2), 1 if mode == "seq" else 8, s

@@ -2,11 +2,12 @@
 //! checks them); every call that may touch the network releases the GIL (`py.detach`) after
 //! taking owned copies of its inputs.
 
+use crate::bridge::{Bridge, Outcome};
 use crate::convert::{body_bytes, checked, keywords};
 use crate::errors::IntoPyResult;
 use crate::records;
 use dga_epayment::schema::{CLIENT_OPTIONS, CREATE_PAYMENT};
-use dga_epayment::{self as dga, CallbackReply, Config, ConfigBuilder, CreatePayment};
+use dga_epayment::{self as dga, CallbackReply, Config, ConfigBuilder, CreatePayment, Endpoint};
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
@@ -29,8 +30,10 @@ fn client(
     let (options, errors) = keywords(func, &CLIENT_OPTIONS, kw, required, false)?;
     let config = Config::from_keywords_over(base, &Value::Object(options));
     let config = checked(errors, config).py(py)?;
+    let inner = dga::blocking::Client::new(config);
+    crate::logs::flush(py);
     Ok(PyClient {
-        inner: dga::blocking::Client::new(config).py(py)?,
+        inner: inner.py(py)?,
     })
 }
 
@@ -38,17 +41,44 @@ type Record<'py> = PyResult<Bound<'py, PyAny>>;
 
 impl PyClient {
     /// `f` on this client without the GIL; its JSON as the record class `record`.
-    fn call<'py>(
+    fn call<'py, T: Send>(
         &self,
         py: Python<'py>,
-        record: &str,
-        f: impl FnOnce(&dga::blocking::Client) -> dga::Result<Value> + Send,
+        f: impl FnOnce(&dga::blocking::Client) -> dga::Result<T> + Send,
+        to_py: impl FnOnce(Python<'py>, T) -> Record<'py>,
     ) -> Record<'py> {
-        let client = self.inner.clone();
-        let v = py.detach(move || f(&client)).py(py)?;
-        records::to_py(py, record, &v)
+        crate::logs::ensure_pump(py)?;
+        let client = &self.inner;
+        let r = py.detach(move || f(client));
+        // The call's own records (logged on the runtime's threads) before its result.
+        crate::logs::flush(py);
+        to_py(py, r.py(py)?)
+    }
+
+    fn create_request(
+        &self,
+        py: Python<'_>,
+        request: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<CreatePayment> {
+        let (wire, errors) = keywords("create_payment", &CREATE_PAYMENT, request, true, true)?;
+        // With problems of its own, the request's other ones too: every bad field at once.
+        let source = self.inner.config().source();
+        let request = CreatePayment::from_json(&Value::Object(wire)).and_then(|r| {
+            if errors.is_empty() {
+                Ok(r)
+            } else {
+                r.validate(source).map(|()| r)
+            }
+        });
+        checked(errors, request).py(py)
+    }
+
+    fn async_client(&self) -> dga::Client {
+        self.inner.as_async().clone()
     }
 }
+
+type Started = PyResult<Py<PyAny>>;
 
 #[pymethods]
 impl PyClient {
@@ -115,38 +145,30 @@ impl PyClient {
         py: Python<'py>,
         request: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (wire, errors) = keywords("create_payment", &CREATE_PAYMENT, request, true, true)?;
-        // With problems of its own, the request's other ones too: every bad field at once.
-        let source = self.inner.config().source();
-        let request = CreatePayment::from_json(&Value::Object(wire)).and_then(|r| {
-            if errors.is_empty() {
-                Ok(r)
-            } else {
-                r.validate(source).map(|()| r)
-            }
-        });
-        let request = checked(errors, request).py(py)?;
-        self.call(py, "Payment", move |c| {
-            c.create_payment(&request).map(|p| p.to_json())
-        })
+        let request = self.create_request(py, request)?;
+        self.call(py, move |c| c.create_payment(&request), records::payment)
     }
 
     /// The transaction's current state at DGA.
     #[pyo3(signature = (reference1, reference2 = ""))]
     fn status<'py>(&self, py: Python<'py>, reference1: String, reference2: &str) -> Record<'py> {
         let reference2 = reference2.to_owned();
-        self.call(py, "PaymentStatus", move |c| {
-            c.status(&reference1, &reference2).map(|s| s.to_json())
-        })
+        self.call(
+            py,
+            move |c| c.status(&reference1, &reference2),
+            records::status,
+        )
     }
 
     /// Closes an unpaid transaction so it can no longer be paid.
     #[pyo3(signature = (reference1, reference2 = ""))]
     fn close<'py>(&self, py: Python<'py>, reference1: String, reference2: &str) -> Record<'py> {
         let reference2 = reference2.to_owned();
-        self.call(py, "Confirmation", move |c| {
-            c.close(&reference1, &reference2).map(|c| c.to_json())
-        })
+        self.call(
+            py,
+            move |c| c.close(&reference1, &reference2),
+            records::confirmation,
+        )
     }
 
     /// Voids a paid FastPay transaction (`payment_reference` is the status's `ref_id`).
@@ -157,10 +179,11 @@ impl PyClient {
         reference2: String,
         payment_reference: String,
     ) -> Record<'py> {
-        self.call(py, "Confirmation", move |c| {
-            c.void(&reference1, &reference2, &payment_reference)
-                .map(|c| c.to_json())
-        })
+        self.call(
+            py,
+            move |c| c.void(&reference1, &reference2, &payment_reference),
+            records::confirmation,
+        )
     }
 
     /// Decides a parsed callback by DGA's own status (the callback contract) and returns DGA's
@@ -169,9 +192,7 @@ impl PyClient {
     fn verify_callback<'py>(&self, py: Python<'py>, callback: &Bound<'py, PyAny>) -> Record<'py> {
         let cb = records::to_json(callback, "PaymentStatus")?;
         let cb = dga::PaymentStatus::from_json(&cb).py(py)?;
-        self.call(py, "PaymentStatus", move |c| {
-            c.verify_callback(&cb).map(|s| s.to_json())
-        })
+        self.call(py, move |c| c.verify_callback(&cb), records::status)
     }
 
     /// Parses a raw callback body and, with `verify` (the default), confirms it with DGA.
@@ -183,9 +204,11 @@ impl PyClient {
         verify: bool,
     ) -> Record<'py> {
         let bytes = body_bytes(body)?;
-        self.call(py, "PaymentStatus", move |c| {
-            c.receive_callback(&bytes, verify).map(|s| s.to_json())
-        })
+        self.call(
+            py,
+            move |c| c.receive_callback(&bytes, verify),
+            records::status,
+        )
     }
 
     /// The whole callback endpoint in one call: parse and (with `verify`) confirm the body,
@@ -217,6 +240,114 @@ impl PyClient {
         records::reply(py, &r)
     }
 
+    // The awaitable forms, for `AsyncClient` (`bridge.rs`): each returns a future of
+    // `event_loop` that the core's call settles.
+
+    #[pyo3(signature = (bridge, event_loop, **request))]
+    fn _create_async(
+        &self,
+        py: Python<'_>,
+        bridge: &Bound<'_, Bridge>,
+        event_loop: &Bound<'_, PyAny>,
+        request: Option<&Bound<'_, PyDict>>,
+    ) -> Started {
+        let request = self.create_request(py, request)?;
+        let (r1, r2) = request.references();
+        let c = self.async_client();
+        Bridge::start(
+            bridge,
+            event_loop,
+            Some((Endpoint::Create, r1, r2)),
+            async move { Outcome::Payment(c.create_payment(&request).await) },
+        )
+    }
+
+    fn _status_async(
+        &self,
+        bridge: &Bound<'_, Bridge>,
+        event_loop: &Bound<'_, PyAny>,
+        reference1: String,
+        reference2: String,
+    ) -> Started {
+        let c = self.async_client();
+        Bridge::start(bridge, event_loop, None, async move {
+            Outcome::Status(c.status(&reference1, &reference2).await)
+        })
+    }
+
+    fn _close_async(
+        &self,
+        bridge: &Bound<'_, Bridge>,
+        event_loop: &Bound<'_, PyAny>,
+        reference1: String,
+        reference2: String,
+    ) -> Started {
+        let c = self.async_client();
+        let refs = (reference1.trim().to_owned(), reference2.trim().to_owned());
+        Bridge::start(
+            bridge,
+            event_loop,
+            Some((Endpoint::Close, refs.0, refs.1)),
+            async move { Outcome::Confirmation(c.close(&reference1, &reference2).await) },
+        )
+    }
+
+    fn _void_async(
+        &self,
+        bridge: &Bound<'_, Bridge>,
+        event_loop: &Bound<'_, PyAny>,
+        reference1: String,
+        reference2: String,
+        payment_reference: String,
+    ) -> Started {
+        let c = self.async_client();
+        let refs = (reference1.trim().to_owned(), reference2.trim().to_owned());
+        Bridge::start(
+            bridge,
+            event_loop,
+            Some((Endpoint::Void, refs.0, refs.1)),
+            async move {
+                Outcome::Confirmation(c.void(&reference1, &reference2, &payment_reference).await)
+            },
+        )
+    }
+
+    fn _verify_async(
+        &self,
+        py: Python<'_>,
+        bridge: &Bound<'_, Bridge>,
+        event_loop: &Bound<'_, PyAny>,
+        callback: &Bound<'_, PyAny>,
+    ) -> Started {
+        let cb = records::to_json(callback, "PaymentStatus")?;
+        let cb = dga::PaymentStatus::from_json(&cb).py(py)?;
+        let c = self.async_client();
+        Bridge::start(bridge, event_loop, None, async move {
+            Outcome::Status(c.verify_callback(&cb).await)
+        })
+    }
+
+    #[pyo3(signature = (bridge, event_loop, body, verify, for_reply = false))]
+    fn _receive_async(
+        &self,
+        bridge: &Bound<'_, Bridge>,
+        event_loop: &Bound<'_, PyAny>,
+        body: &Bound<'_, PyAny>,
+        verify: bool,
+        for_reply: bool,
+    ) -> Started {
+        let bytes = body_bytes(body)?;
+        let c = self.async_client();
+        Bridge::start(bridge, event_loop, None, async move {
+            let r = c.receive_callback(&bytes, verify).await;
+            if for_reply {
+                Outcome::ForReply(r)
+            } else {
+                Outcome::Status(r)
+            }
+        })
+    }
+
     /// For `AsyncClient.handle_callback`: the status, or the reply refusing the callback.
     #[allow(clippy::type_complexity)]
     fn _receive_for_reply<'py>(
@@ -226,22 +357,21 @@ impl PyClient {
         verify: bool,
     ) -> PyResult<(Option<Bound<'py, PyAny>>, Option<Bound<'py, PyAny>>)> {
         let bytes = body_bytes(body)?;
-        let client = self.inner.clone();
-        Ok(
-            match py.detach(move || client.receive_callback(&bytes, verify)) {
-                Ok(s) => (
-                    Some(records::to_py(py, "PaymentStatus", &s.to_json())?),
+        crate::logs::ensure_pump(py)?;
+        let client = &self.inner;
+        let received = py.detach(move || client.receive_callback(&bytes, verify));
+        crate::logs::flush(py);
+        Ok(match received {
+            Ok(s) => (Some(records::status(py, s)?), None),
+            Err(e) => {
+                log::warn!(target: "dga_epayment", "callback refused: {e}");
+                crate::logs::flush(py);
+                (
                     None,
-                ),
-                Err(e) => {
-                    log::warn!(target: "dga_epayment", "callback refused: {e}");
-                    (
-                        None,
-                        Some(records::reply(py, &CallbackReply::for_error(&e))?),
-                    )
-                }
-            },
-        )
+                    Some(records::reply(py, &CallbackReply::for_error(&e))?),
+                )
+            }
+        })
     }
 }
 

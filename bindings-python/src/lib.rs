@@ -5,9 +5,11 @@
 //! types), errors from `Error::to_json`. Every protocol fact (wire names, enum tables, retry
 //! rules, callback replies) stays in the `dga-epayment` crate.
 
+mod bridge;
 mod client;
 mod convert;
 mod errors;
+mod logs;
 mod records;
 
 use convert::{body_bytes, json_to_py};
@@ -20,7 +22,7 @@ use pyo3::prelude::*;
 #[pyfunction]
 fn parse_callback<'py>(py: Python<'py>, body: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let status = dga::parse_callback(&body_bytes(body)?).py(py)?;
-    records::to_py(py, "PaymentStatus", &status.to_json())
+    records::status(py, status)
 }
 
 /// The acknowledgement JSON DGA expects as the answer to a callback.
@@ -59,21 +61,15 @@ fn schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    // The core logs with the `log` crate (target `dga_epayment`): forward to Python's logging.
-    // Levels are read from Python on every record (only the loggers are cached), so
-    // configuring logging after import works. A second import in the same process (a
-    // subinterpreter) keeps the first logger.
-    // Only the core's own records: the HTTP stack's (reqwest logs from its runtime thread)
-    // would take the GIL from threads Python does not know, for nothing the agency needs.
-    if let Ok(logger) = pyo3_log::Logger::new(py, pyo3_log::Caching::Loggers) {
-        let _ = logger
-            .filter(log::LevelFilter::Off)
-            .filter_target("dga_epayment".to_owned(), log::LevelFilter::Debug)
-            .install();
-    }
+    // The core's log records reach Python's logging without a runtime thread taking the GIL.
+    logs::install();
     // setattr rather than add: the version is not part of the module's `__all__`.
     m.setattr("__version__", dga::VERSION)?;
     m.add_class::<client::PyClient>()?;
+    m.setattr("_Bridge", py.get_type::<bridge::Bridge>())?;
+    m.setattr("_Wire", py.get_type::<records::Wire>())?;
+    m.setattr("_pump_logs", wrap_pyfunction!(logs::_pump_logs, m)?)?;
+    m.setattr("_at_exit", wrap_pyfunction!(logs::_at_exit, m)?)?;
     m.setattr("_CONTENT_TYPE", dga::CallbackReply::CONTENT_TYPE)?;
     m.add_function(wrap_pyfunction!(parse_callback, m)?)?;
     m.add_function(wrap_pyfunction!(callback_ack, m)?)?;

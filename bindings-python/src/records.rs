@@ -1,16 +1,282 @@
-//! Records cross as the core's JSON: the package's record classes (`_records.py`, built from
-//! the schema) hold it and convert by field type; the core reads it back when it needs the
-//! record again (checkout form, callback verification).
+//! Records: the package's record classes (`_records.py`, built from the schema at import) are
+//! filled here, field by field in the schema's order and by the schema's field type, straight
+//! from the core's JSON value (no JSON text in between, no `strptime`); the record keeps that
+//! value (`_Wire`) and turns it into a dict only when asked (`to_dict`, `==`, pickling). The
+//! core reads a record back from that form when it needs it again (checkout form, callback
+//! verification).
 
 use crate::convert::{json_to_py, py_to_json, type_name};
 use crate::errors::IntoPyResult;
+use dga_epayment::schema::{self, FieldType};
 use dga_epayment::{self as dga, CallbackReply, Error, FieldError};
 use pyo3::exceptions::PyTypeError;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyString};
 use serde_json::{Value, json};
 
 static RECORDS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+static PLANS: PyOnceLock<Vec<(&'static str, Plan)>> = PyOnceLock::new();
+static DECIMAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static DATETIME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static OBJECT_NEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// A record's JSON form (or the core's status, whose JSON form is made when asked), kept by
+/// the record until a dict of it is asked for.
+#[pyclass(frozen, module = "dga_epayment._native", name = "_Wire")]
+pub struct Wire(WireData);
+
+enum WireData {
+    Json(Value),
+    Status(Box<dga::PaymentStatus>),
+}
+
+#[pymethods]
+impl Wire {
+    /// A new dict of the JSON form (ints stay ints, other numbers are `Decimal`).
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.0 {
+            WireData::Json(v) => json_to_py(py, v),
+            WireData::Status(s) => json_to_py(py, &s.to_json()),
+        }
+    }
+}
+
+/// How one record class is filled: its class, then per field the attribute, the wire key,
+/// the schema's type and the class's own converter (for the types not done here).
+struct Plan {
+    cls: Py<PyAny>,
+    fields: Vec<(Py<PyString>, &'static str, FieldType, Py<PyAny>)>,
+}
+
+fn plans(py: Python<'_>) -> PyResult<&Vec<(&'static str, Plan)>> {
+    PLANS.get_or_try_init(py, || {
+        let mut out = Vec::new();
+        for record in [
+            &schema::PAYMENT,
+            &schema::PAYMENT_STATUS,
+            &schema::CONFIRMATION,
+        ] {
+            let cls = module(py)?.getattr(record.name)?;
+            let mut fields = Vec::new();
+            for entry in cls.getattr("_fields")?.try_iter()? {
+                let (snake, key, convert): (Bound<'_, PyString>, String, Bound<'_, PyAny>) =
+                    entry?.extract()?;
+                let f = record
+                    .fields
+                    .iter()
+                    .find(|f| f.wire == key)
+                    .ok_or_else(|| {
+                        PyTypeError::new_err(format!("{} has no field {key}", record.name))
+                    })?;
+                fields.push((snake.unbind(), f.wire, f.kind, convert.unbind()));
+            }
+            out.push((
+                record.name,
+                Plan {
+                    cls: cls.unbind(),
+                    fields,
+                },
+            ));
+        }
+        Ok::<_, PyErr>(out)
+    })
+}
+
+/// `yyyy-MM-ddTHH:mm:ss` as its six numbers.
+fn date_parts(s: &str) -> Option<(i32, u8, u8, u8, u8, u8)> {
+    let b = s.as_bytes();
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<u16>().ok();
+    Some((
+        i32::from(n(0..4)?),
+        u8::try_from(n(5..7)?).ok()?,
+        u8::try_from(n(8..10)?).ok()?,
+        u8::try_from(n(11..13)?).ok()?,
+        u8::try_from(n(14..16)?).ok()?,
+        u8::try_from(n(17..19)?).ok()?,
+    ))
+}
+
+/// A scalar JSON value as Python's (what the classes' converters take), else the full path.
+fn scalar<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Null => py.None().into_bound(py),
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) if n.is_i64() => n.as_i64().into_pyobject(py)?.into_any(),
+        other => json_to_py(py, other)?,
+    })
+}
+
+fn build<'py>(py: Python<'py>, plan: &Plan, v: Value) -> PyResult<Bound<'py, PyAny>> {
+    let new = OBJECT_NEW.get_or_try_init(py, || {
+        Ok::<_, PyErr>(
+            py.import("builtins")?
+                .getattr("object")?
+                .getattr("__new__")?
+                .unbind(),
+        )
+    })?;
+    let obj = new.bind(py).call1((plan.cls.bind(py),))?;
+    let set = |name: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>| -> PyResult<()> {
+        // SAFETY: three live references; the generic setter is `object.__setattr__`, which
+        // the record classes forbid to anyone else (they are read-only).
+        let rc =
+            unsafe { ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), value.as_ptr()) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(PyErr::fetch(py))
+        }
+    };
+    for (snake, key, kind, convert) in &plan.fields {
+        let raw = v.get(*key).unwrap_or(&Value::Null);
+        let value = match (kind, raw) {
+            (_, Value::Null) => py.None().into_bound(py),
+            (FieldType::String, Value::String(s)) => PyString::new(py, s).into_any(),
+            (FieldType::Decimal, Value::String(s)) => DECIMAL
+                .import(py, "decimal", "Decimal")?
+                .call1((s.as_str(),))?,
+            (FieldType::Date, Value::String(s)) => match date_parts(s) {
+                Some(parts) => DATETIME.import(py, "datetime", "datetime")?.call1(parts)?,
+                None => convert.bind(py).call1((s.as_str(),))?,
+            },
+            _ => convert.bind(py).call1((scalar(py, raw)?,))?,
+        };
+        set(snake.bind(py).as_any(), &value)?;
+    }
+    set(
+        PyString::intern(py, "_wire").as_any(),
+        Bound::new(py, Wire(WireData::Json(v)))?.as_any(),
+    )?;
+    Ok(obj)
+}
+
+fn generic_set<'py>(
+    obj: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyAny>,
+    value: &Bound<'py, PyAny>,
+) -> PyResult<()> {
+    // SAFETY: three live references; the generic setter is `object.__setattr__`, which the
+    // record classes forbid to anyone else (they are read-only).
+    let rc = unsafe { ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), value.as_ptr()) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(PyErr::fetch(obj.py()))
+    }
+}
+
+fn opt_str<'py>(py: Python<'py>, s: &Option<String>) -> Bound<'py, PyAny> {
+    match s {
+        Some(s) => PyString::new(py, s).into_any(),
+        None => py.None().into_bound(py),
+    }
+}
+
+fn opt_date<'py>(
+    py: Python<'py>,
+    d: &Option<chrono::NaiveDateTime>,
+) -> PyResult<Bound<'py, PyAny>> {
+    use chrono::{Datelike, Timelike};
+    match d {
+        // Whole seconds, as the JSON form (`yyyy-MM-ddTHH:mm:ss`) has them.
+        Some(d) => DATETIME.import(py, "datetime", "datetime")?.call1((
+            d.year(),
+            d.month(),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            d.second(),
+        )),
+        None => Ok(py.None().into_bound(py)),
+    }
+}
+
+fn decimal<'py>(py: Python<'py>, d: &dga::Decimal) -> PyResult<Bound<'py, PyAny>> {
+    DECIMAL
+        .import(py, "decimal", "Decimal")?
+        .call1((d.to_string(),))
+}
+
+/// A status's field by its wire name, straight from the core's struct (what its JSON form
+/// would give); `None` for a field the schema has and this does not know (then the JSON form
+/// gives it).
+fn status_field<'py>(
+    py: Python<'py>,
+    s: &dga::PaymentStatus,
+    wire: &str,
+    convert: &Bound<'py, PyAny>,
+) -> Option<PyResult<Bound<'py, PyAny>>> {
+    let enum_value = |v: Value| scalar(py, &v).and_then(|v| convert.call1((v,)));
+    Some(match wire {
+        "paidStatus" => enum_value(serde_json::to_value(&s.paid_status).unwrap_or_default()),
+        "paymentType" => enum_value(serde_json::to_value(&s.payment_type).unwrap_or_default()),
+        "description" => Ok(opt_str(py, &s.description)),
+        "paidChannel" => Ok(opt_str(py, &s.paid_channel)),
+        "refId" => Ok(opt_str(py, &s.ref_id)),
+        "cardNo" => Ok(opt_str(py, &s.card_no)),
+        "warning" => Ok(opt_str(py, &s.warning)),
+        "ref1" => Ok(PyString::new(py, &s.ref1).into_any()),
+        "ref2" => Ok(PyString::new(py, &s.ref2).into_any()),
+        "paidDate" => opt_date(py, &s.paid_date),
+        "confirmPaidDate" => opt_date(py, &s.confirm_paid_date),
+        "voidDate" => opt_date(py, &s.void_date),
+        "requestRefundDate" => opt_date(py, &s.request_refund_date),
+        "amount" => decimal(py, &s.amount),
+        "feeAmount" => match &s.fee_amount {
+            Some(d) => decimal(py, d),
+            None => Ok(py.None().into_bound(py)),
+        },
+        _ => return None,
+    })
+}
+
+/// A `PaymentStatus` from the core's struct without its JSON form (the hot path: status,
+/// callbacks); a field not known to `status_field` is read from the JSON form.
+fn build_status<'py>(
+    py: Python<'py>,
+    plan: &Plan,
+    s: dga::PaymentStatus,
+) -> PyResult<Bound<'py, PyAny>> {
+    let new = OBJECT_NEW.get_or_try_init(py, || {
+        Ok::<_, PyErr>(
+            py.import("builtins")?
+                .getattr("object")?
+                .getattr("__new__")?
+                .unbind(),
+        )
+    })?;
+    let obj = new.bind(py).call1((plan.cls.bind(py),))?;
+    let mut json: Option<Value> = None;
+    for (snake, key, _, convert) in &plan.fields {
+        let convert = convert.bind(py);
+        let value = match status_field(py, &s, key, convert) {
+            Some(v) => v?,
+            None => {
+                let v = json.get_or_insert_with(|| s.to_json());
+                let raw = v.get(*key).unwrap_or(&Value::Null);
+                convert.call1((json_to_py(py, raw)?,))?
+            }
+        };
+        generic_set(&obj, snake.bind(py).as_any(), &value)?;
+    }
+    let wire = Bound::new(py, Wire(WireData::Status(Box::new(s))))?;
+    generic_set(&obj, PyString::intern(py, "_wire").as_any(), wire.as_any())?;
+    Ok(obj)
+}
+
+/// The record class `name` from the core's JSON form, filled natively when the schema has it.
+fn record<'py>(py: Python<'py>, name: &str, v: Value) -> PyResult<Bound<'py, PyAny>> {
+    match plans(py)?.iter().find(|(n, _)| *n == name) {
+        Some((_, plan)) => build(py, plan, v),
+        None => to_py(py, name, &v),
+    }
+}
 
 fn module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
     RECORDS
@@ -25,6 +291,24 @@ pub fn to_py<'py>(py: Python<'py>, name: &str, v: &Value) -> PyResult<Bound<'py,
     module(py)?
         .getattr(name)?
         .call_method1("_from_wire", (json_to_py(py, v)?,))
+}
+
+/// A payment as the package's `Payment`.
+pub fn payment(py: Python<'_>, p: dga::Payment) -> PyResult<Bound<'_, PyAny>> {
+    record(py, "Payment", p.to_json())
+}
+
+/// A status as the package's `PaymentStatus`.
+pub fn status(py: Python<'_>, s: dga::PaymentStatus) -> PyResult<Bound<'_, PyAny>> {
+    match plans(py)?.iter().find(|(n, _)| *n == "PaymentStatus") {
+        Some((_, plan)) => build_status(py, plan, s),
+        None => record(py, "PaymentStatus", s.to_json()),
+    }
+}
+
+/// A confirmation as the package's `Confirmation`.
+pub fn confirmation(py: Python<'_>, c: dga::Confirmation) -> PyResult<Bound<'_, PyAny>> {
+    record(py, "Confirmation", c.to_json())
 }
 
 /// The JSON form of a record of class `name` (a `TypeError` for anything else).
@@ -63,20 +347,20 @@ pub fn _read_record<'py>(
     json_to_py(py, &normalized)
 }
 
-fn payment(obj: &Bound<'_, PyAny>) -> PyResult<dga::Payment> {
+fn payment_of(obj: &Bound<'_, PyAny>) -> PyResult<dga::Payment> {
     dga::Payment::from_json(&to_json(obj, "Payment")?).py(obj.py())
 }
 
 /// The HTML page that sends the citizen's browser to KTB's payment page.
 #[pyfunction]
 pub fn checkout_form_html(py: Python<'_>, payment: &Bound<'_, PyAny>) -> PyResult<String> {
-    dga::checkout_form_html(&self::payment(payment)?).py(py)
+    dga::checkout_form_html(&payment_of(payment)?).py(py)
 }
 
 /// The checkout form's hidden fields, `(name, value)` in the guide's order.
 #[pyfunction]
 pub fn _checkout_fields(payment: &Bound<'_, PyAny>) -> PyResult<Vec<(&'static str, String)>> {
-    Ok(self::payment(payment)?.checkout_fields())
+    Ok(payment_of(payment)?.checkout_fields())
 }
 
 /// A reply of the core's as the package's `CallbackReply`.

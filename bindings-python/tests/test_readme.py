@@ -19,7 +19,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 def python_blocks() -> List[str]:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-    assert len(blocks) >= 4, "the README's quick start has code blocks"
+    assert len(blocks) >= 5, "the README's quick start has code blocks"
     return blocks
 
 
@@ -43,12 +43,13 @@ def test_readme_code_runs_as_written(fresh_sandbox: Sandbox) -> None:
         with contextlib.redirect_stdout(out):
             exec(compile(block, str(README), "exec"), namespace)  # noqa: S102
         outputs.append(out.getvalue())
-    # Quick start: the payment exists at the sandbox, pending, exact amount.
-    assert outputs[0] == "<PaidStatus.PENDING: 0> 1000.5\n"
+    # asyncio first, then the blocking quick start: pending, exact amount.
+    assert outputs[0] == "['PENDING', 'PENDING', 'PENDING']\n"
+    assert outputs[1] == "<PaidStatus.PENDING: 0> 1000.5\n"
     assert "<form" in namespace["checkout_page"]
     # The error example: the amount with 3 decimals is named.
-    assert "('amount', '99.999 has more than 2 decimal places')" in outputs[2]
-    assert outputs[3].startswith("[<PaidStatus.PENDING: 0>]")
+    assert "('amount', '99.999 has more than 2 decimal places')" in outputs[3]
+    assert outputs[4].startswith("[<PaidStatus.PENDING: 0>]")
 
     # The Django block's urlpatterns, served: the citizen pays, DGA's callback arrives.
     sb, payment = fresh_sandbox, namespace["payment"]

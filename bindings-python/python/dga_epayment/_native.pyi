@@ -2,6 +2,7 @@
 # blocks marked "generated" follow the core's schema (scripts/gen_stubs.py, checked by test.sh).
 import datetime
 from decimal import Decimal
+import asyncio
 from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple, Union, final
 
 from typing_extensions import Required, TypedDict
@@ -46,6 +47,7 @@ class _ClientOptions(TypedDict, total=False):
     token_failure_cooldown: Optional[float]
     pool_idle_timeout: Optional[float]
     max_concurrent_verifications: Optional[int]
+    max_in_flight: Optional[int]
 
 class _CreatePayment(TypedDict, total=False):
     customer_id: Required[str]
@@ -88,6 +90,7 @@ class Client:
         token_failure_cooldown: Optional[float] = None,
         pool_idle_timeout: Optional[float] = None,
         max_concurrent_verifications: Optional[int] = None,
+        max_in_flight: Optional[int] = None,
         # END generated
     ) -> Client: ...
     @classmethod
@@ -114,6 +117,7 @@ class Client:
         token_failure_cooldown: Optional[float] = None,
         pool_idle_timeout: Optional[float] = None,
         max_concurrent_verifications: Optional[int] = None,
+        max_in_flight: Optional[int] = None,
         # END generated
     ) -> Client: ...
     @property
@@ -154,6 +158,41 @@ class Client:
     def _receive_for_reply(
         self, body: _Body, verify: bool
     ) -> Tuple[Optional[PaymentStatus], Optional[CallbackReply]]: ...
+    def _create_async(
+        self, bridge: _Bridge, event_loop: asyncio.AbstractEventLoop, **request: Any
+    ) -> asyncio.Future[Payment]: ...
+    def _status_async(
+        self, bridge: _Bridge, event_loop: asyncio.AbstractEventLoop, reference1: str, reference2: str
+    ) -> asyncio.Future[PaymentStatus]: ...
+    def _close_async(
+        self, bridge: _Bridge, event_loop: asyncio.AbstractEventLoop, reference1: str, reference2: str
+    ) -> asyncio.Future[Confirmation]: ...
+    def _void_async(
+        self, bridge: _Bridge, event_loop: asyncio.AbstractEventLoop, reference1: str, reference2: str,
+        payment_reference: str,
+    ) -> asyncio.Future[Confirmation]: ...
+    def _verify_async(
+        self, bridge: _Bridge, event_loop: asyncio.AbstractEventLoop, callback: PaymentStatus
+    ) -> asyncio.Future[PaymentStatus]: ...
+    def _receive_async(
+        self, bridge: _Bridge, event_loop: asyncio.AbstractEventLoop, body: _Body, verify: bool,
+        for_reply: bool = False,
+    ) -> asyncio.Future[Any]: ...
+
+@final
+class _Wire:
+    def to_py(self) -> Dict[str, Any]: ...
+
+@final
+class _Bridge:
+    def __new__(
+        cls, event_loop: Optional[asyncio.AbstractEventLoop] = None,
+        drain: Optional[Callable[[], None]] = None,
+    ) -> _Bridge: ...
+    def fileno(self) -> int: ...
+    def drain(self) -> None: ...
+    def _cancelled(self, id: int) -> None: ...
+    def __len__(self) -> int: ...
 
 def parse_callback(body: _Body) -> PaymentStatus: ...
 def callback_ack(accepted: bool, message: str = "Success") -> str: ...
@@ -166,4 +205,6 @@ def _checkout_fields(payment: Payment) -> List[Tuple[str, str]]: ...
 def _callback_reply(accepted: bool, message: str) -> CallbackReply: ...
 
 _CONTENT_TYPE: str
+def _pump_logs() -> bool: ...
+def _at_exit() -> None: ...
 def error_kinds() -> List[Dict[str, Any]]: ...

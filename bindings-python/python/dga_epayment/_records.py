@@ -3,6 +3,8 @@ schema: each attribute is a schema field's snake_case name, converted by its typ
 ``Decimal``; date: naive ``datetime`` in Bangkok time or None; enum: the ``IntEnum`` member, or
 the raw value DGA sent outside the guide's table; string and object as they are). A record
 holds the core's JSON form (``to_dict()``); records are frozen, comparable and picklable.
+The native module fills the records it returns field by field (``src/records.rs``); their JSON
+form then stays native (``_native._Wire``) until a dict of it is asked for.
 ``_records.pyi`` is generated from the same schema (``scripts/gen_stubs.py``).
 """
 
@@ -62,17 +64,23 @@ class _Record:
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"'{type(self).__name__}' object attribute '{name}' is read-only")
 
+    def _data(self) -> Dict[str, Any]:
+        wire = self._wire  # type: ignore[attr-defined]
+        if isinstance(wire, _native._Wire):
+            return wire.to_py()  # a new dict
+        return copy.deepcopy(wire)  # type: ignore[no-any-return]
+
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return bool(self._wire == other._wire)  # type: ignore[attr-defined]
+        return bool(self._data() == other._data())  # type: ignore[attr-defined]
 
     __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> Dict[str, Any]:
         """The SDK's JSON form (camelCase keys, enums by name, amounts and dates as text), the
         same in every language."""
-        return copy.deepcopy(self._wire)  # type: ignore[no-any-return]
+        return self._data()
 
     def __reduce__(self) -> Tuple[Any, Tuple[Dict[str, Any]]]:
         return (type(self)._from_wire, (self.to_dict(),))
