@@ -62,3 +62,25 @@ export declare class DgaError extends Error {
   /** Every code, from the core's `error_kinds()`. */
   static readonly CODES: readonly DgaErrorCode[]
 }
+
+/** The levels `setLogger` takes, most severe first (`LogRecord.level` is one of them). */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace'
+
+/** One of the core's log records, as `setLogger`'s function receives it. */
+export interface LogRecord {
+  level: LogLevel
+  /** `dga_epayment` or one of its modules. */
+  target: string
+  message: string
+}
+
+/** The default logger: `console.warn` (`console.error` for errors), one line per record. */
+export declare function consoleLogger(record: LogRecord): void
+
+/** Options every call that reaches DGA takes after its arguments. */
+export interface CallOptions {
+  /** Cancels the call: a status stops; a create, void or close not yet sent is not sent, one
+   *  already sent runs to its end (its outcome is logged at WARNING). The Promise rejects with
+   *  the signal's reason. */
+  signal?: AbortSignal
+}

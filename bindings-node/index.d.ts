@@ -63,6 +63,28 @@ export declare class DgaError extends Error {
   static readonly CODES: readonly DgaErrorCode[]
 }
 
+/** The levels `setLogger` takes, most severe first (`LogRecord.level` is one of them). */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace'
+
+/** One of the core's log records, as `setLogger`'s function receives it. */
+export interface LogRecord {
+  level: LogLevel
+  /** `dga_epayment` or one of its modules. */
+  target: string
+  message: string
+}
+
+/** The default logger: `console.warn` (`console.error` for errors), one line per record. */
+export declare function consoleLogger(record: LogRecord): void
+
+/** Options every call that reaches DGA takes after its arguments. */
+export interface CallOptions {
+  /** Cancels the call: a status stops; a create, void or close not yet sent is not sent, one
+   *  already sent runs to its end (its outcome is logged at WARNING). The Promise rejects with
+   *  the signal's reason. */
+  signal?: AbortSignal
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -89,21 +111,21 @@ export declare class Client {
    * string such as `"1000.50"`). Resolves to the payment: the checkout form's fields plus
    * `reference1`/`reference2` for status, close and void.
    */
-  createPayment(request: CreatePaymentRequest): Promise<Payment>
+  createPayment(request: CreatePaymentRequest, options?: CallOptions): Promise<Payment>
   /** DGA's status of the transaction `reference1`/`reference2`. */
-  status(reference1: string, reference2: string): Promise<PaymentStatus>
+  status(reference1: string, reference2: string, options?: CallOptions): Promise<PaymentStatus>
   /** Closes an unpaid transaction so it can no longer be paid. */
-  close(reference1: string, reference2: string): Promise<Confirmation>
+  close(reference1: string, reference2: string, options?: CallOptions): Promise<Confirmation>
   /**
    * Voids a paid FastPay transaction (`paymentReference` is the callback's or status's
    * `refId`).
    */
-  void(reference1: string, reference2: string, paymentReference: string): Promise<Confirmation>
+  void(reference1: string, reference2: string, paymentReference: string, options?: CallOptions): Promise<Confirmation>
   /**
    * Confirms a callback (as `parseCallback` returned it) with DGA and resolves to DGA's own
    * status; rejects with `DGA_VERIFICATION` when they disagree. Act on what this returns.
    */
-  verifyCallback(callback: PaymentStatus): Promise<PaymentStatus>
+  verifyCallback(callback: PaymentStatus, options?: CallOptions): Promise<PaymentStatus>
   /**
    * What a callback endpoint does: parses DGA's raw body and, when `verify` (default true),
    * confirms it with DGA. Resolves to DGA's status (record it, then answer DGA with
@@ -152,6 +174,14 @@ export declare function parseCallback(body: string | Buffer): PaymentStatus
  * required flag, doc). records.d.ts is generated from it.
  */
 export declare function schema(): Schema
+
+/**
+ * Sends the core's log records at `level` (`'error'`, `'warn'` (default), `'info'`, `'debug'`,
+ * `'trace'`) and above to `logger`, called on the JavaScript thread with
+ * `{level, target, message}`; `null` silences them. The default is the `console` at `'warn'`.
+ * Repeated identical lines are rate-limited (one a second).
+ */
+export declare function setLogger(logger: ((record: LogRecord) => void) | null, level?: LogLevel): void
 
 /** Whether `id` is a well-formed 13-digit Thai citizen ID with a correct check digit. */
 export declare function validateCitizenId(id: string): boolean

@@ -2,18 +2,22 @@
 // The public module: the napi-generated loader (native.js) plus what has to be JavaScript:
 // `DgaError extends Error`, the conversion of the native errors into it, and the enum objects.
 // Everything they hold (codes, fields, enum names and numbers) comes from the Rust core.
+// Calls settle their Promises from the core's runtime: a result, or a DgaError built by the
+// native side with the constructor registered here. `setLogger` takes the core's log records.
 
 const native = require('./load-native.js')
 
-// Native errors carry the core's error JSON after this prefix (see src/lib.rs).
+// Errors thrown synchronously (bad arguments) carry the core's error JSON after this prefix
+// (see src/lib.rs).
 const MARKER = 'dga-epayment-error:'
 
 const codeOf = (kind) => 'DGA_' + String(kind).toUpperCase()
 
 const ERROR_FIELDS = native.schema().records.Error.fields
 
-/** Every error the SDK throws or rejects with; `code` tells the kind (DESIGN.md, Errors). Its
- *  fields are the core's error JSON (`Error::to_json`), as the core's schema lists them. */
+/** Every error the SDK throws or rejects with; `code` tells the kind
+ *  (docs/architecture.md#errors). Its fields are the core's error JSON (`Error::to_json`), as
+ *  the core's schema lists them. */
 class DgaError extends Error {
   constructor(json) {
     super(json.message)
@@ -51,16 +55,68 @@ function sync(fn) {
   }
 }
 
-// Native methods may throw synchronously (bad arguments) or reject: both become rejections
-// with a DgaError, so `await` and `.catch` see every failure the same way.
+// Native methods may throw synchronously (bad arguments) or reject (with a DgaError already):
+// both become rejections with a DgaError, so `await` and `.catch` see every failure the same way.
 function promised(fn) {
   return function (...args) {
     try {
-      return fn.apply(this, args).catch((e) => Promise.reject(toDgaError(e)))
+      return fn.apply(this, args)
     } catch (e) {
       return Promise.reject(toDgaError(e))
     }
   }
+}
+native._setErrorClass(DgaError)
+
+// A call that takes `{signal}` (an AbortSignal) after its `arity` arguments. Aborting cancels
+// the call: a status stops; a create, void or close not yet sent is not sent, one already sent
+// runs to its end in the core, which logs its outcome (setLogger). The Promise rejects with the
+// signal's reason.
+function cancellable(fn, arity) {
+  return function (...args) {
+    const options = args[arity]
+    const signal = options == null ? undefined : options.signal
+    try {
+      if (args.length > arity) args.length = arity
+      if (signal == null) return fn.apply(this, args)
+      if (typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
+        throw new TypeError('options.signal must be an AbortSignal')
+      }
+      if (signal.aborted) return Promise.reject(signal.reason)
+      const slot = {} // the native call writes its id here
+      args.length = arity
+      args.push(slot)
+      const call = fn.apply(this, args)
+      const onAbort = () => native._abort(slot.id)
+      signal.addEventListener('abort', onAbort, { once: true })
+      return call.then(
+        (v) => {
+          signal.removeEventListener('abort', onAbort)
+          return v
+        },
+        (e) => {
+          signal.removeEventListener('abort', onAbort)
+          throw signal.aborted ? signal.reason : e
+        },
+      )
+    } catch (e) {
+      return Promise.reject(toDgaError(e))
+    }
+  }
+}
+
+/** The default logger: the core's WARNING and ERROR lines on the console. */
+function consoleLogger(record) {
+  const line = `${record.target} ${record.level.toUpperCase()}: ${record.message}`
+  if (record.level === 'error') console.error(line)
+  else console.warn(line)
+}
+// The default never replaces a logger set with setLogger (by this thread or another).
+native._setDefaultLogger(consoleLogger, 'warn')
+if (require('node:worker_threads').isMainThread) {
+  // After `exit` no JavaScript runs: lines the core writes later (creates still running at
+  // exit, logged after the shutdown grace) go to stderr.
+  process.once('exit', () => native._exiting())
 }
 
 /** A DGA e-Payment client: one connection pool and one token cache. Share one per process. */
@@ -78,7 +134,14 @@ class Client extends native.Client {
     return Object.setPrototypeOf(client, Client.prototype)
   }
 }
-for (const name of ['createPayment', 'status', 'close', 'void', 'verifyCallback', 'receiveCallback', '_receiveForReply']) {
+for (const [name, arity] of Object.entries({ createPayment: 1, status: 2, close: 2, void: 3, verifyCallback: 1 })) {
+  Object.defineProperty(Client.prototype, name, {
+    value: cancellable(native.Client.prototype[name], arity),
+    writable: true,
+    configurable: true,
+  })
+}
+for (const name of ['receiveCallback', '_receiveForReply']) {
   Object.defineProperty(Client.prototype, name, {
     value: promised(native.Client.prototype[name]),
     writable: true,
@@ -116,6 +179,8 @@ module.exports = {
   ),
   checkoutFormHtml: sync(native.checkoutFormHtml),
   validateCitizenId: sync(native.validateCitizenId),
+  setLogger: sync(native.setLogger),
+  consoleLogger,
   enumTables: native.enumTables,
   errorKinds: native.errorKinds,
   schema: native.schema,

@@ -14,6 +14,8 @@ export const {
   callbackReplyFor,
   checkoutFormHtml,
   validateCitizenId,
+  setLogger,
+  consoleLogger,
   enumTables,
   errorKinds,
   schema,

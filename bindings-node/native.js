@@ -846,5 +846,6 @@ module.exports.enumTables = nativeBinding.enumTables
 module.exports.errorKinds = nativeBinding.errorKinds
 module.exports.parseCallback = nativeBinding.parseCallback
 module.exports.schema = nativeBinding.schema
+module.exports.setLogger = nativeBinding.setLogger
 module.exports.validateCitizenId = nativeBinding.validateCitizenId
 module.exports.version = nativeBinding.version

@@ -157,6 +157,8 @@ export interface ClientOptions {
   poolIdleTimeoutMs?: number
   /** Callback verifications at once per client (default 16); more get 503. */
   maxConcurrentVerifications?: number
+  /** Calls in flight at once per client (default 256); more wait for a slot. */
+  maxInFlight?: number
 }
 
 /** Overrides of the retry defaults (attempts are counts; backoff is exponential with full jitter). */

@@ -3,6 +3,9 @@
 # sandbox, per language, one caller (seq) and 8 concurrent callers on one client (conc8: threads,
 # or 8 Promises in Node; async8: Python's AsyncClient with 8 tasks), each against the Rust row
 # measured in the same round. Two rounds (the second in reverse order) so the noise shows.
+# Then Node's async run: 256 calls in flight through the SDK side by side with a hand-written
+# undici.Pool making the same status call (ratio, event-loop p99 delay), the OS threads of the
+# Node process with 1,000 calls in flight, and its RSS growth from 20k to 100k calls.
 # Release builds throughout; nothing the tests use is touched (Python gets its own venv).
 #
 # scripts/bench-bindings.sh [--seconds N] [--rounds N]
@@ -108,7 +111,11 @@ for round in $(seq "$rounds"); do
   done
 done
 
-python3 - "$results" <<'PY'
+step "node: 256 in flight vs undici.Pool, threads at 1,000 in flight, RSS 20k -> 100k calls"
+node_async="$B/node_async.json"
+node bindings-node/bench/bench.js "$url" async256 "$seconds" | tee "$node_async" >&2
+
+python3 - "$results" "$node_async" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 langs = ["rust", "c", "csharp", "python", "node", "java"]
@@ -121,4 +128,14 @@ for r in sorted({row["round"] for row in rows}):
             ratio = x["calls_per_s"] / base["conc8" if mode == "async8" else mode]
             print(f"{r:>5}  {x['lang']:<8} {mode:<7} {x['calls_per_s']:>9.0f} {ratio:>8.2f}")
     print()
+n = json.load(open(sys.argv[2]))
+print("node, 256 in flight: SDK vs hand-written undici.Pool (calls/s, event-loop p99)")
+for i, r in enumerate(n["rounds"], 1):
+    print(f"  run {i}: sdk {r['sdk']:>6}/s p99 {r['sdk_p99_ms']:.1f} ms   undici {r['undici']:>6}/s "
+          f"p99 {r['undici_p99_ms']:.1f} ms   ratio {r['ratio']:.2f}x")
+print(f"  median ratio {n['ratio_median']:.2f}x (goal >= 1.0x; event-loop p99 goal < 5 ms)")
+print(f"  OS threads: {n['threads_node_alone']} with the module loaded, "
+      f"{n['threads_1000_in_flight']} with 1,000 calls in flight (goal <= 24)")
+print(f"  RSS {n['rss_mb_20k']} MB after 20k calls, {n['rss_mb_100k']} MB after 100k: "
+      f"{n['rss_growth_pct']:+.2f}% (goal < 2%)")
 PY

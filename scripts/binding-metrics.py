@@ -67,7 +67,8 @@ def main():
     args = ap.parse_args()
     # The guide's own names: camelCase or with a digit (paidStatus, refId, ref1, customerID).
     # Plain words (amount, source, status, message, data, lang) name other things too, and
-    # reference1/reference2 are the calls' parameter names in every binding (DESIGN.md).
+    # reference1/reference2 are the calls' parameter names in every binding
+    # (docs/protocol.md#q7--what-reference1-and-reference2-are).
     names = sorted(n for n in wire_names() if re.search(r"[a-z][A-Z0-9]", n)
                    and n not in ("reference1", "reference2"))
     quoted = re.compile(r"""["'](%s)["']""" % "|".join(names))

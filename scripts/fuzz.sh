@@ -15,7 +15,7 @@
 #   FUZZ_JOBS       targets run at once (default 1: CI machines and this one have few cores)
 #
 # Build notes: cargo-fuzz passes its own `--target <host triple>`. CARGO_BUILD_TARGET is set
-# to the same triple (the project's convention, see TOOLCHAIN.md), so either way the objects
+# to the same triple (docs/development.md#toolchain), so either way the objects
 # land in fuzz/target/x86_64-unknown-linux-gnu/. CARGO_TARGET_DIR is pinned to fuzz/target:
 # the fuzz build has sanitizer and coverage flags, and sharing the workspace's target/ would
 # make every other build start over.

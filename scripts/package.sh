@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds every release artifact into dist/ (shared/DESIGN.md, "Release artifacts"):
+# Builds every release artifact into dist/ (docs/development.md#packaging):
 #   dist/python  abi3 wheel (manylinux_2_17 / manylinux2014) and sdist
 #   dist/node    the main npm package and the linux-x64-gnu platform package (napi-rs layout)
 #   dist/c       the C tarball: .so (SONAME libdga_epayment.so.0), .a, header, pkg-config file

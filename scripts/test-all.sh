@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# One target dir for cargo, maturin and napi alike (see TOOLCHAIN.md).
+# One target dir for cargo, maturin and napi alike (docs/development.md#toolchain).
 export CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
@@ -24,6 +24,9 @@ cargo fmt --all --check
 
 step "README: the quick starts are the binding READMEs' tested ones"
 python3 scripts/check-readme.py
+
+step "docs: every cited document, file and heading exists (docs/development.md#documentation-checks)"
+python3 scripts/check-docs.py
 
 step "rust: clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -1,4 +1,4 @@
-//! The C ABI of dga-epayment (DESIGN.md, "The C ABI, exactly"): `libdga_epayment.so` / `.a`,
+//! The C ABI of dga-epayment (docs/architecture.md#the-c-abi): `libdga_epayment.so` / `.a`,
 //! described by `include/dga_epayment.h`, which cbindgen generates from this file (`build.rs`).
 //!
 //! The binding converts and nothing more: JSON text in, the core's types, the core's normalized
@@ -39,7 +39,7 @@ pub struct DgaError {
 }
 
 /// The status every `int32_t` function returns: `DGA_OK`, or the kind of the error handed out
-/// through `out_err`. 1 to 9 are the core's error kinds, in DESIGN.md's order.
+/// through `out_err`. 1 to 9 are the core's error kinds, in order (docs/architecture.md#errors).
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DgaErrorKind {
@@ -447,6 +447,71 @@ pub unsafe extern "C" fn dga_client_new_from_env(
             builder = builder.with_json(&unsafe { json_arg(config_json, "config_json")? })?;
         }
         let client = sdk::blocking::Client::new(builder.build()?)?;
+        made = Box::into_raw(Box::new(DgaClient { client }));
+        Ok(())
+    });
+    made
+}
+
+/// The process's shared clients, one per configuration (see `dga_client_shared`). Each entry
+/// lives as long as the process: the registry's own reference is never released.
+struct SharedClients {
+    /// The process that built these clients: a forked child starts its own list.
+    pid: u32,
+    clients: Vec<(sdk::Config, sdk::blocking::Client)>,
+}
+
+static SHARED: std::sync::Mutex<Option<SharedClients>> = std::sync::Mutex::new(None);
+
+/// The shared client for `config`, made on first use.
+fn shared_client(config: sdk::Config) -> Result<sdk::blocking::Client, Failure> {
+    // A panic elsewhere while the lock was held leaves a list that is still whole.
+    let mut slot = SHARED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let pid = std::process::id();
+    if slot.as_ref().is_some_and(|s| s.pid != pid) {
+        // A forked child: the parent's clients hold its connections and token state, which
+        // must be neither used nor dropped here, so they are leaked.
+        std::mem::forget(slot.take());
+    }
+    let registry = slot.get_or_insert_with(|| SharedClients {
+        pid,
+        clients: Vec::new(),
+    });
+    if let Some((_, client)) = registry.clients.iter().find(|(c, _)| *c == config) {
+        return Ok(client.clone());
+    }
+    let client = sdk::blocking::Client::new(config.clone())?;
+    registry.clients.push((config, client.clone()));
+    Ok(client)
+}
+
+/// Returns a handle to the process's one client for this configuration, made on first use:
+/// every call with the same configuration (compared after parsing, so key order, white space
+/// and defaults spelled out do not matter) shares one connection pool and one token cache.
+/// For short-lived requests in a long-lived process (PHP-FPM, a CGI host, a plugin): only the
+/// first request pays for a token. `config_json` is as for `dga_client_new`.
+///
+/// Each call returns a new handle, which the caller frees with `dga_client_free` as usual;
+/// that releases only the caller's handle: the library keeps its own reference to the client
+/// for the life of the process. In a child made by `fork()`, the parent's shared clients are
+/// never returned: the child gets its own (its own connections and token).
+///
+/// Returns NULL on error, with the error in `*out_err` as for `dga_client_new`.
+///
+/// # Safety
+/// As `dga_client_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dga_client_shared(
+    config_json: *const c_char,
+    out_err: *mut *mut DgaError,
+) -> *mut DgaClient {
+    let mut made = ptr::null_mut();
+    call(out_err, || {
+        // SAFETY: forwarded from the caller.
+        let config = sdk::Config::from_json(&unsafe { json_arg(config_json, "config_json")? })?;
+        let client = shared_client(config)?;
         made = Box::into_raw(Box::new(DgaClient { client }));
         Ok(())
     });
@@ -879,6 +944,9 @@ pub unsafe extern "C" fn dga_error_free(error: *mut DgaError) {
         guard((), || drop(unsafe { Box::from_raw(error) }));
     }
 }
+
+// Callback floods: the agency's known_reference check, the counters, the 503 reply.
+mod floods;
 
 #[cfg(test)]
 mod tests;

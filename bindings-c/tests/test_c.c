@@ -414,7 +414,7 @@ static void test_bad_arguments(DgaClient *c) {
     dga_error_free(err);
     err = NULL;
 
-    /* The guide's own example has a trailing comma (Q3): not JSON. */
+    /* The guide's own example has a trailing comma (Q3 in docs/protocol.md): not JSON. */
     rc = dga_create_payment(c, "{\"customerID\": \"1\",}", &out, &err);
     CHECK(rc == DGA_INVALID_ARGUMENT && message_has(err, "request_json is not valid JSON"),
           dga_error_message(err));
@@ -1125,10 +1125,18 @@ static void test_verify_and_replies(DgaClient *c) {
     dga_error_free(err);
     err = NULL;
 
-    /* DGA unreachable while verifying: 503, so that DGA delivers it again. */
+    /* DGA unreachable while verifying: 503, so that DGA delivers it again. (A delivery claiming
+       Success would reuse the answer DGA just gave for verificationReuseMs; one claiming Pending
+       asks DGA.) */
+    cJSON *claims_pending = cJSON_Parse(status);
+    cJSON_ReplaceItemInObject(claims_pending, "paidStatus", cJSON_CreateString("Pending"));
+    char *pending_text = cJSON_PrintUnformatted(claims_pending);
+    cJSON_Delete(claims_pending);
     fault("status", "http_status", 3, "\"httpStatus\": 503");
-    CHECK(dga_receive_callback(c, (const uint8_t *)status, strlen(status), true, &out, &err) ==
-              DGA_NETWORK, dga_error_message(err));
+    CHECK(dga_receive_callback(c, (const uint8_t *)pending_text, strlen(pending_text), true, &out,
+                               &err) == DGA_NETWORK,
+          dga_error_message(err));
+    free(pending_text);
     reply = dga_callback_reply_for_error(err, &http);
     CHECK(http == 503 && reply && strstr(reply, "\"result\":false") != NULL, reply);
     dga_string_free(reply);
@@ -1452,6 +1460,9 @@ static void test_config_keys(const cJSON *schema) {
         {"tokenFailureCooldownMs", "2000"},
         {"poolIdleTimeoutMs", "15000"},
         {"maxConcurrentVerifications", "16"},
+        {"maxInFlight", "256"},
+        {"verificationRate", "20"},
+        {"verificationReuseMs", "2000"},
     };
     const size_t n = sizeof options / sizeof options[0];
     const cJSON *client_options = schema_record(schema, "ClientOptions");

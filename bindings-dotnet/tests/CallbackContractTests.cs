@@ -1,4 +1,5 @@
-// tests/vectors/callback_contract.json: DESIGN.md's callback contract row by row against the
+// tests/vectors/callback_contract.json: the callback contract
+// (docs/architecture.md#the-callback-contract) row by row against the
 // sandbox. Each single delivery goes through the README's ASP.NET handler in System.Web's
 // pipeline (status, body and headers as sent) and through DgaClient.HandleCallback, which the
 // handler calls (what the agency's function was given, and the exception with its Reason); the

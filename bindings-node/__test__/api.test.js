@@ -31,7 +31,7 @@ function assertDgaError(e, code) {
   assert.ok(!e.message.startsWith('dga-epayment-error:'), 'the native transport never leaks')
 }
 
-test('error codes are the core error_kinds(), as DESIGN.md names them, and as typed', () => {
+test('error codes are the core error_kinds(), as docs/architecture.md#errors names them, and as typed', () => {
   const fromCore = dga.errorKinds().map((k) => 'DGA_' + k.code.toUpperCase())
   const documented = [
     'DGA_VALIDATION',
@@ -275,7 +275,8 @@ test('parseCallback (string or Buffer) and verifyCallback with a real delivered 
   assert.equal(verified.paidStatus, 'Success')
   assert.equal(verified.refId, cb.refId)
   // DGA's status decides (the callback contract): a forged amount gets DGA's amount, and the
-  // guide's paidStatus 0 (Pending) for a paid payment is accepted as DGA's Success (Q9).
+  // guide's paidStatus 0 (Pending) for a paid payment is accepted as DGA's Success
+  // (Q9 in docs/protocol.md).
   assert.equal((await client.verifyCallback({ ...cb, amount: '1.00' })).amount, '250.75')
   assert.equal((await client.verifyCallback({ ...cb, paidStatus: 'Pending' })).paidStatus, 'Success')
   // Another final status than DGA's is refused, with the core's reason.

@@ -1,5 +1,6 @@
 'use strict'
-// tests/vectors/callback_contract.json: DESIGN.md's callback contract row by row, through the
+// tests/vectors/callback_contract.json: the callback contract
+// (docs/architecture.md#the-callback-contract) row by row, through the
 // Express handler (`dga-epayment/express`) over real HTTP, against the sandbox. Mirrors
 // core/tests/callback_contract.rs; one test reports every failing case.
 const { test, before, after } = require('node:test')

@@ -7,9 +7,9 @@
 //! `extends Error` has to be written in JavaScript) and builds the enum objects from
 //! [`enum_tables`].
 //!
-//! HTTP calls run on tokio's blocking pool (`spawn_blocking`), never on the event loop and
-//! never on libuv's small thread pool, so hundreds of slow calls overlap. The blocking thread
-//! settles the call's Promise itself (a napi deferred), with no tokio task in between.
+//! Every call runs as a task on the core's one runtime (`dga_epayment::runtime`), with no
+//! thread per call and no thread of the binding's own; `settle` settles the call's Promise
+//! back on the JavaScript thread, and `logger` forwards the core's log records to JavaScript.
 
 #![deny(clippy::all)]
 
@@ -19,13 +19,19 @@ use napi::bindgen_prelude::{FromNapiValue, Object, PromiseRaw, Uint8Array, Unkno
 use napi::{Env, JsValue, Result, Status, ValueType};
 use napi_derive::napi;
 use serde_json::{Map, Value};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::future::Future;
+
+mod logger;
+mod settle;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Prefix of the message of every error this module throws for the core: the rest is the core's
 /// error JSON (`Error::to_json`), which `index.js` turns into a `DgaError`.
-const ERROR_MARKER: &str = "dga-epayment-error:";
+pub(crate) const ERROR_MARKER: &str = "dga-epayment-error:";
 
-fn to_napi(e: &core::Error) -> napi::Error {
+pub(crate) fn to_napi(e: &core::Error) -> napi::Error {
     napi::Error::new(
         Status::GenericFailure,
         format!("{ERROR_MARKER}{}", e.to_json()),
@@ -39,30 +45,69 @@ fn invalid(field: &str, message: impl Into<String>) -> napi::Error {
     })
 }
 
-/// Core calls that block (HTTP) run on tokio's blocking pool: it grows to hundreds of threads,
-/// unlike libuv's pool of 4 shared with the host's fs, dns and crypto work. The blocking thread
-/// settles the Promise through a napi deferred (a threadsafe function back to the JS thread):
-/// two thread hand-offs per call instead of four through an intermediate tokio task.
-fn spawn_call<'e>(
+/// A core call as a Promise: the call runs as a task on the core's runtime and its result,
+/// turned into JSON there, settles the Promise on the JavaScript thread (see `settle`).
+///
+/// `slot`, when index.js passes one (the caller gave an `AbortSignal`), gets the call's `id`
+/// for `_abort`.
+fn call<'e, T: Send + 'static>(
     env: &'e Env,
-    call: impl FnOnce() -> Result<Value> + Send + 'static,
-) -> Result<PromiseRaw<'e, Value>> {
-    let (deferred, promise) = env.create_deferred::<Value, _>()?;
-    napi::bindgen_prelude::spawn_blocking(move || match catch_unwind(AssertUnwindSafe(call)) {
-        Ok(Ok(value)) => deferred.resolve(move |_| Ok(value)),
-        Ok(Err(e)) => deferred.reject(e),
-        Err(panic) => deferred.reject(worker_failed(panic)),
-    });
-    Ok(PromiseRaw::new(env.raw(), promise.raw()))
-}
-
-/// A core call on the blocking pool, its error as the core's (a `DgaError` in JS).
-fn blocking<'e, T: Send + 'static>(
-    env: &'e Env,
-    f: impl FnOnce() -> core::Result<T> + Send + 'static,
+    endpoint: core::Endpoint,
+    slot: Option<Unknown>,
+    call: impl Future<Output = core::Result<T>> + Send + 'static,
     to_json: impl FnOnce(T) -> Value + Send + 'static,
 ) -> Result<PromiseRaw<'e, Value>> {
-    spawn_call(env, move || f().map(to_json).map_err(|e| to_napi(&e)))
+    spawn_json(env, endpoint, slot, async move {
+        call.await.map(to_json).map_err(|e| e.to_json())
+    })
+}
+
+fn spawn_json<'e>(
+    env: &'e Env,
+    endpoint: core::Endpoint,
+    slot: Option<Unknown>,
+    call: impl Future<Output = settle::Outcome> + Send + 'static,
+) -> Result<PromiseRaw<'e, Value>> {
+    let (promise, id) = settle::Settler::of(env.raw())?.spawn(endpoint, call)?;
+    if let Some(slot) = slot
+        && slot.get_type().ok() == Some(ValueType::Object)
+    {
+        let mut slot: Object = slot.coerce_to_object()?;
+        slot.set_named_property("id", id as f64)?;
+    }
+    Ok(PromiseRaw::new(env.raw(), promise))
+}
+
+/// Cancels the call `id` of this environment (its `AbortSignal` fired): a status stops; a
+/// create, void or close not yet sent is not sent, one already sent runs to its end in the
+/// core, which logs its outcome. The call's Promise then rejects (index.js makes that the
+/// signal's reason). Unknown or finished ids are ignored.
+#[napi(js_name = "_abort", skip_typescript)]
+pub fn abort(env: &Env, id: f64) -> Result<()> {
+    settle::Settler::of(env.raw())?.abort(id as u64);
+    Ok(())
+}
+
+/// The error of a call whose task ended without a result: cancelled (its `AbortSignal`, its
+/// environment going away), or (never expected) the task failed.
+pub(crate) fn ended_json(endpoint: core::Endpoint) -> Value {
+    core::Error::Network {
+        endpoint,
+        message: "the call was cancelled before its result (its AbortSignal, or its Node \
+                  environment going away)"
+            .into(),
+        transient: true,
+    }
+    .to_json()
+}
+
+/// The core's error JSON for a result that could not be made into a JavaScript value.
+pub(crate) fn error_json_of(reason: &str) -> Value {
+    core::Error::Protocol {
+        endpoint: core::Endpoint::Status,
+        message: format!("the result could not be converted for JavaScript: {reason}"),
+    }
+    .to_json()
 }
 
 /// Reads a JS value into JSON for the core. Numbers that JSON cannot hold (NaN, ±Infinity)
@@ -233,22 +278,10 @@ fn opt_string_arg(v: Option<Unknown>, name: &str) -> Result<Option<String>> {
     }
 }
 
-fn worker_failed(panic: Box<dyn std::any::Any + Send>) -> napi::Error {
-    let message = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic".into());
-    napi::Error::new(
-        Status::GenericFailure,
-        format!("the call's worker thread failed: panicked with message {message:?}"),
-    )
-}
-
 /// A client for DGA's e-Payment API: one connection pool and one token cache; share it.
 #[napi]
 pub struct Client {
-    inner: core::blocking::Client,
+    inner: core::Client,
 }
 
 #[napi]
@@ -260,7 +293,7 @@ impl Client {
     pub fn new(options: Unknown) -> Result<Self> {
         let json = object_arg(options, "options")?;
         let config = core::Config::from_json(&json).map_err(|e| to_napi(&e))?;
-        let inner = core::blocking::Client::new(config).map_err(|e| to_napi(&e))?;
+        let inner = core::Client::new(config).map_err(|e| to_napi(&e))?;
         Ok(Client { inner })
     }
 
@@ -274,7 +307,7 @@ impl Client {
             builder = builder.with_json(&json).map_err(|e| to_napi(&e))?;
         }
         let config = builder.build().map_err(|e| to_napi(&e))?;
-        let inner = core::blocking::Client::new(config).map_err(|e| to_napi(&e))?;
+        let inner = core::Client::new(config).map_err(|e| to_napi(&e))?;
         Ok(Client { inner })
     }
 
@@ -282,13 +315,14 @@ impl Client {
     /// string such as `"1000.50"`). Resolves to the payment: the checkout form's fields plus
     /// `reference1`/`reference2` for status, close and void.
     #[napi(
-        ts_args_type = "request: CreatePaymentRequest",
+        ts_args_type = "request: CreatePaymentRequest, options?: CallOptions",
         ts_return_type = "Promise<Payment>"
     )]
     pub fn create_payment<'e>(
         &self,
         env: &'e Env,
         request: Unknown,
+        slot: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let json = object_arg(request, "request")?;
         let request = core::CreatePayment::from_json(&json)
@@ -298,16 +332,18 @@ impl Client {
             })
             .map_err(|e| to_napi(&e))?;
         let client = self.inner.clone();
-        blocking(
+        call(
             env,
-            move || client.create_payment(&request),
+            core::Endpoint::Create,
+            slot,
+            async move { client.create_payment(&request).await },
             |p| p.to_json(),
         )
     }
 
     /// DGA's status of the transaction `reference1`/`reference2`.
     #[napi(
-        ts_args_type = "reference1: string, reference2: string",
+        ts_args_type = "reference1: string, reference2: string, options?: CallOptions",
         ts_return_type = "Promise<PaymentStatus>"
     )]
     pub fn status<'e>(
@@ -315,16 +351,23 @@ impl Client {
         env: &'e Env,
         reference1: Unknown,
         reference2: Unknown,
+        slot: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let r1 = string_arg(reference1, "reference1")?;
         let r2 = string_arg(reference2, "reference2")?;
         let client = self.inner.clone();
-        blocking(env, move || client.status(&r1, &r2), |s| s.to_json())
+        call(
+            env,
+            core::Endpoint::Status,
+            slot,
+            async move { client.status(&r1, &r2).await },
+            |s| s.to_json(),
+        )
     }
 
     /// Closes an unpaid transaction so it can no longer be paid.
     #[napi(
-        ts_args_type = "reference1: string, reference2: string",
+        ts_args_type = "reference1: string, reference2: string, options?: CallOptions",
         ts_return_type = "Promise<Confirmation>"
     )]
     pub fn close<'e>(
@@ -332,17 +375,24 @@ impl Client {
         env: &'e Env,
         reference1: Unknown,
         reference2: Unknown,
+        slot: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let r1 = string_arg(reference1, "reference1")?;
         let r2 = string_arg(reference2, "reference2")?;
         let client = self.inner.clone();
-        blocking(env, move || client.close(&r1, &r2), |c| c.to_json())
+        call(
+            env,
+            core::Endpoint::Close,
+            slot,
+            async move { client.close(&r1, &r2).await },
+            |c| c.to_json(),
+        )
     }
 
     /// Voids a paid FastPay transaction (`paymentReference` is the callback's or status's
     /// `refId`).
     #[napi(
-        ts_args_type = "reference1: string, reference2: string, paymentReference: string",
+        ts_args_type = "reference1: string, reference2: string, paymentReference: string, options?: CallOptions",
         ts_return_type = "Promise<Confirmation>"
     )]
     pub fn void<'e>(
@@ -351,31 +401,41 @@ impl Client {
         reference1: Unknown,
         reference2: Unknown,
         payment_reference: Unknown,
+        slot: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let r1 = string_arg(reference1, "reference1")?;
         let r2 = string_arg(reference2, "reference2")?;
         let pr = string_arg(payment_reference, "paymentReference")?;
         let client = self.inner.clone();
-        blocking(env, move || client.void(&r1, &r2, &pr), |c| c.to_json())
+        call(
+            env,
+            core::Endpoint::Void,
+            slot,
+            async move { client.void(&r1, &r2, &pr).await },
+            |c| c.to_json(),
+        )
     }
 
     /// Confirms a callback (as `parseCallback` returned it) with DGA and resolves to DGA's own
     /// status; rejects with `DGA_VERIFICATION` when they disagree. Act on what this returns.
     #[napi(
-        ts_args_type = "callback: PaymentStatus",
+        ts_args_type = "callback: PaymentStatus, options?: CallOptions",
         ts_return_type = "Promise<PaymentStatus>"
     )]
     pub fn verify_callback<'e>(
         &self,
         env: &'e Env,
         callback: Unknown,
+        slot: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Value>> {
         let json = object_arg(callback, "callback")?;
         let callback = core::PaymentStatus::from_json(&json).map_err(|e| to_napi(&e))?;
         let client = self.inner.clone();
-        blocking(
+        call(
             env,
-            move || client.verify_callback(&callback),
+            core::Endpoint::Status,
+            slot,
+            async move { client.verify_callback(&callback).await },
             |s| s.to_json(),
         )
     }
@@ -397,9 +457,11 @@ impl Client {
         let body = body_arg(body)?;
         let verify = bool_arg(verify, "verify", true)?;
         let client = self.inner.clone();
-        blocking(
+        call(
             env,
-            move || client.receive_callback(&body, verify),
+            core::Endpoint::Status,
+            None,
+            async move { client.receive_callback(&body, verify).await },
             |s| s.to_json(),
         )
     }
@@ -416,8 +478,8 @@ impl Client {
         let body = body_arg(body)?;
         let verify = bool_arg(verify, "verify", true)?;
         let client = self.inner.clone();
-        spawn_call(env, move || {
-            Ok(match client.receive_callback(&body, verify) {
+        spawn_json(env, core::Endpoint::Status, None, async move {
+            Ok(match client.receive_callback(&body, verify).await {
                 Ok(cb) => serde_json::json!({ "callback": cb.to_json() }),
                 Err(e) => serde_json::json!({
                     "error": e.to_json(),
@@ -536,4 +598,60 @@ pub fn error_kinds() -> Value {
 #[napi]
 pub fn version() -> String {
     core::VERSION.to_owned()
+}
+
+/// Sends the core's log records at `level` (`'error'`, `'warn'` (default), `'info'`, `'debug'`,
+/// `'trace'`) and above to `logger`, called on the JavaScript thread with
+/// `{level, target, message}`; `null` silences them. The default is the `console` at `'warn'`.
+/// Repeated identical lines are rate-limited (one a second).
+#[napi(ts_args_type = "logger: ((record: LogRecord) => void) | null, level?: LogLevel")]
+pub fn set_logger(env: &Env, logger: Unknown, level: Option<Unknown>) -> Result<()> {
+    set_logger_with(env, logger, level, true)
+}
+
+/// index.js's default logger: never replaces one set with `setLogger`.
+#[napi(js_name = "_setDefaultLogger", skip_typescript)]
+pub fn set_default_logger(env: &Env, logger: Unknown, level: Option<Unknown>) -> Result<()> {
+    set_logger_with(env, logger, level, false)
+}
+
+fn set_logger_with(
+    env: &Env,
+    logger: Unknown,
+    level: Option<Unknown>,
+    explicit: bool,
+) -> Result<()> {
+    let level = match opt_string_arg(level, "level")? {
+        None => log::LevelFilter::Warn,
+        Some(name) => logger::level_of(&name).ok_or_else(|| {
+            invalid(
+                "level",
+                format!("must be 'error', 'warn', 'info', 'debug' or 'trace', got {name:?}"),
+            )
+        })?,
+    };
+    let func = match logger.get_type() {
+        Ok(ValueType::Function) => Some(logger.raw()),
+        Ok(ValueType::Null) | Ok(ValueType::Undefined) => None,
+        _ => {
+            return Err(invalid(
+                "logger",
+                format!("must be a function or null, got {}", js_type(&logger)),
+            ));
+        }
+    };
+    logger::set(env.raw(), func, level, explicit)
+}
+
+/// From index.js at the process's `exit` event: JavaScript runs no more, so the core's lines
+/// written after it (creates still running at exit) go to stderr.
+#[napi(js_name = "_exiting", skip_typescript)]
+pub fn exiting() {
+    logger::exiting();
+}
+
+/// From index.js: rejections are `new DgaError(json)` with the core's error JSON.
+#[napi(js_name = "_setErrorClass", skip_typescript)]
+pub fn set_error_class(env: &Env, class: Unknown) -> Result<()> {
+    settle::Settler::of(env.raw())?.set_error_class(class.raw())
 }

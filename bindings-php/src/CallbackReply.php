@@ -13,7 +13,7 @@ final class CallbackReply
 {
     /** @internal */
     public function __construct(
-        /** 200 accepted; 400 invalid callback; 404 unknown payment; 409 not confirmed (yet); 413 too large; 500 your handler threw; 503 DGA could not be asked. */
+        /** 200 accepted; 400 invalid callback; 404 unknown payment; 409 not confirmed (yet); 413 too large; 500 your handler threw; 503 DGA could not be asked, over the verification budget, or your knownReference failed. */
         public readonly int $httpStatus,
         /** The acknowledgement JSON: {"requestTimeStamp", "message", "result"}. */
         public readonly string $body,
@@ -23,7 +23,7 @@ final class CallbackReply
         public readonly ?PaymentStatus $status = null,
         /**
          * Why it was not accepted: a DgaException (invalid, not confirmed, DGA unreachable) or
-         * what your handler threw. Log it; it is never sent to DGA.
+         * what your handler or your knownReference threw. Log it; it is never sent to DGA.
          */
         public readonly ?\Throwable $error = null,
     ) {

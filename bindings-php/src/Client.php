@@ -40,13 +40,31 @@ final class Client
         return $client;
     }
 
-    private static function open(#[\SensitiveParameter] ?string $json, bool $fromEnv): CData
+    /**
+     * The process's one client for these options (dga_client_shared): every request of a
+     * PHP-FPM worker that asks with the same options (compared after parsing) shares one token
+     * and one connection pool, so only the worker's first request fetches a token. Dropping the
+     * object releases only this request's handle; the client stays for the worker's life. A
+     * forked child never gets its parent's. What the README recommends under PHP-FPM.
+     *
+     * @param array<string, mixed> $options as for the constructor
+     */
+    public static function shared(#[\SensitiveParameter] array $options): self
+    {
+        $client = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
+        $client->handle = self::open(Json::object($options, 'options'), false, true);
+        return $client;
+    }
+
+    private static function open(#[\SensitiveParameter] ?string $json, bool $fromEnv, bool $shared = false): CData
     {
         $ffi = Native::ffi();
         [, $err] = Native::outs();
-        $h = $fromEnv
-            ? $ffi->dga_client_new_from_env($json, Native::addr($err))
-            : $ffi->dga_client_new($json, Native::addr($err));
+        $h = match (true) {
+            $shared => $ffi->dga_client_shared($json, Native::addr($err)),
+            $fromEnv => $ffi->dga_client_new_from_env($json, Native::addr($err)),
+            default => $ffi->dga_client_new($json, Native::addr($err)),
+        };
         if ($h === null || Native::isNull($h)) {
             throw Native::error(-1, $err);
         }
@@ -156,13 +174,29 @@ final class Client
      * called with DGA's own status (record the payment there, idempotently: DGA may deliver
      * again; throw to refuse). Returns the HTTP answer to send back, decided by the core (200
      * accepted; 400 invalid; 404 unknown payment; 409 not confirmed yet or a different status;
-     * 503 DGA could not be asked; 500 $onStatus threw). It does not throw for any of these.
+     * 503 DGA could not be asked, or over the verificationRate budget; 500 $onStatus threw). It
+     * does not throw for any of these.
+     *
+     * $knownReference, when given, answers from your own orders whether you created the
+     * callback's references, before anything is asked of DGA: true goes on; false is the core's
+     * refusal (404 unknown payment, counted in verificationStats()['refusedUnknown']) with no
+     * DGA call and $onStatus not called, so forged deliveries cost DGA nothing. It must return a
+     * bool; if it throws (your database is down) or returns anything else, the answer is 503 and
+     * DGA delivers again, with what it threw (or an \UnexpectedValueException) as the reply's
+     * error.
      *
      * @param callable(PaymentStatus): mixed $onStatus
+     * @param (callable(string, string): bool)|null $knownReference ($reference1, $reference2)
      */
-    public function handleCallback(string $body, callable $onStatus): CallbackReply
+    public function handleCallback(string $body, callable $onStatus, ?callable $knownReference = null): CallbackReply
     {
         $ffi = Native::ffi();
+        if ($knownReference !== null) {
+            $refused = $this->checkReference($body, $knownReference);
+            if ($refused !== null) {
+                return $refused;
+            }
+        }
         [$out, $err] = Native::outs();
         $http = Native::int32();
         $rc = $ffi->dga_receive_callback(
@@ -175,16 +209,7 @@ final class Client
         );
         $json = Native::take($out);
         if ($rc !== 0) {
-            // The reply for the core's error (NULL error: the handler-failed answer).
-            try {
-                $error = Native::describeOrNull($rc, $err);
-                $reply = Native::take($ffi->dga_callback_reply_for_error(Native::isNull($err) ? null : $err, Native::addr($http)));
-            } finally {
-                if (!Native::isNull($err)) {
-                    $ffi->dga_error_free($err);
-                }
-            }
-            return new CallbackReply($http->cdata, self::body($reply), false, null, $error);
+            return self::refusal($rc, $err);
         }
         if (!Native::isNull($err)) {
             $ffi->dga_error_free($err);
@@ -198,6 +223,84 @@ final class Client
         }
         $reply = Native::take($ffi->dga_callback_reply_accepted(null, Native::addr($http)));
         return new CallbackReply($http->cdata, self::body($reply), true, $verified, null);
+    }
+
+    /**
+     * Asks $knownReference about the body's references: null when it said true; otherwise the
+     * reply (400 unreadable references, 404 not ours, 503 the check failed).
+     */
+    private function checkReference(string $body, callable $knownReference): ?CallbackReply
+    {
+        $ffi = Native::ffi();
+        // Out-parameters come from Native: under ffi.enable=preload only preloaded code may
+        // make C values.
+        [$r1, $err] = Native::outs();
+        [$r2] = Native::outs();
+        $rc = $ffi->dga_callback_references(Native::bytes($body), strlen($body), Native::addr($r1), Native::addr($r2), Native::addr($err));
+        $reference1 = Native::take($r1);
+        $reference2 = Native::take($r2);
+        if ($rc !== 0) {
+            return self::refusal($rc, $err);
+        }
+        try {
+            $known = $knownReference((string) $reference1, (string) $reference2);
+            if (!is_bool($known)) {
+                throw new \UnexpectedValueException('knownReference must return a bool, it returned ' . get_debug_type($known));
+            }
+        } catch (\Throwable $e) {
+            $http = Native::int32();
+            $reply = Native::take($ffi->dga_callback_reply_unavailable(Native::addr($http)));
+            return new CallbackReply($http->cdata, self::body($reply), false, null, $e);
+        }
+        if ($known) {
+            return null;
+        }
+        [, $err] = Native::outs();
+        $rc = $ffi->dga_refuse_unknown_reference($this->handle(), Native::text((string) $reference1, 'reference1'), Native::text((string) $reference2, 'reference2'), Native::addr($err));
+        return self::refusal($rc, $err);
+    }
+
+    /** The core's reply for a failed callback call's error, which it frees. */
+    private static function refusal(int $rc, CData $err): CallbackReply
+    {
+        $ffi = Native::ffi();
+        $http = Native::int32();
+        // The reply for the core's error (NULL error: the handler-failed answer).
+        try {
+            $error = Native::describeOrNull($rc, $err);
+            $reply = Native::take($ffi->dga_callback_reply_for_error(Native::isNull($err) ? null : $err, Native::addr($http)));
+        } finally {
+            if (!Native::isNull($err)) {
+                $ffi->dga_error_free($err);
+            }
+        }
+        return new CallbackReply($http->cdata, self::body($reply), false, null, $error);
+    }
+
+    /**
+     * What callback verification has cost DGA and what it refused since this client was built
+     * in this process (every counter only grows): ['statusCalls' => status requests sent to DGA
+     * to verify callbacks (retries included, token fetches not), 'reused' => deliveries
+     * answered from another delivery's status call, 'refusedUnknown' => refused by
+     * $knownReference, 'refusedBusy' => refused 503 over the verificationRate budget or too
+     * many at once]. Alert on a rise of the last two: a flood. Per client, so under PHP-FPM
+     * read it from Client::shared().
+     *
+     * @return array{statusCalls: int, reused: int, refusedUnknown: int, refusedBusy: int}
+     */
+    public function verificationStats(): array
+    {
+        $json = Native::take(Native::ffi()->dga_verification_stats_json($this->handle()));
+        $stats = $json === null ? null : json_decode($json, true);
+        if (!is_array($stats)) {
+            throw new InternalException('the native library gave no verification stats', 11);
+        }
+        return [
+            'statusCalls' => (int) $stats['statusCalls'],
+            'reused' => (int) $stats['reused'],
+            'refusedUnknown' => (int) $stats['refusedUnknown'],
+            'refusedBusy' => (int) $stats['refusedBusy'],
+        ];
     }
 
     private static function body(?string $reply): string

@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace Dga\EPayment;
 
 /**
- * Every error the SDK reports. The subclass says the kind (DESIGN.md "Errors"); the fields
+ * Every error the SDK reports. The subclass says the kind (docs/architecture.md#errors); the fields
  * come from the core's error JSON (dga_error_json), never from parsing the message. Messages
  * never contain a secret or a token. getCode() is the kind's number (DgaErrorKind, 1 to 11).
  */

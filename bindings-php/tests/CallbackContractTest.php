@@ -16,7 +16,8 @@ use Dga\EPayment\VerificationException;
 use PHPUnit\Framework\TestCase;
 
 /**
- * DESIGN.md's callback contract through Client::handleCallback: tests/vectors/
+ * The callback contract (docs/architecture.md#the-callback-contract) through
+ * Client::handleCallback: tests/vectors/
  * callback_contract.json row by row (its description is the runner's spec), and what the
  * file does not cover (the handler failing, the ack, verifyCallback).
  */

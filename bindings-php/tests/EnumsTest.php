@@ -69,6 +69,6 @@ final class EnumsTest extends TestCase
             $this->assertInstanceOf(\RuntimeException::class, $e);
             $seen[] = $short;
         }
-        $this->assertCount(9, array_unique($seen), 'the nine kinds of DESIGN.md');
+        $this->assertCount(9, array_unique($seen), 'the nine kinds of docs/architecture.md#errors');
     }
 }

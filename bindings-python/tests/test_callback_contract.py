@@ -1,4 +1,5 @@
-"""tests/vectors/callback_contract.json: DESIGN.md's callback contract row by row, against the
+"""tests/vectors/callback_contract.json: the callback contract
+(docs/architecture.md#the-callback-contract) row by row, against the
 sandbox over loopback HTTP, through the Django view (``dga_epayment.django.callback_view``,
 driven by Django's test client) and through ``Client.receive_callback`` (which exposes the
 error and its ``reason``). Mirrors core/tests/callback_contract.rs; reports every failing case."""

@@ -9,7 +9,7 @@ const CONNECT_TIMEOUT_CAP: Duration = Duration::from_secs(5);
 
 /// No `Debug`: it holds the ConsumerSecret.
 #[derive(Args, Clone, Default)]
-#[command(next_help_heading = "Connection (token, create, status, close, void)")]
+#[command(next_help_heading = "Connection (token, create, status, close, void, reconcile)")]
 pub struct ConnectionArgs {
     /// Consumer-Key from DGA's registration [default: $DGA_CONSUMER_KEY]
     #[arg(long, global = true, value_name = "KEY")]

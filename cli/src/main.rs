@@ -7,6 +7,7 @@ mod connect;
 mod demo;
 mod input;
 mod output;
+mod reconcile;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -65,7 +66,11 @@ enum Command {
     /// a QRPayment and closes it unpaid; and shows DGA refusing a duplicate reference. Prints
     /// one line per step and exits 0 only when every step behaved as DGA's guide says.
     /// Needs no network, credentials or configuration.
-    Demo,
+    Demo {
+        /// The language of the printed steps: en (English) or th (ภาษาไทย)
+        #[arg(long, value_enum, default_value_t = demo::Lang::En)]
+        lang: demo::Lang,
+    },
 
     /// Run the DGA + KTB sandbox in the foreground until Ctrl-C
     ///
@@ -94,6 +99,26 @@ enum Command {
 
     /// Void a paid FastPay transaction
     Void(api::VoidArgs),
+
+    /// Read the status of every payment in a list, to find the callbacks that never came
+    ///
+    /// Input (FILE, or stdin when absent): `reference1[,reference2]` lines, or a CSV whose
+    /// header names reference1 (and optionally reference2); the other columns are passed
+    /// through to the output after its own. A UTF-8 byte-order mark is skipped; input that is
+    /// not UTF-8 (Windows-874 Thai, say) is refused naming the line. A file is checked whole
+    /// before DGA is asked anything.
+    ///
+    /// Output on stdout, one row per reference in input order: reference1, reference2,
+    /// paidStatus, paidStatusTh, description, amount, feeAmount, refId, paidDate, paidChannel,
+    /// paymentType, error (TransactionNotFound for a reference DGA does not know; the error
+    /// kind, e.g. Network, for one whose status could not be read), then the passed-through
+    /// columns. CSV cells starting with = + - @ get a leading ' so no spreadsheet runs them.
+    /// A summary by status goes to stderr, with one line per unreadable reference; a progress
+    /// bar too when stderr is a terminal.
+    ///
+    /// Exit status: 0 every status was read; 1 some could not be (their rows say why); 2 bad
+    /// input (the line and the reason on stderr).
+    Reconcile(reconcile::ReconcileArgs),
 
     /// Tools for the callback DGA POSTs to the agency after a payment
     #[command(subcommand)]
@@ -129,7 +154,7 @@ fn main() -> ExitCode {
     let conn = &cli.connection;
     let json = cli.json;
     let result = match &cli.command {
-        Command::Demo => return demo::run(json),
+        Command::Demo { lang } => return demo::run(json, *lang),
         Command::Sandbox(args) => dga_sandbox::run_foreground(args.to_config())
             .map_err(|e| output::Failure::io("sandbox", e)),
         Command::Token(args) => api::token(conn, args, json),
@@ -137,6 +162,7 @@ fn main() -> ExitCode {
         Command::Status(args) => api::status(conn, args, json),
         Command::Close(args) => api::close(conn, args, json),
         Command::Void(args) => api::void(conn, args, json),
+        Command::Reconcile(args) => return reconcile::run(conn, args),
         Command::Callback(command) => callback::run(command),
         Command::Checkout { file } => callback::checkout(file.as_deref()),
     };

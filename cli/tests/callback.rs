@@ -5,9 +5,9 @@ mod common;
 use common::{dgapay, dgapay_with};
 use serde_json::json;
 
-/// The guide's callback example as printed (section 7): PascalCase keys with a leading space
-/// (Q8), `PaidStatus: 0` (Q9), `PaymentType: "C"` (Q6), and markdown escapes in CardNo that
-/// make it invalid JSON.
+/// The guide's callback example as printed (section 7; quirks as docs/protocol.md numbers them):
+/// PascalCase keys with a leading space (Q8), `PaidStatus: 0` (Q9), `PaymentType: "C"` (Q6), and
+/// markdown escapes in CardNo that make it invalid JSON.
 const GUIDE_EXAMPLE: &str = r#"{
   " PaidStatus":  0,
   " Description": "Success", 

@@ -57,3 +57,22 @@ fn demo_json_summary() {
     }
     assert_eq!(summary["notRun"], serde_json::json!([]));
 }
+
+#[test]
+fn demo_in_thai() {
+    let run = dgapay(&["demo", "--lang", "th"]);
+    run.assert_code(0);
+    let out = &run.stdout;
+    let step_lines = out.lines().filter(|l| l.starts_with('✓')).count();
+    assert_eq!(step_lines, STEPS.len(), "{out}");
+    for shown in [
+        "ชำระเงินหนึ่งรายการตั้งแต่ต้นจนจบ",
+        "✓ 2 สร้างรายการ",
+        "ได้รับ callback และยืนยันกับสถานะของ สพร. แล้ว: Success (ชำระเงินสำเร็จ)",
+        "ทั้ง 9 ขั้นตอนเป็นไปตามคู่มือของ สพร.",
+    ] {
+        assert!(out.contains(shown), "{shown:?} missing from:\n{out}");
+    }
+    // The default stays English.
+    assert!(!out.contains("behaved as DGA's guide says"), "{out}");
+}

@@ -113,6 +113,30 @@ impl Client {
         })
     }
 
+    /// See [`crate::Client::receive_callback_known`]: `known_reference` answers from the
+    /// agency's own orders; a reference it does not know is refused (404) without asking DGA.
+    pub fn receive_callback_known(
+        &self,
+        body: &[u8],
+        known_reference: impl FnOnce(&str, &str) -> bool,
+    ) -> Result<Callback> {
+        let (r1, r2) = crate::model::callback_references(body)?;
+        if !known_reference(&r1, &r2) {
+            return Err(self.inner.refuse_unknown_reference(&r1, &r2));
+        }
+        self.receive_callback(body, true)
+    }
+
+    /// See [`crate::Client::refuse_unknown_reference`].
+    pub fn refuse_unknown_reference(&self, reference1: &str, reference2: &str) -> Error {
+        self.inner.refuse_unknown_reference(reference1, reference2)
+    }
+
+    /// See [`crate::Client::verification_stats`].
+    pub fn verification_stats(&self) -> crate::VerificationStats {
+        self.inner.verification_stats()
+    }
+
     /// See [`crate::Client::verify_callback`].
     pub fn verify_callback(&self, callback: &Callback) -> Result<PaymentStatus> {
         let c = self.inner.clone();

@@ -41,7 +41,7 @@ mod tests {
     #[test]
     fn the_guide_examples() {
         assert_eq!(check_citizen_id("1234567890121"), CitizenIdCheck::Valid);
-        // Q11: the guide's own example fails the check.
+        // Q11 (docs/protocol.md): the guide's own example fails the check.
         assert_eq!(
             check_citizen_id("1234567890123"),
             CitizenIdCheck::BadCheckDigit

@@ -21,6 +21,10 @@ use tokio::sync::{Notify, Semaphore};
 
 pub(crate) const LOG: &str = "dga_epayment";
 
+/// One status read of [`Client::status_many`].
+pub type StatusFuture =
+    std::pin::Pin<Box<dyn Future<Output = Result<PaymentStatus>> + Send + 'static>>;
+
 /// A thread-safe, async DGA e-Payment client. Cheap to clone (clones share the connection pool
 /// and the token cache); create one per configuration and share it. Its calls run on the
 /// process's one runtime whatever runtime awaits them; for synchronous code use
@@ -195,7 +199,7 @@ impl Client {
         let refs = (r1.clone(), r2.clone());
         detached(Endpoint::Create, (r1, r2), ticket, move |t| async move {
             let env = inner
-                .call(Endpoint::Create, Request::Post(&body), (&refs.0, &refs.1), Some(&t))
+                .call(Endpoint::Create, Request::Post(&body), (&refs.0, &refs.1), Some(&t), None)
                 .await?;
             let payment = payment_from(env, &refs.0, &refs.1)?;
             log::info!(target: LOG, "created payment orderRef={} reference1={}", payment.order_ref, refs.0);
@@ -233,16 +237,20 @@ impl Client {
         let body = json!({ "reference1": r1, "reference2": r2 });
         let inner = self.inner.clone();
         let refs = (r1.clone(), r2.clone());
+        // A final status remembered for callbacks must not outlive this client's own change.
+        self.inner.state()?.verifications.forget(&r1, &r2);
         detached(Endpoint::Close, (r1, r2), ticket, move |t| async move {
-            let env = inner
+            let result = inner
                 .call(
                     Endpoint::Close,
                     Request::Post(&body),
                     (&refs.0, &refs.1),
                     Some(&t),
+                    None,
                 )
-                .await?;
-            Ok(env.confirmation())
+                .await;
+            inner.forget_answers(&refs.0, &refs.1);
+            Ok(result?.confirmation())
         })
         .await
     }
@@ -275,16 +283,20 @@ impl Client {
         });
         let inner = self.inner.clone();
         let refs = (r1.clone(), r2.clone());
+        // A final status remembered for callbacks must not outlive this client's own change.
+        self.inner.state()?.verifications.forget(&r1, &r2);
         detached(Endpoint::Void, (r1, r2), ticket, move |t| async move {
-            let env = inner
+            let result = inner
                 .call(
                     Endpoint::Void,
                     Request::Post(&body),
                     (&refs.0, &refs.1),
                     Some(&t),
+                    None,
                 )
-                .await?;
-            Ok(env.confirmation())
+                .await;
+            inner.forget_answers(&refs.0, &refs.1);
+            Ok(result?.confirmation())
         })
         .await
     }
@@ -339,6 +351,75 @@ impl Client {
                 .await
         })
         .await
+    }
+}
+
+impl Client {
+    /// [`Client::receive_callback`] (verifying) after the agency's own check: `known_reference`
+    /// answers from the agency's orders whether it ever created `(reference1, reference2)`.
+    /// When it says no, the delivery is refused at once (`Verification`, reason
+    /// `unknown_payment`, reply 404) and DGA is not asked: a flood of forged references costs
+    /// DGA nothing (docs/architecture.md#callback-floods).
+    pub async fn receive_callback_known<F, Fut>(
+        &self,
+        body: &[u8],
+        known_reference: F,
+    ) -> Result<Callback>
+    where
+        F: FnOnce(&str, &str) -> Fut,
+        Fut: Future<Output = bool>,
+    {
+        let (r1, r2) = crate::model::callback_references(body)?;
+        if !known_reference(&r1, &r2).await {
+            return Err(self.refuse_unknown_reference(&r1, &r2));
+        }
+        self.receive_callback(body, true).await
+    }
+
+    /// The error for a delivery whose references the agency does not know (its
+    /// `known_reference` said no): counted in [`Client::verification_stats`], logged at most
+    /// once a second, reply 404. For bindings whose predicate runs in their own language.
+    pub fn refuse_unknown_reference(&self, reference1: &str, reference2: &str) -> Error {
+        self.inner.refuse_unknown(reference1, reference2)
+    }
+
+    /// Reads the status of every reference of `references` (a stream of input rows, as
+    /// [`crate::reconcile::read_references`] gives them), at most `concurrency` at once and
+    /// `rate` a second (0: no limit), with the normal retries; results come out in input
+    /// order, each with its reference, and memory does not grow with the input
+    /// (docs/architecture.md#operations).
+    pub fn status_many<S>(
+        &self,
+        references: S,
+        concurrency: usize,
+        rate: u32,
+    ) -> crate::reconcile::StatusMany<
+        S,
+        impl Fn(String, String) -> StatusFuture + use<S>,
+        StatusFuture,
+    >
+    where
+        S: futures_util::Stream<
+                Item = std::result::Result<
+                    crate::reconcile::Reference,
+                    crate::reconcile::InputError,
+                >,
+            > + Unpin,
+    {
+        let client = self.clone();
+        crate::reconcile::status_many(references, concurrency, rate, move |r1, r2| {
+            let client = client.clone();
+            Box::pin(async move { client.status(&r1, &r2).await }) as StatusFuture
+        })
+    }
+
+    /// What callback verification has cost DGA and what it refused, since the client was
+    /// built (in this process).
+    pub fn verification_stats(&self) -> crate::VerificationStats {
+        self.inner
+            .state()
+            .map(|s| s.verifications.counters.snapshot())
+            .unwrap_or_default()
     }
 }
 
@@ -466,6 +547,12 @@ impl Inner {
         })
     }
 
+    fn forget_answers(&self, r1: &str, r2: &str) {
+        if let Ok(state) = self.state() {
+            state.verifications.forget(r1, r2);
+        }
+    }
+
     pub(crate) fn url(&self, endpoint: Endpoint) -> &reqwest::Url {
         &self.urls[endpoint as usize]
     }
@@ -474,7 +561,23 @@ impl Inner {
     pub(crate) async fn status(&self, r1: &str, r2: &str) -> Result<PaymentStatus> {
         let query = [("reference1", r1), ("reference2", r2)];
         let env = self
-            .call(Endpoint::Status, Request::Get(&query), (r1, r2), None)
+            .call(Endpoint::Status, Request::Get(&query), (r1, r2), None, None)
+            .await?;
+        status_from(env, r1, r2)
+    }
+
+    /// A status call made to verify a callback: counted in the verification stats.
+    pub(crate) async fn verification_status(&self, r1: &str, r2: &str) -> Result<PaymentStatus> {
+        let counter = &self.state()?.verifications.counters.status_calls;
+        let query = [("reference1", r1), ("reference2", r2)];
+        let env = self
+            .call(
+                Endpoint::Status,
+                Request::Get(&query),
+                (r1, r2),
+                None,
+                Some(counter),
+            )
             .await?;
         status_from(env, r1, r2)
     }

@@ -28,7 +28,7 @@ pub enum Environment {
 
 impl Environment {
     /// The payment base path (create, close, void and status live under it).
-    /// Q1: the guide prints production close under `uat/`; we use the production path for
+    /// Q1 (docs/protocol.md): the guide prints production close under `uat/`; we use the production path for
     /// every production endpoint. `ConfigBuilder::endpoint_path` can follow DGA if it differs.
     pub fn payment_base_path(self) -> &'static str {
         match self {
@@ -69,7 +69,8 @@ impl fmt::Display for Environment {
     }
 }
 
-/// How many times, and how patiently, the client repeats a failed call (DESIGN.md).
+/// How many times, and how patiently, the client repeats a failed call
+/// (docs/architecture.md#retry-rules).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts to obtain a token (the guide says "until a token is obtained"; we bound it).
@@ -111,7 +112,7 @@ pub struct CallRule {
 }
 
 impl RetryPolicy {
-    /// The rule for one endpoint (DESIGN.md, "Retry policy"):
+    /// The rule for one endpoint (docs/architecture.md#retry-rules):
     ///
     /// | endpoint | attempts | retried after the request may have been sent | may take effect |
     /// | --- | --- | --- | --- |
@@ -178,7 +179,7 @@ impl fmt::Debug for Secret {
 }
 
 /// A validated configuration. Build it with [`Config::builder`] or [`Config::from_env`].
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 pub struct Config {
     pub(crate) consumer_key: Secret,
     pub(crate) consumer_secret: Secret,
@@ -199,6 +200,8 @@ pub struct Config {
     pub(crate) pool_idle_timeout: Duration,
     pub(crate) max_concurrent_verifications: usize,
     pub(crate) max_in_flight: usize,
+    pub(crate) verification_rate: u32,
+    pub(crate) verification_reuse: Duration,
 }
 
 /// The most of any one DGA answer the client reads (DGA's answers are a few KiB).
@@ -212,6 +215,10 @@ pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
 pub const DEFAULT_MAX_CONCURRENT_VERIFICATIONS: usize = 16;
 /// How many calls one client has in flight at once; more wait (asynchronously) for a slot.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 256;
+/// Status calls per second a client may make to verify callbacks (burst: twice as many).
+pub const DEFAULT_VERIFICATION_RATE: u32 = 20;
+/// How long a final status DGA gave for a callback answers repeated deliveries of it.
+pub const DEFAULT_VERIFICATION_REUSE: Duration = Duration::from_secs(2);
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -238,6 +245,8 @@ impl fmt::Debug for Config {
                 &self.max_concurrent_verifications,
             )
             .field("max_in_flight", &self.max_in_flight)
+            .field("verification_rate", &self.verification_rate)
+            .field("verification_reuse", &self.verification_reuse)
             .finish()
     }
 }
@@ -302,6 +311,16 @@ impl Config {
     pub fn max_in_flight(&self) -> usize {
         self.max_in_flight
     }
+
+    /// Status calls per second for callback verification (default 20, burst 40; 0: no limit).
+    pub fn verification_rate(&self) -> u32 {
+        self.verification_rate
+    }
+
+    /// How long a final status DGA gave answers repeated deliveries (default 2 s).
+    pub fn verification_reuse(&self) -> Duration {
+        self.verification_reuse
+    }
     /// The whole-request timeout (headers and body of one attempt).
     pub fn request_timeout(&self) -> Duration {
         self.request_timeout
@@ -352,6 +371,8 @@ pub struct ConfigBuilder {
     pool_idle_timeout: Option<Duration>,
     max_concurrent_verifications: Option<usize>,
     max_in_flight: Option<usize>,
+    verification_rate: Option<u32>,
+    verification_reuse: Option<Duration>,
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -506,6 +527,21 @@ impl ConfigBuilder {
     /// slot, never on a thread of their own.
     pub fn max_in_flight(mut self, v: usize) -> Self {
         self.max_in_flight = Some(v);
+        self
+    }
+
+    /// Status calls per second a client makes to verify callbacks (default 20, with a burst
+    /// of twice that; 0 turns the limit off). Beyond it a delivery is answered 503 (`busy`)
+    /// without asking DGA, so a flood of forged callbacks cannot make the agency flood DGA.
+    pub fn verification_rate(mut self, per_second: u32) -> Self {
+        self.verification_rate = Some(per_second);
+        self
+    }
+
+    /// How long a final status DGA gave for a callback's references answers further
+    /// deliveries claiming that same status (default 2 s; zero: never reused).
+    pub fn verification_reuse(mut self, d: Duration) -> Self {
+        self.verification_reuse = Some(d);
         self
     }
 
@@ -675,6 +711,10 @@ impl ConfigBuilder {
             pool_idle_timeout,
             max_concurrent_verifications,
             max_in_flight,
+            verification_rate: self.verification_rate.unwrap_or(DEFAULT_VERIFICATION_RATE),
+            verification_reuse: self
+                .verification_reuse
+                .unwrap_or(DEFAULT_VERIFICATION_REUSE),
             consumer_key: Secret(consumer_key),
             consumer_secret: Secret(consumer_secret),
             agent_id,

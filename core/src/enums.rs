@@ -1,8 +1,9 @@
 //! The guide's enumerations (Appendix), each with its number, name and the guide's description.
 //!
 //! DGA sends enum values as numbers or as names (any case), and sometimes as something else
-//! entirely (Q6: `"paymentType": "C"`). Every enum therefore has an `Unknown` case that keeps the
-//! raw JSON value, so an unexpected value never makes a response unreadable.
+//! entirely (`"paymentType": "C"`, Q6 in docs/protocol.md). Every enum therefore has an
+//! `Unknown` case that keeps the raw JSON value, so an unexpected value never makes a response
+//! unreadable.
 
 use serde::{Serialize, Serializer};
 use serde_json::Value;

@@ -93,7 +93,7 @@ impl Envelope {
     }
 }
 
-/// What a DGA answer with a non-failure HTTP status means (DESIGN.md, "DGA's deviations"): an
+/// What a DGA answer with a non-failure HTTP status means (docs/architecture.md#dgas-deviations): an
 /// `Api` error for envelope status Error; for a status the guide does not define, or an
 /// unreadable success, `OutcomeUnknown` when the call may have taken effect (create, void),
 /// else `Protocol`; otherwise the envelope. `scrub` redacts DGA's text.
@@ -208,7 +208,7 @@ pub(crate) fn parse_envelope(body: &[u8]) -> std::result::Result<RawEnvelope, St
     })
 }
 
-/// The token in `{"Result": "..."}` (Q2: the key's case varies).
+/// The token in `{"Result": "..."}` (Q2 in docs/protocol.md: the key's case varies).
 pub(crate) fn token_result(body: &[u8]) -> Option<String> {
     let value: Value = serde_json::from_slice(body).ok()?;
     let map = value.as_object()?;

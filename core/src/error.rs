@@ -1,4 +1,4 @@
-//! One error type for the whole SDK, with a stable code per kind (DESIGN.md, "Errors").
+//! One error type for the whole SDK, with a stable code per kind (docs/architecture.md#errors).
 //!
 //! Messages never contain the ConsumerSecret, the Consumer-Key, a token or the token URL's
 //! query: they are built from our own text, and text that comes from outside (transport errors,
@@ -79,7 +79,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// Every kind, in DESIGN.md's order (their numbers are 1..=9).
+    /// Every kind, in the order of docs/architecture.md#errors (their numbers are 1..=9).
     pub const ALL: [ErrorKind; 9] = [
         ErrorKind::Validation,
         ErrorKind::Auth,
@@ -171,7 +171,8 @@ pub struct Mismatch {
     pub dga: String,
 }
 
-/// Why a callback was not confirmed (DESIGN.md, "The callback contract"); it decides the reply.
+/// Why a callback was not confirmed (docs/architecture.md#the-callback-contract); it decides the
+/// reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerificationReason {
@@ -504,7 +505,8 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Every error kind as JSON, `[{"code": "validation", "number": 1}, …]` in DESIGN.md's order,
+/// Every error kind as JSON, `[{"code": "validation", "number": 1}, …]` in the order
+/// of docs/architecture.md#errors,
 /// so each binding can check its exception list against the core's.
 pub fn error_kinds() -> serde_json::Value {
     ErrorKind::ALL

@@ -1,5 +1,6 @@
-//! Lenient reading of what DGA sends (Q2, Q6, Q8): keys matched case-insensitively after
-//! trimming, amounts read exactly from JSON numbers or strings, dates in every form seen.
+//! Lenient reading of what DGA sends (Q2, Q6, Q8 in docs/protocol.md): keys matched
+//! case-insensitively after trimming, amounts read exactly from JSON numbers or strings, dates
+//! in every form seen.
 //!
 //! A [`Fields`] reader collects every problem instead of stopping at the first, so a bad
 //! callback is reported whole.

@@ -54,6 +54,7 @@ pub mod fuzzing;
 mod http;
 mod lenient;
 mod model;
+pub mod reconcile;
 mod reply;
 mod retry;
 pub mod runtime;
@@ -62,12 +63,12 @@ mod token;
 mod verify;
 
 pub use citizen_id::{CitizenIdCheck, check_citizen_id, validate_citizen_id};
-pub use client::Client;
+pub use client::{Client, StatusFuture};
 pub use config::{
     CallRule, Config, ConfigBuilder, DEFAULT_GATEWAY_URL, DEFAULT_MAX_CONCURRENT_VERIFICATIONS,
     DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
-    DEFAULT_TOKEN_FAILURE_COOLDOWN, DEFAULT_TOKEN_MAX_AGE, Environment, RetryPolicy, Secret,
-    TOKEN_PATH,
+    DEFAULT_TOKEN_FAILURE_COOLDOWN, DEFAULT_TOKEN_MAX_AGE, DEFAULT_VERIFICATION_RATE,
+    DEFAULT_VERIFICATION_REUSE, Environment, RetryPolicy, Secret, TOKEN_PATH,
 };
 pub use config_json::CONFIG_KEYS;
 pub use enums::{BankCode, ErrorCode, PaidStatus, PaymentType, ResponseStatus, enum_tables};
@@ -77,11 +78,13 @@ pub use error::{
 pub use lenient::{DATE_FORMAT, format_date, parse_amount, parse_date};
 pub use model::{
     CALLBACK_FIELDS, Callback, Confirmation, CreatePayment, Payment, PaymentStatus, callback_ack,
-    checkout_form_html, parse_callback,
+    callback_references, checkout_form_html, parse_callback,
 };
+pub use reconcile::{read_references, status_many};
 pub use reply::CallbackReply;
 pub use schema::schema;
 pub use token::Token;
+pub use verify::VerificationStats;
 
 /// The SDK's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,4 +1,5 @@
-//! What goes to DGA (strictly checked) and what comes back (leniently read).
+//! What goes to DGA (strictly checked) and what comes back (leniently read). Quirk numbers
+//! (Q1–Q11) are those of docs/protocol.md#quirks.
 
 use crate::enums::{BankCode, PaidStatus, PaymentType, ResponseStatus};
 use crate::error::{Error, FieldError, Result};
@@ -618,7 +619,7 @@ pub fn parse_callback(body: &[u8]) -> Result<Callback> {
 
 /// What a callback endpoint needs from a delivery to ask DGA: the references, and what the
 /// body claims. A body whose references read is never refused for its other fields: DGA's
-/// status decides (DESIGN.md, "The callback contract"); their problems are only reported.
+/// status decides (docs/architecture.md#the-callback-contract); their problems are only reported.
 pub(crate) struct Notification {
     pub ref1: String,
     pub ref2: String,
@@ -720,6 +721,14 @@ pub fn checkout_form_html(payment: &Payment) -> Result<String> {
          document.getElementById(\"dga-epayment-checkout\").submit();</script>\n</body>\n</html>\n",
         action = attr(&payment.gateway_url),
     ))
+}
+
+/// The references a callback body names (`ref1`, `ref2`), read as leniently as
+/// [`crate::Client::receive_callback`] reads them; a `Callback` error when they cannot be read.
+/// What a callback endpoint asks the agency's `known_reference` about before anything else.
+pub fn callback_references(body: &[u8]) -> Result<(String, String)> {
+    let n = read_notification(body)?;
+    Ok((n.ref1, n.ref2))
 }
 
 #[cfg(test)]

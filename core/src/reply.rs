@@ -30,7 +30,8 @@ impl CallbackReply {
     }
 
     /// The refusal for an error met while parsing or verifying a callback, with `result:
-    /// false`, by DESIGN.md's callback contract: 400 for a body that is not a valid callback
+    /// false`, by the callback contract (docs/architecture.md#the-callback-contract): 400 for a
+    /// body that is not a valid callback
     /// (the message names the fields of the sender's own body), 404 when DGA has no such
     /// payment, 409 while DGA says Pending or shows another final status (DGA redelivers),
     /// and 503 when DGA could not be asked (timeout, network, auth, DGA error, too many
@@ -95,6 +96,19 @@ impl CallbackReply {
             body: callback_ack(
                 false,
                 &format!("invalid callback: the body is larger than {limit} bytes"),
+            ),
+        }
+    }
+
+    /// 503 with `result: false`: the callback could not be checked now (the agency's own
+    /// `known_reference` check failed, say); DGA delivers it again.
+    pub fn unavailable() -> CallbackReply {
+        CallbackReply {
+            http_status: 503,
+            accepted: false,
+            body: callback_ack(
+                false,
+                "could not confirm the callback with DGA yet; please deliver it again",
             ),
         }
     }

@@ -8,18 +8,21 @@ use crate::enums::ResponseStatus;
 use crate::envelope::{Envelope, api_error, parse_envelope, read_answer};
 use crate::error::{Endpoint, Error, Result};
 use crate::http::{Failure, Request};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 impl Inner {
     /// One payment call: a slot among `max_in_flight`, a token, then attempts under the
     /// endpoint's rule. With a `ticket` (create, void, close), a caller that has gone away
-    /// before the request was first written stops it there: it is never sent.
+    /// before the request was first written stops it there: it is never sent. `counted`
+    /// counts each request sent (a callback verification's cost at DGA).
     pub(crate) async fn call(
         &self,
         endpoint: Endpoint,
         request: Request<'_>,
         refs: (&str, &str),
         ticket: Option<&Ticket>,
+        counted: Option<&AtomicU64>,
     ) -> Result<Envelope> {
         let state = self.state()?;
         let _slot = match ticket {
@@ -41,6 +44,9 @@ impl Inner {
             };
             if let Some(t) = ticket {
                 t.mark_sent()?;
+            }
+            if let Some(n) = counted {
+                n.fetch_add(1, Ordering::Relaxed);
             }
             let started = Instant::now();
             let failure = match self.send(endpoint, &request, Some(&token)).await {

@@ -1,4 +1,4 @@
-//! Every record that crosses a binding, described once (DESIGN.md, "One schema in the core"):
+//! Every record that crosses a binding, described once (docs/architecture.md#one-schema):
 //! the create request, Payment, PaymentStatus (a callback has the same fields), Confirmation,
 //! the client options and the error JSON. Each field has its wire name (the guide's camelCase,
 //! as the core's JSON gives it), its snake_case name (Rust, Python, keyword arguments), its
@@ -8,7 +8,8 @@
 //! request's keys and required fields) are taken from these tables, and its tests check that
 //! each record's JSON has exactly these keys. Bindings read [`schema`] (C `dga_schema_json`,
 //! Python `schema()`, Node `schema()`, PHP `Schema::get()`) to build or check their typed
-//! surface, so a field added here fails every binding that does not map it.
+//! surface, so a field added here fails every binding that does not map it. Quirk numbers in
+//! the docs (Q7) are those of docs/protocol.md#quirks.
 
 use serde_json::{Value, json};
 
@@ -117,741 +118,217 @@ impl Record {
     }
 }
 
-const fn f(
+/// A field that must be given (inputs) or is always present and non-null (outputs).
+const fn required(
     wire: &'static str,
     snake: &'static str,
     kind: FieldType,
-    required: bool,
     doc: &'static str,
 ) -> Field {
     Field {
         wire,
         snake,
         kind,
-        required,
+        required: true,
         doc,
     }
 }
 
-use FieldType as T;
+/// A field that may be absent (inputs) or null (outputs).
+const fn optional(
+    wire: &'static str,
+    snake: &'static str,
+    kind: FieldType,
+    doc: &'static str,
+) -> Field {
+    Field {
+        wire,
+        snake,
+        kind,
+        required: false,
+        doc,
+    }
+}
+
+// The tables below keep one field per line (wire name, snake_case name, type, doc), so they
+// read as tables; rustfmt would spread each call over seven lines.
 
 /// The create request (the guide's section 3), as `create_payment` takes it.
+#[rustfmt::skip]
 pub const CREATE_PAYMENT: Record = Record {
     name: "CreatePayment",
     doc: "A request to create a payment transaction; every bad field is reported at once.",
     fields: &[
-        f(
-            "customerID",
-            "customer_id",
-            T::String,
-            true,
-            "Citizen ID, juristic ID, hospital number or other payer ID.",
-        ),
-        f(
-            "customerTitleName",
-            "customer_title_name",
-            T::String,
-            true,
-            "The payer's title, e.g. นาย, นาง, นางสาว.",
-        ),
-        f(
-            "customerFirstName",
-            "customer_first_name",
-            T::String,
-            true,
-            "The payer's first name.",
-        ),
-        f(
-            "customerMiddleName",
-            "customer_middle_name",
-            T::String,
-            false,
-            "The payer's middle name; sent as \"\" when empty.",
-        ),
-        f(
-            "customerLastName",
-            "customer_last_name",
-            T::String,
-            true,
-            "The payer's last name.",
-        ),
-        f(
-            "bankCode",
-            "bank_code",
-            T::Enum("BankCode"),
-            false,
-            "Always KTB for this gateway; absent means KTB.",
-        ),
-        f(
-            "paymentType",
-            "payment_type",
-            T::Enum("PaymentType"),
-            true,
-            "FastPay (card) or QRPayment.",
-        ),
-        f(
-            "amount",
-            "amount",
-            T::Decimal,
-            true,
-            "More than 0, at most 2 decimal places; exact (a string, never a float).",
-        ),
-        f(
-            "requestReference1",
-            "request_reference1",
-            T::String,
-            true,
-            "The agency's own reference; with requestReference2 it names the payment (Q7).",
-        ),
-        f(
-            "requestReference2",
-            "request_reference2",
-            T::String,
-            false,
-            "The second half of the payment's identity (Q7); sent as \"\" when empty.",
-        ),
-        f(
-            "requestReference3",
-            "request_reference3",
-            T::String,
-            false,
-            "For the agency's own use, not part of the identity.",
-        ),
-        f(
-            "source",
-            "source",
-            T::String,
-            false,
-            "The source code DGA assigned; absent: the client's configured source.",
-        ),
-        f(
-            "data",
-            "data",
-            T::Object,
-            false,
-            "Extra data agreed with DGA beforehand, passed through; must be an object.",
-        ),
+        required("customerID",         "customer_id",          FieldType::String,              "Citizen ID, juristic ID, hospital number or other payer ID."),
+        required("customerTitleName",  "customer_title_name",  FieldType::String,              "The payer's title, e.g. นาย, นาง, นางสาว."),
+        required("customerFirstName",  "customer_first_name",  FieldType::String,              "The payer's first name."),
+        optional("customerMiddleName", "customer_middle_name", FieldType::String,              "The payer's middle name; sent as \"\" when empty."),
+        required("customerLastName",   "customer_last_name",   FieldType::String,              "The payer's last name."),
+        optional("bankCode",           "bank_code",            FieldType::Enum("BankCode"),    "Always KTB for this gateway; absent means KTB."),
+        required("paymentType",        "payment_type",         FieldType::Enum("PaymentType"), "FastPay (card) or QRPayment."),
+        required("amount",             "amount",               FieldType::Decimal,             "More than 0, at most 2 decimal places; exact (a string, never a float)."),
+        required("requestReference1",  "request_reference1",   FieldType::String,              "The agency's own reference; with requestReference2 it names the payment (Q7)."),
+        optional("requestReference2",  "request_reference2",   FieldType::String,              "The second half of the payment's identity (Q7); sent as \"\" when empty."),
+        optional("requestReference3",  "request_reference3",   FieldType::String,              "For the agency's own use, not part of the identity."),
+        optional("source",             "source",               FieldType::String,              "The source code DGA assigned; absent: the client's configured source."),
+        optional("data",               "data",                 FieldType::Object,              "Extra data agreed with DGA beforehand, passed through; must be an object."),
     ],
 };
 
 /// A created payment: create's `data` plus the references to use with status, close, void.
+#[rustfmt::skip]
 pub const PAYMENT: Record = Record {
     name: "Payment",
     doc: "A created payment: what the citizen's browser needs to pay at KTB, and its references.",
     fields: &[
-        f(
-            "orderRef",
-            "order_ref",
-            T::String,
-            true,
-            "DGA's order reference for the payment.",
-        ),
-        f(
-            "orderRef1",
-            "order_ref1",
-            T::String,
-            false,
-            "DGA's orderRef1, when it sends one.",
-        ),
-        f(
-            "orderRef2",
-            "order_ref2",
-            T::String,
-            false,
-            "DGA's orderRef2, when it sends one.",
-        ),
-        f("amount", "amount", T::Decimal, true, "The amount, exact."),
-        f(
-            "merchantId",
-            "merchant_id",
-            T::String,
-            true,
-            "KTB's merchant ID, for the checkout form.",
-        ),
-        f(
-            "currCode",
-            "curr_code",
-            T::String,
-            true,
-            "Currency code (764: baht), for the checkout form.",
-        ),
-        f(
-            "lang",
-            "lang",
-            T::String,
-            true,
-            "The gateway page's language, for the checkout form.",
-        ),
-        f(
-            "payType",
-            "pay_type",
-            T::String,
-            true,
-            "KTB's payType, for the checkout form.",
-        ),
-        f(
-            "payMethod",
-            "pay_method",
-            T::String,
-            true,
-            "KTB's payMethod, for the checkout form.",
-        ),
-        f(
-            "securityKey",
-            "security_key",
-            T::String,
-            true,
-            "The checkout form's security key; secret-like: never logged.",
-        ),
-        f(
-            "gatewayUrl",
-            "gateway_url",
-            T::String,
-            true,
-            "KTB's page the checkout form posts to.",
-        ),
-        f(
-            "successUrl",
-            "success_url",
-            T::String,
-            true,
-            "Where KTB sends the citizen after paying.",
-        ),
-        f(
-            "failUrl",
-            "fail_url",
-            T::String,
-            true,
-            "Where KTB sends the citizen after a failure.",
-        ),
-        f(
-            "cancelUrl",
-            "cancel_url",
-            T::String,
-            true,
-            "Where KTB sends the citizen after cancelling.",
-        ),
-        f(
-            "reference1",
-            "reference1",
-            T::String,
-            true,
-            "The requestReference1 to pass to status, close and void.",
-        ),
-        f(
-            "reference2",
-            "reference2",
-            T::String,
-            true,
-            "The requestReference2 to pass to status, close and void (may be \"\").",
-        ),
-        f(
-            "warning",
-            "warning",
-            T::String,
-            false,
-            "DGA's message when it answered SuccessWithError or Warning.",
-        ),
+        required("orderRef",    "order_ref",    FieldType::String,  "DGA's order reference for the payment."),
+        optional("orderRef1",   "order_ref1",   FieldType::String,  "DGA's orderRef1, when it sends one."),
+        optional("orderRef2",   "order_ref2",   FieldType::String,  "DGA's orderRef2, when it sends one."),
+        required("amount",      "amount",       FieldType::Decimal, "The amount, exact."),
+        required("merchantId",  "merchant_id",  FieldType::String,  "KTB's merchant ID, for the checkout form."),
+        required("currCode",    "curr_code",    FieldType::String,  "Currency code (764: baht), for the checkout form."),
+        required("lang",        "lang",         FieldType::String,  "The gateway page's language, for the checkout form."),
+        required("payType",     "pay_type",     FieldType::String,  "KTB's payType, for the checkout form."),
+        required("payMethod",   "pay_method",   FieldType::String,  "KTB's payMethod, for the checkout form."),
+        required("securityKey", "security_key", FieldType::String,  "The checkout form's security key; secret-like: never logged."),
+        required("gatewayUrl",  "gateway_url",  FieldType::String,  "KTB's page the checkout form posts to."),
+        required("successUrl",  "success_url",  FieldType::String,  "Where KTB sends the citizen after paying."),
+        required("failUrl",     "fail_url",     FieldType::String,  "Where KTB sends the citizen after a failure."),
+        required("cancelUrl",   "cancel_url",   FieldType::String,  "Where KTB sends the citizen after cancelling."),
+        required("reference1",  "reference1",   FieldType::String,  "The requestReference1 to pass to status, close and void."),
+        required("reference2",  "reference2",   FieldType::String,  "The requestReference2 to pass to status, close and void (may be \"\")."),
+        optional("warning",     "warning",      FieldType::String,  "DGA's message when it answered SuccessWithError or Warning."),
     ],
 };
 
 /// Status's `data` and a callback's body: the guide gives both the same fields.
+#[rustfmt::skip]
 pub const PAYMENT_STATUS: Record = Record {
     name: "PaymentStatus",
     doc: "Where a payment stands: status's data, and the fields of a callback.",
     fields: &[
-        f(
-            "paidStatus",
-            "paid_status",
-            T::Enum("PaidStatus"),
-            true,
-            "Where the payment stands (numbers follow the enum table, Q9).",
-        ),
-        f(
-            "description",
-            "description",
-            T::String,
-            false,
-            "DGA's text for the paid status.",
-        ),
-        f(
-            "paidDate",
-            "paid_date",
-            T::Date,
-            false,
-            "When the citizen paid (Bangkok time).",
-        ),
-        f(
-            "paidChannel",
-            "paid_channel",
-            T::String,
-            false,
-            "How the citizen paid, as DGA words it.",
-        ),
-        f(
-            "confirmPaidDate",
-            "confirm_paid_date",
-            T::Date,
-            false,
-            "When the payment was confirmed as received (Bangkok time).",
-        ),
-        f(
-            "refId",
-            "ref_id",
-            T::String,
-            false,
-            "The payment reference after payment (void's paymentReference).",
-        ),
-        f(
-            "ref1",
-            "ref1",
-            T::String,
-            true,
-            "The agency's requestReference1 (Q7).",
-        ),
-        f(
-            "ref2",
-            "ref2",
-            T::String,
-            true,
-            "The agency's requestReference2 (Q7); may be \"\".",
-        ),
-        f(
-            "cardNo",
-            "card_no",
-            T::String,
-            false,
-            "The masked card number (FastPay only).",
-        ),
-        f(
-            "paymentType",
-            "payment_type",
-            T::Enum("PaymentType"),
-            false,
-            "The payment type; may be a value outside the table (Q6).",
-        ),
-        f(
-            "amount",
-            "amount",
-            T::Decimal,
-            true,
-            "The amount paid or due, exact.",
-        ),
-        f(
-            "feeAmount",
-            "fee_amount",
-            T::Decimal,
-            false,
-            "The payment fee, exact.",
-        ),
-        f(
-            "voidDate",
-            "void_date",
-            T::Date,
-            false,
-            "When the payment was voided (FastPay only, Bangkok time).",
-        ),
-        f(
-            "requestRefundDate",
-            "request_refund_date",
-            T::Date,
-            false,
-            "When a refund was requested (FastPay only, Bangkok time).",
-        ),
-        f(
-            "warning",
-            "warning",
-            T::String,
-            false,
-            "DGA's message when it answered SuccessWithError or Warning (never on callbacks).",
-        ),
+        required("paidStatus",        "paid_status",         FieldType::Enum("PaidStatus"),  "Where the payment stands (numbers follow the enum table, Q9)."),
+        optional("description",       "description",         FieldType::String,              "DGA's text for the paid status."),
+        optional("paidDate",          "paid_date",           FieldType::Date,                "When the citizen paid (Bangkok time)."),
+        optional("paidChannel",       "paid_channel",        FieldType::String,              "How the citizen paid, as DGA words it."),
+        optional("confirmPaidDate",   "confirm_paid_date",   FieldType::Date,                "When the payment was confirmed as received (Bangkok time)."),
+        optional("refId",             "ref_id",              FieldType::String,              "The payment reference after payment (void's paymentReference)."),
+        required("ref1",              "ref1",                FieldType::String,              "The agency's requestReference1 (Q7)."),
+        required("ref2",              "ref2",                FieldType::String,              "The agency's requestReference2 (Q7); may be \"\"."),
+        optional("cardNo",            "card_no",             FieldType::String,              "The masked card number (FastPay only)."),
+        optional("paymentType",       "payment_type",        FieldType::Enum("PaymentType"), "The payment type; may be a value outside the table (Q6)."),
+        required("amount",            "amount",              FieldType::Decimal,             "The amount paid or due, exact."),
+        optional("feeAmount",         "fee_amount",          FieldType::Decimal,             "The payment fee, exact."),
+        optional("voidDate",          "void_date",           FieldType::Date,                "When the payment was voided (FastPay only, Bangkok time)."),
+        optional("requestRefundDate", "request_refund_date", FieldType::Date,                "When a refund was requested (FastPay only, Bangkok time)."),
+        optional("warning",           "warning",             FieldType::String,              "DGA's message when it answered SuccessWithError or Warning (never on callbacks)."),
     ],
 };
 
 /// The answer to close or void.
+#[rustfmt::skip]
 pub const CONFIRMATION: Record = Record {
     name: "Confirmation",
     doc: "DGA's answer to close or void.",
     fields: &[
-        f(
-            "status",
-            "status",
-            T::Enum("ResponseStatus"),
-            true,
-            "Success, SuccessWithError or Warning (an Error is an api error instead).",
-        ),
-        f(
-            "message",
-            "message",
-            T::String,
-            true,
-            "DGA's message, redacted; may be empty.",
-        ),
-        f("data", "data", T::Object, false, "DGA's data as sent."),
-        f(
-            "warning",
-            "warning",
-            T::String,
-            false,
-            "DGA's message when it answered SuccessWithError or Warning.",
-        ),
+        required("status",  "status",  FieldType::Enum("ResponseStatus"), "Success, SuccessWithError or Warning (an Error is an api error instead)."),
+        required("message", "message", FieldType::String,                 "DGA's message, redacted; may be empty."),
+        optional("data",    "data",    FieldType::Object,                 "DGA's data as sent."),
+        optional("warning", "warning", FieldType::String,                 "DGA's message when it answered SuccessWithError or Warning."),
     ],
 };
 
 /// The client's options: the C ABI's, Node's and C#'s JSON keys (wire) and Python's keywords
 /// (snake, durations in seconds).
+#[rustfmt::skip]
 pub const CLIENT_OPTIONS: Record = Record {
     name: "ClientOptions",
     doc: "How a client is configured; every problem is reported at once, naming the caller's spelling.",
     fields: &[
-        f(
-            "consumerKey",
-            "consumer_key",
-            T::String,
-            true,
-            "The Consumer-Key DGA issued (a header: visible ASCII only).",
-        ),
-        f(
-            "consumerSecret",
-            "consumer_secret",
-            T::String,
-            true,
-            "The ConsumerSecret DGA issued.",
-        ),
-        f(
-            "agentId",
-            "agent_id",
-            T::String,
-            true,
-            "The responsible officer's 13-digit citizen ID (AgentID).",
-        ),
-        f(
-            "environment",
-            "environment",
-            T::String,
-            false,
-            "production, uat (the default) or test.",
-        ),
-        f(
-            "gatewayUrl",
-            "gateway_url",
-            T::String,
-            false,
-            "Replaces https://api.egov.go.th (the sandbox, a proxy); HTTPS except on loopback.",
-        ),
-        f(
-            "source",
-            "source",
-            T::String,
-            false,
-            "The default source for create, as DGA assigned it.",
-        ),
-        f(
-            "timeoutMs",
-            "timeout",
-            T::Duration,
-            false,
-            "The whole request, headers and body (default 30 s).",
-        ),
-        f(
-            "connectTimeoutMs",
-            "connect_timeout",
-            T::Duration,
-            false,
-            "Waiting for a connection (default 5 s).",
-        ),
-        f(
-            "tokenMaxAgeMs",
-            "token_max_age",
-            T::Duration,
-            false,
-            "How long a cached token is used (default 10 min).",
-        ),
-        f(
-            "retry",
-            "retry",
-            T::Record("RetryOptions"),
-            false,
-            "false for no retries, or the retry settings to change.",
-        ),
-        f(
-            "proxy",
-            "proxy",
-            T::String,
-            false,
-            "An HTTP(S) proxy URL for every call (may carry a password: never echoed).",
-        ),
-        f(
-            "caPem",
-            "ca_pem",
-            T::String,
-            false,
-            "Extra trusted CA certificates, PEM text.",
-        ),
-        f(
-            "caFile",
-            "ca_file",
-            T::String,
-            false,
-            "Extra trusted CA certificates, a PEM file's path.",
-        ),
-        f(
-            "userAgentSuffix",
-            "user_agent_suffix",
-            T::String,
-            false,
-            "Text appended to the User-Agent.",
-        ),
-        f(
-            "strictAgentId",
-            "strict_agent_id",
-            T::Boolean,
-            false,
-            "Refuse an AgentID with a wrong check digit (default: a warning, Q11).",
-        ),
-        f(
-            "maxResponseBytes",
-            "max_response_bytes",
-            T::Integer,
-            false,
-            "The most of one DGA answer that is read (default 1 MiB).",
-        ),
-        f(
-            "tokenFailureCooldownMs",
-            "token_failure_cooldown",
-            T::Duration,
-            false,
-            "How long a failed token round is remembered (default 2 s; 0: off).",
-        ),
-        f(
-            "poolIdleTimeoutMs",
-            "pool_idle_timeout",
-            T::Duration,
-            false,
-            "How long a pooled connection may idle (default 15 s).",
-        ),
-        f(
-            "maxConcurrentVerifications",
-            "max_concurrent_verifications",
-            T::Integer,
-            false,
-            "Callback verifications at once per client (default 16); more get 503.",
-        ),
-        f(
-            "maxInFlight",
-            "max_in_flight",
-            T::Integer,
-            false,
-            "Calls in flight at once per client (default 256); more wait for a slot.",
-        ),
+        required("consumerKey",                "consumer_key",                 FieldType::String,                 "The Consumer-Key DGA issued (a header: visible ASCII only)."),
+        required("consumerSecret",             "consumer_secret",              FieldType::String,                 "The ConsumerSecret DGA issued."),
+        required("agentId",                    "agent_id",                     FieldType::String,                 "The responsible officer's 13-digit citizen ID (AgentID)."),
+        optional("environment",                "environment",                  FieldType::String,                 "production, uat (the default) or test."),
+        optional("gatewayUrl",                 "gateway_url",                  FieldType::String,                 "Replaces https://api.egov.go.th (the sandbox, a proxy); HTTPS except on loopback."),
+        optional("source",                     "source",                       FieldType::String,                 "The default source for create, as DGA assigned it."),
+        optional("timeoutMs",                  "timeout",                      FieldType::Duration,               "The whole request, headers and body (default 30 s)."),
+        optional("connectTimeoutMs",           "connect_timeout",              FieldType::Duration,               "Waiting for a connection (default 5 s)."),
+        optional("tokenMaxAgeMs",              "token_max_age",                FieldType::Duration,               "How long a cached token is used (default 10 min)."),
+        optional("retry",                      "retry",                        FieldType::Record("RetryOptions"), "false for no retries, or the retry settings to change."),
+        optional("proxy",                      "proxy",                        FieldType::String,                 "An HTTP(S) proxy URL for every call (may carry a password: never echoed)."),
+        optional("caPem",                      "ca_pem",                       FieldType::String,                 "Extra trusted CA certificates, PEM text."),
+        optional("caFile",                     "ca_file",                      FieldType::String,                 "Extra trusted CA certificates, a PEM file's path."),
+        optional("userAgentSuffix",            "user_agent_suffix",            FieldType::String,                 "Text appended to the User-Agent."),
+        optional("strictAgentId",              "strict_agent_id",              FieldType::Boolean,                "Refuse an AgentID with a wrong check digit (default: a warning, Q11)."),
+        optional("maxResponseBytes",           "max_response_bytes",           FieldType::Integer,                "The most of one DGA answer that is read (default 1 MiB)."),
+        optional("tokenFailureCooldownMs",     "token_failure_cooldown",       FieldType::Duration,               "How long a failed token round is remembered (default 2 s; 0: off)."),
+        optional("poolIdleTimeoutMs",          "pool_idle_timeout",            FieldType::Duration,               "How long a pooled connection may idle (default 15 s)."),
+        optional("maxConcurrentVerifications", "max_concurrent_verifications", FieldType::Integer,                "Callback verifications at once per client (default 16); more get 503."),
+        optional("maxInFlight",                "max_in_flight",                FieldType::Integer,                "Calls in flight at once per client (default 256); more wait for a slot."),
+        optional("verificationRate",           "verification_rate",            FieldType::Integer,                "Status calls per second for callback verification (default 20, burst 40; 0: off)."),
+        optional("verificationReuseMs",        "verification_reuse",           FieldType::Duration,               "How long DGA's final status answers repeated deliveries (default 2 s)."),
     ],
 };
 
 /// The `retry` option's fields.
+#[rustfmt::skip]
 pub const RETRY_OPTIONS: Record = Record {
     name: "RetryOptions",
     doc: "Overrides of the retry defaults (attempts are counts; backoff is exponential with full jitter).",
     fields: &[
-        f(
-            "tokenAttempts",
-            "token_attempts",
-            T::Integer,
-            false,
-            "Attempts to obtain a token (default 5).",
-        ),
-        f(
-            "statusAttempts",
-            "status_attempts",
-            T::Integer,
-            false,
-            "Attempts for status (default 3).",
-        ),
-        f(
-            "connectAttempts",
-            "connect_attempts",
-            T::Integer,
-            false,
-            "Attempts for create, close, void when nothing was sent (default 3).",
-        ),
-        f(
-            "backoffBaseMs",
-            "backoff_base",
-            T::Duration,
-            false,
-            "The first backoff's ceiling (default 200 ms).",
-        ),
-        f(
-            "backoffCapMs",
-            "backoff_cap",
-            T::Duration,
-            false,
-            "The longest wait (default 5 s).",
-        ),
+        optional("tokenAttempts",   "token_attempts",   FieldType::Integer,  "Attempts to obtain a token (default 5)."),
+        optional("statusAttempts",  "status_attempts",  FieldType::Integer,  "Attempts for status (default 3)."),
+        optional("connectAttempts", "connect_attempts", FieldType::Integer,  "Attempts for create, close, void when nothing was sent (default 3)."),
+        optional("backoffBaseMs",   "backoff_base",     FieldType::Duration, "The first backoff's ceiling (default 200 ms)."),
+        optional("backoffCapMs",    "backoff_cap",      FieldType::Duration, "The longest wait (default 5 s)."),
     ],
 };
 
 /// An error as JSON ([`crate::Error::to_json`]): what every binding builds its exception from.
+#[rustfmt::skip]
 pub const ERROR: Record = Record {
     name: "Error",
     doc: "An error of the SDK, the same in every language; keys that do not apply are left out.",
     fields: &[
-        f(
-            "kind",
-            "kind",
-            T::String,
-            true,
-            "validation, auth, api, timeout, network, outcome_unknown, protocol, callback or verification.",
-        ),
-        f(
-            "kindNumber",
-            "kind_number",
-            T::Integer,
-            true,
-            "The kind's number, 1 to 9 (the C ABI's DgaErrorKind).",
-        ),
-        f(
-            "message",
-            "message",
-            T::String,
-            true,
-            "What happened, without any secret.",
-        ),
-        f(
-            "transient",
-            "transient",
-            T::Boolean,
-            true,
-            "Whether repeating the call later may succeed (timeout, network).",
-        ),
-        f(
-            "endpoint",
-            "endpoint",
-            T::String,
-            false,
-            "The call: token, create, close, void or status.",
-        ),
-        f(
-            "status",
-            "status",
-            T::Enum("ResponseStatus"),
-            false,
-            "DGA's envelope status (api).",
-        ),
-        f(
-            "statusNumber",
-            "status_number",
-            T::Integer,
-            false,
-            "DGA's envelope status as a number (api), when it is one.",
-        ),
-        f(
-            "errorCode",
-            "error_code",
-            T::Enum("ErrorCode"),
-            false,
-            "DGA's errorCode (api).",
-        ),
-        f(
-            "errorCodeNumber",
-            "error_code_number",
-            T::Integer,
-            false,
-            "DGA's errorCode as a number (api), when it is one.",
-        ),
-        f(
-            "reference1",
-            "reference1",
-            T::String,
-            false,
-            "The payment's reference1 (outcome_unknown): call status with it.",
-        ),
-        f(
-            "reference2",
-            "reference2",
-            T::String,
-            false,
-            "The payment's reference2 (outcome_unknown).",
-        ),
-        f(
-            "errors",
-            "errors",
-            T::List("FieldError"),
-            false,
-            "Every bad field (validation, callback).",
-        ),
-        f(
-            "reason",
-            "reason",
-            T::String,
-            false,
-            "Why DGA's status does not confirm a callback (verification): unknown_payment, pending_at_dga or status_differs.",
-        ),
-        f(
-            "mismatches",
-            "mismatches",
-            T::List("Mismatch"),
-            false,
-            "Where the callback and DGA's status differ (verification).",
-        ),
+        required("kind",            "kind",              FieldType::String,                 "validation, auth, api, timeout, network, outcome_unknown, protocol, callback or verification."),
+        required("kindNumber",      "kind_number",       FieldType::Integer,                "The kind's number, 1 to 9 (the C ABI's DgaErrorKind)."),
+        required("message",         "message",           FieldType::String,                 "What happened, without any secret."),
+        required("transient",       "transient",         FieldType::Boolean,                "Whether repeating the call later may succeed (timeout, network)."),
+        optional("endpoint",        "endpoint",          FieldType::String,                 "The call: token, create, close, void or status."),
+        optional("status",          "status",            FieldType::Enum("ResponseStatus"), "DGA's envelope status (api)."),
+        optional("statusNumber",    "status_number",     FieldType::Integer,                "DGA's envelope status as a number (api), when it is one."),
+        optional("errorCode",       "error_code",        FieldType::Enum("ErrorCode"),      "DGA's errorCode (api)."),
+        optional("errorCodeNumber", "error_code_number", FieldType::Integer,                "DGA's errorCode as a number (api), when it is one."),
+        optional("reference1",      "reference1",        FieldType::String,                 "The payment's reference1 (outcome_unknown): call status with it."),
+        optional("reference2",      "reference2",        FieldType::String,                 "The payment's reference2 (outcome_unknown)."),
+        optional("errors",          "errors",            FieldType::List("FieldError"),     "Every bad field (validation, callback)."),
+        optional("reason",          "reason",            FieldType::String,                 "Why DGA's status does not confirm a callback (verification): unknown_payment, pending_at_dga or status_differs."),
+        optional("mismatches",      "mismatches",        FieldType::List("Mismatch"),       "Where the callback and DGA's status differ (verification)."),
     ],
 };
 
 /// One bad field of a validation or callback error.
+#[rustfmt::skip]
 pub const FIELD_ERROR: Record = Record {
     name: "FieldError",
     doc: "One problem with one field, or with the whole body (field \"body\").",
     fields: &[
-        f(
-            "field",
-            "field",
-            T::String,
-            true,
-            "The field's name as the caller spelled it, or body.",
-        ),
-        f(
-            "message",
-            "message",
-            T::String,
-            true,
-            "What is wrong with it.",
-        ),
-        f(
-            "line",
-            "line",
-            T::Integer,
-            false,
-            "For a JSON syntax error: the line, 1-based.",
-        ),
-        f(
-            "column",
-            "column",
-            T::Integer,
-            false,
-            "For a JSON syntax error: the byte column on that line.",
-        ),
+        required("field",   "field",   FieldType::String,  "The field's name as the caller spelled it, or body."),
+        required("message", "message", FieldType::String,  "What is wrong with it."),
+        optional("line",    "line",    FieldType::Integer, "For a JSON syntax error: the line, 1-based."),
+        optional("column",  "column",  FieldType::Integer, "For a JSON syntax error: the byte column on that line."),
     ],
 };
 
 /// A field on which a callback and DGA's status differ.
+#[rustfmt::skip]
 pub const MISMATCH: Record = Record {
     name: "Mismatch",
     doc: "A field on which a callback and DGA's status differ (for the agency's logs).",
     fields: &[
-        f(
-            "field",
-            "field",
-            T::String,
-            true,
-            "The guide's field name, or ref1/ref2.",
-        ),
-        f(
-            "callback",
-            "callback",
-            T::String,
-            true,
-            "The value in the callback.",
-        ),
-        f("dga", "dga", T::String, true, "What DGA's status says."),
+        required("field",    "field",    FieldType::String, "The guide's field name, or ref1/ref2."),
+        required("callback", "callback", FieldType::String, "The value in the callback."),
+        required("dga",      "dga",      FieldType::String, "What DGA's status says."),
     ],
 };
 

@@ -1,24 +1,163 @@
 //! Callback verification: a callback is unsigned, so it only says where to look; DGA's own
 //! status decides, in one place for every binding and framework handler
-//! (docs/architecture.md#the-callback-contract). Concurrent deliveries of one reference share
-//! one status call, and at most `max_concurrent_verifications` run at once per client.
+//! (docs/architecture.md#the-callback-contract).
+//!
+//! Anyone can POST to a callback URL, and each delivery costs a status call under the
+//! agency's own Consumer-Key; so the verifications are bounded
+//! (docs/architecture.md#callback-floods): at most `max_concurrent_verifications` at once, at
+//! most `verification_rate` status calls per second (a token bucket), concurrent deliveries of
+//! one reference share one status call, and a final status DGA gave answers further deliveries
+//! that claim it for `verification_reuse` — never a Pending or an error answer, never after this
+//! client voided or closed that payment.
 
 use crate::client::{Inner, LOG};
 use crate::enums::{ErrorCode, PaidStatus};
 use crate::error::{Error, Mismatch, Result, VerificationReason};
 use crate::model::{Callback, PaymentStatus};
+use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 type Shared = watch::Receiver<Option<Result<PaymentStatus>>>;
+type Key = (String, String);
 
-/// Callback verifications in flight in one process.
+/// Callback verifications in one process.
 #[derive(Default)]
 pub(crate) struct Verifications {
     running: AtomicUsize,
-    flights: Mutex<HashMap<(String, String), Shared>>,
+    flights: Mutex<HashMap<Key, Shared>>,
+    budget: Mutex<Option<Bucket>>,
+    /// Final statuses DGA gave, by reference, and when.
+    answers: Mutex<HashMap<Key, (PaymentStatus, Instant)>>,
+    pub(crate) counters: Counters,
+    warnings: Mutex<HashMap<&'static str, (Instant, u64)>>,
+}
+
+/// What a client's callback verifications cost DGA and what they refused, for monitoring a
+/// flood: every counter only grows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerificationStats {
+    /// Status requests sent to DGA to verify callbacks (retries included; token fetches not).
+    pub status_calls: u64,
+    /// Deliveries answered from another delivery's status call (in flight, or a final status
+    /// within `verification_reuse`).
+    pub reused: u64,
+    /// Deliveries refused at once because the agency's `known_reference` said no.
+    pub refused_unknown: u64,
+    /// Deliveries refused with 503 `busy` (too many at once, or over `verification_rate`).
+    pub refused_busy: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub(crate) status_calls: AtomicU64,
+    reused: AtomicU64,
+    refused_unknown: AtomicU64,
+    refused_busy: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn snapshot(&self) -> VerificationStats {
+        VerificationStats {
+            status_calls: self.status_calls.load(Ordering::Relaxed),
+            reused: self.reused.load(Ordering::Relaxed),
+            refused_unknown: self.refused_unknown.load(Ordering::Relaxed),
+            refused_busy: self.refused_busy.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A token bucket: `rate` per second, up to twice that saved up.
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Verifications {
+    /// Takes one status call from the budget; false when it is spent (`rate` 0: no limit).
+    fn spend(&self, rate: u32) -> bool {
+        if rate == 0 {
+            return true;
+        }
+        let (rate, burst) = (f64::from(rate), 2.0 * f64::from(rate));
+        let now = Instant::now();
+        let mut b = lock(&self.budget);
+        let bucket = b.get_or_insert(Bucket {
+            tokens: burst,
+            at: now,
+        });
+        bucket.tokens =
+            (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate).min(burst);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A final status DGA gave for `key` within `window` that `claimed` matches.
+    fn reusable(
+        &self,
+        key: &Key,
+        claimed: Option<&PaidStatus>,
+        window: Duration,
+    ) -> Option<PaymentStatus> {
+        let mut answers = lock(&self.answers);
+        let (status, at) = answers.get(key)?;
+        if at.elapsed() >= window {
+            answers.remove(key);
+            return None;
+        }
+        (claimed == Some(&status.paid_status)).then(|| status.clone())
+    }
+
+    fn remember(&self, key: Key, status: &PaymentStatus, window: Duration) {
+        if window.is_zero() || status.paid_status == PaidStatus::Pending {
+            return;
+        }
+        let mut answers = lock(&self.answers);
+        // Bounded by the window: old entries go when the map grows.
+        if answers.len() >= 4096 {
+            answers.retain(|_, (_, at)| at.elapsed() < window);
+        }
+        answers.insert(key, (status.clone(), Instant::now()));
+    }
+
+    /// Forgets what DGA said for a payment this client is voiding or closing.
+    pub(crate) fn forget(&self, reference1: &str, reference2: &str) {
+        lock(&self.answers).remove(&(reference1.trim().to_owned(), reference2.trim().to_owned()));
+    }
+
+    /// Whether a flood's WARNING of this kind may be logged now: one a second, with the
+    /// number left out since.
+    fn warn_allowed(&self, kind: &'static str) -> Option<u64> {
+        let mut w = lock(&self.warnings);
+        let entry = w
+            .entry(kind)
+            .or_insert((Instant::now() - Duration::from_secs(2), 0));
+        if entry.0.elapsed() >= Duration::from_secs(1) {
+            let skipped = entry.1;
+            *entry = (Instant::now(), 0);
+            Some(skipped)
+        } else {
+            entry.1 += 1;
+            None
+        }
+    }
+}
+
+fn suppressed(skipped: u64) -> String {
+    if skipped == 0 {
+        String::new()
+    } else {
+        format!(" ({skipped} more like it not logged)")
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -84,14 +223,29 @@ impl Inner {
         callback: Option<&Callback>,
     ) -> Result<PaymentStatus> {
         let _permit = self.verification_permit()?;
+        let verifications = &self.state()?.verifications;
         let refs = || format!("{ref1}/{ref2}");
         let claimed_text = || claimed.map_or_else(|| "unreadable".to_owned(), |c| c.to_string());
+        let key = (ref1.trim().to_owned(), ref2.trim().to_owned());
+        let window = self.config.verification_reuse;
+        if let Some(status) = verifications.reusable(&key, claimed, window) {
+            verifications
+                .counters
+                .reused
+                .fetch_add(1, Ordering::Relaxed);
+            if let Some(cb) = callback {
+                log_differences(cb, &status);
+            }
+            return Ok(status);
+        }
         let status = match self.shared_status(ref1, ref2).await {
             Err(Error::Api {
                 error_code: Some(ErrorCode::TransactionNotFound),
                 ..
             }) => {
-                log::warn!(target: LOG, "callback for unknown payment reference1={ref1} reference2={ref2}");
+                if let Some(skipped) = verifications.warn_allowed("unknown") {
+                    log::warn!(target: LOG, "callback for unknown payment reference1={ref1} reference2={ref2}{}", suppressed(skipped));
+                }
                 return Err(Error::Verification {
                     reason: VerificationReason::UnknownPayment,
                     mismatches: vec![Mismatch {
@@ -130,10 +284,45 @@ impl Inner {
         {
             return refuse(VerificationReason::StatusDiffers, &status);
         }
+        verifications.remember(key, &status, window);
         if let Some(cb) = callback {
             log_differences(cb, &status);
         }
         Ok(status)
+    }
+
+    /// The error for a delivery the agency's `known_reference` refused: counted, logged at
+    /// most once a second, DGA not asked (reply 404).
+    pub(crate) fn refuse_unknown(&self, ref1: &str, ref2: &str) -> Error {
+        if let Ok(state) = self.state() {
+            let v = &state.verifications;
+            v.counters.refused_unknown.fetch_add(1, Ordering::Relaxed);
+            if let Some(skipped) = v.warn_allowed("not_ours") {
+                log::warn!(target: LOG, "callback for reference1={ref1} reference2={ref2}: not a payment of this agency (known_reference); refused without asking DGA{}", suppressed(skipped));
+            }
+        }
+        Error::Verification {
+            reason: VerificationReason::UnknownPayment,
+            mismatches: vec![Mismatch {
+                field: "ref1/ref2".into(),
+                callback: format!("{ref1}/{ref2}"),
+                dga: "not asked: the agency does not know this reference".into(),
+            }],
+        }
+    }
+
+    fn busy(&self, why: &str) -> Error {
+        if let Ok(state) = self.state() {
+            let v = &state.verifications;
+            v.counters.refused_busy.fetch_add(1, Ordering::Relaxed);
+            if let Some(skipped) = v.warn_allowed("busy") {
+                log::warn!(target: LOG, "callback refused with 503 without asking DGA: {why}{}", suppressed(skipped));
+            }
+        }
+        Error::Verification {
+            reason: VerificationReason::Busy,
+            mismatches: Vec::new(),
+        }
     }
 
     /// A slot for one callback verification, or a `Verification` error with reason `busy`
@@ -143,11 +332,9 @@ impl Inner {
         let running = &self.state()?.verifications.running;
         if running.fetch_add(1, Ordering::AcqRel) >= max {
             running.fetch_sub(1, Ordering::AcqRel);
-            log::warn!(target: LOG, "{max} callback verifications already running: refusing one (503)");
-            return Err(Error::Verification {
-                reason: VerificationReason::Busy,
-                mismatches: Vec::new(),
-            });
+            return Err(self.busy(&format!(
+                "{max} callback verifications already running (max_concurrent_verifications)"
+            )));
         }
         Ok(Permit(running))
     }
@@ -171,12 +358,27 @@ impl Inner {
         match follow {
             Err(tx) => {
                 let _flight = Flight { verifications, key };
-                let result = self.status(ref1, ref2).await;
+                if !verifications.spend(self.config.verification_rate) {
+                    let rate = self.config.verification_rate;
+                    let result = Err(self.busy(&format!(
+                        "over the verification budget ({rate} status calls a second, burst {})",
+                        2 * u64::from(rate)
+                    )));
+                    let _ = tx.send(Some(result.clone()));
+                    return result;
+                }
+                let result = self.verification_status(ref1, ref2).await;
                 let _ = tx.send(Some(result.clone()));
                 result
             }
             Ok(mut rx) => match rx.wait_for(Option::is_some).await {
-                Ok(r) => r.clone().expect("waited for Some"),
+                Ok(r) => {
+                    verifications
+                        .counters
+                        .reused
+                        .fetch_add(1, Ordering::Relaxed);
+                    r.clone().expect("waited for Some")
+                }
                 Err(_) => Err(Error::network(
                     crate::error::Endpoint::Status,
                     "the shared status call was interrupted",

@@ -35,7 +35,9 @@ fn full_config(sb: &dga_sandbox::Sandbox) -> Value {
         "tokenFailureCooldownMs": 500,
         "poolIdleTimeoutMs": 5000,
         "maxConcurrentVerifications": 4,
-        "maxInFlight": 64
+        "maxInFlight": 64,
+        "verificationRate": 50,
+        "verificationReuseMs": 1500
     })
 }
 
@@ -221,7 +223,14 @@ fn ack(reply: &CallbackReply) -> Value {
 fn receive_callback_verifies_and_the_reply_says_what_happened() {
     let sb = sandbox_logging_callbacks();
     let ctl = Control::new(&sb);
-    let client = client_for(&sb);
+    // Every delivery below asks DGA (no answer reused), so a fault there is seen.
+    let client = Client::new(
+        config_for(&sb)
+            .verification_reuse(std::time::Duration::ZERO)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
     let p = client
         .create_payment(&payment_request(PaymentType::FastPay, "250.75"))
         .unwrap();

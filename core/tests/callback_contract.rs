@@ -1,4 +1,5 @@
-//! `tests/vectors/callback_contract.json`: DESIGN.md's callback contract row by row, against
+//! `tests/vectors/callback_contract.json`: the callback contract
+//! (docs/architecture.md#the-callback-contract) row by row, against
 //! the sandbox over loopback HTTP, through `receive_callback` + `CallbackReply` (what every
 //! binding's framework handler calls).
 

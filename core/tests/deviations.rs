@@ -1,4 +1,4 @@
-//! DGA's deviations and a broken gateway (DESIGN.md, "DGA's deviations"): answers bounded in
+//! DGA's deviations and a broken gateway (docs/architecture.md#dgas-deviations): answers bounded in
 //! size and time, tokens checked as header values, Retry-After, settings that would break a
 //! header, and secrets or AgentIDs never echoed.
 

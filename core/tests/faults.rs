@@ -1,4 +1,5 @@
-//! Each fault the sandbox can inject, on each endpoint, gives the outcome DESIGN.md documents:
+//! Each fault the sandbox can inject, on each endpoint, gives the outcome the retry rules
+//! (docs/architecture.md#retry-rules) give:
 //! retried and succeeded, or the right error kind — and a create or void whose request may have
 //! reached DGA is `OutcomeUnknown`, never a plain failure.
 
@@ -353,6 +354,10 @@ fn a_connection_that_cannot_be_made_is_retried_then_a_network_error() {
     .unwrap();
     client.token().unwrap();
     sb.shutdown();
+    // The token's pooled connection is closed by the server now; give the pool a moment to see
+    // it, so the create meets a refused connection (a request written onto a connection that
+    // closes under it may have been read: that is OutcomeUnknown, tested elsewhere).
+    std::thread::sleep(std::time::Duration::from_millis(200));
     let e = client
         .create_payment(&payment_request(PaymentType::FastPay, "1"))
         .unwrap_err();

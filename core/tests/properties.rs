@@ -34,7 +34,8 @@ fn plain(s: &str) -> &str {
     }
 }
 
-/// A field name in random case with random white space around it (Q8), or a stray key.
+/// A field name in random case with random white space around it (Q8 in docs/protocol.md), or a
+/// stray key.
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
         4 => (

@@ -6,7 +6,8 @@ namespace Dga.EPayment
     /// <summary>
     /// How to reach DGA. Only <see cref="ConsumerKey"/>, <see cref="ConsumerSecret"/> and
     /// <see cref="AgentId"/> are required; everything left null takes the core's default
-    /// (environment UAT, request timeout 30 s, connect timeout 5 s, DESIGN.md's retry policy).
+    /// (environment UAT, request timeout 30 s, connect timeout 5 s,
+    /// docs/architecture.md#retry-rules).
     /// The core checks every setting and names each bad one in a <see cref="DgaValidationException"/>.
     /// </summary>
     public sealed class DgaClientOptions
@@ -80,7 +81,7 @@ namespace Dga.EPayment
         }
     }
 
-    /// <summary>The retry policy (DESIGN.md "Retry policy"); each null keeps the default.</summary>
+    /// <summary>The retry policy (docs/architecture.md#retry-rules); each null keeps the default.</summary>
     public sealed class DgaRetryOptions : IWireValue
     {
         private bool disabled;

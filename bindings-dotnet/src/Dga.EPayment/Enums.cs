@@ -1,8 +1,8 @@
 // The guide's enumerations (its Appendix) as C# enums. Member names are the guide's names and
 // values its numbers, exactly as the core's tables: the tests compare them with the core's
 // dga_enum_tables_json, so they cannot drift. DGA may send a value outside these tables
-// (PROTOCOL.md Q6); the models then leave the enum property null and keep the value as sent in
-// its ...Raw property, instead of throwing.
+// (docs/protocol.md#q6--paymenttype-c); the models then leave the enum property null and keep the
+// value as sent in its ...Raw property, instead of throwing.
 namespace Dga.EPayment
 {
     /// <summary>BankCodeEnum. This gateway always uses <see cref="KTB"/>.</summary>

@@ -1,4 +1,4 @@
-// One exception per error kind of the core (DESIGN.md "Errors"), all deriving from
+// One exception per error kind of the core (docs/architecture.md#errors), all deriving from
 // DgaException. Messages come from the core, which never puts a secret or a token in them.
 using System;
 using System.Collections.Generic;

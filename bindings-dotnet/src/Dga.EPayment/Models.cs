@@ -1,4 +1,4 @@
-// Results, read from the core's normalized JSON (DESIGN.md "The C ABI, exactly": camelCase
+// Results, read from the core's normalized JSON (docs/architecture.md#the-c-abi: camelCase
 // keys, enum names, amounts as decimal strings, dates yyyy-MM-ddTHH:mm:ss or null) by the
 // schema (Wire.cs): each property is named after its field's wire name.
 using System;

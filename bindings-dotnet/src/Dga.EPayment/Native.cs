@@ -1,4 +1,4 @@
-// The C ABI of include/dga_epayment.h: DESIGN.md "The C ABI, exactly", plus the header's
+// The C ABI of include/dga_epayment.h: docs/architecture.md#the-c-abi, plus the header's
 // dga_client_new_from_env, dga_receive_callback, dga_callback_reply_*, dga_error_json and the
 // *_json tables. Strings go in as NUL-terminated UTF-8 byte arrays; every char* the library hands out is
 // read here and given back to dga_string_free (Rust allocates, Rust frees).

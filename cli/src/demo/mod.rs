@@ -19,7 +19,8 @@ use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-/// A well-formed AgentID with a correct check digit (PROTOCOL.md).
+/// A well-formed AgentID with a correct check digit
+/// (docs/protocol.md#q11--the-guides-agentid-fails-its-check-digit).
 const AGENT_ID: &str = "1234567890121";
 /// Every HTTP exchange of the demo, the SDK's and the browser's.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(5);
@@ -33,6 +34,39 @@ const STEPS: [&str; 9] = [
     "start", "token", "create", "checkout", "callback", "status", "void", "close", "refused",
 ];
 
+/// The steps' names in Thai, in the same order.
+const STEPS_TH: [&str; 9] = [
+    "เริ่มระบบ",
+    "ขอ Token",
+    "สร้างรายการ",
+    "หน้าชำระเงิน",
+    "รับ callback",
+    "ตรวจสถานะ",
+    "ยกเลิกรายการ",
+    "ปิดรายการ",
+    "ถูกปฏิเสธ",
+];
+
+/// The language of the text summary (`--lang`); the JSON summary is the same in both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Thai (ภาษาไทย).
+    Th,
+}
+
+/// `tr!(lang, "English {}", "ไทย {}", args…)`: the text in the summary's language.
+macro_rules! tr {
+    ($lang:expr, $en:literal, $th:literal $(, $arg:expr)* $(,)?) => {
+        match $lang {
+            Lang::En => format!($en $(, $arg)*),
+            Lang::Th => format!($th $(, $arg)*),
+        }
+    };
+}
+
 struct Step {
     name: &'static str,
     ok: bool,
@@ -43,6 +77,7 @@ struct Step {
 /// The summary, printed as it grows (text) or at the end (`--json`).
 struct Summary {
     json: bool,
+    lang: Lang,
     started: Instant,
     steps: Vec<Step>,
 }
@@ -65,14 +100,13 @@ impl Summary {
             elapsed: started.elapsed(),
         };
         if !self.json {
-            println!(
-                "{} {} {:<9}{:>6} ms  {}",
-                if step.ok { "✓" } else { "✗" },
-                self.steps.len(),
-                step.name,
-                step.elapsed.as_millis(),
-                step.detail
-            );
+            let mark = if step.ok { "✓" } else { "✗" };
+            let n = self.steps.len();
+            let ms = step.elapsed.as_millis();
+            match self.lang {
+                Lang::En => println!("{mark} {n} {:<9}{ms:>6} ms  {}", step.name, step.detail),
+                Lang::Th => println!("{mark} {n} {}  {ms} ms  {}", STEPS_TH[n], step.detail),
+            }
         }
         self.steps.push(step);
         value
@@ -122,14 +156,26 @@ impl Summary {
             println!();
             match &failure {
                 None => println!(
-                    "All {} steps behaved as DGA's guide says ({} ms).",
-                    self.steps.len(),
-                    self.started.elapsed().as_millis()
+                    "{}",
+                    tr!(
+                        self.lang,
+                        "All {} steps behaved as DGA's guide says ({} ms).",
+                        "ทั้ง {} ขั้นตอนเป็นไปตามคู่มือของ สพร. ({} ms)",
+                        self.steps.len(),
+                        self.started.elapsed().as_millis()
+                    )
                 ),
                 Some(f) => {
-                    println!("The demo FAILED: {f}");
+                    println!(
+                        "{}",
+                        tr!(self.lang, "The demo FAILED: {}", "การสาธิตล้มเหลว: {}", f)
+                    );
                     if !self.not_run().is_empty() {
-                        println!("Not run: {}.", self.not_run().join(", "));
+                        let not_run = self.not_run().join(", ");
+                        println!(
+                            "{}",
+                            tr!(self.lang, "Not run: {}.", "ขั้นตอนที่ไม่ได้รัน: {}", not_run)
+                        );
                     }
                 }
             }
@@ -151,7 +197,7 @@ struct World {
     _agency: receiver::Receiver,
 }
 
-pub fn run(json: bool) -> ExitCode {
+pub fn run(json: bool, lang: Lang) -> ExitCode {
     std::thread::spawn(|| {
         std::thread::sleep(WATCHDOG);
         eprintln!(
@@ -162,11 +208,17 @@ pub fn run(json: bool) -> ExitCode {
     });
     let mut summary = Summary {
         json,
+        lang,
         started: Instant::now(),
         steps: Vec::new(),
     };
     if !json {
-        println!("dgapay demo — one payment end to end, against a DGA sandbox on this machine\n");
+        let title = tr!(
+            lang,
+            "dgapay demo — one payment end to end, against a DGA sandbox on this machine",
+            "dgapay demo — ชำระเงินหนึ่งรายการตั้งแต่ต้นจนจบ กับระบบจำลองของ สพร. บนเครื่องนี้",
+        );
+        println!("{title}\n");
     }
     walk(&mut summary);
     summary.finish()
@@ -211,15 +263,18 @@ const SOMYING: Payer = Payer {
 };
 
 fn walk(summary: &mut Summary) -> Option<()> {
-    let world = summary.step(start)?;
+    let lang = summary.lang;
+    let world = summary.step(|| start(lang))?;
     let client = &world.client;
 
     summary.step(|| {
         let token = client.token().map_err(|e| e.to_string())?;
         Ok((
             (),
-            format!(
+            tr!(
+                lang,
                 "got a token ({}) for the sandbox's credentials",
+                "ได้ Token ({}) ด้วยข้อมูลรับรองของ sandbox",
                 mask(token.expose())
             ),
         ))
@@ -233,8 +288,10 @@ fn walk(summary: &mut Summary) -> Option<()> {
         expect(p.amount == amount, || {
             format!("DGA answered amount {} for {amount}", p.amount)
         })?;
-        let detail = format!(
+        let detail = tr!(
+            lang,
             "FastPay {} for {} → orderRef {}, reference1 {}",
+            "FastPay {} ของ {} → orderRef {}, reference1 {}",
             baht(p.amount),
             SOMCHAI.name(),
             p.order_ref,
@@ -243,7 +300,7 @@ fn walk(summary: &mut Summary) -> Option<()> {
         Ok((p, detail))
     })?;
 
-    summary.step(|| pay_at_gateway(&payment))?;
+    summary.step(|| pay_at_gateway(&payment, lang))?;
 
     let paid = summary.step(|| {
         let delivery = world
@@ -261,8 +318,10 @@ fn walk(summary: &mut Summary) -> Option<()> {
         expect(status.paid_status == PaidStatus::Success, || {
             format!("DGA confirmed {} instead of Success", status.paid_status)
         })?;
-        let detail = format!(
+        let detail = tr!(
+            lang,
             "callback received and verified against DGA's status: {}; agency answered {}",
+            "ได้รับ callback และยืนยันกับสถานะของ สพร. แล้ว: {}; หน่วยงานตอบกลับ {}",
             describe(&status),
             delivery.ack
         );
@@ -281,7 +340,14 @@ fn walk(summary: &mut Summary) -> Option<()> {
             format!("status refId {ref_id} differs from the callback's")
         })?;
         let channel = s.paid_channel.as_deref().unwrap_or("-");
-        let detail = format!("{}, {} paid by {channel}", describe(&s), baht(s.amount));
+        let detail = tr!(
+            lang,
+            "{}, {} paid by {}",
+            "{}, ชำระ {} ผ่าน{}",
+            describe(&s),
+            baht(s.amount),
+            channel
+        );
         Ok((ref_id, detail))
     })?;
 
@@ -297,7 +363,13 @@ fn walk(summary: &mut Summary) -> Option<()> {
         })?;
         Ok((
             (),
-            format!("voided refId {ref_id}; status now {}", describe(&s)),
+            tr!(
+                lang,
+                "voided refId {}; status now {}",
+                "ยกเลิกรายการ refId {} แล้ว; สถานะขณะนี้ {}",
+                ref_id,
+                describe(&s)
+            ),
         ))
     })?;
 
@@ -315,8 +387,10 @@ fn walk(summary: &mut Summary) -> Option<()> {
         expect(s.paid_status == PaidStatus::Expired, || {
             format!("after close, status is {}", describe(&s))
         })?;
-        let detail = format!(
+        let detail = tr!(
+            lang,
             "QRPayment {} for {} ({}) closed unpaid; status now {}",
+            "QRPayment {} ของ {} ({}) ปิดรายการโดยยังไม่ชำระ; สถานะขณะนี้ {}",
             baht(p.amount),
             SOMYING.name(),
             p.reference1,
@@ -333,7 +407,16 @@ fn walk(summary: &mut Summary) -> Option<()> {
                     error_code: Some(ErrorCode::ReferenceNumberDuplicate),
                     ..
                 },
-            ) => Ok(((), format!("creating {} again: {e}", payment.reference1))),
+            ) => Ok((
+                (),
+                tr!(
+                    lang,
+                    "creating {} again: {}",
+                    "สร้าง {} ซ้ำ: สพร. ปฏิเสธ: {}",
+                    payment.reference1,
+                    e
+                ),
+            )),
             Err(e) => Err(format!(
                 "expected ReferenceNumberDuplicate (21) for a reused reference, got: {e}"
             )),
@@ -347,7 +430,7 @@ fn walk(summary: &mut Summary) -> Option<()> {
 }
 
 /// Starts the sandbox and the agency's callback receiver, and builds the client.
-fn start() -> StepResult<World> {
+fn start(lang: Lang) -> StepResult<World> {
     fn err(what: &'static str) -> impl Fn(std::io::Error) -> String {
         move |e| format!("{what}: {e}")
     }
@@ -384,10 +467,15 @@ fn start() -> StepResult<World> {
     let client = Client::new(config).map_err(|e| e.to_string())?;
     let (tx, callbacks) = mpsc::channel();
     let agency = receiver::start(listener, client.clone(), tx).map_err(err("agency"))?;
-    let detail = format!(
-        "sandbox at {} (Consumer-Key {key}, source {source}); agency receives callbacks at {}{CALLBACK_PATH}",
+    let detail = tr!(
+        lang,
+        "sandbox at {} (Consumer-Key {}, source {}); agency receives callbacks at {}{}",
+        "sandbox ที่ {} (Consumer-Key {}, Source {}); หน่วยงานรับ callback ที่ {}{}",
         sandbox.url(),
-        agency.base()
+        key,
+        source,
+        agency.base(),
+        CALLBACK_PATH
     );
     Ok((
         World {
@@ -402,7 +490,7 @@ fn start() -> StepResult<World> {
 
 /// The citizen's browser: gets the checkout page, which posts the payment's fields to the
 /// gateway; presses pay there; is sent back to the agency's success page.
-fn pay_at_gateway(payment: &Payment) -> StepResult<()> {
+fn pay_at_gateway(payment: &Payment, lang: Lang) -> StepResult<()> {
     let html = checkout_form_html(payment).map_err(|e| e.to_string())?;
     let fields: Vec<(String, String)> = payment
         .checkout_fields()
@@ -462,12 +550,15 @@ fn pay_at_gateway(payment: &Payment) -> StepResult<()> {
             payment.success_url
         )
     })?;
-    let detail = format!(
-        "checkout form ({} fields) posted to {}; the page offers {}; pressed pay at {} → 303 to {location}",
+    let detail = tr!(
+        lang,
+        "checkout form ({} fields) posted to {}; the page offers {}; pressed pay at {} → 303 to {}",
+        "ส่งแบบฟอร์มชำระเงิน ({} ฟิลด์) ไปที่ {}; หน้าชำระเงินมีปุ่ม {}; กดชำระที่ {} → 303 ไปที่ {}",
         fields.len(),
         gateway.path(),
         offered.join("/"),
-        target.path()
+        target.path(),
+        location
     );
     Ok(((), detail))
 }
@@ -501,6 +592,7 @@ mod tests {
     fn the_walk_stops_at_the_first_failure_and_says_why() {
         let mut summary = Summary {
             json: true,
+            lang: Lang::En,
             started: Instant::now(),
             steps: Vec::new(),
         };

@@ -328,7 +328,7 @@ class ClientTest {
         }
         String bad = digits + ((good.charAt(12) - '0' + 1) % 10);
         try (DgaClient c = sb.builder().agentId(bad).build()) {
-            // Q11: an AgentID with a bad check digit is a warning, not an error.
+            // Q11 (docs/protocol.md): an AgentID with a bad check digit is a warning, not an error.
             assertNotNull(c);
         } finally {
             Native.LOG.removeHandler(h);

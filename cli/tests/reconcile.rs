@@ -1,0 +1,409 @@
+//! `dgapay reconcile` against a sandbox started in the test.
+
+mod common;
+
+use common::{AGENT_ID, Run, Sandbox};
+use dga_epayment::{CreatePayment, Decimal, PaymentType, blocking::Client};
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn client(sb: &Sandbox) -> Client {
+    Client::new(
+        dga_epayment::Config::builder()
+            .consumer_key("sandbox-key")
+            .consumer_secret("sandbox-secret")
+            .agent_id(AGENT_ID)
+            .gateway_url(&sb.url)
+            .source("DGA")
+            .build()
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// Creates a payment; its reference1.
+fn create(c: &Client, reference1: &str, kind: PaymentType, amount: i64) -> String {
+    c.create_payment(&CreatePayment {
+        customer_id: AGENT_ID.into(),
+        customer_title_name: "นาง".into(),
+        customer_first_name: "สมศรี".into(),
+        customer_last_name: "มีสุข".into(),
+        payment_type: Some(kind),
+        amount: Some(Decimal::new(amount, 2)),
+        request_reference1: reference1.into(),
+        request_reference2: "B-2".into(),
+        ..Default::default()
+    })
+    .unwrap()
+    .reference1
+}
+
+fn simulate(sb: &Sandbox, reference1: &str, outcome: &str) {
+    sb.control(
+        "POST",
+        "simulate",
+        Some(json!({"reference1": reference1, "reference2": "B-2", "outcome": outcome, "deliverCallback": false})),
+    );
+}
+
+fn reconcile(sb: &Sandbox, args: &[&str], stdin: &[u8]) -> Run {
+    let mut all = vec!["reconcile", "--rate", "0"];
+    all.extend_from_slice(args);
+    sb.run_with(&all, Some(stdin))
+}
+
+/// The amount column, exact.
+fn amount(row: &Value) -> Decimal {
+    row["amount"].as_str().unwrap().parse().unwrap()
+}
+
+fn jsonl(run: &Run) -> Vec<Value> {
+    run.stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// Paid, failed, pending and unknown references, passed-through columns, output in input order.
+#[test]
+fn mixed_statuses_in_input_order_with_columns_passed_through() {
+    let sb = Sandbox::start();
+    let c = client(&sb);
+    let paid1 = create(&c, "REC-PAID-1", PaymentType::FastPay, 100050);
+    let pending = create(&c, "REC-PEND-1", PaymentType::QrPayment, 2500);
+    let failed = create(&c, "REC-FAIL-1", PaymentType::FastPay, 999);
+    let paid2 = create(&c, "REC-PAID-2", PaymentType::QrPayment, 10000);
+    simulate(&sb, &paid1, "pay");
+    simulate(&sb, &paid2, "pay");
+    simulate(&sb, &failed, "fail");
+    let input = format!(
+        "invoice,reference1,reference2,customer\n\
+         INV-1,{paid1},B-2,สมศรี\n\
+         INV-2,NOPE-1,,นาย ก\n\
+         INV-3,{pending},B-2,\"มีสุข, สมศรี\"\n\
+         INV-4,{failed},B-2,x\n\
+         INV-5,NOPE-2,B-2,y\n\
+         INV-6,{paid2},B-2,z\n"
+    );
+    let run = reconcile(
+        &sb,
+        &["--format", "jsonl", "--concurrency", "4"],
+        input.as_bytes(),
+    );
+    run.assert_code(0);
+    let rows = jsonl(&run);
+    let refs: Vec<&str> = rows
+        .iter()
+        .map(|r| r["reference1"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        refs,
+        [&*paid1, "NOPE-1", &*pending, &*failed, "NOPE-2", &*paid2]
+    );
+    let keys: Vec<&String> = rows[0].as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "reference1",
+            "reference2",
+            "paidStatus",
+            "paidStatusTh",
+            "description",
+            "amount",
+            "feeAmount",
+            "refId",
+            "paidDate",
+            "paidChannel",
+            "paymentType",
+            "error",
+            "invoice",
+            "customer"
+        ]
+    );
+    assert_eq!(rows[0]["paidStatus"], "Success");
+    assert_eq!(rows[0]["paidStatusTh"], "ชำระเงินสำเร็จ");
+    assert_eq!(amount(&rows[0]), Decimal::new(100050, 2));
+    assert_eq!(rows[0]["paymentType"], "FastPay");
+    assert!(
+        rows[0]["refId"].as_str().is_some_and(|s| !s.is_empty()),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[0]["paidDate"].as_str().is_some(), "{}", rows[0]);
+    assert_eq!(rows[0]["error"], Value::Null);
+    assert_eq!(rows[0]["invoice"], "INV-1");
+    assert_eq!(rows[0]["customer"], "สมศรี");
+    assert_eq!(rows[1]["error"], "TransactionNotFound");
+    assert_eq!(rows[1]["paidStatus"], Value::Null);
+    assert_eq!(rows[1]["customer"], "นาย ก");
+    assert_eq!(rows[2]["paidStatus"], "Pending");
+    assert_eq!(rows[2]["customer"], "มีสุข, สมศรี");
+    assert_eq!(rows[3]["paidStatus"], "Failed");
+    assert_eq!(rows[4]["error"], "TransactionNotFound");
+    assert_eq!(rows[5]["paidStatus"], "Success");
+    assert_eq!(amount(&rows[5]), Decimal::new(10000, 2));
+    assert!(run.stderr.contains("6 references"), "{}", run.stderr);
+    for status in [
+        "Success: 2",
+        "TransactionNotFound: 2",
+        "Pending: 1",
+        "Failed: 1",
+    ] {
+        assert!(run.stderr.contains(status), "{status}: {}", run.stderr);
+    }
+    assert!(
+        !run.stderr.contains('\u{1b}'),
+        "no progress bar when stderr is not a terminal"
+    );
+}
+
+/// Plain `reference1[,reference2]` lines, as CSV: header, BOM in and out, formula cells.
+#[test]
+fn csv_output_bom_and_formula_cells() {
+    let sb = Sandbox::start();
+    let c = client(&sb);
+    let paid = create(&c, "=REC-F-1", PaymentType::FastPay, 5000);
+    simulate(&sb, &paid, "pay");
+    let input = format!("\u{feff}{paid},B-2\n@SUM(A1)\n-1,+2\n");
+    let run = reconcile(&sb, &["--bom"], input.as_bytes());
+    run.assert_code(0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "\u{feff}reference1,reference2,paidStatus,paidStatusTh,description,amount,feeAmount,\
+         refId,paidDate,paidChannel,paymentType,error"
+    );
+    assert!(
+        lines[1].starts_with("'=REC-F-1,B-2,Success,ชำระเงินสำเร็จ,"),
+        "{}",
+        lines[1]
+    );
+    let cells: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(
+        cells[5].parse::<Decimal>().unwrap(),
+        Decimal::new(5000, 2),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[2], "'@SUM(A1),,,,,,,,,,,TransactionNotFound");
+    assert_eq!(lines[3], "'-1,'+2,,,,,,,,,,TransactionNotFound");
+    assert_eq!(lines.len(), 4);
+    // Without --bom, no mark.
+    let run = reconcile(&sb, &[], b"X-1\n");
+    assert!(run.stdout.starts_with("reference1,"), "{}", run.stdout);
+}
+
+/// A bad line in a file is found before DGA is asked anything: exit 2, the line named.
+#[test]
+fn malformed_and_non_utf8_input_is_refused_naming_the_line() {
+    let sb = Sandbox::start();
+    let dir = std::env::temp_dir().join(format!("dgapay-reconcile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "A-1\nA-2,B\nA-3,B,C\nA-4\n").unwrap();
+    let run = reconcile(&sb, &[bad.to_str().unwrap()], b"");
+    run.assert_code(2);
+    assert!(run.stderr.contains("line 3: 3 columns"), "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_eq!(sb.calls_to("status"), 0, "no status call for a bad file");
+
+    // "ชำระ" in Windows-874 on line 2.
+    let thai = dir.join("tis620.csv");
+    std::fs::write(&thai, b"reference1,note\nA-1,\xAA\xD3\xC3\xD0\n").unwrap();
+    let run = reconcile(&sb, &[thai.to_str().unwrap()], b"");
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("line 2: column 2 is not UTF-8"),
+        "{}",
+        run.stderr
+    );
+
+    // stdin is read once: the rows before the bad line are written, then exit 2.
+    let run = reconcile(&sb, &["--concurrency", "1"], b"A-1\nA-2\n,B\nA-4\n");
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("line 3: reference1 is empty"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout.lines().count(), 3, "{}", run.stdout);
+    assert_eq!(sb.calls_to("status"), 2);
+
+    let run = reconcile(&sb, &[dir.join("missing.csv").to_str().unwrap()], b"");
+    run.assert_code(1);
+    assert!(run.stderr.contains("missing.csv"), "{}", run.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A status fault in the middle of a run: that row carries the error kind, the rest are read,
+/// exit 1. The input is fed in two parts so the fault lands on the sixth reference.
+#[test]
+fn a_status_fault_in_the_middle() {
+    let sb = Sandbox::start();
+    let flags = sb.flags();
+    let mut args: Vec<&str> = flags.iter().map(String::as_str).collect();
+    args.extend([
+        "reconcile",
+        "--rate",
+        "0",
+        "--concurrency",
+        "1",
+        "--format",
+        "jsonl",
+    ]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dgapay"))
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for i in 1..=5 {
+        writeln!(stdin, "MID-{i}").unwrap();
+    }
+    stdin.flush().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sb.calls_to("status") < 5 {
+        assert!(Instant::now() < deadline, "five status calls");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Every attempt the retry policy allows for status gets a 503.
+    sb.control(
+        "POST",
+        "faults",
+        Some(json!({"endpoint": "status", "kind": "http_status", "httpStatus": 503, "count": 3})),
+    );
+    for i in 6..=10 {
+        writeln!(stdin, "MID-{i}").unwrap();
+    }
+    drop(stdin);
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let code = child.wait().unwrap().code();
+    let run = Run {
+        code: code.unwrap_or(-1),
+        stdout,
+        stderr,
+    };
+    run.assert_code(1);
+    let rows = jsonl(&run);
+    assert_eq!(rows.len(), 10);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row["reference1"], format!("MID-{}", i + 1));
+        let want = if i == 5 {
+            "Network"
+        } else {
+            "TransactionNotFound"
+        };
+        assert_eq!(row["error"], want, "row {}: {row}", i + 1);
+    }
+    assert!(
+        run.stderr.contains("line 6: MID-6 : error[network]"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("error:Network: 1"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("(1 could not be read)"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Runs reconcile over `n` unknown references with `--rate 0`; (peak RSS in kB from
+/// /proc/<pid>/status VmHWM, rows per second).
+fn run_many(sb: &Sandbox, n: usize) -> (u64, f64) {
+    let dir = std::env::temp_dir().join(format!("dgapay-many-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("refs.csv");
+    let mut text = String::from("reference1,reference2,note\n");
+    for i in 0..n {
+        text.push_str(&format!("BULK-{i:06},B,หมายเหตุ {i}\n"));
+    }
+    std::fs::write(&file, text).unwrap();
+    let flags = sb.flags();
+    let mut args: Vec<&str> = flags.iter().map(String::as_str).collect();
+    args.extend(["reconcile", "--rate", "0", file.to_str().unwrap()]);
+    let out_file = dir.join("out.csv");
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dgapay"))
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out_file).unwrap())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut hwm = 0;
+    let code = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_path)
+            && let Some(kb) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            hwm = hwm.max(kb);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let secs = started.elapsed().as_secs_f64();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(code, Some(0), "{stderr}");
+    let out = std::fs::read_to_string(&out_file).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), n + 1);
+    for (i, line) in lines[1..].iter().enumerate() {
+        assert!(
+            line.starts_with(&format!("BULK-{i:06},B,")),
+            "row {i}: {line}"
+        );
+    }
+    assert!(
+        stderr.contains(&format!("{n} references, TransactionNotFound: {n}")),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    (hwm, n as f64 / secs)
+}
+
+/// 10,000 references finish with `--rate 0`, in order, with a peak RSS within 1.5x of 1,000's
+/// (the reorder window bounds memory; a file's size does not).
+#[test]
+fn ten_thousand_references_in_bounded_memory() {
+    let sb = Sandbox::start();
+    let (rss_1k, rate_1k) = run_many(&sb, 1_000);
+    let (rss_10k, rate_10k) = run_many(&sb, 10_000);
+    eprintln!(
+        "reconcile --rate 0: 1,000 refs peak RSS {rss_1k} kB, {rate_1k:.0} rows/s; \
+         10,000 refs peak RSS {rss_10k} kB, {rate_10k:.0} rows/s"
+    );
+    assert!(rss_1k > 0 && rss_10k > 0, "VmHWM read");
+    assert!(
+        rss_10k as f64 <= 1.5 * rss_1k as f64,
+        "10k peak {rss_10k} kB > 1.5 x 1k peak {rss_1k} kB"
+    );
+}

@@ -1,0 +1,1064 @@
+//! Reconciling: reading the status of many payments at once, to find the callbacks that never
+//! arrived (DGA has no list endpoint, so asking about each pending payment is the only way).
+//!
+//! - [`read_references`] reads the agency's list: `reference1[,reference2]` lines, or a CSV
+//!   whose header names `reference1` (and optionally `reference2`), its other columns passed
+//!   through to the output.
+//! - [`status_many`] reads each status with at most `concurrency` calls in flight and at most
+//!   `rate` calls a second, and gives the results in input order through a bounded reorder
+//!   window, so memory does not grow with the list.
+//! - [`COLUMNS`], [`Outcome::cells`], [`Outcome::to_json`], [`CsvWriter`], [`JsonlWriter`] and
+//!   [`Summary`] are the output every front end (CLI, bindings) writes, so none spells a field.
+//!
+//! ```no_run
+//! # async fn run(client: std::sync::Arc<dga_epayment::blocking::Client>) -> Result<(), Box<dyn std::error::Error>> {
+//! use dga_epayment::reconcile::{self, CsvWriter};
+//! let refs = reconcile::read_references(std::io::BufReader::new(std::fs::File::open("pending.csv")?))?;
+//! let mut out = CsvWriter::new(std::io::stdout(), refs.extra_headers(), false)?;
+//! let input = futures_util::stream::iter(refs);
+//! let mut results = reconcile::status_many(input, 8, 20, move |r1, r2| {
+//!     let client = client.clone();
+//!     async move { client.status(&r1, &r2) }
+//! });
+//! while let Some(item) = results.next().await {
+//!     out.write(&item?)?;
+//! }
+//! # Ok(()) }
+//! ```
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::io::{self, BufRead, Write};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_util::stream::{FuturesUnordered, Stream, StreamExt};
+use serde_json::{Map, Value};
+
+use crate::{ErrorCode, PaymentStatus, Result, format_date};
+
+/// The output's own columns, in order; the input's other columns follow them. The status
+/// columns are `PaymentStatus` fields of the core's schema (checked by a test).
+pub const COLUMNS: [&str; 12] = [
+    "reference1",
+    "reference2",
+    "paidStatus",
+    "paidStatusTh",
+    "description",
+    "amount",
+    "feeAmount",
+    "refId",
+    "paidDate",
+    "paidChannel",
+    "paymentType",
+    "error",
+];
+
+/// The `error` value of a reference DGA does not know (a row, not a failure).
+pub const NOT_FOUND: &str = "TransactionNotFound";
+
+/// Default reorder window per unit of concurrency (results waiting for an earlier one).
+const WINDOW_PER_CALL: usize = 8;
+/// Smallest reorder window.
+const MIN_WINDOW: usize = 64;
+
+/// A line of the input that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// 1-based line number in the input.
+    pub line: u64,
+    /// What is wrong with it, and how to fix it.
+    pub reason: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.reason)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// One reference to look up, with the input's other columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// 1-based line number in the input.
+    pub line: u64,
+    /// `requestReference1` of the payment (surrounding white space removed).
+    pub reference1: String,
+    /// `requestReference2`, empty when the input has none.
+    pub reference2: String,
+    /// The input's other columns, in the order of [`References::extra_headers`].
+    pub extra: Vec<String>,
+}
+
+/// The references of an input, read lazily: an iterator of `Result<Reference, InputError>` that
+/// ends after the first error.
+pub struct References<R: BufRead> {
+    reader: R,
+    line: u64,
+    buf: Vec<u8>,
+    parser: csv_core::Reader,
+    /// `Some` in header mode: the positions of reference1, reference2 and the passed-through
+    /// columns.
+    layout: Option<Layout>,
+    extra_headers: Vec<String>,
+    first: Option<Reference>,
+    failed: bool,
+}
+
+struct Layout {
+    reference1: usize,
+    reference2: Option<usize>,
+    extra: Vec<usize>,
+    width: usize,
+}
+
+/// Starts reading references: skips a UTF-8 byte-order mark and reads the first line, which is
+/// either a header naming `reference1` (then every line must have the header's number of
+/// columns, and the columns other than reference1/reference2 are passed through) or the first
+/// `reference1[,reference2]` line. Blank lines are skipped; a field may be quoted as in CSV.
+/// Input that is not UTF-8 (e.g. Windows-874 Thai) is refused naming the line.
+pub fn read_references<R: BufRead>(
+    mut reader: R,
+) -> std::result::Result<References<R>, InputError> {
+    skip_bom(&mut reader).map_err(|e| io_error(1, &e))?;
+    let mut refs = References {
+        reader,
+        line: 0,
+        buf: Vec::new(),
+        parser: csv_core::Reader::new(),
+        layout: None,
+        extra_headers: Vec::new(),
+        first: None,
+        failed: false,
+    };
+    let Some(first) = refs.next_record()? else {
+        return Ok(refs);
+    };
+    let (line, fields) = first;
+    if fields
+        .iter()
+        .any(|f| f.trim().eq_ignore_ascii_case("reference1"))
+    {
+        refs.set_header(line, &fields)?;
+    } else {
+        refs.first = Some(plain_line(line, fields)?);
+    }
+    Ok(refs)
+}
+
+impl<R: BufRead> References<R> {
+    /// The names of the passed-through columns (empty for `reference1[,reference2]` lines).
+    pub fn extra_headers(&self) -> &[String] {
+        &self.extra_headers
+    }
+
+    fn set_header(&mut self, line: u64, fields: &[String]) -> std::result::Result<(), InputError> {
+        let mut layout = Layout {
+            reference1: 0,
+            reference2: None,
+            extra: Vec::new(),
+            width: fields.len(),
+        };
+        let mut seen: Vec<String> = Vec::new();
+        for (i, raw) in fields.iter().enumerate() {
+            let name = raw.trim();
+            let err = |reason: String| InputError { line, reason };
+            if name.is_empty() {
+                return Err(err(format!("column {} of the header has no name", i + 1)));
+            }
+            if seen.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                return Err(err(format!("the header names {name:?} twice")));
+            }
+            seen.push(name.to_owned());
+            if name.eq_ignore_ascii_case("reference1") {
+                layout.reference1 = i;
+            } else if name.eq_ignore_ascii_case("reference2") {
+                layout.reference2 = Some(i);
+            } else if COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(name)) {
+                return Err(err(format!(
+                    "the header's column {name:?} has the name of an output column; rename it \
+                     (the output's own columns are {})",
+                    COLUMNS.join(", ")
+                )));
+            } else {
+                layout.extra.push(i);
+                self.extra_headers.push(name.to_owned());
+            }
+        }
+        self.layout = Some(layout);
+        Ok(())
+    }
+
+    /// The next non-blank line as UTF-8 fields, with its line number. Lines are read one at a
+    /// time (a field cannot span lines) so the number is the file's own line.
+    fn next_record(&mut self) -> std::result::Result<Option<(u64, Vec<String>)>, InputError> {
+        loop {
+            self.buf.clear();
+            let n = self
+                .reader
+                .read_until(b'\n', &mut self.buf)
+                .map_err(|e| io_error(self.line + 1, &e))?;
+            if n == 0 {
+                return Ok(None);
+            }
+            self.line += 1;
+            let line = self.line;
+            let mut text: &[u8] = &self.buf;
+            while let [rest @ .., b'\n' | b'\r'] = text {
+                text = rest;
+            }
+            if text.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let mut fields = Vec::new();
+            for (col, bytes) in split_fields(&mut self.parser, text).into_iter().enumerate() {
+                match String::from_utf8(bytes) {
+                    Ok(s) => fields.push(s),
+                    Err(e) => {
+                        let at = e.utf8_error().valid_up_to();
+                        return Err(InputError {
+                            line,
+                            reason: format!(
+                                "column {} is not UTF-8 (byte 0x{:02X} at offset {at}); save the \
+                                 file as UTF-8 (Windows-874/TIS-620 Thai is not read)",
+                                col + 1,
+                                e.as_bytes()[at],
+                            ),
+                        });
+                    }
+                }
+            }
+            return Ok(Some((line, fields)));
+        }
+    }
+
+    fn next_reference(&mut self) -> std::result::Result<Option<Reference>, InputError> {
+        if let Some(first) = self.first.take() {
+            return Ok(Some(first));
+        }
+        let Some((line, fields)) = self.next_record()? else {
+            return Ok(None);
+        };
+        match &self.layout {
+            None => plain_line(line, fields).map(Some),
+            Some(layout) => {
+                if fields.len() != layout.width {
+                    return Err(InputError {
+                        line,
+                        reason: format!(
+                            "{} columns where the header has {}",
+                            fields.len(),
+                            layout.width
+                        ),
+                    });
+                }
+                let reference1 = fields[layout.reference1].trim().to_owned();
+                if reference1.is_empty() {
+                    return Err(InputError {
+                        line,
+                        reason: "reference1 is empty".into(),
+                    });
+                }
+                let reference2 = layout
+                    .reference2
+                    .map(|i| fields[i].trim().to_owned())
+                    .unwrap_or_default();
+                let extra = layout.extra.iter().map(|&i| fields[i].clone()).collect();
+                Ok(Some(Reference {
+                    line,
+                    reference1,
+                    reference2,
+                    extra,
+                }))
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for References<R> {
+    type Item = std::result::Result<Reference, InputError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        match self.next_reference() {
+            Ok(r) => r.map(Ok),
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+fn plain_line(line: u64, fields: Vec<String>) -> std::result::Result<Reference, InputError> {
+    if fields.len() > 2 {
+        return Err(InputError {
+            line,
+            reason: format!(
+                "{} columns where reference1[,reference2] was expected (to pass other columns \
+                 through, start the file with a header line naming reference1)",
+                fields.len()
+            ),
+        });
+    }
+    let mut it = fields.into_iter();
+    let reference1 = it.next().unwrap_or_default().trim().to_owned();
+    let reference2 = it.next().unwrap_or_default().trim().to_owned();
+    if reference1.is_empty() {
+        return Err(InputError {
+            line,
+            reason: "reference1 is empty".into(),
+        });
+    }
+    Ok(Reference {
+        line,
+        reference1,
+        reference2,
+        extra: Vec::new(),
+    })
+}
+
+fn skip_bom<R: BufRead>(reader: &mut R) -> io::Result<()> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let mut seen = Vec::with_capacity(3);
+    // fill_buf may return fewer than three bytes at a time (a pipe): look until decided.
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let want = 3 - seen.len();
+        let take = want.min(buf.len());
+        if buf[..take] != BOM[seen.len()..seen.len() + take] {
+            // Not a BOM. The bytes already consumed were BOM bytes, which are not text anyway.
+            return Ok(());
+        }
+        seen.extend_from_slice(&buf[..take]);
+        reader.consume(take);
+        if seen.len() == 3 {
+            return Ok(());
+        }
+    }
+}
+
+fn io_error(line: u64, e: &io::Error) -> InputError {
+    InputError {
+        line,
+        reason: format!("could not be read: {e}"),
+    }
+}
+
+/// Splits one line into its fields by CSV's rules (quotes, doubled quotes).
+fn split_fields(parser: &mut csv_core::Reader, mut input: &[u8]) -> Vec<Vec<u8>> {
+    parser.reset();
+    let mut fields = Vec::new();
+    let mut field = Vec::new();
+    let mut out = [0u8; 1024];
+    loop {
+        let (result, nin, nout) = parser.read_field(input, &mut out);
+        input = &input[nin..];
+        field.extend_from_slice(&out[..nout]);
+        match result {
+            // An empty input tells the parser the line has ended.
+            csv_core::ReadFieldResult::InputEmpty | csv_core::ReadFieldResult::OutputFull => {}
+            csv_core::ReadFieldResult::Field { record_end } => {
+                fields.push(std::mem::take(&mut field));
+                if record_end {
+                    return fields;
+                }
+            }
+            csv_core::ReadFieldResult::End => return fields,
+        }
+    }
+}
+
+/// The result for one reference.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The reference as read from the input, with its passed-through columns.
+    pub reference: Reference,
+    /// DGA's status, or why it could not be read (`Api` with `TransactionNotFound` for a
+    /// reference DGA does not know).
+    pub result: Result<PaymentStatus>,
+}
+
+impl Outcome {
+    /// Whether DGA does not know the reference.
+    pub fn is_not_found(&self) -> bool {
+        matches!(&self.result, Err(e) if e.error_code() == Some(&ErrorCode::TransactionNotFound))
+    }
+
+    /// Whether the status could not be read (an error other than "not found").
+    pub fn is_unreadable(&self) -> bool {
+        self.result.is_err() && !self.is_not_found()
+    }
+
+    /// The `error` column: empty when read, `TransactionNotFound`, or the error kind's name
+    /// (`Network`, `Timeout`, `Auth`, …).
+    pub fn error_name(&self) -> String {
+        match &self.result {
+            Ok(_) => String::new(),
+            Err(_) if self.is_not_found() => NOT_FOUND.to_owned(),
+            Err(e) => format!("{:?}", e.kind()),
+        }
+    }
+
+    /// The key this outcome counts under in a [`Summary`]: the paid status's name,
+    /// `TransactionNotFound`, or `error:<kind>`.
+    pub fn summary_key(&self) -> String {
+        match &self.result {
+            Ok(s) => s.paid_status.to_string(),
+            Err(_) if self.is_not_found() => NOT_FOUND.to_owned(),
+            Err(_) => format!("error:{}", self.error_name()),
+        }
+    }
+
+    /// The row's cells in [`COLUMNS`] order, then the passed-through columns; `None` for an
+    /// empty cell.
+    pub fn values(&self) -> Vec<Option<String>> {
+        let r = &self.reference;
+        let mut out: Vec<Option<String>> = Vec::with_capacity(COLUMNS.len() + r.extra.len());
+        out.push(Some(r.reference1.clone()));
+        out.push(Some(r.reference2.clone()));
+        match &self.result {
+            Ok(s) => {
+                out.push(Some(s.paid_status.to_string()));
+                out.push(s.paid_status.description_th().map(str::to_owned));
+                out.push(s.description.clone());
+                out.push(Some(s.amount.to_string()));
+                out.push(s.fee_amount.map(|d| d.to_string()));
+                out.push(s.ref_id.clone());
+                out.push(s.paid_date.as_ref().map(format_date));
+                out.push(s.paid_channel.clone());
+                out.push(s.payment_type.as_ref().map(ToString::to_string));
+                out.push(None);
+            }
+            Err(_) => {
+                out.extend(std::iter::repeat_n(None, COLUMNS.len() - 3));
+                out.push(Some(self.error_name()));
+            }
+        }
+        out.extend(r.extra.iter().cloned().map(Some));
+        out
+    }
+
+    /// The row's cells as text (an empty cell is `""`), as a CSV writer wants them.
+    pub fn cells(&self) -> Vec<String> {
+        self.values()
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect()
+    }
+
+    /// The row as a JSON object keyed by [`headers`]`(extra_headers)`; empty cells are `null`,
+    /// amounts are strings (exact).
+    pub fn to_json(&self, extra_headers: &[String]) -> Value {
+        let mut map = Map::new();
+        for (name, value) in headers(extra_headers).into_iter().zip(self.values()) {
+            map.insert(name, value.map_or(Value::Null, Value::String));
+        }
+        Value::Object(map)
+    }
+}
+
+/// The output's header: [`COLUMNS`] then the passed-through columns.
+pub fn headers(extra_headers: &[String]) -> Vec<String> {
+    COLUMNS
+        .iter()
+        .map(|c| (*c).to_owned())
+        .chain(extra_headers.iter().cloned())
+        .collect()
+}
+
+/// Makes a cell safe to open in a spreadsheet: one that Excel or LibreOffice would run as a
+/// formula (first character `=`, `+`, `-`, `@`, or a tab or carriage return that hides one)
+/// gets a leading apostrophe, which both show as text and do not display. Amounts are never
+/// negative, so no number is changed.
+pub fn neutralise_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// Writes outcomes as CSV (UTF-8, a header line, formula-looking cells neutralised).
+pub struct CsvWriter<W: Write> {
+    inner: csv::Writer<W>,
+}
+
+impl<W: Write> CsvWriter<W> {
+    /// Writes the header (after a UTF-8 byte-order mark when `bom`, so Excel shows Thai).
+    pub fn new(mut out: W, extra_headers: &[String], bom: bool) -> io::Result<Self> {
+        if bom {
+            out.write_all(b"\xEF\xBB\xBF")?;
+        }
+        let mut inner = csv::Writer::from_writer(out);
+        inner
+            .write_record(
+                headers(extra_headers)
+                    .iter()
+                    .map(|h| neutralise_cell(h).into_owned()),
+            )
+            .map_err(into_io)?;
+        Ok(CsvWriter { inner })
+    }
+
+    /// Writes one row.
+    pub fn write(&mut self, outcome: &Outcome) -> io::Result<()> {
+        let cells = outcome.cells();
+        self.inner
+            .write_record(cells.iter().map(|c| neutralise_cell(c).into_owned()))
+            .map_err(into_io)
+    }
+
+    /// Flushes what is buffered.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn into_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// Writes outcomes as JSON Lines, one object per row ([`Outcome::to_json`]).
+pub struct JsonlWriter<W: Write> {
+    out: W,
+    extra_headers: Vec<String>,
+}
+
+impl<W: Write> JsonlWriter<W> {
+    /// A writer for rows with these passed-through columns.
+    pub fn new(out: W, extra_headers: &[String]) -> Self {
+        JsonlWriter {
+            out,
+            extra_headers: extra_headers.to_vec(),
+        }
+    }
+
+    /// Writes one row.
+    pub fn write(&mut self, outcome: &Outcome) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, &outcome.to_json(&self.extra_headers))?;
+        self.out.write_all(b"\n")
+    }
+
+    /// Flushes what is buffered.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Counts by status, for the end of a run.
+#[derive(Debug, Default, Clone)]
+pub struct Summary {
+    /// Rows written.
+    pub total: u64,
+    /// Rows whose status could not be read.
+    pub unreadable: u64,
+    /// Rows per [`Outcome::summary_key`], in first-seen order.
+    pub by_status: Vec<(String, u64)>,
+}
+
+impl Summary {
+    /// Counts one outcome.
+    pub fn add(&mut self, outcome: &Outcome) {
+        self.total += 1;
+        if outcome.is_unreadable() {
+            self.unreadable += 1;
+        }
+        let key = outcome.summary_key();
+        match self.by_status.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => self.by_status.push((key, 1)),
+        }
+    }
+
+    /// The summary as JSON: `{"total", "unreadable", "byStatus": {key: count}}`.
+    pub fn to_json(&self) -> Value {
+        let by: Map<String, Value> = self
+            .by_status
+            .iter()
+            .map(|(k, n)| (k.clone(), Value::from(*n)))
+            .collect();
+        serde_json::json!({"total": self.total, "unreadable": self.unreadable, "byStatus": by})
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} references", self.total)?;
+        for (k, n) in &self.by_status {
+            write!(f, ", {k}: {n}")?;
+        }
+        if self.unreadable > 0 {
+            write!(f, " ({} could not be read)", self.unreadable)?;
+        }
+        Ok(())
+    }
+}
+
+/// A status call in flight, tagged with its place in the input.
+struct Call<Fut> {
+    index: u64,
+    reference: Option<Reference>,
+    fut: Pin<Box<Fut>>,
+}
+
+impl<Fut: Future<Output = Result<PaymentStatus>>> Future for Call<Fut> {
+    type Output = (u64, Outcome);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let result = std::task::ready!(self.fut.as_mut().poll(cx));
+        let reference = self.reference.take().unwrap_or_else(|| Reference {
+            line: 0,
+            reference1: String::new(),
+            reference2: String::new(),
+            extra: Vec::new(),
+        });
+        Poll::Ready((self.index, Outcome { reference, result }))
+    }
+}
+
+/// Many status reads, in input order. Made by [`status_many`]; drive it with
+/// [`StatusMany::next`] (or as a [`Stream`]) on a tokio runtime with the time driver (the rate
+/// limit sleeps on it). The calls run inside `next()`: nothing is spawned.
+pub struct StatusMany<S, F, Fut> {
+    input: Option<S>,
+    staged: Option<Reference>,
+    input_error: Option<(u64, InputError)>,
+    status_fn: F,
+    in_flight: FuturesUnordered<Call<Fut>>,
+    /// Finished outcomes from `next_emit` on, by index - next_emit.
+    ready: VecDeque<Option<Outcome>>,
+    next_start: u64,
+    next_emit: u64,
+    concurrency: usize,
+    window: usize,
+    rate: u32,
+    ticker: Option<tokio::time::Interval>,
+    done: bool,
+}
+
+/// Reads the status of every reference of `references` (for an iterator such as
+/// [`References`], pass `futures_util::stream::iter(it)`) with `status_fn` (e.g. a client's
+/// `status`): at most `concurrency` calls at once (at least 1), at most `rate` calls started a
+/// second (`0`: no limit), results in input order. An input error is given in its place (after
+/// every result before it) and ends the stream; no reference after it is read. Reference `i` is
+/// not started while `i - next_to_give >= window` (`8 × concurrency`, at least 64), so memory
+/// stays bounded when one call is slow.
+pub fn status_many<S, F, Fut>(
+    references: S,
+    concurrency: usize,
+    rate: u32,
+    status_fn: F,
+) -> StatusMany<S, F, Fut>
+where
+    S: Stream<Item = std::result::Result<Reference, InputError>> + Unpin,
+    F: Fn(String, String) -> Fut,
+    Fut: Future<Output = Result<PaymentStatus>>,
+{
+    let concurrency = concurrency.max(1);
+    StatusMany {
+        input: Some(references),
+        staged: None,
+        input_error: None,
+        status_fn,
+        in_flight: FuturesUnordered::new(),
+        ready: VecDeque::new(),
+        next_start: 0,
+        next_emit: 0,
+        concurrency,
+        window: concurrency.saturating_mul(WINDOW_PER_CALL).max(MIN_WINDOW),
+        rate,
+        ticker: None,
+        done: false,
+    }
+}
+
+impl<S, F, Fut> StatusMany<S, F, Fut>
+where
+    S: Stream<Item = std::result::Result<Reference, InputError>> + Unpin,
+    F: Fn(String, String) -> Fut,
+    Fut: Future<Output = Result<PaymentStatus>>,
+{
+    /// Sets the reorder window (at least `concurrency`).
+    pub fn with_window(mut self, window: usize) -> Self {
+        self.window = window.max(self.concurrency);
+        self
+    }
+
+    /// The next result in input order, `None` at the end.
+    pub async fn next(&mut self) -> Option<std::result::Result<Outcome, InputError>> {
+        std::future::poll_fn(|cx| self.poll_step(cx)).await
+    }
+
+    /// Calls in flight now.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    fn poll_step(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<std::result::Result<Outcome, InputError>>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        loop {
+            if let Some(Some(_)) = self.ready.front() {
+                let outcome = self.ready.pop_front().flatten();
+                self.next_emit += 1;
+                return Poll::Ready(outcome.map(Ok));
+            }
+            if let Some((index, _)) = &self.input_error
+                && *index == self.next_emit
+            {
+                self.done = true;
+                return Poll::Ready(self.input_error.take().map(|(_, e)| Err(e)));
+            }
+            self.start_calls(cx);
+            match self.in_flight.poll_next_unpin(cx) {
+                Poll::Ready(Some((index, outcome))) => {
+                    let slot = usize::try_from(index - self.next_emit).unwrap_or(usize::MAX);
+                    if self.ready.len() <= slot {
+                        self.ready.resize_with(slot + 1, || None);
+                    }
+                    self.ready[slot] = Some(outcome);
+                }
+                Poll::Ready(None) | Poll::Pending => {
+                    if matches!(&self.input_error, Some((i, _)) if *i == self.next_emit) {
+                        continue; // every result before the bad line is out: give the error
+                    }
+                    let idle = self.in_flight.is_empty()
+                        && self.input.is_none()
+                        && self.staged.is_none()
+                        && self.input_error.is_none();
+                    if idle {
+                        self.done = true;
+                        return Poll::Ready(None);
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+
+    /// Starts calls while there is room: concurrency, the reorder window, the rate.
+    fn start_calls(&mut self, cx: &mut Context<'_>) {
+        while self.in_flight.len() < self.concurrency
+            && self.next_start - self.next_emit < self.window as u64
+        {
+            if self.staged.is_none() {
+                let Some(input) = self.input.as_mut() else {
+                    return;
+                };
+                match input.poll_next_unpin(cx) {
+                    Poll::Ready(Some(Ok(r))) => self.staged = Some(r),
+                    Poll::Ready(Some(Err(e))) => {
+                        self.input_error = Some((self.next_start, e));
+                        self.input = None;
+                        return;
+                    }
+                    Poll::Ready(None) => {
+                        self.input = None;
+                        return;
+                    }
+                    Poll::Pending => return,
+                }
+            }
+            if self.rate > 0 {
+                let rate = self.rate;
+                let ticker = self.ticker.get_or_insert_with(|| {
+                    let mut t =
+                        tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate)));
+                    // A stall (the window full, a slow input) is not made up for by a burst.
+                    t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    t
+                });
+                if ticker.poll_tick(cx).is_pending() {
+                    return;
+                }
+            }
+            let Some(reference) = self.staged.take() else {
+                return;
+            };
+            let fut = (self.status_fn)(reference.reference1.clone(), reference.reference2.clone());
+            self.in_flight.push(Call {
+                index: self.next_start,
+                reference: Some(reference),
+                fut: Box::pin(fut),
+            });
+            self.next_start += 1;
+        }
+    }
+}
+
+impl<S, F, Fut> Stream for StatusMany<S, F, Fut>
+where
+    S: Stream<Item = std::result::Result<Reference, InputError>> + Unpin,
+    F: Fn(String, String) -> Fut + Unpin,
+    Fut: Future<Output = Result<PaymentStatus>>,
+{
+    type Item = std::result::Result<Outcome, InputError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_step(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+    use crate::{PaidStatus, schema};
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    fn read(text: &[u8]) -> std::result::Result<Vec<Reference>, InputError> {
+        read_references(text)?.collect()
+    }
+
+    #[test]
+    fn status_columns_are_the_schemas() {
+        for c in &COLUMNS[2..11] {
+            if *c == "paidStatusTh" {
+                continue;
+            }
+            assert!(schema::PAYMENT_STATUS.field(c).is_some(), "{c}");
+        }
+    }
+
+    #[test]
+    fn plain_lines_bom_blank_and_quotes() {
+        let refs = read(b"\xEF\xBB\xBFINV-1\nINV-2,B\n\n\"INV,3\", C \n").unwrap();
+        let got: Vec<(&str, &str, u64)> = refs
+            .iter()
+            .map(|r| (r.reference1.as_str(), r.reference2.as_str(), r.line))
+            .collect();
+        assert_eq!(
+            got,
+            [("INV-1", "", 1), ("INV-2", "B", 2), ("INV,3", "C", 4)]
+        );
+    }
+
+    #[test]
+    fn header_passes_other_columns_through() {
+        let r =
+            read_references("customer,Reference1,note\nสมศรี,INV-1,a\nสมชาย,INV-2,b\n".as_bytes())
+                .unwrap();
+        assert_eq!(r.extra_headers(), ["customer", "note"]);
+        let refs: Vec<Reference> = r.collect::<std::result::Result<_, _>>().unwrap();
+        assert_eq!(refs[1].reference1, "INV-2");
+        assert_eq!(refs[1].extra, ["สมชาย", "b"]);
+        assert_eq!(refs[1].line, 3);
+    }
+
+    #[test]
+    fn bad_lines_are_named() {
+        assert_eq!(
+            read(b"INV-1\nA,B,C\n").unwrap_err().line,
+            2,
+            "three columns without a header"
+        );
+        let e = read(b"reference1,x\nINV-1,1\nINV-2\n").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.reason.contains("1 columns where the header has 2"), "{e}");
+        let e = read(b"INV-1\n,B\n").unwrap_err();
+        assert_eq!((e.line, e.reason.as_str()), (2, "reference1 is empty"));
+        // "ชำระ" in Windows-874.
+        let e = read(b"INV-1\nINV-2,\xAA\xD3\xC3\xD0\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.reason.contains("not UTF-8"), "{e}");
+        let e = read(b"reference1,amount\n").unwrap_err();
+        assert!(e.reason.contains("output column"), "{e}");
+        assert!(read(b"").unwrap().is_empty());
+    }
+
+    #[test]
+    fn neutralises_formulas() {
+        assert_eq!(neutralise_cell("=1+1"), "'=1+1");
+        assert_eq!(neutralise_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise_cell("-2"), "'-2");
+        assert_eq!(neutralise_cell("+66"), "'+66");
+        assert_eq!(neutralise_cell("INV-1"), "INV-1");
+        assert_eq!(neutralise_cell("1000.50"), "1000.50");
+    }
+
+    fn status(r1: &str) -> PaymentStatus {
+        let body = serde_json::json!({"paidStatus": "Success", "ref1": r1, "amount": "10.00"});
+        PaymentStatus::from_json(&body).unwrap()
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap()
+    }
+
+    /// Results come in input order although later calls finish first, with at most
+    /// `concurrency` in flight, and the window bounds how far ahead calls start.
+    #[test]
+    fn input_order_concurrency_and_window() {
+        let rt = runtime();
+        rt.block_on(async {
+            let n = 200u64;
+            let refs = (0..n).map(|i| {
+                Ok(Reference {
+                    line: i + 1,
+                    reference1: format!("R{i}"),
+                    reference2: String::new(),
+                    extra: vec![],
+                })
+            });
+            let live = Rc::new(Cell::new(0usize));
+            let peak = Rc::new(Cell::new(0usize));
+            let started = Rc::new(Cell::new(0u64));
+            let (l, p, s) = (live.clone(), peak.clone(), started.clone());
+            let mut many = status_many(futures_util::stream::iter(refs), 4, 0, move |r1, _| {
+                let (l, p) = (l.clone(), p.clone());
+                s.set(s.get() + 1);
+                async move {
+                    l.set(l.get() + 1);
+                    p.set(p.get().max(l.get()));
+                    let i: u64 = r1[1..].parse().unwrap();
+                    // Reference 0 is slow: everything else waits behind it in the window.
+                    let ms = if i == 0 { 10_000 } else { 10 + (i * 7) % 13 };
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    l.set(l.get() - 1);
+                    Ok(status(&r1))
+                }
+            })
+            .with_window(16);
+            let first = many.next().await.unwrap().unwrap();
+            assert_eq!(first.reference.reference1, "R0");
+            assert!(
+                started.get() <= 16,
+                "started {} with window 16",
+                started.get()
+            );
+            let mut seen = vec![0];
+            while let Some(o) = many.next().await {
+                let o = o.unwrap();
+                seen.push(o.reference.reference1[1..].parse::<u64>().unwrap());
+            }
+            assert_eq!(seen, (0..n).collect::<Vec<_>>());
+            assert_eq!(peak.get(), 4);
+        });
+    }
+
+    #[test]
+    fn rate_paces_the_starts() {
+        let rt = runtime();
+        rt.block_on(async {
+            let refs = (0..21).map(|i| {
+                Ok(Reference {
+                    line: i + 1,
+                    reference1: format!("R{i}"),
+                    reference2: String::new(),
+                    extra: vec![],
+                })
+            });
+            let t0 = tokio::time::Instant::now();
+            let mut many = status_many(
+                futures_util::stream::iter(refs),
+                8,
+                10,
+                |r1, _| async move { Ok(status(&r1)) },
+            );
+            let mut n = 0;
+            while let Some(o) = many.next().await {
+                o.unwrap();
+                n += 1;
+            }
+            assert_eq!(n, 21);
+            // 21 starts at 10 a second: the first at once, the last 2 s later.
+            let took = t0.elapsed();
+            assert!(
+                took >= Duration::from_millis(1990) && took < Duration::from_millis(2100),
+                "{took:?}"
+            );
+        });
+    }
+
+    #[test]
+    fn input_error_comes_in_its_place_and_ends() {
+        let rt = runtime();
+        // Concurrency 1: the error is read after the last call has finished.
+        for conc in [1, 8] {
+            rt.block_on(async {
+                let input = read_references(&b"A\nB\nC,D,E\nF\n"[..]).unwrap();
+                let calls = Rc::new(Cell::new(0));
+                let c = calls.clone();
+                let mut many =
+                    status_many(futures_util::stream::iter(input), conc, 0, move |r1, _| {
+                        c.set(c.get() + 1);
+                        async move {
+                            if r1 == "B" {
+                                Err(Error::Api {
+                                    endpoint: crate::Endpoint::Status,
+                                    status: crate::ResponseStatus::Error,
+                                    error_code: Some(ErrorCode::TransactionNotFound),
+                                    message: String::new(),
+                                })
+                            } else {
+                                Ok(status(&r1))
+                            }
+                        }
+                    });
+                let a = many.next().await.unwrap().unwrap();
+                assert_eq!(a.cells()[2], "Success");
+                assert_eq!(a.cells()[3], PaidStatus::Success.description_th().unwrap());
+                let b = many.next().await.unwrap().unwrap();
+                assert!(b.is_not_found() && !b.is_unreadable());
+                assert_eq!(b.cells()[11], NOT_FOUND);
+                let e = many.next().await.unwrap().unwrap_err();
+                assert_eq!(e.line, 3);
+                assert!(many.next().await.is_none());
+                assert_eq!(calls.get(), 2);
+            });
+        }
+    }
+
+    #[test]
+    fn writers() {
+        let input = read_references(&b"reference1,note\nINV-1,=HYPERLINK(\"x\")\n"[..]).unwrap();
+        let extra = input.extra_headers().to_vec();
+        let reference = input.into_iter().next().unwrap().unwrap();
+        let o = Outcome {
+            reference,
+            result: Ok(status("INV-1")),
+        };
+        let mut buf = Vec::new();
+        let mut w = CsvWriter::new(&mut buf, &extra, true).unwrap();
+        w.write(&o).unwrap();
+        w.flush().unwrap();
+        drop(w);
+        let text = String::from_utf8(buf).unwrap();
+        assert!(
+            text.starts_with("\u{feff}reference1,reference2,paidStatus,"),
+            "{text}"
+        );
+        assert!(text.ends_with(",\"'=HYPERLINK(\"\"x\"\")\"\n"), "{text}");
+        let mut buf = Vec::new();
+        let mut w = JsonlWriter::new(&mut buf, &extra);
+        w.write(&o).unwrap();
+        let v: Value = serde_json::from_slice(&buf).unwrap();
+        assert_eq!(v["note"], "=HYPERLINK(\"x\")");
+        assert_eq!(v["amount"], "10.00");
+        assert_eq!(v["error"], Value::Null);
+        let mut s = Summary::default();
+        s.add(&o);
+        assert_eq!(s.to_string(), "1 references, Success: 1");
+    }
+}
