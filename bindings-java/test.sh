@@ -66,7 +66,8 @@ echo "== a fresh Maven project: the jar from a file repository, offline; the REA
 # The plugin the fresh project uses to lay out its class path, fetched while online.
 mvn -B -q -ntp org.apache.maven.plugins:maven-dependency-plugin:3.6.1:help -Ddetail=false >/dev/null
 qs_status=0
-bindings-java/scripts/quickstart-app.sh bindings-java/target/dga-epayment-*.jar bindings-java/pom.xml \
+version=$(sed -n 's|^  <version>\(.*\)</version>|\1|p' bindings-java/pom.xml | head -1)
+bindings-java/scripts/quickstart-app.sh "bindings-java/target/dga-epayment-$version.jar" bindings-java/pom.xml \
   "$OUT/app" "$SANDBOX" | tee "$OUT/quickstart-output.txt" || qs_status=$?
 
 echo

@@ -76,8 +76,9 @@ mkdir -p "$B/dotnet"
 
 step "Java (mvn package with the release library) and its bench class"
 (cd bindings-java && mvn -B -q -DskipTests package)
+JAR=bindings-java/target/dga-epayment-$(sed -n 's|^  <version>\(.*\)</version>|\1|p' bindings-java/pom.xml | head -1).jar
 mkdir -p "$B/java"
-javac -d "$B/java" -cp bindings-java/target/dga-epayment-*.jar bindings-java/bench/Bench.java
+javac -d "$B/java" -cp "$JAR" bindings-java/bench/Bench.java
 
 step "one release sandbox"
 "$R/dga-sandbox" --port 0 >"$B/sandbox.out" 2>/dev/null &
@@ -94,7 +95,7 @@ bench() { # lang mode
     csharp) LD_LIBRARY_PATH="$PWD/$R" mono "$B/dotnet/Bench.exe" "$url" "$2" "$seconds" ;;
     python) "$B/venv/bin/python" bindings-python/bench/bench.py "$url" "$2" "$seconds" ;;
     node) node bindings-node/bench/bench.js "$url" "$2" "$seconds" ;;
-    java) java -cp "$(echo bindings-java/target/dga-epayment-*.jar):$B/java" Bench "$url" "$2" "$seconds" ;;
+    java) java -cp "$JAR:$B/java" Bench "$url" "$2" "$seconds" ;;
   esac
 }
 runs="rust:seq c:seq csharp:seq python:seq node:seq java:seq rust:conc8 c:conc8 csharp:conc8 python:conc8 python:async8 python:async64 node:conc8 java:conc8 python:parse"
