@@ -159,6 +159,10 @@ export interface ClientOptions {
   maxConcurrentVerifications?: number
   /** Calls in flight at once per client (default 256); more wait for a slot. */
   maxInFlight?: number
+  /** Status calls per second for callback verification (default 20, burst 40; 0: off). */
+  verificationRate?: number
+  /** How long DGA's final status answers repeated deliveries (default 2 s). In milliseconds. */
+  verificationReuseMs?: number
 }
 
 /** Overrides of the retry defaults (attempts are counts; backoff is exponential with full jitter). */
