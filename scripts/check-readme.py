@@ -25,6 +25,7 @@ THAI_SECTIONS = {
     "## เริ่มต้นใช้งาน: C": "## C quick start",
     "## เริ่มต้นใช้งาน: C#/.NET": "## C#/.NET quick start",
     "## เริ่มต้นใช้งาน: PHP": "## PHP quick start",
+    "## เริ่มต้นใช้งาน: Java": "## Java quick start",
     "## การรับ callback": "## Callbacks",
 }
 FENCE = re.compile(r"```(\w+)\n(.*?)\n```", re.S)
