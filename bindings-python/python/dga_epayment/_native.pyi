@@ -48,6 +48,8 @@ class _ClientOptions(TypedDict, total=False):
     pool_idle_timeout: Optional[float]
     max_concurrent_verifications: Optional[int]
     max_in_flight: Optional[int]
+    verification_rate: Optional[int]
+    verification_reuse: Optional[float]
 
 class _CreatePayment(TypedDict, total=False):
     customer_id: Required[str]
@@ -91,6 +93,8 @@ class Client:
         pool_idle_timeout: Optional[float] = None,
         max_concurrent_verifications: Optional[int] = None,
         max_in_flight: Optional[int] = None,
+        verification_rate: Optional[int] = None,
+        verification_reuse: Optional[float] = None,
         # END generated
     ) -> Client: ...
     @classmethod
@@ -118,6 +122,8 @@ class Client:
         pool_idle_timeout: Optional[float] = None,
         max_concurrent_verifications: Optional[int] = None,
         max_in_flight: Optional[int] = None,
+        verification_rate: Optional[int] = None,
+        verification_reuse: Optional[float] = None,
         # END generated
     ) -> Client: ...
     @property
