@@ -1452,6 +1452,7 @@ static void test_config_keys(const cJSON *schema) {
         {"tokenFailureCooldownMs", "2000"},
         {"poolIdleTimeoutMs", "15000"},
         {"maxConcurrentVerifications", "16"},
+        {"maxInFlight", "64"},
     };
     const size_t n = sizeof options / sizeof options[0];
     const cJSON *client_options = schema_record(schema, "ClientOptions");
