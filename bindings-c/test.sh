@@ -51,6 +51,8 @@ g++ "${CXXFLAGS[@]}" bindings-c/tests/test_cpp.cpp "$OUT/harness.o" -o "$OUT/tes
 gcc "${CFLAGS[@]}" bindings-c/tests/test_https.c "$OUT/harness.o" -o "$OUT/test_https" "${LINK[@]}"
 gcc "${CFLAGS[@]}" bindings-c/tests/test_shared.c "$OUT/harness.o" -o "$OUT/test_shared" "${LINK[@]}"
 gcc "${CFLAGS[@]}" bindings-c/tests/test_floods.c "$OUT/harness.o" -o "$OUT/test_floods" "${LINK[@]}"
+gcc "${CFLAGS[@]}" bindings-c/tests/test_async.c "$OUT/harness.o" -o "$OUT/test_async" "${LINK[@]}"
+gcc "${CFLAGS[@]}" bindings-c/examples/status_many.c -o "$OUT/status_many" "${LINK[@]}"
 gcc "${CFLAGS[@]}" bindings-c/tests/test_c.c "$OUT/harness.o" -o "$OUT/test_c_static" \
   "$D/libdga_epayment.a" -lcjson -lpthread -ldl -lm
 
@@ -74,6 +76,8 @@ under_valgrind() {
 }
 step "C99 test under valgrind"
 under_valgrind test_c "$OUT/test_c" "$SANDBOX" tests/vectors || status=1
+step "async calls and the log under valgrind (its exiting child runs under valgrind too)"
+under_valgrind test_async "$OUT/test_async" "$SANDBOX" bindings-c/tests/valgrind.supp || status=1
 step "C++ test under valgrind"
 under_valgrind test_cpp "$OUT/test_cpp" "$SANDBOX" tests/vectors || status=1
 step "HTTPS test (a CA made with openssl; the sandbox serving TLS) under valgrind"
@@ -127,6 +131,14 @@ for _ in $(seq 100); do grep -q '^listening on ' "$tmp/sandbox.out" 2>/dev/null 
 url=$(sed -n 's/^listening on //p' "$tmp/sandbox.out" | head -1)
 DGA_GATEWAY_URL=$url "${VG[@]}" "$tmp/quickstart" > "$tmp/quickstart.out" || status=1
 cat "$tmp/quickstart.out"
+if DGA_GATEWAY_URL=$url "${VG[@]}" "$OUT/status_many" > "$tmp/status_many.out" &&
+   grep -q '^100 status calls: 0 paid, 100 pending, 0 failed$' "$tmp/status_many.out"; then
+  cat "$tmp/status_many.out"
+else
+  cat "$tmp/status_many.out" >&2
+  echo "c: examples/status_many.c failed" >&2
+  status=1
+fi
 python3 - "$url" "$tmp" "${VG[@]}" <<'PY' || status=1
 # Pays the quick start's payment on the sandbox, then delivers DGA's status as a callback body
 # to the CGI program (under valgrind too): genuine and forged callbacks answered by the core's

@@ -69,6 +69,10 @@ pub enum DgaErrorKind {
     DGA_INVALID_ARGUMENT = 10,
     /// A bug inside the library (a caught panic); the message says what happened.
     DGA_INTERNAL = 11,
+    /// An async call ended by its `DgaCancel` (`dga_cancel`). A create, void or close already
+    /// sent still runs to its end at DGA and its outcome is logged: check `dga_status` with the
+    /// references in `dga_error_json`.
+    DGA_CANCELLED = 12,
 }
 
 /// BankCodeEnum numbers (results carry the names; see `dga_enum_tables_json`).
@@ -185,10 +189,11 @@ impl DgaError {
     }
 
     /// An error of the binding's own kinds, with `dga_error_json`'s `kind` as
-    /// `invalid_argument` or `internal`.
+    /// `invalid_argument`, `internal` or `cancelled`.
     fn binding(kind: DgaErrorKind, message: String) -> DgaError {
         let code = match kind {
             DgaErrorKind::DGA_INVALID_ARGUMENT => "invalid_argument",
+            DgaErrorKind::DGA_CANCELLED => "cancelled",
             _ => "internal",
         };
         let json = json!({ "kind": code, "message": message });
@@ -880,7 +885,7 @@ pub unsafe extern "C" fn dga_validate_citizen_id(id: *const c_char) -> bool {
 // Errors
 
 /// The error's kind (a DgaErrorKind: 1 to 9 the core's kinds, DGA_INVALID_ARGUMENT,
-/// DGA_INTERNAL); DGA_OK for NULL.
+/// DGA_INTERNAL, DGA_CANCELLED); DGA_OK for NULL.
 ///
 /// # Safety
 /// `error` is NULL or a live error from this library.
@@ -947,6 +952,8 @@ pub unsafe extern "C" fn dga_error_free(error: *mut DgaError) {
 
 // Callback floods: the agency's known_reference check, the counters, the 503 reply.
 mod floods;
+mod async_calls;
+mod logging;
 
 #[cfg(test)]
 mod tests;
