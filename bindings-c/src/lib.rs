@@ -951,8 +951,8 @@ pub unsafe extern "C" fn dga_error_free(error: *mut DgaError) {
 }
 
 // Callback floods: the agency's known_reference check, the counters, the 503 reply.
-mod floods;
 mod async_calls;
+mod floods;
 mod logging;
 
 #[cfg(test)]

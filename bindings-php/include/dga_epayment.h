@@ -294,16 +294,6 @@ typedef struct DgaClient DgaClient;
 typedef struct DgaError DgaError;
 
 /**
- * The agency's check of a callback's references against its own orders: true when it created
- * the payment `(reference1, reference2)` (reference2 may be ""). Both
- * strings are NUL-terminated UTF-8, valid only during the call. It runs on the thread that
- * called `dga_receive_callback_known`, before any network call, and must return normally (no
- * C++ exception, no longjmp out of it). A lookup that cannot answer (the database is down)
- * has no bool for it: use the two-step form in `dga_receive_callback_known`'s documentation.
- */
-typedef bool (*DgaKnownReference)(void *user_data, const char *reference1, const char *reference2);
-
-/**
  * The completion callback of the `dga_*_async` calls. Called exactly once per started call,
  * on one of the library's runtime threads (possibly before the starting function returns):
  * `kind` is DGA_OK with `out_json` the result and `err` NULL, or the failing DgaErrorKind with
@@ -314,6 +304,16 @@ typedef bool (*DgaKnownReference)(void *user_data, const char *reference1, const
  * unwind (a C++ exception or longjmp out of it ends the process).
  */
 typedef void (*DgaCallback)(void *user_data, int32_t kind, char *out_json, DgaError *err);
+
+/**
+ * The agency's check of a callback's references against its own orders: true when it created
+ * the payment `(reference1, reference2)` (reference2 may be ""). Both
+ * strings are NUL-terminated UTF-8, valid only during the call. It runs on the thread that
+ * called `dga_receive_callback_known`, before any network call, and must return normally (no
+ * C++ exception, no longjmp out of it). A lookup that cannot answer (the database is down)
+ * has no bool for it: use the two-step form in `dga_receive_callback_known`'s documentation.
+ */
+typedef bool (*DgaKnownReference)(void *user_data, const char *reference1, const char *reference2);
 
 /**
  * Receives one log record: `level` a DgaLogLevel, `target` the logger's name
@@ -672,91 +672,6 @@ const char *dga_error_json(const DgaError *error);
 void dga_error_free(DgaError *error);
 
 /**
- * The references a callback body names (`ref1`, `ref2`), read as leniently as
- * `dga_receive_callback` reads them: what a callback endpoint looks up in its own orders
- * before anything else. `body` is `len` bytes as received. On success `*out_reference1` and
- * `*out_reference2` (each when not NULL) are the references (`ref2` may be ""), freed
- * by the caller with `dga_string_free`; on error both are NULL and a body whose references
- * cannot be read is DGA_CALLBACK (answer it with `dga_callback_reply_for_error`: 400).
- *
- * # Safety
- * `body` is NULL or points to `len` readable bytes; out-parameters are NULL or writable.
- */
-int32_t dga_callback_references(const uint8_t *body,
-                                size_t len,
-                                char **out_reference1,
-                                char **out_reference2,
-                                DgaError **out_err);
-
-/**
- * The refusal of a delivery whose references the agency does not know (its own lookup said
- * no): DGA is not asked. It is counted (`refusedUnknown` in `dga_verification_stats_json`)
- * and logged at most once a second. Like `dga_receive_callback` failing, it returns
- * DGA_VERIFICATION with the error (reason `unknown_payment`) in `*out_err`, which the
- * endpoint answers with `dga_callback_reply_for_error` (404) and frees with
- * `dga_error_free`. Never DGA_OK; DGA_INVALID_ARGUMENT for a NULL client or reference.
- *
- * # Safety
- * `client` is NULL or live; strings are NULL or NUL-terminated; `out_err` is NULL or writable.
- */
-int32_t dga_refuse_unknown_reference(const DgaClient *client,
-                                     const char *reference1,
-                                     const char *reference2,
-                                     DgaError **out_err);
-
-/**
- * What callback verification has cost DGA and what it refused since the client was built
- * (every counter only grows), as JSON: `{"statusCalls", "reused", "refusedUnknown",
- * "refusedBusy"}` — status requests sent to DGA to verify callbacks (retries included, token
- * fetches not), deliveries answered from another delivery's status call, deliveries refused
- * by the agency's own lookup, deliveries refused 503 `busy` (over `verificationRate` or too
- * many at once). Alert on a rise of the last two: a flood. The caller frees the result with
- * `dga_string_free`; NULL for a NULL client.
- *
- * # Safety
- * `client` is NULL or live.
- */
-char *dga_verification_stats_json(const DgaClient *client);
-
-/**
- * `dga_receive_callback` (verifying) after the agency's own check, in one call: the body's
- * references are read, `known_reference(user_data, reference1, reference2)` is asked on this
- * thread, and when it returns false the delivery is refused at once as
- * `dga_refuse_unknown_reference` does (DGA_VERIFICATION, reason `unknown_payment`, reply 404)
- * without a network call, so forged references cost DGA nothing. A NULL `known_reference` is
- * no check (`dga_receive_callback` with `verify` true). On success `*out_json` is DGA's own
- * status (normalized, as `dga_status`), freed by the caller with `dga_string_free`; answer
- * DGA with `dga_callback_reply_accepted` once recorded, or `dga_callback_reply_for_error`
- * with this call's error (400, 404, 409 or 503, the last when over `verificationRate`).
- *
- * When the lookup itself can fail, use the two steps instead: `dga_callback_references`, the
- * lookup, then `dga_refuse_unknown_reference` (not ours), `dga_callback_reply_unavailable`
- * (the lookup failed: 503, DGA delivers again) or `dga_receive_callback` (ours).
- *
- * # Safety
- * `body` is NULL or points to `len` readable bytes; `known_reference` is NULL or a function
- * as `DgaKnownReference` describes, given `user_data` as passed; the rest as
- * `dga_create_payment`.
- */
-int32_t dga_receive_callback_known(const DgaClient *client,
-                                   const uint8_t *body,
-                                   size_t len,
-                                   DgaKnownReference known_reference,
-                                   void *user_data,
-                                   char **out_json,
-                                   DgaError **out_err);
-
-/**
- * The HTTP answer when a callback could not be checked now (the agency's own lookup of its
- * references failed): 503 with `result: false`, so DGA delivers it again. Returns the body,
- * freed by the caller with `dga_string_free`; sets `*out_http_status` (when not NULL).
- *
- * # Safety
- * `out_http_status` is NULL or writable.
- */
-char *dga_callback_reply_unavailable(int32_t *out_http_status);
-
-/**
  * Creates a cancellation source. The caller frees it with `dga_cancel_free`. NULL only if
  * memory ran out.
  */
@@ -885,6 +800,91 @@ int32_t dga_receive_callback_async(const DgaClient *client,
                                    const DgaCancel *cancel,
                                    DgaCallback cb,
                                    void *user_data);
+
+/**
+ * The references a callback body names (`ref1`, `ref2`), read as leniently as
+ * `dga_receive_callback` reads them: what a callback endpoint looks up in its own orders
+ * before anything else. `body` is `len` bytes as received. On success `*out_reference1` and
+ * `*out_reference2` (each when not NULL) are the references (`ref2` may be ""), freed
+ * by the caller with `dga_string_free`; on error both are NULL and a body whose references
+ * cannot be read is DGA_CALLBACK (answer it with `dga_callback_reply_for_error`: 400).
+ *
+ * # Safety
+ * `body` is NULL or points to `len` readable bytes; out-parameters are NULL or writable.
+ */
+int32_t dga_callback_references(const uint8_t *body,
+                                size_t len,
+                                char **out_reference1,
+                                char **out_reference2,
+                                DgaError **out_err);
+
+/**
+ * The refusal of a delivery whose references the agency does not know (its own lookup said
+ * no): DGA is not asked. It is counted (`refusedUnknown` in `dga_verification_stats_json`)
+ * and logged at most once a second. Like `dga_receive_callback` failing, it returns
+ * DGA_VERIFICATION with the error (reason `unknown_payment`) in `*out_err`, which the
+ * endpoint answers with `dga_callback_reply_for_error` (404) and frees with
+ * `dga_error_free`. Never DGA_OK; DGA_INVALID_ARGUMENT for a NULL client or reference.
+ *
+ * # Safety
+ * `client` is NULL or live; strings are NULL or NUL-terminated; `out_err` is NULL or writable.
+ */
+int32_t dga_refuse_unknown_reference(const DgaClient *client,
+                                     const char *reference1,
+                                     const char *reference2,
+                                     DgaError **out_err);
+
+/**
+ * What callback verification has cost DGA and what it refused since the client was built
+ * (every counter only grows), as JSON: `{"statusCalls", "reused", "refusedUnknown",
+ * "refusedBusy"}` — status requests sent to DGA to verify callbacks (retries included, token
+ * fetches not), deliveries answered from another delivery's status call, deliveries refused
+ * by the agency's own lookup, deliveries refused 503 `busy` (over `verificationRate` or too
+ * many at once). Alert on a rise of the last two: a flood. The caller frees the result with
+ * `dga_string_free`; NULL for a NULL client.
+ *
+ * # Safety
+ * `client` is NULL or live.
+ */
+char *dga_verification_stats_json(const DgaClient *client);
+
+/**
+ * `dga_receive_callback` (verifying) after the agency's own check, in one call: the body's
+ * references are read, `known_reference(user_data, reference1, reference2)` is asked on this
+ * thread, and when it returns false the delivery is refused at once as
+ * `dga_refuse_unknown_reference` does (DGA_VERIFICATION, reason `unknown_payment`, reply 404)
+ * without a network call, so forged references cost DGA nothing. A NULL `known_reference` is
+ * no check (`dga_receive_callback` with `verify` true). On success `*out_json` is DGA's own
+ * status (normalized, as `dga_status`), freed by the caller with `dga_string_free`; answer
+ * DGA with `dga_callback_reply_accepted` once recorded, or `dga_callback_reply_for_error`
+ * with this call's error (400, 404, 409 or 503, the last when over `verificationRate`).
+ *
+ * When the lookup itself can fail, use the two steps instead: `dga_callback_references`, the
+ * lookup, then `dga_refuse_unknown_reference` (not ours), `dga_callback_reply_unavailable`
+ * (the lookup failed: 503, DGA delivers again) or `dga_receive_callback` (ours).
+ *
+ * # Safety
+ * `body` is NULL or points to `len` readable bytes; `known_reference` is NULL or a function
+ * as `DgaKnownReference` describes, given `user_data` as passed; the rest as
+ * `dga_create_payment`.
+ */
+int32_t dga_receive_callback_known(const DgaClient *client,
+                                   const uint8_t *body,
+                                   size_t len,
+                                   DgaKnownReference known_reference,
+                                   void *user_data,
+                                   char **out_json,
+                                   DgaError **out_err);
+
+/**
+ * The HTTP answer when a callback could not be checked now (the agency's own lookup of its
+ * references failed): 503 with `result: false`, so DGA delivers it again. Returns the body,
+ * freed by the caller with `dga_string_free`; sets `*out_http_status` (when not NULL).
+ *
+ * # Safety
+ * `out_http_status` is NULL or writable.
+ */
+char *dga_callback_reply_unavailable(int32_t *out_http_status);
 
 /**
  * Sends the SDK's log records to `cb` (NULL stops them), with `user_data` passed back to it

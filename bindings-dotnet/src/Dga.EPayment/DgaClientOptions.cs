@@ -69,6 +69,15 @@ namespace Dga.EPayment
         /// <summary>Callback verifications running at once (default 16); more are answered 503 at once, without a call to DGA.</summary>
         public int? MaxConcurrentVerifications { get; set; }
 
+        /// <summary>Calls of this client in flight at once (default 256); more wait for a slot, holding no thread.</summary>
+        public int? MaxInFlight { get; set; }
+
+        /// <summary>Status calls per second for callback verification (default 20, burst 40; 0 turns the limit off); beyond it a delivery is answered 503 without asking DGA.</summary>
+        public int? VerificationRate { get; set; }
+
+        /// <summary>How long a final status DGA gave answers repeated deliveries claiming it (default 2 s).</summary>
+        public TimeSpan? VerificationReuse { get; set; }
+
         /// <summary>The ABI's config JSON (the schema's ClientOptions keys: consumerKey, consumerSecret, agentId, …; durations in ms).</summary>
         internal string ToAbiJson() => Wire.Write(this, "ClientOptions", "options");
 
