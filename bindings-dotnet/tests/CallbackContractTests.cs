@@ -317,6 +317,9 @@ namespace Dga.EPayment.Tests
                 o.TokenFailureCooldown = TimeSpan.Zero;
                 o.PoolIdleTimeout = TimeSpan.FromSeconds(5);
                 o.MaxConcurrentVerifications = 4;
+                o.MaxInFlight = 64;
+                o.VerificationRate = 50;
+                o.VerificationReuse = TimeSpan.FromSeconds(1);
                 var keys = JsonNode.Parse(o.ToAbiJson()).Members.Select(m => m.Key).ToList();
                 // The core names every key it knows when it refuses an unknown one.
                 var withUnknown = JsonNode.Parse(o.ToAbiJson()).Add("notASetting", JsonNode.Number(1)).ToJson();
