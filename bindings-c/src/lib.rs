@@ -344,7 +344,7 @@ fn put_status(out: *mut i32, status: u16) {
 // ---------------------------------------------------------------------------------------------
 // Library
 
-/// The SDK's version, e.g. "0.1.0". Static: never freed.
+/// The SDK's version, e.g. "0.2.0". Static: never freed.
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_version() -> *const c_char {
     static V: OnceLock<CString> = OnceLock::new();

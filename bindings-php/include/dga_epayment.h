@@ -334,7 +334,7 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The SDK's version, e.g. "0.1.0". Static: never freed.
+ * The SDK's version, e.g. "0.2.0". Static: never freed.
  */
 const char *dga_version(void);
 
