@@ -53,6 +53,7 @@ fn error_kinds_in_the_header_are_the_cores() {
     expected.insert(("DGA_OK".into(), 0));
     expected.insert(("DGA_INVALID_ARGUMENT".into(), 10));
     expected.insert(("DGA_INTERNAL".into(), 11));
+    expected.insert(("DGA_CANCELLED".into(), 12));
     assert_eq!(header_enum("DgaErrorKind"), expected);
     assert_eq!(
         sdk::error_kinds()
