@@ -887,6 +887,7 @@ pub unsafe extern "C" fn dga_error_free(error: *mut DgaError) {
 
 mod async_calls;
 mod logging;
+mod queue;
 
 #[cfg(test)]
 mod tests;

@@ -9,11 +9,18 @@
  *     are never freed by the caller: they live as long as the library, or as the DgaError;
  *   - a DgaClient from dga_client_new is freed with dga_client_free, once, after every call
  *     using it has returned;
- *   - the library never keeps or frees a pointer the caller passes in.
+ *   - a DgaCancel from dga_cancel_new is freed with dga_cancel_free (even while calls using
+ *     it are in flight);
+ *   - the library never keeps or frees a pointer the caller passes in, except an async call's
+ *     user_data, handed back untouched to its callback.
  *
  * Threads: a DgaClient may be used from many threads at once (one connection pool, one token
  * cache, shared). Every function is thread-safe; errors travel through out-parameters, never
- * through a thread-local "last error".
+ * through a thread-local "last error". The calls run on the library's one runtime (2 threads
+ * by default, DGA_EPAYMENT_THREADS to change it, built on first use): a blocking call waits
+ * for its result; a dga_*_async call returns at once and its DgaCallback is called exactly
+ * once on a runtime thread (result, error, DGA_CANCELLED, or DGA_INTERNAL for a caught
+ * panic), never after the process has started exiting.
  *
  * Errors: every int32_t result is DGA_OK (0) or the failing DgaErrorKind. Text arguments are
  * NUL-terminated UTF-8. NULL, invalid UTF-8 or unparseable JSON arguments give
@@ -95,12 +102,41 @@ enum DgaErrorKind
      * A bug inside the library (a caught panic); the message says what happened.
      */
     DGA_INTERNAL = 11,
+    /**
+     * An async call ended by its `DgaCancel` (`dga_cancel`). A create, void or close already
+     * sent still runs to its end at DGA and its outcome is logged: check `dga_status` with the
+     * references in `dga_error_json`.
+     */
+    DGA_CANCELLED = 12,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
 typedef enum DgaErrorKind DgaErrorKind;
 #else
 typedef int32_t DgaErrorKind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Log levels as `dga_set_log_callback`'s callback receives them (the `log` crate's order:
+ * lower is more severe).
+ */
+enum DgaLogLevel
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    DGA_LOG_ERROR = 1,
+    DGA_LOG_WARN = 2,
+    DGA_LOG_INFO = 3,
+    DGA_LOG_DEBUG = 4,
+    DGA_LOG_TRACE = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum DgaLogLevel DgaLogLevel;
+#else
+typedef int32_t DgaLogLevel;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -234,6 +270,14 @@ typedef int32_t DgaErrorCode;
 #endif // __cplusplus
 
 /**
+ * A cancellation source for async calls. Opaque. Created by `dga_cancel_new`, freed by
+ * `dga_cancel_free` (which may be done while calls using it are in flight: each holds its
+ * own reference). One DgaCancel may be passed to any number of calls; `dga_cancel` ends all
+ * of them that have not completed yet, with DGA_CANCELLED.
+ */
+typedef struct DgaCancel DgaCancel;
+
+/**
  * A client for one configuration (credentials, environment, timeouts): one connection pool and
  * one token cache. Opaque. Created by `dga_client_new`, freed by `dga_client_free`.
  *
@@ -248,6 +292,32 @@ typedef struct DgaClient DgaClient;
  * `dga_error_message` and `dga_error_json`.
  */
 typedef struct DgaError DgaError;
+
+/**
+ * The completion callback of the `dga_*_async` calls. Called exactly once per started call,
+ * on one of the library's runtime threads (possibly before the starting function returns):
+ * `kind` is DGA_OK with `out_json` the result and `err` NULL, or the failing DgaErrorKind with
+ * `out_json` NULL and `err` the error. The callback owns both: free `out_json` with
+ * `dga_string_free` and `err` with `dga_error_free`. It may start other calls (async or
+ * blocking: a blocking call made here does not deadlock the runtime, though it holds one of
+ * its threads meanwhile, so prefer the async calls), must return promptly, and must not
+ * unwind (a C++ exception or longjmp out of it ends the process).
+ */
+typedef void (*DgaCallback)(void *user_data, int32_t kind, char *out_json, DgaError *err);
+
+/**
+ * Receives one log record: `level` a DgaLogLevel, `target` the logger's name
+ * ("dga_epayment" or below it), `message` one line of UTF-8 text, never containing a secret
+ * or a token. Both strings belong to the library and are valid only during the call: copy
+ * what you keep. Called on whatever thread logged (a caller's thread or a runtime thread),
+ * possibly from several at once and from the library's exit hook (a create still running
+ * at exit is logged then); it must not call back into `dga_set_log_callback`'s setter
+ * expecting to stop a record already being delivered, and must not unwind.
+ */
+typedef void (*DgaLogCallback)(void *user_data,
+                               int32_t level,
+                               const char *target,
+                               const char *message);
 
 #ifdef __cplusplus
 extern "C" {
@@ -526,7 +596,7 @@ bool dga_validate_citizen_id(const char *id);
 
 /**
  * The error's kind (a DgaErrorKind: 1 to 9 the core's kinds, DGA_INVALID_ARGUMENT,
- * DGA_INTERNAL); DGA_OK for NULL.
+ * DGA_INTERNAL, DGA_CANCELLED); DGA_OK for NULL.
  *
  * # Safety
  * `error` is NULL or a live error from this library.
@@ -571,6 +641,209 @@ const char *dga_error_json(const DgaError *error);
  * `error` is NULL or from this library, not freed before.
  */
 void dga_error_free(DgaError *error);
+
+/**
+ * Creates a cancellation source. The caller frees it with `dga_cancel_free`. NULL only if
+ * memory ran out.
+ */
+DgaCancel *dga_cancel_new(void);
+
+/**
+ * Cancels every call started with `cancel` that has not completed: each one's callback gets
+ * DGA_CANCELLED (once, as always; a call that already completed is not called again). A
+ * status or callback verification is stopped. A create, void or close stops being waited
+ * for but is not abandoned: one not yet sent is never sent; one already sent runs to its end
+ * at DGA and its outcome is logged at WARNING with its references (check `dga_status`).
+ * Idempotent and thread-safe; callable from a callback. NULL is a no-op.
+ *
+ * # Safety
+ * `cancel` is NULL or from `dga_cancel_new`, not freed yet.
+ */
+void dga_cancel(DgaCancel *cancel);
+
+/**
+ * Frees a cancellation source. NULL is a no-op. Calls started with it keep their own
+ * reference (they can still be cancelled by nobody, and complete normally).
+ *
+ * # Safety
+ * `cancel` is NULL or from `dga_cancel_new`, not freed before.
+ */
+void dga_cancel_free(DgaCancel *cancel);
+
+/**
+ * `dga_create_payment`, completing through `cb` (see `DgaCallback`): on success `out_json` is
+ * the payment. Returns DGA_OK when started, then `cb` is called exactly once while the process
+ * lives; or, without calling `cb`, DGA_INVALID_ARGUMENT when `client`, `request_json` or `cb`
+ * is NULL or `request_json` is not UTF-8 JSON (a bad field is a DGA_VALIDATION error through
+ * `cb`). `cancel` may be NULL. Every argument is copied before the function returns.
+ *
+ * Cancelling (`dga_cancel`) a create not yet sent means it is never sent; once sent, it runs
+ * to its end at DGA and its outcome is logged at WARNING with its references, and `cb` gets
+ * DGA_CANCELLED at once: check `dga_status` before creating it again. Freeing the client does
+ * not cancel the call.
+ *
+ * # Safety
+ * `client` is NULL or live; `request_json` is NULL or NUL-terminated; `cancel` is NULL or
+ * live (it may be freed right after this returns); `cb` is NULL or a function as
+ * `DgaCallback` says; `user_data` is passed to `cb` untouched.
+ */
+int32_t dga_create_payment_async(const DgaClient *client,
+                                 const char *request_json,
+                                 const DgaCancel *cancel,
+                                 DgaCallback cb,
+                                 void *user_data);
+
+/**
+ * `dga_status`, completing through `cb`: on success `out_json` is the normalized status.
+ * Cancelling it stops it (no result is waited for). Returns as `dga_create_payment_async`.
+ *
+ * # Safety
+ * As `dga_create_payment_async`.
+ */
+int32_t dga_status_async(const DgaClient *client,
+                         const char *reference1,
+                         const char *reference2,
+                         const DgaCancel *cancel,
+                         DgaCallback cb,
+                         void *user_data);
+
+/**
+ * `dga_close`, completing through `cb`: on success `out_json` is the confirmation.
+ * Cancelling it acts as for a create (never sent if not yet sent; otherwise it runs to its
+ * end and its outcome is logged). Returns as `dga_create_payment_async`.
+ *
+ * # Safety
+ * As `dga_create_payment_async`.
+ */
+int32_t dga_close_async(const DgaClient *client,
+                        const char *reference1,
+                        const char *reference2,
+                        const DgaCancel *cancel,
+                        DgaCallback cb,
+                        void *user_data);
+
+/**
+ * `dga_void`, completing through `cb`: on success `out_json` is the confirmation.
+ * DGA_OUTCOME_UNKNOWN means the void may have happened: check `dga_status`. Cancelling it
+ * acts as for a create. Returns as `dga_create_payment_async`.
+ *
+ * # Safety
+ * As `dga_create_payment_async`.
+ */
+int32_t dga_void_async(const DgaClient *client,
+                       const char *reference1,
+                       const char *reference2,
+                       const char *payment_reference,
+                       const DgaCancel *cancel,
+                       DgaCallback cb,
+                       void *user_data);
+
+/**
+ * `dga_verify_callback`, completing through `cb`: on success `out_json` is DGA's own status;
+ * a disagreement is DGA_VERIFICATION. Cancelling it stops it. Returns as
+ * `dga_create_payment_async` (`callback_json` must be UTF-8 JSON; a bad field is a
+ * DGA_VALIDATION error through `cb`).
+ *
+ * # Safety
+ * As `dga_create_payment_async`.
+ */
+int32_t dga_verify_callback_async(const DgaClient *client,
+                                  const char *callback_json,
+                                  const DgaCancel *cancel,
+                                  DgaCallback cb,
+                                  void *user_data);
+
+/**
+ * `dga_receive_callback`, completing through `cb`: reads DGA's raw callback body (`len`
+ * bytes, copied before this returns) and, when `verify` is true, decides it by DGA's own
+ * status. On success `out_json` is the normalized status (DGA's own when verified); answer
+ * DGA with `dga_callback_reply_accepted` or `dga_callback_reply_for_error` with `err`.
+ * Cancelling it stops it. Returns as `dga_create_payment_async` (DGA_INVALID_ARGUMENT for a
+ * NULL `body`; a bad body is a DGA_CALLBACK error through `cb`).
+ *
+ * # Safety
+ * `body` is NULL or points to `len` readable bytes; the rest as `dga_create_payment_async`.
+ */
+int32_t dga_receive_callback_async(const DgaClient *client,
+                                   const uint8_t *body,
+                                   size_t len,
+                                   bool verify,
+                                   const DgaCancel *cancel,
+                                   DgaCallback cb,
+                                   void *user_data);
+
+/**
+ * Waits up to `grace_ms` for the creates, voids and closes still running in this process (a
+ * caller that went away, an async call cancelled after it was sent), then logs each one left
+ * as outcome unknown with its references (once). Returns how many were left. The library does
+ * this by itself at process exit (with `DGA_EPAYMENT_SHUTDOWN_GRACE_MS`, default 2000); a host
+ * whose own teardown comes first (a .NET AppDomain, a plugin being unloaded) calls it while
+ * its log callback still works. Async calls in flight are not affected: cancel them first.
+ */
+size_t dga_drain(uint32_t grace_ms);
+
+/**
+ * Sends the SDK's log records to `cb` (NULL stops them), with `user_data` passed back to it
+ * untouched; see `DgaLogCallback`. Records at `dga_set_log_level`'s level (default
+ * DGA_LOG_INFO) and more severe pass; WARNING records are the ones to keep: a create, void or
+ * close whose caller went away (cancelled, timed out, exited) with its outcome and
+ * references, a callback whose values differ from DGA's. Process-wide; replaces the previous
+ * callback (a record being delivered on another thread at that moment may still reach the
+ * previous one). Without a callback the records are dropped.
+ *
+ * # Safety
+ * `cb` is NULL or a function as `DgaLogCallback` says, callable until it is replaced.
+ */
+void dga_set_log_callback(DgaLogCallback cb, void *user_data);
+
+/**
+ * The least severe DgaLogLevel delivered (default DGA_LOG_INFO; DGA_LOG_WARN keeps only
+ * what needs attention; 0 turns the log off). Process-wide.
+ */
+void dga_set_log_level(int32_t level);
+
+/**
+ * Keeps the last `capacity` log records in memory for `dga_log_drain` (0 stops keeping and
+ * drops what was kept), for hosts that cannot take a callback on another thread (PHP drains
+ * after each call). Works beside `dga_set_log_callback`. Process-wide.
+ */
+void dga_log_buffer(size_t capacity);
+
+/**
+ * The records kept since the last drain, oldest first, as a JSON array of
+ * `{"level": 1..5, "target": "...", "message": "..."}` (plus, when the buffer overflowed, a
+ * first WARN record saying how many were lost); NULL when there are none. The caller frees it
+ * with `dga_string_free`.
+ */
+char *dga_log_drain(void);
+
+/**
+ * The `DgaCallback` that queues each completion for `dga_completion_next` instead of running
+ * anything on the library's thread.
+ */
+DgaCallback dga_completion_queue_callback(void);
+
+/**
+ * Takes the next queued completion, waiting up to `timeout_ms` for one. Returns true with
+ * `*out_user_data`, `*out_kind`, `*out_json` and `*out_err` as the callback would have had them
+ * (the caller owns `*out_json` and `*out_err`), or false when none came in time. A log record
+ * (`dga_log_to_queue`) comes with `*out_user_data` NULL, `*out_kind` its DgaLogLevel and
+ * `*out_json` `{"level", "target", "message"}`. Any number of threads may wait.
+ *
+ * # Safety
+ * Every out-parameter is writable.
+ */
+bool dga_completion_next(uint32_t timeout_ms,
+                         void **out_user_data,
+                         int32_t *out_kind,
+                         char **out_json,
+                         DgaError **out_err);
+
+/**
+ * Sends the SDK's log records to the completion queue (see `dga_completion_next`) when `on`,
+ * beside any `dga_set_log_callback`. Process-wide.
+ */
+void dga_log_to_queue(bool on);
 
 #ifdef __cplusplus
 }  // extern "C"
