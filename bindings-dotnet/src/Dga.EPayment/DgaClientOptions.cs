@@ -68,6 +68,9 @@ namespace Dga.EPayment
         /// <summary>Callback verifications running at once (default 16); more are answered 503 at once, without a call to DGA.</summary>
         public int? MaxConcurrentVerifications { get; set; }
 
+        /// <summary>Calls of this client on the wire at once (default 256); more wait in memory, holding no thread.</summary>
+        public int? MaxInFlight { get; set; }
+
         /// <summary>The ABI's config JSON (the schema's ClientOptions keys: consumerKey, consumerSecret, agentId, …; durations in ms).</summary>
         internal string ToAbiJson() => Wire.Write(this, "ClientOptions", "options");
 
