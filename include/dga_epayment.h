@@ -802,6 +802,16 @@ int32_t dga_receive_callback_async(const DgaClient *client,
                                    void *user_data);
 
 /**
+ * Waits up to `grace_ms` for the creates, voids and closes still running in this process (a
+ * caller that went away, an async call cancelled after it was sent), then logs each one left
+ * as outcome unknown with its references (once). Returns how many were left. The library does
+ * this by itself at process exit (with `DGA_EPAYMENT_SHUTDOWN_GRACE_MS`, default 2000); a host
+ * whose own teardown comes first (a .NET AppDomain, a plugin being unloaded) calls it while
+ * its log callback still works. Async calls in flight are not affected: cancel them first.
+ */
+size_t dga_drain(uint32_t grace_ms);
+
+/**
  * The references a callback body names (`ref1`, `ref2`), read as leniently as
  * `dga_receive_callback` reads them: what a callback endpoint looks up in its own orders
  * before anything else. `body` is `len` bytes as received. On success `*out_reference1` and
@@ -920,6 +930,34 @@ void dga_log_buffer(size_t capacity);
  * with `dga_string_free`.
  */
 char *dga_log_drain(void);
+
+/**
+ * The `DgaCallback` that queues each completion for `dga_completion_next` instead of running
+ * anything on the library's thread.
+ */
+DgaCallback dga_completion_queue_callback(void);
+
+/**
+ * Takes the next queued completion, waiting up to `timeout_ms` for one. Returns true with
+ * `*out_user_data`, `*out_kind`, `*out_json` and `*out_err` as the callback would have had them
+ * (the caller owns `*out_json` and `*out_err`), or false when none came in time. A log record
+ * (`dga_log_to_queue`) comes with `*out_user_data` NULL, `*out_kind` its DgaLogLevel and
+ * `*out_json` `{"level", "target", "message"}`. Any number of threads may wait.
+ *
+ * # Safety
+ * Every out-parameter is writable.
+ */
+bool dga_completion_next(uint32_t timeout_ms,
+                         void **out_user_data,
+                         int32_t *out_kind,
+                         char **out_json,
+                         DgaError **out_err);
+
+/**
+ * Sends the SDK's log records to the completion queue (see `dga_completion_next`) when `on`,
+ * beside any `dga_set_log_callback`. Process-wide.
+ */
+void dga_log_to_queue(bool on);
 
 #ifdef __cplusplus
 }  // extern "C"

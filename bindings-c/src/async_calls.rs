@@ -528,3 +528,16 @@ pub unsafe extern "C" fn dga_receive_callback_async(
         }))
     })
 }
+
+/// Waits up to `grace_ms` for the creates, voids and closes still running in this process (a
+/// caller that went away, an async call cancelled after it was sent), then logs each one left
+/// as outcome unknown with its references (once). Returns how many were left. The library does
+/// this by itself at process exit (with `DGA_EPAYMENT_SHUTDOWN_GRACE_MS`, default 2000); a host
+/// whose own teardown comes first (a .NET AppDomain, a plugin being unloaded) calls it while
+/// its log callback still works. Async calls in flight are not affected: cancel them first.
+#[unsafe(no_mangle)]
+pub extern "C" fn dga_drain(grace_ms: u32) -> usize {
+    super::guard(0, || {
+        sdk::runtime::drain(Some(Duration::from_millis(u64::from(grace_ms))))
+    })
+}

@@ -954,6 +954,7 @@ pub unsafe extern "C" fn dga_error_free(error: *mut DgaError) {
 mod async_calls;
 mod floods;
 mod logging;
+mod queue;
 
 #[cfg(test)]
 mod tests;

@@ -147,6 +147,18 @@ fn deliver(record: Record) {
         }
         st.sink
     };
+    if crate::queue::LOG_TO_QUEUE.load(Ordering::SeqCst) {
+        for r in &out {
+            let json =
+                serde_json::json!({ "level": r.level, "target": r.target, "message": r.message });
+            crate::queue::push(
+                std::ptr::null_mut(),
+                r.level,
+                c_string(json.to_string()).into_raw(),
+                std::ptr::null_mut(),
+            );
+        }
+    }
     let Some(sink) = sink else { return };
     for r in out {
         let target = c_string(r.target);
@@ -154,6 +166,11 @@ fn deliver(record: Record) {
         // SAFETY: the caller's callback with its pointer; the strings outlive the call.
         unsafe { (sink.cb)(sink.user_data, r.level, target.as_ptr(), message.as_ptr()) };
     }
+}
+
+pub(crate) fn install_now() {
+    state().get_or_insert_with(State::default);
+    install();
 }
 
 fn install() {

@@ -658,6 +658,74 @@ static void test_log_buffer(DgaClient *c) {
     clear_faults();
 }
 
+/* The completion queue: the library's own callback queues, this thread takes. */
+static void test_completion_queue(DgaClient *c) {
+    int tags[3] = {1, 2, 3};
+    DgaCallback queued = dga_completion_queue_callback();
+    CHECK(queued != NULL, "the queueing callback");
+    for (int i = 0; i < 3; i++) {
+        CHECK(dga_status_async(c, "no-such", "", NULL, queued, &tags[i]) == DGA_OK, "started");
+    }
+    int seen[3] = {0, 0, 0}, others = 0;
+    double deadline = now_s() + 30;
+    while (seen[0] + seen[1] + seen[2] < 3 && now_s() < deadline) {
+        void *ud = NULL;
+        int32_t kind = -1;
+        char *json = NULL;
+        DgaError *err = NULL;
+        if (!dga_completion_next(100, &ud, &kind, &json, &err)) continue;
+        if (ud == NULL) {
+            others++; /* a log record, if dga_log_to_queue is on */
+        } else {
+            int i = *(int *)ud - 1;
+            seen[i]++;
+            CHECK(kind == DGA_API && err != NULL && json == NULL, "DGA's answer through the queue");
+        }
+        dga_string_free(json);
+        dga_error_free(err);
+    }
+    CHECK(seen[0] == 1 && seen[1] == 1 && seen[2] == 1, "each queued completion taken once");
+    void *ud;
+    int32_t kind;
+    char *json;
+    DgaError *err;
+    CHECK(!dga_completion_next(50, &ud, &kind, &json, &err), "an empty queue times out");
+    (void)others;
+
+    /* The log through the queue: a cancelled create's WARNING. */
+    dga_log_to_queue(true);
+    fault("create", "latency", 1, "\"latencyMs\": 800");
+    char *ref1 = unique_ref("Q");
+    char *req = create_request(ref1, "FastPay");
+    DgaCancel *cancel = dga_cancel_new();
+    Outcome o;
+    outcome_init(&o);
+    dga_create_payment_async(c, req, cancel, on_done, &o);
+    sleep_ms(300);
+    dga_cancel(cancel);
+    expect(&o, DGA_CANCELLED, "create cancelled (queued log)");
+    outcome_clear(&o);
+    dga_cancel_free(cancel);
+    int found = 0;
+    deadline = now_s() + 30;
+    while (!found && now_s() < deadline) {
+        void *u = NULL;
+        int32_t level = 0;
+        char *rec = NULL;
+        DgaError *e = NULL;
+        if (!dga_completion_next(100, &u, &level, &rec, &e)) continue;
+        found = u == NULL && level == DGA_LOG_WARN && rec && strstr(rec, ref1) != NULL &&
+                strstr(rec, "\"message\"") != NULL;
+        dga_string_free(rec);
+        dga_error_free(e);
+    }
+    CHECK(found, "the WARNING, as a queued record");
+    dga_log_to_queue(false);
+    free(req);
+    free(ref1);
+    clear_faults();
+}
+
 /* ---- a child process that exits with calls in flight --------------------------------------- */
 
 static volatile int child_callbacks;
@@ -748,6 +816,7 @@ int main(int argc, char **argv) {
     test_callbacks_calling(c);
     test_log();
     test_log_buffer(c);
+    test_completion_queue(c);
     test_exit_with_calls_in_flight(argv[0], argv[2]);
     dga_client_free(c);
     dga_set_log_callback(NULL, NULL);

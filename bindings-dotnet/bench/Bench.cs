@@ -1,5 +1,6 @@
 // The C# row of scripts/bench-bindings.sh: Status calls per second against a running sandbox,
-// one client, one caller (seq) or 8 threads sharing it (conc8). Prints one JSON line; exits
+// one client, one caller (seq), 8 threads sharing it (conc8), or 64 StatusAsync in flight
+// from one thread (async64). Prints one JSON line; exits
 // non-zero if any call failed or was not Pending.
 // Usage: mono Bench.exe URL seq|conc8 SECONDS
 using System;
@@ -47,12 +48,40 @@ static class Bench
         return watch.Elapsed.TotalSeconds;
     }
 
+    /// <summary>64 StatusAsync in flight from one thread, each replaced as it completes.</summary>
+    static double RunAsync(DgaClient client, string r1, string r2, int inFlight, double secs)
+    {
+        stop = false;
+        Interlocked.Exchange(ref calls, 0);
+        var watch = Stopwatch.StartNew();
+        var done = new CountdownEvent(inFlight);
+        Action<System.Threading.Tasks.Task<PaymentStatus>> next = null;
+        next = t =>
+        {
+            if (t.Status == System.Threading.Tasks.TaskStatus.RanToCompletion && t.Result.PaidStatus == PaidStatus.Pending)
+                Interlocked.Increment(ref calls);
+            else
+                Interlocked.Increment(ref errors);
+            if (stop) done.Signal();
+            else client.StatusAsync(r1, r2).ContinueWith(next, System.Threading.Tasks.TaskContinuationOptions.ExecuteSynchronously);
+        };
+        for (int i = 0; i < inFlight; i++)
+        {
+            client.StatusAsync(r1, r2).ContinueWith(next, System.Threading.Tasks.TaskContinuationOptions.ExecuteSynchronously);
+        }
+        Thread.Sleep(TimeSpan.FromSeconds(secs));
+        stop = true;
+        done.Wait();
+        return watch.Elapsed.TotalSeconds;
+    }
+
     static int Main(string[] args)
     {
         string url = args[0], mode = args[1];
         double secs = double.Parse(args[2], CultureInfo.InvariantCulture);
-        int n = mode == "seq" ? 1 : mode == "conc8" ? 8 : 0;
-        if (n == 0) { Console.Error.WriteLine("mode is seq or conc8"); return 2; }
+        int n = mode == "seq" ? 1 : mode == "conc8" ? 8 : mode == "async64" ? 64 : 0;
+        if (n == 0) { Console.Error.WriteLine("mode is seq, conc8 or async64"); return 2; }
+        Func<DgaClient, string, string, int, double, double> run = mode == "async64" ? (Func<DgaClient, string, string, int, double, double>)RunAsync : Run;
         var options = new DgaClientOptions
         {
             ConsumerKey = "sandbox-key",
@@ -73,8 +102,8 @@ static class Bench
                 Amount = 100.00m,
                 RequestReference1 = "BENCH-CS-" + DateTime.UtcNow.Ticks,
             });
-            Run(client, p.Reference1, p.Reference2, n, 0.5); // warm-up
-            double elapsed = Run(client, p.Reference1, p.Reference2, n, secs);
+            run(client, p.Reference1, p.Reference2, n, 0.5); // warm-up
+            double elapsed = run(client, p.Reference1, p.Reference2, n, secs);
             if (errors > 0) { Console.Error.WriteLine("csharp " + mode + ": " + errors + " failed calls"); return 1; }
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine("{\"lang\":\"csharp\",\"mode\":\"" + mode + "\",\"calls\":" + calls

@@ -73,7 +73,7 @@ namespace Dga.EPayment.Tests
         {
             var wr = new CallbackWorkerRequest(Encoding.UTF8.GetBytes(body));
             var ctx = new HttpContext(wr);
-            new DgaCallbackHandler().ProcessRequest(ctx);
+            new DgaCallbackHandler().ProcessRequestAsync(ctx).GetAwaiter().GetResult();
             ctx.Response.Flush();
             return wr;
         }

@@ -11,6 +11,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading;
+using System.Threading.Tasks;
 using System.Web;
 
 namespace Dga.EPayment.Tests
@@ -20,10 +21,14 @@ namespace Dga.EPayment.Tests
         private readonly Sandbox sb;
         private readonly string vectorsDir;
 
-        public CallbackContractTests(Sandbox sandbox, string vectorsDir)
+        private readonly bool viaAsync;
+
+        /// <param name="viaAsync">Deliver through HandleCallbackAsync (the flood: every delivery started from one thread, then awaited together) instead of HandleCallback.</param>
+        public CallbackContractTests(Sandbox sandbox, string vectorsDir, bool viaAsync = false)
         {
             sb = sandbox;
             this.vectorsDir = vectorsDir;
+            this.viaAsync = viaAsync;
         }
 
         private sealed class Setup
@@ -89,15 +94,19 @@ namespace Dga.EPayment.Tests
         {
             var wr = new CallbackWorkerRequest(body);
             var ctx = new HttpContext(wr);
-            new DgaCallbackHandler().ProcessRequest(ctx);
+            new DgaCallbackHandler().ProcessRequestAsync(ctx).GetAwaiter().GetResult();
             ctx.Response.Flush();
             var text = Encoding.UTF8.GetString(wr.Output.ToArray());
             return new Delivery { Http = wr.Status, Body = text, Headers = wr.Headers, Result = AckResult(text) };
         }
 
-        private static Delivery ThroughHandleCallback(DgaClient client, byte[] body, Action<PaymentStatus> record)
+        private Delivery ThroughHandleCallback(DgaClient client, byte[] body, Action<PaymentStatus> record)
         {
-            var reply = client.HandleCallback(body, record);
+            return ToDelivery(viaAsync ? client.HandleCallbackAsync(body, record).GetAwaiter().GetResult() : client.HandleCallback(body, record));
+        }
+
+        private static Delivery ToDelivery(DgaCallbackReply reply)
+        {
             var d = new Delivery { Http = reply.HttpStatus, Body = reply.Body, Result = AckResult(reply.Body), Error = reply.Error };
             d.Headers["Content-Type"] = reply.ContentType;
             if (reply.Accepted != (d.Result == true))
@@ -136,6 +145,12 @@ namespace Dga.EPayment.Tests
                 aspNetAccepted = viaAspNet.Result == true ? 1 : 0;
                 replies.Add(viaAspNet);
                 replies.Add(ThroughHandleCallback(client, body, record));
+            }
+            else if (viaAsync)
+            {
+                var tasks = Enumerable.Range(0, deliveries).Select(i => client.HandleCallbackAsync(body, record)).ToArray();
+                Task.WaitAll(tasks);
+                replies.AddRange(tasks.Select(t => ToDelivery(t.Result)));
             }
             else
             {
@@ -264,7 +279,7 @@ namespace Dga.EPayment.Tests
 
         public void Register(Runner r)
         {
-            r.Add("callback_contract.json: every row, through the ASP.NET handler and HandleCallback", () =>
+            r.Add("callback_contract.json: every row, through the ASP.NET handler and " + (viaAsync ? "HandleCallbackAsync" : "HandleCallback"), () =>
             {
                 var doc = JsonNode.Parse(File.ReadAllText(Path.Combine(vectorsDir, "callback_contract.json"), Encoding.UTF8));
                 var cases = doc.Get("cases").Items;
@@ -302,6 +317,7 @@ namespace Dga.EPayment.Tests
                 }
             });
 
+            if (viaAsync) return;
             r.Add("DgaClientOptions sets exactly the core's config keys, and the new ones reach it", () =>
             {
                 var o = sb.Options();
@@ -337,6 +353,7 @@ namespace Dga.EPayment.Tests
                 ok.TokenFailureCooldown = TimeSpan.Zero;
                 ok.PoolIdleTimeout = TimeSpan.FromSeconds(5);
                 ok.MaxConcurrentVerifications = 4;
+                ok.MaxInFlight = 64;
                 using (var client = new DgaClient(ok))
                 {
                     var p = client.CreatePayment(Sandbox.Request(PaymentType.FastPay, 10m));

@@ -27,6 +27,8 @@ namespace Dga.EPayment.Tests
                 new VectorTests(sandbox, args[1]).Register(runner);
                 new AspNetTests(sandbox).Register(runner);
                 new CallbackContractTests(sandbox, args[1]).Register(runner);
+                new CallbackContractTests(sandbox, args[1], viaAsync: true).Register(runner);
+                new AsyncTests(sandbox).Register(runner);
                 new LifetimeTests(sandbox).Register(runner);
                 new HttpsTests(args[0]).Register(runner);
                 return runner.Run(args.Length > 2 ? args[2] : null);

@@ -1,4 +1,6 @@
 using System;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace Dga.EPayment
 {
@@ -115,6 +117,66 @@ namespace Dga.EPayment
         {
             if (body == null) throw new ArgumentNullException("body");
             return HandleCallback(System.Text.Encoding.UTF8.GetBytes(body), onVerified, verify);
+        }
+
+        /// <summary>
+        /// <see cref="HandleCallback(byte[], Action{PaymentStatus}, bool)"/> without blocking a
+        /// thread while DGA is asked: awaits the verification, then awaits
+        /// <paramref name="onVerified"/> (record the payment there; throw to refuse), and gives
+        /// the HTTP answer to write back. Cancelling <paramref name="cancellationToken"/> (the
+        /// request was aborted) throws <see cref="OperationCanceledException"/>.
+        /// </summary>
+        public async Task<DgaCallbackReply> HandleCallbackAsync(byte[] body, Func<PaymentStatus, Task> onVerified, bool verify = true,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (body == null) throw new ArgumentNullException("body");
+            if (onVerified == null) throw new ArgumentNullException("onVerified");
+            var h = Handle();
+            var buffer = body.Length == 0 ? new byte[1] : body;
+            var len = new UIntPtr((uint)body.Length);
+            var received = await AsyncCalls.StartRaw(cancellationToken, (cancel, cb, ud) =>
+                NativeMethods.dga_receive_callback_async(h, buffer, len, verify, cancel, cb, ud)).ConfigureAwait(false);
+            int http;
+            if (received.Error != IntPtr.Zero)
+            {
+                try
+                {
+                    var error = Errors.Describe(received.Error);
+                    return Reply(NativeMethods.dga_callback_reply_for_error(received.Error, out http), http, false, null, error);
+                }
+                finally
+                {
+                    NativeMethods.dga_error_free(received.Error);
+                }
+            }
+            var json = received.Json;
+            var node = Wire.Object(json);
+            PaymentStatus data = verify ? new PaymentStatus(node, json) : new DgaCallbackData(node, json);
+            try
+            {
+                await onVerified(data).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                return Reply(NativeMethods.dga_callback_reply_handler_failed(out http), http, false, data, e);
+            }
+            return Reply(NativeMethods.dga_callback_reply_accepted(null, out http), http, true, data, null);
+        }
+
+        /// <summary>As <see cref="HandleCallbackAsync(byte[], Func{PaymentStatus, Task}, bool, CancellationToken)"/>, with a synchronous handler.</summary>
+        public Task<DgaCallbackReply> HandleCallbackAsync(byte[] body, Action<PaymentStatus> onVerified, bool verify = true,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (onVerified == null) throw new ArgumentNullException("onVerified");
+            return HandleCallbackAsync(body, s => { onVerified(s); return Task.CompletedTask; }, verify, cancellationToken);
+        }
+
+        /// <summary>As <see cref="HandleCallbackAsync(byte[], Func{PaymentStatus, Task}, bool, CancellationToken)"/>, for a body already read as text (sent as UTF-8).</summary>
+        public Task<DgaCallbackReply> HandleCallbackAsync(string body, Func<PaymentStatus, Task> onVerified, bool verify = true,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (body == null) throw new ArgumentNullException("body");
+            return HandleCallbackAsync(System.Text.Encoding.UTF8.GetBytes(body), onVerified, verify, cancellationToken);
         }
 
         private static DgaCallbackReply Reply(IntPtr body, int http, bool accepted, PaymentStatus data, Exception error)

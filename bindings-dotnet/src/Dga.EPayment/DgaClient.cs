@@ -27,6 +27,12 @@ namespace Dga.EPayment
     {
         private readonly DgaClientHandle handle;
 
+        static DgaClient()
+        {
+            // The core's WARNINGs reach DgaLog (or Trace) from the first client on.
+            DgaLog.Attach();
+        }
+
         /// <summary>Builds the client; no network call is made. Bad options throw <see cref="DgaValidationException"/>.</summary>
         public DgaClient(DgaClientOptions options)
             : this(New(options, false))

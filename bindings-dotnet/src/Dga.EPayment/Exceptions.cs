@@ -31,6 +31,8 @@ namespace Dga.EPayment
         InvalidArgument = 10,
         /// <summary>A bug in the library (a caught panic).</summary>
         Internal = 11,
+        /// <summary>An async call cancelled by its token (surfaces as <see cref="System.OperationCanceledException"/>).</summary>
+        Cancelled = 12,
     }
 
     /// <summary>One problem with one field, by the guide's name (or <c>body</c>).</summary>

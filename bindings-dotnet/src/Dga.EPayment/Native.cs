@@ -8,7 +8,7 @@ using System.Text;
 
 namespace Dga.EPayment
 {
-    internal static class NativeMethods
+    internal static partial class NativeMethods
     {
         // "dga_epayment": libdga_epayment.so on Linux (LD_LIBRARY_PATH, or a <dllmap>),
         // dga_epayment.dll beside the .exe on Windows.
