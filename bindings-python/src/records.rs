@@ -369,17 +369,20 @@ pub fn reply<'py>(py: Python<'py>, r: &CallbackReply) -> PyResult<Bound<'py, PyA
     to_py(py, "CallbackReply", &v)
 }
 
-/// `CallbackReply.accept(message)` (200, `result: true`) or `handler_failed()` (500).
+/// `CallbackReply.accept(message)` (200, `result: true`), `handler_failed()` (500) or
+/// `unavailable()` (503).
 #[pyfunction]
+#[pyo3(signature = (accepted, message, unavailable = false))]
 pub fn _callback_reply<'py>(
     py: Python<'py>,
     accepted: bool,
     message: &str,
+    unavailable: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let r = if accepted {
-        CallbackReply::accepted(message)
-    } else {
-        CallbackReply::handler_failed()
+    let r = match (accepted, unavailable) {
+        (true, _) => CallbackReply::accepted(message),
+        (false, false) => CallbackReply::handler_failed(),
+        (false, true) => CallbackReply::unavailable(),
     };
     reply(py, &r)
 }
