@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings  # type: ignore[import-untyped, unused-ignore]
+from django import conf  # type: ignore[import-untyped, unused-ignore]
 from django.core.management.base import (  # type: ignore[import-untyped, unused-ignore]
     BaseCommand, CommandError, CommandParser,
 )
@@ -45,7 +45,7 @@ class Command(BaseCommand):  # type: ignore[misc, unused-ignore]
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            client = Client.from_env(**getattr(settings, "DGA_EPAYMENT", {}))
+            client = Client.from_env(**getattr(conf.settings, "DGA_EPAYMENT", {}))
             many = client._status_many_file(options["file"], options["concurrency"],
                                             max(options["rate"], 0))
         except ValidationError as e:
