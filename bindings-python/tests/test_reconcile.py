@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gc
 import io
 import itertools
 import json
 import os
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
@@ -101,6 +103,31 @@ def test_the_input_is_read_lazily(client: dga.Client, sandbox: Sandbox) -> None:
     # A bounded queue ahead of a bounded engine: an endless input is no problem.
     assert next(pulled) < 1000
     del many
+
+
+def test_dropping_the_iterator_stops_the_calls(client: dga.Client, sandbox: Sandbox) -> None:
+    many = client.status_many((unique_ref("GHOST") for _ in range(10_000)), concurrency=2, rate=50)
+    assert next(many).not_found
+    del many
+    time.sleep(0.05)  # a call in flight at the drop may still arrive
+    before = sandbox.count("status")
+    time.sleep(0.4)  # 20 more starts at 50 a second, were it still running
+    assert sandbox.count("status") == before
+
+
+def test_async_break_stops_the_calls(client: dga.Client, sandbox: Sandbox) -> None:
+    async def main() -> None:
+        ac = dga.AsyncClient.wrap(client)
+        async for r in ac.status_many((unique_ref("GHOST") for _ in range(10_000)), rate=50):
+            assert r.not_found
+            break
+
+    asyncio.run(main())
+    gc.collect()
+    time.sleep(0.05)
+    before = sandbox.count("status")
+    time.sleep(0.4)
+    assert sandbox.count("status") == before
 
 
 def test_a_bad_item_raises_in_its_place(client: dga.Client, sandbox: Sandbox) -> None:
