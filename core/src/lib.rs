@@ -53,6 +53,7 @@ mod error;
 pub mod fuzzing;
 mod http;
 mod lenient;
+pub mod logs;
 mod model;
 pub mod reconcile;
 mod reply;
