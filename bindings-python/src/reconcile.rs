@@ -14,7 +14,7 @@ use dga_epayment::reconcile::{
 use dga_epayment::{self as dga, runtime};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyIterator, PyString, PyTuple};
+use pyo3::types::PyIterator;
 use std::io::{BufRead, BufReader, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -243,28 +243,18 @@ impl StatusMany {
 /// One item of the iterable as a reference, or why it cannot be one.
 fn reference(obj: &Bound<'_, PyAny>, line: u64) -> Item {
     let bad = |reason: String| InputError { line, reason };
-    let text = |o: PyResult<Bound<'_, PyAny>>| -> Option<String> {
-        o.ok()?.cast::<PyString>().ok().map(|s| s.to_string())
-    };
-    let (r1, r2) = if let Ok(s) = obj.cast::<PyString>() {
-        (s.to_string(), String::new())
-    } else if let Ok(t) = obj.cast::<PyTuple>()
-        && (1..=2).contains(&t.len())
-    {
-        let r2 = if t.len() == 2 {
-            text(t.get_item(1))
-        } else {
-            Some(String::new())
-        };
-        match (text(t.get_item(0)), r2) {
-            (Some(r1), Some(r2)) => (r1, r2),
-            _ => return Err(bad("a reference in the tuple is not a str".into())),
-        }
-    } else {
-        return Err(bad(format!(
-            "expected a reference1 str or a (reference1, reference2) tuple, got {}",
-            type_name(obj)
-        )));
+    let (r1, r2) = match (obj.extract::<String>(), obj.extract::<(String, String)>()) {
+        (Ok(r1), _) => (r1, String::new()),
+        (_, Ok(pair)) => pair,
+        _ => match obj.extract::<(String,)>() {
+            Ok((r1,)) => (r1, String::new()),
+            Err(_) => {
+                return Err(bad(format!(
+                    "expected a reference1 str or a (reference1, reference2) tuple of str, got {}",
+                    type_name(obj)
+                )));
+            }
+        },
     };
     let (r1, r2) = (r1.trim().to_owned(), r2.trim().to_owned());
     if r1.is_empty() {
