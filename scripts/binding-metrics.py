@@ -4,9 +4,11 @@
 sources spell a wire field name of the core's schema (the records that cross a binding:
 CreatePayment, Payment, PaymentStatus, Confirmation) that is the guide's own (camelCase or with
 a digit: paidStatus, refId, ref1, customerID; not plain words like amount, nor
-reference1/reference2, every binding's call parameters). A spelling is the name as a quoted
-string ("paidStatus", 'refId') or as a bare identifier (a typing's `paidStatus: ...`), outside
-comments. A file is generated, and not counted, only when a generator writes it and a check in
+reference1/reference2, every binding's call parameters, nor ref1/ref2, whose snake_case names
+are the same). A spelling is the name as a quoted string ("paidStatus", 'refId') anywhere
+outside comments and docstrings, or as a bare identifier in a typing or stub file (a `.d.ts` or
+`.pyi` field `paidStatus: ...`); elsewhere a bare identifier is the language's own API (Java's
+builder `.customerTitleName(..)`, PHP's `$s->paidStatus`), named as the design asks. A file is generated, and not counted, only when a generator writes it and a check in
 `.ci/run` compares it (GENERATED names the check). The schema's wire names are read from
 core/src/schema.rs. See docs/development.md#binding-metrics.
 
@@ -93,7 +95,7 @@ def main():
     # reference1/reference2 are the calls' parameter names in every binding
     # (docs/protocol.md#q7--what-reference1-and-reference2-are).
     names = sorted(n for n in wire_names() if re.search(r"[a-z][A-Z0-9]", n)
-                   and n not in ("reference1", "reference2"))
+                   and n not in ("reference1", "reference2", "ref1", "ref2"))
     quoted = re.compile(r"""["'](%s)["']""" % "|".join(names))
     bare = re.compile(r"(?<![\w\"'.$])(%s)(?![\w\"'])" % "|".join(names))
     limits = dict(x.split("=") for x in args.max_lines)
@@ -106,12 +108,17 @@ def main():
         lines = spellings = 0
         where = {}
         for rel in files(binding):
+            typing = rel.endswith((".d.ts", ".pyi"))
+            docstring = False
             for line in (root / rel).read_text(encoding="utf-8").splitlines():
                 if not line.strip():
                     continue
                 lines += 1
-                code = code_of(rel, line)
-                found = quoted.findall(code) + bare.findall(code)
+                if rel.endswith(".py") and line.count('"""') % 2 == 1:
+                    docstring = not docstring
+                    continue
+                code = "" if docstring else code_of(rel, line)
+                found = quoted.findall(code) + (bare.findall(code) if typing else [])
                 if found:
                     spellings += len(found)
                     where[rel] = where.get(rel, 0) + len(found)

@@ -49,6 +49,7 @@ mod config_json;
 mod enums;
 mod envelope;
 mod error;
+mod fields;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
@@ -76,6 +77,7 @@ pub use enums::{BankCode, ErrorCode, PaidStatus, PaymentType, ResponseStatus, en
 pub use error::{
     Endpoint, Error, ErrorKind, FieldError, Mismatch, Result, VerificationReason, error_kinds,
 };
+pub use fields::FieldValue;
 pub use lenient::{DATE_FORMAT, format_date, parse_amount, parse_date};
 pub use model::{
     CALLBACK_FIELDS, Callback, Confirmation, CreatePayment, Payment, PaymentStatus, callback_ack,
