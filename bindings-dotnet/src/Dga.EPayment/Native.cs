@@ -41,6 +41,14 @@ namespace Dga.EPayment
         [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_receive_callback(DgaClientHandle client, byte[] body, UIntPtr len, [MarshalAs(UnmanagedType.U1)] bool verify,
             out IntPtr outJson, out IntPtr outErr);
 
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_callback_references(byte[] body, UIntPtr len, out IntPtr outReference1, out IntPtr outReference2, out IntPtr outErr);
+
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_refuse_unknown_reference(DgaClientHandle client, byte[] reference1, byte[] reference2, out IntPtr outErr);
+
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_verification_stats_json(DgaClientHandle client);
+
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_callback_reply_unavailable(out int outHttpStatus);
+
         [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_parse_callback(byte[] body, UIntPtr len, out IntPtr outJson, out IntPtr outErr);
 
         [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_checkout_form_html(byte[] paymentJson, out IntPtr outHtml, out IntPtr outErr);
