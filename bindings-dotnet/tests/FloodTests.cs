@@ -139,6 +139,18 @@ namespace Dga.EPayment.Tests
                 }
             });
 
+            r.Add("floods: the burst without any defence (no knownReference, VerificationRate 0, no reuse): each forged delivery costs DGA a call", () =>
+            {
+                using (var client = Client(0, TimeSpan.Zero))
+                {
+                    var bodies = PaidBodies(client, new List<Payment>());
+                    DgaVerificationStats delta;
+                    double seconds;
+                    int calls = Burst(client, bodies, (body, d) => Take(client.HandleCallback(body, s => { }), d), "before (no defence)", out delta, out seconds);
+                    Assert.True(calls >= Forged, calls + " status calls: every forged reference was asked");
+                }
+            });
+
             r.Add("floods: the burst through HandleCallback without knownReference: at most the budget's burst plus its rate over the burst", () =>
             {
                 // 5 a second (burst 10) rather than the default 20 (burst 40), so that the budget,

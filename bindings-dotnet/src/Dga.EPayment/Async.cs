@@ -84,8 +84,13 @@ namespace Dga.EPayment
             return m;
         }
 
-        // Calls in flight, so that an unloading domain can cancel and wait for them.
-        private static readonly ConcurrentDictionary<Call, byte> InFlight = new ConcurrentDictionary<Call, byte>();
+        // The calls without a cancellable token share this domain's DgaCancel, which an unloading
+        // domain cancels; a call with a token has its own, listed here for the same reason.
+        private static readonly IntPtr DomainCancel = NativeMethods.dga_cancel_new();
+        private static readonly ConcurrentDictionary<Call, byte> Cancellable = new ConcurrentDictionary<Call, byte>();
+
+        // Calls started and not yet completed, which an unloading domain waits for.
+        private static int inFlight;
         private static int unloading;
 
         static AsyncCalls()
@@ -180,16 +185,16 @@ namespace Dga.EPayment
             if (ct.IsCancellationRequested) return Task.FromCanceled<T>(ct);
             if (Volatile.Read(ref unloading) != 0) throw new InvalidOperationException("the application domain is unloading");
             call.Token = ct;
-            // Every call gets a DgaCancel, so that an unloading domain can end them all.
-            call.Cancel = NativeMethods.dga_cancel_new();
+            call.Cancel = ct.CanBeCanceled ? NativeMethods.dga_cancel_new() : DomainCancel;
             if (call.Cancel == IntPtr.Zero) throw new OutOfMemoryException("dga_cancel_new");
             var handle = GCHandle.Alloc(call);
             call.Block = Marshal.AllocHGlobal(2 * IntPtr.Size);
             Marshal.WriteIntPtr(call.Block, Mark);
             Marshal.WriteIntPtr(call.Block, IntPtr.Size, GCHandle.ToIntPtr(handle));
-            InFlight[call] = 0;
+            Interlocked.Increment(ref inFlight);
             if (ct.CanBeCanceled)
             {
+                Cancellable[call] = 0;
                 // Before the call starts: its callback may come before Start returns.
                 call.Registration = ct.Register(s => NativeMethods.dga_cancel((IntPtr)s), call.Cancel);
             }
@@ -219,12 +224,20 @@ namespace Dga.EPayment
             // The registration first: its callback may be using the DgaCancel right now, and
             // Dispose waits for it.
             call.Registration.Dispose();
-            NativeMethods.dga_cancel_free(call.Cancel);
+            if (call.Cancel != DomainCancel)
+            {
+                // Under the lock Drain cancels with, so that it never uses a freed DgaCancel.
+                lock (Cancellable)
+                {
+                    byte ignored;
+                    Cancellable.TryRemove(call, out ignored);
+                    NativeMethods.dga_cancel_free(call.Cancel);
+                }
+            }
             call.Cancel = IntPtr.Zero;
             Marshal.FreeHGlobal(call.Block);
             call.Block = IntPtr.Zero;
-            byte ignored;
-            InFlight.TryRemove(call, out ignored);
+            Interlocked.Decrement(ref inFlight);
             handle.Free();
         }
 
@@ -301,13 +314,16 @@ namespace Dga.EPayment
             Interlocked.Exchange(ref unloading, 1);
             try
             {
-                foreach (var c in InFlight.Keys)
+                NativeMethods.dga_cancel(DomainCancel);
+                lock (Cancellable)
                 {
-                    var p = c.Cancel;
-                    if (p != IntPtr.Zero) NativeMethods.dga_cancel(p);
+                    foreach (var c in Cancellable.Keys)
+                    {
+                        NativeMethods.dga_cancel(c.Cancel);
+                    }
                 }
                 var deadline = DateTime.UtcNow.AddSeconds(5);
-                while (!InFlight.IsEmpty && DateTime.UtcNow < deadline)
+                while (Volatile.Read(ref inFlight) > 0 && DateTime.UtcNow < deadline)
                 {
                     Thread.Sleep(5);
                 }

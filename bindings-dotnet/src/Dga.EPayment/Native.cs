@@ -118,9 +118,24 @@ namespace Dga.EPayment
         {
             if (p == IntPtr.Zero) return null;
             int len = 0;
-            while (Marshal.ReadByte(p, len) != 0)
+            // Byte by byte up to an 8-byte boundary, then a word at a time: an aligned word never
+            // crosses into another page, so reading the whole word that holds the NUL is safe.
+            while (((p.ToInt64() + len) & 7) != 0 && Marshal.ReadByte(p, len) != 0)
             {
                 len++;
+            }
+            if (((p.ToInt64() + len) & 7) == 0)
+            {
+                while (true)
+                {
+                    long word = Marshal.ReadInt64(p, len);
+                    if (((word - 0x0101010101010101L) & ~word & unchecked((long)0x8080808080808080UL)) != 0) break;
+                    len += 8;
+                }
+                while (Marshal.ReadByte(p, len) != 0)
+                {
+                    len++;
+                }
             }
             var bytes = new byte[len];
             Marshal.Copy(p, bytes, 0, len);
