@@ -114,8 +114,10 @@ namespace Dga.EPayment
 
         private static void Expect(string s, ref int i, string word)
         {
-            if (string.CompareOrdinal(s, i, word, 0, word.Length) != 0) throw Bad(i, "expected " + word);
-            i += word.Length;
+            for (int k = 0; k < word.Length; k++, i++)
+            {
+                if (i >= s.Length || s[i] != word[k]) throw Bad(i, "expected " + word);
+            }
         }
 
         private static JsonNode ReadValue(string s, ref int i, int depth)
@@ -233,14 +235,17 @@ namespace Dga.EPayment
         private static string ReadString(string s, ref int i)
         {
             int start = ++i;
-            // The common case, no escapes: one Substring.
-            while (i < s.Length && s[i] != '"' && s[i] != '\\' && s[i] >= ' ')
+            // The common case, no escapes: the text as it stands, a cached copy when short.
+            int n = s.Length, hash = 0;
+            char c0;
+            while (i < n && (c0 = s[i]) != '"' && c0 != '\\' && c0 >= ' ')
             {
+                hash = hash * 31 + c0;
                 i++;
             }
-            if (i < s.Length && s[i] == '"')
+            if (i < n && s[i] == '"')
             {
-                return s.Substring(start, i++ - start);
+                return Shared(s, start, i++ - start, hash);
             }
             var sb = new StringBuilder(s, start, i - start, i - start + 16);
             while (true)
@@ -274,6 +279,30 @@ namespace Dga.EPayment
                         throw Bad(i - 1, "bad escape");
                 }
             }
+        }
+
+        // Short strings seen before (member names, enum names, references): every result has the
+        // same keys, and Substring costs more than the whole scan on Mono. A slot holds one string;
+        // a race between threads only costs a copy, as strings never change.
+        private static readonly string[] Seen = new string[1024];
+
+        private static string Shared(string s, int start, int length, int hash)
+        {
+            if (length > 40) return s.Substring(start, length);
+            int slot = (hash ^ (hash >> 10) ^ length) & (Seen.Length - 1);
+            var cached = Seen[slot];
+            if (cached != null && cached.Length == length)
+            {
+                int k = 0;
+                while (k < length && cached[k] == s[start + k])
+                {
+                    k++;
+                }
+                if (k == length) return cached;
+            }
+            var text = s.Substring(start, length);
+            Seen[slot] = text;
+            return text;
         }
 
         // ---------------------------------------------------------------- writing

@@ -169,10 +169,13 @@ namespace Dga.EPayment
         {
             var map = RecordOf(target.GetType(), record);
             var seen = new bool[map.Fields.Count];
+            int next = 0;
             foreach (var member in o.Members ?? new List<KeyValuePair<string, JsonNode>>())
             {
-                int i;
-                if (!map.Index.TryGetValue(member.Key, out i)) continue;
+                // The core writes a record's fields in the schema's order: try the next one first.
+                int i = next;
+                if (!(i < map.Fields.Count && string.Equals(map.Fields[i].Wire, member.Key)) && !map.Index.TryGetValue(member.Key, out i)) continue;
+                next = i + 1;
                 seen[i] = true;
                 var read = map.Fields[i].Read;
                 if (read != null) read(target, member.Value);
