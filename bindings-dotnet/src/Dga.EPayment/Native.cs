@@ -142,6 +142,14 @@ namespace Dga.EPayment
             return Encoding.UTF8.GetString(bytes);
         }
 
+        /// <summary>A native call's result string, or the core's error thrown (both freed).</summary>
+        internal static string Result(int status, IntPtr outJson, IntPtr err)
+        {
+            var result = TakeString(outJson);
+            Errors.Check(status, err);
+            return result;
+        }
+
         internal delegate int Op(out IntPtr outJson, out IntPtr outErr);
 
         /// <summary>Runs one native call: its result string, or the core's error thrown.</summary>
