@@ -88,7 +88,16 @@ namespace Dga.EPayment
         // it): a newer native library must not break an older binding.
         internal static List<Mapping> Map(Type type, string record) => RecordOf(type, record).Fields;
 
-        private static RecordMap RecordOf(Type type, string record) => Maps.GetOrAdd(type, _ => new ConcurrentDictionary<string, RecordMap>()).GetOrAdd(record, _ =>
+        private static RecordMap RecordOf(Type type, string record)
+        {
+            ConcurrentDictionary<string, RecordMap> records;
+            RecordMap map;
+            // Looked up first: GetOrAdd's closure would be an allocation per call.
+            if (Maps.TryGetValue(type, out records) && records.TryGetValue(record, out map)) return map;
+            return Maps.GetOrAdd(type, _ => new ConcurrentDictionary<string, RecordMap>()).GetOrAdd(record, _ => Build(type, record));
+        }
+
+        private static RecordMap Build(Type type, string record)
         {
             var fields = Fields(record)
                 .Select(f => new Mapping { Wire = f.GetString("wire"), Type = f.GetString("type"), Required = f.GetString("required") == "true" })
@@ -101,7 +110,7 @@ namespace Dga.EPayment
                 index[fields[i].Wire] = i;
             }
             return new RecordMap { Fields = fields, Index = index };
-        });
+        }
 
         /// <summary>The property's setter as a delegate (made once), or null when it has none.</summary>
         private static Action<object, object> Setter(PropertyInfo p)
