@@ -210,7 +210,8 @@ namespace Dga.EPayment
         {
             if (payment == null) throw new ArgumentNullException("payment");
             var json = NativeMethods.Utf8Z(payment.Json, "payment");
-            return NativeMethods.Call((out IntPtr j, out IntPtr e) => NativeMethods.dga_checkout_form_html(json, out j, out e));
+            IntPtr j, e;
+            return NativeMethods.Result(NativeMethods.dga_checkout_form_html(json, out j, out e), j, e);
         }
     }
 

@@ -150,18 +150,6 @@ namespace Dga.EPayment
             return result;
         }
 
-        internal delegate int Op(out IntPtr outJson, out IntPtr outErr);
-
-        /// <summary>Runs one native call: its result string, or the core's error thrown.</summary>
-        internal static string Call(Op op)
-        {
-            IntPtr outJson, err;
-            int status = op(out outJson, out err);
-            var result = TakeString(outJson);
-            Errors.Check(status, err);
-            return result;
-        }
-
         /// <summary>Reads a string the library handed out, then gives it back to dga_string_free.</summary>
         internal static string TakeString(IntPtr p)
         {
