@@ -51,6 +51,7 @@ g++ "${CXXFLAGS[@]}" bindings-c/tests/test_cpp.cpp "$OUT/harness.o" -o "$OUT/tes
 gcc "${CFLAGS[@]}" bindings-c/tests/test_https.c "$OUT/harness.o" -o "$OUT/test_https" "${LINK[@]}"
 gcc "${CFLAGS[@]}" bindings-c/tests/test_shared.c "$OUT/harness.o" -o "$OUT/test_shared" "${LINK[@]}"
 gcc "${CFLAGS[@]}" bindings-c/tests/test_floods.c "$OUT/harness.o" -o "$OUT/test_floods" "${LINK[@]}"
+gcc "${CFLAGS[@]}" bindings-c/tests/test_errors.c "$OUT/harness.o" -o "$OUT/test_errors" "${LINK[@]}"
 gcc "${CFLAGS[@]}" bindings-c/tests/test_async.c "$OUT/harness.o" -o "$OUT/test_async" "${LINK[@]}"
 gcc "${CFLAGS[@]}" bindings-c/examples/status_many.c -o "$OUT/status_many" "${LINK[@]}"
 gcc "${CFLAGS[@]}" bindings-c/tests/test_c.c "$OUT/harness.o" -o "$OUT/test_c_static" \
@@ -84,6 +85,9 @@ step "HTTPS test (a CA made with openssl; the sandbox serving TLS) under valgrin
 # valgrind-tls.supp: memcheck cannot follow ring's AES-GCM assembly (see the file).
 under_valgrind test_https --num-callers=40 --suppressions=bindings-c/tests/valgrind-tls.supp \
   "$OUT/test_https" "$SANDBOX" || status=1
+step "tests/vectors/errors.json (an untrusted certificate, the verification budget) under valgrind"
+under_valgrind test_errors --num-callers=40 --suppressions=bindings-c/tests/valgrind-tls.supp \
+  "$OUT/test_errors" "$SANDBOX" tests/vectors || status=1
 step "callback floods (the burst through dga_receive_callback_known, 16 threads) under valgrind"
 under_valgrind test_floods "$OUT/test_floods" "$SANDBOX" || status=1
 step "shared clients (dga_client_shared) under valgrind"

@@ -69,7 +69,7 @@ namespace Dga.EPayment.Tests
             sb = sandbox;
         }
 
-        private static CallbackWorkerRequest Post(string body)
+        internal static CallbackWorkerRequest Post(string body)
         {
             var wr = new CallbackWorkerRequest(Encoding.UTF8.GetBytes(body));
             var ctx = new HttpContext(wr);
@@ -89,6 +89,7 @@ namespace Dga.EPayment.Tests
                     {
                         string refId;
                         var p = sb.PaidPayment(client, PaymentType.FastPay, 1500.00m, out refId);
+                        Orders.Created.TryAdd(p.Reference1 + "/" + p.Reference2, true);
                         var body = client.Status(p.Reference1, p.Reference2).ToJson();
 
                         var wr = Post(body);

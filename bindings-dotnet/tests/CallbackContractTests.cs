@@ -73,6 +73,8 @@ namespace Dga.EPayment.Tests
                 client.Void(p.Reference1, p.Reference2, refId);
                 Assert.Equal<PaidStatus?>(PaidStatus.Void, client.Status(p.Reference1, p.Reference2).PaidStatus, "voided");
             }
+            // The README's handler asks its Orders whether the agency created the payment.
+            Orders.Created.TryAdd(p.Reference1 + "/" + p.Reference2, true);
             return new Setup { Reference1 = p.Reference1, Reference2 = p.Reference2, Amount = amountText, RefId = refId };
         }
 

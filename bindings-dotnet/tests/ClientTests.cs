@@ -202,11 +202,8 @@ namespace Dga.EPayment.Tests
                     req = Sandbox.Request(PaymentType.FastPay, 3m);
                     req.DataJson = "{\"a\": ";
                     Assert.Throws<ArgumentException>(() => client.CreatePayment(req), "unterminated");
-                    // Mono's JSON reader lets a trailing comma through, so the native library is the
-                    // one refusing it here: its INVALID_ARGUMENT status, as an ArgumentException.
                     req.DataJson = "{\"a\": 1,}";
-                    var e = Assert.Throws<DgaArgumentException>(() => client.CreatePayment(req), "trailing comma");
-                    Assert.Equal(DgaErrorKind.InvalidArgument, e.Kind, "kind");
+                    var e = Assert.Throws<ArgumentException>(() => client.CreatePayment(req), "trailing comma");
                     Assert.Contains("not valid JSON", e.Message);
                 }
             });

@@ -22,14 +22,18 @@ namespace Dga.EPayment.Tests
                 var runner = new Runner();
                 new ClientTests(sandbox).Register(runner);
                 new SchemaTests().Register(runner);
+                JsonTests.Register(runner);
                 new FaultTests(sandbox).Register(runner);
                 new CallbackTests(sandbox).Register(runner);
                 new VectorTests(sandbox, args[1]).Register(runner);
+                new ErrorVectorTests(args[0], args[1]).Register(runner);
                 new AspNetTests(sandbox).Register(runner);
                 new CallbackContractTests(sandbox, args[1]).Register(runner);
                 new CallbackContractTests(sandbox, args[1], viaAsync: true).Register(runner);
                 new AsyncTests(sandbox).Register(runner);
+                new FloodTests(sandbox).Register(runner);
                 new LifetimeTests(sandbox).Register(runner);
+                new AppDomainTests(sandbox).Register(runner);
                 new HttpsTests(args[0]).Register(runner);
                 return runner.Run(args.Length > 2 ? args[2] : null);
             }

@@ -1,10 +1,12 @@
 //! The Rust row of scripts/bench-bindings.sh: `status` calls per second against a running
-//! sandbox, on one client, either one caller (`seq`) or 8 threads sharing it (`conc8`).
-//! Prints one JSON line; exits non-zero if any call failed or was not Pending.
+//! sandbox, on one client, either one caller (`seq`), 8 threads sharing it (`conc8`), or 64
+//! calls of the async `Client` in flight on the core's runtime (`async64`, as the bindings' async
+//! calls run). Prints one JSON line; exits non-zero if any call failed or was not Pending.
 //!
-//! cargo run --release -p dga-epayment --example bench_calls -- URL seq|conc8 SECONDS
+//! cargo run --release -p dga-epayment --example bench_calls -- URL seq|conc8|async64 SECONDS
 
 use dga_epayment::{Config, CreatePayment, PaidStatus, PaymentType, blocking::Client};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -33,10 +35,53 @@ fn run(client: &Client, r1: &str, r2: &str, threads: usize, secs: f64) -> (u64, 
     (calls.into_inner(), errors.into_inner(), elapsed)
 }
 
+/// Keeps `in_flight` status calls of the async client running for `secs`, each replaced as it
+/// ends; returns (good calls, errors, elapsed seconds).
+fn run_async(
+    client: &dga_epayment::Client,
+    r1: &str,
+    r2: &str,
+    in_flight: usize,
+    secs: f64,
+) -> (u64, u64, f64) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let counts = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..in_flight)
+        .map(|_| {
+            let (client, stop, counts) = (client.clone(), stop.clone(), counts.clone());
+            let (r1, r2) = (r1.to_owned(), r2.to_owned());
+            dga_epayment::runtime::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    match client.status(&r1, &r2).await {
+                        Ok(st) if st.paid_status == PaidStatus::Pending => {
+                            counts.0.fetch_add(1, Ordering::Relaxed)
+                        }
+                        _ => counts.1.fetch_add(1, Ordering::Relaxed),
+                    };
+                }
+            })
+            .unwrap()
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs_f64(secs));
+    stop.store(true, Ordering::Relaxed);
+    let rt = dga_epayment::runtime::handle().unwrap();
+    for t in tasks {
+        rt.block_on(t).unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    (
+        counts.0.load(Ordering::Relaxed),
+        counts.1.load(Ordering::Relaxed),
+        elapsed,
+    )
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let usage = || -> ! {
-        eprintln!("usage: bench_calls URL seq|conc8 SECONDS");
+        eprintln!("usage: bench_calls URL seq|conc8|async64 SECONDS");
         std::process::exit(2)
     };
     if args.len() != 4 {
@@ -47,6 +92,7 @@ fn main() {
     let threads = match mode {
         "seq" => 1,
         "conc8" => 8,
+        "async64" => 64,
         _ => usage(),
     };
     let config = Config::builder()
@@ -57,7 +103,7 @@ fn main() {
         .source("SANDBOX")
         .build()
         .unwrap();
-    let client = Client::new(config).unwrap();
+    let client = Client::new(config.clone()).unwrap();
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -74,8 +120,16 @@ fn main() {
             ..Default::default()
         })
         .unwrap();
-    let warm = run(&client, &p.reference1, &p.reference2, threads, 0.5);
-    let (calls, errors, elapsed) = run(&client, &p.reference1, &p.reference2, threads, secs);
+    let async_client = dga_epayment::Client::new(config.clone()).unwrap();
+    let run = |secs| {
+        if mode == "async64" {
+            run_async(&async_client, &p.reference1, &p.reference2, threads, secs)
+        } else {
+            run(&client, &p.reference1, &p.reference2, threads, secs)
+        }
+    };
+    let warm = run(0.5);
+    let (calls, errors, elapsed) = run(secs);
     if warm.1 + errors > 0 {
         eprintln!("rust {mode}: {} failed calls", warm.1 + errors);
         std::process::exit(1);

@@ -6,14 +6,17 @@
 // - The library's own queueing callback for every call, so that its runtime threads never
 //   enter .NET (Mono waits at exit for every foreign thread that once did, forever).
 // - Each call's state (its TaskCompletionSource, how to read the result, its cancellation)
-//   sits behind a GCHandle whose pointer is the call's user_data; the callback frees it.
+//   sits behind a GCHandle. The call's user_data is a small native block: this domain's mark
+//   and that GCHandle. The queue is the process's, so every domain's completion thread may take
+//   any completion: one of another live domain is queued again for it, one of an unloaded
+//   domain (its mark cleared) is dropped, so no domain ever reads another's GCHandle.
 // - TaskCreationOptions.RunContinuationsAsynchronously: awaiting code never runs on the
 //   library's thread, and Task.WaitAll/.Result on any thread cannot deadlock.
 // - A CancellationToken becomes a DgaCancel; cancelling it ends the call at once with
 //   OperationCanceledException. A create, void or close already sent still runs to its end at
 //   DGA; its outcome is logged at WARNING (see DgaLog).
 // - AppDomain unload (IIS recycling an app) and process exit cancel the calls in flight and
-//   wait for their callbacks, so the library never calls into an unloaded domain.
+//   wait for their completions, then clear the domain's mark.
 using System;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
@@ -64,21 +67,46 @@ namespace Dga.EPayment
         // would count them as its own and wait for them at exit, forever.
         private static readonly IntPtr CallbackPtr = NativeMethods.dga_completion_queue_callback();
 
-        // Calls in flight, so that an unloading domain can cancel and wait for them.
-        private static readonly ConcurrentDictionary<Call, byte> InFlight = new ConcurrentDictionary<Call, byte>();
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        private delegate void Queue(IntPtr userData, int kind, IntPtr outJson, IntPtr err);
+
+        // The library's queueing callback, to hand another domain's completion back to the queue.
+        private static readonly Queue Requeue = (Queue)Marshal.GetDelegateForFunctionPointer(CallbackPtr, typeof(Queue));
+
+        // This domain's mark: 1 while it takes its completions, 0 once it is gone. Never freed,
+        // so that any domain can still read it after this one was unloaded.
+        private static readonly IntPtr Mark = NewMark();
+
+        private static IntPtr NewMark()
+        {
+            var m = Marshal.AllocHGlobal(IntPtr.Size);
+            Marshal.WriteIntPtr(m, new IntPtr(1));
+            return m;
+        }
+
+        // The calls without a cancellable token share this domain's DgaCancel, which an unloading
+        // domain cancels; a call with a token has its own, listed here for the same reason.
+        private static readonly IntPtr DomainCancel = NativeMethods.dga_cancel_new();
+        private static readonly ConcurrentDictionary<Call, byte> Cancellable = new ConcurrentDictionary<Call, byte>();
+
+        // Calls started and not yet completed, which an unloading domain waits for.
+        private static int inFlight;
         private static int unloading;
 
         static AsyncCalls()
         {
             new Thread(Dispatch) { IsBackground = true, Name = "Dga.EPayment completions" }.Start();
-            AppDomain.CurrentDomain.DomainUnload += (s, e) => Drain();
-            AppDomain.CurrentDomain.ProcessExit += (s, e) => Drain();
+            AppDomain.CurrentDomain.DomainUnload += (s, e) => Drain(false);
+            AppDomain.CurrentDomain.ProcessExit += (s, e) => Drain(true);
         }
 
         /// <summary>One call in flight.</summary>
         internal abstract class Call
         {
             internal IntPtr Cancel;
+
+            // The user_data: [this domain's mark, the GCHandle].
+            internal IntPtr Block;
             internal CancellationToken Token;
             internal CancellationTokenRegistration Registration;
 
@@ -157,20 +185,23 @@ namespace Dga.EPayment
             if (ct.IsCancellationRequested) return Task.FromCanceled<T>(ct);
             if (Volatile.Read(ref unloading) != 0) throw new InvalidOperationException("the application domain is unloading");
             call.Token = ct;
-            // Every call gets a DgaCancel, so that an unloading domain can end them all.
-            call.Cancel = NativeMethods.dga_cancel_new();
+            call.Cancel = ct.CanBeCanceled ? NativeMethods.dga_cancel_new() : DomainCancel;
             if (call.Cancel == IntPtr.Zero) throw new OutOfMemoryException("dga_cancel_new");
             var handle = GCHandle.Alloc(call);
-            InFlight[call] = 0;
+            call.Block = Marshal.AllocHGlobal(2 * IntPtr.Size);
+            Marshal.WriteIntPtr(call.Block, Mark);
+            Marshal.WriteIntPtr(call.Block, IntPtr.Size, GCHandle.ToIntPtr(handle));
+            Interlocked.Increment(ref inFlight);
             if (ct.CanBeCanceled)
             {
+                Cancellable[call] = 0;
                 // Before the call starts: its callback may come before Start returns.
                 call.Registration = ct.Register(s => NativeMethods.dga_cancel((IntPtr)s), call.Cancel);
             }
             int status;
             try
             {
-                status = start(call.Cancel, CallbackPtr, GCHandle.ToIntPtr(handle));
+                status = start(call.Cancel, CallbackPtr, call.Block);
             }
             catch
             {
@@ -193,10 +224,20 @@ namespace Dga.EPayment
             // The registration first: its callback may be using the DgaCancel right now, and
             // Dispose waits for it.
             call.Registration.Dispose();
-            NativeMethods.dga_cancel_free(call.Cancel);
+            if (call.Cancel != DomainCancel)
+            {
+                // Under the lock Drain cancels with, so that it never uses a freed DgaCancel.
+                lock (Cancellable)
+                {
+                    byte ignored;
+                    Cancellable.TryRemove(call, out ignored);
+                    NativeMethods.dga_cancel_free(call.Cancel);
+                }
+            }
             call.Cancel = IntPtr.Zero;
-            byte ignored;
-            InFlight.TryRemove(call, out ignored);
+            Marshal.FreeHGlobal(call.Block);
+            call.Block = IntPtr.Zero;
+            Interlocked.Decrement(ref inFlight);
             handle.Free();
         }
 
@@ -211,10 +252,25 @@ namespace Dga.EPayment
                 if (userData == IntPtr.Zero)
                 {
                     DgaLog.Deliver(NativeMethods.TakeString(outJson));
+                    continue;
+                }
+                var mark = Marshal.ReadIntPtr(userData);
+                if (mark == Mark)
+                {
+                    OnComplete(Marshal.ReadIntPtr(userData, IntPtr.Size), kind, outJson, err);
+                }
+                else if (Marshal.ReadIntPtr(mark) == IntPtr.Zero)
+                {
+                    // A call of an unloaded domain that ended after it went: nobody awaits it.
+                    NativeMethods.dga_string_free(outJson);
+                    NativeMethods.dga_error_free(err);
+                    Marshal.FreeHGlobal(userData);
                 }
                 else
                 {
-                    OnComplete(userData, kind, outJson, err);
+                    // Another domain's: back to the queue, and a moment for its thread to take it.
+                    Requeue(userData, kind, outJson, err);
+                    Thread.Sleep(1);
                 }
             }
         }
@@ -225,12 +281,12 @@ namespace Dga.EPayment
         }
 
         /// <summary>One completion: exactly once per started call. Never throws.</summary>
-        private static void OnComplete(IntPtr userData, int kind, IntPtr outJson, IntPtr err)
+        private static void OnComplete(IntPtr gcHandle, int kind, IntPtr outJson, IntPtr err)
         {
             Call call = null;
             try
             {
-                var handle = GCHandle.FromIntPtr(userData);
+                var handle = GCHandle.FromIntPtr(gcHandle);
                 call = (Call)handle.Target;
                 Finish(call, handle);
                 call.Complete(kind, outJson, err);
@@ -249,21 +305,25 @@ namespace Dga.EPayment
         }
 
         /// <summary>
-        /// Cancels every call in flight and waits (briefly) for their callbacks, then lets the
-        /// creates, voids and closes that were sent finish at DGA while the log still works.
+        /// Cancels every call in flight and waits (briefly) for their completions, then lets the
+        /// creates, voids and closes that were sent finish at DGA while the log still works, and
+        /// clears this domain's mark.
         /// </summary>
-        internal static void Drain()
+        internal static void Drain(bool processExit)
         {
             Interlocked.Exchange(ref unloading, 1);
             try
             {
-                foreach (var c in InFlight.Keys)
+                NativeMethods.dga_cancel(DomainCancel);
+                lock (Cancellable)
                 {
-                    var p = c.Cancel;
-                    if (p != IntPtr.Zero) NativeMethods.dga_cancel(p);
+                    foreach (var c in Cancellable.Keys)
+                    {
+                        NativeMethods.dga_cancel(c.Cancel);
+                    }
                 }
                 var deadline = DateTime.UtcNow.AddSeconds(5);
-                while (!InFlight.IsEmpty && DateTime.UtcNow < deadline)
+                while (Volatile.Read(ref inFlight) > 0 && DateTime.UtcNow < deadline)
                 {
                     Thread.Sleep(5);
                 }
@@ -274,7 +334,9 @@ namespace Dga.EPayment
             }
             finally
             {
-                DgaLog.Detach();
+                Marshal.WriteIntPtr(Mark, IntPtr.Zero);
+                // The log is the process's: other domains still take it while the process lives.
+                if (processExit) DgaLog.Detach();
             }
         }
     }

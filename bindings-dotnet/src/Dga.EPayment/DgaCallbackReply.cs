@@ -62,8 +62,57 @@ namespace Dga.EPayment
         public Exception Error { get; private set; }
     }
 
+    /// <summary>
+    /// What callback verification has cost DGA and what it refused since the client was built
+    /// (every counter only grows): alert on a rise of <see cref="RefusedUnknown"/> or
+    /// <see cref="RefusedBusy"/>, a flood at the callback URL.
+    /// </summary>
+    public sealed class DgaVerificationStats
+    {
+        internal DgaVerificationStats(JsonNode o)
+        {
+            StatusCalls = Count(o, "statusCalls");
+            Reused = Count(o, "reused");
+            RefusedUnknown = Count(o, "refusedUnknown");
+            RefusedBusy = Count(o, "refusedBusy");
+        }
+
+        private static long Count(JsonNode o, string key)
+        {
+            long n;
+            return long.TryParse(o.GetString(key), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out n) ? n : 0;
+        }
+
+        /// <summary>Status requests sent to DGA to verify callbacks (retries included, token fetches not).</summary>
+        public long StatusCalls { get; private set; }
+
+        /// <summary>Deliveries answered from another delivery's status call (in flight, or a final status within <see cref="DgaClientOptions.VerificationReuse"/>).</summary>
+        public long Reused { get; private set; }
+
+        /// <summary>Deliveries refused 404 at once because the agency's <c>knownReference</c> said no.</summary>
+        public long RefusedUnknown { get; private set; }
+
+        /// <summary>Deliveries refused 503 <c>busy</c> without asking DGA (over <see cref="DgaClientOptions.VerificationRate"/>, or too many at once).</summary>
+        public long RefusedBusy { get; private set; }
+
+        /// <inheritdoc />
+        public override string ToString() => "DgaVerificationStats(StatusCalls=" + StatusCalls + ", Reused=" + Reused
+            + ", RefusedUnknown=" + RefusedUnknown + ", RefusedBusy=" + RefusedBusy + ")";
+    }
+
     public sealed partial class DgaClient
     {
+        /// <summary>This client's callback verification counters (no network call).</summary>
+        public DgaVerificationStats VerificationStats
+        {
+            get
+            {
+                var json = NativeMethods.TakeString(NativeMethods.dga_verification_stats_json(Handle()));
+                if (json == null) throw new DgaInternalException("dga_verification_stats_json returned NULL");
+                return new DgaVerificationStats(Wire.Object(json));
+            }
+        }
+
         /// <summary>
         /// The whole callback endpoint, for any web framework: give it the raw request body as
         /// received; it parses it, confirms it with DGA's status (unless
@@ -71,36 +120,41 @@ namespace Dga.EPayment
         /// verified status (record the payment there; throw to refuse), and returns the HTTP
         /// answer to write back. It does not throw for a bad callback, a failed verification
         /// or a failing handler: each becomes the core's reply (see <see cref="DgaCallbackReply"/>).
+        /// <paramref name="knownReference"/>, when given, answers from the agency's own orders
+        /// whether it created the callback's (reference1, reference2), before DGA is asked:
+        /// false is answered 404 "unknown payment" at once, with no call to DGA and
+        /// <paramref name="onVerified"/> not called, so forged deliveries cost DGA nothing; an
+        /// exception in it (the database is down) is answered 503, and DGA delivers again.
         /// </summary>
-        public DgaCallbackReply HandleCallback(byte[] body, Action<PaymentStatus> onVerified, bool verify = true)
+        public DgaCallbackReply HandleCallback(byte[] body, Action<PaymentStatus> onVerified, bool verify = true, Func<string, string, bool> knownReference = null)
         {
             if (body == null) throw new ArgumentNullException("body");
             if (onVerified == null) throw new ArgumentNullException("onVerified");
             var h = Handle();
             var buffer = body.Length == 0 ? new byte[1] : body;
-            IntPtr outJson, err;
-            int status = NativeMethods.dga_receive_callback(h, buffer, new UIntPtr((uint)body.Length), verify, out outJson, out err);
-            var json = NativeMethods.TakeString(outJson);
-            int http;
-            if (status != NativeMethods.DGA_OK)
+            var len = new UIntPtr((uint)body.Length);
+            if (knownReference != null)
             {
-                if (err == IntPtr.Zero)
-                {
-                    var bug = new DgaInternalException("dga_receive_callback failed with status " + status + " but gave no error");
-                    return Reply(NativeMethods.dga_callback_reply_for_error(IntPtr.Zero, out http), http, false, null, bug);
-                }
+                string r1, r2;
+                var refused = References(buffer, len, out r1, out r2);
+                if (refused != null) return refused;
+                bool known;
                 try
                 {
-                    var error = Errors.Describe(err);
-                    return Reply(NativeMethods.dga_callback_reply_for_error(err, out http), http, false, null, error);
+                    known = knownReference(r1, r2);
                 }
-                finally
+                catch (Exception e)
                 {
-                    NativeMethods.dga_error_free(err);
+                    return Unavailable(e);
                 }
+                if (!known) return RefuseUnknown(h, r1, r2);
             }
-            var node = Wire.Object(json);
-            PaymentStatus data = verify ? new PaymentStatus(node, json) : new DgaCallbackData(node, json);
+            IntPtr outJson, err;
+            int status = NativeMethods.dga_receive_callback(h, buffer, len, verify, out outJson, out err);
+            var json = NativeMethods.TakeString(outJson);
+            if (status != NativeMethods.DGA_OK) return ErrorReply(status, err);
+            PaymentStatus data = Received(json, verify);
+            int http;
             try
             {
                 onVerified(data);
@@ -112,46 +166,53 @@ namespace Dga.EPayment
             return Reply(NativeMethods.dga_callback_reply_accepted(null, out http), http, true, data, null);
         }
 
-        /// <summary>As <see cref="HandleCallback(byte[], Action{PaymentStatus}, bool)"/>, for a body already read as text (sent as UTF-8).</summary>
-        public DgaCallbackReply HandleCallback(string body, Action<PaymentStatus> onVerified, bool verify = true)
+        /// <summary>As <see cref="HandleCallback(byte[], Action{PaymentStatus}, bool, Func{string, string, bool})"/>, for a body already read as text (sent as UTF-8).</summary>
+        public DgaCallbackReply HandleCallback(string body, Action<PaymentStatus> onVerified, bool verify = true, Func<string, string, bool> knownReference = null)
         {
             if (body == null) throw new ArgumentNullException("body");
-            return HandleCallback(System.Text.Encoding.UTF8.GetBytes(body), onVerified, verify);
+            return HandleCallback(System.Text.Encoding.UTF8.GetBytes(body), onVerified, verify, knownReference);
         }
 
         /// <summary>
-        /// <see cref="HandleCallback(byte[], Action{PaymentStatus}, bool)"/> without blocking a
-        /// thread while DGA is asked: awaits the verification, then awaits
-        /// <paramref name="onVerified"/> (record the payment there; throw to refuse), and gives
-        /// the HTTP answer to write back. Cancelling <paramref name="cancellationToken"/> (the
-        /// request was aborted) throws <see cref="OperationCanceledException"/>.
+        /// <see cref="HandleCallback(byte[], Action{PaymentStatus}, bool, Func{string, string, bool})"/>
+        /// without blocking a thread while DGA is asked: awaits <paramref name="knownReference"/>
+        /// (when given; an async lookup in the agency's orders, as for HandleCallback), the
+        /// verification, then <paramref name="onVerified"/> (record the payment there; throw to
+        /// refuse), and gives the HTTP answer to write back. Cancelling
+        /// <paramref name="cancellationToken"/> (the request was aborted) throws
+        /// <see cref="OperationCanceledException"/>.
         /// </summary>
         public async Task<DgaCallbackReply> HandleCallbackAsync(byte[] body, Func<PaymentStatus, Task> onVerified, bool verify = true,
-            CancellationToken cancellationToken = default(CancellationToken))
+            CancellationToken cancellationToken = default(CancellationToken), Func<string, string, Task<bool>> knownReference = null)
         {
             if (body == null) throw new ArgumentNullException("body");
             if (onVerified == null) throw new ArgumentNullException("onVerified");
             var h = Handle();
             var buffer = body.Length == 0 ? new byte[1] : body;
             var len = new UIntPtr((uint)body.Length);
-            var received = await AsyncCalls.StartRaw(cancellationToken, (cancel, cb, ud) =>
-                NativeMethods.dga_receive_callback_async(h, buffer, len, verify, cancel, cb, ud)).ConfigureAwait(false);
-            int http;
-            if (received.Error != IntPtr.Zero)
+            if (knownReference != null)
             {
+                string r1, r2;
+                var refused = References(buffer, len, out r1, out r2);
+                if (refused != null) return refused;
+                bool known;
                 try
                 {
-                    var error = Errors.Describe(received.Error);
-                    return Reply(NativeMethods.dga_callback_reply_for_error(received.Error, out http), http, false, null, error);
+                    var lookup = knownReference(r1, r2);
+                    if (lookup == null) throw new InvalidOperationException("knownReference returned a null Task");
+                    known = await lookup.ConfigureAwait(false);
                 }
-                finally
+                catch (Exception e)
                 {
-                    NativeMethods.dga_error_free(received.Error);
+                    return Unavailable(e);
                 }
+                if (!known) return RefuseUnknown(h, r1, r2);
             }
-            var json = received.Json;
-            var node = Wire.Object(json);
-            PaymentStatus data = verify ? new PaymentStatus(node, json) : new DgaCallbackData(node, json);
+            var received = await AsyncCalls.StartRaw(cancellationToken, (cancel, cb, ud) =>
+                NativeMethods.dga_receive_callback_async(h, buffer, len, verify, cancel, cb, ud)).ConfigureAwait(false);
+            if (received.Error != IntPtr.Zero) return ErrorReply(-1, received.Error);
+            PaymentStatus data = Received(received.Json, verify);
+            int http;
             try
             {
                 await onVerified(data).ConfigureAwait(false);
@@ -163,20 +224,70 @@ namespace Dga.EPayment
             return Reply(NativeMethods.dga_callback_reply_accepted(null, out http), http, true, data, null);
         }
 
-        /// <summary>As <see cref="HandleCallbackAsync(byte[], Func{PaymentStatus, Task}, bool, CancellationToken)"/>, with a synchronous handler.</summary>
+        /// <summary>As <see cref="HandleCallbackAsync(byte[], Func{PaymentStatus, Task}, bool, CancellationToken, Func{string, string, Task{bool}})"/>, with a synchronous handler.</summary>
         public Task<DgaCallbackReply> HandleCallbackAsync(byte[] body, Action<PaymentStatus> onVerified, bool verify = true,
-            CancellationToken cancellationToken = default(CancellationToken))
+            CancellationToken cancellationToken = default(CancellationToken), Func<string, string, Task<bool>> knownReference = null)
         {
             if (onVerified == null) throw new ArgumentNullException("onVerified");
-            return HandleCallbackAsync(body, s => { onVerified(s); return Task.CompletedTask; }, verify, cancellationToken);
+            return HandleCallbackAsync(body, s => { onVerified(s); return Task.CompletedTask; }, verify, cancellationToken, knownReference);
         }
 
-        /// <summary>As <see cref="HandleCallbackAsync(byte[], Func{PaymentStatus, Task}, bool, CancellationToken)"/>, for a body already read as text (sent as UTF-8).</summary>
+        /// <summary>As <see cref="HandleCallbackAsync(byte[], Func{PaymentStatus, Task}, bool, CancellationToken, Func{string, string, Task{bool}})"/>, for a body already read as text (sent as UTF-8).</summary>
         public Task<DgaCallbackReply> HandleCallbackAsync(string body, Func<PaymentStatus, Task> onVerified, bool verify = true,
-            CancellationToken cancellationToken = default(CancellationToken))
+            CancellationToken cancellationToken = default(CancellationToken), Func<string, string, Task<bool>> knownReference = null)
         {
             if (body == null) throw new ArgumentNullException("body");
-            return HandleCallbackAsync(System.Text.Encoding.UTF8.GetBytes(body), onVerified, verify, cancellationToken);
+            return HandleCallbackAsync(System.Text.Encoding.UTF8.GetBytes(body), onVerified, verify, cancellationToken, knownReference);
+        }
+
+        private static PaymentStatus Received(string json, bool verified)
+        {
+            var node = Wire.Object(json);
+            return verified ? new PaymentStatus(node, json) : new DgaCallbackData(node, json);
+        }
+
+        /// <summary>The body's references (null), or the reply to a body whose references cannot be read (400).</summary>
+        private static DgaCallbackReply References(byte[] buffer, UIntPtr len, out string r1, out string r2)
+        {
+            IntPtr p1, p2, err;
+            int status = NativeMethods.dga_callback_references(buffer, len, out p1, out p2, out err);
+            r1 = NativeMethods.TakeString(p1);
+            r2 = NativeMethods.TakeString(p2);
+            return status == NativeMethods.DGA_OK && r1 != null && r2 != null ? null : ErrorReply(status, err);
+        }
+
+        /// <summary>The core's refusal of a reference the agency does not know: 404, counted, DGA not asked.</summary>
+        private static DgaCallbackReply RefuseUnknown(DgaClientHandle h, string r1, string r2)
+        {
+            IntPtr err;
+            int status = NativeMethods.dga_refuse_unknown_reference(h, NativeMethods.Utf8Z(r1, "reference1"), NativeMethods.Utf8Z(r2, "reference2"), out err);
+            return ErrorReply(status, err);
+        }
+
+        /// <summary>The agency's own check failed: 503, so DGA delivers again.</summary>
+        private static DgaCallbackReply Unavailable(Exception e)
+        {
+            int http;
+            return Reply(NativeMethods.dga_callback_reply_unavailable(out http), http, false, null, e);
+        }
+
+        /// <summary>The core's reply for a failed call's error (which is freed here).</summary>
+        private static DgaCallbackReply ErrorReply(int status, IntPtr err)
+        {
+            int http;
+            if (err == IntPtr.Zero)
+            {
+                var bug = new DgaInternalException("the native library failed with status " + status + " but gave no error");
+                return Reply(NativeMethods.dga_callback_reply_for_error(IntPtr.Zero, out http), http, false, null, bug);
+            }
+            try
+            {
+                return Reply(NativeMethods.dga_callback_reply_for_error(err, out http), http, false, null, Errors.Describe(err));
+            }
+            finally
+            {
+                NativeMethods.dga_error_free(err);
+            }
         }
 
         private static DgaCallbackReply Reply(IntPtr body, int http, bool accepted, PaymentStatus data, Exception error)

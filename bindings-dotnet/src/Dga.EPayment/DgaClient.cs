@@ -86,7 +86,8 @@ namespace Dga.EPayment
         {
             if (request == null) throw new ArgumentNullException("request");
             var json = NativeMethods.Utf8Z(request.ToAbiJson(), "request");
-            var result = NativeMethods.Call((out IntPtr j, out IntPtr e) => NativeMethods.dga_create_payment(Handle(), json, out j, out e));
+            IntPtr j, e;
+            var result = NativeMethods.Result(NativeMethods.dga_create_payment(Handle(), json, out j, out e), j, e);
             return new Payment(Wire.Object(result), result);
         }
 
@@ -95,7 +96,8 @@ namespace Dga.EPayment
         {
             var a = NativeMethods.Utf8Z(reference1, "reference1");
             var b = NativeMethods.Utf8Z(reference2 ?? "", "reference2");
-            var result = NativeMethods.Call((out IntPtr j, out IntPtr e) => NativeMethods.dga_status(Handle(), a, b, out j, out e));
+            IntPtr j, e;
+            var result = NativeMethods.Result(NativeMethods.dga_status(Handle(), a, b, out j, out e), j, e);
             return new PaymentStatus(Wire.Object(result), result);
         }
 
@@ -104,7 +106,8 @@ namespace Dga.EPayment
         {
             var a = NativeMethods.Utf8Z(reference1, "reference1");
             var b = NativeMethods.Utf8Z(reference2 ?? "", "reference2");
-            var result = NativeMethods.Call((out IntPtr j, out IntPtr e) => NativeMethods.dga_close(Handle(), a, b, out j, out e));
+            IntPtr j, e;
+            var result = NativeMethods.Result(NativeMethods.dga_close(Handle(), a, b, out j, out e), j, e);
             return new Confirmation(Wire.Object(result), result);
         }
 
@@ -117,7 +120,8 @@ namespace Dga.EPayment
             var a = NativeMethods.Utf8Z(reference1, "reference1");
             var b = NativeMethods.Utf8Z(reference2 ?? "", "reference2");
             var c = NativeMethods.Utf8Z(paymentReference, "paymentReference");
-            var result = NativeMethods.Call((out IntPtr j, out IntPtr e) => NativeMethods.dga_void(Handle(), a, b, c, out j, out e));
+            IntPtr j, e;
+            var result = NativeMethods.Result(NativeMethods.dga_void(Handle(), a, b, c, out j, out e), j, e);
             return new Confirmation(Wire.Object(result), result);
         }
 
@@ -132,7 +136,8 @@ namespace Dga.EPayment
         {
             if (callback == null) throw new ArgumentNullException("callback");
             var json = NativeMethods.Utf8Z(callback.Json, "callback");
-            var result = NativeMethods.Call((out IntPtr j, out IntPtr e) => NativeMethods.dga_verify_callback(Handle(), json, out j, out e));
+            IntPtr j, e;
+            var result = NativeMethods.Result(NativeMethods.dga_verify_callback(Handle(), json, out j, out e), j, e);
             return new PaymentStatus(Wire.Object(result), result);
         }
 
@@ -171,7 +176,8 @@ namespace Dga.EPayment
             // An empty array may be marshalled as a NULL pointer, which the ABI refuses; the
             // length says 0 either way.
             var buffer = body.Length == 0 ? new byte[1] : body;
-            var result = NativeMethods.Call((out IntPtr j, out IntPtr e) => NativeMethods.dga_parse_callback(buffer, new UIntPtr((uint)body.Length), out j, out e));
+            IntPtr j, e;
+            var result = NativeMethods.Result(NativeMethods.dga_parse_callback(buffer, new UIntPtr((uint)body.Length), out j, out e), j, e);
             return new DgaCallbackData(Wire.Object(result), result);
         }
 
@@ -204,7 +210,8 @@ namespace Dga.EPayment
         {
             if (payment == null) throw new ArgumentNullException("payment");
             var json = NativeMethods.Utf8Z(payment.Json, "payment");
-            return NativeMethods.Call((out IntPtr j, out IntPtr e) => NativeMethods.dga_checkout_form_html(json, out j, out e));
+            IntPtr j, e;
+            return NativeMethods.Result(NativeMethods.dga_checkout_form_html(json, out j, out e), j, e);
         }
     }
 

@@ -1,14 +1,10 @@
-// JSON across the C ABI. Reading and writing go through the JSON reader and writer behind
-// DataContractJsonSerializer (JsonReaderWriterFactory, in the box since .NET Framework 3.5 and
-// in netstandard2.0), so there is no NuGet dependency. A small tree keeps numbers as their
-// exact text: amounts and unknown enum values must never pass through a double.
+// JSON across the C ABI: a small reader and writer of our own (RFC 8259, strict), so there is no
+// NuGet dependency and no detour through an XML reader on every call. A small tree keeps
+// numbers as their exact text: amounts and unknown enum values must never pass through a double.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
-using System.Runtime.Serialization.Json;
 using System.Text;
-using System.Xml;
 
 namespace Dga.EPayment
 {
@@ -90,111 +86,281 @@ namespace Dga.EPayment
 
         // ---------------------------------------------------------------- reading
 
-        public static JsonNode Parse(string json) => Parse(StrictUtf8.GetBytes(json));
+        // Deeper nesting than any record of ours is refused rather than risking the stack.
+        private const int MaxDepth = 256;
 
-        public static JsonNode Parse(byte[] utf8)
-        {
-            using (var reader = JsonReaderWriterFactory.CreateJsonReader(utf8, XmlDictionaryReaderQuotas.Max))
-            {
-                reader.MoveToContent();
-                return ReadElement(reader);
-            }
-        }
+        public static JsonNode Parse(byte[] utf8) => Parse(StrictUtf8.GetString(utf8));
 
-        private static JsonNode ReadElement(XmlReader r)
+        /// <summary>One JSON value and nothing else but whitespace; a FormatException otherwise.</summary>
+        public static JsonNode Parse(string json)
         {
-            // Positioned on an element start; leaves the reader after its end.
-            string type = r.GetAttribute("type") ?? "string";
-            var node = type == "null" ? Null : type == "object" ? Object() : type == "array" ? Array() : new JsonNode(KindOf(type)) { Text = "" };
-            if (r.IsEmptyElement || type == "null")
-            {
-                r.Skip();
-                return node;
-            }
-            var text = new StringBuilder();
-            r.Read();
-            while (r.NodeType != XmlNodeType.EndElement)
-            {
-                if (r.NodeType == XmlNodeType.Element && node.Members != null)
-                {
-                    // Keys that are not XML names come as <item item="key">.
-                    node.Add(r.GetAttribute("item") ?? r.LocalName, ReadElement(r));
-                }
-                else if (r.NodeType == XmlNodeType.Element && node.Items != null)
-                {
-                    node.Items.Add(ReadElement(r));
-                }
-                else
-                {
-                    if (node.Text != null && (r.NodeType == XmlNodeType.Text || r.NodeType == XmlNodeType.Whitespace
-                        || r.NodeType == XmlNodeType.SignificantWhitespace || r.NodeType == XmlNodeType.CDATA))
-                    {
-                        text.Append(r.Value);
-                    }
-                    r.Read();
-                }
-            }
-            r.Read();
-            if (node.Text != null) node.Text = text.ToString();
+            if (json == null) throw new ArgumentNullException("json");
+            int i = 0;
+            var node = ReadValue(json, ref i, 0);
+            SkipSpace(json, ref i);
+            if (i != json.Length) throw Bad(i, "unexpected text after the value");
             return node;
         }
 
-        private static JsonKind KindOf(string type) => type == "number" ? JsonKind.Number : type == "boolean" ? JsonKind.Bool : JsonKind.String;
+        private static FormatException Bad(int at, string what) => new FormatException("invalid JSON at character " + at + ": " + what);
+
+        private static void SkipSpace(string s, ref int i)
+        {
+            while (i < s.Length && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
+            {
+                i++;
+            }
+        }
+
+        private static void Expect(string s, ref int i, string word)
+        {
+            for (int k = 0; k < word.Length; k++, i++)
+            {
+                if (i >= s.Length || s[i] != word[k]) throw Bad(i, "expected " + word);
+            }
+        }
+
+        private static JsonNode ReadValue(string s, ref int i, int depth)
+        {
+            SkipSpace(s, ref i);
+            if (i >= s.Length) throw Bad(i, "unexpected end");
+            char c = s[i];
+            switch (c)
+            {
+                case '{':
+                {
+                    if (depth >= MaxDepth) throw Bad(i, "nested too deeply");
+                    var o = Object();
+                    i++;
+                    SkipSpace(s, ref i);
+                    if (i < s.Length && s[i] == '}')
+                    {
+                        i++;
+                        return o;
+                    }
+                    while (true)
+                    {
+                        SkipSpace(s, ref i);
+                        if (i >= s.Length || s[i] != '"') throw Bad(i, "expected a member name");
+                        var key = ReadString(s, ref i);
+                        SkipSpace(s, ref i);
+                        if (i >= s.Length || s[i] != ':') throw Bad(i, "expected ':'");
+                        i++;
+                        o.Members.Add(new KeyValuePair<string, JsonNode>(key, ReadValue(s, ref i, depth + 1)));
+                        SkipSpace(s, ref i);
+                        if (i < s.Length && s[i] == ',')
+                        {
+                            i++;
+                            continue;
+                        }
+                        if (i < s.Length && s[i] == '}')
+                        {
+                            i++;
+                            return o;
+                        }
+                        throw Bad(i, "expected ',' or '}'");
+                    }
+                }
+                case '[':
+                {
+                    if (depth >= MaxDepth) throw Bad(i, "nested too deeply");
+                    var a = Array();
+                    i++;
+                    SkipSpace(s, ref i);
+                    if (i < s.Length && s[i] == ']')
+                    {
+                        i++;
+                        return a;
+                    }
+                    while (true)
+                    {
+                        a.Items.Add(ReadValue(s, ref i, depth + 1));
+                        SkipSpace(s, ref i);
+                        if (i < s.Length && s[i] == ',')
+                        {
+                            i++;
+                            continue;
+                        }
+                        if (i < s.Length && s[i] == ']')
+                        {
+                            i++;
+                            return a;
+                        }
+                        throw Bad(i, "expected ',' or ']'");
+                    }
+                }
+                case '"':
+                    return new JsonNode(JsonKind.String) { Text = ReadString(s, ref i) };
+                case 't':
+                    Expect(s, ref i, "true");
+                    return new JsonNode(JsonKind.Bool) { Text = "true" };
+                case 'f':
+                    Expect(s, ref i, "false");
+                    return new JsonNode(JsonKind.Bool) { Text = "false" };
+                case 'n':
+                    Expect(s, ref i, "null");
+                    return Null;
+                default:
+                    return Number(ReadNumber(s, ref i));
+            }
+        }
+
+        private static bool Digit(string s, int i) => i < s.Length && s[i] >= '0' && s[i] <= '9';
+
+        /// <summary>A number's exact text, checked against the grammar (no leading zeros, digits after '.' and 'e').</summary>
+        private static string ReadNumber(string s, ref int i)
+        {
+            int start = i;
+            if (i < s.Length && s[i] == '-') i++;
+            if (!Digit(s, i)) throw Bad(i, "unexpected character");
+            if (s[i] == '0') i++;
+            else while (Digit(s, i)) i++;
+            if (i < s.Length && s[i] == '.')
+            {
+                i++;
+                if (!Digit(s, i)) throw Bad(i, "expected a digit");
+                while (Digit(s, i)) i++;
+            }
+            if (i < s.Length && (s[i] == 'e' || s[i] == 'E'))
+            {
+                i++;
+                if (i < s.Length && (s[i] == '+' || s[i] == '-')) i++;
+                if (!Digit(s, i)) throw Bad(i, "expected a digit");
+                while (Digit(s, i)) i++;
+            }
+            return s.Substring(start, i - start);
+        }
+
+        /// <summary>A string at s[i] == '"'; leaves i after its closing quote.</summary>
+        private static string ReadString(string s, ref int i)
+        {
+            int start = ++i;
+            // The common case, no escapes: the text as it stands, a cached copy when short.
+            int n = s.Length, hash = 0;
+            char c0;
+            while (i < n && (c0 = s[i]) != '"' && c0 != '\\' && c0 >= ' ')
+            {
+                hash = hash * 31 + c0;
+                i++;
+            }
+            if (i < n && s[i] == '"')
+            {
+                return Shared(s, start, i++ - start, hash);
+            }
+            var sb = new StringBuilder(s, start, i - start, i - start + 16);
+            while (true)
+            {
+                if (i >= s.Length) throw Bad(i, "unterminated string");
+                char c = s[i++];
+                if (c == '"') return sb.ToString();
+                if (c < ' ') throw Bad(i - 1, "control character in a string");
+                if (c != '\\')
+                {
+                    sb.Append(c);
+                    continue;
+                }
+                if (i >= s.Length) throw Bad(i, "unterminated string");
+                c = s[i++];
+                switch (c)
+                {
+                    case '"': case '\\': case '/': sb.Append(c); break;
+                    case 'b': sb.Append('\b'); break;
+                    case 'f': sb.Append('\f'); break;
+                    case 'n': sb.Append('\n'); break;
+                    case 'r': sb.Append('\r'); break;
+                    case 't': sb.Append('\t'); break;
+                    case 'u':
+                        int code;
+                        if (i + 4 > s.Length || !int.TryParse(s.Substring(i, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out code)) throw Bad(i, "bad \\u escape");
+                        sb.Append((char)code);
+                        i += 4;
+                        break;
+                    default:
+                        throw Bad(i - 1, "bad escape");
+                }
+            }
+        }
+
+        // Short strings seen before (member names, enum names, references): every result has the
+        // same keys, and Substring costs more than the whole scan on Mono. A slot holds one string;
+        // a race between threads only costs a copy, as strings never change.
+        private static readonly string[] Seen = new string[1024];
+
+        private static string Shared(string s, int start, int length, int hash)
+        {
+            if (length > 40) return s.Substring(start, length);
+            int slot = (hash ^ (hash >> 10) ^ length) & (Seen.Length - 1);
+            var cached = Seen[slot];
+            if (cached != null && cached.Length == length)
+            {
+                int k = 0;
+                while (k < length && cached[k] == s[start + k])
+                {
+                    k++;
+                }
+                if (k == length) return cached;
+            }
+            var text = s.Substring(start, length);
+            Seen[slot] = text;
+            return text;
+        }
 
         // ---------------------------------------------------------------- writing
 
         public string ToJson()
         {
-            var ms = new MemoryStream();
-            using (var w = JsonReaderWriterFactory.CreateJsonWriter(ms, new UTF8Encoding(false), false))
-            {
-                w.WriteStartElement("root");
-                WriteBody(w, this);
-                w.WriteEndElement();
-            }
-            return StrictUtf8.GetString(ms.ToArray());
+            var sb = new StringBuilder();
+            Write(sb, this);
+            return sb.ToString();
         }
 
-        private static void WriteBody(XmlDictionaryWriter w, JsonNode n)
+        private static void Write(StringBuilder sb, JsonNode n)
         {
             switch (n.Kind)
             {
                 case JsonKind.Null:
-                    w.WriteAttributeString("type", "null");
+                    sb.Append("null");
                     break;
                 case JsonKind.Bool:
-                    w.WriteAttributeString("type", "boolean");
-                    w.WriteString(n.Text);
-                    break;
                 case JsonKind.Number:
-                    w.WriteAttributeString("type", "number");
-                    w.WriteString(n.Text);
+                    sb.Append(n.Text);
                     break;
                 case JsonKind.String:
-                    w.WriteAttributeString("type", "string");
-                    w.WriteString(n.Text);
+                    Quote(sb, n.Text);
                     break;
                 case JsonKind.Array:
-                    w.WriteAttributeString("type", "array");
-                    foreach (var item in n.Items)
+                    sb.Append('[');
+                    for (int k = 0; k < n.Items.Count; k++)
                     {
-                        w.WriteStartElement("item");
-                        WriteBody(w, item);
-                        w.WriteEndElement();
+                        if (k > 0) sb.Append(',');
+                        Write(sb, n.Items[k]);
                     }
+                    sb.Append(']');
                     break;
                 case JsonKind.Object:
-                    w.WriteAttributeString("type", "object");
-                    foreach (var m in n.Members)
+                    sb.Append('{');
+                    for (int k = 0; k < n.Members.Count; k++)
                     {
-                        // The <item item="key"> form takes any key text.
-                        w.WriteStartElement("a", "item", "item");
-                        w.WriteAttributeString("item", m.Key);
-                        WriteBody(w, m.Value);
-                        w.WriteEndElement();
+                        if (k > 0) sb.Append(',');
+                        Quote(sb, n.Members[k].Key);
+                        sb.Append(':');
+                        Write(sb, n.Members[k].Value);
                     }
+                    sb.Append('}');
                     break;
             }
+        }
+
+        private static void Quote(StringBuilder sb, string s)
+        {
+            sb.Append('"');
+            foreach (char c in s)
+            {
+                if (c == '"' || c == '\\') sb.Append('\\').Append(c);
+                else if (c < ' ') sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                else sb.Append(c);
+            }
+            sb.Append('"');
         }
     }
 }

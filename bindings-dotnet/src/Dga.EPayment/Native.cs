@@ -41,6 +41,14 @@ namespace Dga.EPayment
         [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_receive_callback(DgaClientHandle client, byte[] body, UIntPtr len, [MarshalAs(UnmanagedType.U1)] bool verify,
             out IntPtr outJson, out IntPtr outErr);
 
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_callback_references(byte[] body, UIntPtr len, out IntPtr outReference1, out IntPtr outReference2, out IntPtr outErr);
+
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_refuse_unknown_reference(DgaClientHandle client, byte[] reference1, byte[] reference2, out IntPtr outErr);
+
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_verification_stats_json(DgaClientHandle client);
+
+        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_callback_reply_unavailable(out int outHttpStatus);
+
         [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_parse_callback(byte[] body, UIntPtr len, out IntPtr outJson, out IntPtr outErr);
 
         [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_checkout_form_html(byte[] paymentJson, out IntPtr outHtml, out IntPtr outErr);
@@ -110,22 +118,33 @@ namespace Dga.EPayment
         {
             if (p == IntPtr.Zero) return null;
             int len = 0;
-            while (Marshal.ReadByte(p, len) != 0)
+            // Byte by byte up to an 8-byte boundary, then a word at a time: an aligned word never
+            // crosses into another page, so reading the whole word that holds the NUL is safe.
+            while (((p.ToInt64() + len) & 7) != 0 && Marshal.ReadByte(p, len) != 0)
             {
                 len++;
+            }
+            if (((p.ToInt64() + len) & 7) == 0)
+            {
+                while (true)
+                {
+                    long word = Marshal.ReadInt64(p, len);
+                    if (((word - 0x0101010101010101L) & ~word & unchecked((long)0x8080808080808080UL)) != 0) break;
+                    len += 8;
+                }
+                while (Marshal.ReadByte(p, len) != 0)
+                {
+                    len++;
+                }
             }
             var bytes = new byte[len];
             Marshal.Copy(p, bytes, 0, len);
             return Encoding.UTF8.GetString(bytes);
         }
 
-        internal delegate int Op(out IntPtr outJson, out IntPtr outErr);
-
-        /// <summary>Runs one native call: its result string, or the core's error thrown.</summary>
-        internal static string Call(Op op)
+        /// <summary>A native call's result string, or the core's error thrown (both freed).</summary>
+        internal static string Result(int status, IntPtr outJson, IntPtr err)
         {
-            IntPtr outJson, err;
-            int status = op(out outJson, out err);
             var result = TakeString(outJson);
             Errors.Check(status, err);
             return result;

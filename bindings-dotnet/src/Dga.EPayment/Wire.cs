@@ -43,10 +43,22 @@ namespace Dga.EPayment
             internal string Wire, Type;
             internal bool Required;
             internal PropertyInfo Property, Raw;
+
+            /// <summary>Converts the field's JSON value (null when absent) and sets it; null when the property cannot be set.</summary>
+            internal Action<object, JsonNode> Read;
+        }
+
+        /// <summary>A record's mappings, and each one's index by wire name.</summary>
+        internal sealed class RecordMap
+        {
+            internal List<Mapping> Fields;
+            internal Dictionary<string, int> Index;
         }
 
         private static readonly Lazy<JsonNode> Records = new Lazy<JsonNode>(() => JsonNode.Parse(DgaSchema.Json).Get("records"));
-        private static readonly ConcurrentDictionary<string, List<Mapping>> Maps = new ConcurrentDictionary<string, List<Mapping>>();
+
+        // Built once per (type, record): the reading of a result uses no reflection.
+        private static readonly ConcurrentDictionary<Type, ConcurrentDictionary<string, RecordMap>> Maps = new ConcurrentDictionary<Type, ConcurrentDictionary<string, RecordMap>>();
 
         /// <summary>The schema's fields of <paramref name="record"/> (wire, type, required, …).</summary>
         internal static List<JsonNode> Fields(string record)
@@ -74,40 +86,113 @@ namespace Dga.EPayment
 
         // A field this version of the binding does not know is left out (the drift test fails on
         // it): a newer native library must not break an older binding.
-        internal static List<Mapping> Map(Type type, string record) => Maps.GetOrAdd(type.FullName + "/" + record, _ => Fields(record)
-            .Select(f => new Mapping { Wire = f.GetString("wire"), Type = f.GetString("type"), Required = f.GetString("required") == "true" })
-            .Select(m => { m.Property = Member(type, m.Wire, m.Type); m.Raw = m.Property == null ? null : RawOf(m.Property); return m; })
-            .Where(m => m.Property != null).ToList());
+        internal static List<Mapping> Map(Type type, string record) => RecordOf(type, record).Fields;
+
+        private static RecordMap RecordOf(Type type, string record)
+        {
+            ConcurrentDictionary<string, RecordMap> records;
+            RecordMap map;
+            // Looked up first: GetOrAdd's closure would be an allocation per call.
+            if (Maps.TryGetValue(type, out records) && records.TryGetValue(record, out map)) return map;
+            return Maps.GetOrAdd(type, _ => new ConcurrentDictionary<string, RecordMap>()).GetOrAdd(record, _ => Build(type, record));
+        }
+
+        private static RecordMap Build(Type type, string record)
+        {
+            var fields = Fields(record)
+                .Select(f => new Mapping { Wire = f.GetString("wire"), Type = f.GetString("type"), Required = f.GetString("required") == "true" })
+                .Select(m => { m.Property = Member(type, m.Wire, m.Type); m.Raw = m.Property == null ? null : RawOf(m.Property); return m; })
+                .Where(m => m.Property != null).ToList();
+            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int i = 0; i < fields.Count; i++)
+            {
+                fields[i].Read = Reader(fields[i]);
+                index[fields[i].Wire] = i;
+            }
+            return new RecordMap { Fields = fields, Index = index };
+        }
+
+        /// <summary>The property's setter as a delegate (made once), or null when it has none.</summary>
+        private static Action<object, object> Setter(PropertyInfo p)
+        {
+            var set = p.GetSetMethod(true);
+            if (set == null) return null;
+            var make = typeof(Wire).GetMethod("TypedSetter", BindingFlags.NonPublic | BindingFlags.Static).MakeGenericMethod(p.DeclaringType, p.PropertyType);
+            return (Action<object, object>)make.Invoke(null, new object[] { set });
+        }
+
+        private static Action<object, object> TypedSetter<TTarget, TValue>(MethodInfo set)
+        {
+            var d = (Action<TTarget, TValue>)Delegate.CreateDelegate(typeof(Action<TTarget, TValue>), set);
+            return (o, v) => d((TTarget)o, (TValue)v);
+        }
+
+        private static string Text(JsonNode v) => v == null || v.IsNull ? null : v.Text;
+
+        /// <summary>How one field is read, chosen once by the property's C# type.</summary>
+        private static Action<object, JsonNode> Reader(Mapping m)
+        {
+            var set = Setter(m.Property);
+            if (set == null) return null;
+            var t = m.Property.PropertyType;
+            var inner = Nullable.GetUnderlyingType(t) ?? t;
+            string wire = m.Wire;
+            bool required = m.Required;
+            if (t == typeof(string))
+            {
+                if (m.Type == "object") return (o, v) => set(o, v == null || v.IsNull ? null : v.ToJson());
+                return (o, v) => set(o, Text(v) ?? (required ? "" : null));
+            }
+            if (inner == typeof(decimal))
+            {
+                bool needed = inner == t;
+                return (o, v) => set(o, Amount(Text(v), wire, needed));
+            }
+            if (inner == typeof(DateTime)) return (o, v) => set(o, Date(Text(v), wire));
+            if (inner.IsEnum && inner != t)
+            {
+                var raw = m.Raw == null ? null : Setter(m.Raw);
+                var names = Enum.GetNames(inner).ToDictionary(n => n, n => Enum.Parse(inner, n), StringComparer.Ordinal);
+                return (o, v) =>
+                {
+                    object e;
+                    set(o, v != null && v.Kind == JsonKind.String && names.TryGetValue(v.Text, out e) ? e : null);
+                    if (raw != null) raw(o, v == null || v.IsNull ? null : v.Text ?? v.ToJson());
+                };
+            }
+            if (inner == typeof(int))
+            {
+                return (o, v) =>
+                {
+                    int n;
+                    if (v != null && v.Kind == JsonKind.Number && int.TryParse(v.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out n)) set(o, n);
+                };
+            }
+            return null;
+        }
 
         // ---------------------------------------------------------------- reading
 
         /// <summary>Sets <paramref name="target"/>'s properties from the core's JSON object of <paramref name="record"/>.</summary>
         internal static void Fill(object target, JsonNode o, string record)
         {
-            foreach (var m in Map(target.GetType(), record))
+            var map = RecordOf(target.GetType(), record);
+            var seen = new bool[map.Fields.Count];
+            int next = 0;
+            foreach (var member in o.Members ?? new List<KeyValuePair<string, JsonNode>>())
             {
-                var setter = m.Property.GetSetMethod(true);
-                var v = o.Get(m.Wire);
-                var text = v == null || v.IsNull ? null : v.Text;
-                var t = m.Property.PropertyType;
-                var inner = Nullable.GetUnderlyingType(t) ?? t;
-                object value;
-                int n;
-                if (setter == null) continue;
-                if (t == typeof(string))
-                {
-                    value = m.Type != "object" ? text ?? (m.Required ? "" : null) : v == null || v.IsNull ? null : v.ToJson();
-                }
-                else if (inner == typeof(decimal)) value = Amount(text, m.Wire, inner == t);
-                else if (inner == typeof(DateTime)) value = Date(text, m.Wire);
-                else if (inner.IsEnum && inner != t)
-                {
-                    value = v != null && v.Kind == JsonKind.String && Enum.IsDefined(inner, text) ? Enum.Parse(inner, text, false) : null;
-                    if (m.Raw != null) m.Raw.GetSetMethod(true).Invoke(target, new object[] { v == null || v.IsNull ? null : text ?? v.ToJson() });
-                }
-                else if (inner == typeof(int) && v != null && v.Kind == JsonKind.Number && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out n)) value = n;
-                else continue;
-                setter.Invoke(target, new[] { value });
+                // The core writes a record's fields in the schema's order: try the next one first.
+                int i = next;
+                if (!(i < map.Fields.Count && string.Equals(map.Fields[i].Wire, member.Key)) && !map.Index.TryGetValue(member.Key, out i)) continue;
+                next = i + 1;
+                seen[i] = true;
+                var read = map.Fields[i].Read;
+                if (read != null) read(target, member.Value);
+            }
+            for (int i = 0; i < seen.Length; i++)
+            {
+                var read = map.Fields[i].Read;
+                if (!seen[i] && read != null) read(target, null);
             }
         }
 
