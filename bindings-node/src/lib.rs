@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use std::future::Future;
 
 mod logger;
-mod reconcile;
+pub mod reconcile;
 mod settle;
 
 #[global_allocator]
