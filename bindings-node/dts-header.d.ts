@@ -2,7 +2,7 @@
    header (dts-header.d.ts); do not edit index.d.ts by hand. */
 
 import type { DgaErrorCode } from './enums'
-import type { ClientOptions, CreatePaymentRequest, Payment, PaymentStatus, Confirmation, FieldError, DgaErrorFields } from './records'
+import type { ClientOptions, CreatePaymentRequest, Payment, PaymentStatus, Confirmation, FieldError, DgaErrorFields, ReconcileRow } from './records'
 export * from './enums'
 export * from './records'
 
@@ -83,4 +83,40 @@ export interface CallOptions {
    *  already sent runs to its end (its outcome is logged at WARNING). The Promise rejects with
    *  the signal's reason. */
   signal?: AbortSignal
+}
+
+/** One reference for `statusMany`: `reference1`, or `[reference1, reference2]`. */
+export type StatusManyItem = string | [string] | [string, string]
+
+/** How fast `statusMany` asks DGA. */
+export interface StatusManyOptions {
+  /** Status calls in flight at once (default 8). */
+  concurrency?: number
+  /** Status calls started a second (default 20, so a reconcile does not look like a flood to
+   *  DGA); 0 lifts the limit. */
+  rate?: number
+}
+
+/** `receiveCallback`'s options. */
+export interface ReceiveCallbackOptions {
+  /** Confirm the callback with DGA's status (default true). */
+  verify?: boolean
+  /** Your own lookup: whether you created the payment `(reference1, reference2)`. False
+   *  rejects with `DGA_VERIFICATION` (reason `unknown_payment`, reply 404) and DGA is not
+   *  asked; what it throws (or rejects with) is what `receiveCallback` rejects with, and
+   *  `callbackReplyFor` answers it 503. It must return or resolve to a boolean. */
+  knownReference?: (reference1: string, reference2: string) => boolean | Promise<boolean>
+}
+
+/** What callback verification cost DGA and what it refused since the client was built (every
+ *  counter only grows). Alert on a rise of `refusedUnknown` or `refusedBusy`: a flood. */
+export interface VerificationStats {
+  /** Status requests sent to DGA to verify callbacks (retries included, token fetches not). */
+  statusCalls: number
+  /** Deliveries answered from another delivery's status call. */
+  reused: number
+  /** Deliveries refused because `knownReference` said no. */
+  refusedUnknown: number
+  /** Deliveries refused 503 `busy` (over `verificationRate`, or too many at once). */
+  refusedBusy: number
 }

@@ -10,6 +10,11 @@ export interface CallbackHandlerOptions {
   limit?: number
   /** Called with the error when a callback is refused or your function failed. */
   onError?: (error: unknown, req: IncomingMessage) => void
+  /** Your own lookup: whether you created the payment `(reference1, reference2)` (reference2
+   *  may be ""). False answers 404 "unknown payment" at once, with no DGA call and `onCallback`
+   *  not called; a throw or rejection (your database is down) answers 503 so DGA delivers
+   *  again. It must return or resolve to a boolean. */
+  knownReference?: (reference1: string, reference2: string) => boolean | Promise<boolean>
 }
 
 /**

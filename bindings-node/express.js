@@ -75,13 +75,20 @@ class AlreadyParsed extends Error {
  * An Express handler for DGA's payment callbacks.
  * @param client a `Client` (its status call verifies the callback)
  * @param onCallback `async (status, req) => {}`: record the payment; DGA's verified status
- * @param options `{verify = true, message = 'Success', limit = 1 MiB, onError(err, req)}`
+ * @param options `{verify = true, message = 'Success', limit = 1 MiB, onError(err, req),
+ *   knownReference(reference1, reference2) => boolean | Promise<boolean>}`: knownReference
+ *   answers from the agency's own orders; false is 404 with no DGA call and onCallback not
+ *   called, a throw or rejection 503 (DGA delivers again)
  */
 function callbackHandler(client, onCallback, options = {}) {
   if (typeof onCallback !== 'function') throw new TypeError('callbackHandler(client, onCallback): onCallback must be a function')
   const verify = options.verify !== false
   const limit = options.limit || DEFAULT_LIMIT
   const onError = typeof options.onError === 'function' ? options.onError : () => {}
+  const knownReference = options.knownReference
+  if (knownReference != null && typeof knownReference !== 'function') {
+    throw new TypeError('callbackHandler: options.knownReference must be a function (reference1, reference2) => boolean')
+  }
   return async function dgaCallbackHandler(req, res, next) {
     try {
       let body
@@ -103,11 +110,13 @@ function callbackHandler(client, onCallback, options = {}) {
         res.status(reply.httpStatus).set('Content-Type', reply.contentType).send(reply.body)
         return
       }
+      // The agency's own lookup first: a payment it never created costs DGA no call.
+      const refused = knownReference && (await client._checkReference(body, knownReference))
       // The status, or the core's error and its reply (400, 404, 409, 503, ...).
-      const receipt = await client._receiveForReply(body, verify)
+      const receipt = refused || (await client._receiveForReply(body, verify))
       let reply
       if (receipt.error) {
-        onError(new DgaError(receipt.error), req)
+        onError(refused ? receipt.error : new DgaError(receipt.error), req)
         reply = receipt.reply
       } else {
         try {

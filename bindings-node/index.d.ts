@@ -2,7 +2,7 @@
    header (dts-header.d.ts); do not edit index.d.ts by hand. */
 
 import type { DgaErrorCode } from './enums'
-import type { ClientOptions, CreatePaymentRequest, Payment, PaymentStatus, Confirmation, FieldError, DgaErrorFields } from './records'
+import type { ClientOptions, CreatePaymentRequest, Payment, PaymentStatus, Confirmation, FieldError, DgaErrorFields, ReconcileRow } from './records'
 export * from './enums'
 export * from './records'
 
@@ -85,6 +85,42 @@ export interface CallOptions {
   signal?: AbortSignal
 }
 
+/** One reference for `statusMany`: `reference1`, or `[reference1, reference2]`. */
+export type StatusManyItem = string | [string] | [string, string]
+
+/** How fast `statusMany` asks DGA. */
+export interface StatusManyOptions {
+  /** Status calls in flight at once (default 8). */
+  concurrency?: number
+  /** Status calls started a second (default 20, so a reconcile does not look like a flood to
+   *  DGA); 0 lifts the limit. */
+  rate?: number
+}
+
+/** `receiveCallback`'s options. */
+export interface ReceiveCallbackOptions {
+  /** Confirm the callback with DGA's status (default true). */
+  verify?: boolean
+  /** Your own lookup: whether you created the payment `(reference1, reference2)`. False
+   *  rejects with `DGA_VERIFICATION` (reason `unknown_payment`, reply 404) and DGA is not
+   *  asked; what it throws (or rejects with) is what `receiveCallback` rejects with, and
+   *  `callbackReplyFor` answers it 503. It must return or resolve to a boolean. */
+  knownReference?: (reference1: string, reference2: string) => boolean | Promise<boolean>
+}
+
+/** What callback verification cost DGA and what it refused since the client was built (every
+ *  counter only grows). Alert on a rise of `refusedUnknown` or `refusedBusy`: a flood. */
+export interface VerificationStats {
+  /** Status requests sent to DGA to verify callbacks (retries included, token fetches not). */
+  statusCalls: number
+  /** Deliveries answered from another delivery's status call. */
+  reused: number
+  /** Deliveries refused because `knownReference` said no. */
+  refusedUnknown: number
+  /** Deliveries refused 503 `busy` (over `verificationRate`, or too many at once). */
+  refusedBusy: number
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -130,9 +166,25 @@ export declare class Client {
    * What a callback endpoint does: parses DGA's raw body and, when `verify` (default true),
    * confirms it with DGA. Resolves to DGA's status (record it, then answer DGA with
    * `callbackReplyAccepted()`); rejects with the `DgaError` (`DGA_CALLBACK`,
-   * `DGA_VERIFICATION`, ...) otherwise, as Python's `receive_callback` raises.
+   * `DGA_VERIFICATION`, ...) otherwise, as Python's `receive_callback` raises. With
+   * `knownReference`, your own lookup runs first: false refuses the delivery (404) with no
+   * DGA call (index.js).
    */
-  receiveCallback(body: string | Buffer, verify?: boolean): Promise<PaymentStatus>
+  receiveCallback(body: string | Buffer, options?: boolean | ReceiveCallbackOptions): Promise<PaymentStatus>
+  /**
+   * Reads the status of every reference of `refs` (each `reference1`, or a `[reference1,
+   * reference2]` pair; an iterable or async iterable, read only as fast as the calls go) at
+   * most `concurrency` at once and `rate` a second (`0`: no limit): one row per reference,
+   * in input order, with `error` `TransactionNotFound` for a reference DGA does not know and
+   * the error kind for one that could not be read.
+   */
+  statusMany(refs: Iterable<StatusManyItem> | AsyncIterable<StatusManyItem>, options?: StatusManyOptions): AsyncIterableIterator<ReconcileRow>
+  /**
+   * What callback verification has cost DGA and what it refused since this client was
+   * built (every counter only grows). Alert on a rise of `refusedUnknown` or `refusedBusy`:
+   * a flood.
+   */
+  verificationStats(): VerificationStats
 }
 
 /** The acknowledgement JSON DGA expects in answer to a callback. */
@@ -152,6 +204,12 @@ export declare function callbackReplyHandlerFailed(): CallbackReply
 
 /** The reply when the body is larger than the endpoint takes (HTTP 413, `result: false`). */
 export declare function callbackReplyTooLarge(limit: number): CallbackReply
+
+/**
+ * The reply when the callback could not be checked now (the agency's `knownReference` threw
+ * or rejected): HTTP 503, `result: false`, so DGA delivers it again.
+ */
+export declare function callbackReplyUnavailable(): CallbackReply
 
 /** An HTML page that posts the payment's form to KTB's gateway (send it to the citizen). */
 export declare function checkoutFormHtml(payment: Payment): string

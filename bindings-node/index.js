@@ -141,12 +141,109 @@ for (const [name, arity] of Object.entries({ createPayment: 1, status: 2, close:
     configurable: true,
   })
 }
-for (const name of ['receiveCallback', '_receiveForReply']) {
-  Object.defineProperty(Client.prototype, name, {
-    value: promised(native.Client.prototype[name]),
-    writable: true,
-    configurable: true,
-  })
+const receive = promised(native.Client.prototype.receiveCallback)
+
+// The agency's knownReference check of a callback body: null when it said true; otherwise
+// `{error, reply}`: the core's refusal (404, counted, DGA not asked), the core's 400 for a body
+// whose references cannot be read, or 503 with what the check threw (DGA delivers again).
+async function checkReference(client, body, knownReference) {
+  let refs
+  try {
+    refs = native._callbackReferences(body)
+  } catch (e) {
+    const error = toDgaError(e)
+    return { error, reply: module.exports.callbackReplyFor(error) }
+  }
+  try {
+    const known = await knownReference(refs[0], refs[1])
+    if (typeof known !== 'boolean') {
+      throw new TypeError(`knownReference must return (or resolve to) true or false, got ${typeof known}`)
+    }
+    if (known) return null
+  } catch (e) {
+    return { error: e, reply: native.callbackReplyUnavailable() }
+  }
+  const refused = native.Client.prototype._refuseUnknown.call(client, refs[0], refs[1])
+  return { error: new DgaError(refused.error), reply: refused.reply }
+}
+
+// `options`: `verify` (a boolean, as before) or `{verify, knownReference}`.
+function receiveOptions(options) {
+  const o = options !== null && typeof options === 'object' ? options : { verify: options }
+  if (o.knownReference != null && typeof o.knownReference !== 'function') {
+    throw new TypeError('knownReference must be a function (reference1, reference2) => boolean | Promise<boolean>')
+  }
+  return o
+}
+
+// Reads a sync or async iterable into `many` only while it has room (see src/reconcile.rs);
+// `state.failure` keeps what the iterable threw, given after the rows before it.
+async function feed(iterator, many, state) {
+  try {
+    for (;;) {
+      const step = await iterator.next()
+      if (step.done) return
+      for (;;) {
+        const sent = native._manySend(many, step.value)
+        if (sent === 1) break
+        if (sent === -1 || state.stopped) return
+        await native._manyReady(many)
+      }
+    }
+  } catch (e) {
+    state.failure = { error: e }
+  } finally {
+    native._manyEnd(many, false)
+  }
+}
+
+async function* rowsOf(iterator, many) {
+  const state = { stopped: false, failure: null }
+  const feeding = feed(iterator, many, state)
+  try {
+    for (;;) {
+      const row = await native._manyNext(many)
+      if (row === null) break
+      yield row
+    }
+    if (state.failure) throw state.failure.error
+  } finally {
+    state.stopped = true
+    native._manyEnd(many, true)
+    // As `for await` does when left early: the source may release what it holds.
+    if (!state.failure && typeof iterator.return === 'function') {
+      try {
+        await iterator.return()
+      } catch {}
+    }
+    await feeding
+  }
+}
+
+const methods = {
+  async receiveCallback(body, options) {
+    const { verify, knownReference } = receiveOptions(options)
+    if (knownReference != null) {
+      const refused = await checkReference(this, body, knownReference)
+      if (refused) throw refused.error
+    }
+    return receive.call(this, body, verify)
+  },
+  _receiveForReply: promised(native.Client.prototype._receiveForReply),
+  _checkReference(body, knownReference) {
+    return checkReference(this, body, knownReference)
+  },
+  statusMany(refs, options) {
+    const source = refs != null && typeof refs !== 'string' && (refs[Symbol.asyncIterator] || refs[Symbol.iterator])
+    if (typeof source !== 'function') {
+      throw new TypeError('statusMany(refs): refs must be an iterable or async iterable of references')
+    }
+    const many = sync(native.Client.prototype.statusMany).call(this, refs, options)
+    return rowsOf(source.call(refs), many)
+  },
+}
+for (const [name, value] of Object.entries(methods)) {
+  Object.defineProperty(Client.prototype, name, { value, writable: true, configurable: true })
 }
 
 /** An enum object: `PaidStatus.Success === 'Success'` (results hold names), plus the table. */
@@ -174,8 +271,13 @@ module.exports = {
   callbackReplyHandlerFailed: native.callbackReplyHandlerFailed,
   callbackReplyTooLarge: sync(native.callbackReplyTooLarge),
   // A DgaError's own fields (kind, reason, message) are what the core reads.
+  callbackReplyUnavailable: native.callbackReplyUnavailable,
+  // A DgaError's own fields (kind, reason, message) are what the core reads; any other Error
+  // (what a knownReference threw) is a check that could not be made: 503.
   callbackReplyFor: sync((err) =>
-    native.callbackReplyFor(err instanceof Error ? { ...err, kind: err.kind, message: err.message } : err),
+    err instanceof Error && !(err instanceof DgaError)
+      ? native.callbackReplyUnavailable()
+      : native.callbackReplyFor(err instanceof Error ? { ...err, kind: err.kind, message: err.message } : err),
   ),
   checkoutFormHtml: sync(native.checkoutFormHtml),
   validateCitizenId: sync(native.validateCitizenId),

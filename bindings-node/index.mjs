@@ -12,6 +12,7 @@ export const {
   callbackReplyHandlerFailed,
   callbackReplyTooLarge,
   callbackReplyFor,
+  callbackReplyUnavailable,
   checkoutFormHtml,
   validateCitizenId,
   setLogger,

@@ -841,6 +841,7 @@ module.exports.callbackReplyAccepted = nativeBinding.callbackReplyAccepted
 module.exports.callbackReplyFor = nativeBinding.callbackReplyFor
 module.exports.callbackReplyHandlerFailed = nativeBinding.callbackReplyHandlerFailed
 module.exports.callbackReplyTooLarge = nativeBinding.callbackReplyTooLarge
+module.exports.callbackReplyUnavailable = nativeBinding.callbackReplyUnavailable
 module.exports.checkoutFormHtml = nativeBinding.checkoutFormHtml
 module.exports.enumTables = nativeBinding.enumTables
 module.exports.errorKinds = nativeBinding.errorKinds

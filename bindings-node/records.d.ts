@@ -230,3 +230,27 @@ export interface Mismatch {
   /** What DGA's status says. */
   dga: string
 }
+
+/** One row of `client.statusMany`: the core's reconcile columns; empty cells are null. */
+export interface ReconcileRow {
+  reference1: string | null
+  reference2: string | null
+  /** Where the payment stands (numbers follow the enum table, Q9). */
+  paidStatus: string | null
+  paidStatusTh: string | null
+  /** DGA's text for the paid status. */
+  description: string | null
+  /** The amount paid or due, exact. */
+  amount: string | null
+  /** The payment fee, exact. */
+  feeAmount: string | null
+  /** The payment reference after payment (void's paymentReference). */
+  refId: string | null
+  /** When the citizen paid (Bangkok time). */
+  paidDate: string | null
+  /** How the citizen paid, as DGA words it. */
+  paidChannel: string | null
+  /** The payment type; may be a value outside the table (Q6). */
+  paymentType: string | null
+  error: string | null
+}

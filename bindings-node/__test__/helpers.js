@@ -16,7 +16,7 @@ function startSandbox(args = []) {
     child.on('error', reject)
     const lines = readline.createInterface({ input: child.stdout })
     lines.once('line', (line) => {
-      const m = /^listening on (http:\/\/\S+)$/.exec(line)
+      const m = /^listening on (https?:\/\/\S+)$/.exec(line)
       if (!m) return reject(new Error(`unexpected first line from dga-sandbox: ${line}`))
       lines.on('line', () => {}) // keep draining stdout
       resolve(new Sandbox(child, m[1]))

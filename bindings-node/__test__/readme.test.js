@@ -68,3 +68,20 @@ test('README quick start: create, status, and the Express callback endpoint', as
   assert.equal(JSON.parse(delivery.responseBody).result, true)
   assert.equal(err, '')
 })
+
+test("README's reconcile example: paid, unknown and unreadable references sorted out", async () => {
+  const dga = require('..')
+  const readme = fs.readFileSync(path.join(pkg, 'README.md'), 'utf8')
+  const code = /```js\n([^]*?)```/.exec(readme.slice(readme.indexOf('## Reconciling')))[1]
+  const reconcile = new Function('PaidStatus', `${code}\nreturn reconcile`)(dga.PaidStatus)
+  const client = new dga.Client(h.optionsFor(sb))
+  const paid = await h.paidPayment(client, sb)
+  const pending = await client.createPayment(h.paymentRequest())
+  const unknown = h.uniqueRef('GONE')
+  const found = await reconcile(client, [
+    [paid.payment.reference1, paid.payment.reference2],
+    [pending.reference1, pending.reference2],
+    unknown,
+  ])
+  assert.deepEqual(found, { paid: [paid.payment.reference1], unknown: [unknown], unreadable: [] })
+})

@@ -77,4 +77,9 @@ for (const r of Object.values(records)) {
   for (const f of r.fields) out += member(r, f)
   out += '}\n'
 }
+// statusMany's rows: the core's reconcile columns, documented by the status's fields.
+const status = Object.fromEntries(records.PaymentStatus.fields.map((f) => [f.wire, f.doc]))
+out += `\n/** One row of \`client.statusMany\`: the core's reconcile columns; empty cells are null. */\nexport interface ReconcileRow {\n`
+for (const c of native._reconcileColumns()) out += `${status[c] ? `  /** ${status[c]} */\n` : ''}  ${c}: string | null\n`
+out += '}\n'
 fs.writeFileSync(path.join(__dirname, '..', 'records.d.ts'), out)

@@ -22,6 +22,7 @@ use serde_json::{Map, Value};
 use std::future::Future;
 
 mod logger;
+pub mod reconcile;
 mod settle;
 
 #[global_allocator]
@@ -39,7 +40,7 @@ pub(crate) fn to_napi(e: &core::Error) -> napi::Error {
 }
 
 /// A validation error raised by the binding itself (a JS value the core's JSON cannot hold).
-fn invalid(field: &str, message: impl Into<String>) -> napi::Error {
+pub(crate) fn invalid(field: &str, message: impl Into<String>) -> napi::Error {
     to_napi(&core::Error::Validation {
         errors: vec![core::FieldError::new(field, message)],
     })
@@ -62,7 +63,7 @@ fn call<'e, T: Send + 'static>(
     })
 }
 
-fn spawn_json<'e>(
+pub(crate) fn spawn_json<'e>(
     env: &'e Env,
     endpoint: core::Endpoint,
     slot: Option<Unknown>,
@@ -212,7 +213,7 @@ fn object_arg(v: Unknown, what: &str) -> Result<Value> {
 }
 
 /// The JS type name of a value, for argument errors.
-fn js_type(v: &Unknown) -> String {
+pub(crate) fn js_type(v: &Unknown) -> String {
     match v.get_type() {
         Ok(ValueType::Object) => match v.is_array() {
             Ok(true) => "an array".into(),
@@ -443,9 +444,11 @@ impl Client {
     /// What a callback endpoint does: parses DGA's raw body and, when `verify` (default true),
     /// confirms it with DGA. Resolves to DGA's status (record it, then answer DGA with
     /// `callbackReplyAccepted()`); rejects with the `DgaError` (`DGA_CALLBACK`,
-    /// `DGA_VERIFICATION`, ...) otherwise, as Python's `receive_callback` raises.
+    /// `DGA_VERIFICATION`, ...) otherwise, as Python's `receive_callback` raises. With
+    /// `knownReference`, your own lookup runs first: false refuses the delivery (404) with no
+    /// DGA call (index.js).
     #[napi(
-        ts_args_type = "body: string | Buffer, verify?: boolean",
+        ts_args_type = "body: string | Buffer, options?: boolean | ReceiveCallbackOptions",
         ts_return_type = "Promise<PaymentStatus>"
     )]
     pub fn receive_callback<'e>(
@@ -464,6 +467,54 @@ impl Client {
             async move { client.receive_callback(&body, verify).await },
             |s| s.to_json(),
         )
+    }
+
+    /// Reads the status of every reference of `refs` (each `reference1`, or a `[reference1,
+    /// reference2]` pair; an iterable or async iterable, read only as fast as the calls go) at
+    /// most `concurrency` at once and `rate` a second (`0`: no limit): one row per reference,
+    /// in input order, with `error` `TransactionNotFound` for a reference DGA does not know and
+    /// the error kind for one that could not be read.
+    #[napi(
+        ts_args_type = "refs: Iterable<StatusManyItem> | AsyncIterable<StatusManyItem>, options?: StatusManyOptions",
+        ts_return_type = "AsyncIterableIterator<ReconcileRow>"
+    )]
+    pub fn status_many(
+        &self,
+        _refs: Unknown,
+        options: Option<Unknown>,
+    ) -> Result<napi::bindgen_prelude::External<reconcile::StatusMany>> {
+        let options = match options {
+            Some(o) if o.get_type().ok() == Some(ValueType::Object) => Some(o.coerce_to_object()?),
+            Some(o) if !matches!(o.get_type(), Ok(ValueType::Undefined | ValueType::Null)) => {
+                return Err(invalid("options", "must be an object"));
+            }
+            _ => None,
+        };
+        let concurrency = reconcile::count_option(options.as_ref(), "concurrency", 8, 1)?;
+        let rate = reconcile::count_option(options.as_ref(), "rate", 20, 0)?;
+        reconcile::StatusMany::start(&self.inner, concurrency as usize, rate)
+            .map(napi::bindgen_prelude::External::new)
+    }
+
+    /// What callback verification has cost DGA and what it refused since this client was
+    /// built (every counter only grows). Alert on a rise of `refusedUnknown` or `refusedBusy`:
+    /// a flood.
+    #[napi(ts_return_type = "VerificationStats")]
+    pub fn verification_stats(&self) -> Value {
+        serde_json::to_value(self.inner.verification_stats()).unwrap_or_default()
+    }
+
+    /// The refusal of a delivery the agency's `knownReference` said is not its own (counted,
+    /// no DGA call): `{error, reply}`.
+    #[napi(js_name = "_refuseUnknown", skip_typescript)]
+    pub fn refuse_unknown(&self, reference1: Unknown, reference2: Unknown) -> Result<Value> {
+        let r1 = string_arg(reference1, "reference1")?;
+        let r2 = string_arg(reference2, "reference2")?;
+        let e = self.inner.refuse_unknown_reference(&r1, &r2);
+        Ok(serde_json::json!({
+            "error": e.to_json(),
+            "reply": reply_json(&core::CallbackReply::for_error(&e)),
+        }))
     }
 
     /// For `dga-epayment/express`: `{callback}`, or `{error, reply}` with the core's reply to a
@@ -542,6 +593,27 @@ pub fn callback_reply_accepted(message: Option<Unknown>) -> Result<Value> {
 #[napi(ts_return_type = "CallbackReply")]
 pub fn callback_reply_handler_failed() -> Value {
     reply_json(&core::CallbackReply::handler_failed())
+}
+
+/// The reply when the callback could not be checked now (the agency's `knownReference` threw
+/// or rejected): HTTP 503, `result: false`, so DGA delivers it again.
+#[napi(ts_return_type = "CallbackReply")]
+pub fn callback_reply_unavailable() -> Value {
+    reply_json(&core::CallbackReply::unavailable())
+}
+
+/// The references a callback body names, `[reference1, reference2]`, read as leniently as
+/// `receiveCallback` reads them (what `knownReference` is asked about).
+#[napi(js_name = "_callbackReferences", skip_typescript)]
+pub fn callback_references(body: Unknown) -> Result<Vec<String>> {
+    let (r1, r2) = core::callback_references(&body_arg(body)?).map_err(|e| to_napi(&e))?;
+    Ok(vec![r1, r2])
+}
+
+/// The columns of `statusMany`'s rows, as the core names them (for records.d.ts).
+#[napi(js_name = "_reconcileColumns", skip_typescript)]
+pub fn reconcile_columns() -> Vec<String> {
+    core::reconcile::headers(&[])
 }
 
 /// The reply when the body is larger than the endpoint takes (HTTP 413, `result: false`).
