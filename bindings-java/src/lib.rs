@@ -295,6 +295,53 @@ extern "system" fn receive_callback<'c>(
     }))
 }
 
+/// The references a callback body names, `R["reference1","reference2"]`, or the core's reply
+/// to a body whose references cannot be read (as `receiveCallback` gives it: 400).
+extern "system" fn callback_references<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    body: JByteArray<'c>,
+) -> JString<'c> {
+    string_method!(env, |e| guarded(|| {
+        let body = bytes(e, &body, "body")?;
+        let (r1, r2) = sdk::callback_references(&body).map_err(future::callback_failure)?;
+        Ok(json!([r1, r2]).to_string())
+    }))
+}
+
+/// The refusal of references the agency's `knownReference` does not know, counted and logged
+/// by the core, as `receiveCallback` gives a refusal (404, no DGA call).
+extern "system" fn refuse_unknown_reference<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+    reference1: JString<'c>,
+    reference2: JString<'c>,
+) -> JString<'c> {
+    string_method!(env, |e| guarded(|| {
+        let client = unsafe { client(handle)? };
+        let (r1, r2) = (
+            text(e, &reference1, "reference1")?,
+            text(e, &reference2, "reference2")?,
+        );
+        Err(future::callback_failure(
+            client.refuse_unknown_reference(&r1, &r2),
+        ))
+    }))
+}
+
+/// The core's verification counters (`VerificationStats`) as JSON.
+extern "system" fn verification_stats_json<'c>(
+    mut env: EnvUnowned<'c>,
+    _c: JClass<'c>,
+    handle: jlong,
+) -> JString<'c> {
+    string_method!(env, |_e| guarded(|| {
+        let client = unsafe { client(handle)? };
+        serde_json::to_string(&client.verification_stats()).map_err(|e| internal(e.to_string()))
+    }))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Asynchronous calls: each gives `R` and its task handle, and later calls `done` on `target`
 // with what the blocking call would have returned.
@@ -472,7 +519,8 @@ fn reply_json(reply: sdk::CallbackReply) -> String {
 }
 
 /// `R{"httpStatus", "body"}`: the core's answer to a callback, by what happened to it.
-/// `which` is 0 accepted (with `message`), 1 handler failed, 2 too large (`limit` bytes).
+/// `which` is 0 accepted (with `message`), 1 handler failed, 2 too large (`limit` bytes),
+/// 3 unavailable (the agency's own reference check failed).
 extern "system" fn callback_reply<'c>(
     mut env: EnvUnowned<'c>,
     _c: JClass<'c>,
@@ -488,6 +536,7 @@ extern "system" fn callback_reply<'c>(
         2 => Ok(reply_json(sdk::CallbackReply::too_large(
             usize::try_from(limit).unwrap_or(0),
         ))),
+        3 => Ok(reply_json(sdk::CallbackReply::unavailable())),
         _ => Err(invalid(format!("no callback reply {which}"))),
     }))
 }
@@ -593,6 +642,21 @@ fn methods() -> Vec<(String, String, *mut c_void)> {
             "receiveCallback".into(),
             format!("(J[B){s}"),
             receive_callback as *mut c_void,
+        ),
+        (
+            "callbackReferences".into(),
+            format!("([B){s}"),
+            callback_references as *mut c_void,
+        ),
+        (
+            "refuseUnknownReference".into(),
+            format!("(J{s}{s}){s}"),
+            refuse_unknown_reference as *mut c_void,
+        ),
+        (
+            "verificationStatsJson".into(),
+            format!("(J){s}"),
+            verification_stats_json as *mut c_void,
         ),
         (
             "createPaymentAsync".into(),

@@ -41,6 +41,12 @@ class ReadmeTest {
     }
 
     @Test
+    void theKnownReferenceExamplesAreTheTestedOnes() throws IOException {
+        assertInReadme("FloodsTest.java", "known-reference");
+        assertInReadme("FloodsTest.java", "async-known");
+    }
+
+    @Test
     void servletIsTheCompiledOne() throws IOException {
         assertInReadme("DgaCallbackServlet.java", "servlet");
     }
