@@ -98,6 +98,11 @@ fn text(env: &jni::Env<'_>, s: &JString<'_>, name: &str) -> Result<String, Value
         .map_err(|e| invalid(format!("{name} could not be read: {e}")))
 }
 
+/// A call's reference1 and reference2.
+fn refs(env: &jni::Env<'_>, r1: &JString<'_>, r2: &JString<'_>) -> Result<(String, String), Value> {
+    Ok((text(env, r1, "reference1")?, text(env, r2, "reference2")?))
+}
+
 fn bytes(env: &jni::Env<'_>, b: &JByteArray<'_>, name: &str) -> Result<Vec<u8>, Value> {
     if b.is_null() {
         return Err(invalid(format!("{name} is null")));
@@ -189,11 +194,7 @@ extern "system" fn create_payment<'c>(
         let client = unsafe { client(handle)? };
         let request = parse_json(&text(e, &request, "request")?, "request")?;
         let request = sdk::CreatePayment::from_json(&request).map_err(sdk_err)?;
-        Ok(client
-            .create_payment(&request)
-            .map_err(sdk_err)?
-            .to_json()
-            .to_string())
+        done_json(client.create_payment(&request), sdk::Payment::to_json)
     }))
 }
 
@@ -206,15 +207,8 @@ extern "system" fn status<'c>(
 ) -> JString<'c> {
     string_method!(env, |e| guarded(|| {
         let client = unsafe { client(handle)? };
-        let (r1, r2) = (
-            text(e, &reference1, "reference1")?,
-            text(e, &reference2, "reference2")?,
-        );
-        Ok(client
-            .status(&r1, &r2)
-            .map_err(sdk_err)?
-            .to_json()
-            .to_string())
+        let (r1, r2) = refs(e, &reference1, &reference2)?;
+        done_json(client.status(&r1, &r2), sdk::PaymentStatus::to_json)
     }))
 }
 
@@ -227,15 +221,8 @@ extern "system" fn close_payment<'c>(
 ) -> JString<'c> {
     string_method!(env, |e| guarded(|| {
         let client = unsafe { client(handle)? };
-        let (r1, r2) = (
-            text(e, &reference1, "reference1")?,
-            text(e, &reference2, "reference2")?,
-        );
-        Ok(client
-            .close(&r1, &r2)
-            .map_err(sdk_err)?
-            .to_json()
-            .to_string())
+        let (r1, r2) = refs(e, &reference1, &reference2)?;
+        done_json(client.close(&r1, &r2), sdk::Confirmation::to_json)
     }))
 }
 
@@ -254,11 +241,7 @@ extern "system" fn void_payment<'c>(
             text(e, &reference2, "reference2")?,
             text(e, &payment_reference, "paymentReference")?,
         );
-        Ok(client
-            .void(&r1, &r2, &pr)
-            .map_err(sdk_err)?
-            .to_json()
-            .to_string())
+        done_json(client.void(&r1, &r2, &pr), sdk::Confirmation::to_json)
     }))
 }
 
@@ -272,11 +255,10 @@ extern "system" fn verify_callback<'c>(
         let client = unsafe { client(handle)? };
         let callback = parse_json(&text(e, &callback, "callback")?, "callback")?;
         let callback = sdk::PaymentStatus::from_json(&callback).map_err(sdk_err)?;
-        Ok(client
-            .verify_callback(&callback)
-            .map_err(sdk_err)?
-            .to_json()
-            .to_string())
+        done_json(
+            client.verify_callback(&callback),
+            sdk::PaymentStatus::to_json,
+        )
     }))
 }
 
@@ -320,10 +302,7 @@ extern "system" fn refuse_unknown_reference<'c>(
 ) -> JString<'c> {
     string_method!(env, |e| guarded(|| {
         let client = unsafe { client(handle)? };
-        let (r1, r2) = (
-            text(e, &reference1, "reference1")?,
-            text(e, &reference2, "reference2")?,
-        );
+        let (r1, r2) = refs(e, &reference1, &reference2)?;
         Err(future::callback_failure(
             client.refuse_unknown_reference(&r1, &r2),
         ))
@@ -387,10 +366,7 @@ extern "system" fn status_async<'c>(
     target: JObject<'c>,
 ) -> JString<'c> {
     async_method!(env, handle, target, |e, client| {
-        let (r1, r2) = (
-            text(e, &reference1, "reference1")?,
-            text(e, &reference2, "reference2")?,
-        );
+        let (r1, r2) = refs(e, &reference1, &reference2)?;
         async move { done_json(client.status(&r1, &r2).await, sdk::PaymentStatus::to_json) }
     })
 }
@@ -404,10 +380,7 @@ extern "system" fn close_payment_async<'c>(
     target: JObject<'c>,
 ) -> JString<'c> {
     async_method!(env, handle, target, |e, client| {
-        let (r1, r2) = (
-            text(e, &reference1, "reference1")?,
-            text(e, &reference2, "reference2")?,
-        );
+        let (r1, r2) = refs(e, &reference1, &reference2)?;
         async move { done_json(client.close(&r1, &r2).await, sdk::Confirmation::to_json) }
     })
 }
@@ -483,10 +456,7 @@ extern "system" fn parse_callback<'c>(
 ) -> JString<'c> {
     string_method!(env, |e| guarded(|| {
         let body = bytes(e, &body, "body")?;
-        Ok(sdk::parse_callback(&body)
-            .map_err(sdk_err)?
-            .to_json()
-            .to_string())
+        done_json(sdk::parse_callback(&body), sdk::PaymentStatus::to_json)
     }))
 }
 
@@ -570,157 +540,92 @@ extern "system" fn check_citizen_id<'c>(
 // Loading: the primary copy, and registration of its functions on every Native class
 
 const NATIVE_CLASS: &CStr = c"io/github/dgaepayment/Native";
-const STR: &str = "Ljava/lang/String;";
 
-/// The native methods of `io.github.dgaepayment.Native`: name, JNI signature, function.
+/// The native methods of `io.github.dgaepayment.Native`: name, JNI signature, function. In the
+/// signatures here `T` stands for `Ljava/lang/String;` and `O` for `Ljava/lang/Object;` (neither
+/// letter is a JNI type code).
 fn methods() -> Vec<(String, String, *mut c_void)> {
-    let s = STR;
-    let o = "Ljava/lang/Object;";
-    vec![
-        ("version".into(), format!("(){s}"), version as *mut c_void),
+    let rows: [(&str, &str, *mut c_void); 31] = [
+        ("version", "()T", version as *mut c_void),
+        ("schemaJson", "()T", schema_json as *mut c_void),
+        ("enumTablesJson", "()T", enum_tables_json as *mut c_void),
+        ("errorKindsJson", "()T", error_kinds_json as *mut c_void),
+        ("processAnchor", "()J", process_anchor as *mut c_void),
+        ("setLogger", "(OI)V", set_logger as *mut c_void),
+        ("clientNew", "(TZ)T", client_new as *mut c_void),
+        ("clientFree", "(J)V", client_free as *mut c_void),
+        ("createPayment", "(JT)T", create_payment as *mut c_void),
+        ("status", "(JTT)T", status as *mut c_void),
+        ("closePayment", "(JTT)T", close_payment as *mut c_void),
+        ("voidPayment", "(JTTT)T", void_payment as *mut c_void),
+        ("verifyCallback", "(JT)T", verify_callback as *mut c_void),
+        ("receiveCallback", "(J[B)T", receive_callback as *mut c_void),
         (
-            "schemaJson".into(),
-            format!("(){s}"),
-            schema_json as *mut c_void,
-        ),
-        (
-            "enumTablesJson".into(),
-            format!("(){s}"),
-            enum_tables_json as *mut c_void,
-        ),
-        (
-            "errorKindsJson".into(),
-            format!("(){s}"),
-            error_kinds_json as *mut c_void,
-        ),
-        (
-            "processAnchor".into(),
-            "()J".into(),
-            process_anchor as *mut c_void,
-        ),
-        (
-            "setLogger".into(),
-            "(Ljava/lang/Object;I)V".into(),
-            set_logger as *mut c_void,
-        ),
-        (
-            "clientNew".into(),
-            format!("({s}Z){s}"),
-            client_new as *mut c_void,
-        ),
-        (
-            "clientFree".into(),
-            "(J)V".into(),
-            client_free as *mut c_void,
-        ),
-        (
-            "createPayment".into(),
-            format!("(J{s}){s}"),
-            create_payment as *mut c_void,
-        ),
-        (
-            "status".into(),
-            format!("(J{s}{s}){s}"),
-            status as *mut c_void,
-        ),
-        (
-            "closePayment".into(),
-            format!("(J{s}{s}){s}"),
-            close_payment as *mut c_void,
-        ),
-        (
-            "voidPayment".into(),
-            format!("(J{s}{s}{s}){s}"),
-            void_payment as *mut c_void,
-        ),
-        (
-            "verifyCallback".into(),
-            format!("(J{s}){s}"),
-            verify_callback as *mut c_void,
-        ),
-        (
-            "receiveCallback".into(),
-            format!("(J[B){s}"),
-            receive_callback as *mut c_void,
-        ),
-        (
-            "callbackReferences".into(),
-            format!("([B){s}"),
+            "callbackReferences",
+            "([B)T",
             callback_references as *mut c_void,
         ),
         (
-            "refuseUnknownReference".into(),
-            format!("(J{s}{s}){s}"),
+            "refuseUnknownReference",
+            "(JTT)T",
             refuse_unknown_reference as *mut c_void,
         ),
         (
-            "verificationStatsJson".into(),
-            format!("(J){s}"),
+            "verificationStatsJson",
+            "(J)T",
             verification_stats_json as *mut c_void,
         ),
         (
-            "createPaymentAsync".into(),
-            format!("(J{s}{o}){s}"),
+            "createPaymentAsync",
+            "(JTO)T",
             create_payment_async as *mut c_void,
         ),
+        ("statusAsync", "(JTTO)T", status_async as *mut c_void),
         (
-            "statusAsync".into(),
-            format!("(J{s}{s}{o}){s}"),
-            status_async as *mut c_void,
-        ),
-        (
-            "closePaymentAsync".into(),
-            format!("(J{s}{s}{o}){s}"),
+            "closePaymentAsync",
+            "(JTTO)T",
             close_payment_async as *mut c_void,
         ),
         (
-            "voidPaymentAsync".into(),
-            format!("(J{s}{s}{s}{o}){s}"),
+            "voidPaymentAsync",
+            "(JTTTO)T",
             void_payment_async as *mut c_void,
         ),
         (
-            "verifyCallbackAsync".into(),
-            format!("(J{s}{o}){s}"),
+            "verifyCallbackAsync",
+            "(JTO)T",
             verify_callback_async as *mut c_void,
         ),
         (
-            "receiveCallbackAsync".into(),
-            format!("(J[B{o}){s}"),
+            "receiveCallbackAsync",
+            "(J[BO)T",
             receive_callback_async as *mut c_void,
         ),
-        ("abortTask".into(), "(J)V".into(), abort_task as *mut c_void),
-        ("freeTask".into(), "(J)V".into(), free_task as *mut c_void),
+        ("abortTask", "(J)V", abort_task as *mut c_void),
+        ("freeTask", "(J)V", free_task as *mut c_void),
+        ("parseCallback", "([B)T", parse_callback as *mut c_void),
         (
-            "parseCallback".into(),
-            format!("([B){s}"),
-            parse_callback as *mut c_void,
-        ),
-        (
-            "checkoutFormHtml".into(),
-            format!("({s}){s}"),
+            "checkoutFormHtml",
+            "(T)T",
             checkout_form_html as *mut c_void,
         ),
+        ("callbackAck", "(ZT)T", callback_ack as *mut c_void),
+        ("callbackReply", "(ITJ)T", callback_reply as *mut c_void),
         (
-            "callbackAck".into(),
-            format!("(Z{s}){s}"),
-            callback_ack as *mut c_void,
-        ),
-        (
-            "callbackReply".into(),
-            format!("(I{s}J){s}"),
-            callback_reply as *mut c_void,
-        ),
-        (
-            "callbackReplyContentType".into(),
-            format!("(){s}"),
+            "callbackReplyContentType",
+            "()T",
             callback_reply_content_type as *mut c_void,
         ),
-        (
-            "checkCitizenId".into(),
-            format!("({s}){s}"),
-            check_citizen_id as *mut c_void,
-        ),
-    ]
+        ("checkCitizenId", "(T)T", check_citizen_id as *mut c_void),
+    ];
+    rows.iter()
+        .map(|&(name, sig, f)| {
+            let sig = sig
+                .replace('T', "Ljava/lang/String;")
+                .replace('O', "Ljava/lang/Object;");
+            (name.to_owned(), sig, f)
+        })
+        .collect()
 }
 
 /// Registers this copy's functions on the `Native` class of the loader now loading a library
