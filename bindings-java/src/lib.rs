@@ -90,6 +90,33 @@ macro_rules! string_method {
     }};
 }
 
+/// A JNI export: `fn name(args) |e| { body }` is a static native method taking the env, its
+/// class and `args`, giving the Java string of `guarded(body)` (`e` the env); with `async
+/// (handle, target) |e, client|`, an asynchronous call started by `async_method!`.
+macro_rules! export {
+    ($(#[$m:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) |$e:ident| $body:block) => {
+        $(#[$m])*
+        extern "system" fn $name<'c>(
+            mut env: EnvUnowned<'c>,
+            _c: JClass<'c>,
+            $($arg: $ty),*
+        ) -> JString<'c> {
+            string_method!(env, |$e| guarded(|| $body))
+        }
+    };
+    ($(#[$m:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?)
+        async($h:ident, $t:ident) |$e:ident, $client:ident| $body:block) => {
+        $(#[$m])*
+        extern "system" fn $name<'c>(
+            mut env: EnvUnowned<'c>,
+            _c: JClass<'c>,
+            $($arg: $ty),*
+        ) -> JString<'c> {
+            async_method!(env, $h, $t, |$e, $client| $body)
+        }
+    };
+}
+
 fn text(env: &jni::Env<'_>, s: &JString<'_>, name: &str) -> Result<String, Value> {
     if s.is_null() {
         return Err(invalid(format!("{name} is null")));
@@ -153,13 +180,8 @@ extern "system" fn set_logger(
 // ---------------------------------------------------------------------------------------------
 // Client
 
-extern "system" fn client_new<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    config: JString<'c>,
-    from_env: jboolean,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn client_new(config: JString<'c>, from_env: jboolean) |e| {
         let config = parse_json(&text(e, &config, "config")?, "config")?;
         let config = if from_env {
             sdk::ConfigBuilder::from_env()
@@ -171,7 +193,7 @@ extern "system" fn client_new<'c>(
         .map_err(sdk_err)?;
         let client = sdk::blocking::Client::new(config).map_err(sdk_err)?;
         Ok((Box::into_raw(Box::new(client)) as usize as jlong).to_string())
-    }))
+    }
 }
 
 extern "system" fn client_free(_env: EnvUnowned<'_>, _c: JClass<'_>, handle: jlong) {
@@ -183,58 +205,39 @@ extern "system" fn client_free(_env: EnvUnowned<'_>, _c: JClass<'_>, handle: jlo
     }
 }
 
-extern "system" fn create_payment<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    request: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn create_payment(handle: jlong, request: JString<'c>) |e| {
         // SAFETY: a live handle, by DgaClient's lock (these and the calls below).
         let client = unsafe { client(handle)? };
         let request = parse_json(&text(e, &request, "request")?, "request")?;
         let request = sdk::CreatePayment::from_json(&request).map_err(sdk_err)?;
         done_json(client.create_payment(&request), sdk::Payment::to_json)
-    }))
+    }
 }
 
-extern "system" fn status<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    reference1: JString<'c>,
-    reference2: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn status(handle: jlong, reference1: JString<'c>, reference2: JString<'c>) |e| {
         let client = unsafe { client(handle)? };
         let (r1, r2) = refs(e, &reference1, &reference2)?;
         done_json(client.status(&r1, &r2), sdk::PaymentStatus::to_json)
-    }))
+    }
 }
 
-extern "system" fn close_payment<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    reference1: JString<'c>,
-    reference2: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn close_payment(handle: jlong, reference1: JString<'c>, reference2: JString<'c>) |e| {
         let client = unsafe { client(handle)? };
         let (r1, r2) = refs(e, &reference1, &reference2)?;
         done_json(client.close(&r1, &r2), sdk::Confirmation::to_json)
-    }))
+    }
 }
 
-extern "system" fn void_payment<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    reference1: JString<'c>,
-    reference2: JString<'c>,
-    payment_reference: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn void_payment(
+        handle: jlong,
+        reference1: JString<'c>,
+        reference2: JString<'c>,
+        payment_reference: JString<'c>,
+    ) |e| {
         let client = unsafe { client(handle)? };
         let (r1, r2, pr) = (
             text(e, &reference1, "reference1")?,
@@ -242,16 +245,11 @@ extern "system" fn void_payment<'c>(
             text(e, &payment_reference, "paymentReference")?,
         );
         done_json(client.void(&r1, &r2, &pr), sdk::Confirmation::to_json)
-    }))
+    }
 }
 
-extern "system" fn verify_callback<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    callback: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn verify_callback(handle: jlong, callback: JString<'c>) |e| {
         let client = unsafe { client(handle)? };
         let callback = parse_json(&text(e, &callback, "callback")?, "callback")?;
         let callback = sdk::PaymentStatus::from_json(&callback).map_err(sdk_err)?;
@@ -259,66 +257,51 @@ extern "system" fn verify_callback<'c>(
             client.verify_callback(&callback),
             sdk::PaymentStatus::to_json,
         )
-    }))
+    }
 }
 
-/// The callback contract's first half: `R` and the verified status, or `E` and
-/// `{"httpStatus", "body", "error"}`: the core's reply for that error and the error itself.
-extern "system" fn receive_callback<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    body: JByteArray<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    /// The callback contract's first half: `R` and the verified status, or `E` and
+    /// `{"httpStatus", "body", "error"}`: the core's reply for that error and the error itself.
+    fn receive_callback(handle: jlong, body: JByteArray<'c>) |e| {
         let client = unsafe { client(handle)? };
         let body = bytes(e, &body, "body")?;
         future::callback_outcome(client.receive_callback(&body, true))
-    }))
+    }
 }
 
-/// The references a callback body names, `R["reference1","reference2"]`, or the core's reply
-/// to a body whose references cannot be read (as `receiveCallback` gives it: 400).
-extern "system" fn callback_references<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    body: JByteArray<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    /// The references a callback body names, `R["reference1","reference2"]`, or the core's reply
+    /// to a body whose references cannot be read (as `receiveCallback` gives it: 400).
+    fn callback_references(body: JByteArray<'c>) |e| {
         let body = bytes(e, &body, "body")?;
         let (r1, r2) = sdk::callback_references(&body).map_err(future::callback_failure)?;
         Ok(json!([r1, r2]).to_string())
-    }))
+    }
 }
 
-/// The refusal of references the agency's `knownReference` does not know, counted and logged
-/// by the core, as `receiveCallback` gives a refusal (404, no DGA call).
-extern "system" fn refuse_unknown_reference<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    reference1: JString<'c>,
-    reference2: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    /// The refusal of references the agency's `knownReference` does not know, counted and logged
+    /// by the core, as `receiveCallback` gives a refusal (404, no DGA call).
+    fn refuse_unknown_reference(
+        handle: jlong,
+        reference1: JString<'c>,
+        reference2: JString<'c>,
+    ) |e| {
         let client = unsafe { client(handle)? };
         let (r1, r2) = refs(e, &reference1, &reference2)?;
         Err(future::callback_failure(
             client.refuse_unknown_reference(&r1, &r2),
         ))
-    }))
+    }
 }
 
-/// The core's verification counters (`VerificationStats`) as JSON.
-extern "system" fn verification_stats_json<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-) -> JString<'c> {
-    string_method!(env, |_e| guarded(|| {
+export! {
+    /// The core's verification counters (`VerificationStats`) as JSON.
+    fn verification_stats_json(handle: jlong) |_e| {
         let client = unsafe { client(handle)? };
         serde_json::to_string(&client.verification_stats()).map_err(|e| internal(e.to_string()))
-    }))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,75 +326,65 @@ fn done_json<T>(r: sdk::Result<T>, to_json: fn(&T) -> Value) -> Outcome {
     r.map(|v| to_json(&v).to_string()).map_err(sdk_err)
 }
 
-extern "system" fn create_payment_async<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    request: JString<'c>,
-    target: JObject<'c>,
-) -> JString<'c> {
-    async_method!(env, handle, target, |e, client| {
+export! {
+    fn create_payment_async(
+        handle: jlong,
+        request: JString<'c>,
+        target: JObject<'c>,
+    ) async(handle, target) |e, client| {
         let request = parse_json(&text(e, &request, "request")?, "request")?;
         let request = sdk::CreatePayment::from_json(&request).map_err(sdk_err)?;
         async move { done_json(client.create_payment(&request).await, sdk::Payment::to_json) }
-    })
+    }
 }
 
-extern "system" fn status_async<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    reference1: JString<'c>,
-    reference2: JString<'c>,
-    target: JObject<'c>,
-) -> JString<'c> {
-    async_method!(env, handle, target, |e, client| {
+export! {
+    fn status_async(
+        handle: jlong,
+        reference1: JString<'c>,
+        reference2: JString<'c>,
+        target: JObject<'c>,
+    ) async(handle, target) |e, client| {
         let (r1, r2) = refs(e, &reference1, &reference2)?;
         async move { done_json(client.status(&r1, &r2).await, sdk::PaymentStatus::to_json) }
-    })
+    }
 }
 
-extern "system" fn close_payment_async<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    reference1: JString<'c>,
-    reference2: JString<'c>,
-    target: JObject<'c>,
-) -> JString<'c> {
-    async_method!(env, handle, target, |e, client| {
+export! {
+    fn close_payment_async(
+        handle: jlong,
+        reference1: JString<'c>,
+        reference2: JString<'c>,
+        target: JObject<'c>,
+    ) async(handle, target) |e, client| {
         let (r1, r2) = refs(e, &reference1, &reference2)?;
         async move { done_json(client.close(&r1, &r2).await, sdk::Confirmation::to_json) }
-    })
+    }
 }
 
-extern "system" fn void_payment_async<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    reference1: JString<'c>,
-    reference2: JString<'c>,
-    payment_reference: JString<'c>,
-    target: JObject<'c>,
-) -> JString<'c> {
-    async_method!(env, handle, target, |e, client| {
+export! {
+    fn void_payment_async(
+        handle: jlong,
+        reference1: JString<'c>,
+        reference2: JString<'c>,
+        payment_reference: JString<'c>,
+        target: JObject<'c>,
+    ) async(handle, target) |e, client| {
         let (r1, r2, pr) = (
             text(e, &reference1, "reference1")?,
             text(e, &reference2, "reference2")?,
             text(e, &payment_reference, "paymentReference")?,
         );
         async move { done_json(client.void(&r1, &r2, &pr).await, sdk::Confirmation::to_json) }
-    })
+    }
 }
 
-extern "system" fn verify_callback_async<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    callback: JString<'c>,
-    target: JObject<'c>,
-) -> JString<'c> {
-    async_method!(env, handle, target, |e, client| {
+export! {
+    fn verify_callback_async(
+        handle: jlong,
+        callback: JString<'c>,
+        target: JObject<'c>,
+    ) async(handle, target) |e, client| {
         let callback = parse_json(&text(e, &callback, "callback")?, "callback")?;
         let callback = sdk::PaymentStatus::from_json(&callback).map_err(sdk_err)?;
         async move {
@@ -420,20 +393,18 @@ extern "system" fn verify_callback_async<'c>(
                 sdk::PaymentStatus::to_json,
             )
         }
-    })
+    }
 }
 
-extern "system" fn receive_callback_async<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    body: JByteArray<'c>,
-    target: JObject<'c>,
-) -> JString<'c> {
-    async_method!(env, handle, target, |e, client| {
+export! {
+    fn receive_callback_async(
+        handle: jlong,
+        body: JByteArray<'c>,
+        target: JObject<'c>,
+    ) async(handle, target) |e, client| {
         let body = bytes(e, &body, "body")?;
         async move { future::callback_outcome(client.receive_callback(&body, true).await) }
-    })
+    }
 }
 
 extern "system" fn abort_task(_env: EnvUnowned<'_>, _c: JClass<'_>, task: jlong) {
@@ -449,56 +420,37 @@ extern "system" fn free_task(_env: EnvUnowned<'_>, _c: JClass<'_>, task: jlong) 
 // ---------------------------------------------------------------------------------------------
 // Callbacks, checkout, validation
 
-extern "system" fn parse_callback<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    body: JByteArray<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn parse_callback(body: JByteArray<'c>) |e| {
         let body = bytes(e, &body, "body")?;
         done_json(sdk::parse_callback(&body), sdk::PaymentStatus::to_json)
-    }))
+    }
 }
 
-extern "system" fn checkout_form_html<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    payment: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn checkout_form_html(payment: JString<'c>) |e| {
         let payment = parse_json(&text(e, &payment, "payment")?, "payment")?;
         let payment = sdk::Payment::from_json(&payment).map_err(sdk_err)?;
         sdk::checkout_form_html(&payment).map_err(sdk_err)
-    }))
+    }
 }
 
-extern "system" fn callback_ack<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    accepted: jboolean,
-    message: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn callback_ack(accepted: jboolean, message: JString<'c>) |e| {
         let message = text(e, &message, "message")?;
         Ok(sdk::callback_ack(accepted, &message))
-    }))
+    }
 }
 
 fn reply_json(reply: sdk::CallbackReply) -> String {
     json!({ "httpStatus": reply.http_status, "body": reply.body }).to_string()
 }
 
-/// `R{"httpStatus", "body"}`: the core's answer to a callback, by what happened to it.
-/// `which` is 0 accepted (with `message`), 1 handler failed, 2 too large (`limit` bytes),
-/// 3 unavailable (the agency's own reference check failed).
-extern "system" fn callback_reply<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    which: jint,
-    message: JString<'c>,
-    limit: jlong,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| match which {
+export! {
+    /// `R{"httpStatus", "body"}`: the core's answer to a callback, by what happened to it.
+    /// `which` is 0 accepted (with `message`), 1 handler failed, 2 too large (`limit` bytes),
+    /// 3 unavailable (the agency's own reference check failed).
+    fn callback_reply(which: jint, message: JString<'c>, limit: jlong) |e| { match which {
         0 => Ok(reply_json(sdk::CallbackReply::accepted(&text(
             e, &message, "message"
         )?))),
@@ -508,32 +460,25 @@ extern "system" fn callback_reply<'c>(
         ))),
         3 => Ok(reply_json(sdk::CallbackReply::unavailable())),
         _ => Err(invalid(format!("no callback reply {which}"))),
-    }))
+    } }
 }
 
-extern "system" fn callback_reply_content_type<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-) -> JString<'c> {
-    string_method!(env, |_e| guarded(|| Ok(
+export! {
+    fn callback_reply_content_type() |_e| { Ok(
         sdk::CallbackReply::CONTENT_TYPE.to_owned()
-    )))
+    ) }
 }
 
-/// `valid`, `bad_format` or `bad_check_digit`.
-extern "system" fn check_citizen_id<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    id: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    /// `valid`, `bad_format` or `bad_check_digit`.
+    fn check_citizen_id(id: JString<'c>) |e| {
         Ok(match sdk::check_citizen_id(&text(e, &id, "id")?) {
             sdk::CitizenIdCheck::Valid => "valid",
             sdk::CitizenIdCheck::BadFormat => "bad_format",
             sdk::CitizenIdCheck::BadCheckDigit => "bad_check_digit",
         }
         .to_owned())
-    }))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
