@@ -47,11 +47,11 @@ if ! grep -qE 'Tests run: [0-9]+, Failures: 0, Errors: 0, Skipped: 0$' <<<"$summ
   status=1
 fi
 
-echo "== -Xcheck:jni: client and vector tests again"
+echo "== -Xcheck:jni: client, vector and flood tests again"
 jni_status=0
 rm -rf bindings-java/target/surefire-reports
 (cd bindings-java && DGA_SANDBOX="$SANDBOX" DGA_VECTORS="$PWD/../tests/vectors" \
-  "${MVN[@]}" -o -Ddga.skipNative=true -Ddga.argLine="-Xcheck:jni" -Dtest='ClientTest,VectorsTest,LoaderTest' \
+  "${MVN[@]}" -o -Ddga.skipNative=true -Ddga.argLine="-Xcheck:jni" -Dtest='ClientTest,VectorsTest,LoaderTest,FloodsTest' \
   -Dsurefire.failIfNoSpecifiedTests=false surefire:test) >"$OUT/checkjni-output.txt" 2>&1 || jni_status=$?
 cat bindings-java/target/surefire-reports/*-output.txt bindings-java/target/surefire-reports/*.dumpstream \
   >>"$OUT/checkjni-output.txt" 2>/dev/null || true

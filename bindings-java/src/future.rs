@@ -141,15 +141,17 @@ pub(crate) unsafe fn free(task: jlong) {
 
 /// The result of `receive_callback` as the blocking `receiveCallback` gives it.
 pub(crate) fn callback_outcome(result: sdk::Result<sdk::Callback>) -> Outcome {
-    match result {
-        Ok(status) => Ok(status.to_json().to_string()),
-        Err(err) => {
-            let reply = sdk::CallbackReply::for_error(&err);
-            Err(serde_json::json!({
-                "httpStatus": reply.http_status,
-                "body": reply.body,
-                "error": err.to_json(),
-            }))
-        }
-    }
+    result
+        .map(|status| status.to_json().to_string())
+        .map_err(callback_failure)
+}
+
+/// A callback's refusal: `{"httpStatus", "body", "error"}`, the core's reply and the error.
+pub(crate) fn callback_failure(err: sdk::Error) -> serde_json::Value {
+    let reply = sdk::CallbackReply::for_error(&err);
+    serde_json::json!({
+        "httpStatus": reply.http_status,
+        "body": reply.body,
+        "error": err.to_json(),
+    })
 }

@@ -90,12 +90,44 @@ macro_rules! string_method {
     }};
 }
 
+/// A JNI export: `fn name(args) |e| { body }` is a static native method taking the env, its
+/// class and `args`, giving the Java string of `guarded(body)` (`e` the env); with `async
+/// (handle, target) |e, client|`, an asynchronous call started by `async_method!`.
+macro_rules! export {
+    ($(#[$m:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) |$e:ident| $body:block) => {
+        $(#[$m])*
+        extern "system" fn $name<'c>(
+            mut env: EnvUnowned<'c>,
+            _c: JClass<'c>,
+            $($arg: $ty),*
+        ) -> JString<'c> {
+            string_method!(env, |$e| guarded(|| $body))
+        }
+    };
+    ($(#[$m:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?)
+        async($h:ident, $t:ident) |$e:ident, $client:ident| $body:block) => {
+        $(#[$m])*
+        extern "system" fn $name<'c>(
+            mut env: EnvUnowned<'c>,
+            _c: JClass<'c>,
+            $($arg: $ty),*
+        ) -> JString<'c> {
+            async_method!(env, $h, $t, |$e, $client| $body)
+        }
+    };
+}
+
 fn text(env: &jni::Env<'_>, s: &JString<'_>, name: &str) -> Result<String, Value> {
     if s.is_null() {
         return Err(invalid(format!("{name} is null")));
     }
     s.try_to_string(env)
         .map_err(|e| invalid(format!("{name} could not be read: {e}")))
+}
+
+/// A call's reference1 and reference2.
+fn refs(env: &jni::Env<'_>, r1: &JString<'_>, r2: &JString<'_>) -> Result<(String, String), Value> {
+    Ok((text(env, r1, "reference1")?, text(env, r2, "reference2")?))
 }
 
 fn bytes(env: &jni::Env<'_>, b: &JByteArray<'_>, name: &str) -> Result<Vec<u8>, Value> {
@@ -148,13 +180,8 @@ extern "system" fn set_logger(
 // ---------------------------------------------------------------------------------------------
 // Client
 
-extern "system" fn client_new<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    config: JString<'c>,
-    from_env: jboolean,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn client_new(config: JString<'c>, from_env: jboolean) |e| {
         let config = parse_json(&text(e, &config, "config")?, "config")?;
         let config = if from_env {
             sdk::ConfigBuilder::from_env()
@@ -166,7 +193,7 @@ extern "system" fn client_new<'c>(
         .map_err(sdk_err)?;
         let client = sdk::blocking::Client::new(config).map_err(sdk_err)?;
         Ok((Box::into_raw(Box::new(client)) as usize as jlong).to_string())
-    }))
+    }
 }
 
 extern "system" fn client_free(_env: EnvUnowned<'_>, _c: JClass<'_>, handle: jlong) {
@@ -178,121 +205,103 @@ extern "system" fn client_free(_env: EnvUnowned<'_>, _c: JClass<'_>, handle: jlo
     }
 }
 
-extern "system" fn create_payment<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    request: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn create_payment(handle: jlong, request: JString<'c>) |e| {
         // SAFETY: a live handle, by DgaClient's lock (these and the calls below).
         let client = unsafe { client(handle)? };
         let request = parse_json(&text(e, &request, "request")?, "request")?;
         let request = sdk::CreatePayment::from_json(&request).map_err(sdk_err)?;
-        Ok(client
-            .create_payment(&request)
-            .map_err(sdk_err)?
-            .to_json()
-            .to_string())
-    }))
+        done_json(client.create_payment(&request), sdk::Payment::to_json)
+    }
 }
 
-extern "system" fn status<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    reference1: JString<'c>,
-    reference2: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn status(handle: jlong, reference1: JString<'c>, reference2: JString<'c>) |e| {
         let client = unsafe { client(handle)? };
-        let (r1, r2) = (
-            text(e, &reference1, "reference1")?,
-            text(e, &reference2, "reference2")?,
-        );
-        Ok(client
-            .status(&r1, &r2)
-            .map_err(sdk_err)?
-            .to_json()
-            .to_string())
-    }))
+        let (r1, r2) = refs(e, &reference1, &reference2)?;
+        done_json(client.status(&r1, &r2), sdk::PaymentStatus::to_json)
+    }
 }
 
-extern "system" fn close_payment<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    reference1: JString<'c>,
-    reference2: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn close_payment(handle: jlong, reference1: JString<'c>, reference2: JString<'c>) |e| {
         let client = unsafe { client(handle)? };
-        let (r1, r2) = (
-            text(e, &reference1, "reference1")?,
-            text(e, &reference2, "reference2")?,
-        );
-        Ok(client
-            .close(&r1, &r2)
-            .map_err(sdk_err)?
-            .to_json()
-            .to_string())
-    }))
+        let (r1, r2) = refs(e, &reference1, &reference2)?;
+        done_json(client.close(&r1, &r2), sdk::Confirmation::to_json)
+    }
 }
 
-extern "system" fn void_payment<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    reference1: JString<'c>,
-    reference2: JString<'c>,
-    payment_reference: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn void_payment(
+        handle: jlong,
+        reference1: JString<'c>,
+        reference2: JString<'c>,
+        payment_reference: JString<'c>,
+    ) |e| {
         let client = unsafe { client(handle)? };
         let (r1, r2, pr) = (
             text(e, &reference1, "reference1")?,
             text(e, &reference2, "reference2")?,
             text(e, &payment_reference, "paymentReference")?,
         );
-        Ok(client
-            .void(&r1, &r2, &pr)
-            .map_err(sdk_err)?
-            .to_json()
-            .to_string())
-    }))
+        done_json(client.void(&r1, &r2, &pr), sdk::Confirmation::to_json)
+    }
 }
 
-extern "system" fn verify_callback<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    callback: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn verify_callback(handle: jlong, callback: JString<'c>) |e| {
         let client = unsafe { client(handle)? };
         let callback = parse_json(&text(e, &callback, "callback")?, "callback")?;
         let callback = sdk::PaymentStatus::from_json(&callback).map_err(sdk_err)?;
-        Ok(client
-            .verify_callback(&callback)
-            .map_err(sdk_err)?
-            .to_json()
-            .to_string())
-    }))
+        done_json(
+            client.verify_callback(&callback),
+            sdk::PaymentStatus::to_json,
+        )
+    }
 }
 
-/// The callback contract's first half: `R` and the verified status, or `E` and
-/// `{"httpStatus", "body", "error"}`: the core's reply for that error and the error itself.
-extern "system" fn receive_callback<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    body: JByteArray<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    /// The callback contract's first half: `R` and the verified status, or `E` and
+    /// `{"httpStatus", "body", "error"}`: the core's reply for that error and the error itself.
+    fn receive_callback(handle: jlong, body: JByteArray<'c>) |e| {
         let client = unsafe { client(handle)? };
         let body = bytes(e, &body, "body")?;
         future::callback_outcome(client.receive_callback(&body, true))
-    }))
+    }
+}
+
+export! {
+    /// The references a callback body names, `R["reference1","reference2"]`, or the core's reply
+    /// to a body whose references cannot be read (as `receiveCallback` gives it: 400).
+    fn callback_references(body: JByteArray<'c>) |e| {
+        let body = bytes(e, &body, "body")?;
+        let (r1, r2) = sdk::callback_references(&body).map_err(future::callback_failure)?;
+        Ok(json!([r1, r2]).to_string())
+    }
+}
+
+export! {
+    /// The refusal of references the agency's `knownReference` does not know, counted and logged
+    /// by the core, as `receiveCallback` gives a refusal (404, no DGA call).
+    fn refuse_unknown_reference(
+        handle: jlong,
+        reference1: JString<'c>,
+        reference2: JString<'c>,
+    ) |e| {
+        let client = unsafe { client(handle)? };
+        let (r1, r2) = refs(e, &reference1, &reference2)?;
+        Err(future::callback_failure(
+            client.refuse_unknown_reference(&r1, &r2),
+        ))
+    }
+}
+
+export! {
+    /// The core's verification counters (`VerificationStats`) as JSON.
+    fn verification_stats_json(handle: jlong) |_e| {
+        let client = unsafe { client(handle)? };
+        serde_json::to_string(&client.verification_stats()).map_err(|e| internal(e.to_string()))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -317,81 +326,65 @@ fn done_json<T>(r: sdk::Result<T>, to_json: fn(&T) -> Value) -> Outcome {
     r.map(|v| to_json(&v).to_string()).map_err(sdk_err)
 }
 
-extern "system" fn create_payment_async<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    request: JString<'c>,
-    target: JObject<'c>,
-) -> JString<'c> {
-    async_method!(env, handle, target, |e, client| {
+export! {
+    fn create_payment_async(
+        handle: jlong,
+        request: JString<'c>,
+        target: JObject<'c>,
+    ) async(handle, target) |e, client| {
         let request = parse_json(&text(e, &request, "request")?, "request")?;
         let request = sdk::CreatePayment::from_json(&request).map_err(sdk_err)?;
         async move { done_json(client.create_payment(&request).await, sdk::Payment::to_json) }
-    })
+    }
 }
 
-extern "system" fn status_async<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    reference1: JString<'c>,
-    reference2: JString<'c>,
-    target: JObject<'c>,
-) -> JString<'c> {
-    async_method!(env, handle, target, |e, client| {
-        let (r1, r2) = (
-            text(e, &reference1, "reference1")?,
-            text(e, &reference2, "reference2")?,
-        );
+export! {
+    fn status_async(
+        handle: jlong,
+        reference1: JString<'c>,
+        reference2: JString<'c>,
+        target: JObject<'c>,
+    ) async(handle, target) |e, client| {
+        let (r1, r2) = refs(e, &reference1, &reference2)?;
         async move { done_json(client.status(&r1, &r2).await, sdk::PaymentStatus::to_json) }
-    })
+    }
 }
 
-extern "system" fn close_payment_async<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    reference1: JString<'c>,
-    reference2: JString<'c>,
-    target: JObject<'c>,
-) -> JString<'c> {
-    async_method!(env, handle, target, |e, client| {
-        let (r1, r2) = (
-            text(e, &reference1, "reference1")?,
-            text(e, &reference2, "reference2")?,
-        );
+export! {
+    fn close_payment_async(
+        handle: jlong,
+        reference1: JString<'c>,
+        reference2: JString<'c>,
+        target: JObject<'c>,
+    ) async(handle, target) |e, client| {
+        let (r1, r2) = refs(e, &reference1, &reference2)?;
         async move { done_json(client.close(&r1, &r2).await, sdk::Confirmation::to_json) }
-    })
+    }
 }
 
-extern "system" fn void_payment_async<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    reference1: JString<'c>,
-    reference2: JString<'c>,
-    payment_reference: JString<'c>,
-    target: JObject<'c>,
-) -> JString<'c> {
-    async_method!(env, handle, target, |e, client| {
+export! {
+    fn void_payment_async(
+        handle: jlong,
+        reference1: JString<'c>,
+        reference2: JString<'c>,
+        payment_reference: JString<'c>,
+        target: JObject<'c>,
+    ) async(handle, target) |e, client| {
         let (r1, r2, pr) = (
             text(e, &reference1, "reference1")?,
             text(e, &reference2, "reference2")?,
             text(e, &payment_reference, "paymentReference")?,
         );
         async move { done_json(client.void(&r1, &r2, &pr).await, sdk::Confirmation::to_json) }
-    })
+    }
 }
 
-extern "system" fn verify_callback_async<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    callback: JString<'c>,
-    target: JObject<'c>,
-) -> JString<'c> {
-    async_method!(env, handle, target, |e, client| {
+export! {
+    fn verify_callback_async(
+        handle: jlong,
+        callback: JString<'c>,
+        target: JObject<'c>,
+    ) async(handle, target) |e, client| {
         let callback = parse_json(&text(e, &callback, "callback")?, "callback")?;
         let callback = sdk::PaymentStatus::from_json(&callback).map_err(sdk_err)?;
         async move {
@@ -400,20 +393,18 @@ extern "system" fn verify_callback_async<'c>(
                 sdk::PaymentStatus::to_json,
             )
         }
-    })
+    }
 }
 
-extern "system" fn receive_callback_async<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    handle: jlong,
-    body: JByteArray<'c>,
-    target: JObject<'c>,
-) -> JString<'c> {
-    async_method!(env, handle, target, |e, client| {
+export! {
+    fn receive_callback_async(
+        handle: jlong,
+        body: JByteArray<'c>,
+        target: JObject<'c>,
+    ) async(handle, target) |e, client| {
         let body = bytes(e, &body, "body")?;
         async move { future::callback_outcome(client.receive_callback(&body, true).await) }
-    })
+    }
 }
 
 extern "system" fn abort_task(_env: EnvUnowned<'_>, _c: JClass<'_>, task: jlong) {
@@ -429,58 +420,37 @@ extern "system" fn free_task(_env: EnvUnowned<'_>, _c: JClass<'_>, task: jlong) 
 // ---------------------------------------------------------------------------------------------
 // Callbacks, checkout, validation
 
-extern "system" fn parse_callback<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    body: JByteArray<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn parse_callback(body: JByteArray<'c>) |e| {
         let body = bytes(e, &body, "body")?;
-        Ok(sdk::parse_callback(&body)
-            .map_err(sdk_err)?
-            .to_json()
-            .to_string())
-    }))
+        done_json(sdk::parse_callback(&body), sdk::PaymentStatus::to_json)
+    }
 }
 
-extern "system" fn checkout_form_html<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    payment: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn checkout_form_html(payment: JString<'c>) |e| {
         let payment = parse_json(&text(e, &payment, "payment")?, "payment")?;
         let payment = sdk::Payment::from_json(&payment).map_err(sdk_err)?;
         sdk::checkout_form_html(&payment).map_err(sdk_err)
-    }))
+    }
 }
 
-extern "system" fn callback_ack<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    accepted: jboolean,
-    message: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    fn callback_ack(accepted: jboolean, message: JString<'c>) |e| {
         let message = text(e, &message, "message")?;
         Ok(sdk::callback_ack(accepted, &message))
-    }))
+    }
 }
 
 fn reply_json(reply: sdk::CallbackReply) -> String {
     json!({ "httpStatus": reply.http_status, "body": reply.body }).to_string()
 }
 
-/// `R{"httpStatus", "body"}`: the core's answer to a callback, by what happened to it.
-/// `which` is 0 accepted (with `message`), 1 handler failed, 2 too large (`limit` bytes).
-extern "system" fn callback_reply<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    which: jint,
-    message: JString<'c>,
-    limit: jlong,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| match which {
+export! {
+    /// `R{"httpStatus", "body"}`: the core's answer to a callback, by what happened to it.
+    /// `which` is 0 accepted (with `message`), 1 handler failed, 2 too large (`limit` bytes),
+    /// 3 unavailable (the agency's own reference check failed).
+    fn callback_reply(which: jint, message: JString<'c>, limit: jlong) |e| { match which {
         0 => Ok(reply_json(sdk::CallbackReply::accepted(&text(
             e, &message, "message"
         )?))),
@@ -488,175 +458,119 @@ extern "system" fn callback_reply<'c>(
         2 => Ok(reply_json(sdk::CallbackReply::too_large(
             usize::try_from(limit).unwrap_or(0),
         ))),
+        3 => Ok(reply_json(sdk::CallbackReply::unavailable())),
         _ => Err(invalid(format!("no callback reply {which}"))),
-    }))
+    } }
 }
 
-extern "system" fn callback_reply_content_type<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-) -> JString<'c> {
-    string_method!(env, |_e| guarded(|| Ok(
+export! {
+    fn callback_reply_content_type() |_e| { Ok(
         sdk::CallbackReply::CONTENT_TYPE.to_owned()
-    )))
+    ) }
 }
 
-/// `valid`, `bad_format` or `bad_check_digit`.
-extern "system" fn check_citizen_id<'c>(
-    mut env: EnvUnowned<'c>,
-    _c: JClass<'c>,
-    id: JString<'c>,
-) -> JString<'c> {
-    string_method!(env, |e| guarded(|| {
+export! {
+    /// `valid`, `bad_format` or `bad_check_digit`.
+    fn check_citizen_id(id: JString<'c>) |e| {
         Ok(match sdk::check_citizen_id(&text(e, &id, "id")?) {
             sdk::CitizenIdCheck::Valid => "valid",
             sdk::CitizenIdCheck::BadFormat => "bad_format",
             sdk::CitizenIdCheck::BadCheckDigit => "bad_check_digit",
         }
         .to_owned())
-    }))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Loading: the primary copy, and registration of its functions on every Native class
 
 const NATIVE_CLASS: &CStr = c"io/github/dgaepayment/Native";
-const STR: &str = "Ljava/lang/String;";
 
-/// The native methods of `io.github.dgaepayment.Native`: name, JNI signature, function.
+/// The native methods of `io.github.dgaepayment.Native`: name, JNI signature, function. In the
+/// signatures here `T` stands for `Ljava/lang/String;` and `O` for `Ljava/lang/Object;` (neither
+/// letter is a JNI type code).
 fn methods() -> Vec<(String, String, *mut c_void)> {
-    let s = STR;
-    let o = "Ljava/lang/Object;";
-    vec![
-        ("version".into(), format!("(){s}"), version as *mut c_void),
+    let rows: [(&str, &str, *mut c_void); 31] = [
+        ("version", "()T", version as *mut c_void),
+        ("schemaJson", "()T", schema_json as *mut c_void),
+        ("enumTablesJson", "()T", enum_tables_json as *mut c_void),
+        ("errorKindsJson", "()T", error_kinds_json as *mut c_void),
+        ("processAnchor", "()J", process_anchor as *mut c_void),
+        ("setLogger", "(OI)V", set_logger as *mut c_void),
+        ("clientNew", "(TZ)T", client_new as *mut c_void),
+        ("clientFree", "(J)V", client_free as *mut c_void),
+        ("createPayment", "(JT)T", create_payment as *mut c_void),
+        ("status", "(JTT)T", status as *mut c_void),
+        ("closePayment", "(JTT)T", close_payment as *mut c_void),
+        ("voidPayment", "(JTTT)T", void_payment as *mut c_void),
+        ("verifyCallback", "(JT)T", verify_callback as *mut c_void),
+        ("receiveCallback", "(J[B)T", receive_callback as *mut c_void),
         (
-            "schemaJson".into(),
-            format!("(){s}"),
-            schema_json as *mut c_void,
+            "callbackReferences",
+            "([B)T",
+            callback_references as *mut c_void,
         ),
         (
-            "enumTablesJson".into(),
-            format!("(){s}"),
-            enum_tables_json as *mut c_void,
+            "refuseUnknownReference",
+            "(JTT)T",
+            refuse_unknown_reference as *mut c_void,
         ),
         (
-            "errorKindsJson".into(),
-            format!("(){s}"),
-            error_kinds_json as *mut c_void,
+            "verificationStatsJson",
+            "(J)T",
+            verification_stats_json as *mut c_void,
         ),
         (
-            "processAnchor".into(),
-            "()J".into(),
-            process_anchor as *mut c_void,
-        ),
-        (
-            "setLogger".into(),
-            "(Ljava/lang/Object;I)V".into(),
-            set_logger as *mut c_void,
-        ),
-        (
-            "clientNew".into(),
-            format!("({s}Z){s}"),
-            client_new as *mut c_void,
-        ),
-        (
-            "clientFree".into(),
-            "(J)V".into(),
-            client_free as *mut c_void,
-        ),
-        (
-            "createPayment".into(),
-            format!("(J{s}){s}"),
-            create_payment as *mut c_void,
-        ),
-        (
-            "status".into(),
-            format!("(J{s}{s}){s}"),
-            status as *mut c_void,
-        ),
-        (
-            "closePayment".into(),
-            format!("(J{s}{s}){s}"),
-            close_payment as *mut c_void,
-        ),
-        (
-            "voidPayment".into(),
-            format!("(J{s}{s}{s}){s}"),
-            void_payment as *mut c_void,
-        ),
-        (
-            "verifyCallback".into(),
-            format!("(J{s}){s}"),
-            verify_callback as *mut c_void,
-        ),
-        (
-            "receiveCallback".into(),
-            format!("(J[B){s}"),
-            receive_callback as *mut c_void,
-        ),
-        (
-            "createPaymentAsync".into(),
-            format!("(J{s}{o}){s}"),
+            "createPaymentAsync",
+            "(JTO)T",
             create_payment_async as *mut c_void,
         ),
+        ("statusAsync", "(JTTO)T", status_async as *mut c_void),
         (
-            "statusAsync".into(),
-            format!("(J{s}{s}{o}){s}"),
-            status_async as *mut c_void,
-        ),
-        (
-            "closePaymentAsync".into(),
-            format!("(J{s}{s}{o}){s}"),
+            "closePaymentAsync",
+            "(JTTO)T",
             close_payment_async as *mut c_void,
         ),
         (
-            "voidPaymentAsync".into(),
-            format!("(J{s}{s}{s}{o}){s}"),
+            "voidPaymentAsync",
+            "(JTTTO)T",
             void_payment_async as *mut c_void,
         ),
         (
-            "verifyCallbackAsync".into(),
-            format!("(J{s}{o}){s}"),
+            "verifyCallbackAsync",
+            "(JTO)T",
             verify_callback_async as *mut c_void,
         ),
         (
-            "receiveCallbackAsync".into(),
-            format!("(J[B{o}){s}"),
+            "receiveCallbackAsync",
+            "(J[BO)T",
             receive_callback_async as *mut c_void,
         ),
-        ("abortTask".into(), "(J)V".into(), abort_task as *mut c_void),
-        ("freeTask".into(), "(J)V".into(), free_task as *mut c_void),
+        ("abortTask", "(J)V", abort_task as *mut c_void),
+        ("freeTask", "(J)V", free_task as *mut c_void),
+        ("parseCallback", "([B)T", parse_callback as *mut c_void),
         (
-            "parseCallback".into(),
-            format!("([B){s}"),
-            parse_callback as *mut c_void,
-        ),
-        (
-            "checkoutFormHtml".into(),
-            format!("({s}){s}"),
+            "checkoutFormHtml",
+            "(T)T",
             checkout_form_html as *mut c_void,
         ),
+        ("callbackAck", "(ZT)T", callback_ack as *mut c_void),
+        ("callbackReply", "(ITJ)T", callback_reply as *mut c_void),
         (
-            "callbackAck".into(),
-            format!("(Z{s}){s}"),
-            callback_ack as *mut c_void,
-        ),
-        (
-            "callbackReply".into(),
-            format!("(I{s}J){s}"),
-            callback_reply as *mut c_void,
-        ),
-        (
-            "callbackReplyContentType".into(),
-            format!("(){s}"),
+            "callbackReplyContentType",
+            "()T",
             callback_reply_content_type as *mut c_void,
         ),
-        (
-            "checkCitizenId".into(),
-            format!("({s}){s}"),
-            check_citizen_id as *mut c_void,
-        ),
-    ]
+        ("checkCitizenId", "(T)T", check_citizen_id as *mut c_void),
+    ];
+    rows.iter()
+        .map(|&(name, sig, f)| {
+            let sig = sig
+                .replace('T', "Ljava/lang/String;")
+                .replace('O', "Ljava/lang/Object;");
+            (name.to_owned(), sig, f)
+        })
+        .collect()
 }
 
 /// Registers this copy's functions on the `Native` class of the loader now loading a library

@@ -65,6 +65,7 @@ final class Client
             $fromEnv => $ffi->dga_client_new_from_env($json, Native::addr($err)),
             default => $ffi->dga_client_new($json, Native::addr($err)),
         };
+        Log::drain();
         if ($h === null || Native::isNull($h)) {
             throw Native::error(-1, $err);
         }
@@ -189,6 +190,15 @@ final class Client
      * @param (callable(string, string): bool)|null $knownReference ($reference1, $reference2)
      */
     public function handleCallback(string $body, callable $onStatus, ?callable $knownReference = null): CallbackReply
+    {
+        try {
+            return $this->receive($body, $onStatus, $knownReference);
+        } finally {
+            Log::drain();
+        }
+    }
+
+    private function receive(string $body, callable $onStatus, ?callable $knownReference): CallbackReply
     {
         $ffi = Native::ffi();
         if ($knownReference !== null) {

@@ -237,6 +237,7 @@ final class Native
      */
     public static function check(int $status, CData $err): void
     {
+        Log::drain();
         if ($status === 0) {
             if (!FFI::isNull($err)) {
                 self::ffi()->dga_error_free($err);

@@ -27,7 +27,7 @@ use PHPUnit\Framework\TestCase;
 final class VectorsTest extends TestCase
 {
     /** Fewer cases than this means a truncated file. */
-    private const MINIMUM = ['callbacks.json' => 90, 'responses.json' => 30, 'create_requests.json' => 40, 'amounts.json' => 40, 'citizen_ids.json' => 15];
+    private const MINIMUM = ['callbacks.json' => 90, 'responses.json' => 30, 'create_requests.json' => 40, 'amounts.json' => 40, 'citizen_ids.json' => 15, 'errors.json' => 2];
 
     /** @return list<array<string, mixed>> */
     private static function cases(string $file): array
@@ -254,5 +254,81 @@ final class VectorsTest extends TestCase
             ksort($v);
         }
         return array_map([self::class, 'canonical'], $v);
+    }
+
+    public static function errorCases(): array
+    {
+        return self::keyed('errors.json', 'name');
+    }
+
+    /**
+     * Error kinds from how a call failed (an untrusted certificate, the verification budget),
+     * each provoked over real loopback HTTP(S) as the file's description says.
+     *
+     * @dataProvider errorCases
+     */
+    public function testError(array $c): void
+    {
+        [$e, $http] = $this->provoke($c);
+        $expect = $c['expect'];
+        $message = $e->getMessage();
+        $this->assertSame($expect['errorKind'], $e->kind, $message);
+        $this->assertSame($expect['transient'], $e->transient, $message);
+        if (isset($expect['messageContains'])) {
+            $this->assertStringContainsStringIgnoringCase($expect['messageContains'], $message);
+        }
+        foreach ($expect['messageExcludes'] ?? [] as $part) {
+            $this->assertStringNotContainsString($part, $message);
+            $this->assertStringNotContainsString($part, (string) $e);
+        }
+        if (array_key_exists('endpoint', $expect)) {
+            $this->assertSame($expect['endpoint'], $e->endpoint, $message);
+        }
+        if (isset($expect['reason'])) {
+            $this->assertInstanceOf(\Dga\EPayment\VerificationException::class, $e);
+            $this->assertSame($expect['reason'], $e->reason, $message);
+            $this->assertNull($e->endpoint, 'no endpoint DGA was not asked on');
+        }
+        if (isset($expect['httpStatus'])) {
+            $this->assertSame($expect['httpStatus'], $http);
+        }
+    }
+
+    /** @return array{DgaException, ?int} the error a case's setup leads to, and the callback reply's status */
+    private function provoke(array $c): array
+    {
+        $dir = getenv('DGA_VECTORS') ?: dirname(__DIR__, 2) . '/tests/vectors';
+        if ($c['setup'] === 'untrusted-tls') {
+            $sb = new Sandbox(['--tls-cert', "$dir/tls/untrusted-cert.pem", '--tls-key', "$dir/tls/untrusted-key.pem"]);
+            try {
+                $this->assertStringStartsWith('https://', $sb->url);
+                $this->assertSame('status', $c['call']);
+                try {
+                    $sb->client()->status($c['reference1'], $c['reference2']);
+                } catch (DgaException $e) {
+                    return [$e, null];
+                }
+                $this->fail("{$c['name']}: the call succeeded");
+            } finally {
+                $sb->stop();
+            }
+        }
+        $this->assertSame('verification-budget', $c['setup']);
+        $sb = new Sandbox();
+        try {
+            $client = $sb->client($c['clientOptions']);
+            for ($i = 0; $i < $c['maxDeliveries']; $i++) {
+                $body = json_encode(['ref1' => "FORGED-{$c['name']}-$i", 'ref2' => 'R2', 'paidStatus' => 1, 'amount' => '1.00']);
+                $reply = $client->handleCallback($body, fn () => $this->fail('not accepted'));
+                $this->assertInstanceOf(\Dga\EPayment\VerificationException::class, $reply->error);
+                if ($reply->error->reason === 'busy') {
+                    return [$reply->error, $reply->httpStatus];
+                }
+                $this->assertSame(404, $reply->httpStatus, $reply->error->getMessage());
+            }
+            $this->fail("{$c['name']}: no delivery was refused as busy");
+        } finally {
+            $sb->stop();
+        }
     }
 }

@@ -1,27 +1,8 @@
 package io.github.dgaepayment;
 
-import java.util.Map;
-
 /** BankCodeEnum. Numbers and Thai descriptions come from the core's table. */
 public enum BankCode implements DgaEnum {
     CGD,KTB;
-
-    private final Map<String, Object> entry = DgaEnums.entry("BankCode", name());
-
-    @Override
-    public int number() {
-        return DgaEnums.number(entry);
-    }
-
-    @Override
-    public String wireName() {
-        return (String) entry.get("name");
-    }
-
-    @Override
-    public String descriptionTh() {
-        return (String) entry.get("descriptionTh");
-    }
 
     /** The constant with this number, or null outside the guide's table. */
     public static BankCode fromNumber(int number) {

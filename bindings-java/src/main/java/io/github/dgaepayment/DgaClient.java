@@ -2,11 +2,17 @@ package io.github.dgaepayment;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BiFunction;
+import java.util.function.BiPredicate;
 
 /**
  * A client for one configuration: one connection pool and one token cache. Thread-safe: share
@@ -59,17 +65,22 @@ public final class DgaClient implements AutoCloseable {
         String run(long handle);
     }
 
-    private String call(Call c) {
+    /** A native call's tagged result, on a live handle. */
+    private String raw(Call c) {
         ReentrantReadWriteLock.ReadLock read = lock.readLock();
         read.lock();
         try {
             if (handle == 0) {
                 throw new IllegalStateException("this DgaClient is closed");
             }
-            return Native.ok(c.run(handle));
+            return c.run(handle);
         } finally {
             read.unlock();
         }
+    }
+
+    private String call(Call c) {
+        return Native.ok(raw(c));
     }
 
     /**
@@ -126,18 +137,44 @@ public final class DgaClient implements AutoCloseable {
      * {@code onStatus} throws, so DGA delivers it again). Never throws for a bad callback.
      */
     public CallbackReply handleCallback(byte[] body, DgaCallbackHandler onStatus) {
-        String tagged;
-        ReentrantReadWriteLock.ReadLock read = lock.readLock();
-        read.lock();
-        try {
-            if (handle == 0) {
-                throw new IllegalStateException("this DgaClient is closed");
-            }
-            tagged = Native.receiveCallback(handle, body);
-        } finally {
-            read.unlock();
+        return reply(raw(h -> Native.receiveCallback(h, body)), onStatus);
+    }
+
+    /**
+     * {@link #handleCallback(byte[], DgaCallbackHandler)} after your own check:
+     * {@code knownReference} answers from your orders (a database lookup) whether you created
+     * the payment {@code (reference1, reference2)}. False refuses the delivery at once (404
+     * "unknown payment", counted in {@link #verificationStats()}) without asking DGA and without
+     * calling {@code onStatus}, so forged references cost DGA nothing; an exception in it
+     * answers 503 (DGA delivers again) with that exception as {@link CallbackReply#getError()}.
+     * Null: no check.
+     */
+    public CallbackReply handleCallback(byte[] body, DgaCallbackHandler onStatus, BiPredicate<String, String> knownReference) {
+        if (knownReference == null) {
+            return handleCallback(body, onStatus);
         }
-        return reply(tagged, onStatus);
+        String tagged = Native.callbackReferences(body);
+        if (tagged == null || !tagged.startsWith("R")) {
+            return reply(tagged, onStatus);
+        }
+        List<?> refs = (List<?>) Json.parse(tagged.substring(1));
+        String r1 = (String) refs.get(0);
+        String r2 = (String) refs.get(1);
+        boolean known;
+        try {
+            known = knownReference.test(r1, r2);
+        } catch (Exception e) {
+            return unavailable(e);
+        }
+        return known ? handleCallback(body, onStatus) : reply(raw(h -> Native.refuseUnknownReference(h, r1, r2)), onStatus);
+    }
+
+    /**
+     * What callback verification has cost DGA and what it refused since this client was built
+     * (the core's counters): alert on a flood.
+     */
+    public VerificationStats verificationStats() {
+        return new VerificationStats(Json.parseObject(call(Native::verificationStatsJson)));
     }
 
     /** The reply for what the core made of a callback, running the handler on a verified one. */
@@ -157,6 +194,11 @@ public final class DgaClient implements AutoCloseable {
             return handlerFailed(status, e);
         }
         return new CallbackReply(Json.parseObject(Native.ok(Native.callbackReply(0, "Success", 0))), true, status, null);
+    }
+
+    /** 503: your own reference check failed, so the delivery could not be checked now. */
+    private static CallbackReply unavailable(Throwable error) {
+        return new CallbackReply(Json.parseObject(Native.ok(Native.callbackReply(3, "", 0))), false, null, error);
     }
 
     private static CallbackReply handlerFailed(PaymentStatus status, Throwable error) {
@@ -256,6 +298,58 @@ public final class DgaClient implements AutoCloseable {
 
     public CompletableFuture<CallbackReply> handleCallbackAsync(byte[] body, DgaCallbackHandler onStatus) {
         return handleCallbackAsync(body, onStatus, null);
+    }
+
+    /**
+     * {@link #handleCallback(byte[], DgaCallbackHandler, BiPredicate)} without blocking: your
+     * {@code knownReference} answers asynchronously (say
+     * {@code CompletableFuture.supplyAsync(() -> orders.exists(r1, r2), dbPool)}); false is
+     * 404 with no DGA call, a failed or null answer 503. The reply completes on
+     * {@code executor} (null: the common pool).
+     */
+    public CompletableFuture<CallbackReply> handleCallbackAsync(byte[] body, DgaCallbackHandler onStatus,
+            BiFunction<String, String, ? extends CompletionStage<Boolean>> knownReference, Executor executor) {
+        if (knownReference == null) {
+            return handleCallbackAsync(body, onStatus, executor);
+        }
+        String tagged = Native.callbackReferences(body);
+        if (tagged == null || !tagged.startsWith("R")) {
+            return CompletableFuture.completedFuture(reply(tagged, onStatus));
+        }
+        List<?> refs = (List<?>) Json.parse(tagged.substring(1));
+        String r1 = (String) refs.get(0);
+        String r2 = (String) refs.get(1);
+        CompletionStage<Boolean> known;
+        try {
+            known = Objects.requireNonNull(knownReference.apply(r1, r2), "knownReference gave no CompletionStage");
+        } catch (Exception e) {
+            return CompletableFuture.completedFuture(unavailable(e));
+        }
+        CompletableFuture<CallbackReply> out = new CompletableFuture<>();
+        known.whenCompleteAsync((yes, err) -> {
+            try {
+                if (err != null || yes == null) {
+                    out.complete(unavailable(err != null ? unwrap(err) : new NullPointerException("knownReference completed with null")));
+                } else if (yes) {
+                    handleCallbackAsync(body, onStatus, executor).whenComplete((r, e) -> {
+                        if (e != null) {
+                            out.completeExceptionally(e);
+                        } else {
+                            out.complete(r);
+                        }
+                    });
+                } else {
+                    out.complete(reply(raw(h -> Native.refuseUnknownReference(h, r1, r2)), onStatus));
+                }
+            } catch (Throwable e) {
+                out.completeExceptionally(e);
+            }
+        }, executor == null ? ForkJoinPool.commonPool() : executor);
+        return out;
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
     /** Frees the client once the calls in flight have returned. Idempotent. */
@@ -369,6 +463,16 @@ public final class DgaClient implements AutoCloseable {
 
         public Builder maxConcurrentVerifications(int v) {
             return set("max_concurrent_verifications", v);
+        }
+
+        /** Status calls per second for callback verification (default 20, burst 40; 0: off). */
+        public Builder verificationRate(int v) {
+            return set("verification_rate", v);
+        }
+
+        /** How long DGA's final status answers repeated deliveries claiming it (default 2 s). */
+        public Builder verificationReuse(Duration v) {
+            return set("verification_reuse", v == null ? null : v.toMillis());
         }
 
         /** Makes the client (no network call). */

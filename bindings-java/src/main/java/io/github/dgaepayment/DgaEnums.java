@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The guide's enum tables, read once from the core ({@code enum_tables()}): each Java constant
@@ -13,6 +14,7 @@ import java.util.Map;
  */
 final class DgaEnums {
     private static final Map<String, Map<String, Map<String, Object>>> TABLES = load();
+    private static final Map<DgaEnum, Map<String, Object>> ENTRIES = new ConcurrentHashMap<>();
 
     private DgaEnums() {}
 
@@ -47,6 +49,14 @@ final class DgaEnums {
             throw new IllegalStateException("the core's " + table + " table has no " + constant);
         }
         return e;
+    }
+
+    /** A constant's entry in the table named as its enum (e.g. {@code PaidStatus}). */
+    static Map<String, Object> entry(DgaEnum constant) {
+        return ENTRIES.computeIfAbsent(constant, c -> {
+            Enum<?> e = (Enum<?>) c;
+            return entry(e.getDeclaringClass().getSimpleName(), e.name());
+        });
     }
 
     static int number(Map<String, Object> entry) {

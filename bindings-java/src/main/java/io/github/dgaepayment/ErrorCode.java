@@ -1,27 +1,8 @@
 package io.github.dgaepayment;
 
-import java.util.Map;
-
 /** ErrorCodeEnum: DGA's errorCode. Numbers and Thai descriptions come from the core's table. */
 public enum ErrorCode implements DgaEnum {
     OTHERS,INVALID_REQUEST,INVALID_SOURCE,INVALID_DATA,INVALID_PAID_DATE,INVALID_EXPIRED_DATE,INVALID_INVOICE,INVALID_AMOUNT,TRANSACTION_NOT_FOUND,SOURCE_NOT_FOUND,DATA_NOT_FOUND,UNSUPPORTED_PAYMENT_TYPE,ENDPOINT_SERVICE_UNAVAILABLE,INVALID_ENDPOINT_DATA,PAID_PAYMENT_CANNOT_BE_CLOSED,FILE_DOWNLOADING_FAILED,FILE_UPLOADING_FAILED,FILE_RENDERING_FAILED,FILE_SERVICE_UNAVAILABLE,UNABLE_TO_VOID_TRANSACTION,UNABLE_TO_REFUND_TRANSACTION,REFERENCE_NUMBER_DUPLICATE,TRANSACTION_LOCKED;
-
-    private final Map<String, Object> entry = DgaEnums.entry("ErrorCode", name());
-
-    @Override
-    public int number() {
-        return DgaEnums.number(entry);
-    }
-
-    @Override
-    public String wireName() {
-        return (String) entry.get("name");
-    }
-
-    @Override
-    public String descriptionTh() {
-        return (String) entry.get("descriptionTh");
-    }
 
     /** The constant with this number, or null outside the guide's table. */
     public static ErrorCode fromNumber(int number) {

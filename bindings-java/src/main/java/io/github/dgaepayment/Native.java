@@ -40,6 +40,9 @@ final class Native {
     static native String voidPayment(long handle, String reference1, String reference2, String paymentReference);
     static native String verifyCallback(long handle, String callbackJson);
     static native String receiveCallback(long handle, byte[] body);
+    static native String callbackReferences(byte[] body);
+    static native String refuseUnknownReference(long handle, String reference1, String reference2);
+    static native String verificationStatsJson(long handle);
     static native String createPaymentAsync(long handle, String requestJson, Object call);
     static native String statusAsync(long handle, String reference1, String reference2, Object call);
     static native String closePaymentAsync(long handle, String reference1, String reference2, Object call);

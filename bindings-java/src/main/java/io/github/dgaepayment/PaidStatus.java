@@ -1,27 +1,8 @@
 package io.github.dgaepayment;
 
-import java.util.Map;
-
 /** PaymentTransactionStatusEnum: a status's or callback's paidStatus. Numbers and Thai descriptions come from the core's table. */
 public enum PaidStatus implements DgaEnum {
     PENDING,SUCCESS,REJECTED,FAILED,VOID,OTHERS,EXPIRED,REFUNDED,REQUEST_REFUND;
-
-    private final Map<String, Object> entry = DgaEnums.entry("PaidStatus", name());
-
-    @Override
-    public int number() {
-        return DgaEnums.number(entry);
-    }
-
-    @Override
-    public String wireName() {
-        return (String) entry.get("name");
-    }
-
-    @Override
-    public String descriptionTh() {
-        return (String) entry.get("descriptionTh");
-    }
 
     /** The constant with this number, or null outside the guide's table. */
     public static PaidStatus fromNumber(int number) {

@@ -1,27 +1,8 @@
 package io.github.dgaepayment;
 
-import java.util.Map;
-
 /** PaymentTypeEnum. KTB takes FAST_PAY (card) and QR_PAYMENT. Numbers and Thai descriptions come from the core's table. */
 public enum PaymentType implements DgaEnum {
     BILL_PAYMENT,DIRECT_LINK,FAST_PAY,PAGE_TO_PAGE,QR_PAYMENT,APP_TO_APP;
-
-    private final Map<String, Object> entry = DgaEnums.entry("PaymentType", name());
-
-    @Override
-    public int number() {
-        return DgaEnums.number(entry);
-    }
-
-    @Override
-    public String wireName() {
-        return (String) entry.get("name");
-    }
-
-    @Override
-    public String descriptionTh() {
-        return (String) entry.get("descriptionTh");
-    }
 
     /** The constant with this number, or null outside the guide's table. */
     public static PaymentType fromNumber(int number) {

@@ -25,8 +25,10 @@ class DgaCallbackController {
             return ResponseEntity.status(tooLarge.getHttpStatus())
                     .header("Content-Type", tooLarge.getContentType()).body(tooLarge.getBody());
         }
+        // payments::exists first: a reference the agency never created is refused (404) with no DGA call.
         CallbackReply reply = client.handleCallback(body, status ->
-                payments.markPaid(status.getRef1(), status.getRef2(), status.getAmount(), status.getRefId()));
+                payments.markPaid(status.getRef1(), status.getRef2(), status.getAmount(), status.getRefId()),
+                payments::exists);
         return ResponseEntity.status(reply.getHttpStatus())
                 .header("Content-Type", reply.getContentType())
                 .body(reply.getBody());
@@ -35,5 +37,8 @@ class DgaCallbackController {
 // README: spring end
 
 interface PaymentRepository {
+    /** SELECT 1 FROM payments WHERE reference1 = ? AND reference2 = ? */
+    boolean exists(String reference1, String reference2);
+
     void markPaid(String ref1, String ref2, BigDecimal amount, String refId) throws Exception;
 }

@@ -7,7 +7,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +45,12 @@ class ReadmeTest {
     @Test
     void springControllerIsTheCompiledOne() throws IOException {
         assertInReadme("DgaCallbackController.java", "spring");
+    }
+
+    @Test
+    void theKnownReferenceExamplesAreTheTestedOnes() throws IOException {
+        assertInReadme("FloodsTest.java", "known-reference");
+        assertInReadme("FloodsTest.java", "async-known");
     }
 
     @Test
@@ -86,5 +99,39 @@ class ReadmeTest {
                 "if (e.getErrorCode() == ErrorCode.REFERENCE_NUMBER_DUPLICATE) { /* ... */ }"}) {
             assertTrue(readme.contains(line), "README.md lacks: " + line);
         }
+    }
+    @Test
+    void theReconcileLoopRuns() throws Exception {
+        try (Sandbox sb = new Sandbox(); DgaClient client = sb.builder().retry(false).build()) {
+            Payment paid = (Payment) sb.paidPayment(client, "10.00")[0];
+            Payment open = client.createPayment(Sandbox.request(PaymentType.FAST_PAY, "11.00").build());
+            List<String[]> pending = Arrays.asList(new String[] {paid.getReference1(), paid.getReference2()},
+                    new String[] {open.getReference1(), open.getReference2()}, new String[] {"NEVER-CREATED", "R2"});
+            List<String> rows = new ArrayList<>();
+            // README: reconcile begin
+            Semaphore slots = new Semaphore(8);          // at most 8 status calls at once
+            Map<String[], CompletableFuture<PaymentStatus>> results = new LinkedHashMap<>();
+            for (String[] ref : pending) {               // reference1, reference2 of each pending payment
+                slots.acquire();
+                CompletableFuture<PaymentStatus> status = client.statusAsync(ref[0], ref[1]);
+                status.whenComplete((st, e) -> slots.release());
+                results.put(ref, status);
+                Thread.sleep(50);                        // at most 20 a second: not a flood to DGA
+            }
+            for (Map.Entry<String[], CompletableFuture<PaymentStatus>> r : results.entrySet()) {
+                try {
+                    PaymentStatus st = r.getValue().join();  // SUCCESS: record it as its callback would have
+                    rows.add(r.getKey()[0] + " " + st.getPaidStatus());
+                } catch (CompletionException e) {
+                    boolean unknown = e.getCause() instanceof DgaApiException
+                            && ((DgaApiException) e.getCause()).getErrorCode() == ErrorCode.TRANSACTION_NOT_FOUND;
+                    rows.add(r.getKey()[0] + " " + (unknown ? "TransactionNotFound" : "rerun later"));
+                }
+            }
+            // README: reconcile end
+            assertEquals(Arrays.asList(paid.getReference1() + " SUCCESS", open.getReference1() + " PENDING",
+                    "NEVER-CREATED TransactionNotFound"), rows);
+        }
+        assertInReadme("ReadmeTest.java", "reconcile");
     }
 }

@@ -224,6 +224,76 @@ class VectorsTest {
         });
     }
 
+    /**
+     * Error kinds from how a call failed (an untrusted certificate, the verification budget),
+     * each provoked over real loopback HTTP(S) as the file's description says.
+     */
+    @TestFactory
+    Stream<DynamicTest> errors() {
+        return each("errors.json", 2, "name", c -> true, c -> {
+            Map<String, Object> expect = Records.map(c.get("expect"));
+            Object[] failed = provoke(c);
+            DgaException e = (DgaException) failed[0];
+            String message = e.getMessage();
+            assertEquals(expect.get("errorKind"), e.getKind(), message);
+            assertEquals(expect.get("transient"), e.isTransient(), message);
+            if (expect.containsKey("messageContains")) {
+                assertTrue(message.toLowerCase(java.util.Locale.ROOT).contains((String) expect.get("messageContains")), message);
+            }
+            if (expect.containsKey("messageExcludes")) {
+                for (String part : strings(expect.get("messageExcludes"))) {
+                    assertFalse(message.contains(part) || e.toString().contains(part), message);
+                }
+            }
+            if (expect.containsKey("endpoint")) {
+                assertEquals(expect.get("endpoint"), e.getEndpoint(), message);
+            }
+            if (expect.containsKey("reason")) {
+                assertEquals(expect.get("reason"), ((DgaVerificationException) e).getReason(), message);
+                assertEquals(null, e.getEndpoint(), "no endpoint DGA was not asked on");
+            }
+            if (expect.containsKey("httpStatus")) {
+                assertEquals(((BigDecimal) expect.get("httpStatus")).intValue(), (int) failed[1]);
+            }
+        });
+    }
+
+    /** The error a case's setup leads to, and the callback reply's status when there is one. */
+    private static Object[] provoke(Map<String, Object> c) {
+        String setup = (String) c.get("setup");
+        if ("untrusted-tls".equals(setup)) {
+            java.nio.file.Path tls = Sandbox.vectors().resolve("tls");
+            try (Sandbox sb = new Sandbox("--tls-cert", tls.resolve("untrusted-cert.pem").toString(), "--tls-key",
+                    tls.resolve("untrusted-key.pem").toString()); DgaClient client = sb.client()) {
+                assertTrue(sb.url.startsWith("https://"), sb.url);
+                assertEquals("status", c.get("call"));
+                return new Object[] {assertThrows(DgaException.class,
+                        () -> client.status((String) c.get("reference1"), (String) c.get("reference2"))), 0};
+            }
+        }
+        assertEquals("verification-budget", setup);
+        DgaClient.Builder b;
+        try (Sandbox sb = new Sandbox()) {
+            b = sb.builder();
+            for (Map.Entry<String, Object> o : Records.map(c.get("clientOptions")).entrySet()) {
+                b.option(o.getKey(), o.getValue());
+            }
+            try (DgaClient client = b.build()) {
+                int max = ((BigDecimal) c.get("maxDeliveries")).intValue();
+                for (int i = 0; i < max; i++) {
+                    String body = "{\"ref1\": \"FORGED-" + c.get("name") + "-" + i + "\", \"ref2\": \"R2\", \"paidStatus\": 1, \"amount\": \"1.00\"}";
+                    CallbackReply reply = client.handleCallback(body.getBytes(StandardCharsets.UTF_8), st -> fail("not accepted"));
+                    DgaVerificationException e = (DgaVerificationException) reply.getError();
+                    if ("busy".equals(e.getReason())) {
+                        return new Object[] {e, reply.getHttpStatus()};
+                    }
+                    assertEquals(404, reply.getHttpStatus(), e.getMessage());
+                }
+            }
+        }
+        throw new AssertionError(c.get("name") + ": no delivery was refused as busy");
+    }
+
     /** Each amount through a callback's amount field, which the core reads exactly. */
     @TestFactory
     Stream<DynamicTest> amounts() {
