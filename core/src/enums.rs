@@ -11,12 +11,12 @@ use std::fmt;
 
 macro_rules! dga_enum {
     (
-        $(#[$meta:meta])*
+        $(#[doc = $doc:literal])+
         $name:ident {
             $( $(#[$vmeta:meta])* $variant:ident = $num:literal, $wire:literal, $desc:literal; )+
         }
     ) => {
-        $(#[$meta])*
+        $(#[doc = $doc])+
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub enum $name {
             $( $(#[$vmeta])* #[doc = concat!("`", $wire, "` = ", $num, ": ", $desc)] $variant, )+
@@ -26,6 +26,10 @@ macro_rules! dga_enum {
         }
 
         impl $name {
+            /// What the enum is: its doc comment (the binding generator,
+            /// `core/examples/tables.rs`, writes it into every language's typings).
+            pub const DOC: &'static str = concat!($($doc),+);
+
             /// Every value the guide defines, in the guide's order.
             pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
 
@@ -233,6 +237,16 @@ pub fn enum_tables() -> Value {
         };
     }
     tables!(BankCode, PaymentType, PaidStatus, ResponseStatus, ErrorCode)
+}
+
+/// What each enum of [`enum_tables`] is, by the same keys: its doc comment.
+pub fn enum_docs() -> Value {
+    macro_rules! docs {
+        ($($t:ident),+) => {
+            serde_json::json!({ $( stringify!($t): $t::DOC.trim() ),+ })
+        };
+    }
+    docs!(BankCode, PaymentType, PaidStatus, ResponseStatus, ErrorCode)
 }
 
 #[cfg(test)]
