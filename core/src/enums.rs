@@ -148,7 +148,8 @@ dga_enum! {
 
 dga_enum! {
     /// PaymentTransactionStatusEnum: the `paidStatus` of a status response or callback.
-    /// Numbers follow this table (Q9: 0 is Pending, whatever a callback's description says).
+    /// Numbers follow this table: 0 is Pending, whatever a callback's description says
+    /// (docs/protocol.md#q9--callback-paidstatus-0-described-success).
     PaidStatus {
         Pending = 0, "Pending", "รอการชำระเงิน";
         Success = 1, "Success", "ชำระเงินสำเร็จ";

@@ -86,9 +86,9 @@ kinds! {
         Auth = 2 => "auth",
         /// DGA answered with `status` = Error.
         Api = 3 => "api",
-        /// A call took longer than the configured timeout.
+        /// A call took longer than the configured timeout (after the retries the policy allows).
         Timeout = 4 => "timeout",
-        /// The connection failed.
+        /// The connection failed (after the retries the policy allows).
         Network = 5 => "network",
         /// A create or void may have taken effect at DGA; check status before anything else.
         OutcomeUnknown = 6 => "outcome_unknown",
@@ -96,7 +96,7 @@ kinds! {
         Protocol = 7 => "protocol",
         /// A callback body is invalid.
         Callback = 8 => "callback",
-        /// A callback disagrees with DGA's status.
+        /// A callback disagrees with DGA's own status for the transaction.
         Verification = 9 => "verification",
     }
 }
