@@ -11,6 +11,7 @@
   bindings-python/python/dga_epayment/_enums.pyi
   bindings-python/python/dga_epayment/_config.py   the RetryOptions TypedDict
   bindings-java/src/main/java/io/github/dgaepayment/{BankCode,...,ErrorCode}.java
+  bindings-php/include/dga_epayment.h        the PHP package's copy of the header (FFI reads it)
 
 The tables come from `cargo run -p dga-epayment --example tables` (the enum tables, the error
 kinds, the schema); the DllImports from the committed header, which the C ABI's build.rs keeps
@@ -42,6 +43,7 @@ PHP_DIR = "bindings-php/src"
 PY_ENUMS = "bindings-python/python/dga_epayment/_enums.pyi"
 PY_CONFIG = "bindings-python/python/dga_epayment/_config.py"
 JAVA_DIR = "bindings-java/src/main/java/io/github/dgaepayment"
+PHP_HEADER = "bindings-php/include/dga_epayment.h"
 
 # The C ABI's own statuses around the core's error kinds (1..9): its success and the failures
 # only a C caller meets. With what the core's kind means, what a C caller does about it.
@@ -336,7 +338,7 @@ def targets(t):
 
 
 def paths():
-    return [C_ENUMS, CS_ENUMS, CS_IMPORTS, PY_ENUMS, PY_CONFIG] + [
+    return [C_ENUMS, CS_ENUMS, CS_IMPORTS, PHP_HEADER, PY_ENUMS, PY_CONFIG] + [
         f"{d}/{e}.{x}" for d, x in ((PHP_DIR, "php"), (JAVA_DIR, "java")) for e in ENUMS]
 
 
@@ -349,6 +351,7 @@ def main():
     wanted = targets(tables())
     if check:
         wanted[CS_IMPORTS] = cs_imports()
+        wanted[PHP_HEADER] = HEADER.read_text(encoding="utf-8")
         stale = []
         for rel, text in wanted.items():
             path = ROOT / rel
@@ -370,6 +373,7 @@ def main():
     subprocess.run(["cargo", "build", "-q", "--locked", "-p", "dga-epayment-ffi"], cwd=ROOT, check=True,
                    env=dict(os.environ, DGA_UPDATE_HEADER="1"))
     (ROOT / CS_IMPORTS).write_text(cs_imports(), encoding="utf-8")
+    (ROOT / PHP_HEADER).write_text(HEADER.read_text(encoding="utf-8"), encoding="utf-8")
     print("gen-tables: wrote " + ", ".join(paths()))
 
 
