@@ -7,7 +7,7 @@ const path = require('node:path')
 const native = require('../native.js')
 
 const { records } = native.schema()
-// The Node API's names of the core's records where they differ (its exported names since 0.1).
+// The Node API's own names for two of the core's records (its public type names).
 const NAMES = { CreatePayment: 'CreatePaymentRequest', Error: 'DgaErrorFields' }
 // Inputs take what the core's from_json takes: enum numbers, exact numbers for decimals.
 const INPUTS = new Set(['CreatePayment', 'ClientOptions', 'RetryOptions'])
