@@ -359,7 +359,7 @@ def main():
             if current != text:
                 stale.append(rel)
                 sys.stderr.writelines(difflib.unified_diff(
-                    current.splitlines(True), text.splitlines(True), f"{rel} (committed)", f"{rel} (generated)"))
+                    current.splitlines(True), text.splitlines(True), f"{rel} (in the tree)", f"{rel} (generated)"))
         if stale:
             print("gen-tables: these files differ from what the core's tables generate (hand-edited, or "
                   "the core changed):\n  " + "\n  ".join(stale)
