@@ -368,12 +368,19 @@ pub unsafe extern "C" fn dga_create_payment_async(
         // SAFETY: forwarded from the caller (this and the argument readers below).
         let client = unsafe { async_client(client)? };
         let request = unsafe { json_arg(request_json, "request_json")? };
-        // The references name a cancelled create; read leniently here, checked by the core.
-        let field = |k: &str| owned(request.get(k).and_then(|v| v.as_str()).unwrap_or("").trim());
-        let refs = (field("requestReference1"), field("requestReference2"));
+        // Read now, so a cancelled create's log names its references; a bad request fails
+        // through `cb`.
+        let request = sdk::CreatePayment::from_json(&request);
+        let refs = request.as_ref().map_or_else(
+            |_| (String::new(), String::new()),
+            |r| (r.request_reference1.clone(), r.request_reference2.clone()),
+        );
         Ok((Some(refs), async move {
-            let request = sdk::CreatePayment::from_json(&request)?;
-            Ok(client.create_payment(&request).await?.to_json().to_string())
+            Ok(client
+                .create_payment(&request?)
+                .await?
+                .to_json()
+                .to_string())
         }))
     })
 }

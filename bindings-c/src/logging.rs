@@ -1,16 +1,15 @@
 //! The core's log for hosts without Rust's `log`: a callback (`dga_set_log_callback`) or a
 //! buffer the host drains after its calls (`dga_log_buffer`, `dga_log_drain`: PHP, which has
 //! no thread to receive a callback on). Only the SDK's own records (target `dga_epayment`)
-//! pass; a line repeated more than [`BURST`] times in [`WINDOW`] is held back and counted, and
-//! the count is logged when the window ends (a failing token endpoint must not flood the
-//! host's log). Why the WARNINGs matter: docs/architecture.md#cancellation-and-outcome-unknown.
+//! pass, rate-limited by the core (`dga_epayment::logs`: a line repeated more than 5 times in
+//! 10 s is held back and counted). Why the WARNINGs matter: docs/architecture.md#cancellation-and-outcome-unknown.
 
 use super::{c_string, guard};
-use std::collections::{BTreeMap, VecDeque};
+use sdk::logs;
+use std::collections::VecDeque;
 use std::ffi::{c_char, c_void};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
 
 /// Log levels as `dga_set_log_callback`'s callback receives them (the `log` crate's order:
 /// lower is more severe).
@@ -40,13 +39,6 @@ pub type DgaLogCallback = Option<
     ),
 >;
 
-const TARGET: &str = "dga_epayment";
-/// Identical lines passed per window before the rest are counted instead.
-const BURST: u32 = 5;
-const WINDOW: Duration = Duration::from_secs(10);
-/// Distinct lines tracked for rate limiting (the table is cleared when full).
-const TRACKED: usize = 1024;
-
 #[derive(Clone, Copy)]
 struct Sink {
     cb: unsafe extern "C" fn(*mut c_void, i32, *const c_char, *const c_char),
@@ -56,142 +48,79 @@ struct Sink {
 // the callback may run on any thread).
 unsafe impl Send for Sink {}
 
-struct Record {
-    level: i32,
-    target: String,
-    message: String,
-}
-
 #[derive(Default)]
 struct State {
     sink: Option<Sink>,
     /// `Some` while buffering (`dga_log_buffer`): its capacity and records.
-    buffer: Option<(usize, VecDeque<Record>)>,
+    buffer: Option<(usize, VecDeque<logs::Record>)>,
     dropped: u64,
-    /// Per distinct line: its window's start and count. A B-tree, not a hash map: memcheck
-    /// calls a hash table reachable only through an interior pointer "possibly lost".
-    seen: BTreeMap<String, (Instant, u32)>,
 }
 
-static STATE: Mutex<Option<State>> = Mutex::new(None);
-static LEVEL: AtomicI32 = AtomicI32::new(DgaLogLevel::DGA_LOG_INFO as i32);
-static INSTALLED: AtomicBool = AtomicBool::new(false);
+static STATE: Mutex<State> = Mutex::new(State {
+    sink: None,
+    buffer: None,
+    dropped: 0,
+});
 
-fn state() -> MutexGuard<'static, Option<State>> {
+fn state() -> MutexGuard<'static, State> {
     STATE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-struct Logger;
-
-impl log::Log for Logger {
-    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        (metadata.level() as i32) <= LEVEL.load(Ordering::Relaxed)
-            && (metadata.target() == TARGET || metadata.target().starts_with("dga_epayment::"))
-    }
-
-    fn log(&self, record: &log::Record<'_>) {
-        if !self.enabled(record.metadata()) {
-            return;
-        }
-        let _ = std::panic::catch_unwind(|| {
-            deliver(Record {
-                level: record.level() as i32,
-                target: record.target().to_owned(),
-                message: record.args().to_string(),
-            })
-        });
-    }
-
-    fn flush(&self) {}
-}
-
-/// Rate-limits, then buffers or calls the sink (outside the lock: the callback may log or
-/// set the sink itself).
-fn deliver(record: Record) {
-    let mut out = Vec::with_capacity(2);
+/// The core's queue has records (rate-limited already): each goes to the buffer, the
+/// completion queue and the callback, the callback outside the lock (it may log or set the
+/// sink itself).
+fn wake() {
+    let records = logs::take();
     let sink = {
-        let mut guard = state();
-        let Some(st) = guard.as_mut() else { return };
-        let now = Instant::now();
-        if st.seen.len() >= TRACKED && !st.seen.contains_key(&record.message) {
-            st.seen.clear();
-        }
-        let entry = st.seen.entry(record.message.clone()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= WINDOW {
-            if entry.1 > BURST {
-                out.push(Record {
-                    level: record.level,
-                    target: record.target.clone(),
-                    message: format!(
-                        "{} more of this line in {} s were not logged: {}",
-                        entry.1 - BURST,
-                        WINDOW.as_secs(),
-                        record.message
-                    ),
-                });
-            }
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        if entry.1 <= BURST {
-            out.push(record);
-        }
+        let mut st = state();
+        let st = &mut *st;
         if let Some((capacity, buf)) = st.buffer.as_mut() {
-            for r in out.drain(..) {
+            for r in &records {
                 if buf.len() >= *capacity {
                     buf.pop_front();
                     st.dropped += 1;
                 }
-                buf.push_back(r);
+                buf.push_back(r.clone());
             }
         }
         st.sink
     };
     if crate::queue::LOG_TO_QUEUE.load(Ordering::SeqCst) {
-        for r in &out {
-            let json =
-                serde_json::json!({ "level": r.level, "target": r.target, "message": r.message });
+        for r in &records {
             crate::queue::push(
                 std::ptr::null_mut(),
-                r.level,
-                c_string(json.to_string()).into_raw(),
+                logs::level_number(r.level),
+                c_string(record_json(r).to_string()).into_raw(),
                 std::ptr::null_mut(),
             );
         }
     }
     let Some(sink) = sink else { return };
-    for r in out {
+    for r in records {
         let target = c_string(r.target);
         let message = c_string(r.message);
         // SAFETY: the caller's callback with its pointer; the strings outlive the call.
-        unsafe { (sink.cb)(sink.user_data, r.level, target.as_ptr(), message.as_ptr()) };
+        unsafe {
+            (sink.cb)(
+                sink.user_data,
+                logs::level_number(r.level),
+                target.as_ptr(),
+                message.as_ptr(),
+            )
+        };
     }
+}
+
+fn record_json(r: &logs::Record) -> serde_json::Value {
+    serde_json::json!({ "level": logs::level_number(r.level), "target": r.target, "message": r.message })
 }
 
 pub(crate) fn install_now() {
-    state().get_or_insert_with(State::default);
-    install();
+    logs::install(wake);
+    logs::set_level(logs::level_filter(LEVEL.load(Ordering::SeqCst)));
 }
 
-fn install() {
-    if !INSTALLED.swap(true, Ordering::SeqCst) {
-        // Fails only when the process already has a `log` logger (another Rust library set
-        // one): then that logger receives the records.
-        let _ = log::set_boxed_logger(Box::new(Logger));
-    }
-    log::set_max_level(level_filter(LEVEL.load(Ordering::SeqCst)));
-}
-
-fn level_filter(level: i32) -> log::LevelFilter {
-    match level {
-        i32::MIN..=0 => log::LevelFilter::Off,
-        1 => log::LevelFilter::Error,
-        2 => log::LevelFilter::Warn,
-        3 => log::LevelFilter::Info,
-        4 => log::LevelFilter::Debug,
-        _ => log::LevelFilter::Trace,
-    }
-}
+static LEVEL: AtomicI32 = AtomicI32::new(DgaLogLevel::DGA_LOG_INFO as i32);
 
 /// Sends the SDK's log records to `cb` (NULL stops them), with `user_data` passed back to it
 /// untouched; see `DgaLogCallback`. Records at `dga_set_log_level`'s level (default
@@ -206,8 +135,8 @@ fn level_filter(level: i32) -> log::LevelFilter {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_set_log_callback(cb: DgaLogCallback, user_data: *mut c_void) {
     guard((), || {
-        state().get_or_insert_with(State::default).sink = cb.map(|cb| Sink { cb, user_data });
-        install();
+        state().sink = cb.map(|cb| Sink { cb, user_data });
+        install_now();
     })
 }
 
@@ -217,9 +146,7 @@ pub unsafe extern "C" fn dga_set_log_callback(cb: DgaLogCallback, user_data: *mu
 pub extern "C" fn dga_set_log_level(level: i32) {
     guard((), || {
         LEVEL.store(level, Ordering::SeqCst);
-        if INSTALLED.load(Ordering::SeqCst) {
-            log::set_max_level(level_filter(level));
-        }
+        logs::set_level(logs::level_filter(level));
     })
 }
 
@@ -229,12 +156,11 @@ pub extern "C" fn dga_set_log_level(level: i32) {
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_log_buffer(capacity: usize) {
     guard((), || {
-        let mut guard = state();
-        let st = guard.get_or_insert_with(State::default);
+        let mut st = state();
         st.buffer = (capacity > 0).then(|| (capacity, VecDeque::new()));
         st.dropped = 0;
-        drop(guard);
-        install();
+        drop(st);
+        install_now();
     })
 }
 
@@ -247,9 +173,7 @@ pub extern "C" fn dga_log_drain() -> *mut c_char {
     guard(std::ptr::null_mut(), || {
         let (records, dropped) = {
             let mut guard = state();
-            let Some(st) = guard.as_mut() else {
-                return std::ptr::null_mut();
-            };
+            let st = &mut *guard;
             let Some((_, buf)) = st.buffer.as_mut() else {
                 return std::ptr::null_mut();
             };
@@ -262,13 +186,11 @@ pub extern "C" fn dga_log_drain() -> *mut c_char {
         if dropped > 0 {
             list.push(serde_json::json!({
                 "level": DgaLogLevel::DGA_LOG_WARN as i32,
-                "target": TARGET,
+                "target": logs::TARGET,
                 "message": format!("{dropped} log records were dropped (the buffer was full)"),
             }));
         }
-        list.extend(records.into_iter().map(
-            |r| serde_json::json!({ "level": r.level, "target": r.target, "message": r.message }),
-        ));
+        list.extend(records.iter().map(record_json));
         c_string(serde_json::Value::Array(list).to_string()).into_raw()
     })
 }

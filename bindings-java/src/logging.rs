@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 use jni::sys::{self, jint, jobject, jvalue};
+use sdk::logs;
 
 use super::VM;
 
@@ -28,13 +29,11 @@ static BRIDGE: OnceLock<Option<Bridge>> = OnceLock::new();
 /// The application's logger (a global reference), set by the first `Native` class loaded.
 static JUL_LOGGER: AtomicPtr<sys::_jobject> = AtomicPtr::new(ptr::null_mut());
 
-struct JulLogger;
-
-static LOGGER: JulLogger = JulLogger;
-
+/// Makes the core's records (rate-limited and queued by `dga_epayment::logs`) reach the
+/// Java logger; WARNING until the Java side sets its logger's level.
 pub(crate) fn install() {
-    if log::set_logger(&LOGGER).is_ok() {
-        log::set_max_level(log::LevelFilter::Warn);
+    if logs::install(wake) {
+        logs::set_level(log::LevelFilter::Warn);
     }
 }
 
@@ -60,14 +59,7 @@ pub(crate) unsafe fn set_logger(env: *mut sys::JNIEnv, logger: jobject) {
 
 /// The level the Java side reads from its logger: 0 off, 1 error … 5 trace.
 pub(crate) fn set_level(level: jint) {
-    log::set_max_level(match level {
-        i32::MIN..=0 => log::LevelFilter::Off,
-        1 => log::LevelFilter::Error,
-        2 => log::LevelFilter::Warn,
-        3 => log::LevelFilter::Info,
-        4 => log::LevelFilter::Debug,
-        _ => log::LevelFilter::Trace,
-    });
+    logs::set_level(logs::level_filter(level));
 }
 
 /// The env of this thread, attaching it as a daemon when the JVM does not know it.
@@ -149,36 +141,26 @@ fn c_text(s: &str) -> CString {
     CString::new(s.replace('\0', "\u{FFFD}")).unwrap_or_default()
 }
 
-impl log::Log for JulLogger {
-    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        metadata.level() <= log::max_level()
-    }
-
-    fn log(&self, record: &log::Record<'_>) {
-        if !self.enabled(record.metadata()) {
-            return;
-        }
-        let _ = catch_unwind(AssertUnwindSafe(|| {
-            // SAFETY: env() gives this thread's env; references made here are deleted here.
-            unsafe {
-                let logger = JUL_LOGGER.load(Ordering::Acquire);
-                if logger.is_null() {
-                    return;
-                }
-                let Some(env) = env() else { return };
-                let Some(bridge) = BRIDGE.get_or_init(|| bridge(env)) else {
-                    return;
-                };
-                let level = bridge.levels[match record.level() {
-                    log::Level::Error => 0,
-                    log::Level::Warn => 1,
-                    log::Level::Info => 2,
-                    log::Level::Debug => 3,
-                    log::Level::Trace => 4,
-                }];
+/// Called by the core on the thread that logged, when its queue was empty: the JVM may be
+/// called from any thread, so the records are logged at once.
+fn wake() {
+    let records = logs::take();
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: env() gives this thread's env; references made here are deleted here.
+        unsafe {
+            let logger = JUL_LOGGER.load(Ordering::Acquire);
+            if logger.is_null() {
+                return;
+            }
+            let Some(env) = env() else { return };
+            let Some(bridge) = BRIDGE.get_or_init(|| bridge(env)) else {
+                return;
+            };
+            for record in records {
+                let level = bridge.levels[logs::level_number(record.level) as usize - 1];
                 let fns = &(**env).v1_1;
-                let source = (fns.NewStringUTF)(env, c_text(record.target()).as_ptr());
-                let message = (fns.NewStringUTF)(env, c_text(&record.args().to_string()).as_ptr());
+                let source = (fns.NewStringUTF)(env, c_text(&record.target).as_ptr());
+                let message = (fns.NewStringUTF)(env, c_text(&record.message).as_ptr());
                 if !clear(env) {
                     let args = [
                         jvalue { l: level },
@@ -192,8 +174,6 @@ impl log::Log for JulLogger {
                 (fns.DeleteLocalRef)(env, source);
                 (fns.DeleteLocalRef)(env, message);
             }
-        }));
-    }
-
-    fn flush(&self) {}
+        }
+    }));
 }

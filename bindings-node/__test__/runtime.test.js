@@ -205,15 +205,16 @@ test('setLogger: level filter, rate limit of identical lines, null silences, bad
   dga.setLogger((r) => records.push(r), 'info')
   try {
     // Each create logs one INFO line with its own orderRef; identical lines come from the
-    // verification's differences (the same callback decided three times within a second).
+    // verification's differences (the same callback decided eight times within a few seconds;
+    // the core passes 5 identical lines per 10 s and counts the rest).
     await client.createPayment(h.paymentRequest())
     const { payment: p } = await h.paidPayment(client, sb)
     const body = `{"paidStatus": 1, "ref1": "${p.reference1}", "ref2": "${p.reference2}", "amount": 1.00}`
-    for (let i = 0; i < 3; i++) await client.receiveCallback(body).catch(() => {})
+    for (let i = 0; i < 8; i++) await client.receiveCallback(body).catch(() => {})
     await sleep(100)
     assert.ok(records.some((r) => r.level === 'info' && /created payment/.test(r.message)), JSON.stringify(records))
     const differs = records.filter((r) => r.level === 'warn' && r.message.includes(p.reference1))
-    assert.equal(differs.length, 1, `identical lines within a second are limited: ${JSON.stringify(differs)}`)
+    assert.ok(differs.length >= 1 && differs.length <= 5, `identical lines are limited to 5 per 10 s: ${JSON.stringify(differs)}`)
 
     records.length = 0
     dga.setLogger((r) => records.push(r), 'warn')

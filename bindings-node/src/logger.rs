@@ -3,31 +3,19 @@
 //! Records are made on the core's runtime threads, which must never wait on JavaScript: each
 //! one is queued and the function's threadsafe function wakes the JavaScript thread, which
 //! calls the function with every record queued so far. The threadsafe function never keeps
-//! the event loop alive. Identical lines are rate-limited (one a second per message; the next
-//! one says how many were left out). When no JavaScript can run any more (the process is
+//! the event loop alive. The queue and the rate limit of identical lines are the core's
+//! (`dga_epayment::logs`). When no JavaScript can run any more (the process is
 //! exiting, the logger's environment has gone), WARNING and ERROR lines go to stderr, so the
 //! outcome of a create still running at exit is not lost.
 
+use dga_epayment::logs;
 use napi::sys;
-use std::collections::BTreeMap;
 use std::ffi::c_void;
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock};
-use std::time::{Duration, Instant};
-
-const TARGET: &str = "dga_epayment";
-const REPEAT_WINDOW: Duration = Duration::from_secs(1);
-/// Distinct messages remembered for the rate limit; older ones are forgotten past this.
-const REMEMBERED: usize = 1024;
-
-struct Record {
-    level: log::Level,
-    target: String,
-    message: String,
-}
+use std::sync::{Mutex, MutexGuard};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Mode {
@@ -48,9 +36,6 @@ struct Sink {
     id: usize,
     /// Whether the function was set explicitly (a default never replaces it).
     explicit: bool,
-    queue: Vec<Record>,
-    scheduled: bool,
-    seen: BTreeMap<String, (Instant, u64)>,
 }
 
 // SAFETY: `tsfn` is only called through `napi_call_threadsafe_function` (any thread) and
@@ -63,9 +48,6 @@ static SINK: Mutex<Sink> = Mutex::new(Sink {
     tsfn: ptr::null_mut(),
     id: 0,
     explicit: false,
-    queue: Vec::new(),
-    scheduled: false,
-    seen: BTreeMap::new(),
 });
 /// Set when JavaScript can no longer run (the process's `exit` event).
 static EXITING: AtomicBool = AtomicBool::new(false);
@@ -74,73 +56,11 @@ fn sink() -> MutexGuard<'static, Sink> {
     SINK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-struct JsLogger;
-
-impl log::Log for JsLogger {
-    fn enabled(&self, metadata: &log::Metadata) -> bool {
-        metadata.target().starts_with(TARGET) && metadata.level() <= log::max_level()
-    }
-
-    fn log(&self, record: &log::Record) {
-        if !self.enabled(record.metadata()) {
-            return;
-        }
-        let _ = catch_unwind(AssertUnwindSafe(|| deliver(record)));
-    }
-
-    fn flush(&self) {}
-}
-
-fn deliver(record: &log::Record) {
-    let mut message = record.args().to_string();
-    let mut s = sink();
-    if s.mode == Mode::Silent {
-        return;
-    }
-    let now = Instant::now();
-    if s.seen.len() >= REMEMBERED {
-        s.seen
-            .retain(|_, (at, _)| now.duration_since(*at) < REPEAT_WINDOW);
-        if s.seen.len() >= REMEMBERED {
-            s.seen.clear();
-        }
-    }
-    match s.seen.get_mut(&message) {
-        Some((at, left_out)) if now.duration_since(*at) < REPEAT_WINDOW => {
-            *left_out += 1;
-            return;
-        }
-        Some((at, left_out)) => {
-            if *left_out > 0 {
-                message = format!("{message} (and {left_out} identical lines in the last second)");
-            }
-            *at = now;
-            *left_out = 0;
-        }
-        None => {
-            s.seen.insert(message.clone(), (now, 0));
-        }
-    }
-    let to_js = s.mode == Mode::Js && !s.tsfn.is_null() && !EXITING.load(Ordering::SeqCst);
-    if !to_js {
-        drop(s);
-        if record.level() <= log::Level::Warn {
-            let _ = writeln!(
-                std::io::stderr(),
-                "{} {}: {message}",
-                record.target(),
-                record.level()
-            );
-        }
-        return;
-    }
-    s.queue.push(Record {
-        level: record.level(),
-        target: record.target().to_owned(),
-        message,
-    });
-    if !s.scheduled {
-        s.scheduled = true;
+/// Called by the core on the thread that logged, when its queue was empty: wakes the
+/// JavaScript thread, or writes to stderr when no JavaScript can take the records.
+fn wake() {
+    let s = sink();
+    if s.mode == Mode::Js && !s.tsfn.is_null() && !EXITING.load(Ordering::SeqCst) {
         unsafe {
             sys::napi_call_threadsafe_function(
                 s.tsfn,
@@ -148,12 +68,19 @@ fn deliver(record: &log::Record) {
                 sys::ThreadsafeFunctionCallMode::nonblocking,
             );
         }
+        return;
+    }
+    let silent = s.mode == Mode::Silent;
+    drop(s);
+    for r in logs::take() {
+        if !silent && r.level <= log::Level::Warn {
+            let _ = writeln!(std::io::stderr(), "{} {}: {}", r.target, r.level, r.message);
+        }
     }
 }
 
 fn install() {
-    static INSTALLED: OnceLock<bool> = OnceLock::new();
-    INSTALLED.get_or_init(|| log::set_logger(&JsLogger).is_ok());
+    logs::install(wake);
 }
 
 /// The `log` level for a name (`error`, `warn`, `info`, `debug`, `trace`).
@@ -239,10 +166,8 @@ pub(crate) fn set(
         Mode::Js
     };
     s.explicit = explicit;
-    s.queue.clear();
-    s.scheduled = false;
     drop(s);
-    log::set_max_level(if func.is_none() {
+    logs::set_level(if func.is_none() {
         log::LevelFilter::Off
     } else {
         level
@@ -262,7 +187,6 @@ unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mu
         if s.id == data as usize && s.mode == Mode::Js {
             s.tsfn = ptr::null_mut();
             s.env = ptr::null_mut();
-            s.queue.clear();
             // Back to stderr at WARNING; a new environment's default may take over.
             s.mode = Mode::Unset;
             s.explicit = false;
@@ -281,12 +205,7 @@ unsafe extern "C" fn call_js(
         return;
     }
     let _ = catch_unwind(AssertUnwindSafe(|| {
-        let records = {
-            let mut s = sink();
-            s.scheduled = false;
-            std::mem::take(&mut s.queue)
-        };
-        for r in records {
+        for r in logs::take() {
             let json = serde_json::json!({
                 "level": r.level.as_str().to_ascii_lowercase(),
                 "target": r.target,

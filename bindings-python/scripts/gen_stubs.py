@@ -105,6 +105,7 @@ def records_stub():
         out += ["    @property", f"    def {name}(self) -> {t}: ..."]
     out += ["    @staticmethod", '    def accept(message: str = "Success") -> CallbackReply: ...',
             "    @staticmethod", "    def handler_failed() -> CallbackReply: ...",
+            "    @staticmethod", "    def unavailable() -> CallbackReply: ...",
             "", "RECORDS: Dict[str, Any]", ""]
     return "\n".join(out)
 

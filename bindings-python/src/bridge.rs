@@ -37,7 +37,12 @@ pub enum Outcome {
     ForReply(dga::Result<dga::PaymentStatus>),
     /// The call was aborted (its future was cancelled) before it ended.
     Aborted,
+    /// A result made into its Python object on the loop's thread, with the GIL.
+    Custom(MakePy),
 }
+
+/// Makes a finished call's Python object (on the loop's thread, with the GIL).
+pub type MakePy = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
 
 /// Queues a call's outcome exactly once: its result, or `Aborted` when the task is dropped
 /// first. So every call started leaves one entry, and `drain` alone forgets a call.
@@ -329,6 +334,7 @@ fn settle(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_, PyAny>> {
         Outcome::Status(r) => records::status(py, r.map_err(err)?)?,
         Outcome::Confirmation(r) => records::confirmation(py, r.map_err(err)?)?,
         Outcome::Aborted => return Err(pyo3::exceptions::PyRuntimeError::new_err("aborted")),
+        Outcome::Custom(make) => make(py)?.into_bound(py),
         Outcome::ForReply(r) => {
             let pair: (Option<Bound<'_, PyAny>>, Option<Bound<'_, PyAny>>) = match r {
                 Ok(s) => (Some(records::status(py, s)?), None),

@@ -4,11 +4,12 @@
 
 use crate::bridge::{Bridge, Outcome};
 use crate::convert::{body_bytes, checked, keywords};
-use crate::errors::IntoPyResult;
+use crate::errors::{IntoPyResult, to_py_err};
+use crate::reconcile::StatusMany;
 use crate::records;
 use dga_epayment::schema::{CLIENT_OPTIONS, CREATE_PAYMENT};
 use dga_epayment::{self as dga, CallbackReply, Config, ConfigBuilder, CreatePayment, Endpoint};
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 use serde_json::Value;
@@ -196,14 +197,24 @@ impl PyClient {
     }
 
     /// Parses a raw callback body and, with `verify` (the default), confirms it with DGA.
-    #[pyo3(signature = (body, *, verify = true))]
+    /// `known_reference(reference1, reference2)`, when given, is asked first: false raises
+    /// `VerificationError` (`unknown_payment`) without asking DGA; what it raises goes through.
+    #[pyo3(signature = (body, *, verify = true, known_reference = None))]
     fn receive_callback<'py>(
         &self,
         py: Python<'py>,
         body: &Bound<'py, PyAny>,
         verify: bool,
+        known_reference: Option<&Bound<'py, PyAny>>,
     ) -> Record<'py> {
         let bytes = body_bytes(body)?;
+        if let Some(known) = known_reference {
+            match self.known(py, &bytes, known) {
+                Ok(None) => {}
+                Ok(Some(refused)) => return Err(to_py_err(py, &refused)),
+                Err(raised) => return Err(raised),
+            }
+        }
         self.call(
             py,
             move |c| c.receive_callback(&bytes, verify),
@@ -214,16 +225,33 @@ impl PyClient {
     /// The whole callback endpoint in one call: parse and (with `verify`) confirm the body,
     /// call `handler(status)` with DGA's verified status, and return the reply to send DGA.
     /// `result` is true only when the handler returned without raising; a handler's exception
-    /// is logged on the `dga_epayment` logger, not sent to DGA.
-    #[pyo3(signature = (body, handler, *, verify = true))]
+    /// is logged on the `dga_epayment` logger, not sent to DGA. `known_reference(reference1,
+    /// reference2)`, when given, is the agency's own lookup, asked before DGA: false answers
+    /// 404 without a DGA call, an exception in it 503 (DGA delivers again).
+    #[pyo3(signature = (body, handler, *, verify = true, known_reference = None))]
     fn handle_callback<'py>(
         &self,
         py: Python<'py>,
         body: &Bound<'py, PyAny>,
         handler: &Bound<'py, PyAny>,
         verify: bool,
+        known_reference: Option<&Bound<'py, PyAny>>,
     ) -> Record<'py> {
-        let (status, refusal) = self._receive_for_reply(py, body, verify)?;
+        let bytes = body_bytes(body)?;
+        if let Some(known) = known_reference {
+            match self.known(py, &bytes, known) {
+                Ok(None) => {}
+                Ok(Some(refused)) => {
+                    return records::reply(py, &CallbackReply::for_error(&refused));
+                }
+                Err(raised) if !raised.is_instance_of::<PyException>(py) => return Err(raised),
+                Err(raised) => {
+                    log_failure(py, &raised, "known_reference raised; answered DGA 503")?;
+                    return records::reply(py, &CallbackReply::unavailable());
+                }
+            }
+        }
+        let (status, refusal) = self.receive_for_reply(py, bytes, verify)?;
         let Some(status) = status else {
             return Ok(refusal.expect("a refusal without a status"));
         };
@@ -233,11 +261,71 @@ impl PyClient {
             // them through.
             Err(err) if !err.is_instance_of::<PyException>(py) => return Err(err),
             Err(err) => {
-                log_handler_failure(py, &err)?;
+                log_failure(
+                    py,
+                    &err,
+                    "the callback handler raised; answered DGA with result false",
+                )?;
                 CallbackReply::handler_failed()
             }
         };
         records::reply(py, &r)
+    }
+
+    /// Reads the status of every reference of `references` (an iterable of `reference1`
+    /// strings or `(reference1, reference2)` tuples, read lazily): at most `concurrency` calls
+    /// at once and `rate` started a second (0: no limit), with the normal retries. Iterate the
+    /// result: one `StatusResult` per reference, in input order, memory bounded whatever the
+    /// input's length. A reference DGA does not know is a result (`not_found`), not an error;
+    /// an item that is not a reference raises `ValidationError` in its place.
+    #[pyo3(signature = (references, concurrency = 8, rate = 20))]
+    fn status_many(
+        &self,
+        references: &Bound<'_, PyAny>,
+        concurrency: usize,
+        rate: u32,
+    ) -> PyResult<StatusMany> {
+        StatusMany::from_iterable(self.async_client(), references, (concurrency, rate))
+    }
+
+    /// `status_many` over a file (`-`: stdin) read by the core's reader, as `dgapay reconcile`
+    /// reads it (checked whole first: a bad line raises `ValidationError` before any call).
+    #[pyo3(signature = (path, concurrency = 8, rate = 20))]
+    fn _status_many_file(
+        &self,
+        py: Python<'_>,
+        path: &str,
+        concurrency: usize,
+        rate: u32,
+    ) -> PyResult<StatusMany> {
+        StatusMany::from_file(py, self.async_client(), path, (concurrency, rate))
+    }
+
+    /// What callback verification has cost DGA and what it refused since this client was
+    /// built: `{"status_calls", "reused", "refused_unknown", "refused_busy"}` (the core's
+    /// counters; each only grows).
+    fn verification_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let stats = PyDict::new(py);
+        if let Ok(Value::Object(map)) = serde_json::to_value(self.inner.verification_stats()) {
+            for (k, v) in map {
+                stats.set_item(snake(&k), v.as_u64().unwrap_or(0))?;
+            }
+        }
+        Ok(stats)
+    }
+
+    /// For `AsyncClient`: the error and the 404 reply refusing references the agency's
+    /// `known_reference` does not know (counted, and DGA not asked).
+    fn _refuse_unknown<'py>(
+        &self,
+        py: Python<'py>,
+        reference1: &str,
+        reference2: &str,
+    ) -> PyResult<(Py<PyAny>, Bound<'py, PyAny>)> {
+        let e = self.inner.refuse_unknown_reference(reference1, reference2);
+        crate::logs::flush(py);
+        let reply = records::reply(py, &CallbackReply::for_error(&e))?;
+        Ok((to_py_err(py, &e).into_value(py).into_any(), reply))
     }
 
     // The awaitable forms, for `AsyncClient` (`bridge.rs`): each returns a future of
@@ -347,16 +435,17 @@ impl PyClient {
             }
         })
     }
+}
 
-    /// For `AsyncClient.handle_callback`: the status, or the reply refusing the callback.
+impl PyClient {
+    /// The status, or the reply refusing the callback.
     #[allow(clippy::type_complexity)]
-    fn _receive_for_reply<'py>(
+    fn receive_for_reply<'py>(
         &self,
         py: Python<'py>,
-        body: &Bound<'py, PyAny>,
+        bytes: Vec<u8>,
         verify: bool,
     ) -> PyResult<(Option<Bound<'py, PyAny>>, Option<Bound<'py, PyAny>>)> {
-        let bytes = body_bytes(body)?;
         crate::logs::ensure_pump(py)?;
         let client = &self.inner;
         let received = py.detach(move || client.receive_callback(&bytes, verify));
@@ -373,20 +462,54 @@ impl PyClient {
             }
         })
     }
+
+    /// The agency's `known_reference` for the body's references: `None` to go on (also for a
+    /// body whose references cannot be read: the core refuses it next), the refusal when it
+    /// says no, or what it raised.
+    fn known(
+        &self,
+        py: Python<'_>,
+        body: &[u8],
+        known_reference: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<dga::Error>> {
+        let Ok((r1, r2)) = dga::callback_references(body) else {
+            return Ok(None);
+        };
+        let answer = known_reference.call1((&r1, &r2))?;
+        if answer.hasattr("__await__")? {
+            return Err(PyTypeError::new_err(
+                "known_reference returned an awaitable: use AsyncClient, or a plain function",
+            ));
+        }
+        if answer.is_truthy()? {
+            return Ok(None);
+        }
+        let refused = self.inner.refuse_unknown_reference(&r1, &r2);
+        crate::logs::flush(py);
+        Ok(Some(refused))
+    }
 }
 
-/// The agency's handler raised: its traceback goes to the `dga_epayment` logger (the agency's
-/// own logs), DGA only hears that it should deliver again.
-fn log_handler_failure(py: Python<'_>, err: &PyErr) -> PyResult<()> {
+/// `statusCalls` → `status_calls`.
+fn snake(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 4);
+    for c in camel.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// The agency's handler or lookup raised: its traceback goes to the `dga_epayment` logger (the
+/// agency's own logs), DGA only hears that it should deliver again.
+fn log_failure(py: Python<'_>, err: &PyErr, what: &str) -> PyResult<()> {
     let logger = py
         .import("logging")?
         .call_method1("getLogger", ("dga_epayment",))?;
     let kwargs = PyDict::new(py);
     kwargs.set_item("exc_info", err.value(py))?;
-    logger.call_method(
-        "error",
-        ("the callback handler raised; answered DGA with result false",),
-        Some(&kwargs),
-    )?;
+    logger.call_method("error", (what,), Some(&kwargs))?;
     Ok(())
 }

@@ -10,6 +10,7 @@ mod client;
 mod convert;
 mod errors;
 mod logs;
+mod reconcile;
 mod records;
 
 use convert::{body_bytes, json_to_py};
@@ -23,6 +24,13 @@ use pyo3::prelude::*;
 fn parse_callback<'py>(py: Python<'py>, body: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let status = dga::parse_callback(&body_bytes(body)?).py(py)?;
     records::status(py, status)
+}
+
+/// The references a callback body names, `(ref1, ref2)`, read as leniently as
+/// `receive_callback` reads them (for the agency's `known_reference` lookup).
+#[pyfunction]
+fn _callback_references(py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<(String, String)> {
+    dga::callback_references(&body_bytes(body)?).py(py)
 }
 
 /// The acknowledgement JSON DGA expects as the answer to a callback.
@@ -66,7 +74,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // setattr rather than add: the version is not part of the module's `__all__`.
     m.setattr("__version__", dga::VERSION)?;
     m.add_class::<client::PyClient>()?;
+    m.add_class::<reconcile::StatusMany>()?;
+    m.add_class::<reconcile::StatusResult>()?;
     m.setattr("_Bridge", py.get_type::<bridge::Bridge>())?;
+    m.setattr("_RowWriter", py.get_type::<reconcile::RowWriter>())?;
+    m.setattr(
+        "_callback_references",
+        wrap_pyfunction!(_callback_references, m)?,
+    )?;
     m.setattr("_Wire", py.get_type::<records::Wire>())?;
     m.setattr("_pump_logs", wrap_pyfunction!(logs::_pump_logs, m)?)?;
     m.setattr("_at_exit", wrap_pyfunction!(logs::_at_exit, m)?)?;

@@ -12,123 +12,46 @@
 //! grace (`runtime::drain`), their records are emitted, and from then on records go to stderr
 //! (WARNING and above): after finalization nothing calls into Python.
 
+use dga_epayment::logs;
 use pyo3::prelude::*;
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-const TARGET: &str = "dga_epayment";
-/// Records kept for Python at most; older ones are dropped (and counted) beyond that.
-const MAX_QUEUED: usize = 10_000;
-
-/// Level, logger name, message.
-type Entry = (log::Level, String, String);
-
-struct Queue {
-    records: VecDeque<Entry>,
-    dropped: usize,
-    stop: bool,
-}
-
-/// This process's queue. A forked child makes its own on first use and leaks the parent's, whose
-/// lock a thread of the parent may have held at the fork (fork copies only the forking thread).
-struct Owned {
-    pid: u32,
-    queue: Mutex<Queue>,
-    ready: Condvar,
-}
-
-static OWNED: AtomicPtr<Owned> = AtomicPtr::new(std::ptr::null_mut());
-
-fn owned() -> &'static Owned {
-    let pid = std::process::id();
-    let current = OWNED.load(Ordering::Acquire);
-    // SAFETY: a published pointer is never freed (see `Owned`).
-    if let Some(o) = unsafe { current.as_ref() }
-        && o.pid == pid
-    {
-        return o;
-    }
-    let fresh = Box::into_raw(Box::new(Owned {
-        pid,
-        queue: Mutex::new(Queue {
-            records: VecDeque::new(),
-            dropped: 0,
-            stop: false,
-        }),
-        ready: Condvar::new(),
-    }));
-    match OWNED.compare_exchange(current, fresh, Ordering::AcqRel, Ordering::Acquire) {
-        // SAFETY: just published, never freed.
-        Ok(_) => unsafe { &*fresh },
-        Err(other) => {
-            // SAFETY: `fresh` was never shared; `other` was published by this process's winner.
-            drop(unsafe { Box::from_raw(fresh) });
-            unsafe { &*other }
-        }
-    }
-}
-static QUEUED: AtomicUsize = AtomicUsize::new(0);
+/// Set when records wait in the core's queue, so a call's return checks an atomic, not a lock.
+static QUEUED: AtomicBool = AtomicBool::new(false);
 /// False once the interpreter's exit began: records then go to stderr.
 static PYTHON: AtomicBool = AtomicBool::new(true);
 /// Threads inside Python on the bridge's fallback path (see `with_python`).
 static INSIDE: AtomicUsize = AtomicUsize::new(0);
 /// Whether this process's pump thread runs (cleared in a forked child).
 static PUMP: AtomicBool = AtomicBool::new(false);
+/// Set at exit: the pump thread stops.
+static STOP: AtomicBool = AtomicBool::new(false);
 
-fn queue() -> MutexGuard<'static, Queue> {
-    owned().queue.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-struct Forward;
-
-impl log::Log for Forward {
-    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        metadata.target().starts_with(TARGET)
-    }
-
-    fn log(&self, record: &log::Record<'_>) {
-        if !self.enabled(record.metadata()) {
-            return;
-        }
-        let entry = (
-            record.level(),
-            record.target().replace("::", "."),
-            record.args().to_string(),
-        );
-        if !PYTHON.load(Ordering::SeqCst) {
-            if entry.0 <= log::Level::Warn {
-                eprintln!("{} {}: {}", entry.0, entry.1, entry.2);
+/// Called by the core, on the thread that logged, when its queue was empty.
+fn wake() {
+    QUEUED.store(true, Ordering::SeqCst);
+    if !PYTHON.load(Ordering::SeqCst) {
+        for r in logs::take() {
+            if r.level <= log::Level::Warn {
+                eprintln!("{} {}: {}", r.level, r.target.replace("::", "."), r.message);
             }
-            return;
         }
-        let mut q = queue();
-        if q.records.len() >= MAX_QUEUED {
-            q.records.pop_front();
-            q.dropped += 1;
-        }
-        q.records.push_back(entry);
-        QUEUED.store(q.records.len(), Ordering::SeqCst);
-        drop(q);
-        owned().ready.notify_one();
     }
-
-    fn flush(&self) {}
 }
 
-static LOGGER: Forward = Forward;
-
-/// Installs the forwarding (once per process; another `log` logger already set wins).
+/// Installs the forwarding (once per process; another `log` logger already set wins). Every
+/// record of the core's is queued and the `dga_epayment` logger decides, so configuring
+/// `logging` after import works.
 pub fn install() {
-    if log::set_logger(&LOGGER).is_ok() {
-        log::set_max_level(log::LevelFilter::Debug);
+    if logs::install(wake) {
+        logs::set_level(log::LevelFilter::Debug);
     }
     #[cfg(unix)]
     {
         extern "C" fn child() {
             PUMP.store(false, Ordering::SeqCst);
-            QUEUED.store(0, Ordering::SeqCst);
+            QUEUED.store(false, Ordering::SeqCst);
             INSIDE.store(0, Ordering::SeqCst);
         }
         static HOOKED: AtomicBool = AtomicBool::new(false);
@@ -141,23 +64,12 @@ pub fn install() {
     }
 }
 
-fn take() -> Option<(Vec<Entry>, usize)> {
-    if QUEUED.load(Ordering::SeqCst) == 0 {
-        return None;
-    }
-    let mut q = queue();
-    let records: Vec<_> = q.records.drain(..).collect();
-    let dropped = std::mem::take(&mut q.dropped);
-    QUEUED.store(0, Ordering::SeqCst);
-    Some((records, dropped))
-}
-
-fn emit(py: Python<'_>, records: &[Entry]) {
+fn emit(py: Python<'_>, records: Vec<logs::Record>) {
     let Ok(logging) = py.import("logging") else {
         return;
     };
-    for (level, name, message) in records {
-        let number = match level {
+    for r in records {
+        let number = match r.level {
             log::Level::Error => 40,
             log::Level::Warn => 30,
             log::Level::Info => 20,
@@ -165,8 +77,8 @@ fn emit(py: Python<'_>, records: &[Entry]) {
             log::Level::Trace => 5,
         };
         let logged = logging
-            .call_method1("getLogger", (name,))
-            .and_then(|l| l.call_method1("log", (number, message)));
+            .call_method1("getLogger", (r.target.replace("::", "."),))
+            .and_then(|l| l.call_method1("log", (number, r.message)));
         if let Err(e) = logged {
             e.write_unraisable(py, None);
         }
@@ -175,12 +87,8 @@ fn emit(py: Python<'_>, records: &[Entry]) {
 
 /// Emits the queued records on this thread (which holds the GIL).
 pub fn flush(py: Python<'_>) {
-    if let Some((records, dropped)) = take() {
-        if dropped > 0 {
-            let note = format!("{dropped} log records of the SDK were dropped (queue full)");
-            emit(py, &[(log::Level::Warn, TARGET.to_owned(), note)]);
-        }
-        emit(py, &records);
+    if QUEUED.swap(false, Ordering::SeqCst) {
+        emit(py, logs::take());
     }
 }
 
@@ -192,7 +100,7 @@ pub fn ensure_pump(py: Python<'_>) -> PyResult<()> {
     if PUMP.swap(true, Ordering::SeqCst) {
         return Ok(());
     }
-    queue().stop = false;
+    STOP.store(false, Ordering::SeqCst);
     let started = py
         .import("dga_epayment._logs")
         .and_then(|m| m.call_method0("_start"));
@@ -205,19 +113,11 @@ pub fn ensure_pump(py: Python<'_>) -> PyResult<()> {
 /// The pump thread's body: waits (without the GIL) for records, emits them; false to stop.
 #[pyfunction]
 pub fn _pump_logs(py: Python<'_>) -> bool {
-    let stop = py.detach(|| {
-        let mut q = queue();
-        while q.records.is_empty() && !q.stop {
-            q = owned()
-                .ready
-                .wait_timeout(q, Duration::from_secs(60))
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-        q.stop
-    });
-    flush(py);
-    !stop
+    if py.detach(|| logs::wait(Duration::from_secs(60))) {
+        QUEUED.store(false, Ordering::SeqCst);
+        emit(py, logs::take());
+    }
+    !STOP.load(Ordering::SeqCst)
 }
 
 /// Python's `atexit`: the core's detached calls get their grace, their records are logged,
@@ -238,8 +138,8 @@ pub fn _at_exit(py: Python<'_>) {
         }
     });
     flush(py);
-    queue().stop = true;
-    owned().ready.notify_all();
+    STOP.store(true, Ordering::SeqCst);
+    logs::wake_waiters();
 }
 
 /// Runs `f` with the GIL from a thread Python does not know, unless the interpreter is exiting

@@ -8,7 +8,7 @@
 use crate::convert::{json_to_py, py_to_json, type_name};
 use crate::errors::IntoPyResult;
 use dga_epayment::schema::{self, FieldType};
-use dga_epayment::{self as dga, CallbackReply, Error, FieldError};
+use dga_epayment::{self as dga, CallbackReply, Error, FieldError, FieldValue};
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -171,13 +171,6 @@ fn generic_set<'py>(
     }
 }
 
-fn opt_str<'py>(py: Python<'py>, s: &Option<String>) -> Bound<'py, PyAny> {
-    match s {
-        Some(s) => PyString::new(py, s).into_any(),
-        None => py.None().into_bound(py),
-    }
-}
-
 fn opt_date<'py>(
     py: Python<'py>,
     d: &Option<chrono::NaiveDateTime>,
@@ -204,35 +197,24 @@ fn decimal<'py>(py: Python<'py>, d: &dga::Decimal) -> PyResult<Bound<'py, PyAny>
 }
 
 /// A status's field by its wire name, straight from the core's struct (what its JSON form
-/// would give); `None` for a field the schema has and this does not know (then the JSON form
-/// gives it).
+/// would give); `None` for a field the schema has and the core's accessor does not (then the
+/// JSON form gives it).
 fn status_field<'py>(
     py: Python<'py>,
     s: &dga::PaymentStatus,
     wire: &str,
     convert: &Bound<'py, PyAny>,
 ) -> Option<PyResult<Bound<'py, PyAny>>> {
-    let enum_value = |v: Value| scalar(py, &v).and_then(|v| convert.call1((v,)));
-    Some(match wire {
-        "paidStatus" => enum_value(serde_json::to_value(&s.paid_status).unwrap_or_default()),
-        "paymentType" => enum_value(serde_json::to_value(&s.payment_type).unwrap_or_default()),
-        "description" => Ok(opt_str(py, &s.description)),
-        "paidChannel" => Ok(opt_str(py, &s.paid_channel)),
-        "refId" => Ok(opt_str(py, &s.ref_id)),
-        "cardNo" => Ok(opt_str(py, &s.card_no)),
-        "warning" => Ok(opt_str(py, &s.warning)),
-        "ref1" => Ok(PyString::new(py, &s.ref1).into_any()),
-        "ref2" => Ok(PyString::new(py, &s.ref2).into_any()),
-        "paidDate" => opt_date(py, &s.paid_date),
-        "confirmPaidDate" => opt_date(py, &s.confirm_paid_date),
-        "voidDate" => opt_date(py, &s.void_date),
-        "requestRefundDate" => opt_date(py, &s.request_refund_date),
-        "amount" => decimal(py, &s.amount),
-        "feeAmount" => match &s.fee_amount {
-            Some(d) => decimal(py, d),
-            None => Ok(py.None().into_bound(py)),
-        },
-        _ => return None,
+    Some(match s.field(wire)? {
+        FieldValue::Enum(v) => scalar(py, &v).and_then(|v| convert.call1((v,))),
+        FieldValue::Text(t) => Ok(PyString::new(py, t).into_any()),
+        FieldValue::OptText(t) => Ok(t.map_or_else(
+            || py.None().into_bound(py),
+            |t| PyString::new(py, t).into_any(),
+        )),
+        FieldValue::Date(d) => opt_date(py, &d),
+        FieldValue::Decimal(Some(d)) => decimal(py, d),
+        FieldValue::Decimal(None) => Ok(py.None().into_bound(py)),
     })
 }
 
@@ -369,17 +351,20 @@ pub fn reply<'py>(py: Python<'py>, r: &CallbackReply) -> PyResult<Bound<'py, PyA
     to_py(py, "CallbackReply", &v)
 }
 
-/// `CallbackReply.accept(message)` (200, `result: true`) or `handler_failed()` (500).
+/// `CallbackReply.accept(message)` (200, `result: true`), `handler_failed()` (500) or
+/// `unavailable()` (503).
 #[pyfunction]
+#[pyo3(signature = (accepted, message, unavailable = false))]
 pub fn _callback_reply<'py>(
     py: Python<'py>,
     accepted: bool,
     message: &str,
+    unavailable: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let r = if accepted {
-        CallbackReply::accepted(message)
-    } else {
-        CallbackReply::handler_failed()
+    let r = match (accepted, unavailable) {
+        (true, _) => CallbackReply::accepted(message),
+        (false, false) => CallbackReply::handler_failed(),
+        (false, true) => CallbackReply::unavailable(),
     };
     reply(py, &r)
 }

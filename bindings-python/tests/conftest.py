@@ -100,7 +100,7 @@ def start_sandbox(*args: str) -> Sandbox:
     )
     assert proc.stdout is not None
     first = proc.stdout.readline().strip()
-    assert first.startswith("listening on http://"), first
+    assert first.startswith(("listening on http://", "listening on https://")), first
     return Sandbox(first.split(" ", 2)[2], proc)
 
 

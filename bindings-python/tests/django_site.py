@@ -1,4 +1,5 @@
-"""A minimal Django project for the callback view tests (URLs are set by each test)."""
+"""A minimal Django project for the callback view and dga_reconcile tests (URLs are set by
+each test)."""
 
 from typing import Any, List
 
@@ -20,7 +21,7 @@ def configure() -> None:
                 "django.middleware.common.CommonMiddleware",
                 "django.middleware.csrf.CsrfViewMiddleware",
             ],
-            INSTALLED_APPS=[],
+            INSTALLED_APPS=["dga_epayment.django"],
         )
         django.setup()
 

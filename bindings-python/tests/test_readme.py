@@ -50,6 +50,9 @@ def test_readme_code_runs_as_written(fresh_sandbox: Sandbox) -> None:
     # The error example: the amount with 3 decimals is named.
     assert "('amount', '99.999 has more than 2 decimal places')" in outputs[3]
     assert outputs[4].startswith("[<PaidStatus.PENDING: 0>]")
+    # known_reference refuses a forged reference without asking DGA; the counters say so.
+    assert outputs[6] == "404\n{'status_calls': 0, 'reused': 0, 'refused_unknown': 1, 'refused_busy': 0}\n"
+    assert outputs[7] == "INV-0001 Pending\nINV-9999 TransactionNotFound\n"
 
     # The Django block's urlpatterns, served: the citizen pays, DGA's callback arrives.
     sb, payment = fresh_sandbox, namespace["payment"]
@@ -62,3 +65,7 @@ def test_readme_code_runs_as_written(fresh_sandbox: Sandbox) -> None:
                      content_type="application/json")
     assert r.status_code == 200 and json.loads(r.content)["result"] is True
     assert out.getvalue() == "order INV-0001 paid 1000.5 THB\n"
+    # The README's urlpatterns ask known_reference first: a forged reference is 404.
+    r = web.post("/dga/callback", data='{"ref1": "INV-0404", "ref2": "", "paidStatus": 1, "amount": "1.00"}',
+                 content_type="application/json")
+    assert r.status_code == 404

@@ -49,10 +49,12 @@ mod config_json;
 mod enums;
 mod envelope;
 mod error;
+mod fields;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
 mod lenient;
+pub mod logs;
 mod model;
 pub mod reconcile;
 mod reply;
@@ -77,6 +79,7 @@ pub use enums::{
 pub use error::{
     Endpoint, Error, ErrorKind, FieldError, Mismatch, Result, VerificationReason, error_kinds,
 };
+pub use fields::FieldValue;
 pub use lenient::{DATE_FORMAT, format_date, parse_amount, parse_date};
 pub use model::{
     CALLBACK_FIELDS, Callback, Confirmation, CreatePayment, Payment, PaymentStatus, callback_ack,

@@ -20,7 +20,7 @@ from ._errors import (
     VerificationError,
 )
 from ._native import (
-    Client, __version__, callback_ack, checkout_form_html, error_kinds,
+    Client, StatusMany, StatusResult, __version__, callback_ack, checkout_form_html, error_kinds,
     parse_callback, schema, validate_citizen_id,
 )
 from ._records import CallbackReply, Confirmation, Payment, PaymentStatus
@@ -47,7 +47,8 @@ __all__ = [
     "CallbackError", "CallbackReply", "Client", "Confirmation", "DgaEnum", "DgaError",
     "DgaTimeoutError", "ErrorCode", "FieldError", "Mismatch", "NetworkError",
     "OutcomeUnknownError", "PaidStatus", "Payment", "PaymentStatus", "PaymentType",
-    "ProtocolError", "ResponseStatus", "RetryOptions", "ValidationError", "VerificationError",
+    "ProtocolError", "ResponseStatus", "RetryOptions", "StatusMany", "StatusResult",
+    "ValidationError", "VerificationError",
     "__version__", "callback_ack", "checkout_form_html", "error_kinds", "parse_callback",
     "schema", "validate_citizen_id",
 ]

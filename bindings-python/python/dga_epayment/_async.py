@@ -19,15 +19,22 @@ import asyncio
 import inspect
 import logging
 import weakref
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Tuple, Union
+from typing import (
+    TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Dict, Iterable, List, Optional, Tuple,
+    Union,
+)
 
-from ._native import Client, _Bridge
+from ._errors import CallbackError, DgaError
+from ._native import Client, StatusMany, StatusResult, _Bridge, _callback_references
 from ._records import CallbackReply, Confirmation, Payment, PaymentStatus
 
 if TYPE_CHECKING:  # Client's keywords, typed from the core's schema in _native.pyi
     from typing_extensions import Unpack
 
-    from ._native import _ClientOptions, _CreatePayment
+    from ._native import _ClientOptions, _CreatePayment, _Reference, _VerificationStats
+
+#: The agency's own lookup of a callback's references; on AsyncClient it may be ``async``.
+AsyncKnownReference = Callable[[str, str], Union[bool, Awaitable[bool]]]
 
 _bridges: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Bridge]" = weakref.WeakKeyDictionary()
 
@@ -118,9 +125,14 @@ class AsyncClient:
         return await self._client._verify_async(*self._on_loop(), callback)
 
     async def receive_callback(
-        self, body: Union[bytes, bytearray, str], *, verify: bool = True
+        self, body: Union[bytes, bytearray, str], *, verify: bool = True,
+        known_reference: Optional[AsyncKnownReference] = None,
     ) -> PaymentStatus:
-        """``Client.receive_callback`` as a coroutine."""
+        """``Client.receive_callback`` as a coroutine; ``known_reference`` may be ``async``."""
+        if known_reference is not None:
+            refused = await self._unknown(body, known_reference)
+            if refused is not None:
+                raise refused[0]
         status: PaymentStatus = await self._client._receive_async(*self._on_loop(), body, verify)
         return status
 
@@ -130,8 +142,19 @@ class AsyncClient:
         handler: Callable[[PaymentStatus], Union[Awaitable[object], object]],
         *,
         verify: bool = True,
+        known_reference: Optional[AsyncKnownReference] = None,
     ) -> CallbackReply:
-        """``Client.handle_callback`` as a coroutine; ``handler`` may be ``async``."""
+        """``Client.handle_callback`` as a coroutine; ``handler`` and ``known_reference`` may
+        be ``async``."""
+        log = logging.getLogger("dga_epayment")
+        if known_reference is not None:
+            try:
+                refused = await self._unknown(body, known_reference)
+            except Exception:
+                log.exception("known_reference raised; answered DGA 503")
+                return CallbackReply.unavailable()
+            if refused is not None:
+                return refused[1]
         pair: Tuple[Optional[PaymentStatus], Optional[CallbackReply]] = \
             await self._client._receive_async(*self._on_loop(), body, verify, True)
         status, refusal = pair
@@ -143,11 +166,33 @@ class AsyncClient:
             if inspect.isawaitable(outcome):
                 await outcome
         except Exception:
-            logging.getLogger("dga_epayment").exception(
-                "the callback handler raised; answered DGA with result false"
-            )
+            log.exception("the callback handler raised; answered DGA with result false")
             return CallbackReply.handler_failed()
         return CallbackReply.accept()
+
+    async def _unknown(
+        self, body: Union[bytes, bytearray, str], known_reference: AsyncKnownReference
+    ) -> Optional[Tuple[DgaError, CallbackReply]]:
+        """The refusal when ``known_reference`` does not know the body's references (a body
+        without readable references goes on: the core refuses it)."""
+        try:
+            r1, r2 = _callback_references(body)
+        except CallbackError:
+            return None
+        known = known_reference(r1, r2)
+        if inspect.isawaitable(known):
+            known = await known
+        return None if known else self._client._refuse_unknown(r1, r2)
+
+    def status_many(
+        self, references: Iterable[_Reference], concurrency: int = 8, rate: int = 20
+    ) -> AsyncStatusMany:
+        """``Client.status_many`` as an async iterator: ``async for result in ...``."""
+        return AsyncStatusMany(self._client.status_many(references, concurrency, rate), self)
+
+    def verification_stats(self) -> _VerificationStats:
+        """``Client.verification_stats``."""
+        return self._client.verification_stats()
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -157,3 +202,33 @@ class AsyncClient:
 
     def __repr__(self) -> str:
         return f"AsyncClient({self._client!r})"
+
+
+class AsyncStatusMany:
+    """The results of ``AsyncClient.status_many``, in input order (``async for``); the calls
+    run on the SDK's runtime, the iterable is read on the loop's thread between results."""
+
+    __slots__ = ("_many", "_client")
+
+    def __init__(self, many: StatusMany, client: AsyncClient) -> None:
+        self._many = many
+        self._client = client
+
+    def __aiter__(self) -> AsyncIterator[StatusResult]:
+        return self
+
+    async def __anext__(self) -> StatusResult:
+        result: Optional[StatusResult] = await self._many._next_async(*self._client._on_loop())
+        if result is None:
+            raise StopAsyncIteration
+        return result
+
+    @property
+    def columns(self) -> List[str]:
+        """``StatusMany.columns``."""
+        return self._many.columns
+
+    @property
+    def summary(self) -> Dict[str, Any]:
+        """``StatusMany.summary``."""
+        return self._many.summary

@@ -149,6 +149,8 @@ CallbackReply = type("CallbackReply", (_Record,), {
     "accept": staticmethod(lambda message="Success": _native._callback_reply(True, message)),
     # 500, result false: the agency's own handling failed; DGA should deliver again.
     "handler_failed": staticmethod(lambda: _native._callback_reply(False, "")),
+    # 503, result false: the callback could not be checked now; DGA delivers it again.
+    "unavailable": staticmethod(lambda: _native._callback_reply(False, "", True)),
     "__repr__": lambda r: (f"CallbackReply(http_status={r.http_status}, accepted={r.accepted}, "
                            f"body={_q(r.body)})"),
 })

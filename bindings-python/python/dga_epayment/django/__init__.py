@@ -1,4 +1,5 @@
-"""A ready Django view for DGA's payment callbacks.
+"""Django integration: a ready view for DGA's payment callbacks and, with
+``"dga_epayment.django"`` in ``INSTALLED_APPS``, the ``dga_reconcile`` management command.
 
 .. code-block:: python
 
@@ -9,30 +10,35 @@
         if status.is_paid:
             Order.objects.filter(ref=status.ref1).update(paid=True)
 
-    urlpatterns = [path("dga/callback", callback_view(record_payment, client=client))]
+    def known(reference1, reference2):   # the agency's own orders, before DGA is asked
+        return Order.objects.filter(ref=reference1).exists()
+
+    urlpatterns = [path("dga/callback", callback_view(record_payment, client=client,
+                                                      known_reference=known))]
 
 The view is CSRF-exempt (DGA posts from its own servers), takes POST only, reads the raw body
 and, unless ``verify=False``, decides it by DGA's own status for its references (the callback
 contract, decided in the core); then it calls the handler with DGA's status and values, never
 the callback's. The answer (status code and acknowledgement JSON with a fixed message that
 repeats nothing DGA said) comes from the core: 200 with ``result: true`` only when the handler
-returned without raising; 400 for a body without readable references, 404 when DGA has no such
-payment, 409 while DGA says Pending or shows another final status, 503 when DGA could not be
-asked (or too many verifications run at once), 500 when the handler raised (DGA then delivers
-again).
+returned without raising; 400 for a body without readable references, 404 when
+``known_reference`` says no (DGA is not asked) or DGA has no such payment, 409 while DGA says
+Pending or shows another final status, 503 when DGA could not be asked (too many verifications
+at once, over ``verification_rate``, or ``known_reference`` raised), 500 when the handler
+raised (DGA then delivers again).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, cast
+from typing import Any, Callable, Optional, cast
 
 # Django ships no type information of its own (django-stubs adds it when installed).
 from django.http import HttpRequest, HttpResponse  # type: ignore[import-untyped, unused-ignore]
 from django.views.decorators.csrf import csrf_exempt  # type: ignore[import-untyped, unused-ignore]
 from django.views.decorators.http import require_POST  # type: ignore[import-untyped, unused-ignore]
 
-from ._native import Client
-from ._records import PaymentStatus
+from .._native import Client
+from .._records import PaymentStatus
 
 __all__ = ["callback_view"]
 
@@ -42,17 +48,22 @@ def callback_view(
     *,
     client: Client,
     verify: bool = True,
+    known_reference: Optional[Callable[[str, str], bool]] = None,
 ) -> Callable[[HttpRequest], HttpResponse]:
     """A Django view for DGA's callbacks that hands each verified result to ``handler``.
 
     ``handler(status)`` records the result (e.g. marks the order paid when
     ``status.is_paid``). Make it idempotent: DGA delivers again until it is told
     ``result: true``. An exception in it is logged on the ``dga_epayment`` logger and answered
-    with ``result: false``.
+    with ``result: false``. ``known_reference(reference1, reference2)``, the agency's own
+    lookup, is asked first: false answers 404 without any DGA call (so forged deliveries cost
+    DGA nothing), an exception in it 503.
     """
 
     def view(request: HttpRequest) -> HttpResponse:
-        reply = client.handle_callback(request.body, handler, verify=verify)
+        reply = client.handle_callback(
+            request.body, handler, verify=verify, known_reference=known_reference
+        )
         return HttpResponse(
             reply.body, status=reply.http_status, content_type=reply.content_type
         )
