@@ -2,7 +2,7 @@
    header (dts-header.d.ts); do not edit index.d.ts by hand. */
 
 import type { DgaErrorCode } from './enums'
-import type { ClientOptions, CreatePaymentRequest, Payment, PaymentStatus, Confirmation, FieldError, DgaErrorFields, ReconcileRow } from './records'
+import type { ClientOptions, CreatePaymentRequest, Payment, PaymentStatus, Confirmation, DgaErrorFields, ReconcileRow } from './records'
 export * from './enums'
 export * from './records'
 
@@ -21,15 +21,6 @@ export interface CallbackReply {
   body: string
   contentType: string
 }
-
-/** @deprecated What `client.receiveCallback` used to resolve to: it now resolves to DGA's
- *  status and rejects with the `DgaError` (the Express handler answers DGA with the core's reply). */
-export type CallbackReceipt =
-  | { ok: true; callback: PaymentStatus }
-  | { ok: false; error: DgaError; reply: CallbackReply }
-
-/** @deprecated Renamed `FieldError` (the core's name); this alias stays for existing code. */
-export type FieldProblem = FieldError
 
 /** The core's schema (`schema()`): every record that crosses the binding. */
 export interface Schema {

@@ -57,8 +57,8 @@ enum DgaErrorKind
      */
     DGA_OK = 0,
     /**
-     * Bad input caught before any network call; the message (and `dga_error_json`'s
-     * `errors`) names every bad field.
+     * Bad input caught before any network call. The message (and `dga_error_json`'s `errors`)
+     * names every bad field.
      */
     DGA_VALIDATION = 1,
     /**
@@ -66,11 +66,11 @@ enum DgaErrorKind
      */
     DGA_AUTH = 2,
     /**
-     * DGA answered with an error envelope: `dga_error_api_code` gives DGA's errorCode.
+     * DGA answered with `status` = Error. `dga_error_api_code` gives DGA's errorCode.
      */
     DGA_API = 3,
     /**
-     * The call took longer than the configured timeout (after the retries the policy allows).
+     * A call took longer than the configured timeout (after the retries the policy allows).
      */
     DGA_TIMEOUT = 4,
     /**
@@ -78,8 +78,9 @@ enum DgaErrorKind
      */
     DGA_NETWORK = 5,
     /**
-     * A create or void may have taken effect at DGA: call dga_status with the references in
-     * `dga_error_json` (`reference1`, `reference2`) before anything else. Never a plain failure.
+     * A create or void may have taken effect at DGA; check status before anything else.
+     * `dga_error_json` has the references (`reference1`, `reference2`) for `dga_status`. Never a
+     * plain failure.
      */
     DGA_OUTCOME_UNKNOWN = 6,
     /**
@@ -87,7 +88,7 @@ enum DgaErrorKind
      */
     DGA_PROTOCOL = 7,
     /**
-     * A callback body is invalid: the message names each field, or the JSON line and column.
+     * A callback body is invalid. The message names each field, or the JSON line and column.
      */
     DGA_CALLBACK = 8,
     /**
@@ -103,8 +104,8 @@ enum DgaErrorKind
      */
     DGA_INTERNAL = 11,
     /**
-     * An async call ended by its `DgaCancel` (`dga_cancel`). A create, void or close already
-     * sent still runs to its end at DGA and its outcome is logged: check `dga_status` with the
+     * An async call ended by its `DgaCancel` (`dga_cancel`). A create, void or close already sent
+     * still runs to its end at DGA and its outcome is logged: check `dga_status` with the
      * references in `dga_error_json`.
      */
     DGA_CANCELLED = 12,
@@ -141,14 +142,21 @@ typedef int32_t DgaLogLevel;
 #endif // __cplusplus
 
 /**
- * BankCodeEnum numbers (results carry the names; see `dga_enum_tables_json`).
+ * BankCodeEnum. This guide always uses `KTB`; `CGD` belongs to the CGD bill-payment guide. These
+ * are its numbers; results carry the names (`dga_enum_tables_json` has both).
  */
 enum DgaBankCode
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : int32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+    /**
+     * `CGD`: กรมบัญชีกลาง
+     */
     DGA_BANK_CODE_CGD = 1,
+    /**
+     * `KTB`: ธนาคารกรุงไทย
+     */
     DGA_BANK_CODE_KTB = 2,
 };
 #ifndef __cplusplus
@@ -160,18 +168,37 @@ typedef int32_t DgaBankCode;
 #endif // __cplusplus
 
 /**
- * PaymentTypeEnum numbers. KTB takes FastPay (card) and QRPayment.
+ * PaymentTypeEnum. KTB accepts `FastPay` (card) and `QRPayment` (Thai QR). These are its numbers;
+ * results carry the names (`dga_enum_tables_json` has both).
  */
 enum DgaPaymentType
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : int32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+    /**
+     * `BillPayment`: บิลเพย์เมนต์
+     */
     DGA_PAYMENT_TYPE_BILL_PAYMENT = 1,
+    /**
+     * `DirectLink`: บิลเพย์เมนต์
+     */
     DGA_PAYMENT_TYPE_DIRECT_LINK = 2,
+    /**
+     * `FastPay`: บัตรเครดิต/เดบิต
+     */
     DGA_PAYMENT_TYPE_FAST_PAY = 3,
+    /**
+     * `PageToPage`: อินเทอร์เน็ตแบงก์กิ้ง
+     */
     DGA_PAYMENT_TYPE_PAGE_TO_PAGE = 4,
+    /**
+     * `QRPayment`: คิวอาร์เพย์เมนต์
+     */
     DGA_PAYMENT_TYPE_QR_PAYMENT = 5,
+    /**
+     * `AppToApp`: แอปพลิเคชันธนาคาร
+     */
     DGA_PAYMENT_TYPE_APP_TO_APP = 6,
 };
 #ifndef __cplusplus
@@ -183,21 +210,51 @@ typedef int32_t DgaPaymentType;
 #endif // __cplusplus
 
 /**
- * PaymentTransactionStatusEnum numbers: a status's or callback's `paidStatus`.
+ * PaymentTransactionStatusEnum: the `paidStatus` of a status response or callback. Numbers follow
+ * this table: 0 is Pending, whatever a callback's description says
+ * (docs/protocol.md#q9--callback-paidstatus-0-described-success). These are its numbers; results
+ * carry the names (`dga_enum_tables_json` has both).
  */
 enum DgaPaidStatus
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : int32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+    /**
+     * `Pending`: รอการชำระเงิน
+     */
     DGA_PAID_STATUS_PENDING = 0,
+    /**
+     * `Success`: ชำระเงินสำเร็จ
+     */
     DGA_PAID_STATUS_SUCCESS = 1,
+    /**
+     * `Rejected`: ปฏิเสธชำระเงิน
+     */
     DGA_PAID_STATUS_REJECTED = 2,
+    /**
+     * `Failed`: ชำระเงินไม่สำเร็จ
+     */
     DGA_PAID_STATUS_FAILED = 3,
+    /**
+     * `Void`: ยกเลิกการชำระเงิน
+     */
     DGA_PAID_STATUS_VOID = 4,
+    /**
+     * `Others`: ผิดพลาด
+     */
     DGA_PAID_STATUS_OTHERS = 5,
+    /**
+     * `Expired`: หมดอายุ
+     */
     DGA_PAID_STATUS_EXPIRED = 6,
+    /**
+     * `Refunded`: คืนเงินสำเร็จ
+     */
     DGA_PAID_STATUS_REFUNDED = 7,
+    /**
+     * `RequestRefund`: ยื่นเรื่องขอคืนเงิน
+     */
     DGA_PAID_STATUS_REQUEST_REFUND = 8,
 };
 #ifndef __cplusplus
@@ -209,16 +266,29 @@ typedef int32_t DgaPaidStatus;
 #endif // __cplusplus
 
 /**
- * ResponseStatusEnum numbers: the envelope's `status` (a confirmation's `status`).
+ * ResponseStatusEnum: the envelope's `status`. These are its numbers; results carry the names
+ * (`dga_enum_tables_json` has both).
  */
 enum DgaResponseStatus
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : int32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+    /**
+     * `Success`: Success
+     */
     DGA_RESPONSE_STATUS_SUCCESS = 0,
+    /**
+     * `SuccessWithError`: SuccessWithError
+     */
     DGA_RESPONSE_STATUS_SUCCESS_WITH_ERROR = 1,
+    /**
+     * `Warning`: Warning
+     */
     DGA_RESPONSE_STATUS_WARNING = 2,
+    /**
+     * `Error`: Error
+     */
     DGA_RESPONSE_STATUS_ERROR = 3,
 };
 #ifndef __cplusplus
@@ -230,35 +300,105 @@ typedef int32_t DgaResponseStatus;
 #endif // __cplusplus
 
 /**
- * ErrorCodeEnum numbers: what `dga_error_api_code` returns for a DGA_API error.
+ * ErrorCodeEnum: the envelope's `errorCode` (null on success). These are its numbers; results
+ * carry the names (`dga_enum_tables_json` has both).
  */
 enum DgaErrorCode
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : int32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+    /**
+     * `Others`: Others
+     */
     DGA_ERROR_CODE_OTHERS = 999,
+    /**
+     * `InvalidRequest`: Invalid Request
+     */
     DGA_ERROR_CODE_INVALID_REQUEST = 1,
+    /**
+     * `InvalidSource`: Invalid Source
+     */
     DGA_ERROR_CODE_INVALID_SOURCE = 2,
+    /**
+     * `InvalidData`: Invalid Data
+     */
     DGA_ERROR_CODE_INVALID_DATA = 3,
+    /**
+     * `InvalidPaidDate`: Invalid PaidDate
+     */
     DGA_ERROR_CODE_INVALID_PAID_DATE = 4,
+    /**
+     * `InvalidExpiredDate`: Invalid ExpiredDate
+     */
     DGA_ERROR_CODE_INVALID_EXPIRED_DATE = 5,
+    /**
+     * `InvalidInvoice`: Invalid Invoice
+     */
     DGA_ERROR_CODE_INVALID_INVOICE = 6,
+    /**
+     * `InvalidAmount`: Invalid Amount
+     */
     DGA_ERROR_CODE_INVALID_AMOUNT = 7,
+    /**
+     * `TransactionNotFound`: Transaction Not Found
+     */
     DGA_ERROR_CODE_TRANSACTION_NOT_FOUND = 8,
+    /**
+     * `SourceNotFound`: Source Not Found
+     */
     DGA_ERROR_CODE_SOURCE_NOT_FOUND = 9,
+    /**
+     * `DataNotFound`: Data Not Found
+     */
     DGA_ERROR_CODE_DATA_NOT_FOUND = 10,
+    /**
+     * `UnsupportedPaymentType`: Unsupported PaymentType
+     */
     DGA_ERROR_CODE_UNSUPPORTED_PAYMENT_TYPE = 11,
+    /**
+     * `EndpointServiceUnavailable`: Endpoint Service Unavailable
+     */
     DGA_ERROR_CODE_ENDPOINT_SERVICE_UNAVAILABLE = 12,
+    /**
+     * `InvalidEndpointData`: Invalid Endpoint Data
+     */
     DGA_ERROR_CODE_INVALID_ENDPOINT_DATA = 13,
+    /**
+     * `PaidPaymentCannotBeClosed`: Paid Payment Cannot Be Closed
+     */
     DGA_ERROR_CODE_PAID_PAYMENT_CANNOT_BE_CLOSED = 14,
+    /**
+     * `FileDownloadingFailed`: File Downloading Failed
+     */
     DGA_ERROR_CODE_FILE_DOWNLOADING_FAILED = 15,
+    /**
+     * `FileUploadingFailed`: File Uploading Failed
+     */
     DGA_ERROR_CODE_FILE_UPLOADING_FAILED = 16,
+    /**
+     * `FileRenderingFailed`: File Rendering Failed
+     */
     DGA_ERROR_CODE_FILE_RENDERING_FAILED = 17,
+    /**
+     * `FileServiceUnavailable`: File Service Unavailable
+     */
     DGA_ERROR_CODE_FILE_SERVICE_UNAVAILABLE = 18,
+    /**
+     * `UnableToVoidTransaction`: Unable To Void Transaction
+     */
     DGA_ERROR_CODE_UNABLE_TO_VOID_TRANSACTION = 19,
+    /**
+     * `UnableToRefundTransaction`: Unable To Refund Transaction
+     */
     DGA_ERROR_CODE_UNABLE_TO_REFUND_TRANSACTION = 20,
+    /**
+     * `ReferenceNumberDuplicate`: Reference Number Duplicate
+     */
     DGA_ERROR_CODE_REFERENCE_NUMBER_DUPLICATE = 21,
+    /**
+     * `TransactionLocked`: Transaction Locked
+     */
     DGA_ERROR_CODE_TRANSACTION_LOCKED = 22,
 };
 #ifndef __cplusplus

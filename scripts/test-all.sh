@@ -28,6 +28,9 @@ python3 scripts/check-readme.py
 step "docs: every cited document, file and heading exists (docs/development.md#documentation-checks)"
 python3 scripts/check-docs.py
 
+step "generated files: every binding's copy of the core's tables (docs/development.md#generated-files)"
+python3 scripts/gen-tables.py --check
+
 step "rust: clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

@@ -16,6 +16,10 @@ use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 
+// The enum constants, generated from the core's tables by scripts/gen-tables.py.
+mod enums;
+pub use enums::*;
+
 /// A client for one configuration (credentials, environment, timeouts): one connection pool and
 /// one token cache. Opaque. Created by `dga_client_new`, freed by `dga_client_free`.
 ///
@@ -36,112 +40,6 @@ pub struct DgaError {
     /// The core's error, for `dga_callback_reply_for_error`; `None` for INVALID_ARGUMENT and
     /// INTERNAL.
     error: Option<sdk::Error>,
-}
-
-/// The status every `int32_t` function returns: `DGA_OK`, or the kind of the error handed out
-/// through `out_err`. 1 to 9 are the core's error kinds, in order (docs/architecture.md#errors).
-#[repr(i32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DgaErrorKind {
-    /// Success: the out-parameters hold the result and `*out_err` is NULL.
-    DGA_OK = 0,
-    /// Bad input caught before any network call; the message (and `dga_error_json`'s
-    /// `errors`) names every bad field.
-    DGA_VALIDATION = 1,
-    /// No token: credentials rejected, or retries exhausted.
-    DGA_AUTH = 2,
-    /// DGA answered with an error envelope: `dga_error_api_code` gives DGA's errorCode.
-    DGA_API = 3,
-    /// The call took longer than the configured timeout (after the retries the policy allows).
-    DGA_TIMEOUT = 4,
-    /// The connection failed (after the retries the policy allows).
-    DGA_NETWORK = 5,
-    /// A create or void may have taken effect at DGA: call dga_status with the references in
-    /// `dga_error_json` (`reference1`, `reference2`) before anything else. Never a plain failure.
-    DGA_OUTCOME_UNKNOWN = 6,
-    /// DGA answered something unreadable.
-    DGA_PROTOCOL = 7,
-    /// A callback body is invalid: the message names each field, or the JSON line and column.
-    DGA_CALLBACK = 8,
-    /// A callback disagrees with DGA's own status for the transaction.
-    DGA_VERIFICATION = 9,
-    /// An argument is NULL, not valid UTF-8, or not valid JSON: the message names it.
-    DGA_INVALID_ARGUMENT = 10,
-    /// A bug inside the library (a caught panic); the message says what happened.
-    DGA_INTERNAL = 11,
-    /// An async call ended by its `DgaCancel` (`dga_cancel`). A create, void or close already
-    /// sent still runs to its end at DGA and its outcome is logged: check `dga_status` with the
-    /// references in `dga_error_json`.
-    DGA_CANCELLED = 12,
-}
-
-/// BankCodeEnum numbers (results carry the names; see `dga_enum_tables_json`).
-#[repr(i32)]
-pub enum DgaBankCode {
-    DGA_BANK_CODE_CGD = 1,
-    DGA_BANK_CODE_KTB = 2,
-}
-
-/// PaymentTypeEnum numbers. KTB takes FastPay (card) and QRPayment.
-#[repr(i32)]
-pub enum DgaPaymentType {
-    DGA_PAYMENT_TYPE_BILL_PAYMENT = 1,
-    DGA_PAYMENT_TYPE_DIRECT_LINK = 2,
-    DGA_PAYMENT_TYPE_FAST_PAY = 3,
-    DGA_PAYMENT_TYPE_PAGE_TO_PAGE = 4,
-    DGA_PAYMENT_TYPE_QR_PAYMENT = 5,
-    DGA_PAYMENT_TYPE_APP_TO_APP = 6,
-}
-
-/// PaymentTransactionStatusEnum numbers: a status's or callback's `paidStatus`.
-#[repr(i32)]
-pub enum DgaPaidStatus {
-    DGA_PAID_STATUS_PENDING = 0,
-    DGA_PAID_STATUS_SUCCESS = 1,
-    DGA_PAID_STATUS_REJECTED = 2,
-    DGA_PAID_STATUS_FAILED = 3,
-    DGA_PAID_STATUS_VOID = 4,
-    DGA_PAID_STATUS_OTHERS = 5,
-    DGA_PAID_STATUS_EXPIRED = 6,
-    DGA_PAID_STATUS_REFUNDED = 7,
-    DGA_PAID_STATUS_REQUEST_REFUND = 8,
-}
-
-/// ResponseStatusEnum numbers: the envelope's `status` (a confirmation's `status`).
-#[repr(i32)]
-pub enum DgaResponseStatus {
-    DGA_RESPONSE_STATUS_SUCCESS = 0,
-    DGA_RESPONSE_STATUS_SUCCESS_WITH_ERROR = 1,
-    DGA_RESPONSE_STATUS_WARNING = 2,
-    DGA_RESPONSE_STATUS_ERROR = 3,
-}
-
-/// ErrorCodeEnum numbers: what `dga_error_api_code` returns for a DGA_API error.
-#[repr(i32)]
-pub enum DgaErrorCode {
-    DGA_ERROR_CODE_OTHERS = 999,
-    DGA_ERROR_CODE_INVALID_REQUEST = 1,
-    DGA_ERROR_CODE_INVALID_SOURCE = 2,
-    DGA_ERROR_CODE_INVALID_DATA = 3,
-    DGA_ERROR_CODE_INVALID_PAID_DATE = 4,
-    DGA_ERROR_CODE_INVALID_EXPIRED_DATE = 5,
-    DGA_ERROR_CODE_INVALID_INVOICE = 6,
-    DGA_ERROR_CODE_INVALID_AMOUNT = 7,
-    DGA_ERROR_CODE_TRANSACTION_NOT_FOUND = 8,
-    DGA_ERROR_CODE_SOURCE_NOT_FOUND = 9,
-    DGA_ERROR_CODE_DATA_NOT_FOUND = 10,
-    DGA_ERROR_CODE_UNSUPPORTED_PAYMENT_TYPE = 11,
-    DGA_ERROR_CODE_ENDPOINT_SERVICE_UNAVAILABLE = 12,
-    DGA_ERROR_CODE_INVALID_ENDPOINT_DATA = 13,
-    DGA_ERROR_CODE_PAID_PAYMENT_CANNOT_BE_CLOSED = 14,
-    DGA_ERROR_CODE_FILE_DOWNLOADING_FAILED = 15,
-    DGA_ERROR_CODE_FILE_UPLOADING_FAILED = 16,
-    DGA_ERROR_CODE_FILE_RENDERING_FAILED = 17,
-    DGA_ERROR_CODE_FILE_SERVICE_UNAVAILABLE = 18,
-    DGA_ERROR_CODE_UNABLE_TO_VOID_TRANSACTION = 19,
-    DGA_ERROR_CODE_UNABLE_TO_REFUND_TRANSACTION = 20,
-    DGA_ERROR_CODE_REFERENCE_NUMBER_DUPLICATE = 21,
-    DGA_ERROR_CODE_TRANSACTION_LOCKED = 22,
 }
 
 // ---------------------------------------------------------------------------------------------

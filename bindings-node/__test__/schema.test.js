@@ -65,7 +65,9 @@ test('the typings have exactly the schema fields of each record, typed as the sc
     }
   }
   assert.deepEqual(problems, [])
-  assert.deepEqual(types.FieldProblem, types.FieldError, 'FieldProblem stays an alias of FieldError')
+  // 0.2.0 dropped the deprecated aliases (the changelog's migration notes).
+  assert.equal(types.FieldProblem, undefined, 'FieldProblem is gone: FieldError')
+  assert.equal(types.CallbackReceipt, undefined, 'CallbackReceipt is gone')
 })
 
 let sb

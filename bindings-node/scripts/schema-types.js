@@ -7,7 +7,7 @@ const path = require('node:path')
 const native = require('../native.js')
 
 const { records } = native.schema()
-// The core's record names, as the Node API has always exported them.
+// The Node API's own names for two of the core's records (its public type names).
 const NAMES = { CreatePayment: 'CreatePaymentRequest', Error: 'DgaErrorFields' }
 // Inputs take what the core's from_json takes: enum numbers, exact numbers for decimals.
 const INPUTS = new Set(['CreatePayment', 'ClientOptions', 'RetryOptions'])

@@ -11,12 +11,12 @@ use std::fmt;
 
 macro_rules! dga_enum {
     (
-        $(#[$meta:meta])*
+        $(#[doc = $doc:literal])+
         $name:ident {
             $( $(#[$vmeta:meta])* $variant:ident = $num:literal, $wire:literal, $desc:literal; )+
         }
     ) => {
-        $(#[$meta])*
+        $(#[doc = $doc])+
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub enum $name {
             $( $(#[$vmeta])* #[doc = concat!("`", $wire, "` = ", $num, ": ", $desc)] $variant, )+
@@ -26,6 +26,10 @@ macro_rules! dga_enum {
         }
 
         impl $name {
+            /// What the enum is: its doc comment (the binding generator,
+            /// `core/examples/tables.rs`, writes it into every language's typings).
+            pub const DOC: &'static str = concat!($($doc),+);
+
             /// Every value the guide defines, in the guide's order.
             pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
 
@@ -144,7 +148,8 @@ dga_enum! {
 
 dga_enum! {
     /// PaymentTransactionStatusEnum: the `paidStatus` of a status response or callback.
-    /// Numbers follow this table (Q9: 0 is Pending, whatever a callback's description says).
+    /// Numbers follow this table: 0 is Pending, whatever a callback's description says
+    /// (docs/protocol.md#q9--callback-paidstatus-0-described-success).
     PaidStatus {
         Pending = 0, "Pending", "รอการชำระเงิน";
         Success = 1, "Success", "ชำระเงินสำเร็จ";
@@ -233,6 +238,16 @@ pub fn enum_tables() -> Value {
         };
     }
     tables!(BankCode, PaymentType, PaidStatus, ResponseStatus, ErrorCode)
+}
+
+/// What each enum of [`enum_tables`] is, by the same keys: its doc comment.
+pub fn enum_docs() -> Value {
+    macro_rules! docs {
+        ($($t:ident),+) => {
+            serde_json::json!({ $( stringify!($t): $t::DOC.trim() ),+ })
+        };
+    }
+    docs!(BankCode, PaymentType, PaidStatus, ResponseStatus, ErrorCode)
 }
 
 #[cfg(test)]

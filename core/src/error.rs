@@ -5,108 +5,103 @@
 //! DGA's `message`) passes through the client's redactor first.
 
 use crate::enums::{ErrorCode, ResponseStatus};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::fmt;
 
-/// The call an error belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Endpoint {
-    /// The token call, `GET /ws/auth/validate`.
-    Token,
-    /// `POST {base}create`: creates a payment transaction.
-    Create,
-    /// `POST {base}close`: closes an unpaid transaction.
-    Close,
-    /// `POST {base}void`: voids a paid FastPay transaction.
-    Void,
-    /// `GET {base}status`: reads a transaction's state.
-    Status,
-}
-
-impl Endpoint {
-    /// Every endpoint, in declaration order (`Endpoint as usize` indexes it).
-    pub const ALL: [Endpoint; 5] = [
-        Endpoint::Token,
-        Endpoint::Create,
-        Endpoint::Close,
-        Endpoint::Void,
-        Endpoint::Status,
-    ];
-
-    /// The lowercase name (`"create"`): the last segment of the payment paths, and the
-    /// `endpoint` of an error's JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            Endpoint::Token => "token",
-            Endpoint::Create => "create",
-            Endpoint::Close => "close",
-            Endpoint::Void => "void",
-            Endpoint::Status => "status",
+/// Declares an enumeration of kinds once: the enum, `ALL` (every value in declaration order),
+/// the stable text of each value (its `Display` and its serialized form), its doc line (what
+/// the binding generator, `core/examples/tables.rs`, writes into every language's typings), and
+/// for a `#[repr(i32)]` enum its stable number.
+macro_rules! kinds {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident, text $text:ident {
+            $( $(#[doc = $doc:literal])+ $variant:ident $(= $num:literal)? => $code:literal, )+
         }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[doc = $doc])+ $variant $(= $num)?, )+
+        }
+
+        impl $name {
+            /// Every value, in declaration order (the order of docs/architecture.md#errors).
+            pub const ALL: [$name; [$(stringify!($variant)),+].len()] = [$($name::$variant),+];
+
+            /// The stable text, as in the error's JSON and in every binding.
+            pub fn $text(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $code, )+
+                }
+            }
+
+            /// What the value means: its doc comment, one line.
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $( $name::$variant => concat!($($doc),+), )+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.$text())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.$text())
+            }
+        }
+    };
+}
+
+kinds! {
+    /// The call an error belongs to; its text is the last segment of the payment paths and the
+    /// `endpoint` of an error's JSON.
+    pub enum Endpoint, text name {
+        /// The token call, `GET /ws/auth/validate`.
+        Token => "token",
+        /// `POST {base}create`: creates a payment transaction.
+        Create => "create",
+        /// `POST {base}close`: closes an unpaid transaction.
+        Close => "close",
+        /// `POST {base}void`: voids a paid FastPay transaction.
+        Void => "void",
+        /// `GET {base}status`: reads a transaction's state.
+        Status => "status",
     }
 }
 
-impl fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+kinds! {
+    /// The kind of an [`Error`], with a stable code and number (1..=9, as in the C ABI) that
+    /// every binding maps.
+    #[repr(i32)]
+    pub enum ErrorKind, text code {
+        /// Bad input caught before any network call.
+        Validation = 1 => "validation",
+        /// No token: credentials rejected, or retries exhausted.
+        Auth = 2 => "auth",
+        /// DGA answered with `status` = Error.
+        Api = 3 => "api",
+        /// A call took longer than the configured timeout (after the retries the policy allows).
+        Timeout = 4 => "timeout",
+        /// The connection failed (after the retries the policy allows).
+        Network = 5 => "network",
+        /// A create or void may have taken effect at DGA; check status before anything else.
+        OutcomeUnknown = 6 => "outcome_unknown",
+        /// DGA answered something unreadable.
+        Protocol = 7 => "protocol",
+        /// A callback body is invalid.
+        Callback = 8 => "callback",
+        /// A callback disagrees with DGA's own status for the transaction.
+        Verification = 9 => "verification",
     }
-}
-
-/// The kind of an [`Error`], with a stable code that every binding maps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[repr(i32)]
-pub enum ErrorKind {
-    /// Bad input caught before any network call.
-    Validation = 1,
-    /// No token: credentials rejected, or retries exhausted.
-    Auth = 2,
-    /// DGA answered with `status` = Error.
-    Api = 3,
-    /// A call took longer than the configured timeout.
-    Timeout = 4,
-    /// The connection failed.
-    Network = 5,
-    /// A create or void may have taken effect at DGA; check status before anything else.
-    OutcomeUnknown = 6,
-    /// DGA answered something unreadable.
-    Protocol = 7,
-    /// A callback body is invalid.
-    Callback = 8,
-    /// A callback disagrees with DGA's status.
-    Verification = 9,
 }
 
 impl ErrorKind {
-    /// Every kind, in the order of docs/architecture.md#errors (their numbers are 1..=9).
-    pub const ALL: [ErrorKind; 9] = [
-        ErrorKind::Validation,
-        ErrorKind::Auth,
-        ErrorKind::Api,
-        ErrorKind::Timeout,
-        ErrorKind::Network,
-        ErrorKind::OutcomeUnknown,
-        ErrorKind::Protocol,
-        ErrorKind::Callback,
-        ErrorKind::Verification,
-    ];
-
-    /// The stable snake_case code (`"outcome_unknown"`).
-    pub fn code(self) -> &'static str {
-        match self {
-            ErrorKind::Validation => "validation",
-            ErrorKind::Auth => "auth",
-            ErrorKind::Api => "api",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Network => "network",
-            ErrorKind::OutcomeUnknown => "outcome_unknown",
-            ErrorKind::Protocol => "protocol",
-            ErrorKind::Callback => "callback",
-            ErrorKind::Verification => "verification",
-        }
-    }
-
     /// The stable number (1..=9), as in the C ABI.
     pub fn number(self) -> i32 {
         self as i32
@@ -117,12 +112,6 @@ impl ErrorKind {
     /// `Network` error that is not).
     pub fn is_transient(self) -> bool {
         matches!(self, ErrorKind::Timeout | ErrorKind::Network)
-    }
-}
-
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
     }
 }
 
@@ -171,31 +160,19 @@ pub struct Mismatch {
     pub dga: String,
 }
 
-/// Why a callback was not confirmed (docs/architecture.md#the-callback-contract); it decides the
-/// reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VerificationReason {
-    /// DGA has no transaction with the callback's references (errorCode 8): reply 404.
-    UnknownPayment,
-    /// DGA still says Pending: the callback came early (or is forged); DGA redelivers: 409.
-    PendingAtDga,
-    /// DGA shows a different final status than the callback claims (lag or forgery): 409.
-    StatusDiffers,
-    /// The client is already verifying as many callbacks as it may
-    /// (`max_concurrent_verifications`); DGA was not asked and delivers again: 503.
-    Busy,
-}
-
-impl VerificationReason {
-    /// The stable snake_case code (`"unknown_payment"`), as in the error's JSON.
-    pub fn code(self) -> &'static str {
-        match self {
-            VerificationReason::UnknownPayment => "unknown_payment",
-            VerificationReason::PendingAtDga => "pending_at_dga",
-            VerificationReason::StatusDiffers => "status_differs",
-            VerificationReason::Busy => "busy",
-        }
+kinds! {
+    /// Why a callback was not confirmed (docs/architecture.md#the-callback-contract); it
+    /// decides the reply. Its text is the `reason` of the error's JSON.
+    pub enum VerificationReason, text code {
+        /// DGA has no transaction with the callback's references (errorCode 8): reply 404.
+        UnknownPayment => "unknown_payment",
+        /// DGA still says Pending: the callback came early (or is forged); DGA redelivers: 409.
+        PendingAtDga => "pending_at_dga",
+        /// DGA shows a different final status than the callback claims (lag or forgery): 409.
+        StatusDiffers => "status_differs",
+        /// The client is already verifying as many callbacks as it may
+        /// (`max_concurrent_verifications`); DGA was not asked and delivers again: 503.
+        Busy => "busy",
     }
 }
 

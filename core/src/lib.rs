@@ -73,7 +73,9 @@ pub use config::{
     DEFAULT_VERIFICATION_REUSE, Environment, RetryPolicy, Secret, TOKEN_PATH,
 };
 pub use config_json::CONFIG_KEYS;
-pub use enums::{BankCode, ErrorCode, PaidStatus, PaymentType, ResponseStatus, enum_tables};
+pub use enums::{
+    BankCode, ErrorCode, PaidStatus, PaymentType, ResponseStatus, enum_docs, enum_tables,
+};
 pub use error::{
     Endpoint, Error, ErrorKind, FieldError, Mismatch, Result, VerificationReason, error_kinds,
 };

@@ -25,38 +25,6 @@ using System.Threading.Tasks;
 
 namespace Dga.EPayment
 {
-    internal static partial class NativeMethods
-    {
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_cancel_new();
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern void dga_cancel(IntPtr cancel);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern void dga_cancel_free(IntPtr cancel);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern UIntPtr dga_drain(uint graceMs);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_completion_queue_callback();
-
-        [DllImport(Lib, CallingConvention = Cdecl)] [return: MarshalAs(UnmanagedType.U1)]
-        internal static extern bool dga_completion_next(uint timeoutMs, out IntPtr userData, out int kind, out IntPtr outJson, out IntPtr err);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern void dga_log_to_queue([MarshalAs(UnmanagedType.U1)] bool on);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_create_payment_async(DgaClientHandle client, byte[] requestJson, IntPtr cancel, IntPtr cb, IntPtr userData);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_status_async(DgaClientHandle client, byte[] reference1, byte[] reference2, IntPtr cancel, IntPtr cb, IntPtr userData);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_close_async(DgaClientHandle client, byte[] reference1, byte[] reference2, IntPtr cancel, IntPtr cb, IntPtr userData);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_void_async(DgaClientHandle client, byte[] reference1, byte[] reference2, byte[] paymentReference,
-            IntPtr cancel, IntPtr cb, IntPtr userData);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_verify_callback_async(DgaClientHandle client, byte[] callbackJson, IntPtr cancel, IntPtr cb, IntPtr userData);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_receive_callback_async(DgaClientHandle client, byte[] body, UIntPtr len, [MarshalAs(UnmanagedType.U1)] bool verify,
-            IntPtr cancel, IntPtr cb, IntPtr userData);
-    }
-
     /// <summary>The machinery behind the *Async calls (see the file's header).</summary>
     internal static class AsyncCalls
     {

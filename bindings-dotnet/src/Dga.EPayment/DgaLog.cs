@@ -5,16 +5,10 @@
 // references, a callback whose values differ from DGA's.
 using System;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace Dga.EPayment
 {
-    internal static partial class NativeMethods
-    {
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern void dga_set_log_level(int level);
-    }
-
     /// <summary>Severity of a <see cref="DgaLogRecord"/> (lower is more severe).</summary>
     public enum DgaLogLevel
     {

@@ -16,78 +16,9 @@ namespace Dga.EPayment
 
         internal const int DGA_OK = 0;
 
-        // Every export is cdecl (the default on x86 Windows would be stdcall).
+        // Every export is cdecl (the default on x86 Windows would be stdcall). The DllImports,
+        // one per function of the C header, are generated: NativeImports.cs.
         private const CallingConvention Cdecl = CallingConvention.Cdecl;
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_version();
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern DgaClientHandle dga_client_new(byte[] configJson, out IntPtr outErr);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern DgaClientHandle dga_client_new_from_env(byte[] configJson, out IntPtr outErr);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern void dga_client_free(IntPtr client);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_create_payment(DgaClientHandle client, byte[] requestJson, out IntPtr outJson, out IntPtr outErr);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_status(DgaClientHandle client, byte[] reference1, byte[] reference2, out IntPtr outJson, out IntPtr outErr);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_close(DgaClientHandle client, byte[] reference1, byte[] reference2, out IntPtr outJson, out IntPtr outErr);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_void(DgaClientHandle client, byte[] reference1, byte[] reference2, byte[] paymentReference,
-            out IntPtr outJson, out IntPtr outErr);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_verify_callback(DgaClientHandle client, byte[] callbackJson, out IntPtr outJson, out IntPtr outErr);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_receive_callback(DgaClientHandle client, byte[] body, UIntPtr len, [MarshalAs(UnmanagedType.U1)] bool verify,
-            out IntPtr outJson, out IntPtr outErr);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_callback_references(byte[] body, UIntPtr len, out IntPtr outReference1, out IntPtr outReference2, out IntPtr outErr);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_refuse_unknown_reference(DgaClientHandle client, byte[] reference1, byte[] reference2, out IntPtr outErr);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_verification_stats_json(DgaClientHandle client);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_callback_reply_unavailable(out int outHttpStatus);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_parse_callback(byte[] body, UIntPtr len, out IntPtr outJson, out IntPtr outErr);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_checkout_form_html(byte[] paymentJson, out IntPtr outHtml, out IntPtr outErr);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_callback_ack([MarshalAs(UnmanagedType.U1)] bool accepted, byte[] message);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_callback_reply_accepted(byte[] message, out int outHttpStatus);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_callback_reply_for_error(IntPtr error, out int outHttpStatus);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_callback_reply_handler_failed(out int outHttpStatus);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_callback_reply_too_large(UIntPtr limit, out int outHttpStatus);
-
-        /// <summary>Static: never freed.</summary>
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_callback_reply_content_type();
-
-        [DllImport(Lib, CallingConvention = Cdecl)] [return: MarshalAs(UnmanagedType.U1)]
-        internal static extern bool dga_validate_citizen_id(byte[] id);
-
-        /// <summary>Static: never freed.</summary>
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_enum_tables_json();
-
-        /// <summary>Static: never freed.</summary>
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_error_kinds_json();
-
-        /// <summary>Static: never freed.</summary>
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_schema_json();
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_error_kind(IntPtr error);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern int dga_error_api_code(IntPtr error);
-
-        /// <summary>Owned by the error: never freed.</summary>
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern IntPtr dga_error_json(IntPtr error);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern void dga_error_free(IntPtr error);
-
-        [DllImport(Lib, CallingConvention = Cdecl)] internal static extern void dga_string_free(IntPtr s);
 
         // ------------------------------------------------------------ marshalling helpers
 

@@ -35,7 +35,7 @@ def _converter(field: Mapping[str, Any]) -> Callable[[Any], Any]:
 
 
 def _q(v: str) -> str:
-    """Text as the reprs have always shown it (quoted in double quotes)."""
+    """Text as the reprs show it: JSON-quoted (double quotes, non-ASCII kept)."""
     return json.dumps(v, ensure_ascii=False)
 
 
