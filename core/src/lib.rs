@@ -59,6 +59,7 @@ mod reply;
 mod retry;
 pub mod runtime;
 pub mod schema;
+mod slots;
 mod token;
 mod verify;
 
