@@ -5,7 +5,8 @@
 //! emit it: the caller's own thread when its blocking call returns (so a call's records are
 //! logged before it returns), the event loop when it settles futures, and otherwise a daemon
 //! thread of the package's (`dga-epayment-log`, started with the first call) that waits for
-//! records with the GIL released. Levels are Python's: every record of the core is queued and the `dga_epayment`
+//! records with the GIL released (it is woken for INFO and above; DEBUG records belong to a
+//! call, whose end emits them). Levels are Python's: every record of the core is queued and the `dga_epayment`
 //! logger decides, so configuring logging after import works.
 //!
 //! At interpreter exit (`atexit`) the core's creates, voids and closes still running get their
@@ -13,6 +14,7 @@
 //! (WARNING and above): after finalization nothing calls into Python.
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -108,10 +110,15 @@ impl log::Log for Forward {
             q.records.pop_front();
             q.dropped += 1;
         }
+        let level = entry.0;
         q.records.push_back(entry);
         QUEUED.store(q.records.len(), Ordering::SeqCst);
         drop(q);
-        owned().ready.notify_one();
+        // Debug records come from calls, whose end (or future's settling) emits them: waking
+        // the pump for each would make it fight every caller for the GIL.
+        if level <= log::Level::Info {
+            owned().ready.notify_one();
+        }
     }
 
     fn flush(&self) {}
@@ -152,10 +159,20 @@ fn take() -> Option<(Vec<Entry>, usize)> {
     Some((records, dropped))
 }
 
+/// The `dga_epayment` logger (loggers live as long as the interpreter): looked up once.
+static LOGGER_OF_TARGET: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
 fn emit(py: Python<'_>, records: &[Entry]) {
     let Ok(logging) = py.import("logging") else {
         return;
     };
+    let ours = LOGGER_OF_TARGET
+        .get_or_try_init(py, || {
+            logging
+                .call_method1("getLogger", (TARGET,))
+                .map(Bound::unbind)
+        })
+        .ok();
     for (level, name, message) in records {
         let number = match level {
             log::Level::Error => 40,
@@ -164,9 +181,11 @@ fn emit(py: Python<'_>, records: &[Entry]) {
             log::Level::Debug => 10,
             log::Level::Trace => 5,
         };
-        let logged = logging
-            .call_method1("getLogger", (name,))
-            .and_then(|l| l.call_method1("log", (number, message)));
+        let logger = match ours {
+            Some(l) if name == TARGET => Ok(l.bind(py).clone()),
+            _ => logging.call_method1("getLogger", (name,)),
+        };
+        let logged = logger.and_then(|l| l.call_method1("log", (number, message)));
         if let Err(e) = logged {
             e.write_unraisable(py, None);
         }

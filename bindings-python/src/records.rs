@@ -203,6 +203,29 @@ fn decimal<'py>(py: Python<'py>, d: &dga::Decimal) -> PyResult<Bound<'py, PyAny>
         .call1((d.to_string(),))
 }
 
+/// The members of the enum values seen, by field and number (looked up once, by the
+/// record class's converter; touched only with the GIL held).
+static MEMBERS: std::sync::Mutex<Vec<((String, i64), Py<PyAny>)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// An enum field's value as the record class has it: for a value in the guide's table, the
+/// member found the first time; otherwise `convert`'s answer.
+fn member<'py>(
+    py: Python<'py>,
+    wire: &str,
+    number: Option<i64>,
+    fresh: impl FnOnce() -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let Some(n) = number else { return fresh() };
+    let members = || MEMBERS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, m)) = members().iter().find(|((w, k), _)| w == wire && *k == n) {
+        return Ok(m.bind(py).clone());
+    }
+    let m = fresh()?;
+    members().push(((wire.to_owned(), n), m.clone().unbind()));
+    Ok(m)
+}
+
 /// A status's field by its wire name, straight from the core's struct (what its JSON form
 /// would give); `None` for a field the schema has and this does not know (then the JSON form
 /// gives it).
@@ -214,8 +237,13 @@ fn status_field<'py>(
 ) -> Option<PyResult<Bound<'py, PyAny>>> {
     let enum_value = |v: Value| scalar(py, &v).and_then(|v| convert.call1((v,)));
     Some(match wire {
-        "paidStatus" => enum_value(serde_json::to_value(&s.paid_status).unwrap_or_default()),
-        "paymentType" => enum_value(serde_json::to_value(&s.payment_type).unwrap_or_default()),
+        "paidStatus" => member(py, wire, s.paid_status.number(), || {
+            enum_value(s.paid_status.to_json())
+        }),
+        "paymentType" => match &s.payment_type {
+            Some(t) => member(py, wire, t.number(), || enum_value(t.to_json())),
+            None => Ok(py.None().into_bound(py)),
+        },
         "description" => Ok(opt_str(py, &s.description)),
         "paidChannel" => Ok(opt_str(py, &s.paid_channel)),
         "refId" => Ok(opt_str(py, &s.ref_id)),
