@@ -84,7 +84,10 @@ fn error_vectors() {
             assert!(message.to_lowercase().contains(part), "{name}: {message}");
         }
         for part in expect["messageExcludes"].as_array().into_iter().flatten() {
-            assert!(!message.contains(part.as_str().unwrap()), "{name}: {message}");
+            assert!(
+                !message.contains(part.as_str().unwrap()),
+                "{name}: {message}"
+            );
         }
         if !expect["endpoint"].is_null() {
             assert_eq!(json["endpoint"], expect["endpoint"], "{name}: {json}");
