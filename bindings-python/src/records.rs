@@ -205,8 +205,10 @@ fn decimal<'py>(py: Python<'py>, d: &dga::Decimal) -> PyResult<Bound<'py, PyAny>
 
 /// The members of the enum values seen, by field and number (looked up once, by the
 /// record class's converter; touched only with the GIL held).
-static MEMBERS: std::sync::Mutex<Vec<((String, i64), Py<PyAny>)>> =
-    std::sync::Mutex::new(Vec::new());
+static MEMBERS: std::sync::Mutex<Vec<Member>> = std::sync::Mutex::new(Vec::new());
+
+/// A field's wire name, the value's number, and its member.
+type Member = ((String, i64), Py<PyAny>);
 
 /// An enum field's value as the record class has it: for a value in the guide's table, the
 /// member found the first time; otherwise `convert`'s answer.

@@ -279,12 +279,6 @@ pub(crate) fn read_status_answer(body: &[u8]) -> Option<StatusAnswer<'_>> {
     Some(answer)
 }
 
-/// A member of the envelope: a scalar, or `data`'s fields when it is an object.
-enum Member<'a> {
-    Val(Val<'a>),
-    Data(Option<Slots<'a, STATUS_FIELDS>>),
-}
-
 struct EnvelopeVisitor;
 
 impl<'de> Visitor<'de> for EnvelopeVisitor {
@@ -296,7 +290,16 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut members: [Option<(Cow<'de, str>, Member<'de>)>; 3] = [None, None, None];
+        // Each with the key it was read under: only the same key written again replaces it.
+        let mut status: Option<(Cow<'de, str>, Val<'de>)> = None;
+        let mut message: Option<(Cow<'de, str>, Val<'de>)> = None;
+        let mut data: Option<(Cow<'de, str>, Option<Slots<'de, STATUS_FIELDS>>)> = None;
+        fn keep<'de, T>(slot: &mut Option<(Cow<'de, str>, T)>, key: Cow<'de, str>, value: T) {
+            match slot {
+                Some((raw, _)) if *raw != key => {}
+                _ => *slot = Some((key, value)),
+            }
+        }
         let mut first = true;
         while let Some(key) = map.next_key_seed(Text)? {
             if first && key == NUMBER_TOKEN {
@@ -304,32 +307,22 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
                 return Ok(None);
             }
             first = false;
-            let i = ENVELOPE
+            match ENVELOPE
                 .iter()
-                .position(|n| n.eq_ignore_ascii_case(key.trim()));
-            let value = match i {
-                Some(2) => Member::Data(map.next_value_seed(DataSeed)?),
-                _ => Member::Val(map.next_value_seed(ValSeed)?),
-            };
-            if let Some(i) = i {
-                match &members[i] {
-                    Some((raw, _)) if *raw != key => {}
-                    _ => members[i] = Some((key, value)),
+                .position(|n| n.eq_ignore_ascii_case(key.trim()))
+            {
+                Some(0) => keep(&mut status, key, map.next_value_seed(ValSeed)?),
+                Some(1) => keep(&mut message, key, map.next_value_seed(ValSeed)?),
+                Some(_) => keep(&mut data, key, map.next_value_seed(DataSeed)?),
+                None => {
+                    map.next_value_seed(ValSeed)?;
                 }
             }
         }
-        let [status, message, data] = members;
-        let val = |m: Option<(Cow<'de, str>, Member<'de>)>| match m {
-            Some((_, Member::Val(v))) => Some(v),
-            _ => None,
-        };
         Ok(Some(StatusAnswer {
-            status: val(status),
-            message: val(message),
-            data: match data {
-                Some((_, Member::Data(d))) => d,
-                _ => None,
-            },
+            status: status.map(|(_, v)| v),
+            message: message.map(|(_, v)| v),
+            data: data.and_then(|(_, d)| d),
         }))
     }
 }
