@@ -162,17 +162,19 @@ fn take() -> Option<(Vec<Entry>, usize)> {
 /// The `dga_epayment` logger (loggers live as long as the interpreter): looked up once.
 static LOGGER_OF_TARGET: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
+fn our_logger(py: Python<'_>) -> PyResult<&Py<PyAny>> {
+    LOGGER_OF_TARGET.get_or_try_init(py, || {
+        py.import("logging")?
+            .call_method1("getLogger", (TARGET,))
+            .map(Bound::unbind)
+    })
+}
+
 fn emit(py: Python<'_>, records: &[Entry]) {
     let Ok(logging) = py.import("logging") else {
         return;
     };
-    let ours = LOGGER_OF_TARGET
-        .get_or_try_init(py, || {
-            logging
-                .call_method1("getLogger", (TARGET,))
-                .map(Bound::unbind)
-        })
-        .ok();
+    let ours = our_logger(py).ok();
     for (level, name, message) in records {
         let number = match level {
             log::Level::Error => 40,
@@ -212,8 +214,10 @@ pub fn ensure_pump(py: Python<'_>) -> PyResult<()> {
         return Ok(());
     }
     queue().stop = false;
-    let started = py
-        .import("dga_epayment._logs")
+    // `logging` is first imported here, on the caller's thread, never by the pump: a fork
+    // while the pump was importing it would leave the child's import lock held for good.
+    let started = our_logger(py)
+        .and_then(|_| py.import("dga_epayment._logs"))
         .and_then(|m| m.call_method0("_start"));
     if started.is_err() {
         PUMP.store(false, Ordering::SeqCst);
