@@ -69,7 +69,7 @@ fn state() -> MutexGuard<'static, State> {
 /// The core's queue has records (rate-limited already): each goes to the buffer, the
 /// completion queue and the callback, the callback outside the lock (it may log or set the
 /// sink itself).
-fn wake() {
+fn wake(_: log::Level) {
     let records = logs::take();
     let sink = {
         let mut st = state();

@@ -143,7 +143,7 @@ fn c_text(s: &str) -> CString {
 
 /// Called by the core on the thread that logged, when its queue was empty: the JVM may be
 /// called from any thread, so the records are logged at once.
-fn wake() {
+fn wake(_: log::Level) {
     let records = logs::take();
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: env() gives this thread's env; references made here are deleted here.

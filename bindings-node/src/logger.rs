@@ -58,7 +58,7 @@ fn sink() -> MutexGuard<'static, Sink> {
 
 /// Called by the core on the thread that logged, when its queue was empty: wakes the
 /// JavaScript thread, or writes to stderr when no JavaScript can take the records.
-fn wake() {
+fn wake(_: log::Level) {
     let s = sink();
     if s.mode == Mode::Js && !s.tsfn.is_null() && !EXITING.load(Ordering::SeqCst) {
         unsafe {

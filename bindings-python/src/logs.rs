@@ -14,6 +14,7 @@
 
 use dga_epayment::logs;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -28,8 +29,10 @@ static PUMP: AtomicBool = AtomicBool::new(false);
 /// Set at exit: the pump thread stops.
 static STOP: AtomicBool = AtomicBool::new(false);
 
-/// Called by the core, on the thread that logged, when its queue was empty.
-fn wake() {
+/// Called by the core, on the thread that logged, when a record is queued that is more severe
+/// than any waiting. DEBUG records come from calls, whose end (or future's settling) emits
+/// them: waking the pump for each would make it fight every caller for the GIL.
+fn wake(level: log::Level) {
     QUEUED.store(true, Ordering::SeqCst);
     if !PYTHON.load(Ordering::SeqCst) {
         for r in logs::take() {
@@ -37,7 +40,20 @@ fn wake() {
                 eprintln!("{} {}: {}", r.level, r.target.replace("::", "."), r.message);
             }
         }
+    } else if level <= log::Level::Info {
+        logs::wake_waiters();
     }
+}
+
+static LOGGER_OF_TARGET: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The `dga_epayment` logger, looked up once.
+fn our_logger(py: Python<'_>) -> PyResult<&Py<PyAny>> {
+    LOGGER_OF_TARGET.get_or_try_init(py, || {
+        py.import("logging")?
+            .call_method1("getLogger", (logs::TARGET,))
+            .map(Bound::unbind)
+    })
 }
 
 /// Installs the forwarding (once per process; another `log` logger already set wins). Every
@@ -68,6 +84,7 @@ fn emit(py: Python<'_>, records: Vec<logs::Record>) {
     let Ok(logging) = py.import("logging") else {
         return;
     };
+    let ours = our_logger(py).ok();
     for r in records {
         let number = match r.level {
             log::Level::Error => 40,
@@ -76,9 +93,11 @@ fn emit(py: Python<'_>, records: Vec<logs::Record>) {
             log::Level::Debug => 10,
             log::Level::Trace => 5,
         };
-        let logged = logging
-            .call_method1("getLogger", (r.target.replace("::", "."),))
-            .and_then(|l| l.call_method1("log", (number, r.message)));
+        let logger = match ours {
+            Some(l) if r.target == logs::TARGET => Ok(l.bind(py).clone()),
+            _ => logging.call_method1("getLogger", (r.target.replace("::", "."),)),
+        };
+        let logged = logger.and_then(|l| l.call_method1("log", (number, r.message)));
         if let Err(e) = logged {
             e.write_unraisable(py, None);
         }
@@ -101,8 +120,10 @@ pub fn ensure_pump(py: Python<'_>) -> PyResult<()> {
         return Ok(());
     }
     STOP.store(false, Ordering::SeqCst);
-    let started = py
-        .import("dga_epayment._logs")
+    // `logging` is first imported here, on the caller's thread, never by the pump: a fork
+    // while the pump was importing it would leave the child's import lock held for good.
+    let started = our_logger(py)
+        .and_then(|_| py.import("dga_epayment._logs"))
         .and_then(|m| m.call_method0("_start"));
     if started.is_err() {
         PUMP.store(false, Ordering::SeqCst);

@@ -196,6 +196,31 @@ fn decimal<'py>(py: Python<'py>, d: &dga::Decimal) -> PyResult<Bound<'py, PyAny>
         .call1((d.to_string(),))
 }
 
+/// The members of the enum values seen, by field and number (looked up once, by the
+/// record class's converter; touched only with the GIL held).
+static MEMBERS: std::sync::Mutex<Vec<Member>> = std::sync::Mutex::new(Vec::new());
+
+/// A field's wire name, the value's number, and its member.
+type Member = ((String, i64), Py<PyAny>);
+
+/// An enum field's value as the record class has it: for a value in the guide's table, the
+/// member found the first time; otherwise `convert`'s answer.
+fn member<'py>(
+    py: Python<'py>,
+    wire: &str,
+    number: Option<i64>,
+    fresh: impl FnOnce() -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let Some(n) = number else { return fresh() };
+    let members = || MEMBERS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, m)) = members().iter().find(|((w, k), _)| w == wire && *k == n) {
+        return Ok(m.bind(py).clone());
+    }
+    let m = fresh()?;
+    members().push(((wire.to_owned(), n), m.clone().unbind()));
+    Ok(m)
+}
+
 /// A status's field by its wire name, straight from the core's struct (what its JSON form
 /// would give); `None` for a field the schema has and the core's accessor does not (then the
 /// JSON form gives it).
@@ -206,7 +231,9 @@ fn status_field<'py>(
     convert: &Bound<'py, PyAny>,
 ) -> Option<PyResult<Bound<'py, PyAny>>> {
     Some(match s.field(wire)? {
-        FieldValue::Enum(v) => scalar(py, &v).and_then(|v| convert.call1((v,))),
+        FieldValue::Enum(number, v) => member(py, wire, number, || {
+            scalar(py, &v.to_json()).and_then(|v| convert.call1((v,)))
+        }),
         FieldValue::Text(t) => Ok(PyString::new(py, t).into_any()),
         FieldValue::OptText(t) => Ok(t.map_or_else(
             || py.None().into_bound(py),

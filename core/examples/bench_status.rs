@@ -1,12 +1,15 @@
-//! Throughput of `status` against the embedded sandbox, with a baseline measured in the same
-//! run: the same GET sent with a bare reqwest client (token fetched once, no parsing, no retry
-//! machinery). Blocking `Client` against `reqwest::blocking` on 1, 8 and 32 threads, then the
-//! async `Client` against an async `reqwest::Client` with 1 and 64 calls in flight. The ratio
-//! is the SDK's overhead; absolute numbers depend on the machine.
+//! Throughput of `status` against the embedded sandbox, with baselines measured in the same
+//! run: the same GET sent with a bare reqwest client (token fetched once, no retry machinery),
+//! reading the body only ("bare"), and also parsing it as JSON ("bare+json", what a
+//! hand-written client does with the answer; the ratio is against this one). Blocking `Client`
+//! against `reqwest::blocking` on 1, 8 and 32 threads, then the async `Client` against an async
+//! `reqwest::Client` with 1, 8 and 64 calls in flight. The ratio is the SDK's overhead;
+//! absolute numbers depend on the machine.
 //!
 //! cargo run --release -p dga-epayment --example bench_status [-- SECONDS_PER_RUN]
 
 use dga_epayment::{Config, CreatePayment, PaymentType, blocking::Client};
+use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -74,25 +77,31 @@ fn main() {
     let raw = reqwest::blocking::Client::new();
     println!("status calls per second against the sandbox ({secs} s per run)");
     println!(
-        "{:>8} {:>14} {:>14} {:>8}",
-        "threads", "bare reqwest", "Client", "ratio"
+        "{:>9} {:>12} {:>12} {:>12} {:>8}",
+        "threads", "bare", "bare+json", "Client", "ratio"
     );
     for threads in [1, 8, 32] {
-        let (raw, url, token) = (raw.clone(), url.clone(), token.clone());
-        let base = run(
-            threads,
-            secs,
-            Arc::new(move || {
-                let r = raw
-                    .get(&url)
-                    .header("Consumer-Key", "sandbox-key")
-                    .header("Token", &token)
-                    .send()
-                    .unwrap();
-                assert!(r.status().is_success());
-                r.bytes().unwrap();
-            }),
-        );
+        let bare = |parse: bool| {
+            let (raw, url, token) = (raw.clone(), url.clone(), token.clone());
+            run(
+                threads,
+                secs,
+                Arc::new(move || {
+                    let r = raw
+                        .get(&url)
+                        .header("Consumer-Key", "sandbox-key")
+                        .header("Token", &token)
+                        .send()
+                        .unwrap();
+                    assert!(r.status().is_success());
+                    let body = r.bytes().unwrap();
+                    if parse {
+                        std::hint::black_box(serde_json::from_slice::<Value>(&body).unwrap());
+                    }
+                }),
+            )
+        };
+        let (plain, base) = (bare(false), bare(true));
         let (c, r1, r2) = (client.clone(), p.reference1.clone(), p.reference2.clone());
         let sdk = run(
             threads,
@@ -101,7 +110,10 @@ fn main() {
                 c.status(&r1, &r2).unwrap();
             }),
         );
-        println!("{threads:>8} {base:>14.0} {sdk:>14.0} {:>8.2}", sdk / base);
+        println!(
+            "{threads:>9} {plain:>12.0} {base:>12.0} {sdk:>12.0} {:>8.2}",
+            sdk / base
+        );
     }
 
     // The async client, awaited from a runtime of the caller's own (as an agency's server has).
@@ -113,25 +125,31 @@ fn main() {
     let raw = reqwest::Client::new();
     let client = client.as_async().clone();
     println!(
-        "{:>8} {:>14} {:>14} {:>8}",
-        "in flight", "async reqwest", "async Client", "ratio"
+        "{:>9} {:>12} {:>12} {:>12} {:>8}",
+        "in flight", "bare", "bare+json", "Client", "ratio"
     );
-    for in_flight in [1usize, 64] {
-        let (raw, url, token) = (raw.clone(), url.clone(), token.clone());
-        let base = rt.block_on(run_async(in_flight, secs, move || {
+    for in_flight in [1usize, 8, 64] {
+        let bare = |parse: bool| {
             let (raw, url, token) = (raw.clone(), url.clone(), token.clone());
-            async move {
-                let r = raw
-                    .get(&url)
-                    .header("Consumer-Key", "sandbox-key")
-                    .header("Token", &token)
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(r.status().is_success());
-                r.bytes().await.unwrap();
-            }
-        }));
+            rt.block_on(run_async(in_flight, secs, move || {
+                let (raw, url, token) = (raw.clone(), url.clone(), token.clone());
+                async move {
+                    let r = raw
+                        .get(&url)
+                        .header("Consumer-Key", "sandbox-key")
+                        .header("Token", &token)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert!(r.status().is_success());
+                    let body = r.bytes().await.unwrap();
+                    if parse {
+                        std::hint::black_box(serde_json::from_slice::<Value>(&body).unwrap());
+                    }
+                }
+            }))
+        };
+        let (plain, base) = (bare(false), bare(true));
         let (c, r1, r2) = (client.clone(), p.reference1.clone(), p.reference2.clone());
         let sdk = rt.block_on(run_async(in_flight, secs, move || {
             let (c, r1, r2) = (c.clone(), r1.clone(), r2.clone());
@@ -140,7 +158,7 @@ fn main() {
             }
         }));
         println!(
-            "{in_flight:>8} {base:>14.0} {sdk:>14.0} {:>8.2}",
+            "{in_flight:>9} {plain:>12.0} {base:>12.0} {sdk:>12.0} {:>8.2}",
             sdk / base
         );
     }

@@ -5,7 +5,7 @@
 //! (docs/architecture.md#cancellation-and-outcome-unknown).
 
 use crate::config::Config;
-use crate::envelope::{payment_from, status_from};
+use crate::envelope::{payment_from, read_status};
 use crate::error::{Endpoint, Error, FieldError, Result};
 use crate::http::{Request, build_http};
 use crate::model::{Callback, Confirmation, CreatePayment, Payment, PaymentStatus};
@@ -38,6 +38,12 @@ pub(crate) struct Inner {
     pub(crate) config: Config,
     /// Each endpoint's URL, worked out once (indexed by `Endpoint as usize`).
     urls: Vec<reqwest::Url>,
+    /// The `Consumer-Key` header, built once.
+    pub(crate) consumer_key_header: reqwest::header::HeaderValue,
+    /// The configuration's secrets as text from outside may echo them: the first
+    /// `plain_secrets` as written, then each one's `encodings`. `scrub` adds the token's.
+    secrets: Vec<String>,
+    plain_secrets: usize,
     /// What must not cross a fork: pool, token, verifications, call slots.
     process: PerProcess<State>,
 }
@@ -147,9 +153,26 @@ impl Client {
             .iter()
             .map(|e| config.endpoint_url(*e))
             .collect();
+        let mut consumer_key_header =
+            reqwest::header::HeaderValue::from_str(config.consumer_key.expose())
+                .map_err(|_| Error::invalid("consumerKey", "must be visible ASCII (a header)"))?;
+        consumer_key_header.set_sensitive(true);
+        let mut plain = vec![
+            config.consumer_secret.expose().to_owned(),
+            config.consumer_key.expose().to_owned(),
+        ];
+        if let Some(p) = &config.proxy {
+            plain.push(p.expose().to_owned());
+        }
+        let plain_secrets = plain.len();
+        let encoded: Vec<String> = plain.iter().flat_map(|s| encodings(s)).collect();
+        let secrets = [plain, encoded].concat();
         let inner = Inner {
             config,
             urls,
+            consumer_key_header,
+            secrets,
+            plain_secrets,
             process: PerProcess::new(),
         };
         // Built now so that a bad proxy or CA is an error here, not at the first call.
@@ -432,7 +455,8 @@ async fn on_runtime<T: Send + 'static>(
     if runtime::on_core_thread() {
         return future.await;
     }
-    let task = runtime::spawn(future).map_err(|e| runtime_error(endpoint, e))?;
+    // Boxed: a call's future is several kilobytes, and the task would copy it around.
+    let task = runtime::spawn(Box::pin(future)).map_err(|e| runtime_error(endpoint, e))?;
     let _abort = AbortOnDrop(task.abort_handle());
     match task.await {
         Ok(result) => result,
@@ -560,60 +584,66 @@ impl Inner {
     /// The status call itself, on the runtime (the verifications call it too).
     pub(crate) async fn status(&self, r1: &str, r2: &str) -> Result<PaymentStatus> {
         let query = [("reference1", r1), ("reference2", r2)];
-        let env = self
-            .call(Endpoint::Status, Request::Get(&query), (r1, r2), None, None)
-            .await?;
-        status_from(env, r1, r2)
+        let read = |http, body: &[u8]| read_status(http, body, (r1, r2), &|t| self.scrub(t));
+        self.call_with(
+            Endpoint::Status,
+            Request::Get(&query),
+            (r1, r2),
+            None,
+            None,
+            read,
+        )
+        .await
     }
 
     /// A status call made to verify a callback: counted in the verification stats.
     pub(crate) async fn verification_status(&self, r1: &str, r2: &str) -> Result<PaymentStatus> {
         let counter = &self.state()?.verifications.counters.status_calls;
         let query = [("reference1", r1), ("reference2", r2)];
-        let env = self
-            .call(
-                Endpoint::Status,
-                Request::Get(&query),
-                (r1, r2),
-                None,
-                Some(counter),
-            )
-            .await?;
-        status_from(env, r1, r2)
+        let read = |http, body: &[u8]| read_status(http, body, (r1, r2), &|t| self.scrub(t));
+        self.call_with(
+            Endpoint::Status,
+            Request::Get(&query),
+            (r1, r2),
+            None,
+            Some(counter),
+            read,
+        )
+        .await
     }
 
     /// Removes anything secret from text that came from outside (transport errors, DGA's
     /// messages), in case it echoes a credential back, as written or percent-encoded (a URL).
     pub(crate) fn scrub(&self, text: impl Into<String>) -> String {
         let mut text = text.into();
-        let mut secrets = vec![
-            self.config.consumer_secret.expose().to_owned(),
-            self.config.consumer_key.expose().to_owned(),
-        ];
-        if let Some(p) = &self.config.proxy {
-            secrets.push(p.expose().to_owned());
+        let token = self.process.get().and_then(|s| s.tokens.current());
+        // As written first, then encoded (the token after the configuration's secrets in
+        // each group); longest first, so a secret's encoded form is not half-replaced by a
+        // shorter one.
+        let mut secrets: Vec<&str> = Vec::with_capacity(self.secrets.len() + 3);
+        let (plain, encoded) = self.secrets.split_at(self.plain_secrets);
+        secrets.extend(plain.iter().map(String::as_str));
+        secrets.extend(token.as_ref().map(|t| t.expose()));
+        secrets.extend(encoded.iter().map(String::as_str));
+        if let Some(t) = &token {
+            secrets.extend(t.encoded().iter().map(String::as_str));
         }
-        if let Some(t) = self.process.get().and_then(|s| s.tokens.current_value()) {
-            secrets.push(t);
-        }
-        let encoded: Vec<String> = secrets
-            .iter()
-            .flat_map(|s| {
-                let query: String = url::form_urlencoded::byte_serialize(s.as_bytes()).collect();
-                let path = percent_encode_all(s);
-                [query, path]
-            })
-            .collect();
-        secrets.extend(encoded);
-        // Longest first, so a secret's encoded form is not half-replaced by a shorter one.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        for s in secrets.iter().filter(|s| s.len() >= 4) {
-            if text.contains(s.as_str()) {
-                text = text.replace(s.as_str(), "<redacted>");
+        for s in secrets.into_iter().filter(|s| s.len() >= 4) {
+            if text.contains(s) {
+                text = text.replace(s, "<redacted>");
             }
         }
         text
     }
+}
+
+/// A secret as it looks percent-encoded in a query and in a URL path or userinfo.
+pub(crate) fn encodings(secret: &str) -> [String; 2] {
+    [
+        url::form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
+        percent_encode_all(secret),
+    ]
 }
 
 fn check_references(

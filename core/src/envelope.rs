@@ -8,7 +8,8 @@ use crate::client::LOG;
 use crate::enums::{ErrorCode, ResponseStatus};
 use crate::error::{Endpoint, Error, FieldError, Result};
 use crate::lenient::{Fields, json_type};
-use crate::model::{Confirmation, Payment, PaymentStatus};
+use crate::model::{CALLBACK_FIELDS, Confirmation, Payment, PaymentStatus};
+use crate::slots::{Slots, Val};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -61,10 +62,11 @@ pub(crate) fn status_from(env: Envelope, r1: &str, r2: &str) -> Result<PaymentSt
         }
         None => return Err(protocol("DGA answered success without status data".into())),
     };
-    let mut f = Fields::new(map);
-    let mut status = match PaymentStatus::read(&mut f, false) {
-        Some(s) if f.errors.is_empty() => s,
-        _ => return Err(protocol(join_fields(&f.errors))),
+    let slots = Slots::of_map(&CALLBACK_FIELDS, map);
+    let mut errors = Vec::new();
+    let mut status = match PaymentStatus::read(&slots.values, false, &mut errors) {
+        Some(s) if errors.is_empty() => s,
+        _ => return Err(protocol(join_fields(&errors))),
     };
     if status.ref1.is_empty() {
         status.ref1 = r1.to_owned();
@@ -72,6 +74,68 @@ pub(crate) fn status_from(env: Envelope, r1: &str, r2: &str) -> Result<PaymentSt
     }
     status.warning = env.warning;
     Ok(status)
+}
+
+/// Status's answer as `read_answer` then `status_from` read it; a plain successful answer
+/// (the usual one) is read in one pass without building its `Value` first.
+pub(crate) fn read_status(
+    http: StatusCode,
+    body: &[u8],
+    refs: (&str, &str),
+    scrub: &dyn Fn(String) -> String,
+) -> Result<PaymentStatus> {
+    let plain = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    if let Some(status) = status_in_one_pass(plain, refs, scrub) {
+        return Ok(status);
+    }
+    let env = read_answer(Endpoint::Status, false, http, body, refs, scrub)?;
+    status_from(env, refs.0, refs.1)
+}
+
+/// The one-pass reading of [`read_status`]: `None` unless the envelope's status is a success
+/// and its data reads whole (everything else takes the general path, which says what is wrong).
+fn status_in_one_pass(
+    body: &[u8],
+    refs: (&str, &str),
+    scrub: &dyn Fn(String) -> String,
+) -> Option<PaymentStatus> {
+    let answer = crate::slots::read_status_answer(body)?;
+    let status = match answer.status? {
+        Val::Null => return None,
+        v => crate::slots::enum_of(
+            &v,
+            ResponseStatus::from_number,
+            ResponseStatus::from_name,
+            ResponseStatus::from_json,
+        )
+        .ok()?,
+    };
+    if !status.is_known() || status == ResponseStatus::Error {
+        return None;
+    }
+    let mut errors = Vec::new();
+    let mut read = PaymentStatus::read(&answer.data?.values, false, &mut errors)?;
+    if !errors.is_empty() {
+        return None;
+    }
+    let message = match answer.message {
+        Some(Val::Str(s) | Val::Number(s)) => s.into_owned(),
+        _ => String::new(),
+    };
+    read.warning = (status != ResponseStatus::Success).then(|| {
+        let w = if message.is_empty() {
+            format!("DGA answered {status}")
+        } else {
+            scrub(message)
+        };
+        log::warn!(target: LOG, "{}: DGA answered {status}: {w}", Endpoint::Status);
+        w
+    });
+    if read.ref1.is_empty() {
+        read.ref1 = refs.0.to_owned();
+        read.ref2 = refs.1.to_owned();
+    }
+    Some(read)
 }
 
 pub(crate) fn join_fields(errors: &[FieldError]) -> String {
@@ -189,17 +253,24 @@ pub(crate) struct RawEnvelope {
 /// or names, unknown values kept).
 pub(crate) fn parse_envelope(body: &[u8]) -> std::result::Result<RawEnvelope, String> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let value: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON ({e})"))?;
-    let map = value
-        .as_object()
-        .ok_or_else(|| format!("expected a JSON object, got {}", json_type(&value)))?;
+    let mut value: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON ({e})"))?;
+    let Value::Object(map) = &mut value else {
+        return Err(format!("expected a JSON object, got {}", json_type(&value)));
+    };
     let mut f = Fields::new(map);
     let status = f
         .enumeration("status", true, ResponseStatus::from_json)
         .ok_or_else(|| "no envelope: \"status\" is missing or invalid".to_owned())?;
     let error_code = f.enumeration("errorCode", false, ErrorCode::from_json);
     let message = f.string("message", false).unwrap_or_default();
-    let data = f.get("data").filter(|d| !d.is_null()).cloned();
+    // Taken out of the envelope rather than copied: it is most of the answer.
+    let data_key = map
+        .keys()
+        .find(|k| k.trim().eq_ignore_ascii_case("data"))
+        .cloned();
+    let data = data_key
+        .and_then(|k| map.remove(&k))
+        .filter(|d| !d.is_null());
     Ok(RawEnvelope {
         status,
         error_code,

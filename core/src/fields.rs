@@ -18,8 +18,28 @@ pub enum FieldValue<'a> {
     Date(Option<NaiveDateTime>),
     /// An amount, exact; none only for an optional amount.
     Decimal(Option<&'a Decimal>),
-    /// An enum as its JSON form: the guide's name, or the raw value DGA sent; null if absent.
-    Enum(Value),
+    /// An enum: its number when DGA sent one (a member's identity, cheap to compare), and its
+    /// JSON form (the guide's name, or the raw value DGA sent; null if absent) when asked.
+    Enum(Option<i64>, EnumJson<'a>),
+}
+
+/// An enum field's JSON form, made only when asked for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EnumJson<'a> {
+    /// `paidStatus`.
+    PaidStatus(&'a crate::PaidStatus),
+    /// `paymentType`, which DGA may leave out.
+    PaymentType(Option<&'a crate::PaymentType>),
+}
+
+impl EnumJson<'_> {
+    /// The guide's name, the raw value DGA sent, or null.
+    pub fn to_json(self) -> Value {
+        match self {
+            EnumJson::PaidStatus(v) => v.to_json(),
+            EnumJson::PaymentType(v) => v.map_or(Value::Null, |v| v.to_json()),
+        }
+    }
 }
 
 impl PaymentStatus {
@@ -27,8 +47,14 @@ impl PaymentStatus {
     /// the status does not have.
     pub fn field(&self, wire: &str) -> Option<FieldValue<'_>> {
         Some(match wire {
-            "paidStatus" => FieldValue::Enum(serde_json::to_value(&self.paid_status).ok()?),
-            "paymentType" => FieldValue::Enum(serde_json::to_value(&self.payment_type).ok()?),
+            "paidStatus" => FieldValue::Enum(
+                self.paid_status.number(),
+                EnumJson::PaidStatus(&self.paid_status),
+            ),
+            "paymentType" => FieldValue::Enum(
+                self.payment_type.as_ref().and_then(|t| t.number()),
+                EnumJson::PaymentType(self.payment_type.as_ref()),
+            ),
             "description" => FieldValue::OptText(Option::as_deref(&self.description)),
             "paidChannel" => FieldValue::OptText(Option::as_deref(&self.paid_channel)),
             "refId" => FieldValue::OptText(Option::as_deref(&self.ref_id)),
@@ -71,7 +97,7 @@ mod tests {
                     serde_json::json!(d.map(|d| d.format("%Y-%m-%dT%H:%M:%S").to_string()))
                 }
                 super::FieldValue::Decimal(d) => serde_json::json!(d.map(|d| d.to_string())),
-                super::FieldValue::Enum(v) => v,
+                super::FieldValue::Enum(_, v) => v.to_json(),
             };
             assert_eq!(as_json, json[f.wire], "{}", f.wire);
         }

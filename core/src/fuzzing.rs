@@ -9,7 +9,7 @@
 
 use crate::enums::ResponseStatus;
 use crate::envelope::{
-    RawEnvelope, parse_envelope, payment_from, read_answer, status_from, token_message,
+    RawEnvelope, parse_envelope, payment_from, read_answer, read_status, token_message,
     token_result,
 };
 use crate::error::{Endpoint, Error};
@@ -94,9 +94,7 @@ pub fn create_answer(body: &[u8]) -> Result<Payment, String> {
 
 /// Status's answer as `Client::status` reads it (the client's own functions).
 pub fn status_answer(body: &[u8]) -> Result<PaymentStatus, String> {
-    let env = read_answer(Endpoint::Status, false, StatusCode::OK, body, REFS, &|t| t)
-        .map_err(|e| e.to_string())?;
-    status_from(env, REFS.0, REFS.1).map_err(|e| e.to_string())
+    read_status(StatusCode::OK, body, REFS, &|t| t).map_err(|e| e.to_string())
 }
 
 /// One fuzz target's check: panics when an invariant fails.

@@ -7,9 +7,14 @@ use crate::config::Config;
 use crate::error::{Endpoint, Error, Result};
 use crate::token::Token;
 use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use serde_json::Value;
 use std::error::Error as _;
 use std::time::{Duration, Instant};
+
+/// DGA's own headers.
+const CONSUMER_KEY: HeaderName = HeaderName::from_static("consumer-key");
+const TOKEN: HeaderName = HeaderName::from_static("token");
 
 pub(crate) enum Request<'a> {
     /// The token call: `ConsumerSecret` and `AgentID` in the query, no `Token` header.
@@ -145,11 +150,12 @@ impl Inner {
             Request::Get(query) => http.get(url).query(query),
             Request::Post(body) => http.post(url).json(body),
         };
+        // Header names and values built once (the client's, the token's), not per request.
         let mut builder = builder
-            .header("Consumer-Key", c.consumer_key.expose())
-            .header(reqwest::header::CONTENT_TYPE, "application/json");
+            .header(CONSUMER_KEY, self.consumer_key_header.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(token) = token {
-            builder = builder.header("Token", token.expose());
+            builder = builder.header(TOKEN, token.header().clone());
         }
         let deadline = Instant::now() + c.request_timeout;
         let response = builder.send().await.map_err(|e| self.transport(e))?;
@@ -213,10 +219,15 @@ impl Inner {
             ),
         };
         let mut body = Vec::with_capacity(declared.map_or(8192, |n| n as usize).min(limit));
+        // One timer for the whole body, however many chunks it comes in.
+        let timer = tokio::time::sleep_until(deadline.into());
+        tokio::pin!(timer);
         loop {
-            let chunk = tokio::time::timeout_at(deadline.into(), response.chunk())
-                .await
-                .map_err(|_| late())?;
+            let chunk = tokio::select! {
+                biased;
+                chunk = response.chunk() => chunk,
+                () = &mut timer => return Err(late()),
+            };
             match chunk {
                 Ok(None) => return Ok(body),
                 Ok(Some(c)) if body.len() + c.len() > limit => return Err(too_large),

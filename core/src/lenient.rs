@@ -6,12 +6,10 @@
 //! callback is reported whole.
 
 use crate::error::FieldError;
+use crate::slots::Val;
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use rust_decimal::Decimal;
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
-use std::fmt;
 
 /// Bangkok is UTC+7 all year (no daylight saving).
 const BANGKOK_OFFSET_SECONDS: i32 = 7 * 3600;
@@ -32,18 +30,20 @@ pub(crate) fn json_type(v: &Value) -> &'static str {
 
 /// Reads an amount exactly from a JSON number or string (never through `f64`).
 pub fn parse_amount(v: &Value) -> Result<Decimal, String> {
-    let text = match v {
-        // serde_json's `arbitrary_precision` keeps the number's text as written.
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.trim().to_owned(),
-        other => {
-            return Err(format!(
-                "expected a decimal amount, got {}",
-                json_type(other)
-            ));
-        }
-    };
-    parse_decimal_text(&text)
+    amount_of(&Val::of(v))
+}
+
+/// [`parse_amount`] on a value read by `slots`.
+pub(crate) fn amount_of(v: &Val<'_>) -> Result<Decimal, String> {
+    match v {
+        // The number's text as written (serde_json's `arbitrary_precision`).
+        Val::Number(text) => parse_decimal_text(text),
+        Val::Str(s) => parse_decimal_text(s.trim()),
+        other => Err(format!(
+            "expected a decimal amount, got {}",
+            other.json_type()
+        )),
+    }
 }
 
 pub(crate) fn parse_decimal_text(text: &str) -> Result<Decimal, String> {
@@ -123,16 +123,21 @@ fn out_of_range_text(text: &str) -> String {
 /// .NET's `DateTime.MinValue` (`0001-01-01T00:00:00`, what an unset .NET date serializes to)
 /// mean absent.
 pub fn parse_date(v: &Value) -> Result<Option<NaiveDateTime>, String> {
+    date_of(&Val::of(v))
+}
+
+/// [`parse_date`] on a value read by `slots`.
+pub(crate) fn date_of(v: &Val<'_>) -> Result<Option<NaiveDateTime>, String> {
     match v {
-        v if is_blank(v) => Ok(None),
-        Value::String(s) if is_dotnet_min_date(s.trim()) => Ok(None),
+        v if v.is_blank() => Ok(None),
+        Val::Str(s) if is_dotnet_min_date(s.trim()) => Ok(None),
         // Any time on 0001-01-01 is .NET's MinValue in some form (a padded day, an offset).
-        Value::String(s) => parse_date_text(s.trim()).map(|d| {
+        Val::Str(s) => parse_date_text(s.trim()).map(|d| {
             Some(d).filter(|d| Some(d.date()) != chrono::NaiveDate::from_ymd_opt(1, 1, 1))
         }),
         other => Err(format!(
             "expected a date (yyyy-MM-ddTHH:mm:ss), got {}",
-            json_type(other)
+            other.json_type()
         )),
     }
 }
@@ -154,6 +159,9 @@ fn is_dotnet_min_date(s: &str) -> bool {
 }
 
 fn parse_date_text(s: &str) -> Result<NaiveDateTime, String> {
+    if let Some(d) = guide_date(s) {
+        return Ok(d);
+    }
     let bangkok = FixedOffset::east_opt(BANGKOK_OFFSET_SECONDS).expect("valid offset");
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Ok(dt.with_timezone(&bangkok).naive_local());
@@ -169,90 +177,52 @@ fn parse_date_text(s: &str) -> Result<NaiveDateTime, String> {
     ))
 }
 
+/// `yyyy-MM-ddTHH:mm:ss` (or with a space for the `T`), the form DGA sends, read without
+/// chrono's general parser (which reads its format string again on every call). `None` for
+/// any other form, which chrono then reads; a leap second is left to chrono too.
+fn guide_date(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    if b.len() != 19
+        || (b[4], b[7], b[13], b[16]) != (b'-', b'-', b':', b':')
+        || !matches!(b[10], b'T' | b' ')
+    {
+        return None;
+    }
+    let number = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let second = number(17..19).filter(|s| *s < 60)?;
+    chrono::NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)?
+        .and_hms_opt(number(11..13)?, number(14..16)?, second)
+}
+
 /// Formats a date the way the SDK hands it out.
 pub fn format_date(d: &NaiveDateTime) -> String {
     d.format(DATE_FORMAT).to_string()
 }
 
-/// A JSON object's members in order, duplicates kept (serde_json's `Map` keeps only the last
-/// value of a repeated key, which would hide an ambiguous body).
-pub(crate) struct Entries(pub Vec<(String, Value)>);
-
-impl<'de> Deserialize<'de> for Entries {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Entries;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Entries, A::Error> {
-                let mut out = Vec::with_capacity(m.size_hint().unwrap_or(0).min(64));
-                while let Some(entry) = m.next_entry::<String, Value>()? {
-                    out.push(entry);
-                }
-                Ok(Entries(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
 /// A JSON object whose keys are looked up case-insensitively after trimming white space.
 pub(crate) struct Fields<'a> {
-    entries: Vec<(String, &'a str, &'a Value)>,
+    map: &'a Map<String, Value>,
     pub errors: Vec<FieldError>,
 }
 
 impl<'a> Fields<'a> {
     pub fn new(map: &'a Map<String, Value>) -> Self {
-        Self::from_pairs(map.iter().map(|(k, v)| (k.as_str(), v)))
-    }
-
-    /// Every key/value pair as it appeared, duplicates included (see [`Entries`]).
-    pub fn from_entries(entries: &'a Entries) -> Self {
-        Self::from_pairs(entries.0.iter().map(|(k, v)| (k.as_str(), v)))
-    }
-
-    fn from_pairs(pairs: impl Iterator<Item = (&'a str, &'a Value)>) -> Self {
         Fields {
-            entries: pairs
-                .map(|(k, v)| (k.trim().to_ascii_lowercase(), k, v))
-                .collect(),
+            map,
             errors: Vec::new(),
         }
     }
 
-    /// Records an error for every key that appears more than once once normalized: an
-    /// ambiguous body must not be read one way by us and another way by someone else. The
-    /// error names the field as in `known` (the guide's spelling) when it is one of them.
-    pub fn reject_duplicates(&mut self, known: &[&str]) {
-        let mut counts: HashMap<&str, usize> = HashMap::new();
-        for (norm, _, _) in &self.entries {
-            *counts.entry(norm.as_str()).or_default() += 1;
-        }
-        let mut reported: HashSet<&str> = HashSet::new();
-        for (norm, raw, _) in &self.entries {
-            if counts[norm.as_str()] > 1 && reported.insert(norm.as_str()) {
-                let name = known
-                    .iter()
-                    .find(|k| k.eq_ignore_ascii_case(norm))
-                    .copied()
-                    .unwrap_or_else(|| raw.trim());
-                self.errors.push(FieldError::new(
-                    name,
-                    "appears more than once (keys are compared ignoring case and spaces)",
-                ));
-            }
-        }
-    }
-
+    /// The first member whose key is `key` once trimmed, ignoring ASCII case.
     pub fn get(&self, key: &str) -> Option<&'a Value> {
-        let key = key.to_ascii_lowercase();
-        self.entries
+        self.map
             .iter()
-            .find(|(k, _, _)| *k == key)
-            .map(|(_, _, v)| *v)
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
     }
 
     fn fail(&mut self, key: &str, message: impl Into<String>) {
@@ -317,17 +287,6 @@ impl<'a> Fields<'a> {
                     None
                 }
             },
-        }
-    }
-
-    pub fn date(&mut self, key: &str, required: bool) -> Option<NaiveDateTime> {
-        let v = self.present(key, required)?;
-        match parse_date(v) {
-            Ok(d) => d,
-            Err(e) => {
-                self.fail(key, e);
-                None
-            }
         }
     }
 
@@ -412,6 +371,41 @@ mod tests {
         assert_eq!(d(Value::Null), None);
         assert!(parse_date(&json!("22/09/2022")).is_err());
         assert!(parse_date(&json!(20220922)).is_err());
+    }
+
+    #[test]
+    fn the_guide_form_reads_as_chrono_reads_it() {
+        for s in [
+            "2022-09-22T11:03:36",
+            "2022-09-22 11:03:36",
+            "0000-01-01T00:00:00",
+            "2024-02-29T23:59:59",
+            "2023-02-29T00:00:00",
+            "2022-13-01T00:00:00",
+            "2022-00-10T00:00:00",
+            "2022-09-22T24:00:00",
+            "2022-09-22T11:60:00",
+            "2022-09-22T11:03:60",
+            "2022-9-22T11:03:36 ",
+            "+022-09-22T11:03:36",
+            "2022-09-22t11:03:36",
+            "2022-09-22T11:03:3a",
+            "2022-09-22T11:03:36Z",
+        ] {
+            let chrono = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+                .iter()
+                .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok());
+            if let Some(d) = guide_date(s) {
+                assert_eq!(Some(d), chrono, "{s}");
+            }
+            assert_eq!(
+                parse_date_text(s).ok(),
+                chrono.or_else(|| DateTime::parse_from_rfc3339(s).ok().map(|d| d
+                    .with_timezone(&FixedOffset::east_opt(BANGKOK_OFFSET_SECONDS).unwrap())
+                    .naive_local())),
+                "{s}"
+            );
+        }
     }
 
     #[test]

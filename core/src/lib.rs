@@ -61,6 +61,7 @@ mod reply;
 mod retry;
 pub mod runtime;
 pub mod schema;
+mod slots;
 mod token;
 mod verify;
 
@@ -79,7 +80,7 @@ pub use enums::{
 pub use error::{
     Endpoint, Error, ErrorKind, FieldError, Mismatch, Result, VerificationReason, error_kinds,
 };
-pub use fields::FieldValue;
+pub use fields::{EnumJson, FieldValue};
 pub use lenient::{DATE_FORMAT, format_date, parse_amount, parse_date};
 pub use model::{
     CALLBACK_FIELDS, Callback, Confirmation, CreatePayment, Payment, PaymentStatus, callback_ack,

@@ -4,9 +4,10 @@
 //! The core logs with the `log` crate under the target `dga_epayment`, often on a runtime
 //! thread where no binding may call into its language (no GIL, no JavaScript, no PHP). A
 //! binding calls [`install`] with a `wake` function: every record of the SDK's at the level set
-//! ([`set_level`]) is rate-limited, queued, and `wake` is called when the queue was empty, so the
-//! binding can [`take`] the records on a thread where its language runs (or at once, when it
-//! may call from any thread, as a C callback or the JVM can).
+//! ([`set_level`]) is rate-limited, queued, and `wake` is called when the queue was empty or a
+//! record more severe than any waiting arrives, so the binding can [`take`] the records on a
+//! thread where its language runs (or at once, when it may call from any thread, as a C
+//! callback or the JVM can), or leave DEBUG records for the end of the call that made them.
 //!
 //! What every binding gets from here, so none writes it again:
 //! - **Rate limiting**: a line repeated more than [`BURST`] times within [`WINDOW`] is held back
@@ -49,6 +50,10 @@ pub struct Record {
 #[derive(Default)]
 struct Queue {
     records: VecDeque<Record>,
+    /// The most severe level waiting (`log::Level` orders Error first).
+    most_severe: Option<log::Level>,
+    /// Set by [`wake_waiters`], cleared by the [`wait`] it ends (so no wake-up is lost).
+    signalled: bool,
     dropped: u64,
     /// Per distinct line: its window's start and how often it came in that window.
     seen: BTreeMap<String, (Instant, u32)>,
@@ -102,7 +107,7 @@ fn is_ours(target: &str) -> bool {
 }
 
 fn push(level: log::Level, target: &str, message: String) {
-    let was_empty = {
+    let wake = {
         let mut q = queue();
         let now = Instant::now();
         if q.seen.len() >= TRACKED && !q.seen.contains_key(&message) {
@@ -127,7 +132,10 @@ fn push(level: log::Level, target: &str, message: String) {
         if out.is_empty() {
             return;
         }
-        let was_empty = q.records.is_empty();
+        let wake = q.most_severe.is_none_or(|m| level < m);
+        if wake {
+            q.most_severe = Some(level);
+        }
         let capacity = CAPACITY.load(Ordering::Relaxed);
         for message in out {
             if q.records.len() >= capacity {
@@ -143,15 +151,15 @@ fn push(level: log::Level, target: &str, message: String) {
                 message,
             });
         }
-        was_empty && !q.records.is_empty()
+        wake && !q.records.is_empty()
     };
-    if was_empty {
-        shared().ready.notify_all();
+    if wake {
         let wake = WAKE.load(Ordering::Acquire);
         if !wake.is_null() {
-            // SAFETY: only ever a `fn()` stored by `install`.
-            let wake: fn() = unsafe { std::mem::transmute::<*mut (), fn()>(wake) };
-            wake();
+            // SAFETY: only ever a `fn(log::Level)` stored by `install`.
+            let wake: fn(log::Level) =
+                unsafe { std::mem::transmute::<*mut (), fn(log::Level)>(wake) };
+            wake(level);
         }
     }
 }
@@ -159,8 +167,10 @@ fn push(level: log::Level, target: &str, message: String) {
 /// Makes the SDK's records reach this binding: installs the process's `log` logger (once; when
 /// another Rust library already set one, that logger receives the records instead and this
 /// returns false) and sets the function called, on the thread that logged and outside any lock,
-/// whenever records wait in a queue that was empty. `wake` must be quick and must not log.
-pub fn install(wake: fn()) -> bool {
+/// with the record's level, whenever a record arrives in a queue that was empty or holds only
+/// less severe ones (so a binding may leave DEBUG records for later yet hear of a WARNING at
+/// once). `wake` must be quick and must not log; [`wake_waiters`] wakes threads in [`wait`].
+pub fn install(wake: fn(log::Level)) -> bool {
     WAKE.store(wake as *mut (), Ordering::Release);
     static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *INSTALLED.get_or_init(|| {
@@ -190,6 +200,7 @@ pub fn set_capacity(capacity: usize) {
 /// The records waiting, oldest first; when some were dropped, a first WARNING says how many.
 pub fn take() -> Vec<Record> {
     let mut q = queue();
+    q.most_severe = None;
     let dropped = std::mem::take(&mut q.dropped);
     let mut out = Vec::with_capacity(q.records.len() + 1);
     if dropped > 0 {
@@ -203,24 +214,22 @@ pub fn take() -> Vec<Record> {
     out
 }
 
-/// Waits until records are queued (true), [`wake_waiters`] is called or `timeout` passes, for
-/// a binding's thread that delivers them.
+/// Waits until [`wake_waiters`] is called (or was, since the last wait) or `timeout` passes;
+/// true when records wait. For a binding's thread that delivers them.
 pub fn wait(timeout: Duration) -> bool {
     let s = shared();
     let q = s.queue.lock().unwrap_or_else(|e| e.into_inner());
-    if !q.records.is_empty() {
-        return true;
-    }
-    let (q, _) = s
+    let (mut q, _) = s
         .ready
-        .wait_timeout(q, timeout)
+        .wait_timeout_while(q, timeout, |q| !q.signalled)
         .unwrap_or_else(|e| e.into_inner());
+    q.signalled = false;
     !q.records.is_empty()
 }
 
-/// Wakes every thread in [`wait`] (a binding stopping its delivery thread).
+/// Wakes the threads in [`wait`] (records to deliver, or a binding stopping its thread).
 pub fn wake_waiters() {
-    let _q = queue();
+    queue().signalled = true;
     shared().ready.notify_all();
 }
 
@@ -272,6 +281,13 @@ mod tests {
         assert_eq!(got.len(), 4);
         set_capacity(DEFAULT_CAPACITY);
         assert!(!wait(Duration::from_millis(10)));
+        push(log::Level::Debug, TARGET, "waits".into());
+        wake_waiters();
+        assert!(
+            wait(Duration::from_secs(5)),
+            "a wake-up before the wait is not lost"
+        );
+        assert_eq!(take().len(), 1);
         assert!(is_ours("dga_epayment::client") && !is_ours("dga_epayment_other"));
     }
 }

@@ -3,7 +3,9 @@
 
 use crate::enums::{BankCode, PaidStatus, PaymentType, ResponseStatus};
 use crate::error::{Error, FieldError, Result};
-use crate::lenient::{self, Entries, Fields, json_type};
+use crate::lenient::{self, Fields, json_type};
+use crate::schema::FieldType;
+use crate::slots::{self, ReadError, Slots, Val};
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
@@ -476,7 +478,8 @@ pub struct PaymentStatus {
 
 /// The callback's (and status data's) fields, as the guide spells them, in its order (the
 /// schema's [`crate::schema::PAYMENT_STATUS`] without `warning`).
-pub const CALLBACK_FIELDS: [&str; 14] = crate::schema::wire_names(&crate::schema::PAYMENT_STATUS);
+pub const CALLBACK_FIELDS: [&str; STATUS_FIELDS] =
+    crate::schema::wire_names(&crate::schema::PAYMENT_STATUS);
 
 /// A callback from DGA has the same fields as a status.
 pub type Callback = PaymentStatus;
@@ -499,7 +502,8 @@ impl PaymentStatus {
         if f.get("ref1").is_none() {
             f.errors.push(FieldError::new("ref1", "is required"));
         }
-        match PaymentStatus::read(&mut f, false) {
+        let slots = Slots::of_map(&CALLBACK_FIELDS, map);
+        match PaymentStatus::read(&slots.values, false, &mut f.errors) {
             Some(mut s) if f.errors.is_empty() => {
                 s.warning = warning;
                 Ok(s)
@@ -508,51 +512,274 @@ impl PaymentStatus {
         }
     }
 
-    /// Reads status/callback fields. `strict` (callbacks) requires the guide's required keys;
-    /// otherwise (DGA's status answer) only paidStatus and amount must be there.
-    pub(crate) fn read(f: &mut Fields, strict: bool) -> Option<PaymentStatus> {
-        let paid_status = f.enumeration("paidStatus", true, PaidStatus::from_json);
-        let description = non_empty(f.string("description", false));
-        let paid_date = f.date("paidDate", strict);
-        let paid_channel = non_empty(f.string("paidChannel", strict));
-        let confirm_paid_date = f.date("confirmPaidDate", strict);
-        let ref_id = non_empty(f.string("refId", strict));
-        let ref1 = if strict {
-            f.non_empty("ref1")
-        } else {
-            Some(f.string("ref1", false).unwrap_or_default())
-        };
-        let ref2 = f.string("ref2", strict);
-        let card_no = non_empty(f.string("cardNo", false));
-        let payment_type = f.enumeration("paymentType", strict, PaymentType::from_json);
-        let amount = f.amount("amount", true);
-        let fee_amount = f.amount("feeAmount", false);
-        if strict && f.get("feeAmount").is_none() {
-            f.errors.push(FieldError::new("feeAmount", "is required"));
-        }
-        let void_date = f.date("voidDate", false);
-        let request_refund_date = f.date("requestRefundDate", false);
-        Some(PaymentStatus {
-            paid_status: paid_status?,
+    /// Reads status or callback fields found in `values` (slots in the schema's order), each
+    /// by its schema type, appending every problem to `errors`. `strict` (callbacks) requires
+    /// every key but [`CALLBACK_OPTIONAL`] and a non-empty [`CALLBACK_NON_EMPTY`]; otherwise
+    /// (DGA's status answer) only the required non-text fields (paidStatus, amount) must be
+    /// there, and missing references read as "".
+    pub(crate) fn read(
+        values: &[Option<Val<'_>>; STATUS_FIELDS],
+        strict: bool,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<PaymentStatus> {
+        let mut r = Reader { values, errors };
+        let read: [Read; STATUS_FIELDS] = std::array::from_fn(|i| r.field(i, strict));
+        // The struct's fields in the schema's order (the callback vectors check that each value
+        // lands in its own field).
+        let [
+            paid_status,
             description,
             paid_date,
             paid_channel,
             confirm_paid_date,
             ref_id,
-            ref1: ref1?,
-            ref2: if strict {
-                ref2?
-            } else {
-                ref2.unwrap_or_default()
-            },
+            ref1,
+            ref2,
             card_no,
             payment_type,
-            amount: amount?,
+            amount,
             fee_amount,
             void_date,
             request_refund_date,
+        ] = read;
+        Some(PaymentStatus {
+            paid_status: paid_status.paid()?,
+            description: description.text(),
+            paid_date: paid_date.date(),
+            paid_channel: paid_channel.text(),
+            confirm_paid_date: confirm_paid_date.date(),
+            ref_id: ref_id.text(),
+            ref1: ref1.text()?,
+            ref2: ref2.text()?,
+            card_no: card_no.text(),
+            payment_type: payment_type.payment_type(),
+            amount: amount.amount()?,
+            fee_amount: fee_amount.amount(),
+            void_date: void_date.date(),
+            request_refund_date: request_refund_date.date(),
             warning: None,
         })
+    }
+}
+
+/// How many fields a status or callback carries from DGA (the schema's, without `warning`).
+const STATUS_FIELDS: usize = 14;
+
+/// The keys a callback may leave out (the guide marks every other one required).
+const CALLBACK_OPTIONAL: [&str; 4] = ["description", "cardNo", "voidDate", "requestRefundDate"];
+
+/// The callback's text field that must not be empty: the agency's reference (Q7).
+const CALLBACK_NON_EMPTY: &str = "ref1";
+
+/// A field's slot in [`CALLBACK_FIELDS`].
+const fn slot(wire: &str) -> usize {
+    let mut i = 0;
+    while i < STATUS_FIELDS {
+        let (a, b) = (CALLBACK_FIELDS[i].as_bytes(), wire.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("not a status field")
+}
+
+/// One status field as read by its schema type (`None`: absent, null, blank, or bad).
+enum Read {
+    Text(Option<String>),
+    Date(Option<NaiveDateTime>),
+    Amount(Option<Decimal>),
+    Paid(Option<PaidStatus>),
+    Type(Option<PaymentType>),
+}
+
+impl Read {
+    fn text(self) -> Option<String> {
+        match self {
+            Read::Text(v) => v,
+            _ => None,
+        }
+    }
+    fn date(self) -> Option<NaiveDateTime> {
+        match self {
+            Read::Date(v) => v,
+            _ => None,
+        }
+    }
+    fn amount(self) -> Option<Decimal> {
+        match self {
+            Read::Amount(v) => v,
+            _ => None,
+        }
+    }
+    fn paid(self) -> Option<PaidStatus> {
+        match self {
+            Read::Paid(v) => v,
+            _ => None,
+        }
+    }
+    fn payment_type(self) -> Option<PaymentType> {
+        match self {
+            Read::Type(v) => v,
+            _ => None,
+        }
+    }
+}
+
+/// Reads slots by the schema's field types, collecting every problem.
+struct Reader<'s, 'a> {
+    values: &'s [Option<Val<'a>>; STATUS_FIELDS],
+    errors: &'s mut Vec<FieldError>,
+}
+
+impl<'s, 'a> Reader<'s, 'a> {
+    /// Field `i` of the schema's `PaymentStatus`, read by its type.
+    fn field(&mut self, i: usize, strict: bool) -> Read {
+        let f = &crate::schema::PAYMENT_STATUS.fields[i];
+        let (wire, required) = (f.wire, f.required);
+        // Whether the key must be there.
+        let present = if strict {
+            !CALLBACK_OPTIONAL.contains(&wire)
+        } else {
+            required && f.kind != FieldType::String
+        };
+        match f.kind {
+            FieldType::Enum("PaidStatus") => Read::Paid(self.enumeration(
+                i,
+                present,
+                PaidStatus::from_number,
+                PaidStatus::from_name,
+                PaidStatus::from_json,
+            )),
+            FieldType::Enum("PaymentType") => Read::Type(self.enumeration(
+                i,
+                present,
+                PaymentType::from_number,
+                PaymentType::from_name,
+                PaymentType::from_json,
+            )),
+            // A required amount must read; an optional one that is blank is absent.
+            FieldType::Decimal => Read::Amount(self.amount(i, present, !required)),
+            FieldType::Date => Read::Date(self.date(i, present)),
+            FieldType::String if required && !strict => {
+                Read::Text(Some(self.string(i, false).unwrap_or_default()))
+            }
+            FieldType::String if required && wire == CALLBACK_NON_EMPTY => {
+                Read::Text(self.non_empty(i))
+            }
+            FieldType::String if required => Read::Text(self.string(i, true)),
+            FieldType::String => Read::Text(non_empty(self.string(i, present))),
+            other => unreachable!("a status field of type {}", other.name()),
+        }
+    }
+
+    fn fail(&mut self, i: usize, message: impl Into<String>) {
+        self.errors
+            .push(FieldError::new(CALLBACK_FIELDS[i], message));
+    }
+
+    /// A present key, reported missing when `required`.
+    fn present(&mut self, i: usize, required: bool) -> Option<&'s Val<'a>> {
+        let v = self.values[i].as_ref();
+        if v.is_none() && required {
+            self.fail(i, "is required");
+        }
+        v
+    }
+
+    /// A string (numbers are accepted as their text: DGA is not consistent about references).
+    /// `null` and a missing key are `None`; `""` is kept.
+    fn string(&mut self, i: usize, required: bool) -> Option<String> {
+        match self.present(i, required)? {
+            Val::Null => None,
+            Val::Str(s) | Val::Number(s) => Some(s.as_ref().to_owned()),
+            other => {
+                let msg = format!("expected a string, got {}", other.json_type());
+                self.fail(i, msg);
+                None
+            }
+        }
+    }
+
+    /// A string that must be present and non-empty.
+    fn non_empty(&mut self, i: usize) -> Option<String> {
+        match self.values[i] {
+            None => {
+                self.fail(i, "is required");
+                None
+            }
+            Some(Val::Null) => {
+                self.fail(i, "must not be null");
+                None
+            }
+            Some(_) => match self.string(i, true) {
+                Some(s) if !s.trim().is_empty() => Some(s),
+                Some(_) => {
+                    self.fail(i, "must not be empty");
+                    None
+                }
+                None => None,
+            },
+        }
+    }
+
+    fn amount(&mut self, i: usize, required: bool, blank_is_absent: bool) -> Option<Decimal> {
+        match self.present(i, required)? {
+            v if blank_is_absent && v.is_blank() => None,
+            v => match lenient::amount_of(v) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    self.fail(i, e);
+                    None
+                }
+            },
+        }
+    }
+
+    fn date(&mut self, i: usize, required: bool) -> Option<NaiveDateTime> {
+        let v = self.present(i, required)?;
+        match lenient::date_of(v) {
+            Ok(d) => d,
+            Err(e) => {
+                self.fail(i, e);
+                None
+            }
+        }
+    }
+
+    /// An enum value: a number, a name, or a digit string (any other string is kept as
+    /// unknown); `null` is absent, and an error when `required`.
+    fn enumeration<T>(
+        &mut self,
+        i: usize,
+        required: bool,
+        from_number: fn(i64) -> T,
+        from_name: fn(&str) -> T,
+        from_json: fn(&Value) -> std::result::Result<T, String>,
+    ) -> Option<T> {
+        let v = self.present(i, required)?;
+        if matches!(v, Val::Null) {
+            if required {
+                self.fail(i, "must not be null");
+            }
+            return None;
+        }
+        if !required && v.is_blank() {
+            return None;
+        }
+        match slots::enum_of(v, from_number, from_name, from_json) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.fail(i, e);
+                None
+            }
+        }
     }
 }
 
@@ -587,33 +814,39 @@ impl Confirmation {
 /// Callbacks carry no signature (Q9): before marking an order paid, confirm it with
 /// [`crate::Client::verify_callback`].
 pub fn parse_callback(body: &[u8]) -> Result<Callback> {
+    let slots = callback_slots(body)?;
+    let mut errors = slots.repeated_errors(&CALLBACK_FIELDS);
+    match PaymentStatus::read(&slots.values, true, &mut errors) {
+        Some(s) if errors.is_empty() => Ok(s),
+        _ => Err(Error::Callback { errors }),
+    }
+}
+
+/// A callback body's fields, read in one pass; a `Callback` error naming the body when it is
+/// not a JSON object.
+fn callback_slots(body: &[u8]) -> Result<Slots<'_, STATUS_FIELDS>> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
+    let not_json = |e: serde_json::Error| {
         let mut fe = FieldError::new("body", format!("is not valid JSON: {e}"));
         if e.line() > 0 {
             fe.line = Some(e.line());
             fe.column = Some(e.column());
         }
         Error::Callback { errors: vec![fe] }
-    })?;
-    if !value.is_object() {
-        return Err(Error::Callback {
-            errors: vec![FieldError::new(
-                "body",
-                format!("expected a JSON object, got {}", json_type(&value)),
-            )],
-        });
-    }
-    // Read again keeping repeated keys, which `Value` silently collapses.
-    let entries: Entries = serde_json::from_slice(body).map_err(|e| Error::Callback {
-        errors: vec![FieldError::new("body", format!("is not valid JSON: {e}"))],
-    })?;
-    let mut f = Fields::from_entries(&entries);
-    f.reject_duplicates(&CALLBACK_FIELDS);
-    let status = PaymentStatus::read(&mut f, true);
-    match status {
-        Some(s) if f.errors.is_empty() => Ok(s),
-        _ => Err(Error::Callback { errors: f.errors }),
+    };
+    match slots::read(&CALLBACK_FIELDS, body) {
+        Ok(s) => Ok(s),
+        Err(ReadError::Json(e)) => Err(not_json(e)),
+        // Whatever it is, serde_json's `Value` says it: its syntax error, or what it is.
+        Err(ReadError::NotAnObject) => {
+            let value: Value = serde_json::from_slice(body).map_err(not_json)?;
+            Err(Error::Callback {
+                errors: vec![FieldError::new(
+                    "body",
+                    format!("expected a JSON object, got {}", json_type(&value)),
+                )],
+            })
+        }
     }
 }
 
@@ -634,20 +867,19 @@ pub(crate) struct Notification {
 /// Reads a delivery for [`crate::Client::receive_callback`]: a `Callback` error only when the
 /// body is not a JSON object or its `ref1`/`ref2` are missing, ambiguous or unreadable.
 pub(crate) fn read_notification(body: &[u8]) -> Result<Notification> {
-    let errors = match parse_callback(body) {
-        Ok(cb) => {
-            return Ok(Notification {
-                ref1: cb.ref1.clone(),
-                ref2: cb.ref2.clone(),
-                paid_status: Some(cb.paid_status.clone()),
-                callback: Some(cb),
-                problems: Vec::new(),
-            });
-        }
-        Err(Error::Callback { errors }) => errors,
-        Err(other) => return Err(other),
-    };
-    // Only what is needed to ask DGA is reported: the body, or its references.
+    let slots = callback_slots(body)?;
+    let mut errors = slots.repeated_errors(&CALLBACK_FIELDS);
+    let callback = PaymentStatus::read(&slots.values, true, &mut errors);
+    if let Some(cb) = callback.filter(|_| errors.is_empty()) {
+        return Ok(Notification {
+            ref1: cb.ref1.clone(),
+            ref2: cb.ref2.clone(),
+            paid_status: Some(cb.paid_status.clone()),
+            callback: Some(cb),
+            problems: Vec::new(),
+        });
+    }
+    // Only what is needed to ask DGA is reported: the references.
     let blocking: Vec<FieldError> = errors
         .iter()
         .filter(|e| matches!(e.field.as_str(), "body" | "ref1" | "ref2"))
@@ -656,15 +888,23 @@ pub(crate) fn read_notification(body: &[u8]) -> Result<Notification> {
     if !blocking.is_empty() {
         return Err(Error::Callback { errors: blocking });
     }
-    // The body is an object (parse_callback got that far): read what is needed to ask DGA.
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let entries: Entries = serde_json::from_slice(body).map_err(|e| Error::Callback {
-        errors: vec![FieldError::new("body", format!("is not valid JSON: {e}"))],
-    })?;
-    let mut f = Fields::from_entries(&entries);
-    let ref1 = f.non_empty("ref1");
-    let ref2 = f.string("ref2", true);
-    let paid_status = f.enumeration("paidStatus", false, PaidStatus::from_json);
+    let mut quiet = Vec::new();
+    let mut r = Reader {
+        values: &slots.values,
+        errors: &mut quiet,
+    };
+    const REF1: usize = slot("ref1");
+    const REF2: usize = slot("ref2");
+    const PAID_STATUS: usize = slot("paidStatus");
+    let ref1 = r.non_empty(REF1);
+    let ref2 = r.string(REF2, true);
+    let paid_status = r.enumeration(
+        PAID_STATUS,
+        false,
+        PaidStatus::from_number,
+        PaidStatus::from_name,
+        PaidStatus::from_json,
+    );
     match (ref1, ref2) {
         (Some(ref1), Some(ref2)) => Ok(Notification {
             ref1,

@@ -24,6 +24,27 @@ impl Inner {
         ticket: Option<&Ticket>,
         counted: Option<&AtomicU64>,
     ) -> Result<Envelope> {
+        let may_take_effect = self.config.retry.for_endpoint(endpoint).may_take_effect;
+        let read = |status, body: &[u8]| {
+            read_answer(endpoint, may_take_effect, status, body, refs, &|t| {
+                self.scrub(t)
+            })
+        };
+        self.call_with(endpoint, request, refs, ticket, counted, read)
+            .await
+    }
+
+    /// [`Inner::call`] with the answer read by `read` (an answer DGA sent with a status that is
+    /// not a failure: 429, 5xx, 401 and 403 are dealt with here).
+    pub(crate) async fn call_with<T>(
+        &self,
+        endpoint: Endpoint,
+        request: Request<'_>,
+        refs: (&str, &str),
+        ticket: Option<&Ticket>,
+        counted: Option<&AtomicU64>,
+        read: impl Fn(reqwest::StatusCode, &[u8]) -> Result<T>,
+    ) -> Result<T> {
         let state = self.state()?;
         let _slot = match ticket {
             Some(t) => t.unless_gone(state.in_flight.acquire()).await?,
@@ -74,10 +95,7 @@ impl Inner {
                             ),
                         });
                     }
-                    let may_take_effect = rule.may_take_effect;
-                    return read_answer(endpoint, may_take_effect, status, &body, refs, &|t| {
-                        self.scrub(t)
-                    });
+                    return read(status, &body);
                 }
                 Err(f) => f,
             };

@@ -49,8 +49,10 @@ extern "C" fn after_fork_in_child() {
 }
 
 fn install_fork_hook() {
+    // Checked before it is set: every call passes here, and a write would bounce the cache
+    // line between threads.
     #[cfg(unix)]
-    if !FORK_HOOK.swap(true, Ordering::SeqCst) {
+    if !FORK_HOOK.load(Ordering::Acquire) && !FORK_HOOK.swap(true, Ordering::SeqCst) {
         // SAFETY: registers a handler that only increments an atomic.
         unsafe {
             libc::pthread_atfork(None, None, Some(after_fork_in_child));
@@ -346,6 +348,8 @@ pub(crate) fn block_on<T: Send + 'static>(
     deadline: Instant,
 ) -> std::io::Result<Option<T>> {
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    // Boxed: a call's future is several kilobytes, and the task would copy it around.
+    let future = Box::pin(future);
     let task = spawn(async move {
         let _ = tx.send(future.await);
     })?;

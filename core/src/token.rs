@@ -8,14 +8,23 @@ use crate::config::{Secret, is_header_value, last4};
 use crate::envelope::{token_message, token_result};
 use crate::error::{Endpoint, Error, Result};
 use crate::http::{Failure, Request};
+use reqwest::header::HeaderValue;
 use std::fmt;
+use std::sync::Arc;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
-/// A token from DGA's token endpoint. Neither `Debug` nor `Display` shows it.
+/// A token from DGA's token endpoint. Neither `Debug` nor `Display` shows it. Cheap to clone
+/// (every call takes one).
 #[derive(Clone)]
-pub struct Token {
+pub struct Token(Arc<Obtained>);
+
+struct Obtained {
     value: Secret,
+    /// The `Token` header, built once.
+    header: HeaderValue,
+    /// How it looks percent-encoded, for redaction (see `Inner::scrub`).
+    encoded: [String; 2],
     obtained_at: Instant,
     generation: u64,
 }
@@ -23,18 +32,26 @@ pub struct Token {
 impl Token {
     /// The token itself, for the `Token` header.
     pub fn expose(&self) -> &str {
-        self.value.expose()
+        self.0.value.expose()
     }
     /// How long ago it was obtained.
     pub fn age(&self) -> Duration {
-        self.obtained_at.elapsed()
+        self.0.obtained_at.elapsed()
+    }
+    /// The `Token` header's value.
+    pub(crate) fn header(&self) -> &HeaderValue {
+        &self.0.header
+    }
+    /// The token percent-encoded (as a query, as a path).
+    pub(crate) fn encoded(&self) -> &[String; 2] {
+        &self.0.encoded
     }
 }
 
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Token")
-            .field("value", &self.value)
+            .field("value", &self.0.value)
             .field("age", &self.age())
             .finish()
     }
@@ -66,12 +83,9 @@ fn write(m: &RwLock<TokenState>) -> RwLockWriteGuard<'_, TokenState> {
 }
 
 impl TokenCache {
-    /// The cached token's value, for redacting text that may echo it.
-    pub(crate) fn current_value(&self) -> Option<String> {
-        read(&self.state)
-            .token
-            .as_ref()
-            .map(|t| t.expose().to_owned())
+    /// The cached token, for redacting text that may echo it.
+    pub(crate) fn current(&self) -> Option<Token> {
+        read(&self.state).token.clone()
     }
 }
 
@@ -126,12 +140,14 @@ impl Inner {
         let mut st = write(&tokens.state);
         st.flights += 1;
         match result {
-            Ok(value) => {
-                let token = Token {
+            Ok((value, header)) => {
+                let token = Token(Arc::new(Obtained {
+                    encoded: crate::client::encodings(value.expose()),
                     value,
+                    header,
                     obtained_at: Instant::now(),
                     generation: st.flights,
-                };
+                }));
                 st.token = Some(token.clone());
                 st.failure = None;
                 Ok(token)
@@ -151,7 +167,7 @@ impl Inner {
         if st
             .token
             .as_ref()
-            .is_some_and(|t| t.generation == token.generation)
+            .is_some_and(|t| t.0.generation == token.0.generation)
         {
             st.token = None;
         }
@@ -160,7 +176,7 @@ impl Inner {
     /// The guide: "if the token request fails, call it again until a token is obtained";
     /// bounded here, with exponential backoff and full jitter. A refused certificate is not
     /// retried: it is a `Network` error that names it (docs/architecture.md#errors).
-    async fn fetch_token(&self) -> Result<Secret> {
+    async fn fetch_token(&self) -> Result<(Secret, HeaderValue)> {
         let c = &self.config;
         let url = self.url(Endpoint::Token);
         let attempts = c.retry.for_endpoint(Endpoint::Token).attempts;
@@ -203,9 +219,13 @@ impl Inner {
                 });
             }
             if status.is_success() {
-                match token_result(&body) {
-                    Some(token) if is_header_value(token.trim()) => {
-                        return Ok(Secret::new(token.trim()));
+                // Visible ASCII (`is_header_value`) is always a valid header value.
+                let header = token_result(&body)
+                    .map(|t| (t.trim().to_owned(), HeaderValue::from_str(t.trim())));
+                match header {
+                    Some((token, Ok(mut header))) if is_header_value(&token) => {
+                        header.set_sensitive(true);
+                        return Ok((Secret::new(token), header));
                     }
                     // It could never be sent as the Token header: not a token, not cached.
                     Some(_) => {
