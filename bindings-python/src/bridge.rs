@@ -358,15 +358,10 @@ fn unreceived(p: &Pending, outcome: &Outcome) {
     let Some((endpoint, r1, r2)) = &p.detached else {
         return;
     };
-    let what = match outcome {
-        Outcome::Payment(Ok(v)) => format!("payment created at DGA: orderRef={}", v.order_ref),
-        Outcome::Confirmation(Ok(v)) => {
-            format!("done at DGA: status={} message={:?}", v.status, v.message)
-        }
-        Outcome::Payment(Err(e)) | Outcome::Confirmation(Err(e)) => {
-            format!("failed ({}): {e}", e.kind())
-        }
-        _ => return,
-    };
-    log::warn!(target: "dga_epayment", "{endpoint} for reference1={r1} reference2={r2} finished after its caller went away: {what}");
+    let refs = (r1.clone(), r2.clone());
+    match outcome {
+        Outcome::Payment(r) => dga_epayment::log_unreceived(*endpoint, &refs, r, true),
+        Outcome::Confirmation(r) => dga_epayment::log_unreceived(*endpoint, &refs, r, true),
+        _ => {}
+    }
 }

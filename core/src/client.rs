@@ -519,7 +519,9 @@ where
 }
 
 /// A detached call's result, as its log line says it.
-pub(crate) trait Outcome {
+#[doc(hidden)]
+pub trait Outcome {
+    /// One line for the log.
     fn describe(&self) -> String;
 }
 
@@ -539,8 +541,10 @@ impl Outcome for Confirmation {
 }
 
 /// The outcome of a create, void or close whose caller went away (docs/architecture.md,
-/// #cancellation-and-outcome-unknown): once, at WARNING, with the references.
-fn log_unreceived<T: Outcome>(
+/// #cancellation-and-outcome-unknown): once, at WARNING, with the references. Public for
+/// bindings whose own cancellation path receives such a result (Python's event-loop bridge).
+#[doc(hidden)]
+pub fn log_unreceived<T: Outcome>(
     endpoint: Endpoint,
     refs: &(String, String),
     result: &Result<T>,

@@ -67,6 +67,8 @@ mod verify;
 
 pub use citizen_id::{CitizenIdCheck, check_citizen_id, validate_citizen_id};
 pub use client::{Client, StatusFuture};
+#[doc(hidden)]
+pub use client::{Outcome as DetachedOutcome, log_unreceived};
 pub use config::{
     CallRule, Config, ConfigBuilder, DEFAULT_GATEWAY_URL, DEFAULT_MAX_CONCURRENT_VERIFICATIONS,
     DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
