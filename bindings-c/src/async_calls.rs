@@ -334,23 +334,6 @@ unsafe fn async_client(c: *const DgaClient) -> Result<sdk::Client, Failure> {
     Ok(unsafe { client_ref(c)? }.as_async().clone())
 }
 
-/// A call's two references, copied.
-///
-/// # Safety
-/// Each pointer is NULL or a NUL-terminated string.
-unsafe fn references(
-    reference1: *const c_char,
-    reference2: *const c_char,
-) -> Result<(String, String), Failure> {
-    // SAFETY: by the caller's contract.
-    unsafe {
-        Ok((
-            owned(text(reference1, "reference1")?),
-            owned(text(reference2, "reference2")?),
-        ))
-    }
-}
-
 fn owned(s: &str) -> String {
     s.to_owned()
 }
@@ -418,7 +401,12 @@ pub unsafe extern "C" fn dga_status_async(
 ) -> i32 {
     start(cb, user_data, cancel, || {
         let client = unsafe { async_client(client)? };
-        let (r1, r2) = unsafe { references(reference1, reference2)? };
+        let (r1, r2) = unsafe {
+            (
+                owned(text(reference1, "reference1")?),
+                owned(text(reference2, "reference2")?),
+            )
+        };
         Ok((None, async move {
             Ok(client.status(&r1, &r2).await?.to_json().to_string())
         }))
@@ -442,7 +430,12 @@ pub unsafe extern "C" fn dga_close_async(
 ) -> i32 {
     start(cb, user_data, cancel, || {
         let client = unsafe { async_client(client)? };
-        let (r1, r2) = unsafe { references(reference1, reference2)? };
+        let (r1, r2) = unsafe {
+            (
+                owned(text(reference1, "reference1")?),
+                owned(text(reference2, "reference2")?),
+            )
+        };
         let refs = (owned(r1.trim()), owned(r2.trim()));
         Ok((Some(refs), async move {
             Ok(client.close(&r1, &r2).await?.to_json().to_string())
@@ -468,9 +461,10 @@ pub unsafe extern "C" fn dga_void_async(
 ) -> i32 {
     start(cb, user_data, cancel, || {
         let client = unsafe { async_client(client)? };
-        let ((r1, r2), pr) = unsafe {
+        let (r1, r2, pr) = unsafe {
             (
-                references(reference1, reference2)?,
+                owned(text(reference1, "reference1")?),
+                owned(text(reference2, "reference2")?),
                 owned(text(payment_reference, "payment_reference")?),
             )
         };
