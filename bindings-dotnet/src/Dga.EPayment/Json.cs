@@ -47,7 +47,7 @@ namespace Dga.EPayment
 
         public static JsonNode Number(long n) => Number(n.ToString(CultureInfo.InvariantCulture));
 
-        public static JsonNode Object() => new JsonNode(JsonKind.Object) { Members = new List<KeyValuePair<string, JsonNode>>() };
+        public static JsonNode Object() => new JsonNode(JsonKind.Object) { Members = new List<KeyValuePair<string, JsonNode>>(16) };
 
         public static JsonNode Array() => new JsonNode(JsonKind.Array) { Items = new List<JsonNode>() };
 
@@ -106,10 +106,12 @@ namespace Dga.EPayment
 
         private static void SkipSpace(string s, ref int i)
         {
-            while (i < s.Length && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
+            int j = i;
+            while (j < s.Length && s[j] <= ' ' && (s[j] == ' ' || s[j] == '\n' || s[j] == '\r' || s[j] == '\t'))
             {
-                i++;
+                j++;
             }
+            i = j;
         }
 
         private static void Expect(string s, ref int i, string word)
@@ -234,18 +236,19 @@ namespace Dga.EPayment
         /// <summary>A string at s[i] == '"'; leaves i after its closing quote.</summary>
         private static string ReadString(string s, ref int i)
         {
-            int start = ++i;
-            // The common case, no escapes: the text as it stands, a cached copy when short.
-            int n = s.Length, hash = 0;
+            int start = ++i, j = i;
+            // The common case, no escapes: the text as it stands, a cached copy when short. A
+            // local index: Mono keeps it in a register, not a ref parameter.
+            int n = s.Length;
             char c0;
-            while (i < n && (c0 = s[i]) != '"' && c0 != '\\' && c0 >= ' ')
+            while (j < n && (c0 = s[j]) != '"' && c0 != '\\' && c0 >= ' ')
             {
-                hash = hash * 31 + c0;
-                i++;
+                j++;
             }
+            i = j;
             if (i < n && s[i] == '"')
             {
-                return Shared(s, start, i++ - start, hash);
+                return Shared(s, start, i++ - start);
             }
             var sb = new StringBuilder(s, start, i - start, i - start + 16);
             while (true)
@@ -286,20 +289,13 @@ namespace Dga.EPayment
         // a race between threads only costs a copy, as strings never change.
         private static readonly string[] Seen = new string[1024];
 
-        private static string Shared(string s, int start, int length, int hash)
+        private static string Shared(string s, int start, int length)
         {
-            if (length > 40) return s.Substring(start, length);
-            int slot = (hash ^ (hash >> 10) ^ length) & (Seen.Length - 1);
+            if (length > 40 || length == 0) return length == 0 ? "" : s.Substring(start, length);
+            // Hashed by length and three characters: cheaper than a pass over every one.
+            int slot = (length * 31 + s[start] * 7 + s[start + length / 2] * 131 + s[start + length - 1] * 1031) & (Seen.Length - 1);
             var cached = Seen[slot];
-            if (cached != null && cached.Length == length)
-            {
-                int k = 0;
-                while (k < length && cached[k] == s[start + k])
-                {
-                    k++;
-                }
-                if (k == length) return cached;
-            }
+            if (cached != null && cached.Length == length && string.CompareOrdinal(cached, 0, s, start, length) == 0) return cached;
             var text = s.Substring(start, length);
             Seen[slot] = text;
             return text;

@@ -8,6 +8,8 @@ using System.Text;
 
 namespace Dga.EPayment
 {
+    // .NET Framework checks the caller's permission to run native code on every call without it.
+    [System.Security.SuppressUnmanagedCodeSecurity]
     internal static partial class NativeMethods
     {
         // "dga_epayment": libdga_epayment.so on Linux (LD_LIBRARY_PATH, or a <dllmap>),
