@@ -144,8 +144,22 @@ def cs_enums(t):
             out += comment(f"<summary>{xml(sentence(row['descriptionTh']))}</summary>", "        /// ")
             out.append(f"        {row['name']} = {row['number']},")
         out.append("    }")
-    out.append("}")
+    out += [""] + comment("<summary>The kind of a failure: the C ABI's status codes (1–9 are the core's "
+                          "kinds).</summary>", "    /// ") + ["    public enum DgaErrorKind", "    {"]
+    rows = [("".join(w.title() for w in k["code"].split("_")), k["number"], sentence(k["doc"]))
+            for k in t["errorKinds"]] + CS_OWN
+    for name, number, doc in rows:
+        out += comment(f"<summary>{xml(doc)}</summary>", "        /// ") + [f"        {name} = {number},"]
+    out += ["    }", "}"]
     return "\n".join(out) + "\n"
+
+
+# The C ABI's own statuses (C_OWN) as C# names them, with what each means to a C# caller.
+CS_OWN = [
+    ("InvalidArgument", 10, "The library refused an argument (NULL, bad UTF-8, malformed JSON)."),
+    ("Internal", 11, "A bug in the library (a caught panic)."),
+    ("Cancelled", 12, "An async call cancelled by its token (surfaces as OperationCanceledException)."),
+]
 
 
 # The C types of include/dga_epayment.h as P/Invoke declares them: strings in as NUL-terminated

@@ -49,13 +49,8 @@ namespace Dga.EPayment
         public override string ToString() => Level + " " + Target + ": " + Message;
     }
 
-    /// <summary>
-    /// The SDK's log. Subscribe to <see cref="Record"/> to send it to your logger (it is raised
-    /// on the binding's completion thread, which also completes the async calls: keep handlers
-    /// short); without a subscriber the records go to <see cref="System.Diagnostics.Trace"/>
-    /// (<c>TraceError</c>, <c>TraceWarning</c>, <c>TraceInformation</c>). Repeated lines are
-    /// rate-limited by the native library.
-    /// </summary>
+    /// <summary>The SDK's log: subscribe to <see cref="Record"/> (raised on the completion thread: keep
+    /// handlers short); without a subscriber it goes to <see cref="System.Diagnostics.Trace"/>.</summary>
     public static class DgaLog
     {
         private static int attached;

@@ -8,18 +8,12 @@ namespace Dga.EPayment
 {
     internal static class Errors
     {
-        /// <summary>Throws for a non-zero status.</summary>
-        internal static void Check(int status, IntPtr err)
+        /// <summary>A call's result; for a non-zero status, the error thrown. Frees the error either way.</summary>
+        internal static string Check(int status, string result, IntPtr err)
         {
-            if (status == NativeMethods.DGA_OK)
-            {
-                if (err != IntPtr.Zero)
-                {
-                    NativeMethods.dga_error_free(err);
-                }
-                return;
-            }
-            throw Take(status, err);
+            if (status != NativeMethods.DGA_OK) throw Take(status, err);
+            if (err != IntPtr.Zero) NativeMethods.dga_error_free(err);
+            return result;
         }
 
         internal static Exception Take(int status, IntPtr err)
@@ -42,10 +36,6 @@ namespace Dga.EPayment
                 NativeMethods.ReadUtf8(NativeMethods.dga_error_json(err)));
         }
 
-        /// <summary>
-        /// The exception for the ABI's status <paramref name="kind"/> (1–9 the core's kinds, 10
-        /// invalid argument, 11 internal), its errorCode number and its error JSON.
-        /// </summary>
         internal static Exception Build(int kind, int apiCode, string json)
         {
             JsonNode d;

@@ -16,6 +16,9 @@ namespace Dga.EPayment
         String,
         Array,
         Object,
+
+        /// <summary>JSON text written as it stands (checked when made).</summary>
+        Raw,
     }
 
     /// <summary>One JSON value; numbers keep their exact text.</summary>
@@ -45,11 +48,11 @@ namespace Dga.EPayment
 
         public static JsonNode Number(string exactText) => new JsonNode(JsonKind.Number) { Text = exactText };
 
+        public static JsonNode Raw(string checkedJson) => new JsonNode(JsonKind.Raw) { Text = checkedJson };
+
         public static JsonNode Number(long n) => Number(n.ToString(CultureInfo.InvariantCulture));
 
         public static JsonNode Object() => new JsonNode(JsonKind.Object) { Members = new List<KeyValuePair<string, JsonNode>>(16) };
-
-        public static JsonNode Array() => new JsonNode(JsonKind.Array) { Items = new List<JsonNode>() };
 
         /// <summary>Adds a member to an object (chainable).</summary>
         public JsonNode Add(string key, JsonNode value)
@@ -83,8 +86,6 @@ namespace Dga.EPayment
         }
 
         public bool IsNull => Kind == JsonKind.Null;
-
-        // ---------------------------------------------------------------- reading
 
         // Deeper nesting than any record of ours is refused rather than risking the stack.
         private const int MaxDepth = 256;
@@ -127,70 +128,53 @@ namespace Dga.EPayment
             SkipSpace(s, ref i);
             if (i >= s.Length) throw Bad(i, "unexpected end");
             char c = s[i];
-            switch (c)
+            if (c == '{' || c == '[')
             {
-                case '{':
+                if (depth >= MaxDepth) throw Bad(i, "nested too deeply");
+                bool obj = c == '{';
+                char close = obj ? '}' : ']';
+                var node = obj ? Object() : new JsonNode(JsonKind.Array) { Items = new List<JsonNode>() };
+                i++;
+                SkipSpace(s, ref i);
+                if (i < s.Length && s[i] == close)
                 {
-                    if (depth >= MaxDepth) throw Bad(i, "nested too deeply");
-                    var o = Object();
                     i++;
+                    return node;
+                }
+                while (true)
+                {
                     SkipSpace(s, ref i);
-                    if (i < s.Length && s[i] == '}')
+                    if (!obj)
                     {
-                        i++;
-                        return o;
+                        node.Items.Add(ReadValue(s, ref i, depth + 1));
                     }
-                    while (true)
+                    else
                     {
-                        SkipSpace(s, ref i);
                         if (i >= s.Length || s[i] != '"') throw Bad(i, "expected a member name");
                         var key = ReadString(s, ref i);
                         SkipSpace(s, ref i);
                         if (i >= s.Length || s[i] != ':') throw Bad(i, "expected ':'");
                         i++;
-                        o.Members.Add(new KeyValuePair<string, JsonNode>(key, ReadValue(s, ref i, depth + 1)));
-                        SkipSpace(s, ref i);
-                        if (i < s.Length && s[i] == ',')
-                        {
-                            i++;
-                            continue;
-                        }
-                        if (i < s.Length && s[i] == '}')
-                        {
-                            i++;
-                            return o;
-                        }
-                        throw Bad(i, "expected ',' or '}'");
+                        node.Members.Add(new KeyValuePair<string, JsonNode>(key, ReadValue(s, ref i, depth + 1)));
                     }
-                }
-                case '[':
-                {
-                    if (depth >= MaxDepth) throw Bad(i, "nested too deeply");
-                    var a = Array();
-                    i++;
                     SkipSpace(s, ref i);
-                    if (i < s.Length && s[i] == ']')
+                    if (i < s.Length && s[i] == ',')
                     {
                         i++;
-                        return a;
                     }
-                    while (true)
+                    else if (i < s.Length && s[i] == close)
                     {
-                        a.Items.Add(ReadValue(s, ref i, depth + 1));
-                        SkipSpace(s, ref i);
-                        if (i < s.Length && s[i] == ',')
-                        {
-                            i++;
-                            continue;
-                        }
-                        if (i < s.Length && s[i] == ']')
-                        {
-                            i++;
-                            return a;
-                        }
-                        throw Bad(i, "expected ',' or ']'");
+                        i++;
+                        return node;
+                    }
+                    else
+                    {
+                        throw Bad(i, "expected ',' or '" + close + "'");
                     }
                 }
+            }
+            switch (c)
+            {
                 case '"':
                     return new JsonNode(JsonKind.String) { Text = ReadString(s, ref i) };
                 case 't':
@@ -301,8 +285,6 @@ namespace Dga.EPayment
             return text;
         }
 
-        // ---------------------------------------------------------------- writing
-
         public string ToJson()
         {
             var sb = new StringBuilder();
@@ -319,35 +301,27 @@ namespace Dga.EPayment
                     break;
                 case JsonKind.Bool:
                 case JsonKind.Number:
+                case JsonKind.Raw:
                     sb.Append(n.Text);
                     break;
                 case JsonKind.String:
                     Quote(sb, n.Text);
                     break;
-                case JsonKind.Array:
-                    sb.Append('[');
-                    for (int k = 0; k < n.Items.Count; k++)
+                default:
+                    bool obj = n.Kind == JsonKind.Object;
+                    sb.Append(obj ? '{' : '[');
+                    for (int k = 0; k < (obj ? n.Members.Count : n.Items.Count); k++)
                     {
                         if (k > 0) sb.Append(',');
-                        Write(sb, n.Items[k]);
+                        if (obj) Quote(sb, n.Members[k].Key).Append(':');
+                        Write(sb, obj ? n.Members[k].Value : n.Items[k]);
                     }
-                    sb.Append(']');
-                    break;
-                case JsonKind.Object:
-                    sb.Append('{');
-                    for (int k = 0; k < n.Members.Count; k++)
-                    {
-                        if (k > 0) sb.Append(',');
-                        Quote(sb, n.Members[k].Key);
-                        sb.Append(':');
-                        Write(sb, n.Members[k].Value);
-                    }
-                    sb.Append('}');
+                    sb.Append(obj ? '}' : ']');
                     break;
             }
         }
 
-        private static void Quote(StringBuilder sb, string s)
+        private static StringBuilder Quote(StringBuilder sb, string s)
         {
             sb.Append('"');
             foreach (char c in s)
@@ -356,7 +330,7 @@ namespace Dga.EPayment
                 else if (c < ' ') sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
                 else sb.Append(c);
             }
-            sb.Append('"');
+            return sb.Append('"');
         }
     }
 }

@@ -7,10 +7,7 @@ using System.Text;
 
 namespace Dga.EPayment
 {
-    /// <summary>
-    /// A transaction's state (status), or the same fields in a callback
-    /// (<see cref="DgaCallbackData"/>). Dates are Bangkok local time, Kind Unspecified.
-    /// </summary>
+    /// <summary>A transaction's state, or a callback's (<see cref="DgaCallbackData"/>). Dates are Bangkok time.</summary>
     public class PaymentStatus
     {
         internal PaymentStatus(JsonNode o, string json)
@@ -21,10 +18,7 @@ namespace Dga.EPayment
 
         internal string Json { get; private set; }
 
-        /// <summary>
-        /// paidStatus; null when DGA sent a value outside the guide's table (then see
-        /// <see cref="PaidStatusRaw"/>). Only <see cref="Dga.EPayment.PaidStatus.Success"/> means paid.
-        /// </summary>
+        /// <summary>paidStatus (null outside the table: see <see cref="PaidStatusRaw"/>); only Success means paid.</summary>
         public PaidStatus? PaidStatus { get; private set; }
 
         /// <summary>paidStatus as the core reports it: the guide's name (<c>Success</c>), or the value as DGA sent it (<c>42</c>).</summary>
@@ -89,10 +83,7 @@ namespace Dga.EPayment
         }
     }
 
-    /// <summary>
-    /// A callback from DGA: the same fields as <see cref="PaymentStatus"/>. Callbacks are
-    /// unsigned: confirm one with <see cref="DgaClient.VerifyCallback"/> before acting on it.
-    /// </summary>
+    /// <summary>A callback (unsigned): confirm it with <see cref="DgaClient.VerifyCallback"/> before acting on it.</summary>
     public sealed class DgaCallbackData : PaymentStatus
     {
         internal DgaCallbackData(JsonNode o, string json) : base(o, json) { }
@@ -160,10 +151,7 @@ namespace Dga.EPayment
         /// <summary>DGA's message when it answered SuccessWithError or Warning; null otherwise.</summary>
         public string Warning { get; private set; }
 
-        /// <summary>
-        /// An HTML page that sends the citizen's browser to KTB: a POST form with this payment's
-        /// hidden fields (every value escaped), submitted by script at once.
-        /// </summary>
+        /// <summary>The HTML page whose form sends the citizen's browser to KTB (<see cref="DgaCheckout.FormHtml"/>).</summary>
         public string CheckoutFormHtml() => DgaCheckout.FormHtml(this);
 
         /// <summary>The core's JSON of this payment (contains the security key: store it like a secret).</summary>

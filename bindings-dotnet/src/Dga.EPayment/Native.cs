@@ -22,13 +22,8 @@ namespace Dga.EPayment
         // one per function of the C header, are generated: NativeImports.cs.
         private const CallingConvention Cdecl = CallingConvention.Cdecl;
 
-        // ------------------------------------------------------------ marshalling helpers
-
-        /// <summary>
-        /// NUL-terminated UTF-8. A C string ends at the first NUL, so a .NET string holding one
-        /// would reach the library cut short (another transaction's reference): refuse it.
-        /// Unpaired surrogates are refused too, instead of silently becoming U+FFFD.
-        /// </summary>
+        // NUL-terminated UTF-8. A string holding a NUL would reach the library cut short (another
+        // transaction's reference), an unpaired surrogate as U+FFFD: both are refused.
         internal static byte[] Utf8Z(string s, string paramName)
         {
             if (s == null) throw new ArgumentNullException(paramName);
@@ -76,12 +71,7 @@ namespace Dga.EPayment
         }
 
         /// <summary>A native call's result string, or the core's error thrown (both freed).</summary>
-        internal static string Result(int status, IntPtr outJson, IntPtr err)
-        {
-            var result = TakeString(outJson);
-            Errors.Check(status, err);
-            return result;
-        }
+        internal static string Result(int status, IntPtr outJson, IntPtr err) => Errors.Check(status, TakeString(outJson), err);
 
         /// <summary>Reads a string the library handed out, then gives it back to dga_string_free.</summary>
         internal static string TakeString(IntPtr p)

@@ -18,10 +18,7 @@ namespace Dga.EPayment
     /// <summary>The core's schema: every record that crosses a binding, with each field's wire name, type and doc.</summary>
     public static class DgaSchema
     {
-        /// <summary>
-        /// The schema as the native library gives it (<c>dga_schema_json</c>):
-        /// <c>{"version", "records": {name: {"name", "doc", "fields": [{"wire", "snake", "type", "required", "doc", …}]}}}</c>.
-        /// </summary>
+        /// <summary>The schema's JSON: <c>{"version", "records": {name: {"name", "doc", "fields": […]}}}</c>.</summary>
         public static string Json => NativeMethods.ReadUtf8(NativeMethods.dga_schema_json());
     }
 
@@ -171,8 +168,6 @@ namespace Dga.EPayment
             return null;
         }
 
-        // ---------------------------------------------------------------- reading
-
         /// <summary>Sets <paramref name="target"/>'s properties from the core's JSON object of <paramref name="record"/>.</summary>
         internal static void Fill(object target, JsonNode o, string record)
         {
@@ -261,39 +256,30 @@ namespace Dga.EPayment
             return node;
         }
 
-        // ---------------------------------------------------------------- writing
-
-        /// <summary>
-        /// The JSON the C ABI takes for <paramref name="record"/>: every non-null mapped property,
-        /// by its wire name. Object fields (DataJson) are checked and spliced as text so that
-        /// numbers in them reach DGA with their exact digits.
-        /// </summary>
+        // Every non-null mapped property by its wire name. Object fields (DataJson) are checked and
+        // written as their text, so that numbers in them reach DGA with their exact digits.
         internal static string Write(object source, string record, string paramName)
         {
             var o = JsonNode.Object();
-            var spliced = new StringBuilder();
             foreach (var m in Map(source.GetType(), record))
             {
                 var v = m.Property.GetValue(source, null);
-                if (v == null) continue;
-                if (m.Type != "object")
-                {
-                    o.Add(m.Wire, Node(v, m.Type));
-                    continue;
-                }
-                try
-                {
-                    JsonNode.Parse((string)v);
-                }
-                catch (Exception e)
-                {
-                    throw new ArgumentException(m.Property.Name + " is not valid JSON: " + e.Message, paramName, e);
-                }
-                spliced.Append(',').Append(JsonNode.Str(m.Wire).ToJson()).Append(':').Append((string)v);
+                if (v != null) o.Add(m.Wire, m.Type == "object" ? Checked((string)v, m.Property.Name, paramName) : Node(v, m.Type));
             }
-            var json = o.ToJson();
-            if (spliced.Length == 0) return json;
-            return json.Substring(0, json.Length - 1) + spliced.ToString(o.Members.Count > 0 ? 0 : 1, spliced.Length - (o.Members.Count > 0 ? 0 : 1)) + "}";
+            return o.ToJson();
+        }
+
+        private static JsonNode Checked(string json, string name, string paramName)
+        {
+            try
+            {
+                JsonNode.Parse(json);
+                return JsonNode.Raw(json);
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException(name + " is not valid JSON: " + e.Message, paramName, e);
+            }
         }
 
         internal static JsonNode Node(object v, string fieldType)
