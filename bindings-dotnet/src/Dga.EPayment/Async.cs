@@ -204,11 +204,6 @@ namespace Dga.EPayment
             }
         }
 
-        // Runs the static constructor: the dispatcher takes the log's records too.
-        internal static void Init()
-        {
-        }
-
         // Cancels the calls in flight, waits (briefly) for them and for the creates, voids and
         // closes already sent to finish at DGA while the log still works, then clears the mark.
         internal static void Drain(bool processExit)

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -58,16 +59,13 @@ namespace Dga.EPayment
     {
         internal DgaVerificationStats(JsonNode o)
         {
-            StatusCalls = Count(o, "statusCalls");
-            Reused = Count(o, "reused");
-            RefusedUnknown = Count(o, "refusedUnknown");
-            RefusedBusy = Count(o, "refusedBusy");
-        }
-
-        private static long Count(JsonNode o, string key)
-        {
-            long n;
-            return long.TryParse(o.GetString(key), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out n) ? n : 0;
+            // Each counter is the member of its name in camelCase (statusCalls).
+            foreach (var p in GetType().GetProperties())
+            {
+                long n;
+                var key = char.ToLowerInvariant(p.Name[0]) + p.Name.Substring(1);
+                if (p.PropertyType == typeof(long) && long.TryParse(o.GetString(key), NumberStyles.None, CultureInfo.InvariantCulture, out n)) p.SetValue(this, n, null);
+            }
         }
 
         /// <summary>Status requests sent to DGA to verify callbacks (retries included, token fetches not).</summary>
@@ -201,7 +199,6 @@ namespace Dga.EPayment
             return Reply(NativeMethods.dga_callback_reply_accepted(null, out http), http, true, data, null);
         }
 
-        /// <summary>The callback as received, or the core's reply to its error.</summary>
         private static object Received(int status, string json, IntPtr err, bool verified)
         {
             if (status != NativeMethods.DGA_OK) return ErrorReply(status, err);

@@ -4,7 +4,6 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Dga.EPayment
 {
-    /// <summary>The native DgaClient*, freed once with dga_client_free.</summary>
     internal sealed class DgaClientHandle : SafeHandleZeroOrMinusOneIsInvalid
     {
         // Created by the marshaller for dga_client_new's return value.
@@ -212,17 +211,14 @@ namespace Dga.EPayment
         /// <summary>True when <paramref name="id"/> is exactly 13 ASCII digits with a correct check digit.</summary>
         public static bool Validate(string id)
         {
-            if (id == null || id.IndexOf('\0') >= 0) return false;
-            byte[] bytes;
             try
             {
-                bytes = NativeMethods.Utf8Z(id, "id");
+                return id != null && NativeMethods.dga_validate_citizen_id(NativeMethods.Utf8Z(id, "id"));
             }
             catch (ArgumentException)
             {
-                return false;
+                return false; // a NUL or an unpaired surrogate
             }
-            return NativeMethods.dga_validate_citizen_id(bytes);
         }
     }
 }

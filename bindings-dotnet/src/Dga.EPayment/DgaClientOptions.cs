@@ -73,7 +73,6 @@ namespace Dga.EPayment
         /// <summary>How long a final status DGA gave answers repeated deliveries claiming it (default 2 s).</summary>
         public TimeSpan? VerificationReuse { get; set; }
 
-        /// <summary>The ABI's config JSON (the schema's ClientOptions keys: consumerKey, consumerSecret, agentId, …; durations in ms).</summary>
         internal string ToAbiJson() => Wire.Write(this, "ClientOptions", "options");
 
         /// <summary>Describes the options without the Consumer-Key, secret or proxy.</summary>

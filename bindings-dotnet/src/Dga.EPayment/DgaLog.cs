@@ -63,29 +63,20 @@ namespace Dga.EPayment
         /// <summary>The least severe level delivered (default <see cref="DgaLogLevel.Information"/>). Process-wide.</summary>
         public static DgaLogLevel Level
         {
-            get
-            {
-                return level;
-            }
-
-            set
-            {
-                level = value;
-                NativeMethods.dga_set_log_level((int)value);
-            }
+            get => level;
+            set => NativeMethods.dga_set_log_level((int)(level = value));
         }
 
-        /// <summary>Connects the native log to this class (once per domain; every client does it).</summary>
         internal static void Attach()
         {
             if (Interlocked.Exchange(ref attached, 1) == 0)
             {
-                AsyncCalls.Init();
+                // The completion thread takes the log's records too.
+                System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(AsyncCalls).TypeHandle);
                 NativeMethods.dga_log_to_queue(true);
             }
         }
 
-        /// <summary>Disconnects it (the domain is unloading or the process exiting).</summary>
         internal static void Detach()
         {
             if (Interlocked.Exchange(ref attached, 2) == 1)

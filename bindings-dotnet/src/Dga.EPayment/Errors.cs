@@ -3,6 +3,7 @@
 // freed here, whatever happens (try/finally).
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace Dga.EPayment
 {
@@ -75,32 +76,19 @@ namespace Dga.EPayment
             return ex;
         }
 
-        private static List<DgaFieldError> FieldErrors(JsonNode d)
+        private static List<DgaFieldError> FieldErrors(JsonNode d) => Each(d, "errors", e =>
         {
-            var list = new List<DgaFieldError>();
-            foreach (var e in Items(d, "errors"))
-            {
-                var f = new DgaFieldError();
-                Wire.Fill(f, e, "FieldError");
-                list.Add(f);
-            }
-            return list;
-        }
+            var f = new DgaFieldError();
+            Wire.Fill(f, e, "FieldError");
+            return f;
+        });
 
-        private static List<DgaMismatch> Mismatches(JsonNode d)
-        {
-            var list = new List<DgaMismatch>();
-            foreach (var m in Items(d, "mismatches"))
-            {
-                list.Add(new DgaMismatch(m.GetString("field"), m.GetString("callback"), m.GetString("dga")));
-            }
-            return list;
-        }
+        private static List<DgaMismatch> Mismatches(JsonNode d) => Each(d, "mismatches", m => new DgaMismatch(m.GetString("field"), m.GetString("callback"), m.GetString("dga")));
 
-        private static List<JsonNode> Items(JsonNode d, string key)
+        private static List<T> Each<T>(JsonNode d, string key, Func<JsonNode, T> make)
         {
             var v = d.Get(key);
-            return v != null && v.Kind == JsonKind.Array ? v.Items : new List<JsonNode>();
+            return v != null && v.Kind == JsonKind.Array ? v.Items.Select(make).ToList() : new List<T>();
         }
     }
 }

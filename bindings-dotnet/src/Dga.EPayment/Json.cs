@@ -54,7 +54,6 @@ namespace Dga.EPayment
 
         public static JsonNode Object() => new JsonNode(JsonKind.Object) { Members = new List<KeyValuePair<string, JsonNode>>(16) };
 
-        /// <summary>Adds a member to an object (chainable).</summary>
         public JsonNode Add(string key, JsonNode value)
         {
             Members.Add(new KeyValuePair<string, JsonNode>(key, value ?? Null));
@@ -77,7 +76,6 @@ namespace Dga.EPayment
             return found;
         }
 
-        /// <summary>A string member, or null when absent or JSON null.</summary>
         public string GetString(string key)
         {
             var v = Get(key);

@@ -246,7 +246,6 @@ namespace Dga.EPayment
         /// <summary>Extra data agreed with DGA, as a JSON object's text; passed through untouched.</summary>
         public string DataJson { get; set; }
 
-        /// <summary>The ABI's create request JSON (the guide's camelCase fields, amount as a string).</summary>
         internal string ToAbiJson() => Wire.Write(this, "CreatePayment", "request");
     }
 }

@@ -73,7 +73,6 @@ namespace Dga.EPayment
         /// <summary>A native call's result string, or the core's error thrown (both freed).</summary>
         internal static string Result(int status, IntPtr outJson, IntPtr err) => Errors.Check(status, TakeString(outJson), err);
 
-        /// <summary>Reads a string the library handed out, then gives it back to dga_string_free.</summary>
         internal static string TakeString(IntPtr p)
         {
             if (p == IntPtr.Zero) return null;

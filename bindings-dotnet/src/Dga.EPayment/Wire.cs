@@ -45,7 +45,6 @@ namespace Dga.EPayment
             internal Action<object, JsonNode> Read;
         }
 
-        /// <summary>A record's mappings, and each one's index by wire name.</summary>
         internal sealed class RecordMap
         {
             internal List<Mapping> Fields;
@@ -57,7 +56,6 @@ namespace Dga.EPayment
         // Built once per (type, record): the reading of a result uses no reflection.
         private static readonly ConcurrentDictionary<Type, ConcurrentDictionary<string, RecordMap>> Maps = new ConcurrentDictionary<Type, ConcurrentDictionary<string, RecordMap>>();
 
-        /// <summary>The schema's fields of <paramref name="record"/> (wire, type, required, …).</summary>
         internal static List<JsonNode> Fields(string record)
         {
             var r = Records.Value.Get(record);
@@ -81,10 +79,6 @@ namespace Dga.EPayment
             return raw != null && raw.PropertyType == typeof(string) ? raw : null;
         }
 
-        // A field this version of the binding does not know is left out (the drift test fails on
-        // it): a newer native library must not break an older binding.
-        internal static List<Mapping> Map(Type type, string record) => RecordOf(type, record).Fields;
-
         private static RecordMap RecordOf(Type type, string record)
         {
             ConcurrentDictionary<string, RecordMap> records;
@@ -94,6 +88,8 @@ namespace Dga.EPayment
             return Maps.GetOrAdd(type, _ => new ConcurrentDictionary<string, RecordMap>()).GetOrAdd(record, _ => Build(type, record));
         }
 
+        // A field this version of the binding does not know is left out (the drift test fails on
+        // it): a newer native library must not break an older binding.
         private static RecordMap Build(Type type, string record)
         {
             var fields = Fields(record)
@@ -109,7 +105,6 @@ namespace Dga.EPayment
             return new RecordMap { Fields = fields, Index = index };
         }
 
-        /// <summary>The property's setter as a delegate (made once), or null when it has none.</summary>
         private static Action<object, object> Setter(PropertyInfo p)
         {
             var set = p.GetSetMethod(true);
@@ -126,7 +121,6 @@ namespace Dga.EPayment
 
         private static string Text(JsonNode v) => v == null || v.IsNull ? null : v.Text;
 
-        /// <summary>How one field is read, chosen once by the property's C# type.</summary>
         private static Action<object, JsonNode> Reader(Mapping m)
         {
             var set = Setter(m.Property);
@@ -168,7 +162,6 @@ namespace Dga.EPayment
             return null;
         }
 
-        /// <summary>Sets <paramref name="target"/>'s properties from the core's JSON object of <paramref name="record"/>.</summary>
         internal static void Fill(object target, JsonNode o, string record)
         {
             var map = RecordOf(target.GetType(), record);
@@ -240,7 +233,6 @@ namespace Dga.EPayment
 
         private static DgaProtocolException Bad(string key, string what) => new DgaProtocolException("unexpected result from the native library: " + key + " " + what);
 
-        /// <summary>The native library's JSON object (a result or an error).</summary>
         internal static JsonNode Object(string json)
         {
             JsonNode node;
@@ -261,7 +253,7 @@ namespace Dga.EPayment
         internal static string Write(object source, string record, string paramName)
         {
             var o = JsonNode.Object();
-            foreach (var m in Map(source.GetType(), record))
+            foreach (var m in RecordOf(source.GetType(), record).Fields)
             {
                 var v = m.Property.GetValue(source, null);
                 if (v != null) o.Add(m.Wire, m.Type == "object" ? Checked((string)v, m.Property.Name, paramName) : Node(v, m.Type));
