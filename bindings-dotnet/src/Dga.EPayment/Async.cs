@@ -30,14 +30,7 @@ namespace Dga.EPayment
 
         // 1 while this domain takes its completions, 0 once it is gone; never freed, so that
         // every domain can still read it after this one was unloaded.
-        private static readonly IntPtr Mark = NewMark();
-
-        private static IntPtr NewMark()
-        {
-            var m = Marshal.AllocHGlobal(IntPtr.Size);
-            Marshal.WriteIntPtr(m, new IntPtr(1));
-            return m;
-        }
+        private static readonly IntPtr Mark = Marshal.AllocHGlobal(IntPtr.Size);
 
         // The calls without a cancellable token share this domain's DgaCancel, which an unloading
         // domain cancels; a call with a token has its own, listed here for the same reason.
@@ -48,6 +41,7 @@ namespace Dga.EPayment
 
         static AsyncCalls()
         {
+            Marshal.WriteIntPtr(Mark, new IntPtr(1));
             new Thread(Dispatch) { IsBackground = true, Name = "Dga.EPayment completions" }.Start();
             AppDomain.CurrentDomain.DomainUnload += (s, e) => Drain(false);
             AppDomain.CurrentDomain.ProcessExit += (s, e) => Drain(true);

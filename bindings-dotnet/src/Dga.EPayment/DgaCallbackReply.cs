@@ -236,19 +236,8 @@ namespace Dga.EPayment
         private static DgaCallbackReply ErrorReply(int status, IntPtr err)
         {
             int http;
-            if (err == IntPtr.Zero)
-            {
-                var bug = new DgaInternalException("the native library failed with status " + status + " but gave no error");
-                return Reply(NativeMethods.dga_callback_reply_for_error(IntPtr.Zero, out http), http, false, null, bug);
-            }
-            try
-            {
-                return Reply(NativeMethods.dga_callback_reply_for_error(err, out http), http, false, null, Errors.Describe(err));
-            }
-            finally
-            {
-                NativeMethods.dga_error_free(err);
-            }
+            var body = NativeMethods.dga_callback_reply_for_error(err, out http);
+            return Reply(body, http, false, null, Errors.Take(status, err));
         }
 
         private static DgaCallbackReply Reply(IntPtr body, int http, bool accepted, PaymentStatus data, Exception error)

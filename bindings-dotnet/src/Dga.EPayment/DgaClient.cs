@@ -51,18 +51,8 @@ namespace Dga.EPayment
             var h = fromEnv
                 ? NativeMethods.dga_client_new_from_env(config, out err)
                 : NativeMethods.dga_client_new(config, out err);
-            if (h == null || h.IsInvalid)
-            {
-                if (h != null)
-                {
-                    h.SetHandleAsInvalid();
-                }
-                throw Errors.Take(-1, err);
-            }
-            if (err != IntPtr.Zero)
-            {
-                NativeMethods.dga_error_free(err);
-            }
+            if (h != null && h.IsInvalid) h.SetHandleAsInvalid();
+            Errors.Check(h == null || h.IsInvalid ? -1 : NativeMethods.DGA_OK, null, err);
             return h;
         }
 

@@ -246,22 +246,20 @@ namespace Dga.EPayment
                 }
                 if (i >= s.Length) throw Bad(i, "unterminated string");
                 c = s[i++];
-                switch (c)
+                int simple = "\"\\/bfnrt".IndexOf(c);
+                int code;
+                if (simple >= 0)
                 {
-                    case '"': case '\\': case '/': sb.Append(c); break;
-                    case 'b': sb.Append('\b'); break;
-                    case 'f': sb.Append('\f'); break;
-                    case 'n': sb.Append('\n'); break;
-                    case 'r': sb.Append('\r'); break;
-                    case 't': sb.Append('\t'); break;
-                    case 'u':
-                        int code;
-                        if (i + 4 > s.Length || !int.TryParse(s.Substring(i, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out code)) throw Bad(i, "bad \\u escape");
-                        sb.Append((char)code);
-                        i += 4;
-                        break;
-                    default:
-                        throw Bad(i - 1, "bad escape");
+                    sb.Append("\"\\/\b\f\n\r\t"[simple]);
+                }
+                else if (c == 'u' && i + 4 <= s.Length && int.TryParse(s.Substring(i, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out code))
+                {
+                    sb.Append((char)code);
+                    i += 4;
+                }
+                else
+                {
+                    throw c == 'u' ? Bad(i, "bad \\u escape") : Bad(i - 1, "bad escape");
                 }
             }
         }

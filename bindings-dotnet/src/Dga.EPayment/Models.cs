@@ -3,7 +3,6 @@
 // schema (Wire.cs): each property is named after its field's wire name.
 using System;
 using System.Globalization;
-using System.Text;
 
 namespace Dga.EPayment
 {
@@ -160,14 +159,8 @@ namespace Dga.EPayment
         /// <inheritdoc />
         public override string ToString()
         {
-            var sb = new StringBuilder();
-            sb.Append("Payment(OrderRef=").Append(OrderRef)
-                .Append(", Amount=").Append(Amount.ToString(CultureInfo.InvariantCulture))
-                .Append(", PayMethod=").Append(PayMethod)
-                .Append(", Reference1=").Append(Reference1)
-                .Append(", Reference2=").Append(Reference2)
-                .Append(", SecurityKey=<redacted>)");
-            return sb.ToString();
+            return string.Format(CultureInfo.InvariantCulture, "Payment(OrderRef={0}, Amount={1}, PayMethod={2}, Reference1={3}, Reference2={4}, SecurityKey=<redacted>)",
+                OrderRef, Amount, PayMethod, Reference1, Reference2);
         }
     }
 
