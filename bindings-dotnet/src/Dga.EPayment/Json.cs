@@ -35,24 +35,19 @@ namespace Dga.EPayment
 
         public List<JsonNode> Items { get; private set; }
 
-        private JsonNode(JsonKind kind)
-        {
-            Kind = kind;
-        }
+        public static readonly JsonNode Null = new JsonNode { Kind = JsonKind.Null };
 
-        public static readonly JsonNode Null = new JsonNode(JsonKind.Null);
+        public static JsonNode Str(string s) => s == null ? Null : new JsonNode { Kind = JsonKind.String, Text = s };
 
-        public static JsonNode Str(string s) => s == null ? Null : new JsonNode(JsonKind.String) { Text = s };
+        public static JsonNode Bool(bool b) => new JsonNode { Kind = JsonKind.Bool, Text = b ? "true" : "false" };
 
-        public static JsonNode Bool(bool b) => new JsonNode(JsonKind.Bool) { Text = b ? "true" : "false" };
+        public static JsonNode Number(string exactText) => new JsonNode { Kind = JsonKind.Number, Text = exactText };
 
-        public static JsonNode Number(string exactText) => new JsonNode(JsonKind.Number) { Text = exactText };
-
-        public static JsonNode Raw(string checkedJson) => new JsonNode(JsonKind.Raw) { Text = checkedJson };
+        public static JsonNode Raw(string checkedJson) => new JsonNode { Kind = JsonKind.Raw, Text = checkedJson };
 
         public static JsonNode Number(long n) => Number(n.ToString(CultureInfo.InvariantCulture));
 
-        public static JsonNode Object() => new JsonNode(JsonKind.Object) { Members = new List<KeyValuePair<string, JsonNode>>(16) };
+        public static JsonNode Object() => new JsonNode { Kind = JsonKind.Object, Members = new List<KeyValuePair<string, JsonNode>>(16) };
 
         public JsonNode Add(string key, JsonNode value)
         {
@@ -76,12 +71,10 @@ namespace Dga.EPayment
             return found;
         }
 
-        public string GetString(string key)
-        {
-            var v = Get(key);
-            if (v == null || v.Kind == JsonKind.Null) return null;
-            return v.Text;
-        }
+        public string GetString(string key) => TextOf(Get(key));
+
+        /// <summary>The value's text; null when it is absent or JSON null.</summary>
+        public static string TextOf(JsonNode v) => v == null || v.IsNull ? null : v.Text;
 
         public bool IsNull => Kind == JsonKind.Null;
 
@@ -131,7 +124,7 @@ namespace Dga.EPayment
                 if (depth >= MaxDepth) throw Bad(i, "nested too deeply");
                 bool obj = c == '{';
                 char close = obj ? '}' : ']';
-                var node = obj ? Object() : new JsonNode(JsonKind.Array) { Items = new List<JsonNode>() };
+                var node = obj ? Object() : new JsonNode { Kind = JsonKind.Array, Items = new List<JsonNode>() };
                 i++;
                 SkipSpace(s, ref i);
                 if (i < s.Length && s[i] == close)
@@ -174,13 +167,13 @@ namespace Dga.EPayment
             switch (c)
             {
                 case '"':
-                    return new JsonNode(JsonKind.String) { Text = ReadString(s, ref i) };
+                    return new JsonNode { Kind = JsonKind.String, Text = ReadString(s, ref i) };
                 case 't':
                     Expect(s, ref i, "true");
-                    return new JsonNode(JsonKind.Bool) { Text = "true" };
+                    return new JsonNode { Kind = JsonKind.Bool, Text = "true" };
                 case 'f':
                     Expect(s, ref i, "false");
-                    return new JsonNode(JsonKind.Bool) { Text = "false" };
+                    return new JsonNode { Kind = JsonKind.Bool, Text = "false" };
                 case 'n':
                     Expect(s, ref i, "null");
                     return Null;

@@ -11,7 +11,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Reflection;
-using System.Text;
 
 namespace Dga.EPayment
 {
@@ -34,12 +33,12 @@ namespace Dga.EPayment
 
         private const BindingFlags Members = BindingFlags.Public | BindingFlags.Instance;
 
-        /// <summary>One schema field and the property it maps to (Raw: the enum's companion).</summary>
+        /// <summary>One schema field and the property it maps to.</summary>
         internal sealed class Mapping
         {
             internal string Wire, Type;
             internal bool Required;
-            internal PropertyInfo Property, Raw;
+            internal PropertyInfo Property;
 
             /// <summary>Converts the field's JSON value (null when absent) and sets it; null when the property cannot be set.</summary>
             internal Action<object, JsonNode> Read;
@@ -94,7 +93,7 @@ namespace Dga.EPayment
         {
             var fields = Fields(record)
                 .Select(f => new Mapping { Wire = f.GetString("wire"), Type = f.GetString("type"), Required = f.GetString("required") == "true" })
-                .Select(m => { m.Property = Member(type, m.Wire, m.Type); m.Raw = m.Property == null ? null : RawOf(m.Property); return m; })
+                .Select(m => { m.Property = Member(type, m.Wire, m.Type); return m; })
                 .Where(m => m.Property != null).ToList();
             var index = new Dictionary<string, int>(StringComparer.Ordinal);
             for (int i = 0; i < fields.Count; i++)
@@ -119,8 +118,6 @@ namespace Dga.EPayment
             return (o, v) => d((TTarget)o, (TValue)v);
         }
 
-        private static string Text(JsonNode v) => v == null || v.IsNull ? null : v.Text;
-
         private static Action<object, JsonNode> Reader(Mapping m)
         {
             var set = Setter(m.Property);
@@ -132,17 +129,18 @@ namespace Dga.EPayment
             if (t == typeof(string))
             {
                 if (m.Type == "object") return (o, v) => set(o, v == null || v.IsNull ? null : v.ToJson());
-                return (o, v) => set(o, Text(v) ?? (required ? "" : null));
+                return (o, v) => set(o, JsonNode.TextOf(v) ?? (required ? "" : null));
             }
             if (inner == typeof(decimal))
             {
                 bool needed = inner == t;
-                return (o, v) => set(o, Amount(Text(v), wire, needed));
+                return (o, v) => set(o, Amount(JsonNode.TextOf(v), wire, needed));
             }
-            if (inner == typeof(DateTime)) return (o, v) => set(o, Date(Text(v), wire));
+            if (inner == typeof(DateTime)) return (o, v) => set(o, Date(JsonNode.TextOf(v), wire));
             if (inner.IsEnum && inner != t)
             {
-                var raw = m.Raw == null ? null : Setter(m.Raw);
+                var rawProperty = RawOf(m.Property);
+                var raw = rawProperty == null ? null : Setter(rawProperty);
                 var names = Enum.GetNames(inner).ToDictionary(n => n, n => Enum.Parse(inner, n), StringComparer.Ordinal);
                 return (o, v) =>
                 {
