@@ -118,7 +118,7 @@ namespace Dga.EPayment
         /// <summary>As <see cref="HandleCallback(byte[], Action{PaymentStatus}, bool, Func{string, string, bool})"/>, for a body already read as text (sent as UTF-8).</summary>
         public DgaCallbackReply HandleCallback(string body, Action<PaymentStatus> onVerified, bool verify = true, Func<string, string, bool> knownReference = null)
         {
-            return HandleCallback(Utf8(body), onVerified, verify, knownReference);
+            return HandleCallback(NativeMethods.Utf8(body, "body"), onVerified, verify, knownReference);
         }
 
         /// <summary><see cref="HandleCallback(byte[], Action{PaymentStatus}, bool, Func{string, string, bool})"/>
@@ -141,10 +141,8 @@ namespace Dga.EPayment
         public Task<DgaCallbackReply> HandleCallbackAsync(string body, Func<PaymentStatus, Task> onVerified, bool verify = true,
             CancellationToken cancellationToken = default(CancellationToken), Func<string, string, Task<bool>> knownReference = null)
         {
-            return HandleCallbackAsync(Utf8(body), onVerified, verify, cancellationToken, knownReference);
+            return HandleCallbackAsync(NativeMethods.Utf8(body, "body"), onVerified, verify, cancellationToken, knownReference);
         }
-
-        private static byte[] Utf8(string body) => System.Text.Encoding.UTF8.GetBytes(body ?? throw new ArgumentNullException("body"));
 
         private async Task<DgaCallbackReply> Receive(byte[] body, Func<PaymentStatus, Task> onVerified, bool verify, CancellationToken ct,
             Func<string, string, Task<bool>> knownReference, bool blocking)

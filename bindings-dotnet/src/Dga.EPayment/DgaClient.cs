@@ -164,11 +164,7 @@ namespace Dga.EPayment
         }
 
         /// <summary>Parses a callback body given as text (encoded as UTF-8).</summary>
-        public static DgaCallbackData Parse(string body)
-        {
-            if (body == null) throw new ArgumentNullException("body");
-            return Parse(System.Text.Encoding.UTF8.GetBytes(body));
-        }
+        public static DgaCallbackData Parse(string body) => Parse(NativeMethods.Utf8(body, "body"));
 
         /// <summary>The JSON DGA expects in answer to a callback; false when it could not be taken (DGA sends
         /// it again).</summary>

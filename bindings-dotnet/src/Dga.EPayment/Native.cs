@@ -41,6 +41,9 @@ namespace Dga.EPayment
             }
         }
 
+        // A text body as UTF-8, as sent (lenient: what the core reads is its business).
+        internal static byte[] Utf8(string s, string paramName) => Encoding.UTF8.GetBytes(s ?? throw new ArgumentNullException(paramName));
+
         /// <summary>Reads a NUL-terminated UTF-8 string the library owns (does not free it).</summary>
         internal static string ReadUtf8(IntPtr p)
         {
