@@ -95,9 +95,6 @@ pub(crate) unsafe fn start<F>(env: *mut sys::JNIEnv, target: jobject, call: F) -
 where
     F: Future<Output = Outcome> + Send + 'static,
 {
-    if target.is_null() {
-        return Err(super::invalid("the completion is null".to_owned()));
-    }
     // SAFETY: by the caller's contract.
     let global = unsafe { ((**env).v1_1.NewGlobalRef)(env, target) };
     if global.is_null() {
