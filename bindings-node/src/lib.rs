@@ -44,22 +44,48 @@ pub(crate) fn invalid(field: &str, message: impl Into<String>) -> napi::Error {
 
 /// A core call as a Promise (see `settle`); `slot`, when index.js passes one (the caller gave
 /// an `AbortSignal`), gets the call's `id` for `_abort`.
-fn call<'e>(
+fn call<'e, T: Record>(
     env: &'e Env,
     endpoint: core::Endpoint,
     slot: Option<Unknown>,
-    call: impl Future<Output = core::Result<Value>> + Send + 'static,
+    call: impl Future<Output = core::Result<T>> + Send + 'static,
 ) -> Result<PromiseRaw<'e, Value>> {
-    spawn_json(env, endpoint, slot, async move {
-        call.await.map_err(|e| e.to_json())
+    spawn(env, endpoint, slot, async move {
+        match call.await {
+            Ok(record) => record.text().map_err(|e| error_json_of(&e.to_string())),
+            Err(e) => Err(e.to_json()),
+        }
     })
 }
 
+/// A core record as the JSON text of its `to_json` form, written straight from the record.
+trait Record: Send + 'static {
+    fn text(&self) -> serde_json::Result<String>;
+}
+macro_rules! record {
+    ($($t:ty),*) => {$(impl Record for $t {
+        fn text(&self) -> serde_json::Result<String> { serde_json::to_string(self) }
+    })*};
+}
+record!(core::Payment, core::PaymentStatus, core::Confirmation);
+
+/// A call that ends in a JSON value (`Outcome`) as a Promise.
 pub(crate) fn spawn_json<'e>(
     env: &'e Env,
     endpoint: core::Endpoint,
     slot: Option<Unknown>,
     call: impl Future<Output = settle::Outcome> + Send + 'static,
+) -> Result<PromiseRaw<'e, Value>> {
+    spawn(env, endpoint, slot, async move {
+        call.await.map(|v| v.to_string())
+    })
+}
+
+fn spawn<'e>(
+    env: &'e Env,
+    endpoint: core::Endpoint,
+    slot: Option<Unknown>,
+    call: impl Future<Output = settle::Text> + Send + 'static,
 ) -> Result<PromiseRaw<'e, Value>> {
     let (promise, id) = settle::Settler::of(env.raw())?.spawn(endpoint, call)?;
     if let Some(slot) = slot
@@ -323,7 +349,7 @@ macro_rules! calls {
             ) -> Result<PromiseRaw<'e, Value>> {
                 $(let $arg = $read($arg, $($how),*)?;)*
                 let $c = self.inner.clone();
-                call(env, $endpoint, o, async move { $call.await.map(|r| r.to_json()) })
+                call(env, $endpoint, o, async move { $call.await })
             }
         )*}
     };
@@ -385,7 +411,7 @@ impl Client {
         let (c, body) = (self.inner.clone(), body_arg(body)?);
         let verify = bool_arg(verify, "verify", true)?;
         call(env, Status, None, async move {
-            c.receive_callback(&body, verify).await.map(|r| r.to_json())
+            c.receive_callback(&body, verify).await
         })
     }
 

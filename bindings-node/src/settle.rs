@@ -24,8 +24,9 @@ use std::sync::Arc;
 
 /// How a call ended: the result's JSON, or the core's error JSON (`Error::to_json`).
 pub(crate) type Outcome = std::result::Result<Value, Value>;
-/// An ended call as queued: its result as JSON text, or its error.
-pub(crate) type Calls = Completions<std::result::Result<String, Value>>;
+/// How a call ended, as queued: its result as JSON text, or its error.
+pub(crate) type Text = std::result::Result<String, Value>;
+pub(crate) type Calls = Completions<Text>;
 
 /// One Node environment's settler; lives on its JavaScript thread.
 pub(crate) struct Settler {
@@ -136,7 +137,7 @@ impl Settler {
     pub(crate) fn spawn(
         &self,
         endpoint: Endpoint,
-        call: impl Future<Output = Outcome> + Send + 'static,
+        call: impl Future<Output = Text> + Send + 'static,
     ) -> napi::Result<(sys::napi_value, u64)> {
         let mut deferred = ptr::null_mut();
         let mut promise = ptr::null_mut();
@@ -146,7 +147,7 @@ impl Settler {
         )?;
         let id = self
             .calls
-            .spawn(async move { call.await.map(|v| v.to_string()) })
+            .spawn(call)
             .map_err(|e| crate::runtime_error(endpoint, e))?;
         let mut pending = self.pending.borrow_mut();
         if pending.is_empty() {
