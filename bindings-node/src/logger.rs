@@ -35,13 +35,14 @@ struct Sink {
 // SAFETY: `env` and `func` are only used on their environment's JavaScript thread.
 unsafe impl Send for Sink {}
 
-static SINK: Mutex<Sink> = Mutex::new(Sink {
+const UNSET: Sink = Sink {
     mode: Mode::Unset,
     env: ptr::null_mut(),
     func: ptr::null_mut(),
     wake: None,
     explicit: false,
-});
+};
+static SINK: Mutex<Sink> = Mutex::new(UNSET);
 /// Set when JavaScript can no longer run (the process's `exit` event).
 static EXITING: AtomicBool = AtomicBool::new(false);
 
@@ -132,13 +133,7 @@ pub(crate) fn exiting() {
 pub(crate) fn forget(env: sys::napi_env) {
     let mut s = sink();
     if s.env == env && s.mode == Mode::Js {
-        *s = Sink {
-            mode: Mode::Unset,
-            env: ptr::null_mut(),
-            func: ptr::null_mut(),
-            wake: None,
-            explicit: false,
-        };
+        *s = UNSET;
     }
 }
 

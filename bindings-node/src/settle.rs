@@ -57,13 +57,6 @@ fn find(env: sys::napi_env) -> Option<Rc<Settler>> {
     SETTLERS.with(|s| s.borrow().iter().find(|s| s.env == env).cloned())
 }
 
-/// A raw pointer that only the thread owning it dereferences (napi handles).
-#[derive(Clone, Copy)]
-struct Raw(*mut c_void);
-// SAFETY: see the type; `napi_call_threadsafe_function` may be called from any thread.
-unsafe impl Send for Raw {}
-unsafe impl Sync for Raw {}
-
 impl Settler {
     /// The settler of `env`, made on first use.
     pub(crate) fn of(env: sys::napi_env) -> napi::Result<Rc<Settler>> {
@@ -102,12 +95,12 @@ impl Settler {
             .get_global()?
             .get_named_property("JSON")?;
         let json_parse: Unknown = json.get_named_property("parse")?;
-        let raw = Raw(tsfn.cast());
-        // Called under the queue's lock, which `close` takes too: never after teardown.
+        // Any thread may call a threadsafe function; this one is called under the queue's
+        // lock, which `close` takes too: never after teardown.
+        let address = tsfn as usize;
         let calls = Completions::new(move || unsafe {
-            let raw = raw;
             sys::napi_call_threadsafe_function(
-                raw.0.cast(),
+                address as sys::napi_threadsafe_function,
                 ptr::null_mut(),
                 sys::ThreadsafeFunctionCallMode::nonblocking,
             );
