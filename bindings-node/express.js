@@ -1,30 +1,18 @@
 'use strict'
-// `dga-epayment/express`: the callback endpoint DGA POSTs payment results to.
-//
-//   app.post('/dga/callback', callbackHandler(client, async (status) => { ...record it... }))
-//
-// It reads the raw body, lets the core parse and (by default) verify it against DGA's status,
-// calls your function with DGA's verified status, and answers DGA with the core's reply:
-// 200 `result: true` only when your function resolved; otherwise `result: false` with the
-// core's status code (400 bad body, 409 not confirmed by DGA, 503 DGA unreachable, 500 your
-// function failed, 413 a body over the limit), so that DGA delivers the callback again.
-// Given a request whose body a JSON parser already turned into an object, it answers 500 and
-// logs why (see rawBody): amounts must reach the core as DGA wrote them.
+// `dga-epayment/express`: the callback endpoint DGA POSTs payment results to (express.d.ts
+// says how to mount it and what it answers).
 
 const { DgaError, callbackAck, callbackReplyAccepted, callbackReplyHandlerFailed, callbackReplyTooLarge } = require('./index.js')
 
 const DEFAULT_LIMIT = 1024 * 1024
 
-// The exact bytes DGA sent. Mount the handler before any body parser, or let a parser keep
-// them (`express.raw()`, `express.text()`, or `express.json({ verify: (req, _res, buf) => {
-// req.rawBody = buf } })`). Only a parsed object left (express.json() ran without keeping the
+// The exact bytes DGA sent. Only a parsed object left (express.json() ran without keeping the
 // bytes) is refused: serializing it again would pass amounts through JS doubles
 // (12345678901234567.25 becomes 12345678901234568), so DGA's money would not be exact.
 function rawBody(req, limit) {
-  if (Buffer.isBuffer(req.rawBody)) return Promise.resolve(req.rawBody)
-  if (typeof req.rawBody === 'string') return Promise.resolve(req.rawBody)
-  if (Buffer.isBuffer(req.body)) return Promise.resolve(req.body)
-  if (typeof req.body === 'string') return Promise.resolve(req.body)
+  for (const bytes of [req.rawBody, req.body]) {
+    if (Buffer.isBuffer(bytes) || typeof bytes === 'string') return Promise.resolve(bytes)
+  }
   const unread = req.readable && !req.readableEnded && !req._body
   if (!unread) {
     if (req.body !== undefined && req.body !== null) return Promise.reject(new AlreadyParsed())
@@ -71,15 +59,10 @@ class AlreadyParsed extends Error {
   }
 }
 
-/**
- * An Express handler for DGA's payment callbacks.
- * @param client a `Client` (its status call verifies the callback)
- * @param onCallback `async (status, req) => {}`: record the payment; DGA's verified status
- * @param options `{verify = true, message = 'Success', limit = 1 MiB, onError(err, req),
- *   knownReference(reference1, reference2) => boolean | Promise<boolean>}`: knownReference
- *   answers from the agency's own orders; false is 404 with no DGA call and onCallback not
- *   called, a throw or rejection 503 (DGA delivers again)
- */
+const answer = (res, reply, body = reply.body) =>
+  res.status(reply.httpStatus).set('Content-Type', reply.contentType).send(body)
+
+/** An Express handler for DGA's payment callbacks (express.d.ts documents it). */
 function callbackHandler(client, onCallback, options = {}) {
   if (typeof onCallback !== 'function') throw new TypeError('callbackHandler(client, onCallback): onCallback must be a function')
   const verify = options.verify !== false
@@ -100,15 +83,11 @@ function callbackHandler(client, onCallback, options = {}) {
           onError(e, req)
           // The core's 500 (DGA delivers again), with the reason in the ack for whoever reads
           // the response (the sandbox's callback log shows it).
-          const failed = callbackReplyHandlerFailed()
-          res.status(failed.httpStatus).set('Content-Type', failed.contentType).send(callbackAck(false, e.message))
-          return
+          return answer(res, callbackReplyHandlerFailed(), callbackAck(false, e.message))
         }
         if (!(e instanceof TooLarge)) throw e
         onError(e, req)
-        const reply = callbackReplyTooLarge(limit)
-        res.status(reply.httpStatus).set('Content-Type', reply.contentType).send(reply.body)
-        return
+        return answer(res, callbackReplyTooLarge(limit))
       }
       // The agency's own lookup first: a payment it never created costs DGA no call.
       const refused = knownReference && (await client._checkReference(body, knownReference))
@@ -127,7 +106,7 @@ function callbackHandler(client, onCallback, options = {}) {
           reply = callbackReplyHandlerFailed()
         }
       }
-      res.status(reply.httpStatus).set('Content-Type', reply.contentType).send(reply.body)
+      answer(res, reply)
     } catch (e) {
       next(e)
     }

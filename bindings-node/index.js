@@ -1,14 +1,11 @@
 'use strict'
-// The public module: the napi-generated loader (native.js) plus what has to be JavaScript:
-// `DgaError extends Error`, the conversion of the native errors into it, and the enum objects.
-// Everything they hold (codes, fields, enum names and numbers) comes from the Rust core.
-// Calls settle their Promises from the core's runtime: a result, or a DgaError built by the
-// native side with the constructor registered here. `setLogger` takes the core's log records.
+// The public module: the napi-generated loader (native.js) plus what has to be JavaScript
+// (`DgaError extends Error`, AbortSignals, iterables, the agency's own callbacks). Everything
+// they hold (codes, fields, enum names and numbers) comes from the Rust core.
 
 const native = require('./load-native.js')
 
-// Errors thrown synchronously (bad arguments) carry the core's error JSON after this prefix
-// (see src/lib.rs).
+// Errors thrown synchronously carry the core's error JSON after this prefix (src/lib.rs).
 const MARKER = 'dga-epayment-error:'
 
 const codeOf = (kind) => 'DGA_' + String(kind).toUpperCase()
@@ -45,24 +42,16 @@ function toDgaError(e) {
   return e
 }
 
-function sync(fn) {
+// A native function whose bad arguments throw a DgaError; with `rejects` (it returns a
+// Promise, which rejects with a DgaError already), they reject it instead, so `await` and
+// `.catch` see every failure the same way.
+function sync(fn, rejects = false) {
   return function (...args) {
     try {
       return fn.apply(this, args)
     } catch (e) {
+      if (rejects) return Promise.reject(toDgaError(e))
       throw toDgaError(e)
-    }
-  }
-}
-
-// Native methods may throw synchronously (bad arguments) or reject (with a DgaError already):
-// both become rejections with a DgaError, so `await` and `.catch` see every failure the same way.
-function promised(fn) {
-  return function (...args) {
-    try {
-      return fn.apply(this, args)
-    } catch (e) {
-      return Promise.reject(toDgaError(e))
     }
   }
 }
@@ -73,36 +62,24 @@ native._setErrorClass(DgaError)
 // runs to its end in the core, which logs its outcome (setLogger). The Promise rejects with the
 // signal's reason.
 function cancellable(fn, arity) {
-  return function (...args) {
-    const options = args[arity]
-    const signal = options == null ? undefined : options.signal
-    try {
-      if (args.length > arity) args.length = arity
-      if (signal == null) return fn.apply(this, args)
-      if (typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
-        throw new TypeError('options.signal must be an AbortSignal')
-      }
-      if (signal.aborted) return Promise.reject(signal.reason)
-      const slot = {} // the native call writes its id here
-      args.length = arity
-      args.push(slot)
-      const call = fn.apply(this, args)
-      const onAbort = () => native._abort(slot.id)
-      signal.addEventListener('abort', onAbort, { once: true })
-      return call.then(
-        (v) => {
-          signal.removeEventListener('abort', onAbort)
-          return v
-        },
-        (e) => {
-          signal.removeEventListener('abort', onAbort)
-          throw signal.aborted ? signal.reason : e
-        },
-      )
-    } catch (e) {
-      return Promise.reject(toDgaError(e))
+  return sync(function (...args) {
+    const signal = args[arity]?.signal
+    if (args.length > arity) args.length = arity
+    if (signal == null) return fn.apply(this, args)
+    if (typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
+      throw new TypeError('options.signal must be an AbortSignal')
     }
-  }
+    if (signal.aborted) return Promise.reject(signal.reason)
+    const slot = {} // the native call writes its id here
+    args.length = arity
+    args.push(slot)
+    const call = fn.apply(this, args)
+    const onAbort = () => native._abort(slot.id)
+    signal.addEventListener('abort', onAbort, { once: true })
+    return call
+      .finally(() => signal.removeEventListener('abort', onAbort))
+      .catch((e) => Promise.reject(signal.aborted ? signal.reason : e))
+  }, true)
 }
 
 /** The default logger: the core's WARNING and ERROR lines on the console. */
@@ -141,7 +118,7 @@ for (const [name, arity] of Object.entries({ createPayment: 1, status: 2, close:
     configurable: true,
   })
 }
-const receive = promised(native.Client.prototype.receiveCallback)
+const receive = sync(native.Client.prototype.receiveCallback, true)
 
 // The agency's knownReference check of a callback body: null when it said true; otherwise
 // `{error, reply}`: the core's refusal (404, counted, DGA not asked), the core's 400 for a body
@@ -229,7 +206,7 @@ const methods = {
     }
     return receive.call(this, body, verify)
   },
-  _receiveForReply: promised(native.Client.prototype._receiveForReply),
+  _receiveForReply: sync(native.Client.prototype._receiveForReply, true),
   _checkReference(body, knownReference) {
     return checkReference(this, body, knownReference)
   },
@@ -260,7 +237,6 @@ function makeEnum(rows) {
   })
   return Object.freeze(e)
 }
-const tables = native.enumTables()
 
 module.exports = {
   Client,
@@ -270,7 +246,6 @@ module.exports = {
   callbackReplyAccepted: sync(native.callbackReplyAccepted),
   callbackReplyHandlerFailed: native.callbackReplyHandlerFailed,
   callbackReplyTooLarge: sync(native.callbackReplyTooLarge),
-  // A DgaError's own fields (kind, reason, message) are what the core reads.
   callbackReplyUnavailable: native.callbackReplyUnavailable,
   // A DgaError's own fields (kind, reason, message) are what the core reads; any other Error
   // (what a knownReference threw) is a check that could not be made: 503.
@@ -287,10 +262,7 @@ module.exports = {
   errorKinds: native.errorKinds,
   schema: native.schema,
   version: native.version,
-  BankCode: makeEnum(tables.BankCode),
-  PaymentType: makeEnum(tables.PaymentType),
-  PaidStatus: makeEnum(tables.PaidStatus),
-  ResponseStatus: makeEnum(tables.ResponseStatus),
-  ErrorCode: makeEnum(tables.ErrorCode),
+  // BankCode, PaymentType, PaidStatus, ... : every table of the core's (as enums.d.ts).
+  ...Object.fromEntries(Object.entries(native.enumTables()).map(([name, rows]) => [name, makeEnum(rows)])),
   __napiBindingTarget: native.__napiBindingTarget,
 }

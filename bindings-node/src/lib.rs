@@ -2,21 +2,17 @@
 //! and the core's errors to JS errors. No protocol logic lives here: option names, request
 //! fields, enum tables, error kinds and callback replies all come from the core.
 //!
-//! The generated loader (`native.js`) is wrapped by `index.js`, which turns the errors thrown
-//! here (message = a marker and the core's error JSON) into `DgaError` objects (a class that
-//! `extends Error` has to be written in JavaScript) and builds the enum objects from
-//! [`enum_tables`].
-//!
-//! Every call runs as a task on the core's one runtime (`dga_epayment::runtime`), with no
-//! thread per call and no thread of the binding's own; `settle` settles the call's Promise
-//! back on the JavaScript thread, and `logger` forwards the core's log records to JavaScript.
+//! `index.js` wraps the generated loader (`native.js`): a class that `extends Error` has to be
+//! written in JavaScript. Every call runs as a task on the core's one runtime, with no thread
+//! of the binding's own; `settle` settles its Promise on the JavaScript thread.
 
 #![deny(clippy::all)]
 
+use core::Endpoint::{Close, Create, Status, Void};
 use dga_epayment as core;
 use napi::bindgen_prelude::JsObjectValue;
 use napi::bindgen_prelude::{FromNapiValue, Object, PromiseRaw, Uint8Array, Unknown};
-use napi::{Env, JsValue, Result, Status, ValueType};
+use napi::{Env, JsValue, Result, ValueType};
 use napi_derive::napi;
 use serde_json::{Map, Value};
 use std::future::Future;
@@ -34,7 +30,7 @@ pub(crate) const ERROR_MARKER: &str = "dga-epayment-error:";
 
 pub(crate) fn to_napi(e: &core::Error) -> napi::Error {
     napi::Error::new(
-        Status::GenericFailure,
+        napi::Status::GenericFailure,
         format!("{ERROR_MARKER}{}", e.to_json()),
     )
 }
@@ -46,37 +42,68 @@ pub(crate) fn invalid(field: &str, message: impl Into<String>) -> napi::Error {
     })
 }
 
-/// A core call as a Promise: the call runs as a task on the core's runtime and its result,
-/// turned into JSON there, settles the Promise on the JavaScript thread (see `settle`).
-///
-/// `slot`, when index.js passes one (the caller gave an `AbortSignal`), gets the call's `id`
-/// for `_abort`.
-fn call<'e, T: Send + 'static>(
+/// A core call as a Promise (see `settle`); `slot`, when index.js passes one (the caller gave
+/// an `AbortSignal`), gets the call's `id` for `_abort`.
+fn call<'e, T: Record>(
     env: &'e Env,
     endpoint: core::Endpoint,
     slot: Option<Unknown>,
     call: impl Future<Output = core::Result<T>> + Send + 'static,
-    to_json: impl FnOnce(T) -> Value + Send + 'static,
 ) -> Result<PromiseRaw<'e, Value>> {
-    spawn_json(env, endpoint, slot, async move {
-        call.await.map(to_json).map_err(|e| e.to_json())
+    spawn(env, endpoint, slot, async move {
+        match call.await {
+            Ok(record) => record.text().map_err(|e| error_json_of(&e.to_string())),
+            Err(e) => Err(e.to_json()),
+        }
     })
 }
 
+/// A core record as the JSON text of its `to_json` form, written straight from the record.
+trait Record: Send + 'static {
+    fn text(&self) -> serde_json::Result<String>;
+}
+macro_rules! record {
+    ($($t:ty),*) => {$(impl Record for $t {
+        fn text(&self) -> serde_json::Result<String> { serde_json::to_string(self) }
+    })*};
+}
+record!(core::Payment, core::PaymentStatus, core::Confirmation);
+
+/// A call that ends in a JSON value (`Outcome`) as a Promise.
 pub(crate) fn spawn_json<'e>(
     env: &'e Env,
     endpoint: core::Endpoint,
     slot: Option<Unknown>,
     call: impl Future<Output = settle::Outcome> + Send + 'static,
 ) -> Result<PromiseRaw<'e, Value>> {
+    spawn(env, endpoint, slot, async move {
+        call.await.map(|v| v.to_string())
+    })
+}
+
+fn spawn<'e>(
+    env: &'e Env,
+    endpoint: core::Endpoint,
+    slot: Option<Unknown>,
+    call: impl Future<Output = settle::Text> + Send + 'static,
+) -> Result<PromiseRaw<'e, Value>> {
     let (promise, id) = settle::Settler::of(env.raw())?.spawn(endpoint, call)?;
     if let Some(slot) = slot
         && slot.get_type().ok() == Some(ValueType::Object)
     {
-        let mut slot: Object = slot.coerce_to_object()?;
-        slot.set_named_property("id", id as f64)?;
+        slot.coerce_to_object()?
+            .set_named_property("id", id as f64)?;
     }
     Ok(PromiseRaw::new(env.raw(), promise))
+}
+
+/// The runtime could not start (the operating system refused threads).
+pub(crate) fn runtime_error(endpoint: core::Endpoint, e: std::io::Error) -> napi::Error {
+    to_napi(&core::Error::Network {
+        endpoint,
+        message: format!("the SDK's runtime could not start: {e}"),
+        transient: true,
+    })
 }
 
 /// Cancels the call `id` of this environment (its `AbortSignal` fired): a status stops; a
@@ -85,7 +112,7 @@ pub(crate) fn spawn_json<'e>(
 /// signal's reason). Unknown or finished ids are ignored.
 #[napi(js_name = "_abort", skip_typescript)]
 pub fn abort(env: &Env, id: f64) -> Result<()> {
-    settle::Settler::of(env.raw())?.abort(id as u64);
+    settle::Settler::of(env.raw())?.calls.abort(id as u64);
     Ok(())
 }
 
@@ -115,24 +142,16 @@ pub(crate) fn error_json_of(reason: &str) -> Value {
 /// are refused here, naming the field, instead of napi's generic conversion error.
 fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
     let fail = |m: String| invalid(path, m);
+    let na = |e: napi::Error| invalid(path, e.reason);
     if depth > 64 {
         return Err(fail("is nested too deeply".into()));
     }
-    let ty = v.get_type().map_err(|e| fail(e.reason.clone()))?;
-    Ok(match ty {
+    Ok(match v.get_type().map_err(na)? {
         ValueType::Null | ValueType::Undefined => Value::Null,
-        ValueType::Boolean => Value::Bool(v.coerce_to_bool().map_err(|e| fail(e.reason))?),
-        ValueType::String => Value::String(
-            v.coerce_to_string()
-                .and_then(|s| s.into_utf8())
-                .and_then(|s| s.into_owned())
-                .map_err(|e| fail(e.reason))?,
-        ),
+        ValueType::Boolean => Value::Bool(bool::from_unknown(*v).map_err(na)?),
+        ValueType::String => Value::String(String::from_unknown(*v).map_err(na)?),
         ValueType::Number => {
-            let n = v
-                .coerce_to_number()
-                .and_then(|n| n.get_double())
-                .map_err(|e| fail(e.reason))?;
+            let n = f64::from_unknown(*v).map_err(na)?;
             number_to_json(n).ok_or_else(|| {
                 let hint = if path.to_ascii_lowercase().ends_with("amount") {
                     "; pass the amount as a string such as \"0.30\""
@@ -143,12 +162,12 @@ fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
             })?
         }
         ValueType::Object => {
-            let obj: Object = v.coerce_to_object().map_err(|e| fail(e.reason))?;
-            if obj.is_array().map_err(|e| fail(e.reason))? {
-                let len = obj.get_array_length().map_err(|e| fail(e.reason))?;
+            let obj: Object = v.coerce_to_object().map_err(na)?;
+            if obj.is_array().map_err(na)? {
+                let len = obj.get_array_length().map_err(na)?;
                 let mut out = Vec::with_capacity(len as usize);
                 for i in 0..len {
-                    let item: Unknown = obj.get_element(i).map_err(|e| fail(e.reason))?;
+                    let item: Unknown = obj.get_element(i).map_err(na)?;
                     out.push(js_to_json(&item, &format!("{path}[{i}]"), depth + 1)?);
                 }
                 Value::Array(out)
@@ -158,25 +177,20 @@ fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
         }
         ValueType::BigInt => {
             // Exact integers: keep the digits (serde_json's arbitrary precision holds them).
-            let text = v
-                .coerce_to_string()
-                .and_then(|s| s.into_utf8())
-                .and_then(|s| s.into_owned())
-                .map_err(|e| fail(e.reason))?;
-            serde_json::from_str::<Value>(&text).map_err(|e| fail(e.to_string()))?
+            let text = String::from_unknown(v.coerce_to_string().map_err(na)?.to_unknown());
+            serde_json::from_str::<Value>(&text.map_err(na)?).map_err(|e| fail(e.to_string()))?
         }
         other => return Err(fail(format!("cannot be a {other}"))),
     })
 }
 
 fn object_to_json(obj: &Object, path: &str, depth: u32) -> Result<Map<String, Value>> {
-    let fail = |m: String| invalid(path, m);
-    let names = obj.get_property_names().map_err(|e| fail(e.reason))?;
-    let len = names.get_array_length().map_err(|e| fail(e.reason))?;
+    let na = |e: napi::Error| invalid(path, e.reason);
+    let names = obj.get_property_names().map_err(na)?;
     let mut map = Map::new();
-    for i in 0..len {
-        let key: String = names.get_element(i).map_err(|e| fail(e.reason))?;
-        let value: Unknown = obj.get_named_property(&key).map_err(|e| fail(e.reason))?;
+    for i in 0..names.get_array_length().map_err(na)? {
+        let key: String = names.get_element(i).map_err(na)?;
+        let value: Unknown = obj.get_named_property(&key).map_err(na)?;
         if value.get_type().ok() == Some(ValueType::Undefined) {
             continue; // `{amount: undefined}` is the same as leaving it out, as in JSON.stringify
         }
@@ -235,6 +249,11 @@ fn string_arg(v: Unknown, name: &str) -> Result<String> {
     String::from_unknown(v).map_err(|e| invalid(name, e.reason))
 }
 
+/// An object argument read by one of the core's `from_json`.
+fn record<T>(v: Unknown, what: &str, from: impl Fn(&Value) -> core::Result<T>) -> Result<T> {
+    from(&object_arg(v, what)?).map_err(|e| to_napi(&e))
+}
+
 /// A raw callback body: a string (sent as UTF-8) or a Buffer / Uint8Array (bytes as received).
 fn body_arg(v: Unknown) -> Result<Vec<u8>> {
     if v.get_type().ok() == Some(ValueType::String) {
@@ -253,30 +272,30 @@ fn body_arg(v: Unknown) -> Result<Vec<u8>> {
     ))
 }
 
+/// An optional argument: `None` for `undefined` and `null` too.
+pub(crate) fn given(v: Option<Unknown>) -> Option<Unknown> {
+    v.filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null)))
+}
+
+/// A boolean argument.
+fn bool_of(v: Unknown, name: &str) -> Result<bool> {
+    if v.get_type().ok() == Some(ValueType::Boolean) {
+        return bool::from_unknown(v).map_err(|e| invalid(name, e.reason));
+    }
+    Err(invalid(
+        name,
+        format!("must be true or false, got {}", js_type(&v)),
+    ))
+}
+
 /// An optional boolean argument (`undefined` and `null` give `default`).
 fn bool_arg(v: Option<Unknown>, name: &str, default: bool) -> Result<bool> {
-    match v {
-        None => Ok(default),
-        Some(v) => match v.get_type() {
-            Ok(ValueType::Undefined) | Ok(ValueType::Null) => Ok(default),
-            Ok(ValueType::Boolean) => bool::from_unknown(v).map_err(|e| invalid(name, e.reason)),
-            _ => Err(invalid(
-                name,
-                format!("must be true or false, got {}", js_type(&v)),
-            )),
-        },
-    }
+    given(v).map_or(Ok(default), |v| bool_of(v, name))
 }
 
 /// An optional string argument (`undefined` and `null` give `None`).
 fn opt_string_arg(v: Option<Unknown>, name: &str) -> Result<Option<String>> {
-    match v {
-        None => Ok(None),
-        Some(v) => match v.get_type() {
-            Ok(ValueType::Undefined) | Ok(ValueType::Null) => Ok(None),
-            _ => string_arg(v, name).map(Some),
-        },
-    }
+    given(v).map(|v| string_arg(v, name)).transpose()
 }
 
 /// A client for DGA's e-Payment API: one connection pool and one token cache; share it.
@@ -292,8 +311,7 @@ impl Client {
     /// every bad or unknown option.
     #[napi(constructor, ts_args_type = "options: ClientOptions")]
     pub fn new(options: Unknown) -> Result<Self> {
-        let json = object_arg(options, "options")?;
-        let config = core::Config::from_json(&json).map_err(|e| to_napi(&e))?;
+        let config = record(options, "options", core::Config::from_json)?;
         let inner = core::Client::new(config).map_err(|e| to_napi(&e))?;
         Ok(Client { inner })
     }
@@ -311,136 +329,69 @@ impl Client {
         let inner = core::Client::new(config).map_err(|e| to_napi(&e))?;
         Ok(Client { inner })
     }
+}
 
-    /// Creates a payment from the guide's camelCase fields (`customerID`, …, `amount` as a
-    /// string such as `"1000.50"`). Resolves to the payment: the checkout form's fields plus
-    /// `reference1`/`reference2` for status, close and void.
-    #[napi(
-        ts_args_type = "request: CreatePaymentRequest, options?: CallOptions",
-        ts_return_type = "Promise<Payment>"
-    )]
-    pub fn create_payment<'e>(
-        &self,
-        env: &'e Env,
-        request: Unknown,
-        slot: Option<Unknown>,
-    ) -> Result<PromiseRaw<'e, Value>> {
-        let json = object_arg(request, "request")?;
-        let request = core::CreatePayment::from_json(&json)
-            .and_then(|r| {
-                r.validate(self.inner.config().source())?;
-                Ok(r)
-            })
-            .map_err(|e| to_napi(&e))?;
-        let client = self.inner.clone();
-        call(
-            env,
-            core::Endpoint::Create,
-            slot,
-            async move { client.create_payment(&request).await },
-            |p| p.to_json(),
-        )
-    }
+/// The Client's calls that reach DGA: each reads its arguments (a bad one is a `DgaError`),
+/// then runs on the core's runtime and resolves to the core's record (see `call`). Their docs
+/// are `#[doc]` attributes: napi reads a doc comment passed through a macro as a raw string.
+macro_rules! calls {
+    ($($(#[doc = $doc:literal])* fn $name:ident($($arg:ident = $read:ident($($how:expr),*)),*)
+        -> ($ts:literal, $ret:literal, $endpoint:ident) |$c:ident| $call:expr;)*) => {
+        #[napi]
+        impl Client {$(
+            $(#[doc = $doc])*
+            #[napi(ts_args_type = $ts, ts_return_type = $ret)]
+            pub fn $name<'e>(
+                &self,
+                env: &'e Env,
+                $($arg: Unknown,)*
+                o: Option<Unknown>,
+            ) -> Result<PromiseRaw<'e, Value>> {
+                $(let $arg = $read($arg, $($how),*)?;)*
+                let $c = self.inner.clone();
+                call(env, $endpoint, o, async move { $call.await })
+            }
+        )*}
+    };
+}
 
-    /// DGA's status of the transaction `reference1`/`reference2`.
-    #[napi(
-        ts_args_type = "reference1: string, reference2: string, options?: CallOptions",
-        ts_return_type = "Promise<PaymentStatus>"
-    )]
-    pub fn status<'e>(
-        &self,
-        env: &'e Env,
-        reference1: Unknown,
-        reference2: Unknown,
-        slot: Option<Unknown>,
-    ) -> Result<PromiseRaw<'e, Value>> {
-        let r1 = string_arg(reference1, "reference1")?;
-        let r2 = string_arg(reference2, "reference2")?;
-        let client = self.inner.clone();
-        call(
-            env,
-            core::Endpoint::Status,
-            slot,
-            async move { client.status(&r1, &r2).await },
-            |s| s.to_json(),
-        )
-    }
+calls! {
+    #[doc = "Creates a payment from the guide's camelCase fields (`customerID`, …, `amount` as a"]
+    #[doc = "string such as `\"1000.50\"`). Resolves to the payment: the checkout form's fields plus"]
+    #[doc = "`reference1`/`reference2` for status, close and void."]
+    fn create_payment(request = record("request", core::CreatePayment::from_json))
+        -> ("request: CreatePaymentRequest, options?: CallOptions", "Promise<Payment>", Create)
+        |c| c.create_payment(&request);
 
-    /// Closes an unpaid transaction so it can no longer be paid.
-    #[napi(
-        ts_args_type = "reference1: string, reference2: string, options?: CallOptions",
-        ts_return_type = "Promise<Confirmation>"
-    )]
-    pub fn close<'e>(
-        &self,
-        env: &'e Env,
-        reference1: Unknown,
-        reference2: Unknown,
-        slot: Option<Unknown>,
-    ) -> Result<PromiseRaw<'e, Value>> {
-        let r1 = string_arg(reference1, "reference1")?;
-        let r2 = string_arg(reference2, "reference2")?;
-        let client = self.inner.clone();
-        call(
-            env,
-            core::Endpoint::Close,
-            slot,
-            async move { client.close(&r1, &r2).await },
-            |c| c.to_json(),
-        )
-    }
+    #[doc = "DGA's status of the transaction `reference1`/`reference2`."]
+    fn status(r1 = string_arg("reference1"), r2 = string_arg("reference2"))
+        -> ("reference1: string, reference2: string, options?: CallOptions",
+            "Promise<PaymentStatus>", Status)
+        |c| c.status(&r1, &r2);
 
-    /// Voids a paid FastPay transaction (`paymentReference` is the callback's or status's
-    /// `refId`).
-    #[napi(
-        ts_args_type = "reference1: string, reference2: string, paymentReference: string, options?: CallOptions",
-        ts_return_type = "Promise<Confirmation>"
-    )]
-    pub fn void<'e>(
-        &self,
-        env: &'e Env,
-        reference1: Unknown,
-        reference2: Unknown,
-        payment_reference: Unknown,
-        slot: Option<Unknown>,
-    ) -> Result<PromiseRaw<'e, Value>> {
-        let r1 = string_arg(reference1, "reference1")?;
-        let r2 = string_arg(reference2, "reference2")?;
-        let pr = string_arg(payment_reference, "paymentReference")?;
-        let client = self.inner.clone();
-        call(
-            env,
-            core::Endpoint::Void,
-            slot,
-            async move { client.void(&r1, &r2, &pr).await },
-            |c| c.to_json(),
-        )
-    }
+    #[doc = "Closes an unpaid transaction so it can no longer be paid."]
+    fn close(r1 = string_arg("reference1"), r2 = string_arg("reference2"))
+        -> ("reference1: string, reference2: string, options?: CallOptions",
+            "Promise<Confirmation>", Close)
+        |c| c.close(&r1, &r2);
 
-    /// Confirms a callback (as `parseCallback` returned it) with DGA and resolves to DGA's own
-    /// status; rejects with `DGA_VERIFICATION` when they disagree. Act on what this returns.
-    #[napi(
-        ts_args_type = "callback: PaymentStatus, options?: CallOptions",
-        ts_return_type = "Promise<PaymentStatus>"
-    )]
-    pub fn verify_callback<'e>(
-        &self,
-        env: &'e Env,
-        callback: Unknown,
-        slot: Option<Unknown>,
-    ) -> Result<PromiseRaw<'e, Value>> {
-        let json = object_arg(callback, "callback")?;
-        let callback = core::PaymentStatus::from_json(&json).map_err(|e| to_napi(&e))?;
-        let client = self.inner.clone();
-        call(
-            env,
-            core::Endpoint::Status,
-            slot,
-            async move { client.verify_callback(&callback).await },
-            |s| s.to_json(),
-        )
-    }
+    #[doc = "Voids a paid FastPay transaction (`paymentReference` is the callback's or status's"]
+    #[doc = "`refId`)."]
+    fn void(r1 = string_arg("reference1"), r2 = string_arg("reference2"),
+            pr = string_arg("paymentReference"))
+        -> ("reference1: string, reference2: string, paymentReference: string, options?: CallOptions",
+            "Promise<Confirmation>", Void)
+        |c| c.void(&r1, &r2, &pr);
 
+    #[doc = "Confirms a callback (as `parseCallback` returned it) with DGA and resolves to DGA's own"]
+    #[doc = "status; rejects with `DGA_VERIFICATION` when they disagree. Act on what this returns."]
+    fn verify_callback(callback = record("callback", core::PaymentStatus::from_json))
+        -> ("callback: PaymentStatus, options?: CallOptions", "Promise<PaymentStatus>", Status)
+        |c| c.verify_callback(&callback);
+}
+
+#[napi]
+impl Client {
     /// What a callback endpoint does: parses DGA's raw body and, when `verify` (default true),
     /// confirms it with DGA. Resolves to DGA's status (record it, then answer DGA with
     /// `callbackReplyAccepted()`); rejects with the `DgaError` (`DGA_CALLBACK`,
@@ -457,16 +408,11 @@ impl Client {
         body: Unknown,
         verify: Option<Unknown>,
     ) -> Result<PromiseRaw<'e, Value>> {
-        let body = body_arg(body)?;
+        let (c, body) = (self.inner.clone(), body_arg(body)?);
         let verify = bool_arg(verify, "verify", true)?;
-        let client = self.inner.clone();
-        call(
-            env,
-            core::Endpoint::Status,
-            None,
-            async move { client.receive_callback(&body, verify).await },
-            |s| s.to_json(),
-        )
+        call(env, Status, None, async move {
+            c.receive_callback(&body, verify).await
+        })
     }
 
     /// Reads the status of every reference of `refs` (each `reference1`, or a `[reference1,
@@ -483,12 +429,10 @@ impl Client {
         _refs: Unknown,
         options: Option<Unknown>,
     ) -> Result<napi::bindgen_prelude::External<reconcile::StatusMany>> {
-        let options = match options {
+        let options = match given(options) {
+            None => None,
             Some(o) if o.get_type().ok() == Some(ValueType::Object) => Some(o.coerce_to_object()?),
-            Some(o) if !matches!(o.get_type(), Ok(ValueType::Undefined | ValueType::Null)) => {
-                return Err(invalid("options", "must be an object"));
-            }
-            _ => None,
+            Some(_) => return Err(invalid("options", "must be an object")),
         };
         let concurrency = reconcile::count_option(options.as_ref(), "concurrency", 8, 1)?;
         let rate = reconcile::count_option(options.as_ref(), "rate", 20, 0)?;
@@ -566,13 +510,7 @@ pub fn parse_callback(body: Unknown) -> Result<Value> {
 /// The acknowledgement JSON DGA expects in answer to a callback.
 #[napi(ts_args_type = "accepted: boolean, message?: string")]
 pub fn callback_ack(accepted: Unknown, message: Option<Unknown>) -> Result<String> {
-    if accepted.get_type().ok() != Some(ValueType::Boolean) {
-        return Err(invalid(
-            "accepted",
-            format!("must be true or false, got {}", js_type(&accepted)),
-        ));
-    }
-    let accepted = bool_arg(Some(accepted), "accepted", false)?;
+    let accepted = bool_of(accepted, "accepted")?;
     let message = opt_string_arg(message, "message")?;
     Ok(core::callback_ack(
         accepted,
@@ -636,8 +574,7 @@ pub fn callback_reply_for(error: Unknown) -> Result<Value> {
 /// An HTML page that posts the payment's form to KTB's gateway (send it to the citizen).
 #[napi(ts_args_type = "payment: Payment")]
 pub fn checkout_form_html(payment: Unknown) -> Result<String> {
-    let json = object_arg(payment, "payment")?;
-    let payment = core::Payment::from_json(&json).map_err(|e| to_napi(&e))?;
+    let payment = record(payment, "payment", core::Payment::from_json)?;
     core::checkout_form_html(&payment).map_err(|e| to_napi(&e))
 }
 

@@ -1,21 +1,16 @@
-//! The core's log records (`dga_epayment` target) delivered to a JavaScript function.
-//!
-//! Records are made on the core's runtime threads, which must never wait on JavaScript: each
-//! one is queued and the function's threadsafe function wakes the JavaScript thread, which
-//! calls the function with every record queued so far. The threadsafe function never keeps
-//! the event loop alive. The queue and the rate limit of identical lines are the core's
-//! (`dga_epayment::logs`). When no JavaScript can run any more (the process is
+//! The core's log records (`dga_epayment::logs`: its queue and rate limit) delivered to a
+//! JavaScript function, woken through the settler of the function's environment (runtime
+//! threads never wait on JavaScript). When no JavaScript can run any more (the process is
 //! exiting, the logger's environment has gone), WARNING and ERROR lines go to stderr, so the
 //! outcome of a create still running at exit is not lost.
 
+use crate::settle::{Calls, Settler, check};
 use dga_epayment::logs;
 use napi::sys;
-use std::ffi::c_void;
 use std::io::Write;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Mode {
@@ -30,25 +25,24 @@ enum Mode {
 struct Sink {
     mode: Mode,
     env: sys::napi_env,
-    tsfn: sys::napi_threadsafe_function,
-    /// Which threadsafe function `tsfn` is (its finalizer's data), so a replaced one's
-    /// finalizer leaves its successor alone.
-    id: usize,
+    func: sys::napi_ref,
+    /// The settler of `env`, whose wake-up delivers the records.
+    wake: Option<Arc<Calls>>,
     /// Whether the function was set explicitly (a default never replaces it).
     explicit: bool,
 }
 
-// SAFETY: `tsfn` is only called through `napi_call_threadsafe_function` (any thread) and
-// released on its own JavaScript thread; the mutex orders both against its teardown.
+// SAFETY: `env` and `func` are only used on their environment's JavaScript thread.
 unsafe impl Send for Sink {}
 
-static SINK: Mutex<Sink> = Mutex::new(Sink {
+const UNSET: Sink = Sink {
     mode: Mode::Unset,
     env: ptr::null_mut(),
-    tsfn: ptr::null_mut(),
-    id: 0,
+    func: ptr::null_mut(),
+    wake: None,
     explicit: false,
-});
+};
+static SINK: Mutex<Sink> = Mutex::new(UNSET);
 /// Set when JavaScript can no longer run (the process's `exit` event).
 static EXITING: AtomicBool = AtomicBool::new(false);
 
@@ -56,18 +50,11 @@ fn sink() -> MutexGuard<'static, Sink> {
     SINK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Called by the core on the thread that logged, when its queue was empty: wakes the
-/// JavaScript thread, or writes to stderr when no JavaScript can take the records.
+/// Called by the core on the thread that logged, when its queue was empty.
 fn wake(_: log::Level) {
     let s = sink();
-    if s.mode == Mode::Js && !s.tsfn.is_null() && !EXITING.load(Ordering::SeqCst) {
-        unsafe {
-            sys::napi_call_threadsafe_function(
-                s.tsfn,
-                ptr::null_mut(),
-                sys::ThreadsafeFunctionCallMode::nonblocking,
-            );
-        }
+    if let (Mode::Js, Some(calls), false) = (s.mode, &s.wake, EXITING.load(Ordering::SeqCst)) {
+        calls.wake();
         return;
     }
     let silent = s.mode == Mode::Silent;
@@ -77,10 +64,6 @@ fn wake(_: log::Level) {
             let _ = writeln!(std::io::stderr(), "{} {}: {}", r.target, r.level, r.message);
         }
     }
-}
-
-fn install() {
-    logs::install(wake);
 }
 
 /// The `log` level for a name (`error`, `warn`, `info`, `debug`, `trace`).
@@ -103,69 +86,34 @@ pub(crate) fn set(
     level: log::LevelFilter,
     explicit: bool,
 ) -> napi::Result<()> {
-    install();
+    logs::install(wake);
+    let calls = Settler::of(env)?.calls.clone();
     let mut s = sink();
     if !explicit && s.explicit && s.mode != Mode::Unset {
         return Ok(());
     }
-    let id = s.id + 1;
-    let new_tsfn = match func {
-        None => ptr::null_mut(),
-        Some(func) => {
-            let mut name = ptr::null_mut();
-            let label = "dga-epayment log";
-            let mut tsfn = ptr::null_mut();
-            let status = unsafe {
-                sys::napi_create_string_utf8(
-                    env,
-                    label.as_ptr().cast(),
-                    label.len() as isize,
-                    &mut name,
-                );
-                sys::napi_create_threadsafe_function(
-                    env,
-                    func,
-                    ptr::null_mut(),
-                    name,
-                    0,
-                    1,
-                    id as *mut c_void,
-                    Some(finalize),
-                    ptr::null_mut(),
-                    Some(call_js),
-                    &mut tsfn,
-                )
-            };
-            if status != sys::Status::napi_ok {
-                return Err(napi::Error::from_reason(format!(
-                    "could not create the log function's threadsafe function (napi status {status})"
-                )));
-            }
-            unsafe { sys::napi_unref_threadsafe_function(env, tsfn) };
-            tsfn
-        }
-    };
-    s.id = id;
-    let old = std::mem::replace(&mut s.tsfn, new_tsfn);
-    let old_env = std::mem::replace(&mut s.env, env);
-    if !old.is_null() {
-        // Released from its own thread when it is this one; a function set from another
-        // environment (a worker) is released by that environment's teardown.
-        if old_env == env {
-            unsafe {
-                sys::napi_release_threadsafe_function(
-                    old,
-                    sys::ThreadsafeFunctionReleaseMode::release,
-                )
-            };
-        }
+    let mut new = ptr::null_mut();
+    if let Some(func) = func {
+        check(
+            unsafe { sys::napi_create_reference(env, func, 1, &mut new) },
+            "napi_create_reference",
+        )?;
     }
-    s.mode = if new_tsfn.is_null() {
-        Mode::Silent
-    } else {
-        Mode::Js
+    // A function set from another environment (a worker) goes with that environment.
+    if !s.func.is_null() && s.env == env {
+        unsafe { sys::napi_delete_reference(env, s.func) };
+    }
+    *s = Sink {
+        mode: if func.is_some() {
+            Mode::Js
+        } else {
+            Mode::Silent
+        },
+        env,
+        func: new,
+        wake: Some(calls),
+        explicit,
     };
-    s.explicit = explicit;
     drop(s);
     logs::set_level(if func.is_none() {
         log::LevelFilter::Off
@@ -180,58 +128,44 @@ pub(crate) fn exiting() {
     EXITING.store(true, Ordering::SeqCst);
 }
 
-/// A threadsafe function is finalized (released, or its environment is gone).
-unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        let mut s = sink();
-        if s.id == data as usize && s.mode == Mode::Js {
-            s.tsfn = ptr::null_mut();
-            s.env = ptr::null_mut();
-            // Back to stderr at WARNING; a new environment's default may take over.
-            s.mode = Mode::Unset;
-            s.explicit = false;
-        }
-    }));
+/// `env` is going away: its function no longer gets records (stderr at WARNING until another
+/// environment's default takes over).
+pub(crate) fn forget(env: sys::napi_env) {
+    let mut s = sink();
+    if s.env == env && s.mode == Mode::Js {
+        *s = UNSET;
+    }
 }
 
-/// On the JavaScript thread: calls the function with each queued record.
-unsafe extern "C" fn call_js(
-    env: sys::napi_env,
-    func: sys::napi_value,
-    _context: *mut c_void,
-    _data: *mut c_void,
-) {
-    if env.is_null() || func.is_null() {
+/// On `env`'s JavaScript thread: calls the function with each queued record, when it is
+/// this environment's.
+pub(crate) fn deliver(env: sys::napi_env) {
+    let func = {
+        let s = sink();
+        if s.env != env || s.mode != Mode::Js {
+            return;
+        }
+        s.func
+    };
+    let mut f = ptr::null_mut();
+    if unsafe { sys::napi_get_reference_value(env, func, &mut f) } != sys::Status::napi_ok {
         return;
     }
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        for r in logs::take() {
-            let json = serde_json::json!({
-                "level": r.level.as_str().to_ascii_lowercase(),
-                "target": r.target,
-                "message": r.message,
-            });
-            unsafe {
-                let mut scope = ptr::null_mut();
-                sys::napi_open_handle_scope(env, &mut scope);
-                if let Ok(arg) =
-                    <serde_json::Value as napi::bindgen_prelude::ToNapiValue>::to_napi_value(
-                        env, json,
-                    )
-                {
-                    let mut undefined = ptr::null_mut();
-                    let mut out = ptr::null_mut();
-                    sys::napi_get_undefined(env, &mut undefined);
-                    if sys::napi_call_function(env, undefined, func, 1, &arg, &mut out)
-                        != sys::Status::napi_ok
-                    {
-                        // A logger that throws must not take the process down with it.
-                        let mut ex = ptr::null_mut();
-                        sys::napi_get_and_clear_last_exception(env, &mut ex);
-                    }
-                }
-                sys::napi_close_handle_scope(env, scope);
+    for r in logs::take() {
+        let json = serde_json::json!({
+            "level": r.level.as_str().to_ascii_lowercase(),
+            "target": r.target,
+            "message": r.message,
+        });
+        unsafe {
+            let Ok(arg) = napi::bindgen_prelude::ToNapiValue::to_napi_value(env, json) else {
+                continue;
+            };
+            let mut out = ptr::null_mut();
+            if sys::napi_call_function(env, f, f, 1, &arg, &mut out) != sys::Status::napi_ok {
+                // A logger that throws must not take the process down with it.
+                sys::napi_get_and_clear_last_exception(env, &mut out);
             }
         }
-    }));
+    }
 }

@@ -1,62 +1,22 @@
-//! `client.statusMany(refs)`: the core's `status_many` driven by a task on its runtime, fed
-//! from the JavaScript iterable through a small bounded channel (index.js pulls the next
-//! reference only when there is room, so a long or endless input is never read ahead) and
-//! read back one row at a time. The rows are the core's (`reconcile::Outcome::to_json`).
+//! `client.statusMany(refs)`: the core's `StatusFeed`, fed from the JavaScript iterable by
+//! index.js and read back one row at a time (the core's `reconcile::Outcome::to_json`).
 
 use dga_epayment as core;
-use dga_epayment::reconcile::{InputError, Reference};
+use dga_epayment::status_feed::{Sent, StatusFeed};
 use napi::bindgen_prelude::{External, FromNapiValue, JsObjectValue, Object, PromiseRaw, Unknown};
 use napi::{Env, JsValue, Result, ValueType};
 use napi_derive::napi;
 use serde_json::Value;
-use std::sync::Arc;
-use tokio::sync::{Mutex, mpsc};
-
-type Input = std::result::Result<Reference, InputError>;
-type Row = std::result::Result<core::reconcile::Outcome, InputError>;
 
 /// The native half of one `statusMany` iteration, held by index.js's async generator as an
-/// external value (collected with it: the task stops then).
-pub struct StatusMany {
-    input: Option<mpsc::Sender<Input>>,
-    rows: Arc<Mutex<mpsc::Receiver<Row>>>,
-    task: tokio::task::AbortHandle,
-    sent: u64,
-}
+/// external value (collected with it: the calls stop then).
+pub struct StatusMany(StatusFeed);
 
 impl StatusMany {
     pub(crate) fn start(client: &core::Client, concurrency: usize, rate: u32) -> Result<Self> {
-        let handle = core::runtime::handle().map_err(|e| {
-            crate::to_napi(&core::Error::Network {
-                endpoint: core::Endpoint::Status,
-                message: format!("the SDK's runtime could not start: {e}"),
-                transient: true,
-            })
-        })?;
-        let (input, mut input_rx) = mpsc::channel::<Input>(concurrency.min(64));
-        let (rows_tx, rows) = mpsc::channel::<Row>(1);
-        let client = client.clone();
-        let task = handle.spawn(async move {
-            let refs = futures_util::stream::poll_fn(move |cx| input_rx.poll_recv(cx));
-            let mut many = client.status_many(refs, concurrency, rate);
-            while let Some(row) = many.next().await {
-                if rows_tx.send(row).await.is_err() {
-                    return; // the iteration was closed
-                }
-            }
-        });
-        Ok(StatusMany {
-            input: Some(input),
-            rows: Arc::new(Mutex::new(rows)),
-            task: task.abort_handle(),
-            sent: 0,
-        })
-    }
-}
-
-impl Drop for StatusMany {
-    fn drop(&mut self) {
-        self.task.abort();
+        StatusFeed::start(client, concurrency, rate)
+            .map(StatusMany)
+            .map_err(|e| crate::runtime_error(core::Endpoint::Status, e))
     }
 }
 
@@ -92,37 +52,19 @@ fn reference_of(item: &Unknown) -> std::result::Result<(String, String), String>
 /// iteration with a `DGA_VALIDATION` naming it, after the rows before it.
 #[napi(js_name = "_manySend", skip_typescript)]
 pub fn send(many: &mut External<StatusMany>, item: Unknown) -> i32 {
-    let Some(input) = &many.input else {
-        return -1;
-    };
-    let line = many.sent + 1;
-    let queued = input.try_send(match reference_of(&item) {
-        Ok((reference1, reference2)) => Ok(Reference {
-            line,
-            reference1,
-            reference2,
-            extra: Vec::new(),
-        }),
-        Err(reason) => Err(InputError { line, reason }),
-    });
-    match queued {
-        Ok(()) => {
-            many.sent = line;
-            1
-        }
-        Err(mpsc::error::TrySendError::Full(_)) => 0,
-        Err(mpsc::error::TrySendError::Closed(_)) => -1,
+    match many.0.send(reference_of(&item)) {
+        Sent::Queued => 1,
+        Sent::Full => 0,
+        Sent::Over => -1,
     }
 }
 
 /// Resolves when `_manySend` has room again (or the iteration is over).
 #[napi(js_name = "_manyReady", skip_typescript)]
 pub fn ready<'e>(env: &'e Env, many: &External<StatusMany>) -> Result<PromiseRaw<'e, Value>> {
-    let input = many.input.clone();
+    let ready = many.0.ready();
     crate::spawn_json(env, core::Endpoint::Status, None, async move {
-        if let Some(input) = input {
-            drop(input.reserve().await);
-        }
+        ready.await;
         Ok(Value::Null)
     })
 }
@@ -130,9 +72,9 @@ pub fn ready<'e>(env: &'e Env, many: &External<StatusMany>) -> Result<PromiseRaw
 /// The next row in input order, `null` after the last.
 #[napi(js_name = "_manyNext", skip_typescript)]
 pub fn next<'e>(env: &'e Env, many: &External<StatusMany>) -> Result<PromiseRaw<'e, Value>> {
-    let rows = many.rows.clone();
+    let next = many.0.next();
     crate::spawn_json(env, core::Endpoint::Status, None, async move {
-        match rows.lock().await.recv().await {
+        match next.await {
             None => Ok(Value::Null),
             Some(Ok(outcome)) => Ok(outcome.to_json(&[])),
             Some(Err(e)) => Err(core::Error::Validation {
@@ -149,10 +91,7 @@ pub fn next<'e>(env: &'e Env, many: &External<StatusMany>) -> Result<PromiseRaw<
 /// The input is over (`close`: and the rows are no longer wanted: calls in flight stop).
 #[napi(js_name = "_manyEnd", skip_typescript)]
 pub fn end(many: &mut External<StatusMany>, close: bool) {
-    many.input = None;
-    if close {
-        many.task.abort();
-    }
+    many.0.end(close);
 }
 
 /// A whole-number option of at least `min` (`undefined` gives `default`).
@@ -162,17 +101,12 @@ pub(crate) fn count_option(
     default: u32,
     min: u32,
 ) -> Result<u32> {
-    let v: Option<Unknown> = match obj {
-        Some(o) => o.get_named_property(name).ok(),
-        None => None,
-    };
+    let v = obj.and_then(|o| o.get_named_property::<Unknown>(name).ok());
     let Some(v) = v.filter(|v| v.get_type().ok() != Some(ValueType::Undefined)) else {
         return Ok(default);
     };
-    let n = match v.get_type() {
-        Ok(ValueType::Number) => f64::from_unknown(v).ok(),
-        _ => None,
-    };
+    let number = v.get_type().ok() == Some(ValueType::Number);
+    let n = number.then(|| f64::from_unknown(v).ok()).flatten();
     match n {
         Some(n) if n.fract() == 0.0 && n >= f64::from(min) && n <= f64::from(u32::MAX) => {
             Ok(n as u32)

@@ -44,6 +44,7 @@
 pub mod blocking;
 mod citizen_id;
 mod client;
+pub mod completions;
 mod config;
 mod config_json;
 mod enums;
@@ -62,6 +63,7 @@ mod retry;
 pub mod runtime;
 pub mod schema;
 mod slots;
+pub mod status_feed;
 mod token;
 mod verify;
 

@@ -1,0 +1,188 @@
+//! Calls that run on the SDK's runtime and end on a binding's own thread.
+//!
+//! A language whose futures are settled on one thread of its own (JavaScript's event loop, an
+//! asyncio loop) must not be called from a runtime thread. [`Completions`] spawns each call on
+//! the runtime ([`crate::runtime::spawn`]) and queues its outcome exactly once: its output, or
+//! `None` when the task was aborted or dropped first. The binding's `wake` runs when the queue
+//! was empty, so its thread [`Completions::take`]s every outcome queued so far in one turn (one
+//! wake-up for many calls). A call in flight is aborted by its id (its caller cancelled), or all
+//! at once by [`Completions::close`] (the binding's thread going away): a status stops, and a
+//! create, void or close already sent runs to its end in the core, which logs its outcome
+//! (docs/architecture.md#cancellation-and-outcome-unknown).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::task::AbortHandle;
+
+/// One binding thread's calls in flight and the outcomes waiting for it.
+pub struct Completions<T> {
+    state: Mutex<State<T>>,
+    wake: Box<dyn Fn() + Send + Sync>,
+}
+
+struct State<T> {
+    done: Vec<(u64, Option<T>)>,
+    running: HashMap<u64, AbortHandle>,
+    next: u64,
+    /// Whether `wake` ran and the binding's thread has not taken the queue since.
+    woken: bool,
+    closed: bool,
+}
+
+/// Queues the call's outcome once: its output, or `None` when dropped without one.
+struct Deliver<T: Send + 'static> {
+    owner: Arc<Completions<T>>,
+    id: u64,
+    output: Option<T>,
+}
+
+impl<T: Send + 'static> Drop for Deliver<T> {
+    fn drop(&mut self) {
+        let mut s = self.owner.lock();
+        if !s.closed {
+            s.done.push((self.id, self.output.take()));
+            self.owner.wake_locked(&mut s);
+        }
+    }
+}
+
+impl<T: Send + 'static> Completions<T> {
+    /// `wake` is called under the queue's lock, from any thread: it must be quick (a
+    /// non-blocking notification of the binding's thread) and must not call back into this.
+    pub fn new(wake: impl Fn() + Send + Sync + 'static) -> Arc<Self> {
+        Arc::new(Completions {
+            state: Mutex::new(State {
+                done: Vec::new(),
+                running: HashMap::new(),
+                next: 0,
+                woken: false,
+                closed: false,
+            }),
+            wake: Box::new(wake),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn wake_locked(&self, s: &mut State<T>) {
+        if !s.woken && !s.closed {
+            s.woken = true;
+            (self.wake)();
+        }
+    }
+
+    /// Runs `call` on the SDK's runtime; returns its id. Fails only when the runtime cannot
+    /// start (the operating system refuses threads).
+    pub fn spawn(
+        self: &Arc<Self>,
+        call: impl Future<Output = T> + Send + 'static,
+    ) -> std::io::Result<u64> {
+        let runtime = crate::runtime::handle()?;
+        let mut s = self.lock();
+        let id = s.next + 1;
+        let deliver = Deliver {
+            owner: self.clone(),
+            id,
+            output: None,
+        };
+        let task = runtime.spawn(async move {
+            let mut deliver = deliver; // the whole guard, not only its field, moves in
+            deliver.output = Some(call.await);
+        });
+        s.next = id;
+        s.running.insert(id, task.abort_handle());
+        Ok(id)
+    }
+
+    /// Aborts call `id` if it still runs (its outcome is then `None`); others are ignored.
+    pub fn abort(&self, id: u64) {
+        if let Some(task) = self.lock().running.get(&id) {
+            task.abort();
+        }
+    }
+
+    /// Wakes the binding's thread (for something else it delivers there, such as log records).
+    pub fn wake(&self) {
+        self.wake_locked(&mut self.lock());
+    }
+
+    /// The outcomes queued so far, in the order the calls ended; the calls are then forgotten.
+    pub fn take(&self) -> Vec<(u64, Option<T>)> {
+        let mut s = self.lock();
+        s.woken = false;
+        let done = std::mem::take(&mut s.done);
+        for (id, _) in &done {
+            s.running.remove(id);
+        }
+        done
+    }
+
+    /// Calls started whose outcomes have not been taken yet.
+    pub fn in_flight(&self) -> usize {
+        self.lock().running.len()
+    }
+
+    /// The binding's thread is going away: every call in flight is aborted, and no outcome is
+    /// queued nor `wake` called any more.
+    pub fn close(&self) {
+        let running = {
+            let mut s = self.lock();
+            s.closed = true;
+            s.done.clear();
+            std::mem::take(&mut s.running)
+        };
+        for task in running.into_values() {
+            task.abort();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    fn wait_for(c: &Completions<u32>, n: usize) -> Vec<(u64, Option<u32>)> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut got = Vec::new();
+        while got.len() < n && Instant::now() < deadline {
+            got.extend(c.take());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        got
+    }
+
+    #[test]
+    fn outcomes_arrive_once_aborted_calls_as_none_and_close_stops_all() {
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let counted = wakes.clone();
+        let c = Completions::new(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+        });
+        let quick = c.spawn(async { 7 }).unwrap();
+        let slow = c.spawn(std::future::pending::<u32>()).unwrap();
+        let mut got = wait_for(&c, 1);
+        assert_eq!(got, vec![(quick, Some(7))]);
+        assert!(wakes.load(Ordering::SeqCst) >= 1);
+        assert_eq!(c.in_flight(), 1);
+        c.abort(slow);
+        got = wait_for(&c, 1);
+        assert_eq!(got, vec![(slow, None)], "an aborted call ends as None");
+        assert_eq!(c.in_flight(), 0);
+
+        c.spawn(std::future::pending::<u32>()).unwrap();
+        let before = wakes.load(Ordering::SeqCst);
+        c.close();
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(c.take().is_empty(), "nothing is queued after close");
+        assert_eq!(
+            wakes.load(Ordering::SeqCst),
+            before,
+            "no wake-up after close"
+        );
+    }
+}
