@@ -61,6 +61,7 @@ mod reply;
 mod retry;
 pub mod runtime;
 pub mod schema;
+mod shared_client;
 mod slots;
 mod token;
 mod verify;
@@ -91,6 +92,7 @@ pub use model::{
 pub use reconcile::{read_references, status_many};
 pub use reply::CallbackReply;
 pub use schema::schema;
+pub use shared_client::shared_client;
 pub use token::Token;
 pub use verify::VerificationStats;
 
