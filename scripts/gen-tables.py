@@ -11,6 +11,8 @@
   bindings-python/python/dga_epayment/_enums.pyi
   bindings-python/python/dga_epayment/_config.py   the RetryOptions TypedDict
   bindings-java/src/main/java/io/github/dgaepayment/{BankCode,...,ErrorCode}.java
+  bindings-java/src/main/java/io/github/dgaepayment/{PaymentFields,...,ClientOptionsSetters}.java
+                                             the schema's records' getters and setters
   bindings-php/include/dga_epayment.h        the PHP package's copy of the header (FFI reads it)
 
 The tables come from `cargo run -p dga-epayment --example tables` (the enum tables, the error
@@ -144,8 +146,22 @@ def cs_enums(t):
             out += comment(f"<summary>{xml(sentence(row['descriptionTh']))}</summary>", "        /// ")
             out.append(f"        {row['name']} = {row['number']},")
         out.append("    }")
-    out.append("}")
+    out += [""] + comment("<summary>The kind of a failure: the C ABI's status codes (1–9 are the core's "
+                          "kinds).</summary>", "    /// ") + ["    public enum DgaErrorKind", "    {"]
+    rows = [("".join(w.title() for w in k["code"].split("_")), k["number"], sentence(k["doc"]))
+            for k in t["errorKinds"]] + CS_OWN
+    for name, number, doc in rows:
+        out += comment(f"<summary>{xml(doc)}</summary>", "        /// ") + [f"        {name} = {number},"]
+    out += ["    }", "}"]
     return "\n".join(out) + "\n"
+
+
+# The C ABI's own statuses (C_OWN) as C# names them, with what each means to a C# caller.
+CS_OWN = [
+    ("InvalidArgument", 10, "The library refused an argument (NULL, bad UTF-8, malformed JSON)."),
+    ("Internal", 11, "A bug in the library (a caught panic)."),
+    ("Cancelled", 12, "An async call cancelled by its token (surfaces as OperationCanceledException)."),
+]
 
 
 # The C types of include/dga_epayment.h as P/Invoke declares them: strings in as NUL-terminated
@@ -308,6 +324,137 @@ def java_enum(t, enum):
     return "\n".join(out) + "\n"
 
 
+# The schema's records as Java: each result record's typed getters in a package-private base
+# class (`PaymentFields`, ...) that the hand-written record extends; the create request's getters
+# and builder setters; the client builder's setters, one per option of ClientOptions.
+JAVA_RESULTS = {"Payment": "PaymentFields", "PaymentStatus": "PaymentStatusFields",
+                "Confirmation": "ConfirmationFields", "FieldError": "FieldErrorFields",
+                "Mismatch": "MismatchFields"}
+JAVA_GET = {"string": ("String", "string"), "decimal": ("java.math.BigDecimal", "decimal"),
+            "date": ("java.time.LocalDateTime", "date"), "object": ("Object", "raw"),
+            "integer": ("Integer", "integer")}
+# Options whose Java setter takes one of the binding's own types (DgaClient.Builder writes them).
+JAVA_OWN_OPTIONS = {"environment"}
+JAVA_OPTION = {"string": ("String", "v"), "integer": ("int", "v"), "boolean": ("boolean", "v"),
+               "duration": ("java.time.Duration", "v == null ? null : v.toMillis()")}
+
+
+def java_doc(text, indent="    "):
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("*/", "* /")
+    text = sentence(code_spans(text, "{@code ", "}"))
+    lines = wrap(text, indent + " * ")
+    if len(lines) == 1 and len(indent) + len(lines[0]) + 7 <= 100:
+        return [f"{indent}/** {lines[0]} */"]
+    return [f"{indent}/**"] + [f"{indent} * {line}".rstrip() for line in lines] + [f"{indent} */"]
+
+
+def java_name(snake, upper=True):
+    name = "".join(w[:1].upper() + w[1:] for w in snake.split("_"))
+    return name if upper else name[:1].lower() + name[1:]
+
+
+def java_method(out, doc, signature, body):
+    out += [""] + java_doc(doc) + [f"    public {signature} {{", f"        return {body};", "    }"]
+
+
+def java_class(doc, head, body):
+    out = [f"// {MARK}", "package io.github.dgaepayment;", ""] + java_doc(doc, "") + [f"{head} {{"]
+    return "\n".join(out + body[1:] + ["}"]) + "\n"
+
+
+def java_result(t, record):
+    fields = t["schema"]["records"][record]["fields"]
+    body = ["", f"    {JAVA_RESULTS[record]}(java.util.Map<String, Object> json) {{",
+            f'        super("{record}", json);', "    }"]
+    for f in fields:
+        getter, snake = "get" + java_name(f["snake"]), f["snake"]
+        if f["type"] == "enum":
+            java_method(body, f"{f['doc']} Null when absent or outside the guide's table.",
+                        f"{f['enum']} {getter}()", f'DgaEnums.fromWire({f["enum"]}.class, raw("{snake}"))')
+            java_method(body, "As the core gives it: the table's name, or the value DGA sent.",
+                        f"Object {getter}Raw()", f'raw("{snake}")')
+        else:
+            java_type, read = JAVA_GET[f["type"]]
+            java_method(body, f["doc"], f"{java_type} {getter}()", f'{read}("{snake}")')
+    return java_class(f"The getters of {{@link {record}}}, one per field of the core's schema.",
+                      f"abstract class {JAVA_RESULTS[record]} extends DgaRecord", body)
+
+
+def java_create(t):
+    """Strings and enums; the amount and the data take several Java types (CreatePaymentRequest)."""
+    fields = [f for f in t["schema"]["records"]["CreatePayment"]["fields"] if f["type"] in ("string", "enum")]
+    body, setters = ["", "    abstract Object field(String snake);"], []
+    for f in fields:
+        getter, setter, snake = "get" + java_name(f["snake"]), java_name(f["snake"], False), f["snake"]
+        if f["type"] == "enum":
+            java_method(body, f["doc"], f"{f['enum']} {getter}()", f'DgaEnums.fromWire({f["enum"]}.class, field("{snake}"))')
+            java_method(setters, f["doc"], f"B {setter}({f['enum']} v)", f'put("{snake}", v == null ? null : v.wireName())')
+        else:
+            java_method(body, f["doc"], f"String {getter}()", f'(String) field("{snake}")')
+            java_method(setters, f["doc"], f"B {setter}(String v)", f'put("{snake}", v)')
+    body += ["", "    /** The builder's setters, one per field. */", "    abstract static class Setters<B> {",
+             "        abstract B put(String snake, Object value);"]
+    body += [("    " + line) if line else line for line in setters] + ["    }"]
+    return java_class("The getters of {@link CreatePaymentRequest} and its builder's setters, one per "
+                      "field of the core's schema.", "abstract class CreatePaymentFields", body)
+
+
+def java_options(t):
+    body = ["", "    abstract B set(String snake, Object value);"]
+    for f in t["schema"]["records"]["ClientOptions"]["fields"]:
+        if f["snake"] in JAVA_OWN_OPTIONS or f["type"] not in JAVA_OPTION:
+            continue
+        java_type, value = JAVA_OPTION[f["type"]]
+        java_method(body, f["doc"], f"B {java_name(f['snake'], False)}({java_type} v)", f'set("{f["snake"]}", {value})')
+    return java_class("The setters of {@link DgaClient.Builder}, one per option of the core's "
+                      "{@code ClientOptions}.", "abstract class ClientOptionsSetters<B>", body)
+
+
+# The core's error kinds: one exception class each (but those with getters of their own, written
+# by hand), and the factory DgaException.fromJson calls.
+JAVA_OWN_ERRORS = {"api", "outcome_unknown", "verification"}
+
+
+def java_exception(kind):
+    return "Dga" + java_name(kind["code"]) + "Exception"
+
+
+def java_errors(t):
+    out = {}
+    for kind in t["errorKinds"]:
+        if kind["code"] not in JAVA_OWN_ERRORS:
+            name = java_exception(kind)
+            body = ["", "    private static final long serialVersionUID = 1L;", "",
+                    f"    {name}(String message, java.util.Map<String, Object> json) {{",
+                    f'        super("{kind["code"]}", message, json);', "    }"]
+            out[f"{JAVA_DIR}/{name}.java"] = java_class(
+                f"{kind['doc']} Its kind is `{kind['code']}`.", f"public class {name} extends DgaException", body)
+    body = ["", "    private ErrorKinds() {}", "", "    /** The exception for an error of the core's kind, or null for another kind. */",
+            "    static DgaException exception(String kind, String message, java.util.Map<String, Object> json) {",
+            "        switch (kind) {"]
+    for kind in t["errorKinds"]:
+        body += [f'            case "{kind["code"]}":', f"                return new {java_exception(kind)}(message, json);"]
+    body += ["            default:", "                return null;", "        }", "    }"]
+    out[f"{JAVA_DIR}/ErrorKinds.java"] = java_class(
+        "The core's error kinds, each with its exception class.", "final class ErrorKinds", body)
+    return out
+
+
+def java_records(t):
+    out = {f"{JAVA_DIR}/{name}.java": java_result(t, record) for record, name in JAVA_RESULTS.items()}
+    out[f"{JAVA_DIR}/CreatePaymentFields.java"] = java_create(t)
+    out[f"{JAVA_DIR}/ClientOptionsSetters.java"] = java_options(t)
+    out.update(java_errors(t))
+    if sorted(out) != sorted(f"{JAVA_DIR}/{r}.java" for r in JAVA_RECORDS):
+        sys.exit(f"gen-tables: JAVA_RECORDS does not name the Java files it writes: {sorted(out)}")
+    return out
+
+
+# What java_records writes, for --list (which runs no cargo); targets() checks the two agree.
+JAVA_RECORDS = list(JAVA_RESULTS.values()) + ["CreatePaymentFields", "ClientOptionsSetters", "ErrorKinds"] + [
+    f"Dga{e}Exception" for e in ("Validation", "Auth", "Timeout", "Network", "Protocol", "Callback")]
+
+
 # ----------------------------------------------------------------------------------------------
 
 
@@ -317,12 +464,14 @@ def targets(t):
     for enum in ENUMS:
         out[f"{PHP_DIR}/{enum}.php"] = php_enum(t, enum)
         out[f"{JAVA_DIR}/{enum}.java"] = java_enum(t, enum)
+    out.update(java_records(t))
     return out
 
 
 def paths():
     return [C_ENUMS, CS_ENUMS, CS_IMPORTS, PHP_HEADER, PY_ENUMS, PY_CONFIG] + [
-        f"{d}/{e}.{x}" for d, x in ((PHP_DIR, "php"), (JAVA_DIR, "java")) for e in ENUMS]
+        f"{d}/{e}.{x}" for d, x in ((PHP_DIR, "php"), (JAVA_DIR, "java")) for e in ENUMS] + [
+        f"{JAVA_DIR}/{r}.java" for r in JAVA_RECORDS]
 
 
 def main():

@@ -6,10 +6,9 @@
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
 use std::ptr;
-use std::task::{Context, Poll};
 
+use futures_util::FutureExt;
 use jni::sys::{self, jlong, jobject, jvalue};
 
 use super::{Outcome, internal, logging, panic_message, tagged};
@@ -29,21 +28,6 @@ impl Drop for JavaRef {
                 ((**env).v1_1.DeleteGlobalRef)(env, self.0);
             }
         }));
-    }
-}
-
-/// Runs a future and turns a panic inside it into an `internal` error.
-struct CatchUnwind<F>(Pin<Box<F>>);
-
-impl<F: Future<Output = Outcome>> Future for CatchUnwind<F> {
-    type Output = Outcome;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
-        let inner = self.0.as_mut();
-        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(poll) => poll,
-            Err(panic) => Poll::Ready(Err(internal(panic_message(&*panic)))),
-        }
     }
 }
 
@@ -95,9 +79,6 @@ pub(crate) unsafe fn start<F>(env: *mut sys::JNIEnv, target: jobject, call: F) -
 where
     F: Future<Output = Outcome> + Send + 'static,
 {
-    if target.is_null() {
-        return Err(super::invalid("the completion is null".to_owned()));
-    }
     // SAFETY: by the caller's contract.
     let global = unsafe { ((**env).v1_1.NewGlobalRef)(env, target) };
     if global.is_null() {
@@ -107,7 +88,8 @@ where
     }
     let target = JavaRef(global);
     let task = async move {
-        let outcome = CatchUnwind(Box::pin(call)).await;
+        let outcome = AssertUnwindSafe(call).catch_unwind().await;
+        let outcome = outcome.unwrap_or_else(|panic| Err(internal(panic_message(&*panic))));
         complete(&target, tagged(outcome));
     };
     let handle = sdk::runtime::spawn(task)

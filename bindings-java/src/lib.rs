@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 
 use jni::EnvUnowned;
 use jni::errors::ThrowRuntimeExAndDefault;
-use jni::objects::{JByteArray, JClass, JObject, JString};
+use jni::objects::{JByteArray, JClass, JObject, JObjectArray, JString};
 use jni::sys::{self, jboolean, jint, jlong};
 use serde_json::{Value, json};
 
@@ -78,43 +78,83 @@ unsafe fn client<'a>(handle: jlong) -> Result<&'a sdk::blocking::Client, Value> 
         .ok_or_else(|| invalid("the client is closed".to_owned()))
 }
 
-/// A Java method body that gets strings in and gives a string out; JNI failures (an
-/// out-of-memory while making the string) become a Java `RuntimeException`.
-macro_rules! string_method {
-    ($env:ident, |$e:ident| $body:expr) => {{
-        $env.with_env(|$e| -> jni::errors::Result<JString<'_>> {
-            let text: String = $body;
-            JString::from_str($e, text)
-        })
-        .resolve::<ThrowRuntimeExAndDefault>()
-    }};
+/// The JNI type code of a native method's parameter or result, for its signature.
+trait Jni {
+    const SIG: &'static str;
 }
 
-/// A JNI export: `fn name(args) |e| { body }` is a static native method taking the env, its
-/// class and `args`, giving the Java string of `guarded(body)` (`e` the env); with `async
-/// (handle, target) |e, client|`, an asynchronous call started by `async_method!`.
-macro_rules! export {
-    ($(#[$m:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) |$e:ident| $body:block) => {
+macro_rules! jni_types {
+    ($($t:ty => $sig:literal),*) => {
+        $(impl Jni for $t {
+            const SIG: &'static str = $sig;
+        })*
+    };
+}
+
+jni_types!(
+    () => "V", jlong => "J", jint => "I", jboolean => "Z", JByteArray<'_> => "[B",
+    JString<'_> => "Ljava/lang/String;", JObject<'_> => "Ljava/lang/Object;",
+    JObjectArray<'_> => "[Ljava/lang/Object;"
+);
+
+/// `lower_snake` as Java's `lowerCamel`.
+fn camel(name: &str) -> String {
+    let mut parts = name.split('_');
+    let mut out = parts.next().unwrap_or_default().to_owned();
+    for part in parts {
+        let mut chars = part.chars();
+        out.extend(chars.next().map(|c| c.to_ascii_uppercase()));
+        out.push_str(chars.as_str());
+    }
+    out
+}
+
+/// The static native methods of `io.github.dgaepayment.Native` (each Rust name in camel case)
+/// and `methods()`, their table for `RegisterNatives`. `fn name(args) |e| { body }` takes the
+/// env, its class and `args`, and gives the Java string of `guarded(body)` (`e` the env; a JNI
+/// failure, an out-of-memory while making the string, becomes a Java `RuntimeException`);
+/// `fn name(args) -> T |env| { body }` gives `T`, its body handed the `EnvUnowned`.
+macro_rules! natives {
+    ($(
+        $(#[$m:meta])*
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? |$e:ident| $body:block
+    )*) => {
+        $(natives!(@fn $(#[$m])* $name($($arg: $ty),*) $(-> $ret)? |$e| $body);)*
+
+        // `'c` is the lifetime the parameters' types name (`JString<'c>`).
+        #[allow(clippy::extra_unused_lifetimes)]
+        fn methods<'c>() -> Vec<(String, String, *mut c_void)> {
+            vec![$((
+                camel(stringify!($name)),
+                format!(
+                    "({}){}",
+                    <[&str]>::concat(&[$(<$ty as Jni>::SIG),*]),
+                    natives!(@ret $($ret)?)
+                ),
+                $name as *mut c_void,
+            )),*]
+        }
+    };
+    (@fn $(#[$m:meta])* $name:ident($($arg:ident: $ty:ty),*) |$e:ident| $body:block) => {
         $(#[$m])*
         extern "system" fn $name<'c>(
             mut env: EnvUnowned<'c>,
             _c: JClass<'c>,
             $($arg: $ty),*
         ) -> JString<'c> {
-            string_method!(env, |$e| guarded(|| $body))
+            env.with_env(|$e| -> jni::errors::Result<JString<'_>> {
+                JString::from_str($e, guarded(|| $body))
+            })
+            .resolve::<ThrowRuntimeExAndDefault>()
         }
     };
-    ($(#[$m:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?)
-        async($h:ident, $t:ident) |$e:ident, $client:ident| $body:block) => {
+    (@fn $(#[$m:meta])* $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty |$e:ident| $body:block) => {
         $(#[$m])*
-        extern "system" fn $name<'c>(
-            mut env: EnvUnowned<'c>,
-            _c: JClass<'c>,
-            $($arg: $ty),*
-        ) -> JString<'c> {
-            async_method!(env, $h, $t, |$e, $client| $body)
-        }
+        extern "system" fn $name<'c>($e: EnvUnowned<'c>, _c: JClass<'c>, $($arg: $ty),*) -> $ret
+            $body
     };
+    (@ret) => { <JString<'c> as Jni>::SIG };
+    (@ret $ret:ty) => { <$ret as Jni>::SIG };
 }
 
 fn text(env: &jni::Env<'_>, s: &JString<'_>, name: &str) -> Result<String, Value> {
@@ -138,49 +178,58 @@ fn bytes(env: &jni::Env<'_>, b: &JByteArray<'_>, name: &str) -> Result<Vec<u8>, 
         .map_err(|e| invalid(format!("{name} could not be read: {e}")))
 }
 
-// ---------------------------------------------------------------------------------------------
-// Library
-
-extern "system" fn version<'c>(mut env: EnvUnowned<'c>, _c: JClass<'c>) -> JString<'c> {
-    string_method!(env, |_e| guarded(|| Ok(sdk::VERSION.to_owned())))
+fn done_json<T>(r: sdk::Result<T>, to_json: fn(&T) -> Value) -> Outcome {
+    r.map(|v| to_json(&v).to_string()).map_err(sdk_err)
 }
 
-extern "system" fn schema_json<'c>(mut env: EnvUnowned<'c>, _c: JClass<'c>) -> JString<'c> {
-    string_method!(env, |_e| guarded(|| Ok(sdk::schema().to_string())))
+/// A call of the client behind `handle`: with a null `target`, on the blocking client (its
+/// result, through `finish`); else one task on the core's runtime that ends by calling
+/// `target.done(..)` with that same result, giving at once `R` and the task's handle.
+macro_rules! call {
+    ($e:ident, $handle:ident, $target:ident, |$c:ident| $call:expr, $to_json:path) => {
+        call!($e, $handle, $target, |$c| $call => |r| done_json(r, $to_json))
+    };
+    ($e:ident, $handle:ident, $target:ident, |$c:ident| $call:expr => $finish:expr) => {{
+        // SAFETY: a live handle, by DgaClient's lock.
+        let client = unsafe { client($handle)? };
+        let finish = $finish;
+        if $target.is_null() {
+            let $c = client;
+            finish($call)
+        } else {
+            // The async client is a clone that outlives a later close.
+            let $c = client.as_async().clone();
+            let call = async move { finish($call.await) };
+            // SAFETY: this call's env and its live local reference `target`.
+            unsafe { future::start($e.get_raw(), $target.as_raw(), call) }
+        }
+    }};
 }
 
-extern "system" fn enum_tables_json<'c>(mut env: EnvUnowned<'c>, _c: JClass<'c>) -> JString<'c> {
-    string_method!(env, |_e| guarded(|| Ok(sdk::enum_tables().to_string())))
-}
+natives! {
+    fn version() |_e| { Ok(sdk::VERSION.to_owned()) }
 
-extern "system" fn error_kinds_json<'c>(mut env: EnvUnowned<'c>, _c: JClass<'c>) -> JString<'c> {
-    string_method!(env, |_e| guarded(|| Ok(sdk::error_kinds().to_string())))
-}
+    fn schema_json() |_e| { Ok(sdk::schema().to_string()) }
 
-/// An address inside the primary copy: the same number from every class loader shows that one
-/// copy of the native code serves them all.
-extern "system" fn process_anchor(_env: EnvUnowned<'_>, _c: JClass<'_>) -> jlong {
-    static ANCHOR: u8 = 0;
-    &ANCHOR as *const u8 as usize as jlong
-}
+    fn enum_tables_json() |_e| { Ok(sdk::enum_tables().to_string()) }
 
-extern "system" fn set_logger(
-    env: EnvUnowned<'_>,
-    _c: JClass<'_>,
-    logger: JObject<'_>,
-    level: jint,
-) {
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: this call's env and its live local reference.
-        unsafe { logging::set_logger(env.as_raw(), logger.as_raw()) };
-        logging::set_level(level);
-    }));
-}
+    fn error_kinds_json() |_e| { Ok(sdk::error_kinds().to_string()) }
 
-// ---------------------------------------------------------------------------------------------
-// Client
+    /// An address inside the primary copy: the same number from every class loader shows that
+    /// one copy of the native code serves them all.
+    fn process_anchor() -> jlong |_env| {
+        static ANCHOR: u8 = 0;
+        &ANCHOR as *const u8 as usize as jlong
+    }
 
-export! {
+    fn set_logger(logger: JObject<'c>, levels: JObjectArray<'c>, level: jint) -> () |env| {
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: this call's env and its live local references.
+            unsafe { logging::set_logger(env.as_raw(), logger.as_raw(), levels.as_raw()) };
+            logging::set_level(level);
+        }));
+    }
+
     fn client_new(config: JString<'c>, from_env: jboolean) |e| {
         let config = parse_json(&text(e, &config, "config")?, "config")?;
         let config = if from_env {
@@ -194,282 +243,137 @@ export! {
         let client = sdk::blocking::Client::new(config).map_err(sdk_err)?;
         Ok((Box::into_raw(Box::new(client)) as usize as jlong).to_string())
     }
-}
 
-extern "system" fn client_free(_env: EnvUnowned<'_>, _c: JClass<'_>, handle: jlong) {
-    if handle != 0 {
-        // SAFETY: from `client_new`, freed once (DgaClient.close under its write lock).
-        let _ = catch_unwind(|| unsafe {
-            drop(Box::from_raw(handle as usize as *mut sdk::blocking::Client))
-        });
+    fn client_free(handle: jlong) -> () |_env| {
+        if handle != 0 {
+            // SAFETY: from `client_new`, freed once (DgaClient.close under its write lock).
+            let _ = catch_unwind(|| unsafe {
+                drop(Box::from_raw(handle as usize as *mut sdk::blocking::Client))
+            });
+        }
     }
-}
 
-export! {
-    fn create_payment(handle: jlong, request: JString<'c>) |e| {
-        // SAFETY: a live handle, by DgaClient's lock (these and the calls below).
-        let client = unsafe { client(handle)? };
+    // The client's calls: blocking with a null `target`, else asynchronous (`call!`).
+
+    fn create_payment(handle: jlong, request: JString<'c>, target: JObject<'c>) |e| {
         let request = parse_json(&text(e, &request, "request")?, "request")?;
         let request = sdk::CreatePayment::from_json(&request).map_err(sdk_err)?;
-        done_json(client.create_payment(&request), sdk::Payment::to_json)
+        call!(e, handle, target, |c| c.create_payment(&request), sdk::Payment::to_json)
     }
-}
 
-export! {
-    fn status(handle: jlong, reference1: JString<'c>, reference2: JString<'c>) |e| {
-        let client = unsafe { client(handle)? };
+    fn status(
+        handle: jlong,
+        reference1: JString<'c>,
+        reference2: JString<'c>,
+        target: JObject<'c>,
+    ) |e| {
         let (r1, r2) = refs(e, &reference1, &reference2)?;
-        done_json(client.status(&r1, &r2), sdk::PaymentStatus::to_json)
+        call!(e, handle, target, |c| c.status(&r1, &r2), sdk::PaymentStatus::to_json)
     }
-}
 
-export! {
-    fn close_payment(handle: jlong, reference1: JString<'c>, reference2: JString<'c>) |e| {
-        let client = unsafe { client(handle)? };
+    fn close_payment(
+        handle: jlong,
+        reference1: JString<'c>,
+        reference2: JString<'c>,
+        target: JObject<'c>,
+    ) |e| {
         let (r1, r2) = refs(e, &reference1, &reference2)?;
-        done_json(client.close(&r1, &r2), sdk::Confirmation::to_json)
+        call!(e, handle, target, |c| c.close(&r1, &r2), sdk::Confirmation::to_json)
     }
-}
 
-export! {
     fn void_payment(
         handle: jlong,
         reference1: JString<'c>,
         reference2: JString<'c>,
         payment_reference: JString<'c>,
+        target: JObject<'c>,
     ) |e| {
-        let client = unsafe { client(handle)? };
-        let (r1, r2, pr) = (
-            text(e, &reference1, "reference1")?,
-            text(e, &reference2, "reference2")?,
-            text(e, &payment_reference, "paymentReference")?,
-        );
-        done_json(client.void(&r1, &r2, &pr), sdk::Confirmation::to_json)
+        let (r1, r2) = refs(e, &reference1, &reference2)?;
+        let pr = text(e, &payment_reference, "paymentReference")?;
+        call!(e, handle, target, |c| c.void(&r1, &r2, &pr), sdk::Confirmation::to_json)
     }
-}
 
-export! {
-    fn verify_callback(handle: jlong, callback: JString<'c>) |e| {
-        let client = unsafe { client(handle)? };
+    fn verify_callback(handle: jlong, callback: JString<'c>, target: JObject<'c>) |e| {
         let callback = parse_json(&text(e, &callback, "callback")?, "callback")?;
         let callback = sdk::PaymentStatus::from_json(&callback).map_err(sdk_err)?;
-        done_json(
-            client.verify_callback(&callback),
-            sdk::PaymentStatus::to_json,
-        )
+        call!(e, handle, target, |c| c.verify_callback(&callback), sdk::PaymentStatus::to_json)
     }
-}
 
-export! {
     /// The callback contract's first half: `R` and the verified status, or `E` and
     /// `{"httpStatus", "body", "error"}`: the core's reply for that error and the error itself.
-    fn receive_callback(handle: jlong, body: JByteArray<'c>) |e| {
-        let client = unsafe { client(handle)? };
+    fn receive_callback(handle: jlong, body: JByteArray<'c>, target: JObject<'c>) |e| {
         let body = bytes(e, &body, "body")?;
-        future::callback_outcome(client.receive_callback(&body, true))
+        call!(e, handle, target, |c| c.receive_callback(&body, true) => future::callback_outcome)
     }
-}
 
-export! {
-    /// The references a callback body names, `R["reference1","reference2"]`, or the core's reply
-    /// to a body whose references cannot be read (as `receiveCallback` gives it: 400).
+    /// The references a callback body names, `R["reference1","reference2"]`, or the core's
+    /// reply to a body whose references cannot be read (as `receiveCallback` gives it: 400).
     fn callback_references(body: JByteArray<'c>) |e| {
         let body = bytes(e, &body, "body")?;
         let (r1, r2) = sdk::callback_references(&body).map_err(future::callback_failure)?;
         Ok(json!([r1, r2]).to_string())
     }
-}
 
-export! {
-    /// The refusal of references the agency's `knownReference` does not know, counted and logged
-    /// by the core, as `receiveCallback` gives a refusal (404, no DGA call).
+    /// The refusal of references the agency's `knownReference` does not know, counted and
+    /// logged by the core, as `receiveCallback` gives a refusal (404, no DGA call).
     fn refuse_unknown_reference(
         handle: jlong,
         reference1: JString<'c>,
         reference2: JString<'c>,
     ) |e| {
+        // SAFETY: a live handle, by DgaClient's lock (and below).
         let client = unsafe { client(handle)? };
         let (r1, r2) = refs(e, &reference1, &reference2)?;
-        Err(future::callback_failure(
-            client.refuse_unknown_reference(&r1, &r2),
-        ))
+        Err(future::callback_failure(client.refuse_unknown_reference(&r1, &r2)))
     }
-}
 
-export! {
     /// The core's verification counters (`VerificationStats`) as JSON.
     fn verification_stats_json(handle: jlong) |_e| {
         let client = unsafe { client(handle)? };
         serde_json::to_string(&client.verification_stats()).map_err(|e| internal(e.to_string()))
     }
-}
 
-// ---------------------------------------------------------------------------------------------
-// Asynchronous calls: each gives `R` and its task handle, and later calls `done` on `target`
-// with what the blocking call would have returned.
-
-/// Starts an async call of the client behind `handle`.
-macro_rules! async_method {
-    ($env:ident, $handle:ident, $target:ident, |$e:ident, $client:ident| $prepare:block) => {{
-        string_method!($env, |$e| guarded(|| {
-            // SAFETY: a live handle, by DgaClient's lock; the async client is a clone that
-            // outlives a later close.
-            let $client = unsafe { client($handle)? }.as_async().clone();
-            let call = $prepare;
-            // SAFETY: this call's env and its live local reference `target`.
-            unsafe { future::start($e.get_raw(), $target.as_raw(), call) }
-        }))
-    }};
-}
-
-fn done_json<T>(r: sdk::Result<T>, to_json: fn(&T) -> Value) -> Outcome {
-    r.map(|v| to_json(&v).to_string()).map_err(sdk_err)
-}
-
-export! {
-    fn create_payment_async(
-        handle: jlong,
-        request: JString<'c>,
-        target: JObject<'c>,
-    ) async(handle, target) |e, client| {
-        let request = parse_json(&text(e, &request, "request")?, "request")?;
-        let request = sdk::CreatePayment::from_json(&request).map_err(sdk_err)?;
-        async move { done_json(client.create_payment(&request).await, sdk::Payment::to_json) }
+    fn abort_task(task: jlong) -> () |_env| {
+        // SAFETY: a live task handle, by NativeCall's lock.
+        let _ = catch_unwind(|| unsafe { future::abort(task) });
     }
-}
 
-export! {
-    fn status_async(
-        handle: jlong,
-        reference1: JString<'c>,
-        reference2: JString<'c>,
-        target: JObject<'c>,
-    ) async(handle, target) |e, client| {
-        let (r1, r2) = refs(e, &reference1, &reference2)?;
-        async move { done_json(client.status(&r1, &r2).await, sdk::PaymentStatus::to_json) }
+    fn free_task(task: jlong) -> () |_env| {
+        // SAFETY: freed once, by NativeCall's lock.
+        let _ = catch_unwind(|| unsafe { future::free(task) });
     }
-}
 
-export! {
-    fn close_payment_async(
-        handle: jlong,
-        reference1: JString<'c>,
-        reference2: JString<'c>,
-        target: JObject<'c>,
-    ) async(handle, target) |e, client| {
-        let (r1, r2) = refs(e, &reference1, &reference2)?;
-        async move { done_json(client.close(&r1, &r2).await, sdk::Confirmation::to_json) }
-    }
-}
-
-export! {
-    fn void_payment_async(
-        handle: jlong,
-        reference1: JString<'c>,
-        reference2: JString<'c>,
-        payment_reference: JString<'c>,
-        target: JObject<'c>,
-    ) async(handle, target) |e, client| {
-        let (r1, r2, pr) = (
-            text(e, &reference1, "reference1")?,
-            text(e, &reference2, "reference2")?,
-            text(e, &payment_reference, "paymentReference")?,
-        );
-        async move { done_json(client.void(&r1, &r2, &pr).await, sdk::Confirmation::to_json) }
-    }
-}
-
-export! {
-    fn verify_callback_async(
-        handle: jlong,
-        callback: JString<'c>,
-        target: JObject<'c>,
-    ) async(handle, target) |e, client| {
-        let callback = parse_json(&text(e, &callback, "callback")?, "callback")?;
-        let callback = sdk::PaymentStatus::from_json(&callback).map_err(sdk_err)?;
-        async move {
-            done_json(
-                client.verify_callback(&callback).await,
-                sdk::PaymentStatus::to_json,
-            )
-        }
-    }
-}
-
-export! {
-    fn receive_callback_async(
-        handle: jlong,
-        body: JByteArray<'c>,
-        target: JObject<'c>,
-    ) async(handle, target) |e, client| {
-        let body = bytes(e, &body, "body")?;
-        async move { future::callback_outcome(client.receive_callback(&body, true).await) }
-    }
-}
-
-extern "system" fn abort_task(_env: EnvUnowned<'_>, _c: JClass<'_>, task: jlong) {
-    // SAFETY: a live task handle, by NativeCall's lock.
-    let _ = catch_unwind(|| unsafe { future::abort(task) });
-}
-
-extern "system" fn free_task(_env: EnvUnowned<'_>, _c: JClass<'_>, task: jlong) {
-    // SAFETY: freed once, by NativeCall's lock.
-    let _ = catch_unwind(|| unsafe { future::free(task) });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Callbacks, checkout, validation
-
-export! {
     fn parse_callback(body: JByteArray<'c>) |e| {
         let body = bytes(e, &body, "body")?;
         done_json(sdk::parse_callback(&body), sdk::PaymentStatus::to_json)
     }
-}
 
-export! {
     fn checkout_form_html(payment: JString<'c>) |e| {
         let payment = parse_json(&text(e, &payment, "payment")?, "payment")?;
         let payment = sdk::Payment::from_json(&payment).map_err(sdk_err)?;
         sdk::checkout_form_html(&payment).map_err(sdk_err)
     }
-}
 
-export! {
     fn callback_ack(accepted: jboolean, message: JString<'c>) |e| {
-        let message = text(e, &message, "message")?;
-        Ok(sdk::callback_ack(accepted, &message))
+        Ok(sdk::callback_ack(accepted, &text(e, &message, "message")?))
     }
-}
 
-fn reply_json(reply: sdk::CallbackReply) -> String {
-    json!({ "httpStatus": reply.http_status, "body": reply.body }).to_string()
-}
-
-export! {
     /// `R{"httpStatus", "body"}`: the core's answer to a callback, by what happened to it.
     /// `which` is 0 accepted (with `message`), 1 handler failed, 2 too large (`limit` bytes),
     /// 3 unavailable (the agency's own reference check failed).
-    fn callback_reply(which: jint, message: JString<'c>, limit: jlong) |e| { match which {
-        0 => Ok(reply_json(sdk::CallbackReply::accepted(&text(
-            e, &message, "message"
-        )?))),
-        1 => Ok(reply_json(sdk::CallbackReply::handler_failed())),
-        2 => Ok(reply_json(sdk::CallbackReply::too_large(
-            usize::try_from(limit).unwrap_or(0),
-        ))),
-        3 => Ok(reply_json(sdk::CallbackReply::unavailable())),
-        _ => Err(invalid(format!("no callback reply {which}"))),
-    } }
-}
+    fn callback_reply(which: jint, message: JString<'c>, limit: jlong) |e| {
+        let reply = match which {
+            0 => sdk::CallbackReply::accepted(&text(e, &message, "message")?),
+            1 => sdk::CallbackReply::handler_failed(),
+            2 => sdk::CallbackReply::too_large(usize::try_from(limit).unwrap_or(0)),
+            3 => sdk::CallbackReply::unavailable(),
+            _ => return Err(invalid(format!("no callback reply {which}"))),
+        };
+        Ok(json!({ "httpStatus": reply.http_status, "body": reply.body }).to_string())
+    }
 
-export! {
-    fn callback_reply_content_type() |_e| { Ok(
-        sdk::CallbackReply::CONTENT_TYPE.to_owned()
-    ) }
-}
+    fn callback_reply_content_type() |_e| { Ok(sdk::CallbackReply::CONTENT_TYPE.to_owned()) }
 
-export! {
     /// `valid`, `bad_format` or `bad_check_digit`.
     fn check_citizen_id(id: JString<'c>) |e| {
         Ok(match sdk::check_citizen_id(&text(e, &id, "id")?) {
@@ -486,93 +390,6 @@ export! {
 
 const NATIVE_CLASS: &CStr = c"io/github/dgaepayment/Native";
 
-/// The native methods of `io.github.dgaepayment.Native`: name, JNI signature, function. In the
-/// signatures here `T` stands for `Ljava/lang/String;` and `O` for `Ljava/lang/Object;` (neither
-/// letter is a JNI type code).
-fn methods() -> Vec<(String, String, *mut c_void)> {
-    let rows: [(&str, &str, *mut c_void); 31] = [
-        ("version", "()T", version as *mut c_void),
-        ("schemaJson", "()T", schema_json as *mut c_void),
-        ("enumTablesJson", "()T", enum_tables_json as *mut c_void),
-        ("errorKindsJson", "()T", error_kinds_json as *mut c_void),
-        ("processAnchor", "()J", process_anchor as *mut c_void),
-        ("setLogger", "(OI)V", set_logger as *mut c_void),
-        ("clientNew", "(TZ)T", client_new as *mut c_void),
-        ("clientFree", "(J)V", client_free as *mut c_void),
-        ("createPayment", "(JT)T", create_payment as *mut c_void),
-        ("status", "(JTT)T", status as *mut c_void),
-        ("closePayment", "(JTT)T", close_payment as *mut c_void),
-        ("voidPayment", "(JTTT)T", void_payment as *mut c_void),
-        ("verifyCallback", "(JT)T", verify_callback as *mut c_void),
-        ("receiveCallback", "(J[B)T", receive_callback as *mut c_void),
-        (
-            "callbackReferences",
-            "([B)T",
-            callback_references as *mut c_void,
-        ),
-        (
-            "refuseUnknownReference",
-            "(JTT)T",
-            refuse_unknown_reference as *mut c_void,
-        ),
-        (
-            "verificationStatsJson",
-            "(J)T",
-            verification_stats_json as *mut c_void,
-        ),
-        (
-            "createPaymentAsync",
-            "(JTO)T",
-            create_payment_async as *mut c_void,
-        ),
-        ("statusAsync", "(JTTO)T", status_async as *mut c_void),
-        (
-            "closePaymentAsync",
-            "(JTTO)T",
-            close_payment_async as *mut c_void,
-        ),
-        (
-            "voidPaymentAsync",
-            "(JTTTO)T",
-            void_payment_async as *mut c_void,
-        ),
-        (
-            "verifyCallbackAsync",
-            "(JTO)T",
-            verify_callback_async as *mut c_void,
-        ),
-        (
-            "receiveCallbackAsync",
-            "(J[BO)T",
-            receive_callback_async as *mut c_void,
-        ),
-        ("abortTask", "(J)V", abort_task as *mut c_void),
-        ("freeTask", "(J)V", free_task as *mut c_void),
-        ("parseCallback", "([B)T", parse_callback as *mut c_void),
-        (
-            "checkoutFormHtml",
-            "(T)T",
-            checkout_form_html as *mut c_void,
-        ),
-        ("callbackAck", "(ZT)T", callback_ack as *mut c_void),
-        ("callbackReply", "(ITJ)T", callback_reply as *mut c_void),
-        (
-            "callbackReplyContentType",
-            "()T",
-            callback_reply_content_type as *mut c_void,
-        ),
-        ("checkCitizenId", "(T)T", check_citizen_id as *mut c_void),
-    ];
-    rows.iter()
-        .map(|&(name, sig, f)| {
-            let sig = sig
-                .replace('T', "Ljava/lang/String;")
-                .replace('O', "Ljava/lang/Object;");
-            (name.to_owned(), sig, f)
-        })
-        .collect()
-}
-
 /// Registers this copy's functions on the `Native` class of the loader now loading a library
 /// (`FindClass` inside `JNI_OnLoad` uses that loader). Exported so that a later copy finds the
 /// primary's through the global symbol scope.
@@ -586,10 +403,8 @@ pub unsafe extern "C" fn dga_epayment_java_register(env: *mut sys::JNIEnv) -> ji
         let names: Vec<(CString, CString)> = table
             .iter()
             .map(|(n, s, _)| {
-                (
-                    CString::new(n.as_str()).unwrap_or_default(),
-                    CString::new(s.as_str()).unwrap_or_default(),
-                )
+                let c = |t: &str| CString::new(t).unwrap_or_default();
+                (c(n), c(s))
             })
             .collect();
         let natives: Vec<sys::JNINativeMethod> = table

@@ -8,15 +8,16 @@ use std::ffi::{CString, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::Ordering;
 
-use jni::sys::{self, jint, jobject, jvalue};
+use jni::sys::{self, jint, jobject, jobjectArray, jvalue};
 use sdk::logs;
 
 use super::VM;
 
 struct Bridge {
-    /// SEVERE, WARNING, INFO, FINE, FINER: global references.
+    logger: jobject,
+    /// SEVERE, WARNING, INFO, FINE, FINER.
     levels: [jobject; 5],
     logp: sys::jmethodID,
 }
@@ -25,9 +26,9 @@ struct Bridge {
 unsafe impl Send for Bridge {}
 unsafe impl Sync for Bridge {}
 
-static BRIDGE: OnceLock<Option<Bridge>> = OnceLock::new();
-/// The application's logger (a global reference), set by the first `Native` class loaded.
-static JUL_LOGGER: AtomicPtr<sys::_jobject> = AtomicPtr::new(ptr::null_mut());
+/// The application's logger and its levels (global references), set by the first `Native`
+/// class loaded: every class loader's `Native` gives the same JDK objects.
+static BRIDGE: OnceLock<Bridge> = OnceLock::new();
 
 /// Makes the core's records (rate-limited and queued by `dga_epayment::logs`) reach the
 /// Java logger; WARNING until the Java side sets its logger's level.
@@ -37,23 +38,55 @@ pub(crate) fn install() {
     }
 }
 
-/// Keeps the Java side's logger (the first one given: every class loader's `Native` gives the
-/// same object).
+/// Keeps the Java side's logger and its five levels (the first ones given).
 ///
 /// # Safety
-/// `env` is the calling thread's env and `logger` a live local reference on it.
-pub(crate) unsafe fn set_logger(env: *mut sys::JNIEnv, logger: jobject) {
-    if logger.is_null() || !JUL_LOGGER.load(Ordering::Acquire).is_null() {
+/// `env` is the calling thread's env, `logger` and `levels` live local references on it.
+pub(crate) unsafe fn set_logger(env: *mut sys::JNIEnv, logger: jobject, levels: jobjectArray) {
+    if logger.is_null() || levels.is_null() || BRIDGE.get().is_some() {
         return;
     }
-    // SAFETY: by the caller's contract.
-    let global = unsafe { ((**env).v1_1.NewGlobalRef)(env, logger) };
-    if JUL_LOGGER
-        .compare_exchange(ptr::null_mut(), global, Ordering::AcqRel, Ordering::Acquire)
-        .is_err()
-    {
-        // SAFETY: the reference just made, unused.
-        unsafe { ((**env).v1_1.DeleteGlobalRef)(env, global) };
+    // SAFETY: by the caller's contract; every local reference made here is deleted here.
+    unsafe {
+        let fns = &(**env).v1_1;
+        let class = (fns.GetObjectClass)(env, logger);
+        let logp = (fns.GetMethodID)(
+            env,
+            class,
+            c"logp".as_ptr(),
+            c"(Ljava/util/logging/Level;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V"
+                .as_ptr(),
+        );
+        (fns.DeleteLocalRef)(env, class);
+        if clear(env) || logp.is_null() {
+            return;
+        }
+        let mut bridge = Bridge {
+            logger: (fns.NewGlobalRef)(env, logger),
+            levels: [ptr::null_mut(); 5],
+            logp,
+        };
+        for (i, slot) in bridge.levels.iter_mut().enumerate() {
+            let level = (fns.GetObjectArrayElement)(env, levels, i as sys::jsize);
+            if clear(env) || level.is_null() {
+                break;
+            }
+            *slot = (fns.NewGlobalRef)(env, level);
+            (fns.DeleteLocalRef)(env, level);
+        }
+        let unused = if bridge.levels.contains(&ptr::null_mut()) {
+            Some(bridge)
+        } else {
+            BRIDGE.set(bridge).err()
+        };
+        for global in unused
+            .iter()
+            .flat_map(|b| [b.logger].into_iter().chain(b.levels))
+        {
+            if !global.is_null() {
+                (fns.DeleteGlobalRef)(env, global);
+            }
+        }
     }
 }
 
@@ -93,49 +126,6 @@ unsafe fn clear(env: *mut sys::JNIEnv) -> bool {
     false
 }
 
-unsafe fn bridge(env: *mut sys::JNIEnv) -> Option<Bridge> {
-    // SAFETY: a valid env; every local reference is deleted or made global.
-    unsafe {
-        let fns = &(**env).v1_1;
-        let logger_class = (fns.FindClass)(env, c"java/util/logging/Logger".as_ptr());
-        let level_class = (fns.FindClass)(env, c"java/util/logging/Level".as_ptr());
-        if clear(env) || logger_class.is_null() || level_class.is_null() {
-            return None;
-        }
-        let logp = (fns.GetMethodID)(
-            env,
-            logger_class,
-            c"logp".as_ptr(),
-            c"(Ljava/util/logging/Level;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V"
-                .as_ptr(),
-        );
-        if clear(env) || logp.is_null() {
-            return None;
-        }
-        let mut levels = [ptr::null_mut(); 5];
-        for (slot, name) in levels
-            .iter_mut()
-            .zip([c"SEVERE", c"WARNING", c"INFO", c"FINE", c"FINER"])
-        {
-            let field = (fns.GetStaticFieldID)(
-                env,
-                level_class,
-                name.as_ptr(),
-                c"Ljava/util/logging/Level;".as_ptr(),
-            );
-            if clear(env) || field.is_null() {
-                return None;
-            }
-            let level = (fns.GetStaticObjectField)(env, level_class, field);
-            *slot = (fns.NewGlobalRef)(env, level);
-            (fns.DeleteLocalRef)(env, level);
-        }
-        (fns.DeleteLocalRef)(env, logger_class);
-        (fns.DeleteLocalRef)(env, level_class);
-        Some(Bridge { levels, logp })
-    }
-}
-
 /// Java's modified UTF-8 needs no NUL inside; the core's text has none, but be safe.
 fn c_text(s: &str) -> CString {
     CString::new(s.replace('\0', "\u{FFFD}")).unwrap_or_default()
@@ -148,14 +138,8 @@ fn wake(_: log::Level) {
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: env() gives this thread's env; references made here are deleted here.
         unsafe {
-            let logger = JUL_LOGGER.load(Ordering::Acquire);
-            if logger.is_null() {
-                return;
-            }
+            let Some(bridge) = BRIDGE.get() else { return };
             let Some(env) = env() else { return };
-            let Some(bridge) = BRIDGE.get_or_init(|| bridge(env)) else {
-                return;
-            };
             for record in records {
                 let level = bridge.levels[logs::level_number(record.level) as usize - 1];
                 let fns = &(**env).v1_1;
@@ -168,7 +152,7 @@ fn wake(_: log::Level) {
                         jvalue { l: ptr::null_mut() },
                         jvalue { l: message },
                     ];
-                    (fns.CallVoidMethodA)(env, logger, bridge.logp, args.as_ptr());
+                    (fns.CallVoidMethodA)(env, bridge.logger, bridge.logp, args.as_ptr());
                     clear(env);
                 }
                 (fns.DeleteLocalRef)(env, source);

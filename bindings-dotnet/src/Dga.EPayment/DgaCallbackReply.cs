@@ -1,16 +1,14 @@
 using System;
+using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 
 namespace Dga.EPayment
 {
     /// <summary>
-    /// What a callback endpoint answers DGA: HTTP status, content type and the acknowledgement
-    /// JSON. The status codes are the core's (200 recorded; 400 invalid callback; 404 unknown
-    /// payment; 409 DGA says Pending or another final status; 503 DGA could not be asked; 500
-    /// the agency's handler failed), with fixed messages that repeat nothing DGA said, so every
-    /// language's SDK answers alike. DGA delivers the callback again until it gets
-    /// <c>result: true</c>.
+    /// What a callback endpoint answers DGA, as the core decides it: 200 recorded, 400 invalid,
+    /// 404 unknown payment, 409 DGA says otherwise, 503 DGA not reachable, 500 the handler failed.
+    /// DGA delivers the callback again until it gets <c>result: true</c>.
     /// </summary>
     public sealed class DgaCallbackReply
     {
@@ -23,12 +21,8 @@ namespace Dga.EPayment
             Error = error;
         }
 
-        /// <summary>
-        /// The core's answer to a callback body longer than <paramref name="limit"/> bytes, which
-        /// the endpoint did not read: 413 with <c>result: false</c>. DGA's callbacks are a few
-        /// hundred bytes; cap what a callback endpoint reads (the README's handler reads at most
-        /// 64 KiB) so a hostile request cannot fill the server's memory.
-        /// </summary>
+        /// <summary>The answer (413, <c>result: false</c>) to a body longer than <paramref name="limit"/>
+        /// bytes, which the endpoint did not read: cap what it reads (DGA's are a few hundred bytes).</summary>
         public static DgaCallbackReply TooLarge(int limit)
         {
             if (limit < 0) throw new ArgumentOutOfRangeException("limit");
@@ -54,33 +48,24 @@ namespace Dga.EPayment
         /// <summary>The status handed to the agency's handler (DGA's own when verified); null when it never ran.</summary>
         public PaymentStatus Status { get; private set; }
 
-        /// <summary>
-        /// Why the callback was not accepted: a <see cref="DgaException"/> (invalid callback,
-        /// verification failed, DGA unreachable) or the exception the agency's handler threw.
-        /// Log it; it is not sent to DGA. Null when accepted.
-        /// </summary>
+        /// <summary>Why it was not accepted (a <see cref="DgaException"/>, or what the handler threw): log it;
+        /// DGA is not told. Null when accepted.</summary>
         public Exception Error { get; private set; }
     }
 
-    /// <summary>
-    /// What callback verification has cost DGA and what it refused since the client was built
-    /// (every counter only grows): alert on a rise of <see cref="RefusedUnknown"/> or
-    /// <see cref="RefusedBusy"/>, a flood at the callback URL.
-    /// </summary>
+    /// <summary>Callback verification's counters since the client was built: a rise of
+    /// <see cref="RefusedUnknown"/> or <see cref="RefusedBusy"/> is a flood at the callback URL.</summary>
     public sealed class DgaVerificationStats
     {
         internal DgaVerificationStats(JsonNode o)
         {
-            StatusCalls = Count(o, "statusCalls");
-            Reused = Count(o, "reused");
-            RefusedUnknown = Count(o, "refusedUnknown");
-            RefusedBusy = Count(o, "refusedBusy");
-        }
-
-        private static long Count(JsonNode o, string key)
-        {
-            long n;
-            return long.TryParse(o.GetString(key), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out n) ? n : 0;
+            // Each counter is the member of its name in camelCase (statusCalls).
+            foreach (var p in GetType().GetProperties())
+            {
+                long n;
+                var key = char.ToLowerInvariant(p.Name[0]) + p.Name.Substring(1);
+                if (p.PropertyType == typeof(long) && long.TryParse(o.GetString(key), NumberStyles.None, CultureInfo.InvariantCulture, out n)) p.SetValue(this, n, null);
+            }
         }
 
         /// <summary>Status requests sent to DGA to verify callbacks (retries included, token fetches not).</summary>
@@ -114,80 +99,58 @@ namespace Dga.EPayment
         }
 
         /// <summary>
-        /// The whole callback endpoint, for any web framework: give it the raw request body as
-        /// received; it parses it, confirms it with DGA's status (unless
-        /// <paramref name="verify"/> is false), calls <paramref name="onVerified"/> with the
-        /// verified status (record the payment there; throw to refuse), and returns the HTTP
-        /// answer to write back. It does not throw for a bad callback, a failed verification
-        /// or a failing handler: each becomes the core's reply (see <see cref="DgaCallbackReply"/>).
-        /// <paramref name="knownReference"/>, when given, answers from the agency's own orders
-        /// whether it created the callback's (reference1, reference2), before DGA is asked:
-        /// false is answered 404 "unknown payment" at once, with no call to DGA and
-        /// <paramref name="onVerified"/> not called, so forged deliveries cost DGA nothing; an
-        /// exception in it (the database is down) is answered 503, and DGA delivers again.
+        /// The whole callback endpoint: give it the raw body; it parses it, confirms it with DGA's
+        /// status (unless <paramref name="verify"/> is false), calls <paramref name="onVerified"/>
+        /// (record the payment; throw to refuse) and returns the answer to write back. A bad
+        /// callback, failed verification or failing handler becomes the core's reply, not an
+        /// exception. <paramref name="knownReference"/> says from the agency's orders whether it
+        /// made the callback's (reference1, reference2): false is answered 404 without asking
+        /// DGA, an exception in it 503 (DGA delivers again).
         /// </summary>
         public DgaCallbackReply HandleCallback(byte[] body, Action<PaymentStatus> onVerified, bool verify = true, Func<string, string, bool> knownReference = null)
         {
-            if (body == null) throw new ArgumentNullException("body");
             if (onVerified == null) throw new ArgumentNullException("onVerified");
-            var h = Handle();
-            var buffer = body.Length == 0 ? new byte[1] : body;
-            var len = new UIntPtr((uint)body.Length);
-            if (knownReference != null)
-            {
-                string r1, r2;
-                var refused = References(buffer, len, out r1, out r2);
-                if (refused != null) return refused;
-                bool known;
-                try
-                {
-                    known = knownReference(r1, r2);
-                }
-                catch (Exception e)
-                {
-                    return Unavailable(e);
-                }
-                if (!known) return RefuseUnknown(h, r1, r2);
-            }
-            IntPtr outJson, err;
-            int status = NativeMethods.dga_receive_callback(h, buffer, len, verify, out outJson, out err);
-            var json = NativeMethods.TakeString(outJson);
-            if (status != NativeMethods.DGA_OK) return ErrorReply(status, err);
-            PaymentStatus data = Received(json, verify);
-            int http;
-            try
-            {
-                onVerified(data);
-            }
-            catch (Exception e)
-            {
-                return Reply(NativeMethods.dga_callback_reply_handler_failed(out http), http, false, data, e);
-            }
-            return Reply(NativeMethods.dga_callback_reply_accepted(null, out http), http, true, data, null);
+            // Nothing below awaits a task that is not complete: it all runs on this thread.
+            return Receive(body, s => { onVerified(s); return Task.CompletedTask; }, verify, default(CancellationToken),
+                knownReference == null ? null : (Func<string, string, Task<bool>>)((a, b) => Task.FromResult(knownReference(a, b))), true).GetAwaiter().GetResult();
         }
 
         /// <summary>As <see cref="HandleCallback(byte[], Action{PaymentStatus}, bool, Func{string, string, bool})"/>, for a body already read as text (sent as UTF-8).</summary>
         public DgaCallbackReply HandleCallback(string body, Action<PaymentStatus> onVerified, bool verify = true, Func<string, string, bool> knownReference = null)
         {
-            if (body == null) throw new ArgumentNullException("body");
-            return HandleCallback(System.Text.Encoding.UTF8.GetBytes(body), onVerified, verify, knownReference);
+            return HandleCallback(NativeMethods.Utf8(body, "body"), onVerified, verify, knownReference);
         }
 
-        /// <summary>
-        /// <see cref="HandleCallback(byte[], Action{PaymentStatus}, bool, Func{string, string, bool})"/>
-        /// without blocking a thread while DGA is asked: awaits <paramref name="knownReference"/>
-        /// (when given; an async lookup in the agency's orders, as for HandleCallback), the
-        /// verification, then <paramref name="onVerified"/> (record the payment there; throw to
-        /// refuse), and gives the HTTP answer to write back. Cancelling
-        /// <paramref name="cancellationToken"/> (the request was aborted) throws
-        /// <see cref="OperationCanceledException"/>.
-        /// </summary>
-        public async Task<DgaCallbackReply> HandleCallbackAsync(byte[] body, Func<PaymentStatus, Task> onVerified, bool verify = true,
+        /// <summary><see cref="HandleCallback(byte[], Action{PaymentStatus}, bool, Func{string, string, bool})"/>
+        /// holding no thread while DGA is asked; cancelling (the request was aborted) stops it.</summary>
+        public Task<DgaCallbackReply> HandleCallbackAsync(byte[] body, Func<PaymentStatus, Task> onVerified, bool verify = true,
             CancellationToken cancellationToken = default(CancellationToken), Func<string, string, Task<bool>> knownReference = null)
+        {
+            return Receive(body, onVerified, verify, cancellationToken, knownReference, false);
+        }
+
+        /// <summary>As <see cref="HandleCallbackAsync(byte[], Func{PaymentStatus, Task}, bool, CancellationToken, Func{string, string, Task{bool}})"/>, with a synchronous handler.</summary>
+        public Task<DgaCallbackReply> HandleCallbackAsync(byte[] body, Action<PaymentStatus> onVerified, bool verify = true,
+            CancellationToken cancellationToken = default(CancellationToken), Func<string, string, Task<bool>> knownReference = null)
+        {
+            if (onVerified == null) throw new ArgumentNullException("onVerified");
+            return HandleCallbackAsync(body, s => { onVerified(s); return Task.CompletedTask; }, verify, cancellationToken, knownReference);
+        }
+
+        /// <summary>As <see cref="HandleCallbackAsync(byte[], Func{PaymentStatus, Task}, bool, CancellationToken, Func{string, string, Task{bool}})"/>, for a body already read as text (sent as UTF-8).</summary>
+        public Task<DgaCallbackReply> HandleCallbackAsync(string body, Func<PaymentStatus, Task> onVerified, bool verify = true,
+            CancellationToken cancellationToken = default(CancellationToken), Func<string, string, Task<bool>> knownReference = null)
+        {
+            return HandleCallbackAsync(NativeMethods.Utf8(body, "body"), onVerified, verify, cancellationToken, knownReference);
+        }
+
+        private async Task<DgaCallbackReply> Receive(byte[] body, Func<PaymentStatus, Task> onVerified, bool verify, CancellationToken ct,
+            Func<string, string, Task<bool>> knownReference, bool blocking)
         {
             if (body == null) throw new ArgumentNullException("body");
             if (onVerified == null) throw new ArgumentNullException("onVerified");
             var h = Handle();
+            // An empty array may be marshalled as a NULL pointer, which the ABI refuses; the length says 0 either way.
             var buffer = body.Length == 0 ? new byte[1] : body;
             var len = new UIntPtr((uint)body.Length);
             if (knownReference != null)
@@ -208,10 +171,20 @@ namespace Dga.EPayment
                 }
                 if (!known) return RefuseUnknown(h, r1, r2);
             }
-            var received = await AsyncCalls.StartRaw(cancellationToken, (cancel, cb, ud) =>
-                NativeMethods.dga_receive_callback_async(h, buffer, len, verify, cancel, cb, ud)).ConfigureAwait(false);
-            if (received.Error != IntPtr.Zero) return ErrorReply(-1, received.Error);
-            PaymentStatus data = Received(received.Json, verify);
+            object outcome;
+            if (blocking)
+            {
+                IntPtr outJson, err;
+                int status = NativeMethods.dga_receive_callback(h, buffer, len, verify, out outJson, out err);
+                outcome = Received(status, NativeMethods.TakeString(outJson), err, verify);
+            }
+            else
+            {
+                outcome = await AsyncCalls.Start((status, json, err) => Received(status, json, err, verify), ct, (cancel, cb, ud) =>
+                    NativeMethods.dga_receive_callback_async(h, buffer, len, verify, cancel, cb, ud)).ConfigureAwait(false);
+            }
+            var data = outcome as PaymentStatus;
+            if (data == null) return (DgaCallbackReply)outcome;
             int http;
             try
             {
@@ -224,24 +197,10 @@ namespace Dga.EPayment
             return Reply(NativeMethods.dga_callback_reply_accepted(null, out http), http, true, data, null);
         }
 
-        /// <summary>As <see cref="HandleCallbackAsync(byte[], Func{PaymentStatus, Task}, bool, CancellationToken, Func{string, string, Task{bool}})"/>, with a synchronous handler.</summary>
-        public Task<DgaCallbackReply> HandleCallbackAsync(byte[] body, Action<PaymentStatus> onVerified, bool verify = true,
-            CancellationToken cancellationToken = default(CancellationToken), Func<string, string, Task<bool>> knownReference = null)
+        private static object Received(int status, string json, IntPtr err, bool verified)
         {
-            if (onVerified == null) throw new ArgumentNullException("onVerified");
-            return HandleCallbackAsync(body, s => { onVerified(s); return Task.CompletedTask; }, verify, cancellationToken, knownReference);
-        }
-
-        /// <summary>As <see cref="HandleCallbackAsync(byte[], Func{PaymentStatus, Task}, bool, CancellationToken, Func{string, string, Task{bool}})"/>, for a body already read as text (sent as UTF-8).</summary>
-        public Task<DgaCallbackReply> HandleCallbackAsync(string body, Func<PaymentStatus, Task> onVerified, bool verify = true,
-            CancellationToken cancellationToken = default(CancellationToken), Func<string, string, Task<bool>> knownReference = null)
-        {
-            if (body == null) throw new ArgumentNullException("body");
-            return HandleCallbackAsync(System.Text.Encoding.UTF8.GetBytes(body), onVerified, verify, cancellationToken, knownReference);
-        }
-
-        private static PaymentStatus Received(string json, bool verified)
-        {
+            if (status != NativeMethods.DGA_OK) return ErrorReply(status, err);
+            if (err != IntPtr.Zero) NativeMethods.dga_error_free(err);
             var node = Wire.Object(json);
             return verified ? new PaymentStatus(node, json) : new DgaCallbackData(node, json);
         }
@@ -275,19 +234,8 @@ namespace Dga.EPayment
         private static DgaCallbackReply ErrorReply(int status, IntPtr err)
         {
             int http;
-            if (err == IntPtr.Zero)
-            {
-                var bug = new DgaInternalException("the native library failed with status " + status + " but gave no error");
-                return Reply(NativeMethods.dga_callback_reply_for_error(IntPtr.Zero, out http), http, false, null, bug);
-            }
-            try
-            {
-                return Reply(NativeMethods.dga_callback_reply_for_error(err, out http), http, false, null, Errors.Describe(err));
-            }
-            finally
-            {
-                NativeMethods.dga_error_free(err);
-            }
+            var body = NativeMethods.dga_callback_reply_for_error(err, out http);
+            return Reply(body, http, false, null, Errors.Take(status, err));
         }
 
         private static DgaCallbackReply Reply(IntPtr body, int http, bool accepted, PaymentStatus data, Exception error)

@@ -1,10 +1,8 @@
 using System;
-using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace Dga.EPayment
 {
-    /// <summary>The native DgaClient*, freed once with dga_client_free.</summary>
     internal sealed class DgaClientHandle : SafeHandleZeroOrMinusOneIsInvalid
     {
         // Created by the marshaller for dga_client_new's return value.
@@ -17,12 +15,8 @@ namespace Dga.EPayment
         }
     }
 
-    /// <summary>
-    /// The DGA e-Payment client. One per configuration, shared by the whole application: it is
-    /// safe to call from many threads at once and keeps one connection pool and one token cache.
-    /// Calls block until DGA answers (or the timeout and retries run out). Dispose it when the
-    /// application stops.
-    /// </summary>
+    /// <summary>The DGA e-Payment client: one per configuration, shared by the whole application
+    /// (thread-safe; one connection pool and token cache). Dispose it when the application stops.</summary>
     public sealed partial class DgaClient : IDisposable
     {
         private readonly DgaClientHandle handle;
@@ -44,12 +38,8 @@ namespace Dga.EPayment
             handle = h;
         }
 
-        /// <summary>
-        /// A client configured from the environment (<c>DGA_CONSUMER_KEY</c>,
-        /// <c>DGA_CONSUMER_SECRET</c>, <c>DGA_AGENT_ID</c>, <c>DGA_ENVIRONMENT</c>,
-        /// <c>DGA_GATEWAY_URL</c>, <c>DGA_SOURCE</c>, <c>DGA_PROXY</c>, <c>DGA_CA_FILE</c>), with
-        /// the non-null <paramref name="overrides"/> applied over it.
-        /// </summary>
+        /// <summary>A client from the environment (<c>DGA_CONSUMER_KEY</c>, <c>DGA_CONSUMER_SECRET</c>,
+        /// <c>DGA_AGENT_ID</c>, … as the README lists), with the non-null <paramref name="overrides"/> over it.</summary>
         public static DgaClient FromEnvironment(DgaClientOptions overrides = null) => new DgaClient(New(overrides, true));
 
         private static DgaClientHandle New(DgaClientOptions options, bool fromEnv)
@@ -60,18 +50,8 @@ namespace Dga.EPayment
             var h = fromEnv
                 ? NativeMethods.dga_client_new_from_env(config, out err)
                 : NativeMethods.dga_client_new(config, out err);
-            if (h == null || h.IsInvalid)
-            {
-                if (h != null)
-                {
-                    h.SetHandleAsInvalid();
-                }
-                throw Errors.Take(-1, err);
-            }
-            if (err != IntPtr.Zero)
-            {
-                NativeMethods.dga_error_free(err);
-            }
+            if (h != null && h.IsInvalid) h.SetHandleAsInvalid();
+            Errors.Check(h == null || h.IsInvalid ? -1 : NativeMethods.DGA_OK, null, err);
             return h;
         }
 
@@ -84,31 +64,25 @@ namespace Dga.EPayment
         /// </summary>
         public Payment CreatePayment(CreatePaymentRequest request)
         {
-            if (request == null) throw new ArgumentNullException("request");
-            var json = NativeMethods.Utf8Z(request.ToAbiJson(), "request");
+            var json = AbiJson(request, "request");
             IntPtr j, e;
-            var result = NativeMethods.Result(NativeMethods.dga_create_payment(Handle(), json, out j, out e), j, e);
-            return new Payment(Wire.Object(result), result);
+            return ReadPayment(NativeMethods.dga_create_payment(Handle(), json, out j, out e), NativeMethods.TakeString(j), e);
         }
 
         /// <summary>Reads a transaction's state from DGA (retried on transient failures).</summary>
         public PaymentStatus Status(string reference1, string reference2 = "")
         {
-            var a = NativeMethods.Utf8Z(reference1, "reference1");
-            var b = NativeMethods.Utf8Z(reference2 ?? "", "reference2");
+            var r = Refs(reference1, reference2);
             IntPtr j, e;
-            var result = NativeMethods.Result(NativeMethods.dga_status(Handle(), a, b, out j, out e), j, e);
-            return new PaymentStatus(Wire.Object(result), result);
+            return ReadStatus(NativeMethods.dga_status(Handle(), r[0], r[1], out j, out e), NativeMethods.TakeString(j), e);
         }
 
         /// <summary>Closes an unpaid transaction so it can no longer be paid.</summary>
         public Confirmation Close(string reference1, string reference2 = "")
         {
-            var a = NativeMethods.Utf8Z(reference1, "reference1");
-            var b = NativeMethods.Utf8Z(reference2 ?? "", "reference2");
+            var r = Refs(reference1, reference2);
             IntPtr j, e;
-            var result = NativeMethods.Result(NativeMethods.dga_close(Handle(), a, b, out j, out e), j, e);
-            return new Confirmation(Wire.Object(result), result);
+            return ReadConfirmation(NativeMethods.dga_close(Handle(), r[0], r[1], out j, out e), NativeMethods.TakeString(j), e);
         }
 
         /// <summary>
@@ -117,29 +91,40 @@ namespace Dga.EPayment
         /// </summary>
         public Confirmation Void(string reference1, string reference2, string paymentReference)
         {
-            var a = NativeMethods.Utf8Z(reference1, "reference1");
-            var b = NativeMethods.Utf8Z(reference2 ?? "", "reference2");
+            var r = Refs(reference1, reference2);
             var c = NativeMethods.Utf8Z(paymentReference, "paymentReference");
             IntPtr j, e;
-            var result = NativeMethods.Result(NativeMethods.dga_void(Handle(), a, b, c, out j, out e), j, e);
-            return new Confirmation(Wire.Object(result), result);
+            return ReadConfirmation(NativeMethods.dga_void(Handle(), r[0], r[1], c, out j, out e), NativeMethods.TakeString(j), e);
         }
 
         /// <summary>
-        /// Decides a callback by DGA's own status for its references (the core's callback
-        /// contract): accepted when DGA's status is final and the callback claims the same,
-        /// Pending, or nothing readable; other fields (amount, refId) never refuse it. Returns
-        /// DGA's status; act on that, never on the callback. Otherwise a
+        /// Confirms a callback by DGA's own status (the core's callback contract) and returns that
+        /// status: act on it, never on the callback. A refusal is a
         /// <see cref="DgaVerificationException"/> whose <c>Reason</c> says why.
         /// </summary>
         public PaymentStatus VerifyCallback(DgaCallbackData callback)
         {
-            if (callback == null) throw new ArgumentNullException("callback");
-            var json = NativeMethods.Utf8Z(callback.Json, "callback");
+            var json = AbiJson(callback, "callback");
             IntPtr j, e;
-            var result = NativeMethods.Result(NativeMethods.dga_verify_callback(Handle(), json, out j, out e), j, e);
-            return new PaymentStatus(Wire.Object(result), result);
+            return ReadStatus(NativeMethods.dga_verify_callback(Handle(), json, out j, out e), NativeMethods.TakeString(j), e);
         }
+
+        private static byte[] AbiJson(object record, string name)
+        {
+            if (record == null) throw new ArgumentNullException(name);
+            return NativeMethods.Utf8Z(record is CreatePaymentRequest ? ((CreatePaymentRequest)record).ToAbiJson() : ((PaymentStatus)record).Json, name);
+        }
+
+        // reference2 may be null (empty).
+        private static byte[][] Refs(string reference1, string reference2)
+        {
+            return new[] { NativeMethods.Utf8Z(reference1, "reference1"), NativeMethods.Utf8Z(reference2 ?? "", "reference2") };
+        }
+
+        // A result from its call's status, JSON and DgaError* (thrown unless the status is DGA_OK; freed either way).
+        private static readonly Func<int, string, IntPtr, Payment> ReadPayment = (k, r, e) => new Payment(Wire.Object(Errors.Check(k, r, e)), r);
+        private static readonly Func<int, string, IntPtr, PaymentStatus> ReadStatus = (k, r, e) => new PaymentStatus(Wire.Object(Errors.Check(k, r, e)), r);
+        private static readonly Func<int, string, IntPtr, Confirmation> ReadConfirmation = (k, r, e) => new Confirmation(Wire.Object(Errors.Check(k, r, e)), r);
 
         /// <summary>Frees the native client. Calling it again does nothing; any other call afterwards throws <see cref="ObjectDisposedException"/>.</summary>
         public void Dispose()
@@ -165,11 +150,8 @@ namespace Dga.EPayment
     /// <summary>Parsing and acknowledging DGA's callbacks (no client needed).</summary>
     public static class DgaCallback
     {
-        /// <summary>
-        /// Parses a callback body exactly as received (bytes). Every missing or invalid field
-        /// is reported at once in a <see cref="DgaCallbackException"/>. The result is not yet
-        /// trusted: confirm it with <see cref="DgaClient.VerifyCallback"/>.
-        /// </summary>
+        /// <summary>Parses a callback body as received; every bad field is named in one <see cref="DgaCallbackException"/>.
+        /// Not yet trusted: confirm it with <see cref="DgaClient.VerifyCallback"/>.</summary>
         public static DgaCallbackData Parse(byte[] body)
         {
             if (body == null) throw new ArgumentNullException("body");
@@ -182,17 +164,10 @@ namespace Dga.EPayment
         }
 
         /// <summary>Parses a callback body given as text (encoded as UTF-8).</summary>
-        public static DgaCallbackData Parse(string body)
-        {
-            if (body == null) throw new ArgumentNullException("body");
-            return Parse(System.Text.Encoding.UTF8.GetBytes(body));
-        }
+        public static DgaCallbackData Parse(string body) => Parse(NativeMethods.Utf8(body, "body"));
 
-        /// <summary>
-        /// The JSON DGA expects in answer to a callback:
-        /// <c>{"requestTimeStamp": …, "message": …, "result": true|false}</c>. Answer false when
-        /// the callback could not be taken, so DGA sends it again.
-        /// </summary>
+        /// <summary>The JSON DGA expects in answer to a callback; false when it could not be taken (DGA sends
+        /// it again).</summary>
         public static string Ack(bool accepted, string message = "Success")
         {
             var m = NativeMethods.Utf8Z(message ?? "", "message");
@@ -221,17 +196,14 @@ namespace Dga.EPayment
         /// <summary>True when <paramref name="id"/> is exactly 13 ASCII digits with a correct check digit.</summary>
         public static bool Validate(string id)
         {
-            if (id == null || id.IndexOf('\0') >= 0) return false;
-            byte[] bytes;
             try
             {
-                bytes = NativeMethods.Utf8Z(id, "id");
+                return id != null && NativeMethods.dga_validate_citizen_id(NativeMethods.Utf8Z(id, "id"));
             }
             catch (ArgumentException)
             {
-                return false;
+                return false; // a NUL or an unpaired surrogate
             }
-            return NativeMethods.dga_validate_citizen_id(bytes);
         }
     }
 }

@@ -3,13 +3,8 @@ using System.Globalization;
 
 namespace Dga.EPayment
 {
-    /// <summary>
-    /// How to reach DGA. Only <see cref="ConsumerKey"/>, <see cref="ConsumerSecret"/> and
-    /// <see cref="AgentId"/> are required; everything left null takes the core's default
-    /// (environment UAT, request timeout 30 s, connect timeout 5 s,
-    /// docs/architecture.md#retry-rules).
-    /// The core checks every setting and names each bad one in a <see cref="DgaValidationException"/>.
-    /// </summary>
+    /// <summary>How to reach DGA. <see cref="ConsumerKey"/>, <see cref="ConsumerSecret"/> and <see cref="AgentId"/>
+    /// are required; a null setting takes the core's default; bad ones throw <see cref="DgaValidationException"/>.</summary>
     public sealed class DgaClientOptions
     {
         /// <summary>The Consumer-Key DGA issued (kept out of <see cref="ToString"/> and errors).</summary>
@@ -78,7 +73,6 @@ namespace Dga.EPayment
         /// <summary>How long a final status DGA gave answers repeated deliveries claiming it (default 2 s).</summary>
         public TimeSpan? VerificationReuse { get; set; }
 
-        /// <summary>The ABI's config JSON (the schema's ClientOptions keys: consumerKey, consumerSecret, agentId, …; durations in ms).</summary>
         internal string ToAbiJson() => Wire.Write(this, "ClientOptions", "options");
 
         /// <summary>Describes the options without the Consumer-Key, secret or proxy.</summary>

@@ -49,13 +49,8 @@ namespace Dga.EPayment
         public override string ToString() => Level + " " + Target + ": " + Message;
     }
 
-    /// <summary>
-    /// The SDK's log. Subscribe to <see cref="Record"/> to send it to your logger (it is raised
-    /// on the binding's completion thread, which also completes the async calls: keep handlers
-    /// short); without a subscriber the records go to <see cref="System.Diagnostics.Trace"/>
-    /// (<c>TraceError</c>, <c>TraceWarning</c>, <c>TraceInformation</c>). Repeated lines are
-    /// rate-limited by the native library.
-    /// </summary>
+    /// <summary>The SDK's log: subscribe to <see cref="Record"/> (raised on the completion thread: keep
+    /// handlers short); without a subscriber it goes to <see cref="System.Diagnostics.Trace"/>.</summary>
     public static class DgaLog
     {
         private static int attached;
@@ -68,29 +63,20 @@ namespace Dga.EPayment
         /// <summary>The least severe level delivered (default <see cref="DgaLogLevel.Information"/>). Process-wide.</summary>
         public static DgaLogLevel Level
         {
-            get
-            {
-                return level;
-            }
-
-            set
-            {
-                level = value;
-                NativeMethods.dga_set_log_level((int)value);
-            }
+            get => level;
+            set => NativeMethods.dga_set_log_level((int)(level = value));
         }
 
-        /// <summary>Connects the native log to this class (once per domain; every client does it).</summary>
         internal static void Attach()
         {
             if (Interlocked.Exchange(ref attached, 1) == 0)
             {
-                AsyncCalls.Init();
+                // The completion thread takes the log's records too.
+                System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(AsyncCalls).TypeHandle);
                 NativeMethods.dga_log_to_queue(true);
             }
         }
 
-        /// <summary>Disconnects it (the domain is unloading or the process exiting).</summary>
         internal static void Detach()
         {
             if (Interlocked.Exchange(ref attached, 2) == 1)

@@ -119,4 +119,37 @@ namespace Dga.EPayment
         /// <summary>Transaction Locked.</summary>
         TransactionLocked = 22,
     }
+
+    /// <summary>The kind of a failure: the C ABI's status codes (1–9 are the core's
+    /// kinds).</summary>
+    public enum DgaErrorKind
+    {
+        /// <summary>Bad input caught before any network call.</summary>
+        Validation = 1,
+        /// <summary>No token: credentials rejected, or retries exhausted.</summary>
+        Auth = 2,
+        /// <summary>DGA answered with <c>status</c> = Error.</summary>
+        Api = 3,
+        /// <summary>A call took longer than the configured timeout (after the retries the policy
+        /// allows).</summary>
+        Timeout = 4,
+        /// <summary>The connection failed (after the retries the policy allows).</summary>
+        Network = 5,
+        /// <summary>A create or void may have taken effect at DGA; check status before anything
+        /// else.</summary>
+        OutcomeUnknown = 6,
+        /// <summary>DGA answered something unreadable.</summary>
+        Protocol = 7,
+        /// <summary>A callback body is invalid.</summary>
+        Callback = 8,
+        /// <summary>A callback disagrees with DGA's own status for the transaction.</summary>
+        Verification = 9,
+        /// <summary>The library refused an argument (NULL, bad UTF-8, malformed JSON).</summary>
+        InvalidArgument = 10,
+        /// <summary>A bug in the library (a caught panic).</summary>
+        Internal = 11,
+        /// <summary>An async call cancelled by its token (surfaces as
+        /// OperationCanceledException).</summary>
+        Cancelled = 12,
+    }
 }

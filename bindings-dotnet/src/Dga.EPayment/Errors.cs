@@ -3,23 +3,18 @@
 // freed here, whatever happens (try/finally).
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace Dga.EPayment
 {
     internal static class Errors
     {
-        /// <summary>Throws for a non-zero status.</summary>
-        internal static void Check(int status, IntPtr err)
+        /// <summary>A call's result; for a non-zero status, the error thrown. Frees the error either way.</summary>
+        internal static string Check(int status, string result, IntPtr err)
         {
-            if (status == NativeMethods.DGA_OK)
-            {
-                if (err != IntPtr.Zero)
-                {
-                    NativeMethods.dga_error_free(err);
-                }
-                return;
-            }
-            throw Take(status, err);
+            if (status != NativeMethods.DGA_OK) throw Take(status, err);
+            if (err != IntPtr.Zero) NativeMethods.dga_error_free(err);
+            return result;
         }
 
         internal static Exception Take(int status, IntPtr err)
@@ -42,10 +37,6 @@ namespace Dga.EPayment
                 NativeMethods.ReadUtf8(NativeMethods.dga_error_json(err)));
         }
 
-        /// <summary>
-        /// The exception for the ABI's status <paramref name="kind"/> (1–9 the core's kinds, 10
-        /// invalid argument, 11 internal), its errorCode number and its error JSON.
-        /// </summary>
         internal static Exception Build(int kind, int apiCode, string json)
         {
             JsonNode d;
@@ -85,32 +76,19 @@ namespace Dga.EPayment
             return ex;
         }
 
-        private static List<DgaFieldError> FieldErrors(JsonNode d)
+        private static List<DgaFieldError> FieldErrors(JsonNode d) => Each(d, "errors", e =>
         {
-            var list = new List<DgaFieldError>();
-            foreach (var e in Items(d, "errors"))
-            {
-                var f = new DgaFieldError();
-                Wire.Fill(f, e, "FieldError");
-                list.Add(f);
-            }
-            return list;
-        }
+            var f = new DgaFieldError();
+            Wire.Fill(f, e, "FieldError");
+            return f;
+        });
 
-        private static List<DgaMismatch> Mismatches(JsonNode d)
-        {
-            var list = new List<DgaMismatch>();
-            foreach (var m in Items(d, "mismatches"))
-            {
-                list.Add(new DgaMismatch(m.GetString("field"), m.GetString("callback"), m.GetString("dga")));
-            }
-            return list;
-        }
+        private static List<DgaMismatch> Mismatches(JsonNode d) => Each(d, "mismatches", m => new DgaMismatch(m.GetString("field"), m.GetString("callback"), m.GetString("dga")));
 
-        private static List<JsonNode> Items(JsonNode d, string key)
+        private static List<T> Each<T>(JsonNode d, string key, Func<JsonNode, T> make)
         {
             var v = d.Get(key);
-            return v != null && v.Kind == JsonKind.Array ? v.Items : new List<JsonNode>();
+            return v != null && v.Kind == JsonKind.Array ? v.Items.Select(make).ToList() : new List<T>();
         }
     }
 }

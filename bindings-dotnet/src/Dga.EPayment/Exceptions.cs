@@ -6,35 +6,6 @@ using System.Collections.ObjectModel;
 
 namespace Dga.EPayment
 {
-    /// <summary>The kind of a failure: the C ABI's status codes (1–9 are the core's kinds).</summary>
-    public enum DgaErrorKind
-    {
-        /// <summary>Bad input caught before any network call.</summary>
-        Validation = 1,
-        /// <summary>No token: credentials rejected, or retries exhausted.</summary>
-        Auth = 2,
-        /// <summary>DGA answered with an error envelope.</summary>
-        Api = 3,
-        /// <summary>The call took longer than the configured timeout.</summary>
-        Timeout = 4,
-        /// <summary>The connection failed.</summary>
-        Network = 5,
-        /// <summary>A create or void may have taken effect at DGA: check status first.</summary>
-        OutcomeUnknown = 6,
-        /// <summary>DGA answered something unreadable.</summary>
-        Protocol = 7,
-        /// <summary>A callback body is invalid.</summary>
-        Callback = 8,
-        /// <summary>DGA's status does not confirm a callback (see <c>DgaVerificationException.Reason</c>).</summary>
-        Verification = 9,
-        /// <summary>The library refused an argument (NULL, bad UTF-8, malformed JSON).</summary>
-        InvalidArgument = 10,
-        /// <summary>A bug in the library (a caught panic).</summary>
-        Internal = 11,
-        /// <summary>An async call cancelled by its token (surfaces as <see cref="System.OperationCanceledException"/>).</summary>
-        Cancelled = 12,
-    }
-
     /// <summary>One problem with one field, by the guide's name (or <c>body</c>).</summary>
     public sealed class DgaFieldError
     {
@@ -91,10 +62,7 @@ namespace Dga.EPayment
         /// <summary>The call that failed (<c>token</c>, <c>create</c>, <c>close</c>, <c>void</c>, <c>status</c>), or null.</summary>
         public string Endpoint { get; private set; }
 
-        /// <summary>
-        /// Whether repeating the same call later may succeed (timeouts, network failures), as the
-        /// core's error says. An outcome-unknown create or void is not: check its status first.
-        /// </summary>
+        /// <summary>Whether repeating the call later may succeed, as the core says (never for an outcome unknown).</summary>
         public bool IsTransient { get; internal set; }
     }
 
@@ -150,11 +118,8 @@ namespace Dga.EPayment
         internal DgaNetworkException(string message) : base(DgaErrorKind.Network, message) { }
     }
 
-    /// <summary>
-    /// A create or void may have reached DGA but no answer came back. Call
-    /// <see cref="DgaClient.Status"/> with <see cref="Reference1"/> and <see cref="Reference2"/>
-    /// before anything else; never treat this as a plain failure.
-    /// </summary>
+    /// <summary>A create or void may have reached DGA: call <see cref="DgaClient.Status"/> with
+    /// <see cref="Reference1"/> and <see cref="Reference2"/> before anything else.</summary>
     public class DgaOutcomeUnknownException : DgaException
     {
         internal DgaOutcomeUnknownException(string message) : base(DgaErrorKind.OutcomeUnknown, message) { }
@@ -185,10 +150,7 @@ namespace Dga.EPayment
         public ReadOnlyCollection<DgaFieldError> FieldErrors { get; private set; }
     }
 
-    /// <summary>
-    /// DGA's status does not confirm a callback: do not act on it. <see cref="Reason"/> says why
-    /// (the core's code); the reply to DGA follows from it (404 or 409, and DGA delivers again).
-    /// </summary>
+    /// <summary>DGA's status does not confirm a callback: do not act on it; <see cref="Reason"/> says why.</summary>
     public class DgaVerificationException : DgaException
     {
         internal DgaVerificationException(string message, IList<DgaMismatch> mismatches)
@@ -197,11 +159,7 @@ namespace Dga.EPayment
             Mismatches = new ReadOnlyCollection<DgaMismatch>(mismatches ?? new List<DgaMismatch>());
         }
 
-        /// <summary>
-        /// <c>"unknown_payment"</c> (DGA has no such transaction), <c>"pending_at_dga"</c> (DGA
-        /// still says Pending) or <c>"status_differs"</c> (DGA shows another final status), as
-        /// the core's error JSON gives it; null if the native library gave none.
-        /// </summary>
+        /// <summary><c>unknown_payment</c>, <c>pending_at_dga</c> or <c>status_differs</c>, as the core gives it.</summary>
         public string Reason { get; private set; }
 
         /// <summary>What disagreed, for the agency's own logs (never sent to DGA).</summary>
@@ -214,10 +172,7 @@ namespace Dga.EPayment
         internal DgaInternalException(string message) : base(DgaErrorKind.Internal, message) { }
     }
 
-    /// <summary>
-    /// The native library refused an argument (malformed JSON, invalid UTF-8). An
-    /// <see cref="ArgumentException"/>, as it is the caller's bug, not a DGA failure.
-    /// </summary>
+    /// <summary>The native library refused an argument (malformed JSON, invalid UTF-8): the caller's bug.</summary>
     public class DgaArgumentException : ArgumentException
     {
         internal DgaArgumentException(string message) : base(message) { }

@@ -16,6 +16,9 @@ namespace Dga.EPayment
         String,
         Array,
         Object,
+
+        /// <summary>JSON text written as it stands (checked when made).</summary>
+        Raw,
     }
 
     /// <summary>One JSON value; numbers keep their exact text.</summary>
@@ -32,26 +35,20 @@ namespace Dga.EPayment
 
         public List<JsonNode> Items { get; private set; }
 
-        private JsonNode(JsonKind kind)
-        {
-            Kind = kind;
-        }
+        public static readonly JsonNode Null = new JsonNode { Kind = JsonKind.Null };
 
-        public static readonly JsonNode Null = new JsonNode(JsonKind.Null);
+        public static JsonNode Str(string s) => s == null ? Null : new JsonNode { Kind = JsonKind.String, Text = s };
 
-        public static JsonNode Str(string s) => s == null ? Null : new JsonNode(JsonKind.String) { Text = s };
+        public static JsonNode Bool(bool b) => new JsonNode { Kind = JsonKind.Bool, Text = b ? "true" : "false" };
 
-        public static JsonNode Bool(bool b) => new JsonNode(JsonKind.Bool) { Text = b ? "true" : "false" };
+        public static JsonNode Number(string exactText) => new JsonNode { Kind = JsonKind.Number, Text = exactText };
 
-        public static JsonNode Number(string exactText) => new JsonNode(JsonKind.Number) { Text = exactText };
+        public static JsonNode Raw(string checkedJson) => new JsonNode { Kind = JsonKind.Raw, Text = checkedJson };
 
         public static JsonNode Number(long n) => Number(n.ToString(CultureInfo.InvariantCulture));
 
-        public static JsonNode Object() => new JsonNode(JsonKind.Object) { Members = new List<KeyValuePair<string, JsonNode>>() };
+        public static JsonNode Object() => new JsonNode { Kind = JsonKind.Object, Members = new List<KeyValuePair<string, JsonNode>>(16) };
 
-        public static JsonNode Array() => new JsonNode(JsonKind.Array) { Items = new List<JsonNode>() };
-
-        /// <summary>Adds a member to an object (chainable).</summary>
         public JsonNode Add(string key, JsonNode value)
         {
             Members.Add(new KeyValuePair<string, JsonNode>(key, value ?? Null));
@@ -74,17 +71,12 @@ namespace Dga.EPayment
             return found;
         }
 
-        /// <summary>A string member, or null when absent or JSON null.</summary>
-        public string GetString(string key)
-        {
-            var v = Get(key);
-            if (v == null || v.Kind == JsonKind.Null) return null;
-            return v.Text;
-        }
+        public string GetString(string key) => TextOf(Get(key));
+
+        /// <summary>The value's text; null when it is absent or JSON null.</summary>
+        public static string TextOf(JsonNode v) => v == null || v.IsNull ? null : v.Text;
 
         public bool IsNull => Kind == JsonKind.Null;
-
-        // ---------------------------------------------------------------- reading
 
         // Deeper nesting than any record of ours is refused rather than risking the stack.
         private const int MaxDepth = 256;
@@ -106,10 +98,12 @@ namespace Dga.EPayment
 
         private static void SkipSpace(string s, ref int i)
         {
-            while (i < s.Length && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
+            int j = i;
+            while (j < s.Length && s[j] <= ' ' && (s[j] == ' ' || s[j] == '\n' || s[j] == '\r' || s[j] == '\t'))
             {
-                i++;
+                j++;
             }
+            i = j;
         }
 
         private static void Expect(string s, ref int i, string word)
@@ -125,78 +119,61 @@ namespace Dga.EPayment
             SkipSpace(s, ref i);
             if (i >= s.Length) throw Bad(i, "unexpected end");
             char c = s[i];
-            switch (c)
+            if (c == '{' || c == '[')
             {
-                case '{':
+                if (depth >= MaxDepth) throw Bad(i, "nested too deeply");
+                bool obj = c == '{';
+                char close = obj ? '}' : ']';
+                var node = obj ? Object() : new JsonNode { Kind = JsonKind.Array, Items = new List<JsonNode>() };
+                i++;
+                SkipSpace(s, ref i);
+                if (i < s.Length && s[i] == close)
                 {
-                    if (depth >= MaxDepth) throw Bad(i, "nested too deeply");
-                    var o = Object();
                     i++;
+                    return node;
+                }
+                while (true)
+                {
                     SkipSpace(s, ref i);
-                    if (i < s.Length && s[i] == '}')
+                    if (!obj)
                     {
-                        i++;
-                        return o;
+                        node.Items.Add(ReadValue(s, ref i, depth + 1));
                     }
-                    while (true)
+                    else
                     {
-                        SkipSpace(s, ref i);
                         if (i >= s.Length || s[i] != '"') throw Bad(i, "expected a member name");
                         var key = ReadString(s, ref i);
                         SkipSpace(s, ref i);
                         if (i >= s.Length || s[i] != ':') throw Bad(i, "expected ':'");
                         i++;
-                        o.Members.Add(new KeyValuePair<string, JsonNode>(key, ReadValue(s, ref i, depth + 1)));
-                        SkipSpace(s, ref i);
-                        if (i < s.Length && s[i] == ',')
-                        {
-                            i++;
-                            continue;
-                        }
-                        if (i < s.Length && s[i] == '}')
-                        {
-                            i++;
-                            return o;
-                        }
-                        throw Bad(i, "expected ',' or '}'");
+                        node.Members.Add(new KeyValuePair<string, JsonNode>(key, ReadValue(s, ref i, depth + 1)));
                     }
-                }
-                case '[':
-                {
-                    if (depth >= MaxDepth) throw Bad(i, "nested too deeply");
-                    var a = Array();
-                    i++;
                     SkipSpace(s, ref i);
-                    if (i < s.Length && s[i] == ']')
+                    if (i < s.Length && s[i] == ',')
                     {
                         i++;
-                        return a;
                     }
-                    while (true)
+                    else if (i < s.Length && s[i] == close)
                     {
-                        a.Items.Add(ReadValue(s, ref i, depth + 1));
-                        SkipSpace(s, ref i);
-                        if (i < s.Length && s[i] == ',')
-                        {
-                            i++;
-                            continue;
-                        }
-                        if (i < s.Length && s[i] == ']')
-                        {
-                            i++;
-                            return a;
-                        }
-                        throw Bad(i, "expected ',' or ']'");
+                        i++;
+                        return node;
+                    }
+                    else
+                    {
+                        throw Bad(i, "expected ',' or '" + close + "'");
                     }
                 }
+            }
+            switch (c)
+            {
                 case '"':
-                    return new JsonNode(JsonKind.String) { Text = ReadString(s, ref i) };
+                    return new JsonNode { Kind = JsonKind.String, Text = ReadString(s, ref i) };
                 case 't':
                     Expect(s, ref i, "true");
-                    return new JsonNode(JsonKind.Bool) { Text = "true" };
+                    return new JsonNode { Kind = JsonKind.Bool, Text = "true" };
                 case 'f':
                     Expect(s, ref i, "false");
-                    return new JsonNode(JsonKind.Bool) { Text = "false" };
+                    return new JsonNode { Kind = JsonKind.Bool, Text = "false" };
                 case 'n':
                     Expect(s, ref i, "null");
                     return Null;
@@ -234,18 +211,19 @@ namespace Dga.EPayment
         /// <summary>A string at s[i] == '"'; leaves i after its closing quote.</summary>
         private static string ReadString(string s, ref int i)
         {
-            int start = ++i;
-            // The common case, no escapes: the text as it stands, a cached copy when short.
-            int n = s.Length, hash = 0;
+            int start = ++i, j = i;
+            // The common case, no escapes: the text as it stands, a cached copy when short. A
+            // local index: Mono keeps it in a register, not a ref parameter.
+            int n = s.Length;
             char c0;
-            while (i < n && (c0 = s[i]) != '"' && c0 != '\\' && c0 >= ' ')
+            while (j < n && (c0 = s[j]) != '"' && c0 != '\\' && c0 >= ' ')
             {
-                hash = hash * 31 + c0;
-                i++;
+                j++;
             }
+            i = j;
             if (i < n && s[i] == '"')
             {
-                return Shared(s, start, i++ - start, hash);
+                return Shared(s, start, i++ - start);
             }
             var sb = new StringBuilder(s, start, i - start, i - start + 16);
             while (true)
@@ -261,22 +239,20 @@ namespace Dga.EPayment
                 }
                 if (i >= s.Length) throw Bad(i, "unterminated string");
                 c = s[i++];
-                switch (c)
+                int simple = "\"\\/bfnrt".IndexOf(c);
+                int code;
+                if (simple >= 0)
                 {
-                    case '"': case '\\': case '/': sb.Append(c); break;
-                    case 'b': sb.Append('\b'); break;
-                    case 'f': sb.Append('\f'); break;
-                    case 'n': sb.Append('\n'); break;
-                    case 'r': sb.Append('\r'); break;
-                    case 't': sb.Append('\t'); break;
-                    case 'u':
-                        int code;
-                        if (i + 4 > s.Length || !int.TryParse(s.Substring(i, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out code)) throw Bad(i, "bad \\u escape");
-                        sb.Append((char)code);
-                        i += 4;
-                        break;
-                    default:
-                        throw Bad(i - 1, "bad escape");
+                    sb.Append("\"\\/\b\f\n\r\t"[simple]);
+                }
+                else if (c == 'u' && i + 4 <= s.Length && int.TryParse(s.Substring(i, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out code))
+                {
+                    sb.Append((char)code);
+                    i += 4;
+                }
+                else
+                {
+                    throw c == 'u' ? Bad(i, "bad \\u escape") : Bad(i - 1, "bad escape");
                 }
             }
         }
@@ -286,26 +262,17 @@ namespace Dga.EPayment
         // a race between threads only costs a copy, as strings never change.
         private static readonly string[] Seen = new string[1024];
 
-        private static string Shared(string s, int start, int length, int hash)
+        private static string Shared(string s, int start, int length)
         {
-            if (length > 40) return s.Substring(start, length);
-            int slot = (hash ^ (hash >> 10) ^ length) & (Seen.Length - 1);
+            if (length > 40 || length == 0) return length == 0 ? "" : s.Substring(start, length);
+            // Hashed by length and three characters: cheaper than a pass over every one.
+            int slot = (length * 31 + s[start] * 7 + s[start + length / 2] * 131 + s[start + length - 1] * 1031) & (Seen.Length - 1);
             var cached = Seen[slot];
-            if (cached != null && cached.Length == length)
-            {
-                int k = 0;
-                while (k < length && cached[k] == s[start + k])
-                {
-                    k++;
-                }
-                if (k == length) return cached;
-            }
+            if (cached != null && cached.Length == length && string.CompareOrdinal(cached, 0, s, start, length) == 0) return cached;
             var text = s.Substring(start, length);
             Seen[slot] = text;
             return text;
         }
-
-        // ---------------------------------------------------------------- writing
 
         public string ToJson()
         {
@@ -323,35 +290,27 @@ namespace Dga.EPayment
                     break;
                 case JsonKind.Bool:
                 case JsonKind.Number:
+                case JsonKind.Raw:
                     sb.Append(n.Text);
                     break;
                 case JsonKind.String:
                     Quote(sb, n.Text);
                     break;
-                case JsonKind.Array:
-                    sb.Append('[');
-                    for (int k = 0; k < n.Items.Count; k++)
+                default:
+                    bool obj = n.Kind == JsonKind.Object;
+                    sb.Append(obj ? '{' : '[');
+                    for (int k = 0; k < (obj ? n.Members.Count : n.Items.Count); k++)
                     {
                         if (k > 0) sb.Append(',');
-                        Write(sb, n.Items[k]);
+                        if (obj) Quote(sb, n.Members[k].Key).Append(':');
+                        Write(sb, obj ? n.Members[k].Value : n.Items[k]);
                     }
-                    sb.Append(']');
-                    break;
-                case JsonKind.Object:
-                    sb.Append('{');
-                    for (int k = 0; k < n.Members.Count; k++)
-                    {
-                        if (k > 0) sb.Append(',');
-                        Quote(sb, n.Members[k].Key);
-                        sb.Append(':');
-                        Write(sb, n.Members[k].Value);
-                    }
-                    sb.Append('}');
+                    sb.Append(obj ? '}' : ']');
                     break;
             }
         }
 
-        private static void Quote(StringBuilder sb, string s)
+        private static StringBuilder Quote(StringBuilder sb, string s)
         {
             sb.Append('"');
             foreach (char c in s)
@@ -360,7 +319,7 @@ namespace Dga.EPayment
                 else if (c < ' ') sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
                 else sb.Append(c);
             }
-            sb.Append('"');
+            return sb.Append('"');
         }
     }
 }

@@ -3,14 +3,10 @@
 // schema (Wire.cs): each property is named after its field's wire name.
 using System;
 using System.Globalization;
-using System.Text;
 
 namespace Dga.EPayment
 {
-    /// <summary>
-    /// A transaction's state (status), or the same fields in a callback
-    /// (<see cref="DgaCallbackData"/>). Dates are Bangkok local time, Kind Unspecified.
-    /// </summary>
+    /// <summary>A transaction's state, or a callback's (<see cref="DgaCallbackData"/>). Dates are Bangkok time.</summary>
     public class PaymentStatus
     {
         internal PaymentStatus(JsonNode o, string json)
@@ -21,10 +17,7 @@ namespace Dga.EPayment
 
         internal string Json { get; private set; }
 
-        /// <summary>
-        /// paidStatus; null when DGA sent a value outside the guide's table (then see
-        /// <see cref="PaidStatusRaw"/>). Only <see cref="Dga.EPayment.PaidStatus.Success"/> means paid.
-        /// </summary>
+        /// <summary>paidStatus (null outside the table: see <see cref="PaidStatusRaw"/>); only Success means paid.</summary>
         public PaidStatus? PaidStatus { get; private set; }
 
         /// <summary>paidStatus as the core reports it: the guide's name (<c>Success</c>), or the value as DGA sent it (<c>42</c>).</summary>
@@ -89,10 +82,7 @@ namespace Dga.EPayment
         }
     }
 
-    /// <summary>
-    /// A callback from DGA: the same fields as <see cref="PaymentStatus"/>. Callbacks are
-    /// unsigned: confirm one with <see cref="DgaClient.VerifyCallback"/> before acting on it.
-    /// </summary>
+    /// <summary>A callback (unsigned): confirm it with <see cref="DgaClient.VerifyCallback"/> before acting on it.</summary>
     public sealed class DgaCallbackData : PaymentStatus
     {
         internal DgaCallbackData(JsonNode o, string json) : base(o, json) { }
@@ -160,10 +150,7 @@ namespace Dga.EPayment
         /// <summary>DGA's message when it answered SuccessWithError or Warning; null otherwise.</summary>
         public string Warning { get; private set; }
 
-        /// <summary>
-        /// An HTML page that sends the citizen's browser to KTB: a POST form with this payment's
-        /// hidden fields (every value escaped), submitted by script at once.
-        /// </summary>
+        /// <summary>The HTML page whose form sends the citizen's browser to KTB (<see cref="DgaCheckout.FormHtml"/>).</summary>
         public string CheckoutFormHtml() => DgaCheckout.FormHtml(this);
 
         /// <summary>The core's JSON of this payment (contains the security key: store it like a secret).</summary>
@@ -172,14 +159,8 @@ namespace Dga.EPayment
         /// <inheritdoc />
         public override string ToString()
         {
-            var sb = new StringBuilder();
-            sb.Append("Payment(OrderRef=").Append(OrderRef)
-                .Append(", Amount=").Append(Amount.ToString(CultureInfo.InvariantCulture))
-                .Append(", PayMethod=").Append(PayMethod)
-                .Append(", Reference1=").Append(Reference1)
-                .Append(", Reference2=").Append(Reference2)
-                .Append(", SecurityKey=<redacted>)");
-            return sb.ToString();
+            return string.Format(CultureInfo.InvariantCulture, "Payment(OrderRef={0}, Amount={1}, PayMethod={2}, Reference1={3}, Reference2={4}, SecurityKey=<redacted>)",
+                OrderRef, Amount, PayMethod, Reference1, Reference2);
         }
     }
 
@@ -258,7 +239,6 @@ namespace Dga.EPayment
         /// <summary>Extra data agreed with DGA, as a JSON object's text; passed through untouched.</summary>
         public string DataJson { get; set; }
 
-        /// <summary>The ABI's create request JSON (the guide's camelCase fields, amount as a string).</summary>
         internal string ToAbiJson() => Wire.Write(this, "CreatePayment", "request");
     }
 }

@@ -8,6 +8,8 @@ using System.Text;
 
 namespace Dga.EPayment
 {
+    // .NET Framework checks the caller's permission to run native code on every call without it.
+    [System.Security.SuppressUnmanagedCodeSecurity]
     internal static partial class NativeMethods
     {
         // "dga_epayment": libdga_epayment.so on Linux (LD_LIBRARY_PATH, or a <dllmap>),
@@ -20,13 +22,8 @@ namespace Dga.EPayment
         // one per function of the C header, are generated: NativeImports.cs.
         private const CallingConvention Cdecl = CallingConvention.Cdecl;
 
-        // ------------------------------------------------------------ marshalling helpers
-
-        /// <summary>
-        /// NUL-terminated UTF-8. A C string ends at the first NUL, so a .NET string holding one
-        /// would reach the library cut short (another transaction's reference): refuse it.
-        /// Unpaired surrogates are refused too, instead of silently becoming U+FFFD.
-        /// </summary>
+        // NUL-terminated UTF-8. A string holding a NUL would reach the library cut short (another
+        // transaction's reference), an unpaired surrogate as U+FFFD: both are refused.
         internal static byte[] Utf8Z(string s, string paramName)
         {
             if (s == null) throw new ArgumentNullException(paramName);
@@ -43,6 +40,9 @@ namespace Dga.EPayment
                 throw new ArgumentException("is not valid Unicode text (unpaired surrogate)", paramName, e);
             }
         }
+
+        // A text body as UTF-8, as sent (lenient: what the core reads is its business).
+        internal static byte[] Utf8(string s, string paramName) => Encoding.UTF8.GetBytes(s ?? throw new ArgumentNullException(paramName));
 
         /// <summary>Reads a NUL-terminated UTF-8 string the library owns (does not free it).</summary>
         internal static string ReadUtf8(IntPtr p)
@@ -74,14 +74,8 @@ namespace Dga.EPayment
         }
 
         /// <summary>A native call's result string, or the core's error thrown (both freed).</summary>
-        internal static string Result(int status, IntPtr outJson, IntPtr err)
-        {
-            var result = TakeString(outJson);
-            Errors.Check(status, err);
-            return result;
-        }
+        internal static string Result(int status, IntPtr outJson, IntPtr err) => Errors.Check(status, TakeString(outJson), err);
 
-        /// <summary>Reads a string the library handed out, then gives it back to dga_string_free.</summary>
         internal static string TakeString(IntPtr p)
         {
             if (p == IntPtr.Zero) return null;

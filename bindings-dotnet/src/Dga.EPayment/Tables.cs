@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace Dga.EPayment
@@ -8,8 +9,19 @@ namespace Dga.EPayment
         /// <summary>The core's tables as JSON: <c>{"PaidStatus": [{"name", "number", "descriptionTh"}, …], …}</c>.</summary>
         public static string TablesJson => NativeMethods.ReadUtf8(NativeMethods.dga_enum_tables_json());
 
-        private static readonly object Gate = new object();
-        private static Dictionary<string, string> descriptions;
+        // "PaidStatus/0" -> the description, read once from the core's tables.
+        private static readonly Lazy<Dictionary<string, string>> Descriptions = new Lazy<Dictionary<string, string>>(() =>
+        {
+            var d = new Dictionary<string, string>();
+            foreach (var t in JsonNode.Parse(TablesJson).Members)
+            {
+                foreach (var row in t.Value.Items)
+                {
+                    d[t.Key + "/" + row.Get("number").Text] = row.GetString("descriptionTh");
+                }
+            }
+            return d;
+        });
 
         /// <summary>The guide's description of a value (Thai for PaidStatus and PaymentType), from the core's table.</summary>
         public static string DescriptionTh(PaidStatus value) => Describe("PaidStatus", (long)value);
@@ -22,25 +34,8 @@ namespace Dga.EPayment
 
         private static string Describe(string table, long number)
         {
-            lock (Gate)
-            {
-                if (descriptions == null)
-                {
-                    var d = new Dictionary<string, string>();
-                    var root = JsonNode.Parse(TablesJson);
-                    foreach (var t in root.Members)
-                    {
-                        foreach (var row in t.Value.Items)
-                        {
-                            var n = row.Get("number");
-                            d[t.Key + "/" + n.Text] = row.GetString("descriptionTh");
-                        }
-                    }
-                    descriptions = d;
-                }
-                string s;
-                return descriptions.TryGetValue(table + "/" + number, out s) ? s : null;
-            }
+            string s;
+            return Descriptions.Value.TryGetValue(table + "/" + number, out s) ? s : null;
         }
     }
 }

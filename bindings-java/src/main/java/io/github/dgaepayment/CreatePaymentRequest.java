@@ -8,7 +8,7 @@ import java.util.Map;
  * A create-payment request, built with {@link #builder()}. The core checks every field (all bad
  * ones named in one {@link DgaValidationException}) before any network call.
  */
-public final class CreatePaymentRequest {
+public final class CreatePaymentRequest extends CreatePaymentFields {
     private final Map<String, Object> fields;
 
     private CreatePaymentRequest(Map<String, Object> fields) {
@@ -28,58 +28,19 @@ public final class CreatePaymentRequest {
         return new Builder();
     }
 
-    public String getCustomerId() {
-        return (String) fields.get(wire("customer_id"));
-    }
-
-    public String getCustomerTitleName() {
-        return (String) fields.get(wire("customer_title_name"));
-    }
-
-    public String getCustomerFirstName() {
-        return (String) fields.get(wire("customer_first_name"));
-    }
-
-    public String getCustomerMiddleName() {
-        return (String) fields.get(wire("customer_middle_name"));
-    }
-
-    public String getCustomerLastName() {
-        return (String) fields.get(wire("customer_last_name"));
-    }
-
-    public BankCode getBankCode() {
-        return DgaEnums.fromWire(BankCode.class, fields.get(wire("bank_code")));
-    }
-
-    public PaymentType getPaymentType() {
-        return DgaEnums.fromWire(PaymentType.class, fields.get(wire("payment_type")));
+    @Override
+    Object field(String snake) {
+        return fields.get(wire(snake));
     }
 
     public BigDecimal getAmount() {
-        Object a = fields.get(wire("amount"));
+        Object a = field("amount");
         return a == null ? null : a instanceof BigDecimal ? (BigDecimal) a : new BigDecimal(a.toString());
-    }
-
-    public String getRequestReference1() {
-        return (String) fields.get(wire("request_reference1"));
-    }
-
-    public String getRequestReference2() {
-        return (String) fields.get(wire("request_reference2"));
-    }
-
-    public String getRequestReference3() {
-        return (String) fields.get(wire("request_reference3"));
-    }
-
-    public String getSource() {
-        return (String) fields.get(wire("source"));
     }
 
     /** Extra data passed to DGA as a JSON object, or null. */
     public Map<String, Object> getData() {
-        Object d = fields.get(wire("data"));
+        Object d = field("data");
         return d == null ? null : Records.map(d);
     }
 
@@ -94,61 +55,34 @@ public final class CreatePaymentRequest {
     }
 
     /** Fills a {@link CreatePaymentRequest}; unset optional fields are left to the core's defaults. */
-    public static final class Builder {
+    public static final class Builder extends CreatePaymentFields.Setters<Builder> {
         private final Map<String, Object> f = new LinkedHashMap<>();
 
         private Builder() {}
 
-        private Builder put(String key, Object value) {
+        @Override
+        Builder put(String snake, Object value) {
             if (value == null) {
-                f.remove(key);
+                f.remove(wire(snake));
             } else {
-                f.put(key, value);
+                f.put(wire(snake), value);
             }
             return this;
         }
 
-        public Builder customerId(String v) {
-            return put(wire("customer_id"), v);
-        }
-
-        public Builder customerTitleName(String v) {
-            return put(wire("customer_title_name"), v);
-        }
-
-        public Builder customerFirstName(String v) {
-            return put(wire("customer_first_name"), v);
-        }
-
-        public Builder customerMiddleName(String v) {
-            return put(wire("customer_middle_name"), v);
-        }
-
-        public Builder customerLastName(String v) {
-            return put(wire("customer_last_name"), v);
-        }
-
-        public Builder bankCode(BankCode v) {
-            return put(wire("bank_code"), v == null ? null : v.wireName());
-        }
-
-        public Builder paymentType(PaymentType v) {
-            return put(wire("payment_type"), v == null ? null : v.wireName());
-        }
-
         /** The amount, exact (e.g. {@code new BigDecimal("1000.50")}). */
         public Builder amount(BigDecimal v) {
-            return put(wire("amount"), v == null ? null : v.toPlainString());
+            return put("amount", v == null ? null : v.toPlainString());
         }
 
         /** The amount as decimal text (e.g. {@code "1000.50"}); the core checks it. */
         public Builder amount(String v) {
-            return put(wire("amount"), v);
+            return put("amount", v);
         }
 
         /** A whole amount in baht. */
         public Builder amount(long v) {
-            return put(wire("amount"), Long.toString(v));
+            return put("amount", Long.toString(v));
         }
 
         /**
@@ -163,26 +97,9 @@ public final class CreatePaymentRequest {
                     "amount: a double is not an exact amount; pass a BigDecimal (new BigDecimal(\"1000.50\")) or a string");
         }
 
-        public Builder requestReference1(String v) {
-            return put(wire("request_reference1"), v);
-        }
-
-        public Builder requestReference2(String v) {
-            return put(wire("request_reference2"), v);
-        }
-
-        public Builder requestReference3(String v) {
-            return put(wire("request_reference3"), v);
-        }
-
-        /** The source DGA registered for the agency (default: the client's source). */
-        public Builder source(String v) {
-            return put(wire("source"), v);
-        }
-
         /** Extra data passed to DGA as a JSON object (values: strings, numbers, booleans, maps, lists). */
         public Builder data(Map<String, ?> v) {
-            return put(wire("data"), v == null ? null : new LinkedHashMap<String, Object>(v));
+            return put("data", v == null ? null : new LinkedHashMap<String, Object>(v));
         }
 
         public CreatePaymentRequest build() {

@@ -1,6 +1,5 @@
 package io.github.dgaepayment;
 
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +12,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiFunction;
 import java.util.function.BiPredicate;
+import java.util.function.Function;
 
 /**
  * A client for one configuration: one connection pool and one token cache. Thread-safe: share
@@ -61,26 +61,39 @@ public final class DgaClient implements AutoCloseable {
         return Native.ok(Native.schemaJson());
     }
 
-    private interface Call {
-        String run(long handle);
+    private interface Start {
+        /** Starts a native call: blocking when {@code call} is null, else asynchronous. */
+        String run(long handle, Object call);
     }
 
     /** A native call's tagged result, on a live handle. */
-    private String raw(Call c) {
+    private String raw(Start start) {
         ReentrantReadWriteLock.ReadLock read = lock.readLock();
         read.lock();
         try {
             if (handle == 0) {
                 throw new IllegalStateException("this DgaClient is closed");
             }
-            return c.run(handle);
+            return start.run(handle, null);
         } finally {
             read.unlock();
         }
     }
 
-    private String call(Call c) {
-        return Native.ok(raw(c));
+    private static final Function<String, Payment> PAYMENT = t -> new Payment(Json.parseObject(Native.ok(t)));
+    private static final Function<String, PaymentStatus> STATUS = t -> PaymentStatus.fromJson(Native.ok(t));
+    private static final Function<String, Confirmation> CONFIRMATION =
+            t -> new Confirmation(Json.parseObject(Native.ok(t)));
+
+    private static <T> T given(T value, String name) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + " is null");
+        }
+        return value;
+    }
+
+    private static String orEmpty(String reference2) {
+        return reference2 == null ? "" : reference2;
     }
 
     /**
@@ -88,16 +101,13 @@ public final class DgaClient implements AutoCloseable {
      * check {@link #status} with its references first.
      */
     public Payment createPayment(CreatePaymentRequest request) {
-        if (request == null) {
-            throw new IllegalArgumentException("request is null");
-        }
-        String json = request.toJson();
-        return new Payment(Json.parseObject(call(h -> Native.createPayment(h, json))));
+        String json = given(request, "request").toJson();
+        return PAYMENT.apply(raw((h, c) -> Native.createPayment(h, json, c)));
     }
 
     /** Reads a transaction's state from DGA (retried on transient failures). */
     public PaymentStatus status(String reference1, String reference2) {
-        return PaymentStatus.fromJson(call(h -> Native.status(h, reference1, reference2 == null ? "" : reference2)));
+        return STATUS.apply(raw((h, c) -> Native.status(h, reference1, orEmpty(reference2), c)));
     }
 
     /** As {@link #status(String, String)} for a payment without a reference2. */
@@ -107,7 +117,7 @@ public final class DgaClient implements AutoCloseable {
 
     /** Closes an unpaid transaction (a paid one is a {@link DgaApiException}, code 14). */
     public Confirmation closePayment(String reference1, String reference2) {
-        return new Confirmation(Json.parseObject(call(h -> Native.closePayment(h, reference1, reference2 == null ? "" : reference2))));
+        return CONFIRMATION.apply(raw((h, c) -> Native.closePayment(h, reference1, orEmpty(reference2), c)));
     }
 
     /**
@@ -115,7 +125,7 @@ public final class DgaClient implements AutoCloseable {
      * or the callback. {@link DgaOutcomeUnknownException} means it may have happened.
      */
     public Confirmation voidPayment(String reference1, String reference2, String paymentReference) {
-        return new Confirmation(Json.parseObject(call(h -> Native.voidPayment(h, reference1, reference2 == null ? "" : reference2, paymentReference))));
+        return CONFIRMATION.apply(raw((h, c) -> Native.voidPayment(h, reference1, orEmpty(reference2), paymentReference, c)));
     }
 
     /**
@@ -123,11 +133,8 @@ public final class DgaClient implements AutoCloseable {
      * paid status and refId agree. Act on the result, never on the callback alone.
      */
     public PaymentStatus verifyCallback(PaymentStatus callback) {
-        if (callback == null) {
-            throw new IllegalArgumentException("callback is null");
-        }
-        String json = callback.toJson();
-        return PaymentStatus.fromJson(call(h -> Native.verifyCallback(h, json)));
+        String json = given(callback, "callback").toJson();
+        return STATUS.apply(raw((h, c) -> Native.verifyCallback(h, json, c)));
     }
 
     /**
@@ -137,7 +144,7 @@ public final class DgaClient implements AutoCloseable {
      * {@code onStatus} throws, so DGA delivers it again). Never throws for a bad callback.
      */
     public CallbackReply handleCallback(byte[] body, DgaCallbackHandler onStatus) {
-        return reply(raw(h -> Native.receiveCallback(h, body)), onStatus);
+        return reply(raw((h, c) -> Native.receiveCallback(h, body, c)), onStatus);
     }
 
     /**
@@ -164,9 +171,9 @@ public final class DgaClient implements AutoCloseable {
         try {
             known = knownReference.test(r1, r2);
         } catch (Exception e) {
-            return unavailable(e);
+            return reply(3, "", null, e);
         }
-        return known ? handleCallback(body, onStatus) : reply(raw(h -> Native.refuseUnknownReference(h, r1, r2)), onStatus);
+        return known ? handleCallback(body, onStatus) : reply(raw((h, c) -> Native.refuseUnknownReference(h, r1, r2)), onStatus);
     }
 
     /**
@@ -174,7 +181,7 @@ public final class DgaClient implements AutoCloseable {
      * (the core's counters): alert on a flood.
      */
     public VerificationStats verificationStats() {
-        return new VerificationStats(Json.parseObject(call(Native::verificationStatsJson)));
+        return new VerificationStats(Json.parseObject(Native.ok(raw((h, c) -> Native.verificationStatsJson(h)))));
     }
 
     /** The reply for what the core made of a callback, running the handler on a verified one. */
@@ -185,31 +192,27 @@ public final class DgaClient implements AutoCloseable {
                 DgaException error = DgaException.fromJson(Records.map(failure.get("error")));
                 return new CallbackReply(failure, false, null, error);
             }
-            return handlerFailed(null, DgaException.fromJson(failure));
+            return reply(1, "", null, DgaException.fromJson(failure));
         }
         PaymentStatus status = PaymentStatus.fromJson(Native.ok(tagged));
         try {
             onStatus.accept(status);
         } catch (Exception e) {
-            return handlerFailed(status, e);
+            return reply(1, "", status, e);
         }
-        return new CallbackReply(Json.parseObject(Native.ok(Native.callbackReply(0, "Success", 0))), true, status, null);
+        return reply(0, "Success", status, null);
     }
 
-    /** 503: your own reference check failed, so the delivery could not be checked now. */
-    private static CallbackReply unavailable(Throwable error) {
-        return new CallbackReply(Json.parseObject(Native.ok(Native.callbackReply(3, "", 0))), false, null, error);
+    /**
+     * The core's reply: 0 accepted, 1 the handler failed (500), 3 unavailable (503: your own
+     * reference check failed, so the delivery could not be checked now).
+     */
+    private static CallbackReply reply(int which, String message, PaymentStatus status, Throwable error) {
+        Map<String, Object> reply = Json.parseObject(Native.ok(Native.callbackReply(which, message, 0)));
+        return new CallbackReply(reply, which == 0, status, error);
     }
 
-    private static CallbackReply handlerFailed(PaymentStatus status, Throwable error) {
-        return new CallbackReply(Json.parseObject(Native.ok(Native.callbackReply(1, "", 0))), false, status, error);
-    }
-
-    private interface Start {
-        String run(long handle, Object call);
-    }
-
-    private <T> CompletableFuture<T> async(Executor executor, NativeCall.Convert<T> convert, Start start) {
+    private <T> CompletableFuture<T> async(Executor executor, Function<String, T> convert, Start start) {
         NativeCall<T> call = new NativeCall<>(executor, convert);
         ReentrantReadWriteLock.ReadLock read = lock.readLock();
         read.lock();
@@ -231,11 +234,8 @@ public final class DgaClient implements AutoCloseable {
      * {@link #status} with the request's references.
      */
     public CompletableFuture<Payment> createPaymentAsync(CreatePaymentRequest request, Executor executor) {
-        if (request == null) {
-            throw new IllegalArgumentException("request is null");
-        }
-        String json = request.toJson();
-        return async(executor, t -> new Payment(Json.parseObject(Native.ok(t))), (h, c) -> Native.createPaymentAsync(h, json, c));
+        String json = given(request, "request").toJson();
+        return async(executor, PAYMENT, (h, c) -> Native.createPayment(h, json, c));
     }
 
     public CompletableFuture<Payment> createPaymentAsync(CreatePaymentRequest request) {
@@ -244,8 +244,7 @@ public final class DgaClient implements AutoCloseable {
 
     /** {@link #status} without blocking; {@code cancel(true)} stops the call. */
     public CompletableFuture<PaymentStatus> statusAsync(String reference1, String reference2, Executor executor) {
-        String r2 = reference2 == null ? "" : reference2;
-        return async(executor, t -> PaymentStatus.fromJson(Native.ok(t)), (h, c) -> Native.statusAsync(h, reference1, r2, c));
+        return async(executor, STATUS, (h, c) -> Native.status(h, reference1, orEmpty(reference2), c));
     }
 
     public CompletableFuture<PaymentStatus> statusAsync(String reference1, String reference2) {
@@ -254,9 +253,7 @@ public final class DgaClient implements AutoCloseable {
 
     /** {@link #closePayment} without blocking; {@code cancel(true)} stops the call. */
     public CompletableFuture<Confirmation> closePaymentAsync(String reference1, String reference2, Executor executor) {
-        String r2 = reference2 == null ? "" : reference2;
-        return async(executor, t -> new Confirmation(Json.parseObject(Native.ok(t))),
-                (h, c) -> Native.closePaymentAsync(h, reference1, r2, c));
+        return async(executor, CONFIRMATION, (h, c) -> Native.closePayment(h, reference1, orEmpty(reference2), c));
     }
 
     public CompletableFuture<Confirmation> closePaymentAsync(String reference1, String reference2) {
@@ -266,9 +263,8 @@ public final class DgaClient implements AutoCloseable {
     /** {@link #voidPayment} without blocking; a cancelled void runs to its end inside the core. */
     public CompletableFuture<Confirmation> voidPaymentAsync(String reference1, String reference2, String paymentReference,
             Executor executor) {
-        String r2 = reference2 == null ? "" : reference2;
-        return async(executor, t -> new Confirmation(Json.parseObject(Native.ok(t))),
-                (h, c) -> Native.voidPaymentAsync(h, reference1, r2, paymentReference, c));
+        return async(executor, CONFIRMATION,
+                (h, c) -> Native.voidPayment(h, reference1, orEmpty(reference2), paymentReference, c));
     }
 
     public CompletableFuture<Confirmation> voidPaymentAsync(String reference1, String reference2, String paymentReference) {
@@ -277,11 +273,8 @@ public final class DgaClient implements AutoCloseable {
 
     /** {@link #verifyCallback} without blocking. */
     public CompletableFuture<PaymentStatus> verifyCallbackAsync(PaymentStatus callback, Executor executor) {
-        if (callback == null) {
-            throw new IllegalArgumentException("callback is null");
-        }
-        String json = callback.toJson();
-        return async(executor, t -> PaymentStatus.fromJson(Native.ok(t)), (h, c) -> Native.verifyCallbackAsync(h, json, c));
+        String json = given(callback, "callback").toJson();
+        return async(executor, STATUS, (h, c) -> Native.verifyCallback(h, json, c));
     }
 
     public CompletableFuture<PaymentStatus> verifyCallbackAsync(PaymentStatus callback) {
@@ -293,7 +286,7 @@ public final class DgaClient implements AutoCloseable {
      * runtime; {@code onStatus} and the reply run on {@code executor}.
      */
     public CompletableFuture<CallbackReply> handleCallbackAsync(byte[] body, DgaCallbackHandler onStatus, Executor executor) {
-        return async(executor, t -> reply(t, onStatus), (h, c) -> Native.receiveCallbackAsync(h, body, c));
+        return async(executor, t -> reply(t, onStatus), (h, c) -> Native.receiveCallback(h, body, c));
     }
 
     public CompletableFuture<CallbackReply> handleCallbackAsync(byte[] body, DgaCallbackHandler onStatus) {
@@ -323,13 +316,13 @@ public final class DgaClient implements AutoCloseable {
         try {
             known = Objects.requireNonNull(knownReference.apply(r1, r2), "knownReference gave no CompletionStage");
         } catch (Exception e) {
-            return CompletableFuture.completedFuture(unavailable(e));
+            return CompletableFuture.completedFuture(reply(3, "", null, e));
         }
         CompletableFuture<CallbackReply> out = new CompletableFuture<>();
         known.whenCompleteAsync((yes, err) -> {
             try {
                 if (err != null || yes == null) {
-                    out.complete(unavailable(err != null ? unwrap(err) : new NullPointerException("knownReference completed with null")));
+                    out.complete(reply(3, "", null, err != null ? unwrap(err) : new NullPointerException("knownReference completed with null")));
                 } else if (yes) {
                     handleCallbackAsync(body, onStatus, executor).whenComplete((r, e) -> {
                         if (e != null) {
@@ -339,7 +332,7 @@ public final class DgaClient implements AutoCloseable {
                         }
                     });
                 } else {
-                    out.complete(reply(raw(h -> Native.refuseUnknownReference(h, r1, r2)), onStatus));
+                    out.complete(reply(raw((h, c) -> Native.refuseUnknownReference(h, r1, r2)), onStatus));
                 }
             } catch (Throwable e) {
                 out.completeExceptionally(e);
@@ -374,7 +367,7 @@ public final class DgaClient implements AutoCloseable {
     }
 
     /** The client's settings; {@link #build()} checks them all (a {@link DgaValidationException}). */
-    public static final class Builder {
+    public static final class Builder extends ClientOptionsSetters<Builder> {
         private final Map<String, Object> options = new LinkedHashMap<>();
 
         private Builder() {}
@@ -393,86 +386,19 @@ public final class DgaClient implements AutoCloseable {
         }
 
         /** An option by its snake_case name; its key is the schema's wire name. */
-        private Builder set(String snake, Object value) {
+        @Override
+        Builder set(String snake, Object value) {
             return option(Records.wire("ClientOptions", snake), value);
         }
 
-        public Builder consumerKey(String v) {
-            return set("consumer_key", v);
-        }
-
-        public Builder consumerSecret(String v) {
-            return set("consumer_secret", v);
-        }
-
-        /** The agency's 13-digit AgentID. */
-        public Builder agentId(String v) {
-            return set("agent_id", v);
-        }
-
+        /** UAT (the default), production or test; {@link #gatewayUrl} replaces its URL. */
         public Builder environment(Environment v) {
             return set("environment", v == null ? null : v.wire());
-        }
-
-        /** A gateway URL over the environment's (the sandbox, a proxy). */
-        public Builder gatewayUrl(String v) {
-            return set("gateway_url", v);
-        }
-
-        /** The default source for createPayment. */
-        public Builder source(String v) {
-            return set("source", v);
-        }
-
-        /** The whole request's timeout (default 30 s). */
-        public Builder timeout(Duration v) {
-            return set("timeout", v == null ? null : v.toMillis());
-        }
-
-        public Builder connectTimeout(Duration v) {
-            return set("connect_timeout", v == null ? null : v.toMillis());
-        }
-
-        public Builder tokenMaxAge(Duration v) {
-            return set("token_max_age", v == null ? null : v.toMillis());
         }
 
         /** false: no retries at all (default: the core's policy). */
         public Builder retry(boolean v) {
             return set("retry", v ? null : Boolean.FALSE);
-        }
-
-        /** An HTTP proxy URL. */
-        public Builder proxy(String v) {
-            return set("proxy", v);
-        }
-
-        /** Extra trusted CA certificates, PEM text. */
-        public Builder caPem(String v) {
-            return set("ca_pem", v);
-        }
-
-        /** Extra trusted CA certificates, a PEM file. */
-        public Builder caFile(String v) {
-            return set("ca_file", v);
-        }
-
-        public Builder userAgentSuffix(String v) {
-            return set("user_agent_suffix", v);
-        }
-
-        public Builder maxConcurrentVerifications(int v) {
-            return set("max_concurrent_verifications", v);
-        }
-
-        /** Status calls per second for callback verification (default 20, burst 40; 0: off). */
-        public Builder verificationRate(int v) {
-            return set("verification_rate", v);
-        }
-
-        /** How long DGA's final status answers repeated deliveries claiming it (default 2 s). */
-        public Builder verificationReuse(Duration v) {
-            return set("verification_reuse", v == null ? null : v.toMillis());
         }
 
         /** Makes the client (no network call). */

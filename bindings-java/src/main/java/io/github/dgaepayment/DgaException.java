@@ -37,19 +37,11 @@ public class DgaException extends RuntimeException {
     static DgaException fromJson(Map<String, Object> json) {
         String kind = String.valueOf(json.get("kind"));
         String message = String.valueOf(json.get("message"));
-        switch (kind) {
-            case "validation": return new DgaValidationException(message, json);
-            case "auth": return new DgaAuthException(message, json);
-            case "api": return new DgaApiException(message, json);
-            case "timeout": return new DgaTimeoutException(message, json);
-            case "network": return new DgaNetworkException(message, json);
-            case "outcome_unknown": return new DgaOutcomeUnknownException(message, json);
-            case "protocol": return new DgaProtocolException(message, json);
-            case "callback": return new DgaCallbackException(message, json);
-            case "verification": return new DgaVerificationException(message, json);
-            case "cancelled": return new DgaCancelledException(message);
-            default: return new DgaException(kind, message, json);
+        if ("cancelled".equals(kind)) {
+            return new DgaCancelledException(message);
         }
+        DgaException e = ErrorKinds.exception(kind, message, json);
+        return e != null ? e : new DgaException(kind, message, json);
     }
 
     /**

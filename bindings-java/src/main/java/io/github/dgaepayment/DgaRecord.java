@@ -1,5 +1,7 @@
 package io.github.dgaepayment;
 
+import java.math.BigDecimal;
+import java.time.LocalDateTime;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
@@ -24,15 +26,24 @@ public abstract class DgaRecord {
     }
 
     final String string(String snake) {
-        return Records.string(json, Records.wire(record, snake));
+        Object v = raw(snake);
+        return v == null ? null : v instanceof String ? (String) v : Json.write(v);
     }
 
-    final java.math.BigDecimal decimal(String snake) {
-        return Records.decimal(json, Records.wire(record, snake));
+    /** An amount: the core gives exact decimal strings, scale kept ("1000.50"). */
+    final BigDecimal decimal(String snake) {
+        Object v = raw(snake);
+        return v == null ? null : v instanceof BigDecimal ? (BigDecimal) v : new BigDecimal((String) v);
     }
 
-    final java.time.LocalDateTime date(String snake) {
-        return Records.date(json, Records.wire(record, snake));
+    final Integer integer(String snake) {
+        return DgaException.integer(raw(snake));
+    }
+
+    /** A date: {@code yyyy-MM-ddTHH:mm:ss} in Bangkok time, or null. */
+    final LocalDateTime date(String snake) {
+        Object v = raw(snake);
+        return v == null ? null : LocalDateTime.parse((String) v);
     }
 
     /** The core's normalized JSON as a map (amounts as exact decimal strings, enums as names). */

@@ -55,49 +55,34 @@ final class Json {
         }
         char c = s.charAt(i);
         switch (c) {
-            case '{': {
-                i++;
-                Map<String, Object> m = new LinkedHashMap<>();
-                ws();
-                if (s.charAt(i) == '}') {
-                    i++;
-                    return Collections.unmodifiableMap(m);
-                }
-                while (true) {
-                    ws();
-                    String k = string();
-                    ws();
-                    expect(':');
-                    ws();
-                    m.put(k, value());
-                    ws();
-                    if (s.charAt(i) == ',') {
-                        i++;
-                        continue;
-                    }
-                    expect('}');
-                    return Collections.unmodifiableMap(m);
-                }
-            }
+            case '{':
             case '[': {
-                i++;
+                boolean object = c == '{';
+                char close = object ? '}' : ']';
+                Map<String, Object> m = new LinkedHashMap<>();
                 List<Object> l = new ArrayList<>();
+                i++;
                 ws();
-                if (s.charAt(i) == ']') {
-                    i++;
-                    return Collections.unmodifiableList(l);
-                }
-                while (true) {
-                    ws();
-                    l.add(value());
-                    ws();
-                    if (s.charAt(i) == ',') {
-                        i++;
-                        continue;
+                boolean more = i < s.length() && s.charAt(i) != close;
+                while (more) {
+                    if (object) {
+                        String k = string();
+                        ws();
+                        expect(':');
+                        ws();
+                        m.put(k, value());
+                    } else {
+                        l.add(value());
                     }
-                    expect(']');
-                    return Collections.unmodifiableList(l);
+                    ws();
+                    more = i < s.length() && s.charAt(i) == ',';
+                    if (more) {
+                        i++;
+                        ws();
+                    }
                 }
+                expect(close);
+                return object ? Collections.unmodifiableMap(m) : Collections.unmodifiableList(l);
             }
             case '"':
                 return string();
@@ -149,17 +134,14 @@ final class Json {
                 continue;
             }
             char e = s.charAt(i++);
-            switch (e) {
-                case 'n': b.append('\n'); break;
-                case 't': b.append('\t'); break;
-                case 'r': b.append('\r'); break;
-                case 'b': b.append('\b'); break;
-                case 'f': b.append('\f'); break;
-                case 'u':
-                    b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                    i += 4;
-                    break;
-                default: b.append(e);
+            int simple = "bfnrt".indexOf(e);
+            if (simple >= 0) {
+                b.append("\b\f\n\r\t".charAt(simple));
+            } else if (e == 'u') {
+                b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                i += 4;
+            } else {
+                b.append(e);
             }
         }
     }
@@ -180,30 +162,21 @@ final class Json {
             b.append(((BigDecimal) v).toPlainString());
         } else if (v instanceof Number || v instanceof Boolean) {
             b.append(v);
-        } else if (v instanceof Map) {
-            b.append('{');
-            boolean first = true;
-            for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
-                if (!first) {
-                    b.append(',');
+        } else if (v instanceof Map || v instanceof List) {
+            boolean map = v instanceof Map;
+            b.append(map ? '{' : '[');
+            String separator = "";
+            for (Object o : map ? ((Map<?, ?>) v).entrySet() : (List<?>) v) {
+                b.append(separator);
+                separator = ",";
+                if (map) {
+                    quote(b, String.valueOf(((Map.Entry<?, ?>) o).getKey()));
+                    b.append(':');
+                    o = ((Map.Entry<?, ?>) o).getValue();
                 }
-                first = false;
-                quote(b, String.valueOf(e.getKey()));
-                b.append(':');
-                write(b, e.getValue());
-            }
-            b.append('}');
-        } else if (v instanceof List) {
-            b.append('[');
-            boolean first = true;
-            for (Object o : (List<?>) v) {
-                if (!first) {
-                    b.append(',');
-                }
-                first = false;
                 write(b, o);
             }
-            b.append(']');
+            b.append(map ? '}' : ']');
         } else {
             quote(b, v.toString());
         }

@@ -1,12 +1,12 @@
 package io.github.dgaepayment;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -21,7 +21,7 @@ final class Native {
 
     static {
         load();
-        setLogger(LOG, logLevel());
+        setLogger(LOG, new Level[] {Level.SEVERE, Level.WARNING, Level.INFO, Level.FINE, Level.FINER}, logLevel());
     }
 
     private Native() {}
@@ -31,24 +31,20 @@ final class Native {
     static native String enumTablesJson();
     static native String errorKindsJson();
     static native long processAnchor();
-    static native void setLogger(Object logger, int level);
+    static native void setLogger(Object logger, Object[] levels, int level);
     static native String clientNew(String configJson, boolean fromEnv);
     static native void clientFree(long handle);
-    static native String createPayment(long handle, String requestJson);
-    static native String status(long handle, String reference1, String reference2);
-    static native String closePayment(long handle, String reference1, String reference2);
-    static native String voidPayment(long handle, String reference1, String reference2, String paymentReference);
-    static native String verifyCallback(long handle, String callbackJson);
-    static native String receiveCallback(long handle, byte[] body);
+    // A client's calls block with a null call; else they start asynchronously, to end with
+    // call.done(tagged), and give the task's handle.
+    static native String createPayment(long handle, String requestJson, Object call);
+    static native String status(long handle, String reference1, String reference2, Object call);
+    static native String closePayment(long handle, String reference1, String reference2, Object call);
+    static native String voidPayment(long handle, String reference1, String reference2, String paymentReference, Object call);
+    static native String verifyCallback(long handle, String callbackJson, Object call);
+    static native String receiveCallback(long handle, byte[] body, Object call);
     static native String callbackReferences(byte[] body);
     static native String refuseUnknownReference(long handle, String reference1, String reference2);
     static native String verificationStatsJson(long handle);
-    static native String createPaymentAsync(long handle, String requestJson, Object call);
-    static native String statusAsync(long handle, String reference1, String reference2, Object call);
-    static native String closePaymentAsync(long handle, String reference1, String reference2, Object call);
-    static native String voidPaymentAsync(long handle, String reference1, String reference2, String paymentReference, Object call);
-    static native String verifyCallbackAsync(long handle, String callbackJson, Object call);
-    static native String receiveCallbackAsync(long handle, byte[] body, Object call);
     static native void abortTask(long task);
     static native void freeTask(long task);
     static native String parseCallback(byte[] body);
@@ -80,19 +76,12 @@ final class Native {
         if (v == Level.OFF.intValue()) {
             return 0;
         }
-        if (v > Level.WARNING.intValue()) {
-            return 1;
+        Level[] above = {Level.WARNING, Level.INFO, Level.FINE, Level.FINER};
+        int n = 1;
+        while (n <= above.length && v <= above[n - 1].intValue()) {
+            n++;
         }
-        if (v > Level.INFO.intValue()) {
-            return 2;
-        }
-        if (v > Level.FINE.intValue()) {
-            return 3;
-        }
-        if (v > Level.FINER.intValue()) {
-            return 4;
-        }
-        return 5;
+        return n;
     }
 
     static String platform() {
@@ -113,17 +102,11 @@ final class Native {
         }
         String platform = platform();
         String resource = "/natives/" + platform + "/" + System.mapLibraryName("dga_epayment_java");
-        try (InputStream in = Native.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new UnsatisfiedLinkError("dga-epayment has no native library for this platform (" + platform
-                        + "): " + resource + " is not in the jar; build one and set -D" + LIBRARY_PROPERTY + "=PATH");
-            }
-            System.load(extract(in).toString());
-        } catch (IOException e) {
-            UnsatisfiedLinkError err = new UnsatisfiedLinkError("dga-epayment could not extract its native library: " + e);
-            err.initCause(e);
-            throw err;
+        if (Native.class.getResource(resource) == null) {
+            throw new UnsatisfiedLinkError("dga-epayment has no native library for this platform (" + platform
+                    + "): " + resource + " is not in the jar; build one and set -D" + LIBRARY_PROPERTY + "=PATH");
         }
+        loadCopy(() -> Native.class.getResourceAsStream(resource), resource);
     }
 
     /**
@@ -137,23 +120,23 @@ final class Native {
             if (e.getMessage() == null || !e.getMessage().contains("another classloader")) {
                 throw e;
             }
-            try (InputStream in = Files.newInputStream(path)) {
-                System.load(extract(in).toString());
-            } catch (IOException io) {
-                UnsatisfiedLinkError err = new UnsatisfiedLinkError("dga-epayment could not copy " + path + ": " + io);
-                err.initCause(io);
-                throw err;
-            }
+            loadCopy(() -> Files.newInputStream(path), path.toString());
         }
     }
 
-    /** Copies the library into a new private temporary directory (owner-only on POSIX). */
-    private static Path extract(InputStream in) throws IOException {
-        Path dir = Files.createTempDirectory("dga-epayment-");
-        Path file = dir.resolve(System.mapLibraryName("dga_epayment_java"));
-        Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-        dir.toFile().deleteOnExit();
-        file.toFile().deleteOnExit();
-        return file;
+    /** Loads a copy of the library from a new private temporary directory (owner-only on POSIX). */
+    private static void loadCopy(Callable<InputStream> open, String from) {
+        try (InputStream in = open.call()) {
+            Path dir = Files.createTempDirectory("dga-epayment-");
+            Path file = dir.resolve(System.mapLibraryName("dga_epayment_java"));
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            dir.toFile().deleteOnExit();
+            file.toFile().deleteOnExit();
+            System.load(file.toString());
+        } catch (Exception e) {
+            UnsatisfiedLinkError err = new UnsatisfiedLinkError("dga-epayment could not copy its native library " + from + ": " + e);
+            err.initCause(e);
+            throw err;
+        }
     }
 }

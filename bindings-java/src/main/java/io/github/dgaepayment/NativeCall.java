@@ -4,6 +4,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
 
 /**
  * An asynchronous call: one task on the core's runtime, no thread of its own. The native side
@@ -13,16 +14,12 @@ import java.util.concurrent.RejectedExecutionException;
  * acting on runs to its end inside the core, which logs its outcome.
  */
 final class NativeCall<T> extends CompletableFuture<T> {
-    interface Convert<T> {
-        T apply(String tagged) throws Exception;
-    }
-
     private final Executor executor;
-    private final Convert<T> convert;
+    private final Function<String, T> convert;
     private long task;
     private boolean finished;
 
-    NativeCall(Executor executor, Convert<T> convert) {
+    NativeCall(Executor executor, Function<String, T> convert) {
         this.executor = executor == null ? ForkJoinPool.commonPool() : executor;
         this.convert = convert;
     }
