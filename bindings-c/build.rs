@@ -26,19 +26,13 @@ fn main() {
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("bindings-c/cbindgen.toml is readable");
     let mut generated = Vec::new();
-    cbindgen::Builder::new()
-        .with_crate(&crate_dir)
-        .with_config(config)
-        .generate()
+    cbindgen::generate_with_config(&crate_dir, config)
         .expect("cbindgen generates the header")
         .write(&mut generated);
-
-    let current = std::fs::read(&committed).unwrap_or_default();
-    if current == generated {
+    if std::fs::read(&committed).unwrap_or_default() == generated {
         return;
     }
     if std::env::var_os("DGA_UPDATE_HEADER").is_some_and(|v| v == "1") {
-        std::fs::create_dir_all(committed.parent().unwrap()).unwrap();
         std::fs::write(&committed, &generated).expect("include/dga_epayment.h is writable");
         println!("cargo:warning=include/dga_epayment.h regenerated; commit it");
         return;

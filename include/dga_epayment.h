@@ -22,11 +22,23 @@
  * once on a runtime thread (result, error, DGA_CANCELLED, or DGA_INTERNAL for a caught
  * panic), never after the process has started exiting.
  *
+ * Pointers: each pointer argument is NULL or valid for the call: a string NUL-terminated, a
+ * body `len` readable bytes, an out-parameter writable, a DgaClient, DgaError or DgaCancel
+ * live (not yet freed). An out-parameter may be NULL (that result is not wanted); each one is
+ * set to NULL first and holds its result only on DGA_OK (out_err only on failure).
+ *
  * Errors: every int32_t result is DGA_OK (0) or the failing DgaErrorKind. Text arguments are
  * NUL-terminated UTF-8. NULL, invalid UTF-8 or unparseable JSON arguments give
  * DGA_INVALID_ARGUMENT with a message naming the argument; a bug inside the library gives
  * DGA_INTERNAL (it never unwinds into or aborts the caller). Messages never contain the
  * consumer secret or a token.
+ *
+ * Callback replies: each dga_callback_reply_* returns the HTTP answer's body (an ack with
+ * `result`, never a secret; Content-Type dga_callback_reply_content_type()) and sets
+ * *out_http_status (when not NULL).
+ *
+ * NULL is a no-op for every *_free function; an accessor given a NULL DgaError returns DGA_OK,
+ * 0 or "".
  *
  * JSON: config keys as the Node options; the create request in the guide's camelCase;
  * every result in the SDK's normalized JSON (camelCase, enum names, amounts as decimal strings,
@@ -410,59 +422,46 @@ typedef int32_t DgaErrorCode;
 #endif // __cplusplus
 
 /**
- * A cancellation source for async calls. Opaque. Created by `dga_cancel_new`, freed by
- * `dga_cancel_free` (which may be done while calls using it are in flight: each holds its
- * own reference). One DgaCancel may be passed to any number of calls; `dga_cancel` ends all
- * of them that have not completed yet, with DGA_CANCELLED.
+ * A cancellation source for async calls. Opaque. One may be passed to any number of calls;
+ * `dga_cancel` ends every one of them not yet completed, with DGA_CANCELLED.
  */
 typedef struct DgaCancel DgaCancel;
 
 /**
  * A client for one configuration (credentials, environment, timeouts): one connection pool and
- * one token cache. Opaque. Created by `dga_client_new`, freed by `dga_client_free`.
- *
- * A DgaClient may be used from many threads at once: every call takes it as `const` and the
- * calls overlap (they do not queue behind one another).
+ * one token cache. Opaque. Usable from many threads at once: the calls overlap, never queue.
  */
 typedef struct DgaClient DgaClient;
 
 /**
- * An error handed out through an `out_err` parameter. Opaque. The caller owns it and frees it
- * with `dga_error_free`. Read it with `dga_error_kind`, `dga_error_api_code`,
- * `dga_error_message` and `dga_error_json`.
+ * An error handed out through an `out_err`. Opaque: read it with the `dga_error_*` functions.
  */
 typedef struct DgaError DgaError;
 
 /**
- * The completion callback of the `dga_*_async` calls. Called exactly once per started call,
- * on one of the library's runtime threads (possibly before the starting function returns):
- * `kind` is DGA_OK with `out_json` the result and `err` NULL, or the failing DgaErrorKind with
- * `out_json` NULL and `err` the error. The callback owns both: free `out_json` with
- * `dga_string_free` and `err` with `dga_error_free`. It may start other calls (async or
- * blocking: a blocking call made here does not deadlock the runtime, though it holds one of
- * its threads meanwhile, so prefer the async calls), must return promptly, and must not
- * unwind (a C++ exception or longjmp out of it ends the process).
+ * The completion callback of the `dga_*_async` calls. Each copies and checks its arguments,
+ * then returns DGA_OK and calls `cb` exactly once while the process lives (on a runtime
+ * thread, maybe before it returns), or returns its error kind (DGA_INVALID_ARGUMENT for a
+ * NULL `client` or `cb`, bad UTF-8 or JSON) and never calls it. `cb` owns what it gets:
+ * DGA_OK and `out_json` the blocking call's result, or the error's kind (DGA_CANCELLED when
+ * its `cancel`, which may be NULL, was cancelled) and `err`. It may start other calls (a
+ * blocking one holds a runtime thread meanwhile), must return promptly and must not unwind.
+ * Freeing the client does not cancel the calls: each completes with its real result.
  */
 typedef void (*DgaCallback)(void *user_data, int32_t kind, char *out_json, DgaError *err);
 
 /**
- * The agency's check of a callback's references against its own orders: true when it created
- * the payment `(reference1, reference2)` (reference2 may be ""). Both
- * strings are NUL-terminated UTF-8, valid only during the call. It runs on the thread that
- * called `dga_receive_callback_known`, before any network call, and must return normally (no
- * C++ exception, no longjmp out of it). A lookup that cannot answer (the database is down)
- * has no bool for it: use the two-step form in `dga_receive_callback_known`'s documentation.
+ * The agency's lookup of a callback's references in its own orders: true when it created the
+ * payment `(reference1, reference2)` (strings valid during the call). Runs on the thread that
+ * called `dga_receive_callback_known`, before any network call; must not unwind.
  */
 typedef bool (*DgaKnownReference)(void *user_data, const char *reference1, const char *reference2);
 
 /**
- * Receives one log record: `level` a DgaLogLevel, `target` the logger's name
- * ("dga_epayment" or below it), `message` one line of UTF-8 text, never containing a secret
- * or a token. Both strings belong to the library and are valid only during the call: copy
- * what you keep. Called on whatever thread logged (a caller's thread or a runtime thread),
- * possibly from several at once and from the library's exit hook (a create still running
- * at exit is logged then); it must not call back into `dga_set_log_callback`'s setter
- * expecting to stop a record already being delivered, and must not unwind.
+ * Receives one log record: `level` a DgaLogLevel, `target` "dga_epayment" or below it,
+ * `message` one line of UTF-8 without secrets or tokens. Both strings are valid only during
+ * the call. Called on whatever thread logged, possibly several at once and from the library's
+ * exit hook (a create still running at exit is logged then); must not unwind.
  */
 typedef void (*DgaLogCallback)(void *user_data,
                                int32_t level,
@@ -474,114 +473,66 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The SDK's version, e.g. "0.2.0". Static: never freed.
+ * The SDK's version, e.g. "0.2.0".
  */
 const char *dga_version(void);
 
 /**
- * The guide's enum tables as JSON: `{"BankCode": [{"name", "number", "descriptionTh"}, ...],
- * "PaymentType": [...], "PaidStatus": [...], "ResponseStatus": [...], "ErrorCode": [...]}`,
- * straight from the core (names, numbers and Thai descriptions; results carry the names).
- * Static: never freed.
+ * The core's enum tables as JSON: `{"BankCode": [{"name", "number", "descriptionTh"}, ...],
+ * "PaymentType", "PaidStatus", "ResponseStatus", "ErrorCode"}` (results carry the names).
  */
 const char *dga_enum_tables_json(void);
 
 /**
- * The schema of every record that crosses the ABI, as JSON: `{"version", "records": {"CreatePayment",
- * "Payment", "PaymentStatus", "Confirmation", "ClientOptions", "RetryOptions", "Error",
- * "FieldError", "Mismatch"}}`, each `{"name", "doc", "fields": [{"wire", "snake", "type",
- * "required", "doc"}]}`. The `wire` names are the JSON keys of the config, the create
- * request, every result and `dga_error_json`. Static: never freed.
+ * The schema of every record that crosses the ABI, as JSON: `{"version", "records": {name:
+ * {"name", "doc", "fields": [{"wire", "snake", "type", "required", "doc"}]}}}`, the `wire`
+ * names being the JSON keys of the config, the create request, every result and error.
  */
 const char *dga_schema_json(void);
 
 /**
- * The core's error kinds as JSON, `[{"code": "validation", "number": 1}, ...]`: the numbers
- * are DgaErrorKind's 1 to 9, the codes what `dga_error_json` gives as `kind`. Static: never
- * freed.
+ * The core's error kinds as JSON, `[{"code": "validation", "number": 1}, ...]`: DgaErrorKind's
+ * 1 to 9 and the `kind` of `dga_error_json`.
  */
 const char *dga_error_kinds_json(void);
 
 /**
- * Frees a string the library handed out (out_json, out_html, dga_callback_ack, the
- * dga_callback_reply_* bodies). NULL is a no-op. Never pass a string from anywhere else, nor a
- * `const char *` result of this library (those are never freed).
- *
- * # Safety
- * `s` is NULL or a string from this library, not freed before.
+ * Frees a `char *` the library handed out (never another string, nor a `const char *`).
  */
 void dga_string_free(char *s);
 
 /**
- * Creates a client from a JSON configuration object: the `wire` keys of the schema's
- * `ClientOptions` record (`dga_schema_json`; e.g. `{"consumerKey", "consumerSecret",
- * "agentId", "gatewayUrl", "source", "timeoutMs"}`; durations in milliseconds, `retry` false
- * or a `RetryOptions` object). Unknown keys are a DGA_VALIDATION error. No network call is
- * made.
- *
- * Returns the client, which the caller frees with `dga_client_free`; or NULL, with the error
- * in `*out_err` (when `out_err` is not NULL): DGA_INVALID_ARGUMENT for NULL, invalid UTF-8 or
- * invalid JSON, DGA_VALIDATION for a missing or bad setting.
- *
- * # Safety
- * `config_json` is NULL or a NUL-terminated string; `out_err` is NULL or writable.
+ * Creates a client from a JSON object of the schema's `ClientOptions` keys (`{"consumerKey",
+ * "consumerSecret", "agentId", "gatewayUrl", "timeoutMs", ...}`; durations in milliseconds),
+ * without a network call. NULL on error: DGA_VALIDATION for a missing, bad or unknown setting.
  */
 DgaClient *dga_client_new(const char *config_json, DgaError **out_err);
 
 /**
- * As `dga_client_new`, with the settings first read from the environment (`DGA_CONSUMER_KEY`,
+ * As `dga_client_new`, over the settings of the environment (`DGA_CONSUMER_KEY`,
  * `DGA_CONSUMER_SECRET`, `DGA_AGENT_ID`, `DGA_ENVIRONMENT`, `DGA_GATEWAY_URL`, `DGA_SOURCE`,
- * `DGA_PROXY`, `DGA_CA_FILE`) and `config_json`'s keys applied over them. `config_json` may be
- * NULL (the environment alone). The caller frees the client with `dga_client_free`.
- *
- * # Safety
- * As `dga_client_new`.
+ * `DGA_PROXY`, `DGA_CA_FILE`); `config_json` may be NULL.
  */
 DgaClient *dga_client_new_from_env(const char *config_json, DgaError **out_err);
 
 /**
- * Returns a handle to the process's one client for this configuration, made on first use:
- * every call with the same configuration (compared after parsing, so key order, white space
- * and defaults spelled out do not matter) shares one connection pool and one token cache.
- * For short-lived requests in a long-lived process (PHP-FPM, a CGI host, a plugin): only the
- * first request pays for a token. `config_json` is as for `dga_client_new`.
- *
- * Each call returns a new handle, which the caller frees with `dga_client_free` as usual;
- * that releases only the caller's handle: the library keeps its own reference to the client
- * for the life of the process. In a child made by `fork()`, the parent's shared clients are
- * never returned: the child gets its own (its own connections and token).
- *
- * Returns NULL on error, with the error in `*out_err` as for `dga_client_new`.
- *
- * # Safety
- * As `dga_client_new`.
+ * As `dga_client_new`, but a handle to the process's one client for this configuration (the
+ * same after parsing), made on first use and kept for the process's life: short requests in a
+ * long-lived process (PHP-FPM, CGI, a plugin) share its connections and token.
+ * `dga_client_free` frees only the handle. A `fork()`ed child gets clients of its own.
  */
 DgaClient *dga_client_shared(const char *config_json, DgaError **out_err);
 
 /**
- * Frees a client. NULL is a no-op. Call it once, after every call using the client (on any
- * thread) has returned.
- *
- * # Safety
- * `client` is NULL or from `dga_client_new*`, not freed before, and no longer in use.
+ * Frees a client, once, after every blocking call using it has returned.
  */
 void dga_client_free(DgaClient *client);
 
 /**
- * Creates a payment transaction. `request_json` is the guide's create request in camelCase:
- * the schema's `CreatePayment` record (`dga_schema_json`), with `paymentType` as a name
- * ("FastPay" | "QRPayment") and `amount` a decimal string such as "1000.50" (or an exact JSON
- * number). Every bad field is named in one DGA_VALIDATION error before any network call.
- *
- * On success `*out_json` (when `out_json` is not NULL) is the payment, the schema's `Payment`
- * record (it carries `reference1`/`reference2`), which the caller frees with
- * `dga_string_free`. Pass it to `dga_checkout_form_html`; use reference1/reference2 with
- * status, close and void. DGA_OUTCOME_UNKNOWN means the payment may exist: check
- * `dga_status` first.
- *
- * # Safety
- * `client` is NULL or live; strings are NULL or NUL-terminated; out-parameters are NULL or
- * writable.
+ * Creates a payment transaction from the schema's `CreatePayment` record (`paymentType`
+ * "FastPay" or "QRPayment", `amount` a decimal string: "1000.50"); every bad field is named in one
+ * DGA_VALIDATION error before any network call. `*out_json` is the schema's `Payment` record.
+ * DGA_OUTCOME_UNKNOWN: the payment may exist, check `dga_status`.
  */
 int32_t dga_create_payment(const DgaClient *client,
                            const char *request_json,
@@ -589,13 +540,8 @@ int32_t dga_create_payment(const DgaClient *client,
                            DgaError **out_err);
 
 /**
- * Reads a transaction's state from DGA (retried on transient failures). `reference2` is ""
- * when the payment had none (NULL is an error). On success `*out_json` is the normalized
- * status, the schema's `PaymentStatus` record (`dga_schema_json`: enums as names, amounts as
- * strings, dates `yyyy-MM-ddTHH:mm:ss` or null), freed by the caller with `dga_string_free`.
- *
- * # Safety
- * As `dga_create_payment`.
+ * Reads a transaction's state from DGA (retried on transient failures) as the schema's
+ * `PaymentStatus` record.
  */
 int32_t dga_status(const DgaClient *client,
                    const char *reference1,
@@ -604,12 +550,8 @@ int32_t dga_status(const DgaClient *client,
                    DgaError **out_err);
 
 /**
- * Closes an unpaid transaction (a paid one is DGA_API with code 14). On success `*out_json` is
- * the confirmation `{"status", "message", "data"}` (plus "warning"), freed by the caller with
- * `dga_string_free`.
- *
- * # Safety
- * As `dga_create_payment`.
+ * Closes an unpaid transaction (a paid one is DGA_API, code 14); `*out_json` is the
+ * confirmation `{"status", "message", "data"}` (plus "warning").
  */
 int32_t dga_close(const DgaClient *client,
                   const char *reference1,
@@ -618,13 +560,8 @@ int32_t dga_close(const DgaClient *client,
                   DgaError **out_err);
 
 /**
- * Voids a paid FastPay transaction; `payment_reference` is the `refId` from status or the
- * callback. On success `*out_json` is the confirmation, as for `dga_close`, freed by the caller
- * with `dga_string_free`. DGA_OUTCOME_UNKNOWN means the void may have happened: check
- * `dga_status`.
- *
- * # Safety
- * As `dga_create_payment`.
+ * Voids a paid FastPay transaction (`payment_reference`: its `refId`); the confirmation as for
+ * `dga_close`. DGA_OUTCOME_UNKNOWN: the void may have happened, check `dga_status`.
  */
 int32_t dga_void(const DgaClient *client,
                  const char *reference1,
@@ -634,14 +571,9 @@ int32_t dga_void(const DgaClient *client,
                  DgaError **out_err);
 
 /**
- * Confirms a callback with DGA: re-reads the status and checks that references, amount, paid
- * status and refId agree (callbacks are unsigned: act on this result, never on the callback
- * alone). `callback_json` is the normalized JSON `dga_parse_callback` gave (or DGA's raw
- * callback fields). On success `*out_json` is DGA's own status (normalized, as `dga_status`),
- * freed by the caller with `dga_string_free`; a disagreement is DGA_VERIFICATION.
- *
- * # Safety
- * As `dga_create_payment`.
+ * Confirms a parsed callback with DGA (callbacks are unsigned: act on this, never on the
+ * callback alone): `*out_json` is DGA's own status; a disagreement in references, amount,
+ * paid status or refId is DGA_VERIFICATION.
  */
 int32_t dga_verify_callback(const DgaClient *client,
                             const char *callback_json,
@@ -649,15 +581,9 @@ int32_t dga_verify_callback(const DgaClient *client,
                             DgaError **out_err);
 
 /**
- * What a callback endpoint does first: parses DGA's raw callback body (`len` bytes, as
- * received) and, when `verify` is true (do this unless you verify yourself), confirms it with
- * DGA as `dga_verify_callback` does. On success `*out_json` is the normalized status (DGA's own
- * when verified), freed by the caller with `dga_string_free`. Answer DGA with
- * `dga_callback_reply_accepted` once recorded, or `dga_callback_reply_for_error` with this
- * call's error.
- *
- * # Safety
- * `body` is NULL or points to `len` readable bytes; the rest as `dga_create_payment`.
+ * A callback endpoint's first step: parses DGA's raw callback body and, when `verify` (do
+ * this unless you verify yourself), confirms it, giving DGA's own status. Answer DGA with
+ * `dga_callback_reply_accepted` once recorded, or `dga_callback_reply_for_error`.
  */
 int32_t dga_receive_callback(const DgaClient *client,
                              const uint8_t *body,
@@ -667,194 +593,103 @@ int32_t dga_receive_callback(const DgaClient *client,
                              DgaError **out_err);
 
 /**
- * Parses a callback body DGA POSTed (`len` bytes as received; need not be NUL-terminated or
- * UTF-8: a bad body is a DGA_CALLBACK error naming the field, or the JSON line and column).
- * On success `*out_json` is the normalized callback (the 14 keys of `dga_status`'s result),
- * freed by the caller with `dga_string_free`. Confirm it with `dga_verify_callback` before
- * marking an order paid.
- *
- * # Safety
- * `body` is NULL or points to `len` readable bytes; out-parameters are NULL or writable.
+ * Parses a callback body as received (a bad one is DGA_CALLBACK naming the field, or the JSON
+ * line and column) into `dga_status`'s form. Confirm it with `dga_verify_callback`.
  */
 int32_t dga_parse_callback(const uint8_t *body, size_t len, char **out_json, DgaError **out_err);
 
 /**
- * The acknowledgement JSON an agency answers a callback with:
- * `{"requestTimeStamp": <unix seconds>, "message": "...", "result": true|false}`. `message`
- * may be NULL ("Success"). Answer `accepted` false when the callback could not be taken, so
- * DGA delivers it again. The caller frees the result with `dga_string_free`; NULL when
- * `message` is not valid UTF-8.
- *
- * # Safety
- * `message` is NULL or a NUL-terminated string.
+ * The ack JSON a callback is answered with, `{"requestTimeStamp", "message", "result"}`
+ * (`accepted` false: DGA delivers it again); `message` NULL is "Success", bad UTF-8 gives NULL.
  */
 char *dga_callback_ack(bool accepted, const char *message);
 
 /**
- * The HTTP answer to a callback the agency has verified and recorded: returns the body (the
- * ack JSON with `result: true`), and sets `*out_http_status` (when not NULL) to 200. `message`
- * may be NULL ("Success"). The caller frees the body with `dga_string_free`; NULL when
- * `message` is not valid UTF-8. Content type: `dga_callback_reply_content_type()`.
- *
- * # Safety
- * `message` is NULL or a NUL-terminated string; `out_http_status` is NULL or writable.
+ * The answer to a callback verified and recorded: 200, the ack with `result: true` (`message`
+ * as for `dga_callback_ack`).
  */
 char *dga_callback_reply_accepted(const char *message, int32_t *out_http_status);
 
 /**
- * The HTTP answer to a callback whose `dga_receive_callback` (or parse/verify) failed with
- * `error`, as the core decides it: 400 for an invalid callback, 409 when DGA's status
- * disagrees, 503 when DGA could not be asked (so DGA delivers it again); each with an ack
- * `result: false` and a reason without secrets. For a NULL error, DGA_INVALID_ARGUMENT or
- * DGA_INTERNAL (a bug on the agency's side) it is `dga_callback_reply_handler_failed`'s
- * answer. Returns the body, freed by the caller with `dga_string_free`; sets
- * `*out_http_status` (when not NULL).
- *
- * # Safety
- * `error` is NULL or a live error from this library; `out_http_status` is NULL or writable.
+ * The answer to a callback whose receiving failed with `error`, as the core decides: 400
+ * invalid, 404 unknown payment, 409 DGA's status disagrees, 503 DGA not reached (delivered
+ * again); for NULL, DGA_INVALID_ARGUMENT or DGA_INTERNAL, `dga_callback_reply_handler_failed`'s.
  */
 char *dga_callback_reply_for_error(const DgaError *error, int32_t *out_http_status);
 
 /**
- * The HTTP answer when the callback was valid but the agency's own handling failed (its
- * database, say): 500 with `result: false`, so DGA delivers it again; the agency's error stays
- * in its own logs. Returns the body, freed by the caller with `dga_string_free`; sets
- * `*out_http_status` (when not NULL).
- *
- * # Safety
- * `out_http_status` is NULL or writable.
+ * The answer when the agency's own handling of a valid callback failed: 500, delivered again.
  */
 char *dga_callback_reply_handler_failed(int32_t *out_http_status);
 
 /**
- * The HTTP answer to a callback whose body is larger than the endpoint takes (`limit`
- * bytes), so it was not read: 413 with `result: false` and a reason naming the limit (DGA's
- * callbacks are a few hundred bytes; the cap guards the endpoint's memory). Returns the body,
- * freed by the caller with `dga_string_free`; sets `*out_http_status` (when not NULL).
- *
- * # Safety
- * `out_http_status` is NULL or writable.
+ * The answer to a body over the endpoint's `limit` bytes, left unread: 413 naming the limit.
  */
 char *dga_callback_reply_too_large(size_t limit, int32_t *out_http_status);
 
 /**
  * The Content-Type of the dga_callback_reply_* bodies ("application/json; charset=utf-8").
- * Static: never freed.
  */
 const char *dga_callback_reply_content_type(void);
 
 /**
- * An HTML page that sends the citizen's browser to KTB's gateway (a POST form with the
- * payment's hidden fields, submitted by script at once; every value HTML-escaped).
- * `payment_json` is the payment `dga_create_payment` gave. On success `*out_html` is the page,
- * freed by the caller with `dga_string_free`. A payment JSON missing fields is DGA_VALIDATION.
- *
- * # Safety
- * `payment_json` is NULL or a NUL-terminated string; out-parameters are NULL or writable.
+ * The HTML page that sends the citizen's browser to KTB's gateway (an escaped POST form,
+ * submitted at once) for the payment `dga_create_payment` gave (missing fields: DGA_VALIDATION).
  */
 int32_t dga_checkout_form_html(const char *payment_json, char **out_html, DgaError **out_err);
 
 /**
- * Whether `id` is a well-formed Thai citizen ID: exactly 13 ASCII digits whose last digit is
- * the check digit. false for NULL or invalid UTF-8.
- *
- * # Safety
- * `id` is NULL or a NUL-terminated string.
+ * Whether `id` is a Thai citizen ID: 13 ASCII digits, the last the check digit (false for NULL).
  */
 bool dga_validate_citizen_id(const char *id);
 
 /**
- * The error's kind (a DgaErrorKind: 1 to 9 the core's kinds, DGA_INVALID_ARGUMENT,
- * DGA_INTERNAL, DGA_CANCELLED); DGA_OK for NULL.
- *
- * # Safety
- * `error` is NULL or a live error from this library.
+ * The error's kind (a DgaErrorKind); DGA_OK for NULL.
  */
 int32_t dga_error_kind(const DgaError *error);
 
 /**
- * DGA's errorCode number (a DgaErrorCode, e.g. 8 TransactionNotFound) for a DGA_API error;
- * 0 when there is none (other kinds, DGA sent null, or a code that is not a number).
- *
- * # Safety
- * `error` is NULL or a live error from this library.
+ * DGA's errorCode (a DgaErrorCode, e.g. 8 TransactionNotFound) of a DGA_API error, else 0.
  */
 int32_t dga_error_api_code(const DgaError *error);
 
 /**
- * The error's message in English (UTF-8; names fields, endpoints and DGA's message; never a
- * secret). Owned by `error`: valid until `dga_error_free(error)`, never freed by the caller.
- * "" for NULL.
- *
- * # Safety
- * `error` is NULL or a live error from this library.
+ * The error's message in English (fields, endpoint, DGA's message; never a secret).
  */
 const char *dga_error_message(const DgaError *error);
 
 /**
- * The error as the core's JSON: the schema's `Error` record (`dga_schema_json`: `kind`
- * ("validation", ..., "verification", or "invalid_argument", "internal"), `message`,
- * `transient`, and where they apply `errors`, `endpoint`, `status`, `errorCode`,
- * `reference1`/`reference2`, `reason`, `mismatches`). Owned by `error`: valid until `dga_error_free(error)`, never freed by the
- * caller. "" for NULL.
- *
- * # Safety
- * `error` is NULL or a live error from this library.
+ * The error as the schema's `Error` record, its `kind` one of `dga_error_kinds_json` or
+ * "invalid_argument", "internal", "cancelled".
  */
 const char *dga_error_json(const DgaError *error);
 
 /**
- * Frees an error handed out through an `out_err`. NULL is a no-op.
- *
- * # Safety
- * `error` is NULL or from this library, not freed before.
+ * Frees an error handed out through an `out_err`.
  */
 void dga_error_free(DgaError *error);
 
 /**
- * Creates a cancellation source. The caller frees it with `dga_cancel_free`. NULL only if
- * memory ran out.
+ * Creates a cancellation source, freed with `dga_cancel_free`.
  */
 DgaCancel *dga_cancel_new(void);
 
 /**
- * Cancels every call started with `cancel` that has not completed: each one's callback gets
- * DGA_CANCELLED (once, as always; a call that already completed is not called again). A
- * status or callback verification is stopped. A create, void or close stops being waited
- * for but is not abandoned: one not yet sent is never sent; one already sent runs to its end
- * at DGA and its outcome is logged at WARNING with its references (check `dga_status`).
- * Idempotent and thread-safe; callable from a callback. NULL is a no-op.
- *
- * # Safety
- * `cancel` is NULL or from `dga_cancel_new`, not freed yet.
+ * Cancels every call started with `cancel` not yet completed: its callback gets DGA_CANCELLED.
+ * A status or verification stops; a create, void or close not yet sent is never sent, one
+ * sent runs to its end at DGA with its outcome logged at WARNING (check `dga_status` before
+ * trying again). Idempotent, thread-safe, callable from a callback.
  */
 void dga_cancel(DgaCancel *cancel);
 
 /**
- * Frees a cancellation source. NULL is a no-op. Calls started with it keep their own
- * reference (they can still be cancelled by nobody, and complete normally).
- *
- * # Safety
- * `cancel` is NULL or from `dga_cancel_new`, not freed before.
+ * Frees a cancellation source, even while calls using it are in flight.
  */
 void dga_cancel_free(DgaCancel *cancel);
 
 /**
- * `dga_create_payment`, completing through `cb` (see `DgaCallback`): on success `out_json` is
- * the payment. Returns DGA_OK when started, then `cb` is called exactly once while the process
- * lives; or, without calling `cb`, DGA_INVALID_ARGUMENT when `client`, `request_json` or `cb`
- * is NULL or `request_json` is not UTF-8 JSON (a bad field is a DGA_VALIDATION error through
- * `cb`). `cancel` may be NULL. Every argument is copied before the function returns.
- *
- * Cancelling (`dga_cancel`) a create not yet sent means it is never sent; once sent, it runs
- * to its end at DGA and its outcome is logged at WARNING with its references, and `cb` gets
- * DGA_CANCELLED at once: check `dga_status` before creating it again. Freeing the client does
- * not cancel the call.
- *
- * # Safety
- * `client` is NULL or live; `request_json` is NULL or NUL-terminated; `cancel` is NULL or
- * live (it may be freed right after this returns); `cb` is NULL or a function as
- * `DgaCallback` says; `user_data` is passed to `cb` untouched.
+ * `dga_create_payment`, completing through `cb` (a bad field: DGA_VALIDATION through `cb`).
+ * Cancelled, `cb` gets DGA_CANCELLED at once, as `dga_cancel` says.
  */
 int32_t dga_create_payment_async(const DgaClient *client,
                                  const char *request_json,
@@ -863,11 +698,7 @@ int32_t dga_create_payment_async(const DgaClient *client,
                                  void *user_data);
 
 /**
- * `dga_status`, completing through `cb`: on success `out_json` is the normalized status.
- * Cancelling it stops it (no result is waited for). Returns as `dga_create_payment_async`.
- *
- * # Safety
- * As `dga_create_payment_async`.
+ * `dga_status`, completing through `cb`.
  */
 int32_t dga_status_async(const DgaClient *client,
                          const char *reference1,
@@ -877,12 +708,7 @@ int32_t dga_status_async(const DgaClient *client,
                          void *user_data);
 
 /**
- * `dga_close`, completing through `cb`: on success `out_json` is the confirmation.
- * Cancelling it acts as for a create (never sent if not yet sent; otherwise it runs to its
- * end and its outcome is logged). Returns as `dga_create_payment_async`.
- *
- * # Safety
- * As `dga_create_payment_async`.
+ * `dga_close`, completing through `cb`.
  */
 int32_t dga_close_async(const DgaClient *client,
                         const char *reference1,
@@ -892,12 +718,7 @@ int32_t dga_close_async(const DgaClient *client,
                         void *user_data);
 
 /**
- * `dga_void`, completing through `cb`: on success `out_json` is the confirmation.
- * DGA_OUTCOME_UNKNOWN means the void may have happened: check `dga_status`. Cancelling it
- * acts as for a create. Returns as `dga_create_payment_async`.
- *
- * # Safety
- * As `dga_create_payment_async`.
+ * `dga_void`, completing through `cb`.
  */
 int32_t dga_void_async(const DgaClient *client,
                        const char *reference1,
@@ -908,13 +729,7 @@ int32_t dga_void_async(const DgaClient *client,
                        void *user_data);
 
 /**
- * `dga_verify_callback`, completing through `cb`: on success `out_json` is DGA's own status;
- * a disagreement is DGA_VERIFICATION. Cancelling it stops it. Returns as
- * `dga_create_payment_async` (`callback_json` must be UTF-8 JSON; a bad field is a
- * DGA_VALIDATION error through `cb`).
- *
- * # Safety
- * As `dga_create_payment_async`.
+ * `dga_verify_callback`, completing through `cb` (a bad field: DGA_VALIDATION through `cb`).
  */
 int32_t dga_verify_callback_async(const DgaClient *client,
                                   const char *callback_json,
@@ -923,15 +738,7 @@ int32_t dga_verify_callback_async(const DgaClient *client,
                                   void *user_data);
 
 /**
- * `dga_receive_callback`, completing through `cb`: reads DGA's raw callback body (`len`
- * bytes, copied before this returns) and, when `verify` is true, decides it by DGA's own
- * status. On success `out_json` is the normalized status (DGA's own when verified); answer
- * DGA with `dga_callback_reply_accepted` or `dga_callback_reply_for_error` with `err`.
- * Cancelling it stops it. Returns as `dga_create_payment_async` (DGA_INVALID_ARGUMENT for a
- * NULL `body`; a bad body is a DGA_CALLBACK error through `cb`).
- *
- * # Safety
- * `body` is NULL or points to `len` readable bytes; the rest as `dga_create_payment_async`.
+ * `dga_receive_callback`, completing through `cb` (a bad body: DGA_CALLBACK through `cb`).
  */
 int32_t dga_receive_callback_async(const DgaClient *client,
                                    const uint8_t *body,
@@ -942,25 +749,17 @@ int32_t dga_receive_callback_async(const DgaClient *client,
                                    void *user_data);
 
 /**
- * Waits up to `grace_ms` for the creates, voids and closes still running in this process (a
- * caller that went away, an async call cancelled after it was sent), then logs each one left
- * as outcome unknown with its references (once). Returns how many were left. The library does
- * this by itself at process exit (with `DGA_EPAYMENT_SHUTDOWN_GRACE_MS`, default 2000); a host
- * whose own teardown comes first (a .NET AppDomain, a plugin being unloaded) calls it while
- * its log callback still works. Async calls in flight are not affected: cancel them first.
+ * Waits up to `grace_ms` for the creates, voids and closes still running (a caller gone, an
+ * async call cancelled once sent), then logs each one left as outcome unknown with its
+ * references and returns how many. Done at process exit by itself
+ * (`DGA_EPAYMENT_SHUTDOWN_GRACE_MS`, default 2000); a host whose teardown comes first (a .NET
+ * AppDomain, a plugin unloaded) calls it while its log callback works. Cancel async calls first.
  */
 size_t dga_drain(uint32_t grace_ms);
 
 /**
- * The references a callback body names (`ref1`, `ref2`), read as leniently as
- * `dga_receive_callback` reads them: what a callback endpoint looks up in its own orders
- * before anything else. `body` is `len` bytes as received. On success `*out_reference1` and
- * `*out_reference2` (each when not NULL) are the references (`ref2` may be ""), freed
- * by the caller with `dga_string_free`; on error both are NULL and a body whose references
- * cannot be read is DGA_CALLBACK (answer it with `dga_callback_reply_for_error`: 400).
- *
- * # Safety
- * `body` is NULL or points to `len` readable bytes; out-parameters are NULL or writable.
+ * The references a callback body names (`ref2` may be ""), read as `dga_receive_callback`
+ * reads them, for the endpoint's own lookup; unreadable ones are DGA_CALLBACK (reply 400).
  */
 int32_t dga_callback_references(const uint8_t *body,
                                 size_t len,
@@ -969,15 +768,9 @@ int32_t dga_callback_references(const uint8_t *body,
                                 DgaError **out_err);
 
 /**
- * The refusal of a delivery whose references the agency does not know (its own lookup said
- * no): DGA is not asked. It is counted (`refusedUnknown` in `dga_verification_stats_json`)
- * and logged at most once a second. Like `dga_receive_callback` failing, it returns
- * DGA_VERIFICATION with the error (reason `unknown_payment`) in `*out_err`, which the
- * endpoint answers with `dga_callback_reply_for_error` (404) and frees with
- * `dga_error_free`. Never DGA_OK; DGA_INVALID_ARGUMENT for a NULL client or reference.
- *
- * # Safety
- * `client` is NULL or live; strings are NULL or NUL-terminated; `out_err` is NULL or writable.
+ * Refuses a delivery whose references the agency does not know, without asking DGA: counted
+ * (`refusedUnknown`), logged at most once a second, and always DGA_VERIFICATION (reason
+ * `unknown_payment`; reply 404).
  */
 int32_t dga_refuse_unknown_reference(const DgaClient *client,
                                      const char *reference1,
@@ -985,38 +778,19 @@ int32_t dga_refuse_unknown_reference(const DgaClient *client,
                                      DgaError **out_err);
 
 /**
- * What callback verification has cost DGA and what it refused since the client was built
- * (every counter only grows), as JSON: `{"statusCalls", "reused", "refusedUnknown",
- * "refusedBusy"}` — status requests sent to DGA to verify callbacks (retries included, token
- * fetches not), deliveries answered from another delivery's status call, deliveries refused
- * by the agency's own lookup, deliveries refused 503 `busy` (over `verificationRate` or too
- * many at once). Alert on a rise of the last two: a flood. The caller frees the result with
- * `dga_string_free`; NULL for a NULL client.
- *
- * # Safety
- * `client` is NULL or live.
+ * The client's callback verification counters, as JSON `{"statusCalls", "reused",
+ * "refusedUnknown", "refusedBusy"}`: status requests sent to DGA (retries included),
+ * deliveries answered from another's status call, refused by the agency's lookup, refused 503
+ * `busy` (over `verificationRate`). A rise of the last two is a flood. NULL for NULL.
  */
 char *dga_verification_stats_json(const DgaClient *client);
 
 /**
- * `dga_receive_callback` (verifying) after the agency's own check, in one call: the body's
- * references are read, `known_reference(user_data, reference1, reference2)` is asked on this
- * thread, and when it returns false the delivery is refused at once as
- * `dga_refuse_unknown_reference` does (DGA_VERIFICATION, reason `unknown_payment`, reply 404)
- * without a network call, so forged references cost DGA nothing. A NULL `known_reference` is
- * no check (`dga_receive_callback` with `verify` true). On success `*out_json` is DGA's own
- * status (normalized, as `dga_status`), freed by the caller with `dga_string_free`; answer
- * DGA with `dga_callback_reply_accepted` once recorded, or `dga_callback_reply_for_error`
- * with this call's error (400, 404, 409 or 503, the last when over `verificationRate`).
- *
- * When the lookup itself can fail, use the two steps instead: `dga_callback_references`, the
- * lookup, then `dga_refuse_unknown_reference` (not ours), `dga_callback_reply_unavailable`
- * (the lookup failed: 503, DGA delivers again) or `dga_receive_callback` (ours).
- *
- * # Safety
- * `body` is NULL or points to `len` readable bytes; `known_reference` is NULL or a function
- * as `DgaKnownReference` describes, given `user_data` as passed; the rest as
- * `dga_create_payment`.
+ * `dga_receive_callback` (verifying) after `known_reference(user_data, reference1,
+ * reference2)` (NULL: no check): when it says false the delivery is refused as
+ * `dga_refuse_unknown_reference` does, so forged references cost DGA nothing. A lookup that
+ * can fail takes the steps apart: `dga_callback_references`, the lookup, then
+ * `dga_refuse_unknown_reference`, `dga_callback_reply_unavailable` or `dga_receive_callback`.
  */
 int32_t dga_receive_callback_known(const DgaClient *client,
                                    const uint8_t *body,
@@ -1027,26 +801,15 @@ int32_t dga_receive_callback_known(const DgaClient *client,
                                    DgaError **out_err);
 
 /**
- * The HTTP answer when a callback could not be checked now (the agency's own lookup of its
- * references failed): 503 with `result: false`, so DGA delivers it again. Returns the body,
- * freed by the caller with `dga_string_free`; sets `*out_http_status` (when not NULL).
- *
- * # Safety
- * `out_http_status` is NULL or writable.
+ * The answer when the agency's lookup of a callback's references failed: 503, delivered again.
  */
 char *dga_callback_reply_unavailable(int32_t *out_http_status);
 
 /**
- * Sends the SDK's log records to `cb` (NULL stops them), with `user_data` passed back to it
- * untouched; see `DgaLogCallback`. Records at `dga_set_log_level`'s level (default
- * DGA_LOG_INFO) and more severe pass; WARNING records are the ones to keep: a create, void or
- * close whose caller went away (cancelled, timed out, exited) with its outcome and
- * references, a callback whose values differ from DGA's. Process-wide; replaces the previous
- * callback (a record being delivered on another thread at that moment may still reach the
- * previous one). Without a callback the records are dropped.
- *
- * # Safety
- * `cb` is NULL or a function as `DgaLogCallback` says, callable until it is replaced.
+ * Sends the SDK's log records (at `dga_set_log_level`'s level or above; a line repeated more
+ * than 5 times in 10 s is counted, not repeated) to `cb`, NULL stopping them. Keep the
+ * WARNINGs: a create, void or close whose caller went away, with its outcome and references;
+ * a callback that differs from DGA. Process-wide, replacing the previous callback.
  */
 void dga_set_log_callback(DgaLogCallback cb, void *user_data);
 
@@ -1057,17 +820,15 @@ void dga_set_log_callback(DgaLogCallback cb, void *user_data);
 void dga_set_log_level(int32_t level);
 
 /**
- * Keeps the last `capacity` log records in memory for `dga_log_drain` (0 stops keeping and
- * drops what was kept), for hosts that cannot take a callback on another thread (PHP drains
- * after each call). Works beside `dga_set_log_callback`. Process-wide.
+ * Keeps the last `capacity` log records for `dga_log_drain` (0 stops keeping and drops what
+ * was kept), beside any `dga_set_log_callback`. Process-wide.
  */
 void dga_log_buffer(size_t capacity);
 
 /**
- * The records kept since the last drain, oldest first, as a JSON array of
- * `{"level": 1..5, "target": "...", "message": "..."}` (plus, when the buffer overflowed, a
- * first WARN record saying how many were lost); NULL when there are none. The caller frees it
- * with `dga_string_free`.
+ * The records kept since the last drain, oldest first, as a JSON array of `{"level": 1..5,
+ * "target", "message"}` (first, when the buffer overflowed, a WARN record saying how many were
+ * lost); NULL when there are none.
  */
 char *dga_log_drain(void);
 
@@ -1078,14 +839,11 @@ char *dga_log_drain(void);
 DgaCallback dga_completion_queue_callback(void);
 
 /**
- * Takes the next queued completion, waiting up to `timeout_ms` for one. Returns true with
- * `*out_user_data`, `*out_kind`, `*out_json` and `*out_err` as the callback would have had them
- * (the caller owns `*out_json` and `*out_err`), or false when none came in time. A log record
- * (`dga_log_to_queue`) comes with `*out_user_data` NULL, `*out_kind` its DgaLogLevel and
- * `*out_json` `{"level", "target", "message"}`. Any number of threads may wait.
- *
- * # Safety
- * Every out-parameter is writable.
+ * Takes the next queued completion, waiting up to `timeout_ms` for one: true with the
+ * callback's arguments in the out-parameters (the caller owns `*out_json` and `*out_err`), or
+ * false when none came in time. A log record (`dga_log_to_queue`) comes with `*out_user_data`
+ * NULL, `*out_kind` its DgaLogLevel and `*out_json` `{"level", "target", "message"}`. Any
+ * number of threads may wait. Every out-parameter must be writable.
  */
 bool dga_completion_next(uint32_t timeout_ms,
                          void **out_user_data,
@@ -1094,8 +852,8 @@ bool dga_completion_next(uint32_t timeout_ms,
                          DgaError **out_err);
 
 /**
- * Sends the SDK's log records to the completion queue (see `dga_completion_next`) when `on`,
- * beside any `dga_set_log_callback`. Process-wide.
+ * Sends the SDK's log records to the completion queue too (see `dga_completion_next`) when
+ * `on`. Process-wide.
  */
 void dga_log_to_queue(bool on);
 

@@ -1,43 +1,33 @@
 //! The async calls: each returns at once and completes through a callback on one of the
 //! core's runtime threads, so a host with an event loop of its own (.NET's `Task`s, a C event
-//! loop) holds no thread per call in flight (docs/architecture.md#the-async-core).
-//!
-//! What the callback contract rests on:
-//! - A [`Completion`] owns the callback and fires it exactly once: with the result, the error,
-//!   a cancellation, a caught panic (`DGA_INTERNAL`), or, if its task were ever dropped
-//!   unfinished, from its `Drop`.
-//! - The arguments are copied and checked before the function returns; a call that cannot
-//!   start returns its error kind and its `Completion` is never built, so it never calls back.
-//! - The call holds its own clone of the client (an `Arc`): freeing the `DgaClient` never
-//!   cancels it.
-//! - Once the process is exiting (the library's `atexit` hook has run), no callback is made:
-//!   the host may be tearing down what the callback would touch. Callbacks already running
-//!   get a short time to return first.
+//! loop) holds no thread per call in flight (docs/architecture.md#the-async-core). A
+//! [`Completion`], built only once the arguments are copied and checked, fires exactly once
+//! (result, error, cancellation, caught panic, or from its `Drop`), but never once the process
+//! is exiting: the host may be tearing down what the callback would touch.
 
 use super::{
-    DgaClient, DgaError, DgaErrorKind, Failure, bytes, c_string, client_ref, json_arg,
-    panic_message, text,
+    DgaClient, DgaError, DgaErrorKind, bytes, c_string, client_ref, json_arg, panic_message, refs,
+    text,
 };
+use futures_util::FutureExt;
+use serde_json::Value;
 use std::cell::Cell;
 use std::ffi::{c_char, c_void};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
 use std::ptr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tokio::sync::Notify;
+use tokio::sync::watch;
 
-/// The completion callback of the `dga_*_async` calls. Called exactly once per started call,
-/// on one of the library's runtime threads (possibly before the starting function returns):
-/// `kind` is DGA_OK with `out_json` the result and `err` NULL, or the failing DgaErrorKind with
-/// `out_json` NULL and `err` the error. The callback owns both: free `out_json` with
-/// `dga_string_free` and `err` with `dga_error_free`. It may start other calls (async or
-/// blocking: a blocking call made here does not deadlock the runtime, though it holds one of
-/// its threads meanwhile, so prefer the async calls), must return promptly, and must not
-/// unwind (a C++ exception or longjmp out of it ends the process).
+/// The completion callback of the `dga_*_async` calls. Each copies and checks its arguments,
+/// then returns DGA_OK and calls `cb` exactly once while the process lives (on a runtime
+/// thread, maybe before it returns), or returns its error kind (DGA_INVALID_ARGUMENT for a
+/// NULL `client` or `cb`, bad UTF-8 or JSON) and never calls it. `cb` owns what it gets:
+/// DGA_OK and `out_json` the blocking call's result, or the error's kind (DGA_CANCELLED when
+/// its `cancel`, which may be NULL, was cancelled) and `err`. It may start other calls (a
+/// blocking one holds a runtime thread meanwhile), must return promptly and must not unwind.
+/// Freeing the client does not cancel the calls: each completes with its real result.
 pub type DgaCallback = Option<
     unsafe extern "C" fn(
         user_data: *mut c_void,
@@ -47,70 +37,37 @@ pub type DgaCallback = Option<
     ),
 >;
 
-/// A cancellation source for async calls. Opaque. Created by `dga_cancel_new`, freed by
-/// `dga_cancel_free` (which may be done while calls using it are in flight: each holds its
-/// own reference). One DgaCancel may be passed to any number of calls; `dga_cancel` ends all
-/// of them that have not completed yet, with DGA_CANCELLED.
+/// A cancellation source for async calls. Opaque. One may be passed to any number of calls;
+/// `dga_cancel` ends every one of them not yet completed, with DGA_CANCELLED.
 pub struct DgaCancel {
-    state: Arc<CancelState>,
+    cancelled: watch::Sender<bool>,
 }
 
-#[derive(Default)]
-struct CancelState {
-    cancelled: AtomicBool,
-    notify: Notify,
-}
-
-impl CancelState {
-    async fn cancelled(&self) {
-        loop {
-            let notified = self.notify.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self.cancelled.load(Ordering::SeqCst) {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
-
-/// Creates a cancellation source. The caller frees it with `dga_cancel_free`. NULL only if
-/// memory ran out.
+/// Creates a cancellation source, freed with `dga_cancel_free`.
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_cancel_new() -> *mut DgaCancel {
     super::guard(ptr::null_mut(), || {
         Box::into_raw(Box::new(DgaCancel {
-            state: Arc::default(),
+            cancelled: watch::Sender::new(false),
         }))
     })
 }
 
-/// Cancels every call started with `cancel` that has not completed: each one's callback gets
-/// DGA_CANCELLED (once, as always; a call that already completed is not called again). A
-/// status or callback verification is stopped. A create, void or close stops being waited
-/// for but is not abandoned: one not yet sent is never sent; one already sent runs to its end
-/// at DGA and its outcome is logged at WARNING with its references (check `dga_status`).
-/// Idempotent and thread-safe; callable from a callback. NULL is a no-op.
-///
-/// # Safety
-/// `cancel` is NULL or from `dga_cancel_new`, not freed yet.
+/// Cancels every call started with `cancel` not yet completed: its callback gets DGA_CANCELLED.
+/// A status or verification stops; a create, void or close not yet sent is never sent, one
+/// sent runs to its end at DGA with its outcome logged at WARNING (check `dga_status` before
+/// trying again). Idempotent, thread-safe, callable from a callback.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_cancel(cancel: *mut DgaCancel) {
+    // SAFETY: NULL or live, by the caller's contract.
     super::guard((), || {
-        // SAFETY: NULL or live, by the caller's contract.
         if let Some(c) = unsafe { cancel.as_ref() } {
-            c.state.cancelled.store(true, Ordering::SeqCst);
-            c.state.notify.notify_waiters();
+            c.cancelled.send_replace(true);
         }
     })
 }
 
-/// Frees a cancellation source. NULL is a no-op. Calls started with it keep their own
-/// reference (they can still be cancelled by nobody, and complete normally).
-///
-/// # Safety
-/// `cancel` is NULL or from `dga_cancel_new`, not freed before.
+/// Frees a cancellation source, even while calls using it are in flight.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_cancel_free(cancel: *mut DgaCancel) {
     if !cancel.is_null() {
@@ -160,35 +117,18 @@ fn install_hooks() {
     });
 }
 
-/// The caller's pointer, handed back to its callback on a runtime thread (the contract says
-/// so; the library never reads it).
-struct UserData(*mut c_void);
-// SAFETY: never dereferenced by the library; only passed back to the caller's callback.
-unsafe impl Send for UserData {}
-
-type RawCallback = unsafe extern "C" fn(
-    user_data: *mut c_void,
-    kind: i32,
-    out_json: *mut c_char,
-    err: *mut DgaError,
-);
-
-/// One started call's callback, fired exactly once.
+/// One started call's callback (`None` once fired) and the caller's pointer, handed back.
 struct Completion {
-    cb: RawCallback,
-    user_data: UserData,
-    done: bool,
+    cb: DgaCallback,
+    user_data: *mut c_void,
 }
+// SAFETY: `user_data` is never dereferenced here, only passed back to the caller's callback,
+// which the contract says runs on a runtime thread.
+unsafe impl Send for Completion {}
 
 impl Completion {
-    fn finish(mut self, result: Result<String, DgaError>) {
-        self.fire(result);
-    }
-
     fn fire(&mut self, result: Result<String, DgaError>) {
-        if std::mem::replace(&mut self.done, true) {
-            return;
-        }
+        let Some(cb) = self.cb.take() else { return };
         let (kind, json, err) = match result {
             Ok(text) => (
                 DgaErrorKind::DGA_OK as i32,
@@ -209,7 +149,7 @@ impl Completion {
         }
         let was = IN_CALLBACK.with(|c| c.replace(true));
         // SAFETY: the caller's callback, with the pointer it gave and values it now owns.
-        unsafe { (self.cb)(self.user_data.0, kind, json, err) };
+        unsafe { cb(self.user_data, kind, json, err) };
         IN_CALLBACK.with(|c| c.set(was));
         RUNNING.fetch_sub(1, Ordering::SeqCst);
     }
@@ -217,42 +157,24 @@ impl Completion {
 
 impl Drop for Completion {
     fn drop(&mut self) {
-        if !self.done {
-            let e = DgaError::binding(
-                DgaErrorKind::DGA_INTERNAL,
-                "internal error in dga_epayment (please report it): the call ended without a \
-                 result"
-                    .to_owned(),
-            );
-            let _ = catch_unwind(AssertUnwindSafe(|| self.fire(Err(e))));
+        if self.cb.is_none() {
+            return;
         }
+        let message = "internal error in dga_epayment (please report it): the call ended \
+                       without a result";
+        let e = DgaError::binding(DgaErrorKind::DGA_INTERNAL, message.to_owned());
+        let _ = catch_unwind(AssertUnwindSafe(|| self.fire(Err(e))));
     }
 }
 
-/// A future whose panics become an `Err` with the panic's message.
-struct CatchUnwind<F>(F);
+/// The references of a create, void or close: a cancelled one's error names them.
+type Refs = Option<(String, String)>;
 
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, String>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: structural pinning of the only field; it is never moved out.
-        let inner = unsafe { self.map_unchecked_mut(|s| &mut s.0) };
-        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Err(panic) => Poll::Ready(Err(panic_message(&*panic))),
-        }
-    }
-}
-
-/// What a cancelled call's callback gets: for a create, void or close, its references too.
-fn cancelled(refs: Option<&(String, String)>) -> DgaError {
+/// What a cancelled call's callback gets.
+fn cancelled(refs: Refs) -> DgaError {
     let Some((r1, r2)) = refs else {
-        return DgaError::binding(
-            DgaErrorKind::DGA_CANCELLED,
-            "cancelled by its DgaCancel".to_owned(),
-        );
+        let message = "cancelled by its DgaCancel".to_owned();
+        return DgaError::binding(DgaErrorKind::DGA_CANCELLED, message);
     };
     let message = format!(
         "cancelled by its DgaCancel: if the request was already sent it runs to its end at DGA \
@@ -267,95 +189,77 @@ fn cancelled(refs: Option<&(String, String)>) -> DgaError {
     DgaError::new(DgaErrorKind::DGA_CANCELLED as i32, message, json, None)
 }
 
-/// The references of a create, void or close (a cancelled one's error names them).
-type Refs = Option<(String, String)>;
-
-/// Starts a call: checks `cb`, runs `prepare` (which copies and checks the arguments and
-/// returns the call's future), then spawns the future on the core's runtime. Returns DGA_OK
-/// when started (the callback then fires exactly once) or the kind of the argument error (it
-/// never fires).
+/// Starts a call: checks `client` and `cb`, runs `prepare` (which copies and checks the
+/// arguments and returns the call's future) and spawns the future on the core's runtime.
+/// `client` and `cancel` are as the exported caller got them.
 fn start<Fut>(
+    client: *const DgaClient,
+    cancel: *const DgaCancel,
     cb: DgaCallback,
     user_data: *mut c_void,
-    cancel: *const DgaCancel,
-    prepare: impl FnOnce() -> Result<(Refs, Fut), Failure>,
+    prepare: impl FnOnce(sdk::Client) -> Result<(Refs, Fut), DgaError>,
 ) -> i32
 where
-    Fut: Future<Output = Result<String, Failure>> + Send + 'static,
+    Fut: Future<Output = Result<Value, sdk::Error>> + Send + 'static,
 {
     let started = catch_unwind(AssertUnwindSafe(|| {
-        let Some(cb) = cb else {
-            return DgaErrorKind::DGA_INVALID_ARGUMENT as i32;
-        };
-        let (refs, work) = match prepare() {
+        // SAFETY: NULL or live, by the caller's contract; the call keeps its own clone.
+        let prepared = unsafe { client_ref(client) }.and_then(|c| prepare(c.as_async().clone()));
+        let (refs, work) = match prepared {
+            _ if cb.is_none() => return DgaErrorKind::DGA_INVALID_ARGUMENT as i32,
             Ok(prepared) => prepared,
-            Err(Failure::InvalidArgument(_)) => return DgaErrorKind::DGA_INVALID_ARGUMENT as i32,
-            Err(Failure::Sdk(e)) => return e.kind().number(),
+            Err(e) => return e.kind,
         };
         let Ok(runtime) = sdk::runtime::handle() else {
             return DgaErrorKind::DGA_INTERNAL as i32;
         };
         install_hooks();
-        // SAFETY: NULL or live, by the caller's contract; the call keeps its own reference.
-        let cancel = unsafe { cancel.as_ref() }.map(|c| c.state.clone());
-        let completion = Completion {
-            cb,
-            user_data: UserData(user_data),
-            done: false,
-        };
+        // SAFETY: NULL or live, by the caller's contract; the call keeps its own receiver.
+        let cancel = unsafe { cancel.as_ref() }.map(|c| c.cancelled.subscribe());
+        let mut completion = Completion { cb, user_data };
         runtime.spawn(async move {
-            let outcome = CatchUnwind(async move {
-                match cancel {
-                    Some(cancel) => tokio::select! {
-                        biased;
-                        () = cancel.cancelled() => Err(cancelled(refs.as_ref())),
-                        r = work => r.map_err(DgaError::from_failure),
-                    },
-                    None => work.await.map_err(DgaError::from_failure),
+            let work = async move {
+                let work = async { work.await.map_err(DgaError::from) };
+                let Some(mut cancel) = cancel else {
+                    return work.await;
+                };
+                // A sender freed uncancelled fails `wait_for`: that branch is then disabled.
+                tokio::select! {
+                    biased;
+                    Ok(_) = cancel.wait_for(|c| *c) => Err(cancelled(refs)),
+                    r = work => r,
                 }
-            })
-            .await;
-            let result = outcome.unwrap_or_else(|message| {
-                Err(DgaError::binding(DgaErrorKind::DGA_INTERNAL, message))
-            });
-            completion.finish(result);
+            };
+            let result = match AssertUnwindSafe(work).catch_unwind().await {
+                Ok(r) => r.map(|v| v.to_string()),
+                Err(panic) => Err(DgaError::binding(
+                    DgaErrorKind::DGA_INTERNAL,
+                    panic_message(&*panic),
+                )),
+            };
+            completion.fire(result);
         });
         DgaErrorKind::DGA_OK as i32
     }));
     started.unwrap_or(DgaErrorKind::DGA_INTERNAL as i32)
 }
 
-/// The async client of a `DgaClient` (a clone: the call keeps the client's state alive).
-///
-/// # Safety
-/// As [`client_ref`].
-unsafe fn async_client(c: *const DgaClient) -> Result<sdk::Client, Failure> {
+/// Two references as owned strings, and those a cancelled call's error names.
+unsafe fn owned_refs(r1: *const c_char, r2: *const c_char) -> Result<(String, String), DgaError> {
     // SAFETY: forwarded from the caller.
-    Ok(unsafe { client_ref(c)? }.as_async().clone())
+    let (r1, r2) = unsafe { refs(r1, r2)? };
+    Ok((r1.to_owned(), r2.to_owned()))
 }
 
-fn owned(s: &str) -> String {
-    s.to_owned()
+fn trimmed((r1, r2): &(String, String)) -> Refs {
+    Some((r1.trim().to_owned(), r2.trim().to_owned()))
 }
 
 // ---------------------------------------------------------------------------------------------
-// The calls
+// The calls (see `DgaCallback` for what they share)
 
-/// `dga_create_payment`, completing through `cb` (see `DgaCallback`): on success `out_json` is
-/// the payment. Returns DGA_OK when started, then `cb` is called exactly once while the process
-/// lives; or, without calling `cb`, DGA_INVALID_ARGUMENT when `client`, `request_json` or `cb`
-/// is NULL or `request_json` is not UTF-8 JSON (a bad field is a DGA_VALIDATION error through
-/// `cb`). `cancel` may be NULL. Every argument is copied before the function returns.
-///
-/// Cancelling (`dga_cancel`) a create not yet sent means it is never sent; once sent, it runs
-/// to its end at DGA and its outcome is logged at WARNING with its references, and `cb` gets
-/// DGA_CANCELLED at once: check `dga_status` before creating it again. Freeing the client does
-/// not cancel the call.
-///
-/// # Safety
-/// `client` is NULL or live; `request_json` is NULL or NUL-terminated; `cancel` is NULL or
-/// live (it may be freed right after this returns); `cb` is NULL or a function as
-/// `DgaCallback` says; `user_data` is passed to `cb` untouched.
+/// `dga_create_payment`, completing through `cb` (a bad field: DGA_VALIDATION through `cb`).
+/// Cancelled, `cb` gets DGA_CANCELLED at once, as `dga_cancel` says.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_create_payment_async(
     client: *const DgaClient,
@@ -364,32 +268,23 @@ pub unsafe extern "C" fn dga_create_payment_async(
     cb: DgaCallback,
     user_data: *mut c_void,
 ) -> i32 {
-    start(cb, user_data, cancel, || {
-        // SAFETY: forwarded from the caller (this and the argument readers below).
-        let client = unsafe { async_client(client)? };
-        let request = unsafe { json_arg(request_json, "request_json")? };
+    start(client, cancel, cb, user_data, |client| {
         // Read now, so a cancelled create's log names its references; a bad request fails
         // through `cb`.
+        // SAFETY: forwarded from the caller (in every function below too).
+        let request = unsafe { json_arg(request_json, "request_json")? };
         let request = sdk::CreatePayment::from_json(&request);
         let refs = request.as_ref().map_or_else(
             |_| (String::new(), String::new()),
             |r| (r.request_reference1.clone(), r.request_reference2.clone()),
         );
         Ok((Some(refs), async move {
-            Ok(client
-                .create_payment(&request?)
-                .await?
-                .to_json()
-                .to_string())
+            Ok(client.create_payment(&request?).await?.to_json())
         }))
     })
 }
 
-/// `dga_status`, completing through `cb`: on success `out_json` is the normalized status.
-/// Cancelling it stops it (no result is waited for). Returns as `dga_create_payment_async`.
-///
-/// # Safety
-/// As `dga_create_payment_async`.
+/// `dga_status`, completing through `cb`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_status_async(
     client: *const DgaClient,
@@ -399,26 +294,15 @@ pub unsafe extern "C" fn dga_status_async(
     cb: DgaCallback,
     user_data: *mut c_void,
 ) -> i32 {
-    start(cb, user_data, cancel, || {
-        let client = unsafe { async_client(client)? };
-        let (r1, r2) = unsafe {
-            (
-                owned(text(reference1, "reference1")?),
-                owned(text(reference2, "reference2")?),
-            )
-        };
+    start(client, cancel, cb, user_data, |client| {
+        let (r1, r2) = unsafe { owned_refs(reference1, reference2)? };
         Ok((None, async move {
-            Ok(client.status(&r1, &r2).await?.to_json().to_string())
+            client.status(&r1, &r2).await.map(|s| s.to_json())
         }))
     })
 }
 
-/// `dga_close`, completing through `cb`: on success `out_json` is the confirmation.
-/// Cancelling it acts as for a create (never sent if not yet sent; otherwise it runs to its
-/// end and its outcome is logged). Returns as `dga_create_payment_async`.
-///
-/// # Safety
-/// As `dga_create_payment_async`.
+/// `dga_close`, completing through `cb`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_close_async(
     client: *const DgaClient,
@@ -428,27 +312,15 @@ pub unsafe extern "C" fn dga_close_async(
     cb: DgaCallback,
     user_data: *mut c_void,
 ) -> i32 {
-    start(cb, user_data, cancel, || {
-        let client = unsafe { async_client(client)? };
-        let (r1, r2) = unsafe {
-            (
-                owned(text(reference1, "reference1")?),
-                owned(text(reference2, "reference2")?),
-            )
-        };
-        let refs = (owned(r1.trim()), owned(r2.trim()));
-        Ok((Some(refs), async move {
-            Ok(client.close(&r1, &r2).await?.to_json().to_string())
+    start(client, cancel, cb, user_data, |client| {
+        let r = unsafe { owned_refs(reference1, reference2)? };
+        Ok((trimmed(&r), async move {
+            client.close(&r.0, &r.1).await.map(|c| c.to_json())
         }))
     })
 }
 
-/// `dga_void`, completing through `cb`: on success `out_json` is the confirmation.
-/// DGA_OUTCOME_UNKNOWN means the void may have happened: check `dga_status`. Cancelling it
-/// acts as for a create. Returns as `dga_create_payment_async`.
-///
-/// # Safety
-/// As `dga_create_payment_async`.
+/// `dga_void`, completing through `cb`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_void_async(
     client: *const DgaClient,
@@ -459,29 +331,16 @@ pub unsafe extern "C" fn dga_void_async(
     cb: DgaCallback,
     user_data: *mut c_void,
 ) -> i32 {
-    start(cb, user_data, cancel, || {
-        let client = unsafe { async_client(client)? };
-        let (r1, r2, pr) = unsafe {
-            (
-                owned(text(reference1, "reference1")?),
-                owned(text(reference2, "reference2")?),
-                owned(text(payment_reference, "payment_reference")?),
-            )
-        };
-        let refs = (owned(r1.trim()), owned(r2.trim()));
-        Ok((Some(refs), async move {
-            Ok(client.void(&r1, &r2, &pr).await?.to_json().to_string())
+    start(client, cancel, cb, user_data, |client| {
+        let r = unsafe { owned_refs(reference1, reference2)? };
+        let pr = unsafe { text(payment_reference, "payment_reference")? }.to_owned();
+        Ok((trimmed(&r), async move {
+            client.void(&r.0, &r.1, &pr).await.map(|c| c.to_json())
         }))
     })
 }
 
-/// `dga_verify_callback`, completing through `cb`: on success `out_json` is DGA's own status;
-/// a disagreement is DGA_VERIFICATION. Cancelling it stops it. Returns as
-/// `dga_create_payment_async` (`callback_json` must be UTF-8 JSON; a bad field is a
-/// DGA_VALIDATION error through `cb`).
-///
-/// # Safety
-/// As `dga_create_payment_async`.
+/// `dga_verify_callback`, completing through `cb` (a bad field: DGA_VALIDATION through `cb`).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_verify_callback_async(
     client: *const DgaClient,
@@ -490,29 +349,16 @@ pub unsafe extern "C" fn dga_verify_callback_async(
     cb: DgaCallback,
     user_data: *mut c_void,
 ) -> i32 {
-    start(cb, user_data, cancel, || {
-        let client = unsafe { async_client(client)? };
+    start(client, cancel, cb, user_data, |client| {
         let callback = unsafe { json_arg(callback_json, "callback_json")? };
         Ok((None, async move {
             let callback = sdk::PaymentStatus::from_json(&callback)?;
-            Ok(client
-                .verify_callback(&callback)
-                .await?
-                .to_json()
-                .to_string())
+            Ok(client.verify_callback(&callback).await?.to_json())
         }))
     })
 }
 
-/// `dga_receive_callback`, completing through `cb`: reads DGA's raw callback body (`len`
-/// bytes, copied before this returns) and, when `verify` is true, decides it by DGA's own
-/// status. On success `out_json` is the normalized status (DGA's own when verified); answer
-/// DGA with `dga_callback_reply_accepted` or `dga_callback_reply_for_error` with `err`.
-/// Cancelling it stops it. Returns as `dga_create_payment_async` (DGA_INVALID_ARGUMENT for a
-/// NULL `body`; a bad body is a DGA_CALLBACK error through `cb`).
-///
-/// # Safety
-/// `body` is NULL or points to `len` readable bytes; the rest as `dga_create_payment_async`.
+/// `dga_receive_callback`, completing through `cb` (a bad body: DGA_CALLBACK through `cb`).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_receive_callback_async(
     client: *const DgaClient,
@@ -523,25 +369,19 @@ pub unsafe extern "C" fn dga_receive_callback_async(
     cb: DgaCallback,
     user_data: *mut c_void,
 ) -> i32 {
-    start(cb, user_data, cancel, || {
-        let client = unsafe { async_client(client)? };
+    start(client, cancel, cb, user_data, |client| {
         let body = unsafe { bytes(body, len, "body")? }.to_vec();
         Ok((None, async move {
-            Ok(client
-                .receive_callback(&body, verify)
-                .await?
-                .to_json()
-                .to_string())
+            Ok(client.receive_callback(&body, verify).await?.to_json())
         }))
     })
 }
 
-/// Waits up to `grace_ms` for the creates, voids and closes still running in this process (a
-/// caller that went away, an async call cancelled after it was sent), then logs each one left
-/// as outcome unknown with its references (once). Returns how many were left. The library does
-/// this by itself at process exit (with `DGA_EPAYMENT_SHUTDOWN_GRACE_MS`, default 2000); a host
-/// whose own teardown comes first (a .NET AppDomain, a plugin being unloaded) calls it while
-/// its log callback still works. Async calls in flight are not affected: cancel them first.
+/// Waits up to `grace_ms` for the creates, voids and closes still running (a caller gone, an
+/// async call cancelled once sent), then logs each one left as outcome unknown with its
+/// references and returns how many. Done at process exit by itself
+/// (`DGA_EPAYMENT_SHUTDOWN_GRACE_MS`, default 2000); a host whose teardown comes first (a .NET
+/// AppDomain, a plugin unloaded) calls it while its log callback works. Cancel async calls first.
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_drain(grace_ms: u32) -> usize {
     super::guard(0, || {

@@ -1,13 +1,16 @@
 //! The C ABI of dga-epayment (docs/architecture.md#the-c-abi): `libdga_epayment.so` / `.a`,
-//! described by `include/dga_epayment.h`, which cbindgen generates from this file (`build.rs`).
+//! described by `include/dga_epayment.h`, which cbindgen generates from this crate (`build.rs`).
+//! What every function shares (ownership, pointers, threads, errors) is said once, in the
+//! header's preamble (`cbindgen.toml`); each function's own doc says only what is its own.
 //!
 //! The binding converts and nothing more: JSON text in, the core's types, the core's normalized
 //! JSON out; the core's errors become an opaque `DgaError`. Every exported function runs its
 //! body through [`call`] or [`guard`], so a panic becomes `DGA_INTERNAL` instead of unwinding
 //! into (and aborting) the host process.
 
-// The C names are the contract; Rust's naming lints do not apply to them.
-#![allow(non_camel_case_types)]
+// The C names are the contract; Rust's naming lints do not apply to them. The safety contract
+// of every exported function is the header preamble's "Pointers", not a section per function.
+#![allow(non_camel_case_types, clippy::missing_safety_doc)]
 
 use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -21,39 +24,27 @@ mod enums;
 pub use enums::*;
 
 /// A client for one configuration (credentials, environment, timeouts): one connection pool and
-/// one token cache. Opaque. Created by `dga_client_new`, freed by `dga_client_free`.
-///
-/// A DgaClient may be used from many threads at once: every call takes it as `const` and the
-/// calls overlap (they do not queue behind one another).
+/// one token cache. Opaque. Usable from many threads at once: the calls overlap, never queue.
 pub struct DgaClient {
     client: sdk::blocking::Client,
 }
 
-/// An error handed out through an `out_err` parameter. Opaque. The caller owns it and frees it
-/// with `dga_error_free`. Read it with `dga_error_kind`, `dga_error_api_code`,
-/// `dga_error_message` and `dga_error_json`.
+/// An error handed out through an `out_err`. Opaque: read it with the `dga_error_*` functions.
 pub struct DgaError {
     kind: i32,
     api_code: i32,
     message: CString,
     json: CString,
-    /// The core's error, for `dga_callback_reply_for_error`; `None` for INVALID_ARGUMENT and
-    /// INTERNAL.
+    /// The core's error, for `dga_callback_reply_for_error`; `None` for the binding's own kinds.
     error: Option<sdk::Error>,
 }
 
 // ---------------------------------------------------------------------------------------------
 // The one place where results, errors and panics become a status and out-parameters.
 
-/// Why a call failed before it became a `DgaError`.
-enum Failure {
-    Sdk(sdk::Error),
-    InvalidArgument(String),
-}
-
-impl From<sdk::Error> for Failure {
+impl From<sdk::Error> for DgaError {
     fn from(e: sdk::Error) -> Self {
-        Failure::Sdk(e)
+        DgaError::new(e.kind().number(), e.to_string(), e.to_json(), Some(e))
     }
 }
 
@@ -74,15 +65,6 @@ impl DgaError {
             message: c_string(message),
             json: c_string(json.to_string()),
             error,
-        }
-    }
-
-    fn from_failure(f: Failure) -> DgaError {
-        match f {
-            Failure::Sdk(e) => {
-                DgaError::new(e.kind().number(), e.to_string(), e.to_json(), Some(e))
-            }
-            Failure::InvalidArgument(m) => DgaError::binding(DgaErrorKind::DGA_INVALID_ARGUMENT, m),
         }
     }
 
@@ -120,46 +102,29 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 /// Runs an exported function's body: `DGA_OK` when it succeeds; otherwise its error, or a
 /// caught panic as `DGA_INTERNAL`, goes to `*out_err` (when `out_err` is not NULL) and its kind
 /// is returned. `*out_err` is NULL after every successful call.
-fn call(out_err: *mut *mut DgaError, body: impl FnOnce() -> Result<(), Failure>) -> i32 {
-    if !out_err.is_null() {
-        // SAFETY: the caller passes NULL or a pointer it owns to a `DgaError *`.
-        unsafe { *out_err = ptr::null_mut() };
-    }
+fn call(out_err: *mut *mut DgaError, body: impl FnOnce() -> Result<(), DgaError>) -> i32 {
+    put(out_err, ptr::null_mut);
     let error = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => return DgaErrorKind::DGA_OK as i32,
-        Ok(Err(failure)) => catch_unwind(AssertUnwindSafe(|| DgaError::from_failure(failure))),
-        Err(panic) => catch_unwind(AssertUnwindSafe(|| {
-            DgaError::binding(DgaErrorKind::DGA_INTERNAL, panic_message(&*panic))
-        })),
-    };
-    let Ok(error) = error else {
-        return DgaErrorKind::DGA_INTERNAL as i32;
+        Ok(Err(error)) => error,
+        Err(panic) => DgaError::binding(DgaErrorKind::DGA_INTERNAL, panic_message(&*panic)),
     };
     let kind = error.kind;
-    if !out_err.is_null() {
-        // SAFETY: as above.
-        unsafe { *out_err = Box::into_raw(Box::new(error)) };
-    }
+    put(out_err, || Box::into_raw(Box::new(error)));
     kind
 }
 
 /// [`call`] for the functions whose result is text: `*out` is NULL, then the result (when
-/// `out` is not NULL) on success. The caller frees it with `dga_string_free`.
+/// `out` is not NULL) on success.
 fn call_text(
     out: *mut *mut c_char,
     out_err: *mut *mut DgaError,
-    body: impl FnOnce() -> Result<String, Failure>,
+    body: impl FnOnce() -> Result<String, DgaError>,
 ) -> i32 {
-    if !out.is_null() {
-        // SAFETY: the caller passes NULL or a pointer it owns to a `char *`.
-        unsafe { *out = ptr::null_mut() };
-    }
+    put(out, ptr::null_mut);
     call(out_err, || {
         let text = body()?;
-        if !out.is_null() {
-            // SAFETY: as above.
-            unsafe { *out = c_string(text).into_raw() };
-        }
+        put(out, || c_string(text).into_raw());
         Ok(())
     })
 }
@@ -169,15 +134,15 @@ fn guard<T>(fallback: T, body: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
 }
 
-fn invalid(message: String) -> Failure {
-    Failure::InvalidArgument(message)
+fn invalid(message: String) -> DgaError {
+    DgaError::binding(DgaErrorKind::DGA_INVALID_ARGUMENT, message)
 }
 
+// The argument readers below are `unsafe` with one contract, the header's: each pointer is
+// NULL or valid for the call (a string NUL-terminated, a buffer `len` bytes, a handle live).
+
 /// A text argument: NUL-terminated UTF-8, not NULL.
-///
-/// # Safety
-/// `p` is NULL or points to a NUL-terminated string that outlives the call.
-unsafe fn text<'a>(p: *const c_char, name: &str) -> Result<&'a str, Failure> {
+unsafe fn text<'a>(p: *const c_char, name: &str) -> Result<&'a str, DgaError> {
     if p.is_null() {
         return Err(invalid(format!("{name} is NULL")));
     }
@@ -192,20 +157,20 @@ unsafe fn text<'a>(p: *const c_char, name: &str) -> Result<&'a str, Failure> {
 }
 
 /// A JSON text argument, parsed.
-///
-/// # Safety
-/// As [`text`].
-unsafe fn json_arg(p: *const c_char, name: &str) -> Result<Value, Failure> {
+unsafe fn json_arg(p: *const c_char, name: &str) -> Result<Value, DgaError> {
     // SAFETY: forwarded from the caller.
     let s = unsafe { text(p, name)? };
     serde_json::from_str(s).map_err(|e| invalid(format!("{name} is not valid JSON: {e}")))
 }
 
+/// A transaction's two references (reference2 "" when it has none; NULL is an error).
+unsafe fn refs<'a>(r1: *const c_char, r2: *const c_char) -> Result<(&'a str, &'a str), DgaError> {
+    // SAFETY: forwarded from the caller.
+    unsafe { Ok((text(r1, "reference1")?, text(r2, "reference2")?)) }
+}
+
 /// A byte-buffer argument.
-///
-/// # Safety
-/// `p` is NULL or points to `len` readable bytes.
-unsafe fn bytes<'a>(p: *const u8, len: usize, name: &str) -> Result<&'a [u8], Failure> {
+unsafe fn bytes<'a>(p: *const u8, len: usize, name: &str) -> Result<&'a [u8], DgaError> {
     if p.is_null() {
         return Err(invalid(format!("{name} is NULL")));
     }
@@ -213,9 +178,7 @@ unsafe fn bytes<'a>(p: *const u8, len: usize, name: &str) -> Result<&'a [u8], Fa
     Ok(unsafe { std::slice::from_raw_parts(p, len) })
 }
 
-/// # Safety
-/// `c` is NULL or a live client from `dga_client_new`.
-unsafe fn client_ref<'a>(c: *const DgaClient) -> Result<&'a sdk::blocking::Client, Failure> {
+unsafe fn client_ref<'a>(c: *const DgaClient) -> Result<&'a sdk::blocking::Client, DgaError> {
     // SAFETY: NULL or live, by the caller's contract.
     match unsafe { c.as_ref() } {
         Some(c) => Ok(&c.client),
@@ -228,69 +191,82 @@ fn into_c(s: String) -> *mut c_char {
     c_string(s).into_raw()
 }
 
+/// A `const char *` result that lives as long as the library, made on first use.
 fn static_text(cell: &'static OnceLock<CString>, make: fn() -> String) -> *const c_char {
-    cell.get_or_init(|| c_string(make())).as_ptr()
+    guard(ptr::null(), || {
+        cell.get_or_init(|| c_string(make())).as_ptr()
+    })
 }
 
-fn put_status(out: *mut i32, status: u16) {
+/// Sets an out-parameter unless it is NULL (that result is not wanted); `value` is made only
+/// when it is set.
+fn put<T>(out: *mut T, value: impl FnOnce() -> T) {
     if !out.is_null() {
-        // SAFETY: the caller passes NULL or a pointer to an `int32_t` it owns.
-        unsafe { *out = i32::from(status) };
+        // SAFETY: the caller passes NULL or a writable pointer it owns.
+        unsafe { out.write(value()) };
     }
+}
+
+/// A `dga_callback_reply_*` result: the body, with its HTTP status in `*out_http_status` (0
+/// when there is no body).
+fn reply(
+    out_http_status: *mut i32,
+    make: impl FnOnce() -> Option<sdk::CallbackReply>,
+) -> *mut c_char {
+    put(out_http_status, || 0);
+    guard(ptr::null_mut(), || {
+        let Some(reply) = make() else {
+            return ptr::null_mut();
+        };
+        put(out_http_status, || i32::from(reply.http_status));
+        into_c(reply.body)
+    })
+}
+
+/// An ack's `message` argument: "Success" for NULL, `None` when it is not UTF-8.
+unsafe fn message<'a>(p: *const c_char) -> Option<&'a str> {
+    // SAFETY: forwarded from the caller.
+    (p.is_null())
+        .then_some("Success")
+        .or_else(|| unsafe { text(p, "message") }.ok())
 }
 
 // ---------------------------------------------------------------------------------------------
 // Library
 
-/// The SDK's version, e.g. "0.2.0". Static: never freed.
+/// The SDK's version, e.g. "0.2.0".
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_version() -> *const c_char {
     static V: OnceLock<CString> = OnceLock::new();
-    guard(ptr::null(), || static_text(&V, || sdk::VERSION.to_owned()))
+    static_text(&V, || sdk::VERSION.to_owned())
 }
 
-/// The guide's enum tables as JSON: `{"BankCode": [{"name", "number", "descriptionTh"}, ...],
-/// "PaymentType": [...], "PaidStatus": [...], "ResponseStatus": [...], "ErrorCode": [...]}`,
-/// straight from the core (names, numbers and Thai descriptions; results carry the names).
-/// Static: never freed.
+/// The core's enum tables as JSON: `{"BankCode": [{"name", "number", "descriptionTh"}, ...],
+/// "PaymentType", "PaidStatus", "ResponseStatus", "ErrorCode"}` (results carry the names).
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_enum_tables_json() -> *const c_char {
     static T: OnceLock<CString> = OnceLock::new();
-    guard(ptr::null(), || {
-        static_text(&T, || sdk::enum_tables().to_string())
-    })
+    static_text(&T, || sdk::enum_tables().to_string())
 }
 
-/// The schema of every record that crosses the ABI, as JSON: `{"version", "records": {"CreatePayment",
-/// "Payment", "PaymentStatus", "Confirmation", "ClientOptions", "RetryOptions", "Error",
-/// "FieldError", "Mismatch"}}`, each `{"name", "doc", "fields": [{"wire", "snake", "type",
-/// "required", "doc"}]}`. The `wire` names are the JSON keys of the config, the create
-/// request, every result and `dga_error_json`. Static: never freed.
+/// The schema of every record that crosses the ABI, as JSON: `{"version", "records": {name:
+/// {"name", "doc", "fields": [{"wire", "snake", "type", "required", "doc"}]}}}`, the `wire`
+/// names being the JSON keys of the config, the create request, every result and error.
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_schema_json() -> *const c_char {
     static S: OnceLock<CString> = OnceLock::new();
-    guard(ptr::null(), || {
-        static_text(&S, || sdk::schema().to_string())
-    })
+    static_text(&S, || sdk::schema().to_string())
 }
 
-/// The core's error kinds as JSON, `[{"code": "validation", "number": 1}, ...]`: the numbers
-/// are DgaErrorKind's 1 to 9, the codes what `dga_error_json` gives as `kind`. Static: never
-/// freed.
+/// The core's error kinds as JSON, `[{"code": "validation", "number": 1}, ...]`: DgaErrorKind's
+/// 1 to 9 and the `kind` of `dga_error_json`.
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_error_kinds_json() -> *const c_char {
     static K: OnceLock<CString> = OnceLock::new();
-    guard(ptr::null(), || {
-        static_text(&K, || sdk::error_kinds().to_string())
-    })
+    static_text(&K, || sdk::error_kinds().to_string())
 }
 
-/// Frees a string the library handed out (out_json, out_html, dga_callback_ack, the
-/// dga_callback_reply_* bodies). NULL is a no-op. Never pass a string from anywhere else, nor a
-/// `const char *` result of this library (those are never freed).
-///
-/// # Safety
-/// `s` is NULL or a string from this library, not freed before.
+/// Frees a `char *` the library handed out (never another string, nor a `const char *`).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_string_free(s: *mut c_char) {
     if !s.is_null() {
@@ -302,152 +278,83 @@ pub unsafe extern "C" fn dga_string_free(s: *mut c_char) {
 // ---------------------------------------------------------------------------------------------
 // Client
 
-/// Creates a client from a JSON configuration object: the `wire` keys of the schema's
-/// `ClientOptions` record (`dga_schema_json`; e.g. `{"consumerKey", "consumerSecret",
-/// "agentId", "gatewayUrl", "source", "timeoutMs"}`; durations in milliseconds, `retry` false
-/// or a `RetryOptions` object). Unknown keys are a DGA_VALIDATION error. No network call is
-/// made.
-///
-/// Returns the client, which the caller frees with `dga_client_free`; or NULL, with the error
-/// in `*out_err` (when `out_err` is not NULL): DGA_INVALID_ARGUMENT for NULL, invalid UTF-8 or
-/// invalid JSON, DGA_VALIDATION for a missing or bad setting.
-///
-/// # Safety
-/// `config_json` is NULL or a NUL-terminated string; `out_err` is NULL or writable.
+fn new_client(
+    out_err: *mut *mut DgaError,
+    make: impl FnOnce() -> Result<sdk::blocking::Client, DgaError>,
+) -> *mut DgaClient {
+    let mut made = ptr::null_mut();
+    call(out_err, || {
+        made = Box::into_raw(Box::new(DgaClient { client: make()? }));
+        Ok(())
+    });
+    made
+}
+
+unsafe fn config(config_json: *const c_char) -> Result<sdk::Config, DgaError> {
+    // SAFETY: forwarded from the caller.
+    Ok(sdk::Config::from_json(&unsafe {
+        json_arg(config_json, "config_json")?
+    })?)
+}
+
+/// Creates a client from a JSON object of the schema's `ClientOptions` keys (`{"consumerKey",
+/// "consumerSecret", "agentId", "gatewayUrl", "timeoutMs", ...}`; durations in milliseconds),
+/// without a network call. NULL on error: DGA_VALIDATION for a missing, bad or unknown setting.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_client_new(
     config_json: *const c_char,
     out_err: *mut *mut DgaError,
 ) -> *mut DgaClient {
-    let mut made = ptr::null_mut();
-    call(out_err, || {
-        // SAFETY: forwarded from the caller.
-        let config = sdk::Config::from_json(&unsafe { json_arg(config_json, "config_json")? })?;
-        let client = sdk::blocking::Client::new(config)?;
-        made = Box::into_raw(Box::new(DgaClient { client }));
-        Ok(())
-    });
-    made
+    // SAFETY: forwarded from the caller (here and in every function below).
+    new_client(out_err, || {
+        Ok(sdk::blocking::Client::new(unsafe { config(config_json)? })?)
+    })
 }
 
-/// As `dga_client_new`, with the settings first read from the environment (`DGA_CONSUMER_KEY`,
+/// As `dga_client_new`, over the settings of the environment (`DGA_CONSUMER_KEY`,
 /// `DGA_CONSUMER_SECRET`, `DGA_AGENT_ID`, `DGA_ENVIRONMENT`, `DGA_GATEWAY_URL`, `DGA_SOURCE`,
-/// `DGA_PROXY`, `DGA_CA_FILE`) and `config_json`'s keys applied over them. `config_json` may be
-/// NULL (the environment alone). The caller frees the client with `dga_client_free`.
-///
-/// # Safety
-/// As `dga_client_new`.
+/// `DGA_PROXY`, `DGA_CA_FILE`); `config_json` may be NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_client_new_from_env(
     config_json: *const c_char,
     out_err: *mut *mut DgaError,
 ) -> *mut DgaClient {
-    let mut made = ptr::null_mut();
-    call(out_err, || {
+    new_client(out_err, || {
         let mut builder = sdk::ConfigBuilder::from_env();
         if !config_json.is_null() {
-            // SAFETY: forwarded from the caller.
             builder = builder.with_json(&unsafe { json_arg(config_json, "config_json")? })?;
         }
-        let client = sdk::blocking::Client::new(builder.build()?)?;
-        made = Box::into_raw(Box::new(DgaClient { client }));
-        Ok(())
-    });
-    made
+        Ok(sdk::blocking::Client::new(builder.build()?)?)
+    })
 }
 
-/// The process's shared clients, one per configuration (see `dga_client_shared`). Each entry
-/// lives as long as the process: the registry's own reference is never released.
-struct SharedClients {
-    /// The process that built these clients: a forked child starts its own list.
-    pid: u32,
-    clients: Vec<(sdk::Config, sdk::blocking::Client)>,
-}
-
-static SHARED: std::sync::Mutex<Option<SharedClients>> = std::sync::Mutex::new(None);
-
-/// The shared client for `config`, made on first use.
-fn shared_client(config: sdk::Config) -> Result<sdk::blocking::Client, Failure> {
-    // A panic elsewhere while the lock was held leaves a list that is still whole.
-    let mut slot = SHARED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let pid = std::process::id();
-    if slot.as_ref().is_some_and(|s| s.pid != pid) {
-        // A forked child: the parent's clients hold its connections and token state, which
-        // must be neither used nor dropped here, so they are leaked.
-        std::mem::forget(slot.take());
-    }
-    let registry = slot.get_or_insert_with(|| SharedClients {
-        pid,
-        clients: Vec::new(),
-    });
-    if let Some((_, client)) = registry.clients.iter().find(|(c, _)| *c == config) {
-        return Ok(client.clone());
-    }
-    let client = sdk::blocking::Client::new(config.clone())?;
-    registry.clients.push((config, client.clone()));
-    Ok(client)
-}
-
-/// Returns a handle to the process's one client for this configuration, made on first use:
-/// every call with the same configuration (compared after parsing, so key order, white space
-/// and defaults spelled out do not matter) shares one connection pool and one token cache.
-/// For short-lived requests in a long-lived process (PHP-FPM, a CGI host, a plugin): only the
-/// first request pays for a token. `config_json` is as for `dga_client_new`.
-///
-/// Each call returns a new handle, which the caller frees with `dga_client_free` as usual;
-/// that releases only the caller's handle: the library keeps its own reference to the client
-/// for the life of the process. In a child made by `fork()`, the parent's shared clients are
-/// never returned: the child gets its own (its own connections and token).
-///
-/// Returns NULL on error, with the error in `*out_err` as for `dga_client_new`.
-///
-/// # Safety
-/// As `dga_client_new`.
+/// As `dga_client_new`, but a handle to the process's one client for this configuration (the
+/// same after parsing), made on first use and kept for the process's life: short requests in a
+/// long-lived process (PHP-FPM, CGI, a plugin) share its connections and token.
+/// `dga_client_free` frees only the handle. A `fork()`ed child gets clients of its own.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_client_shared(
     config_json: *const c_char,
     out_err: *mut *mut DgaError,
 ) -> *mut DgaClient {
-    let mut made = ptr::null_mut();
-    call(out_err, || {
-        // SAFETY: forwarded from the caller.
-        let config = sdk::Config::from_json(&unsafe { json_arg(config_json, "config_json")? })?;
-        let client = shared_client(config)?;
-        made = Box::into_raw(Box::new(DgaClient { client }));
-        Ok(())
-    });
-    made
+    new_client(out_err, || {
+        Ok(sdk::shared_client(unsafe { config(config_json)? })?)
+    })
 }
 
-/// Frees a client. NULL is a no-op. Call it once, after every call using the client (on any
-/// thread) has returned.
-///
-/// # Safety
-/// `client` is NULL or from `dga_client_new*`, not freed before, and no longer in use.
+/// Frees a client, once, after every blocking call using it has returned.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_client_free(client: *mut DgaClient) {
     if !client.is_null() {
-        // SAFETY: made by `Box::into_raw` in `dga_client_new*`, by the caller's contract.
+        // SAFETY: made by `Box::into_raw` in `new_client`, by the caller's contract.
         guard((), || drop(unsafe { Box::from_raw(client) }));
     }
 }
 
-/// Creates a payment transaction. `request_json` is the guide's create request in camelCase:
-/// the schema's `CreatePayment` record (`dga_schema_json`), with `paymentType` as a name
-/// ("FastPay" | "QRPayment") and `amount` a decimal string such as "1000.50" (or an exact JSON
-/// number). Every bad field is named in one DGA_VALIDATION error before any network call.
-///
-/// On success `*out_json` (when `out_json` is not NULL) is the payment, the schema's `Payment`
-/// record (it carries `reference1`/`reference2`), which the caller frees with
-/// `dga_string_free`. Pass it to `dga_checkout_form_html`; use reference1/reference2 with
-/// status, close and void. DGA_OUTCOME_UNKNOWN means the payment may exist: check
-/// `dga_status` first.
-///
-/// # Safety
-/// `client` is NULL or live; strings are NULL or NUL-terminated; out-parameters are NULL or
-/// writable.
+/// Creates a payment transaction from the schema's `CreatePayment` record (`paymentType`
+/// "FastPay" or "QRPayment", `amount` a decimal string: "1000.50"); every bad field is named in one
+/// DGA_VALIDATION error before any network call. `*out_json` is the schema's `Payment` record.
+/// DGA_OUTCOME_UNKNOWN: the payment may exist, check `dga_status`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_create_payment(
     client: *const DgaClient,
@@ -456,7 +363,6 @@ pub unsafe extern "C" fn dga_create_payment(
     out_err: *mut *mut DgaError,
 ) -> i32 {
     call_text(out_json, out_err, || {
-        // SAFETY: forwarded from the caller (this and the other argument readers below).
         let client = unsafe { client_ref(client)? };
         let request =
             sdk::CreatePayment::from_json(&unsafe { json_arg(request_json, "request_json")? })?;
@@ -464,13 +370,8 @@ pub unsafe extern "C" fn dga_create_payment(
     })
 }
 
-/// Reads a transaction's state from DGA (retried on transient failures). `reference2` is ""
-/// when the payment had none (NULL is an error). On success `*out_json` is the normalized
-/// status, the schema's `PaymentStatus` record (`dga_schema_json`: enums as names, amounts as
-/// strings, dates `yyyy-MM-ddTHH:mm:ss` or null), freed by the caller with `dga_string_free`.
-///
-/// # Safety
-/// As `dga_create_payment`.
+/// Reads a transaction's state from DGA (retried on transient failures) as the schema's
+/// `PaymentStatus` record.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_status(
     client: *const DgaClient,
@@ -480,23 +381,13 @@ pub unsafe extern "C" fn dga_status(
     out_err: *mut *mut DgaError,
 ) -> i32 {
     call_text(out_json, out_err, || {
-        let client = unsafe { client_ref(client)? };
-        let (r1, r2) = unsafe {
-            (
-                text(reference1, "reference1")?,
-                text(reference2, "reference2")?,
-            )
-        };
+        let (client, (r1, r2)) = unsafe { (client_ref(client)?, refs(reference1, reference2)?) };
         Ok(client.status(r1, r2)?.to_json().to_string())
     })
 }
 
-/// Closes an unpaid transaction (a paid one is DGA_API with code 14). On success `*out_json` is
-/// the confirmation `{"status", "message", "data"}` (plus "warning"), freed by the caller with
-/// `dga_string_free`.
-///
-/// # Safety
-/// As `dga_create_payment`.
+/// Closes an unpaid transaction (a paid one is DGA_API, code 14); `*out_json` is the
+/// confirmation `{"status", "message", "data"}` (plus "warning").
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_close(
     client: *const DgaClient,
@@ -506,24 +397,13 @@ pub unsafe extern "C" fn dga_close(
     out_err: *mut *mut DgaError,
 ) -> i32 {
     call_text(out_json, out_err, || {
-        let client = unsafe { client_ref(client)? };
-        let (r1, r2) = unsafe {
-            (
-                text(reference1, "reference1")?,
-                text(reference2, "reference2")?,
-            )
-        };
+        let (client, (r1, r2)) = unsafe { (client_ref(client)?, refs(reference1, reference2)?) };
         Ok(client.close(r1, r2)?.to_json().to_string())
     })
 }
 
-/// Voids a paid FastPay transaction; `payment_reference` is the `refId` from status or the
-/// callback. On success `*out_json` is the confirmation, as for `dga_close`, freed by the caller
-/// with `dga_string_free`. DGA_OUTCOME_UNKNOWN means the void may have happened: check
-/// `dga_status`.
-///
-/// # Safety
-/// As `dga_create_payment`.
+/// Voids a paid FastPay transaction (`payment_reference`: its `refId`); the confirmation as for
+/// `dga_close`. DGA_OUTCOME_UNKNOWN: the void may have happened, check `dga_status`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_void(
     client: *const DgaClient,
@@ -534,26 +414,15 @@ pub unsafe extern "C" fn dga_void(
     out_err: *mut *mut DgaError,
 ) -> i32 {
     call_text(out_json, out_err, || {
-        let client = unsafe { client_ref(client)? };
-        let (r1, r2, pr) = unsafe {
-            (
-                text(reference1, "reference1")?,
-                text(reference2, "reference2")?,
-                text(payment_reference, "payment_reference")?,
-            )
-        };
+        let (client, (r1, r2)) = unsafe { (client_ref(client)?, refs(reference1, reference2)?) };
+        let pr = unsafe { text(payment_reference, "payment_reference")? };
         Ok(client.void(r1, r2, pr)?.to_json().to_string())
     })
 }
 
-/// Confirms a callback with DGA: re-reads the status and checks that references, amount, paid
-/// status and refId agree (callbacks are unsigned: act on this result, never on the callback
-/// alone). `callback_json` is the normalized JSON `dga_parse_callback` gave (or DGA's raw
-/// callback fields). On success `*out_json` is DGA's own status (normalized, as `dga_status`),
-/// freed by the caller with `dga_string_free`; a disagreement is DGA_VERIFICATION.
-///
-/// # Safety
-/// As `dga_create_payment`.
+/// Confirms a parsed callback with DGA (callbacks are unsigned: act on this, never on the
+/// callback alone): `*out_json` is DGA's own status; a disagreement in references, amount,
+/// paid status or refId is DGA_VERIFICATION.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_verify_callback(
     client: *const DgaClient,
@@ -569,15 +438,9 @@ pub unsafe extern "C" fn dga_verify_callback(
     })
 }
 
-/// What a callback endpoint does first: parses DGA's raw callback body (`len` bytes, as
-/// received) and, when `verify` is true (do this unless you verify yourself), confirms it with
-/// DGA as `dga_verify_callback` does. On success `*out_json` is the normalized status (DGA's own
-/// when verified), freed by the caller with `dga_string_free`. Answer DGA with
-/// `dga_callback_reply_accepted` once recorded, or `dga_callback_reply_for_error` with this
-/// call's error.
-///
-/// # Safety
-/// `body` is NULL or points to `len` readable bytes; the rest as `dga_create_payment`.
+/// A callback endpoint's first step: parses DGA's raw callback body and, when `verify` (do
+/// this unless you verify yourself), confirms it, giving DGA's own status. Answer DGA with
+/// `dga_callback_reply_accepted` once recorded, or `dga_callback_reply_for_error`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_receive_callback(
     client: *const DgaClient,
@@ -588,8 +451,7 @@ pub unsafe extern "C" fn dga_receive_callback(
     out_err: *mut *mut DgaError,
 ) -> i32 {
     call_text(out_json, out_err, || {
-        let client = unsafe { client_ref(client)? };
-        let body = unsafe { bytes(body, len, "body")? };
+        let (client, body) = unsafe { (client_ref(client)?, bytes(body, len, "body")?) };
         Ok(client.receive_callback(body, verify)?.to_json().to_string())
     })
 }
@@ -597,14 +459,8 @@ pub unsafe extern "C" fn dga_receive_callback(
 // ---------------------------------------------------------------------------------------------
 // Callbacks, checkout, validation
 
-/// Parses a callback body DGA POSTed (`len` bytes as received; need not be NUL-terminated or
-/// UTF-8: a bad body is a DGA_CALLBACK error naming the field, or the JSON line and column).
-/// On success `*out_json` is the normalized callback (the 14 keys of `dga_status`'s result),
-/// freed by the caller with `dga_string_free`. Confirm it with `dga_verify_callback` before
-/// marking an order paid.
-///
-/// # Safety
-/// `body` is NULL or points to `len` readable bytes; out-parameters are NULL or writable.
+/// Parses a callback body as received (a bad one is DGA_CALLBACK naming the field, or the JSON
+/// line and column) into `dga_status`'s form. Confirm it with `dga_verify_callback`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_parse_callback(
     body: *const u8,
@@ -618,142 +474,78 @@ pub unsafe extern "C" fn dga_parse_callback(
     })
 }
 
-/// The acknowledgement JSON an agency answers a callback with:
-/// `{"requestTimeStamp": <unix seconds>, "message": "...", "result": true|false}`. `message`
-/// may be NULL ("Success"). Answer `accepted` false when the callback could not be taken, so
-/// DGA delivers it again. The caller frees the result with `dga_string_free`; NULL when
-/// `message` is not valid UTF-8.
-///
-/// # Safety
-/// `message` is NULL or a NUL-terminated string.
+/// The ack JSON a callback is answered with, `{"requestTimeStamp", "message", "result"}`
+/// (`accepted` false: DGA delivers it again); `message` NULL is "Success", bad UTF-8 gives NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_callback_ack(accepted: bool, message: *const c_char) -> *mut c_char {
     guard(ptr::null_mut(), || {
-        let message = if message.is_null() {
-            "Success"
-        } else {
-            // SAFETY: forwarded from the caller.
-            match unsafe { text(message, "message") } {
-                Ok(m) => m,
-                Err(_) => return ptr::null_mut(),
-            }
-        };
-        into_c(sdk::callback_ack(accepted, message))
+        match unsafe { self::message(message) } {
+            Some(m) => into_c(sdk::callback_ack(accepted, m)),
+            None => ptr::null_mut(),
+        }
     })
 }
 
-/// The HTTP answer to a callback the agency has verified and recorded: returns the body (the
-/// ack JSON with `result: true`), and sets `*out_http_status` (when not NULL) to 200. `message`
-/// may be NULL ("Success"). The caller frees the body with `dga_string_free`; NULL when
-/// `message` is not valid UTF-8. Content type: `dga_callback_reply_content_type()`.
-///
-/// # Safety
-/// `message` is NULL or a NUL-terminated string; `out_http_status` is NULL or writable.
+/// The answer to a callback verified and recorded: 200, the ack with `result: true` (`message`
+/// as for `dga_callback_ack`).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_callback_reply_accepted(
     message: *const c_char,
     out_http_status: *mut i32,
 ) -> *mut c_char {
-    put_status(out_http_status, 0);
-    guard(ptr::null_mut(), || {
-        let message = if message.is_null() {
-            "Success"
-        } else {
-            // SAFETY: forwarded from the caller.
-            match unsafe { text(message, "message") } {
-                Ok(m) => m,
-                Err(_) => return ptr::null_mut(),
-            }
-        };
-        let reply = sdk::CallbackReply::accepted(message);
-        put_status(out_http_status, reply.http_status);
-        into_c(reply.body)
+    reply(out_http_status, || {
+        unsafe { self::message(message) }.map(sdk::CallbackReply::accepted)
     })
 }
 
-/// The HTTP answer to a callback whose `dga_receive_callback` (or parse/verify) failed with
-/// `error`, as the core decides it: 400 for an invalid callback, 409 when DGA's status
-/// disagrees, 503 when DGA could not be asked (so DGA delivers it again); each with an ack
-/// `result: false` and a reason without secrets. For a NULL error, DGA_INVALID_ARGUMENT or
-/// DGA_INTERNAL (a bug on the agency's side) it is `dga_callback_reply_handler_failed`'s
-/// answer. Returns the body, freed by the caller with `dga_string_free`; sets
-/// `*out_http_status` (when not NULL).
-///
-/// # Safety
-/// `error` is NULL or a live error from this library; `out_http_status` is NULL or writable.
+/// The answer to a callback whose receiving failed with `error`, as the core decides: 400
+/// invalid, 404 unknown payment, 409 DGA's status disagrees, 503 DGA not reached (delivered
+/// again); for NULL, DGA_INVALID_ARGUMENT or DGA_INTERNAL, `dga_callback_reply_handler_failed`'s.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_callback_reply_for_error(
     error: *const DgaError,
     out_http_status: *mut i32,
 ) -> *mut c_char {
-    put_status(out_http_status, 0);
-    guard(ptr::null_mut(), || {
-        // SAFETY: NULL or live, by the caller's contract.
-        let reply = match unsafe { error.as_ref() }.and_then(|e| e.error.as_ref()) {
-            Some(e) => sdk::CallbackReply::for_error(e),
-            None => sdk::CallbackReply::handler_failed(),
-        };
-        put_status(out_http_status, reply.http_status);
-        into_c(reply.body)
+    reply(out_http_status, || {
+        Some(
+            match unsafe { error.as_ref() }.and_then(|e| e.error.as_ref()) {
+                Some(e) => sdk::CallbackReply::for_error(e),
+                None => sdk::CallbackReply::handler_failed(),
+            },
+        )
     })
 }
 
-/// The HTTP answer when the callback was valid but the agency's own handling failed (its
-/// database, say): 500 with `result: false`, so DGA delivers it again; the agency's error stays
-/// in its own logs. Returns the body, freed by the caller with `dga_string_free`; sets
-/// `*out_http_status` (when not NULL).
-///
-/// # Safety
-/// `out_http_status` is NULL or writable.
+/// The answer when the agency's own handling of a valid callback failed: 500, delivered again.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_callback_reply_handler_failed(
     out_http_status: *mut i32,
 ) -> *mut c_char {
-    put_status(out_http_status, 0);
-    guard(ptr::null_mut(), || {
-        let reply = sdk::CallbackReply::handler_failed();
-        put_status(out_http_status, reply.http_status);
-        into_c(reply.body)
+    reply(out_http_status, || {
+        Some(sdk::CallbackReply::handler_failed())
     })
 }
 
-/// The HTTP answer to a callback whose body is larger than the endpoint takes (`limit`
-/// bytes), so it was not read: 413 with `result: false` and a reason naming the limit (DGA's
-/// callbacks are a few hundred bytes; the cap guards the endpoint's memory). Returns the body,
-/// freed by the caller with `dga_string_free`; sets `*out_http_status` (when not NULL).
-///
-/// # Safety
-/// `out_http_status` is NULL or writable.
+/// The answer to a body over the endpoint's `limit` bytes, left unread: 413 naming the limit.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_callback_reply_too_large(
     limit: usize,
     out_http_status: *mut i32,
 ) -> *mut c_char {
-    put_status(out_http_status, 0);
-    guard(ptr::null_mut(), || {
-        let reply = sdk::CallbackReply::too_large(limit);
-        put_status(out_http_status, reply.http_status);
-        into_c(reply.body)
+    reply(out_http_status, || {
+        Some(sdk::CallbackReply::too_large(limit))
     })
 }
 
 /// The Content-Type of the dga_callback_reply_* bodies ("application/json; charset=utf-8").
-/// Static: never freed.
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_callback_reply_content_type() -> *const c_char {
     static T: OnceLock<CString> = OnceLock::new();
-    guard(ptr::null(), || {
-        static_text(&T, || sdk::CallbackReply::CONTENT_TYPE.to_owned())
-    })
+    static_text(&T, || sdk::CallbackReply::CONTENT_TYPE.to_owned())
 }
 
-/// An HTML page that sends the citizen's browser to KTB's gateway (a POST form with the
-/// payment's hidden fields, submitted by script at once; every value HTML-escaped).
-/// `payment_json` is the payment `dga_create_payment` gave. On success `*out_html` is the page,
-/// freed by the caller with `dga_string_free`. A payment JSON missing fields is DGA_VALIDATION.
-///
-/// # Safety
-/// `payment_json` is NULL or a NUL-terminated string; out-parameters are NULL or writable.
+/// The HTML page that sends the citizen's browser to KTB's gateway (an escaped POST form,
+/// submitted at once) for the payment `dga_create_payment` gave (missing fields: DGA_VALIDATION).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_checkout_form_html(
     payment_json: *const c_char,
@@ -766,80 +558,49 @@ pub unsafe extern "C" fn dga_checkout_form_html(
     })
 }
 
-/// Whether `id` is a well-formed Thai citizen ID: exactly 13 ASCII digits whose last digit is
-/// the check digit. false for NULL or invalid UTF-8.
-///
-/// # Safety
-/// `id` is NULL or a NUL-terminated string.
+/// Whether `id` is a Thai citizen ID: 13 ASCII digits, the last the check digit (false for NULL).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_validate_citizen_id(id: *const c_char) -> bool {
-    // SAFETY: forwarded from the caller.
     guard(false, || {
         unsafe { text(id, "id") }.is_ok_and(sdk::validate_citizen_id)
     })
 }
 
 // ---------------------------------------------------------------------------------------------
-// Errors
+// Errors. The texts belong to the error: valid until `dga_error_free`, never freed alone.
 
-/// The error's kind (a DgaErrorKind: 1 to 9 the core's kinds, DGA_INVALID_ARGUMENT,
-/// DGA_INTERNAL, DGA_CANCELLED); DGA_OK for NULL.
-///
-/// # Safety
-/// `error` is NULL or a live error from this library.
+/// The error's kind (a DgaErrorKind); DGA_OK for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_error_kind(error: *const DgaError) -> i32 {
-    // SAFETY: NULL or live, by the caller's contract.
     guard(DgaErrorKind::DGA_INTERNAL as i32, || {
         unsafe { error.as_ref() }.map_or(DgaErrorKind::DGA_OK as i32, |e| e.kind)
     })
 }
 
-/// DGA's errorCode number (a DgaErrorCode, e.g. 8 TransactionNotFound) for a DGA_API error;
-/// 0 when there is none (other kinds, DGA sent null, or a code that is not a number).
-///
-/// # Safety
-/// `error` is NULL or a live error from this library.
+/// DGA's errorCode (a DgaErrorCode, e.g. 8 TransactionNotFound) of a DGA_API error, else 0.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_error_api_code(error: *const DgaError) -> i32 {
-    // SAFETY: NULL or live, by the caller's contract.
     guard(0, || unsafe { error.as_ref() }.map_or(0, |e| e.api_code))
 }
 
-/// The error's message in English (UTF-8; names fields, endpoints and DGA's message; never a
-/// secret). Owned by `error`: valid until `dga_error_free(error)`, never freed by the caller.
-/// "" for NULL.
-///
-/// # Safety
-/// `error` is NULL or a live error from this library.
+/// The error's message in English (fields, endpoint, DGA's message; never a secret).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_error_message(error: *const DgaError) -> *const c_char {
-    // SAFETY: NULL or live, by the caller's contract.
     guard(c"".as_ptr(), || {
         unsafe { error.as_ref() }.map_or(c"".as_ptr(), |e| e.message.as_ptr())
     })
 }
 
-/// The error as the core's JSON: the schema's `Error` record (`dga_schema_json`: `kind`
-/// ("validation", ..., "verification", or "invalid_argument", "internal"), `message`,
-/// `transient`, and where they apply `errors`, `endpoint`, `status`, `errorCode`,
-/// `reference1`/`reference2`, `reason`, `mismatches`). Owned by `error`: valid until `dga_error_free(error)`, never freed by the
-/// caller. "" for NULL.
-///
-/// # Safety
-/// `error` is NULL or a live error from this library.
+/// The error as the schema's `Error` record, its `kind` one of `dga_error_kinds_json` or
+/// "invalid_argument", "internal", "cancelled".
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_error_json(error: *const DgaError) -> *const c_char {
-    // SAFETY: NULL or live, by the caller's contract.
     guard(c"".as_ptr(), || {
         unsafe { error.as_ref() }.map_or(c"".as_ptr(), |e| e.json.as_ptr())
     })
 }
 
-/// Frees an error handed out through an `out_err`. NULL is a no-op.
-///
-/// # Safety
-/// `error` is NULL or from this library, not freed before.
+/// Frees an error handed out through an `out_err`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_error_free(error: *mut DgaError) {
     if !error.is_null() {
@@ -848,7 +609,6 @@ pub unsafe extern "C" fn dga_error_free(error: *mut DgaError) {
     }
 }
 
-// Callback floods: the agency's known_reference check, the counters, the 503 reply.
 mod async_calls;
 mod floods;
 mod logging;

@@ -43,12 +43,24 @@ final class CallbackReply
         if ($limit < 0) {
             throw new \InvalidArgumentException('limit must be >= 0');
         }
+        $error = new \LengthException("the callback body is larger than $limit bytes; not taken");
+        return self::fromNative('dga_callback_reply_too_large', [$limit], false, null, $error);
+    }
+
+    /**
+     * The reply `$function(...$args, &http_status)` of the C ABI makes.
+     *
+     * @param list<mixed> $args
+     * @internal
+     */
+    public static function fromNative(string $function, array $args, bool $accepted, ?PaymentStatus $status, ?\Throwable $error): self
+    {
         $http = Native::int32();
-        $body = Native::take(Native::ffi()->dga_callback_reply_too_large($limit, Native::addr($http)));
+        $body = Native::take(Native::ffi()->$function(...$args, ...[Native::addr($http)]));
         if ($body === null) {
             throw new InternalException('the native library gave no callback reply', 11);
         }
-        return new self($http->cdata, $body, false, null, new \LengthException("the callback body is larger than $limit bytes; not taken"));
+        return new self($http->cdata, $body, $accepted, $status, $error);
     }
 
     /** Writes this answer as the current PHP response (status line, Content-Type, body). */

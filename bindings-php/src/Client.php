@@ -23,7 +23,7 @@ final class Client
      */
     public function __construct(#[\SensitiveParameter] array $options)
     {
-        $this->handle = self::open(Json::object($options, 'options'), false);
+        $this->handle = self::open('dga_client_new', Json::object($options, 'options'));
     }
 
     /**
@@ -36,41 +36,31 @@ final class Client
     public static function fromEnv(#[\SensitiveParameter] array $overrides = []): self
     {
         $client = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
-        $client->handle = self::open($overrides === [] ? null : Json::object($overrides, 'options'), true);
+        $client->handle = self::open('dga_client_new_from_env', $overrides === [] ? null : Json::object($overrides, 'options'));
         return $client;
     }
 
     /**
-     * The process's one client for these options (dga_client_shared): every request of a
-     * PHP-FPM worker that asks with the same options (compared after parsing) shares one token
-     * and one connection pool, so only the worker's first request fetches a token. Dropping the
-     * object releases only this request's handle; the client stays for the worker's life. A
-     * forked child never gets its parent's. What the README recommends under PHP-FPM.
+     * The process's one client for these options (compared after parsing), kept for the PHP-FPM
+     * worker's life: its requests share one token and connection pool. A forked child gets its
+     * own. What the README recommends under PHP-FPM.
      *
      * @param array<string, mixed> $options as for the constructor
      */
     public static function shared(#[\SensitiveParameter] array $options): self
     {
         $client = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
-        $client->handle = self::open(Json::object($options, 'options'), false, true);
+        $client->handle = self::open('dga_client_shared', Json::object($options, 'options'));
         return $client;
     }
 
-    private static function open(#[\SensitiveParameter] ?string $json, bool $fromEnv, bool $shared = false): CData
+    private static function open(string $function, #[\SensitiveParameter] ?string $json): CData
     {
-        $ffi = Native::ffi();
         [, $err] = Native::outs();
-        $h = match (true) {
-            $shared => $ffi->dga_client_shared($json, Native::addr($err)),
-            $fromEnv => $ffi->dga_client_new_from_env($json, Native::addr($err)),
-            default => $ffi->dga_client_new($json, Native::addr($err)),
-        };
+        $h = Native::ffi()->$function($json, Native::addr($err));
         Log::drain();
         if ($h === null || Native::isNull($h)) {
             throw Native::error(-1, $err);
-        }
-        if (!Native::isNull($err)) {
-            $ffi->dga_error_free($err);
         }
         return $h;
     }
@@ -102,36 +92,19 @@ final class Client
      */
     public function createPayment(array $request): Payment
     {
-        $json = Json::object($request, 'request');
-        [$out, $err] = Native::outs();
-        $status = Native::ffi()->dga_create_payment($this->handle(), $json, Native::addr($out), Native::addr($err));
-        $result = Native::take($out);
-        Native::check($status, $err);
-        return new Payment((string) $result);
+        return new Payment($this->call('dga_create_payment', Json::object($request, 'request')));
     }
 
     /** Reads a transaction's state from DGA (retried on transient failures). */
     public function status(string $reference1, string $reference2 = ''): PaymentStatus
     {
-        $a = Native::text($reference1, 'reference1');
-        $b = Native::text($reference2, 'reference2');
-        [$out, $err] = Native::outs();
-        $status = Native::ffi()->dga_status($this->handle(), $a, $b, Native::addr($out), Native::addr($err));
-        $result = Native::take($out);
-        Native::check($status, $err);
-        return new PaymentStatus((string) $result);
+        return new PaymentStatus($this->call('dga_status', ...self::refs($reference1, $reference2)));
     }
 
     /** Closes an unpaid transaction so it can no longer be paid (a paid one: ApiException, PaidPaymentCannotBeClosed). */
     public function close(string $reference1, string $reference2 = ''): Confirmation
     {
-        $a = Native::text($reference1, 'reference1');
-        $b = Native::text($reference2, 'reference2');
-        [$out, $err] = Native::outs();
-        $status = Native::ffi()->dga_close($this->handle(), $a, $b, Native::addr($out), Native::addr($err));
-        $result = Native::take($out);
-        Native::check($status, $err);
-        return new Confirmation((string) $result);
+        return new Confirmation($this->call('dga_close', ...self::refs($reference1, $reference2)));
     }
 
     /**
@@ -142,14 +115,8 @@ final class Client
      */
     public function void(string $reference1, string $reference2, string $paymentReference): Confirmation
     {
-        $a = Native::text($reference1, 'reference1');
-        $b = Native::text($reference2, 'reference2');
-        $c = Native::text($paymentReference, 'paymentReference');
-        [$out, $err] = Native::outs();
-        $status = Native::ffi()->dga_void($this->handle(), $a, $b, $c, Native::addr($out), Native::addr($err));
-        $result = Native::take($out);
-        Native::check($status, $err);
-        return new Confirmation((string) $result);
+        $refs = [...self::refs($reference1, $reference2), Native::text($paymentReference, 'paymentReference')];
+        return new Confirmation($this->call('dga_void', ...$refs));
     }
 
     /**
@@ -162,29 +129,34 @@ final class Client
     public function verifyCallback(PaymentStatus|string $callback): PaymentStatus
     {
         $parsed = is_string($callback) ? Callback::parse($callback) : $callback;
+        return new PaymentStatus($this->call('dga_verify_callback', $parsed->toJson()));
+    }
+
+    /** Calls `$function(client, ...$args, &out_json, &out_err)`: its JSON, or its error thrown. */
+    private function call(string $function, string ...$args): string
+    {
         [$out, $err] = Native::outs();
-        $status = Native::ffi()->dga_verify_callback($this->handle(), $parsed->toJson(), Native::addr($out), Native::addr($err));
+        $status = Native::ffi()->$function($this->handle(), ...$args, ...[Native::addr($out), Native::addr($err)]);
         $result = Native::take($out);
         Native::check($status, $err);
-        return new PaymentStatus((string) $result);
+        return (string) $result;
+    }
+
+    /** @return array{string, string} */
+    private static function refs(string $reference1, string $reference2): array
+    {
+        return [Native::text($reference1, 'reference1'), Native::text($reference2, 'reference2')];
     }
 
     /**
      * The whole callback endpoint, for any framework: give it the raw request body as received.
-     * The core parses it and confirms it with DGA's status; when it is accepted, $onStatus is
-     * called with DGA's own status (record the payment there, idempotently: DGA may deliver
-     * again; throw to refuse). Returns the HTTP answer to send back, decided by the core (200
-     * accepted; 400 invalid; 404 unknown payment; 409 not confirmed yet or a different status;
-     * 503 DGA could not be asked, or over the verificationRate budget; 500 $onStatus threw). It
-     * does not throw for any of these.
+     * The core parses it and confirms it with DGA's status; once accepted, $onStatus gets DGA's
+     * own status (record the payment there, idempotently: DGA may deliver again; throw to
+     * refuse). Returns the core's HTTP answer (CallbackReply::$httpStatus), never throwing.
      *
-     * $knownReference, when given, answers from your own orders whether you created the
-     * callback's references, before anything is asked of DGA: true goes on; false is the core's
-     * refusal (404 unknown payment, counted in verificationStats()['refusedUnknown']) with no
-     * DGA call and $onStatus not called, so forged deliveries cost DGA nothing. It must return a
-     * bool; if it throws (your database is down) or returns anything else, the answer is 503 and
-     * DGA delivers again, with what it threw (or an \UnexpectedValueException) as the reply's
-     * error.
+     * $knownReference, when given, says from your own orders whether you created the callback's
+     * references, before DGA is asked: false is a 404 with no DGA call (forged deliveries cost
+     * DGA nothing); a throw or a non-bool is a 503 (DGA delivers again) with it as the error.
      *
      * @param callable(PaymentStatus): mixed $onStatus
      * @param (callable(string, string): bool)|null $knownReference ($reference1, $reference2)
@@ -200,7 +172,6 @@ final class Client
 
     private function receive(string $body, callable $onStatus, ?callable $knownReference): CallbackReply
     {
-        $ffi = Native::ffi();
         if ($knownReference !== null) {
             $refused = $this->checkReference($body, $knownReference);
             if ($refused !== null) {
@@ -208,8 +179,7 @@ final class Client
             }
         }
         [$out, $err] = Native::outs();
-        $http = Native::int32();
-        $rc = $ffi->dga_receive_callback(
+        $rc = Native::ffi()->dga_receive_callback(
             $this->handle(),
             Native::bytes($body),
             strlen($body),
@@ -221,29 +191,20 @@ final class Client
         if ($rc !== 0) {
             return self::refusal($rc, $err);
         }
-        if (!Native::isNull($err)) {
-            $ffi->dga_error_free($err);
-        }
         $verified = new PaymentStatus((string) $json);
         try {
             $onStatus($verified);
         } catch (\Throwable $e) {
-            $reply = Native::take($ffi->dga_callback_reply_handler_failed(Native::addr($http)));
-            return new CallbackReply($http->cdata, self::body($reply), false, $verified, $e);
+            return CallbackReply::fromNative('dga_callback_reply_handler_failed', [], false, $verified, $e);
         }
-        $reply = Native::take($ffi->dga_callback_reply_accepted(null, Native::addr($http)));
-        return new CallbackReply($http->cdata, self::body($reply), true, $verified, null);
+        return CallbackReply::fromNative('dga_callback_reply_accepted', [null], true, $verified, null);
     }
 
-    /**
-     * Asks $knownReference about the body's references: null when it said true; otherwise the
-     * reply (400 unreadable references, 404 not ours, 503 the check failed).
-     */
+    /** Asks $knownReference: null when it said true, else the reply (400, 404 or 503). */
     private function checkReference(string $body, callable $knownReference): ?CallbackReply
     {
         $ffi = Native::ffi();
-        // Out-parameters come from Native: under ffi.enable=preload only preloaded code may
-        // make C values.
+        // From Native: under ffi.enable=preload only preloaded code may make C values.
         [$r1, $err] = Native::outs();
         [$r2] = Native::outs();
         $rc = $ffi->dga_callback_references(Native::bytes($body), strlen($body), Native::addr($r1), Native::addr($r2), Native::addr($err));
@@ -258,9 +219,7 @@ final class Client
                 throw new \UnexpectedValueException('knownReference must return a bool, it returned ' . get_debug_type($known));
             }
         } catch (\Throwable $e) {
-            $http = Native::int32();
-            $reply = Native::take($ffi->dga_callback_reply_unavailable(Native::addr($http)));
-            return new CallbackReply($http->cdata, self::body($reply), false, null, $e);
+            return CallbackReply::fromNative('dga_callback_reply_unavailable', [], false, null, $e);
         }
         if ($known) {
             return null;
@@ -270,31 +229,24 @@ final class Client
         return self::refusal($rc, $err);
     }
 
-    /** The core's reply for a failed callback call's error, which it frees. */
+    /** The core's reply for a failed callback call's error (NULL: the handler-failed answer), which it frees. */
     private static function refusal(int $rc, CData $err): CallbackReply
     {
-        $ffi = Native::ffi();
-        $http = Native::int32();
-        // The reply for the core's error (NULL error: the handler-failed answer).
         try {
             $error = Native::describeOrNull($rc, $err);
-            $reply = Native::take($ffi->dga_callback_reply_for_error(Native::isNull($err) ? null : $err, Native::addr($http)));
+            return CallbackReply::fromNative('dga_callback_reply_for_error', [Native::isNull($err) ? null : $err], false, null, $error);
         } finally {
             if (!Native::isNull($err)) {
-                $ffi->dga_error_free($err);
+                Native::ffi()->dga_error_free($err);
             }
         }
-        return new CallbackReply($http->cdata, self::body($reply), false, null, $error);
     }
 
     /**
-     * What callback verification has cost DGA and what it refused since this client was built
-     * in this process (every counter only grows): ['statusCalls' => status requests sent to DGA
-     * to verify callbacks (retries included, token fetches not), 'reused' => deliveries
-     * answered from another delivery's status call, 'refusedUnknown' => refused by
-     * $knownReference, 'refusedBusy' => refused 503 over the verificationRate budget or too
-     * many at once]. Alert on a rise of the last two: a flood. Per client, so under PHP-FPM
-     * read it from Client::shared().
+     * This client's callback verification counters, which only grow: status requests sent to
+     * DGA (retries included), deliveries answered from another's status call, refused by
+     * $knownReference, refused 503 over verificationRate. A rise of the last two is a flood.
+     * Under PHP-FPM read it from Client::shared().
      *
      * @return array{statusCalls: int, reused: int, refusedUnknown: int, refusedBusy: int}
      */
@@ -311,14 +263,6 @@ final class Client
             'refusedUnknown' => (int) $stats['refusedUnknown'],
             'refusedBusy' => (int) $stats['refusedBusy'],
         ];
-    }
-
-    private static function body(?string $reply): string
-    {
-        if ($reply === null) {
-            throw new InternalException('the native library gave no callback reply', 11);
-        }
-        return $reply;
     }
 
     private function handle(): CData

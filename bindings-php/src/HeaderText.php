@@ -49,16 +49,14 @@ final class HeaderText
                     $stack[] = self::CONDITIONS[$arg];
                     break;
                 case 'else':
-                    if ($stack === []) {
-                        throw new LibraryLoadException("dga/epayment: #else without #if ($where)");
-                    }
-                    $stack[] = !array_pop($stack);
-                    break;
                 case 'endif':
                     if ($stack === []) {
-                        throw new LibraryLoadException("dga/epayment: #endif without #if ($where)");
+                        throw new LibraryLoadException("dga/epayment: #$directive without #if ($where)");
                     }
-                    array_pop($stack);
+                    $taken = array_pop($stack);
+                    if ($directive === 'else') {
+                        $stack[] = !$taken;
+                    }
                     break;
                 case 'define':
                     if ($active) {

@@ -5,16 +5,12 @@ declare(strict_types=1);
 namespace Dga\EPayment;
 
 /**
- * Where the SDK's log records go: a PSR-3 logger (any object with a
- * `log($level, $message, array $context)` method, so psr/log is not required), a callable
- * `fn (string $level, string $message, array $context)`, or a log file. Without one, records
- * are dropped.
- *
- * PHP must never be entered from the library's own threads, so the library keeps the records
- * (dga_log_buffer) and this class hands them over on the calling thread: after each SDK call
- * and at shutdown. WARNING records are the ones to keep (a callback DGA does not confirm, a
- * retried call, an outcome logged after its caller left); they name references, never a
- * secret or a token. The context has 'target' (the core's logger name, "dga_epayment").
+ * Where the SDK's log records go: a PSR-3 logger (any object with a `log($level, $message,
+ * array $context)` method; psr/log is not required), a callable of the same arguments, or a
+ * file; without one they are dropped. PHP is never entered from the library's threads: the
+ * library keeps the records (dga_log_buffer), handed over here after each SDK call and at
+ * shutdown. Keep the WARNINGs (a callback DGA does not confirm, an outcome logged after its
+ * caller left); they name references, never a secret. The context has 'target' ("dga_epayment").
  */
 final class Log
 {

@@ -8,14 +8,9 @@ use FFI;
 use FFI\CData;
 
 /**
- * The native library (the Rust core behind include/dga_epayment.h), loaded once per process.
- *
- * The FFI declarations are the committed C header itself: its preprocessor lines are evaluated
- * here for a C99 compiler (FFI::cdef does not run a preprocessor), so there is no second,
- * hand-written copy of them to drift.
- *
- * Ownership: every `char *` the library hands out goes back to dga_string_free, every DgaError
- * to dga_error_free (see take() and error()); `const char *` results are copied by FFI.
+ * The native library (the Rust core behind include/dga_epayment.h), loaded once per process,
+ * declared by the committed header itself (HeaderText), not a hand-written copy. Every `char *`
+ * it hands out goes back to dga_string_free (take()), every DgaError to dga_error_free.
  *
  * @internal
  */
@@ -61,9 +56,8 @@ final class Native
     }
 
     /**
-     * For preload.php (opcache.preload): binds the declarations under FFI_SCOPE so that
-     * requests of a PHP-FPM pool with ffi.enable=preload can use them. FFI::load only takes a
-     * file, so the header for it is written to a temporary file first.
+     * For preload.php (opcache.preload): binds the declarations under FFI_SCOPE for a PHP-FPM
+     * pool with ffi.enable=preload, through a temporary file (FFI::load only takes a file).
      */
     public static function preload(): string
     {
@@ -179,10 +173,7 @@ final class Native
         return ini_get('ffi.enable') === 'preload' && PHP_SAPI !== 'cli';
     }
 
-    /**
-     * The committed header with its preprocessor lines evaluated for C99 (no __cplusplus,
-     * __STDC_VERSION__ 199901L) and removed: what FFI::cdef accepts.
-     */
+    /** The committed header as FFI::cdef accepts it (HeaderText::forFfi). */
     public static function cdef(?string $header = null): string
     {
         $text = $header ?? @file_get_contents(self::HEADER);
@@ -231,20 +222,13 @@ final class Native
         }
     }
 
-    /**
-     * Returns normally for DGA_OK (freeing a stray error); otherwise throws the exception the
-     * library's error describes, freeing the error first.
-     */
+    /** Throws the exception for a failed call's error (freeing it); returns on DGA_OK. */
     public static function check(int $status, CData $err): void
     {
         Log::drain();
-        if ($status === 0) {
-            if (!FFI::isNull($err)) {
-                self::ffi()->dga_error_free($err);
-            }
-            return;
+        if ($status !== 0) {
+            throw self::error($status, $err);
         }
-        throw self::error($status, $err);
     }
 
     /** The exception for a failing call's DgaError, which is freed here. */
@@ -281,9 +265,8 @@ final class Native
     }
 
     /**
-     * FFI::addr and FFI::isNull for the other classes. Under ffi.enable=preload PHP allows
-     * FFI's static API only to preloaded code, and preload.php preloads this class: every
-     * static FFI call of the package goes through here.
+     * FFI::addr and FFI::isNull for the other classes: under ffi.enable=preload FFI's static API
+     * is only for preloaded code, as this class is (preload.php).
      */
     public static function addr(CData $c): CData
     {

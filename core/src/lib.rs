@@ -62,6 +62,7 @@ mod reply;
 mod retry;
 pub mod runtime;
 pub mod schema;
+mod shared_client;
 mod slots;
 pub mod status_feed;
 mod token;
@@ -93,6 +94,7 @@ pub use model::{
 pub use reconcile::{read_references, status_many};
 pub use reply::CallbackReply;
 pub use schema::schema;
+pub use shared_client::shared_client;
 pub use token::Token;
 pub use verify::VerificationStats;
 
