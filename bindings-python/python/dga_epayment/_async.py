@@ -31,7 +31,8 @@ from ._records import CallbackReply, Confirmation, Payment, PaymentStatus
 if TYPE_CHECKING:  # Client's keywords, typed from the core's schema in _native.pyi
     from typing_extensions import Unpack
 
-    from ._native import _ClientOptions, _CreatePayment, _Reference, _VerificationStats
+    from ._native import _Reference, _VerificationStats
+    from ._records import _ClientOptions, _CreatePayment
 
 #: The agency's own lookup of a callback's references; on AsyncClient it may be ``async``.
 AsyncKnownReference = Callable[[str, str], Union[bool, Awaitable[bool]]]
@@ -107,18 +108,23 @@ class AsyncClient:
 
     async def status(self, reference1: str, reference2: str = "") -> PaymentStatus:
         """``Client.status`` as a coroutine; cancelling it stops the call."""
-        return await self._client._status_async(*self._on_loop(), reference1, reference2)
+        status: PaymentStatus = await self._client._call_async(
+            *self._on_loop(), "status", reference1, reference2)
+        return status
 
     async def close(self, reference1: str, reference2: str = "") -> Confirmation:
         """``Client.close`` as a coroutine. Like ``create_payment``, it runs to its end once
         sent, and its outcome is logged if the awaiting task was cancelled."""
-        return await self._client._close_async(*self._on_loop(), reference1, reference2)
+        closed: Confirmation = await self._client._call_async(
+            *self._on_loop(), "close", reference1, reference2)
+        return closed
 
     async def void(self, reference1: str, reference2: str, payment_reference: str) -> Confirmation:
         """``Client.void`` as a coroutine. Like ``create_payment``, it runs to its end once
         sent, and its outcome is logged if the awaiting task was cancelled."""
-        return await self._client._void_async(*self._on_loop(), reference1, reference2,
-                                              payment_reference)
+        voided: Confirmation = await self._client._call_async(
+            *self._on_loop(), "void", reference1, reference2, payment_reference)
+        return voided
 
     async def verify_callback(self, callback: PaymentStatus) -> PaymentStatus:
         """``Client.verify_callback`` as a coroutine."""
