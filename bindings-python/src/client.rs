@@ -209,10 +209,8 @@ impl PyClient {
     ) -> Record<'py> {
         let bytes = body_bytes(body)?;
         if let Some(known) = known_reference {
-            match self.known(py, &bytes, known) {
-                Ok(None) => {}
-                Ok(Some(refused)) => return Err(to_py_err(py, &refused)),
-                Err(raised) => return Err(raised),
+            if let Some(refused) = self.known(py, &bytes, known)? {
+                return Err(to_py_err(py, &refused));
             }
         }
         self.call(

@@ -1,16 +1,10 @@
 """``AsyncClient``: the client's calls as coroutines for asyncio.
 
-Each call is the core's own async call, running on the SDK's runtime (two threads by default,
-shared by every client of the process, whatever the number of calls in flight); the coroutine
-awaits an ``asyncio.Future`` of its event loop that the call settles when it ends. Finished
-calls reach the loop through one file descriptor per loop (``loop.add_reader``), and the loop
-settles them in batches: no thread per call, and no SDK thread ever waits for the GIL
-(``src/bridge.rs`` says why).
-
-Cancelling the awaiting task (a ``wait_for`` timeout, ``asyncio.run`` ending) stops a
+Each call is the core's own async call on the SDK's runtime (shared by every client, whatever
+the number of calls in flight), settling an ``asyncio.Future`` of the caller's loop through one
+file descriptor per loop (``src/bridge.rs`` says why). Cancelling the awaiting task stops a
 ``status``; a create, void or close not yet sent is not sent, and one that may have reached DGA
-runs to its end in the SDK, which logs its outcome at WARNING on the ``dga_epayment`` logger
-with the payment's references.
+runs to its end, its outcome logged at WARNING on the ``dga_epayment`` logger.
 """
 
 from __future__ import annotations
