@@ -1,54 +1,139 @@
-//! Records: the package's record classes (`_records.py`, built from the schema at import)
-//! hold the core's JSON form. A `PaymentStatus` (the hot path: status, callbacks) is filled
-//! here straight from the core's struct, field by field in the class's (the schema's) order,
-//! and keeps the struct (`_Wire`) until a dict of it is asked for (`to_dict`, `==`, pickling).
-//! The core reads a record back from that form when it needs it again (checkout form,
-//! callback verification).
+//! Records: the package's record classes (`_records.py`, built from the schema at import) are
+//! filled here, field by field in the schema's order and by the schema's field type, straight
+//! from the core's JSON value (no JSON text in between, no `strptime`); the record keeps that
+//! value (`_Wire`) and turns it into a dict only when asked (`to_dict`, `==`, pickling). The
+//! core reads a record back from that form when it needs it again (checkout form, callback
+//! verification). A `PaymentStatus` (the hot path: status, callbacks) is filled from the
+//! core's struct itself, without its JSON form.
 
 use crate::convert::{json_to_py, py_to_json, type_name};
 use crate::errors::IntoPyResult;
+use dga_epayment::schema::{self, FieldType};
 use dga_epayment::{self as dga, CallbackReply, Error, FieldError, FieldValue};
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyString;
+use pyo3::types::{PyBool, PyString};
 use serde_json::{Value, json};
 
 static RECORDS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
-static STATUS_PLAN: PyOnceLock<Plan> = PyOnceLock::new();
+static PLANS: PyOnceLock<Vec<(&'static str, Plan)>> = PyOnceLock::new();
 static DECIMAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static DATETIME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static OBJECT_NEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// The core's status, kept by the record until a dict of its JSON form is asked for.
+/// A record's JSON form (or the core's status, whose JSON form is made when asked), kept by
+/// the record until a dict of it is asked for.
 #[pyclass(frozen, module = "dga_epayment._native", name = "_Wire")]
-pub struct Wire(Box<dga::PaymentStatus>);
+pub struct Wire(WireData);
+
+enum WireData {
+    Json(Value),
+    Status(Box<dga::PaymentStatus>),
+}
 
 #[pymethods]
 impl Wire {
     /// A new dict of the JSON form (ints stay ints, other numbers are `Decimal`).
     fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &self.0.to_json())
+        match &self.0 {
+            WireData::Json(v) => json_to_py(py, v),
+            WireData::Status(s) => json_to_py(py, &s.to_json()),
+        }
     }
 }
 
-/// How `PaymentStatus` is filled: its class, then per field the attribute, the wire key and
-/// the class's own converter (for the values not done here).
+/// How one record class is filled: its class, then per field the attribute, the wire key,
+/// the schema's type and the class's own converter (for the types not done here).
 struct Plan {
     cls: Py<PyAny>,
-    fields: Vec<(Py<PyString>, String, Py<PyAny>)>,
+    fields: Vec<(Py<PyString>, &'static str, FieldType, Py<PyAny>)>,
 }
 
-fn status_plan(py: Python<'_>) -> PyResult<&Plan> {
-    STATUS_PLAN.get_or_try_init(py, || {
-        let cls = module(py)?.getattr("PaymentStatus")?;
-        let fields = cls.getattr("_fields")?.extract()?;
-        Ok::<_, PyErr>(Plan {
-            cls: cls.unbind(),
-            fields,
-        })
+fn plans(py: Python<'_>) -> PyResult<&Vec<(&'static str, Plan)>> {
+    PLANS.get_or_try_init(py, || {
+        let mut out = Vec::new();
+        for record in [
+            &schema::PAYMENT,
+            &schema::PAYMENT_STATUS,
+            &schema::CONFIRMATION,
+        ] {
+            let cls = module(py)?.getattr(record.name)?;
+            let mut fields = Vec::new();
+            for entry in cls.getattr("_fields")?.try_iter()? {
+                let (snake, key, convert): (Bound<'_, PyString>, String, Bound<'_, PyAny>) =
+                    entry?.extract()?;
+                let f = record
+                    .fields
+                    .iter()
+                    .find(|f| f.wire == key)
+                    .ok_or_else(|| {
+                        PyTypeError::new_err(format!("{} has no field {key}", record.name))
+                    })?;
+                fields.push((snake.unbind(), f.wire, f.kind, convert.unbind()));
+            }
+            out.push((
+                record.name,
+                Plan {
+                    cls: cls.unbind(),
+                    fields,
+                },
+            ));
+        }
+        Ok::<_, PyErr>(out)
     })
+}
+
+/// `yyyy-MM-ddTHH:mm:ss` as its six numbers.
+fn date_parts(s: &str) -> Option<(i32, u8, u8, u8, u8, u8)> {
+    let b = s.as_bytes();
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<u16>().ok();
+    Some((
+        i32::from(n(0..4)?),
+        u8::try_from(n(5..7)?).ok()?,
+        u8::try_from(n(8..10)?).ok()?,
+        u8::try_from(n(11..13)?).ok()?,
+        u8::try_from(n(14..16)?).ok()?,
+        u8::try_from(n(17..19)?).ok()?,
+    ))
+}
+
+/// A scalar JSON value as Python's (what the classes' converters take), else the full path.
+fn scalar<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Null => py.None().into_bound(py),
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) if n.is_i64() => n.as_i64().into_pyobject(py)?.into_any(),
+        other => json_to_py(py, other)?,
+    })
+}
+
+fn build<'py>(py: Python<'py>, plan: &Plan, v: Value) -> PyResult<Bound<'py, PyAny>> {
+    let obj = blank(py, plan)?;
+    for (snake, key, kind, convert) in &plan.fields {
+        let raw = v.get(*key).unwrap_or(&Value::Null);
+        let value = match (kind, raw) {
+            (_, Value::Null) => py.None().into_bound(py),
+            (FieldType::String, Value::String(s)) => PyString::new(py, s).into_any(),
+            (FieldType::Decimal, Value::String(s)) => DECIMAL
+                .import(py, "decimal", "Decimal")?
+                .call1((s.as_str(),))?,
+            (FieldType::Date, Value::String(s)) => match date_parts(s) {
+                Some(parts) => DATETIME.import(py, "datetime", "datetime")?.call1(parts)?,
+                None => convert.bind(py).call1((s.as_str(),))?,
+            },
+            _ => convert.bind(py).call1((scalar(py, raw)?,))?,
+        };
+        generic_set(&obj, snake.bind(py).as_any(), &value)?;
+    }
+    let wire = Bound::new(py, Wire(WireData::Json(v)))?;
+    generic_set(&obj, PyString::intern(py, "_wire").as_any(), wire.as_any())?;
+    Ok(obj)
 }
 
 /// An empty record of the plan's class (`object.__new__`: the class's own refuses).
@@ -136,7 +221,7 @@ fn status_field<'py>(
 ) -> Option<PyResult<Bound<'py, PyAny>>> {
     Some(match s.field(wire)? {
         FieldValue::Enum(number, v) => member(py, wire, number, || {
-            json_to_py(py, &v.to_json()).and_then(|v| convert.call1((v,)))
+            scalar(py, &v.to_json()).and_then(|v| convert.call1((v,)))
         }),
         FieldValue::Text(t) => Ok(PyString::new(py, t).into_any()),
         FieldValue::OptText(t) => Ok(t.map_or_else(
@@ -158,21 +243,29 @@ fn build_status<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let obj = blank(py, plan)?;
     let mut json: Option<Value> = None;
-    for (snake, key, convert) in &plan.fields {
+    for (snake, key, _, convert) in &plan.fields {
         let convert = convert.bind(py);
         let value = match status_field(py, &s, key, convert) {
             Some(v) => v?,
             None => {
                 let v = json.get_or_insert_with(|| s.to_json());
-                let raw = v.get(key).unwrap_or(&Value::Null);
+                let raw = v.get(*key).unwrap_or(&Value::Null);
                 convert.call1((json_to_py(py, raw)?,))?
             }
         };
         generic_set(&obj, snake.bind(py).as_any(), &value)?;
     }
-    let wire = Bound::new(py, Wire(Box::new(s)))?;
+    let wire = Bound::new(py, Wire(WireData::Status(Box::new(s))))?;
     generic_set(&obj, PyString::intern(py, "_wire").as_any(), wire.as_any())?;
     Ok(obj)
+}
+
+/// The record class `name` from the core's JSON form, filled natively when the schema has it.
+fn record<'py>(py: Python<'py>, name: &str, v: Value) -> PyResult<Bound<'py, PyAny>> {
+    match plans(py)?.iter().find(|(n, _)| *n == name) {
+        Some((_, plan)) => build(py, plan, v),
+        None => to_py(py, name, &v),
+    }
 }
 
 fn module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
@@ -192,17 +285,20 @@ pub fn to_py<'py>(py: Python<'py>, name: &str, v: &Value) -> PyResult<Bound<'py,
 
 /// A payment as the package's `Payment`.
 pub fn payment(py: Python<'_>, p: dga::Payment) -> PyResult<Bound<'_, PyAny>> {
-    to_py(py, "Payment", &p.to_json())
+    record(py, "Payment", p.to_json())
 }
 
 /// A status as the package's `PaymentStatus`.
 pub fn status(py: Python<'_>, s: dga::PaymentStatus) -> PyResult<Bound<'_, PyAny>> {
-    build_status(py, status_plan(py)?, s)
+    match plans(py)?.iter().find(|(n, _)| *n == "PaymentStatus") {
+        Some((_, plan)) => build_status(py, plan, s),
+        None => record(py, "PaymentStatus", s.to_json()),
+    }
 }
 
 /// A confirmation as the package's `Confirmation`.
 pub fn confirmation(py: Python<'_>, c: dga::Confirmation) -> PyResult<Bound<'_, PyAny>> {
-    to_py(py, "Confirmation", &c.to_json())
+    record(py, "Confirmation", c.to_json())
 }
 
 /// The JSON form of a record of class `name` (a `TypeError` for anything else).

@@ -3,8 +3,8 @@ schema: each attribute is a schema field's snake_case name, converted by its typ
 ``Decimal``; date: naive ``datetime`` in Bangkok time or None; enum: the ``IntEnum`` member, or
 the raw value DGA sent outside the guide's table; string and object as they are). A record
 holds the core's JSON form (``to_dict()``); records are frozen, comparable and picklable.
-The native module fills a ``PaymentStatus`` field by field (``src/records.rs``); its JSON form
-then stays native (``_native._Wire``) until a dict of it is asked for.
+The native module fills the records it returns field by field (``src/records.rs``); their JSON
+form then stays native (``_native._Wire``) until a dict of it is asked for.
 ``_records.pyi`` is generated from the same schema (``scripts/gen_stubs.py``).
 """
 
