@@ -1,14 +1,13 @@
 #!/usr/bin/env python3
-"""Writes the typed surface that follows the core's schema (dga_epayment.schema()): the record
-classes' stubs (python/dga_epayment/_records.pyi) and the generated blocks of _native.pyi
-(Client's keywords, create_payment's keywords, the TypedDicts AsyncClient forwards).
+"""Writes the typed surface that follows the core's schema (dga_epayment.schema()) into
+python/dga_epayment/_records.pyi: the record classes' stubs and the TypedDicts of the keywords
+of Client, Client.from_env and create_payment (which _native.pyi unpacks).
 
     python scripts/gen_stubs.py           # rewrite the files
     python scripts/gen_stubs.py --check   # exit 1 when a committed file differs (test.sh)
 
 Run it with the interpreter that has the built package (bindings-python/.venv).
 """
-import re
 import sys
 from pathlib import Path
 
@@ -37,31 +36,14 @@ def output_type(f):
     return f"Union[{t[6:-1]}, None]" if t.startswith("Union[") else f"Optional[{t}]"
 
 
-def keywords(record, indent, all_optional=False):
-    lines = []
-    for f in RECORDS[record]["fields"]:
-        if f["required"] and not all_optional:
-            lines.append(f"{indent}{f['snake']}: {input_type(f)},")
-        else:
-            lines.append(f"{indent}{f['snake']}: Optional[{input_type(f)}] = None,")
-    return lines
-
-
-def typed_dict(name, record):
+def typed_dict(name, record, all_optional=False):
     lines = [f"class {name}(TypedDict, total=False):"]
     for f in RECORDS[record]["fields"]:
         t = input_type(f)
-        lines.append(f"    {f['snake']}: " + (f"Required[{t}]" if f["required"] else f"Optional[{t}]"))
-    return lines
+        required = f["required"] and not all_optional
+        lines.append(f"    {f['snake']}: " + (f"Required[{t}]" if required else f"Optional[{t}]"))
+    return lines + [""]
 
-
-BLOCKS = {
-    "client-options": lambda: keywords("ClientOptions", " " * 8),
-    "client-options-env": lambda: keywords("ClientOptions", " " * 8, all_optional=True),
-    "create-payment": lambda: keywords("CreatePayment", " " * 8),
-    "typed-dicts": lambda: typed_dict("_ClientOptions", "ClientOptions") + [""]
-    + typed_dict("_CreatePayment", "CreatePayment"),
-}
 
 EXTRA = {
     "Payment": [
@@ -87,9 +69,14 @@ def records_stub():
         "from decimal import Decimal",
         "from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Union, final",
         "",
-        "from ._enums import PaidStatus, PaymentType, ResponseStatus",
-        "from typing_extensions import Self",
+        "from ._config import RetryOptions",
+        "from ._enums import BankCode, PaidStatus, PaymentType, ResponseStatus",
+        "from typing_extensions import Required, Self, TypedDict",
         "",
+        "# The keywords of Client, Client.from_env and create_payment.",
+        *typed_dict("_ClientOptions", "ClientOptions"),
+        *typed_dict("_EnvOptions", "ClientOptions", all_optional=True),
+        *typed_dict("_CreatePayment", "CreatePayment"),
         "class _Record:",
         "    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...",
         "    def to_dict(self) -> Dict[str, Any]: ...",
@@ -110,18 +97,9 @@ def records_stub():
     return "\n".join(out)
 
 
-def native_stub(text):
-    def fill(m):
-        return m.group(1) + "\n".join(BLOCKS[m.group(2)]()) + "\n" + m.group(3)
-
-    pattern = re.compile(r"(^[ \t]*# BEGIN generated: ([\w-]+)\n).*?(^[ \t]*# END generated\n)", re.S | re.M)
-    return pattern.sub(fill, text)
-
-
 def main():
     check = "--check" in sys.argv[1:]
-    native = PKG / "_native.pyi"
-    wanted = {PKG / "_records.pyi": records_stub(), native: native_stub(native.read_text(encoding="utf-8"))}
+    wanted = {PKG / "_records.pyi": records_stub()}
     stale = [p.name for p, text in wanted.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
     if check:
         if stale:

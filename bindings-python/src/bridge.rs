@@ -1,26 +1,20 @@
 //! `AsyncClient`'s bridge: each call is the core's async call spawned on the core's runtime
-//! (`dga_epayment::runtime::spawn`) and awaited in Python as an `asyncio.Future` of the
-//! caller's event loop.
+//! and awaited in Python as an `asyncio.Future` of the caller's event loop.
 //!
-//! Why a queue and a file descriptor rather than `loop.call_soon_threadsafe` from the task: that
-//! is a Python call, so the runtime thread finishing a call would have to take the GIL, and a
-//! runtime worker waiting for the GIL (up to a switch interval while the loop runs Python) stalls
-//! every connection it drives. Here a finished call only pushes `(id, result)` onto a per-loop
-//! queue in Rust and, when the queue was empty, writes to an eventfd (a pipe off Linux) that the
-//! loop watches with `loop.add_reader`: no GIL, one syscall per batch. The loop then runs
-//! `drain` on its own thread, with the GIL, and settles every finished future at once. Nothing
-//! on a runtime thread ever touches a Python object, so a call finishing after its loop closed,
-//! or after the interpreter finalized, is inert. Event loops without `add_reader` (Windows'
-//! proactor) get the one fallback that does take the GIL: a `call_soon_threadsafe` per batch.
+//! A runtime thread never takes the GIL: a worker waiting for it (up to a switch interval
+//! while the loop runs Python) would stall every connection it drives. So a finished call only
+//! pushes `(id, outcome)` onto the loop's queue and, when the queue was empty, writes to an
+//! eventfd (a pipe off Linux) the loop watches with `loop.add_reader`; the loop's `drain`
+//! settles every finished future at once. A call finishing after its loop closed, or after
+//! the interpreter finalized, is inert. Loops without `add_reader` (Windows' proactor) get the
+//! one fallback that takes the GIL: a `call_soon_threadsafe` per batch.
 //!
-//! Cancelling the awaiting task cancels the future; its done callback aborts the spawned task,
-//! which drops the core's future (and queues an `Aborted` entry, so `drain` alone forgets
-//! calls): a status stops, a create, void or close not yet sent is not
-//! sent, and one already sent runs on in the core, which logs its outcome at WARNING.
+//! A cancelled future aborts its task: a status stops, a create, void or close not yet sent is
+//! not sent, and one already sent runs on in the core, which logs its outcome at WARNING.
 
 use crate::errors::to_py_err;
 use crate::records;
-use dga_epayment::{self as dga, CallbackReply, Endpoint};
+use dga_epayment::{self as dga, Endpoint};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use std::collections::HashMap;
@@ -336,18 +330,8 @@ fn settle(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_, PyAny>> {
         Outcome::Aborted => return Err(pyo3::exceptions::PyRuntimeError::new_err("aborted")),
         Outcome::Custom(make) => make(py)?.into_bound(py),
         Outcome::ForReply(r) => {
-            let pair: (Option<Bound<'_, PyAny>>, Option<Bound<'_, PyAny>>) = match r {
-                Ok(s) => (Some(records::status(py, s)?), None),
-                Err(e) => {
-                    log::warn!(target: "dga_epayment", "callback refused: {e}");
-                    crate::logs::flush(py);
-                    (
-                        None,
-                        Some(records::reply(py, &CallbackReply::for_error(&e))?),
-                    )
-                }
-            };
-            PyTuple::new(py, [pair.0, pair.1])?.into_any()
+            let (status, refusal) = records::status_or_refusal(py, r)?;
+            PyTuple::new(py, [status, refusal])?.into_any()
         }
     })
 }

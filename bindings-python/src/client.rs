@@ -9,7 +9,7 @@ use crate::reconcile::StatusMany;
 use crate::records;
 use dga_epayment::schema::{CLIENT_OPTIONS, CREATE_PAYMENT};
 use dga_epayment::{self as dga, CallbackReply, Config, ConfigBuilder, CreatePayment, Endpoint};
-use pyo3::exceptions::{PyException, PyTypeError};
+use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 use serde_json::Value;
@@ -41,13 +41,13 @@ fn client(
 type Record<'py> = PyResult<Bound<'py, PyAny>>;
 
 impl PyClient {
-    /// `f` on this client without the GIL; its JSON as the record class `record`.
-    fn call<'py, T: Send>(
+    /// `f` on this client without the GIL; its result made Python's by `to_py`.
+    fn call<'py, T: Send, R>(
         &self,
         py: Python<'py>,
         f: impl FnOnce(&dga::blocking::Client) -> dga::Result<T> + Send,
-        to_py: impl FnOnce(Python<'py>, T) -> Record<'py>,
-    ) -> Record<'py> {
+        to_py: impl FnOnce(Python<'py>, T) -> PyResult<R>,
+    ) -> PyResult<R> {
         crate::logs::ensure_pump(py)?;
         let client = &self.inner;
         let r = py.detach(move || f(client));
@@ -209,10 +209,8 @@ impl PyClient {
     ) -> Record<'py> {
         let bytes = body_bytes(body)?;
         if let Some(known) = known_reference {
-            match self.known(py, &bytes, known) {
-                Ok(None) => {}
-                Ok(Some(refused)) => return Err(to_py_err(py, &refused)),
-                Err(raised) => return Err(raised),
+            if let Some(refused) = self.known(py, &bytes, known)? {
+                return Err(to_py_err(py, &refused));
             }
         }
         self.call(
@@ -251,7 +249,8 @@ impl PyClient {
                 }
             }
         }
-        let (status, refusal) = self.receive_for_reply(py, bytes, verify)?;
+        let received = move |c: &dga::blocking::Client| Ok(c.receive_callback(&bytes, verify));
+        let (status, refusal) = self.call(py, received, records::status_or_refusal)?;
         let Some(status) = status else {
             return Ok(refusal.expect("a refusal without a status"));
         };
@@ -285,7 +284,7 @@ impl PyClient {
         concurrency: usize,
         rate: u32,
     ) -> PyResult<StatusMany> {
-        StatusMany::from_iterable(self.async_client(), references, (concurrency, rate))
+        StatusMany::from_iterable(self.inner.as_async(), references, (concurrency, rate))
     }
 
     /// `status_many` over a file (`-`: stdin) read by the core's reader, as `dgapay reconcile`
@@ -298,19 +297,19 @@ impl PyClient {
         concurrency: usize,
         rate: u32,
     ) -> PyResult<StatusMany> {
-        StatusMany::from_file(py, self.async_client(), path, (concurrency, rate))
+        StatusMany::from_file(py, self.inner.as_async(), path, (concurrency, rate))
     }
 
     /// What callback verification has cost DGA and what it refused since this client was
     /// built: `{"status_calls", "reused", "refused_unknown", "refused_busy"}` (the core's
     /// counters; each only grows).
     fn verification_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.inner.verification_stats();
         let stats = PyDict::new(py);
-        if let Ok(Value::Object(map)) = serde_json::to_value(self.inner.verification_stats()) {
-            for (k, v) in map {
-                stats.set_item(snake(&k), v.as_u64().unwrap_or(0))?;
-            }
-        }
+        stats.set_item("status_calls", s.status_calls)?;
+        stats.set_item("reused", s.reused)?;
+        stats.set_item("refused_unknown", s.refused_unknown)?;
+        stats.set_item("refused_busy", s.refused_busy)?;
         Ok(stats)
     }
 
@@ -350,54 +349,37 @@ impl PyClient {
         )
     }
 
-    fn _status_async(
+    /// `status`, `close` or `void` (`payment_reference` given) as a future of `event_loop`.
+    #[pyo3(signature = (bridge, event_loop, call, reference1, reference2, payment_reference = None))]
+    fn _call_async(
         &self,
         bridge: &Bound<'_, Bridge>,
         event_loop: &Bound<'_, PyAny>,
+        call: &str,
         reference1: String,
         reference2: String,
-    ) -> Started {
-        let c = self.async_client();
-        Bridge::start(bridge, event_loop, None, async move {
-            Outcome::Status(c.status(&reference1, &reference2).await)
-        })
-    }
-
-    fn _close_async(
-        &self,
-        bridge: &Bound<'_, Bridge>,
-        event_loop: &Bound<'_, PyAny>,
-        reference1: String,
-        reference2: String,
+        payment_reference: Option<String>,
     ) -> Started {
         let c = self.async_client();
         let refs = (reference1.trim().to_owned(), reference2.trim().to_owned());
-        Bridge::start(
-            bridge,
-            event_loop,
-            Some((Endpoint::Close, refs.0, refs.1)),
-            async move { Outcome::Confirmation(c.close(&reference1, &reference2).await) },
-        )
-    }
-
-    fn _void_async(
-        &self,
-        bridge: &Bound<'_, Bridge>,
-        event_loop: &Bound<'_, PyAny>,
-        reference1: String,
-        reference2: String,
-        payment_reference: String,
-    ) -> Started {
-        let c = self.async_client();
-        let refs = (reference1.trim().to_owned(), reference2.trim().to_owned());
-        Bridge::start(
-            bridge,
-            event_loop,
-            Some((Endpoint::Void, refs.0, refs.1)),
-            async move {
-                Outcome::Confirmation(c.void(&reference1, &reference2, &payment_reference).await)
-            },
-        )
+        let (r1, r2) = (reference1, reference2);
+        let detached = |e: Endpoint| Some((e, refs.0, refs.1));
+        match (call, payment_reference) {
+            ("status", None) => Bridge::start(bridge, event_loop, None, async move {
+                Outcome::Status(c.status(&r1, &r2).await)
+            }),
+            ("close", None) => {
+                Bridge::start(bridge, event_loop, detached(Endpoint::Close), async move {
+                    Outcome::Confirmation(c.close(&r1, &r2).await)
+                })
+            }
+            ("void", Some(p)) => {
+                Bridge::start(bridge, event_loop, detached(Endpoint::Void), async move {
+                    Outcome::Confirmation(c.void(&r1, &r2, &p).await)
+                })
+            }
+            _ => Err(PyValueError::new_err(format!("no call {call}"))),
+        }
     }
 
     fn _verify_async(
@@ -438,31 +420,6 @@ impl PyClient {
 }
 
 impl PyClient {
-    /// The status, or the reply refusing the callback.
-    #[allow(clippy::type_complexity)]
-    fn receive_for_reply<'py>(
-        &self,
-        py: Python<'py>,
-        bytes: Vec<u8>,
-        verify: bool,
-    ) -> PyResult<(Option<Bound<'py, PyAny>>, Option<Bound<'py, PyAny>>)> {
-        crate::logs::ensure_pump(py)?;
-        let client = &self.inner;
-        let received = py.detach(move || client.receive_callback(&bytes, verify));
-        crate::logs::flush(py);
-        Ok(match received {
-            Ok(s) => (Some(records::status(py, s)?), None),
-            Err(e) => {
-                log::warn!(target: "dga_epayment", "callback refused: {e}");
-                crate::logs::flush(py);
-                (
-                    None,
-                    Some(records::reply(py, &CallbackReply::for_error(&e))?),
-                )
-            }
-        })
-    }
-
     /// The agency's `known_reference` for the body's references: `None` to go on (also for a
     /// body whose references cannot be read: the core refuses it next), the refusal when it
     /// says no, or what it raised.
@@ -488,18 +445,6 @@ impl PyClient {
         crate::logs::flush(py);
         Ok(Some(refused))
     }
-}
-
-/// `statusCalls` → `status_calls`.
-fn snake(camel: &str) -> String {
-    let mut out = String::with_capacity(camel.len() + 4);
-    for c in camel.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
 }
 
 /// The agency's handler or lookup raised: its traceback goes to the `dga_epayment` logger (the

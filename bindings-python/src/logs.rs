@@ -1,16 +1,12 @@
 //! The core's log records (the `log` crate, target `dga_epayment`) to Python's `logging`.
 //!
-//! The core logs from its runtime threads (a create's outcome after its caller left, a token
-//! retry), and those threads never take the GIL: a record is queued in Rust, and Python threads
-//! emit it: the caller's own thread when its blocking call returns (so a call's records are
-//! logged before it returns), the event loop when it settles futures, and otherwise a daemon
-//! thread of the package's (`dga-epayment-log`, started with the first call) that waits for
-//! records with the GIL released. Levels are Python's: every record of the core is queued and the `dga_epayment`
-//! logger decides, so configuring logging after import works.
-//!
-//! At interpreter exit (`atexit`) the core's creates, voids and closes still running get their
-//! grace (`runtime::drain`), their records are emitted, and from then on records go to stderr
-//! (WARNING and above): after finalization nothing calls into Python.
+//! Runtime threads never take the GIL, so a record is queued in Rust and Python threads emit
+//! it: the caller's thread when its blocking call returns (a call's records come before its
+//! result), the event loop when it settles futures, else a daemon thread of the package's
+//! (`dga-epayment-log`, started with the first call) waiting with the GIL released. Every
+//! record is queued and the `dga_epayment` logger decides, so configuring logging after import
+//! works. At exit (`atexit`) the core's creates, voids and closes still running get their
+//! grace, their records are emitted, and later records go to stderr (WARNING and above).
 
 use dga_epayment::logs;
 use pyo3::prelude::*;
@@ -56,9 +52,7 @@ fn our_logger(py: Python<'_>) -> PyResult<&Py<PyAny>> {
     })
 }
 
-/// Installs the forwarding (once per process; another `log` logger already set wins). Every
-/// record of the core's is queued and the `dga_epayment` logger decides, so configuring
-/// `logging` after import works.
+/// Installs the forwarding (once per process; another `log` logger already set wins).
 pub fn install() {
     if logs::install(wake) {
         logs::set_level(log::LevelFilter::Debug);

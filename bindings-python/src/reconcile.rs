@@ -1,60 +1,25 @@
-//! `Client.status_many` and the `dga_reconcile` command: the core's reconcile engine
-//! (`dga_epayment::reconcile`, docs/architecture.md#operations) runs on the SDK's runtime, fed
-//! through a bounded queue from a Python iterable (by the caller, with the GIL, between
-//! results) or from a file (the core's reader, on a thread of its own); its rows, headers,
-//! summary and CSV/JSONL writers are the core's.
+//! `Client.status_many` and the `dga_reconcile` command over the core's reconcile driver
+//! (`dga_epayment::reconcile::Driver`, docs/architecture.md#operations): the binding only reads
+//! the Python iterable (by the caller, with the GIL, between results) and wraps the rows.
 
 use crate::bridge::{Bridge, Outcome};
 use crate::convert::{json_to_py, type_name};
 use crate::errors::to_py_err;
 use crate::records;
-use dga_epayment::reconcile::{
-    self, CsvWriter, InputError, JsonlWriter, Outcome as Row, Reference, Summary,
-};
-use dga_epayment::{self as dga, runtime};
+use dga_epayment::reconcile::{Driver, InputError, Outcome as Row, Reference, TextWriter};
+use dga_epayment::{self as dga};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyIterator;
-use std::io::{BufRead, BufReader, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::sync::mpsc;
-
-type Item = Result<Reference, InputError>;
-type Next = Option<Result<Row, InputError>>;
-
-/// References queued ahead of the engine (memory stays bounded whatever the input's size).
-const INPUT_QUEUE: usize = 256;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// What the engine's results need on the Python side.
-struct State {
-    extra: Arc<Vec<String>>,
-    summary: Mutex<Summary>,
-    /// What the iterable raised: given in its place, after every result before it.
-    raised: Mutex<Option<PyErr>>,
-    /// How an input error names its place: "line" of a file, "item" of an iterable.
-    unit: &'static str,
-}
-
-impl State {
-    fn give(&self, py: Python<'_>, next: Next) -> PyResult<Option<Py<StatusResult>>> {
-        match next {
-            None => Ok(None),
-            Some(Ok(row)) => {
-                lock(&self.summary).add(&row);
-                let extra = self.extra.clone();
-                Py::new(py, StatusResult { row, extra }).map(Some)
-            }
-            Some(Err(e)) => Err(match lock(&self.raised).take() {
-                Some(raised) => raised,
-                None => input_error(py, self.unit, &e),
-            }),
-        }
-    }
+fn runtime_error(e: std::io::Error) -> PyErr {
+    PyRuntimeError::new_err(e.to_string())
 }
 
 /// A `ValidationError` naming the place and the reason (`errors[0]`: field `input`, `line`).
@@ -74,134 +39,73 @@ fn input_error(py: Python<'_>, unit: &str, e: &InputError) -> PyErr {
     }
 }
 
+/// The Python iterable being read, and what it raised (given in its place, after every
+/// result before it).
 struct Feed {
-    tx: Option<mpsc::Sender<Item>>,
     iter: Option<Py<PyIterator>>,
     count: u64,
+    raised: Option<PyErr>,
 }
 
 /// The results of `Client.status_many`, in input order: iterate it (or `async for` through
 /// `AsyncClient.status_many`). Dropping it stops the calls not yet made.
 #[pyclass(frozen, module = "dga_epayment._native", name = "StatusMany")]
 pub struct StatusMany {
-    state: Arc<State>,
+    driver: Driver,
     feed: Mutex<Feed>,
-    output: Arc<tokio::sync::Mutex<mpsc::Receiver<Result<Row, InputError>>>>,
-    task: tokio::task::AbortHandle,
+    extra: Arc<Vec<String>>,
+    /// How an input error names its place: "line" of a file, "item" of an iterable.
+    unit: &'static str,
 }
 
-impl Drop for StatusMany {
-    fn drop(&mut self) {
-        self.task.abort();
+fn check(concurrency: usize) -> PyResult<()> {
+    if concurrency == 0 {
+        return Err(PyValueError::new_err("concurrency must be at least 1"));
     }
-}
-
-fn runtime_error(e: std::io::Error) -> PyErr {
-    PyRuntimeError::new_err(e.to_string())
+    Ok(())
 }
 
 impl StatusMany {
-    fn start(
-        client: dga::Client,
-        input: mpsc::Receiver<Item>,
-        feed: Feed,
-        (concurrency, rate): (usize, u32),
-        extra: Vec<String>,
-        unit: &'static str,
-    ) -> PyResult<Self> {
-        if concurrency == 0 {
-            return Err(PyValueError::new_err("concurrency must be at least 1"));
+    fn new(driver: Driver, iter: Option<Py<PyIterator>>, unit: &'static str) -> Self {
+        let extra = Arc::new(driver.extra_headers().to_vec());
+        let (count, raised) = (0, None);
+        let feed = Mutex::new(Feed {
+            iter,
+            count,
+            raised,
+        });
+        StatusMany {
+            driver,
+            feed,
+            extra,
+            unit,
         }
-        let (out_tx, out_rx) = mpsc::channel(concurrency);
-        let input = Box::pin(futures_util::stream::unfold(input, |mut rx| async move {
-            rx.recv().await.map(|item| (item, rx))
-        }));
-        let task = runtime::spawn(async move {
-            let mut many = client.status_many(input, concurrency, rate);
-            while let Some(item) = many.next().await {
-                let last = item.is_err();
-                if out_tx.send(item).await.is_err() || last {
-                    return;
-                }
-            }
-        })
-        .map_err(runtime_error)?;
-        Ok(StatusMany {
-            state: Arc::new(State {
-                extra: Arc::new(extra),
-                summary: Mutex::new(Summary::default()),
-                raised: Mutex::new(None),
-                unit,
-            }),
-            feed: Mutex::new(feed),
-            output: Arc::new(tokio::sync::Mutex::new(out_rx)),
-            task: task.abort_handle(),
-        })
     }
 
     /// A Python iterable of `reference1` strings or `(reference1, reference2)` tuples.
     pub fn from_iterable(
-        client: dga::Client,
+        client: &dga::Client,
         references: &Bound<'_, PyAny>,
-        limits: (usize, u32),
+        (concurrency, rate): (usize, u32),
     ) -> PyResult<Self> {
+        check(concurrency)?;
         let iter = references.try_iter()?.unbind();
-        let (tx, rx) = mpsc::channel(INPUT_QUEUE);
-        let feed = Feed {
-            tx: Some(tx),
-            iter: Some(iter),
-            count: 0,
-        };
-        Self::start(client, rx, feed, limits, Vec::new(), "item")
+        let driver = Driver::start(client, concurrency, rate).map_err(runtime_error)?;
+        Ok(Self::new(driver, Some(iter), "item"))
     }
 
-    /// A file (`-`: stdin) read by the core's reader. A file is checked whole first, so a bad
-    /// line costs no call to DGA (as `dgapay reconcile` does).
+    /// A file (`-`: stdin) read by the core's reader, checked whole first.
     pub fn from_file(
         py: Python<'_>,
-        client: dga::Client,
+        client: &dga::Client,
         path: &str,
-        limits: (usize, u32),
+        (concurrency, rate): (usize, u32),
     ) -> PyResult<Self> {
-        let open = |path: &str| -> std::io::Result<Box<dyn BufRead + Send>> {
-            Ok(match path {
-                "-" => Box::new(BufReader::new(std::io::stdin())),
-                p => Box::new(BufReader::new(std::fs::File::open(p)?)),
-            })
-        };
-        let first_error = |reader: Box<dyn BufRead + Send>| -> Option<InputError> {
-            match reconcile::read_references(reader) {
-                Ok(refs) => refs.filter_map(Result::err).next(),
-                Err(e) => Some(e),
-            }
-        };
-        if path != "-" {
-            let reader = open(path)?;
-            if let Some(e) = py.detach(|| first_error(reader)) {
-                return Err(input_error(py, "line", &e));
-            }
+        check(concurrency)?;
+        match py.detach(|| Driver::from_file(client, path, concurrency, rate))? {
+            Ok(driver) => Ok(Self::new(driver, None, "line")),
+            Err(e) => Err(input_error(py, "line", &e)),
         }
-        let refs = match reconcile::read_references(open(path)?) {
-            Ok(refs) => refs,
-            Err(e) => return Err(input_error(py, "line", &e)),
-        };
-        let extra = refs.extra_headers().to_vec();
-        let (tx, rx) = mpsc::channel(INPUT_QUEUE);
-        std::thread::Builder::new()
-            .name("dga-reconcile-input".into())
-            .spawn(move || {
-                for r in refs {
-                    if tx.blocking_send(r).is_err() {
-                        return;
-                    }
-                }
-            })?;
-        let feed = Feed {
-            tx: None,
-            iter: None,
-            count: 0,
-        };
-        Self::start(client, rx, feed, limits, extra, "line")
     }
 
     /// Queues references from the iterable until the queue is full or the iterable ends.
@@ -210,62 +114,68 @@ impl StatusMany {
         let Ok(mut feed) = self.feed.try_lock() else {
             return;
         };
-        while let (Some(tx), Some(iter)) = (feed.tx.clone(), feed.iter.as_ref()) {
-            if tx.capacity() == 0 {
+        while self.driver.has_room() {
+            let Some(iter) = feed.iter.as_ref() else {
                 return;
-            }
+            };
             let next = iter.bind(py).clone().next();
             feed.count += 1;
             let line = feed.count;
             let item = match next {
                 None => {
-                    (feed.tx, feed.iter) = (None, None);
-                    return;
+                    feed.iter = None;
+                    return self.driver.close_input();
                 }
                 Some(Err(raised)) => {
-                    *lock(&self.state.raised) = Some(raised);
-                    Err(InputError {
-                        line,
-                        reason: String::new(),
-                    })
+                    feed.raised = Some(raised);
+                    let reason = String::new();
+                    Err(InputError { line, reason })
                 }
                 Some(Ok(obj)) => reference(&obj, line),
             };
-            let last = item.is_err();
-            let _ = tx.try_send(item);
-            if last {
-                (feed.tx, feed.iter) = (None, None);
+            if item.is_err() {
+                feed.iter = None;
             }
+            self.driver.push(item);
+        }
+    }
+
+    fn give(
+        &self,
+        py: Python<'_>,
+        next: Option<Result<Row, InputError>>,
+    ) -> PyResult<Option<Py<StatusResult>>> {
+        match next {
+            None => Ok(None),
+            Some(Ok(row)) => {
+                let extra = self.extra.clone();
+                Py::new(py, StatusResult { row, extra }).map(Some)
+            }
+            Some(Err(e)) => Err(match lock(&self.feed).raised.take() {
+                Some(raised) => raised,
+                None => input_error(py, self.unit, &e),
+            }),
         }
     }
 }
 
 /// One item of the iterable as a reference, or why it cannot be one.
-fn reference(obj: &Bound<'_, PyAny>, line: u64) -> Item {
-    let bad = |reason: String| InputError { line, reason };
+fn reference(obj: &Bound<'_, PyAny>, line: u64) -> Result<Reference, InputError> {
     let (r1, r2) = match (obj.extract::<String>(), obj.extract::<(String, String)>()) {
         (Ok(r1), _) => (r1, String::new()),
         (_, Ok(pair)) => pair,
         _ => match obj.extract::<(String,)>() {
             Ok((r1,)) => (r1, String::new()),
             Err(_) => {
-                return Err(bad(format!(
+                let reason = format!(
                     "expected a reference1 str or a (reference1, reference2) tuple of str, got {}",
                     type_name(obj)
-                )));
+                );
+                return Err(InputError { line, reason });
             }
         },
     };
-    let (r1, r2) = (r1.trim().to_owned(), r2.trim().to_owned());
-    if r1.is_empty() {
-        return Err(bad("reference1 is empty".into()));
-    }
-    Ok(Reference {
-        line,
-        reference1: r1,
-        reference2: r2,
-        extra: Vec::new(),
-    })
+    Reference::pushed(line, &r1, &r2)
 }
 
 #[pymethods]
@@ -275,23 +185,18 @@ impl StatusMany {
     }
 
     /// The next result in input order (the GIL is released while waiting).
-    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<StatusResult>>> {
+    fn __next__(slf: &Bound<'_, Self>) -> PyResult<Option<Py<StatusResult>>> {
+        let (py, this) = (slf.py(), slf.get());
         crate::logs::ensure_pump(py)?;
-        let handle = runtime::handle().map_err(runtime_error)?;
         loop {
-            self.feed(py);
-            let rx = self.output.clone();
+            this.feed(py);
             // Woken now and then to feed the queue and to let Ctrl-C through.
-            let got = py.detach(|| {
-                handle.block_on(async {
-                    let next = async { rx.lock().await.recv().await };
-                    tokio::time::timeout(Duration::from_millis(100), next).await
-                })
-            });
+            let wait = Duration::from_millis(100);
+            let got = py.detach(|| this.driver.next_blocking(wait));
             crate::logs::flush(py);
-            match got {
-                Ok(next) => return self.state.give(py, next),
-                Err(_) => py.check_signals()?,
+            match got.map_err(runtime_error)? {
+                Ok(next) => return this.give(py, next),
+                Err(()) => py.check_signals()?,
             }
         }
     }
@@ -299,19 +204,17 @@ impl StatusMany {
     /// For `AsyncClient.status_many`: a future of `event_loop` settled with the next result
     /// (None at the end).
     fn _next_async(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         bridge: &Bound<'_, Bridge>,
         event_loop: &Bound<'_, PyAny>,
     ) -> PyResult<Py<PyAny>> {
-        self.feed(py);
-        let (rx, state) = (self.output.clone(), self.state.clone());
+        slf.get().feed(slf.py());
+        let (next, this) = (slf.get().driver.next(), slf.clone().unbind());
         Bridge::start(bridge, event_loop, None, async move {
-            let next = rx.lock().await.recv().await;
+            let next = next.await;
             Outcome::Custom(Box::new(move |py| {
-                Ok(state
-                    .give(py, next)?
-                    .map_or_else(|| py.None(), Py::into_any))
+                let given = this.get().give(py, next)?;
+                Ok(given.map_or_else(|| py.None(), Py::into_any))
             }))
         })
     }
@@ -319,20 +222,20 @@ impl StatusMany {
     /// The output's columns: the core's, then the input file's passed-through ones.
     #[getter]
     fn columns(&self) -> Vec<String> {
-        reconcile::headers(&self.state.extra)
+        self.driver.headers()
     }
 
     /// Counts of the results given so far: `{"total", "unreadable", "byStatus": {key: n}}`
     /// (key: the paid status's name, `TransactionNotFound`, or `error:<Kind>`).
     #[getter]
     fn summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &lock(&self.state.summary).to_json())
+        json_to_py(py, &self.driver.summary().to_json())
     }
 
     /// The summary as one line of text, as `dgapay reconcile` prints it.
     #[getter]
     fn summary_text(&self) -> String {
-        lock(&self.state.summary).to_string()
+        self.driver.summary().to_string()
     }
 }
 
@@ -403,32 +306,9 @@ impl StatusResult {
     }
 }
 
-/// A buffer the core's writers write into and the caller empties.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        lock(&self.0).extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-enum Writer {
-    Csv(Box<CsvWriter<Buffer>>),
-    Jsonl(JsonlWriter<Buffer>),
-}
-
 /// The core's CSV (formula cells neutralised) or JSON Lines writer, as text to print.
 #[pyclass(module = "dga_epayment._native", name = "_RowWriter")]
-pub struct RowWriter {
-    writer: Writer,
-    buffer: Buffer,
-}
+pub struct RowWriter(TextWriter);
 
 #[pymethods]
 impl RowWriter {
@@ -436,18 +316,15 @@ impl RowWriter {
     #[new]
     #[pyo3(signature = (format, columns, bom = false))]
     fn new(format: &str, columns: Vec<String>, bom: bool) -> PyResult<Self> {
-        let extra = columns.get(reconcile::COLUMNS.len()..).unwrap_or_default();
-        let buffer = Buffer::default();
-        let writer = match format {
-            "csv" => Writer::Csv(Box::new(CsvWriter::new(buffer.clone(), extra, bom)?)),
-            "jsonl" => Writer::Jsonl(JsonlWriter::new(buffer.clone(), extra)),
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "format must be csv or jsonl, not {other:?}"
-                )));
-            }
-        };
-        Ok(RowWriter { writer, buffer })
+        let extra = columns
+            .get(dga::reconcile::COLUMNS.len()..)
+            .unwrap_or_default();
+        match TextWriter::new(format, extra, bom) {
+            Some(w) => Ok(RowWriter(w?)),
+            None => Err(PyValueError::new_err(format!(
+                "format must be csv or jsonl, not {format:?}"
+            ))),
+        }
     }
 
     /// Writes one row; returns everything written since the last call (the header first).
@@ -455,22 +332,11 @@ impl RowWriter {
         let result = result
             .cast::<StatusResult>()
             .map_err(|_| PyTypeError::new_err("expected a StatusResult"))?;
-        let row = &result.get().row;
-        match &mut self.writer {
-            Writer::Csv(w) => w.write(row)?,
-            Writer::Jsonl(w) => w.write(row)?,
-        }
-        self.take()
+        Ok(self.0.write(&result.get().row)?)
     }
 
     /// What was written and not yet taken (the CSV header before any row).
     fn take(&mut self) -> PyResult<String> {
-        match &mut self.writer {
-            Writer::Csv(w) => w.flush()?,
-            Writer::Jsonl(w) => w.flush()?,
-        }
-        let bytes = std::mem::take(&mut *lock(&self.buffer.0));
-        Ok(String::from_utf8(bytes)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+        Ok(self.0.take()?)
     }
 }

@@ -3,7 +3,8 @@
 //! from the core's JSON value (no JSON text in between, no `strptime`); the record keeps that
 //! value (`_Wire`) and turns it into a dict only when asked (`to_dict`, `==`, pickling). The
 //! core reads a record back from that form when it needs it again (checkout form, callback
-//! verification).
+//! verification). A `PaymentStatus` (the hot path: status, callbacks) is filled from the
+//! core's struct itself, without its JSON form.
 
 use crate::convert::{json_to_py, py_to_json, type_name};
 use crate::errors::IntoPyResult;
@@ -113,26 +114,7 @@ fn scalar<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
 }
 
 fn build<'py>(py: Python<'py>, plan: &Plan, v: Value) -> PyResult<Bound<'py, PyAny>> {
-    let new = OBJECT_NEW.get_or_try_init(py, || {
-        Ok::<_, PyErr>(
-            py.import("builtins")?
-                .getattr("object")?
-                .getattr("__new__")?
-                .unbind(),
-        )
-    })?;
-    let obj = new.bind(py).call1((plan.cls.bind(py),))?;
-    let set = |name: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>| -> PyResult<()> {
-        // SAFETY: three live references; the generic setter is `object.__setattr__`, which
-        // the record classes forbid to anyone else (they are read-only).
-        let rc =
-            unsafe { ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), value.as_ptr()) };
-        if rc == 0 {
-            Ok(())
-        } else {
-            Err(PyErr::fetch(py))
-        }
-    };
+    let obj = blank(py, plan)?;
     for (snake, key, kind, convert) in &plan.fields {
         let raw = v.get(*key).unwrap_or(&Value::Null);
         let value = match (kind, raw) {
@@ -147,13 +129,20 @@ fn build<'py>(py: Python<'py>, plan: &Plan, v: Value) -> PyResult<Bound<'py, PyA
             },
             _ => convert.bind(py).call1((scalar(py, raw)?,))?,
         };
-        set(snake.bind(py).as_any(), &value)?;
+        generic_set(&obj, snake.bind(py).as_any(), &value)?;
     }
-    set(
-        PyString::intern(py, "_wire").as_any(),
-        Bound::new(py, Wire(WireData::Json(v)))?.as_any(),
-    )?;
+    let wire = Bound::new(py, Wire(WireData::Json(v)))?;
+    generic_set(&obj, PyString::intern(py, "_wire").as_any(), wire.as_any())?;
     Ok(obj)
+}
+
+/// An empty record of the plan's class (`object.__new__`: the class's own refuses).
+fn blank<'py>(py: Python<'py>, plan: &Plan) -> PyResult<Bound<'py, PyAny>> {
+    let new = OBJECT_NEW.get_or_try_init(py, || {
+        let object = py.import("builtins")?.getattr("object")?;
+        Ok::<_, PyErr>(object.getattr("__new__")?.unbind())
+    })?;
+    new.bind(py).call1((plan.cls.bind(py),))
 }
 
 fn generic_set<'py>(
@@ -252,15 +241,7 @@ fn build_status<'py>(
     plan: &Plan,
     s: dga::PaymentStatus,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let new = OBJECT_NEW.get_or_try_init(py, || {
-        Ok::<_, PyErr>(
-            py.import("builtins")?
-                .getattr("object")?
-                .getattr("__new__")?
-                .unbind(),
-        )
-    })?;
-    let obj = new.bind(py).call1((plan.cls.bind(py),))?;
+    let obj = blank(py, plan)?;
     let mut json: Option<Value> = None;
     for (snake, key, _, convert) in &plan.fields {
         let convert = convert.bind(py);
@@ -376,6 +357,22 @@ pub fn _checkout_fields(payment: &Bound<'_, PyAny>) -> PyResult<Vec<(&'static st
 pub fn reply<'py>(py: Python<'py>, r: &CallbackReply) -> PyResult<Bound<'py, PyAny>> {
     let v = json!({"http_status": r.http_status, "accepted": r.accepted, "body": r.body});
     to_py(py, "CallbackReply", &v)
+}
+
+/// The verified status, or the reply refusing the callback (logged at WARNING).
+#[allow(clippy::type_complexity)]
+pub fn status_or_refusal(
+    py: Python<'_>,
+    r: dga::Result<dga::PaymentStatus>,
+) -> PyResult<(Option<Bound<'_, PyAny>>, Option<Bound<'_, PyAny>>)> {
+    match r {
+        Ok(s) => Ok((Some(status(py, s)?), None)),
+        Err(e) => {
+            log::warn!(target: "dga_epayment", "callback refused: {e}");
+            crate::logs::flush(py);
+            Ok((None, Some(reply(py, &CallbackReply::for_error(&e))?)))
+        }
+    }
 }
 
 /// `CallbackReply.accept(message)` (200, `result: true`), `handler_failed()` (500) or

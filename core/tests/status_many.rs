@@ -47,3 +47,65 @@ fn status_many_reads_every_reference_in_input_order() {
         PaidStatus::Pending
     );
 }
+
+#[test]
+fn the_driver_gives_pushed_references_in_order_and_counts_them() {
+    use dga_epayment::reconcile::{Driver, Reference, TextWriter};
+    let sb = start_sandbox();
+    let client = client_for(&sb);
+    let pending = client
+        .create_payment(&payment_request(PaymentType::QrPayment, "20.00"))
+        .unwrap();
+    let driver = Driver::start(client.as_async(), 2, 0).unwrap();
+    assert!(driver.has_room());
+    let refs = [
+        (" NOT-THERE ", ""),
+        (&pending.reference1[..], &pending.reference2[..]),
+    ];
+    for (i, (r1, r2)) in refs.into_iter().enumerate() {
+        driver.push(Reference::pushed(i as u64 + 1, r1, r2));
+    }
+    driver.push(Reference::pushed(3, "  ", ""));
+    assert!(!driver.has_room(), "an input error closes the input");
+    let wait = std::time::Duration::from_secs(30);
+    let next = || driver.next_blocking(wait).unwrap().unwrap();
+    let first = next().unwrap().unwrap();
+    assert!(first.is_not_found());
+    assert_eq!(first.reference.reference1, "NOT-THERE");
+    let second = next().unwrap().unwrap();
+    assert_eq!(
+        second.result.as_ref().unwrap().paid_status,
+        PaidStatus::Pending
+    );
+    let bad = next().unwrap().unwrap_err();
+    assert_eq!((bad.line, &bad.reason[..]), (3, "reference1 is empty"));
+    assert!(next().is_none());
+    let summary = driver.summary();
+    assert_eq!((summary.total, summary.unreadable), (2, 0));
+    let mut csv = TextWriter::new("csv", driver.extra_headers(), false)
+        .unwrap()
+        .unwrap();
+    assert!(
+        csv.take()
+            .unwrap()
+            .starts_with("reference1,reference2,paidStatus")
+    );
+    assert!(csv.write(&second).unwrap().starts_with(&pending.reference1));
+    assert!(TextWriter::new("xml", &[], false).is_none());
+}
+
+#[test]
+fn the_driver_checks_a_file_whole_before_any_call() {
+    use dga_epayment::reconcile::Driver;
+    let sb = start_sandbox();
+    let client = client_for(&sb);
+    let path = std::env::temp_dir().join(format!("dga-driver-{}.csv", std::process::id()));
+    std::fs::write(&path, "reference1,note\nA,x\n,y\n").unwrap();
+    let checked = Driver::from_file(client.as_async(), path.to_str().unwrap(), 4, 0).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let Err(e) = checked else {
+        panic!("a file with a bad line was accepted");
+    };
+    assert_eq!(e.line, 3);
+    assert!(Driver::from_file(client.as_async(), "/no/such/file", 4, 0).is_err());
+}

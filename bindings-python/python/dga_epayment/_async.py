@@ -1,16 +1,10 @@
 """``AsyncClient``: the client's calls as coroutines for asyncio.
 
-Each call is the core's own async call, running on the SDK's runtime (two threads by default,
-shared by every client of the process, whatever the number of calls in flight); the coroutine
-awaits an ``asyncio.Future`` of its event loop that the call settles when it ends. Finished
-calls reach the loop through one file descriptor per loop (``loop.add_reader``), and the loop
-settles them in batches: no thread per call, and no SDK thread ever waits for the GIL
-(``src/bridge.rs`` says why).
-
-Cancelling the awaiting task (a ``wait_for`` timeout, ``asyncio.run`` ending) stops a
+Each call is the core's own async call on the SDK's runtime (shared by every client, whatever
+the number of calls in flight), settling an ``asyncio.Future`` of the caller's loop through one
+file descriptor per loop (``src/bridge.rs`` says why). Cancelling the awaiting task stops a
 ``status``; a create, void or close not yet sent is not sent, and one that may have reached DGA
-runs to its end in the SDK, which logs its outcome at WARNING on the ``dga_epayment`` logger
-with the payment's references.
+runs to its end, its outcome logged at WARNING on the ``dga_epayment`` logger.
 """
 
 from __future__ import annotations
@@ -31,7 +25,8 @@ from ._records import CallbackReply, Confirmation, Payment, PaymentStatus
 if TYPE_CHECKING:  # Client's keywords, typed from the core's schema in _native.pyi
     from typing_extensions import Unpack
 
-    from ._native import _ClientOptions, _CreatePayment, _Reference, _VerificationStats
+    from ._native import _Reference, _VerificationStats
+    from ._records import _ClientOptions, _CreatePayment
 
 #: The agency's own lookup of a callback's references; on AsyncClient it may be ``async``.
 AsyncKnownReference = Callable[[str, str], Union[bool, Awaitable[bool]]]
@@ -107,18 +102,23 @@ class AsyncClient:
 
     async def status(self, reference1: str, reference2: str = "") -> PaymentStatus:
         """``Client.status`` as a coroutine; cancelling it stops the call."""
-        return await self._client._status_async(*self._on_loop(), reference1, reference2)
+        status: PaymentStatus = await self._client._call_async(
+            *self._on_loop(), "status", reference1, reference2)
+        return status
 
     async def close(self, reference1: str, reference2: str = "") -> Confirmation:
         """``Client.close`` as a coroutine. Like ``create_payment``, it runs to its end once
         sent, and its outcome is logged if the awaiting task was cancelled."""
-        return await self._client._close_async(*self._on_loop(), reference1, reference2)
+        closed: Confirmation = await self._client._call_async(
+            *self._on_loop(), "close", reference1, reference2)
+        return closed
 
     async def void(self, reference1: str, reference2: str, payment_reference: str) -> Confirmation:
         """``Client.void`` as a coroutine. Like ``create_payment``, it runs to its end once
         sent, and its outcome is logged if the awaiting task was cancelled."""
-        return await self._client._void_async(*self._on_loop(), reference1, reference2,
-                                              payment_reference)
+        voided: Confirmation = await self._client._call_async(
+            *self._on_loop(), "void", reference1, reference2, payment_reference)
+        return voided
 
     async def verify_callback(self, callback: PaymentStatus) -> PaymentStatus:
         """``Client.verify_callback`` as a coroutine."""

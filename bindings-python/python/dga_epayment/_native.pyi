@@ -1,18 +1,15 @@
 # Stubs for the native module (Rust, pyo3). Checked against the binary by mypy.stubtest; the
-# blocks marked "generated" follow the core's schema (scripts/gen_stubs.py, checked by test.sh).
-import datetime
-from decimal import Decimal
+# keywords' TypedDicts follow the core's schema (_records.pyi, from scripts/gen_stubs.py).
 import asyncio
-from typing import (
-    Any, Callable, ClassVar, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union, final,
-)
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union, final
 
-from typing_extensions import Required, TypedDict
+from typing_extensions import TypedDict, Unpack
 
-from ._config import RetryOptions
-from ._enums import BankCode, PaymentType
 from ._errors import DgaError
-from ._records import CallbackReply, Confirmation, Payment, PaymentStatus
+from ._records import (
+    CallbackReply, Confirmation, Payment, PaymentStatus, _ClientOptions, _CreatePayment,
+    _EnvOptions,
+)
 
 __version__: str
 __all__ = [
@@ -42,107 +39,11 @@ class _VerificationStats(TypedDict):
     refused_unknown: int
     refused_busy: int
 
-# Keywords AsyncClient forwards to Client.
-# BEGIN generated: typed-dicts
-class _ClientOptions(TypedDict, total=False):
-    consumer_key: Required[str]
-    consumer_secret: Required[str]
-    agent_id: Required[str]
-    environment: Optional[str]
-    gateway_url: Optional[str]
-    source: Optional[str]
-    timeout: Optional[float]
-    connect_timeout: Optional[float]
-    token_max_age: Optional[float]
-    retry: Optional[Union[bool, RetryOptions]]
-    proxy: Optional[str]
-    ca_pem: Optional[Union[str, bytes]]
-    ca_file: Optional[str]
-    user_agent_suffix: Optional[str]
-    strict_agent_id: Optional[bool]
-    max_response_bytes: Optional[int]
-    token_failure_cooldown: Optional[float]
-    pool_idle_timeout: Optional[float]
-    max_concurrent_verifications: Optional[int]
-    max_in_flight: Optional[int]
-    verification_rate: Optional[int]
-    verification_reuse: Optional[float]
-
-class _CreatePayment(TypedDict, total=False):
-    customer_id: Required[str]
-    customer_title_name: Required[str]
-    customer_first_name: Required[str]
-    customer_middle_name: Optional[str]
-    customer_last_name: Required[str]
-    bank_code: Optional[Union[BankCode, int, str]]
-    payment_type: Required[Union[PaymentType, int, str]]
-    amount: Required[Union[Decimal, str, int]]
-    request_reference1: Required[str]
-    request_reference2: Optional[str]
-    request_reference3: Optional[str]
-    source: Optional[str]
-    data: Optional[Mapping[str, Any]]
-# END generated
-
 @final
 class Client:
-    def __new__(
-        cls,
-        *,
-        # BEGIN generated: client-options
-        consumer_key: str,
-        consumer_secret: str,
-        agent_id: str,
-        environment: Optional[str] = None,
-        gateway_url: Optional[str] = None,
-        source: Optional[str] = None,
-        timeout: Optional[float] = None,
-        connect_timeout: Optional[float] = None,
-        token_max_age: Optional[float] = None,
-        retry: Optional[Union[bool, RetryOptions]] = None,
-        proxy: Optional[str] = None,
-        ca_pem: Optional[Union[str, bytes]] = None,
-        ca_file: Optional[str] = None,
-        user_agent_suffix: Optional[str] = None,
-        strict_agent_id: Optional[bool] = None,
-        max_response_bytes: Optional[int] = None,
-        token_failure_cooldown: Optional[float] = None,
-        pool_idle_timeout: Optional[float] = None,
-        max_concurrent_verifications: Optional[int] = None,
-        max_in_flight: Optional[int] = None,
-        verification_rate: Optional[int] = None,
-        verification_reuse: Optional[float] = None,
-        # END generated
-    ) -> Client: ...
+    def __new__(cls, **options: Unpack[_ClientOptions]) -> Client: ...
     @classmethod
-    def from_env(
-        cls,
-        *,
-        # BEGIN generated: client-options-env
-        consumer_key: Optional[str] = None,
-        consumer_secret: Optional[str] = None,
-        agent_id: Optional[str] = None,
-        environment: Optional[str] = None,
-        gateway_url: Optional[str] = None,
-        source: Optional[str] = None,
-        timeout: Optional[float] = None,
-        connect_timeout: Optional[float] = None,
-        token_max_age: Optional[float] = None,
-        retry: Optional[Union[bool, RetryOptions]] = None,
-        proxy: Optional[str] = None,
-        ca_pem: Optional[Union[str, bytes]] = None,
-        ca_file: Optional[str] = None,
-        user_agent_suffix: Optional[str] = None,
-        strict_agent_id: Optional[bool] = None,
-        max_response_bytes: Optional[int] = None,
-        token_failure_cooldown: Optional[float] = None,
-        pool_idle_timeout: Optional[float] = None,
-        max_concurrent_verifications: Optional[int] = None,
-        max_in_flight: Optional[int] = None,
-        verification_rate: Optional[int] = None,
-        verification_reuse: Optional[float] = None,
-        # END generated
-    ) -> Client: ...
+    def from_env(cls, **options: Unpack[_EnvOptions]) -> Client: ...
     @property
     def agent_id(self) -> str: ...
     @property
@@ -151,25 +52,7 @@ class Client:
     def gateway_url(self) -> str: ...
     @property
     def source(self) -> Optional[str]: ...
-    def create_payment(
-        self,
-        *,
-        # BEGIN generated: create-payment
-        customer_id: str,
-        customer_title_name: str,
-        customer_first_name: str,
-        customer_middle_name: Optional[str] = None,
-        customer_last_name: str,
-        bank_code: Optional[Union[BankCode, int, str]] = None,
-        payment_type: Union[PaymentType, int, str],
-        amount: Union[Decimal, str, int],
-        request_reference1: str,
-        request_reference2: Optional[str] = None,
-        request_reference3: Optional[str] = None,
-        source: Optional[str] = None,
-        data: Optional[Mapping[str, Any]] = None,
-        # END generated
-    ) -> Payment: ...
+    def create_payment(self, **request: Unpack[_CreatePayment]) -> Payment: ...
     def status(self, reference1: str, reference2: str = "") -> PaymentStatus: ...
     def close(self, reference1: str, reference2: str = "") -> Confirmation: ...
     def void(self, reference1: str, reference2: str, payment_reference: str) -> Confirmation: ...
@@ -190,16 +73,10 @@ class Client:
     def _create_async(
         self, bridge: _Bridge, event_loop: asyncio.AbstractEventLoop, **request: Any
     ) -> asyncio.Future[Payment]: ...
-    def _status_async(
-        self, bridge: _Bridge, event_loop: asyncio.AbstractEventLoop, reference1: str, reference2: str
-    ) -> asyncio.Future[PaymentStatus]: ...
-    def _close_async(
-        self, bridge: _Bridge, event_loop: asyncio.AbstractEventLoop, reference1: str, reference2: str
-    ) -> asyncio.Future[Confirmation]: ...
-    def _void_async(
-        self, bridge: _Bridge, event_loop: asyncio.AbstractEventLoop, reference1: str, reference2: str,
-        payment_reference: str,
-    ) -> asyncio.Future[Confirmation]: ...
+    def _call_async(
+        self, bridge: _Bridge, event_loop: asyncio.AbstractEventLoop, call: str, reference1: str,
+        reference2: str, payment_reference: Optional[str] = None,
+    ) -> asyncio.Future[Any]: ...
     def _verify_async(
         self, bridge: _Bridge, event_loop: asyncio.AbstractEventLoop, callback: PaymentStatus
     ) -> asyncio.Future[PaymentStatus]: ...

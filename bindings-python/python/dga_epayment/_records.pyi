@@ -3,8 +3,73 @@ import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Union, final
 
-from ._enums import PaidStatus, PaymentType, ResponseStatus
-from typing_extensions import Self
+from ._config import RetryOptions
+from ._enums import BankCode, PaidStatus, PaymentType, ResponseStatus
+from typing_extensions import Required, Self, TypedDict
+
+# The keywords of Client, Client.from_env and create_payment.
+class _ClientOptions(TypedDict, total=False):
+    consumer_key: Required[str]
+    consumer_secret: Required[str]
+    agent_id: Required[str]
+    environment: Optional[str]
+    gateway_url: Optional[str]
+    source: Optional[str]
+    timeout: Optional[float]
+    connect_timeout: Optional[float]
+    token_max_age: Optional[float]
+    retry: Optional[Union[bool, RetryOptions]]
+    proxy: Optional[str]
+    ca_pem: Optional[Union[str, bytes]]
+    ca_file: Optional[str]
+    user_agent_suffix: Optional[str]
+    strict_agent_id: Optional[bool]
+    max_response_bytes: Optional[int]
+    token_failure_cooldown: Optional[float]
+    pool_idle_timeout: Optional[float]
+    max_concurrent_verifications: Optional[int]
+    max_in_flight: Optional[int]
+    verification_rate: Optional[int]
+    verification_reuse: Optional[float]
+
+class _EnvOptions(TypedDict, total=False):
+    consumer_key: Optional[str]
+    consumer_secret: Optional[str]
+    agent_id: Optional[str]
+    environment: Optional[str]
+    gateway_url: Optional[str]
+    source: Optional[str]
+    timeout: Optional[float]
+    connect_timeout: Optional[float]
+    token_max_age: Optional[float]
+    retry: Optional[Union[bool, RetryOptions]]
+    proxy: Optional[str]
+    ca_pem: Optional[Union[str, bytes]]
+    ca_file: Optional[str]
+    user_agent_suffix: Optional[str]
+    strict_agent_id: Optional[bool]
+    max_response_bytes: Optional[int]
+    token_failure_cooldown: Optional[float]
+    pool_idle_timeout: Optional[float]
+    max_concurrent_verifications: Optional[int]
+    max_in_flight: Optional[int]
+    verification_rate: Optional[int]
+    verification_reuse: Optional[float]
+
+class _CreatePayment(TypedDict, total=False):
+    customer_id: Required[str]
+    customer_title_name: Required[str]
+    customer_first_name: Required[str]
+    customer_middle_name: Optional[str]
+    customer_last_name: Required[str]
+    bank_code: Optional[Union[BankCode, int, str]]
+    payment_type: Required[Union[PaymentType, int, str]]
+    amount: Required[Union[Decimal, str, int]]
+    request_reference1: Required[str]
+    request_reference2: Optional[str]
+    request_reference3: Optional[str]
+    source: Optional[str]
+    data: Optional[Mapping[str, Any]]
 
 class _Record:
     def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...

@@ -16,16 +16,8 @@
     urlpatterns = [path("dga/callback", callback_view(record_payment, client=client,
                                                       known_reference=known))]
 
-The view is CSRF-exempt (DGA posts from its own servers), takes POST only, reads the raw body
-and, unless ``verify=False``, decides it by DGA's own status for its references (the callback
-contract, decided in the core); then it calls the handler with DGA's status and values, never
-the callback's. The answer (status code and acknowledgement JSON with a fixed message that
-repeats nothing DGA said) comes from the core: 200 with ``result: true`` only when the handler
-returned without raising; 400 for a body without readable references, 404 when
-``known_reference`` says no (DGA is not asked) or DGA has no such payment, 409 while DGA says
-Pending or shows another final status, 503 when DGA could not be asked (too many verifications
-at once, over ``verification_rate``, or ``known_reference`` raised), 500 when the handler
-raised (DGA then delivers again).
+The view is CSRF-exempt and POST-only; the core decides each delivery by DGA's own status
+(the callback contract) and the answer to send (the package README lists the status codes).
 """
 
 from __future__ import annotations
