@@ -15,19 +15,23 @@ use crate::verify::Verifications;
 use serde_json::json;
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 use tokio::sync::{Notify, Semaphore};
 
 pub(crate) const LOG: &str = "dga_epayment";
+/// Callers' runtimes whose connection pools a client keeps (see `Inner::http`).
+const MAX_RUNTIME_POOLS: usize = 8;
 
 /// One status read of [`Client::status_many`].
 pub type StatusFuture =
     std::pin::Pin<Box<dyn Future<Output = Result<PaymentStatus>> + Send + 'static>>;
 
 /// A thread-safe, async DGA e-Payment client. Cheap to clone (clones share the connection pool
-/// and the token cache); create one per configuration and share it. Its calls run on the
-/// process's one runtime whatever runtime awaits them; for synchronous code use
+/// and the token cache); create one per configuration and share it. Creates, voids and closes
+/// run on the process's one runtime whatever awaits them; `status` and callback verification
+/// run in place when awaited on a tokio runtime with the I/O and time drivers (as a bare
+/// reqwest client does), else on the process's runtime. For synchronous code use
 /// [`crate::blocking::Client`].
 #[derive(Clone)]
 pub struct Client {
@@ -50,7 +54,11 @@ pub(crate) struct Inner {
 
 /// One process's part of a client (see `runtime`).
 pub(crate) struct State {
+    /// The pool of calls on the process's runtime.
     pub(crate) http: reqwest::Client,
+    /// The pools of calls run in place on callers' runtimes, by runtime, the latest last
+    /// (see `runtime::Here::Caller`).
+    runtimes: RwLock<Vec<(tokio::runtime::Id, reqwest::Client)>>,
     pub(crate) tokens: TokenCache,
     pub(crate) verifications: Verifications,
     /// `max_in_flight` slots: more callers wait here, asynchronously.
@@ -446,32 +454,41 @@ impl Client {
     }
 }
 
-/// Runs a cancellable call on the process's runtime (its I/O belongs there, whatever runtime
-/// the caller uses); dropping the returned future aborts it.
+/// Runs a cancellable call where it is awaited when that is a tokio runtime that can run it
+/// (see `runtime::Here`), else on the process's runtime; dropping the returned future
+/// cancels it. A panic in the call is an error, never the caller's.
 async fn on_runtime<T: Send + 'static>(
     endpoint: Endpoint,
     future: impl Future<Output = Result<T>> + Send + 'static,
 ) -> Result<T> {
-    if runtime::on_core_thread() {
-        return future.await;
+    if runtime::here() != runtime::Here::Elsewhere {
+        use futures_util::FutureExt;
+        return std::panic::AssertUnwindSafe(future)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| Err(ended_unexpectedly(endpoint, true)));
     }
     // Boxed: a call's future is several kilobytes, and the task would copy it around.
     let task = runtime::spawn(Box::pin(future)).map_err(|e| runtime_error(endpoint, e))?;
     let _abort = AbortOnDrop(task.abort_handle());
     match task.await {
         Ok(result) => result,
-        Err(e) => Err(Error::network(
-            endpoint,
-            format!(
-                "the call ended unexpectedly ({})",
-                if e.is_panic() {
-                    "an internal error"
-                } else {
-                    "cancelled"
-                }
-            ),
-        )),
+        Err(e) => Err(ended_unexpectedly(endpoint, e.is_panic())),
     }
+}
+
+fn ended_unexpectedly(endpoint: Endpoint, panic: bool) -> Error {
+    Error::network(
+        endpoint,
+        format!(
+            "the call ended unexpectedly ({})",
+            if panic {
+                "an internal error"
+            } else {
+                "cancelled"
+            }
+        ),
+    )
 }
 
 /// Runs a create, void or close as a detached task: the caller awaits only its result. A
@@ -568,11 +585,41 @@ impl Inner {
         self.process.get_or_try_init(|| {
             Ok(State {
                 http: build_http(&self.config)?,
+                runtimes: RwLock::default(),
                 tokens: TokenCache::default(),
                 verifications: Verifications::default(),
                 in_flight: Semaphore::new(self.config.max_in_flight),
             })
         })
+    }
+
+    /// The pool for a call running on this thread: the caller's runtime's own when the call
+    /// runs in place there (built on its first call), else the process runtime's.
+    pub(crate) fn http(&self, state: &State) -> Result<reqwest::Client> {
+        let runtime::Here::Caller(id) = runtime::here() else {
+            return Ok(state.http.clone());
+        };
+        let find = |pools: &[(tokio::runtime::Id, reqwest::Client)]| {
+            pools
+                .iter()
+                .rev()
+                .find(|(r, _)| *r == id)
+                .map(|(_, h)| h.clone())
+        };
+        if let Some(http) = find(&state.runtimes.read().unwrap_or_else(|e| e.into_inner())) {
+            return Ok(http);
+        }
+        let mut pools = state.runtimes.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(http) = find(&pools) {
+            return Ok(http);
+        }
+        // Runtimes end (a test's, a worker's) without saying so: keep only the latest few.
+        if pools.len() >= MAX_RUNTIME_POOLS {
+            pools.remove(0);
+        }
+        let http = build_http(&self.config)?;
+        pools.push((id, http.clone()));
+        Ok(http)
     }
 
     fn forget_answers(&self, r1: &str, r2: &str) {

@@ -133,14 +133,14 @@ impl Inner {
         token: Option<&Token>,
     ) -> std::result::Result<(StatusCode, Vec<u8>), Failure> {
         let c = &self.config;
-        let http = &self
+        let http = self
             .state()
+            .and_then(|state| self.http(state))
             .map_err(|e| Failure::Transport {
                 sent: false,
                 timeout: false,
                 message: e.to_string(),
-            })?
-            .http;
+            })?;
         let url = self.url(endpoint).clone();
         let builder = match request {
             Request::Token => http.get(url).query(&[

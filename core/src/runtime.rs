@@ -42,6 +42,9 @@ static RUNTIME: PerProcess<Runtime> = PerProcess::new();
 thread_local! {
     /// The fork generation + 1 of the runtime whose worker this thread is (0: none).
     static CORE_THREAD: Cell<u64> = const { Cell::new(0) };
+    /// The last other tokio runtime seen polling on this thread, and whether calls can run on
+    /// it (see [`here`]).
+    static OTHER_RUNTIME: Cell<Option<(tokio::runtime::Id, bool)>> = const { Cell::new(None) };
 }
 
 extern "C" fn after_fork_in_child() {
@@ -264,6 +267,70 @@ fn shutdown_grace() -> Duration {
 pub(crate) fn on_core_thread() -> bool {
     let mine = CORE_THREAD.with(|c| c.get());
     mine != 0 && RUNTIME.get().is_some_and(|r| r.generation == mine)
+}
+
+/// Where a cancellable call (status, a callback's verification) runs when it is awaited here.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Here {
+    /// On the process's runtime.
+    Core,
+    /// In place, on the caller's own tokio runtime (it has the I/O and time drivers): no hop
+    /// to another runtime and back, the same path a bare reqwest client takes. Its connections
+    /// come from a pool of that runtime's own (a connection's task lives on the runtime that
+    /// opened it).
+    Caller(tokio::runtime::Id),
+    /// Not on a tokio runtime that can run it (another executor, a thread of a binding, a
+    /// runtime without I/O or time): the call goes to the process's runtime.
+    Elsewhere,
+}
+
+/// Where a call awaited on this thread runs (see [`Here`]).
+pub(crate) fn here() -> Here {
+    if on_core_thread() {
+        return Here::Core;
+    }
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        return Here::Elsewhere;
+    };
+    let id = handle.id();
+    if RUNTIME.get().is_some_and(|r| r.rt.handle().id() == id) {
+        return Here::Core;
+    }
+    let usable = match OTHER_RUNTIME.with(Cell::get) {
+        Some((seen, usable)) if seen == id => usable,
+        _ => {
+            let usable = has_io_and_time();
+            if !usable {
+                log::debug!(
+                    target: LOG,
+                    "tokio runtime {id} has no I/O or time driver: calls awaited on it run on \
+                     the SDK's runtime"
+                );
+            }
+            OTHER_RUNTIME.with(|c| c.set(Some((id, usable))));
+            usable
+        }
+    };
+    if usable {
+        Here::Caller(id)
+    } else {
+        Here::Elsewhere
+    }
+}
+
+/// Whether the runtime entered on this thread has the I/O and time drivers a call needs.
+/// tokio has no query for it, only accessors that panic ("IO is disabled"): so each one is
+/// tried once under `catch_unwind` (a runtime without them prints that panic message once).
+fn has_io_and_time() -> bool {
+    std::panic::catch_unwind(|| {
+        let socket = std::net::UdpSocket::bind((std::net::Ipv4Addr::LOCALHOST, 0))?;
+        socket.set_nonblocking(true)?;
+        drop(tokio::net::UdpSocket::from_std(socket)?);
+        let sleep = std::pin::pin!(tokio::time::sleep(Duration::ZERO));
+        let _ = sleep.poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+        Ok::<_, std::io::Error>(())
+    })
+    .is_ok_and(|probe| probe.is_ok())
 }
 
 fn lock(m: &Mutex<Detached>) -> MutexGuard<'_, Detached> {

@@ -256,6 +256,47 @@ fn a_status_whose_caller_went_away_is_cancelled() {
     assert!(started.elapsed() < Duration::from_secs(1));
 }
 
+/// Status runs in place on a caller's runtime, with that runtime's own connections: a
+/// runtime that ended (and took its connections' tasks with it) leaves nothing that breaks
+/// the next one's calls.
+#[test]
+fn status_works_on_one_runtime_after_another() {
+    let sb = start_sandbox();
+    let client = async_client_for(&sb);
+    let p = {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(client.create_payment(&payment_request(PaymentType::QrPayment, "3.00")))
+            .unwrap()
+    };
+    for _ in 0..12 {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let s = rt
+            .block_on(client.status(&p.reference1, &p.reference2))
+            .unwrap();
+        assert_eq!(s.paid_status, PaidStatus::Pending);
+    }
+}
+
+/// A runtime without the I/O and time drivers cannot run a call: it is sent to the SDK's
+/// runtime instead of panicking.
+#[test]
+fn status_works_on_a_runtime_without_io_or_time() {
+    let sb = start_sandbox();
+    let client = async_client_for(&sb);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let err = rt.block_on(client.status("NO-SUCH-REF", "")).unwrap_err();
+    assert_eq!(err.error_code(), Some(&ErrorCode::TransactionNotFound));
+    assert!(rt.block_on(client.token()).is_ok());
+}
+
 #[test]
 fn max_in_flight_and_the_runtime_settings_are_checked() {
     let err = config_for_url("http://127.0.0.1:9")
