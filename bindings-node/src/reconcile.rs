@@ -1,21 +1,21 @@
-//! `client.statusMany(refs)`: the core's `StatusFeed`, fed from the JavaScript iterable by
-//! index.js and read back one row at a time (the core's `reconcile::Outcome::to_json`).
+//! `client.statusMany(refs)`: the core's reconcile `Driver`, fed from the JavaScript iterable
+//! by index.js and read back one row at a time (the core's `reconcile::Outcome::to_json`).
 
 use dga_epayment as core;
-use dga_epayment::status_feed::{Sent, StatusFeed};
+use dga_epayment::reconcile::{Driver, InputError, Pushed, Reference};
 use napi::bindgen_prelude::{External, FromNapiValue, JsObjectValue, Object, PromiseRaw, Unknown};
 use napi::{Env, JsValue, Result, ValueType};
 use napi_derive::napi;
 use serde_json::Value;
 
 /// The native half of one `statusMany` iteration, held by index.js's async generator as an
-/// external value (collected with it: the calls stop then).
-pub struct StatusMany(StatusFeed);
+/// external value (collected with it: the calls stop then). The count numbers the input items.
+pub struct StatusMany(Driver, u64);
 
 impl StatusMany {
     pub(crate) fn start(client: &core::Client, concurrency: usize, rate: u32) -> Result<Self> {
-        StatusFeed::start(client, concurrency, rate)
-            .map(StatusMany)
+        Driver::start(client, concurrency, rate)
+            .map(|driver| StatusMany(driver, 0))
             .map_err(|e| crate::runtime_error(core::Endpoint::Status, e))
     }
 }
@@ -52,10 +52,18 @@ fn reference_of(item: &Unknown) -> std::result::Result<(String, String), String>
 /// iteration with a `DGA_VALIDATION` naming it, after the rows before it.
 #[napi(js_name = "_manySend", skip_typescript)]
 pub fn send(many: &mut External<StatusMany>, item: Unknown) -> i32 {
-    match many.0.send(reference_of(&item)) {
-        Sent::Queued => 1,
-        Sent::Full => 0,
-        Sent::Over => -1,
+    let line = many.1 + 1;
+    let item = match reference_of(&item) {
+        Ok((r1, r2)) => Reference::pushed(line, &r1, &r2),
+        Err(reason) => Err(InputError { line, reason }),
+    };
+    match many.0.try_push(item) {
+        Pushed::Queued => {
+            many.1 = line;
+            1
+        }
+        Pushed::Full => 0,
+        Pushed::Over => -1,
     }
 }
 
@@ -91,7 +99,11 @@ pub fn next<'e>(env: &'e Env, many: &External<StatusMany>) -> Result<PromiseRaw<
 /// The input is over (`close`: and the rows are no longer wanted: calls in flight stop).
 #[napi(js_name = "_manyEnd", skip_typescript)]
 pub fn end(many: &mut External<StatusMany>, close: bool) {
-    many.0.end(close);
+    if close {
+        many.0.stop();
+    } else {
+        many.0.close_input();
+    }
 }
 
 /// A whole-number option of at least `min` (`undefined` gives `default`).

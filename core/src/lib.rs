@@ -64,7 +64,6 @@ pub mod runtime;
 pub mod schema;
 mod shared_client;
 mod slots;
-pub mod status_feed;
 mod token;
 mod verify;
 

@@ -40,7 +40,7 @@ use serde_json::{Map, Value};
 use crate::{ErrorCode, PaymentStatus, Result, format_date};
 
 mod driver;
-pub use driver::{Driver, TextWriter};
+pub use driver::{Driver, Pushed, TextWriter};
 
 /// The output's own columns, in order; the input's other columns follow them. The status
 /// columns are `PaymentStatus` fields of the core's schema (checked by a test).

@@ -17,8 +17,19 @@ use crate::{Client, runtime};
 type Item = std::result::Result<Reference, InputError>;
 type Row = std::result::Result<Outcome, InputError>;
 
-/// References queued ahead of the calls (memory stays bounded whatever the input's size).
+/// References read ahead of a file's calls (memory stays bounded whatever the file's size).
 const INPUT_QUEUE: usize = 256;
+
+/// What [`Driver::try_push`] did with an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pushed {
+    /// Queued.
+    Queued,
+    /// No room: await [`Driver::ready`] and push it again.
+    Full,
+    /// The run is over (input closed or calls stopped): stop reading the input.
+    Over,
+}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -69,9 +80,10 @@ impl Driver {
     }
 
     /// A run fed by [`Driver::push`]; `concurrency` calls at once (at least 1), `rate` started
-    /// a second (0: no limit).
+    /// a second (0: no limit). At most `concurrency` references (64 at most) wait in the queue,
+    /// so a language's iterable is read only a little ahead of the calls.
     pub fn start(client: &Client, concurrency: usize, rate: u32) -> io::Result<Self> {
-        let (tx, rx) = mpsc::channel(INPUT_QUEUE);
+        let (tx, rx) = mpsc::channel(concurrency.clamp(1, 64));
         let driver = Self::spawn(client, rx, concurrency, rate, Vec::new())?;
         *lock(&driver.input) = Some(tx);
         Ok(driver)
@@ -139,9 +151,44 @@ impl Driver {
         }
     }
 
+    /// [`Driver::push`] that says whether the item was queued, for a caller that awaits
+    /// [`Driver::ready`] when it was not.
+    pub fn try_push(&self, item: Item) -> Pushed {
+        let mut input = lock(&self.input);
+        let Some(tx) = input.as_ref() else {
+            return Pushed::Over;
+        };
+        let last = item.is_err();
+        match tx.try_send(item) {
+            Ok(()) if last => {
+                *input = None;
+                Pushed::Queued
+            }
+            Ok(()) => Pushed::Queued,
+            Err(mpsc::error::TrySendError::Full(_)) => Pushed::Full,
+            Err(mpsc::error::TrySendError::Closed(_)) => Pushed::Over,
+        }
+    }
+
+    /// Resolves when the queue has room again (or the input is closed).
+    pub fn ready(&self) -> impl Future<Output = ()> + Send + 'static {
+        let tx = lock(&self.input).clone();
+        async move {
+            if let Some(tx) = tx {
+                drop(tx.reserve().await);
+            }
+        }
+    }
+
     /// Ends the input: the results end after the references queued.
     pub fn close_input(&self) {
         *lock(&self.input) = None;
+    }
+
+    /// Stops the run: the calls not yet made are not made, and no more rows come.
+    pub fn stop(&self) {
+        self.close_input();
+        self.task.abort();
     }
 
     /// The next result in input order (`None` at the end), counted into the summary. The
