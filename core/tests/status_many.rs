@@ -56,7 +56,7 @@ fn the_driver_gives_pushed_references_in_order_and_counts_them() {
     let pending = client
         .create_payment(&payment_request(PaymentType::QrPayment, "20.00"))
         .unwrap();
-    let driver = Driver::start(client.as_async(), 2, 0).unwrap();
+    let driver = Driver::start(client.as_async(), 3, 0).unwrap();
     assert!(driver.has_room());
     let refs = [
         (" NOT-THERE ", ""),
