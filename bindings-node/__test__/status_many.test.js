@@ -117,6 +117,16 @@ test('a bad item ends the rows with a DGA_VALIDATION naming it; an input that th
   assert.match(err.message, /reference1 string or a \[reference1, reference2\]/)
   assert.deepEqual(rows.map((r) => r.reference1), ['B-1', 'B-2'])
 
+  const blank = await h.rejection(
+    (async () => {
+      for await (const row of client.statusMany([' B-1 ', '  '], { rate: 0 })) rows.push(row)
+    })(),
+  )
+  assert.equal(blank.code, 'DGA_VALIDATION')
+  assert.equal(blank.errors[0].field, 'refs[1]')
+  assert.match(blank.message, /reference1 is empty/)
+  assert.equal(rows[2].reference1, 'B-1', 'a reference is trimmed')
+
   const boom = new Error('the orders table went away')
   async function* failing() {
     yield 'T-1'
