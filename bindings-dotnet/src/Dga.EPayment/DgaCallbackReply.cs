@@ -5,11 +5,9 @@ using System.Threading.Tasks;
 
 namespace Dga.EPayment
 {
-    /// <summary>
-    /// What a callback endpoint answers DGA, as the core decides it: 200 recorded, 400 invalid,
-    /// 404 unknown payment, 409 DGA says otherwise, 503 DGA not reachable, 500 the handler failed.
-    /// DGA delivers the callback again until it gets <c>result: true</c>.
-    /// </summary>
+    /// <summary>What a callback endpoint answers DGA, as the core decides it: 200 recorded, 400 invalid, 404 unknown
+    /// payment, 409 DGA says otherwise, 503 DGA not reachable, 500 the handler failed. DGA delivers the callback again
+    /// until it gets <c>result: true</c>.</summary>
     public sealed class DgaCallbackReply
     {
         internal DgaCallbackReply(int httpStatus, bool accepted, string body, PaymentStatus status, Exception error)
@@ -27,9 +25,7 @@ namespace Dga.EPayment
         {
             if (limit < 0) throw new ArgumentOutOfRangeException("limit");
             int http;
-            IntPtr body = NativeMethods.dga_callback_reply_too_large(new UIntPtr((uint)limit), out http);
-            if (body == IntPtr.Zero) throw new DgaInternalException("the native library gave no callback reply");
-            return new DgaCallbackReply(http, false, NativeMethods.TakeString(body), null,
+            return DgaClient.Reply(NativeMethods.dga_callback_reply_too_large(new UIntPtr((uint)limit), out http), http, false, null,
                 new InvalidOperationException("the callback body is larger than " + limit + " bytes; not read"));
         }
 
@@ -98,15 +94,12 @@ namespace Dga.EPayment
             }
         }
 
-        /// <summary>
-        /// The whole callback endpoint: give it the raw body; it parses it, confirms it with DGA's
-        /// status (unless <paramref name="verify"/> is false), calls <paramref name="onVerified"/>
-        /// (record the payment; throw to refuse) and returns the answer to write back. A bad
-        /// callback, failed verification or failing handler becomes the core's reply, not an
-        /// exception. <paramref name="knownReference"/> says from the agency's orders whether it
-        /// made the callback's (reference1, reference2): false is answered 404 without asking
-        /// DGA, an exception in it 503 (DGA delivers again).
-        /// </summary>
+        /// <summary>The whole callback endpoint: give it the raw body; it parses it, confirms it with DGA's status
+        /// (unless <paramref name="verify"/> is false), calls <paramref name="onVerified"/> (record the payment; throw
+        /// to refuse) and returns the answer to write back. A bad callback, failed verification or failing handler
+        /// becomes the core's reply, not an exception. <paramref name="knownReference"/> says from the agency's orders
+        /// whether it made the callback's (reference1, reference2): false is answered 404 without asking DGA, an
+        /// exception in it 503 (DGA delivers again).</summary>
         public DgaCallbackReply HandleCallback(byte[] body, Action<PaymentStatus> onVerified, bool verify = true, Func<string, string, bool> knownReference = null)
         {
             if (onVerified == null) throw new ArgumentNullException("onVerified");
@@ -147,11 +140,9 @@ namespace Dga.EPayment
         private async Task<DgaCallbackReply> Receive(byte[] body, Func<PaymentStatus, Task> onVerified, bool verify, CancellationToken ct,
             Func<string, string, Task<bool>> knownReference, bool blocking)
         {
-            if (body == null) throw new ArgumentNullException("body");
+            var buffer = NativeMethods.Body(body);
             if (onVerified == null) throw new ArgumentNullException("onVerified");
             var h = Handle();
-            // An empty array may be marshalled as a NULL pointer, which the ABI refuses; the length says 0 either way.
-            var buffer = body.Length == 0 ? new byte[1] : body;
             var len = new UIntPtr((uint)body.Length);
             if (knownReference != null)
             {
@@ -200,8 +191,7 @@ namespace Dga.EPayment
         private static object Received(int status, string json, IntPtr err, bool verified)
         {
             if (status != NativeMethods.DGA_OK) return ErrorReply(status, err);
-            if (err != IntPtr.Zero) NativeMethods.dga_error_free(err);
-            var node = Wire.Object(json);
+            var node = Wire.Object(Errors.Check(status, json, err));
             return verified ? new PaymentStatus(node, json) : new DgaCallbackData(node, json);
         }
 
@@ -238,7 +228,7 @@ namespace Dga.EPayment
             return Reply(body, http, false, null, Errors.Take(status, err));
         }
 
-        private static DgaCallbackReply Reply(IntPtr body, int http, bool accepted, PaymentStatus data, Exception error)
+        internal static DgaCallbackReply Reply(IntPtr body, int http, bool accepted, PaymentStatus data, Exception error)
         {
             if (body == IntPtr.Zero) throw new DgaInternalException("the native library gave no callback reply");
             return new DgaCallbackReply(http, accepted, NativeMethods.TakeString(body), data, error);

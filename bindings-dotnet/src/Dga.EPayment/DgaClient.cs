@@ -58,10 +58,8 @@ namespace Dga.EPayment
         /// <summary>The native library's version (dga_version).</summary>
         public static string Version => NativeMethods.ReadUtf8(NativeMethods.dga_version());
 
-        /// <summary>
-        /// Creates a payment transaction. A failure after the request may have reached DGA is a
-        /// <see cref="DgaOutcomeUnknownException"/>: check <see cref="Status"/> before retrying.
-        /// </summary>
+        /// <summary>Creates a payment transaction. A failure after the request may have reached DGA is a
+        /// <see cref="DgaOutcomeUnknownException"/>: check <see cref="Status"/> before retrying.</summary>
         public Payment CreatePayment(CreatePaymentRequest request)
         {
             var json = AbiJson(request, "request");
@@ -85,10 +83,8 @@ namespace Dga.EPayment
             return ReadConfirmation(NativeMethods.dga_close(Handle(), r[0], r[1], out j, out e), NativeMethods.TakeString(j), e);
         }
 
-        /// <summary>
-        /// Voids a paid FastPay transaction; <paramref name="paymentReference"/> is its
-        /// <see cref="PaymentStatus.RefId"/>. May throw <see cref="DgaOutcomeUnknownException"/>.
-        /// </summary>
+        /// <summary>Voids a paid FastPay transaction; <paramref name="paymentReference"/> is its
+        /// <see cref="PaymentStatus.RefId"/>. May throw <see cref="DgaOutcomeUnknownException"/>.</summary>
         public Confirmation Void(string reference1, string reference2, string paymentReference)
         {
             var r = Refs(reference1, reference2);
@@ -97,11 +93,8 @@ namespace Dga.EPayment
             return ReadConfirmation(NativeMethods.dga_void(Handle(), r[0], r[1], c, out j, out e), NativeMethods.TakeString(j), e);
         }
 
-        /// <summary>
-        /// Confirms a callback by DGA's own status (the core's callback contract) and returns that
-        /// status: act on it, never on the callback. A refusal is a
-        /// <see cref="DgaVerificationException"/> whose <c>Reason</c> says why.
-        /// </summary>
+        /// <summary>Confirms a callback by DGA's own status (the core's callback contract) and returns that status:
+        /// act on it, never on the callback. A refusal is a <see cref="DgaVerificationException"/> whose <c>Reason</c> says why.</summary>
         public PaymentStatus VerifyCallback(DgaCallbackData callback)
         {
             var json = AbiJson(callback, "callback");
@@ -116,10 +109,8 @@ namespace Dga.EPayment
         }
 
         // reference2 may be null (empty).
-        private static byte[][] Refs(string reference1, string reference2)
-        {
-            return new[] { NativeMethods.Utf8Z(reference1, "reference1"), NativeMethods.Utf8Z(reference2 ?? "", "reference2") };
-        }
+        private static byte[][] Refs(string reference1, string reference2) =>
+            new[] { NativeMethods.Utf8Z(reference1, "reference1"), NativeMethods.Utf8Z(reference2 ?? "", "reference2") };
 
         // A result from its call's status, JSON and DgaError* (thrown unless the status is DGA_OK; freed either way).
         private static readonly Func<int, string, IntPtr, Payment> ReadPayment = (k, r, e) => new Payment(Wire.Object(Errors.Check(k, r, e)), r);
@@ -129,12 +120,9 @@ namespace Dga.EPayment
         /// <summary>Frees the native client. Calling it again does nothing; any other call afterwards throws <see cref="ObjectDisposedException"/>.</summary>
         public void Dispose()
         {
-            if (handle != null)
-            {
-                // A call in flight holds a reference on the handle (P/Invoke marshalling adds
-                // one), so the native client is freed only once that call returns.
-                handle.Dispose();
-            }
+            // A call in flight holds a reference on the handle (P/Invoke marshalling adds one), so
+            // the native client is freed only once that call returns.
+            handle?.Dispose();
         }
 
         internal DgaClientHandle Handle()
@@ -154,12 +142,8 @@ namespace Dga.EPayment
         /// Not yet trusted: confirm it with <see cref="DgaClient.VerifyCallback"/>.</summary>
         public static DgaCallbackData Parse(byte[] body)
         {
-            if (body == null) throw new ArgumentNullException("body");
-            // An empty array may be marshalled as a NULL pointer, which the ABI refuses; the
-            // length says 0 either way.
-            var buffer = body.Length == 0 ? new byte[1] : body;
             IntPtr j, e;
-            var result = NativeMethods.Result(NativeMethods.dga_parse_callback(buffer, new UIntPtr((uint)body.Length), out j, out e), j, e);
+            var result = NativeMethods.Result(NativeMethods.dga_parse_callback(NativeMethods.Body(body), new UIntPtr((uint)body.Length), out j, out e), j, e);
             return new DgaCallbackData(Wire.Object(result), result);
         }
 

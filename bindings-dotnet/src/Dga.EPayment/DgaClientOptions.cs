@@ -76,12 +76,9 @@ namespace Dga.EPayment
         internal string ToAbiJson() => Wire.Write(this, "ClientOptions", "options");
 
         /// <summary>Describes the options without the Consumer-Key, secret or proxy.</summary>
-        public override string ToString()
-        {
-            return string.Format(CultureInfo.InvariantCulture,
-                "DgaClientOptions(AgentId={0}, Environment={1}, GatewayUrl={2}, Source={3}, Timeout={4})",
-                AgentId, Environment, GatewayUrl, Source, Timeout);
-        }
+        public override string ToString() => string.Format(CultureInfo.InvariantCulture,
+            "DgaClientOptions(AgentId={0}, Environment={1}, GatewayUrl={2}, Source={3}, Timeout={4})",
+            AgentId, Environment, GatewayUrl, Source, Timeout);
     }
 
     /// <summary>The retry policy (docs/architecture.md#retry-rules); each null keeps the default.</summary>
@@ -107,9 +104,6 @@ namespace Dga.EPayment
         /// <summary>Longest wait between attempts (default 5 s).</summary>
         public TimeSpan? BackoffCap { get; set; }
 
-        JsonNode IWireValue.ToWire()
-        {
-            return disabled ? JsonNode.Bool(false) : JsonNode.Parse(Wire.Write(this, "RetryOptions", "options"));
-        }
+        JsonNode IWireValue.ToWire() => disabled ? JsonNode.Bool(false) : JsonNode.Parse(Wire.Write(this, "RetryOptions", "options"));
     }
 }

@@ -79,10 +79,7 @@ namespace Dga.EPayment
 
         internal static void Detach()
         {
-            if (Interlocked.Exchange(ref attached, 2) == 1)
-            {
-                NativeMethods.dga_log_to_queue(false);
-            }
+            if (Interlocked.Exchange(ref attached, 2) == 1) NativeMethods.dga_log_to_queue(false);
         }
 
         /// <summary>One record, as the library queued it: {"level", "target", "message"}.</summary>

@@ -1,6 +1,5 @@
 // Turns a failing ABI call (status code + DgaError*) into the matching exception, built from the
-// core's error JSON (dga_error_json, the schema's Error record) alone. The error object is always
-// freed here, whatever happens (try/finally).
+// core's error JSON (dga_error_json, the schema's Error record) alone.
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -22,19 +21,13 @@ namespace Dga.EPayment
             if (err == IntPtr.Zero) return new DgaInternalException("the native library failed with status " + status + " but gave no error");
             try
             {
-                return Describe(err);
+                return Build(NativeMethods.dga_error_kind(err), NativeMethods.dga_error_api_code(err),
+                    NativeMethods.ReadUtf8(NativeMethods.dga_error_json(err)));
             }
             finally
             {
                 NativeMethods.dga_error_free(err);
             }
-        }
-
-        /// <summary>The exception for a live DgaError (which the caller still frees).</summary>
-        internal static Exception Describe(IntPtr err)
-        {
-            return Build(NativeMethods.dga_error_kind(err), NativeMethods.dga_error_api_code(err),
-                NativeMethods.ReadUtf8(NativeMethods.dga_error_json(err)));
         }
 
         internal static Exception Build(int kind, int apiCode, string json)

@@ -60,15 +60,11 @@ namespace Dga.EPayment
         {
             if (Kind != JsonKind.Object) return null;
             // The last one wins, as in the core's reader of its own output (keys are unique there).
-            JsonNode found = null;
-            foreach (var m in Members)
+            for (int k = Members.Count - 1; k >= 0; k--)
             {
-                if (m.Key == key)
-                {
-                    found = m.Value;
-                }
+                if (Members[k].Key == key) return Members[k].Value;
             }
-            return found;
+            return null;
         }
 
         public string GetString(string key) => TextOf(Get(key));

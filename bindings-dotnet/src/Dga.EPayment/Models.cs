@@ -75,11 +75,8 @@ namespace Dga.EPayment
         public string ToJson() => Json;
 
         /// <inheritdoc />
-        public override string ToString()
-        {
-            return string.Format(CultureInfo.InvariantCulture, "{0}(Ref1={1}, Ref2={2}, PaidStatus={3}, Amount={4}, RefId={5})",
-                GetType().Name, Ref1, Ref2, PaidStatusRaw, Amount, RefId);
-        }
+        public override string ToString() => string.Format(CultureInfo.InvariantCulture, "{0}(Ref1={1}, Ref2={2}, PaidStatus={3}, Amount={4}, RefId={5})",
+            GetType().Name, Ref1, Ref2, PaidStatusRaw, Amount, RefId);
     }
 
     /// <summary>A callback (unsigned): confirm it with <see cref="DgaClient.VerifyCallback"/> before acting on it.</summary>
@@ -157,11 +154,8 @@ namespace Dga.EPayment
         public string ToJson() => Json;
 
         /// <inheritdoc />
-        public override string ToString()
-        {
-            return string.Format(CultureInfo.InvariantCulture, "Payment(OrderRef={0}, Amount={1}, PayMethod={2}, Reference1={3}, Reference2={4}, SecurityKey=<redacted>)",
-                OrderRef, Amount, PayMethod, Reference1, Reference2);
-        }
+        public override string ToString() => string.Format(CultureInfo.InvariantCulture, "Payment(OrderRef={0}, Amount={1}, PayMethod={2}, Reference1={3}, Reference2={4}, SecurityKey=<redacted>)",
+            OrderRef, Amount, PayMethod, Reference1, Reference2);
     }
 
     /// <summary>DGA's answer to close or void.</summary>

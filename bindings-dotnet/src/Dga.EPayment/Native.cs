@@ -44,6 +44,9 @@ namespace Dga.EPayment
         // A text body as UTF-8, as sent (lenient: what the core reads is its business).
         internal static byte[] Utf8(string s, string paramName) => Encoding.UTF8.GetBytes(s ?? throw new ArgumentNullException(paramName));
 
+        // An empty array may be marshalled as a NULL pointer, which the ABI refuses; the length says 0 either way.
+        internal static byte[] Body(byte[] body) => (body ?? throw new ArgumentNullException("body")).Length == 0 ? new byte[1] : body;
+
         /// <summary>Reads a NUL-terminated UTF-8 string the library owns (does not free it).</summary>
         internal static string ReadUtf8(IntPtr p)
         {

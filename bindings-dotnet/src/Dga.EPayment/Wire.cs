@@ -29,8 +29,6 @@ namespace Dga.EPayment
 
     internal static class Wire
     {
-        internal const string DateFormat = "yyyy-MM-dd'T'HH:mm:ss";
-
         private const BindingFlags Members = BindingFlags.Public | BindingFlags.Instance;
 
         /// <summary>One schema field and the property it maps to.</summary>
@@ -54,12 +52,6 @@ namespace Dga.EPayment
 
         // Built once per (type, record): the reading of a result uses no reflection.
         private static readonly ConcurrentDictionary<Type, ConcurrentDictionary<string, RecordMap>> Maps = new ConcurrentDictionary<Type, ConcurrentDictionary<string, RecordMap>>();
-
-        internal static List<JsonNode> Fields(string record)
-        {
-            var r = Records.Value.Get(record);
-            return r == null ? new List<JsonNode>() : r.Get("fields").Items;
-        }
 
         /// <summary>The public property a schema field maps to on <paramref name="type"/>, or null.</summary>
         internal static PropertyInfo Member(Type type, string wire, string fieldType)
@@ -91,7 +83,8 @@ namespace Dga.EPayment
         // it): a newer native library must not break an older binding.
         private static RecordMap Build(Type type, string record)
         {
-            var fields = Fields(record)
+            var r = Records.Value.Get(record);
+            var fields = (r == null ? new List<JsonNode>() : r.Get("fields").Items)
                 .Select(f => new Mapping { Wire = f.GetString("wire"), Type = f.GetString("type"), Required = f.GetString("required") == "true" })
                 .Select(m => { m.Property = Member(type, m.Wire, m.Type); return m; })
                 .Where(m => m.Property != null).ToList();
@@ -186,11 +179,8 @@ namespace Dga.EPayment
 
         private static object Amount(string s, string key, bool required)
         {
-            if (s == null)
-            {
-                if (required) throw Bad(key, "is missing");
-                return null;
-            }
+            if (s == null && required) throw Bad(key, "is missing");
+            if (s == null) return null;
             decimal d;
             if (!SmallDecimal(s, out d) && !decimal.TryParse(s, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign,
                     CultureInfo.InvariantCulture, out d))
@@ -225,7 +215,7 @@ namespace Dga.EPayment
         {
             if (string.IsNullOrEmpty(s)) return null;
             DateTime d;
-            if (!DateTime.TryParseExact(s, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out d)) throw Bad(key, "is not a yyyy-MM-ddTHH:mm:ss date");
+            if (!DateTime.TryParseExact(s, "yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out d)) throw Bad(key, "is not a yyyy-MM-ddTHH:mm:ss date");
             return d;
         }
 
@@ -277,23 +267,14 @@ namespace Dga.EPayment
             var own = v as IWireValue;
             if (own != null) return own.ToWire();
             if (v is string) return JsonNode.Str((string)v);
-            if (v is decimal)
-            {
-                // decimal keeps its scale: 1000.50m is "1000.50".
-                return JsonNode.Str(((decimal)v).ToString(CultureInfo.InvariantCulture));
-            }
-            if (v is TimeSpan)
-            {
-                // Whole milliseconds, rounded up so a tiny positive timeout never becomes 0. A
-                // negative one is passed on for the core to refuse by name.
-                return JsonNode.Number((long)Math.Ceiling(((TimeSpan)v).TotalMilliseconds));
-            }
+            // decimal keeps its scale: 1000.50m is "1000.50".
+            if (v is decimal) return JsonNode.Str(((decimal)v).ToString(CultureInfo.InvariantCulture));
+            // Whole milliseconds, rounded up so a tiny positive timeout never becomes 0. A negative
+            // one is passed on for the core to refuse by name.
+            if (v is TimeSpan) return JsonNode.Number((long)Math.Ceiling(((TimeSpan)v).TotalMilliseconds));
             if (v is bool) return JsonNode.Bool((bool)v);
-            if (v is Enum)
-            {
-                // The guide's enums by name; a plain string setting (environment) in lower case.
-                return JsonNode.Str(fieldType == "enum" ? v.ToString() : v.ToString().ToLowerInvariant());
-            }
+            // The guide's enums by name; a plain string setting (environment) in lower case.
+            if (v is Enum) return JsonNode.Str(fieldType == "enum" ? v.ToString() : v.ToString().ToLowerInvariant());
             return JsonNode.Number(Convert.ToInt64(v, CultureInfo.InvariantCulture));
         }
     }
