@@ -124,7 +124,7 @@ pub(crate) unsafe fn free(task: jlong) {
 /// The result of `receive_callback` as the blocking `receiveCallback` gives it.
 pub(crate) fn callback_outcome(result: sdk::Result<sdk::Callback>) -> Outcome {
     result
-        .map(|status| status.to_json().to_string())
+        .map(|status| status.to_json_text())
         .map_err(callback_failure)
 }
 
