@@ -1,8 +1,9 @@
 // The Task-based calls over the C ABI's dga_*_async functions. Each call's completion is queued
 // by the library's own callback (its runtime threads never enter .NET: Mono would wait for them
 // at exit, forever), and one background thread of ours takes the queue (dga_completion_next) and
-// completes the call's TaskCompletionSource, whose continuations run on the thread pool: no
-// thread waits per call, and Task.WaitAll/.Result on any thread cannot deadlock.
+// hands what it took to the thread pool, which completes the calls' TaskCompletionSources (their
+// continuations run on the pool too): no thread waits per call, and Task.WaitAll/.Result on any
+// thread cannot deadlock.
 //
 // A call's user_data is a small native block: this domain's mark and the GCHandle of its state.
 // The queue is the process's, so a completion of another live domain is queued again for it and
@@ -11,6 +12,7 @@
 // for their completions.
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -146,22 +148,24 @@ namespace Dga.EPayment
 
         private static void Dispatch()
         {
+            // All that is queued goes to the pool as one work item: a pool thread woken per batch,
+            // not per call, and the results read there, in parallel.
+            var batch = new List<Tuple<IntPtr, int, IntPtr, IntPtr>>();
             while (true)
             {
                 IntPtr userData, outJson, err;
                 int kind;
-                if (!NativeMethods.dga_completion_next(1000, out userData, out kind, out outJson, out err)) continue;
-                if (userData == IntPtr.Zero)
+                if (!NativeMethods.dga_completion_next(batch.Count > 0 ? 0u : 1000u, out userData, out kind, out outJson, out err))
                 {
-                    DgaLog.Deliver(NativeMethods.TakeString(outJson));
+                    var taken = batch;
+                    if (taken.Count == 0) continue;
+                    ThreadPool.UnsafeQueueUserWorkItem(_ => taken.ForEach(c => OnComplete(c.Item1, c.Item2, c.Item3, c.Item4)), null);
+                    batch = new List<Tuple<IntPtr, int, IntPtr, IntPtr>>();
                     continue;
                 }
-                var mark = Marshal.ReadIntPtr(userData);
-                if (mark == Mark)
-                {
-                    OnComplete(Marshal.ReadIntPtr(userData, IntPtr.Size), kind, outJson, err);
-                }
-                else if (Marshal.ReadIntPtr(mark) == IntPtr.Zero)
+                if (userData == IntPtr.Zero) DgaLog.Deliver(NativeMethods.TakeString(outJson));
+                else if (Marshal.ReadIntPtr(userData) == Mark) batch.Add(Tuple.Create(Marshal.ReadIntPtr(userData, IntPtr.Size), kind, outJson, err));
+                else if (Marshal.ReadIntPtr(Marshal.ReadIntPtr(userData)) == IntPtr.Zero)
                 {
                     // A call of an unloaded domain: nobody awaits it.
                     NativeMethods.dga_string_free(outJson);
@@ -177,7 +181,7 @@ namespace Dga.EPayment
             }
         }
 
-        // Exactly once per started call. Never throws: the dispatcher must live.
+        // Exactly once per started call, on the thread pool. Never throws: that would end the process.
         private static void OnComplete(IntPtr gcHandle, int kind, IntPtr outJson, IntPtr err)
         {
             try
