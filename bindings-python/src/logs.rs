@@ -74,12 +74,10 @@ fn emit(py: Python<'_>, records: Vec<logs::Record>) {
     };
     let ours = our_logger(py).ok();
     for r in records {
+        // Python's numbers: ERROR 40, WARNING 30, INFO 20, DEBUG 10 (the core's 1 to 4); TRACE 5.
         let number = match r.level {
-            log::Level::Error => 40,
-            log::Level::Warn => 30,
-            log::Level::Info => 20,
-            log::Level::Debug => 10,
             log::Level::Trace => 5,
+            level => 50 - 10 * logs::level_number(level),
         };
         let logger = match ours {
             Some(l) if r.target == logs::TARGET => Ok(l.bind(py).clone()),

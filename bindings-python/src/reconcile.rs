@@ -11,12 +11,8 @@ use dga_epayment::{self as dga};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyIterator;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// A `ValidationError` naming the place and the reason (`errors[0]`: field `input`, `line`).
 fn input_error(py: Python<'_>, unit: &str, e: &InputError) -> PyErr {
@@ -135,10 +131,15 @@ impl StatusMany {
                 let extra = self.extra.clone();
                 Py::new(py, StatusResult { row, extra }).map(Some)
             }
-            Some(Err(e)) => Err(match lock(&self.feed).raised.take() {
-                Some(raised) => raised,
-                None => input_error(py, self.unit, &e),
-            }),
+            Some(Err(e)) => {
+                let raised = self
+                    .feed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .raised
+                    .take();
+                Err(raised.unwrap_or_else(|| input_error(py, self.unit, &e)))
+            }
         }
     }
 }

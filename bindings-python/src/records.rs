@@ -151,12 +151,6 @@ fn opt_date<'py>(
     }
 }
 
-fn decimal<'py>(py: Python<'py>, d: &dga::Decimal) -> PyResult<Bound<'py, PyAny>> {
-    DECIMAL
-        .import(py, "decimal", "Decimal")?
-        .call1((d.to_string(),))
-}
-
 /// The enum members seen, by field and number (each looked up once by the class's converter).
 static MEMBERS: std::sync::Mutex<Vec<Member>> = std::sync::Mutex::new(Vec::new());
 
@@ -199,7 +193,9 @@ fn status_field<'py>(
             |t| PyString::new(py, t).into_any(),
         )),
         FieldValue::Date(d) => opt_date(py, &d),
-        FieldValue::Decimal(Some(d)) => decimal(py, d),
+        FieldValue::Decimal(Some(d)) => DECIMAL
+            .import(py, "decimal", "Decimal")
+            .and_then(|decimal| decimal.call1((d.to_string(),))),
         FieldValue::Decimal(None) => Ok(py.None().into_bound(py)),
     })
 }
