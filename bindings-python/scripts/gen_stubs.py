@@ -1,13 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the typed surface that follows the core's schema (dga_epayment.schema()) into
-python/dga_epayment/_records.pyi: the record classes' stubs and the TypedDicts of the keywords
-of Client, Client.from_env and create_payment (which _native.pyi unpacks).
-
-    python scripts/gen_stubs.py           # rewrite the files
-    python scripts/gen_stubs.py --check   # exit 1 when a committed file differs (test.sh)
-
-Run it with the interpreter that has the built package (bindings-python/.venv).
-"""
+"""Writes python/dga_epayment/_records.pyi from dga_epayment.schema(): the record classes' stubs
+and the TypedDicts of the keywords of Client, Client.from_env and create_payment. Run it with
+the interpreter that has the built package; --check exits 1 when the committed file differs."""
 import sys
 from pathlib import Path
 
@@ -20,12 +14,11 @@ INPUT = {"ca_pem": "Union[str, bytes]"}
 
 
 def input_type(f):
-    t = INPUT.get(f["snake"]) or {
+    return INPUT.get(f["snake"]) or {
         "string": "str", "decimal": "Union[Decimal, str, int]", "object": "Mapping[str, Any]",
         "boolean": "bool", "integer": "int", "duration": "float",
         "enum": f"Union[{f.get('enum')}, int, str]", "record": f"Union[bool, {f.get('record')}]",
     }[f["type"]]
-    return t
 
 
 def output_type(f):

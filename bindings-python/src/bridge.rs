@@ -1,25 +1,24 @@
-//! `AsyncClient`'s bridge: each call is the core's async call spawned on the core's runtime
+//! `AsyncClient`'s bridge: each call is the core's async call run by the core's `Completions`
 //! and awaited in Python as an `asyncio.Future` of the caller's event loop.
 //!
 //! A runtime thread never takes the GIL: a worker waiting for it (up to a switch interval
-//! while the loop runs Python) would stall every connection it drives. So a finished call only
-//! pushes `(id, outcome)` onto the loop's queue and, when the queue was empty, writes to an
-//! eventfd (a pipe off Linux) the loop watches with `loop.add_reader`; the loop's `drain`
-//! settles every finished future at once. A call finishing after its loop closed, or after
-//! the interpreter finalized, is inert. Loops without `add_reader` (Windows' proactor) get the
-//! one fallback that takes the GIL: a `call_soon_threadsafe` per batch.
+//! while the loop runs Python) would stall every connection it drives. So a finished call is
+//! only queued and, when the queue was empty, an eventfd (a pipe off Linux) the loop watches
+//! with `loop.add_reader` is written; the loop's `drain` settles every finished future at once.
+//! Loops without `add_reader` (Windows' proactor) get the one fallback that takes the GIL, on a
+//! thread of its own: a `call_soon_threadsafe` per batch.
 //!
 //! A cancelled future aborts its task: a status stops, a create, void or close not yet sent is
 //! not sent, and one already sent runs on in the core, which logs its outcome at WARNING.
 
-use crate::errors::to_py_err;
+use crate::errors::{runtime_error, to_py_err};
 use crate::records;
+use dga_epayment::completions::Completions;
 use dga_epayment::{self as dga, Endpoint};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What a finished call hands the loop.
@@ -29,8 +28,6 @@ pub enum Outcome {
     Confirmation(dga::Result<dga::Confirmation>),
     /// `handle_callback`'s first half: the verified status, or the reply refusing it.
     ForReply(dga::Result<dga::PaymentStatus>),
-    /// The call was aborted (its future was cancelled) before it ended.
-    Aborted,
     /// A result made into its Python object on the loop's thread, with the GIL.
     Custom(MakePy),
 }
@@ -38,124 +35,72 @@ pub enum Outcome {
 /// Makes a finished call's Python object (on the loop's thread, with the GIL).
 pub type MakePy = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
 
-/// Queues a call's outcome exactly once: its result, or `Aborted` when the task is dropped
-/// first. So every call started leaves one entry, and `drain` alone forgets a call.
-struct Deliver {
-    shared: Arc<Shared>,
-    id: u64,
-    sent: bool,
-}
-
-impl Drop for Deliver {
-    fn drop(&mut self) {
-        if !self.sent {
-            self.shared.push(self.id, Outcome::Aborted);
-        }
-    }
-}
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The half the runtime threads see: the finished calls and the way to wake the loop.
-struct Shared {
-    done: Mutex<Vec<(u64, Outcome)>>,
-    wake: Wake,
-}
+/// The wake-up descriptors `(read, write)` (one eventfd on Linux), closed with the last holder.
+struct Fds(i32, i32);
 
-enum Wake {
-    #[cfg(unix)]
-    Fd { read: i32, write: i32 },
-    /// `(loop, drain)`: `loop.call_soon_threadsafe(drain)`, under the GIL.
-    Loop(Py<PyAny>, Py<PyAny>),
-}
-
-impl Shared {
-    fn push(&self, id: u64, outcome: Outcome) {
-        let mut done = lock(&self.done);
-        let first = done.is_empty();
-        done.push((id, outcome));
-        drop(done);
-        if first {
-            self.wake();
+#[cfg(unix)]
+impl Fds {
+    #[cfg(target_os = "linux")]
+    fn new() -> std::io::Result<Self> {
+        // SAFETY: plain syscall; the descriptor is owned by `Fds` from here on.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
         }
+        Ok(Fds(fd, fd))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn new() -> std::io::Result<Self> {
+        let mut fds = [0i32; 2];
+        // SAFETY: plain syscalls on descriptors owned by `Fds` from here on.
+        unsafe {
+            if libc::pipe(fds.as_mut_ptr()) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            for fd in fds {
+                libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK);
+                libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+            }
+        }
+        Ok(Fds(fds[0], fds[1]))
     }
 
     fn wake(&self) {
-        match &self.wake {
-            #[cfg(unix)]
-            Wake::Fd { write, .. } => {
-                let one: u64 = 1;
-                // SAFETY: writes 8 bytes from a live u64 to a descriptor this struct owns. A full
-                // pipe (the loop is gone or behind) already means "wake": the error is ignored.
-                unsafe {
-                    libc::write(*write, (&one as *const u64).cast(), 8);
-                }
-            }
-            Wake::Loop(event_loop, drain) => crate::logs::with_python(|py| {
-                // A closed loop has nobody to wake: the results stay queued and are dropped.
-                let _ = event_loop.call_method1(py, "call_soon_threadsafe", (drain,));
-            }),
-        }
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes from a live u64 to a descriptor this struct owns. A full pipe
+        // (the loop is gone or behind) already means "wake": the error is ignored.
+        unsafe { libc::write(self.1, (&one as *const u64).cast(), 8) };
     }
 
-    /// Empties the wake-up descriptor (on the loop's thread).
+    /// Empties the descriptor (on the loop's thread).
     fn clear(&self) {
-        #[cfg(unix)]
-        if let Wake::Fd { read, .. } = &self.wake {
-            let mut buf = [0u8; 64];
-            // SAFETY: reads into a live buffer from a non-blocking descriptor this struct owns.
-            while unsafe { libc::read(*read, buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
-        }
+        let mut buf = [0u8; 64];
+        // SAFETY: reads into a live buffer from a non-blocking descriptor this struct owns.
+        while unsafe { libc::read(self.0, buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
     }
 }
 
-impl Drop for Shared {
+#[cfg(unix)]
+impl Drop for Fds {
     fn drop(&mut self) {
-        #[cfg(unix)]
-        if let Wake::Fd { read, write } = self.wake {
-            // SAFETY: closes the descriptors this struct opened, once.
-            unsafe {
-                libc::close(read);
-                if write != read {
-                    libc::close(write);
-                }
+        // SAFETY: closes the descriptors this struct opened, once.
+        unsafe {
+            libc::close(self.0);
+            if self.1 != self.0 {
+                libc::close(self.1);
             }
         }
     }
-}
-
-#[cfg(target_os = "linux")]
-fn wake_fds() -> std::io::Result<(i32, i32)> {
-    // SAFETY: plain syscall; the descriptor is owned by `Shared` from here on.
-    let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok((fd, fd))
-}
-
-#[cfg(all(unix, not(target_os = "linux")))]
-fn wake_fds() -> std::io::Result<(i32, i32)> {
-    let mut fds = [0i32; 2];
-    // SAFETY: plain syscalls on descriptors owned by `Shared` from here on.
-    unsafe {
-        if libc::pipe(fds.as_mut_ptr()) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        for fd in fds {
-            libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK);
-            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
-        }
-    }
-    Ok((fds[0], fds[1]))
 }
 
 struct Pending {
     future: Py<PyAny>,
     cancel: Py<PyAny>,
-    abort: tokio::task::AbortHandle,
     /// A create, void or close: what its result says if nobody receives it.
     detached: Option<(Endpoint, String, String)>,
 }
@@ -163,9 +108,9 @@ struct Pending {
 /// One event loop's bridge (made by `AsyncClient` the first time it runs on that loop).
 #[pyclass(frozen, module = "dga_epayment._native", name = "_Bridge")]
 pub struct Bridge {
-    shared: Arc<Shared>,
+    calls: Arc<Completions<Outcome>>,
     pending: Mutex<HashMap<u64, Pending>>,
-    next: AtomicU64,
+    fds: Option<Arc<Fds>>,
 }
 
 #[pymethods]
@@ -175,12 +120,28 @@ impl Bridge {
     #[new]
     #[pyo3(signature = (event_loop = None, drain = None))]
     fn new(event_loop: Option<Py<PyAny>>, drain: Option<Py<PyAny>>) -> PyResult<Self> {
-        let wake = match (event_loop, drain) {
-            (Some(l), Some(d)) => Wake::Loop(l, d),
+        let (calls, fds) = match (event_loop, drain) {
+            (Some(event_loop), Some(drain)) => {
+                let target = Arc::new((event_loop, drain));
+                // On a thread of its own: the core calls this under a lock that the loop's
+                // thread, holding the GIL, may be waiting for.
+                let wake = move || {
+                    let target = target.clone();
+                    std::thread::spawn(move || {
+                        crate::logs::with_python(|py| {
+                            // A closed loop has nobody to wake: the results stay queued.
+                            let (event_loop, drain) = &*target;
+                            let _ = event_loop.call_method1(py, "call_soon_threadsafe", (drain,));
+                        });
+                    });
+                };
+                (Completions::new(wake), None)
+            }
             #[cfg(unix)]
             _ => {
-                let (read, write) = wake_fds()?;
-                Wake::Fd { read, write }
+                let fds = Arc::new(Fds::new()?);
+                let writer = fds.clone();
+                (Completions::new(move || writer.wake()), Some(fds))
             }
             #[cfg(not(unix))]
             _ => {
@@ -190,22 +151,15 @@ impl Bridge {
             }
         };
         Ok(Bridge {
-            shared: Arc::new(Shared {
-                done: Mutex::new(Vec::new()),
-                wake,
-            }),
+            calls,
             pending: Mutex::new(HashMap::new()),
-            next: AtomicU64::new(0),
+            fds,
         })
     }
 
     /// The descriptor to watch with `loop.add_reader` (-1 without one).
     fn fileno(&self) -> i32 {
-        match &self.shared.wake {
-            #[cfg(unix)]
-            Wake::Fd { read, .. } => *read,
-            _ => -1,
-        }
+        self.fds.as_ref().map_or(-1, |fds| fds.0)
     }
 
     /// Calls in flight on this bridge.
@@ -215,9 +169,11 @@ impl Bridge {
 
     /// Settles the futures of every finished call (on the loop's thread).
     fn drain(&self, py: Python<'_>) {
-        self.shared.clear();
-        let done = std::mem::take(&mut *lock(&self.shared.done));
-        for (id, outcome) in done {
+        #[cfg(unix)]
+        if let Some(fds) = &self.fds {
+            fds.clear();
+        }
+        for (id, outcome) in self.calls.take() {
             let Some(p) = lock(&self.pending).remove(&id) else {
                 continue;
             };
@@ -229,26 +185,27 @@ impl Bridge {
         crate::logs::flush(py);
     }
 
-    /// The done callback of a future: a cancelled one aborts its call (which then leaves its
-    /// `Aborted` entry, or its result if it had just ended).
+    /// The done callback of a future: a cancelled one aborts its call (which then ends as
+    /// `None`, or with its result if it had just ended).
     fn _cancelled(&self, id: u64) {
-        if let Some(p) = lock(&self.pending).get(&id) {
-            p.abort.abort();
-        }
+        self.calls.abort(id);
     }
 }
 
-fn settle_one(py: Python<'_>, p: &Pending, outcome: Outcome) -> PyResult<()> {
+/// `outcome` is `None` for a call aborted before it ended.
+fn settle_one(py: Python<'_>, p: &Pending, outcome: Option<Outcome>) -> PyResult<()> {
     let future = p.future.bind(py);
     if future.call_method0("done")?.is_truthy()? {
-        unreceived(p, &outcome); // cancelled while its result was on the way
+        if let Some(outcome) = &outcome {
+            unreceived(p, outcome); // cancelled while its result was on the way
+        }
         return Ok(());
     }
     future.call_method1("remove_done_callback", (p.cancel.bind(py),))?;
-    if let Outcome::Aborted = outcome {
+    let Some(outcome) = outcome else {
         future.call_method0("cancel")?; // the runtime dropped the call (process exit)
         return Ok(());
-    }
+    };
     match settle(py, outcome) {
         Ok(v) => future.call_method1("set_result", (v,))?,
         Err(e) => future.call_method1("set_exception", (e.value(py),))?,
@@ -271,37 +228,16 @@ impl Bridge {
         crate::logs::ensure_pump(py)?;
         let this = slf.get();
         let future = event_loop.call_method0("create_future")?;
-        let id = this.next.fetch_add(1, Ordering::Relaxed);
-        let shared = this.shared.clone();
-        let task = dga::runtime::spawn(async move {
-            let mut deliver = Deliver {
-                shared,
-                id,
-                sent: false,
-            };
-            let outcome = call.await;
-            deliver.sent = true;
-            deliver.shared.push(id, outcome);
-        })
-        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-        let cancel = Py::new(
-            py,
-            Cancel {
-                bridge: slf.clone().unbind(),
-                id,
-            },
-        )?
-        .into_any();
+        let id = this.calls.spawn(call).map_err(runtime_error)?;
+        let bridge = slf.clone().unbind();
+        let cancel = Py::new(py, Cancel { bridge, id })?.into_any();
         future.call_method1("add_done_callback", (cancel.bind(py),))?;
-        lock(&this.pending).insert(
-            id,
-            Pending {
-                future: future.clone().unbind(),
-                cancel,
-                abort: task.abort_handle(),
-                detached,
-            },
-        );
+        let pending = Pending {
+            future: future.clone().unbind(),
+            cancel,
+            detached,
+        };
+        lock(&this.pending).insert(id, pending);
         Ok(future.unbind())
     }
 }
@@ -327,7 +263,6 @@ fn settle(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_, PyAny>> {
         Outcome::Payment(r) => records::payment(py, r.map_err(err)?)?,
         Outcome::Status(r) => records::status(py, r.map_err(err)?)?,
         Outcome::Confirmation(r) => records::confirmation(py, r.map_err(err)?)?,
-        Outcome::Aborted => return Err(pyo3::exceptions::PyRuntimeError::new_err("aborted")),
         Outcome::Custom(make) => make(py)?.into_bound(py),
         Outcome::ForReply(r) => {
             let (status, refusal) = records::status_or_refusal(py, r)?;

@@ -1,6 +1,5 @@
-//! `Client`: options and create requests are read by the schema's snake names (the core
-//! checks them); every call that may touch the network releases the GIL (`py.detach`) after
-//! taking owned copies of its inputs.
+//! `Client`: options and create requests read by the schema's snake names (the core checks
+//! them); a call that may touch the network releases the GIL.
 
 use crate::bridge::{Bridge, Outcome};
 use crate::convert::{body_bytes, checked, keywords};
@@ -11,8 +10,10 @@ use dga_epayment::schema::{CLIENT_OPTIONS, CREATE_PAYMENT};
 use dga_epayment::{self as dga, CallbackReply, Config, ConfigBuilder, CreatePayment, Endpoint};
 use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyType};
+use pyo3::types::{PyDict, PyTuple, PyType};
 use serde_json::Value;
+use std::future::Future;
+use std::pin::Pin;
 
 /// A DGA e-Payment client: one connection pool and one token cache, safe to share between
 /// threads and usable in a forked child. Every call releases the GIL while it waits.
@@ -191,8 +192,7 @@ impl PyClient {
     /// status, or raises `VerificationError` (`reason`: `unknown_payment`, `pending_at_dga` or
     /// `status_differs`).
     fn verify_callback<'py>(&self, py: Python<'py>, callback: &Bound<'py, PyAny>) -> Record<'py> {
-        let cb = records::to_json(callback, "PaymentStatus")?;
-        let cb = dga::PaymentStatus::from_json(&cb).py(py)?;
+        let cb = callback_of(callback)?;
         self.call(py, move |c| c.verify_callback(&cb), records::status)
     }
 
@@ -327,96 +327,74 @@ impl PyClient {
         Ok((to_py_err(py, &e).into_value(py).into_any(), reply))
     }
 
-    // The awaitable forms, for `AsyncClient` (`bridge.rs`): each returns a future of
-    // `event_loop` that the core's call settles.
-
-    #[pyo3(signature = (bridge, event_loop, **request))]
-    fn _create_async(
+    /// For `AsyncClient`: `call` (`create`, `status`, `close`, `void`, `verify`, `receive`,
+    /// `receive_for_reply`) with `args` as a future of `event_loop` that the core's call settles.
+    #[pyo3(signature = (bridge, event_loop, call, *args, **request))]
+    fn _async(
         &self,
         py: Python<'_>,
-        bridge: &Bound<'_, Bridge>,
-        event_loop: &Bound<'_, PyAny>,
-        request: Option<&Bound<'_, PyDict>>,
-    ) -> Started {
-        let request = self.create_request(py, request)?;
-        let (r1, r2) = request.references();
-        let c = self.async_client();
-        Bridge::start(
-            bridge,
-            event_loop,
-            Some((Endpoint::Create, r1, r2)),
-            async move { Outcome::Payment(c.create_payment(&request).await) },
-        )
-    }
-
-    /// `status`, `close` or `void` (`payment_reference` given) as a future of `event_loop`.
-    #[pyo3(signature = (bridge, event_loop, call, reference1, reference2, payment_reference = None))]
-    fn _call_async(
-        &self,
         bridge: &Bound<'_, Bridge>,
         event_loop: &Bound<'_, PyAny>,
         call: &str,
-        reference1: String,
-        reference2: String,
-        payment_reference: Option<String>,
+        args: &Bound<'_, PyTuple>,
+        request: Option<&Bound<'_, PyDict>>,
     ) -> Started {
         let c = self.async_client();
-        let refs = (reference1.trim().to_owned(), reference2.trim().to_owned());
-        let (r1, r2) = (reference1, reference2);
-        let detached = |e: Endpoint| Some((e, refs.0, refs.1));
-        match (call, payment_reference) {
-            ("status", None) => Bridge::start(bridge, event_loop, None, async move {
-                Outcome::Status(c.status(&r1, &r2).await)
-            }),
-            ("close", None) => {
-                Bridge::start(bridge, event_loop, detached(Endpoint::Close), async move {
-                    Outcome::Confirmation(c.close(&r1, &r2).await)
-                })
+        let refs = |e, r1: &str, r2: &str| Some((e, r1.trim().to_owned(), r2.trim().to_owned()));
+        let (detached, call): (_, Pin<Box<dyn Future<Output = Outcome> + Send>>) = match call {
+            "create" => {
+                let request = self.create_request(py, request)?;
+                let (r1, r2) = request.references();
+                let call = async move { Outcome::Payment(c.create_payment(&request).await) };
+                (Some((Endpoint::Create, r1, r2)), Box::pin(call))
             }
-            ("void", Some(p)) => {
-                Bridge::start(bridge, event_loop, detached(Endpoint::Void), async move {
-                    Outcome::Confirmation(c.void(&r1, &r2, &p).await)
-                })
+            "status" => {
+                let (r1, r2): (String, String) = args.extract()?;
+                (
+                    None,
+                    Box::pin(async move { Outcome::Status(c.status(&r1, &r2).await) }),
+                )
             }
-            _ => Err(PyValueError::new_err(format!("no call {call}"))),
-        }
+            "close" => {
+                let (r1, r2): (String, String) = args.extract()?;
+                let detached = refs(Endpoint::Close, &r1, &r2);
+                let call = async move { Outcome::Confirmation(c.close(&r1, &r2).await) };
+                (detached, Box::pin(call))
+            }
+            "void" => {
+                let (r1, r2, p): (String, String, String) = args.extract()?;
+                let detached = refs(Endpoint::Void, &r1, &r2);
+                let call = async move { Outcome::Confirmation(c.void(&r1, &r2, &p).await) };
+                (detached, Box::pin(call))
+            }
+            "verify" => {
+                let cb = callback_of(&args.get_item(0)?)?;
+                let call = async move { Outcome::Status(c.verify_callback(&cb).await) };
+                (None, Box::pin(call))
+            }
+            "receive" | "receive_for_reply" => {
+                let (body, verify): (Bound<'_, PyAny>, bool) = args.extract()?;
+                let (bytes, for_reply) = (body_bytes(&body)?, call == "receive_for_reply");
+                let call = async move {
+                    let r = c.receive_callback(&bytes, verify).await;
+                    if for_reply {
+                        Outcome::ForReply(r)
+                    } else {
+                        Outcome::Status(r)
+                    }
+                };
+                (None, Box::pin(call))
+            }
+            _ => return Err(PyValueError::new_err(format!("no call {call}"))),
+        };
+        Bridge::start(bridge, event_loop, detached, call)
     }
+}
 
-    fn _verify_async(
-        &self,
-        py: Python<'_>,
-        bridge: &Bound<'_, Bridge>,
-        event_loop: &Bound<'_, PyAny>,
-        callback: &Bound<'_, PyAny>,
-    ) -> Started {
-        let cb = records::to_json(callback, "PaymentStatus")?;
-        let cb = dga::PaymentStatus::from_json(&cb).py(py)?;
-        let c = self.async_client();
-        Bridge::start(bridge, event_loop, None, async move {
-            Outcome::Status(c.verify_callback(&cb).await)
-        })
-    }
-
-    #[pyo3(signature = (bridge, event_loop, body, verify, for_reply = false))]
-    fn _receive_async(
-        &self,
-        bridge: &Bound<'_, Bridge>,
-        event_loop: &Bound<'_, PyAny>,
-        body: &Bound<'_, PyAny>,
-        verify: bool,
-        for_reply: bool,
-    ) -> Started {
-        let bytes = body_bytes(body)?;
-        let c = self.async_client();
-        Bridge::start(bridge, event_loop, None, async move {
-            let r = c.receive_callback(&bytes, verify).await;
-            if for_reply {
-                Outcome::ForReply(r)
-            } else {
-                Outcome::Status(r)
-            }
-        })
-    }
+/// A `PaymentStatus` of the package's as the core's.
+fn callback_of(callback: &Bound<'_, PyAny>) -> PyResult<dga::PaymentStatus> {
+    let cb = records::to_json(callback, "PaymentStatus")?;
+    dga::PaymentStatus::from_json(&cb).py(callback.py())
 }
 
 impl PyClient {

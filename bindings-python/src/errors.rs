@@ -5,23 +5,30 @@ use crate::convert::json_to_py;
 use dga_epayment::Error;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use serde_json::Value;
 
 static FROM_JSON: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 pub fn to_py_err(py: Python<'_>, e: &Error) -> PyErr {
-    let build = || -> PyResult<Bound<'_, PyAny>> {
-        let make = FROM_JSON.import(py, "dga_epayment._errors", "_from_json")?;
-        // DGA's own words of an api error: the JSON's message is the whole text.
-        let dga_message = match e {
-            Error::Api { message, .. } => Some(message.as_str()),
-            _ => None,
-        };
-        make.call1((json_to_py(py, &e.to_json())?, dga_message))
+    // DGA's own words of an api error: the JSON's message is the whole text.
+    let dga_message = match e {
+        Error::Api { message, .. } => Some(message.as_str()),
+        _ => None,
     };
-    match build() {
+    from_json(py, &e.to_json(), dga_message)
+}
+
+/// The exception of an error JSON (`Error::to_json`'s shape).
+pub fn from_json(py: Python<'_>, json: &Value, dga_message: Option<&str>) -> PyErr {
+    let make = FROM_JSON.import(py, "dga_epayment._errors", "_from_json");
+    match make.and_then(|make| make.call1((json_to_py(py, json)?, dga_message))) {
         Ok(exc) => PyErr::from_value(exc),
         Err(conversion_failed) => conversion_failed,
     }
+}
+
+pub fn runtime_error(e: std::io::Error) -> PyErr {
+    pyo3::exceptions::PyRuntimeError::new_err(e.to_string())
 }
 
 pub trait IntoPyResult<T> {

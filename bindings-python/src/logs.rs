@@ -1,12 +1,7 @@
-//! The core's log records (the `log` crate, target `dga_epayment`) to Python's `logging`.
-//!
-//! Runtime threads never take the GIL, so a record is queued in Rust and Python threads emit
-//! it: the caller's thread when its blocking call returns (a call's records come before its
-//! result), the event loop when it settles futures, else a daemon thread of the package's
-//! (`dga-epayment-log`, started with the first call) waiting with the GIL released. Every
-//! record is queued and the `dga_epayment` logger decides, so configuring logging after import
-//! works. At exit (`atexit`) the core's creates, voids and closes still running get their
-//! grace, their records are emitted, and later records go to stderr (WARNING and above).
+//! The core's log records to Python's `logging`. Runtime threads never take the GIL: a record
+//! is queued in the core and emitted by a Python thread (the caller's when its call returns,
+//! the event loop when it settles futures, else the package's `dga-epayment-log` thread). At
+//! exit the core's detached calls get their grace; later records go to stderr (WARNING up).
 
 use dga_epayment::logs;
 use pyo3::prelude::*;
@@ -25,9 +20,8 @@ static PUMP: AtomicBool = AtomicBool::new(false);
 /// Set at exit: the pump thread stops.
 static STOP: AtomicBool = AtomicBool::new(false);
 
-/// Called by the core, on the thread that logged, when a record is queued that is more severe
-/// than any waiting. DEBUG records come from calls, whose end (or future's settling) emits
-/// them: waking the pump for each would make it fight every caller for the GIL.
+/// Called by the core when a record more severe than any waiting is queued. DEBUG records are
+/// emitted when their call ends: waking the pump for each would make it fight for the GIL.
 fn wake(level: log::Level) {
     QUEUED.store(true, Ordering::SeqCst);
     if !PYTHON.load(Ordering::SeqCst) {
@@ -80,12 +74,10 @@ fn emit(py: Python<'_>, records: Vec<logs::Record>) {
     };
     let ours = our_logger(py).ok();
     for r in records {
+        // Python's numbers: ERROR 40, WARNING 30, INFO 20, DEBUG 10 (the core's 1 to 4); TRACE 5.
         let number = match r.level {
-            log::Level::Error => 40,
-            log::Level::Warn => 30,
-            log::Level::Info => 20,
-            log::Level::Debug => 10,
             log::Level::Trace => 5,
+            level => 50 - 10 * logs::level_number(level),
         };
         let logger = match ours {
             Some(l) if r.target == logs::TARGET => Ok(l.bind(py).clone()),

@@ -4,39 +4,19 @@
 
 use crate::bridge::{Bridge, Outcome};
 use crate::convert::{json_to_py, type_name};
-use crate::errors::to_py_err;
+use crate::errors::{from_json, runtime_error, to_py_err};
 use crate::records;
 use dga_epayment::reconcile::{Driver, InputError, Outcome as Row, Reference, TextWriter};
 use dga_epayment::{self as dga};
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyIterator;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn runtime_error(e: std::io::Error) -> PyErr {
-    PyRuntimeError::new_err(e.to_string())
-}
 
 /// A `ValidationError` naming the place and the reason (`errors[0]`: field `input`, `line`).
 fn input_error(py: Python<'_>, unit: &str, e: &InputError) -> PyErr {
-    let json = serde_json::json!({
-        "kind": "validation", "kindNumber": 1, "transient": false,
-        "message": format!("{unit} {}: {}", e.line, e.reason),
-        "errors": [{"field": "input", "message": e.reason, "line": e.line}],
-    });
-    let make = || -> PyResult<Bound<'_, PyAny>> {
-        let from_json = py.import("dga_epayment._errors")?.getattr("_from_json")?;
-        from_json.call1((json_to_py(py, &json)?,))
-    };
-    match make() {
-        Ok(exc) => PyErr::from_value(exc),
-        Err(failed) => failed,
-    }
+    from_json(py, &e.to_error_json(unit), None)
 }
 
 /// The Python iterable being read, and what it raised (given in its place, after every
@@ -151,10 +131,15 @@ impl StatusMany {
                 let extra = self.extra.clone();
                 Py::new(py, StatusResult { row, extra }).map(Some)
             }
-            Some(Err(e)) => Err(match lock(&self.feed).raised.take() {
-                Some(raised) => raised,
-                None => input_error(py, self.unit, &e),
-            }),
+            Some(Err(e)) => {
+                let raised = self
+                    .feed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .raised
+                    .take();
+                Err(raised.unwrap_or_else(|| input_error(py, self.unit, &e)))
+            }
         }
     }
 }

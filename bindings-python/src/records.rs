@@ -1,10 +1,6 @@
-//! Records: the package's record classes (`_records.py`, built from the schema at import) are
-//! filled here, field by field in the schema's order and by the schema's field type, straight
-//! from the core's JSON value (no JSON text in between, no `strptime`); the record keeps that
-//! value (`_Wire`) and turns it into a dict only when asked (`to_dict`, `==`, pickling). The
-//! core reads a record back from that form when it needs it again (checkout form, callback
-//! verification). A `PaymentStatus` (the hot path: status, callbacks) is filled from the
-//! core's struct itself, without its JSON form.
+//! The package's record classes (`_records.py`) filled here, field by field by the schema's
+//! type, without JSON text in between; the record keeps the core's value (`_Wire`) and makes
+//! a dict of it only when asked (`to_dict`, `==`, pickling).
 
 use crate::convert::{json_to_py, py_to_json, type_name};
 use crate::errors::IntoPyResult;
@@ -23,8 +19,7 @@ static DECIMAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static DATETIME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static OBJECT_NEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// A record's JSON form (or the core's status, whose JSON form is made when asked), kept by
-/// the record until a dict of it is asked for.
+/// A record's JSON form, or the core's status (its JSON form made when asked).
 #[pyclass(frozen, module = "dga_epayment._native", name = "_Wire")]
 pub struct Wire(WireData);
 
@@ -44,8 +39,8 @@ impl Wire {
     }
 }
 
-/// How one record class is filled: its class, then per field the attribute, the wire key,
-/// the schema's type and the class's own converter (for the types not done here).
+/// A record class, and per field: the attribute, the wire key, the schema's type and the
+/// class's own converter (for the types not done here).
 struct Plan {
     cls: Py<PyAny>,
     fields: Vec<(Py<PyString>, &'static str, FieldType, Py<PyAny>)>,
@@ -113,29 +108,6 @@ fn scalar<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
     })
 }
 
-fn build<'py>(py: Python<'py>, plan: &Plan, v: Value) -> PyResult<Bound<'py, PyAny>> {
-    let obj = blank(py, plan)?;
-    for (snake, key, kind, convert) in &plan.fields {
-        let raw = v.get(*key).unwrap_or(&Value::Null);
-        let value = match (kind, raw) {
-            (_, Value::Null) => py.None().into_bound(py),
-            (FieldType::String, Value::String(s)) => PyString::new(py, s).into_any(),
-            (FieldType::Decimal, Value::String(s)) => DECIMAL
-                .import(py, "decimal", "Decimal")?
-                .call1((s.as_str(),))?,
-            (FieldType::Date, Value::String(s)) => match date_parts(s) {
-                Some(parts) => DATETIME.import(py, "datetime", "datetime")?.call1(parts)?,
-                None => convert.bind(py).call1((s.as_str(),))?,
-            },
-            _ => convert.bind(py).call1((scalar(py, raw)?,))?,
-        };
-        generic_set(&obj, snake.bind(py).as_any(), &value)?;
-    }
-    let wire = Bound::new(py, Wire(WireData::Json(v)))?;
-    generic_set(&obj, PyString::intern(py, "_wire").as_any(), wire.as_any())?;
-    Ok(obj)
-}
-
 /// An empty record of the plan's class (`object.__new__`: the class's own refuses).
 fn blank<'py>(py: Python<'py>, plan: &Plan) -> PyResult<Bound<'py, PyAny>> {
     let new = OBJECT_NEW.get_or_try_init(py, || {
@@ -179,21 +151,14 @@ fn opt_date<'py>(
     }
 }
 
-fn decimal<'py>(py: Python<'py>, d: &dga::Decimal) -> PyResult<Bound<'py, PyAny>> {
-    DECIMAL
-        .import(py, "decimal", "Decimal")?
-        .call1((d.to_string(),))
-}
-
-/// The members of the enum values seen, by field and number (looked up once, by the
-/// record class's converter; touched only with the GIL held).
+/// The enum members seen, by field and number (each looked up once by the class's converter).
 static MEMBERS: std::sync::Mutex<Vec<Member>> = std::sync::Mutex::new(Vec::new());
 
 /// A field's wire name, the value's number, and its member.
 type Member = ((String, i64), Py<PyAny>);
 
-/// An enum field's value as the record class has it: for a value in the guide's table, the
-/// member found the first time; otherwise `convert`'s answer.
+/// An enum field's value: for a number of the guide's table, the member found the first time;
+/// otherwise `fresh()`.
 fn member<'py>(
     py: Python<'py>,
     wire: &str,
@@ -210,9 +175,8 @@ fn member<'py>(
     Ok(m)
 }
 
-/// A status's field by its wire name, straight from the core's struct (what its JSON form
-/// would give); `None` for a field the schema has and the core's accessor does not (then the
-/// JSON form gives it).
+/// A status's field by its wire name from the core's struct (as its JSON form gives it); `None`
+/// for a field the core's accessor does not have.
 fn status_field<'py>(
     py: Python<'py>,
     s: &dga::PaymentStatus,
@@ -229,42 +193,58 @@ fn status_field<'py>(
             |t| PyString::new(py, t).into_any(),
         )),
         FieldValue::Date(d) => opt_date(py, &d),
-        FieldValue::Decimal(Some(d)) => decimal(py, d),
+        FieldValue::Decimal(Some(d)) => DECIMAL
+            .import(py, "decimal", "Decimal")
+            .and_then(|decimal| decimal.call1((d.to_string(),))),
         FieldValue::Decimal(None) => Ok(py.None().into_bound(py)),
     })
 }
 
-/// A `PaymentStatus` from the core's struct without its JSON form (the hot path: status,
-/// callbacks); a field not known to `status_field` is read from the JSON form.
-fn build_status<'py>(
-    py: Python<'py>,
-    plan: &Plan,
-    s: dga::PaymentStatus,
-) -> PyResult<Bound<'py, PyAny>> {
+/// A record of the plan's class holding `wire`, filled field by field: a status's from the
+/// core's struct where `status_field` knows the field (the hot path: status, callbacks), else
+/// from the JSON form by the schema's type.
+fn fill<'py>(py: Python<'py>, plan: &Plan, wire: WireData) -> PyResult<Bound<'py, PyAny>> {
     let obj = blank(py, plan)?;
     let mut json: Option<Value> = None;
-    for (snake, key, _, convert) in &plan.fields {
+    for (snake, key, kind, convert) in &plan.fields {
         let convert = convert.bind(py);
-        let value = match status_field(py, &s, key, convert) {
+        let native = match &wire {
+            WireData::Status(s) => status_field(py, s, key, convert),
+            WireData::Json(_) => None,
+        };
+        let value = match native {
             Some(v) => v?,
             None => {
-                let v = json.get_or_insert_with(|| s.to_json());
-                let raw = v.get(*key).unwrap_or(&Value::Null);
-                convert.call1((json_to_py(py, raw)?,))?
+                let v = match &wire {
+                    WireData::Json(v) => v,
+                    WireData::Status(s) => json.get_or_insert_with(|| s.to_json()),
+                };
+                match (kind, v.get(*key).unwrap_or(&Value::Null)) {
+                    (_, Value::Null) => py.None().into_bound(py),
+                    (FieldType::String, Value::String(s)) => PyString::new(py, s).into_any(),
+                    (FieldType::Decimal, Value::String(s)) => DECIMAL
+                        .import(py, "decimal", "Decimal")?
+                        .call1((s.as_str(),))?,
+                    (FieldType::Date, Value::String(s)) => match date_parts(s) {
+                        Some(parts) => DATETIME.import(py, "datetime", "datetime")?.call1(parts)?,
+                        None => convert.call1((s.as_str(),))?,
+                    },
+                    (_, raw) => convert.call1((scalar(py, raw)?,))?,
+                }
             }
         };
         generic_set(&obj, snake.bind(py).as_any(), &value)?;
     }
-    let wire = Bound::new(py, Wire(WireData::Status(Box::new(s))))?;
+    let wire = Bound::new(py, Wire(wire))?;
     generic_set(&obj, PyString::intern(py, "_wire").as_any(), wire.as_any())?;
     Ok(obj)
 }
 
-/// The record class `name` from the core's JSON form, filled natively when the schema has it.
-fn record<'py>(py: Python<'py>, name: &str, v: Value) -> PyResult<Bound<'py, PyAny>> {
+/// The record class `name` holding `wire`.
+fn record<'py>(py: Python<'py>, name: &str, wire: WireData) -> PyResult<Bound<'py, PyAny>> {
     match plans(py)?.iter().find(|(n, _)| *n == name) {
-        Some((_, plan)) => build(py, plan, v),
-        None => to_py(py, name, &v),
+        Some((_, plan)) => fill(py, plan, wire),
+        None => Err(PyTypeError::new_err(format!("no record class {name}"))),
     }
 }
 
@@ -285,20 +265,17 @@ pub fn to_py<'py>(py: Python<'py>, name: &str, v: &Value) -> PyResult<Bound<'py,
 
 /// A payment as the package's `Payment`.
 pub fn payment(py: Python<'_>, p: dga::Payment) -> PyResult<Bound<'_, PyAny>> {
-    record(py, "Payment", p.to_json())
+    record(py, "Payment", WireData::Json(p.to_json()))
 }
 
 /// A status as the package's `PaymentStatus`.
 pub fn status(py: Python<'_>, s: dga::PaymentStatus) -> PyResult<Bound<'_, PyAny>> {
-    match plans(py)?.iter().find(|(n, _)| *n == "PaymentStatus") {
-        Some((_, plan)) => build_status(py, plan, s),
-        None => record(py, "PaymentStatus", s.to_json()),
-    }
+    record(py, "PaymentStatus", WireData::Status(Box::new(s)))
 }
 
 /// A confirmation as the package's `Confirmation`.
 pub fn confirmation(py: Python<'_>, c: dga::Confirmation) -> PyResult<Bound<'_, PyAny>> {
-    record(py, "Confirmation", c.to_json())
+    record(py, "Confirmation", WireData::Json(c.to_json()))
 }
 
 /// The JSON form of a record of class `name` (a `TypeError` for anything else).

@@ -188,7 +188,7 @@ def test_a_bare_future_whose_loop_closed_and_cancelled_calls_leave_the_client_se
     async def leave_one_running() -> None:
         sandbox.fault("status", "latency", 1, latencyMs=200)
         # The bare future (no task, so no "Task was destroyed" warning when the loop goes).
-        client._call_async(*ac._on_loop(), "status", p.reference1, p.reference2)
+        client._async(*ac._on_loop(), "status", p.reference1, p.reference2)
         await asyncio.sleep(0.05)
 
     loop = asyncio.new_event_loop()

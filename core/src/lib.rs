@@ -54,6 +54,7 @@ mod fields;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
+mod input_error;
 mod lenient;
 pub mod logs;
 mod model;

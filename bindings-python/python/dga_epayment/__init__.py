@@ -1,12 +1,7 @@
-"""Client for DGA's (สพร.) e-Payment service with Krungthai Bank.
-
-The protocol lives in a Rust core (token cache, retries, exact money, callback parsing and
-verification); this package converts its types to Python's: ``decimal.Decimal`` money, naive
-``datetime`` dates (Bangkok local time), ``IntEnum`` enums and one exception per error kind.
-Every network call releases the GIL; one ``Client`` is safe to share between threads and keeps
-working in a forked child. ``AsyncClient`` offers the same calls as coroutines, and
-``dga_epayment.django.callback_view`` is a ready callback endpoint.
-"""
+"""Client for DGA's (สพร.) e-Payment service with Krungthai Bank: a Rust core (token cache,
+retries, exact money, callbacks) with Python's types (``Decimal`` money, naive Bangkok
+``datetime``, ``IntEnum`` enums, one exception per error kind). ``Client`` releases the GIL and
+is shared between threads; ``AsyncClient`` has the same calls as coroutines."""
 
 from __future__ import annotations
 
@@ -30,8 +25,7 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    # AsyncClient imports asyncio, which costs more than the rest of the package: only when
-    # it is used.
+    # AsyncClient imports asyncio (costlier than the rest of the package) only when used.
     if name == "AsyncClient":
         from ._async import AsyncClient
 

@@ -1,11 +1,5 @@
-"""``AsyncClient``: the client's calls as coroutines for asyncio.
-
-Each call is the core's own async call on the SDK's runtime (shared by every client, whatever
-the number of calls in flight), settling an ``asyncio.Future`` of the caller's loop through one
-file descriptor per loop (``src/bridge.rs`` says why). Cancelling the awaiting task stops a
-``status``; a create, void or close not yet sent is not sent, and one that may have reached DGA
-runs to its end, its outcome logged at WARNING on the ``dga_epayment`` logger.
-"""
+"""``AsyncClient``: the client's calls as coroutines for asyncio, each the core's own async call
+settling an ``asyncio.Future`` of the caller's loop (``src/bridge.rs``)."""
 
 from __future__ import annotations
 
@@ -50,12 +44,8 @@ def _bridge_of(loop: asyncio.AbstractEventLoop) -> _Bridge:
 
 
 class AsyncClient:
-    """The same calls as ``Client``, as coroutines.
-
-    ``AsyncClient(...)`` takes ``Client``'s keywords, or wrap an existing client with
-    ``AsyncClient.wrap(client)`` (both share its connection pool and token cache). Calls in
-    flight are bounded by the client's ``max_in_flight`` (more wait, without a thread).
-    """
+    """The same calls as ``Client``, as coroutines: ``AsyncClient(...)`` takes ``Client``'s
+    keywords; ``AsyncClient.wrap(client)`` shares a client's connection pool and token cache."""
 
     __slots__ = ("_client", "_loop", "_bridge")
 
@@ -93,36 +83,33 @@ class AsyncClient:
         return bridge, loop
 
     async def create_payment(self, **request: Unpack[_CreatePayment]) -> Payment:
-        """``Client.create_payment`` as a coroutine (the same keywords).
-
-        Once sent it runs to its end even if the awaiting task is cancelled; the outcome is
-        then logged at WARNING on ``dga_epayment`` (wrap it in ``asyncio.shield`` to keep the
-        ``Payment``)."""
-        return await self._client._create_async(*self._on_loop(), **request)
+        """``Client.create_payment`` as a coroutine. Once sent it runs to its end even if the
+        awaiting task is cancelled, its outcome logged at WARNING on ``dga_epayment``."""
+        payment: Payment = await self._client._async(*self._on_loop(), "create", **request)
+        return payment
 
     async def status(self, reference1: str, reference2: str = "") -> PaymentStatus:
         """``Client.status`` as a coroutine; cancelling it stops the call."""
-        status: PaymentStatus = await self._client._call_async(
+        status: PaymentStatus = await self._client._async(
             *self._on_loop(), "status", reference1, reference2)
         return status
 
     async def close(self, reference1: str, reference2: str = "") -> Confirmation:
-        """``Client.close`` as a coroutine. Like ``create_payment``, it runs to its end once
-        sent, and its outcome is logged if the awaiting task was cancelled."""
-        closed: Confirmation = await self._client._call_async(
+        """``Client.close`` as a coroutine; once sent, it runs to its end (as create_payment)."""
+        closed: Confirmation = await self._client._async(
             *self._on_loop(), "close", reference1, reference2)
         return closed
 
     async def void(self, reference1: str, reference2: str, payment_reference: str) -> Confirmation:
-        """``Client.void`` as a coroutine. Like ``create_payment``, it runs to its end once
-        sent, and its outcome is logged if the awaiting task was cancelled."""
-        voided: Confirmation = await self._client._call_async(
+        """``Client.void`` as a coroutine; once sent, it runs to its end (as create_payment)."""
+        voided: Confirmation = await self._client._async(
             *self._on_loop(), "void", reference1, reference2, payment_reference)
         return voided
 
     async def verify_callback(self, callback: PaymentStatus) -> PaymentStatus:
         """``Client.verify_callback`` as a coroutine."""
-        return await self._client._verify_async(*self._on_loop(), callback)
+        status: PaymentStatus = await self._client._async(*self._on_loop(), "verify", callback)
+        return status
 
     async def receive_callback(
         self, body: Union[bytes, bytearray, str], *, verify: bool = True,
@@ -133,7 +120,8 @@ class AsyncClient:
             refused = await self._unknown(body, known_reference)
             if refused is not None:
                 raise refused[0]
-        status: PaymentStatus = await self._client._receive_async(*self._on_loop(), body, verify)
+        status: PaymentStatus = await self._client._async(
+            *self._on_loop(), "receive", body, verify)
         return status
 
     async def handle_callback(
@@ -156,7 +144,7 @@ class AsyncClient:
             if refused is not None:
                 return refused[1]
         pair: Tuple[Optional[PaymentStatus], Optional[CallbackReply]] = \
-            await self._client._receive_async(*self._on_loop(), body, verify, True)
+            await self._client._async(*self._on_loop(), "receive_for_reply", body, verify)
         status, refusal = pair
         if refusal is not None:
             return refusal
@@ -205,8 +193,7 @@ class AsyncClient:
 
 
 class AsyncStatusMany:
-    """The results of ``AsyncClient.status_many``, in input order (``async for``); the calls
-    run on the SDK's runtime, the iterable is read on the loop's thread between results."""
+    """The results of ``AsyncClient.status_many``, in input order (``async for``)."""
 
     __slots__ = ("_many", "_client")
 

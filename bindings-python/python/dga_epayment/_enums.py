@@ -1,10 +1,5 @@
-"""The guide's enumerations as ``IntEnum`` classes, built from the core's own tables.
-
-Member names are the guide's names in Python's UPPER_SNAKE_CASE (``FastPay`` is
-``PaymentType.FAST_PAY``, ``QRPayment`` is ``PaymentType.QR_PAYMENT``); values are the guide's
-numbers. ``_enums.pyi`` lists the members for type checkers, and the tests check it against
-the core (``mypy.stubtest`` and ``tests/test_enums.py``).
-"""
+"""The guide's enumerations as ``IntEnum`` classes from the core's tables: members are the guide's
+names in UPPER_SNAKE_CASE (``QRPayment`` is ``PaymentType.QR_PAYMENT``), values its numbers."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""The exception hierarchy: ``DgaError`` and one subclass per error kind of the core.
-
-Every exception has ``kind`` (the core's stable code, e.g. ``"outcome_unknown"``) and
-``endpoint`` (``"create"``, ``"status"``, ... or None). Messages never contain a secret or a
-token. The native module raises them through ``_from_json``, from the core's error JSON.
+"""``DgaError`` and one subclass per error kind of the core, each with ``kind`` (the core's code,
+e.g. ``"outcome_unknown"``) and ``endpoint`` (``"create"``, ... or None); made by ``_from_json``.
 """
 
 from __future__ import annotations
@@ -44,7 +41,6 @@ class DgaError(Exception):
     endpoint: Optional[str] = None
 
     def __init__(self, message: str, **attributes: Any) -> None:
-        """``attributes`` are the error's fields by name (``endpoint=``, ``errors=``, ...)."""
         super().__init__(message)
         for name in ("errors", "mismatches"):  # a list of its own, given or not
             if name in type(self).__annotations__:
@@ -55,7 +51,7 @@ class DgaError(Exception):
 
 class ValidationError(DgaError, ValueError):
     """Bad input caught before any network call; ``errors`` names every bad field. Also a
-    ``ValueError``, so code that already catches bad values catches it."""
+    ``ValueError``."""
 
     kind = "validation"
     errors: List[FieldError]
@@ -150,8 +146,8 @@ _ATTRIBUTES = [(f["wire"], f["snake"], _converter(f)) for f in _SCHEMA["Error"][
 
 
 def _from_json(data: Mapping[str, Any], dga_message: Optional[str] = None) -> DgaError:
-    """The exception for the core's error JSON (``Error::to_json``; called by the native
-    module): its kind picks the class, each key present becomes the snake_case attribute."""
+    """The exception for the core's error JSON (``Error::to_json``): the kind picks the class,
+    each key present becomes the snake_case attribute."""
     cls = ERROR_CLASSES.get(data["kind"], DgaError)
     err = cls(data["message"])
     if cls is DgaError:  # a kind newer than this package: still a DgaError

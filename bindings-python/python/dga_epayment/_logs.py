@@ -1,6 +1,5 @@
-"""The thread that hands the core's log records to ``logging`` (see ``src/logs.rs``), and the
-exit hook that gives the core's creates, voids and closes still running their grace while
-``logging`` still works."""
+"""The thread that hands the core's log records to ``logging`` (``src/logs.rs``), and the exit
+hook that gives the core's detached calls their grace while ``logging`` still works."""
 
 from __future__ import annotations
 

@@ -1,11 +1,7 @@
 """``Payment``, ``PaymentStatus`` (also ``Callback``) and ``Confirmation``, built from the core's
-schema: each attribute is a schema field's snake_case name, converted by its type (decimal:
-``Decimal``; date: naive ``datetime`` in Bangkok time or None; enum: the ``IntEnum`` member, or
-the raw value DGA sent outside the guide's table; string and object as they are). A record
-holds the core's JSON form (``to_dict()``); records are frozen, comparable and picklable.
-The native module fills the records it returns field by field (``src/records.rs``); their JSON
-form then stays native (``_native._Wire``) until a dict of it is asked for.
-``_records.pyi`` is generated from the same schema (``scripts/gen_stubs.py``).
+schema: each attribute is a field's snake_case name, converted by its type (enum: the ``IntEnum``
+member, or the raw value DGA sent outside the guide's table). A record holds the core's JSON
+form (``to_dict()``); ``src/records.rs`` fills the ones it returns. Frozen, comparable, picklable.
 """
 
 from __future__ import annotations

@@ -1,24 +1,6 @@
-"""Django integration: a ready view for DGA's payment callbacks and, with
-``"dga_epayment.django"`` in ``INSTALLED_APPS``, the ``dga_reconcile`` management command.
-
-.. code-block:: python
-
-    # urls.py
-    from dga_epayment.django import callback_view
-
-    def record_payment(status):          # DGA's verified status (a PaymentStatus)
-        if status.is_paid:
-            Order.objects.filter(ref=status.ref1).update(paid=True)
-
-    def known(reference1, reference2):   # the agency's own orders, before DGA is asked
-        return Order.objects.filter(ref=reference1).exists()
-
-    urlpatterns = [path("dga/callback", callback_view(record_payment, client=client,
-                                                      known_reference=known))]
-
-The view is CSRF-exempt and POST-only; the core decides each delivery by DGA's own status
-(the callback contract) and the answer to send (the package README lists the status codes).
-"""
+"""Django integration: ``callback_view``, a ready view for DGA's payment callbacks (the package
+README shows it in ``urls.py``) and, with ``"dga_epayment.django"`` in ``INSTALLED_APPS``, the
+``dga_reconcile`` management command."""
 
 from __future__ import annotations
 
@@ -42,15 +24,9 @@ def callback_view(
     verify: bool = True,
     known_reference: Optional[Callable[[str, str], bool]] = None,
 ) -> Callable[[HttpRequest], HttpResponse]:
-    """A Django view for DGA's callbacks that hands each verified result to ``handler``.
-
-    ``handler(status)`` records the result (e.g. marks the order paid when
-    ``status.is_paid``). Make it idempotent: DGA delivers again until it is told
-    ``result: true``. An exception in it is logged on the ``dga_epayment`` logger and answered
-    with ``result: false``. ``known_reference(reference1, reference2)``, the agency's own
-    lookup, is asked first: false answers 404 without any DGA call (so forged deliveries cost
-    DGA nothing), an exception in it 503.
-    """
+    """A CSRF-exempt, POST-only Django view for DGA's callbacks: ``Client.handle_callback``
+    with ``handler(status)`` (make it idempotent: DGA delivers again until told ``result:
+    true``) and the agency's ``known_reference(reference1, reference2)``, asked first."""
 
     def view(request: HttpRequest) -> HttpResponse:
         reply = client.handle_callback(

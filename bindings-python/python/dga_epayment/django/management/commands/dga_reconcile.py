@@ -1,6 +1,5 @@
 """``python manage.py dga_reconcile FILE``: the status of every reference of a list, as
-``dgapay reconcile`` gives it (the core reads the file, paces the calls, orders the rows and
-writes them; see the package README)."""
+``dgapay reconcile`` gives it (see the package README)."""
 
 from __future__ import annotations
 
