@@ -154,12 +154,11 @@ export declare class Client {
    */
   verifyCallback(callback: PaymentStatus, options?: CallOptions): Promise<PaymentStatus>
   /**
-   * What a callback endpoint does: parses DGA's raw body and, when `verify` (default true),
-   * confirms it with DGA. Resolves to DGA's status (record it, then answer DGA with
-   * `callbackReplyAccepted()`); rejects with the `DgaError` (`DGA_CALLBACK`,
-   * `DGA_VERIFICATION`, ...) otherwise, as Python's `receive_callback` raises. With
-   * `knownReference`, your own lookup runs first: false refuses the delivery (404) with no
-   * DGA call (index.js).
+   * What a callback endpoint does: parses DGA's raw body and, when `verify` (default
+   * true), confirms it with DGA. Resolves to DGA's status (record it, then answer with
+   * `callbackReplyAccepted()`); rejects with the `DgaError` otherwise (`callbackReplyFor`
+   * answers it). With `knownReference`, your own lookup runs first: false refuses the
+   * delivery (404) with no DGA call.
    */
   receiveCallback(body: string | Buffer, options?: boolean | ReceiveCallbackOptions): Promise<PaymentStatus>
   /**
@@ -218,17 +217,14 @@ export declare function errorKinds(): Array<{ code: string; number: number }>
  */
 export declare function parseCallback(body: string | Buffer): PaymentStatus
 
-/**
- * The core's schema: every record that crosses the binding (fields with wire name, type,
- * required flag, doc). records.d.ts is generated from it.
- */
+/** The core's schema: every record that crosses the binding (records.d.ts is generated from it). */
 export declare function schema(): Schema
 
 /**
  * Sends the core's log records at `level` (`'error'`, `'warn'` (default), `'info'`, `'debug'`,
  * `'trace'`) and above to `logger`, called on the JavaScript thread with
  * `{level, target, message}`; `null` silences them. The default is the `console` at `'warn'`.
- * Repeated identical lines are rate-limited (one a second).
+ * Repeated identical lines are rate-limited.
  */
 export declare function setLogger(logger: ((record: LogRecord) => void) | null, level?: LogLevel): void
 

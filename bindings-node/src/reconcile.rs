@@ -16,7 +16,7 @@ impl StatusMany {
     pub(crate) fn start(client: &core::Client, concurrency: usize, rate: u32) -> Result<Self> {
         Driver::start(client, concurrency, rate)
             .map(|driver| StatusMany(driver, 0))
-            .map_err(|e| crate::runtime_error(core::Endpoint::Status, e))
+            .map_err(|e| crate::settle::runtime_error(core::Endpoint::Status, e))
     }
 }
 
@@ -71,29 +71,37 @@ pub fn send(many: &mut External<StatusMany>, item: Unknown) -> i32 {
 #[napi(js_name = "_manyReady", skip_typescript)]
 pub fn ready<'e>(env: &'e Env, many: &External<StatusMany>) -> Result<PromiseRaw<'e, Value>> {
     let ready = many.0.ready();
-    crate::spawn_json(env, core::Endpoint::Status, None, async move {
-        ready.await;
-        Ok(Value::Null)
-    })
+    crate::spawn_json(
+        env,
+        core::Endpoint::Status,
+        Ok(async move {
+            ready.await;
+            Ok(Value::Null)
+        }),
+    )
 }
 
 /// The next row in input order, `null` after the last.
 #[napi(js_name = "_manyNext", skip_typescript)]
 pub fn next<'e>(env: &'e Env, many: &External<StatusMany>) -> Result<PromiseRaw<'e, Value>> {
     let next = many.0.next();
-    crate::spawn_json(env, core::Endpoint::Status, None, async move {
-        match next.await {
-            None => Ok(Value::Null),
-            Some(Ok(outcome)) => Ok(outcome.to_json(&[])),
-            Some(Err(e)) => Err(core::Error::Validation {
-                errors: vec![core::FieldError::new(
-                    format!("refs[{}]", e.line.saturating_sub(1)),
-                    e.reason,
-                )],
+    crate::spawn_json(
+        env,
+        core::Endpoint::Status,
+        Ok(async move {
+            match next.await {
+                None => Ok(Value::Null),
+                Some(Ok(outcome)) => Ok(outcome.to_json(&[])),
+                Some(Err(e)) => Err(core::Error::Validation {
+                    errors: vec![core::FieldError::new(
+                        format!("refs[{}]", e.line.saturating_sub(1)),
+                        e.reason,
+                    )],
+                }
+                .to_json()),
             }
-            .to_json()),
-        }
-    })
+        }),
+    )
 }
 
 /// The input is over (`close`: and the rows are no longer wanted: calls in flight stop).

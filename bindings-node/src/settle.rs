@@ -4,12 +4,12 @@
 //! One threadsafe function per Node environment wakes the JavaScript thread, which settles
 //! every result queued so far in one turn, through one `JSON.parse` (V8 builds the objects
 //! faster than napi can, property by property). The threadsafe function is referenced only
-//! while calls are in flight: a pending call keeps the event loop alive until it settles (as
-//! undici's do), an idle client never does. The same wake-up delivers the core's log records
-//! (`logger`). When the environment goes away, its calls are aborted.
+//! while calls are in flight: a pending call keeps the event loop alive (as undici's do), an
+//! idle client never does. The same wake-up delivers the core's log records (`logger`). When
+//! the environment goes away, its calls are aborted.
 
-use dga_epayment::Endpoint;
 use dga_epayment::completions::Completions;
+use dga_epayment::{Endpoint, Error};
 use napi::bindgen_prelude::{JsObjectValue, Object, ToNapiValue, Unknown};
 use napi::{Env, JsValue, sys};
 use serde_json::Value;
@@ -45,12 +45,47 @@ thread_local! {
 
 /// A napi status as a `Result`.
 pub(crate) fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
-    if status == sys::Status::napi_ok {
-        return Ok(());
+    match status {
+        sys::Status::napi_ok => Ok(()),
+        _ => Err(napi::Error::from_reason(format!(
+            "{what} failed (napi status {status})"
+        ))),
     }
-    Err(napi::Error::from_reason(format!(
-        "{what} failed (napi status {status})"
-    )))
+}
+
+fn ok(status: sys::napi_status) -> bool {
+    status == sys::Status::napi_ok
+}
+
+/// The core's error JSON as the `DgaError` to throw (on this JavaScript thread).
+pub(crate) fn thrown(json: Value) -> napi::Error {
+    match SETTLERS.with(|s| s.borrow().first().cloned()) {
+        Some(s) => unsafe { Unknown::from_raw_unchecked(s.env, s.error_value(json)) }.into(),
+        None => napi::Error::from_reason(json["message"].as_str().unwrap_or_default()),
+    }
+}
+
+/// The runtime could not start (the operating system refused threads).
+pub(crate) fn runtime_error(endpoint: Endpoint, e: std::io::Error) -> napi::Error {
+    let message = format!("the SDK's runtime could not start: {e}");
+    thrown(
+        Error::Network {
+            endpoint,
+            message,
+            transient: true,
+        }
+        .to_json(),
+    )
+}
+
+/// The core's error JSON for a result that could not be made into a JavaScript value.
+pub(crate) fn unconvertible(reason: &dyn std::fmt::Display) -> Value {
+    let message = format!("the result could not be converted for JavaScript: {reason}");
+    Error::Protocol {
+        endpoint: Endpoint::Status,
+        message,
+    }
+    .to_json()
 }
 
 fn find(env: sys::napi_env) -> Option<Rc<Settler>> {
@@ -126,28 +161,30 @@ impl Settler {
         Ok(())
     }
 
-    /// A Promise settled by `call`, which runs as a task on the core's runtime; and its id.
+    /// A Promise settled by `call`, which runs as a task on the core's runtime, and its id;
+    /// the Promise rejects at once when `call` is an error (bad arguments).
     pub(crate) fn spawn(
         &self,
         endpoint: Endpoint,
-        call: impl Future<Output = Text> + Send + 'static,
+        call: napi::Result<impl Future<Output = Text> + Send + 'static>,
     ) -> napi::Result<(sys::napi_value, u64)> {
-        let mut deferred = ptr::null_mut();
-        let mut promise = ptr::null_mut();
-        check(
-            unsafe { sys::napi_create_promise(self.env, &mut deferred, &mut promise) },
-            "napi_create_promise",
-        )?;
-        let id = self
-            .calls
-            .spawn(call)
-            .map_err(|e| crate::runtime_error(endpoint, e))?;
-        let mut pending = self.pending.borrow_mut();
-        if pending.is_empty() {
-            unsafe { sys::napi_ref_threadsafe_function(self.env, self.tsfn) };
+        let (env, mut deferred, mut promise) = (self.env, ptr::null_mut(), ptr::null_mut());
+        let created = unsafe { sys::napi_create_promise(env, &mut deferred, &mut promise) };
+        check(created, "napi_create_promise")?;
+        match call.and_then(|c| self.calls.spawn(c).map_err(|e| runtime_error(endpoint, e))) {
+            Ok(id) => {
+                let mut pending = self.pending.borrow_mut();
+                if pending.is_empty() {
+                    unsafe { sys::napi_ref_threadsafe_function(env, self.tsfn) };
+                }
+                pending.insert(id, (deferred, endpoint));
+                Ok((promise, id))
+            }
+            Err(e) => unsafe {
+                sys::napi_reject_deferred(env, deferred, napi::JsError::from(e).into_value(env));
+                Ok((promise, 0))
+            },
         }
-        pending.insert(id, (deferred, endpoint));
-        Ok((promise, id))
     }
 
     /// Settles every call that ended (on the JavaScript thread).
@@ -181,10 +218,20 @@ impl Settler {
                         unsafe { sys::napi_resolve_deferred(env, deferred, value) };
                         continue;
                     }
-                    crate::error_json_of("JSON.parse failed")
+                    unconvertible(&"JSON.parse failed")
                 }
                 Some(Err(error)) => error,
-                None => crate::ended_json(endpoint),
+                None => {
+                    let message = "the call was cancelled before its result (its AbortSignal, \
+                                   or its Node environment going away)";
+                    let message = message.into();
+                    Error::Network {
+                        endpoint,
+                        message,
+                        transient: true,
+                    }
+                    .to_json()
+                }
             };
             unsafe { sys::napi_reject_deferred(env, deferred, self.error_value(error)) };
         }
@@ -214,24 +261,24 @@ impl Settler {
         ok.then_some(out)
     }
 
-    /// `new DgaError(json)`, or a plain `Error` whose message carries the JSON when no class
-    /// was registered or it threw (index.js turns that into a `DgaError` too).
+    /// `new DgaError(json)`, or a plain `Error` with the core's message when no class was
+    /// registered or it threw.
     pub(crate) fn error_value(&self, json: Value) -> sys::napi_value {
         let (env, class) = (self.env, self.error_class.get());
         let (mut ctor, mut out) = (ptr::null_mut(), ptr::null_mut());
         unsafe {
             if !class.is_null()
-                && sys::napi_get_reference_value(env, class, &mut ctor) == sys::Status::napi_ok
+                && ok(sys::napi_get_reference_value(env, class, &mut ctor))
                 && let Ok(arg) = Value::to_napi_value(env, json.clone())
-                && sys::napi_new_instance(env, ctor, 1, &arg, &mut out) == sys::Status::napi_ok
+                && ok(sys::napi_new_instance(env, ctor, 1, &arg, &mut out))
             {
                 return out;
             }
             sys::napi_get_and_clear_last_exception(env, &mut out);
-            let text = format!("{}{json}", crate::ERROR_MARKER);
-            let mut msg = ptr::null_mut();
-            sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut msg);
-            sys::napi_create_error(env, ptr::null_mut(), msg, &mut out);
+            let message = json["message"].as_str().unwrap_or("dga-epayment error");
+            if let Ok(message) = String::to_napi_value(env, message.to_owned()) {
+                sys::napi_create_error(env, ptr::null_mut(), message, &mut out);
+            }
         }
         out
     }
