@@ -50,18 +50,13 @@ fn call<'e, T: serde::Serialize + Send + 'static>(
     spawn(env, endpoint, slot, call)
 }
 
-/// A call that ends in a JSON value as a Promise.
+/// A status-reading step (of `statusMany`) that ends in a JSON value, as a Promise.
 pub(crate) fn spawn_json<'e>(
     env: &'e Env,
-    endpoint: core::Endpoint,
-    call: Result<impl Future<Output = settle::Outcome> + Send + 'static>,
+    step: impl Future<Output = settle::Outcome> + Send + 'static,
 ) -> Result<PromiseRaw<'e, Value>> {
-    spawn(
-        env,
-        endpoint,
-        None,
-        call.map(|c| async move { c.await.map(|v| v.to_string()) }),
-    )
+    let step = async move { step.await.map(|v| v.to_string()) };
+    spawn(env, Status, None, Ok(step))
 }
 
 /// `call` as a Promise settled on this thread, rejected at once when `call` is an error (bad
@@ -519,12 +514,17 @@ pub fn set_default_logger(env: &Env, logger: Unknown, level: Option<Unknown>) ->
 }
 
 fn set_logger_with(env: &Env, f: Unknown, level: Option<Unknown>, explicit: bool) -> Result<()> {
+    // `log`'s names, read without regard to case; "off" is what `null` is for.
     let level = match opt_string_arg(level, "level")? {
         None => log::LevelFilter::Warn,
-        Some(name) => logger::level_of(&name).ok_or_else(|| {
-            let levels = "'error', 'warn', 'info', 'debug' or 'trace'";
-            invalid("level", format!("must be {levels}, got {name:?}"))
-        })?,
+        Some(name) => name
+            .parse()
+            .ok()
+            .filter(|l| *l != log::LevelFilter::Off)
+            .ok_or_else(|| {
+                let levels = "'error', 'warn', 'info', 'debug' or 'trace'";
+                invalid("level", format!("must be {levels}, got {name:?}"))
+            })?,
     };
     let func = match f.get_type() {
         Ok(ValueType::Function) => Some(f.raw()),

@@ -71,37 +71,27 @@ pub fn send(many: &mut External<StatusMany>, item: Unknown) -> i32 {
 #[napi(js_name = "_manyReady", skip_typescript)]
 pub fn ready<'e>(env: &'e Env, many: &External<StatusMany>) -> Result<PromiseRaw<'e, Value>> {
     let ready = many.0.ready();
-    crate::spawn_json(
-        env,
-        core::Endpoint::Status,
-        Ok(async move {
-            ready.await;
-            Ok(Value::Null)
-        }),
-    )
+    crate::spawn_json(env, async move {
+        ready.await;
+        Ok(Value::Null)
+    })
 }
 
 /// The next row in input order, `null` after the last.
 #[napi(js_name = "_manyNext", skip_typescript)]
 pub fn next<'e>(env: &'e Env, many: &External<StatusMany>) -> Result<PromiseRaw<'e, Value>> {
     let next = many.0.next();
-    crate::spawn_json(
-        env,
-        core::Endpoint::Status,
-        Ok(async move {
-            match next.await {
-                None => Ok(Value::Null),
-                Some(Ok(outcome)) => Ok(outcome.to_json(&[])),
-                Some(Err(e)) => Err(core::Error::Validation {
-                    errors: vec![core::FieldError::new(
-                        format!("refs[{}]", e.line.saturating_sub(1)),
-                        e.reason,
-                    )],
-                }
-                .to_json()),
+    crate::spawn_json(env, async move {
+        match next.await {
+            None => Ok(Value::Null),
+            Some(Ok(outcome)) => Ok(outcome.to_json(&[])),
+            Some(Err(e)) => {
+                let field = format!("refs[{}]", e.line.saturating_sub(1));
+                let errors = vec![core::FieldError::new(field, e.reason)];
+                Err(core::Error::Validation { errors }.to_json())
             }
-        }),
-    )
+        }
+    })
 }
 
 /// The input is over (`close`: and the rows are no longer wanted: calls in flight stop).

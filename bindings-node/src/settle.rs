@@ -23,9 +23,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 /// How a call ended: the result's JSON, or the core's error JSON (`Error::to_json`).
-pub(crate) type Outcome = std::result::Result<Value, Value>;
+pub(crate) type Outcome = Result<Value, Value>;
 /// How a call ended, as queued: its result as JSON text, or its error.
-pub(crate) type Text = std::result::Result<String, Value>;
+pub(crate) type Text = Result<String, Value>;
 pub(crate) type Calls = Completions<Text>;
 
 /// One Node environment's settler; lives on its JavaScript thread.
@@ -38,6 +38,9 @@ pub(crate) struct Settler {
     error_class: Cell<sys::napi_ref>,
     json_parse: sys::napi_ref,
 }
+
+const CANCELLED: &str = "the call was cancelled before its result (its AbortSignal, or its Node \
+                         environment going away)";
 
 thread_local! {
     static SETTLERS: RefCell<Vec<Rc<Settler>>> = const { RefCell::new(Vec::new()) };
@@ -65,17 +68,23 @@ pub(crate) fn thrown(json: Value) -> napi::Error {
     }
 }
 
+/// The core's error JSON of a call that did not reach DGA's answer (transient: try again).
+fn network(endpoint: Endpoint, message: String) -> Value {
+    let transient = true;
+    Error::Network {
+        endpoint,
+        message,
+        transient,
+    }
+    .to_json()
+}
+
 /// The runtime could not start (the operating system refused threads).
 pub(crate) fn runtime_error(endpoint: Endpoint, e: std::io::Error) -> napi::Error {
-    let message = format!("the SDK's runtime could not start: {e}");
-    thrown(
-        Error::Network {
-            endpoint,
-            message,
-            transient: true,
-        }
-        .to_json(),
-    )
+    thrown(network(
+        endpoint,
+        format!("the SDK's runtime could not start: {e}"),
+    ))
 }
 
 /// The core's error JSON for a result that could not be made into a JavaScript value.
@@ -190,17 +199,12 @@ impl Settler {
     /// Settles every call that ended (on the JavaScript thread).
     fn settle_all(&self) {
         let done = self.calls.take();
-        let mut text = String::from("[");
-        for (_, outcome) in &done {
-            if let Some(Ok(json)) = outcome {
-                if text.len() > 1 {
-                    text.push(',');
-                }
-                text.push_str(json);
-            }
-        }
-        text.push(']');
-        let parsed = self.parse(&text);
+        let texts = done.iter().filter_map(|(_, o)| o.as_ref()?.as_ref().ok());
+        let text = format!(
+            "[{}]",
+            texts.map(String::as_str).collect::<Vec<_>>().join(",")
+        );
+        let parsed = self.parse(text);
         let (env, mut index) = (self.env, 0);
         let mut pending = self.pending.borrow_mut();
         for (id, outcome) in done {
@@ -212,8 +216,7 @@ impl Settler {
                     let mut value = ptr::null_mut();
                     index += 1;
                     if let Some(array) = parsed
-                        && unsafe { sys::napi_get_element(env, array, index - 1, &mut value) }
-                            == sys::Status::napi_ok
+                        && ok(unsafe { sys::napi_get_element(env, array, index - 1, &mut value) })
                     {
                         unsafe { sys::napi_resolve_deferred(env, deferred, value) };
                         continue;
@@ -221,17 +224,7 @@ impl Settler {
                     unconvertible(&"JSON.parse failed")
                 }
                 Some(Err(error)) => error,
-                None => {
-                    let message = "the call was cancelled before its result (its AbortSignal, \
-                                   or its Node environment going away)";
-                    let message = message.into();
-                    Error::Network {
-                        endpoint,
-                        message,
-                        transient: true,
-                    }
-                    .to_json()
-                }
+                None => network(endpoint, CANCELLED.into()),
             };
             unsafe { sys::napi_reject_deferred(env, deferred, self.error_value(error)) };
         }
@@ -241,24 +234,23 @@ impl Settler {
     }
 
     /// `JSON.parse(text)`.
-    fn parse(&self, text: &str) -> Option<sys::napi_value> {
-        let env = self.env;
-        let (mut parse, mut arg, mut out) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-        let ok = unsafe {
-            sys::napi_get_reference_value(env, self.json_parse, &mut parse) == sys::Status::napi_ok
-                && sys::napi_create_string_utf8(
-                    env,
-                    text.as_ptr().cast(),
-                    text.len() as isize,
-                    &mut arg,
-                ) == sys::Status::napi_ok
-                && sys::napi_call_function(env, parse, parse, 1, &arg, &mut out)
-                    == sys::Status::napi_ok
-        };
-        if !ok {
-            unsafe { sys::napi_get_and_clear_last_exception(env, &mut out) };
+    fn parse(&self, text: String) -> Option<sys::napi_value> {
+        let (env, mut parse, mut out) = (self.env, ptr::null_mut(), ptr::null_mut());
+        unsafe {
+            if ok(sys::napi_get_reference_value(
+                env,
+                self.json_parse,
+                &mut parse,
+            )) && let Ok(arg) = String::to_napi_value(env, text)
+                && ok(sys::napi_call_function(
+                    env, parse, parse, 1, &arg, &mut out,
+                ))
+            {
+                return Some(out);
+            }
+            sys::napi_get_and_clear_last_exception(env, &mut out);
         }
-        ok.then_some(out)
+        None
     }
 
     /// `new DgaError(json)`, or a plain `Error` with the core's message when no class was
@@ -320,12 +312,8 @@ unsafe extern "C" fn env_cleanup(env: *mut c_void) {
 /// callers gone).
 fn teardown(env: sys::napi_env) {
     crate::logger::forget(env);
-    let settler = SETTLERS.with(|s| {
-        let mut s = s.borrow_mut();
-        let i = s.iter().position(|x| x.env == env)?;
-        Some(s.swap_remove(i))
-    });
-    if let Some(settler) = settler {
+    if let Some(settler) = find(env) {
+        SETTLERS.with(|s| s.borrow_mut().retain(|x| x.env != env));
         settler.calls.close();
     }
 }
