@@ -157,28 +157,16 @@ function makeEnum(rows) {
 }
 
 module.exports = {
-  Client,
+  // The native functions index.d.ts declares (those named `_…` are this module's own).
+  ...Object.fromEntries(Object.entries(native).filter(([name]) => !name.startsWith('_'))),
   DgaError,
-  parseCallback: native.parseCallback,
-  callbackAck: native.callbackAck,
-  callbackReplyAccepted: native.callbackReplyAccepted,
-  callbackReplyHandlerFailed: native.callbackReplyHandlerFailed,
-  callbackReplyTooLarge: native.callbackReplyTooLarge,
-  callbackReplyUnavailable: native.callbackReplyUnavailable,
   // A DgaError's own fields (kind, reason, message) are what the core reads; any other Error
   // (what a knownReference threw) is a check that could not be made: 503.
   callbackReplyFor: (err) =>
     err instanceof Error && !(err instanceof DgaError)
       ? native.callbackReplyUnavailable()
       : native.callbackReplyFor(err instanceof Error ? { ...err, kind: err.kind, message: err.message } : err),
-  checkoutFormHtml: native.checkoutFormHtml,
-  validateCitizenId: native.validateCitizenId,
-  setLogger: native.setLogger,
   consoleLogger,
-  enumTables: native.enumTables,
-  errorKinds: native.errorKinds,
-  schema: native.schema,
-  version: native.version,
   // BankCode, PaymentType, PaidStatus, ... : every table of the core's (as enums.d.ts).
   ...Object.fromEntries(Object.entries(native.enumTables()).map(([name, rows]) => [name, makeEnum(rows)])),
   __napiBindingTarget: native.__napiBindingTarget,

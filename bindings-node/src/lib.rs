@@ -100,11 +100,8 @@ fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
             let n = f64::from_unknown(*v).map_err(na)?;
             number_to_json(n).ok_or_else(|| {
                 let amount = path.to_ascii_lowercase().ends_with("amount");
-                let hint = if amount {
-                    "; pass the amount as a string such as \"0.30\""
-                } else {
-                    ""
-                };
+                let hint = amount.then_some("; pass the amount as a string such as \"0.30\"");
+                let hint = hint.unwrap_or_default();
                 fail(format!("must be a finite number, got {n}{hint}"))
             })?
         }
@@ -174,14 +171,16 @@ pub(crate) fn js_type(v: &Unknown) -> String {
     }
 }
 
+/// The error of an argument that is not what it must be.
+pub(crate) fn wrong(v: &Unknown, name: &str, want: &str) -> napi::Error {
+    invalid(name, format!("must be {want}, got {}", js_type(v)))
+}
+
 /// A string argument; anything else is a `DGA_VALIDATION` naming the argument.
 fn string_arg(v: Unknown, name: &str) -> Result<String> {
     match v.get_type() {
         Ok(ValueType::String) => String::from_unknown(v).map_err(|e| invalid(name, e.reason)),
-        _ => Err(invalid(
-            name,
-            format!("must be a string, got {}", js_type(&v)),
-        )),
+        _ => Err(wrong(&v, name, "a string")),
     }
 }
 
@@ -194,20 +193,12 @@ fn record<T>(v: Unknown, what: &str, from: impl Fn(&Value) -> core::Result<T>) -
 fn body_arg(v: Unknown) -> Result<Vec<u8>> {
     let fail = |e: napi::Error| invalid("body", e.reason);
     if v.get_type().ok() == Some(ValueType::String) {
-        return String::from_unknown(v)
-            .map(String::into_bytes)
-            .map_err(fail);
+        return Ok(String::from_unknown(v).map_err(fail)?.into_bytes());
     }
     if v.is_typedarray().unwrap_or(false) || v.is_buffer().unwrap_or(false) {
-        return Uint8Array::from_unknown(v)
-            .map(|b| b.to_vec())
-            .map_err(fail);
+        return Ok(Uint8Array::from_unknown(v).map_err(fail)?.to_vec());
     }
-    let got = js_type(&v);
-    Err(invalid(
-        "body",
-        format!("must be a string or a Buffer, got {got}"),
-    ))
+    Err(wrong(&v, "body", "a string or a Buffer"))
 }
 
 /// An optional argument: `None` for `undefined` and `null` too.
@@ -220,10 +211,7 @@ fn bool_arg(v: Unknown, name: &str, default: Option<bool>) -> Result<bool> {
     match (v.get_type(), default) {
         (Ok(ValueType::Boolean), _) => bool::from_unknown(v).map_err(|e| invalid(name, e.reason)),
         (Ok(ValueType::Undefined | ValueType::Null), Some(default)) => Ok(default),
-        _ => Err(invalid(
-            name,
-            format!("must be true or false, got {}", js_type(&v)),
-        )),
+        _ => Err(wrong(&v, name, "true or false")),
     }
 }
 
@@ -245,10 +233,7 @@ impl Client {
     /// every bad or unknown option.
     #[napi(constructor, ts_args_type = "options: ClientOptions")]
     pub fn new(options: Unknown) -> Result<Self> {
-        let config = record(options, "options", core::Config::from_json)?;
-        Ok(Client {
-            inner: core::Client::new(config).or_throw()?,
-        })
+        client(record(options, "options", core::Config::from_json)?)
     }
 
     /// A client from `DGA_CONSUMER_KEY`, `DGA_CONSUMER_SECRET`, `DGA_AGENT_ID`,
@@ -259,11 +244,13 @@ impl Client {
         if let Some(o) = options {
             builder = builder.with_json(&object_arg(o, "options")?).or_throw()?;
         }
-        let config = builder.build().or_throw()?;
-        Ok(Client {
-            inner: core::Client::new(config).or_throw()?,
-        })
+        client(builder.build().or_throw()?)
     }
+}
+
+fn client(config: core::Config) -> Result<Client> {
+    let inner = core::Client::new(config).or_throw()?;
+    Ok(Client { inner })
 }
 
 /// The Client's calls that reach DGA: each reads its arguments (a bad one rejects with a
@@ -351,14 +338,7 @@ impl Client {
         _refs: Unknown,
         options: Option<Unknown>,
     ) -> Result<External<reconcile::StatusMany>> {
-        let options = match given(options) {
-            None => None,
-            Some(o) if o.get_type().ok() == Some(ValueType::Object) => Some(o.coerce_to_object()?),
-            Some(_) => return Err(invalid("options", "must be an object")),
-        };
-        let concurrency = reconcile::count_option(options.as_ref(), "concurrency", 8, 1)?;
-        let rate = reconcile::count_option(options.as_ref(), "rate", 20, 0)?;
-        reconcile::StatusMany::start(&self.inner, concurrency as usize, rate).map(External::new)
+        reconcile::StatusMany::start(&self.inner, options).map(External::new)
     }
 
     /// What callback verification has cost DGA and what it refused since this client was
@@ -373,17 +353,16 @@ impl Client {
     /// not its own: counted, no DGA call.
     #[napi(js_name = "_refuseUnknown", skip_typescript)]
     pub fn refuse_unknown(&self, reference1: Unknown, reference2: Unknown) -> Result<Value> {
-        let (r1, r2) = (
-            string_arg(reference1, "reference1")?,
-            string_arg(reference2, "reference2")?,
-        );
+        let r1 = string_arg(reference1, "reference1")?;
+        let r2 = string_arg(reference2, "reference2")?;
         Ok(self.inner.refuse_unknown_reference(&r1, &r2).to_json())
     }
 }
 
 fn reply_json(r: core::CallbackReply) -> Value {
     let content_type = core::CallbackReply::CONTENT_TYPE;
-    json!({"httpStatus": r.http_status, "accepted": r.accepted, "body": r.body, "contentType": content_type})
+    json!({"httpStatus": r.http_status, "accepted": r.accepted, "body": r.body,
+           "contentType": content_type})
 }
 
 /// Parses a callback body DGA posted (the raw text or bytes, before any JSON parsing) into the
@@ -397,24 +376,23 @@ pub fn parse_callback(body: Unknown) -> Result<Value> {
     Ok(core::parse_callback(&body_arg(body)?).or_throw()?.to_json())
 }
 
+/// An acknowledgement's optional `message` ("Success" when not given).
+fn message_arg(v: Option<Unknown>) -> Result<String> {
+    Ok(opt_string_arg(v, "message")?.unwrap_or_else(|| "Success".into()))
+}
+
 /// The acknowledgement JSON DGA expects in answer to a callback.
 #[napi(ts_args_type = "accepted: boolean, message?: string")]
 pub fn callback_ack(accepted: Unknown, message: Option<Unknown>) -> Result<String> {
     let accepted = bool_arg(accepted, "accepted", None)?;
-    let message = opt_string_arg(message, "message")?;
-    Ok(core::callback_ack(
-        accepted,
-        message.as_deref().unwrap_or("Success"),
-    ))
+    Ok(core::callback_ack(accepted, &message_arg(message)?))
 }
 
 /// The reply for a callback the agency has recorded (HTTP 200, `result: true`).
 #[napi(ts_args_type = "message?: string", ts_return_type = "CallbackReply")]
 pub fn callback_reply_accepted(message: Option<Unknown>) -> Result<Value> {
-    let message = opt_string_arg(message, "message")?;
-    Ok(reply_json(core::CallbackReply::accepted(
-        message.as_deref().unwrap_or("Success"),
-    )))
+    let message = message_arg(message)?;
+    Ok(reply_json(core::CallbackReply::accepted(&message)))
 }
 
 /// The reply when the agency's own handler failed (HTTP 500, `result: false`: DGA retries).
@@ -515,27 +493,15 @@ pub fn set_default_logger(env: &Env, logger: Unknown, level: Option<Unknown>) ->
 
 fn set_logger_with(env: &Env, f: Unknown, level: Option<Unknown>, explicit: bool) -> Result<()> {
     // `log`'s names, read without regard to case; "off" is what `null` is for.
-    let level = match opt_string_arg(level, "level")? {
-        None => log::LevelFilter::Warn,
-        Some(name) => name
-            .parse()
-            .ok()
-            .filter(|l| *l != log::LevelFilter::Off)
-            .ok_or_else(|| {
-                let levels = "'error', 'warn', 'info', 'debug' or 'trace'";
-                invalid("level", format!("must be {levels}, got {name:?}"))
-            })?,
+    let name = opt_string_arg(level, "level")?.unwrap_or_else(|| "warn".into());
+    let Some(level) = name.parse().ok().filter(|l| *l != log::LevelFilter::Off) else {
+        let levels = "'error', 'warn', 'info', 'debug' or 'trace'";
+        return Err(invalid("level", format!("must be {levels}, got {name:?}")));
     };
     let func = match f.get_type() {
         Ok(ValueType::Function) => Some(f.raw()),
         Ok(ValueType::Null | ValueType::Undefined) => None,
-        _ => {
-            let got = js_type(&f);
-            return Err(invalid(
-                "logger",
-                format!("must be a function or null, got {got}"),
-            ));
-        }
+        _ => return Err(wrong(&f, "logger", "a function or null")),
     };
     logger::set(env.raw(), func, level, explicit)
 }

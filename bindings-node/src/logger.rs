@@ -4,7 +4,7 @@
 //! exiting, the logger's environment has gone), WARNING and ERROR lines go to stderr, so the
 //! outcome of a create still running at exit is not lost.
 
-use crate::settle::{Calls, Settler, check};
+use crate::settle::{Calls, Settler, reference};
 use dga_epayment::logs;
 use napi::bindgen_prelude::ToNapiValue;
 use napi::sys;
@@ -72,11 +72,7 @@ pub(crate) fn set(
     if !explicit && s.explicit && (s.silent || !s.func.is_null()) {
         return Ok(());
     }
-    let mut new = null_mut();
-    if let Some(func) = func {
-        let made = unsafe { sys::napi_create_reference(env, func, 1, &mut new) };
-        check(made, "napi_create_reference")?;
-    }
+    let new = func.map_or(Ok(null_mut()), |f| reference(env, f))?;
     // A function set from another environment (a worker) goes with that environment.
     if !s.func.is_null() && s.env == env {
         unsafe { sys::napi_delete_reference(env, s.func) };

@@ -47,7 +47,7 @@ thread_local! {
 }
 
 /// A napi status as a `Result`.
-pub(crate) fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
+fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
     match status {
         sys::Status::napi_ok => Ok(()),
         _ => Err(napi::Error::from_reason(format!(
@@ -109,11 +109,7 @@ impl Settler {
         }
         let mut tsfn = ptr::null_mut();
         unsafe {
-            let mut name = ptr::null_mut();
-            check(
-                sys::napi_create_string_utf8(env, c"dga-epayment".as_ptr(), 12, &mut name),
-                "napi_create_string_utf8",
-            )?;
+            let name = String::to_napi_value(env, "dga-epayment".into())?;
             let (no_func, no_data) = (ptr::null_mut(), ptr::null_mut());
             check(
                 sys::napi_create_threadsafe_function(
@@ -277,13 +273,10 @@ impl Settler {
 }
 
 /// A strong reference to `value`.
-fn reference(env: sys::napi_env, value: sys::napi_value) -> napi::Result<sys::napi_ref> {
+pub(crate) fn reference(env: sys::napi_env, value: sys::napi_value) -> napi::Result<sys::napi_ref> {
     let mut r = ptr::null_mut();
-    check(
-        unsafe { sys::napi_create_reference(env, value, 1, &mut r) },
-        "napi_create_reference",
-    )?;
-    Ok(r)
+    let status = unsafe { sys::napi_create_reference(env, value, 1, &mut r) };
+    check(status, "napi_create_reference").map(|()| r)
 }
 
 /// The threadsafe function's call: runs on the JavaScript thread (env is null at teardown).
