@@ -196,11 +196,8 @@ impl Settler {
     fn settle_all(&self) {
         let done = self.calls.take();
         let texts = done.iter().filter_map(|(_, o)| o.as_ref()?.as_ref().ok());
-        let text = format!(
-            "[{}]",
-            texts.map(String::as_str).collect::<Vec<_>>().join(",")
-        );
-        let parsed = self.parse(text);
+        let texts: Vec<&str> = texts.map(String::as_str).collect();
+        let parsed = self.parse(format!("[{}]", texts.join(",")));
         let (env, mut index) = (self.env, 0);
         let mut pending = self.pending.borrow_mut();
         for (id, outcome) in done {
@@ -231,16 +228,12 @@ impl Settler {
 
     /// `JSON.parse(text)`.
     fn parse(&self, text: String) -> Option<sys::napi_value> {
-        let (env, mut parse, mut out) = (self.env, ptr::null_mut(), ptr::null_mut());
+        let (env, json) = (self.env, self.json_parse);
+        let (mut f, mut out) = (ptr::null_mut(), ptr::null_mut());
         unsafe {
-            if ok(sys::napi_get_reference_value(
-                env,
-                self.json_parse,
-                &mut parse,
-            )) && let Ok(arg) = String::to_napi_value(env, text)
-                && ok(sys::napi_call_function(
-                    env, parse, parse, 1, &arg, &mut out,
-                ))
+            if ok(sys::napi_get_reference_value(env, json, &mut f))
+                && let Ok(arg) = String::to_napi_value(env, text)
+                && ok(sys::napi_call_function(env, f, f, 1, &arg, &mut out))
             {
                 return Some(out);
             }
