@@ -2,7 +2,7 @@
 // `dga-epayment/express`: the callback endpoint DGA POSTs payment results to (express.d.ts
 // says how to mount it and what it answers).
 
-const { DgaError, callbackAck, callbackReplyAccepted, callbackReplyHandlerFailed, callbackReplyTooLarge } = require('./index.js')
+const { DgaError, callbackAck, callbackReplyAccepted, callbackReplyFor, callbackReplyHandlerFailed, callbackReplyTooLarge, callbackReplyUnavailable } = require('./index.js')
 
 const DEFAULT_LIMIT = 1024 * 1024
 
@@ -89,22 +89,22 @@ function callbackHandler(client, onCallback, options = {}) {
         onError(e, req)
         return answer(res, callbackReplyTooLarge(limit))
       }
-      // The agency's own lookup first: a payment it never created costs DGA no call.
-      const refused = knownReference && (await client._checkReference(body, knownReference))
-      // The status, or the core's error and its reply (400, 404, 409, 503, ...).
-      const receipt = refused || (await client._receiveForReply(body, verify))
       let reply
-      if (receipt.error) {
-        onError(refused ? receipt.error : new DgaError(receipt.error), req)
-        reply = receipt.reply
-      } else {
+      try {
+        // With knownReference, the agency's own lookup runs first (no DGA call when false).
+        const status = await client.receiveCallback(body, { verify, knownReference })
         try {
-          await onCallback(receipt.callback, req)
+          await onCallback(status, req)
           reply = callbackReplyAccepted(options.message)
         } catch (e) {
           onError(e, req)
           reply = callbackReplyHandlerFailed()
         }
+      } catch (e) {
+        // The core's reply to its refusal (400, 404, 409, 503, ...); anything else is what
+        // knownReference threw: 503, DGA delivers again.
+        onError(e, req)
+        reply = e instanceof DgaError ? callbackReplyFor(e) : callbackReplyUnavailable()
       }
       answer(res, reply)
     } catch (e) {

@@ -1,9 +1,7 @@
 'use strict'
-// Loads the addon through napi's generated loader (native.js). The addon ships in a per-platform
-// package (dga-epayment-linux-x64-gnu, ...), an optionalDependency of this one; when npm left it
-// out (--no-optional, a lockfile made on another platform, a copied node_modules), napi's own
-// message does not say what is missing. This one names the platform and the install command,
-// keeping napi's load errors as `cause`.
+// Loads the addon through napi's generated loader (native.js). When npm left the per-platform
+// package out (--no-optional, a lockfile made elsewhere), napi's message does not say what is
+// missing; this one names the platform and the install command (napi's errors as `cause`).
 
 const SUPPORTED = [
   'linux-x64-gnu',
@@ -20,45 +18,32 @@ function platformName() {
   const { platform, arch } = process
   if (platform === 'win32') return `win32-${arch}-msvc`
   if (platform !== 'linux') return `${platform}-${arch}`
-  let glibc = true
+  let musl = false
   try {
-    glibc = Boolean(process.report.getReport().header.glibcVersionRuntime)
-  } catch {
-    // no report: assume glibc, the common case
-  }
-  return `linux-${arch}-${glibc ? 'gnu' : 'musl'}`
+    musl = !process.report.getReport().header.glibcVersionRuntime
+  } catch {} // no report: assume glibc, the common case
+  return `linux-${arch}-${musl ? 'musl' : 'gnu'}`
 }
 
 // napi chains its load errors through `cause` (messages only); one other than "Cannot find
 // module" means an addon is there but did not load (wrong architecture, too old a C library).
-function loadFailures(error) {
-  const failures = []
+function loadFailure(error) {
   for (let e = error.cause; e; e = e.cause) {
     const first = String(e.message || '').split('\n')[0]
-    if (first && !first.startsWith('Cannot find module')) failures.push(first)
+    if (first && !first.startsWith('Cannot find module')) return first
   }
-  return failures
 }
 
 function missingBinding(napiError) {
   const name = platformName()
   const pkg = `dga-epayment-${name}`
-  let message
-  if (!SUPPORTED.includes(name)) {
-    message =
-      `dga-epayment has no native addon for this platform (${name}); ` +
-      `it is built for ${SUPPORTED.join(', ')}`
-  } else {
-    const failures = loadFailures(napiError)
-    message =
-      failures.length > 0
-        ? `dga-epayment: the native addon for ${name} (${pkg}) did not load: ${failures[0]}`
-        : `dga-epayment: the native addon for ${name} is missing; ` +
-          `install it with: npm install ${pkg}`
-  }
-  const error = new Error(message)
-  error.cause = napiError
-  return error
+  const failure = loadFailure(napiError)
+  const message = !SUPPORTED.includes(name)
+    ? `dga-epayment has no native addon for this platform (${name}); it is built for ${SUPPORTED.join(', ')}`
+    : failure
+      ? `dga-epayment: the native addon for ${name} (${pkg}) did not load: ${failure}`
+      : `dga-epayment: the native addon for ${name} is missing; install it with: npm install ${pkg}`
+  return new Error(message, { cause: napiError })
 }
 
 let native

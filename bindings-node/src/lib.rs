@@ -1,20 +1,16 @@
-//! Node binding (napi-rs) of dga-epayment: converts JS values to the core's JSON forms and back,
-//! and the core's errors to JS errors. No protocol logic lives here: option names, request
-//! fields, enum tables, error kinds and callback replies all come from the core.
-//!
-//! `index.js` wraps the generated loader (`native.js`): a class that `extends Error` has to be
-//! written in JavaScript. Every call runs as a task on the core's one runtime, with no thread
-//! of the binding's own; `settle` settles its Promise on the JavaScript thread.
+//! Node binding (napi-rs) of dga-epayment: JS values to the core's JSON forms and back, and
+//! the core's errors as index.js's `DgaError`. No protocol logic lives here. Every call runs as
+//! a task on the core's one runtime; `settle` settles its Promise on the JavaScript thread.
 
 #![deny(clippy::all)]
 
 use core::Endpoint::{Close, Create, Status, Void};
 use dga_epayment as core;
-use napi::bindgen_prelude::JsObjectValue;
-use napi::bindgen_prelude::{FromNapiValue, Object, PromiseRaw, Uint8Array, Unknown};
+use napi::bindgen_prelude::{External, FromNapiValue, JsObjectValue, Object, PromiseRaw};
+use napi::bindgen_prelude::{Uint8Array, Unknown};
 use napi::{Env, JsValue, Result, ValueType};
 use napi_derive::napi;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use std::future::Future;
 
 mod logger;
@@ -24,118 +20,68 @@ mod settle;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Prefix of the message of every error this module throws for the core: the rest is the core's
-/// error JSON (`Error::to_json`), which `index.js` turns into a `DgaError`.
-pub(crate) const ERROR_MARKER: &str = "dga-epayment-error:";
-
-pub(crate) fn to_napi(e: &core::Error) -> napi::Error {
-    napi::Error::new(
-        napi::Status::GenericFailure,
-        format!("{ERROR_MARKER}{}", e.to_json()),
-    )
+/// A core result whose error is thrown as a `DgaError`.
+trait OrThrow<T> {
+    fn or_throw(self) -> Result<T>;
+}
+impl<T> OrThrow<T> for core::Result<T> {
+    fn or_throw(self) -> Result<T> {
+        self.map_err(|e| settle::thrown(e.to_json()))
+    }
 }
 
 /// A validation error raised by the binding itself (a JS value the core's JSON cannot hold).
 pub(crate) fn invalid(field: &str, message: impl Into<String>) -> napi::Error {
-    to_napi(&core::Error::Validation {
-        errors: vec![core::FieldError::new(field, message)],
-    })
+    let errors = vec![core::FieldError::new(field, message)];
+    settle::thrown(core::Error::Validation { errors }.to_json())
 }
 
-/// A core call as a Promise (see `settle`); `slot`, when index.js passes one (the caller gave
-/// an `AbortSignal`), gets the call's `id` for `_abort`.
-fn call<'e, T: Record>(
+/// A core call as a Promise (see `spawn`), resolving to the record's `to_json` form.
+fn call<'e, T: serde::Serialize + Send + 'static>(
     env: &'e Env,
     endpoint: core::Endpoint,
     slot: Option<Unknown>,
-    call: impl Future<Output = core::Result<T>> + Send + 'static,
+    call: Result<impl Future<Output = core::Result<T>> + Send + 'static>,
 ) -> Result<PromiseRaw<'e, Value>> {
-    spawn(env, endpoint, slot, async move {
-        match call.await {
-            Ok(record) => record.text().map_err(|e| error_json_of(&e.to_string())),
-            Err(e) => Err(e.to_json()),
-        }
-    })
+    let call = call.map(|c| async move {
+        let record = c.await.map_err(|e| e.to_json())?;
+        serde_json::to_string(&record).map_err(|e| settle::unconvertible(&e))
+    });
+    spawn(env, endpoint, slot, call)
 }
 
-/// A core record as the JSON text of its `to_json` form, written straight from the record.
-trait Record: Send + 'static {
-    fn text(&self) -> serde_json::Result<String>;
-}
-macro_rules! record {
-    ($($t:ty),*) => {$(impl Record for $t {
-        fn text(&self) -> serde_json::Result<String> { serde_json::to_string(self) }
-    })*};
-}
-record!(core::Payment, core::PaymentStatus, core::Confirmation);
-
-/// A call that ends in a JSON value (`Outcome`) as a Promise.
+/// A status-reading step (of `statusMany`) that ends in a JSON value, as a Promise.
 pub(crate) fn spawn_json<'e>(
     env: &'e Env,
-    endpoint: core::Endpoint,
-    slot: Option<Unknown>,
-    call: impl Future<Output = settle::Outcome> + Send + 'static,
+    step: impl Future<Output = settle::Outcome> + Send + 'static,
 ) -> Result<PromiseRaw<'e, Value>> {
-    spawn(env, endpoint, slot, async move {
-        call.await.map(|v| v.to_string())
-    })
+    let step = async move { step.await.map(|v| v.to_string()) };
+    spawn(env, Status, None, Ok(step))
 }
 
+/// `call` as a Promise settled on this thread, rejected at once when `call` is an error (bad
+/// arguments); `slot`, when index.js passes one (the caller gave an `AbortSignal`), gets the
+/// call's `id` for `_abort`.
 fn spawn<'e>(
     env: &'e Env,
     endpoint: core::Endpoint,
     slot: Option<Unknown>,
-    call: impl Future<Output = settle::Text> + Send + 'static,
+    call: Result<impl Future<Output = settle::Text> + Send + 'static>,
 ) -> Result<PromiseRaw<'e, Value>> {
     let (promise, id) = settle::Settler::of(env.raw())?.spawn(endpoint, call)?;
-    if let Some(slot) = slot
-        && slot.get_type().ok() == Some(ValueType::Object)
-    {
+    if let Some(slot) = slot.filter(|s| s.get_type().ok() == Some(ValueType::Object)) {
         slot.coerce_to_object()?
             .set_named_property("id", id as f64)?;
     }
     Ok(PromiseRaw::new(env.raw(), promise))
 }
 
-/// The runtime could not start (the operating system refused threads).
-pub(crate) fn runtime_error(endpoint: core::Endpoint, e: std::io::Error) -> napi::Error {
-    to_napi(&core::Error::Network {
-        endpoint,
-        message: format!("the SDK's runtime could not start: {e}"),
-        transient: true,
-    })
-}
-
-/// Cancels the call `id` of this environment (its `AbortSignal` fired): a status stops; a
-/// create, void or close not yet sent is not sent, one already sent runs to its end in the
-/// core, which logs its outcome. The call's Promise then rejects (index.js makes that the
-/// signal's reason). Unknown or finished ids are ignored.
+/// Cancels call `id` of this environment (its `AbortSignal` fired); unknown or finished ids
+/// are ignored. A create, void or close already sent runs to its end in the core.
 #[napi(js_name = "_abort", skip_typescript)]
 pub fn abort(env: &Env, id: f64) -> Result<()> {
     settle::Settler::of(env.raw())?.calls.abort(id as u64);
     Ok(())
-}
-
-/// The error of a call whose task ended without a result: cancelled (its `AbortSignal`, its
-/// environment going away), or (never expected) the task failed.
-pub(crate) fn ended_json(endpoint: core::Endpoint) -> Value {
-    core::Error::Network {
-        endpoint,
-        message: "the call was cancelled before its result (its AbortSignal, or its Node \
-                  environment going away)"
-            .into(),
-        transient: true,
-    }
-    .to_json()
-}
-
-/// The core's error JSON for a result that could not be made into a JavaScript value.
-pub(crate) fn error_json_of(reason: &str) -> Value {
-    core::Error::Protocol {
-        endpoint: core::Endpoint::Status,
-        message: format!("the result could not be converted for JavaScript: {reason}"),
-    }
-    .to_json()
 }
 
 /// Reads a JS value into JSON for the core. Numbers that JSON cannot hold (NaN, ±Infinity)
@@ -153,27 +99,39 @@ fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
         ValueType::Number => {
             let n = f64::from_unknown(*v).map_err(na)?;
             number_to_json(n).ok_or_else(|| {
-                let hint = if path.to_ascii_lowercase().ends_with("amount") {
-                    "; pass the amount as a string such as \"0.30\""
-                } else {
-                    ""
-                };
+                let amount = path.to_ascii_lowercase().ends_with("amount");
+                let hint = amount.then_some("; pass the amount as a string such as \"0.30\"");
+                let hint = hint.unwrap_or_default();
                 fail(format!("must be a finite number, got {n}{hint}"))
             })?
         }
+        ValueType::Object if v.is_array().map_err(na)? => {
+            let array: Object = v.coerce_to_object().map_err(na)?;
+            let len = array.get_array_length().map_err(na)?;
+            let item = |i| {
+                let item: Unknown = array.get_element(i).map_err(na)?;
+                js_to_json(&item, &format!("{path}[{i}]"), depth + 1)
+            };
+            Value::Array((0..len).map(item).collect::<Result<_>>()?)
+        }
         ValueType::Object => {
             let obj: Object = v.coerce_to_object().map_err(na)?;
-            if obj.is_array().map_err(na)? {
-                let len = obj.get_array_length().map_err(na)?;
-                let mut out = Vec::with_capacity(len as usize);
-                for i in 0..len {
-                    let item: Unknown = obj.get_element(i).map_err(na)?;
-                    out.push(js_to_json(&item, &format!("{path}[{i}]"), depth + 1)?);
+            let names = obj.get_property_names().map_err(na)?;
+            let mut map = Map::new();
+            for i in 0..names.get_array_length().map_err(na)? {
+                let key: String = names.get_element(i).map_err(na)?;
+                let value: Unknown = obj.get_named_property(&key).map_err(na)?;
+                // An undefined property is left out, as JSON.stringify leaves it out.
+                if value.get_type().ok() != Some(ValueType::Undefined) {
+                    let child = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    map.insert(key, js_to_json(&value, &child, depth + 1)?);
                 }
-                Value::Array(out)
-            } else {
-                Value::Object(object_to_json(&obj, path, depth)?)
             }
+            Value::Object(map)
         }
         ValueType::BigInt => {
             // Exact integers: keep the digits (serde_json's arbitrary precision holds them).
@@ -184,34 +142,11 @@ fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
     })
 }
 
-fn object_to_json(obj: &Object, path: &str, depth: u32) -> Result<Map<String, Value>> {
-    let na = |e: napi::Error| invalid(path, e.reason);
-    let names = obj.get_property_names().map_err(na)?;
-    let mut map = Map::new();
-    for i in 0..names.get_array_length().map_err(na)? {
-        let key: String = names.get_element(i).map_err(na)?;
-        let value: Unknown = obj.get_named_property(&key).map_err(na)?;
-        if value.get_type().ok() == Some(ValueType::Undefined) {
-            continue; // `{amount: undefined}` is the same as leaving it out, as in JSON.stringify
-        }
-        let child = if path.is_empty() {
-            key.clone()
-        } else {
-            format!("{path}.{key}")
-        };
-        map.insert(key, js_to_json(&value, &child, depth + 1)?);
-    }
-    Ok(map)
-}
-
 /// A JS number as JSON: integers stay integers, other finite numbers are written the way JS
 /// prints them (shortest round-trip form), so `99.5` reaches the core as `99.5` and `0.1 + 0.2`
 /// as `0.30000000000000004`, which the core refuses for its decimals.
 fn number_to_json(n: f64) -> Option<Value> {
-    if !n.is_finite() {
-        return None;
-    }
-    if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
         return Some(Value::from(n as i64));
     }
     serde_json::Number::from_f64(n).map(Value::Number)
@@ -221,7 +156,7 @@ fn number_to_json(n: f64) -> Option<Value> {
 fn object_arg(v: Unknown, what: &str) -> Result<Value> {
     match v.get_type() {
         Ok(ValueType::Object) => js_to_json(&v, "", 0),
-        Ok(ValueType::Undefined) | Ok(ValueType::Null) => Ok(Value::Object(Map::new())),
+        Ok(ValueType::Undefined | ValueType::Null) => Ok(Value::Object(Map::new())),
         _ => Err(invalid(what, "must be an object")),
     }
 }
@@ -229,47 +164,41 @@ fn object_arg(v: Unknown, what: &str) -> Result<Value> {
 /// The JS type name of a value, for argument errors.
 pub(crate) fn js_type(v: &Unknown) -> String {
     match v.get_type() {
-        Ok(ValueType::Object) => match v.is_array() {
-            Ok(true) => "an array".into(),
-            _ => "an object".into(),
-        },
+        Ok(ValueType::Object) if v.is_array().unwrap_or(false) => "an array".into(),
+        Ok(ValueType::Object) => "an object".into(),
         Ok(t) => format!("{t}").to_ascii_lowercase(),
         Err(_) => "an unknown value".into(),
     }
 }
 
+/// The error of an argument that is not what it must be.
+pub(crate) fn wrong(v: &Unknown, name: &str, want: &str) -> napi::Error {
+    invalid(name, format!("must be {want}, got {}", js_type(v)))
+}
+
 /// A string argument; anything else is a `DGA_VALIDATION` naming the argument.
 fn string_arg(v: Unknown, name: &str) -> Result<String> {
-    if v.get_type().ok() != Some(ValueType::String) {
-        return Err(invalid(
-            name,
-            format!("must be a string, got {}", js_type(&v)),
-        ));
+    match v.get_type() {
+        Ok(ValueType::String) => String::from_unknown(v).map_err(|e| invalid(name, e.reason)),
+        _ => Err(wrong(&v, name, "a string")),
     }
-    String::from_unknown(v).map_err(|e| invalid(name, e.reason))
 }
 
 /// An object argument read by one of the core's `from_json`.
 fn record<T>(v: Unknown, what: &str, from: impl Fn(&Value) -> core::Result<T>) -> Result<T> {
-    from(&object_arg(v, what)?).map_err(|e| to_napi(&e))
+    from(&object_arg(v, what)?).or_throw()
 }
 
 /// A raw callback body: a string (sent as UTF-8) or a Buffer / Uint8Array (bytes as received).
 fn body_arg(v: Unknown) -> Result<Vec<u8>> {
+    let fail = |e: napi::Error| invalid("body", e.reason);
     if v.get_type().ok() == Some(ValueType::String) {
-        return String::from_unknown(v)
-            .map(String::into_bytes)
-            .map_err(|e| invalid("body", e.reason));
+        return Ok(String::from_unknown(v).map_err(fail)?.into_bytes());
     }
     if v.is_typedarray().unwrap_or(false) || v.is_buffer().unwrap_or(false) {
-        return Uint8Array::from_unknown(v)
-            .map(|b| b.to_vec())
-            .map_err(|e| invalid("body", e.reason));
+        return Ok(Uint8Array::from_unknown(v).map_err(fail)?.to_vec());
     }
-    Err(invalid(
-        "body",
-        format!("must be a string or a Buffer, got {}", js_type(&v)),
-    ))
+    Err(wrong(&v, "body", "a string or a Buffer"))
 }
 
 /// An optional argument: `None` for `undefined` and `null` too.
@@ -277,20 +206,13 @@ pub(crate) fn given(v: Option<Unknown>) -> Option<Unknown> {
     v.filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null)))
 }
 
-/// A boolean argument.
-fn bool_of(v: Unknown, name: &str) -> Result<bool> {
-    if v.get_type().ok() == Some(ValueType::Boolean) {
-        return bool::from_unknown(v).map_err(|e| invalid(name, e.reason));
+/// A boolean argument (`undefined` and `null` give `default`, when there is one).
+fn bool_arg(v: Unknown, name: &str, default: Option<bool>) -> Result<bool> {
+    match (v.get_type(), default) {
+        (Ok(ValueType::Boolean), _) => bool::from_unknown(v).map_err(|e| invalid(name, e.reason)),
+        (Ok(ValueType::Undefined | ValueType::Null), Some(default)) => Ok(default),
+        _ => Err(wrong(&v, name, "true or false")),
     }
-    Err(invalid(
-        name,
-        format!("must be true or false, got {}", js_type(&v)),
-    ))
-}
-
-/// An optional boolean argument (`undefined` and `null` give `default`).
-fn bool_arg(v: Option<Unknown>, name: &str, default: bool) -> Result<bool> {
-    given(v).map_or(Ok(default), |v| bool_of(v, name))
 }
 
 /// An optional string argument (`undefined` and `null` give `None`).
@@ -311,9 +233,7 @@ impl Client {
     /// every bad or unknown option.
     #[napi(constructor, ts_args_type = "options: ClientOptions")]
     pub fn new(options: Unknown) -> Result<Self> {
-        let config = record(options, "options", core::Config::from_json)?;
-        let inner = core::Client::new(config).map_err(|e| to_napi(&e))?;
-        Ok(Client { inner })
+        client(record(options, "options", core::Config::from_json)?)
     }
 
     /// A client from `DGA_CONSUMER_KEY`, `DGA_CONSUMER_SECRET`, `DGA_AGENT_ID`,
@@ -322,17 +242,19 @@ impl Client {
     pub fn from_env(options: Option<Unknown>) -> Result<Self> {
         let mut builder = core::ConfigBuilder::from_env();
         if let Some(o) = options {
-            let json = object_arg(o, "options")?;
-            builder = builder.with_json(&json).map_err(|e| to_napi(&e))?;
+            builder = builder.with_json(&object_arg(o, "options")?).or_throw()?;
         }
-        let config = builder.build().map_err(|e| to_napi(&e))?;
-        let inner = core::Client::new(config).map_err(|e| to_napi(&e))?;
-        Ok(Client { inner })
+        client(builder.build().or_throw()?)
     }
 }
 
-/// The Client's calls that reach DGA: each reads its arguments (a bad one is a `DgaError`),
-/// then runs on the core's runtime and resolves to the core's record (see `call`). Their docs
+fn client(config: core::Config) -> Result<Client> {
+    let inner = core::Client::new(config).or_throw()?;
+    Ok(Client { inner })
+}
+
+/// The Client's calls that reach DGA: each reads its arguments (a bad one rejects with a
+/// `DgaError`), then runs on the core's runtime and resolves to the core's record. Their docs
 /// are `#[doc]` attributes: napi reads a doc comment passed through a macro as a raw string.
 macro_rules! calls {
     ($($(#[doc = $doc:literal])* fn $name:ident($($arg:ident = $read:ident($($how:expr),*)),*)
@@ -347,9 +269,9 @@ macro_rules! calls {
                 $($arg: Unknown,)*
                 o: Option<Unknown>,
             ) -> Result<PromiseRaw<'e, Value>> {
-                $(let $arg = $read($arg, $($how),*)?;)*
                 let $c = self.inner.clone();
-                call(env, $endpoint, o, async move { $call.await })
+                let read = || -> Result<_> { Ok(($($read($arg, $($how),*)?,)*)) };
+                call(env, $endpoint, o, read().map(|($($arg,)*)| async move { $call.await }))
             }
         )*}
     };
@@ -388,33 +310,20 @@ calls! {
     fn verify_callback(callback = record("callback", core::PaymentStatus::from_json))
         -> ("callback: PaymentStatus, options?: CallOptions", "Promise<PaymentStatus>", Status)
         |c| c.verify_callback(&callback);
+
+    #[doc = "What a callback endpoint does: parses DGA's raw body and, when `verify` (default"]
+    #[doc = "true), confirms it with DGA. Resolves to DGA's status (record it, then answer with"]
+    #[doc = "`callbackReplyAccepted()`); rejects with the `DgaError` otherwise (`callbackReplyFor`"]
+    #[doc = "answers it). With `knownReference`, your own lookup runs first: false refuses the"]
+    #[doc = "delivery (404) with no DGA call."]
+    fn receive_callback(body = body_arg(), verify = bool_arg("verify", Some(true)))
+        -> ("body: string | Buffer, options?: boolean | ReceiveCallbackOptions",
+            "Promise<PaymentStatus>", Status)
+        |c| c.receive_callback(&body, verify);
 }
 
 #[napi]
 impl Client {
-    /// What a callback endpoint does: parses DGA's raw body and, when `verify` (default true),
-    /// confirms it with DGA. Resolves to DGA's status (record it, then answer DGA with
-    /// `callbackReplyAccepted()`); rejects with the `DgaError` (`DGA_CALLBACK`,
-    /// `DGA_VERIFICATION`, ...) otherwise, as Python's `receive_callback` raises. With
-    /// `knownReference`, your own lookup runs first: false refuses the delivery (404) with no
-    /// DGA call (index.js).
-    #[napi(
-        ts_args_type = "body: string | Buffer, options?: boolean | ReceiveCallbackOptions",
-        ts_return_type = "Promise<PaymentStatus>"
-    )]
-    pub fn receive_callback<'e>(
-        &self,
-        env: &'e Env,
-        body: Unknown,
-        verify: Option<Unknown>,
-    ) -> Result<PromiseRaw<'e, Value>> {
-        let (c, body) = (self.inner.clone(), body_arg(body)?);
-        let verify = bool_arg(verify, "verify", true)?;
-        call(env, Status, None, async move {
-            c.receive_callback(&body, verify).await
-        })
-    }
-
     /// Reads the status of every reference of `refs` (each `reference1`, or a `[reference1,
     /// reference2]` pair; an iterable or async iterable, read only as fast as the calls go) at
     /// most `concurrency` at once and `rate` a second (`0`: no limit): one row per reference,
@@ -428,16 +337,8 @@ impl Client {
         &self,
         _refs: Unknown,
         options: Option<Unknown>,
-    ) -> Result<napi::bindgen_prelude::External<reconcile::StatusMany>> {
-        let options = match given(options) {
-            None => None,
-            Some(o) if o.get_type().ok() == Some(ValueType::Object) => Some(o.coerce_to_object()?),
-            Some(_) => return Err(invalid("options", "must be an object")),
-        };
-        let concurrency = reconcile::count_option(options.as_ref(), "concurrency", 8, 1)?;
-        let rate = reconcile::count_option(options.as_ref(), "rate", 20, 0)?;
-        reconcile::StatusMany::start(&self.inner, concurrency as usize, rate)
-            .map(napi::bindgen_prelude::External::new)
+    ) -> Result<External<reconcile::StatusMany>> {
+        reconcile::StatusMany::start(&self.inner, options).map(External::new)
     }
 
     /// What callback verification has cost DGA and what it refused since this client was
@@ -448,50 +349,20 @@ impl Client {
         serde_json::to_value(self.inner.verification_stats()).unwrap_or_default()
     }
 
-    /// The refusal of a delivery the agency's `knownReference` said is not its own (counted,
-    /// no DGA call): `{error, reply}`.
+    /// The core's refusal (its error JSON) of a delivery the agency's `knownReference` said is
+    /// not its own: counted, no DGA call.
     #[napi(js_name = "_refuseUnknown", skip_typescript)]
     pub fn refuse_unknown(&self, reference1: Unknown, reference2: Unknown) -> Result<Value> {
         let r1 = string_arg(reference1, "reference1")?;
         let r2 = string_arg(reference2, "reference2")?;
-        let e = self.inner.refuse_unknown_reference(&r1, &r2);
-        Ok(serde_json::json!({
-            "error": e.to_json(),
-            "reply": reply_json(&core::CallbackReply::for_error(&e)),
-        }))
-    }
-
-    /// For `dga-epayment/express`: `{callback}`, or `{error, reply}` with the core's reply to a
-    /// refused callback.
-    #[napi(js_name = "_receiveForReply", skip_typescript)]
-    pub fn receive_for_reply<'e>(
-        &self,
-        env: &'e Env,
-        body: Unknown,
-        verify: Option<Unknown>,
-    ) -> Result<PromiseRaw<'e, Value>> {
-        let body = body_arg(body)?;
-        let verify = bool_arg(verify, "verify", true)?;
-        let client = self.inner.clone();
-        spawn_json(env, core::Endpoint::Status, None, async move {
-            Ok(match client.receive_callback(&body, verify).await {
-                Ok(cb) => serde_json::json!({ "callback": cb.to_json() }),
-                Err(e) => serde_json::json!({
-                    "error": e.to_json(),
-                    "reply": reply_json(&core::CallbackReply::for_error(&e)),
-                }),
-            })
-        })
+        Ok(self.inner.refuse_unknown_reference(&r1, &r2).to_json())
     }
 }
 
-fn reply_json(r: &core::CallbackReply) -> Value {
-    serde_json::json!({
-        "httpStatus": r.http_status,
-        "accepted": r.accepted,
-        "body": r.body,
-        "contentType": core::CallbackReply::CONTENT_TYPE,
-    })
+fn reply_json(r: core::CallbackReply) -> Value {
+    let content_type = core::CallbackReply::CONTENT_TYPE;
+    json!({"httpStatus": r.http_status, "accepted": r.accepted, "body": r.body,
+           "contentType": content_type})
 }
 
 /// Parses a callback body DGA posted (the raw text or bytes, before any JSON parsing) into the
@@ -502,62 +373,45 @@ fn reply_json(r: &core::CallbackReply) -> Value {
     ts_return_type = "PaymentStatus"
 )]
 pub fn parse_callback(body: Unknown) -> Result<Value> {
-    core::parse_callback(&body_arg(body)?)
-        .map(|c| c.to_json())
-        .map_err(|e| to_napi(&e))
+    Ok(core::parse_callback(&body_arg(body)?).or_throw()?.to_json())
+}
+
+/// An acknowledgement's optional `message` ("Success" when not given).
+fn message_arg(v: Option<Unknown>) -> Result<String> {
+    Ok(opt_string_arg(v, "message")?.unwrap_or_else(|| "Success".into()))
 }
 
 /// The acknowledgement JSON DGA expects in answer to a callback.
 #[napi(ts_args_type = "accepted: boolean, message?: string")]
 pub fn callback_ack(accepted: Unknown, message: Option<Unknown>) -> Result<String> {
-    let accepted = bool_of(accepted, "accepted")?;
-    let message = opt_string_arg(message, "message")?;
-    Ok(core::callback_ack(
-        accepted,
-        message.as_deref().unwrap_or("Success"),
-    ))
+    let accepted = bool_arg(accepted, "accepted", None)?;
+    Ok(core::callback_ack(accepted, &message_arg(message)?))
 }
 
 /// The reply for a callback the agency has recorded (HTTP 200, `result: true`).
 #[napi(ts_args_type = "message?: string", ts_return_type = "CallbackReply")]
 pub fn callback_reply_accepted(message: Option<Unknown>) -> Result<Value> {
-    let message = opt_string_arg(message, "message")?;
-    Ok(reply_json(&core::CallbackReply::accepted(
-        message.as_deref().unwrap_or("Success"),
-    )))
+    let message = message_arg(message)?;
+    Ok(reply_json(core::CallbackReply::accepted(&message)))
 }
 
 /// The reply when the agency's own handler failed (HTTP 500, `result: false`: DGA retries).
 #[napi(ts_return_type = "CallbackReply")]
 pub fn callback_reply_handler_failed() -> Value {
-    reply_json(&core::CallbackReply::handler_failed())
+    reply_json(core::CallbackReply::handler_failed())
 }
 
 /// The reply when the callback could not be checked now (the agency's `knownReference` threw
 /// or rejected): HTTP 503, `result: false`, so DGA delivers it again.
 #[napi(ts_return_type = "CallbackReply")]
 pub fn callback_reply_unavailable() -> Value {
-    reply_json(&core::CallbackReply::unavailable())
-}
-
-/// The references a callback body names, `[reference1, reference2]`, read as leniently as
-/// `receiveCallback` reads them (what `knownReference` is asked about).
-#[napi(js_name = "_callbackReferences", skip_typescript)]
-pub fn callback_references(body: Unknown) -> Result<Vec<String>> {
-    let (r1, r2) = core::callback_references(&body_arg(body)?).map_err(|e| to_napi(&e))?;
-    Ok(vec![r1, r2])
-}
-
-/// The columns of `statusMany`'s rows, as the core names them (for records.d.ts).
-#[napi(js_name = "_reconcileColumns", skip_typescript)]
-pub fn reconcile_columns() -> Vec<String> {
-    core::reconcile::headers(&[])
+    reply_json(core::CallbackReply::unavailable())
 }
 
 /// The reply when the body is larger than the endpoint takes (HTTP 413, `result: false`).
 #[napi(ts_args_type = "limit: number", ts_return_type = "CallbackReply")]
 pub fn callback_reply_too_large(limit: u32) -> Value {
-    reply_json(&core::CallbackReply::too_large(limit as usize))
+    reply_json(core::CallbackReply::too_large(limit as usize))
 }
 
 /// The core's reply to DGA for a `DgaError` that `receiveCallback` rejected with (400, 404,
@@ -568,14 +422,28 @@ pub fn callback_reply_for(error: Unknown) -> Result<Value> {
     if json.get("kind").and_then(Value::as_str).is_none() {
         return Err(invalid("error", "must be a DgaError (with its kind)"));
     }
-    Ok(reply_json(&core::CallbackReply::for_error_json(&json)))
+    Ok(reply_json(core::CallbackReply::for_error_json(&json)))
+}
+
+/// The references a callback body names, `[reference1, reference2]`, read as leniently as
+/// `receiveCallback` reads them (what `knownReference` is asked about).
+#[napi(js_name = "_callbackReferences", skip_typescript)]
+pub fn callback_references(body: Unknown) -> Result<Vec<String>> {
+    let (r1, r2) = core::callback_references(&body_arg(body)?).or_throw()?;
+    Ok(vec![r1, r2])
+}
+
+/// The columns of `statusMany`'s rows, as the core names them (for records.d.ts).
+#[napi(js_name = "_reconcileColumns", skip_typescript)]
+pub fn reconcile_columns() -> Vec<String> {
+    core::reconcile::headers(&[])
 }
 
 /// An HTML page that posts the payment's form to KTB's gateway (send it to the citizen).
 #[napi(ts_args_type = "payment: Payment")]
 pub fn checkout_form_html(payment: Unknown) -> Result<String> {
     let payment = record(payment, "payment", core::Payment::from_json)?;
-    core::checkout_form_html(&payment).map_err(|e| to_napi(&e))
+    core::checkout_form_html(&payment).or_throw()
 }
 
 /// Whether `id` is a well-formed 13-digit Thai citizen ID with a correct check digit.
@@ -590,8 +458,7 @@ pub fn enum_tables() -> Value {
     core::enum_tables()
 }
 
-/// The core's schema: every record that crosses the binding (fields with wire name, type,
-/// required flag, doc). records.d.ts is generated from it.
+/// The core's schema: every record that crosses the binding (records.d.ts is generated from it).
 #[napi(ts_return_type = "Schema")]
 pub fn schema() -> Value {
     core::schema()
@@ -612,7 +479,7 @@ pub fn version() -> String {
 /// Sends the core's log records at `level` (`'error'`, `'warn'` (default), `'info'`, `'debug'`,
 /// `'trace'`) and above to `logger`, called on the JavaScript thread with
 /// `{level, target, message}`; `null` silences them. The default is the `console` at `'warn'`.
-/// Repeated identical lines are rate-limited (one a second).
+/// Repeated identical lines are rate-limited.
 #[napi(ts_args_type = "logger: ((record: LogRecord) => void) | null, level?: LogLevel")]
 pub fn set_logger(env: &Env, logger: Unknown, level: Option<Unknown>) -> Result<()> {
     set_logger_with(env, logger, level, true)
@@ -624,30 +491,17 @@ pub fn set_default_logger(env: &Env, logger: Unknown, level: Option<Unknown>) ->
     set_logger_with(env, logger, level, false)
 }
 
-fn set_logger_with(
-    env: &Env,
-    logger: Unknown,
-    level: Option<Unknown>,
-    explicit: bool,
-) -> Result<()> {
-    let level = match opt_string_arg(level, "level")? {
-        None => log::LevelFilter::Warn,
-        Some(name) => logger::level_of(&name).ok_or_else(|| {
-            invalid(
-                "level",
-                format!("must be 'error', 'warn', 'info', 'debug' or 'trace', got {name:?}"),
-            )
-        })?,
+fn set_logger_with(env: &Env, f: Unknown, level: Option<Unknown>, explicit: bool) -> Result<()> {
+    // `log`'s names, read without regard to case; "off" is what `null` is for.
+    let name = opt_string_arg(level, "level")?.unwrap_or_else(|| "warn".into());
+    let Some(level) = name.parse().ok().filter(|l| *l != log::LevelFilter::Off) else {
+        let levels = "'error', 'warn', 'info', 'debug' or 'trace'";
+        return Err(invalid("level", format!("must be {levels}, got {name:?}")));
     };
-    let func = match logger.get_type() {
-        Ok(ValueType::Function) => Some(logger.raw()),
-        Ok(ValueType::Null) | Ok(ValueType::Undefined) => None,
-        _ => {
-            return Err(invalid(
-                "logger",
-                format!("must be a function or null, got {}", js_type(&logger)),
-            ));
-        }
+    let func = match f.get_type() {
+        Ok(ValueType::Function) => Some(f.raw()),
+        Ok(ValueType::Null | ValueType::Undefined) => None,
+        _ => return Err(wrong(&f, "logger", "a function or null")),
     };
     logger::set(env.raw(), func, level, explicit)
 }
@@ -659,7 +513,7 @@ pub fn exiting() {
     logger::exiting();
 }
 
-/// From index.js: rejections are `new DgaError(json)` with the core's error JSON.
+/// From index.js: errors are `new DgaError(json)` with the core's error JSON.
 #[napi(js_name = "_setErrorClass", skip_typescript)]
 pub fn set_error_class(env: &Env, class: Unknown) -> Result<()> {
     settle::Settler::of(env.raw())?.set_error_class(class.raw())

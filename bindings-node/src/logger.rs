@@ -4,45 +4,37 @@
 //! exiting, the logger's environment has gone), WARNING and ERROR lines go to stderr, so the
 //! outcome of a create still running at exit is not lost.
 
-use crate::settle::{Calls, Settler, check};
+use crate::settle::{Calls, Settler, reference};
 use dga_epayment::logs;
+use napi::bindgen_prelude::ToNapiValue;
 use napi::sys;
 use std::io::Write;
-use std::ptr;
+use std::ptr::null_mut;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-#[derive(Clone, Copy, PartialEq)]
-enum Mode {
-    /// Nothing set yet (stderr at WARNING until index.js installs its default).
-    Unset,
-    /// A JavaScript function gets the records.
-    Js,
-    /// `setLogger(null)`: nothing anywhere.
-    Silent,
-}
-
+/// Where the records go: `func` (non-null) in `env`, woken through `wake`; with no function,
+/// nowhere when `silent` (`setLogger(null)`), else stderr at WARNING (before index.js set its
+/// default, or after the function's environment went away).
 struct Sink {
-    mode: Mode,
     env: sys::napi_env,
     func: sys::napi_ref,
-    /// The settler of `env`, whose wake-up delivers the records.
     wake: Option<Arc<Calls>>,
-    /// Whether the function was set explicitly (a default never replaces it).
+    silent: bool,
+    /// Whether the function was set with `setLogger` (a default never replaces it).
     explicit: bool,
 }
 
 // SAFETY: `env` and `func` are only used on their environment's JavaScript thread.
 unsafe impl Send for Sink {}
 
-const UNSET: Sink = Sink {
-    mode: Mode::Unset,
-    env: ptr::null_mut(),
-    func: ptr::null_mut(),
+static SINK: Mutex<Sink> = Mutex::new(Sink {
+    env: null_mut(),
+    func: null_mut(),
     wake: None,
+    silent: false,
     explicit: false,
-};
-static SINK: Mutex<Sink> = Mutex::new(UNSET);
+});
 /// Set when JavaScript can no longer run (the process's `exit` event).
 static EXITING: AtomicBool = AtomicBool::new(false);
 
@@ -53,28 +45,16 @@ fn sink() -> MutexGuard<'static, Sink> {
 /// Called by the core on the thread that logged, when its queue was empty.
 fn wake(_: log::Level) {
     let s = sink();
-    if let (Mode::Js, Some(calls), false) = (s.mode, &s.wake, EXITING.load(Ordering::SeqCst)) {
-        calls.wake();
-        return;
+    if let (false, Some(calls), false) = (s.func.is_null(), &s.wake, EXITING.load(Ordering::SeqCst))
+    {
+        return calls.wake();
     }
-    let silent = s.mode == Mode::Silent;
+    let silent = s.silent;
     drop(s);
     for r in logs::take() {
         if !silent && r.level <= log::Level::Warn {
             let _ = writeln!(std::io::stderr(), "{} {}: {}", r.target, r.level, r.message);
         }
-    }
-}
-
-/// The `log` level for a name (`error`, `warn`, `info`, `debug`, `trace`).
-pub(crate) fn level_of(name: &str) -> Option<log::LevelFilter> {
-    match name.to_ascii_lowercase().as_str() {
-        "error" => Some(log::LevelFilter::Error),
-        "warn" | "warning" => Some(log::LevelFilter::Warn),
-        "info" => Some(log::LevelFilter::Info),
-        "debug" => Some(log::LevelFilter::Debug),
-        "trace" => Some(log::LevelFilter::Trace),
-        _ => None,
     }
 }
 
@@ -87,39 +67,26 @@ pub(crate) fn set(
     explicit: bool,
 ) -> napi::Result<()> {
     logs::install(wake);
-    let calls = Settler::of(env)?.calls.clone();
+    let wake = Some(Settler::of(env)?.calls.clone());
     let mut s = sink();
-    if !explicit && s.explicit && s.mode != Mode::Unset {
+    if !explicit && s.explicit && (s.silent || !s.func.is_null()) {
         return Ok(());
     }
-    let mut new = ptr::null_mut();
-    if let Some(func) = func {
-        check(
-            unsafe { sys::napi_create_reference(env, func, 1, &mut new) },
-            "napi_create_reference",
-        )?;
-    }
+    let new = func.map_or(Ok(null_mut()), |f| reference(env, f))?;
     // A function set from another environment (a worker) goes with that environment.
     if !s.func.is_null() && s.env == env {
         unsafe { sys::napi_delete_reference(env, s.func) };
     }
+    let silent = func.is_none();
     *s = Sink {
-        mode: if func.is_some() {
-            Mode::Js
-        } else {
-            Mode::Silent
-        },
         env,
         func: new,
-        wake: Some(calls),
+        wake,
+        silent,
         explicit,
     };
     drop(s);
-    logs::set_level(if func.is_none() {
-        log::LevelFilter::Off
-    } else {
-        level
-    });
+    logs::set_level(if silent { log::LevelFilter::Off } else { level });
     Ok(())
 }
 
@@ -132,8 +99,8 @@ pub(crate) fn exiting() {
 /// environment's default takes over).
 pub(crate) fn forget(env: sys::napi_env) {
     let mut s = sink();
-    if s.env == env && s.mode == Mode::Js {
-        *s = UNSET;
+    if s.env == env && !s.func.is_null() {
+        (s.func, s.explicit) = (null_mut(), false);
     }
 }
 
@@ -142,30 +109,26 @@ pub(crate) fn forget(env: sys::napi_env) {
 pub(crate) fn deliver(env: sys::napi_env) {
     let func = {
         let s = sink();
-        if s.env != env || s.mode != Mode::Js {
+        if s.env != env || s.func.is_null() {
             return;
         }
         s.func
     };
-    let mut f = ptr::null_mut();
+    let mut f = null_mut();
     if unsafe { sys::napi_get_reference_value(env, func, &mut f) } != sys::Status::napi_ok {
         return;
     }
     for r in logs::take() {
-        let json = serde_json::json!({
-            "level": r.level.as_str().to_ascii_lowercase(),
-            "target": r.target,
-            "message": r.message,
-        });
-        unsafe {
-            let Ok(arg) = napi::bindgen_prelude::ToNapiValue::to_napi_value(env, json) else {
-                continue;
-            };
-            let mut out = ptr::null_mut();
-            if sys::napi_call_function(env, f, f, 1, &arg, &mut out) != sys::Status::napi_ok {
-                // A logger that throws must not take the process down with it.
-                sys::napi_get_and_clear_last_exception(env, &mut out);
-            }
+        let level = r.level.as_str().to_ascii_lowercase();
+        let json = serde_json::json!({"level": level, "target": r.target, "message": r.message});
+        let Ok(arg) = (unsafe { ToNapiValue::to_napi_value(env, json) }) else {
+            continue;
+        };
+        let mut out = null_mut();
+        if unsafe { sys::napi_call_function(env, f, f, 1, &arg, &mut out) } != sys::Status::napi_ok
+        {
+            // A logger that throws must not take the process down with it.
+            unsafe { sys::napi_get_and_clear_last_exception(env, &mut out) };
         }
     }
 }

@@ -13,19 +13,25 @@ use serde_json::Value;
 pub struct StatusMany(Driver, u64);
 
 impl StatusMany {
-    pub(crate) fn start(client: &core::Client, concurrency: usize, rate: u32) -> Result<Self> {
-        Driver::start(client, concurrency, rate)
+    /// Reads `statusMany`'s options and starts the core's driver.
+    pub(crate) fn start(client: &core::Client, options: Option<Unknown>) -> Result<Self> {
+        let options = match crate::given(options) {
+            None => None,
+            Some(o) if o.get_type().ok() == Some(ValueType::Object) => Some(o.coerce_to_object()?),
+            Some(_) => return Err(crate::invalid("options", "must be an object")),
+        };
+        let concurrency = count_option(options.as_ref(), "concurrency", 8, 1)?;
+        let rate = count_option(options.as_ref(), "rate", 20, 0)?;
+        Driver::start(client, concurrency as usize, rate)
             .map(|driver| StatusMany(driver, 0))
-            .map_err(|e| crate::runtime_error(core::Endpoint::Status, e))
+            .map_err(|e| crate::settle::runtime_error(core::Endpoint::Status, e))
     }
 }
 
 /// A JavaScript string, or `None` for anything else.
 fn js_string(v: &Unknown) -> Option<String> {
-    if v.get_type().ok() != Some(ValueType::String) {
-        return None;
-    }
-    String::from_unknown(*v).ok()
+    let string = v.get_type().ok() == Some(ValueType::String);
+    string.then(|| String::from_unknown(*v).ok()).flatten()
 }
 
 /// One input item: `reference1`, or `[reference1, reference2]` (`[reference1]` too).
@@ -71,7 +77,7 @@ pub fn send(many: &mut External<StatusMany>, item: Unknown) -> i32 {
 #[napi(js_name = "_manyReady", skip_typescript)]
 pub fn ready<'e>(env: &'e Env, many: &External<StatusMany>) -> Result<PromiseRaw<'e, Value>> {
     let ready = many.0.ready();
-    crate::spawn_json(env, core::Endpoint::Status, None, async move {
+    crate::spawn_json(env, async move {
         ready.await;
         Ok(Value::Null)
     })
@@ -81,17 +87,15 @@ pub fn ready<'e>(env: &'e Env, many: &External<StatusMany>) -> Result<PromiseRaw
 #[napi(js_name = "_manyNext", skip_typescript)]
 pub fn next<'e>(env: &'e Env, many: &External<StatusMany>) -> Result<PromiseRaw<'e, Value>> {
     let next = many.0.next();
-    crate::spawn_json(env, core::Endpoint::Status, None, async move {
+    crate::spawn_json(env, async move {
         match next.await {
             None => Ok(Value::Null),
             Some(Ok(outcome)) => Ok(outcome.to_json(&[])),
-            Some(Err(e)) => Err(core::Error::Validation {
-                errors: vec![core::FieldError::new(
-                    format!("refs[{}]", e.line.saturating_sub(1)),
-                    e.reason,
-                )],
+            Some(Err(e)) => {
+                let field = format!("refs[{}]", e.line.saturating_sub(1));
+                let errors = vec![core::FieldError::new(field, e.reason)];
+                Err(core::Error::Validation { errors }.to_json())
             }
-            .to_json()),
         }
     })
 }
@@ -107,28 +111,18 @@ pub fn end(many: &mut External<StatusMany>, close: bool) {
 }
 
 /// A whole-number option of at least `min` (`undefined` gives `default`).
-pub(crate) fn count_option(
-    obj: Option<&Object>,
-    name: &str,
-    default: u32,
-    min: u32,
-) -> Result<u32> {
+fn count_option(obj: Option<&Object>, name: &str, default: u32, min: u32) -> Result<u32> {
     let v = obj.and_then(|o| o.get_named_property::<Unknown>(name).ok());
     let Some(v) = v.filter(|v| v.get_type().ok() != Some(ValueType::Undefined)) else {
         return Ok(default);
     };
     let number = v.get_type().ok() == Some(ValueType::Number);
-    let n = number.then(|| f64::from_unknown(v).ok()).flatten();
-    match n {
+    let want = format!("a whole number of at least {min}");
+    match number.then(|| f64::from_unknown(v).ok()).flatten() {
         Some(n) if n.fract() == 0.0 && n >= f64::from(min) && n <= f64::from(u32::MAX) => {
             Ok(n as u32)
         }
-        _ => Err(crate::invalid(
-            name,
-            format!(
-                "must be a whole number of at least {min}, got {}",
-                n.map_or_else(|| crate::js_type(&v), |n| n.to_string())
-            ),
-        )),
+        Some(n) => Err(crate::invalid(name, format!("must be {want}, got {n}"))),
+        None => Err(crate::wrong(&v, name, &want)),
     }
 }

@@ -4,12 +4,12 @@
 //! One threadsafe function per Node environment wakes the JavaScript thread, which settles
 //! every result queued so far in one turn, through one `JSON.parse` (V8 builds the objects
 //! faster than napi can, property by property). The threadsafe function is referenced only
-//! while calls are in flight: a pending call keeps the event loop alive until it settles (as
-//! undici's do), an idle client never does. The same wake-up delivers the core's log records
-//! (`logger`). When the environment goes away, its calls are aborted.
+//! while calls are in flight: a pending call keeps the event loop alive (as undici's do), an
+//! idle client never does. The same wake-up delivers the core's log records (`logger`). When
+//! the environment goes away, its calls are aborted.
 
-use dga_epayment::Endpoint;
 use dga_epayment::completions::Completions;
+use dga_epayment::{Endpoint, Error};
 use napi::bindgen_prelude::{JsObjectValue, Object, ToNapiValue, Unknown};
 use napi::{Env, JsValue, sys};
 use serde_json::Value;
@@ -23,9 +23,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 /// How a call ended: the result's JSON, or the core's error JSON (`Error::to_json`).
-pub(crate) type Outcome = std::result::Result<Value, Value>;
+pub(crate) type Outcome = Result<Value, Value>;
 /// How a call ended, as queued: its result as JSON text, or its error.
-pub(crate) type Text = std::result::Result<String, Value>;
+pub(crate) type Text = Result<String, Value>;
 pub(crate) type Calls = Completions<Text>;
 
 /// One Node environment's settler; lives on its JavaScript thread.
@@ -39,18 +39,62 @@ pub(crate) struct Settler {
     json_parse: sys::napi_ref,
 }
 
+const CANCELLED: &str = "the call was cancelled before its result (its AbortSignal, or its Node \
+                         environment going away)";
+
 thread_local! {
     static SETTLERS: RefCell<Vec<Rc<Settler>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A napi status as a `Result`.
-pub(crate) fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
-    if status == sys::Status::napi_ok {
-        return Ok(());
+fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
+    match status {
+        sys::Status::napi_ok => Ok(()),
+        _ => Err(napi::Error::from_reason(format!(
+            "{what} failed (napi status {status})"
+        ))),
     }
-    Err(napi::Error::from_reason(format!(
-        "{what} failed (napi status {status})"
-    )))
+}
+
+fn ok(status: sys::napi_status) -> bool {
+    status == sys::Status::napi_ok
+}
+
+/// The core's error JSON as the `DgaError` to throw (on this JavaScript thread).
+pub(crate) fn thrown(json: Value) -> napi::Error {
+    match SETTLERS.with(|s| s.borrow().first().cloned()) {
+        Some(s) => unsafe { Unknown::from_raw_unchecked(s.env, s.error_value(json)) }.into(),
+        None => napi::Error::from_reason(json["message"].as_str().unwrap_or_default()),
+    }
+}
+
+/// The core's error JSON of a call that did not reach DGA's answer (transient: try again).
+fn network(endpoint: Endpoint, message: String) -> Value {
+    let transient = true;
+    Error::Network {
+        endpoint,
+        message,
+        transient,
+    }
+    .to_json()
+}
+
+/// The runtime could not start (the operating system refused threads).
+pub(crate) fn runtime_error(endpoint: Endpoint, e: std::io::Error) -> napi::Error {
+    thrown(network(
+        endpoint,
+        format!("the SDK's runtime could not start: {e}"),
+    ))
+}
+
+/// The core's error JSON for a result that could not be made into a JavaScript value.
+pub(crate) fn unconvertible(reason: &dyn std::fmt::Display) -> Value {
+    let message = format!("the result could not be converted for JavaScript: {reason}");
+    Error::Protocol {
+        endpoint: Endpoint::Status,
+        message,
+    }
+    .to_json()
 }
 
 fn find(env: sys::napi_env) -> Option<Rc<Settler>> {
@@ -65,11 +109,7 @@ impl Settler {
         }
         let mut tsfn = ptr::null_mut();
         unsafe {
-            let mut name = ptr::null_mut();
-            check(
-                sys::napi_create_string_utf8(env, c"dga-epayment".as_ptr(), 12, &mut name),
-                "napi_create_string_utf8",
-            )?;
+            let name = String::to_napi_value(env, "dga-epayment".into())?;
             let (no_func, no_data) = (ptr::null_mut(), ptr::null_mut());
             check(
                 sys::napi_create_threadsafe_function(
@@ -126,44 +166,38 @@ impl Settler {
         Ok(())
     }
 
-    /// A Promise settled by `call`, which runs as a task on the core's runtime; and its id.
+    /// A Promise settled by `call`, which runs as a task on the core's runtime, and its id;
+    /// the Promise rejects at once when `call` is an error (bad arguments).
     pub(crate) fn spawn(
         &self,
         endpoint: Endpoint,
-        call: impl Future<Output = Text> + Send + 'static,
+        call: napi::Result<impl Future<Output = Text> + Send + 'static>,
     ) -> napi::Result<(sys::napi_value, u64)> {
-        let mut deferred = ptr::null_mut();
-        let mut promise = ptr::null_mut();
-        check(
-            unsafe { sys::napi_create_promise(self.env, &mut deferred, &mut promise) },
-            "napi_create_promise",
-        )?;
-        let id = self
-            .calls
-            .spawn(call)
-            .map_err(|e| crate::runtime_error(endpoint, e))?;
-        let mut pending = self.pending.borrow_mut();
-        if pending.is_empty() {
-            unsafe { sys::napi_ref_threadsafe_function(self.env, self.tsfn) };
+        let (env, mut deferred, mut promise) = (self.env, ptr::null_mut(), ptr::null_mut());
+        let created = unsafe { sys::napi_create_promise(env, &mut deferred, &mut promise) };
+        check(created, "napi_create_promise")?;
+        match call.and_then(|c| self.calls.spawn(c).map_err(|e| runtime_error(endpoint, e))) {
+            Ok(id) => {
+                let mut pending = self.pending.borrow_mut();
+                if pending.is_empty() {
+                    unsafe { sys::napi_ref_threadsafe_function(env, self.tsfn) };
+                }
+                pending.insert(id, (deferred, endpoint));
+                Ok((promise, id))
+            }
+            Err(e) => unsafe {
+                sys::napi_reject_deferred(env, deferred, napi::JsError::from(e).into_value(env));
+                Ok((promise, 0))
+            },
         }
-        pending.insert(id, (deferred, endpoint));
-        Ok((promise, id))
     }
 
     /// Settles every call that ended (on the JavaScript thread).
     fn settle_all(&self) {
         let done = self.calls.take();
-        let mut text = String::from("[");
-        for (_, outcome) in &done {
-            if let Some(Ok(json)) = outcome {
-                if text.len() > 1 {
-                    text.push(',');
-                }
-                text.push_str(json);
-            }
-        }
-        text.push(']');
-        let parsed = self.parse(&text);
+        let texts = done.iter().filter_map(|(_, o)| o.as_ref()?.as_ref().ok());
+        let texts: Vec<&str> = texts.map(String::as_str).collect();
+        let parsed = self.parse(format!("[{}]", texts.join(",")));
         let (env, mut index) = (self.env, 0);
         let mut pending = self.pending.borrow_mut();
         for (id, outcome) in done {
@@ -175,16 +209,15 @@ impl Settler {
                     let mut value = ptr::null_mut();
                     index += 1;
                     if let Some(array) = parsed
-                        && unsafe { sys::napi_get_element(env, array, index - 1, &mut value) }
-                            == sys::Status::napi_ok
+                        && ok(unsafe { sys::napi_get_element(env, array, index - 1, &mut value) })
                     {
                         unsafe { sys::napi_resolve_deferred(env, deferred, value) };
                         continue;
                     }
-                    crate::error_json_of("JSON.parse failed")
+                    unconvertible(&"JSON.parse failed")
                 }
                 Some(Err(error)) => error,
-                None => crate::ended_json(endpoint),
+                None => network(endpoint, CANCELLED.into()),
             };
             unsafe { sys::napi_reject_deferred(env, deferred, self.error_value(error)) };
         }
@@ -194,57 +227,49 @@ impl Settler {
     }
 
     /// `JSON.parse(text)`.
-    fn parse(&self, text: &str) -> Option<sys::napi_value> {
-        let env = self.env;
-        let (mut parse, mut arg, mut out) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-        let ok = unsafe {
-            sys::napi_get_reference_value(env, self.json_parse, &mut parse) == sys::Status::napi_ok
-                && sys::napi_create_string_utf8(
-                    env,
-                    text.as_ptr().cast(),
-                    text.len() as isize,
-                    &mut arg,
-                ) == sys::Status::napi_ok
-                && sys::napi_call_function(env, parse, parse, 1, &arg, &mut out)
-                    == sys::Status::napi_ok
-        };
-        if !ok {
-            unsafe { sys::napi_get_and_clear_last_exception(env, &mut out) };
+    fn parse(&self, text: String) -> Option<sys::napi_value> {
+        let (env, json) = (self.env, self.json_parse);
+        let (mut f, mut out) = (ptr::null_mut(), ptr::null_mut());
+        unsafe {
+            if ok(sys::napi_get_reference_value(env, json, &mut f))
+                && let Ok(arg) = String::to_napi_value(env, text)
+                && ok(sys::napi_call_function(env, f, f, 1, &arg, &mut out))
+            {
+                return Some(out);
+            }
+            sys::napi_get_and_clear_last_exception(env, &mut out);
         }
-        ok.then_some(out)
+        None
     }
 
-    /// `new DgaError(json)`, or a plain `Error` whose message carries the JSON when no class
-    /// was registered or it threw (index.js turns that into a `DgaError` too).
+    /// `new DgaError(json)`, or a plain `Error` with the core's message when no class was
+    /// registered or it threw.
     pub(crate) fn error_value(&self, json: Value) -> sys::napi_value {
         let (env, class) = (self.env, self.error_class.get());
         let (mut ctor, mut out) = (ptr::null_mut(), ptr::null_mut());
         unsafe {
             if !class.is_null()
-                && sys::napi_get_reference_value(env, class, &mut ctor) == sys::Status::napi_ok
+                && ok(sys::napi_get_reference_value(env, class, &mut ctor))
                 && let Ok(arg) = Value::to_napi_value(env, json.clone())
-                && sys::napi_new_instance(env, ctor, 1, &arg, &mut out) == sys::Status::napi_ok
+                && ok(sys::napi_new_instance(env, ctor, 1, &arg, &mut out))
             {
                 return out;
             }
             sys::napi_get_and_clear_last_exception(env, &mut out);
-            let text = format!("{}{json}", crate::ERROR_MARKER);
-            let mut msg = ptr::null_mut();
-            sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut msg);
-            sys::napi_create_error(env, ptr::null_mut(), msg, &mut out);
+            let message = json["message"].as_str().unwrap_or("dga-epayment error");
+            if let Ok(message) = String::to_napi_value(env, message.to_owned()) {
+                sys::napi_create_error(env, ptr::null_mut(), message, &mut out);
+            }
         }
         out
     }
 }
 
 /// A strong reference to `value`.
-fn reference(env: sys::napi_env, value: sys::napi_value) -> napi::Result<sys::napi_ref> {
+pub(crate) fn reference(env: sys::napi_env, value: sys::napi_value) -> napi::Result<sys::napi_ref> {
     let mut r = ptr::null_mut();
-    check(
-        unsafe { sys::napi_create_reference(env, value, 1, &mut r) },
-        "napi_create_reference",
-    )?;
-    Ok(r)
+    let status = unsafe { sys::napi_create_reference(env, value, 1, &mut r) };
+    check(status, "napi_create_reference").map(|()| r)
 }
 
 /// The threadsafe function's call: runs on the JavaScript thread (env is null at teardown).
@@ -273,12 +298,8 @@ unsafe extern "C" fn env_cleanup(env: *mut c_void) {
 /// callers gone).
 fn teardown(env: sys::napi_env) {
     crate::logger::forget(env);
-    let settler = SETTLERS.with(|s| {
-        let mut s = s.borrow_mut();
-        let i = s.iter().position(|x| x.env == env)?;
-        Some(s.swap_remove(i))
-    });
-    if let Some(settler) = settler {
+    if let Some(settler) = find(env) {
+        SETTLERS.with(|s| s.borrow_mut().retain(|x| x.env != env));
         settler.calls.close();
     }
 }
