@@ -6,7 +6,6 @@
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::ptr;
 
 use futures_util::FutureExt;
 use jni::sys::{self, jlong, jobject, jvalue};
@@ -38,33 +37,20 @@ fn complete(target: &JavaRef, text: String) {
     unsafe {
         let Some(env) = logging::env() else { return };
         let fns = &(**env).v1_1;
-        let utf16: Vec<u16> = text.encode_utf16().collect();
-        let s = (fns.NewString)(env, utf16.as_ptr(), utf16.len() as sys::jsize);
+        let s = logging::java_string(env, &text);
         let class = (fns.GetObjectClass)(env, target.0);
-        let done = if class.is_null() {
-            ptr::null_mut()
-        } else {
-            (fns.GetMethodID)(
-                env,
-                class,
-                c"done".as_ptr(),
-                c"(Ljava/lang/String;)V".as_ptr(),
-            )
-        };
+        let done = (fns.GetMethodID)(
+            env,
+            class,
+            c"done".as_ptr(),
+            c"(Ljava/lang/String;)V".as_ptr(),
+        );
         if !s.is_null() && !done.is_null() {
-            let args = [jvalue { l: s }];
-            (fns.CallVoidMethodA)(env, target.0, done, args.as_ptr());
+            (fns.CallVoidMethodA)(env, target.0, done, [jvalue { l: s }].as_ptr());
         }
-        if ((**env).v1_2.ExceptionCheck)(env) {
-            ((**env).v1_1.ExceptionDescribe)(env);
-            (fns.ExceptionClear)(env);
-        }
-        if !s.is_null() {
-            (fns.DeleteLocalRef)(env, s);
-        }
-        if !class.is_null() {
-            (fns.DeleteLocalRef)(env, class);
-        }
+        logging::clear(env);
+        (fns.DeleteLocalRef)(env, s);
+        (fns.DeleteLocalRef)(env, class);
     }
 }
 

@@ -1,18 +1,13 @@
-//! The JNI half of the Java binding (`io.github.dgaepayment.Native`): static native methods that
-//! take Java strings and byte arrays and give back the core's JSON as a Java string.
+//! The JNI half of the Java binding (`io.github.dgaepayment.Native`). Every export gives a tagged
+//! string, `R` then the result (the core's normalized JSON, or a value) or `E` then the core's
+//! error JSON (`Error::to_json`), and runs inside `catch_unwind`: a panic is an `internal` error,
+//! never an unwind into the JVM.
 //!
-//! The binding translates and nothing more. Every result is a tagged string: `R` then the
-//! core's normalized JSON (or the value), or `E` then the core's error JSON (`Error::to_json`);
-//! the Java side builds its records and exceptions from those. Every export runs its body
-//! inside `catch_unwind`, so a panic becomes an `internal` error instead of unwinding into the
-//! JVM.
-//!
-//! A web application redeployed in the same JVM loads this library again from a new class
-//! loader, through its own copy of the file (the JVM refuses one path in two loaders). The first
-//! copy loaded in the process is the primary: it pins itself in memory, makes its symbols
-//! global, and every later copy registers the primary's functions on its own `Native` class in
-//! `JNI_OnLoad`. So the process has one set of clients, one log bridge and one runtime, however
-//! many deployments come and go.
+//! A redeployed web application loads its own copy of this file from a new class loader (the JVM
+//! refuses one path in two loaders). The first copy in the process is the primary: it stays
+//! loaded with its symbols global, and every later copy registers the primary's functions on its
+//! own `Native` class in `JNI_OnLoad`, so the process keeps one set of clients, log bridge and
+//! runtime.
 
 use std::ffi::{CStr, CString, c_char, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -98,7 +93,7 @@ jni_types!(
 );
 
 /// `lower_snake` as Java's `lowerCamel`.
-fn camel(name: &str) -> String {
+fn camel(name: &str) -> CString {
     let mut parts = name.split('_');
     let mut out = parts.next().unwrap_or_default().to_owned();
     for part in parts {
@@ -106,7 +101,7 @@ fn camel(name: &str) -> String {
         out.extend(chars.next().map(|c| c.to_ascii_uppercase()));
         out.push_str(chars.as_str());
     }
-    out
+    CString::new(out).unwrap_or_default()
 }
 
 /// The static native methods of `io.github.dgaepayment.Native` (each Rust name in camel case)
@@ -123,14 +118,14 @@ macro_rules! natives {
 
         // `'c` is the lifetime the parameters' types name (`JString<'c>`).
         #[allow(clippy::extra_unused_lifetimes)]
-        fn methods<'c>() -> Vec<(String, String, *mut c_void)> {
+        fn methods<'c>() -> Vec<(CString, CString, *mut c_void)> {
             vec![$((
                 camel(stringify!($name)),
-                format!(
+                CString::new(format!(
                     "({}){}",
                     <[&str]>::concat(&[$(<$ty as Jni>::SIG),*]),
                     natives!(@ret $($ret)?)
-                ),
+                )).unwrap_or_default(),
                 $name as *mut c_void,
             )),*]
         }
@@ -261,35 +256,25 @@ natives! {
         call!(e, handle, target, |c| c.create_payment(&request), sdk::Payment::to_json)
     }
 
-    fn status(
-        handle: jlong,
-        reference1: JString<'c>,
-        reference2: JString<'c>,
-        target: JObject<'c>,
-    ) |e| {
-        let (r1, r2) = refs(e, &reference1, &reference2)?;
+    fn status(handle: jlong, r1: JString<'c>, r2: JString<'c>, target: JObject<'c>) |e| {
+        let (r1, r2) = refs(e, &r1, &r2)?;
         call!(e, handle, target, |c| c.status(&r1, &r2), sdk::PaymentStatus::to_json)
     }
 
-    fn close_payment(
-        handle: jlong,
-        reference1: JString<'c>,
-        reference2: JString<'c>,
-        target: JObject<'c>,
-    ) |e| {
-        let (r1, r2) = refs(e, &reference1, &reference2)?;
+    fn close_payment(handle: jlong, r1: JString<'c>, r2: JString<'c>, target: JObject<'c>) |e| {
+        let (r1, r2) = refs(e, &r1, &r2)?;
         call!(e, handle, target, |c| c.close(&r1, &r2), sdk::Confirmation::to_json)
     }
 
     fn void_payment(
         handle: jlong,
-        reference1: JString<'c>,
-        reference2: JString<'c>,
-        payment_reference: JString<'c>,
+        r1: JString<'c>,
+        r2: JString<'c>,
+        pr: JString<'c>,
         target: JObject<'c>,
     ) |e| {
-        let (r1, r2) = refs(e, &reference1, &reference2)?;
-        let pr = text(e, &payment_reference, "paymentReference")?;
+        let (r1, r2) = refs(e, &r1, &r2)?;
+        let pr = text(e, &pr, "paymentReference")?;
         call!(e, handle, target, |c| c.void(&r1, &r2, &pr), sdk::Confirmation::to_json)
     }
 
@@ -316,14 +301,10 @@ natives! {
 
     /// The refusal of references the agency's `knownReference` does not know, counted and
     /// logged by the core, as `receiveCallback` gives a refusal (404, no DGA call).
-    fn refuse_unknown_reference(
-        handle: jlong,
-        reference1: JString<'c>,
-        reference2: JString<'c>,
-    ) |e| {
+    fn refuse_unknown_reference(handle: jlong, r1: JString<'c>, r2: JString<'c>) |e| {
         // SAFETY: a live handle, by DgaClient's lock (and below).
         let client = unsafe { client(handle)? };
-        let (r1, r2) = refs(e, &reference1, &reference2)?;
+        let (r1, r2) = refs(e, &r1, &r2)?;
         Err(future::callback_failure(client.refuse_unknown_reference(&r1, &r2)))
     }
 
@@ -400,19 +381,11 @@ const NATIVE_CLASS: &CStr = c"io/github/dgaepayment/Native";
 pub unsafe extern "C" fn dga_epayment_java_register(env: *mut sys::JNIEnv) -> jint {
     catch_unwind(|| {
         let table = methods();
-        let names: Vec<(CString, CString)> = table
-            .iter()
-            .map(|(n, s, _)| {
-                let c = |t: &str| CString::new(t).unwrap_or_default();
-                (c(n), c(s))
-            })
-            .collect();
         let natives: Vec<sys::JNINativeMethod> = table
             .iter()
-            .zip(&names)
-            .map(|((_, _, f), (n, s))| sys::JNINativeMethod {
-                name: n.as_ptr() as *mut c_char,
-                signature: s.as_ptr() as *mut c_char,
+            .map(|(name, sig, f)| sys::JNINativeMethod {
+                name: name.as_ptr() as *mut c_char,
+                signature: sig.as_ptr() as *mut c_char,
                 fnPtr: *f,
             })
             .collect();

@@ -4,7 +4,7 @@
 //! system logger of that name, without the application's handlers). A thread the JVM does not
 //! know (a runtime thread) attaches as a daemon, so it never keeps the JVM from exiting.
 
-use std::ffi::{CString, c_void};
+use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::sync::OnceLock;
@@ -41,12 +41,13 @@ pub(crate) fn install() {
 /// Keeps the Java side's logger and its five levels (the first ones given).
 ///
 /// # Safety
-/// `env` is the calling thread's env, `logger` and `levels` live local references on it.
+/// `env` is the calling thread's env (a native method's: its local references are freed when it
+/// returns), `logger` and `levels` live local references on it.
 pub(crate) unsafe fn set_logger(env: *mut sys::JNIEnv, logger: jobject, levels: jobjectArray) {
     if logger.is_null() || levels.is_null() || BRIDGE.get().is_some() {
         return;
     }
-    // SAFETY: by the caller's contract; every local reference made here is deleted here.
+    // SAFETY: by the caller's contract.
     unsafe {
         let fns = &(**env).v1_1;
         let class = (fns.GetObjectClass)(env, logger);
@@ -57,34 +58,26 @@ pub(crate) unsafe fn set_logger(env: *mut sys::JNIEnv, logger: jobject, levels: 
             c"(Ljava/util/logging/Level;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V"
                 .as_ptr(),
         );
-        (fns.DeleteLocalRef)(env, class);
         if clear(env) || logp.is_null() {
             return;
         }
-        let mut bridge = Bridge {
-            logger: (fns.NewGlobalRef)(env, logger),
-            levels: [ptr::null_mut(); 5],
+        let mut local = [ptr::null_mut(); 5];
+        for (i, slot) in local.iter_mut().enumerate() {
+            *slot = (fns.GetObjectArrayElement)(env, levels, i as sys::jsize);
+            if clear(env) || slot.is_null() {
+                return;
+            }
+        }
+        let global = |o| (fns.NewGlobalRef)(env, o);
+        let bridge = Bridge {
+            logger: global(logger),
+            levels: local.map(global),
             logp,
         };
-        for (i, slot) in bridge.levels.iter_mut().enumerate() {
-            let level = (fns.GetObjectArrayElement)(env, levels, i as sys::jsize);
-            if clear(env) || level.is_null() {
-                break;
-            }
-            *slot = (fns.NewGlobalRef)(env, level);
-            (fns.DeleteLocalRef)(env, level);
-        }
-        let unused = if bridge.levels.contains(&ptr::null_mut()) {
-            Some(bridge)
-        } else {
-            BRIDGE.set(bridge).err()
-        };
-        for global in unused
-            .iter()
-            .flat_map(|b| [b.logger].into_iter().chain(b.levels))
-        {
-            if !global.is_null() {
-                (fns.DeleteGlobalRef)(env, global);
+        // Another class loader's `Native` was first: its objects are the same JDK ones.
+        if let Err(unused) = BRIDGE.set(bridge) {
+            for o in unused.levels.into_iter().chain([unused.logger]) {
+                (fns.DeleteGlobalRef)(env, o);
             }
         }
     }
@@ -115,20 +108,25 @@ pub(crate) unsafe fn env() -> Option<*mut sys::JNIEnv> {
     None
 }
 
-unsafe fn clear(env: *mut sys::JNIEnv) -> bool {
+/// Whether a Java exception was pending; it is printed (no Java caller would see it) and cleared.
+pub(crate) unsafe fn clear(env: *mut sys::JNIEnv) -> bool {
     // SAFETY: a valid env.
     unsafe {
-        if ((**env).v1_2.ExceptionCheck)(env) {
+        let pending = ((**env).v1_2.ExceptionCheck)(env);
+        if pending {
+            ((**env).v1_1.ExceptionDescribe)(env);
             ((**env).v1_1.ExceptionClear)(env);
-            return true;
         }
+        pending
     }
-    false
 }
 
-/// Java's modified UTF-8 needs no NUL inside; the core's text has none, but be safe.
-fn c_text(s: &str) -> CString {
-    CString::new(s.replace('\0', "\u{FFFD}")).unwrap_or_default()
+/// A new Java string (a local reference; null when the JVM is out of memory), from UTF-16, which
+/// unlike `NewStringUTF`'s modified UTF-8 takes every character as it is.
+pub(crate) unsafe fn java_string(env: *mut sys::JNIEnv, text: &str) -> jobject {
+    let utf16: Vec<u16> = text.encode_utf16().collect();
+    // SAFETY: a valid env; the buffer outlives the call.
+    unsafe { ((**env).v1_1.NewString)(env, utf16.as_ptr(), utf16.len() as sys::jsize) }
 }
 
 /// Called by the core on the thread that logged, when its queue was empty: the JVM may be
@@ -143,8 +141,8 @@ fn wake(_: log::Level) {
             for record in records {
                 let level = bridge.levels[logs::level_number(record.level) as usize - 1];
                 let fns = &(**env).v1_1;
-                let source = (fns.NewStringUTF)(env, c_text(&record.target).as_ptr());
-                let message = (fns.NewStringUTF)(env, c_text(&record.message).as_ptr());
+                let source = java_string(env, &record.target);
+                let message = java_string(env, &record.message);
                 if !clear(env) {
                     let args = [
                         jvalue { l: level },
