@@ -106,20 +106,3 @@ pub(crate) unsafe fn free(task: jlong) {
         drop(unsafe { Box::from_raw(task as usize as *mut Abort) });
     }
 }
-
-/// The result of `receive_callback` as the blocking `receiveCallback` gives it.
-pub(crate) fn callback_outcome(result: sdk::Result<sdk::Callback>) -> Outcome {
-    result
-        .map(|status| status.to_json().to_string())
-        .map_err(callback_failure)
-}
-
-/// A callback's refusal: `{"httpStatus", "body", "error"}`, the core's reply and the error.
-pub(crate) fn callback_failure(err: sdk::Error) -> serde_json::Value {
-    let reply = sdk::CallbackReply::for_error(&err);
-    serde_json::json!({
-        "httpStatus": reply.http_status,
-        "body": reply.body,
-        "error": err.to_json(),
-    })
-}

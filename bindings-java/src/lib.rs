@@ -18,6 +18,7 @@ use jni::EnvUnowned;
 use jni::errors::ThrowRuntimeExAndDefault;
 use jni::objects::{JByteArray, JClass, JObject, JObjectArray, JString};
 use jni::sys::{self, jboolean, jint, jlong};
+use sdk::callback_json::refusal;
 use serde_json::{Value, json};
 
 type Outcome = Result<String, Value>;
@@ -177,6 +178,12 @@ fn done_json<T>(r: sdk::Result<T>, to_json: fn(&T) -> Value) -> Outcome {
     r.map(|v| to_json(&v).to_string()).map_err(sdk_err)
 }
 
+/// `receive_callback`'s result: the verified status, or its refusal.
+fn callback_outcome(r: sdk::Result<sdk::Callback>) -> Outcome {
+    r.map(|status| status.to_json().to_string())
+        .map_err(|e| refusal(&e))
+}
+
 /// A call of the client behind `handle`: with a null `target`, on the blocking client (its
 /// result, through `finish`); else one task on the core's runtime that ends by calling
 /// `target.done(..)` with that same result, giving at once `R` and the task's handle.
@@ -288,14 +295,14 @@ natives! {
     /// `{"httpStatus", "body", "error"}`: the core's reply for that error and the error itself.
     fn receive_callback(handle: jlong, body: JByteArray<'c>, target: JObject<'c>) |e| {
         let body = bytes(e, &body, "body")?;
-        call!(e, handle, target, |c| c.receive_callback(&body, true) => future::callback_outcome)
+        call!(e, handle, target, |c| c.receive_callback(&body, true) => callback_outcome)
     }
 
     /// The references a callback body names, `R["reference1","reference2"]`, or the core's
     /// reply to a body whose references cannot be read (as `receiveCallback` gives it: 400).
     fn callback_references(body: JByteArray<'c>) |e| {
         let body = bytes(e, &body, "body")?;
-        let (r1, r2) = sdk::callback_references(&body).map_err(future::callback_failure)?;
+        let (r1, r2) = sdk::callback_references(&body).map_err(|e| refusal(&e))?;
         Ok(json!([r1, r2]).to_string())
     }
 
@@ -305,7 +312,7 @@ natives! {
         // SAFETY: a live handle, by DgaClient's lock (and below).
         let client = unsafe { client(handle)? };
         let (r1, r2) = refs(e, &r1, &r2)?;
-        Err(future::callback_failure(client.refuse_unknown_reference(&r1, &r2)))
+        Err(refusal(&client.refuse_unknown_reference(&r1, &r2)))
     }
 
     /// The core's verification counters (`VerificationStats`) as JSON.
@@ -350,7 +357,7 @@ natives! {
             3 => sdk::CallbackReply::unavailable(),
             _ => return Err(invalid(format!("no callback reply {which}"))),
         };
-        Ok(json!({ "httpStatus": reply.http_status, "body": reply.body }).to_string())
+        Ok(reply.to_json().to_string())
     }
 
     fn callback_reply_content_type() |_e| { Ok(sdk::CallbackReply::CONTENT_TYPE.to_owned()) }

@@ -17,8 +17,8 @@ use super::VM;
 
 struct Bridge {
     logger: jobject,
-    /// SEVERE, WARNING, INFO, FINE, FINER.
-    levels: [jobject; 5],
+    /// `Level[]`: SEVERE, WARNING, INFO, FINE, FINER.
+    levels: jobjectArray,
     logp: sys::jmethodID,
 }
 
@@ -41,8 +41,7 @@ pub(crate) fn install() {
 /// Keeps the Java side's logger and its five levels (the first ones given).
 ///
 /// # Safety
-/// `env` is the calling thread's env (a native method's: its local references are freed when it
-/// returns), `logger` and `levels` live local references on it.
+/// `env` is the calling thread's env, `logger` and `levels` live local references on it.
 pub(crate) unsafe fn set_logger(env: *mut sys::JNIEnv, logger: jobject, levels: jobjectArray) {
     if logger.is_null() || levels.is_null() || BRIDGE.get().is_some() {
         return;
@@ -61,24 +60,15 @@ pub(crate) unsafe fn set_logger(env: *mut sys::JNIEnv, logger: jobject, levels: 
         if clear(env) || logp.is_null() {
             return;
         }
-        let mut local = [ptr::null_mut(); 5];
-        for (i, slot) in local.iter_mut().enumerate() {
-            *slot = (fns.GetObjectArrayElement)(env, levels, i as sys::jsize);
-            if clear(env) || slot.is_null() {
-                return;
-            }
-        }
-        let global = |o| (fns.NewGlobalRef)(env, o);
         let bridge = Bridge {
-            logger: global(logger),
-            levels: local.map(global),
+            logger: (fns.NewGlobalRef)(env, logger),
+            levels: (fns.NewGlobalRef)(env, levels),
             logp,
         };
         // Another class loader's `Native` was first: its objects are the same JDK ones.
         if let Err(unused) = BRIDGE.set(bridge) {
-            for o in unused.levels.into_iter().chain([unused.logger]) {
-                (fns.DeleteGlobalRef)(env, o);
-            }
+            (fns.DeleteGlobalRef)(env, unused.logger);
+            (fns.DeleteGlobalRef)(env, unused.levels);
         }
     }
 }
@@ -139,8 +129,9 @@ fn wake(_: log::Level) {
             let Some(bridge) = BRIDGE.get() else { return };
             let Some(env) = env() else { return };
             for record in records {
-                let level = bridge.levels[logs::level_number(record.level) as usize - 1];
                 let fns = &(**env).v1_1;
+                let n = logs::level_number(record.level) - 1;
+                let level = (fns.GetObjectArrayElement)(env, bridge.levels, n);
                 let source = java_string(env, &record.target);
                 let message = java_string(env, &record.message);
                 if !clear(env) {
@@ -153,8 +144,9 @@ fn wake(_: log::Level) {
                     (fns.CallVoidMethodA)(env, bridge.logger, bridge.logp, args.as_ptr());
                     clear(env);
                 }
-                (fns.DeleteLocalRef)(env, source);
-                (fns.DeleteLocalRef)(env, message);
+                for local in [level, source, message] {
+                    (fns.DeleteLocalRef)(env, local);
+                }
             }
         }
     }));

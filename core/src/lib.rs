@@ -42,6 +42,7 @@
 #![warn(missing_docs)]
 
 pub mod blocking;
+pub mod callback_json;
 mod citizen_id;
 mod client;
 pub mod completions;
