@@ -10,7 +10,6 @@ use super::{
     text,
 };
 use futures_util::FutureExt;
-use serde_json::Value;
 use std::cell::Cell;
 use std::ffi::{c_char, c_void};
 use std::future::Future;
@@ -200,7 +199,7 @@ fn start<Fut>(
     prepare: impl FnOnce(sdk::Client) -> Result<(Refs, Fut), DgaError>,
 ) -> i32
 where
-    Fut: Future<Output = Result<Value, sdk::Error>> + Send + 'static,
+    Fut: Future<Output = Result<String, sdk::Error>> + Send + 'static,
 {
     let started = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: NULL or live, by the caller's contract; the call keeps its own clone.
@@ -231,7 +230,7 @@ where
                 }
             };
             let result = match AssertUnwindSafe(work).catch_unwind().await {
-                Ok(r) => r.map(|v| v.to_string()),
+                Ok(r) => r,
                 Err(panic) => Err(DgaError::binding(
                     DgaErrorKind::DGA_INTERNAL,
                     panic_message(&*panic),
@@ -279,7 +278,7 @@ pub unsafe extern "C" fn dga_create_payment_async(
             |r| (r.request_reference1.clone(), r.request_reference2.clone()),
         );
         Ok((Some(refs), async move {
-            Ok(client.create_payment(&request?).await?.to_json())
+            Ok(client.create_payment(&request?).await?.to_json_text())
         }))
     })
 }
@@ -297,7 +296,7 @@ pub unsafe extern "C" fn dga_status_async(
     start(client, cancel, cb, user_data, |client| {
         let (r1, r2) = unsafe { owned_refs(reference1, reference2)? };
         Ok((None, async move {
-            client.status(&r1, &r2).await.map(|s| s.to_json())
+            client.status(&r1, &r2).await.map(|s| s.to_json_text())
         }))
     })
 }
@@ -315,7 +314,7 @@ pub unsafe extern "C" fn dga_close_async(
     start(client, cancel, cb, user_data, |client| {
         let r = unsafe { owned_refs(reference1, reference2)? };
         Ok((trimmed(&r), async move {
-            client.close(&r.0, &r.1).await.map(|c| c.to_json())
+            client.close(&r.0, &r.1).await.map(|c| c.to_json_text())
         }))
     })
 }
@@ -335,7 +334,7 @@ pub unsafe extern "C" fn dga_void_async(
         let r = unsafe { owned_refs(reference1, reference2)? };
         let pr = unsafe { text(payment_reference, "payment_reference")? }.to_owned();
         Ok((trimmed(&r), async move {
-            client.void(&r.0, &r.1, &pr).await.map(|c| c.to_json())
+            client.void(&r.0, &r.1, &pr).await.map(|c| c.to_json_text())
         }))
     })
 }
@@ -353,7 +352,7 @@ pub unsafe extern "C" fn dga_verify_callback_async(
         let callback = unsafe { json_arg(callback_json, "callback_json")? };
         Ok((None, async move {
             let callback = sdk::PaymentStatus::from_json(&callback)?;
-            Ok(client.verify_callback(&callback).await?.to_json())
+            Ok(client.verify_callback(&callback).await?.to_json_text())
         }))
     })
 }
@@ -372,7 +371,7 @@ pub unsafe extern "C" fn dga_receive_callback_async(
     start(client, cancel, cb, user_data, |client| {
         let body = unsafe { bytes(body, len, "body")? }.to_vec();
         Ok((None, async move {
-            Ok(client.receive_callback(&body, verify).await?.to_json())
+            Ok(client.receive_callback(&body, verify).await?.to_json_text())
         }))
     })
 }

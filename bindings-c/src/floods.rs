@@ -105,7 +105,7 @@ pub unsafe extern "C" fn dga_receive_callback_known(
                 unsafe { known(user_data, r1.as_ptr(), r2.as_ptr()) }
             }),
         };
-        Ok(status?.to_json().to_string())
+        Ok(status?.to_json_text())
     })
 }
 

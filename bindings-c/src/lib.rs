@@ -366,7 +366,7 @@ pub unsafe extern "C" fn dga_create_payment(
         let client = unsafe { client_ref(client)? };
         let request =
             sdk::CreatePayment::from_json(&unsafe { json_arg(request_json, "request_json")? })?;
-        Ok(client.create_payment(&request)?.to_json().to_string())
+        Ok(client.create_payment(&request)?.to_json_text())
     })
 }
 
@@ -382,7 +382,7 @@ pub unsafe extern "C" fn dga_status(
 ) -> i32 {
     call_text(out_json, out_err, || {
         let (client, (r1, r2)) = unsafe { (client_ref(client)?, refs(reference1, reference2)?) };
-        Ok(client.status(r1, r2)?.to_json().to_string())
+        Ok(client.status(r1, r2)?.to_json_text())
     })
 }
 
@@ -398,7 +398,7 @@ pub unsafe extern "C" fn dga_close(
 ) -> i32 {
     call_text(out_json, out_err, || {
         let (client, (r1, r2)) = unsafe { (client_ref(client)?, refs(reference1, reference2)?) };
-        Ok(client.close(r1, r2)?.to_json().to_string())
+        Ok(client.close(r1, r2)?.to_json_text())
     })
 }
 
@@ -416,7 +416,7 @@ pub unsafe extern "C" fn dga_void(
     call_text(out_json, out_err, || {
         let (client, (r1, r2)) = unsafe { (client_ref(client)?, refs(reference1, reference2)?) };
         let pr = unsafe { text(payment_reference, "payment_reference")? };
-        Ok(client.void(r1, r2, pr)?.to_json().to_string())
+        Ok(client.void(r1, r2, pr)?.to_json_text())
     })
 }
 
@@ -434,7 +434,7 @@ pub unsafe extern "C" fn dga_verify_callback(
         let client = unsafe { client_ref(client)? };
         let callback =
             sdk::PaymentStatus::from_json(&unsafe { json_arg(callback_json, "callback_json")? })?;
-        Ok(client.verify_callback(&callback)?.to_json().to_string())
+        Ok(client.verify_callback(&callback)?.to_json_text())
     })
 }
 
@@ -452,7 +452,7 @@ pub unsafe extern "C" fn dga_receive_callback(
 ) -> i32 {
     call_text(out_json, out_err, || {
         let (client, body) = unsafe { (client_ref(client)?, bytes(body, len, "body")?) };
-        Ok(client.receive_callback(body, verify)?.to_json().to_string())
+        Ok(client.receive_callback(body, verify)?.to_json_text())
     })
 }
 
@@ -470,7 +470,7 @@ pub unsafe extern "C" fn dga_parse_callback(
 ) -> i32 {
     call_text(out_json, out_err, || {
         let body = unsafe { bytes(body, len, "body")? };
-        Ok(sdk::parse_callback(body)?.to_json().to_string())
+        Ok(sdk::parse_callback(body)?.to_json_text())
     })
 }
 

@@ -1,8 +1,6 @@
-//! The asynchronous calls: each runs as one task on the core's runtime (no thread per call) and
-//! ends by calling `done(String)` on the Java object the call was given (`NativeCall`), from
-//! the runtime thread, which the Java side hands at once to the caller's executor. The thread
-//! attaches to the JVM as a daemon. Aborting the task (Java's `cancel(true)`) drops the call: a
-//! status or close stops; a create or void runs on inside the core, which logs its outcome.
+//! The asynchronous calls: one task each on the core's runtime, ending with `done(String)` called
+//! on the call's `NativeCall` from the runtime thread (attached to the JVM as a daemon). Aborting
+//! the task drops the call: a status or close stops; a create or void runs on inside the core.
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};

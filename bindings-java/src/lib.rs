@@ -55,10 +55,6 @@ fn guarded(body: impl FnOnce() -> Outcome) -> String {
     tagged(outcome)
 }
 
-fn sdk_err(e: sdk::Error) -> Value {
-    e.to_json()
-}
-
 fn parse_json(text: &str, name: &str) -> Result<Value, Value> {
     serde_json::from_str(text).map_err(|e| invalid(format!("{name} is not valid JSON: {e}")))
 }
@@ -161,11 +157,6 @@ fn text(env: &jni::Env<'_>, s: &JString<'_>, name: &str) -> Result<String, Value
         .map_err(|e| invalid(format!("{name} could not be read: {e}")))
 }
 
-/// A call's reference1 and reference2.
-fn refs(env: &jni::Env<'_>, r1: &JString<'_>, r2: &JString<'_>) -> Result<(String, String), Value> {
-    Ok((text(env, r1, "reference1")?, text(env, r2, "reference2")?))
-}
-
 fn bytes(env: &jni::Env<'_>, b: &JByteArray<'_>, name: &str) -> Result<Vec<u8>, Value> {
     if b.is_null() {
         return Err(invalid(format!("{name} is null")));
@@ -174,13 +165,13 @@ fn bytes(env: &jni::Env<'_>, b: &JByteArray<'_>, name: &str) -> Result<Vec<u8>, 
         .map_err(|e| invalid(format!("{name} could not be read: {e}")))
 }
 
-fn done_json<T>(r: sdk::Result<T>, to_json: fn(&T) -> Value) -> Outcome {
-    r.map(|v| to_json(&v).to_string()).map_err(sdk_err)
+fn done_json<T>(r: sdk::Result<T>, to_json_text: fn(&T) -> String) -> Outcome {
+    r.map(|v| to_json_text(&v)).map_err(|e| e.to_json())
 }
 
 /// `receive_callback`'s result: the verified status, or its refusal.
 fn callback_outcome(r: sdk::Result<sdk::Callback>) -> Outcome {
-    r.map(|status| status.to_json().to_string())
+    r.map(|status| status.to_json_text())
         .map_err(|e| refusal(&e))
 }
 
@@ -241,8 +232,8 @@ natives! {
         } else {
             sdk::Config::from_json(&config)
         }
-        .map_err(sdk_err)?;
-        let client = sdk::blocking::Client::new(config).map_err(sdk_err)?;
+        .map_err(|e| e.to_json())?;
+        let client = sdk::blocking::Client::new(config).map_err(|e| e.to_json())?;
         Ok((Box::into_raw(Box::new(client)) as usize as jlong).to_string())
     }
 
@@ -259,18 +250,18 @@ natives! {
 
     fn create_payment(handle: jlong, request: JString<'c>, target: JObject<'c>) |e| {
         let request = parse_json(&text(e, &request, "request")?, "request")?;
-        let request = sdk::CreatePayment::from_json(&request).map_err(sdk_err)?;
-        call!(e, handle, target, |c| c.create_payment(&request), sdk::Payment::to_json)
+        let request = sdk::CreatePayment::from_json(&request).map_err(|e| e.to_json())?;
+        call!(e, handle, target, |c| c.create_payment(&request), sdk::Payment::to_json_text)
     }
 
     fn status(handle: jlong, r1: JString<'c>, r2: JString<'c>, target: JObject<'c>) |e| {
-        let (r1, r2) = refs(e, &r1, &r2)?;
-        call!(e, handle, target, |c| c.status(&r1, &r2), sdk::PaymentStatus::to_json)
+        let (r1, r2) = (text(e, &r1, "reference1")?, text(e, &r2, "reference2")?);
+        call!(e, handle, target, |c| c.status(&r1, &r2), sdk::PaymentStatus::to_json_text)
     }
 
     fn close_payment(handle: jlong, r1: JString<'c>, r2: JString<'c>, target: JObject<'c>) |e| {
-        let (r1, r2) = refs(e, &r1, &r2)?;
-        call!(e, handle, target, |c| c.close(&r1, &r2), sdk::Confirmation::to_json)
+        let (r1, r2) = (text(e, &r1, "reference1")?, text(e, &r2, "reference2")?);
+        call!(e, handle, target, |c| c.close(&r1, &r2), sdk::Confirmation::to_json_text)
     }
 
     fn void_payment(
@@ -280,15 +271,15 @@ natives! {
         pr: JString<'c>,
         target: JObject<'c>,
     ) |e| {
-        let (r1, r2) = refs(e, &r1, &r2)?;
+        let (r1, r2) = (text(e, &r1, "reference1")?, text(e, &r2, "reference2")?);
         let pr = text(e, &pr, "paymentReference")?;
-        call!(e, handle, target, |c| c.void(&r1, &r2, &pr), sdk::Confirmation::to_json)
+        call!(e, handle, target, |c| c.void(&r1, &r2, &pr), sdk::Confirmation::to_json_text)
     }
 
     fn verify_callback(handle: jlong, callback: JString<'c>, target: JObject<'c>) |e| {
         let callback = parse_json(&text(e, &callback, "callback")?, "callback")?;
-        let callback = sdk::PaymentStatus::from_json(&callback).map_err(sdk_err)?;
-        call!(e, handle, target, |c| c.verify_callback(&callback), sdk::PaymentStatus::to_json)
+        let callback = sdk::PaymentStatus::from_json(&callback).map_err(|e| e.to_json())?;
+        call!(e, handle, target, |c| c.verify_callback(&callback), sdk::PaymentStatus::to_json_text)
     }
 
     /// The callback contract's first half: `R` and the verified status, or `E` and
@@ -311,7 +302,7 @@ natives! {
     fn refuse_unknown_reference(handle: jlong, r1: JString<'c>, r2: JString<'c>) |e| {
         // SAFETY: a live handle, by DgaClient's lock (and below).
         let client = unsafe { client(handle)? };
-        let (r1, r2) = refs(e, &r1, &r2)?;
+        let (r1, r2) = (text(e, &r1, "reference1")?, text(e, &r2, "reference2")?);
         Err(refusal(&client.refuse_unknown_reference(&r1, &r2)))
     }
 
@@ -333,13 +324,13 @@ natives! {
 
     fn parse_callback(body: JByteArray<'c>) |e| {
         let body = bytes(e, &body, "body")?;
-        done_json(sdk::parse_callback(&body), sdk::PaymentStatus::to_json)
+        done_json(sdk::parse_callback(&body), sdk::PaymentStatus::to_json_text)
     }
 
     fn checkout_form_html(payment: JString<'c>) |e| {
         let payment = parse_json(&text(e, &payment, "payment")?, "payment")?;
-        let payment = sdk::Payment::from_json(&payment).map_err(sdk_err)?;
-        sdk::checkout_form_html(&payment).map_err(sdk_err)
+        let payment = sdk::Payment::from_json(&payment).map_err(|e| e.to_json())?;
+        sdk::checkout_form_html(&payment).map_err(|e| e.to_json())
     }
 
     fn callback_ack(accepted: jboolean, message: JString<'c>) |e| {

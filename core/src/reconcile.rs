@@ -259,24 +259,11 @@ impl<R: BufRead> References<R> {
                         ),
                     });
                 }
-                let reference1 = fields[layout.reference1].trim().to_owned();
-                if reference1.is_empty() {
-                    return Err(InputError {
-                        line,
-                        reason: "reference1 is empty".into(),
-                    });
-                }
-                let reference2 = layout
-                    .reference2
-                    .map(|i| fields[i].trim().to_owned())
-                    .unwrap_or_default();
-                let extra = layout.extra.iter().map(|&i| fields[i].clone()).collect();
-                Ok(Some(Reference {
-                    line,
-                    reference1,
-                    reference2,
-                    extra,
-                }))
+                let reference2 = layout.reference2.map_or("", |i| fields[i].as_str());
+                let mut reference =
+                    Reference::pushed(line, &fields[layout.reference1], reference2)?;
+                reference.extra = layout.extra.iter().map(|&i| fields[i].clone()).collect();
+                Ok(Some(reference))
             }
         }
     }
@@ -311,20 +298,8 @@ fn plain_line(line: u64, fields: Vec<String>) -> std::result::Result<Reference, 
         });
     }
     let mut it = fields.into_iter();
-    let reference1 = it.next().unwrap_or_default().trim().to_owned();
-    let reference2 = it.next().unwrap_or_default().trim().to_owned();
-    if reference1.is_empty() {
-        return Err(InputError {
-            line,
-            reason: "reference1 is empty".into(),
-        });
-    }
-    Ok(Reference {
-        line,
-        reference1,
-        reference2,
-        extra: Vec::new(),
-    })
+    let reference1 = it.next().unwrap_or_default();
+    Reference::pushed(line, &reference1, &it.next().unwrap_or_default())
 }
 
 fn skip_bom<R: BufRead>(reader: &mut R) -> io::Result<()> {

@@ -43,6 +43,8 @@ fn full_lifecycle_in_every_environment() {
         assert_eq!(payment.reference1, req.request_reference1);
         assert_eq!(payment.reference2, "R2");
         assert!(payment.gateway_url.starts_with(&sb.url()));
+        // The text the bindings receive is the JSON form, key for key.
+        assert_eq!(payment.to_json_text(), payment.to_json().to_string());
 
         let st = client
             .status(&payment.reference1, &payment.reference2)
@@ -72,7 +74,8 @@ fn full_lifecycle_in_every_environment() {
             .create_payment(&payment_request(PaymentType::QrPayment, "99"))
             .unwrap();
         assert_eq!(qr.pay_method, "QR");
-        client.close(&qr.reference1, &qr.reference2).unwrap();
+        let closed = client.close(&qr.reference1, &qr.reference2).unwrap();
+        assert_eq!(closed.to_json_text(), closed.to_json().to_string());
         let st = client.status(&qr.reference1, &qr.reference2).unwrap();
         assert_eq!(st.paid_status, PaidStatus::Expired);
     }

@@ -357,6 +357,7 @@ proptest! {
             ))),
         };
         let normalized = first.to_json();
+        prop_assert_eq!(first.to_json_text(), normalized.to_string());
         let again = match parse_callback(normalized.to_string().as_bytes()) {
             Ok(cb) => cb,
             Err(e) => return Err(TestCaseError::fail(format!(

@@ -232,8 +232,8 @@ impl Driver {
 }
 
 impl Reference {
-    /// A pushed reference (no passed-through columns), trimmed; an empty `reference1` is an
-    /// input error.
+    /// A reference pushed or read from a file, trimmed, with no passed-through columns yet; an
+    /// empty `reference1` is an input error (one rule for every input).
     pub fn pushed(
         line: u64,
         reference1: &str,
