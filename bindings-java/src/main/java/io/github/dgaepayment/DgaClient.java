@@ -191,10 +191,7 @@ public final class DgaClient implements AutoCloseable {
         return reply(0, "Success", status, null);
     }
 
-    /**
-     * The core's reply: 0 accepted, 1 the handler failed (500), 3 unavailable (503: your own
-     * reference check failed, so the delivery could not be checked now).
-     */
+    /** The core's reply: 0 accepted, 1 the handler failed (500), 3 the agency's own check failed (503). */
     private static CallbackReply reply(int which, String message, PaymentStatus status, Throwable error) {
         Map<String, Object> reply = Json.parseObject(Native.ok(Native.callbackReply(which, message, 0)));
         return new CallbackReply(reply, which == 0, status, error);
@@ -352,10 +349,7 @@ public final class DgaClient implements AutoCloseable {
 
         private Builder() {}
 
-        /**
-         * Any option of the core's {@code ClientOptions} by its wire name (see
-         * {@link DgaClient#schemaJson()}); durations in milliseconds.
-         */
+        /** Any option of the core's {@code ClientOptions} by its wire name; durations in milliseconds. */
         public Builder option(String key, Object value) {
             if (value == null) {
                 options.remove(key);

@@ -10,11 +10,7 @@ import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/**
- * The native library's methods and its loading. Every call gives a tagged string: {@code R}
- * then the result, or {@code E} then the core's error JSON, which becomes a
- * {@link DgaException} here.
- */
+/** The native library: its methods (each gives {@code R} and the result, or {@code E} and an error), its loading. */
 final class Native {
     static final String LIBRARY_PROPERTY = "dga.epayment.library";
     static final Logger LOG = Logger.getLogger("io.github.dgaepayment");
