@@ -8,7 +8,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use futures_util::FutureExt;
 use jni::sys::{self, jlong, jobject, jvalue};
 
-use super::{Outcome, internal, logging, panic_message, tagged};
+use super::{Outcome, internal, logging, tagged};
+use sdk::panics::panic_message;
 
 /// A global reference to the Java object to call back, deleted wherever the task ends (an
 /// aborted task drops it on a runtime thread).

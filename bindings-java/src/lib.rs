@@ -19,6 +19,7 @@ use jni::errors::ThrowRuntimeExAndDefault;
 use jni::objects::{JByteArray, JClass, JObject, JObjectArray, JString};
 use jni::sys::{self, jboolean, jint, jlong};
 use sdk::callback_json::refusal;
+use sdk::panics::panic_message;
 use serde_json::{Value, json};
 
 type Outcome = Result<String, Value>;
@@ -37,15 +38,6 @@ fn internal(message: String) -> Value {
 
 fn invalid(message: String) -> Value {
     json!({ "kind": "invalid_argument", "message": message, "transient": false })
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    let what = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown cause".to_owned());
-    format!("internal error in dga-epayment (please report it): {what}")
 }
 
 /// Runs a body, turning a panic into an `internal` error.

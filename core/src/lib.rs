@@ -58,6 +58,7 @@ mod http;
 mod lenient;
 pub mod logs;
 mod model;
+pub mod panics;
 pub mod reconcile;
 mod reply;
 mod retry;

@@ -47,23 +47,31 @@ class AsyncTest {
         });
     }
 
+    /**
+     * The thread that completes {@code future}: its stage is added before {@code open} lets the
+     * executor complete it, and this thread waits on another future, not on {@code future}
+     * (whose {@code get} may run the stage itself).
+     */
+    private static String completer(CompletableFuture<?> future, CountDownLatch open) throws Exception {
+        CompletableFuture<String> where = new CompletableFuture<>();
+        future.whenComplete((v, e) -> where.complete(Thread.currentThread().getName()));
+        open.countDown();
+        return where.get(10, TimeUnit.SECONDS);
+    }
+
     @Test
     void everyCallCompletesOnTheCallersExecutor() throws Exception {
         ExecutorService mine = Executors.newSingleThreadExecutor(r -> new Thread(r, "agency-executor"));
         List<String> threads = Collections.synchronizedList(new ArrayList<>());
         try (DgaClient c = sb.client()) {
-            // The stage is added before the executor may complete the future (else, on a loaded
-            // machine, a future already complete runs it on this thread).
             CountDownLatch added = new CountDownLatch(1);
             CompletableFuture<Payment> created = c.createPaymentAsync(Sandbox.request(PaymentType.FAST_PAY, "300.00").build(),
                     gated(mine, added));
-            created.whenComplete((v, e) -> threads.add(Thread.currentThread().getName()));
-            added.countDown();
+            threads.add(completer(created, added));
             Payment p = created.get(10, TimeUnit.SECONDS);
             CountDownLatch added2 = new CountDownLatch(1);
             CompletableFuture<PaymentStatus> status = c.statusAsync(p.getReference1(), p.getReference2(), gated(mine, added2));
-            status.whenComplete((v, e) -> threads.add(Thread.currentThread().getName()));
-            added2.countDown();
+            threads.add(completer(status, added2));
             PaymentStatus st = status.get(10, TimeUnit.SECONDS);
             assertEquals(PaidStatus.PENDING, st.getPaidStatus());
             assertEquals(ResponseStatus.SUCCESS, c.closePaymentAsync(p.getReference1(), p.getReference2(), mine).get().getStatus());
