@@ -1,17 +1,15 @@
-//! The asynchronous calls: each runs as one task on the core's runtime (no thread per call) and
-//! ends by calling `done(String)` on the Java object the call was given (`NativeCall`), from
-//! the runtime thread, which the Java side hands at once to the caller's executor. The thread
-//! attaches to the JVM as a daemon. Aborting the task (Java's `cancel(true)`) drops the call: a
-//! status or close stops; a create or void runs on inside the core, which logs its outcome.
+//! The asynchronous calls: one task each on the core's runtime, ending with `done(String)` called
+//! on the call's `NativeCall` from the runtime thread (attached to the JVM as a daemon). Aborting
+//! the task drops the call: a status or close stops; a create or void runs on inside the core.
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::ptr;
 
 use futures_util::FutureExt;
 use jni::sys::{self, jlong, jobject, jvalue};
 
-use super::{Outcome, internal, logging, panic_message, tagged};
+use super::{Outcome, internal, logging, tagged};
+use sdk::panics::panic_message;
 
 /// A global reference to the Java object to call back, deleted wherever the task ends (an
 /// aborted task drops it on a runtime thread).
@@ -38,33 +36,20 @@ fn complete(target: &JavaRef, text: String) {
     unsafe {
         let Some(env) = logging::env() else { return };
         let fns = &(**env).v1_1;
-        let utf16: Vec<u16> = text.encode_utf16().collect();
-        let s = (fns.NewString)(env, utf16.as_ptr(), utf16.len() as sys::jsize);
+        let s = logging::java_string(env, &text);
         let class = (fns.GetObjectClass)(env, target.0);
-        let done = if class.is_null() {
-            ptr::null_mut()
-        } else {
-            (fns.GetMethodID)(
-                env,
-                class,
-                c"done".as_ptr(),
-                c"(Ljava/lang/String;)V".as_ptr(),
-            )
-        };
+        let done = (fns.GetMethodID)(
+            env,
+            class,
+            c"done".as_ptr(),
+            c"(Ljava/lang/String;)V".as_ptr(),
+        );
         if !s.is_null() && !done.is_null() {
-            let args = [jvalue { l: s }];
-            (fns.CallVoidMethodA)(env, target.0, done, args.as_ptr());
+            (fns.CallVoidMethodA)(env, target.0, done, [jvalue { l: s }].as_ptr());
         }
-        if ((**env).v1_2.ExceptionCheck)(env) {
-            ((**env).v1_1.ExceptionDescribe)(env);
-            (fns.ExceptionClear)(env);
-        }
-        if !s.is_null() {
-            (fns.DeleteLocalRef)(env, s);
-        }
-        if !class.is_null() {
-            (fns.DeleteLocalRef)(env, class);
-        }
+        logging::clear(env);
+        (fns.DeleteLocalRef)(env, s);
+        (fns.DeleteLocalRef)(env, class);
     }
 }
 
@@ -119,21 +104,4 @@ pub(crate) unsafe fn free(task: jlong) {
         // SAFETY: by the caller's contract.
         drop(unsafe { Box::from_raw(task as usize as *mut Abort) });
     }
-}
-
-/// The result of `receive_callback` as the blocking `receiveCallback` gives it.
-pub(crate) fn callback_outcome(result: sdk::Result<sdk::Callback>) -> Outcome {
-    result
-        .map(|status| status.to_json_text())
-        .map_err(callback_failure)
-}
-
-/// A callback's refusal: `{"httpStatus", "body", "error"}`, the core's reply and the error.
-pub(crate) fn callback_failure(err: sdk::Error) -> serde_json::Value {
-    let reply = sdk::CallbackReply::for_error(&err);
-    serde_json::json!({
-        "httpStatus": reply.http_status,
-        "body": reply.body,
-        "error": err.to_json(),
-    })
 }

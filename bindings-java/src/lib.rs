@@ -1,18 +1,13 @@
-//! The JNI half of the Java binding (`io.github.dgaepayment.Native`): static native methods that
-//! take Java strings and byte arrays and give back the core's JSON as a Java string.
+//! The JNI half of the Java binding (`io.github.dgaepayment.Native`). Every export gives a tagged
+//! string, `R` then the result (the core's normalized JSON, or a value) or `E` then the core's
+//! error JSON (`Error::to_json`), and runs inside `catch_unwind`: a panic is an `internal` error,
+//! never an unwind into the JVM.
 //!
-//! The binding translates and nothing more. Every result is a tagged string: `R` then the
-//! core's normalized JSON (or the value), or `E` then the core's error JSON (`Error::to_json`);
-//! the Java side builds its records and exceptions from those. Every export runs its body
-//! inside `catch_unwind`, so a panic becomes an `internal` error instead of unwinding into the
-//! JVM.
-//!
-//! A web application redeployed in the same JVM loads this library again from a new class
-//! loader, through its own copy of the file (the JVM refuses one path in two loaders). The first
-//! copy loaded in the process is the primary: it pins itself in memory, makes its symbols
-//! global, and every later copy registers the primary's functions on its own `Native` class in
-//! `JNI_OnLoad`. So the process has one set of clients, one log bridge and one runtime, however
-//! many deployments come and go.
+//! A redeployed web application loads its own copy of this file from a new class loader (the JVM
+//! refuses one path in two loaders). The first copy in the process is the primary: it stays
+//! loaded with its symbols global, and every later copy registers the primary's functions on its
+//! own `Native` class in `JNI_OnLoad`, so the process keeps one set of clients, log bridge and
+//! runtime.
 
 use std::ffi::{CStr, CString, c_char, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -23,6 +18,8 @@ use jni::EnvUnowned;
 use jni::errors::ThrowRuntimeExAndDefault;
 use jni::objects::{JByteArray, JClass, JObject, JObjectArray, JString};
 use jni::sys::{self, jboolean, jint, jlong};
+use sdk::callback_json::refusal;
+use sdk::panics::panic_message;
 use serde_json::{Value, json};
 
 type Outcome = Result<String, Value>;
@@ -43,24 +40,11 @@ fn invalid(message: String) -> Value {
     json!({ "kind": "invalid_argument", "message": message, "transient": false })
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    let what = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown cause".to_owned());
-    format!("internal error in dga-epayment (please report it): {what}")
-}
-
 /// Runs a body, turning a panic into an `internal` error.
 fn guarded(body: impl FnOnce() -> Outcome) -> String {
     let outcome =
         catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|p| Err(internal(panic_message(&*p))));
     tagged(outcome)
-}
-
-fn sdk_err(e: sdk::Error) -> Value {
-    e.to_json()
 }
 
 fn parse_json(text: &str, name: &str) -> Result<Value, Value> {
@@ -98,7 +82,7 @@ jni_types!(
 );
 
 /// `lower_snake` as Java's `lowerCamel`.
-fn camel(name: &str) -> String {
+fn camel(name: &str) -> CString {
     let mut parts = name.split('_');
     let mut out = parts.next().unwrap_or_default().to_owned();
     for part in parts {
@@ -106,7 +90,7 @@ fn camel(name: &str) -> String {
         out.extend(chars.next().map(|c| c.to_ascii_uppercase()));
         out.push_str(chars.as_str());
     }
-    out
+    CString::new(out).unwrap_or_default()
 }
 
 /// The static native methods of `io.github.dgaepayment.Native` (each Rust name in camel case)
@@ -123,14 +107,14 @@ macro_rules! natives {
 
         // `'c` is the lifetime the parameters' types name (`JString<'c>`).
         #[allow(clippy::extra_unused_lifetimes)]
-        fn methods<'c>() -> Vec<(String, String, *mut c_void)> {
+        fn methods<'c>() -> Vec<(CString, CString, *mut c_void)> {
             vec![$((
                 camel(stringify!($name)),
-                format!(
+                CString::new(format!(
                     "({}){}",
                     <[&str]>::concat(&[$(<$ty as Jni>::SIG),*]),
                     natives!(@ret $($ret)?)
-                ),
+                )).unwrap_or_default(),
                 $name as *mut c_void,
             )),*]
         }
@@ -165,11 +149,6 @@ fn text(env: &jni::Env<'_>, s: &JString<'_>, name: &str) -> Result<String, Value
         .map_err(|e| invalid(format!("{name} could not be read: {e}")))
 }
 
-/// A call's reference1 and reference2.
-fn refs(env: &jni::Env<'_>, r1: &JString<'_>, r2: &JString<'_>) -> Result<(String, String), Value> {
-    Ok((text(env, r1, "reference1")?, text(env, r2, "reference2")?))
-}
-
 fn bytes(env: &jni::Env<'_>, b: &JByteArray<'_>, name: &str) -> Result<Vec<u8>, Value> {
     if b.is_null() {
         return Err(invalid(format!("{name} is null")));
@@ -178,8 +157,14 @@ fn bytes(env: &jni::Env<'_>, b: &JByteArray<'_>, name: &str) -> Result<Vec<u8>, 
         .map_err(|e| invalid(format!("{name} could not be read: {e}")))
 }
 
-fn done_json<T>(r: sdk::Result<T>, to_json: fn(&T) -> Value) -> Outcome {
-    r.map(|v| to_json(&v).to_string()).map_err(sdk_err)
+fn done_json<T>(r: sdk::Result<T>, to_json_text: fn(&T) -> String) -> Outcome {
+    r.map(|v| to_json_text(&v)).map_err(|e| e.to_json())
+}
+
+/// `receive_callback`'s result: the verified status, or its refusal.
+fn callback_outcome(r: sdk::Result<sdk::Callback>) -> Outcome {
+    r.map(|status| status.to_json_text())
+        .map_err(|e| refusal(&e))
 }
 
 /// A call of the client behind `handle`: with a null `target`, on the blocking client (its
@@ -239,8 +224,8 @@ natives! {
         } else {
             sdk::Config::from_json(&config)
         }
-        .map_err(sdk_err)?;
-        let client = sdk::blocking::Client::new(config).map_err(sdk_err)?;
+        .map_err(|e| e.to_json())?;
+        let client = sdk::blocking::Client::new(config).map_err(|e| e.to_json())?;
         Ok((Box::into_raw(Box::new(client)) as usize as jlong).to_string())
     }
 
@@ -257,74 +242,60 @@ natives! {
 
     fn create_payment(handle: jlong, request: JString<'c>, target: JObject<'c>) |e| {
         let request = parse_json(&text(e, &request, "request")?, "request")?;
-        let request = sdk::CreatePayment::from_json(&request).map_err(sdk_err)?;
-        call!(e, handle, target, |c| c.create_payment(&request), sdk::Payment::to_json)
+        let request = sdk::CreatePayment::from_json(&request).map_err(|e| e.to_json())?;
+        call!(e, handle, target, |c| c.create_payment(&request), sdk::Payment::to_json_text)
     }
 
-    fn status(
-        handle: jlong,
-        reference1: JString<'c>,
-        reference2: JString<'c>,
-        target: JObject<'c>,
-    ) |e| {
-        let (r1, r2) = refs(e, &reference1, &reference2)?;
-        call!(e, handle, target, |c| c.status(&r1, &r2), sdk::PaymentStatus::to_json)
+    fn status(handle: jlong, r1: JString<'c>, r2: JString<'c>, target: JObject<'c>) |e| {
+        let (r1, r2) = (text(e, &r1, "reference1")?, text(e, &r2, "reference2")?);
+        call!(e, handle, target, |c| c.status(&r1, &r2), sdk::PaymentStatus::to_json_text)
     }
 
-    fn close_payment(
-        handle: jlong,
-        reference1: JString<'c>,
-        reference2: JString<'c>,
-        target: JObject<'c>,
-    ) |e| {
-        let (r1, r2) = refs(e, &reference1, &reference2)?;
-        call!(e, handle, target, |c| c.close(&r1, &r2), sdk::Confirmation::to_json)
+    fn close_payment(handle: jlong, r1: JString<'c>, r2: JString<'c>, target: JObject<'c>) |e| {
+        let (r1, r2) = (text(e, &r1, "reference1")?, text(e, &r2, "reference2")?);
+        call!(e, handle, target, |c| c.close(&r1, &r2), sdk::Confirmation::to_json_text)
     }
 
     fn void_payment(
         handle: jlong,
-        reference1: JString<'c>,
-        reference2: JString<'c>,
-        payment_reference: JString<'c>,
+        r1: JString<'c>,
+        r2: JString<'c>,
+        pr: JString<'c>,
         target: JObject<'c>,
     ) |e| {
-        let (r1, r2) = refs(e, &reference1, &reference2)?;
-        let pr = text(e, &payment_reference, "paymentReference")?;
-        call!(e, handle, target, |c| c.void(&r1, &r2, &pr), sdk::Confirmation::to_json)
+        let (r1, r2) = (text(e, &r1, "reference1")?, text(e, &r2, "reference2")?);
+        let pr = text(e, &pr, "paymentReference")?;
+        call!(e, handle, target, |c| c.void(&r1, &r2, &pr), sdk::Confirmation::to_json_text)
     }
 
     fn verify_callback(handle: jlong, callback: JString<'c>, target: JObject<'c>) |e| {
         let callback = parse_json(&text(e, &callback, "callback")?, "callback")?;
-        let callback = sdk::PaymentStatus::from_json(&callback).map_err(sdk_err)?;
-        call!(e, handle, target, |c| c.verify_callback(&callback), sdk::PaymentStatus::to_json)
+        let callback = sdk::PaymentStatus::from_json(&callback).map_err(|e| e.to_json())?;
+        call!(e, handle, target, |c| c.verify_callback(&callback), sdk::PaymentStatus::to_json_text)
     }
 
     /// The callback contract's first half: `R` and the verified status, or `E` and
     /// `{"httpStatus", "body", "error"}`: the core's reply for that error and the error itself.
     fn receive_callback(handle: jlong, body: JByteArray<'c>, target: JObject<'c>) |e| {
         let body = bytes(e, &body, "body")?;
-        call!(e, handle, target, |c| c.receive_callback(&body, true) => future::callback_outcome)
+        call!(e, handle, target, |c| c.receive_callback(&body, true) => callback_outcome)
     }
 
     /// The references a callback body names, `R["reference1","reference2"]`, or the core's
     /// reply to a body whose references cannot be read (as `receiveCallback` gives it: 400).
     fn callback_references(body: JByteArray<'c>) |e| {
         let body = bytes(e, &body, "body")?;
-        let (r1, r2) = sdk::callback_references(&body).map_err(future::callback_failure)?;
+        let (r1, r2) = sdk::callback_references(&body).map_err(|e| refusal(&e))?;
         Ok(json!([r1, r2]).to_string())
     }
 
     /// The refusal of references the agency's `knownReference` does not know, counted and
     /// logged by the core, as `receiveCallback` gives a refusal (404, no DGA call).
-    fn refuse_unknown_reference(
-        handle: jlong,
-        reference1: JString<'c>,
-        reference2: JString<'c>,
-    ) |e| {
+    fn refuse_unknown_reference(handle: jlong, r1: JString<'c>, r2: JString<'c>) |e| {
         // SAFETY: a live handle, by DgaClient's lock (and below).
         let client = unsafe { client(handle)? };
-        let (r1, r2) = refs(e, &reference1, &reference2)?;
-        Err(future::callback_failure(client.refuse_unknown_reference(&r1, &r2)))
+        let (r1, r2) = (text(e, &r1, "reference1")?, text(e, &r2, "reference2")?);
+        Err(refusal(&client.refuse_unknown_reference(&r1, &r2)))
     }
 
     /// The core's verification counters (`VerificationStats`) as JSON.
@@ -345,13 +316,13 @@ natives! {
 
     fn parse_callback(body: JByteArray<'c>) |e| {
         let body = bytes(e, &body, "body")?;
-        done_json(sdk::parse_callback(&body), sdk::PaymentStatus::to_json)
+        done_json(sdk::parse_callback(&body), sdk::PaymentStatus::to_json_text)
     }
 
     fn checkout_form_html(payment: JString<'c>) |e| {
         let payment = parse_json(&text(e, &payment, "payment")?, "payment")?;
-        let payment = sdk::Payment::from_json(&payment).map_err(sdk_err)?;
-        sdk::checkout_form_html(&payment).map_err(sdk_err)
+        let payment = sdk::Payment::from_json(&payment).map_err(|e| e.to_json())?;
+        sdk::checkout_form_html(&payment).map_err(|e| e.to_json())
     }
 
     fn callback_ack(accepted: jboolean, message: JString<'c>) |e| {
@@ -369,7 +340,7 @@ natives! {
             3 => sdk::CallbackReply::unavailable(),
             _ => return Err(invalid(format!("no callback reply {which}"))),
         };
-        Ok(json!({ "httpStatus": reply.http_status, "body": reply.body }).to_string())
+        Ok(reply.to_json().to_string())
     }
 
     fn callback_reply_content_type() |_e| { Ok(sdk::CallbackReply::CONTENT_TYPE.to_owned()) }
@@ -400,19 +371,11 @@ const NATIVE_CLASS: &CStr = c"io/github/dgaepayment/Native";
 pub unsafe extern "C" fn dga_epayment_java_register(env: *mut sys::JNIEnv) -> jint {
     catch_unwind(|| {
         let table = methods();
-        let names: Vec<(CString, CString)> = table
-            .iter()
-            .map(|(n, s, _)| {
-                let c = |t: &str| CString::new(t).unwrap_or_default();
-                (c(n), c(s))
-            })
-            .collect();
         let natives: Vec<sys::JNINativeMethod> = table
             .iter()
-            .zip(&names)
-            .map(|((_, _, f), (n, s))| sys::JNINativeMethod {
-                name: n.as_ptr() as *mut c_char,
-                signature: s.as_ptr() as *mut c_char,
+            .map(|(name, sig, f)| sys::JNINativeMethod {
+                name: name.as_ptr() as *mut c_char,
+                signature: sig.as_ptr() as *mut c_char,
                 fnPtr: *f,
             })
             .collect();

@@ -4,7 +4,7 @@
 //! system logger of that name, without the application's handlers). A thread the JVM does not
 //! know (a runtime thread) attaches as a daemon, so it never keeps the JVM from exiting.
 
-use std::ffi::{CString, c_void};
+use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::sync::OnceLock;
@@ -17,8 +17,8 @@ use super::VM;
 
 struct Bridge {
     logger: jobject,
-    /// SEVERE, WARNING, INFO, FINE, FINER.
-    levels: [jobject; 5],
+    /// `Level[]`: SEVERE, WARNING, INFO, FINE, FINER.
+    levels: jobjectArray,
     logp: sys::jmethodID,
 }
 
@@ -46,7 +46,7 @@ pub(crate) unsafe fn set_logger(env: *mut sys::JNIEnv, logger: jobject, levels: 
     if logger.is_null() || levels.is_null() || BRIDGE.get().is_some() {
         return;
     }
-    // SAFETY: by the caller's contract; every local reference made here is deleted here.
+    // SAFETY: by the caller's contract.
     unsafe {
         let fns = &(**env).v1_1;
         let class = (fns.GetObjectClass)(env, logger);
@@ -57,35 +57,18 @@ pub(crate) unsafe fn set_logger(env: *mut sys::JNIEnv, logger: jobject, levels: 
             c"(Ljava/util/logging/Level;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V"
                 .as_ptr(),
         );
-        (fns.DeleteLocalRef)(env, class);
         if clear(env) || logp.is_null() {
             return;
         }
-        let mut bridge = Bridge {
+        let bridge = Bridge {
             logger: (fns.NewGlobalRef)(env, logger),
-            levels: [ptr::null_mut(); 5],
+            levels: (fns.NewGlobalRef)(env, levels),
             logp,
         };
-        for (i, slot) in bridge.levels.iter_mut().enumerate() {
-            let level = (fns.GetObjectArrayElement)(env, levels, i as sys::jsize);
-            if clear(env) || level.is_null() {
-                break;
-            }
-            *slot = (fns.NewGlobalRef)(env, level);
-            (fns.DeleteLocalRef)(env, level);
-        }
-        let unused = if bridge.levels.contains(&ptr::null_mut()) {
-            Some(bridge)
-        } else {
-            BRIDGE.set(bridge).err()
-        };
-        for global in unused
-            .iter()
-            .flat_map(|b| [b.logger].into_iter().chain(b.levels))
-        {
-            if !global.is_null() {
-                (fns.DeleteGlobalRef)(env, global);
-            }
+        // Another class loader's `Native` was first: its objects are the same JDK ones.
+        if let Err(unused) = BRIDGE.set(bridge) {
+            (fns.DeleteGlobalRef)(env, unused.logger);
+            (fns.DeleteGlobalRef)(env, unused.levels);
         }
     }
 }
@@ -115,20 +98,25 @@ pub(crate) unsafe fn env() -> Option<*mut sys::JNIEnv> {
     None
 }
 
-unsafe fn clear(env: *mut sys::JNIEnv) -> bool {
+/// Whether a Java exception was pending; it is printed (no Java caller would see it) and cleared.
+pub(crate) unsafe fn clear(env: *mut sys::JNIEnv) -> bool {
     // SAFETY: a valid env.
     unsafe {
-        if ((**env).v1_2.ExceptionCheck)(env) {
+        let pending = ((**env).v1_2.ExceptionCheck)(env);
+        if pending {
+            ((**env).v1_1.ExceptionDescribe)(env);
             ((**env).v1_1.ExceptionClear)(env);
-            return true;
         }
+        pending
     }
-    false
 }
 
-/// Java's modified UTF-8 needs no NUL inside; the core's text has none, but be safe.
-fn c_text(s: &str) -> CString {
-    CString::new(s.replace('\0', "\u{FFFD}")).unwrap_or_default()
+/// A new Java string (a local reference; null when the JVM is out of memory), from UTF-16, which
+/// unlike `NewStringUTF`'s modified UTF-8 takes every character as it is.
+pub(crate) unsafe fn java_string(env: *mut sys::JNIEnv, text: &str) -> jobject {
+    let utf16: Vec<u16> = text.encode_utf16().collect();
+    // SAFETY: a valid env; the buffer outlives the call.
+    unsafe { ((**env).v1_1.NewString)(env, utf16.as_ptr(), utf16.len() as sys::jsize) }
 }
 
 /// Called by the core on the thread that logged, when its queue was empty: the JVM may be
@@ -141,10 +129,11 @@ fn wake(_: log::Level) {
             let Some(bridge) = BRIDGE.get() else { return };
             let Some(env) = env() else { return };
             for record in records {
-                let level = bridge.levels[logs::level_number(record.level) as usize - 1];
                 let fns = &(**env).v1_1;
-                let source = (fns.NewStringUTF)(env, c_text(&record.target).as_ptr());
-                let message = (fns.NewStringUTF)(env, c_text(&record.message).as_ptr());
+                let n = logs::level_number(record.level) - 1;
+                let level = (fns.GetObjectArrayElement)(env, bridge.levels, n);
+                let source = java_string(env, &record.target);
+                let message = java_string(env, &record.message);
                 if !clear(env) {
                     let args = [
                         jvalue { l: level },
@@ -155,8 +144,9 @@ fn wake(_: log::Level) {
                     (fns.CallVoidMethodA)(env, bridge.logger, bridge.logp, args.as_ptr());
                     clear(env);
                 }
-                (fns.DeleteLocalRef)(env, source);
-                (fns.DeleteLocalRef)(env, message);
+                for local in [level, source, message] {
+                    (fns.DeleteLocalRef)(env, local);
+                }
             }
         }
     }));

@@ -42,6 +42,7 @@
 #![warn(missing_docs)]
 
 pub mod blocking;
+pub mod callback_json;
 mod citizen_id;
 mod client;
 pub mod completions;
@@ -58,6 +59,7 @@ mod input_error;
 mod lenient;
 pub mod logs;
 mod model;
+pub mod panics;
 pub mod reconcile;
 mod reply;
 mod retry;

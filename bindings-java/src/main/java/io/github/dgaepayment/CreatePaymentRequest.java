@@ -86,8 +86,7 @@ public final class CreatePaymentRequest extends CreatePaymentFields {
         }
 
         /**
-         * Refused: a {@code double} is not an exact amount (0.1 + 0.2 is not 0.3). Pass a
-         * {@link BigDecimal} or a decimal string.
+         * Refused: a {@code double} is not an exact amount; pass a {@link BigDecimal} or a string.
          *
          * @deprecated always throws {@link IllegalArgumentException}
          */

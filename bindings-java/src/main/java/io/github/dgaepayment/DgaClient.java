@@ -15,16 +15,9 @@ import java.util.function.BiPredicate;
 import java.util.function.Function;
 
 /**
- * A client for one configuration: one connection pool and one token cache. Thread-safe: share
- * one per configuration; calls from many threads overlap. Close it when done (calls in flight
- * finish first).
- *
- * <pre>{@code
- * try (DgaClient client = DgaClient.builder().consumerKey(key).consumerSecret(secret)
- *         .agentId(agentId).environment(Environment.UAT).build()) {
- *     PaymentStatus st = client.status(reference1, reference2);
- * }
- * }</pre>
+ * A client for one configuration (one connection pool, one token cache): thread-safe, share one;
+ * close it when done (calls in flight finish first). Made by {@link #builder()} or
+ * {@link #fromEnv()}.
  */
 public final class DgaClient implements AutoCloseable {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -38,11 +31,7 @@ public final class DgaClient implements AutoCloseable {
         return new Builder();
     }
 
-    /**
-     * A client configured from the environment: {@code DGA_CONSUMER_KEY},
-     * {@code DGA_CONSUMER_SECRET}, {@code DGA_AGENT_ID}, {@code DGA_ENVIRONMENT},
-     * {@code DGA_GATEWAY_URL}, {@code DGA_SOURCE} (and {@code DGA_PROXY}, {@code DGA_CA_FILE}).
-     */
+    /** A client configured from the environment's {@code DGA_*} variables (the README lists them). */
     public static DgaClient fromEnv() {
         return open("{}", true);
     }
@@ -66,18 +55,22 @@ public final class DgaClient implements AutoCloseable {
         String run(long handle, Object call);
     }
 
-    /** A native call's tagged result, on a live handle. */
-    private String raw(Start start) {
+    /** A native call's tagged result, on a live handle: blocking when {@code call} is null. */
+    private String raw(Start start, NativeCall<?> call) {
         ReentrantReadWriteLock.ReadLock read = lock.readLock();
         read.lock();
         try {
             if (handle == 0) {
                 throw new IllegalStateException("this DgaClient is closed");
             }
-            return start.run(handle, null);
+            return start.run(handle, call);
         } finally {
             read.unlock();
         }
+    }
+
+    private String raw(Start start) {
+        return raw(start, null);
     }
 
     private static final Function<String, Payment> PAYMENT = t -> new Payment(Json.parseObject(Native.ok(t)));
@@ -139,22 +132,20 @@ public final class DgaClient implements AutoCloseable {
 
     /**
      * A callback endpoint's whole work: parses the raw body, verifies it with DGA, runs
-     * {@code onStatus} with DGA's own status, and gives the HTTP answer the core's callback
-     * contract sets (200 accepted; 400 invalid; 409 disagreeing; 503 DGA unreachable; 500 when
-     * {@code onStatus} throws, so DGA delivers it again). Never throws for a bad callback.
+     * {@code onStatus} with DGA's own status, and gives the HTTP answer (200 accepted; 400 invalid;
+     * 409 disagreeing; 503 DGA unreachable; 500 when {@code onStatus} throws). Never throws for a
+     * bad callback.
      */
     public CallbackReply handleCallback(byte[] body, DgaCallbackHandler onStatus) {
         return reply(raw((h, c) -> Native.receiveCallback(h, body, c)), onStatus);
     }
 
     /**
-     * {@link #handleCallback(byte[], DgaCallbackHandler)} after your own check:
-     * {@code knownReference} answers from your orders (a database lookup) whether you created
-     * the payment {@code (reference1, reference2)}. False refuses the delivery at once (404
-     * "unknown payment", counted in {@link #verificationStats()}) without asking DGA and without
-     * calling {@code onStatus}, so forged references cost DGA nothing; an exception in it
-     * answers 503 (DGA delivers again) with that exception as {@link CallbackReply#getError()}.
-     * Null: no check.
+     * {@link #handleCallback(byte[], DgaCallbackHandler)} after your own check (null: none):
+     * {@code knownReference} answers from your orders whether you created the payment
+     * {@code (reference1, reference2)}. False refuses it at once (404, counted in
+     * {@link #verificationStats()}) without asking DGA; an exception in it answers 503 with that
+     * exception as {@link CallbackReply#getError()}.
      */
     public CallbackReply handleCallback(byte[] body, DgaCallbackHandler onStatus, BiPredicate<String, String> knownReference) {
         if (knownReference == null) {
@@ -176,10 +167,7 @@ public final class DgaClient implements AutoCloseable {
         return known ? handleCallback(body, onStatus) : reply(raw((h, c) -> Native.refuseUnknownReference(h, r1, r2)), onStatus);
     }
 
-    /**
-     * What callback verification has cost DGA and what it refused since this client was built
-     * (the core's counters): alert on a flood.
-     */
+    /** What callback verification has cost DGA and what it refused (alert on a flood). */
     public VerificationStats verificationStats() {
         return new VerificationStats(Json.parseObject(Native.ok(raw((h, c) -> Native.verificationStatsJson(h)))));
     }
@@ -203,10 +191,7 @@ public final class DgaClient implements AutoCloseable {
         return reply(0, "Success", status, null);
     }
 
-    /**
-     * The core's reply: 0 accepted, 1 the handler failed (500), 3 unavailable (503: your own
-     * reference check failed, so the delivery could not be checked now).
-     */
+    /** The core's reply: 0 accepted, 1 the handler failed (500), 3 the agency's own check failed (503). */
     private static CallbackReply reply(int which, String message, PaymentStatus status, Throwable error) {
         Map<String, Object> reply = Json.parseObject(Native.ok(Native.callbackReply(which, message, 0)));
         return new CallbackReply(reply, which == 0, status, error);
@@ -214,24 +199,18 @@ public final class DgaClient implements AutoCloseable {
 
     private <T> CompletableFuture<T> async(Executor executor, Function<String, T> convert, Start start) {
         NativeCall<T> call = new NativeCall<>(executor, convert);
-        ReentrantReadWriteLock.ReadLock read = lock.readLock();
-        read.lock();
         try {
-            if (handle == 0) {
-                call.completeExceptionally(new IllegalStateException("this DgaClient is closed"));
-                return call;
-            }
-            return call.started(start.run(handle, call));
-        } finally {
-            read.unlock();
+            return call.started(raw(start, call));
+        } catch (IllegalStateException closed) {
+            call.completeExceptionally(closed);
+            return call;
         }
     }
 
     /**
-     * {@link #createPayment} without blocking: no thread per call; the future completes on
-     * {@code executor} (null: {@link ForkJoinPool#commonPool()}). {@code cancel(true)} does not
-     * stop a create DGA may be acting on: the core lets it end and logs its outcome; check
-     * {@link #status} with the request's references.
+     * {@link #createPayment} without blocking; the future completes on {@code executor} (null:
+     * {@link ForkJoinPool#commonPool()}). {@code cancel(true)} does not stop a create DGA may be
+     * acting on (the core logs its outcome): check {@link #status}.
      */
     public CompletableFuture<Payment> createPaymentAsync(CreatePaymentRequest request, Executor executor) {
         String json = given(request, "request").toJson();
@@ -295,10 +274,8 @@ public final class DgaClient implements AutoCloseable {
 
     /**
      * {@link #handleCallback(byte[], DgaCallbackHandler, BiPredicate)} without blocking: your
-     * {@code knownReference} answers asynchronously (say
-     * {@code CompletableFuture.supplyAsync(() -> orders.exists(r1, r2), dbPool)}); false is
-     * 404 with no DGA call, a failed or null answer 503. The reply completes on
-     * {@code executor} (null: the common pool).
+     * {@code knownReference} answers asynchronously; false is 404 with no DGA call, a failed or
+     * null answer 503. The reply completes on {@code executor} (null: the common pool).
      */
     public CompletableFuture<CallbackReply> handleCallbackAsync(byte[] body, DgaCallbackHandler onStatus,
             BiFunction<String, String, ? extends CompletionStage<Boolean>> knownReference, Executor executor) {
@@ -372,10 +349,7 @@ public final class DgaClient implements AutoCloseable {
 
         private Builder() {}
 
-        /**
-         * Any option of the core's {@code ClientOptions} by its wire name (see
-         * {@link DgaClient#schemaJson()}); durations in milliseconds.
-         */
+        /** Any option of the core's {@code ClientOptions} by its wire name; durations in milliseconds. */
         public Builder option(String key, Object value) {
             if (value == null) {
                 options.remove(key);

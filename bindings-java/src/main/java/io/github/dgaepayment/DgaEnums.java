@@ -1,7 +1,6 @@
 package io.github.dgaepayment;
 
 import java.math.BigDecimal;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,49 +12,37 @@ import java.util.concurrent.ConcurrentHashMap;
  * is the table's entry whose name, without case and underscores, is the constant's name.
  */
 final class DgaEnums {
-    private static final Map<String, Map<String, Map<String, Object>>> TABLES = load();
+    private static final Map<String, Object> TABLES = Json.parseObject(Native.ok(Native.enumTablesJson()));
     private static final Map<DgaEnum, Map<String, Object>> ENTRIES = new ConcurrentHashMap<>();
 
     private DgaEnums() {}
-
-    private static Map<String, Map<String, Map<String, Object>>> load() {
-        Map<String, Map<String, Map<String, Object>>> out = new HashMap<>();
-        for (Map.Entry<String, Object> t : Json.parseObject(Native.ok(Native.enumTablesJson())).entrySet()) {
-            Map<String, Map<String, Object>> byKey = new HashMap<>();
-            for (Object o : (List<?>) t.getValue()) {
-                Map<String, Object> entry = Records.map(o);
-                byKey.put(key((String) entry.get("name")), entry);
-            }
-            out.put(t.getKey(), Collections.unmodifiableMap(byKey));
-        }
-        return Collections.unmodifiableMap(out);
-    }
 
     static String key(String name) {
         return name.replace("_", "").toUpperCase(Locale.ROOT);
     }
 
+    /** A table's entries by the {@link #key} of their names. */
     static Map<String, Map<String, Object>> table(String name) {
-        Map<String, Map<String, Object>> t = TABLES.get(name);
-        if (t == null) {
+        if (!(TABLES.get(name) instanceof List)) {
             throw new IllegalStateException("the core has no enum table " + name);
         }
-        return t;
-    }
-
-    static Map<String, Object> entry(String table, String constant) {
-        Map<String, Object> e = table(table).get(key(constant));
-        if (e == null) {
-            throw new IllegalStateException("the core's " + table + " table has no " + constant);
+        Map<String, Map<String, Object>> byKey = new HashMap<>();
+        for (Object o : (List<?>) TABLES.get(name)) {
+            byKey.put(key((String) Records.map(o).get("name")), Records.map(o));
         }
-        return e;
+        return byKey;
     }
 
     /** A constant's entry in the table named as its enum (e.g. {@code PaidStatus}). */
     static Map<String, Object> entry(DgaEnum constant) {
         return ENTRIES.computeIfAbsent(constant, c -> {
             Enum<?> e = (Enum<?>) c;
-            return entry(e.getDeclaringClass().getSimpleName(), e.name());
+            String table = e.getDeclaringClass().getSimpleName();
+            Map<String, Object> entry = table(table).get(key(e.name()));
+            if (entry == null) {
+                throw new IllegalStateException("the core's " + table + " table has no " + e.name());
+            }
+            return entry;
         });
     }
 

@@ -45,10 +45,8 @@ public class DgaException extends RuntimeException {
     }
 
     /**
-     * The kind as the core names it: {@code validation}, {@code auth}, {@code api},
-     * {@code timeout}, {@code network}, {@code outcome_unknown}, {@code protocol},
-     * {@code callback}, {@code verification}, {@code cancelled}; {@code invalid_argument} or
-     * {@code internal} for the binding's own.
+     * The kind as the core names it ({@code validation}, {@code api}, {@code outcome_unknown}, …;
+     * {@code invalid_argument} or {@code internal} for the binding's own).
      */
     public String getKind() {
         return kind;

@@ -5,6 +5,7 @@ import java.time.LocalDateTime;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
 
 /**
  * A record the core gives: its normalized JSON (the schema's wire keys) with typed getters on
@@ -63,16 +64,11 @@ public abstract class DgaRecord {
 
     @Override
     public String toString() {
-        StringBuilder b = new StringBuilder(getClass().getSimpleName()).append('{');
-        boolean first = true;
+        StringJoiner b = new StringJoiner(", ", getClass().getSimpleName() + "{", "}");
         for (Map.Entry<String, Object> e : json.entrySet()) {
-            if (!first) {
-                b.append(", ");
-            }
-            first = false;
-            b.append(e.getKey()).append('=').append(hidden().contains(e.getKey()) ? "***" : e.getValue());
+            b.add(e.getKey() + "=" + (hidden().contains(e.getKey()) ? "***" : e.getValue()));
         }
-        return b.append('}').toString();
+        return b.toString();
     }
 
     @Override

@@ -10,11 +10,7 @@ import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/**
- * The native library's methods and its loading. Every call gives a tagged string: {@code R}
- * then the result, or {@code E} then the core's error JSON, which becomes a
- * {@link DgaException} here.
- */
+/** The native library: its methods (each gives {@code R} and the result, or {@code E} and an error), its loading. */
 final class Native {
     static final String LIBRARY_PROPERTY = "dga.epayment.library";
     static final Logger LOG = Logger.getLogger("io.github.dgaepayment");
@@ -68,20 +64,15 @@ final class Native {
     /** The JUL level of our logger as the native side's 0 (off) … 5 (trace). */
     static int logLevel() {
         Logger l = LOG;
-        Level level = null;
-        while (l != null && (level = l.getLevel()) == null) {
+        while (l.getLevel() == null && l.getParent() != null) {
             l = l.getParent();
         }
-        int v = level == null ? Level.INFO.intValue() : level.intValue();
-        if (v == Level.OFF.intValue()) {
-            return 0;
-        }
-        Level[] above = {Level.WARNING, Level.INFO, Level.FINE, Level.FINER};
+        int v = l.getLevel() == null ? Level.INFO.intValue() : l.getLevel().intValue();
         int n = 1;
-        while (n <= above.length && v <= above[n - 1].intValue()) {
-            n++;
+        for (Level above : new Level[] {Level.WARNING, Level.INFO, Level.FINE, Level.FINER}) {
+            n += v <= above.intValue() ? 1 : 0;
         }
-        return n;
+        return v == Level.OFF.intValue() ? 0 : n;
     }
 
     static String platform() {

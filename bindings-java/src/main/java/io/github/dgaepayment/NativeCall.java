@@ -7,11 +7,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 /**
- * An asynchronous call: one task on the core's runtime, no thread of its own. The native side
- * calls {@link #done(String)} on a runtime thread when the call ends; the result is converted
- * and the future completed on the caller's executor, never on the runtime thread.
- * {@code cancel(true)} aborts the task: a status or close stops; a create or void DGA may be
- * acting on runs to its end inside the core, which logs its outcome.
+ * An asynchronous call: one task on the core's runtime. The native side calls
+ * {@link #done(String)} on a runtime thread; the future is completed on the caller's executor,
+ * so no stage of the caller's runs on (and holds up) the runtime. {@code cancel(true)} aborts it.
  */
 final class NativeCall<T> extends CompletableFuture<T> {
     private final Executor executor;

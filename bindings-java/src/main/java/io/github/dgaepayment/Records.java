@@ -5,11 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/**
- * Reading the core's normalized JSON into typed values. Fields are named by their snake_case
- * name; the JSON key (the wire name) comes from the core's schema, so no protocol name is
- * spelled here.
- */
+/** The core's schema: each field's JSON key (wire name) by its snake_case name, so none is spelled here. */
 final class Records {
     /** Record name to snake_case name to wire name, from the core's schema. */
     private static final Map<String, Map<String, String>> WIRE = load();

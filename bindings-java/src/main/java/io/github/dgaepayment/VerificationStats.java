@@ -9,46 +9,40 @@ import java.util.Map;
  * {@link #getRefusedBusy()}, a flood at the callback URL.
  */
 public final class VerificationStats {
-    private final long statusCalls;
-    private final long reused;
-    private final long refusedUnknown;
-    private final long refusedBusy;
+    private final Map<String, Object> json;
 
     VerificationStats(Map<String, Object> json) {
-        statusCalls = count(json, "statusCalls");
-        reused = count(json, "reused");
-        refusedUnknown = count(json, "refusedUnknown");
-        refusedBusy = count(json, "refusedBusy");
+        this.json = json;
     }
 
-    private static long count(Map<String, Object> json, String key) {
+    private long count(String key) {
         Object v = json.get(key);
         return v instanceof BigDecimal ? ((BigDecimal) v).longValueExact() : 0;
     }
 
     /** Status requests sent to DGA to verify callbacks (retries included, token fetches not). */
     public long getStatusCalls() {
-        return statusCalls;
+        return count("statusCalls");
     }
 
     /** Deliveries answered from another delivery's status call. */
     public long getReused() {
-        return reused;
+        return count("reused");
     }
 
     /** Deliveries refused at once because {@code knownReference} said no (404, no DGA call). */
     public long getRefusedUnknown() {
-        return refusedUnknown;
+        return count("refusedUnknown");
     }
 
     /** Deliveries refused 503 {@code busy}: over the verification rate, or too many at once. */
     public long getRefusedBusy() {
-        return refusedBusy;
+        return count("refusedBusy");
     }
 
+    /** The core's counters in its order: {@code VerificationStats{statusCalls=.., reused=.., ..}}. */
     @Override
     public String toString() {
-        return "VerificationStats{statusCalls=" + statusCalls + ", reused=" + reused + ", refusedUnknown="
-                + refusedUnknown + ", refusedBusy=" + refusedBusy + "}";
+        return "VerificationStats" + json;
     }
 }

@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -33,15 +35,44 @@ class AsyncTest {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> !t.isDaemon() && t.isAlive()).collect(Collectors.toSet());
     }
 
+    /** {@code executor}, each task held until {@code open} opens. */
+    private static Executor gated(ExecutorService executor, CountDownLatch open) {
+        return r -> executor.execute(() -> {
+            try {
+                open.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            r.run();
+        });
+    }
+
+    /**
+     * The thread that completes {@code future}: its stage is added before {@code open} lets the
+     * executor complete it, and this thread waits on another future, not on {@code future}
+     * (whose {@code get} may run the stage itself).
+     */
+    private static String completer(CompletableFuture<?> future, CountDownLatch open) throws Exception {
+        CompletableFuture<String> where = new CompletableFuture<>();
+        future.whenComplete((v, e) -> where.complete(Thread.currentThread().getName()));
+        open.countDown();
+        return where.get(10, TimeUnit.SECONDS);
+    }
+
     @Test
     void everyCallCompletesOnTheCallersExecutor() throws Exception {
         ExecutorService mine = Executors.newSingleThreadExecutor(r -> new Thread(r, "agency-executor"));
         List<String> threads = Collections.synchronizedList(new ArrayList<>());
         try (DgaClient c = sb.client()) {
-            Payment p = c.createPaymentAsync(Sandbox.request(PaymentType.FAST_PAY, "300.00").build(), mine)
-                    .whenComplete((v, e) -> threads.add(Thread.currentThread().getName())).get(10, TimeUnit.SECONDS);
-            PaymentStatus st = c.statusAsync(p.getReference1(), p.getReference2(), mine)
-                    .whenComplete((v, e) -> threads.add(Thread.currentThread().getName())).get(10, TimeUnit.SECONDS);
+            CountDownLatch added = new CountDownLatch(1);
+            CompletableFuture<Payment> created = c.createPaymentAsync(Sandbox.request(PaymentType.FAST_PAY, "300.00").build(),
+                    gated(mine, added));
+            threads.add(completer(created, added));
+            Payment p = created.get(10, TimeUnit.SECONDS);
+            CountDownLatch added2 = new CountDownLatch(1);
+            CompletableFuture<PaymentStatus> status = c.statusAsync(p.getReference1(), p.getReference2(), gated(mine, added2));
+            threads.add(completer(status, added2));
+            PaymentStatus st = status.get(10, TimeUnit.SECONDS);
             assertEquals(PaidStatus.PENDING, st.getPaidStatus());
             assertEquals(ResponseStatus.SUCCESS, c.closePaymentAsync(p.getReference1(), p.getReference2(), mine).get().getStatus());
 

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Test;
  */
 class LoaderTest {
     private static final Path CLASSES = Paths.get("target/classes");
+    /** Gson, which the jar carries shaded and a web application's loader finds beside the classes. */
+    private static final URL GSON = com.google.gson.Gson.class.getProtectionDomain().getCodeSource().getLocation();
 
     private static Object call(ClassLoader loader, String cls, String method, Class<?>[] types, Object... args) throws Exception {
         Method m = Class.forName(cls, true, loader).getDeclaredMethod(method, types);
@@ -39,7 +41,7 @@ class LoaderTest {
         long here = Native.processAnchor();
         Sandbox sb = Sandbox.shared();
         for (int deploy = 0; deploy < 2; deploy++) {
-            try (URLClassLoader app = new URLClassLoader(new URL[] {CLASSES.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+            try (URLClassLoader app = new URLClassLoader(new URL[] {CLASSES.toUri().toURL(), GSON}, ClassLoader.getPlatformClassLoader())) {
                 Class<?> native1 = Class.forName("io.github.dgaepayment.Native", true, app);
                 assertNotSame(Native.class, native1, "a class of its own loader");
                 assertEquals(here, call(app, "io.github.dgaepayment.Native", "processAnchor", new Class<?>[0]),
