@@ -410,9 +410,33 @@ def java_options(t):
                       "{@code ClientOptions}.", "abstract class ClientOptionsSetters<B>", body)
 
 
-# The core's error kinds: one exception class each (but those with getters of their own, written
-# by hand), and the factory DgaException.fromJson calls.
-JAVA_OWN_ERRORS = {"api", "outcome_unknown", "verification"}
+# The core's error kinds: one exception class each, with getters for the fields of the core's
+# Error record that its kind sets, and the factory DgaException.fromJson calls.
+JAVA_ERROR_FIELDS = {"api": ("error_code", "error_code_number", "status", "status_number"),
+                     "outcome_unknown": ("reference1", "reference2"), "verification": ("reason", "mismatches")}
+
+
+def java_error_fields(t, kind):
+    """The fields, their reading in the constructor, and their getters."""
+    fields = {f["snake"]: f for f in t["schema"]["records"]["Error"]["fields"]}
+    decls, reads, getters = [], [], []
+    for snake in JAVA_ERROR_FIELDS.get(kind, ()):
+        f, name = fields[snake], java_name(snake, False)
+        value = f'field(json, "{snake}")'
+        java_type, read = {"string": ("String", f"(String) {value}"), "integer": ("Integer", f"integer({value})"),
+                           "enum": ("Object", value),
+                           "list": (f"java.util.List<{f.get('record')}>", f"records({value}, {f.get('record')}::new)")}[f["type"]]
+        decls.append(f"    private final {java_type} {name};")
+        reads.append(f"        this.{name} = {read};")
+        getter = "get" + java_name(snake)
+        if f["type"] == "enum":
+            java_method(getters, f"{f['doc']} Null when absent or outside the guide's table.",
+                        f"{f['enum']} {getter}()", f"DgaEnums.fromWire({f['enum']}.class, {name})")
+            java_method(getters, "As the core gives it: the table's name, or the value DGA sent.",
+                        f"Object {getter}Raw()", name)
+        else:
+            java_method(getters, f["doc"], f"{java_type} {getter}()", name)
+    return ([""] + decls if decls else []), reads, getters
 
 
 def java_exception(kind):
@@ -422,13 +446,13 @@ def java_exception(kind):
 def java_errors(t):
     out = {}
     for kind in t["errorKinds"]:
-        if kind["code"] not in JAVA_OWN_ERRORS:
-            name = java_exception(kind)
-            body = ["", "    private static final long serialVersionUID = 1L;", "",
-                    f"    {name}(String message, java.util.Map<String, Object> json) {{",
-                    f'        super("{kind["code"]}", message, json);', "    }"]
-            out[f"{JAVA_DIR}/{name}.java"] = java_class(
-                f"{kind['doc']} Its kind is `{kind['code']}`.", f"public class {name} extends DgaException", body)
+        name = java_exception(kind)
+        decls, reads, getters = java_error_fields(t, kind["code"])
+        body = ["", "    private static final long serialVersionUID = 1L;"] + decls + [
+                "", f"    {name}(String message, java.util.Map<String, Object> json) {{",
+                f'        super("{kind["code"]}", message, json);'] + reads + ["    }"] + getters
+        out[f"{JAVA_DIR}/{name}.java"] = java_class(
+            f"{kind['doc']} Its kind is `{kind['code']}`.", f"public class {name} extends DgaException", body)
     body = ["", "    private ErrorKinds() {}", "", "    /** The exception for an error of the core's kind, or null for another kind. */",
             "    static DgaException exception(String kind, String message, java.util.Map<String, Object> json) {",
             "        switch (kind) {"]
@@ -452,7 +476,8 @@ def java_records(t):
 
 # What java_records writes, for --list (which runs no cargo); targets() checks the two agree.
 JAVA_RECORDS = list(JAVA_RESULTS.values()) + ["CreatePaymentFields", "ClientOptionsSetters", "ErrorKinds"] + [
-    f"Dga{e}Exception" for e in ("Validation", "Auth", "Timeout", "Network", "Protocol", "Callback")]
+    f"Dga{e}Exception" for e in ("Validation", "Auth", "Api", "Timeout", "Network", "OutcomeUnknown", "Protocol",
+                                 "Callback", "Verification")]
 
 
 # ----------------------------------------------------------------------------------------------

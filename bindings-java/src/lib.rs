@@ -9,15 +9,14 @@
 //! own `Native` class in `JNI_OnLoad`, so the process keeps one set of clients, log bridge and
 //! runtime.
 
-use std::ffi::{CStr, CString, c_char, c_void};
+use std::ffi::{CStr, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-use jni::EnvUnowned;
-use jni::errors::ThrowRuntimeExAndDefault;
 use jni::objects::{JByteArray, JClass, JObject, JObjectArray, JString};
 use jni::sys::{self, jboolean, jint, jlong};
+use jni::{Env, EnvUnowned, NativeMethod, native_method};
 use sdk::callback_json::refusal;
 use sdk::panics::panic_message;
 use serde_json::{Value, json};
@@ -62,83 +61,49 @@ unsafe fn client<'a>(handle: jlong) -> Result<&'a sdk::blocking::Client, Value> 
         .ok_or_else(|| invalid("the client is closed".to_owned()))
 }
 
-/// The JNI type code of a native method's parameter or result, for its signature.
-trait Jni {
-    const SIG: &'static str;
-}
-
-macro_rules! jni_types {
-    ($($t:ty => $sig:literal),*) => {
-        $(impl Jni for $t {
-            const SIG: &'static str = $sig;
-        })*
-    };
-}
-
-jni_types!(
-    () => "V", jlong => "J", jint => "I", jboolean => "Z", JByteArray<'_> => "[B",
-    JString<'_> => "Ljava/lang/String;", JObject<'_> => "Ljava/lang/Object;",
-    JObjectArray<'_> => "[Ljava/lang/Object;"
-);
-
-/// `lower_snake` as Java's `lowerCamel`.
-fn camel(name: &str) -> CString {
-    let mut parts = name.split('_');
-    let mut out = parts.next().unwrap_or_default().to_owned();
-    for part in parts {
-        let mut chars = part.chars();
-        out.extend(chars.next().map(|c| c.to_ascii_uppercase()));
-        out.push_str(chars.as_str());
-    }
-    CString::new(out).unwrap_or_default()
+/// A parameter's Rust type from its `jni_sig!` type.
+macro_rules! rust_type {
+    (JString) => { JString<'_> };
+    (JObject) => { JObject<'_> };
+    ([jbyte]) => { JByteArray<'_> };
+    ([JObject]) => { JObjectArray<'_> };
+    ($primitive:ident) => { $primitive };
 }
 
 /// The static native methods of `io.github.dgaepayment.Native` (each Rust name in camel case)
-/// and `methods()`, their table for `RegisterNatives`. `fn name(args) |e| { body }` takes the
-/// env, its class and `args`, and gives the Java string of `guarded(body)` (`e` the env; a JNI
-/// failure, an out-of-memory while making the string, becomes a Java `RuntimeException`);
+/// and `METHODS`, their table for `RegisterNatives` (`native_method!`; parameters in `jni_sig!`
+/// types). `fn name(args) |e| { body }` gives the Java string of `guarded(body)` (`e` the env; a
+/// JNI failure, an out-of-memory while making the string, becomes a Java `RuntimeException`);
 /// `fn name(args) -> T |env| { body }` gives `T`, its body handed the `EnvUnowned`.
 macro_rules! natives {
     ($(
         $(#[$m:meta])*
-        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? |$e:ident| $body:block
+        fn $name:ident($($arg:ident: $ty:tt),* $(,)?) $(-> $ret:tt)? |$e:ident| $body:block
     )*) => {
         $(natives!(@fn $(#[$m])* $name($($arg: $ty),*) $(-> $ret)? |$e| $body);)*
 
-        // `'c` is the lifetime the parameters' types name (`JString<'c>`).
-        #[allow(clippy::extra_unused_lifetimes)]
-        fn methods<'c>() -> Vec<(CString, CString, *mut c_void)> {
-            vec![$((
-                camel(stringify!($name)),
-                CString::new(format!(
-                    "({}){}",
-                    <[&str]>::concat(&[$(<$ty as Jni>::SIG),*]),
-                    natives!(@ret $($ret)?)
-                )).unwrap_or_default(),
-                $name as *mut c_void,
-            )),*]
-        }
+        const METHODS: &[NativeMethod] = &[$(natives!(@method $name($($arg: $ty),*) $(-> $ret)?)),*];
     };
-    (@fn $(#[$m:meta])* $name:ident($($arg:ident: $ty:ty),*) |$e:ident| $body:block) => {
+    (@method $name:ident($($arg:ident: $ty:tt),*)) => {
+        native_method! { static fn $name($($arg: $ty),*) -> JString }
+    };
+    (@method $name:ident($($arg:ident: $ty:tt),*) -> $ret:tt) => {
+        native_method! { static raw fn $name($($arg: $ty),*) -> $ret }
+    };
+    (@fn $(#[$m:meta])* $name:ident($($arg:ident: $ty:tt),*) |$e:ident| $body:block) => {
         $(#[$m])*
-        extern "system" fn $name<'c>(
-            mut env: EnvUnowned<'c>,
+        fn $name<'c>(
+            $e: &mut Env<'c>,
             _c: JClass<'c>,
-            $($arg: $ty),*
-        ) -> JString<'c> {
-            env.with_env(|$e| -> jni::errors::Result<JString<'_>> {
-                JString::from_str($e, guarded(|| $body))
-            })
-            .resolve::<ThrowRuntimeExAndDefault>()
+            $($arg: rust_type!($ty)),*
+        ) -> jni::errors::Result<JString<'c>> {
+            JString::from_str($e, guarded(|| $body))
         }
     };
-    (@fn $(#[$m:meta])* $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty |$e:ident| $body:block) => {
+    (@fn $(#[$m:meta])* $name:ident($($arg:ident: $ty:tt),*) -> $ret:tt |$e:ident| $body:block) => {
         $(#[$m])*
-        extern "system" fn $name<'c>($e: EnvUnowned<'c>, _c: JClass<'c>, $($arg: $ty),*) -> $ret
-            $body
+        fn $name($e: EnvUnowned<'_>, _c: JClass<'_>, $($arg: rust_type!($ty)),*) -> $ret $body
     };
-    (@ret) => { <JString<'c> as Jni>::SIG };
-    (@ret $ret:ty) => { <$ret as Jni>::SIG };
 }
 
 fn text(env: &jni::Env<'_>, s: &JString<'_>, name: &str) -> Result<String, Value> {
@@ -207,7 +172,7 @@ natives! {
         &ANCHOR as *const u8 as usize as jlong
     }
 
-    fn set_logger(logger: JObject<'c>, levels: JObjectArray<'c>, level: jint) -> () |env| {
+    fn set_logger(logger: JObject, levels: [JObject], level: jint) -> () |env| {
         let _ = catch_unwind(AssertUnwindSafe(|| {
             // SAFETY: this call's env and its live local references.
             unsafe { logging::set_logger(env.as_raw(), logger.as_raw(), levels.as_raw()) };
@@ -215,7 +180,7 @@ natives! {
         }));
     }
 
-    fn client_new(config: JString<'c>, from_env: jboolean) |e| {
+    fn client_new(config: JString, from_env: jboolean) |e| {
         let config = parse_json(&text(e, &config, "config")?, "config")?;
         let config = if from_env {
             sdk::ConfigBuilder::from_env()
@@ -240,35 +205,35 @@ natives! {
 
     // The client's calls: blocking with a null `target`, else asynchronous (`call!`).
 
-    fn create_payment(handle: jlong, request: JString<'c>, target: JObject<'c>) |e| {
+    fn create_payment(handle: jlong, request: JString, target: JObject) |e| {
         let request = parse_json(&text(e, &request, "request")?, "request")?;
         let request = sdk::CreatePayment::from_json(&request).map_err(|e| e.to_json())?;
         call!(e, handle, target, |c| c.create_payment(&request), sdk::Payment::to_json_text)
     }
 
-    fn status(handle: jlong, r1: JString<'c>, r2: JString<'c>, target: JObject<'c>) |e| {
+    fn status(handle: jlong, r1: JString, r2: JString, target: JObject) |e| {
         let (r1, r2) = (text(e, &r1, "reference1")?, text(e, &r2, "reference2")?);
         call!(e, handle, target, |c| c.status(&r1, &r2), sdk::PaymentStatus::to_json_text)
     }
 
-    fn close_payment(handle: jlong, r1: JString<'c>, r2: JString<'c>, target: JObject<'c>) |e| {
+    fn close_payment(handle: jlong, r1: JString, r2: JString, target: JObject) |e| {
         let (r1, r2) = (text(e, &r1, "reference1")?, text(e, &r2, "reference2")?);
         call!(e, handle, target, |c| c.close(&r1, &r2), sdk::Confirmation::to_json_text)
     }
 
     fn void_payment(
         handle: jlong,
-        r1: JString<'c>,
-        r2: JString<'c>,
-        pr: JString<'c>,
-        target: JObject<'c>,
+        r1: JString,
+        r2: JString,
+        pr: JString,
+        target: JObject,
     ) |e| {
         let (r1, r2) = (text(e, &r1, "reference1")?, text(e, &r2, "reference2")?);
         let pr = text(e, &pr, "paymentReference")?;
         call!(e, handle, target, |c| c.void(&r1, &r2, &pr), sdk::Confirmation::to_json_text)
     }
 
-    fn verify_callback(handle: jlong, callback: JString<'c>, target: JObject<'c>) |e| {
+    fn verify_callback(handle: jlong, callback: JString, target: JObject) |e| {
         let callback = parse_json(&text(e, &callback, "callback")?, "callback")?;
         let callback = sdk::PaymentStatus::from_json(&callback).map_err(|e| e.to_json())?;
         call!(e, handle, target, |c| c.verify_callback(&callback), sdk::PaymentStatus::to_json_text)
@@ -276,14 +241,14 @@ natives! {
 
     /// The callback contract's first half: `R` and the verified status, or `E` and
     /// `{"httpStatus", "body", "error"}`: the core's reply for that error and the error itself.
-    fn receive_callback(handle: jlong, body: JByteArray<'c>, target: JObject<'c>) |e| {
+    fn receive_callback(handle: jlong, body: [jbyte], target: JObject) |e| {
         let body = bytes(e, &body, "body")?;
         call!(e, handle, target, |c| c.receive_callback(&body, true) => callback_outcome)
     }
 
     /// The references a callback body names, `R["reference1","reference2"]`, or the core's
     /// reply to a body whose references cannot be read (as `receiveCallback` gives it: 400).
-    fn callback_references(body: JByteArray<'c>) |e| {
+    fn callback_references(body: [jbyte]) |e| {
         let body = bytes(e, &body, "body")?;
         let (r1, r2) = sdk::callback_references(&body).map_err(|e| refusal(&e))?;
         Ok(json!([r1, r2]).to_string())
@@ -291,7 +256,7 @@ natives! {
 
     /// The refusal of references the agency's `knownReference` does not know, counted and
     /// logged by the core, as `receiveCallback` gives a refusal (404, no DGA call).
-    fn refuse_unknown_reference(handle: jlong, r1: JString<'c>, r2: JString<'c>) |e| {
+    fn refuse_unknown_reference(handle: jlong, r1: JString, r2: JString) |e| {
         // SAFETY: a live handle, by DgaClient's lock (and below).
         let client = unsafe { client(handle)? };
         let (r1, r2) = (text(e, &r1, "reference1")?, text(e, &r2, "reference2")?);
@@ -314,25 +279,25 @@ natives! {
         let _ = catch_unwind(|| unsafe { future::free(task) });
     }
 
-    fn parse_callback(body: JByteArray<'c>) |e| {
+    fn parse_callback(body: [jbyte]) |e| {
         let body = bytes(e, &body, "body")?;
         done_json(sdk::parse_callback(&body), sdk::PaymentStatus::to_json_text)
     }
 
-    fn checkout_form_html(payment: JString<'c>) |e| {
+    fn checkout_form_html(payment: JString) |e| {
         let payment = parse_json(&text(e, &payment, "payment")?, "payment")?;
         let payment = sdk::Payment::from_json(&payment).map_err(|e| e.to_json())?;
         sdk::checkout_form_html(&payment).map_err(|e| e.to_json())
     }
 
-    fn callback_ack(accepted: jboolean, message: JString<'c>) |e| {
+    fn callback_ack(accepted: jboolean, message: JString) |e| {
         Ok(sdk::callback_ack(accepted, &text(e, &message, "message")?))
     }
 
     /// `R{"httpStatus", "body"}`: the core's answer to a callback, by what happened to it.
     /// `which` is 0 accepted (with `message`), 1 handler failed, 2 too large (`limit` bytes),
     /// 3 unavailable (the agency's own reference check failed).
-    fn callback_reply(which: jint, message: JString<'c>, limit: jlong) |e| {
+    fn callback_reply(which: jint, message: JString, limit: jlong) |e| {
         let reply = match which {
             0 => sdk::CallbackReply::accepted(&text(e, &message, "message")?),
             1 => sdk::CallbackReply::handler_failed(),
@@ -346,7 +311,7 @@ natives! {
     fn callback_reply_content_type() |_e| { Ok(sdk::CallbackReply::CONTENT_TYPE.to_owned()) }
 
     /// `valid`, `bad_format` or `bad_check_digit`.
-    fn check_citizen_id(id: JString<'c>) |e| {
+    fn check_citizen_id(id: JString) |e| {
         Ok(match sdk::check_citizen_id(&text(e, &id, "id")?) {
             sdk::CitizenIdCheck::Valid => "valid",
             sdk::CitizenIdCheck::BadFormat => "bad_format",
@@ -370,23 +335,16 @@ const NATIVE_CLASS: &CStr = c"io/github/dgaepayment/Native";
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_epayment_java_register(env: *mut sys::JNIEnv) -> jint {
     catch_unwind(|| {
-        let table = methods();
-        let natives: Vec<sys::JNINativeMethod> = table
-            .iter()
-            .map(|(name, sig, f)| sys::JNINativeMethod {
-                name: name.as_ptr() as *mut c_char,
-                signature: sig.as_ptr() as *mut c_char,
-                fnPtr: *f,
-            })
-            .collect();
-        // SAFETY: a valid env during JNI_OnLoad; the table's strings outlive the call.
+        // SAFETY: a valid env during JNI_OnLoad; `NativeMethod` is a transparent
+        // `JNINativeMethod`, its strings static.
         unsafe {
             let fns = &(**env).v1_1;
             let class = (fns.FindClass)(env, NATIVE_CLASS.as_ptr());
             if class.is_null() {
                 return sys::JNI_ERR;
             }
-            let rc = (fns.RegisterNatives)(env, class, natives.as_ptr(), natives.len() as jint);
+            let rc =
+                (fns.RegisterNatives)(env, class, METHODS.as_ptr().cast(), METHODS.len() as jint);
             (fns.DeleteLocalRef)(env, class);
             rc
         }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * An error from dga-epayment, built from the core's error JSON; one subclass per kind. The
@@ -23,14 +24,7 @@ public class DgaException extends RuntimeException {
         this.kind = kind;
         this.transientError = json != null && Boolean.TRUE.equals(json.get("transient"));
         this.endpoint = json == null ? null : (String) json.get("endpoint");
-        List<FieldError> list = new ArrayList<>();
-        Object errs = json == null ? null : json.get("errors");
-        if (errs instanceof List) {
-            for (Object o : (List<?>) errs) {
-                list.add(new FieldError(Records.map(o)));
-            }
-        }
-        this.errors = Collections.unmodifiableList(list);
+        this.errors = records(field(json, "errors"), FieldError::new);
     }
 
     /** The exception for the core's error JSON ({@code Error} in the schema). */
@@ -65,6 +59,22 @@ public class DgaException extends RuntimeException {
     /** Every bad field (validation, callback); empty for other kinds. */
     public List<FieldError> getErrors() {
         return errors;
+    }
+
+    /** A field of the core's error JSON by its snake_case name (the schema gives its key), or null. */
+    static Object field(Map<String, Object> json, String snake) {
+        return json == null ? null : json.get(Records.wire("Error", snake));
+    }
+
+    /** A list of records, unmodifiable: empty when absent. */
+    static <T> List<T> records(Object list, Function<Map<String, Object>, T> make) {
+        List<T> out = new ArrayList<>();
+        if (list instanceof List) {
+            for (Object o : (List<?>) list) {
+                out.add(make.apply(Records.map(o)));
+            }
+        }
+        return Collections.unmodifiableList(out);
     }
 
     static Integer integer(Object o) {
