@@ -148,7 +148,8 @@ done
 for t in dist/node/*.tgz; do
   echo "$(basename "$t"): $(tar tzf "$t" | sed 's#^package/##' | sort | tr '\n' ' ')"
 done
-tar tzf "dist/node/dga-epayment-$VERSION.tgz" | grep -q '\.node$' && fail "the main npm package contains an addon"
+npm_listing=$(tar tzf "dist/node/dga-epayment-$VERSION.tgz")
+grep -q '\.node$' <<<"$npm_listing" && fail "the main npm package contains an addon"
 
 step "c: dga-epayment-$VERSION-x86_64-linux-gnu.tar.gz"
 cname=dga-epayment-$VERSION-x86_64-linux-gnu
@@ -240,7 +241,10 @@ for f in "" -sources -javadoc; do
   cp "bindings-java/target/dga-epayment-$VERSION$f.jar" dist/java/
 done
 cp bindings-java/pom.xml "dist/java/dga-epayment-$VERSION.pom"
-python3 -m zipfile -l "dist/java/dga-epayment-$VERSION.jar" | grep -q 'natives/linux-x86_64/libdga_epayment_java.so' ||
+# Listed first, then searched: `grep -q` stops reading at its match, and under pipefail the
+# lister's broken pipe would fail the check at random.
+jar_listing=$(python3 -m zipfile -l "dist/java/dga-epayment-$VERSION.jar")
+grep -q 'natives/linux-x86_64/libdga_epayment_java.so' <<<"$jar_listing" ||
   fail "the jar lacks natives/linux-x86_64/libdga_epayment_java.so"
 
 step "summary"

@@ -159,7 +159,7 @@ impl Drop for Completion {
         if self.cb.is_none() {
             return;
         }
-        let message = "internal error in dga_epayment (please report it): the call ended \
+        let message = "internal error in dga-epayment (please report it): the call ended \
                        without a result";
         let e = DgaError::binding(DgaErrorKind::DGA_INTERNAL, message.to_owned());
         let _ = catch_unwind(AssertUnwindSafe(|| self.fire(Err(e))));

@@ -17,6 +17,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::sync::OnceLock;
 
+use sdk::panics::panic_message;
 use serde_json::{Value, json};
 
 // The enum constants, generated from the core's tables by scripts/gen-tables.py.
@@ -88,15 +89,6 @@ fn api_code(e: &sdk::Error) -> i32 {
         .and_then(|c| c.number().or_else(|| c.to_json().as_i64()))
         .and_then(|n| i32::try_from(n).ok())
         .unwrap_or(0)
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    let what = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown cause".to_owned());
-    format!("internal error in dga_epayment (please report it): {what}")
 }
 
 /// Runs an exported function's body: `DGA_OK` when it succeeds; otherwise its error, or a
