@@ -1,22 +1,20 @@
 //! A reconcile input error as the core's error JSON (the shape of [`crate::Error::to_json`]),
 //! for a binding that raises it as its validation error.
 
-use crate::ErrorKind;
 use crate::reconcile::InputError;
-use serde_json::{Value, json};
+use crate::{Error, FieldError};
+use serde_json::Value;
 
 impl InputError {
     /// A validation error naming the place (`unit`: `line` of a file, `item` of an iterable)
     /// and the reason; `errors[0]` is the field `input` with the line.
     pub fn to_error_json(&self, unit: &str) -> Value {
-        let kind = ErrorKind::Validation;
-        json!({
-            "kind": kind.code(),
-            "kindNumber": kind.number(),
-            "transient": false,
-            "message": format!("{unit} {}: {}", self.line, self.reason),
-            "errors": [{"field": "input", "message": self.reason, "line": self.line}],
-        })
+        let mut input = FieldError::new("input", self.reason.clone());
+        input.line = usize::try_from(self.line).ok();
+        let mut v = Error::validation(vec![input]).to_json();
+        // The place in the caller's words, not the generic "invalid input: ...".
+        v["message"] = format!("{unit} {}: {}", self.line, self.reason).into();
+        v
     }
 }
 
@@ -36,5 +34,6 @@ mod tests {
         assert_eq!(v["message"], "item 3: reference1 is empty");
         assert_eq!(v["errors"][0]["field"], "input");
         assert_eq!(v["errors"][0]["line"], 3);
+        assert_eq!(v["transient"], false);
     }
 }
