@@ -412,16 +412,18 @@ def java_options(t):
 
 # The core's error kinds: one exception class each, with getters for the fields of the core's
 # Error record that its kind sets, and the factory DgaException.fromJson calls.
-JAVA_ERROR_FIELDS = {"api": ("error_code", "error_code_number", "status", "status_number"),
-                     "outcome_unknown": ("reference1", "reference2"), "verification": ("reason", "mismatches")}
+# What DgaException itself reads for every kind that carries it; the rest of a kind's fields
+# (the core's ErrorKind::fields) get getters on the kind's own class.
+JAVA_BASE_ERROR_FIELDS = ("endpoint", "errors")
 
 
 def java_error_fields(t, kind):
     """The fields, their reading in the constructor, and their getters."""
-    fields = {f["snake"]: f for f in t["schema"]["records"]["Error"]["fields"]}
+    fields = {f["wire"]: f for f in t["schema"]["records"]["Error"]["fields"]}
     decls, reads, getters = [], [], []
-    for snake in JAVA_ERROR_FIELDS.get(kind, ()):
-        f, name = fields[snake], java_name(snake, False)
+    for wire in (w for w in kind["fields"] if w not in JAVA_BASE_ERROR_FIELDS):
+        f = fields[wire]
+        snake, name = f["snake"], java_name(f["snake"], False)
         value = f'field(json, "{snake}")'
         java_type, read = {"string": ("String", f"(String) {value}"), "integer": ("Integer", f"integer({value})"),
                            "enum": ("Object", value),
@@ -447,7 +449,7 @@ def java_errors(t):
     out = {}
     for kind in t["errorKinds"]:
         name = java_exception(kind)
-        decls, reads, getters = java_error_fields(t, kind["code"])
+        decls, reads, getters = java_error_fields(t, kind)
         body = ["", "    private static final long serialVersionUID = 1L;"] + decls + [
                 "", f"    {name}(String message, java.util.Map<String, Object> json) {{",
                 f'        super("{kind["code"]}", message, json);'] + reads + ["    }"] + getters

@@ -1,7 +1,7 @@
 //! Prints the core's tables as one JSON document, the input of `scripts/gen-tables.py`, which
 //! writes every binding's generated enums, typings and constants from it
 //! (docs/development.md#generated-files):
-//! `{"enums": enum_tables(), "enumDocs": enum_docs(), "errorKinds": [{code, number, doc}],
+//! `{"enums": enum_tables(), "enumDocs": enum_docs(), "errorKinds": [{code, number, doc, fields}],
 //! "endpoints": [{name, doc}], "verificationReasons": [{code, doc}], "schema": schema()}`.
 //! `cargo run -q -p dga-epayment --example tables`
 
@@ -13,7 +13,7 @@ fn main() {
         "enums": enum_tables(),
         "enumDocs": enum_docs(),
         "errorKinds": ErrorKind::ALL.iter().map(|k| json!({
-            "code": k.code(), "number": k.number(), "doc": k.doc().trim(),
+            "code": k.code(), "number": k.number(), "doc": k.doc().trim(), "fields": k.fields(),
         })).collect::<Vec<_>>(),
         "endpoints": Endpoint::ALL.iter().map(|e| json!({
             "name": e.name(), "doc": e.doc().trim(),

@@ -113,6 +113,26 @@ impl ErrorKind {
     pub fn is_transient(self) -> bool {
         matches!(self, ErrorKind::Timeout | ErrorKind::Network)
     }
+
+    /// The keys of [`crate::schema::ERROR`] that an error of this kind may add to the four every
+    /// error has (`kind`, `kindNumber`, `message`, `transient`) in its JSON ([`Error::to_json`]):
+    /// what a binding's exception class of this kind reads.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            ErrorKind::Validation | ErrorKind::Callback => &["errors"],
+            ErrorKind::Auth => &[],
+            ErrorKind::Api => &[
+                "endpoint",
+                "status",
+                "statusNumber",
+                "errorCode",
+                "errorCodeNumber",
+            ],
+            ErrorKind::Timeout | ErrorKind::Network | ErrorKind::Protocol => &["endpoint"],
+            ErrorKind::OutcomeUnknown => &["endpoint", "reference1", "reference2"],
+            ErrorKind::Verification => &["reason", "mismatches"],
+        }
+    }
 }
 
 /// One problem with one field (or with the whole body, `field == "body"`).
@@ -495,6 +515,64 @@ pub fn error_kinds() -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_kind_names_the_keys_its_json_carries() {
+        let endpoint = Endpoint::Status;
+        let message = String::new();
+        let errors = vec![FieldError::new("amount", "is required")];
+        let samples = [
+            Error::Validation {
+                errors: errors.clone(),
+            },
+            Error::Auth {
+                message: message.clone(),
+            },
+            Error::Api {
+                endpoint,
+                status: ResponseStatus::Error,
+                error_code: Some(ErrorCode::from_number(8)),
+                message: message.clone(),
+            },
+            Error::Timeout {
+                endpoint,
+                message: message.clone(),
+            },
+            Error::Network {
+                endpoint,
+                message: message.clone(),
+                transient: true,
+            },
+            Error::OutcomeUnknown {
+                endpoint,
+                reference1: "R1".into(),
+                reference2: "R2".into(),
+                message: message.clone(),
+            },
+            Error::Protocol {
+                endpoint,
+                message: message.clone(),
+            },
+            Error::Callback { errors },
+            Error::Verification {
+                reason: VerificationReason::UnknownPayment,
+                mismatches: vec![],
+            },
+        ];
+        assert_eq!(samples.len(), ErrorKind::ALL.len());
+        let wire: Vec<_> = crate::schema::ERROR.fields.iter().map(|f| f.wire).collect();
+        for e in samples {
+            let kind = e.kind();
+            let json = e.to_json();
+            let mut keys: Vec<_> = json.as_object().unwrap().keys().cloned().collect();
+            let mut expected = ["kind", "kindNumber", "message", "transient"].to_vec();
+            expected.extend(kind.fields());
+            keys.sort();
+            expected.sort();
+            assert_eq!(keys, expected, "{kind:?}");
+            assert!(kind.fields().iter().all(|f| wire.contains(f)), "{kind:?}");
+        }
+    }
 
     #[test]
     fn kinds_have_stable_codes_and_numbers() {

@@ -5,32 +5,17 @@ package io.github.dgaepayment;
 public class DgaApiException extends DgaException {
     private static final long serialVersionUID = 1L;
 
-    private final Object errorCode;
-    private final Integer errorCodeNumber;
     private final Object status;
     private final Integer statusNumber;
+    private final Object errorCode;
+    private final Integer errorCodeNumber;
 
     DgaApiException(String message, java.util.Map<String, Object> json) {
         super("api", message, json);
-        this.errorCode = field(json, "error_code");
-        this.errorCodeNumber = integer(field(json, "error_code_number"));
         this.status = field(json, "status");
         this.statusNumber = integer(field(json, "status_number"));
-    }
-
-    /** DGA's errorCode (api). Null when absent or outside the guide's table. */
-    public ErrorCode getErrorCode() {
-        return DgaEnums.fromWire(ErrorCode.class, errorCode);
-    }
-
-    /** As the core gives it: the table's name, or the value DGA sent. */
-    public Object getErrorCodeRaw() {
-        return errorCode;
-    }
-
-    /** DGA's errorCode as a number (api), when it is one. */
-    public Integer getErrorCodeNumber() {
-        return errorCodeNumber;
+        this.errorCode = field(json, "error_code");
+        this.errorCodeNumber = integer(field(json, "error_code_number"));
     }
 
     /** DGA's envelope status (api). Null when absent or outside the guide's table. */
@@ -46,5 +31,20 @@ public class DgaApiException extends DgaException {
     /** DGA's envelope status as a number (api), when it is one. */
     public Integer getStatusNumber() {
         return statusNumber;
+    }
+
+    /** DGA's errorCode (api). Null when absent or outside the guide's table. */
+    public ErrorCode getErrorCode() {
+        return DgaEnums.fromWire(ErrorCode.class, errorCode);
+    }
+
+    /** As the core gives it: the table's name, or the value DGA sent. */
+    public Object getErrorCodeRaw() {
+        return errorCode;
+    }
+
+    /** DGA's errorCode as a number (api), when it is one. */
+    public Integer getErrorCodeNumber() {
+        return errorCodeNumber;
     }
 }
