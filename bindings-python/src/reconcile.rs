@@ -21,6 +21,7 @@ fn input_error(py: Python<'_>, unit: &str, e: &InputError) -> PyErr {
 
 /// The Python iterable being read, and what it raised (given in its place, after every
 /// result before it).
+#[derive(Default)]
 struct Feed {
     iter: Option<Py<PyIterator>>,
     count: u64,
@@ -48,11 +49,9 @@ fn check(concurrency: usize) -> PyResult<()> {
 impl StatusMany {
     fn new(driver: Driver, iter: Option<Py<PyIterator>>, unit: &'static str) -> Self {
         let extra = Arc::new(driver.extra_headers().to_vec());
-        let (count, raised) = (0, None);
         let feed = Mutex::new(Feed {
             iter,
-            count,
-            raised,
+            ..Feed::default()
         });
         StatusMany {
             driver,

@@ -80,23 +80,6 @@ fn plans(py: Python<'_>) -> PyResult<&Vec<(&'static str, Plan)>> {
     })
 }
 
-/// `yyyy-MM-ddTHH:mm:ss` as its six numbers.
-fn date_parts(s: &str) -> Option<(i32, u8, u8, u8, u8, u8)> {
-    let b = s.as_bytes();
-    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
-        return None;
-    }
-    let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<u16>().ok();
-    Some((
-        i32::from(n(0..4)?),
-        u8::try_from(n(5..7)?).ok()?,
-        u8::try_from(n(8..10)?).ok()?,
-        u8::try_from(n(11..13)?).ok()?,
-        u8::try_from(n(14..16)?).ok()?,
-        u8::try_from(n(17..19)?).ok()?,
-    ))
-}
-
 /// A scalar JSON value as Python's (what the classes' converters take), else the full path.
 fn scalar<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
     Ok(match v {
@@ -225,10 +208,12 @@ fn fill<'py>(py: Python<'py>, plan: &Plan, wire: WireData) -> PyResult<Bound<'py
                     (FieldType::Decimal, Value::String(s)) => DECIMAL
                         .import(py, "decimal", "Decimal")?
                         .call1((s.as_str(),))?,
-                    (FieldType::Date, Value::String(s)) => match date_parts(s) {
-                        Some(parts) => DATETIME.import(py, "datetime", "datetime")?.call1(parts)?,
-                        None => convert.call1((s.as_str(),))?,
-                    },
+                    (FieldType::Date, Value::String(s)) => {
+                        match chrono::NaiveDateTime::parse_from_str(s, dga::DATE_FORMAT) {
+                            Ok(d) => opt_date(py, &Some(d))?,
+                            Err(_) => convert.call1((s.as_str(),))?,
+                        }
+                    }
                     (_, raw) => convert.call1((scalar(py, raw)?,))?,
                 }
             }
