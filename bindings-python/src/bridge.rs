@@ -3,8 +3,8 @@
 //!
 //! A runtime thread never takes the GIL: a worker waiting for it (up to a switch interval
 //! while the loop runs Python) would stall every connection it drives. So a finished call is
-//! only queued and, when the queue was empty, a socket the loop watches with `loop.add_reader`
-//! is written; the loop's `drain` settles every finished future at once.
+//! only queued and, when the queue was empty, an eventfd (a socket off Linux) the loop watches
+//! with `loop.add_reader` is written; the loop's `drain` settles every finished future at once.
 //! Loops without `add_reader` (Windows' proactor) get the one fallback that takes the GIL, on a
 //! thread of its own: a `call_soon_threadsafe` per batch.
 //!
@@ -39,11 +39,36 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The loop's end of the wake-up socket pair (unix; elsewhere `call_soon_threadsafe` wakes).
+/// A wake-up descriptor's end (unix; elsewhere `call_soon_threadsafe` wakes the loop).
 #[cfg(unix)]
-type Waker = std::os::unix::net::UnixStream;
+type Waker = std::fs::File;
 #[cfg(not(unix))]
 type Waker = std::convert::Infallible;
+
+/// The wake-up descriptor's `(read, write)` ends, non-blocking: an eventfd on Linux (the
+/// cheapest), a socket pair elsewhere.
+#[cfg(unix)]
+fn wakers() -> std::io::Result<(Waker, Waker)> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::io::FromRawFd;
+        // SAFETY: a plain syscall; the new descriptor is owned by the File from here on.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let file = unsafe { Waker::from_raw_fd(fd) };
+        Ok((file.try_clone()?, file))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let (read, write) = std::os::unix::net::UnixStream::pair()?;
+        read.set_nonblocking(true)?;
+        write.set_nonblocking(true)?;
+        let file = |s| Waker::from(std::os::unix::io::OwnedFd::from(s));
+        Ok((file(read), file(write)))
+    }
+}
 
 #[cfg(unix)]
 fn fileno(w: &Waker) -> i32 {
@@ -96,11 +121,11 @@ impl Bridge {
             }
             #[cfg(unix)]
             _ => {
-                let (waker, writer) = Waker::pair()?;
-                waker.set_nonblocking(true)?;
-                writer.set_nonblocking(true)?;
-                // A full buffer (the loop is gone or behind) already means "wake".
-                let wake = move || drop(std::io::Write::write(&mut &writer, &[1]));
+                let (waker, writer) = wakers()?;
+                // A full descriptor (the loop is gone or behind) already means "wake"; 8 bytes,
+                // as an eventfd takes them.
+                let one = 1u64.to_ne_bytes();
+                let wake = move || drop(std::io::Write::write(&mut &writer, &one));
                 (Completions::new(wake), Some(waker))
             }
             #[cfg(not(unix))]
