@@ -59,13 +59,9 @@ fn plans(py: Python<'_>) -> PyResult<&Vec<(&'static str, Plan)>> {
             for entry in cls.getattr("_fields")?.try_iter()? {
                 let (snake, key, convert): (Bound<'_, PyString>, String, Bound<'_, PyAny>) =
                     entry?.extract()?;
-                let f = record
-                    .fields
-                    .iter()
-                    .find(|f| f.wire == key)
-                    .ok_or_else(|| {
-                        PyTypeError::new_err(format!("{} has no field {key}", record.name))
-                    })?;
+                let f = record.field(&key).ok_or_else(|| {
+                    PyTypeError::new_err(format!("{} has no field {key}", record.name))
+                })?;
                 fields.push((snake.unbind(), f.wire, f.kind, convert.unbind()));
             }
             out.push((
