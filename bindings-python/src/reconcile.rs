@@ -2,7 +2,7 @@
 //! (`dga_epayment::reconcile::Driver`, docs/architecture.md#operations): the binding only reads
 //! the Python iterable (by the caller, with the GIL, between results) and wraps the rows.
 
-use crate::bridge::{Bridge, Outcome};
+use crate::bridge::{Bridge, Outcome, lock};
 use crate::convert::{json_to_py, type_name};
 use crate::errors::{from_json, runtime_error, to_py_err};
 use crate::records;
@@ -131,12 +131,7 @@ impl StatusMany {
                 Py::new(py, StatusResult { row, extra }).map(Some)
             }
             Some(Err(e)) => {
-                let raised = self
-                    .feed
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .raised
-                    .take();
+                let raised = lock(&self.feed).raised.take();
                 Err(raised.unwrap_or_else(|| input_error(py, self.unit, &e)))
             }
         }

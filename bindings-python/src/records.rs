@@ -14,7 +14,7 @@ use pyo3::types::{PyBool, PyString};
 use serde_json::{Value, json};
 
 static RECORDS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
-static PLANS: PyOnceLock<Vec<(&'static str, Plan)>> = PyOnceLock::new();
+static PLANS: PyOnceLock<Vec<Plan>> = PyOnceLock::new();
 static DECIMAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static DATETIME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static OBJECT_NEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -42,11 +42,12 @@ impl Wire {
 /// A record class, and per field: the attribute, the wire key, the schema's type and the
 /// class's own converter (for the types not done here).
 struct Plan {
+    name: &'static str,
     cls: Py<PyAny>,
     fields: Vec<(Py<PyString>, &'static str, FieldType, Py<PyAny>)>,
 }
 
-fn plans(py: Python<'_>) -> PyResult<&Vec<(&'static str, Plan)>> {
+fn plans(py: Python<'_>) -> PyResult<&Vec<Plan>> {
     PLANS.get_or_try_init(py, || {
         let mut out = Vec::new();
         for record in [
@@ -64,13 +65,11 @@ fn plans(py: Python<'_>) -> PyResult<&Vec<(&'static str, Plan)>> {
                 })?;
                 fields.push((snake.unbind(), f.wire, f.kind, convert.unbind()));
             }
-            out.push((
-                record.name,
-                Plan {
-                    cls: cls.unbind(),
-                    fields,
-                },
-            ));
+            out.push(Plan {
+                name: record.name,
+                cls: cls.unbind(),
+                fields,
+            });
         }
         Ok::<_, PyErr>(out)
     })
@@ -223,8 +222,8 @@ fn fill<'py>(py: Python<'py>, plan: &Plan, wire: WireData) -> PyResult<Bound<'py
 
 /// The record class `name` holding `wire`.
 fn record<'py>(py: Python<'py>, name: &str, wire: WireData) -> PyResult<Bound<'py, PyAny>> {
-    match plans(py)?.iter().find(|(n, _)| *n == name) {
-        Some((_, plan)) => fill(py, plan, wire),
+    match plans(py)?.iter().find(|p| p.name == name) {
+        Some(plan) => fill(py, plan, wire),
         None => Err(PyTypeError::new_err(format!("no record class {name}"))),
     }
 }
