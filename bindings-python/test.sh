@@ -28,9 +28,9 @@ cargo build --locked -q -p dga-sandbox
 export DGA_SANDBOX_BIN="$PWD/$TARGET_DIR/debug/dga-sandbox"
 (cd "$PY_DIR" && VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" maturin develop --locked -q)
 
-step "stubs follow the core's schema (scripts/gen_stubs.py --check)"
+step "stubs follow the core's tables (scripts/gen-tables.py --check)"
 set +e
-(cd "$PY_DIR" && .venv/bin/python scripts/gen_stubs.py --check)
+python3 scripts/gen-tables.py --check
 stubs_rc=$?
 set -e
 
@@ -98,7 +98,7 @@ PY
 
 step "summary"
 echo "pytest: $counts"
-echo "stubs: $([ $stubs_rc -eq 0 ] && echo "match the schema" || echo "STALE (python scripts/gen_stubs.py)")"
+echo "stubs: $([ $stubs_rc -eq 0 ] && echo "match the core's tables" || echo "STALE (python3 scripts/gen-tables.py)")"
 sed 's/^/figure: /' "$DGA_PY_FIGURES"
 echo "wheel: $(basename "$wheel"), ${wheel_kb} KiB; installs and imports in a fresh venv; example against the sandbox: $([ $wheel_rc -eq 0 ] && echo ok || echo FAILED)"
 echo "same wheel, example against the sandbox on other CPythons:${other_pythons:- none found}"

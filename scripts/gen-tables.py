@@ -10,6 +10,8 @@
   bindings-php/src/{BankCode,PaymentType,PaidStatus,ResponseStatus,ErrorCode}.php
   bindings-python/python/dga_epayment/_enums.pyi
   bindings-python/python/dga_epayment/_config.py   the RetryOptions TypedDict
+  bindings-python/python/dga_epayment/_records.pyi the record classes' stubs and the TypedDicts
+                                             of Client's and create_payment's keywords
   bindings-java/src/main/java/io/github/dgaepayment/{BankCode,...,ErrorCode}.java
   bindings-java/src/main/java/io/github/dgaepayment/{PaymentFields,...,ClientOptionsSetters}.java
                                              the schema's records' getters and setters
@@ -43,6 +45,7 @@ CS_ENUMS = "bindings-dotnet/src/Dga.EPayment/Enums.cs"
 CS_IMPORTS = "bindings-dotnet/src/Dga.EPayment/NativeImports.cs"
 PHP_DIR = "bindings-php/src"
 PY_ENUMS = "bindings-python/python/dga_epayment/_enums.pyi"
+PY_RECORDS = "bindings-python/python/dga_epayment/_records.pyi"
 PY_CONFIG = "bindings-python/python/dga_epayment/_config.py"
 JAVA_DIR = "bindings-java/src/main/java/io/github/dgaepayment"
 PHP_HEADER = "bindings-php/include/dga_epayment.h"
@@ -297,6 +300,87 @@ def py_config(t):
     return "\n".join(out) + "\n"
 
 
+# What Python takes beyond the schema's type: PEM text as bytes too; retry=True/False.
+PY_INPUT = {"ca_pem": "Union[str, bytes]"}
+
+
+def py_input_type(f):
+    return PY_INPUT.get(f["snake"]) or {
+        "string": "str", "decimal": "Union[Decimal, str, int]", "object": "Mapping[str, Any]",
+        "boolean": "bool", "integer": "int", "duration": "float",
+        "enum": f"Union[{f.get('enum')}, int, str]", "record": f"Union[bool, {f.get('record')}]",
+    }[f["type"]]
+
+
+def py_output_type(f):
+    t = {"string": "str", "decimal": "Decimal", "date": "datetime.datetime", "object": "Any",
+         "boolean": "bool", "integer": "int", "enum": f"Union[{f.get('enum')}, int, str]"}[f["type"]]
+    if t == "Any" or (f["required"] and f["type"] != "date"):
+        return t
+    return f"Union[{t[6:-1]}, None]" if t.startswith("Union[") else f"Optional[{t}]"
+
+
+def py_typed_dict(t, name, record, all_optional=False):
+    lines = [f"class {name}(TypedDict, total=False):"]
+    for f in t["schema"]["records"][record]["fields"]:
+        typ = py_input_type(f)
+        required = f["required"] and not all_optional
+        lines.append(f"    {f['snake']}: " + (f"Required[{typ}]" if required else f"Optional[{typ}]"))
+    return lines + [""]
+
+
+PY_EXTRA = {
+    "Payment": [
+        "    def checkout_form_html(self) -> str: ...",
+        "    def checkout_fields(self) -> List[Tuple[str, str]]: ...",
+        "    @staticmethod",
+        "    def from_dict(data: Mapping[str, Any]) -> Payment: ...",
+    ],
+    "PaymentStatus": [
+        "    @property",
+        "    def is_paid(self) -> bool: ...",
+        "    @staticmethod",
+        "    def from_dict(data: Mapping[str, Any]) -> PaymentStatus: ...",
+    ],
+    "Confirmation": [],
+}
+
+
+def py_records(t):
+    out = [
+        f"# {MARK}",
+        "import datetime",
+        "from decimal import Decimal",
+        "from typing import Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Union, final",
+        "",
+        "from ._config import RetryOptions",
+        "from ._enums import BankCode, PaidStatus, PaymentType, ResponseStatus",
+        "from typing_extensions import Required, Self, TypedDict",
+        "",
+        "# The keywords of Client, Client.from_env and create_payment.",
+        *py_typed_dict(t, "_ClientOptions", "ClientOptions"),
+        *py_typed_dict(t, "_EnvOptions", "ClientOptions", all_optional=True),
+        *py_typed_dict(t, "_CreatePayment", "CreatePayment"),
+        "class _Record:",
+        "    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...",
+        "    def to_dict(self) -> Dict[str, Any]: ...",
+        "    def __reduce__(self) -> Tuple[Any, Tuple[Dict[str, Any]]]: ...",
+    ]
+    for name, extra in PY_EXTRA.items():
+        out += ["", "@final", f"class {name}(_Record):"]
+        for f in t["schema"]["records"][name]["fields"]:
+            out += ["    @property", f"    def {f['snake']}(self) -> {py_output_type(f)}: ..."]
+        out += extra
+    out += ["", "@final", "class CallbackReply(_Record):", "    CONTENT_TYPE: ClassVar[str]"]
+    for name, typ in (("http_status", "int"), ("accepted", "bool"), ("body", "str"), ("content_type", "str")):
+        out += ["    @property", f"    def {name}(self) -> {typ}: ..."]
+    out += ["    @staticmethod", '    def accept(message: str = "Success") -> CallbackReply: ...',
+            "    @staticmethod", "    def handler_failed() -> CallbackReply: ...",
+            "    @staticmethod", "    def unavailable() -> CallbackReply: ...",
+            "", "RECORDS: Dict[str, Any]", ""]
+    return "\n".join(out)
+
+
 # --------------------------------------------------------------------------------------- Java
 
 
@@ -487,7 +571,8 @@ JAVA_RECORDS = list(JAVA_RESULTS.values()) + ["CreatePaymentFields", "ClientOpti
 
 def targets(t):
     """Every generated file but C#'s DllImports (which follow the header), path -> text."""
-    out = {C_ENUMS: c_enums(t), CS_ENUMS: cs_enums(t), PY_ENUMS: py_enums(t), PY_CONFIG: py_config(t)}
+    out = {C_ENUMS: c_enums(t), CS_ENUMS: cs_enums(t), PY_ENUMS: py_enums(t), PY_CONFIG: py_config(t),
+           PY_RECORDS: py_records(t)}
     for enum in ENUMS:
         out[f"{PHP_DIR}/{enum}.php"] = php_enum(t, enum)
         out[f"{JAVA_DIR}/{enum}.java"] = java_enum(t, enum)
@@ -496,7 +581,7 @@ def targets(t):
 
 
 def paths():
-    return [C_ENUMS, CS_ENUMS, CS_IMPORTS, PHP_HEADER, PY_ENUMS, PY_CONFIG] + [
+    return [C_ENUMS, CS_ENUMS, CS_IMPORTS, PHP_HEADER, PY_ENUMS, PY_CONFIG, PY_RECORDS] + [
         f"{d}/{e}.{x}" for d, x in ((PHP_DIR, "php"), (JAVA_DIR, "java")) for e in ENUMS] + [
         f"{JAVA_DIR}/{r}.java" for r in JAVA_RECORDS]
 

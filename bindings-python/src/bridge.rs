@@ -3,7 +3,7 @@
 //!
 //! A runtime thread never takes the GIL: a worker waiting for it (up to a switch interval
 //! while the loop runs Python) would stall every connection it drives. So a finished call is
-//! only queued and, when the queue was empty, an eventfd (a pipe off Linux) the loop watches
+//! only queued and, when the queue was empty, an eventfd (a socket off Linux) the loop watches
 //! with `loop.add_reader` is written; the loop's `drain` settles every finished future at once.
 //! Loops without `add_reader` (Windows' proactor) get the one fallback that takes the GIL, on a
 //! thread of its own: a `call_soon_threadsafe` per batch.
@@ -35,67 +35,49 @@ pub enum Outcome {
 /// Makes a finished call's Python object (on the loop's thread, with the GIL).
 pub type MakePy = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The wake-up descriptors `(read, write)` (one eventfd on Linux), closed with the last holder.
-struct Fds(i32, i32);
-
+/// A wake-up descriptor's end (unix; elsewhere `call_soon_threadsafe` wakes the loop).
 #[cfg(unix)]
-impl Fds {
+type Waker = std::fs::File;
+#[cfg(not(unix))]
+type Waker = std::convert::Infallible;
+
+/// The wake-up descriptor's `(read, write)` ends, non-blocking: an eventfd on Linux (the
+/// cheapest), a socket pair elsewhere.
+#[cfg(unix)]
+fn wakers() -> std::io::Result<(Waker, Waker)> {
     #[cfg(target_os = "linux")]
-    fn new() -> std::io::Result<Self> {
-        // SAFETY: plain syscall; the descriptor is owned by `Fds` from here on.
+    {
+        use std::os::unix::io::FromRawFd;
+        // SAFETY: a plain syscall; the new descriptor is owned by the File from here on.
         let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
         if fd < 0 {
             return Err(std::io::Error::last_os_error());
         }
-        Ok(Fds(fd, fd))
+        let file = unsafe { Waker::from_raw_fd(fd) };
+        Ok((file.try_clone()?, file))
     }
-
     #[cfg(not(target_os = "linux"))]
-    fn new() -> std::io::Result<Self> {
-        let mut fds = [0i32; 2];
-        // SAFETY: plain syscalls on descriptors owned by `Fds` from here on.
-        unsafe {
-            if libc::pipe(fds.as_mut_ptr()) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            for fd in fds {
-                libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK);
-                libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
-            }
-        }
-        Ok(Fds(fds[0], fds[1]))
-    }
-
-    fn wake(&self) {
-        let one: u64 = 1;
-        // SAFETY: writes 8 bytes from a live u64 to a descriptor this struct owns. A full pipe
-        // (the loop is gone or behind) already means "wake": the error is ignored.
-        unsafe { libc::write(self.1, (&one as *const u64).cast(), 8) };
-    }
-
-    /// Empties the descriptor (on the loop's thread).
-    fn clear(&self) {
-        let mut buf = [0u8; 64];
-        // SAFETY: reads into a live buffer from a non-blocking descriptor this struct owns.
-        while unsafe { libc::read(self.0, buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
+    {
+        let (read, write) = std::os::unix::net::UnixStream::pair()?;
+        read.set_nonblocking(true)?;
+        write.set_nonblocking(true)?;
+        let file = |s| Waker::from(std::os::unix::io::OwnedFd::from(s));
+        Ok((file(read), file(write)))
     }
 }
 
 #[cfg(unix)]
-impl Drop for Fds {
-    fn drop(&mut self) {
-        // SAFETY: closes the descriptors this struct opened, once.
-        unsafe {
-            libc::close(self.0);
-            if self.1 != self.0 {
-                libc::close(self.1);
-            }
-        }
-    }
+fn fileno(w: &Waker) -> i32 {
+    std::os::unix::io::AsRawFd::as_raw_fd(w)
+}
+
+#[cfg(not(unix))]
+fn fileno(w: &Waker) -> i32 {
+    match *w {}
 }
 
 struct Pending {
@@ -110,7 +92,7 @@ struct Pending {
 pub struct Bridge {
     calls: Arc<Completions<Outcome>>,
     pending: Mutex<HashMap<u64, Pending>>,
-    fds: Option<Arc<Fds>>,
+    waker: Option<Waker>,
 }
 
 #[pymethods]
@@ -120,7 +102,7 @@ impl Bridge {
     #[new]
     #[pyo3(signature = (event_loop = None, drain = None))]
     fn new(event_loop: Option<Py<PyAny>>, drain: Option<Py<PyAny>>) -> PyResult<Self> {
-        let (calls, fds) = match (event_loop, drain) {
+        let (calls, waker) = match (event_loop, drain) {
             (Some(event_loop), Some(drain)) => {
                 let target = Arc::new((event_loop, drain));
                 // On a thread of its own: the core calls this under a lock that the loop's
@@ -139,9 +121,12 @@ impl Bridge {
             }
             #[cfg(unix)]
             _ => {
-                let fds = Arc::new(Fds::new()?);
-                let writer = fds.clone();
-                (Completions::new(move || writer.wake()), Some(fds))
+                let (waker, writer) = wakers()?;
+                // A full descriptor (the loop is gone or behind) already means "wake"; 8 bytes,
+                // as an eventfd takes them.
+                let one = 1u64.to_ne_bytes();
+                let wake = move || drop(std::io::Write::write(&mut &writer, &one));
+                (Completions::new(wake), Some(waker))
             }
             #[cfg(not(unix))]
             _ => {
@@ -153,13 +138,13 @@ impl Bridge {
         Ok(Bridge {
             calls,
             pending: Mutex::new(HashMap::new()),
-            fds,
+            waker,
         })
     }
 
     /// The descriptor to watch with `loop.add_reader` (-1 without one).
     fn fileno(&self) -> i32 {
-        self.fds.as_ref().map_or(-1, |fds| fds.0)
+        self.waker.as_ref().map_or(-1, fileno)
     }
 
     /// Calls in flight on this bridge.
@@ -170,8 +155,9 @@ impl Bridge {
     /// Settles the futures of every finished call (on the loop's thread).
     fn drain(&self, py: Python<'_>) {
         #[cfg(unix)]
-        if let Some(fds) = &self.fds {
-            fds.clear();
+        if let Some(mut waker) = self.waker.as_ref() {
+            let mut buf = [0u8; 64];
+            while std::io::Read::read(&mut waker, &mut buf).is_ok_and(|n| n > 0) {}
         }
         for (id, outcome) in self.calls.take() {
             let Some(p) = lock(&self.pending).remove(&id) else {

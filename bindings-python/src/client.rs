@@ -350,10 +350,8 @@ impl PyClient {
             }
             "status" => {
                 let (r1, r2): (String, String) = args.extract()?;
-                (
-                    None,
-                    Box::pin(async move { Outcome::Status(c.status(&r1, &r2).await) }),
-                )
+                let call = async move { Outcome::Status(c.status(&r1, &r2).await) };
+                (None, Box::pin(call))
             }
             "close" => {
                 let (r1, r2): (String, String) = args.extract()?;

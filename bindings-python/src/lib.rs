@@ -71,37 +71,36 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     // The core's log records reach Python's logging without a runtime thread taking the GIL.
     logs::install();
-    // setattr rather than add: the version is not part of the module's `__all__`.
-    m.setattr("__version__", dga::VERSION)?;
     m.add_class::<client::PyClient>()?;
     m.add_class::<reconcile::StatusMany>()?;
     m.add_class::<reconcile::StatusResult>()?;
+    for f in [
+        wrap_pyfunction!(parse_callback, m)?,
+        wrap_pyfunction!(callback_ack, m)?,
+        wrap_pyfunction!(validate_citizen_id, m)?,
+        wrap_pyfunction!(records::checkout_form_html, m)?,
+        wrap_pyfunction!(enum_tables, m)?,
+        wrap_pyfunction!(error_kinds, m)?,
+        wrap_pyfunction!(schema, m)?,
+    ] {
+        m.add_function(f)?;
+    }
+    // The package's own helpers and the version: setattr, so not in `__all__`.
+    for f in [
+        wrap_pyfunction!(_callback_references, m)?,
+        wrap_pyfunction!(records::_checkout_fields, m)?,
+        wrap_pyfunction!(records::_read_record, m)?,
+        wrap_pyfunction!(records::_callback_reply, m)?,
+        wrap_pyfunction!(logs::_pump_logs, m)?,
+        wrap_pyfunction!(logs::_at_exit, m)?,
+    ] {
+        let name: String = f.getattr("__name__")?.extract()?;
+        m.setattr(name, f)?;
+    }
     m.setattr("_Bridge", py.get_type::<bridge::Bridge>())?;
     m.setattr("_RowWriter", py.get_type::<reconcile::RowWriter>())?;
-    m.setattr(
-        "_callback_references",
-        wrap_pyfunction!(_callback_references, m)?,
-    )?;
     m.setattr("_Wire", py.get_type::<records::Wire>())?;
-    m.setattr("_pump_logs", wrap_pyfunction!(logs::_pump_logs, m)?)?;
-    m.setattr("_at_exit", wrap_pyfunction!(logs::_at_exit, m)?)?;
     m.setattr("_CONTENT_TYPE", dga::CallbackReply::CONTENT_TYPE)?;
-    m.add_function(wrap_pyfunction!(parse_callback, m)?)?;
-    m.add_function(wrap_pyfunction!(callback_ack, m)?)?;
-    m.add_function(wrap_pyfunction!(validate_citizen_id, m)?)?;
-    m.add_function(wrap_pyfunction!(records::checkout_form_html, m)?)?;
-    // The record classes' helpers: private, so not in `__all__`.
-    m.setattr(
-        "_checkout_fields",
-        wrap_pyfunction!(records::_checkout_fields, m)?,
-    )?;
-    m.setattr("_read_record", wrap_pyfunction!(records::_read_record, m)?)?;
-    m.setattr(
-        "_callback_reply",
-        wrap_pyfunction!(records::_callback_reply, m)?,
-    )?;
-    m.add_function(wrap_pyfunction!(enum_tables, m)?)?;
-    m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
-    m.add_function(wrap_pyfunction!(schema, m)?)?;
+    m.setattr("__version__", dga::VERSION)?;
     Ok(())
 }

@@ -99,10 +99,8 @@ pub fn flush(py: Python<'_>) {
 
 /// Starts the pump thread of this process if it is not running.
 pub fn ensure_pump(py: Python<'_>) -> PyResult<()> {
-    if PUMP.load(Ordering::Relaxed) || !PYTHON.load(Ordering::SeqCst) {
-        return Ok(());
-    }
-    if PUMP.swap(true, Ordering::SeqCst) {
+    let running = PUMP.load(Ordering::Relaxed) || !PYTHON.load(Ordering::SeqCst);
+    if running || PUMP.swap(true, Ordering::SeqCst) {
         return Ok(());
     }
     STOP.store(false, Ordering::SeqCst);

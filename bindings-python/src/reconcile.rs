@@ -2,7 +2,7 @@
 //! (`dga_epayment::reconcile::Driver`, docs/architecture.md#operations): the binding only reads
 //! the Python iterable (by the caller, with the GIL, between results) and wraps the rows.
 
-use crate::bridge::{Bridge, Outcome};
+use crate::bridge::{Bridge, Outcome, lock};
 use crate::convert::{json_to_py, type_name};
 use crate::errors::{from_json, runtime_error, to_py_err};
 use crate::records;
@@ -21,6 +21,7 @@ fn input_error(py: Python<'_>, unit: &str, e: &InputError) -> PyErr {
 
 /// The Python iterable being read, and what it raised (given in its place, after every
 /// result before it).
+#[derive(Default)]
 struct Feed {
     iter: Option<Py<PyIterator>>,
     count: u64,
@@ -48,11 +49,9 @@ fn check(concurrency: usize) -> PyResult<()> {
 impl StatusMany {
     fn new(driver: Driver, iter: Option<Py<PyIterator>>, unit: &'static str) -> Self {
         let extra = Arc::new(driver.extra_headers().to_vec());
-        let (count, raised) = (0, None);
         let feed = Mutex::new(Feed {
             iter,
-            count,
-            raised,
+            ..Feed::default()
         });
         StatusMany {
             driver,
@@ -132,12 +131,7 @@ impl StatusMany {
                 Py::new(py, StatusResult { row, extra }).map(Some)
             }
             Some(Err(e)) => {
-                let raised = self
-                    .feed
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .raised
-                    .take();
+                let raised = lock(&self.feed).raised.take();
                 Err(raised.unwrap_or_else(|| input_error(py, self.unit, &e)))
             }
         }

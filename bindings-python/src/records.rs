@@ -14,7 +14,7 @@ use pyo3::types::{PyBool, PyString};
 use serde_json::{Value, json};
 
 static RECORDS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
-static PLANS: PyOnceLock<Vec<(&'static str, Plan)>> = PyOnceLock::new();
+static PLANS: PyOnceLock<Vec<Plan>> = PyOnceLock::new();
 static DECIMAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static DATETIME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static OBJECT_NEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -42,11 +42,12 @@ impl Wire {
 /// A record class, and per field: the attribute, the wire key, the schema's type and the
 /// class's own converter (for the types not done here).
 struct Plan {
+    name: &'static str,
     cls: Py<PyAny>,
     fields: Vec<(Py<PyString>, &'static str, FieldType, Py<PyAny>)>,
 }
 
-fn plans(py: Python<'_>) -> PyResult<&Vec<(&'static str, Plan)>> {
+fn plans(py: Python<'_>) -> PyResult<&Vec<Plan>> {
     PLANS.get_or_try_init(py, || {
         let mut out = Vec::new();
         for record in [
@@ -59,42 +60,19 @@ fn plans(py: Python<'_>) -> PyResult<&Vec<(&'static str, Plan)>> {
             for entry in cls.getattr("_fields")?.try_iter()? {
                 let (snake, key, convert): (Bound<'_, PyString>, String, Bound<'_, PyAny>) =
                     entry?.extract()?;
-                let f = record
-                    .fields
-                    .iter()
-                    .find(|f| f.wire == key)
-                    .ok_or_else(|| {
-                        PyTypeError::new_err(format!("{} has no field {key}", record.name))
-                    })?;
+                let f = record.field(&key).ok_or_else(|| {
+                    PyTypeError::new_err(format!("{} has no field {key}", record.name))
+                })?;
                 fields.push((snake.unbind(), f.wire, f.kind, convert.unbind()));
             }
-            out.push((
-                record.name,
-                Plan {
-                    cls: cls.unbind(),
-                    fields,
-                },
-            ));
+            out.push(Plan {
+                name: record.name,
+                cls: cls.unbind(),
+                fields,
+            });
         }
         Ok::<_, PyErr>(out)
     })
-}
-
-/// `yyyy-MM-ddTHH:mm:ss` as its six numbers.
-fn date_parts(s: &str) -> Option<(i32, u8, u8, u8, u8, u8)> {
-    let b = s.as_bytes();
-    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
-        return None;
-    }
-    let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<u16>().ok();
-    Some((
-        i32::from(n(0..4)?),
-        u8::try_from(n(5..7)?).ok()?,
-        u8::try_from(n(8..10)?).ok()?,
-        u8::try_from(n(11..13)?).ok()?,
-        u8::try_from(n(14..16)?).ok()?,
-        u8::try_from(n(17..19)?).ok()?,
-    ))
 }
 
 /// A scalar JSON value as Python's (what the classes' converters take), else the full path.
@@ -225,10 +203,12 @@ fn fill<'py>(py: Python<'py>, plan: &Plan, wire: WireData) -> PyResult<Bound<'py
                     (FieldType::Decimal, Value::String(s)) => DECIMAL
                         .import(py, "decimal", "Decimal")?
                         .call1((s.as_str(),))?,
-                    (FieldType::Date, Value::String(s)) => match date_parts(s) {
-                        Some(parts) => DATETIME.import(py, "datetime", "datetime")?.call1(parts)?,
-                        None => convert.call1((s.as_str(),))?,
-                    },
+                    (FieldType::Date, Value::String(s)) => {
+                        match chrono::NaiveDateTime::parse_from_str(s, dga::DATE_FORMAT) {
+                            Ok(d) => opt_date(py, &Some(d))?,
+                            Err(_) => convert.call1((s.as_str(),))?,
+                        }
+                    }
                     (_, raw) => convert.call1((scalar(py, raw)?,))?,
                 }
             }
@@ -242,8 +222,8 @@ fn fill<'py>(py: Python<'py>, plan: &Plan, wire: WireData) -> PyResult<Bound<'py
 
 /// The record class `name` holding `wire`.
 fn record<'py>(py: Python<'py>, name: &str, wire: WireData) -> PyResult<Bound<'py, PyAny>> {
-    match plans(py)?.iter().find(|(n, _)| *n == name) {
-        Some((_, plan)) => fill(py, plan, wire),
+    match plans(py)?.iter().find(|p| p.name == name) {
+        Some(plan) => fill(py, plan, wire),
         None => Err(PyTypeError::new_err(format!("no record class {name}"))),
     }
 }

@@ -121,11 +121,7 @@ class VerificationError(DgaError):
     mismatches: List[Mismatch]
 
 
-ERROR_CLASSES: Dict[str, Type[DgaError]] = {
-    cls.kind: cls
-    for cls in (ValidationError, AuthError, ApiError, DgaTimeoutError, NetworkError,
-                OutcomeUnknownError, ProtocolError, CallbackError, VerificationError)
-}
+ERROR_CLASSES: Dict[str, Type[DgaError]] = {cls.kind: cls for cls in DgaError.__subclasses__()}
 
 
 def _converter(field: Mapping[str, Any]) -> Callable[[Any], Any]:

@@ -1,5 +1,5 @@
 # Stubs for the native module (Rust, pyo3). Checked against the binary by mypy.stubtest; the
-# keywords' TypedDicts follow the core's schema (_records.pyi, from scripts/gen_stubs.py).
+# keywords' TypedDicts follow the core's schema (_records.pyi, from scripts/gen-tables.py).
 import asyncio
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union, final
 
