@@ -154,17 +154,14 @@ export declare class Client {
    */
   receiveCallback(body: string | Buffer, options?: boolean | ReceiveCallbackOptions): Promise<PaymentStatus>
   /**
-   * Reads the status of every reference of `refs` (each `reference1`, or a `[reference1,
-   * reference2]` pair; an iterable or async iterable, read only as fast as the calls go) at
-   * most `concurrency` at once and `rate` a second (`0`: no limit): one row per reference,
-   * in input order, with `error` `TransactionNotFound` for a reference DGA does not know and
-   * the error kind for one that could not be read.
+   * The status of every reference of `refs` (an iterable or async iterable, read as fast as
+   * the calls go), `concurrency` at once and `rate` a second: one row each, in input order;
+   * `error` is `TransactionNotFound` (DGA does not know it) or the kind of a failed read.
    */
   statusMany(refs: Iterable<StatusManyItem> | AsyncIterable<StatusManyItem>, options?: StatusManyOptions): AsyncIterableIterator<ReconcileRow>
   /**
-   * What callback verification has cost DGA and what it refused since this client was
-   * built (every counter only grows). Alert on a rise of `refusedUnknown` or `refusedBusy`:
-   * a flood.
+   * What callback verification has cost DGA and refused since this client was built. Alert
+   * on a rise of `refusedUnknown` or `refusedBusy`: a flood.
    */
   verificationStats(): VerificationStats
 }

@@ -26,8 +26,6 @@ Object.defineProperty(DgaError, 'CODES', {
   value: Object.freeze(native.errorKinds().map((k) => codeOf(k.code))),
   enumerable: true,
 })
-// The native side throws and rejects with `new DgaError(json)`.
-native._setErrorClass(DgaError)
 
 // A call that takes `{signal}` (an AbortSignal) after its `arity` arguments; aborting it
 // cancels the call (CallOptions in index.d.ts) and rejects with the signal's reason.
@@ -56,8 +54,9 @@ function consoleLogger(record) {
   if (record.level === 'error') console.error(line)
   else console.warn(line)
 }
-// The default never replaces a logger set with setLogger (by this thread or another).
-native._setDefaultLogger(consoleLogger, 'warn')
+// The native side throws and rejects with `new DgaError(json)`; the default logger never
+// replaces one set with setLogger (by this thread or another).
+native._init(DgaError, consoleLogger)
 if (require('node:worker_threads').isMainThread) {
   // After `exit` no JavaScript runs: lines the core writes later (creates still running at
   // exit) go to stderr.

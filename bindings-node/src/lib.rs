@@ -21,7 +21,7 @@ mod settle;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// A core result whose error is thrown as a `DgaError`.
-trait OrThrow<T> {
+pub(crate) trait OrThrow<T> {
     fn or_throw(self) -> Result<T>;
 }
 impl<T> OrThrow<T> for core::Result<T> {
@@ -32,22 +32,13 @@ impl<T> OrThrow<T> for core::Result<T> {
 
 /// A validation error raised by the binding itself (a JS value the core's JSON cannot hold).
 pub(crate) fn invalid(field: &str, message: impl Into<String>) -> napi::Error {
-    let errors = vec![core::FieldError::new(field, message)];
-    settle::thrown(core::Error::Validation { errors }.to_json())
+    settle::thrown(core::Error::argument(field, message).to_json())
 }
 
-/// A core call as a Promise (see `spawn`), resolving to the record's `to_json` form.
-fn call<'e, T: serde::Serialize + Send + 'static>(
-    env: &'e Env,
-    endpoint: core::Endpoint,
-    slot: Option<Unknown>,
-    call: Result<impl Future<Output = core::Result<T>> + Send + 'static>,
-) -> Result<PromiseRaw<'e, Value>> {
-    let call = call.map(|c| async move {
-        let record = c.await.map_err(|e| e.to_json())?;
-        serde_json::to_string(&record).map_err(|e| settle::unconvertible(&e))
-    });
-    spawn(env, endpoint, slot, call)
+/// A core call's record as JSON text (its `to_json` form), or its error's JSON.
+async fn text<T: serde::Serialize>(call: impl Future<Output = core::Result<T>>) -> settle::Text {
+    let record = call.await.map_err(|e| e.to_json())?;
+    serde_json::to_string(&record).map_err(|e| settle::unconvertible(&e))
 }
 
 /// A status-reading step (of `statusMany`) that ends in a JSON value, as a Promise.
@@ -59,9 +50,8 @@ pub(crate) fn spawn_json<'e>(
     spawn(env, Status, None, Ok(step))
 }
 
-/// `call` as a Promise settled on this thread, rejected at once when `call` is an error (bad
-/// arguments); `slot`, when index.js passes one (the caller gave an `AbortSignal`), gets the
-/// call's `id` for `_abort`.
+/// `call` as a Promise, rejected at once when `call` is an error (bad arguments); `slot`, when
+/// index.js passes one (the caller gave an `AbortSignal`), gets the call's `id` for `_abort`.
 fn spawn<'e>(
     env: &'e Env,
     endpoint: core::Endpoint,
@@ -123,11 +113,8 @@ fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
                 let value: Unknown = obj.get_named_property(&key).map_err(na)?;
                 // An undefined property is left out, as JSON.stringify leaves it out.
                 if value.get_type().ok() != Some(ValueType::Undefined) {
-                    let child = if path.is_empty() {
-                        key.clone()
-                    } else {
-                        format!("{path}.{key}")
-                    };
+                    let dot = if path.is_empty() { "" } else { "." };
+                    let child = format!("{path}{dot}{key}");
                     map.insert(key, js_to_json(&value, &child, depth + 1)?);
                 }
             }
@@ -153,7 +140,7 @@ fn number_to_json(n: f64) -> Option<Value> {
 }
 
 /// The options object (or request) argument as a JSON object.
-fn object_arg(v: Unknown, what: &str) -> Result<Value> {
+pub(crate) fn object_arg(v: Unknown, what: &str) -> Result<Value> {
     match v.get_type() {
         Ok(ValueType::Object) => js_to_json(&v, "", 0),
         Ok(ValueType::Undefined | ValueType::Null) => Ok(Value::Object(Map::new())),
@@ -253,9 +240,8 @@ fn client(config: core::Config) -> Result<Client> {
     Ok(Client { inner })
 }
 
-/// The Client's calls that reach DGA: each reads its arguments (a bad one rejects with a
-/// `DgaError`), then runs on the core's runtime and resolves to the core's record. Their docs
-/// are `#[doc]` attributes: napi reads a doc comment passed through a macro as a raw string.
+/// The Client's calls that reach DGA: a bad argument rejects, the call runs on the core's
+/// runtime. Docs are `#[doc]`s: napi reads a doc comment through a macro as a raw string.
 macro_rules! calls {
     ($($(#[doc = $doc:literal])* fn $name:ident($($arg:ident = $read:ident($($how:expr),*)),*)
         -> ($ts:literal, $ret:literal, $endpoint:ident) |$c:ident| $call:expr;)*) => {
@@ -271,7 +257,7 @@ macro_rules! calls {
             ) -> Result<PromiseRaw<'e, Value>> {
                 let $c = self.inner.clone();
                 let read = || -> Result<_> { Ok(($($read($arg, $($how),*)?,)*)) };
-                call(env, $endpoint, o, read().map(|($($arg,)*)| async move { $call.await }))
+                spawn(env, $endpoint, o, read().map(|($($arg,)*)| text(async move { $call.await })))
             }
         )*}
     };
@@ -324,11 +310,9 @@ calls! {
 
 #[napi]
 impl Client {
-    /// Reads the status of every reference of `refs` (each `reference1`, or a `[reference1,
-    /// reference2]` pair; an iterable or async iterable, read only as fast as the calls go) at
-    /// most `concurrency` at once and `rate` a second (`0`: no limit): one row per reference,
-    /// in input order, with `error` `TransactionNotFound` for a reference DGA does not know and
-    /// the error kind for one that could not be read.
+    /// The status of every reference of `refs` (an iterable or async iterable, read as fast as
+    /// the calls go), `concurrency` at once and `rate` a second: one row each, in input order;
+    /// `error` is `TransactionNotFound` (DGA does not know it) or the kind of a failed read.
     #[napi(
         ts_args_type = "refs: Iterable<StatusManyItem> | AsyncIterable<StatusManyItem>, options?: StatusManyOptions",
         ts_return_type = "AsyncIterableIterator<ReconcileRow>"
@@ -341,9 +325,8 @@ impl Client {
         reconcile::StatusMany::start(&self.inner, options).map(External::new)
     }
 
-    /// What callback verification has cost DGA and what it refused since this client was
-    /// built (every counter only grows). Alert on a rise of `refusedUnknown` or `refusedBusy`:
-    /// a flood.
+    /// What callback verification has cost DGA and refused since this client was built. Alert
+    /// on a rise of `refusedUnknown` or `refusedBusy`: a flood.
     #[napi(ts_return_type = "VerificationStats")]
     pub fn verification_stats(&self) -> Value {
         serde_json::to_value(self.inner.verification_stats()).unwrap_or_default()
@@ -485,10 +468,12 @@ pub fn set_logger(env: &Env, logger: Unknown, level: Option<Unknown>) -> Result<
     set_logger_with(env, logger, level, true)
 }
 
-/// index.js's default logger: never replaces one set with `setLogger`.
-#[napi(js_name = "_setDefaultLogger", skip_typescript)]
-pub fn set_default_logger(env: &Env, logger: Unknown, level: Option<Unknown>) -> Result<()> {
-    set_logger_with(env, logger, level, false)
+/// From index.js: errors are `new DgaError(json)` with the core's error JSON, and `logger` is
+/// the default (at `'warn'`), which never replaces one set with `setLogger`.
+#[napi(js_name = "_init", skip_typescript)]
+pub fn init(env: &Env, dga_error: Unknown, logger: Unknown) -> Result<()> {
+    settle::Settler::of(env.raw())?.set_error_class(dga_error.raw())?;
+    set_logger_with(env, logger, None, false)
 }
 
 fn set_logger_with(env: &Env, f: Unknown, level: Option<Unknown>, explicit: bool) -> Result<()> {
@@ -511,10 +496,4 @@ fn set_logger_with(env: &Env, f: Unknown, level: Option<Unknown>, explicit: bool
 #[napi(js_name = "_exiting", skip_typescript)]
 pub fn exiting() {
     logger::exiting();
-}
-
-/// From index.js: errors are `new DgaError(json)` with the core's error JSON.
-#[napi(js_name = "_setErrorClass", skip_typescript)]
-pub fn set_error_class(env: &Env, class: Unknown) -> Result<()> {
-    settle::Settler::of(env.raw())?.set_error_class(class.raw())
 }

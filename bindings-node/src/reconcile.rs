@@ -1,8 +1,10 @@
 //! `client.statusMany(refs)`: the core's reconcile `Driver`, fed from the JavaScript iterable
 //! by index.js and read back one row at a time (the core's `reconcile::Outcome::to_json`).
 
+use crate::OrThrow;
 use dga_epayment as core;
 use dga_epayment::reconcile::{Driver, InputError, Pushed, Reference};
+use dga_epayment::reconcile_options::reconcile_options;
 use napi::bindgen_prelude::{External, FromNapiValue, JsObjectValue, Object, PromiseRaw, Unknown};
 use napi::{Env, JsValue, Result, ValueType};
 use napi_derive::napi;
@@ -15,14 +17,9 @@ pub struct StatusMany(Driver, u64);
 impl StatusMany {
     /// Reads `statusMany`'s options and starts the core's driver.
     pub(crate) fn start(client: &core::Client, options: Option<Unknown>) -> Result<Self> {
-        let options = match crate::given(options) {
-            None => None,
-            Some(o) if o.get_type().ok() == Some(ValueType::Object) => Some(o.coerce_to_object()?),
-            Some(_) => return Err(crate::invalid("options", "must be an object")),
-        };
-        let concurrency = count_option(options.as_ref(), "concurrency", 8, 1)?;
-        let rate = count_option(options.as_ref(), "rate", 20, 0)?;
-        Driver::start(client, concurrency as usize, rate)
+        let options = options.map_or(Ok(Value::Null), |o| crate::object_arg(o, "options"))?;
+        let (concurrency, rate) = reconcile_options(&options).or_throw()?;
+        Driver::start(client, concurrency, rate)
             .map(|driver| StatusMany(driver, 0))
             .map_err(|e| crate::settle::runtime_error(core::Endpoint::Status, e))
     }
@@ -107,22 +104,5 @@ pub fn end(many: &mut External<StatusMany>, close: bool) {
         many.0.stop();
     } else {
         many.0.close_input();
-    }
-}
-
-/// A whole-number option of at least `min` (`undefined` gives `default`).
-fn count_option(obj: Option<&Object>, name: &str, default: u32, min: u32) -> Result<u32> {
-    let v = obj.and_then(|o| o.get_named_property::<Unknown>(name).ok());
-    let Some(v) = v.filter(|v| v.get_type().ok() != Some(ValueType::Undefined)) else {
-        return Ok(default);
-    };
-    let number = v.get_type().ok() == Some(ValueType::Number);
-    let want = format!("a whole number of at least {min}");
-    match number.then(|| f64::from_unknown(v).ok()).flatten() {
-        Some(n) if n.fract() == 0.0 && n >= f64::from(min) && n <= f64::from(u32::MAX) => {
-            Ok(n as u32)
-        }
-        Some(n) => Err(crate::invalid(name, format!("must be {want}, got {n}"))),
-        None => Err(crate::wrong(&v, name, &want)),
     }
 }

@@ -68,23 +68,9 @@ pub(crate) fn thrown(json: Value) -> napi::Error {
     }
 }
 
-/// The core's error JSON of a call that did not reach DGA's answer (transient: try again).
-fn network(endpoint: Endpoint, message: String) -> Value {
-    let transient = true;
-    Error::Network {
-        endpoint,
-        message,
-        transient,
-    }
-    .to_json()
-}
-
 /// The runtime could not start (the operating system refused threads).
 pub(crate) fn runtime_error(endpoint: Endpoint, e: std::io::Error) -> napi::Error {
-    thrown(network(
-        endpoint,
-        format!("the SDK's runtime could not start: {e}"),
-    ))
+    thrown(Error::runtime_failed(endpoint, &e).to_json())
 }
 
 /// The core's error JSON for a result that could not be made into a JavaScript value.
@@ -217,7 +203,7 @@ impl Settler {
                     unconvertible(&"JSON.parse failed")
                 }
                 Some(Err(error)) => error,
-                None => network(endpoint, CANCELLED.into()),
+                None => Error::unanswered(endpoint, CANCELLED).to_json(),
             };
             unsafe { sys::napi_reject_deferred(env, deferred, self.error_value(error)) };
         }
