@@ -73,15 +73,10 @@ for (const [name, arity] of Object.entries({ createPayment: 1, status: 2, close:
 // `state.failure` keeps what the iterable threw, given after the rows before it.
 async function feed(iterator, many, state) {
   try {
-    for (;;) {
-      const step = await iterator.next()
-      if (step.done) return
-      for (;;) {
-        const sent = native._manySend(many, step.value)
-        if (sent === 1) break
-        if (sent === -1 || state.stopped) return
-        await native._manyReady(many)
-      }
+    for (let step = await iterator.next(); !step.done; step = await iterator.next()) {
+      let sent // 1 queued, 0 no room yet, -1 the iteration is over
+      while ((sent = native._manySend(many, step.value)) === 0 && !state.stopped) await native._manyReady(many)
+      if (sent !== 1) return
     }
   } catch (e) {
     state.failure = { error: e }

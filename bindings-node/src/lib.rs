@@ -41,18 +41,9 @@ async fn text<T: serde::Serialize>(call: impl Future<Output = core::Result<T>>) 
     serde_json::to_string(&record).map_err(|e| settle::unconvertible(&e))
 }
 
-/// A status-reading step (of `statusMany`) that ends in a JSON value, as a Promise.
-pub(crate) fn spawn_json<'e>(
-    env: &'e Env,
-    step: impl Future<Output = settle::Outcome> + Send + 'static,
-) -> Result<PromiseRaw<'e, Value>> {
-    let step = async move { step.await.map(|v| v.to_string()) };
-    spawn(env, Status, None, Ok(step))
-}
-
 /// `call` as a Promise, rejected at once when `call` is an error (bad arguments); `slot`, when
 /// index.js passes one (the caller gave an `AbortSignal`), gets the call's `id` for `_abort`.
-fn spawn<'e>(
+pub(crate) fn spawn<'e>(
     env: &'e Env,
     endpoint: core::Endpoint,
     slot: Option<Unknown>,
@@ -76,7 +67,7 @@ pub fn abort(env: &Env, id: f64) -> Result<()> {
 
 /// Reads a JS value into JSON for the core. Numbers that JSON cannot hold (NaN, ±Infinity)
 /// are refused here, naming the field, instead of napi's generic conversion error.
-fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
+pub(crate) fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
     let fail = |m: String| invalid(path, m);
     let na = |e: napi::Error| invalid(path, e.reason);
     if depth > 64 {

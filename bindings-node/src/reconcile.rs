@@ -3,10 +3,11 @@
 
 use crate::OrThrow;
 use dga_epayment as core;
-use dga_epayment::reconcile::{Driver, InputError, Pushed, Reference};
-use dga_epayment::reconcile_options::reconcile_options;
-use napi::bindgen_prelude::{External, FromNapiValue, JsObjectValue, Object, PromiseRaw, Unknown};
-use napi::{Env, JsValue, Result, ValueType};
+use dga_epayment::Endpoint::Status;
+use dga_epayment::reconcile::{Driver, InputError, Pushed};
+use dga_epayment::reconcile_json::{json_reference, reconcile_options};
+use napi::bindgen_prelude::{External, PromiseRaw, Unknown};
+use napi::{Env, Result};
 use napi_derive::napi;
 use serde_json::Value;
 
@@ -21,32 +22,7 @@ impl StatusMany {
         let (concurrency, rate) = reconcile_options(&options).or_throw()?;
         Driver::start(client, concurrency, rate)
             .map(|driver| StatusMany(driver, 0))
-            .map_err(|e| crate::settle::runtime_error(core::Endpoint::Status, e))
-    }
-}
-
-/// A JavaScript string, or `None` for anything else.
-fn js_string(v: &Unknown) -> Option<String> {
-    let string = v.get_type().ok() == Some(ValueType::String);
-    string.then(|| String::from_unknown(*v).ok()).flatten()
-}
-
-/// One input item: `reference1`, or `[reference1, reference2]` (`[reference1]` too).
-fn reference_of(item: &Unknown) -> std::result::Result<(String, String), String> {
-    const EXPECTED: &str = "must be a reference1 string or a [reference1, reference2] array";
-    if let Some(r1) = js_string(item) {
-        return Ok((r1, String::new()));
-    }
-    if !item.is_array().unwrap_or(false) {
-        return Err(format!("{EXPECTED}, got {}", crate::js_type(item)));
-    }
-    let array: Object = item.coerce_to_object().map_err(|e| e.reason)?;
-    let len = array.get_array_length().map_err(|e| e.reason)?;
-    let get = |i| -> Option<String> { js_string(&array.get_element::<Unknown>(i).ok()?) };
-    match (len, get(0), get(1)) {
-        (1, Some(r1), _) => Ok((r1, String::new())),
-        (2, Some(r1), Some(r2)) => Ok((r1, r2)),
-        _ => Err(format!("{EXPECTED} of strings")),
+            .map_err(|e| crate::settle::runtime_error(Status, e))
     }
 }
 
@@ -55,10 +31,14 @@ fn reference_of(item: &Unknown) -> std::result::Result<(String, String), String>
 /// iteration with a `DGA_VALIDATION` naming it, after the rows before it.
 #[napi(js_name = "_manySend", skip_typescript)]
 pub fn send(many: &mut External<StatusMany>, item: Unknown) -> i32 {
+    const EXPECTED: &str = "must be a reference1 string or a [reference1, reference2] array";
     let line = many.1 + 1;
-    let item = match reference_of(&item) {
-        Ok((r1, r2)) => Reference::pushed(line, &r1, &r2),
-        Err(reason) => Err(InputError { line, reason }),
+    let item = match crate::js_to_json(&item, "", 0) {
+        Ok(item) => json_reference(line, &item, EXPECTED),
+        Err(_) => Err(InputError {
+            line,
+            reason: format!("{EXPECTED}, got {}", crate::js_type(&item)),
+        }),
     };
     match many.0.try_push(item) {
         Pushed::Queued => {
@@ -74,27 +54,29 @@ pub fn send(many: &mut External<StatusMany>, item: Unknown) -> i32 {
 #[napi(js_name = "_manyReady", skip_typescript)]
 pub fn ready<'e>(env: &'e Env, many: &External<StatusMany>) -> Result<PromiseRaw<'e, Value>> {
     let ready = many.0.ready();
-    crate::spawn_json(env, async move {
+    let ready = async move {
         ready.await;
-        Ok(Value::Null)
-    })
+        Ok("null".into())
+    };
+    crate::spawn(env, Status, None, Ok(ready))
 }
 
 /// The next row in input order, `null` after the last.
 #[napi(js_name = "_manyNext", skip_typescript)]
 pub fn next<'e>(env: &'e Env, many: &External<StatusMany>) -> Result<PromiseRaw<'e, Value>> {
     let next = many.0.next();
-    crate::spawn_json(env, async move {
+    let next = async move {
         match next.await {
-            None => Ok(Value::Null),
-            Some(Ok(outcome)) => Ok(outcome.to_json(&[])),
+            None => Ok("null".into()),
+            Some(Ok(outcome)) => Ok(outcome.to_json(&[]).to_string()),
             Some(Err(e)) => {
                 let field = format!("refs[{}]", e.line.saturating_sub(1));
                 let errors = vec![core::FieldError::new(field, e.reason)];
                 Err(core::Error::Validation { errors }.to_json())
             }
         }
-    })
+    };
+    crate::spawn(env, Status, None, Ok(next))
 }
 
 /// The input is over (`close`: and the rows are no longer wanted: calls in flight stop).

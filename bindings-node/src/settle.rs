@@ -22,9 +22,7 @@ use std::ptr;
 use std::rc::Rc;
 use std::sync::Arc;
 
-/// How a call ended: the result's JSON, or the core's error JSON (`Error::to_json`).
-pub(crate) type Outcome = Result<Value, Value>;
-/// How a call ended, as queued: its result as JSON text, or its error.
+/// How a call ended, as queued: its result as JSON text, or the core's error JSON.
 pub(crate) type Text = Result<String, Value>;
 pub(crate) type Calls = Completions<Text>;
 

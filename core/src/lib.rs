@@ -62,7 +62,7 @@ pub mod logs;
 mod model;
 pub mod panics;
 pub mod reconcile;
-pub mod reconcile_options;
+pub mod reconcile_json;
 mod reply;
 mod retry;
 pub mod runtime;

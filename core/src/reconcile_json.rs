@@ -1,6 +1,7 @@
-//! A status-many run's options as a binding receives them in JSON (`{concurrency, rate}`),
-//! read with the defaults and limits every language gives them.
+//! A status-many run's options and input items as a binding receives them in JSON, read with
+//! the defaults, limits and shapes every language gives them.
 
+use crate::reconcile::{InputError, Reference};
 use crate::{Error, FieldError};
 use serde_json::Value;
 
@@ -35,6 +36,27 @@ pub fn reconcile_options(options: &Value) -> Result<(usize, u32), Error> {
     }
 }
 
+/// One pushed item: `"reference1"`, `["reference1"]` or `["reference1", "reference2"]`; any
+/// other value is an input error, `expected` (the language's words for those shapes) and
+/// what it was.
+pub fn json_reference(line: u64, item: &Value, expected: &str) -> Result<Reference, InputError> {
+    let text = |i: usize| item.get(i).and_then(Value::as_str);
+    let got = match item {
+        Value::String(r1) => return Reference::pushed(line, r1, ""),
+        Value::Array(a) => match (a.len(), text(0), text(1)) {
+            (1, Some(r1), _) => return Reference::pushed(line, r1, ""),
+            (2, Some(r1), Some(r2)) => return Reference::pushed(line, r1, r2),
+            _ => "another array",
+        },
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::Object(_) => "an object",
+    };
+    let reason = format!("{expected}, got {got}");
+    Err(InputError { line, reason })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +78,28 @@ mod tests {
             json!({"rate": null}),
         ] {
             assert!(reconcile_options(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn items_are_a_reference1_or_a_pair() {
+        let refs = |item: Value| json_reference(3, &item, "must be a reference");
+        let r = refs(json!([" A ", "B"])).unwrap();
+        assert_eq!((r.reference1.as_str(), r.reference2.as_str()), ("A", "B"));
+        assert_eq!(refs(json!("A")).unwrap().reference2, "");
+        assert_eq!(refs(json!(["A"])).unwrap().reference1, "A");
+        let e = refs(json!(42)).unwrap_err();
+        assert_eq!(
+            (e.line, e.reason.as_str()),
+            (3, "must be a reference, got a number")
+        );
+        for bad in [
+            json!(["A", 1]),
+            json!([]),
+            json!(["A", "B", "C"]),
+            json!(" "),
+        ] {
+            assert!(refs(bad.clone()).is_err(), "{bad}");
         }
     }
 }
