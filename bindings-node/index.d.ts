@@ -115,9 +115,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 /** A client for DGA's e-Payment API: one connection pool and one token cache; share it. */
 export declare class Client {
   /**
-   * A client from options (`consumerKey`, `consumerSecret`, `agentId`, `environment`,
-   * `gatewayUrl`, `source`, `timeoutMs`, …). Throws `DgaError` (`DGA_VALIDATION`) naming
-   * every bad or unknown option.
+   * A client from options (`consumerKey`, `consumerSecret`, `agentId`, `environment`, …);
+   * throws a `DGA_VALIDATION` `DgaError` naming every bad or unknown option.
    */
   constructor(options: ClientOptions)
   /**
@@ -126,9 +125,8 @@ export declare class Client {
    */
   static fromEnv(options?: ClientOptions): Client
   /**
-   * Creates a payment from the guide's camelCase fields (`customerID`, …, `amount` as a
-   * string such as `"1000.50"`). Resolves to the payment: the checkout form's fields plus
-   * `reference1`/`reference2` for status, close and void.
+   * Creates a payment from the guide's camelCase fields (`amount` a string: `"1000.50"`).
+   * Resolves to the payment: the checkout form's fields, and the references.
    */
   createPayment(request: CreatePaymentRequest, options?: CallOptions): Promise<Payment>
   /** DGA's status of the transaction `reference1`/`reference2`. */
@@ -146,11 +144,10 @@ export declare class Client {
    */
   verifyCallback(callback: PaymentStatus, options?: CallOptions): Promise<PaymentStatus>
   /**
-   * What a callback endpoint does: parses DGA's raw body and, when `verify` (default
-   * true), confirms it with DGA. Resolves to DGA's status (record it, then answer with
-   * `callbackReplyAccepted()`); rejects with the `DgaError` otherwise (`callbackReplyFor`
-   * answers it). With `knownReference`, your own lookup runs first: false refuses the
-   * delivery (404) with no DGA call.
+   * Parses DGA's raw callback body and, unless `verify` is false, confirms it with DGA;
+   * resolves to DGA's status (record it, answer `callbackReplyAccepted()`), or rejects
+   * (`callbackReplyFor` answers it). `knownReference`, your own lookup, runs first: false
+   * refuses the delivery (404) with no DGA call.
    */
   receiveCallback(body: string | Buffer, options?: boolean | ReceiveCallbackOptions): Promise<PaymentStatus>
   /**
@@ -210,10 +207,9 @@ export declare function parseCallback(body: string | Buffer): PaymentStatus
 export declare function schema(): Schema
 
 /**
- * Sends the core's log records at `level` (`'error'`, `'warn'` (default), `'info'`, `'debug'`,
- * `'trace'`) and above to `logger`, called on the JavaScript thread with
- * `{level, target, message}`; `null` silences them. The default is the `console` at `'warn'`.
- * Repeated identical lines are rate-limited.
+ * Sends the core's log records at `level` (default `'warn'`) and above to `logger`, called on
+ * the JavaScript thread with `{level, target, message}`; `null` silences them. The default is
+ * the `console` at `'warn'`. Repeated identical lines are rate-limited.
  */
 export declare function setLogger(logger: ((record: LogRecord) => void) | null, level?: LogLevel): void
 

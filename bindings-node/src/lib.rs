@@ -20,14 +20,9 @@ mod settle;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// A core result whose error is thrown as a `DgaError`.
-pub(crate) trait OrThrow<T> {
-    fn or_throw(self) -> Result<T>;
-}
-impl<T> OrThrow<T> for core::Result<T> {
-    fn or_throw(self) -> Result<T> {
-        self.map_err(|e| settle::thrown(e.to_json()))
-    }
+/// A core error as the `DgaError` to throw.
+pub(crate) fn throw(e: core::Error) -> napi::Error {
+    settle::thrown(e.to_json())
 }
 
 /// A validation error raised by the binding itself (a JS value the core's JSON cannot hold).
@@ -164,7 +159,7 @@ fn string_arg(v: Unknown, name: &str) -> Result<String> {
 
 /// An object argument read by one of the core's `from_json`.
 fn record<T>(v: Unknown, what: &str, from: impl Fn(&Value) -> core::Result<T>) -> Result<T> {
-    from(&object_arg(v, what)?).or_throw()
+    from(&object_arg(v, what)?).map_err(throw)
 }
 
 /// A raw callback body: a string (sent as UTF-8) or a Buffer / Uint8Array (bytes as received).
@@ -206,9 +201,8 @@ pub struct Client {
 
 #[napi]
 impl Client {
-    /// A client from options (`consumerKey`, `consumerSecret`, `agentId`, `environment`,
-    /// `gatewayUrl`, `source`, `timeoutMs`, …). Throws `DgaError` (`DGA_VALIDATION`) naming
-    /// every bad or unknown option.
+    /// A client from options (`consumerKey`, `consumerSecret`, `agentId`, `environment`, …);
+    /// throws a `DGA_VALIDATION` `DgaError` naming every bad or unknown option.
     #[napi(constructor, ts_args_type = "options: ClientOptions")]
     pub fn new(options: Unknown) -> Result<Self> {
         client(record(options, "options", core::Config::from_json)?)
@@ -220,14 +214,15 @@ impl Client {
     pub fn from_env(options: Option<Unknown>) -> Result<Self> {
         let mut builder = core::ConfigBuilder::from_env();
         if let Some(o) = options {
-            builder = builder.with_json(&object_arg(o, "options")?).or_throw()?;
+            let options = object_arg(o, "options")?;
+            builder = builder.with_json(&options).map_err(throw)?;
         }
-        client(builder.build().or_throw()?)
+        client(builder.build().map_err(throw)?)
     }
 }
 
 fn client(config: core::Config) -> Result<Client> {
-    let inner = core::Client::new(config).or_throw()?;
+    let inner = core::Client::new(config).map_err(throw)?;
     Ok(Client { inner })
 }
 
@@ -255,9 +250,8 @@ macro_rules! calls {
 }
 
 calls! {
-    #[doc = "Creates a payment from the guide's camelCase fields (`customerID`, …, `amount` as a"]
-    #[doc = "string such as `\"1000.50\"`). Resolves to the payment: the checkout form's fields plus"]
-    #[doc = "`reference1`/`reference2` for status, close and void."]
+    #[doc = "Creates a payment from the guide's camelCase fields (`amount` a string: `\"1000.50\"`)."]
+    #[doc = "Resolves to the payment: the checkout form's fields, and the references."]
     fn create_payment(request = record("request", core::CreatePayment::from_json))
         -> ("request: CreatePaymentRequest, options?: CallOptions", "Promise<Payment>", Create)
         |c| c.create_payment(&request);
@@ -288,11 +282,10 @@ calls! {
         -> ("callback: PaymentStatus, options?: CallOptions", "Promise<PaymentStatus>", Status)
         |c| c.verify_callback(&callback);
 
-    #[doc = "What a callback endpoint does: parses DGA's raw body and, when `verify` (default"]
-    #[doc = "true), confirms it with DGA. Resolves to DGA's status (record it, then answer with"]
-    #[doc = "`callbackReplyAccepted()`); rejects with the `DgaError` otherwise (`callbackReplyFor`"]
-    #[doc = "answers it). With `knownReference`, your own lookup runs first: false refuses the"]
-    #[doc = "delivery (404) with no DGA call."]
+    #[doc = "Parses DGA's raw callback body and, unless `verify` is false, confirms it with DGA;"]
+    #[doc = "resolves to DGA's status (record it, answer `callbackReplyAccepted()`), or rejects"]
+    #[doc = "(`callbackReplyFor` answers it). `knownReference`, your own lookup, runs first: false"]
+    #[doc = "refuses the delivery (404) with no DGA call."]
     fn receive_callback(body = body_arg(), verify = bool_arg("verify", Some(true)))
         -> ("body: string | Buffer, options?: boolean | ReceiveCallbackOptions",
             "Promise<PaymentStatus>", Status)
@@ -347,7 +340,8 @@ fn reply_json(r: core::CallbackReply) -> Value {
     ts_return_type = "PaymentStatus"
 )]
 pub fn parse_callback(body: Unknown) -> Result<Value> {
-    Ok(core::parse_callback(&body_arg(body)?).or_throw()?.to_json())
+    let status = core::parse_callback(&body_arg(body)?).map_err(throw)?;
+    Ok(status.to_json())
 }
 
 /// An acknowledgement's optional `message` ("Success" when not given).
@@ -403,7 +397,7 @@ pub fn callback_reply_for(error: Unknown) -> Result<Value> {
 /// `receiveCallback` reads them (what `knownReference` is asked about).
 #[napi(js_name = "_callbackReferences", skip_typescript)]
 pub fn callback_references(body: Unknown) -> Result<Vec<String>> {
-    let (r1, r2) = core::callback_references(&body_arg(body)?).or_throw()?;
+    let (r1, r2) = core::callback_references(&body_arg(body)?).map_err(throw)?;
     Ok(vec![r1, r2])
 }
 
@@ -417,7 +411,7 @@ pub fn reconcile_columns() -> Vec<String> {
 #[napi(ts_args_type = "payment: Payment")]
 pub fn checkout_form_html(payment: Unknown) -> Result<String> {
     let payment = record(payment, "payment", core::Payment::from_json)?;
-    core::checkout_form_html(&payment).or_throw()
+    core::checkout_form_html(&payment).map_err(throw)
 }
 
 /// Whether `id` is a well-formed 13-digit Thai citizen ID with a correct check digit.
@@ -450,10 +444,9 @@ pub fn version() -> String {
     core::VERSION.to_owned()
 }
 
-/// Sends the core's log records at `level` (`'error'`, `'warn'` (default), `'info'`, `'debug'`,
-/// `'trace'`) and above to `logger`, called on the JavaScript thread with
-/// `{level, target, message}`; `null` silences them. The default is the `console` at `'warn'`.
-/// Repeated identical lines are rate-limited.
+/// Sends the core's log records at `level` (default `'warn'`) and above to `logger`, called on
+/// the JavaScript thread with `{level, target, message}`; `null` silences them. The default is
+/// the `console` at `'warn'`. Repeated identical lines are rate-limited.
 #[napi(ts_args_type = "logger: ((record: LogRecord) => void) | null, level?: LogLevel")]
 pub fn set_logger(env: &Env, logger: Unknown, level: Option<Unknown>) -> Result<()> {
     set_logger_with(env, logger, level, true)

@@ -1,7 +1,6 @@
 //! `client.statusMany(refs)`: the core's reconcile `Driver`, fed from the JavaScript iterable
 //! by index.js and read back one row at a time (the core's `reconcile::Outcome::to_json`).
 
-use crate::OrThrow;
 use dga_epayment as core;
 use dga_epayment::Endpoint::Status;
 use dga_epayment::reconcile::{Driver, InputError, Pushed};
@@ -19,7 +18,7 @@ impl StatusMany {
     /// Reads `statusMany`'s options and starts the core's driver.
     pub(crate) fn start(client: &core::Client, options: Option<Unknown>) -> Result<Self> {
         let options = options.map_or(Ok(Value::Null), |o| crate::object_arg(o, "options"))?;
-        let (concurrency, rate) = reconcile_options(&options).or_throw()?;
+        let (concurrency, rate) = reconcile_options(&options).map_err(crate::throw)?;
         Driver::start(client, concurrency, rate)
             .map(|driver| StatusMany(driver, 0))
             .map_err(|e| crate::settle::runtime_error(Status, e))

@@ -73,12 +73,7 @@ pub(crate) fn runtime_error(endpoint: Endpoint, e: std::io::Error) -> napi::Erro
 
 /// The core's error JSON for a result that could not be made into a JavaScript value.
 pub(crate) fn unconvertible(reason: &dyn std::fmt::Display) -> Value {
-    let message = format!("the result could not be converted for JavaScript: {reason}");
-    Error::Protocol {
-        endpoint: Endpoint::Status,
-        message,
-    }
-    .to_json()
+    Error::unconvertible(Endpoint::Status, "JavaScript", reason).to_json()
 }
 
 fn find(env: sys::napi_env) -> Option<Rc<Settler>> {

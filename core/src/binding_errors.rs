@@ -2,6 +2,7 @@
 //! DGA's answer), built as the core's own so every language words and shapes them alike.
 
 use crate::{Endpoint, Error};
+use std::fmt::Display;
 
 impl Error {
     /// `Validation` naming the one argument (or field of one) that could not be read.
@@ -13,6 +14,12 @@ impl Error {
     /// be tried again.
     pub fn unanswered(endpoint: Endpoint, message: impl Into<String>) -> Self {
         Error::network(endpoint, message)
+    }
+
+    /// A `Protocol` error: a result the binding could not make into a value of `language`.
+    pub fn unconvertible(endpoint: Endpoint, language: &str, reason: &dyn Display) -> Self {
+        let message = format!("the result could not be converted for {language}: {reason}");
+        Error::Protocol { endpoint, message }
     }
 
     /// The SDK's runtime could not start (the operating system refused threads): transient.
