@@ -51,27 +51,22 @@ const OMITTED_KEYS = new Set(['warning'])
 
 const nameOf = (record) => NAMES[record] || record
 
+// Each field type as TypeScript, [in a result, in an input]; any other (string, and date:
+// yyyy-MM-ddTHH:mm:ss, Bangkok time) is a string.
 function typeOf(field, input) {
-  switch (field.type) {
-    case 'decimal':
-      return input ? 'string | number' : 'string'
-    case 'enum':
-      return input ? `${field.enum}Name | number` : `${field.enum}Name | string | number`
-    case 'object':
-      return input ? 'Record<string, unknown>' : 'unknown'
-    case 'boolean':
-      return 'boolean'
-    case 'integer':
-    case 'duration':
-      return 'number'
-    case 'record':
-      // The core reads `false` as "none of it" (retry: false turns retries off).
-      return input ? `false | ${nameOf(field.record)}` : nameOf(field.record)
-    case 'list':
-      return `${nameOf(field.record)}[]`
-    default:
-      return 'string' // string and date (yyyy-MM-ddTHH:mm:ss, Bangkok time)
+  const record = nameOf(field.record)
+  const types = {
+    decimal: ['string', 'string | number'],
+    enum: [`${field.enum}Name | string | number`, `${field.enum}Name | number`],
+    object: ['unknown', 'Record<string, unknown>'],
+    boolean: ['boolean', 'boolean'],
+    integer: ['number', 'number'],
+    duration: ['number', 'number'],
+    // The core reads `false` as "none of it" (retry: false turns retries off).
+    record: [record, `false | ${record}`],
+    list: [`${record}[]`, `${record}[]`],
   }
+  return (types[field.type] || ['string', 'string'])[input ? 1 : 0]
 }
 
 function member(record, field) {
