@@ -50,9 +50,8 @@ function cancellable(fn, arity) {
 
 /** The default logger: the core's WARNING and ERROR lines on the console. */
 function consoleLogger(record) {
-  const line = `${record.target} ${record.level.toUpperCase()}: ${record.message}`
-  if (record.level === 'error') console.error(line)
-  else console.warn(line)
+  const log = record.level === 'error' ? console.error : console.warn
+  log(`${record.target} ${record.level.toUpperCase()}: ${record.message}`)
 }
 // The native side throws and rejects with `new DgaError(json)`; the default logger never
 // replaces one set with setLogger (by this thread or another).

@@ -46,12 +46,8 @@ thread_local! {
 
 /// A napi status as a `Result`.
 fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
-    match status {
-        sys::Status::napi_ok => Ok(()),
-        _ => Err(napi::Error::from_reason(format!(
-            "{what} failed (napi status {status})"
-        ))),
-    }
+    let failed = || napi::Error::from_reason(format!("{what} failed (napi status {status})"));
+    ok(status).then_some(()).ok_or_else(failed)
 }
 
 fn ok(status: sys::napi_status) -> bool {
