@@ -63,9 +63,8 @@ export declare function consoleLogger(record: LogRecord): void
 
 /** Options every call that reaches DGA takes after its arguments. */
 export interface CallOptions {
-  /** Cancels the call: a status stops; a create, void or close not yet sent is not sent, one
-   *  already sent runs to its end (its outcome is logged at WARNING). The Promise rejects with
-   *  the signal's reason. */
+  /** Cancels the call (rejecting with the signal's reason): a create, void or close already
+   *  sent runs to its end, its outcome logged at WARNING. */
   signal?: AbortSignal
 }
 
@@ -85,10 +84,9 @@ export interface StatusManyOptions {
 export interface ReceiveCallbackOptions {
   /** Confirm the callback with DGA's status (default true). */
   verify?: boolean
-  /** Your own lookup: whether you created the payment `(reference1, reference2)`. False
-   *  rejects with `DGA_VERIFICATION` (reason `unknown_payment`, reply 404) and DGA is not
-   *  asked; what it throws (or rejects with) is what `receiveCallback` rejects with, and
-   *  `callbackReplyFor` answers it 503. It must return or resolve to a boolean. */
+  /** Your own lookup: whether you created the payment. False rejects with `DGA_VERIFICATION`
+   *  (`unknown_payment`, reply 404), DGA not asked; what it throws is what `receiveCallback`
+   *  rejects with (`callbackReplyFor`: 503). It must return or resolve to a boolean. */
   knownReference?: (reference1: string, reference2: string) => boolean | Promise<boolean>
 }
 

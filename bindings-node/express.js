@@ -4,8 +4,6 @@
 
 const { DgaError, callbackAck, callbackReplyAccepted, callbackReplyFor, callbackReplyHandlerFailed, callbackReplyTooLarge, callbackReplyUnavailable } = require('./index.js')
 
-const DEFAULT_LIMIT = 1024 * 1024
-
 // The exact bytes DGA sent. Only a parsed object left (express.json() ran without keeping the
 // bytes) is refused: serializing it again would pass amounts through JS doubles
 // (12345678901234567.25 becomes 12345678901234568), so DGA's money would not be exact.
@@ -66,7 +64,7 @@ const answer = (res, reply, body = reply.body) =>
 function callbackHandler(client, onCallback, options = {}) {
   if (typeof onCallback !== 'function') throw new TypeError('callbackHandler(client, onCallback): onCallback must be a function')
   const verify = options.verify !== false
-  const limit = options.limit || DEFAULT_LIMIT
+  const limit = options.limit || 1024 * 1024 // 1 MiB
   const onError = typeof options.onError === 'function' ? options.onError : () => {}
   const knownReference = options.knownReference
   if (knownReference != null && typeof knownReference !== 'function') {

@@ -63,9 +63,8 @@ export declare function consoleLogger(record: LogRecord): void
 
 /** Options every call that reaches DGA takes after its arguments. */
 export interface CallOptions {
-  /** Cancels the call: a status stops; a create, void or close not yet sent is not sent, one
-   *  already sent runs to its end (its outcome is logged at WARNING). The Promise rejects with
-   *  the signal's reason. */
+  /** Cancels the call (rejecting with the signal's reason): a create, void or close already
+   *  sent runs to its end, its outcome logged at WARNING. */
   signal?: AbortSignal
 }
 
@@ -85,10 +84,9 @@ export interface StatusManyOptions {
 export interface ReceiveCallbackOptions {
   /** Confirm the callback with DGA's status (default true). */
   verify?: boolean
-  /** Your own lookup: whether you created the payment `(reference1, reference2)`. False
-   *  rejects with `DGA_VERIFICATION` (reason `unknown_payment`, reply 404) and DGA is not
-   *  asked; what it throws (or rejects with) is what `receiveCallback` rejects with, and
-   *  `callbackReplyFor` answers it 503. It must return or resolve to a boolean. */
+  /** Your own lookup: whether you created the payment. False rejects with `DGA_VERIFICATION`
+   *  (`unknown_payment`, reply 404), DGA not asked; what it throws is what `receiveCallback`
+   *  rejects with (`callbackReplyFor`: 503). It must return or resolve to a boolean. */
   knownReference?: (reference1: string, reference2: string) => boolean | Promise<boolean>
 }
 
@@ -115,9 +113,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 /** A client for DGA's e-Payment API: one connection pool and one token cache; share it. */
 export declare class Client {
   /**
-   * A client from options (`consumerKey`, `consumerSecret`, `agentId`, `environment`,
-   * `gatewayUrl`, `source`, `timeoutMs`, …). Throws `DgaError` (`DGA_VALIDATION`) naming
-   * every bad or unknown option.
+   * A client from options (`consumerKey`, `consumerSecret`, `agentId`, `environment`, …);
+   * throws a `DGA_VALIDATION` `DgaError` naming every bad or unknown option.
    */
   constructor(options: ClientOptions)
   /**
@@ -126,9 +123,8 @@ export declare class Client {
    */
   static fromEnv(options?: ClientOptions): Client
   /**
-   * Creates a payment from the guide's camelCase fields (`customerID`, …, `amount` as a
-   * string such as `"1000.50"`). Resolves to the payment: the checkout form's fields plus
-   * `reference1`/`reference2` for status, close and void.
+   * Creates a payment from the guide's camelCase fields (`amount` a string: `"1000.50"`).
+   * Resolves to the payment: the checkout form's fields, and the references.
    */
   createPayment(request: CreatePaymentRequest, options?: CallOptions): Promise<Payment>
   /** DGA's status of the transaction `reference1`/`reference2`. */
@@ -146,25 +142,21 @@ export declare class Client {
    */
   verifyCallback(callback: PaymentStatus, options?: CallOptions): Promise<PaymentStatus>
   /**
-   * What a callback endpoint does: parses DGA's raw body and, when `verify` (default
-   * true), confirms it with DGA. Resolves to DGA's status (record it, then answer with
-   * `callbackReplyAccepted()`); rejects with the `DgaError` otherwise (`callbackReplyFor`
-   * answers it). With `knownReference`, your own lookup runs first: false refuses the
-   * delivery (404) with no DGA call.
+   * Parses DGA's raw callback body and, unless `verify` is false, confirms it with DGA;
+   * resolves to DGA's status (record it, answer `callbackReplyAccepted()`), or rejects
+   * (`callbackReplyFor` answers it). `knownReference`, your own lookup, runs first: false
+   * refuses the delivery (404) with no DGA call.
    */
   receiveCallback(body: string | Buffer, options?: boolean | ReceiveCallbackOptions): Promise<PaymentStatus>
   /**
-   * Reads the status of every reference of `refs` (each `reference1`, or a `[reference1,
-   * reference2]` pair; an iterable or async iterable, read only as fast as the calls go) at
-   * most `concurrency` at once and `rate` a second (`0`: no limit): one row per reference,
-   * in input order, with `error` `TransactionNotFound` for a reference DGA does not know and
-   * the error kind for one that could not be read.
+   * The status of every reference of `refs` (an iterable or async iterable, read as fast as
+   * the calls go), `concurrency` at once and `rate` a second: one row each, in input order;
+   * `error` is `TransactionNotFound` (DGA does not know it) or the kind of a failed read.
    */
   statusMany(refs: Iterable<StatusManyItem> | AsyncIterable<StatusManyItem>, options?: StatusManyOptions): AsyncIterableIterator<ReconcileRow>
   /**
-   * What callback verification has cost DGA and what it refused since this client was
-   * built (every counter only grows). Alert on a rise of `refusedUnknown` or `refusedBusy`:
-   * a flood.
+   * What callback verification has cost DGA and refused since this client was built. Alert
+   * on a rise of `refusedUnknown` or `refusedBusy`: a flood.
    */
   verificationStats(): VerificationStats
 }
@@ -213,10 +205,9 @@ export declare function parseCallback(body: string | Buffer): PaymentStatus
 export declare function schema(): Schema
 
 /**
- * Sends the core's log records at `level` (`'error'`, `'warn'` (default), `'info'`, `'debug'`,
- * `'trace'`) and above to `logger`, called on the JavaScript thread with
- * `{level, target, message}`; `null` silences them. The default is the `console` at `'warn'`.
- * Repeated identical lines are rate-limited.
+ * Sends the core's log records at `level` (default `'warn'`) and above to `logger`, called on
+ * the JavaScript thread with `{level, target, message}`; `null` silences them. The default is
+ * the `console` at `'warn'`. Repeated identical lines are rate-limited.
  */
 export declare function setLogger(logger: ((record: LogRecord) => void) | null, level?: LogLevel): void
 

@@ -26,8 +26,6 @@ Object.defineProperty(DgaError, 'CODES', {
   value: Object.freeze(native.errorKinds().map((k) => codeOf(k.code))),
   enumerable: true,
 })
-// The native side throws and rejects with `new DgaError(json)`.
-native._setErrorClass(DgaError)
 
 // A call that takes `{signal}` (an AbortSignal) after its `arity` arguments; aborting it
 // cancels the call (CallOptions in index.d.ts) and rejects with the signal's reason.
@@ -52,12 +50,12 @@ function cancellable(fn, arity) {
 
 /** The default logger: the core's WARNING and ERROR lines on the console. */
 function consoleLogger(record) {
-  const line = `${record.target} ${record.level.toUpperCase()}: ${record.message}`
-  if (record.level === 'error') console.error(line)
-  else console.warn(line)
+  const log = record.level === 'error' ? console.error : console.warn
+  log(`${record.target} ${record.level.toUpperCase()}: ${record.message}`)
 }
-// The default never replaces a logger set with setLogger (by this thread or another).
-native._setDefaultLogger(consoleLogger, 'warn')
+// The native side throws and rejects with `new DgaError(json)`; the default logger never
+// replaces one set with setLogger (by this thread or another).
+native._init(DgaError, consoleLogger)
 if (require('node:worker_threads').isMainThread) {
   // After `exit` no JavaScript runs: lines the core writes later (creates still running at
   // exit) go to stderr.
@@ -74,15 +72,10 @@ for (const [name, arity] of Object.entries({ createPayment: 1, status: 2, close:
 // `state.failure` keeps what the iterable threw, given after the rows before it.
 async function feed(iterator, many, state) {
   try {
-    for (;;) {
-      const step = await iterator.next()
-      if (step.done) return
-      for (;;) {
-        const sent = native._manySend(many, step.value)
-        if (sent === 1) break
-        if (sent === -1 || state.stopped) return
-        await native._manyReady(many)
-      }
+    for (let step = await iterator.next(); !step.done; step = await iterator.next()) {
+      let sent // 1 queued, 0 no room yet, -1 the iteration is over
+      while ((sent = native._manySend(many, step.value)) === 0 && !state.stopped) await native._manyReady(many)
+      if (sent !== 1) return
     }
   } catch (e) {
     state.failure = { error: e }

@@ -3,17 +3,14 @@
 // package out (--no-optional, a lockfile made elsewhere), napi's message does not say what is
 // missing; this one names the platform and the install command (napi's errors as `cause`).
 
-const SUPPORTED = [
-  'linux-x64-gnu',
-  'linux-arm64-gnu',
-  'linux-x64-musl',
-  'linux-arm64-musl',
-  'darwin-x64',
-  'darwin-arm64',
-  'win32-x64-msvc',
-]
+// napi-rs's platform names (`${platform}-${arch}`, plus the C library on Linux, msvc on Windows)
+// of the targets package.json lists (`x86_64-unknown-linux-gnu` is `linux-x64-gnu`).
+const SUPPORTED = require('./package.json').napi.targets.map((target) => {
+  const [arch, , os, abi] = target.split('-')
+  const name = [os === 'windows' ? 'win32' : os, { x86_64: 'x64', aarch64: 'arm64' }[arch], abi]
+  return name.filter(Boolean).join('-')
+})
 
-// napi-rs's platform names: `${platform}-${arch}` plus the C library on Linux, msvc on Windows.
 function platformName() {
   const { platform, arch } = process
   if (platform === 'win32') return `win32-${arch}-msvc`

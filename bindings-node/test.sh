@@ -22,12 +22,12 @@ cargo build --locked -p dga-sandbox
 export DGA_SANDBOX_BIN="$root/target/x86_64-unknown-linux-gnu/debug/dga-sandbox"
 
 step "addon (napi build --release) and generated files"
-generated="index.d.ts enums.d.ts records.d.ts native.js"
+generated="index.d.ts enums.d.ts records.d.ts index.mjs native.js"
 saved=$(mktemp -d)
 trap 'rm -rf "$saved"' EXIT
 for f in $generated; do cp "bindings-node/$f" "$saved/$f"; done
 (cd bindings-node && npx napi build --platform --release --strip --js native.js --dts index.d.ts -- --locked \
-  && node scripts/enum-types.js && node scripts/schema-types.js)
+  && node scripts/gen-types.js)
 drift=0
 for f in $generated; do
   if ! cmp -s "$saved/$f" "bindings-node/$f"; then

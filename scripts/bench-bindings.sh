@@ -50,7 +50,7 @@ rm -rf "$B/wheels"
 
 step "Node release addon (as bindings-node/test.sh builds it)"
 [ -d bindings-node/node_modules ] || (cd bindings-node && npm ci --no-audit --no-fund --loglevel=error)
-generated="index.d.ts enums.d.ts native.js"
+generated="index.d.ts enums.d.ts records.d.ts index.mjs native.js"
 saved=$(mktemp -d)
 sandbox_pid=""
 cleanup() {
@@ -60,7 +60,7 @@ cleanup() {
 trap cleanup EXIT
 for f in $generated; do cp "bindings-node/$f" "$saved/$f"; done
 (cd bindings-node && npx napi build --platform --release --strip --js native.js --dts index.d.ts -- --locked >/dev/null \
-  && node scripts/enum-types.js)
+  && node scripts/gen-types.js)
 for f in $generated; do
   if ! cmp -s "$saved/$f" "bindings-node/$f"; then
     # Not ours to commit: put the committed file back and say so.

@@ -44,6 +44,7 @@ GENERATED = {
     "bindings-node/native.js": "bindings-node/test.sh (napi build, drift check)",
     "bindings-node/enums.d.ts": "bindings-node/test.sh (drift check)",
     "bindings-node/records.d.ts": "bindings-node/test.sh (drift check)",
+    "bindings-node/index.mjs": "bindings-node/test.sh (drift check)",
     "bindings-php/src/Generated/PaymentFields.php": "scripts/gen-records.php --check",
     "bindings-php/src/Generated/PaymentStatusFields.php": "scripts/gen-records.php --check",
     "bindings-php/src/Generated/ConfirmationFields.php": "scripts/gen-records.php --check",

@@ -20,49 +20,25 @@ mod settle;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// A core result whose error is thrown as a `DgaError`.
-trait OrThrow<T> {
-    fn or_throw(self) -> Result<T>;
-}
-impl<T> OrThrow<T> for core::Result<T> {
-    fn or_throw(self) -> Result<T> {
-        self.map_err(|e| settle::thrown(e.to_json()))
-    }
+/// A core error as the `DgaError` to throw.
+pub(crate) fn throw(e: core::Error) -> napi::Error {
+    settle::thrown(e.to_json())
 }
 
 /// A validation error raised by the binding itself (a JS value the core's JSON cannot hold).
 pub(crate) fn invalid(field: &str, message: impl Into<String>) -> napi::Error {
-    let errors = vec![core::FieldError::new(field, message)];
-    settle::thrown(core::Error::Validation { errors }.to_json())
+    settle::thrown(core::Error::argument(field, message).to_json())
 }
 
-/// A core call as a Promise (see `spawn`), resolving to the record's `to_json` form.
-fn call<'e, T: serde::Serialize + Send + 'static>(
-    env: &'e Env,
-    endpoint: core::Endpoint,
-    slot: Option<Unknown>,
-    call: Result<impl Future<Output = core::Result<T>> + Send + 'static>,
-) -> Result<PromiseRaw<'e, Value>> {
-    let call = call.map(|c| async move {
-        let record = c.await.map_err(|e| e.to_json())?;
-        serde_json::to_string(&record).map_err(|e| settle::unconvertible(&e))
-    });
-    spawn(env, endpoint, slot, call)
+/// A core call's record as JSON text (its `to_json` form), or its error's JSON.
+async fn text<T: serde::Serialize>(call: impl Future<Output = core::Result<T>>) -> settle::Text {
+    let record = call.await.map_err(|e| e.to_json())?;
+    serde_json::to_string(&record).map_err(|e| settle::unconvertible(&e))
 }
 
-/// A status-reading step (of `statusMany`) that ends in a JSON value, as a Promise.
-pub(crate) fn spawn_json<'e>(
-    env: &'e Env,
-    step: impl Future<Output = settle::Outcome> + Send + 'static,
-) -> Result<PromiseRaw<'e, Value>> {
-    let step = async move { step.await.map(|v| v.to_string()) };
-    spawn(env, Status, None, Ok(step))
-}
-
-/// `call` as a Promise settled on this thread, rejected at once when `call` is an error (bad
-/// arguments); `slot`, when index.js passes one (the caller gave an `AbortSignal`), gets the
-/// call's `id` for `_abort`.
-fn spawn<'e>(
+/// `call` as a Promise, rejected at once when `call` is an error (bad arguments); `slot`, when
+/// index.js passes one (the caller gave an `AbortSignal`), gets the call's `id` for `_abort`.
+pub(crate) fn spawn<'e>(
     env: &'e Env,
     endpoint: core::Endpoint,
     slot: Option<Unknown>,
@@ -86,7 +62,7 @@ pub fn abort(env: &Env, id: f64) -> Result<()> {
 
 /// Reads a JS value into JSON for the core. Numbers that JSON cannot hold (NaN, ±Infinity)
 /// are refused here, naming the field, instead of napi's generic conversion error.
-fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
+pub(crate) fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
     let fail = |m: String| invalid(path, m);
     let na = |e: napi::Error| invalid(path, e.reason);
     if depth > 64 {
@@ -123,11 +99,8 @@ fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
                 let value: Unknown = obj.get_named_property(&key).map_err(na)?;
                 // An undefined property is left out, as JSON.stringify leaves it out.
                 if value.get_type().ok() != Some(ValueType::Undefined) {
-                    let child = if path.is_empty() {
-                        key.clone()
-                    } else {
-                        format!("{path}.{key}")
-                    };
+                    let dot = if path.is_empty() { "" } else { "." };
+                    let child = format!("{path}{dot}{key}");
                     map.insert(key, js_to_json(&value, &child, depth + 1)?);
                 }
             }
@@ -153,7 +126,7 @@ fn number_to_json(n: f64) -> Option<Value> {
 }
 
 /// The options object (or request) argument as a JSON object.
-fn object_arg(v: Unknown, what: &str) -> Result<Value> {
+pub(crate) fn object_arg(v: Unknown, what: &str) -> Result<Value> {
     match v.get_type() {
         Ok(ValueType::Object) => js_to_json(&v, "", 0),
         Ok(ValueType::Undefined | ValueType::Null) => Ok(Value::Object(Map::new())),
@@ -186,7 +159,7 @@ fn string_arg(v: Unknown, name: &str) -> Result<String> {
 
 /// An object argument read by one of the core's `from_json`.
 fn record<T>(v: Unknown, what: &str, from: impl Fn(&Value) -> core::Result<T>) -> Result<T> {
-    from(&object_arg(v, what)?).or_throw()
+    from(&object_arg(v, what)?).map_err(throw)
 }
 
 /// A raw callback body: a string (sent as UTF-8) or a Buffer / Uint8Array (bytes as received).
@@ -228,9 +201,8 @@ pub struct Client {
 
 #[napi]
 impl Client {
-    /// A client from options (`consumerKey`, `consumerSecret`, `agentId`, `environment`,
-    /// `gatewayUrl`, `source`, `timeoutMs`, …). Throws `DgaError` (`DGA_VALIDATION`) naming
-    /// every bad or unknown option.
+    /// A client from options (`consumerKey`, `consumerSecret`, `agentId`, `environment`, …);
+    /// throws a `DGA_VALIDATION` `DgaError` naming every bad or unknown option.
     #[napi(constructor, ts_args_type = "options: ClientOptions")]
     pub fn new(options: Unknown) -> Result<Self> {
         client(record(options, "options", core::Config::from_json)?)
@@ -242,20 +214,20 @@ impl Client {
     pub fn from_env(options: Option<Unknown>) -> Result<Self> {
         let mut builder = core::ConfigBuilder::from_env();
         if let Some(o) = options {
-            builder = builder.with_json(&object_arg(o, "options")?).or_throw()?;
+            let options = object_arg(o, "options")?;
+            builder = builder.with_json(&options).map_err(throw)?;
         }
-        client(builder.build().or_throw()?)
+        client(builder.build().map_err(throw)?)
     }
 }
 
 fn client(config: core::Config) -> Result<Client> {
-    let inner = core::Client::new(config).or_throw()?;
+    let inner = core::Client::new(config).map_err(throw)?;
     Ok(Client { inner })
 }
 
-/// The Client's calls that reach DGA: each reads its arguments (a bad one rejects with a
-/// `DgaError`), then runs on the core's runtime and resolves to the core's record. Their docs
-/// are `#[doc]` attributes: napi reads a doc comment passed through a macro as a raw string.
+/// The Client's calls that reach DGA: a bad argument rejects, the call runs on the core's
+/// runtime. Docs are `#[doc]`s: napi reads a doc comment through a macro as a raw string.
 macro_rules! calls {
     ($($(#[doc = $doc:literal])* fn $name:ident($($arg:ident = $read:ident($($how:expr),*)),*)
         -> ($ts:literal, $ret:literal, $endpoint:ident) |$c:ident| $call:expr;)*) => {
@@ -271,16 +243,15 @@ macro_rules! calls {
             ) -> Result<PromiseRaw<'e, Value>> {
                 let $c = self.inner.clone();
                 let read = || -> Result<_> { Ok(($($read($arg, $($how),*)?,)*)) };
-                call(env, $endpoint, o, read().map(|($($arg,)*)| async move { $call.await }))
+                spawn(env, $endpoint, o, read().map(|($($arg,)*)| text(async move { $call.await })))
             }
         )*}
     };
 }
 
 calls! {
-    #[doc = "Creates a payment from the guide's camelCase fields (`customerID`, …, `amount` as a"]
-    #[doc = "string such as `\"1000.50\"`). Resolves to the payment: the checkout form's fields plus"]
-    #[doc = "`reference1`/`reference2` for status, close and void."]
+    #[doc = "Creates a payment from the guide's camelCase fields (`amount` a string: `\"1000.50\"`)."]
+    #[doc = "Resolves to the payment: the checkout form's fields, and the references."]
     fn create_payment(request = record("request", core::CreatePayment::from_json))
         -> ("request: CreatePaymentRequest, options?: CallOptions", "Promise<Payment>", Create)
         |c| c.create_payment(&request);
@@ -311,11 +282,10 @@ calls! {
         -> ("callback: PaymentStatus, options?: CallOptions", "Promise<PaymentStatus>", Status)
         |c| c.verify_callback(&callback);
 
-    #[doc = "What a callback endpoint does: parses DGA's raw body and, when `verify` (default"]
-    #[doc = "true), confirms it with DGA. Resolves to DGA's status (record it, then answer with"]
-    #[doc = "`callbackReplyAccepted()`); rejects with the `DgaError` otherwise (`callbackReplyFor`"]
-    #[doc = "answers it). With `knownReference`, your own lookup runs first: false refuses the"]
-    #[doc = "delivery (404) with no DGA call."]
+    #[doc = "Parses DGA's raw callback body and, unless `verify` is false, confirms it with DGA;"]
+    #[doc = "resolves to DGA's status (record it, answer `callbackReplyAccepted()`), or rejects"]
+    #[doc = "(`callbackReplyFor` answers it). `knownReference`, your own lookup, runs first: false"]
+    #[doc = "refuses the delivery (404) with no DGA call."]
     fn receive_callback(body = body_arg(), verify = bool_arg("verify", Some(true)))
         -> ("body: string | Buffer, options?: boolean | ReceiveCallbackOptions",
             "Promise<PaymentStatus>", Status)
@@ -324,11 +294,9 @@ calls! {
 
 #[napi]
 impl Client {
-    /// Reads the status of every reference of `refs` (each `reference1`, or a `[reference1,
-    /// reference2]` pair; an iterable or async iterable, read only as fast as the calls go) at
-    /// most `concurrency` at once and `rate` a second (`0`: no limit): one row per reference,
-    /// in input order, with `error` `TransactionNotFound` for a reference DGA does not know and
-    /// the error kind for one that could not be read.
+    /// The status of every reference of `refs` (an iterable or async iterable, read as fast as
+    /// the calls go), `concurrency` at once and `rate` a second: one row each, in input order;
+    /// `error` is `TransactionNotFound` (DGA does not know it) or the kind of a failed read.
     #[napi(
         ts_args_type = "refs: Iterable<StatusManyItem> | AsyncIterable<StatusManyItem>, options?: StatusManyOptions",
         ts_return_type = "AsyncIterableIterator<ReconcileRow>"
@@ -341,9 +309,8 @@ impl Client {
         reconcile::StatusMany::start(&self.inner, options).map(External::new)
     }
 
-    /// What callback verification has cost DGA and what it refused since this client was
-    /// built (every counter only grows). Alert on a rise of `refusedUnknown` or `refusedBusy`:
-    /// a flood.
+    /// What callback verification has cost DGA and refused since this client was built. Alert
+    /// on a rise of `refusedUnknown` or `refusedBusy`: a flood.
     #[napi(ts_return_type = "VerificationStats")]
     pub fn verification_stats(&self) -> Value {
         serde_json::to_value(self.inner.verification_stats()).unwrap_or_default()
@@ -373,7 +340,8 @@ fn reply_json(r: core::CallbackReply) -> Value {
     ts_return_type = "PaymentStatus"
 )]
 pub fn parse_callback(body: Unknown) -> Result<Value> {
-    Ok(core::parse_callback(&body_arg(body)?).or_throw()?.to_json())
+    let status = core::parse_callback(&body_arg(body)?).map_err(throw)?;
+    Ok(status.to_json())
 }
 
 /// An acknowledgement's optional `message` ("Success" when not given).
@@ -429,7 +397,7 @@ pub fn callback_reply_for(error: Unknown) -> Result<Value> {
 /// `receiveCallback` reads them (what `knownReference` is asked about).
 #[napi(js_name = "_callbackReferences", skip_typescript)]
 pub fn callback_references(body: Unknown) -> Result<Vec<String>> {
-    let (r1, r2) = core::callback_references(&body_arg(body)?).or_throw()?;
+    let (r1, r2) = core::callback_references(&body_arg(body)?).map_err(throw)?;
     Ok(vec![r1, r2])
 }
 
@@ -443,7 +411,7 @@ pub fn reconcile_columns() -> Vec<String> {
 #[napi(ts_args_type = "payment: Payment")]
 pub fn checkout_form_html(payment: Unknown) -> Result<String> {
     let payment = record(payment, "payment", core::Payment::from_json)?;
-    core::checkout_form_html(&payment).or_throw()
+    core::checkout_form_html(&payment).map_err(throw)
 }
 
 /// Whether `id` is a well-formed 13-digit Thai citizen ID with a correct check digit.
@@ -476,19 +444,20 @@ pub fn version() -> String {
     core::VERSION.to_owned()
 }
 
-/// Sends the core's log records at `level` (`'error'`, `'warn'` (default), `'info'`, `'debug'`,
-/// `'trace'`) and above to `logger`, called on the JavaScript thread with
-/// `{level, target, message}`; `null` silences them. The default is the `console` at `'warn'`.
-/// Repeated identical lines are rate-limited.
+/// Sends the core's log records at `level` (default `'warn'`) and above to `logger`, called on
+/// the JavaScript thread with `{level, target, message}`; `null` silences them. The default is
+/// the `console` at `'warn'`. Repeated identical lines are rate-limited.
 #[napi(ts_args_type = "logger: ((record: LogRecord) => void) | null, level?: LogLevel")]
 pub fn set_logger(env: &Env, logger: Unknown, level: Option<Unknown>) -> Result<()> {
     set_logger_with(env, logger, level, true)
 }
 
-/// index.js's default logger: never replaces one set with `setLogger`.
-#[napi(js_name = "_setDefaultLogger", skip_typescript)]
-pub fn set_default_logger(env: &Env, logger: Unknown, level: Option<Unknown>) -> Result<()> {
-    set_logger_with(env, logger, level, false)
+/// From index.js: errors are `new DgaError(json)` with the core's error JSON, and `logger` is
+/// the default (at `'warn'`), which never replaces one set with `setLogger`.
+#[napi(js_name = "_init", skip_typescript)]
+pub fn init(env: &Env, dga_error: Unknown, logger: Unknown) -> Result<()> {
+    settle::Settler::of(env.raw())?.set_error_class(dga_error.raw())?;
+    set_logger_with(env, logger, None, false)
 }
 
 fn set_logger_with(env: &Env, f: Unknown, level: Option<Unknown>, explicit: bool) -> Result<()> {
@@ -511,10 +480,4 @@ fn set_logger_with(env: &Env, f: Unknown, level: Option<Unknown>, explicit: bool
 #[napi(js_name = "_exiting", skip_typescript)]
 pub fn exiting() {
     logger::exiting();
-}
-
-/// From index.js: errors are `new DgaError(json)` with the core's error JSON.
-#[napi(js_name = "_setErrorClass", skip_typescript)]
-pub fn set_error_class(env: &Env, class: Unknown) -> Result<()> {
-    settle::Settler::of(env.raw())?.set_error_class(class.raw())
 }

@@ -78,13 +78,7 @@ pub(crate) fn set(
         unsafe { sys::napi_delete_reference(env, s.func) };
     }
     let silent = func.is_none();
-    *s = Sink {
-        env,
-        func: new,
-        wake,
-        silent,
-        explicit,
-    };
+    (s.env, s.func, s.wake, s.silent, s.explicit) = (env, new, wake, silent, explicit);
     drop(s);
     logs::set_level(if silent { log::LevelFilter::Off } else { level });
     Ok(())

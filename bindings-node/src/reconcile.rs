@@ -2,9 +2,11 @@
 //! by index.js and read back one row at a time (the core's `reconcile::Outcome::to_json`).
 
 use dga_epayment as core;
-use dga_epayment::reconcile::{Driver, InputError, Pushed, Reference};
-use napi::bindgen_prelude::{External, FromNapiValue, JsObjectValue, Object, PromiseRaw, Unknown};
-use napi::{Env, JsValue, Result, ValueType};
+use dga_epayment::Endpoint::Status;
+use dga_epayment::reconcile::{Driver, InputError, Pushed};
+use dga_epayment::reconcile_json::{json_reference, reconcile_options};
+use napi::bindgen_prelude::{External, PromiseRaw, Unknown};
+use napi::{Env, Result};
 use napi_derive::napi;
 use serde_json::Value;
 
@@ -15,41 +17,11 @@ pub struct StatusMany(Driver, u64);
 impl StatusMany {
     /// Reads `statusMany`'s options and starts the core's driver.
     pub(crate) fn start(client: &core::Client, options: Option<Unknown>) -> Result<Self> {
-        let options = match crate::given(options) {
-            None => None,
-            Some(o) if o.get_type().ok() == Some(ValueType::Object) => Some(o.coerce_to_object()?),
-            Some(_) => return Err(crate::invalid("options", "must be an object")),
-        };
-        let concurrency = count_option(options.as_ref(), "concurrency", 8, 1)?;
-        let rate = count_option(options.as_ref(), "rate", 20, 0)?;
-        Driver::start(client, concurrency as usize, rate)
+        let options = options.map_or(Ok(Value::Null), |o| crate::object_arg(o, "options"))?;
+        let (concurrency, rate) = reconcile_options(&options).map_err(crate::throw)?;
+        Driver::start(client, concurrency, rate)
             .map(|driver| StatusMany(driver, 0))
-            .map_err(|e| crate::settle::runtime_error(core::Endpoint::Status, e))
-    }
-}
-
-/// A JavaScript string, or `None` for anything else.
-fn js_string(v: &Unknown) -> Option<String> {
-    let string = v.get_type().ok() == Some(ValueType::String);
-    string.then(|| String::from_unknown(*v).ok()).flatten()
-}
-
-/// One input item: `reference1`, or `[reference1, reference2]` (`[reference1]` too).
-fn reference_of(item: &Unknown) -> std::result::Result<(String, String), String> {
-    const EXPECTED: &str = "must be a reference1 string or a [reference1, reference2] array";
-    if let Some(r1) = js_string(item) {
-        return Ok((r1, String::new()));
-    }
-    if !item.is_array().unwrap_or(false) {
-        return Err(format!("{EXPECTED}, got {}", crate::js_type(item)));
-    }
-    let array: Object = item.coerce_to_object().map_err(|e| e.reason)?;
-    let len = array.get_array_length().map_err(|e| e.reason)?;
-    let get = |i| -> Option<String> { js_string(&array.get_element::<Unknown>(i).ok()?) };
-    match (len, get(0), get(1)) {
-        (1, Some(r1), _) => Ok((r1, String::new())),
-        (2, Some(r1), Some(r2)) => Ok((r1, r2)),
-        _ => Err(format!("{EXPECTED} of strings")),
+            .map_err(|e| crate::settle::runtime_error(Status, e))
     }
 }
 
@@ -58,10 +30,14 @@ fn reference_of(item: &Unknown) -> std::result::Result<(String, String), String>
 /// iteration with a `DGA_VALIDATION` naming it, after the rows before it.
 #[napi(js_name = "_manySend", skip_typescript)]
 pub fn send(many: &mut External<StatusMany>, item: Unknown) -> i32 {
+    const EXPECTED: &str = "must be a reference1 string or a [reference1, reference2] array";
     let line = many.1 + 1;
-    let item = match reference_of(&item) {
-        Ok((r1, r2)) => Reference::pushed(line, &r1, &r2),
-        Err(reason) => Err(InputError { line, reason }),
+    let item = match crate::js_to_json(&item, "", 0) {
+        Ok(item) => json_reference(line, &item, EXPECTED),
+        Err(_) => Err(InputError {
+            line,
+            reason: format!("{EXPECTED}, got {}", crate::js_type(&item)),
+        }),
     };
     match many.0.try_push(item) {
         Pushed::Queued => {
@@ -77,27 +53,29 @@ pub fn send(many: &mut External<StatusMany>, item: Unknown) -> i32 {
 #[napi(js_name = "_manyReady", skip_typescript)]
 pub fn ready<'e>(env: &'e Env, many: &External<StatusMany>) -> Result<PromiseRaw<'e, Value>> {
     let ready = many.0.ready();
-    crate::spawn_json(env, async move {
+    let ready = async move {
         ready.await;
-        Ok(Value::Null)
-    })
+        Ok("null".into())
+    };
+    crate::spawn(env, Status, None, Ok(ready))
 }
 
 /// The next row in input order, `null` after the last.
 #[napi(js_name = "_manyNext", skip_typescript)]
 pub fn next<'e>(env: &'e Env, many: &External<StatusMany>) -> Result<PromiseRaw<'e, Value>> {
     let next = many.0.next();
-    crate::spawn_json(env, async move {
+    let next = async move {
         match next.await {
-            None => Ok(Value::Null),
-            Some(Ok(outcome)) => Ok(outcome.to_json(&[])),
+            None => Ok("null".into()),
+            Some(Ok(outcome)) => Ok(outcome.to_json(&[]).to_string()),
             Some(Err(e)) => {
                 let field = format!("refs[{}]", e.line.saturating_sub(1));
                 let errors = vec![core::FieldError::new(field, e.reason)];
                 Err(core::Error::Validation { errors }.to_json())
             }
         }
-    })
+    };
+    crate::spawn(env, Status, None, Ok(next))
 }
 
 /// The input is over (`close`: and the rows are no longer wanted: calls in flight stop).
@@ -107,22 +85,5 @@ pub fn end(many: &mut External<StatusMany>, close: bool) {
         many.0.stop();
     } else {
         many.0.close_input();
-    }
-}
-
-/// A whole-number option of at least `min` (`undefined` gives `default`).
-fn count_option(obj: Option<&Object>, name: &str, default: u32, min: u32) -> Result<u32> {
-    let v = obj.and_then(|o| o.get_named_property::<Unknown>(name).ok());
-    let Some(v) = v.filter(|v| v.get_type().ok() != Some(ValueType::Undefined)) else {
-        return Ok(default);
-    };
-    let number = v.get_type().ok() == Some(ValueType::Number);
-    let want = format!("a whole number of at least {min}");
-    match number.then(|| f64::from_unknown(v).ok()).flatten() {
-        Some(n) if n.fract() == 0.0 && n >= f64::from(min) && n <= f64::from(u32::MAX) => {
-            Ok(n as u32)
-        }
-        Some(n) => Err(crate::invalid(name, format!("must be {want}, got {n}"))),
-        None => Err(crate::wrong(&v, name, &want)),
     }
 }

@@ -22,9 +22,7 @@ use std::ptr;
 use std::rc::Rc;
 use std::sync::Arc;
 
-/// How a call ended: the result's JSON, or the core's error JSON (`Error::to_json`).
-pub(crate) type Outcome = Result<Value, Value>;
-/// How a call ended, as queued: its result as JSON text, or its error.
+/// How a call ended, as queued: its result as JSON text, or the core's error JSON.
 pub(crate) type Text = Result<String, Value>;
 pub(crate) type Calls = Completions<Text>;
 
@@ -48,12 +46,8 @@ thread_local! {
 
 /// A napi status as a `Result`.
 fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
-    match status {
-        sys::Status::napi_ok => Ok(()),
-        _ => Err(napi::Error::from_reason(format!(
-            "{what} failed (napi status {status})"
-        ))),
-    }
+    let failed = || napi::Error::from_reason(format!("{what} failed (napi status {status})"));
+    ok(status).then_some(()).ok_or_else(failed)
 }
 
 fn ok(status: sys::napi_status) -> bool {
@@ -68,33 +62,14 @@ pub(crate) fn thrown(json: Value) -> napi::Error {
     }
 }
 
-/// The core's error JSON of a call that did not reach DGA's answer (transient: try again).
-fn network(endpoint: Endpoint, message: String) -> Value {
-    let transient = true;
-    Error::Network {
-        endpoint,
-        message,
-        transient,
-    }
-    .to_json()
-}
-
 /// The runtime could not start (the operating system refused threads).
 pub(crate) fn runtime_error(endpoint: Endpoint, e: std::io::Error) -> napi::Error {
-    thrown(network(
-        endpoint,
-        format!("the SDK's runtime could not start: {e}"),
-    ))
+    thrown(Error::runtime_failed(endpoint, &e).to_json())
 }
 
 /// The core's error JSON for a result that could not be made into a JavaScript value.
 pub(crate) fn unconvertible(reason: &dyn std::fmt::Display) -> Value {
-    let message = format!("the result could not be converted for JavaScript: {reason}");
-    Error::Protocol {
-        endpoint: Endpoint::Status,
-        message,
-    }
-    .to_json()
+    Error::unconvertible(Endpoint::Status, "JavaScript", reason).to_json()
 }
 
 fn find(env: sys::napi_env) -> Option<Rc<Settler>> {
@@ -217,7 +192,7 @@ impl Settler {
                     unconvertible(&"JSON.parse failed")
                 }
                 Some(Err(error)) => error,
-                None => network(endpoint, CANCELLED.into()),
+                None => Error::unanswered(endpoint, CANCELLED).to_json(),
             };
             unsafe { sys::napi_reject_deferred(env, deferred, self.error_value(error)) };
         }

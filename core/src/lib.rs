@@ -41,6 +41,7 @@
 
 #![warn(missing_docs)]
 
+mod binding_errors;
 pub mod blocking;
 pub mod callback_json;
 mod citizen_id;
@@ -61,6 +62,7 @@ pub mod logs;
 mod model;
 pub mod panics;
 pub mod reconcile;
+pub mod reconcile_json;
 mod reply;
 mod retry;
 pub mod runtime;
