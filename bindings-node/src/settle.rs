@@ -14,7 +14,7 @@ use napi::bindgen_prelude::{JsObjectValue, Object, ToNapiValue, Unknown};
 use napi::{Env, JsValue, sys};
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::ffi::c_void;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -35,18 +35,12 @@ pub(crate) struct Settler {
     /// `DgaError`, registered by index.js, to reject with.
     error_class: Cell<sys::napi_ref>,
     json_parse: sys::napi_ref,
-    /// Outcomes taken from `calls` and not settled yet: a turn settles at most `TURN` of
-    /// them, and the rest wait for a `setImmediate`, so timers and I/O run in between.
-    backlog: RefCell<VecDeque<(u64, Option<Text>)>>,
-    /// `setImmediate` and the native function it is given (`next_turn`), once one is queued.
-    set_immediate: sys::napi_ref,
-    next_turn: sys::napi_ref,
+    /// Whether a `setImmediate` will settle the outcomes one turn left.
     turn_queued: Cell<bool>,
 }
 
-/// The most outcomes settled in one turn of the event loop (with the calls their callers
-/// start in turn, about a millisecond's work): bounds the event loop's delay.
-const TURN: usize = 64;
+/// The most outcomes settled in one turn of the event loop: bounds the loop's delay.
+const TURN: usize = 32;
 
 const CANCELLED: &str = "the call was cancelled before its result (its AbortSignal, or its Node \
                          environment going away)";
@@ -121,22 +115,6 @@ impl Settler {
             .get_global()?
             .get_named_property("JSON")?;
         let json_parse: Unknown = json.get_named_property("parse")?;
-        let set_immediate: Unknown = Env::from_raw(env)
-            .get_global()?
-            .get_named_property("setImmediate")?;
-        let mut next_turn = ptr::null_mut();
-        let name = c"dgaEpaymentSettle";
-        let made = unsafe {
-            sys::napi_create_function(
-                env,
-                name.as_ptr(),
-                17,
-                Some(turn),
-                ptr::null_mut(),
-                &mut next_turn,
-            )
-        };
-        check(made, "napi_create_function")?;
         // Any thread may call a threadsafe function; this one is called under the queue's
         // lock, which `close` takes too: never after teardown.
         let address = tsfn as usize;
@@ -154,9 +132,6 @@ impl Settler {
             pending: RefCell::new(HashMap::new()),
             error_class: Cell::new(ptr::null_mut()),
             json_parse: reference(env, json_parse.raw())?,
-            backlog: RefCell::new(VecDeque::new()),
-            set_immediate: reference(env, set_immediate.raw())?,
-            next_turn: reference(env, next_turn)?,
             turn_queued: Cell::new(false),
         });
         SETTLERS.with(|s| s.borrow_mut().push(settler.clone()));
@@ -201,19 +176,11 @@ impl Settler {
     /// Settles the calls that ended, `TURN` at most; the rest in a later turn (on the
     /// JavaScript thread).
     fn settle_all(&self) {
-        let done: Vec<_> = {
-            let mut backlog = self.backlog.borrow_mut();
-            backlog.extend(self.calls.take());
-            // More than a turn's worth: the rest after a `setImmediate` (now, if none can be
-            // queued).
-            let queued = || self.turn_queued.get() || self.queue_turn();
-            let n = if backlog.len() > TURN && queued() {
-                TURN
-            } else {
-                backlog.len()
-            };
-            backlog.drain(..n).collect()
-        };
+        let mut done = self.calls.take_up_to(TURN);
+        // Maybe more: the rest after a `setImmediate` (now, if none can be queued).
+        if done.len() == TURN && !self.turn_queued.get() && !self.queue_turn() {
+            done.extend(self.calls.take());
+        }
         let texts = done.iter().filter_map(|(_, o)| o.as_ref()?.as_ref().ok());
         let texts: Vec<&str> = texts.map(String::as_str).collect();
         let parsed = self.parse(format!("[{}]", texts.join(",")));
@@ -245,24 +212,29 @@ impl Settler {
         }
     }
 
-    /// `setImmediate(next_turn)`: the backlog's next part after timers and I/O have run.
+    /// `setImmediate(turn)`: what is left after timers and I/O have run.
     fn queue_turn(&self) -> bool {
         let env = self.env;
-        let (mut f, mut arg, mut out) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-        unsafe {
-            if ok(sys::napi_get_reference_value(
-                env,
-                self.set_immediate,
-                &mut f,
-            )) && ok(sys::napi_get_reference_value(env, self.next_turn, &mut arg))
-                && ok(sys::napi_call_function(env, f, f, 1, &arg, &mut out))
-            {
-                self.turn_queued.set(true);
-                return true;
-            }
-            sys::napi_get_and_clear_last_exception(env, &mut out);
+        let (mut global, mut f, mut arg) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+        let (name, no_data, mut out) = (c"setImmediate".as_ptr(), ptr::null_mut(), ptr::null_mut());
+        let queued = unsafe {
+            ok(sys::napi_get_global(env, &mut global))
+                && ok(sys::napi_get_named_property(env, global, name, &mut f))
+                && ok(sys::napi_create_function(
+                    env,
+                    name,
+                    0,
+                    Some(turn),
+                    no_data,
+                    &mut arg,
+                ))
+                && ok(sys::napi_call_function(env, global, f, 1, &arg, &mut out))
+        };
+        if !queued {
+            unsafe { sys::napi_get_and_clear_last_exception(env, &mut out) };
         }
-        false
+        self.turn_queued.set(queued);
+        queued
     }
 
     /// `JSON.parse(text)`.
@@ -324,7 +296,7 @@ unsafe extern "C" fn drain(env: sys::napi_env, _: sys::napi_value, _: *mut c_voi
     }));
 }
 
-/// `next_turn`, run by `setImmediate`: the backlog's next part.
+/// Run by `setImmediate`: the outcomes a turn left.
 unsafe extern "C" fn turn(env: sys::napi_env, _: sys::napi_callback_info) -> sys::napi_value {
     let _ = catch_unwind(AssertUnwindSafe(|| {
         if let Some(settler) = find(env) {

@@ -111,9 +111,20 @@ impl<T: Send + 'static> Completions<T> {
 
     /// The outcomes queued so far, in the order the calls ended; the calls are then forgotten.
     pub fn take(&self) -> Vec<(u64, Option<T>)> {
+        self.take_up_to(usize::MAX)
+    }
+
+    /// The first `max` outcomes queued. When more wait, `wake` is not called for them (nor for
+    /// later ones) until they are taken: the binding's thread was woken for them already and
+    /// takes them on a later turn of its own.
+    pub fn take_up_to(&self, max: usize) -> Vec<(u64, Option<T>)> {
         let mut s = self.lock();
-        s.woken = false;
-        let done = std::mem::take(&mut s.done);
+        let done = if s.done.len() <= max {
+            std::mem::take(&mut s.done)
+        } else {
+            s.done.drain(..max).collect()
+        };
+        s.woken = !s.done.is_empty();
         for (id, _) in &done {
             s.running.remove(id);
         }
@@ -173,6 +184,29 @@ mod tests {
         got = wait_for(&c, 1);
         assert_eq!(got, vec![(slow, None)], "an aborted call ends as None");
         assert_eq!(c.in_flight(), 0);
+
+        let three: Vec<_> = (0..3).map(|i| c.spawn(async move { i }).unwrap()).collect();
+        std::thread::sleep(Duration::from_millis(50));
+        let woken = wakes.load(Ordering::SeqCst);
+        let first = c.take_up_to(2);
+        assert_eq!(first.len(), 2);
+        c.spawn(async { 9 }).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(
+            wakes.load(Ordering::SeqCst),
+            woken,
+            "no wake-up while outcomes wait to be taken"
+        );
+        let rest = c.take_up_to(2);
+        let ids: Vec<_> = first.iter().chain(&rest).map(|(id, _)| *id).collect();
+        assert_eq!(ids[..3].iter().filter(|id| three.contains(id)).count(), 3);
+        assert_eq!(c.take().len(), 0, "two and then two of four, in order");
+        c.spawn(async { 1 }).unwrap();
+        wait_for(&c, 1);
+        assert!(
+            wakes.load(Ordering::SeqCst) > woken,
+            "taken, the next one wakes"
+        );
 
         c.spawn(std::future::pending::<u32>()).unwrap();
         let before = wakes.load(Ordering::SeqCst);
