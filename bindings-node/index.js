@@ -55,7 +55,7 @@ function consoleLogger(record) {
 }
 // The native side throws and rejects with `new DgaError(json)`; the default logger never
 // replaces one set with setLogger (by this thread or another).
-native._init(DgaError, consoleLogger)
+native._init(DgaError, consoleLogger, require('node:timers').setImmediate)
 if (require('node:worker_threads').isMainThread) {
   // After `exit` no JavaScript runs: lines the core writes later (creates still running at
   // exit) go to stderr.

@@ -62,3 +62,37 @@ test('256 concurrent status calls on one client all succeed and overlap', async 
   await Promise.all(Array.from({ length: 256 }, () => client.status(payment.reference1, payment.reference2)))
   console.log(`256 concurrent status calls, no injected latency: ${(performance.now() - t2).toFixed(0)} ms`)
 })
+
+test('results that end together settle 32 to a turn of the loop, even with setImmediate mocked', { timeout: 20000 }, async () => {
+  const { mock } = require('node:test')
+  const realImmediate = require('node:timers').setImmediate
+  let turn = 0
+  let counting = true
+  const count = () => {
+    turn++
+    if (counting) realImmediate(count)
+  }
+  const perTurn = new Map()
+  const calls = Array.from({ length: 100 }, () =>
+    client.status(payment.reference1, payment.reference2).then((st) => {
+      perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1)
+      return st
+    }),
+  )
+  // The SDK took node:timers' setImmediate at load: a test's mocked timers must not stall it.
+  mock.timers.enable({ apis: ['setImmediate'] })
+  try {
+    realImmediate(count)
+    // Hold the loop while the 100 calls end on the runtime, so one wake-up finds them all.
+    const until = performance.now() + 1000
+    while (performance.now() < until);
+    const results = await Promise.all(calls)
+    assert.equal(results.length, 100)
+    const sizes = [...perTurn.values()]
+    assert.ok(Math.max(...sizes) <= 32, `one turn settled ${Math.max(...sizes)}: ${sizes}`)
+    assert.ok(sizes.length >= 4, `100 results in ${sizes.length} turns: ${sizes}`)
+  } finally {
+    counting = false
+    mock.timers.reset()
+  }
+})

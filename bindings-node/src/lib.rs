@@ -455,8 +455,8 @@ pub fn set_logger(env: &Env, logger: Unknown, level: Option<Unknown>) -> Result<
 /// From index.js: errors are `new DgaError(json)` with the core's error JSON, and `logger` is
 /// the default (at `'warn'`), which never replaces one set with `setLogger`.
 #[napi(js_name = "_init", skip_typescript)]
-pub fn init(env: &Env, dga_error: Unknown, logger: Unknown) -> Result<()> {
-    settle::Settler::of(env.raw())?.set_error_class(dga_error.raw())?;
+pub fn init(env: &Env, dga_error: Unknown, logger: Unknown, set_immediate: Unknown) -> Result<()> {
+    settle::Settler::of(env.raw())?.init(dga_error.raw(), set_immediate.raw())?;
     set_logger_with(env, logger, None, false)
 }
 

@@ -35,7 +35,8 @@ pub(crate) struct Settler {
     /// `DgaError`, registered by index.js, to reject with.
     error_class: Cell<sys::napi_ref>,
     json_parse: sys::napi_ref,
-    /// Whether a `setImmediate` will settle the outcomes one turn left.
+    /// node:timers' `setImmediate`, and whether it will settle the outcomes one turn left.
+    set_immediate: Cell<sys::napi_ref>,
     turn_queued: Cell<bool>,
 }
 
@@ -132,17 +133,29 @@ impl Settler {
             pending: RefCell::new(HashMap::new()),
             error_class: Cell::new(ptr::null_mut()),
             json_parse: reference(env, json_parse.raw())?,
+            set_immediate: Cell::new(ptr::null_mut()),
             turn_queued: Cell::new(false),
         });
         SETTLERS.with(|s| s.borrow_mut().push(settler.clone()));
         Ok(settler)
     }
 
-    /// Rejections become instances of `class` (index.js's `DgaError`).
-    pub(crate) fn set_error_class(&self, class: sys::napi_value) -> napi::Result<()> {
-        let old = self.error_class.replace(reference(self.env, class)?);
-        if !old.is_null() {
-            unsafe { sys::napi_delete_reference(self.env, old) };
+    /// From index.js at load: rejections become instances of `class` (its `DgaError`), and a
+    /// turn's leftovers go through `set_immediate`, node:timers' own as loaded (so a test's
+    /// mocked timers do not stall them).
+    pub(crate) fn init(
+        &self,
+        class: sys::napi_value,
+        set_immediate: sys::napi_value,
+    ) -> napi::Result<()> {
+        for (slot, value) in [
+            (&self.error_class, class),
+            (&self.set_immediate, set_immediate),
+        ] {
+            let old = slot.replace(reference(self.env, value)?);
+            if !old.is_null() {
+                unsafe { sys::napi_delete_reference(self.env, old) };
+            }
         }
         Ok(())
     }
@@ -214,22 +227,21 @@ impl Settler {
 
     /// `setImmediate(turn)`: what is left after timers and I/O have run.
     fn queue_turn(&self) -> bool {
-        let env = self.env;
-        let (mut global, mut f, mut arg) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-        let (name, no_data, mut out) = (c"setImmediate".as_ptr(), ptr::null_mut(), ptr::null_mut());
-        let queued = unsafe {
-            ok(sys::napi_get_global(env, &mut global))
-                && ok(sys::napi_get_named_property(env, global, name, &mut f))
-                && ok(sys::napi_create_function(
-                    env,
-                    name,
-                    0,
-                    Some(turn),
-                    no_data,
-                    &mut arg,
-                ))
-                && ok(sys::napi_call_function(env, global, f, 1, &arg, &mut out))
-        };
+        let (env, r, no_data) = (self.env, self.set_immediate.get(), ptr::null_mut());
+        let (mut f, mut arg, mut out) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+        let queued = !r.is_null()
+            && unsafe {
+                ok(sys::napi_get_reference_value(env, r, &mut f))
+                    && ok(sys::napi_create_function(
+                        env,
+                        ptr::null(),
+                        0,
+                        Some(turn),
+                        no_data,
+                        &mut arg,
+                    ))
+                    && ok(sys::napi_call_function(env, f, f, 1, &arg, &mut out))
+            };
         if !queued {
             unsafe { sys::napi_get_and_clear_last_exception(env, &mut out) };
         }
