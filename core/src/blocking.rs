@@ -173,10 +173,7 @@ impl Client {
                     budget.as_millis()
                 ),
             }),
-            Err(e) => Err(Error::network(
-                endpoint,
-                format!("the SDK's runtime could not start: {e}"),
-            )),
+            Err(e) => Err(Error::runtime_failed(endpoint, &e)),
         }
     }
 
@@ -220,10 +217,7 @@ impl Client {
                     })
                 }
             }
-            Err(e) => Err(Error::network(
-                endpoint,
-                format!("the SDK's runtime could not start: {e}"),
-            )),
+            Err(e) => Err(Error::runtime_failed(endpoint, &e)),
         }
     }
 }

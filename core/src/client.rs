@@ -149,10 +149,6 @@ impl Drop for AbortOnDrop {
     }
 }
 
-fn runtime_error(endpoint: Endpoint, e: std::io::Error) -> Error {
-    Error::network(endpoint, format!("the SDK's runtime could not start: {e}"))
-}
-
 impl Client {
     /// Builds the client (connection pool, TLS roots, proxy). No network call is made and no
     /// thread is started.
@@ -469,7 +465,7 @@ async fn on_runtime<T: Send + 'static>(
             .unwrap_or_else(|_| Err(ended_unexpectedly(endpoint, true)));
     }
     // Boxed: a call's future is several kilobytes, and the task would copy it around.
-    let task = runtime::spawn(Box::pin(future)).map_err(|e| runtime_error(endpoint, e))?;
+    let task = runtime::spawn(Box::pin(future)).map_err(|e| Error::runtime_failed(endpoint, &e))?;
     let _abort = AbortOnDrop(task.abort_handle());
     match task.await {
         Ok(result) => result,
@@ -516,7 +512,7 @@ where
             log_unreceived(endpoint, &refs, &result, task_ticket.was_sent());
         }
     };
-    runtime::spawn(task).map_err(|e| runtime_error(endpoint, e))?;
+    runtime::spawn(task).map_err(|e| Error::runtime_failed(endpoint, &e))?;
     let mut leave = LeaveOnDrop(Some(&ticket));
     let result = rx.await;
     leave.0 = None;
