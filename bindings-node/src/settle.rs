@@ -116,8 +116,8 @@ impl Settler {
             .get_global()?
             .get_named_property("JSON")?;
         let json_parse: Unknown = json.get_named_property("parse")?;
-        // Any thread may call a threadsafe function; this one is called under the queue's
-        // lock, which `close` takes too: never after teardown.
+        // Any thread may call a threadsafe function; `Completions` never calls this once
+        // `close` (at teardown) has returned.
         let address = tsfn as usize;
         let calls = Completions::new(move || unsafe {
             sys::napi_call_threadsafe_function(

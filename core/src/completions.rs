@@ -5,29 +5,62 @@
 //! the runtime ([`crate::runtime::spawn`]) and queues its outcome exactly once: its output, or
 //! `None` when the task was aborted or dropped first. The binding's `wake` runs when the queue
 //! was empty, so its thread [`Completions::take`]s every outcome queued so far in one turn (one
-//! wake-up for many calls). A call in flight is aborted by its id (its caller cancelled), or all
+//! wake-up for many calls). `wake` runs after the queue's lock is released: the woken thread's
+//! `take` never finds it held by the waker (on 2 cores, a contended lock cost each call a
+//! second sleep and wake-up of the binding's thread). A call in flight is aborted by its id (its caller cancelled), or all
 //! at once by [`Completions::close`] (the binding's thread going away): a status stops, and a
 //! create, void or close already sent runs to its end in the core, which logs its outcome
 //! (docs/architecture.md#cancellation-and-outcome-unknown).
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use tokio::task::AbortHandle;
 
 /// One binding thread's calls in flight and the outcomes waiting for it.
 pub struct Completions<T> {
     state: Mutex<State<T>>,
-    wake: Box<dyn Fn() + Send + Sync>,
+    /// Read-locked while `wake` runs; `close` write-locks it to drop `wake`, so once `close`
+    /// returns, `wake` never runs again (the binding's notifier may be gone).
+    wake: RwLock<Option<Wake>>,
 }
+
+type Wake = Box<dyn Fn() + Send + Sync>;
 
 struct State<T> {
     done: Vec<(u64, Option<T>)>,
-    running: HashMap<u64, AbortHandle>,
+    running: HashMap<u64, Running>,
     next: u64,
     /// Whether `wake` ran and the binding's thread has not taken the queue since.
     woken: bool,
     closed: bool,
+}
+
+impl<T> State<T> {
+    /// Whether the caller must run `wake` (once the lock is released): the binding's thread
+    /// was not woken since it last took the queue.
+    fn claim_wake(&mut self) -> bool {
+        let claim = !self.woken && !self.closed;
+        self.woken |= claim;
+        claim
+    }
+}
+
+/// A call in flight: its task's abort handle once `spawn` has it (the task is spawned outside
+/// the queue's lock, so that a worker's outcome never waits on the caller's spawn).
+enum Running {
+    /// Being spawned; `true` when it was aborted meanwhile.
+    Starting(bool),
+    Task(AbortHandle),
+}
+
+impl Running {
+    fn abort(&mut self) {
+        match self {
+            Running::Starting(aborted) => *aborted = true,
+            Running::Task(task) => task.abort(),
+        }
+    }
 }
 
 /// Queues the call's outcome once: its output, or `None` when dropped without one.
@@ -39,17 +72,24 @@ struct Deliver<T: Send + 'static> {
 
 impl<T: Send + 'static> Drop for Deliver<T> {
     fn drop(&mut self) {
-        let mut s = self.owner.lock();
-        if !s.closed {
+        let wake = {
+            let mut s = self.owner.lock();
+            if s.closed {
+                return;
+            }
             s.done.push((self.id, self.output.take()));
-            self.owner.wake_locked(&mut s);
+            s.claim_wake()
+        };
+        if wake {
+            self.owner.run_wake();
         }
     }
 }
 
 impl<T: Send + 'static> Completions<T> {
-    /// `wake` is called under the queue's lock, from any thread: it must be quick (a
-    /// non-blocking notification of the binding's thread) and must not call back into this.
+    /// `wake` is called from any thread, never after [`Completions::close`] returned: it must
+    /// be quick (a non-blocking notification of the binding's thread) and must not call
+    /// `close`. Its thread may then find nothing to take (another turn took it first).
     pub fn new(wake: impl Fn() + Send + Sync + 'static) -> Arc<Self> {
         Arc::new(Completions {
             state: Mutex::new(State {
@@ -59,7 +99,7 @@ impl<T: Send + 'static> Completions<T> {
                 woken: false,
                 closed: false,
             }),
-            wake: Box::new(wake),
+            wake: RwLock::new(Some(Box::new(wake))),
         })
     }
 
@@ -67,10 +107,9 @@ impl<T: Send + 'static> Completions<T> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn wake_locked(&self, s: &mut State<T>) {
-        if !s.woken && !s.closed {
-            s.woken = true;
-            (self.wake)();
+    fn run_wake(&self) {
+        if let Some(wake) = &*self.wake.read().unwrap_or_else(|e| e.into_inner()) {
+            wake();
         }
     }
 
@@ -81,8 +120,13 @@ impl<T: Send + 'static> Completions<T> {
         call: impl Future<Output = T> + Send + 'static,
     ) -> std::io::Result<u64> {
         let runtime = crate::runtime::handle()?;
-        let mut s = self.lock();
-        let id = s.next + 1;
+        let id = {
+            let mut s = self.lock();
+            let id = s.next + 1;
+            s.next = id;
+            s.running.insert(id, Running::Starting(false));
+            id
+        };
         let deliver = Deliver {
             owner: self.clone(),
             id,
@@ -92,21 +136,30 @@ impl<T: Send + 'static> Completions<T> {
             let mut deliver = deliver; // the whole guard, not only its field, moves in
             deliver.output = Some(call.await);
         });
-        s.next = id;
-        s.running.insert(id, task.abort_handle());
+        let mut s = self.lock();
+        let closed = s.closed;
+        // Absent: it ended and was taken already, or `close` took it.
+        match s.running.get_mut(&id) {
+            Some(r @ Running::Starting(false)) => *r = Running::Task(task.abort_handle()),
+            Some(_) => task.abort(),
+            None if closed => task.abort(),
+            None => {}
+        }
         Ok(id)
     }
 
     /// Aborts call `id` if it still runs (its outcome is then `None`); others are ignored.
     pub fn abort(&self, id: u64) {
-        if let Some(task) = self.lock().running.get(&id) {
+        if let Some(task) = self.lock().running.get_mut(&id) {
             task.abort();
         }
     }
 
     /// Wakes the binding's thread (for something else it delivers there, such as log records).
     pub fn wake(&self) {
-        self.wake_locked(&mut self.lock());
+        if self.lock().claim_wake() {
+            self.run_wake();
+        }
     }
 
     /// The outcomes queued so far, in the order the calls ended; the calls are then forgotten.
@@ -145,7 +198,9 @@ impl<T: Send + 'static> Completions<T> {
             s.done.clear();
             std::mem::take(&mut s.running)
         };
-        for task in running.into_values() {
+        // Waits for a `wake` running now; none runs after this.
+        drop(self.wake.write().unwrap_or_else(|e| e.into_inner()).take());
+        for mut task in running.into_values() {
             task.abort();
         }
     }
@@ -218,5 +273,25 @@ mod tests {
             before,
             "no wake-up after close"
         );
+    }
+
+    #[test]
+    fn wake_runs_outside_the_queue_lock() {
+        // A wake that takes the queue itself deadlocks if it runs under the lock.
+        let me: Arc<std::sync::OnceLock<std::sync::Weak<Completions<u32>>>> = Arc::default();
+        let taken = Arc::new(Mutex::new(Vec::new()));
+        let (me2, taken2) = (me.clone(), taken.clone());
+        let c = Completions::new(move || {
+            if let Some(c) = me2.get().and_then(std::sync::Weak::upgrade) {
+                taken2.lock().unwrap().extend(c.take());
+            }
+        });
+        me.set(Arc::downgrade(&c)).unwrap();
+        let id = c.spawn(async { 5 }).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while taken.lock().unwrap().is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(*taken.lock().unwrap(), vec![(id, Some(5))]);
     }
 }
