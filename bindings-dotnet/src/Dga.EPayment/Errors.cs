@@ -65,12 +65,7 @@ namespace Dga.EPayment
             return ex;
         }
 
-        private static List<DgaFieldError> FieldErrors(JsonNode d) => Each(d, "errors", e =>
-        {
-            var f = new DgaFieldError();
-            Wire.Fill(f, e.ToJson(), "FieldError");
-            return f;
-        });
+        private static List<DgaFieldError> FieldErrors(JsonNode d) => Each(d, "errors", e => new DgaFieldError(e.ToJson()));
 
         private static List<DgaMismatch> Mismatches(JsonNode d) => Each(d, "mismatches", m => new DgaMismatch(m.GetString("field"), m.GetString("callback"), m.GetString("dga")));
 

@@ -172,10 +172,9 @@ namespace Dga.EPayment
             // Fields (those mapped to a property: fewer than 64) seen, by bit.
             ulong seen = 0;
             int i = 0, next = 0;
-            string key;
             try
             {
-                for (bool first = true; JsonNode.NextMember(json, ref i, first, next < fields.Length ? fields[next].Wire : null, out key); first = false)
+                for (bool first = true; JsonNode.NextMember(json, ref i, first, next < fields.Length ? fields[next].Wire : null, out var key); first = false)
                 {
                     // The core writes a record's fields in the schema's order: the next one is expected.
                     int k = next;
