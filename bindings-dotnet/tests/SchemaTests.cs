@@ -151,8 +151,8 @@ namespace Dga.EPayment.Tests
                         o.Add(f.GetString("wire"), Sample(f, tables));
                     }
                     var json = o.ToJson();
-                    var ctor = s.Item2.GetConstructor(BindingFlags.NonPublic | BindingFlags.Instance, null, new[] { typeof(JsonNode), typeof(string) }, null);
-                    var model = ctor.Invoke(new object[] { o, json });
+                    var ctor = s.Item2.GetConstructor(BindingFlags.NonPublic | BindingFlags.Instance, null, new[] { typeof(string) }, null);
+                    var model = ctor.Invoke(new object[] { json });
                     foreach (var f in Fields(s.Item1))
                     {
                         var p = Wire.Member(s.Item2, f.GetString("wire"), f.GetString("type"));

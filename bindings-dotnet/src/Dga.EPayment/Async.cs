@@ -1,9 +1,9 @@
 // The Task-based calls over the C ABI's dga_*_async functions. Each call's completion is queued
 // by the library's own callback (its runtime threads never enter .NET: Mono would wait for them
 // at exit, forever), and one background thread of ours takes the queue (dga_completion_next) and
-// hands what it took to the thread pool, which completes the calls' TaskCompletionSources (their
-// continuations run on the pool too): no thread waits per call, and Task.WaitAll/.Result on any
-// thread cannot deadlock.
+// hands each completion to the thread pool as a work item of its own, which reads the result and
+// completes the call's TaskCompletionSource, its continuations inline: no thread waits per call,
+// none runs on our thread nor holds back another call's, so Task.WaitAll/.Result cannot deadlock.
 //
 // A call's user_data is a small native block: this domain's mark and the GCHandle of its state.
 // The queue is the process's, so a completion of another live domain is queued again for it and
@@ -12,7 +12,6 @@
 // for their completions.
 using System;
 using System.Collections.Concurrent;
-using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -52,31 +51,38 @@ namespace Dga.EPayment
         internal abstract class Call
         {
             internal IntPtr Cancel, Block;
+            internal GCHandle Handle;
+
+            // The callback's values (the call owns them), set by the completion thread.
+            internal int Kind;
+            internal IntPtr OutJson, Err;
             internal CancellationToken Token;
             internal CancellationTokenRegistration Registration;
 
-            // Completes the task from the callback's values (which it owns). Never throws.
-            internal abstract void Complete(int kind, IntPtr outJson, IntPtr err);
+            // Once per started call, on its own work item: frees its state, completes its task. Never throws.
+            internal abstract void Complete();
         }
 
         internal sealed class Call<T> : Call
         {
-            internal readonly TaskCompletionSource<T> Source = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Completed on a work item of its own, so its continuations run inline there.
+            internal readonly TaskCompletionSource<T> Source = new TaskCompletionSource<T>();
 
             internal Func<int, string, IntPtr, T> Read;
 
-            internal override void Complete(int kind, IntPtr outJson, IntPtr err)
+            internal override void Complete()
             {
                 try
                 {
-                    if (kind == DgaCancelled)
+                    Finish(this);
+                    if (Kind == DgaCancelled)
                     {
-                        NativeMethods.dga_error_free(err);
-                        NativeMethods.dga_string_free(outJson);
+                        NativeMethods.dga_error_free(Err);
+                        NativeMethods.dga_string_free(OutJson);
                         Source.TrySetCanceled(Token);
                         return;
                     }
-                    Source.TrySetResult(Read(kind, NativeMethods.TakeString(outJson), err));
+                    Source.TrySetResult(Read(Kind, NativeMethods.TakeString(OutJson), Err));
                 }
                 catch (Exception e)
                 {
@@ -95,10 +101,10 @@ namespace Dga.EPayment
             call.Token = ct;
             call.Cancel = ct.CanBeCanceled ? NativeMethods.dga_cancel_new() : DomainCancel;
             if (call.Cancel == IntPtr.Zero) throw new OutOfMemoryException("dga_cancel_new");
-            var handle = GCHandle.Alloc(call);
+            call.Handle = GCHandle.Alloc(call);
             call.Block = Marshal.AllocHGlobal(2 * IntPtr.Size);
             Marshal.WriteIntPtr(call.Block, Mark);
-            Marshal.WriteIntPtr(call.Block, IntPtr.Size, GCHandle.ToIntPtr(handle));
+            Marshal.WriteIntPtr(call.Block, IntPtr.Size, GCHandle.ToIntPtr(call.Handle));
             Interlocked.Increment(ref inFlight);
             if (ct.CanBeCanceled)
             {
@@ -113,13 +119,13 @@ namespace Dga.EPayment
             }
             catch
             {
-                Finish(call, handle);
+                Finish(call);
                 throw;
             }
             if (status != NativeMethods.DGA_OK)
             {
                 // Not started: the callback never comes.
-                Finish(call, handle);
+                Finish(call);
                 return Task.FromException<T>(status == 10
                     ? (Exception)new DgaArgumentException("the native library refused an argument (DGA_INVALID_ARGUMENT)")
                     : new DgaInternalException("the native library could not start the call (status " + status + ")"));
@@ -127,7 +133,7 @@ namespace Dga.EPayment
             return call.Source.Task;
         }
 
-        private static void Finish(Call call, GCHandle handle)
+        private static void Finish(Call call)
         {
             // The registration first: its callback may be using the DgaCancel, and Dispose waits for it.
             call.Registration.Dispose();
@@ -143,28 +149,25 @@ namespace Dga.EPayment
             }
             Marshal.FreeHGlobal(call.Block);
             Interlocked.Decrement(ref inFlight);
-            handle.Free();
+            call.Handle.Free();
         }
 
         private static void Dispatch()
         {
-            // All that is queued goes to the pool as one work item: a pool thread woken per batch,
-            // not per call, and the results read there, in parallel.
-            var batch = new List<Tuple<IntPtr, int, IntPtr, IntPtr>>();
             while (true)
             {
                 IntPtr userData, outJson, err;
                 int kind;
-                if (!NativeMethods.dga_completion_next(batch.Count > 0 ? 0u : 1000u, out userData, out kind, out outJson, out err))
-                {
-                    var taken = batch;
-                    if (taken.Count == 0) continue;
-                    ThreadPool.UnsafeQueueUserWorkItem(_ => taken.ForEach(c => OnComplete(c.Item1, c.Item2, c.Item3, c.Item4)), null);
-                    batch = new List<Tuple<IntPtr, int, IntPtr, IntPtr>>();
-                    continue;
-                }
+                if (!NativeMethods.dga_completion_next(1000u, out userData, out kind, out outJson, out err)) continue;
                 if (userData == IntPtr.Zero) DgaLog.Deliver(NativeMethods.TakeString(outJson));
-                else if (Marshal.ReadIntPtr(userData) == Mark) batch.Add(Tuple.Create(Marshal.ReadIntPtr(userData, IntPtr.Size), kind, outJson, err));
+                else if (Marshal.ReadIntPtr(userData) == Mark)
+                {
+                    var call = (Call)GCHandle.FromIntPtr(Marshal.ReadIntPtr(userData, IntPtr.Size)).Target;
+                    call.Kind = kind;
+                    call.OutJson = outJson;
+                    call.Err = err;
+                    ThreadPool.UnsafeQueueUserWorkItem(c => ((Call)c).Complete(), call);
+                }
                 else if (Marshal.ReadIntPtr(Marshal.ReadIntPtr(userData)) == IntPtr.Zero)
                 {
                     // A call of an unloaded domain: nobody awaits it.
@@ -178,27 +181,6 @@ namespace Dga.EPayment
                     Requeue(userData, kind, outJson, err);
                     Thread.Sleep(1);
                 }
-            }
-        }
-
-        // Exactly once per started call, on the thread pool. Never throws: that would end the process.
-        private static void OnComplete(IntPtr gcHandle, int kind, IntPtr outJson, IntPtr err)
-        {
-            try
-            {
-                var handle = GCHandle.FromIntPtr(gcHandle);
-                var call = (Call)handle.Target;
-                try
-                {
-                    Finish(call, handle);
-                }
-                finally
-                {
-                    call.Complete(kind, outJson, err);
-                }
-            }
-            catch (Exception)
-            {
             }
         }
 

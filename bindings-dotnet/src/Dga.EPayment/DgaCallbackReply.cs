@@ -191,8 +191,8 @@ namespace Dga.EPayment
         private static object Received(int status, string json, IntPtr err, bool verified)
         {
             if (status != NativeMethods.DGA_OK) return ErrorReply(status, err);
-            var node = Wire.Object(Errors.Check(status, json, err));
-            return verified ? new PaymentStatus(node, json) : new DgaCallbackData(node, json);
+            Errors.Check(status, json, err);
+            return verified ? new PaymentStatus(json) : new DgaCallbackData(json);
         }
 
         /// <summary>The body's references (null), or the reply to a body whose references cannot be read (400).</summary>

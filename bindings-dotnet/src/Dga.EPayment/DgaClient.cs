@@ -113,9 +113,9 @@ namespace Dga.EPayment
             new[] { NativeMethods.Utf8Z(reference1, "reference1"), NativeMethods.Utf8Z(reference2 ?? "", "reference2") };
 
         // A result from its call's status, JSON and DgaError* (thrown unless the status is DGA_OK; freed either way).
-        private static readonly Func<int, string, IntPtr, Payment> ReadPayment = (k, r, e) => new Payment(Wire.Object(Errors.Check(k, r, e)), r);
-        private static readonly Func<int, string, IntPtr, PaymentStatus> ReadStatus = (k, r, e) => new PaymentStatus(Wire.Object(Errors.Check(k, r, e)), r);
-        private static readonly Func<int, string, IntPtr, Confirmation> ReadConfirmation = (k, r, e) => new Confirmation(Wire.Object(Errors.Check(k, r, e)), r);
+        private static readonly Func<int, string, IntPtr, Payment> ReadPayment = (k, r, e) => new Payment(Errors.Check(k, r, e));
+        private static readonly Func<int, string, IntPtr, PaymentStatus> ReadStatus = (k, r, e) => new PaymentStatus(Errors.Check(k, r, e));
+        private static readonly Func<int, string, IntPtr, Confirmation> ReadConfirmation = (k, r, e) => new Confirmation(Errors.Check(k, r, e));
 
         /// <summary>Frees the native client. Calling it again does nothing; any other call afterwards throws <see cref="ObjectDisposedException"/>.</summary>
         public void Dispose()
@@ -144,7 +144,7 @@ namespace Dga.EPayment
         {
             IntPtr j, e;
             var result = NativeMethods.Result(NativeMethods.dga_parse_callback(NativeMethods.Body(body), new UIntPtr((uint)body.Length), out j, out e), j, e);
-            return new DgaCallbackData(Wire.Object(result), result);
+            return new DgaCallbackData(result);
         }
 
         /// <summary>Parses a callback body given as text (encoded as UTF-8).</summary>

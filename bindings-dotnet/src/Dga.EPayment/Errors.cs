@@ -58,23 +58,14 @@ namespace Dga.EPayment
                 default: return new DgaInternalException(message);
             }
             // endpoint, status, errorCode, reference1/2, reason: the properties of the same names.
-            Wire.Fill(ex, d, "Error");
+            Wire.Fill(ex, json, "Error");
             ex.IsTransient = d.GetString("transient") == "true";
-            var api = ex as DgaApiException;
-            if (api != null)
-            {
-                // dga_error_api_code: also an unknown code's own number (errorCodeNumber is not).
-                api.ErrorCodeNumber = apiCode;
-            }
+            // dga_error_api_code: also an unknown code's own number (errorCodeNumber is not).
+            if (ex is DgaApiException api) api.ErrorCodeNumber = apiCode;
             return ex;
         }
 
-        private static List<DgaFieldError> FieldErrors(JsonNode d) => Each(d, "errors", e =>
-        {
-            var f = new DgaFieldError();
-            Wire.Fill(f, e, "FieldError");
-            return f;
-        });
+        private static List<DgaFieldError> FieldErrors(JsonNode d) => Each(d, "errors", e => new DgaFieldError(e.ToJson()));
 
         private static List<DgaMismatch> Mismatches(JsonNode d) => Each(d, "mismatches", m => new DgaMismatch(m.GetString("field"), m.GetString("callback"), m.GetString("dga")));
 

@@ -9,7 +9,7 @@ namespace Dga.EPayment
     /// <summary>One problem with one field, by the guide's name (or <c>body</c>).</summary>
     public sealed class DgaFieldError
     {
-        internal DgaFieldError() { }
+        internal DgaFieldError(string json) => Wire.Fill(this, json, "FieldError");
 
         /// <summary>The guide's field name (<c>customerID</c>, <c>paidStatus</c>), or <c>body</c>.</summary>
         public string Field { get; private set; }

@@ -85,12 +85,48 @@ namespace Dga.EPayment
             if (json == null) throw new ArgumentNullException("json");
             int i = 0;
             var node = ReadValue(json, ref i, 0);
-            SkipSpace(json, ref i);
-            if (i != json.Length) throw Bad(i, "unexpected text after the value");
+            End(json, i);
             return node;
         }
 
         private static FormatException Bad(int at, string what) => new FormatException("invalid JSON at character " + at + ": " + what);
+
+        /// <summary>Steps over a container's punctuation: true with i at its next element, false once past its end.</summary>
+        private static bool Next(string s, ref int i, bool first, char open, char close)
+        {
+            SkipSpace(s, ref i);
+            char c = i < s.Length ? s[i] : '\0';
+            if (first ? c != open : c != ',' && c != close) throw Bad(i, first ? "expected '" + open + "'" : "expected ',' or '" + close + "'");
+            i++;
+            SkipSpace(s, ref i);
+            if (c == close || !first || i >= s.Length || s[i] != close) return c != close;
+            i++;
+            return false;
+        }
+
+        /// <summary>Steps through the object at s[i] without building it: true with the next key and i at its value.</summary>
+        internal static bool NextMember(string s, ref int i, bool first, string expected, out string key)
+        {
+            key = null;
+            if (!Next(s, ref i, first, '{', '}')) return false;
+            if (i >= s.Length || s[i] != '"') throw Bad(i, "expected a member name");
+            // The expected key compared as it is scanned (one pass), and then handed out itself.
+            int e = 0, m = expected == null ? -1 : expected.Length;
+            while (e < m && i + 1 + e < s.Length && s[i + 1 + e] == expected[e]) e++;
+            bool same = e == m && i + 1 + e < s.Length && s[i + 1 + e] == '"';
+            key = same ? expected : ReadString(s, ref i);
+            if (same) i += m + 2;
+            SkipSpace(s, ref i);
+            if (i >= s.Length || s[i++] != ':') throw Bad(i - 1, "expected ':'");
+            return true;
+        }
+
+        /// <summary>Nothing but whitespace from s[i] on.</summary>
+        internal static void End(string s, int i)
+        {
+            SkipSpace(s, ref i);
+            if (i != s.Length) throw Bad(i, "unexpected text after the value");
+        }
 
         private static void SkipSpace(string s, ref int i)
         {
@@ -110,7 +146,7 @@ namespace Dga.EPayment
             }
         }
 
-        private static JsonNode ReadValue(string s, ref int i, int depth)
+        internal static JsonNode ReadValue(string s, ref int i, int depth)
         {
             SkipSpace(s, ref i);
             if (i >= s.Length) throw Bad(i, "unexpected end");
@@ -118,47 +154,15 @@ namespace Dga.EPayment
             if (c == '{' || c == '[')
             {
                 if (depth >= MaxDepth) throw Bad(i, "nested too deeply");
-                bool obj = c == '{';
-                char close = obj ? '}' : ']';
-                var node = obj ? Object() : new JsonNode { Kind = JsonKind.Array, Items = new List<JsonNode>() };
-                i++;
-                SkipSpace(s, ref i);
-                if (i < s.Length && s[i] == close)
+                var node = c == '{' ? Object() : new JsonNode { Kind = JsonKind.Array, Items = new List<JsonNode>() };
+                string key = null;
+                for (bool first = true; c == '{' ? NextMember(s, ref i, first, null, out key) : Next(s, ref i, first, '[', ']'); first = false)
                 {
-                    i++;
-                    return node;
+                    var item = ReadValue(s, ref i, depth + 1);
+                    if (c == '{') node.Members.Add(new KeyValuePair<string, JsonNode>(key, item));
+                    else node.Items.Add(item);
                 }
-                while (true)
-                {
-                    SkipSpace(s, ref i);
-                    if (!obj)
-                    {
-                        node.Items.Add(ReadValue(s, ref i, depth + 1));
-                    }
-                    else
-                    {
-                        if (i >= s.Length || s[i] != '"') throw Bad(i, "expected a member name");
-                        var key = ReadString(s, ref i);
-                        SkipSpace(s, ref i);
-                        if (i >= s.Length || s[i] != ':') throw Bad(i, "expected ':'");
-                        i++;
-                        node.Members.Add(new KeyValuePair<string, JsonNode>(key, ReadValue(s, ref i, depth + 1)));
-                    }
-                    SkipSpace(s, ref i);
-                    if (i < s.Length && s[i] == ',')
-                    {
-                        i++;
-                    }
-                    else if (i < s.Length && s[i] == close)
-                    {
-                        i++;
-                        return node;
-                    }
-                    else
-                    {
-                        throw Bad(i, "expected ',' or '" + close + "'");
-                    }
-                }
+                return node;
             }
             switch (c)
             {
@@ -264,7 +268,10 @@ namespace Dga.EPayment
             // Hashed by length and three characters: cheaper than a pass over every one.
             int slot = (length * 31 + s[start] * 7 + s[start + length / 2] * 131 + s[start + length - 1] * 1031) & (Seen.Length - 1);
             var cached = Seen[slot];
-            if (cached != null && cached.Length == length && string.CompareOrdinal(cached, 0, s, start, length) == 0) return cached;
+            // A loop: string.CompareOrdinal costs more than the comparison itself on Mono.
+            int k = cached == null || cached.Length != length ? -1 : 0;
+            while (k >= 0 && k < length && cached[k] == s[start + k]) k++;
+            if (k == length) return cached;
             var text = s.Substring(start, length);
             Seen[slot] = text;
             return text;

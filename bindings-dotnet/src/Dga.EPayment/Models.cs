@@ -9,9 +9,9 @@ namespace Dga.EPayment
     /// <summary>A transaction's state, or a callback's (<see cref="DgaCallbackData"/>). Dates are Bangkok time.</summary>
     public class PaymentStatus
     {
-        internal PaymentStatus(JsonNode o, string json)
+        internal PaymentStatus(string json)
         {
-            Wire.Fill(this, o, "PaymentStatus");
+            Wire.Fill(this, json, "PaymentStatus");
             Json = json;
         }
 
@@ -82,15 +82,15 @@ namespace Dga.EPayment
     /// <summary>A callback (unsigned): confirm it with <see cref="DgaClient.VerifyCallback"/> before acting on it.</summary>
     public sealed class DgaCallbackData : PaymentStatus
     {
-        internal DgaCallbackData(JsonNode o, string json) : base(o, json) { }
+        internal DgaCallbackData(string json) : base(json) { }
     }
 
     /// <summary>A created payment: what the citizen's browser needs to pay at KTB, and the references for status, close and void.</summary>
     public sealed class Payment
     {
-        internal Payment(JsonNode o, string json)
+        internal Payment(string json)
         {
-            Wire.Fill(this, o, "Payment");
+            Wire.Fill(this, json, "Payment");
             Json = json;
         }
 
@@ -161,9 +161,9 @@ namespace Dga.EPayment
     /// <summary>DGA's answer to close or void.</summary>
     public sealed class Confirmation
     {
-        internal Confirmation(JsonNode o, string json)
+        internal Confirmation(string json)
         {
-            Wire.Fill(this, o, "Confirmation");
+            Wire.Fill(this, json, "Confirmation");
             Json = json;
         }
 

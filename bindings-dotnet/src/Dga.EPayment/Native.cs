@@ -71,10 +71,14 @@ namespace Dga.EPayment
                     len++;
                 }
             }
-            var bytes = new byte[len];
+            var bytes = len <= 4096 ? copied ?? (copied = new byte[4096]) : new byte[len];
             Marshal.Copy(p, bytes, 0, len);
-            return Encoding.UTF8.GetString(bytes);
+            return Encoding.UTF8.GetString(bytes, 0, len);
         }
+
+        // A result's bytes on their way to a string: one buffer per thread, not an array per call.
+        [ThreadStatic]
+        private static byte[] copied;
 
         /// <summary>A native call's result string, or the core's error thrown (both freed).</summary>
         internal static string Result(int status, IntPtr outJson, IntPtr err) => Errors.Check(status, TakeString(outJson), err);

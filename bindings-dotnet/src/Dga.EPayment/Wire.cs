@@ -44,9 +44,14 @@ namespace Dga.EPayment
 
         internal sealed class RecordMap
         {
-            internal List<Mapping> Fields;
+            internal Type Type;
+            internal string Record;
+            internal Mapping[] Fields;
             internal Dictionary<string, int> Index;
         }
+
+        // The map used last: a result's reading skips the dictionaries while its type repeats.
+        private static RecordMap last;
 
         private static readonly Lazy<JsonNode> Records = new Lazy<JsonNode>(() => JsonNode.Parse(DgaSchema.Json).Get("records"));
 
@@ -72,11 +77,10 @@ namespace Dga.EPayment
 
         private static RecordMap RecordOf(Type type, string record)
         {
-            ConcurrentDictionary<string, RecordMap> records;
-            RecordMap map;
-            // Looked up first: GetOrAdd's closure would be an allocation per call.
-            if (Maps.TryGetValue(type, out records) && records.TryGetValue(record, out map)) return map;
-            return Maps.GetOrAdd(type, _ => new ConcurrentDictionary<string, RecordMap>()).GetOrAdd(record, _ => Build(type, record));
+            var map = last;
+            if (map != null && map.Type == type && ReferenceEquals(map.Record, record)) return map;
+            // GetOrAdd's closures are allocations: made only when the map used last is another one.
+            return last = Maps.GetOrAdd(type, _ => new ConcurrentDictionary<string, RecordMap>()).GetOrAdd(record, _ => Build(type, record));
         }
 
         // A field this version of the binding does not know is left out (the drift test fails on
@@ -87,14 +91,15 @@ namespace Dga.EPayment
             var fields = (r == null ? new List<JsonNode>() : r.Get("fields").Items)
                 .Select(f => new Mapping { Wire = f.GetString("wire"), Type = f.GetString("type"), Required = f.GetString("required") == "true" })
                 .Select(m => { m.Property = Member(type, m.Wire, m.Type); return m; })
-                .Where(m => m.Property != null).ToList();
+                .Where(m => m.Property != null).ToArray();
+            if (fields.Length > 64) throw new NotSupportedException(type.Name + ": Fill marks at most 64 fields");
             var index = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (int i = 0; i < fields.Count; i++)
+            for (int i = 0; i < fields.Length; i++)
             {
                 fields[i].Read = Reader(fields[i]);
                 index[fields[i].Wire] = i;
             }
-            return new RecordMap { Fields = fields, Index = index };
+            return new RecordMap { Type = type, Record = record, Fields = fields, Index = index };
         }
 
         private static Action<object, object> Setter(PropertyInfo p)
@@ -135,10 +140,16 @@ namespace Dga.EPayment
                 var rawProperty = RawOf(m.Property);
                 var raw = rawProperty == null ? null : Setter(rawProperty);
                 var names = Enum.GetNames(inner).ToDictionary(n => n, n => Enum.Parse(inner, n), StringComparer.Ordinal);
+                // The name read last, by reference: the JSON reader hands out one instance of a repeated string.
+                Tuple<string, object> hit = null;
                 return (o, v) =>
                 {
-                    object e;
-                    set(o, v != null && v.Kind == JsonKind.String && names.TryGetValue(v.Text, out e) ? e : null);
+                    object e = null;
+                    var h = hit;
+                    var text = v != null && v.Kind == JsonKind.String ? v.Text : null;
+                    if (h != null && ReferenceEquals(h.Item1, text)) e = h.Item2;
+                    else if (text != null && names.TryGetValue(text, out e)) hit = Tuple.Create(text, e);
+                    set(o, e);
                     if (raw != null) raw(o, v == null || v.IsNull ? null : v.Text ?? v.ToJson());
                 };
             }
@@ -153,27 +164,35 @@ namespace Dga.EPayment
             return null;
         }
 
-        internal static void Fill(object target, JsonNode o, string record)
+        // Straight from the text into the properties, no tree: a result is read on every call.
+        internal static void Fill(object target, string json, string record)
         {
             var map = RecordOf(target.GetType(), record);
-            var seen = new bool[map.Fields.Count];
-            int next = 0;
-            var members = o.Members;
-            for (int k = 0; members != null && k < members.Count; k++)
+            var fields = map.Fields;
+            // Fields (those mapped to a property: fewer than 64) seen, by bit.
+            ulong seen = 0;
+            int i = 0, next = 0;
+            try
             {
-                var member = members[k];
-                // The core writes a record's fields in the schema's order: try the next one first.
-                int i = next;
-                if (!(i < map.Fields.Count && string.Equals(map.Fields[i].Wire, member.Key)) && !map.Index.TryGetValue(member.Key, out i)) continue;
-                next = i + 1;
-                seen[i] = true;
-                var read = map.Fields[i].Read;
-                if (read != null) read(target, member.Value);
+                for (bool first = true; JsonNode.NextMember(json, ref i, first, next < fields.Length ? fields[next].Wire : null, out var key); first = false)
+                {
+                    // The core writes a record's fields in the schema's order: the next one is expected.
+                    int k = next;
+                    var value = JsonNode.ReadValue(json, ref i, 1);
+                    if (!(k < fields.Length && ReferenceEquals(fields[k].Wire, key)) && !map.Index.TryGetValue(key, out k)) continue;
+                    next = k + 1;
+                    seen |= 1UL << k;
+                    if (fields[k].Read != null) fields[k].Read(target, value);
+                }
+                JsonNode.End(json, i);
             }
-            for (int i = 0; i < seen.Length; i++)
+            catch (FormatException e)
             {
-                var read = map.Fields[i].Read;
-                if (!seen[i] && read != null) read(target, null);
+                throw new DgaProtocolException("unreadable JSON from the native library: " + e.Message);
+            }
+            for (int k = 0; k < fields.Length; k++)
+            {
+                if ((seen & (1UL << k)) == 0 && fields[k].Read != null) fields[k].Read(target, null);
             }
         }
 
@@ -264,8 +283,7 @@ namespace Dga.EPayment
 
         internal static JsonNode Node(object v, string fieldType)
         {
-            var own = v as IWireValue;
-            if (own != null) return own.ToWire();
+            if (v is IWireValue own) return own.ToWire();
             if (v is string) return JsonNode.Str((string)v);
             // decimal keeps its scale: 1000.50m is "1000.50".
             if (v is decimal) return JsonNode.Str(((decimal)v).ToString(CultureInfo.InvariantCulture));
