@@ -157,8 +157,8 @@ impl Bridge {
     fn drain(&self, py: Python<'_>) {
         #[cfg(unix)]
         if let Some(mut waker) = self.waker.as_ref() {
-            let mut buf = [0u8; 64];
-            while std::io::Read::read(&mut waker, &mut buf).is_ok_and(|n| n > 0) {}
+            let mut buf = [0u8; 64]; // a short read leaves it empty (an eventfd, the first)
+            while std::io::Read::read(&mut waker, &mut buf).is_ok_and(|n| n == buf.len()) {}
         }
         for (id, outcome) in self.calls.take() {
             let Some(p) = lock(&self.pending).remove(&id) else {
@@ -182,13 +182,13 @@ impl Bridge {
 /// `outcome` is `None` for a call aborted before it ended.
 fn settle_one(py: Python<'_>, p: &Pending, outcome: Option<Outcome>) -> PyResult<()> {
     let future = p.future.bind(py);
-    if future.call_method0(intern!(py, "done"))?.is_truthy()? {
+    let removed = future.call_method1(intern!(py, "remove_done_callback"), (p.cancel.bind(py),))?;
+    if removed.extract::<usize>()? == 0 {
         if let Some(outcome) = &outcome {
-            unreceived(p, outcome); // cancelled while its result was on the way
+            unreceived(p, outcome); // none removed: cancelled while its result was on the way
         }
         return Ok(());
     }
-    future.call_method1(intern!(py, "remove_done_callback"), (p.cancel.bind(py),))?;
     let Some(outcome) = outcome else {
         future.call_method0(intern!(py, "cancel"))?; // the runtime dropped the call (process exit)
         return Ok(());
