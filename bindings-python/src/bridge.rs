@@ -15,6 +15,7 @@ use crate::errors::{runtime_error, to_py_err};
 use crate::records;
 use dga_epayment::completions::Completions;
 use dga_epayment::{self as dga, Endpoint};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use std::collections::HashMap;
@@ -156,8 +157,8 @@ impl Bridge {
     fn drain(&self, py: Python<'_>) {
         #[cfg(unix)]
         if let Some(mut waker) = self.waker.as_ref() {
-            let mut buf = [0u8; 64];
-            while std::io::Read::read(&mut waker, &mut buf).is_ok_and(|n| n > 0) {}
+            let mut buf = [0u8; 64]; // a short read leaves it empty (an eventfd, the first)
+            while std::io::Read::read(&mut waker, &mut buf).is_ok_and(|n| n == buf.len()) {}
         }
         for (id, outcome) in self.calls.take() {
             let Some(p) = lock(&self.pending).remove(&id) else {
@@ -181,20 +182,20 @@ impl Bridge {
 /// `outcome` is `None` for a call aborted before it ended.
 fn settle_one(py: Python<'_>, p: &Pending, outcome: Option<Outcome>) -> PyResult<()> {
     let future = p.future.bind(py);
-    if future.call_method0("done")?.is_truthy()? {
+    let removed = future.call_method1(intern!(py, "remove_done_callback"), (p.cancel.bind(py),))?;
+    if removed.extract::<usize>()? == 0 {
         if let Some(outcome) = &outcome {
-            unreceived(p, outcome); // cancelled while its result was on the way
+            unreceived(p, outcome); // none removed: cancelled while its result was on the way
         }
         return Ok(());
     }
-    future.call_method1("remove_done_callback", (p.cancel.bind(py),))?;
     let Some(outcome) = outcome else {
-        future.call_method0("cancel")?; // the runtime dropped the call (process exit)
+        future.call_method0(intern!(py, "cancel"))?; // the runtime dropped the call (process exit)
         return Ok(());
     };
     match settle(py, outcome) {
-        Ok(v) => future.call_method1("set_result", (v,))?,
-        Err(e) => future.call_method1("set_exception", (e.value(py),))?,
+        Ok(v) => future.call_method1(intern!(py, "set_result"), (v,))?,
+        Err(e) => future.call_method1(intern!(py, "set_exception"), (e.value(py),))?,
     };
     Ok(())
 }
@@ -213,11 +214,11 @@ impl Bridge {
         let py = slf.py();
         crate::logs::ensure_pump(py)?;
         let this = slf.get();
-        let future = event_loop.call_method0("create_future")?;
+        let future = event_loop.call_method0(intern!(py, "create_future"))?;
         let id = this.calls.spawn(call).map_err(runtime_error)?;
         let bridge = slf.clone().unbind();
         let cancel = Py::new(py, Cancel { bridge, id })?.into_any();
-        future.call_method1("add_done_callback", (cancel.bind(py),))?;
+        future.call_method1(intern!(py, "add_done_callback"), (cancel.bind(py),))?;
         let pending = Pending {
             future: future.clone().unbind(),
             cancel,

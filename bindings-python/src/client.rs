@@ -153,22 +153,20 @@ impl PyClient {
 
     /// The transaction's current state at DGA.
     #[pyo3(signature = (reference1, reference2 = ""))]
-    fn status<'py>(&self, py: Python<'py>, reference1: String, reference2: &str) -> Record<'py> {
-        let reference2 = reference2.to_owned();
+    fn status<'py>(&self, py: Python<'py>, reference1: &str, reference2: &str) -> Record<'py> {
         self.call(
             py,
-            move |c| c.status(&reference1, &reference2),
+            move |c| c.status(reference1, reference2),
             records::status,
         )
     }
 
     /// Closes an unpaid transaction so it can no longer be paid.
     #[pyo3(signature = (reference1, reference2 = ""))]
-    fn close<'py>(&self, py: Python<'py>, reference1: String, reference2: &str) -> Record<'py> {
-        let reference2 = reference2.to_owned();
+    fn close<'py>(&self, py: Python<'py>, reference1: &str, reference2: &str) -> Record<'py> {
         self.call(
             py,
-            move |c| c.close(&reference1, &reference2),
+            move |c| c.close(reference1, reference2),
             records::confirmation,
         )
     }

@@ -17,7 +17,6 @@ static RECORDS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 static PLANS: PyOnceLock<Vec<Plan>> = PyOnceLock::new();
 static DECIMAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static DATETIME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-static OBJECT_NEW: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// A record's JSON form, or the core's status (its JSON form made when asked).
 #[pyclass(frozen, module = "dga_epayment._native", name = "_Wire")]
@@ -39,11 +38,12 @@ impl Wire {
     }
 }
 
-/// A record class, and per field: the attribute, the wire key, the schema's type and the
-/// class's own converter (for the types not done here).
+/// A record class, its allocation function, and per field: the attribute, the wire key, the
+/// schema's type and the class's own converter (for the types not done here).
 struct Plan {
     name: &'static str,
     cls: Py<PyAny>,
+    alloc: ffi::allocfunc,
     fields: Vec<(Py<PyString>, &'static str, FieldType, Py<PyAny>)>,
 }
 
@@ -65,9 +65,13 @@ fn plans(py: Python<'_>) -> PyResult<&Vec<Plan>> {
                 })?;
                 fields.push((snake.unbind(), f.wire, f.kind, convert.unbind()));
             }
+            // SAFETY: a heap type (made by `type()`): its `tp_alloc` slot holds an `allocfunc`.
+            let slot = unsafe { ffi::PyType_GetSlot(cls.as_ptr().cast(), ffi::Py_tp_alloc) };
+            let alloc: Option<ffi::allocfunc> = unsafe { std::mem::transmute(slot) };
             out.push(Plan {
                 name: record.name,
                 cls: cls.unbind(),
+                alloc: alloc.ok_or_else(|| PyTypeError::new_err("no tp_alloc"))?,
                 fields,
             });
         }
@@ -86,13 +90,10 @@ fn scalar<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
     })
 }
 
-/// An empty record of the plan's class (`object.__new__`: the class's own refuses).
+/// An empty record of the plan's class (as `object.__new__` makes it: the class's own refuses).
 fn blank<'py>(py: Python<'py>, plan: &Plan) -> PyResult<Bound<'py, PyAny>> {
-    let new = OBJECT_NEW.get_or_try_init(py, || {
-        let object = py.import("builtins")?.getattr("object")?;
-        Ok::<_, PyErr>(object.getattr("__new__")?.unbind())
-    })?;
-    new.bind(py).call1((plan.cls.bind(py),))
+    // SAFETY: the class's allocation function, with the GIL: a new reference, or NULL and an error.
+    unsafe { Bound::from_owned_ptr_or_err(py, (plan.alloc)(plan.cls.as_ptr().cast(), 0)) }
 }
 
 fn generic_set<'py>(
@@ -216,7 +217,7 @@ fn fill<'py>(py: Python<'py>, plan: &Plan, wire: WireData) -> PyResult<Bound<'py
         generic_set(&obj, snake.bind(py).as_any(), &value)?;
     }
     let wire = Bound::new(py, Wire(wire))?;
-    generic_set(&obj, PyString::intern(py, "_wire").as_any(), wire.as_any())?;
+    generic_set(&obj, pyo3::intern!(py, "_wire").as_any(), wire.as_any())?;
     Ok(obj)
 }
 
