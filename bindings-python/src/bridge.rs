@@ -106,8 +106,8 @@ impl Bridge {
         let (calls, waker) = match (event_loop, drain) {
             (Some(event_loop), Some(drain)) => {
                 let target = Arc::new((event_loop, drain));
-                // On a thread of its own: the core calls this under a lock that the loop's
-                // thread, holding the GIL, may be waiting for.
+                // On a thread of its own: the core calls this on a runtime thread (never to
+                // take the GIL), and `close`, on the loop's thread, waits for it to return.
                 let wake = move || {
                     let target = target.clone();
                     std::thread::spawn(move || {
