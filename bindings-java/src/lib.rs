@@ -21,6 +21,9 @@ use sdk::callback_json::refusal;
 use sdk::panics::panic_message;
 use serde_json::{Value, json};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type Outcome = Result<String, Value>;
 
 /// The tagged string the Java side reads (`Native.java`).

@@ -69,10 +69,6 @@ public final class DgaClient implements AutoCloseable {
         }
     }
 
-    private String raw(Start start) {
-        return raw(start, null);
-    }
-
     private static final Function<String, Payment> PAYMENT = t -> new Payment(Json.parseObject(Native.ok(t)));
     private static final Function<String, PaymentStatus> STATUS = t -> PaymentStatus.fromJson(Native.ok(t));
     private static final Function<String, Confirmation> CONFIRMATION =
@@ -95,12 +91,12 @@ public final class DgaClient implements AutoCloseable {
      */
     public Payment createPayment(CreatePaymentRequest request) {
         String json = given(request, "request").toJson();
-        return PAYMENT.apply(raw((h, c) -> Native.createPayment(h, json, c)));
+        return PAYMENT.apply(raw((h, c) -> Native.createPayment(h, json, c), null));
     }
 
     /** Reads a transaction's state from DGA (retried on transient failures). */
     public PaymentStatus status(String reference1, String reference2) {
-        return STATUS.apply(raw((h, c) -> Native.status(h, reference1, orEmpty(reference2), c)));
+        return STATUS.apply(raw((h, c) -> Native.status(h, reference1, orEmpty(reference2), c), null));
     }
 
     /** As {@link #status(String, String)} for a payment without a reference2. */
@@ -110,7 +106,7 @@ public final class DgaClient implements AutoCloseable {
 
     /** Closes an unpaid transaction (a paid one is a {@link DgaApiException}, code 14). */
     public Confirmation closePayment(String reference1, String reference2) {
-        return CONFIRMATION.apply(raw((h, c) -> Native.closePayment(h, reference1, orEmpty(reference2), c)));
+        return CONFIRMATION.apply(raw((h, c) -> Native.closePayment(h, reference1, orEmpty(reference2), c), null));
     }
 
     /**
@@ -118,7 +114,7 @@ public final class DgaClient implements AutoCloseable {
      * or the callback. {@link DgaOutcomeUnknownException} means it may have happened.
      */
     public Confirmation voidPayment(String reference1, String reference2, String paymentReference) {
-        return CONFIRMATION.apply(raw((h, c) -> Native.voidPayment(h, reference1, orEmpty(reference2), paymentReference, c)));
+        return CONFIRMATION.apply(raw((h, c) -> Native.voidPayment(h, reference1, orEmpty(reference2), paymentReference, c), null));
     }
 
     /**
@@ -127,7 +123,7 @@ public final class DgaClient implements AutoCloseable {
      */
     public PaymentStatus verifyCallback(PaymentStatus callback) {
         String json = given(callback, "callback").toJson();
-        return STATUS.apply(raw((h, c) -> Native.verifyCallback(h, json, c)));
+        return STATUS.apply(raw((h, c) -> Native.verifyCallback(h, json, c), null));
     }
 
     /**
@@ -137,7 +133,7 @@ public final class DgaClient implements AutoCloseable {
      * bad callback.
      */
     public CallbackReply handleCallback(byte[] body, DgaCallbackHandler onStatus) {
-        return reply(raw((h, c) -> Native.receiveCallback(h, body, c)), onStatus);
+        return reply(raw((h, c) -> Native.receiveCallback(h, body, c), null), onStatus);
     }
 
     /**
@@ -164,12 +160,12 @@ public final class DgaClient implements AutoCloseable {
         } catch (Exception e) {
             return reply(3, "", null, e);
         }
-        return known ? handleCallback(body, onStatus) : reply(raw((h, c) -> Native.refuseUnknownReference(h, r1, r2)), onStatus);
+        return known ? handleCallback(body, onStatus) : reply(raw((h, c) -> Native.refuseUnknownReference(h, r1, r2), null), onStatus);
     }
 
     /** What callback verification has cost DGA and what it refused (alert on a flood). */
     public VerificationStats verificationStats() {
-        return new VerificationStats(Json.parseObject(Native.ok(raw((h, c) -> Native.verificationStatsJson(h)))));
+        return new VerificationStats(Json.parseObject(Native.ok(raw((h, c) -> Native.verificationStatsJson(h), null))));
     }
 
     /** The reply for what the core made of a callback, running the handler on a verified one. */
@@ -309,7 +305,7 @@ public final class DgaClient implements AutoCloseable {
                         }
                     });
                 } else {
-                    out.complete(reply(raw((h, c) -> Native.refuseUnknownReference(h, r1, r2)), onStatus));
+                    out.complete(reply(raw((h, c) -> Native.refuseUnknownReference(h, r1, r2), null), onStatus));
                 }
             } catch (Throwable e) {
                 out.completeExceptionally(e);
