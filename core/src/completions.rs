@@ -7,10 +7,10 @@
 //! was empty, so its thread [`Completions::take`]s every outcome queued so far in one turn (one
 //! wake-up for many calls). `wake` runs after the queue's lock is released: the woken thread's
 //! `take` never finds it held by the waker (on 2 cores, a contended lock cost each call a
-//! second sleep and wake-up of the binding's thread). A call in flight is aborted by its id (its caller cancelled), or all
-//! at once by [`Completions::close`] (the binding's thread going away): a status stops, and a
-//! create, void or close already sent runs to its end in the core, which logs its outcome
-//! (docs/architecture.md#cancellation-and-outcome-unknown).
+//! second sleep and wake-up of the binding's thread). A call in flight is aborted by its id
+//! (its caller cancelled), or all at once by [`Completions::close`] (the binding's thread going
+//! away): a status stops, and a create, void or close already sent runs to its end in the
+//! core, which logs its outcome (docs/architecture.md#cancellation-and-outcome-unknown).
 
 use std::collections::HashMap;
 use std::future::Future;
