@@ -8,9 +8,12 @@
 # Then Node's async run: 256 calls in flight through the SDK side by side with a hand-written
 # undici.Pool making the same status call (ratio, event-loop p99 delay), the OS threads of the
 # Node process with 1,000 calls in flight, and its RSS growth from 20k to 100k calls.
+# Every run first warms up for --warmup seconds, the same in every language: Java's C2 compiler
+# still compiles the call path seconds after start (its thread's CPU per call, measured: 44 us
+# 1 s in, 12 us 3 s in, on a loaded machine), and a server runs at the steady state after it.
 # Release builds throughout; nothing the tests use is touched (Python gets its own venv).
 #
-# scripts/bench-bindings.sh [--seconds N] [--rounds N]
+# scripts/bench-bindings.sh [--seconds N] [--rounds N] [--warmup N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu
@@ -18,13 +21,16 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 seconds=3
 rounds=2
+warmup=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
-    *) echo "usage: $0 [--seconds N] [--rounds N]" >&2; exit 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    *) echo "usage: $0 [--seconds N] [--rounds N] [--warmup N]" >&2; exit 2 ;;
   esac
 done
+export BENCH_WARMUP=$warmup
 
 R=target/$CARGO_BUILD_TARGET/release
 B=target/bench
@@ -87,7 +93,7 @@ sandbox_pid=$!
 for _ in $(seq 100); do grep -q '^listening on ' "$B/sandbox.out" 2>/dev/null && break; sleep 0.05; done
 url=$(sed -n 's/^listening on //p' "$B/sandbox.out" | head -1)
 [ -n "$url" ] || { echo "the sandbox did not start" >&2; exit 1; }
-echo "sandbox at $url; $seconds s per run after a 0.5 s warm-up" >&2
+echo "sandbox at $url; $seconds s per run after a $warmup s warm-up" >&2
 
 bench() { # lang mode
   case "$1" in

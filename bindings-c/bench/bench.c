@@ -107,7 +107,8 @@ int main(int argc, char **argv) {
     field(payment, "reference2", reference2, sizeof reference2);
     dga_string_free(payment);
 
-    run(n, 0.5); /* warm-up */
+    const char *warmup = getenv("BENCH_WARMUP"); /* the same for every language */
+    run(n, warmup ? atof(warmup) : 0.5);          /* warm-up */
     unsigned long warm_errors = atomic_load(&errors);
     double elapsed = run(n, secs);
     unsigned long done = atomic_load(&calls), failed = atomic_load(&errors);

@@ -102,7 +102,8 @@ static class Bench
                 Amount = 100.00m,
                 RequestReference1 = "BENCH-CS-" + DateTime.UtcNow.Ticks,
             });
-            run(client, p.Reference1, p.Reference2, n, 0.5); // warm-up
+            string warmup = Environment.GetEnvironmentVariable("BENCH_WARMUP"); // the same for every language
+            run(client, p.Reference1, p.Reference2, n, warmup == null ? 0.5 : double.Parse(warmup, CultureInfo.InvariantCulture));
             double elapsed = run(client, p.Reference1, p.Reference2, n, secs);
             if (errors > 0) { Console.Error.WriteLine("csharp " + mode + ": " + errors + " failed calls"); return 1; }
             var inv = CultureInfo.InvariantCulture;

@@ -61,7 +61,9 @@ public final class Bench {
                     .customerTitleName("นาย").customerFirstName("ทดสอบ").customerLastName("ระบบ")
                     .paymentType(PaymentType.FAST_PAY).amount(new BigDecimal("100.00"))
                     .requestReference1("BENCH-JAVA-" + System.nanoTime()).build());
-            run(client, p.getReference1(), p.getReference2(), n, 0.5);
+            // The warm-up's length: scripts/bench-bindings.sh gives every language the same one.
+            run(client, p.getReference1(), p.getReference2(), n,
+                    Double.parseDouble(System.getenv().getOrDefault("BENCH_WARMUP", "0.5")));
             double elapsed = run(client, p.getReference1(), p.getReference2(), n, secs);
             if (errors.get() > 0) {
                 System.err.println("java " + mode + ": " + errors.get() + " failed calls");

@@ -14,6 +14,8 @@ const { Client, PaidStatus, PaymentType } = require('..')
 const KEY = 'sandbox-key'
 const SECRET = 'sandbox-secret'
 const AGENT = '1234567890121'
+// The warm-up's length: scripts/bench-bindings.sh gives every language the same one.
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 0.5)
 
 async function run(call, n, secs) {
   const counts = { calls: 0, errors: 0 }
@@ -76,8 +78,8 @@ async function async256(client, ref, url, secs) {
   const sdk = async () => (await client.status(ref.reference1, ref.reference2)).paidStatus
   const peer = await undiciStatus(url, ref)
   const out = { lang: 'node', mode: 'async256', rounds: [] }
-  await run(sdk, 256, 0.5)
-  await run(peer, 256, 0.5)
+  await run(sdk, 256, WARMUP)
+  await run(peer, 256, WARMUP)
   for (let i = 0; i < 3; i++) {
     const order = i % 2 ? ['undici', 'sdk'] : ['sdk', 'undici']
     const row = {}
@@ -150,7 +152,7 @@ async function main() {
     return
   }
   const sdk = async () => (await client.status(p.reference1, p.reference2)).paidStatus
-  const warm = await run(sdk, n, 0.5)
+  const warm = await run(sdk, n, WARMUP)
   const r = await run(sdk, n, secs)
   if (warm.errors + r.errors > 0) {
     console.error(`node ${mode}: ${warm.errors + r.errors} failed calls`)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import threading
 import time
@@ -89,7 +90,8 @@ def main() -> int:
     r1, r2 = p.reference1, p.reference2
     errors = 0
     body = json.dumps(client.status(r1, r2).to_dict()).encode()
-    for s in (0.5, secs):  # warm-up, then the measured run
+    warmup = float(os.environ.get("BENCH_WARMUP", "0.5"))  # the same for every language
+    for s in (warmup, secs):  # warm-up, then the measured run
         if mode == "parse":
             calls, failed, started = 0, 0, time.perf_counter()
             while time.perf_counter() - started < s:

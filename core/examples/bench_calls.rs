@@ -128,7 +128,11 @@ fn main() {
             run(&client, &p.reference1, &p.reference2, threads, secs)
         }
     };
-    let warm = run(0.5);
+    // The warm-up's length: scripts/bench-bindings.sh gives every language the same one.
+    let warmup = std::env::var("BENCH_WARMUP")
+        .ok()
+        .and_then(|w| w.parse().ok());
+    let warm = run(warmup.unwrap_or(0.5));
     let (calls, errors, elapsed) = run(secs);
     if warm.1 + errors > 0 {
         eprintln!("rust {mode}: {} failed calls", warm.1 + errors);
