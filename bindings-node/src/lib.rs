@@ -6,7 +6,7 @@
 
 use core::Endpoint::{Close, Create, Status, Void};
 use dga_epayment as core;
-use napi::bindgen_prelude::{External, FromNapiValue, JsObjectValue, Object, PromiseRaw};
+use napi::bindgen_prelude::{External, FromNapiValue, Function, JsObjectValue, Object, PromiseRaw};
 use napi::bindgen_prelude::{Uint8Array, Unknown};
 use napi::{Env, JsValue, Result, ValueType};
 use napi_derive::napi;
@@ -455,8 +455,13 @@ pub fn set_logger(env: &Env, logger: Unknown, level: Option<Unknown>) -> Result<
 /// From index.js: errors are `new DgaError(json)` with the core's error JSON, and `logger` is
 /// the default (at `'warn'`), which never replaces one set with `setLogger`.
 #[napi(js_name = "_init", skip_typescript)]
-pub fn init(env: &Env, dga_error: Unknown, logger: Unknown, set_immediate: Unknown) -> Result<()> {
-    settle::Settler::of(env.raw())?.init(dga_error.raw(), set_immediate.raw())?;
+pub fn init(
+    env: &Env,
+    dga_error: Function<Value, Unknown<'static>>,
+    logger: Unknown,
+    set_immediate: Function<Unknown<'static>, Unknown<'static>>,
+) -> Result<()> {
+    settle::Settler::of(env.raw())?.init(dga_error, set_immediate)?;
     set_logger_with(env, logger, None, false)
 }
 
@@ -468,7 +473,7 @@ fn set_logger_with(env: &Env, f: Unknown, level: Option<Unknown>, explicit: bool
         return Err(invalid("level", format!("must be {levels}, got {name:?}")));
     };
     let func = match f.get_type() {
-        Ok(ValueType::Function) => Some(f.raw()),
+        Ok(ValueType::Function) => Some(Function::from_unknown(f)?),
         Ok(ValueType::Null | ValueType::Undefined) => None,
         _ => return Err(wrong(&f, "logger", "a function or null")),
     };
