@@ -10,7 +10,7 @@ use napi::bindgen_prelude::{External, FromNapiValue, Function, JsObjectValue, Ob
 use napi::bindgen_prelude::{Uint8Array, Unknown};
 use napi::{Env, JsValue, Result, ValueType};
 use napi_derive::napi;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::future::Future;
 
 mod logger;
@@ -326,12 +326,6 @@ impl Client {
     }
 }
 
-fn reply_json(r: core::CallbackReply) -> Value {
-    let content_type = core::CallbackReply::CONTENT_TYPE;
-    json!({"httpStatus": r.http_status, "accepted": r.accepted, "body": r.body,
-           "contentType": content_type})
-}
-
 /// Parses a callback body DGA posted (the raw text or bytes, before any JSON parsing) into the
 /// normalized form. Throws `DgaError` (`DGA_CALLBACK`) naming every bad field. Callbacks are
 /// not signed: confirm with `client.verifyCallback` before acting.
@@ -360,26 +354,26 @@ pub fn callback_ack(accepted: Unknown, message: Option<Unknown>) -> Result<Strin
 #[napi(ts_args_type = "message?: string", ts_return_type = "CallbackReply")]
 pub fn callback_reply_accepted(message: Option<Unknown>) -> Result<Value> {
     let message = message_arg(message)?;
-    Ok(reply_json(core::CallbackReply::accepted(&message)))
+    Ok(core::CallbackReply::accepted(&message).to_record_json())
 }
 
 /// The reply when the agency's own handler failed (HTTP 500, `result: false`: DGA retries).
 #[napi(ts_return_type = "CallbackReply")]
 pub fn callback_reply_handler_failed() -> Value {
-    reply_json(core::CallbackReply::handler_failed())
+    core::CallbackReply::handler_failed().to_record_json()
 }
 
 /// The reply when the callback could not be checked now (the agency's `knownReference` threw
 /// or rejected): HTTP 503, `result: false`, so DGA delivers it again.
 #[napi(ts_return_type = "CallbackReply")]
 pub fn callback_reply_unavailable() -> Value {
-    reply_json(core::CallbackReply::unavailable())
+    core::CallbackReply::unavailable().to_record_json()
 }
 
 /// The reply when the body is larger than the endpoint takes (HTTP 413, `result: false`).
 #[napi(ts_args_type = "limit: number", ts_return_type = "CallbackReply")]
 pub fn callback_reply_too_large(limit: u32) -> Value {
-    reply_json(core::CallbackReply::too_large(limit as usize))
+    core::CallbackReply::too_large(limit as usize).to_record_json()
 }
 
 /// The core's reply to DGA for a `DgaError` that `receiveCallback` rejected with (400, 404,
@@ -390,7 +384,7 @@ pub fn callback_reply_for(error: Unknown) -> Result<Value> {
     if json.get("kind").and_then(Value::as_str).is_none() {
         return Err(invalid("error", "must be a DgaError (with its kind)"));
     }
-    Ok(reply_json(core::CallbackReply::for_error_json(&json)))
+    Ok(core::CallbackReply::for_error_json(&json).to_record_json())
 }
 
 /// The references a callback body names, `[reference1, reference2]`, read as leniently as
@@ -430,6 +424,12 @@ pub fn enum_tables() -> Value {
 #[napi(ts_return_type = "Schema")]
 pub fn schema() -> Value {
     core::schema()
+}
+
+/// The core's own API records (StatusManyOptions, …), for records.d.ts.
+#[napi(js_name = "_apiRecords", skip_typescript)]
+pub fn api_records() -> Value {
+    core::schema::api_records()
 }
 
 /// The core's error kinds: `[{code: "validation", number: 1}, …]`.
