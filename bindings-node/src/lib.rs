@@ -174,11 +174,6 @@ fn body_arg(v: Unknown) -> Result<Vec<u8>> {
     Err(wrong(&v, "body", "a string or a Buffer"))
 }
 
-/// An optional argument: `None` for `undefined` and `null` too.
-pub(crate) fn given(v: Option<Unknown>) -> Option<Unknown> {
-    v.filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null)))
-}
-
 /// A boolean argument (`undefined` and `null` give `default`, when there is one).
 fn bool_arg(v: Unknown, name: &str, default: Option<bool>) -> Result<bool> {
     match (v.get_type(), default) {
@@ -190,7 +185,8 @@ fn bool_arg(v: Unknown, name: &str, default: Option<bool>) -> Result<bool> {
 
 /// An optional string argument (`undefined` and `null` give `None`).
 fn opt_string_arg(v: Option<Unknown>, name: &str) -> Result<Option<String>> {
-    given(v).map(|v| string_arg(v, name)).transpose()
+    let v = v.filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null)));
+    v.map(|v| string_arg(v, name)).transpose()
 }
 
 /// A client for DGA's e-Payment API: one connection pool and one token cache; share it.
