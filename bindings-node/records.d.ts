@@ -231,6 +231,38 @@ export interface Mismatch {
   dga: string
 }
 
+/** What to answer DGA's callback POST with. */
+export interface CallbackReply {
+  /** The HTTP status code to answer with. */
+  httpStatus: number
+  /** Whether the callback was taken (result in the body). */
+  accepted: boolean
+  /** The acknowledgement JSON. */
+  body: string
+  /** The body's Content-Type. */
+  contentType: string
+}
+
+/** What callback verification has cost DGA and refused since the client was built: counters that only grow. */
+export interface VerificationStats {
+  /** Status requests sent to DGA to verify callbacks (retries included, token fetches not). */
+  statusCalls: number
+  /** Deliveries answered from another delivery's status call. */
+  reused: number
+  /** Deliveries refused because knownReference (known_reference) said no. */
+  refusedUnknown: number
+  /** Deliveries refused 503 busy (over verificationRate, or too many at once). */
+  refusedBusy: number
+}
+
+/** How fast a status-many run asks DGA. */
+export interface StatusManyOptions {
+  /** Status calls in flight at once (default 8). */
+  concurrency?: number
+  /** Status calls started a second (default 20, so a reconcile does not look like a flood to DGA); 0 lifts the limit. */
+  rate?: number
+}
+
 /** One row of `client.statusMany`: the core's reconcile columns; empty cells are null. */
 export interface ReconcileRow {
   reference1: string | null

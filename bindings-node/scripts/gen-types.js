@@ -37,11 +37,12 @@ const codes = native.errorKinds().map((k) => lit('DGA_' + k.code.toUpperCase()))
 out += `\n/** DgaError's code, one per core error kind. */\nexport type DgaErrorCode =\n  | ${codes.join('\n  | ')}\n`
 write('enums.d.ts', out)
 
-const { records } = native.schema()
+// The wire's records and the SDK's own (StatusManyOptions, VerificationStats, CallbackReply).
+const records = { ...native.schema().records, ...native._apiRecords() }
 // The Node API's own names for two of the core's records (its public type names).
 const NAMES = { CreatePayment: 'CreatePaymentRequest', Error: 'DgaErrorFields' }
 // Inputs take what the core's from_json takes: enum numbers, exact numbers for decimals.
-const INPUTS = new Set(['CreatePayment', 'ClientOptions', 'RetryOptions'])
+const INPUTS = new Set(['CreatePayment', 'ClientOptions', 'RetryOptions', 'StatusManyOptions'])
 // Client.fromEnv takes any of the options (the rest from DGA_* variables), so none is required.
 const ALL_OPTIONAL = new Set(['ClientOptions', 'RetryOptions'])
 // Records whose keys that do not apply are left out (not null), and the one such key of the

@@ -6,11 +6,11 @@
 
 use core::Endpoint::{Close, Create, Status, Void};
 use dga_epayment as core;
-use napi::bindgen_prelude::{External, FromNapiValue, JsObjectValue, Object, PromiseRaw};
+use napi::bindgen_prelude::{External, FromNapiValue, Function, JsObjectValue, Object, PromiseRaw};
 use napi::bindgen_prelude::{Uint8Array, Unknown};
 use napi::{Env, JsValue, Result, ValueType};
 use napi_derive::napi;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::future::Future;
 
 mod logger;
@@ -174,11 +174,6 @@ fn body_arg(v: Unknown) -> Result<Vec<u8>> {
     Err(wrong(&v, "body", "a string or a Buffer"))
 }
 
-/// An optional argument: `None` for `undefined` and `null` too.
-pub(crate) fn given(v: Option<Unknown>) -> Option<Unknown> {
-    v.filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null)))
-}
-
 /// A boolean argument (`undefined` and `null` give `default`, when there is one).
 fn bool_arg(v: Unknown, name: &str, default: Option<bool>) -> Result<bool> {
     match (v.get_type(), default) {
@@ -190,7 +185,8 @@ fn bool_arg(v: Unknown, name: &str, default: Option<bool>) -> Result<bool> {
 
 /// An optional string argument (`undefined` and `null` give `None`).
 fn opt_string_arg(v: Option<Unknown>, name: &str) -> Result<Option<String>> {
-    given(v).map(|v| string_arg(v, name)).transpose()
+    let v = v.filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null)));
+    v.map(|v| string_arg(v, name)).transpose()
 }
 
 /// A client for DGA's e-Payment API: one connection pool and one token cache; share it.
@@ -326,12 +322,6 @@ impl Client {
     }
 }
 
-fn reply_json(r: core::CallbackReply) -> Value {
-    let content_type = core::CallbackReply::CONTENT_TYPE;
-    json!({"httpStatus": r.http_status, "accepted": r.accepted, "body": r.body,
-           "contentType": content_type})
-}
-
 /// Parses a callback body DGA posted (the raw text or bytes, before any JSON parsing) into the
 /// normalized form. Throws `DgaError` (`DGA_CALLBACK`) naming every bad field. Callbacks are
 /// not signed: confirm with `client.verifyCallback` before acting.
@@ -360,26 +350,26 @@ pub fn callback_ack(accepted: Unknown, message: Option<Unknown>) -> Result<Strin
 #[napi(ts_args_type = "message?: string", ts_return_type = "CallbackReply")]
 pub fn callback_reply_accepted(message: Option<Unknown>) -> Result<Value> {
     let message = message_arg(message)?;
-    Ok(reply_json(core::CallbackReply::accepted(&message)))
+    Ok(core::CallbackReply::accepted(&message).to_record_json())
 }
 
 /// The reply when the agency's own handler failed (HTTP 500, `result: false`: DGA retries).
 #[napi(ts_return_type = "CallbackReply")]
 pub fn callback_reply_handler_failed() -> Value {
-    reply_json(core::CallbackReply::handler_failed())
+    core::CallbackReply::handler_failed().to_record_json()
 }
 
 /// The reply when the callback could not be checked now (the agency's `knownReference` threw
 /// or rejected): HTTP 503, `result: false`, so DGA delivers it again.
 #[napi(ts_return_type = "CallbackReply")]
 pub fn callback_reply_unavailable() -> Value {
-    reply_json(core::CallbackReply::unavailable())
+    core::CallbackReply::unavailable().to_record_json()
 }
 
 /// The reply when the body is larger than the endpoint takes (HTTP 413, `result: false`).
 #[napi(ts_args_type = "limit: number", ts_return_type = "CallbackReply")]
 pub fn callback_reply_too_large(limit: u32) -> Value {
-    reply_json(core::CallbackReply::too_large(limit as usize))
+    core::CallbackReply::too_large(limit as usize).to_record_json()
 }
 
 /// The core's reply to DGA for a `DgaError` that `receiveCallback` rejected with (400, 404,
@@ -390,7 +380,7 @@ pub fn callback_reply_for(error: Unknown) -> Result<Value> {
     if json.get("kind").and_then(Value::as_str).is_none() {
         return Err(invalid("error", "must be a DgaError (with its kind)"));
     }
-    Ok(reply_json(core::CallbackReply::for_error_json(&json)))
+    Ok(core::CallbackReply::for_error_json(&json).to_record_json())
 }
 
 /// The references a callback body names, `[reference1, reference2]`, read as leniently as
@@ -432,6 +422,12 @@ pub fn schema() -> Value {
     core::schema()
 }
 
+/// The core's own API records (StatusManyOptions, …), for records.d.ts.
+#[napi(js_name = "_apiRecords", skip_typescript)]
+pub fn api_records() -> Value {
+    core::schema::api_records()
+}
+
 /// The core's error kinds: `[{code: "validation", number: 1}, …]`.
 #[napi(ts_return_type = "Array<{ code: string; number: number }>")]
 pub fn error_kinds() -> Value {
@@ -455,8 +451,13 @@ pub fn set_logger(env: &Env, logger: Unknown, level: Option<Unknown>) -> Result<
 /// From index.js: errors are `new DgaError(json)` with the core's error JSON, and `logger` is
 /// the default (at `'warn'`), which never replaces one set with `setLogger`.
 #[napi(js_name = "_init", skip_typescript)]
-pub fn init(env: &Env, dga_error: Unknown, logger: Unknown, set_immediate: Unknown) -> Result<()> {
-    settle::Settler::of(env.raw())?.init(dga_error.raw(), set_immediate.raw())?;
+pub fn init(
+    env: &Env,
+    dga_error: Function<Value, Unknown<'static>>,
+    logger: Unknown,
+    set_immediate: Function<Unknown<'static>, Unknown<'static>>,
+) -> Result<()> {
+    settle::Settler::of(env.raw())?.init(dga_error, set_immediate)?;
     set_logger_with(env, logger, None, false)
 }
 
@@ -468,7 +469,7 @@ fn set_logger_with(env: &Env, f: Unknown, level: Option<Unknown>, explicit: bool
         return Err(invalid("level", format!("must be {levels}, got {name:?}")));
     };
     let func = match f.get_type() {
-        Ok(ValueType::Function) => Some(f.raw()),
+        Ok(ValueType::Function) => Some(Function::from_unknown(f)?),
         Ok(ValueType::Null | ValueType::Undefined) => None,
         _ => return Err(wrong(&f, "logger", "a function or null")),
     };

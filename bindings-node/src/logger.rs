@@ -4,33 +4,34 @@
 //! exiting, the logger's environment has gone), WARNING and ERROR lines go to stderr, so the
 //! outcome of a create still running at exit is not lost.
 
-use crate::settle::{Calls, Settler, reference};
+use crate::settle::{Calls, JsFn, Settler};
 use dga_epayment::logs;
-use napi::bindgen_prelude::ToNapiValue;
-use napi::sys;
+use napi::bindgen_prelude::{Function, Unknown};
+use napi::{Env, sys};
+use serde_json::Value;
 use std::io::Write;
 use std::ptr::null_mut;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Where the records go: `func` (non-null) in `env`, woken through `wake`; with no function,
+/// Where the records go: `func` in `env`, woken through `wake`; with no function,
 /// nowhere when `silent` (`setLogger(null)`), else stderr at WARNING (before index.js set its
 /// default, or after the function's environment went away).
 struct Sink {
     env: sys::napi_env,
-    func: sys::napi_ref,
+    func: Option<JsFn<Value>>,
     wake: Option<Arc<Calls>>,
     silent: bool,
     /// Whether the function was set with `setLogger` (a default never replaces it).
     explicit: bool,
 }
 
-// SAFETY: `env` and `func` are only used on their environment's JavaScript thread.
+// SAFETY: `env` is only used on its environment's JavaScript thread.
 unsafe impl Send for Sink {}
 
 static SINK: Mutex<Sink> = Mutex::new(Sink {
     env: null_mut(),
-    func: null_mut(),
+    func: None,
     wake: None,
     silent: false,
     explicit: false,
@@ -45,7 +46,7 @@ fn sink() -> MutexGuard<'static, Sink> {
 /// Called by the core on the thread that logged, when its queue was empty.
 fn wake(_: log::Level) {
     let s = sink();
-    if let (false, Some(calls), false) = (s.func.is_null(), &s.wake, EXITING.load(Ordering::SeqCst))
+    if let (true, Some(calls), false) = (s.func.is_some(), &s.wake, EXITING.load(Ordering::SeqCst))
     {
         return calls.wake();
     }
@@ -62,22 +63,18 @@ fn wake(_: log::Level) {
 /// (`explicit` false) never replaces a function set explicitly.
 pub(crate) fn set(
     env: sys::napi_env,
-    func: Option<sys::napi_value>,
+    func: Option<Function<Value, Unknown<'static>>>,
     level: log::LevelFilter,
     explicit: bool,
 ) -> napi::Result<()> {
     logs::install(wake);
     let wake = Some(Settler::of(env)?.calls.clone());
     let mut s = sink();
-    if !explicit && s.explicit && (s.silent || !s.func.is_null()) {
+    if !explicit && s.explicit && (s.silent || s.func.is_some()) {
         return Ok(());
     }
-    let new = func.map_or(Ok(null_mut()), |f| reference(env, f))?;
-    // A function set from another environment (a worker) goes with that environment.
-    if !s.func.is_null() && s.env == env {
-        unsafe { sys::napi_delete_reference(env, s.func) };
-    }
     let silent = func.is_none();
+    let new = func.map(|f| f.create_ref()).transpose()?;
     (s.env, s.func, s.wake, s.silent, s.explicit) = (env, new, wake, silent, explicit);
     drop(s);
     logs::set_level(if silent { log::LevelFilter::Off } else { level });
@@ -93,36 +90,28 @@ pub(crate) fn exiting() {
 /// environment's default takes over).
 pub(crate) fn forget(env: sys::napi_env) {
     let mut s = sink();
-    if s.env == env && !s.func.is_null() {
-        (s.func, s.explicit) = (null_mut(), false);
+    if s.env == env && s.func.is_some() {
+        // Its reference goes with the environment.
+        std::mem::forget(s.func.take());
+        s.explicit = false;
     }
 }
 
 /// On `env`'s JavaScript thread: calls the function with each queued record, when it is
 /// this environment's.
 pub(crate) fn deliver(env: sys::napi_env) {
-    let func = {
-        let s = sink();
-        if s.env != env || s.func.is_null() {
-            return;
-        }
-        s.func
-    };
-    let mut f = null_mut();
-    if unsafe { sys::napi_get_reference_value(env, func, &mut f) } != sys::Status::napi_ok {
+    let js = Env::from_raw(env);
+    let Some(Ok(f)) = (match &*sink() {
+        s if s.env == env => s.func.as_ref().map(|f| f.borrow_back(&js)),
+        _ => None,
+    }) else {
         return;
-    }
+    };
     for r in logs::take() {
         let level = r.level.as_str().to_ascii_lowercase();
         let json = serde_json::json!({"level": level, "target": r.target, "message": r.message});
-        let Ok(arg) = (unsafe { ToNapiValue::to_napi_value(env, json) }) else {
-            continue;
-        };
-        let mut out = null_mut();
-        if unsafe { sys::napi_call_function(env, f, f, 1, &arg, &mut out) } != sys::Status::napi_ok
-        {
-            // A logger that throws must not take the process down with it.
-            unsafe { sys::napi_get_and_clear_last_exception(env, &mut out) };
-        }
+        // A logger that throws must not take the process down with it (its exception is
+        // cleared).
+        let _ = f.call(json);
     }
 }

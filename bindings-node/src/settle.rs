@@ -10,7 +10,7 @@
 
 use dga_epayment::completions::Completions;
 use dga_epayment::{Endpoint, Error};
-use napi::bindgen_prelude::{JsObjectValue, Object, ToNapiValue, Unknown};
+use napi::bindgen_prelude::{Function, FunctionRef, JsObjectValue, Object, ToNapiValue, Unknown};
 use napi::{Env, JsValue, sys};
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
@@ -25,6 +25,8 @@ use std::sync::Arc;
 /// How a call ended, as queued: its result as JSON text, or the core's error JSON.
 pub(crate) type Text = Result<String, Value>;
 pub(crate) type Calls = Completions<Text>;
+/// A JavaScript function kept across turns (its results are read at once, so `'static`).
+pub(crate) type JsFn<Args> = FunctionRef<Args, Unknown<'static>>;
 
 /// One Node environment's settler; lives on its JavaScript thread.
 pub(crate) struct Settler {
@@ -33,10 +35,10 @@ pub(crate) struct Settler {
     pub(crate) calls: Arc<Calls>,
     pending: RefCell<HashMap<u64, (sys::napi_deferred, Endpoint)>>,
     /// `DgaError`, registered by index.js, to reject with.
-    error_class: Cell<sys::napi_ref>,
-    json_parse: sys::napi_ref,
+    error_class: RefCell<Option<JsFn<Value>>>,
+    json_parse: JsFn<String>,
     /// node:timers' `setImmediate`, and whether it will settle the outcomes one turn left.
-    set_immediate: Cell<sys::napi_ref>,
+    set_immediate: RefCell<Option<JsFn<Unknown<'static>>>>,
     turn_queued: Cell<bool>,
 }
 
@@ -115,7 +117,7 @@ impl Settler {
         let json: Object = Env::from_raw(env)
             .get_global()?
             .get_named_property("JSON")?;
-        let json_parse: Unknown = json.get_named_property("parse")?;
+        let json_parse: Function<String, Unknown<'static>> = json.get_named_property("parse")?;
         // Any thread may call a threadsafe function; `Completions` never calls this once
         // `close` (at teardown) has returned.
         let address = tsfn as usize;
@@ -131,9 +133,9 @@ impl Settler {
             tsfn,
             calls,
             pending: RefCell::new(HashMap::new()),
-            error_class: Cell::new(ptr::null_mut()),
-            json_parse: reference(env, json_parse.raw())?,
-            set_immediate: Cell::new(ptr::null_mut()),
+            error_class: RefCell::new(None),
+            json_parse: json_parse.create_ref()?,
+            set_immediate: RefCell::new(None),
             turn_queued: Cell::new(false),
         });
         SETTLERS.with(|s| s.borrow_mut().push(settler.clone()));
@@ -145,18 +147,12 @@ impl Settler {
     /// mocked timers do not stall them).
     pub(crate) fn init(
         &self,
-        class: sys::napi_value,
-        set_immediate: sys::napi_value,
+        class: Function<Value, Unknown<'static>>,
+        set_immediate: Function<Unknown<'static>, Unknown<'static>>,
     ) -> napi::Result<()> {
-        for (slot, value) in [
-            (&self.error_class, class),
-            (&self.set_immediate, set_immediate),
-        ] {
-            let old = slot.replace(reference(self.env, value)?);
-            if !old.is_null() {
-                unsafe { sys::napi_delete_reference(self.env, old) };
-            }
-        }
+        self.error_class.replace(Some(class.create_ref()?));
+        self.set_immediate
+            .replace(Some(set_immediate.create_ref()?));
         Ok(())
     }
 
@@ -227,57 +223,37 @@ impl Settler {
 
     /// `setImmediate(turn)`: what is left after timers and I/O have run.
     fn queue_turn(&self) -> bool {
-        let (env, r, no_data) = (self.env, self.set_immediate.get(), ptr::null_mut());
-        let (mut f, mut arg, mut out) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-        let queued = !r.is_null()
-            && unsafe {
-                ok(sys::napi_get_reference_value(env, r, &mut f))
-                    && ok(sys::napi_create_function(
-                        env,
-                        ptr::null(),
-                        0,
-                        Some(turn),
-                        no_data,
-                        &mut arg,
-                    ))
-                    && ok(sys::napi_call_function(env, f, f, 1, &arg, &mut out))
-            };
-        if !queued {
-            unsafe { sys::napi_get_and_clear_last_exception(env, &mut out) };
-        }
+        let env = Env::from_raw(self.env);
+        let queued = self.set_immediate.borrow().as_ref().is_some_and(|f| {
+            let turn = env.create_function::<(), ()>("turn", turn);
+            // SAFETY: a value of this environment, passed on at once.
+            let turn = turn.map(|t| unsafe { Unknown::from_raw_unchecked(self.env, t.raw()) });
+            turn.and_then(|t| f.borrow_back(&env)?.call(t)).is_ok()
+        });
         self.turn_queued.set(queued);
         queued
     }
 
     /// `JSON.parse(text)`.
     fn parse(&self, text: String) -> Option<sys::napi_value> {
-        let (env, json) = (self.env, self.json_parse);
-        let (mut f, mut out) = (ptr::null_mut(), ptr::null_mut());
-        unsafe {
-            if ok(sys::napi_get_reference_value(env, json, &mut f))
-                && let Ok(arg) = String::to_napi_value(env, text)
-                && ok(sys::napi_call_function(env, f, f, 1, &arg, &mut out))
-            {
-                return Some(out);
-            }
-            sys::napi_get_and_clear_last_exception(env, &mut out);
-        }
-        None
+        let env = Env::from_raw(self.env);
+        let parsed = self.json_parse.borrow_back(&env).and_then(|f| f.call(text));
+        parsed.ok().map(|v| v.raw())
     }
 
     /// `new DgaError(json)`, or a plain `Error` with the core's message when no class was
     /// registered or it threw.
     pub(crate) fn error_value(&self, json: Value) -> sys::napi_value {
-        let (env, class) = (self.env, self.error_class.get());
-        let (mut ctor, mut out) = (ptr::null_mut(), ptr::null_mut());
+        let (env, mut out) = (self.env, ptr::null_mut());
+        let (class, js) = (self.error_class.borrow(), Env::from_raw(env));
+        let made = class
+            .as_ref()
+            .map(|c| c.borrow_back(&js)?.new_instance(json.clone()));
+        if let Some(Ok(error)) = made {
+            return error.raw();
+        }
         unsafe {
-            if !class.is_null()
-                && ok(sys::napi_get_reference_value(env, class, &mut ctor))
-                && let Ok(arg) = Value::to_napi_value(env, json.clone())
-                && ok(sys::napi_new_instance(env, ctor, 1, &arg, &mut out))
-            {
-                return out;
-            }
+            // A constructor that threw leaves its exception pending.
             sys::napi_get_and_clear_last_exception(env, &mut out);
             let message = json["message"].as_str().unwrap_or("dga-epayment error");
             if let Ok(message) = String::to_napi_value(env, message.to_owned()) {
@@ -286,13 +262,6 @@ impl Settler {
         }
         out
     }
-}
-
-/// A strong reference to `value`.
-pub(crate) fn reference(env: sys::napi_env, value: sys::napi_value) -> napi::Result<sys::napi_ref> {
-    let mut r = ptr::null_mut();
-    let status = unsafe { sys::napi_create_reference(env, value, 1, &mut r) };
-    check(status, "napi_create_reference").map(|()| r)
 }
 
 /// The threadsafe function's call: runs on the JavaScript thread (env is null at teardown).

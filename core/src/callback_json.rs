@@ -1,6 +1,6 @@
 //! A callback's reply and refusal as JSON, for a binding that hands results to its language as
-//! JSON text (the Java binding does): what the callback contract answers, with the error that
-//! made it (docs/architecture.md#the-callback-contract).
+//! JSON (the Java and Node bindings do): what the callback contract answers, with the error
+//! that made it (docs/architecture.md#the-callback-contract).
 
 use crate::{CallbackReply, Error};
 use serde_json::{Value, json};
@@ -9,6 +9,14 @@ impl CallbackReply {
     /// `{"httpStatus", "body"}`.
     pub fn to_json(&self) -> Value {
         json!({ "httpStatus": self.http_status, "body": self.body })
+    }
+
+    /// The reply as its record's JSON ([`crate::schema::CALLBACK_REPLY`]): `{"httpStatus",
+    /// "accepted", "body", "contentType"}`.
+    pub fn to_record_json(&self) -> Value {
+        let content_type = CallbackReply::CONTENT_TYPE;
+        json!({ "httpStatus": self.http_status, "accepted": self.accepted, "body": self.body,
+                "contentType": content_type })
     }
 }
 

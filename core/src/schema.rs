@@ -345,6 +345,55 @@ pub const RECORDS: [&Record; 9] = [
     &MISMATCH,
 ];
 
+/// What a callback endpoint answers DGA ([`crate::CallbackReply::to_record_json`]).
+#[rustfmt::skip]
+pub const CALLBACK_REPLY: Record = Record {
+    name: "CallbackReply",
+    doc: "What to answer DGA's callback POST with.",
+    fields: &[
+        required("httpStatus",  "http_status",  FieldType::Integer, "The HTTP status code to answer with."),
+        required("accepted",    "accepted",     FieldType::Boolean, "Whether the callback was taken (result in the body)."),
+        required("body",        "body",         FieldType::String,  "The acknowledgement JSON."),
+        required("contentType", "content_type", FieldType::String,  "The body's Content-Type."),
+    ],
+};
+
+/// A client's verification counters ([`crate::VerificationStats`]).
+#[rustfmt::skip]
+pub const VERIFICATION_STATS: Record = Record {
+    name: "VerificationStats",
+    doc: "What callback verification has cost DGA and refused since the client was built: counters that only grow.",
+    fields: &[
+        required("statusCalls",    "status_calls",    FieldType::Integer, "Status requests sent to DGA to verify callbacks (retries included, token fetches not)."),
+        required("reused",         "reused",          FieldType::Integer, "Deliveries answered from another delivery's status call."),
+        required("refusedUnknown", "refused_unknown", FieldType::Integer, "Deliveries refused because knownReference (known_reference) said no."),
+        required("refusedBusy",    "refused_busy",    FieldType::Integer, "Deliveries refused 503 busy (over verificationRate, or too many at once)."),
+    ],
+};
+
+/// A status-many run's options ([`crate::reconcile_json::reconcile_options`]).
+#[rustfmt::skip]
+pub const STATUS_MANY_OPTIONS: Record = Record {
+    name: "StatusManyOptions",
+    doc: "How fast a status-many run asks DGA.",
+    fields: &[
+        optional("concurrency", "concurrency", FieldType::Integer, "Status calls in flight at once (default 8)."),
+        optional("rate",        "rate",        FieldType::Integer, "Status calls started a second (default 20, so a reconcile does not look like a flood to DGA); 0 lifts the limit."),
+    ],
+};
+
+/// The SDK's own records that bindings hand their language besides [`RECORDS`]: a callback's
+/// reply, the verification counters, a status-many run's options. [`schema`] leaves them out
+/// (its record set is what bindings check against the wire).
+pub const API_RECORDS: [&Record; 3] = [&CALLBACK_REPLY, &VERIFICATION_STATS, &STATUS_MANY_OPTIONS];
+
+/// [`API_RECORDS`] as JSON, `{name: record}`, each as [`Record::to_json`] gives it (Node's
+/// typings are generated from it).
+pub fn api_records() -> Value {
+    let records = API_RECORDS.iter().map(|r| (r.name.to_owned(), r.to_json()));
+    Value::Object(records.collect())
+}
+
 /// The wire names of a record's fields, as a fixed-size array (for the core's constants).
 pub(crate) const fn wire_names<const N: usize>(r: &Record) -> [&'static str; N] {
     assert!(r.fields.len() >= N);
@@ -429,8 +478,25 @@ mod tests {
     }
 
     #[test]
+    fn api_records_have_exactly_the_cores_keys() {
+        let reply = crate::CallbackReply::unavailable().to_record_json();
+        assert_eq!(keys(&reply), wire(&CALLBACK_REPLY));
+        let stats = serde_json::to_value(crate::VerificationStats::default()).unwrap();
+        assert_eq!(keys(&stats), wire(&VERIFICATION_STATS));
+        // Each option is read (a bad value is named), and no other.
+        let bad: serde_json::Map<_, _> = wire(&STATUS_MANY_OPTIONS)
+            .into_iter()
+            .map(|k| (k, json!(-1.5)))
+            .collect();
+        let e = crate::reconcile_json::reconcile_options(&Value::Object(bad)).unwrap_err();
+        let named: BTreeSet<String> = e.field_errors().iter().map(|f| f.field.clone()).collect();
+        assert_eq!(named, wire(&STATUS_MANY_OPTIONS));
+        assert_eq!(keys(&api_records()).len(), API_RECORDS.len());
+    }
+
+    #[test]
     fn snake_names_are_snake_case_and_unique() {
-        for r in RECORDS {
+        for r in RECORDS.iter().chain(&API_RECORDS) {
             let mut seen = BTreeSet::new();
             for f in r.fields {
                 assert!(
