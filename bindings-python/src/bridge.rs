@@ -171,12 +171,6 @@ impl Bridge {
         }
         crate::logs::flush(py);
     }
-
-    /// The done callback of a future: a cancelled one aborts its call (which then ends as
-    /// `None`, or with its result if it had just ended).
-    fn _cancelled(&self, id: u64) {
-        self.calls.abort(id);
-    }
 }
 
 /// `outcome` is `None` for a call aborted before it ended.
@@ -230,7 +224,8 @@ impl Bridge {
 }
 
 /// A future's done callback: only a cancelled future reaches it (a settled one has it
-/// removed first).
+/// removed first). It aborts the call, which then ends as `None`, or with its result if it
+/// had just ended.
 #[pyclass(frozen, module = "dga_epayment._native")]
 struct Cancel {
     bridge: Py<Bridge>,
@@ -240,7 +235,7 @@ struct Cancel {
 #[pymethods]
 impl Cancel {
     fn __call__(&self, _future: &Bound<'_, PyAny>) {
-        self.bridge.get()._cancelled(self.id);
+        self.bridge.get().calls.abort(self.id);
     }
 }
 

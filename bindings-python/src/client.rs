@@ -74,13 +74,7 @@ impl PyClient {
         });
         checked(errors, request).py(py)
     }
-
-    fn async_client(&self) -> dga::Client {
-        self.inner.as_async().clone()
-    }
 }
-
-type Started = PyResult<Py<PyAny>>;
 
 #[pymethods]
 impl PyClient {
@@ -240,10 +234,9 @@ impl PyClient {
                 Ok(Some(refused)) => {
                     return records::reply(py, &CallbackReply::for_error(&refused));
                 }
-                Err(raised) if !raised.is_instance_of::<PyException>(py) => return Err(raised),
                 Err(raised) => {
-                    log_failure(py, &raised, "known_reference raised; answered DGA 503")?;
-                    return records::reply(py, &CallbackReply::unavailable());
+                    let what = "known_reference raised; answered DGA 503";
+                    return failed(py, raised, what, CallbackReply::unavailable());
                 }
             }
         }
@@ -252,21 +245,11 @@ impl PyClient {
         let Some(status) = status else {
             return Ok(refusal.expect("a refusal without a status"));
         };
-        let r = match handler.call1((status,)) {
-            Ok(_) => CallbackReply::accepted("Success"),
-            // KeyboardInterrupt, SystemExit and the like are not the handler failing: let
-            // them through.
-            Err(err) if !err.is_instance_of::<PyException>(py) => return Err(err),
-            Err(err) => {
-                log_failure(
-                    py,
-                    &err,
-                    "the callback handler raised; answered DGA with result false",
-                )?;
-                CallbackReply::handler_failed()
-            }
-        };
-        records::reply(py, &r)
+        if let Err(raised) = handler.call1((status,)) {
+            let what = "the callback handler raised; answered DGA with result false";
+            return failed(py, raised, what, CallbackReply::handler_failed());
+        }
+        records::reply(py, &CallbackReply::accepted("Success"))
     }
 
     /// Reads the status of every reference of `references` (an iterable of `reference1`
@@ -336,8 +319,8 @@ impl PyClient {
         call: &str,
         args: &Bound<'_, PyTuple>,
         request: Option<&Bound<'_, PyDict>>,
-    ) -> Started {
-        let c = self.async_client();
+    ) -> PyResult<Py<PyAny>> {
+        let c = self.inner.as_async().clone();
         let refs = |e, r1: &str, r2: &str| Some((e, r1.trim().to_owned(), r2.trim().to_owned()));
         let (detached, call): (_, Pin<Box<dyn Future<Output = Outcome> + Send>>) = match call {
             "create" => {
@@ -422,13 +405,17 @@ impl PyClient {
 }
 
 /// The agency's handler or lookup raised: its traceback goes to the `dga_epayment` logger (the
-/// agency's own logs), DGA only hears that it should deliver again.
-fn log_failure(py: Python<'_>, err: &PyErr, what: &str) -> PyResult<()> {
+/// agency's own logs), DGA only hears `reply`. KeyboardInterrupt, SystemExit and the like are
+/// not the agency's code failing: they go through.
+fn failed<'py>(py: Python<'py>, raised: PyErr, what: &str, reply: CallbackReply) -> Record<'py> {
+    if !raised.is_instance_of::<PyException>(py) {
+        return Err(raised);
+    }
     let logger = py
         .import("logging")?
         .call_method1("getLogger", ("dga_epayment",))?;
     let kwargs = PyDict::new(py);
-    kwargs.set_item("exc_info", err.value(py))?;
+    kwargs.set_item("exc_info", raised.value(py))?;
     logger.call_method("error", (what,), Some(&kwargs))?;
-    Ok(())
+    records::reply(py, &reply)
 }

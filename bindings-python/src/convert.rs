@@ -10,6 +10,7 @@ use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType,
 };
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -103,8 +104,7 @@ pub fn py_to_json(obj: &Bound<'_, PyAny>, path: &str) -> Result<Value, String> {
 
 /// A Decimal's digits without an exponent (`format(d, "f")`).
 fn plain_decimal_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
-    let builtins = obj.py().import("builtins")?;
-    builtins.getattr("format")?.call1((obj, "f"))?.extract()
+    obj.call_method1("__format__", ("f",))?.extract()
 }
 
 /// An amount: `Decimal`, `str` or `int` as exact text. A float is refused: it cannot hold most
@@ -141,19 +141,16 @@ fn amount_to_json(obj: &Bound<'_, PyAny>) -> Result<Value, String> {
 
 /// A request or callback body: `bytes`, `bytearray` or `str` (sent as UTF-8).
 pub fn body_bytes(body: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
-    if let Ok(b) = body.cast::<PyBytes>() {
-        return Ok(b.as_bytes().to_vec());
-    }
-    if let Ok(b) = body.cast::<PyByteArray>() {
-        return Ok(b.to_vec());
-    }
     if let Ok(s) = body.cast::<PyString>() {
-        return Ok(s.extract::<String>()?.into_bytes());
+        return Ok(s.to_cow()?.into_owned().into_bytes());
     }
-    Err(PyTypeError::new_err(format!(
-        "body must be bytes or str, got {}",
-        type_name(body)
-    )))
+    match body.extract::<Cow<'_, [u8]>>() {
+        Ok(bytes) => Ok(bytes.into_owned()),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "body must be bytes or str, got {}",
+            type_name(body)
+        ))),
+    }
 }
 
 /// Keyword arguments checked against a record's snake names as Python checks a signature

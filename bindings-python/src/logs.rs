@@ -51,21 +51,12 @@ pub fn install() {
     if logs::install(wake) {
         logs::set_level(log::LevelFilter::Debug);
     }
-    #[cfg(unix)]
-    {
-        extern "C" fn child() {
-            PUMP.store(false, Ordering::SeqCst);
-            QUEUED.store(false, Ordering::SeqCst);
-            INSIDE.store(0, Ordering::SeqCst);
-        }
-        static HOOKED: AtomicBool = AtomicBool::new(false);
-        if !HOOKED.swap(true, Ordering::SeqCst) {
-            // SAFETY: registers a handler that only stores atomics.
-            unsafe {
-                libc::pthread_atfork(None, None, Some(child));
-            }
-        }
-    }
+    // A forked child has neither the pump thread nor the threads inside Python of its parent.
+    dga_epayment::runtime::on_fork_child(|| {
+        PUMP.store(false, Ordering::SeqCst);
+        QUEUED.store(false, Ordering::SeqCst);
+        INSIDE.store(0, Ordering::SeqCst);
+    });
 }
 
 fn emit(py: Python<'_>, records: Vec<logs::Record>) {

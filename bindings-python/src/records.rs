@@ -237,13 +237,6 @@ fn module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
         .map(|m| m.bind(py))
 }
 
-/// The record class `name` holding the core's JSON form `v`.
-pub fn to_py<'py>(py: Python<'py>, name: &str, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    module(py)?
-        .getattr(name)?
-        .call_method1("_from_wire", (json_to_py(py, v)?,))
-}
-
 /// A payment as the package's `Payment`.
 pub fn payment(py: Python<'_>, p: dga::Payment) -> PyResult<Bound<'_, PyAny>> {
     record(py, "Payment", WireData::Json(p.to_json()))
@@ -314,7 +307,8 @@ pub fn _checkout_fields(payment: &Bound<'_, PyAny>) -> PyResult<Vec<(&'static st
 /// A reply of the core's as the package's `CallbackReply`.
 pub fn reply<'py>(py: Python<'py>, r: &CallbackReply) -> PyResult<Bound<'py, PyAny>> {
     let v = json!({"http_status": r.http_status, "accepted": r.accepted, "body": r.body});
-    to_py(py, "CallbackReply", &v)
+    let class = module(py)?.getattr("CallbackReply")?;
+    class.call_method1("_from_wire", (json_to_py(py, &v)?,))
 }
 
 /// The verified status, or the reply refusing the callback (logged at WARNING).

@@ -47,8 +47,39 @@ thread_local! {
     static OTHER_RUNTIME: Cell<Option<(tokio::runtime::Id, bool)>> = const { Cell::new(None) };
 }
 
+/// The bindings' own child hooks ([`on_fork_child`]), run after the generation is bumped.
+static CHILD_HOOKS: [AtomicPtr<()>; 4] = [const { AtomicPtr::new(std::ptr::null_mut()) }; 4];
+
 extern "C" fn after_fork_in_child() {
     FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
+    for hook in &CHILD_HOOKS {
+        let hook = hook.load(Ordering::SeqCst);
+        if !hook.is_null() {
+            // SAFETY: `on_fork_child` stores only `fn()` pointers here.
+            unsafe { std::mem::transmute::<*mut (), fn()>(hook)() };
+        }
+    }
+}
+
+/// Runs `hook` in every forked child of this process, from the core's `pthread_atfork` child
+/// handler, so a binding resets its own per-process marks (a pump thread, callbacks in flight:
+/// the parent's threads do not exist in the child). It may only touch atomics: a lock another
+/// thread held at the fork stays held. Registering the same hook again does nothing; false when
+/// the four places are taken.
+pub fn on_fork_child(hook: fn()) -> bool {
+    install_fork_hook();
+    let hook = hook as *mut ();
+    CHILD_HOOKS.iter().any(|slot| {
+        match slot.compare_exchange(
+            std::ptr::null_mut(),
+            hook,
+            Ordering::SeqCst,
+            Ordering::SeqCst,
+        ) {
+            Ok(_) => true,
+            Err(taken) => taken == hook,
+        }
+    })
 }
 
 fn install_fork_hook() {

@@ -228,3 +228,22 @@ fn creates_still_running_at_exit_get_the_grace_then_are_counted_as_unknown() {
     assert_eq!(code, 11, "one create was still running and was reported");
     assert!(started.elapsed() < std::time::Duration::from_secs(3));
 }
+
+#[test]
+fn a_hook_registered_for_forked_children_runs_in_the_child_only() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static MARK: AtomicBool = AtomicBool::new(true);
+    fn clear() {
+        MARK.store(false, Ordering::SeqCst);
+    }
+    assert!(dga_epayment::runtime::on_fork_child(clear));
+    assert!(
+        dga_epayment::runtime::on_fork_child(clear),
+        "again: already there"
+    );
+    assert_eq!(in_child(|| i32::from(MARK.load(Ordering::SeqCst))), 0);
+    assert!(
+        MARK.load(Ordering::SeqCst),
+        "the parent's mark is untouched"
+    );
+}

@@ -9,7 +9,7 @@ import logging
 import weakref
 from typing import (
     TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Dict, Iterable, List, Optional, Tuple,
-    Union,
+    Union, cast,
 )
 
 from ._errors import CallbackError, DgaError
@@ -82,34 +82,30 @@ class AsyncClient:
             self._loop = loop
         return bridge, loop
 
+    def _call(self, call: str, *args: Any, **request: Any) -> asyncio.Future[Any]:
+        return self._client._async(*self._on_loop(), call, *args, **request)
+
     async def create_payment(self, **request: Unpack[_CreatePayment]) -> Payment:
         """``Client.create_payment`` as a coroutine. Once sent it runs to its end even if the
         awaiting task is cancelled, its outcome logged at WARNING on ``dga_epayment``."""
-        payment: Payment = await self._client._async(*self._on_loop(), "create", **request)
-        return payment
+        return cast(Payment, await self._call("create", **request))
 
     async def status(self, reference1: str, reference2: str = "") -> PaymentStatus:
         """``Client.status`` as a coroutine; cancelling it stops the call."""
-        status: PaymentStatus = await self._client._async(
-            *self._on_loop(), "status", reference1, reference2)
-        return status
+        return cast(PaymentStatus, await self._call("status", reference1, reference2))
 
     async def close(self, reference1: str, reference2: str = "") -> Confirmation:
         """``Client.close`` as a coroutine; once sent, it runs to its end (as create_payment)."""
-        closed: Confirmation = await self._client._async(
-            *self._on_loop(), "close", reference1, reference2)
-        return closed
+        return cast(Confirmation, await self._call("close", reference1, reference2))
 
     async def void(self, reference1: str, reference2: str, payment_reference: str) -> Confirmation:
         """``Client.void`` as a coroutine; once sent, it runs to its end (as create_payment)."""
-        voided: Confirmation = await self._client._async(
-            *self._on_loop(), "void", reference1, reference2, payment_reference)
-        return voided
+        voided = await self._call("void", reference1, reference2, payment_reference)
+        return cast(Confirmation, voided)
 
     async def verify_callback(self, callback: PaymentStatus) -> PaymentStatus:
         """``Client.verify_callback`` as a coroutine."""
-        status: PaymentStatus = await self._client._async(*self._on_loop(), "verify", callback)
-        return status
+        return cast(PaymentStatus, await self._call("verify", callback))
 
     async def receive_callback(
         self, body: Union[bytes, bytearray, str], *, verify: bool = True,
@@ -120,9 +116,7 @@ class AsyncClient:
             refused = await self._unknown(body, known_reference)
             if refused is not None:
                 raise refused[0]
-        status: PaymentStatus = await self._client._async(
-            *self._on_loop(), "receive", body, verify)
-        return status
+        return cast(PaymentStatus, await self._call("receive", body, verify))
 
     async def handle_callback(
         self,
@@ -143,9 +137,8 @@ class AsyncClient:
                 return CallbackReply.unavailable()
             if refused is not None:
                 return refused[1]
-        pair: Tuple[Optional[PaymentStatus], Optional[CallbackReply]] = \
-            await self._client._async(*self._on_loop(), "receive_for_reply", body, verify)
-        status, refusal = pair
+        status, refusal = cast(Tuple[Optional[PaymentStatus], Optional[CallbackReply]],
+                               await self._call("receive_for_reply", body, verify))
         if refusal is not None:
             return refusal
         assert status is not None
