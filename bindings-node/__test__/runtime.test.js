@@ -200,6 +200,43 @@ test("an aborted create already sent reaches DGA, and its WARNING reaches setLog
   }
 })
 
+test('a logger replaced across environments (main thread and Worker, both ways) is released safely; records reach the last one', async () => {
+  const records = []
+  const ref = (request) => `reference1=${request.requestReference1}`
+  const first = h.paymentRequest()
+  const second = h.paymentRequest()
+  dga.setLogger(() => {}, 'info')
+  // The worker replaces the main thread's function (released on the worker's thread), the main
+  // thread then replaces the worker's (released on the main thread) while the worker goes on.
+  const worker = new Worker(
+    `const { workerData, parentPort } = require('node:worker_threads')
+    const dga = require(workerData.module)
+    dga.setLogger(() => {}, 'info')
+    parentPort.postMessage('set')
+    parentPort.once('message', async () => {
+      await new dga.Client(workerData.options).createPayment(workerData.request)
+      parentPort.postMessage('created')
+    })`,
+    { eval: true, workerData: { module: MODULE, options: h.optionsFor(sb), request: first } },
+  )
+  try {
+    await once(worker, 'message')
+    dga.setLogger((r) => records.push(r), 'info')
+    worker.postMessage('go')
+    await once(worker, 'message')
+    const [code] = await once(worker, 'exit')
+    assert.equal(code, 0, 'the worker ends normally')
+    await client.createPayment(second)
+    const deadline = Date.now() + 5000
+    const seen = () => [first, second].every((r) => records.some((x) => x.message.includes(ref(r))))
+    while (!seen() && Date.now() < deadline) await sleep(20)
+    assert.ok(seen(), `both creates' INFO lines reach the main thread's function: ${JSON.stringify(records)}`)
+  } finally {
+    await worker.terminate()
+    dga.setLogger(dga.consoleLogger)
+  }
+})
+
 test('setLogger: level filter, rate limit of identical lines, null silences, bad arguments refused', async () => {
   const records = []
   dga.setLogger((r) => records.push(r), 'info')
