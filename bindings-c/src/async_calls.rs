@@ -99,20 +99,14 @@ extern "C" fn at_exit() {
     }
 }
 
-extern "C" fn after_fork_in_child() {
-    // The parent's threads running callbacks do not exist in the child.
-    RUNNING.store(0, Ordering::SeqCst);
-}
-
 /// Registered after the core's runtime exists, so that (atexit runs hooks in reverse) the
 /// process is marked exiting before the core's own exit hook waits for creates in flight.
 fn install_hooks() {
     HOOKS.call_once(|| {
-        // SAFETY: plain functions touching only atomics and a thread-local.
-        unsafe {
-            libc::atexit(at_exit);
-            libc::pthread_atfork(None, None, Some(after_fork_in_child));
-        }
+        // SAFETY: a plain function touching only atomics and a thread-local.
+        unsafe { libc::atexit(at_exit) };
+        // The parent's threads running callbacks do not exist in a forked child.
+        sdk::runtime::on_fork_child(|| RUNNING.store(0, Ordering::SeqCst));
     });
 }
 

@@ -47,39 +47,49 @@ thread_local! {
     static OTHER_RUNTIME: Cell<Option<(tokio::runtime::Id, bool)>> = const { Cell::new(None) };
 }
 
-/// The bindings' own child hooks ([`on_fork_child`]), run after the generation is bumped.
-static CHILD_HOOKS: [AtomicPtr<()>; 4] = [const { AtomicPtr::new(std::ptr::null_mut()) }; 4];
+/// A binding's own child hook ([`on_fork_child`]); the list only grows, and its nodes are
+/// leaked, so the child hook walks it with atomic loads alone.
+struct ChildHook {
+    hook: fn(),
+    next: *const ChildHook,
+}
+static CHILD_HOOKS: AtomicPtr<ChildHook> = AtomicPtr::new(std::ptr::null_mut());
+
+fn hooks_from(head: *const ChildHook) -> impl Iterator<Item = &'static ChildHook> {
+    // SAFETY: every node is leaked (never freed) and fully written before it is published.
+    std::iter::successors(unsafe { head.as_ref() }, |h| unsafe { h.next.as_ref() })
+}
 
 extern "C" fn after_fork_in_child() {
     FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
-    for hook in &CHILD_HOOKS {
-        let hook = hook.load(Ordering::SeqCst);
-        if !hook.is_null() {
-            // SAFETY: `on_fork_child` stores only `fn()` pointers here.
-            unsafe { std::mem::transmute::<*mut (), fn()>(hook)() };
-        }
+    for h in hooks_from(CHILD_HOOKS.load(Ordering::SeqCst)) {
+        (h.hook)();
     }
 }
 
 /// Runs `hook` in every forked child of this process, from the core's `pthread_atfork` child
 /// handler, so a binding resets its own per-process marks (a pump thread, callbacks in flight:
 /// the parent's threads do not exist in the child). It may only touch atomics: a lock another
-/// thread held at the fork stays held. Registering the same hook again does nothing; false when
-/// the four places are taken.
-pub fn on_fork_child(hook: fn()) -> bool {
+/// thread held at the fork stays held. Registering the same hook again does nothing.
+pub fn on_fork_child(hook: fn()) {
     install_fork_hook();
-    let hook = hook as *mut ();
-    CHILD_HOOKS.iter().any(|slot| {
-        match slot.compare_exchange(
-            std::ptr::null_mut(),
-            hook,
-            Ordering::SeqCst,
-            Ordering::SeqCst,
-        ) {
-            Ok(_) => true,
-            Err(taken) => taken == hook,
+    let mut node: Option<&'static mut ChildHook> = None;
+    loop {
+        let head = CHILD_HOOKS.load(Ordering::SeqCst);
+        // Checked from the head the exchange below expects, so no copy slips in between.
+        if hooks_from(head).any(|h| std::ptr::fn_addr_eq(h.hook, hook)) {
+            return;
         }
-    })
+        let n = node.get_or_insert_with(|| Box::leak(Box::new(ChildHook { hook, next: head })));
+        n.next = head;
+        let n: *mut ChildHook = &mut **n;
+        if CHILD_HOOKS
+            .compare_exchange(head, n, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+    }
 }
 
 fn install_fork_hook() {

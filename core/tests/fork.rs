@@ -230,20 +230,30 @@ fn creates_still_running_at_exit_get_the_grace_then_are_counted_as_unknown() {
 }
 
 #[test]
-fn a_hook_registered_for_forked_children_runs_in_the_child_only() {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    static MARK: AtomicBool = AtomicBool::new(true);
-    fn clear() {
-        MARK.store(false, Ordering::SeqCst);
+fn hooks_registered_for_forked_children_run_in_the_child_only_once_each() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static BITS: AtomicU32 = AtomicU32::new(0);
+    static RUNS: AtomicU32 = AtomicU32::new(0);
+    fn mark(bit: u32) {
+        BITS.fetch_or(1 << bit, Ordering::SeqCst);
+        RUNS.fetch_add(1, Ordering::SeqCst);
     }
-    assert!(dga_epayment::runtime::on_fork_child(clear));
-    assert!(
-        dga_epayment::runtime::on_fork_child(clear),
-        "again: already there"
-    );
-    assert_eq!(in_child(|| i32::from(MARK.load(Ordering::SeqCst))), 0);
-    assert!(
-        MARK.load(Ordering::SeqCst),
-        "the parent's mark is untouched"
-    );
+    // More hooks than any fixed table would hold, and the first one twice.
+    let hooks: [fn(); 6] = [
+        || mark(0),
+        || mark(1),
+        || mark(2),
+        || mark(3),
+        || mark(4),
+        || mark(5),
+    ];
+    for hook in hooks.iter().chain(&hooks[..1]) {
+        dga_epayment::runtime::on_fork_child(*hook);
+    }
+    let code = in_child(|| {
+        let (bits, runs) = (BITS.load(Ordering::SeqCst), RUNS.load(Ordering::SeqCst));
+        i32::from(!(bits == 0b11_1111 && runs == 6))
+    });
+    assert_eq!(code, 0, "each hook ran once in the child");
+    assert_eq!(BITS.load(Ordering::SeqCst), 0, "none ran in the parent");
 }
