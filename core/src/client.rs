@@ -12,7 +12,7 @@ use crate::model::{Callback, Confirmation, CreatePayment, Payment, PaymentStatus
 use crate::runtime::{self, DetachedCall, PerProcess};
 use crate::token::{Token, TokenCache};
 use crate::verify::Verifications;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -262,21 +262,26 @@ impl Client {
     ) -> Result<Confirmation> {
         let (r1, r2) = check_references(reference1, reference2, None)?;
         let body = json!({ "reference1": r1, "reference2": r2 });
+        self.change(Endpoint::Close, (r1, r2), body, ticket).await
+    }
+
+    /// Close or void: a change of state at DGA, run to its end once sent (see [`detached`]).
+    async fn change(
+        &self,
+        endpoint: Endpoint,
+        (r1, r2): (String, String),
+        body: Value,
+        ticket: Arc<Ticket>,
+    ) -> Result<Confirmation> {
         let inner = self.inner.clone();
         let refs = (r1.clone(), r2.clone());
         // A final status remembered for callbacks must not outlive this client's own change.
         self.inner.state()?.verifications.forget(&r1, &r2);
-        detached(Endpoint::Close, (r1, r2), ticket, move |t| async move {
-            let result = inner
-                .call(
-                    Endpoint::Close,
-                    Request::Post(&body),
-                    (&refs.0, &refs.1),
-                    Some(&t),
-                    None,
-                )
-                .await;
-            inner.forget_answers(&refs.0, &refs.1);
+        detached(endpoint, (r1, r2), ticket, move |t| async move {
+            let (r1, r2) = (&refs.0, &refs.1);
+            let post = Request::Post(&body);
+            let result = inner.call(endpoint, post, (r1, r2), Some(&t), None).await;
+            inner.forget_answers(r1, r2);
             Ok(result?.confirmation())
         })
         .await
@@ -308,24 +313,7 @@ impl Client {
             "reference2": r2,
             "paymentReference": payment_reference.trim(),
         });
-        let inner = self.inner.clone();
-        let refs = (r1.clone(), r2.clone());
-        // A final status remembered for callbacks must not outlive this client's own change.
-        self.inner.state()?.verifications.forget(&r1, &r2);
-        detached(Endpoint::Void, (r1, r2), ticket, move |t| async move {
-            let result = inner
-                .call(
-                    Endpoint::Void,
-                    Request::Post(&body),
-                    (&refs.0, &refs.1),
-                    Some(&t),
-                    None,
-                )
-                .await;
-            inner.forget_answers(&refs.0, &refs.1);
-            Ok(result?.confirmation())
-        })
-        .await
+        self.change(Endpoint::Void, (r1, r2), body, ticket).await
     }
 
     /// What a callback endpoint does first: reads DGA's raw callback body and, when `verify`
