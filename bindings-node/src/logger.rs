@@ -54,7 +54,7 @@ fn wake(_: log::Level) {
     drop(s);
     for r in logs::take() {
         if !silent && r.level <= log::Level::Warn {
-            let _ = writeln!(std::io::stderr(), "{} {}: {}", r.target, r.level, r.message);
+            let _ = writeln!(std::io::stderr(), "{r}");
         }
     }
 }

@@ -6,6 +6,7 @@
 use dga_epayment::logs;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -27,7 +28,7 @@ fn wake(level: log::Level) {
     if !PYTHON.load(Ordering::SeqCst) {
         for r in logs::take() {
             if r.level <= log::Level::Warn {
-                eprintln!("{} {}: {}", r.level, r.target.replace("::", "."), r.message);
+                let _ = writeln!(std::io::stderr(), "{r}");
             }
         }
     } else if level <= log::Level::Info {

@@ -47,6 +47,14 @@ pub struct Record {
     pub message: String,
 }
 
+/// The line a binding writes to stderr when its language can no longer take records (the
+/// process is exiting): `WARN dga_epayment: message`, the same in every binding.
+impl std::fmt::Display for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.level, self.target, self.message)
+    }
+}
+
 #[derive(Default)]
 struct Queue {
     records: VecDeque<Record>,
@@ -289,5 +297,16 @@ mod tests {
         );
         assert_eq!(take().len(), 1);
         assert!(is_ours("dga_epayment::client") && !is_ours("dga_epayment_other"));
+    }
+
+    #[test]
+    fn a_record_reads_as_one_stderr_line() {
+        let r = Record {
+            level: log::Level::Warn,
+            target: TARGET.into(),
+            message: "create finished after its caller went away".into(),
+        };
+        let line = "WARN dga_epayment: create finished after its caller went away";
+        assert_eq!(r.to_string(), line);
     }
 }
