@@ -51,7 +51,7 @@ function cancellable(fn, arity) {
 /** The default logger: the core's WARNING and ERROR lines on the console. */
 function consoleLogger(record) {
   const log = record.level === 'error' ? console.error : console.warn
-  log(`${record.target} ${record.level.toUpperCase()}: ${record.message}`)
+  log(`${record.level.toUpperCase()} ${record.target}: ${record.message}`)
 }
 // The native side throws and rejects with `new DgaError(json)`; the default logger never
 // replaces one set with setLogger (by this thread or another).
