@@ -297,7 +297,8 @@ natives! {
         Ok(sdk::callback_ack(accepted, &text(e, &message, "message")?))
     }
 
-    /// `R{"httpStatus", "body"}`: the core's answer to a callback, by what happened to it.
+    /// `R{"httpStatus", "accepted", "body", "contentType"}`: the core's answer to a callback,
+    /// by what happened to it.
     /// `which` is 0 accepted (with `message`), 1 handler failed, 2 too large (`limit` bytes),
     /// 3 unavailable (the agency's own reference check failed).
     fn callback_reply(which: jint, message: JString, limit: jlong) |e| {

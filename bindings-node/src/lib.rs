@@ -350,26 +350,26 @@ pub fn callback_ack(accepted: Unknown, message: Option<Unknown>) -> Result<Strin
 #[napi(ts_args_type = "message?: string", ts_return_type = "CallbackReply")]
 pub fn callback_reply_accepted(message: Option<Unknown>) -> Result<Value> {
     let message = message_arg(message)?;
-    Ok(core::CallbackReply::accepted(&message).to_record_json())
+    Ok(core::CallbackReply::accepted(&message).to_json())
 }
 
 /// The reply when the agency's own handler failed (HTTP 500, `result: false`: DGA retries).
 #[napi(ts_return_type = "CallbackReply")]
 pub fn callback_reply_handler_failed() -> Value {
-    core::CallbackReply::handler_failed().to_record_json()
+    core::CallbackReply::handler_failed().to_json()
 }
 
 /// The reply when the callback could not be checked now (the agency's `knownReference` threw
 /// or rejected): HTTP 503, `result: false`, so DGA delivers it again.
 #[napi(ts_return_type = "CallbackReply")]
 pub fn callback_reply_unavailable() -> Value {
-    core::CallbackReply::unavailable().to_record_json()
+    core::CallbackReply::unavailable().to_json()
 }
 
 /// The reply when the body is larger than the endpoint takes (HTTP 413, `result: false`).
 #[napi(ts_args_type = "limit: number", ts_return_type = "CallbackReply")]
 pub fn callback_reply_too_large(limit: u32) -> Value {
-    core::CallbackReply::too_large(limit as usize).to_record_json()
+    core::CallbackReply::too_large(limit as usize).to_json()
 }
 
 /// The core's reply to DGA for a `DgaError` that `receiveCallback` rejected with (400, 404,
@@ -380,7 +380,7 @@ pub fn callback_reply_for(error: Unknown) -> Result<Value> {
     if json.get("kind").and_then(Value::as_str).is_none() {
         return Err(invalid("error", "must be a DgaError (with its kind)"));
     }
-    Ok(core::CallbackReply::for_error_json(&json).to_record_json())
+    Ok(core::CallbackReply::for_error_json(&json).to_json())
 }
 
 /// The references a callback body names, `[reference1, reference2]`, read as leniently as

@@ -6,22 +6,17 @@ use crate::{CallbackReply, Error};
 use serde_json::{Value, json};
 
 impl CallbackReply {
-    /// `{"httpStatus", "body"}`.
-    pub fn to_json(&self) -> Value {
-        json!({ "httpStatus": self.http_status, "body": self.body })
-    }
-
     /// The reply as its record's JSON ([`crate::schema::CALLBACK_REPLY`]): `{"httpStatus",
     /// "accepted", "body", "contentType"}`.
-    pub fn to_record_json(&self) -> Value {
+    pub fn to_json(&self) -> Value {
         let content_type = CallbackReply::CONTENT_TYPE;
         json!({ "httpStatus": self.http_status, "accepted": self.accepted, "body": self.body,
                 "contentType": content_type })
     }
 }
 
-/// A refused callback: `{"httpStatus", "body", "error"}`, the reply for `error` and the error's
-/// own JSON ([`Error::to_json`]).
+/// A refused callback: the reply for `error` ([`CallbackReply::to_json`]) with the error's own
+/// JSON ([`Error::to_json`]) as `"error"`.
 pub fn refusal(error: &Error) -> Value {
     let mut out = CallbackReply::for_error(error).to_json();
     out["error"] = error.to_json();
@@ -39,6 +34,7 @@ mod tests {
         let got = refusal(&error);
         assert_eq!(got["httpStatus"], json!(reply.http_status));
         assert_eq!(got["body"], json!(reply.body));
+        assert_eq!(got["accepted"], json!(false));
         assert_eq!(got["error"], error.to_json());
         assert_eq!(reply.to_json()["httpStatus"], json!(400));
     }

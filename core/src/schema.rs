@@ -345,7 +345,7 @@ pub const RECORDS: [&Record; 9] = [
     &MISMATCH,
 ];
 
-/// What a callback endpoint answers DGA ([`crate::CallbackReply::to_record_json`]).
+/// What a callback endpoint answers DGA ([`crate::CallbackReply::to_json`]).
 #[rustfmt::skip]
 pub const CALLBACK_REPLY: Record = Record {
     name: "CallbackReply",
@@ -479,7 +479,7 @@ mod tests {
 
     #[test]
     fn api_records_have_exactly_the_cores_keys() {
-        let reply = crate::CallbackReply::unavailable().to_record_json();
+        let reply = crate::CallbackReply::unavailable().to_json();
         assert_eq!(keys(&reply), wire(&CALLBACK_REPLY));
         let stats = serde_json::to_value(crate::VerificationStats::default()).unwrap();
         assert_eq!(keys(&stats), wire(&VERIFICATION_STATS));
