@@ -257,12 +257,8 @@ final class Client
         if (!is_array($stats)) {
             throw new InternalException('the native library gave no verification stats', 11);
         }
-        return [
-            'statusCalls' => (int) $stats['statusCalls'],
-            'reused' => (int) $stats['reused'],
-            'refusedUnknown' => (int) $stats['refusedUnknown'],
-            'refusedBusy' => (int) $stats['refusedBusy'],
-        ];
+        // The core's counters (its VerificationStats record), keys and order as it gives them.
+        return array_map('intval', $stats);
     }
 
     private function handle(): CData

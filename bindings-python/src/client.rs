@@ -6,7 +6,7 @@ use crate::convert::{body_bytes, checked, keywords};
 use crate::errors::{IntoPyResult, to_py_err};
 use crate::reconcile::StatusMany;
 use crate::records;
-use dga_epayment::schema::{CLIENT_OPTIONS, CREATE_PAYMENT};
+use dga_epayment::schema::{CLIENT_OPTIONS, CREATE_PAYMENT, VERIFICATION_STATS};
 use dga_epayment::{self as dga, CallbackReply, Config, ConfigBuilder, CreatePayment, Endpoint};
 use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -282,15 +282,14 @@ impl PyClient {
     }
 
     /// What callback verification has cost DGA and what it refused since this client was
-    /// built: `{"status_calls", "reused", "refused_unknown", "refused_busy"}` (the core's
-    /// counters; each only grows).
+    /// built: the core's counters (`VerificationStats` of its schema, by their snake names;
+    /// each only grows).
     fn verification_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.inner.verification_stats();
+        let s = serde_json::to_value(self.inner.verification_stats()).unwrap_or_default();
         let stats = PyDict::new(py);
-        stats.set_item("status_calls", s.status_calls)?;
-        stats.set_item("reused", s.reused)?;
-        stats.set_item("refused_unknown", s.refused_unknown)?;
-        stats.set_item("refused_busy", s.refused_busy)?;
+        for f in VERIFICATION_STATS.fields {
+            stats.set_item(f.snake, s[f.wire].as_u64())?;
+        }
         Ok(stats)
     }
 

@@ -2,9 +2,11 @@
 //! writes every binding's generated enums, typings and constants from it
 //! (docs/development.md#generated-files):
 //! `{"enums": enum_tables(), "enumDocs": enum_docs(), "errorKinds": [{code, number, doc, fields}],
-//! "endpoints": [{name, doc}], "verificationReasons": [{code, doc}], "schema": schema()}`.
+//! "endpoints": [{name, doc}], "verificationReasons": [{code, doc}], "schema": schema(),
+//! "apiRecords": schema::api_records()}`.
 //! `cargo run -q -p dga-epayment --example tables`
 
+use dga_epayment::schema::api_records;
 use dga_epayment::{Endpoint, ErrorKind, VerificationReason, enum_docs, enum_tables, schema};
 use serde_json::json;
 
@@ -22,6 +24,7 @@ fn main() {
             "code": r.code(), "doc": r.doc().trim(),
         })).collect::<Vec<_>>(),
         "schema": schema(),
+        "apiRecords": api_records(),
     });
     println!("{}", serde_json::to_string_pretty(&tables).expect("JSON"));
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -47,38 +46,6 @@ namespace Dga.EPayment
         /// <summary>Why it was not accepted (a <see cref="DgaException"/>, or what the handler threw): log it;
         /// DGA is not told. Null when accepted.</summary>
         public Exception Error { get; private set; }
-    }
-
-    /// <summary>Callback verification's counters since the client was built: a rise of
-    /// <see cref="RefusedUnknown"/> or <see cref="RefusedBusy"/> is a flood at the callback URL.</summary>
-    public sealed class DgaVerificationStats
-    {
-        internal DgaVerificationStats(JsonNode o)
-        {
-            // Each counter is the member of its name in camelCase (statusCalls).
-            foreach (var p in GetType().GetProperties())
-            {
-                long n;
-                var key = char.ToLowerInvariant(p.Name[0]) + p.Name.Substring(1);
-                if (p.PropertyType == typeof(long) && long.TryParse(o.GetString(key), NumberStyles.None, CultureInfo.InvariantCulture, out n)) p.SetValue(this, n, null);
-            }
-        }
-
-        /// <summary>Status requests sent to DGA to verify callbacks (retries included, token fetches not).</summary>
-        public long StatusCalls { get; private set; }
-
-        /// <summary>Deliveries answered from another delivery's status call (in flight, or a final status within <see cref="DgaClientOptions.VerificationReuse"/>).</summary>
-        public long Reused { get; private set; }
-
-        /// <summary>Deliveries refused 404 at once because the agency's <c>knownReference</c> said no.</summary>
-        public long RefusedUnknown { get; private set; }
-
-        /// <summary>Deliveries refused 503 <c>busy</c> without asking DGA (over <see cref="DgaClientOptions.VerificationRate"/>, or too many at once).</summary>
-        public long RefusedBusy { get; private set; }
-
-        /// <inheritdoc />
-        public override string ToString() => "DgaVerificationStats(StatusCalls=" + StatusCalls + ", Reused=" + Reused
-            + ", RefusedUnknown=" + RefusedUnknown + ", RefusedBusy=" + RefusedBusy + ")";
     }
 
     public sealed partial class DgaClient

@@ -19,8 +19,8 @@ from ._records import CallbackReply, Confirmation, Payment, PaymentStatus
 if TYPE_CHECKING:  # Client's keywords, typed from the core's schema in _native.pyi
     from typing_extensions import Unpack
 
-    from ._native import _Reference, _VerificationStats
-    from ._records import _ClientOptions, _CreatePayment
+    from ._native import _Reference
+    from ._records import _ClientOptions, _CreatePayment, _VerificationStats
 
 #: The agency's own lookup of a callback's references; on AsyncClient it may be ``async``.
 AsyncKnownReference = Callable[[str, str], Union[bool, Awaitable[bool]]]

@@ -3,12 +3,12 @@
 import asyncio
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union, final
 
-from typing_extensions import TypedDict, Unpack
+from typing_extensions import Unpack
 
 from ._errors import DgaError
 from ._records import (
     CallbackReply, Confirmation, Payment, PaymentStatus, _ClientOptions, _CreatePayment,
-    _EnvOptions,
+    _EnvOptions, _VerificationStats,
 )
 
 __version__: str
@@ -30,14 +30,6 @@ _Body = Union[bytes, bytearray, str]
 _Reference = Union[str, Tuple[str], Tuple[str, str]]
 #: The agency's own lookup of a callback's references in its orders.
 _KnownReference = Callable[[str, str], bool]
-
-class _VerificationStats(TypedDict):
-    """The core's counters of callback verification (each only grows)."""
-
-    status_calls: int
-    reused: int
-    refused_unknown: int
-    refused_busy: int
 
 @final
 class Client:

@@ -184,3 +184,12 @@ class CallbackReply(_Record):
     def unavailable() -> CallbackReply: ...
 
 RECORDS: Dict[str, Any]
+
+class _VerificationStats(TypedDict):
+    """What callback verification has cost DGA and refused since the client was built: counters that
+    only grow."""
+
+    status_calls: int
+    reused: int
+    refused_unknown: int
+    refused_busy: int

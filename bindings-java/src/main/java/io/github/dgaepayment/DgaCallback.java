@@ -26,6 +26,6 @@ public final class DgaCallback {
 
     /** The 413 answer to a body larger than {@code limit} bytes (not read). */
     public static CallbackReply tooLarge(long limit) {
-        return new CallbackReply(Json.parseObject(Native.ok(Native.callbackReply(2, "", limit))), false, null, null);
+        return new CallbackReply(Json.parseObject(Native.ok(Native.callbackReply(2, "", limit))), null, null);
     }
 }

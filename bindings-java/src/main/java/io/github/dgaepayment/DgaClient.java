@@ -172,9 +172,9 @@ public final class DgaClient implements AutoCloseable {
     private static CallbackReply reply(String tagged, DgaCallbackHandler onStatus) {
         if (tagged != null && tagged.startsWith("E")) {
             Map<String, Object> failure = Json.parseObject(tagged.substring(1));
-            if (failure.containsKey("httpStatus")) {
+            if (failure.containsKey("error")) { // a refusal: the reply and the error that made it
                 DgaException error = DgaException.fromJson(Records.map(failure.get("error")));
-                return new CallbackReply(failure, false, null, error);
+                return new CallbackReply(failure, null, error);
             }
             return reply(1, "", null, DgaException.fromJson(failure));
         }
@@ -190,7 +190,7 @@ public final class DgaClient implements AutoCloseable {
     /** The core's reply: 0 accepted, 1 the handler failed (500), 3 the agency's own check failed (503). */
     private static CallbackReply reply(int which, String message, PaymentStatus status, Throwable error) {
         Map<String, Object> reply = Json.parseObject(Native.ok(Native.callbackReply(which, message, 0)));
-        return new CallbackReply(reply, which == 0, status, error);
+        return new CallbackReply(reply, status, error);
     }
 
     private <T> CompletableFuture<T> async(Executor executor, Function<String, T> convert, Start start) {
