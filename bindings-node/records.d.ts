@@ -249,9 +249,9 @@ export interface VerificationStats {
   statusCalls: number
   /** Deliveries answered from another delivery's status call. */
   reused: number
-  /** Deliveries refused because knownReference (known_reference) said no. */
+  /** Deliveries refused 404 at once because the agency's own reference check said no (no DGA call). */
   refusedUnknown: number
-  /** Deliveries refused 503 busy (over verificationRate, or too many at once). */
+  /** Deliveries refused 503 busy without asking DGA (over the client's verification rate, or too many at once). */
   refusedBusy: number
 }
 

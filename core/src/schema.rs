@@ -366,8 +366,8 @@ pub const VERIFICATION_STATS: Record = Record {
     fields: &[
         required("statusCalls",    "status_calls",    FieldType::Integer, "Status requests sent to DGA to verify callbacks (retries included, token fetches not)."),
         required("reused",         "reused",          FieldType::Integer, "Deliveries answered from another delivery's status call."),
-        required("refusedUnknown", "refused_unknown", FieldType::Integer, "Deliveries refused because knownReference (known_reference) said no."),
-        required("refusedBusy",    "refused_busy",    FieldType::Integer, "Deliveries refused 503 busy (over verificationRate, or too many at once)."),
+        required("refusedUnknown", "refused_unknown", FieldType::Integer, "Deliveries refused 404 at once because the agency's own reference check said no (no DGA call)."),
+        required("refusedBusy",    "refused_busy",    FieldType::Integer, "Deliveries refused 503 busy without asking DGA (over the client's verification rate, or too many at once)."),
     ],
 };
 

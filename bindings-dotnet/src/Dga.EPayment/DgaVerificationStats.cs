@@ -29,11 +29,12 @@ namespace Dga.EPayment
         /// <summary>Deliveries answered from another delivery's status call.</summary>
         public long Reused { get; private set; }
 
-        /// <summary>Deliveries refused because knownReference (known_reference) said no.</summary>
+        /// <summary>Deliveries refused 404 at once because the agency's own reference check said no
+        /// (no DGA call).</summary>
         public long RefusedUnknown { get; private set; }
 
-        /// <summary>Deliveries refused 503 busy (over verificationRate, or too many at
-        /// once).</summary>
+        /// <summary>Deliveries refused 503 busy without asking DGA (over the client's verification
+        /// rate, or too many at once).</summary>
         public long RefusedBusy { get; private set; }
 
         /// <inheritdoc />

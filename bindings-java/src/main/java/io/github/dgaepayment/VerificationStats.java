@@ -28,12 +28,18 @@ public final class VerificationStats {
         return number("reused").longValueExact();
     }
 
-    /** Deliveries refused because knownReference (known_reference) said no. */
+    /**
+     * Deliveries refused 404 at once because the agency's own reference check said no (no DGA
+     * call).
+     */
     public long getRefusedUnknown() {
         return number("refusedUnknown").longValueExact();
     }
 
-    /** Deliveries refused 503 busy (over verificationRate, or too many at once). */
+    /**
+     * Deliveries refused 503 busy without asking DGA (over the client's verification rate, or too
+     * many at once).
+     */
     public long getRefusedBusy() {
         return number("refusedBusy").longValueExact();
     }
