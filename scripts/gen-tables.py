@@ -595,7 +595,7 @@ def java_api_getters(t, record, body):
     for f in t["apiRecords"][record]["fields"]:
         key, name = f["wire"], java_name(f["snake"])
         if f["type"] == "integer":
-            java_method(body, f["doc"], f"{number} get{name}()", f'number("{key}").{exact}()')
+            java_method(body, f["doc"], f"{number} get{name}()", f'Records.number(json, "{key}").{exact}()')
         elif f["type"] == "boolean":
             java_method(body, f["doc"], f"boolean is{name}()", f'Boolean.TRUE.equals(json.get("{key}"))')
         else:
@@ -604,11 +604,7 @@ def java_api_getters(t, record, body):
 
 def java_api_head(cls, private):
     return ["", f"    {private}final java.util.Map<String, Object> json;", "",
-            f"    {cls}(java.util.Map<String, Object> json) {{", "        this.json = json;", "    }", "",
-            "    private java.math.BigDecimal number(String key) {",
-            "        Object v = json.get(key);",
-            "        return v instanceof java.math.BigDecimal ? (java.math.BigDecimal) v : java.math.BigDecimal.ZERO;",
-            "    }"]
+            f"    {cls}(java.util.Map<String, Object> json) {{", "        this.json = json;", "    }"]
 
 
 def java_api_records(t):

@@ -9,14 +9,9 @@ abstract class CallbackReplyFields {
         this.json = json;
     }
 
-    private java.math.BigDecimal number(String key) {
-        Object v = json.get(key);
-        return v instanceof java.math.BigDecimal ? (java.math.BigDecimal) v : java.math.BigDecimal.ZERO;
-    }
-
     /** The HTTP status code to answer with. */
     public int getHttpStatus() {
-        return number("httpStatus").intValue();
+        return Records.number(json, "httpStatus").intValue();
     }
 
     /** Whether the callback was taken (result in the body). */

@@ -43,4 +43,10 @@ final class Records {
         }
         return (Map<String, Object>) o;
     }
+
+    /** A number of the core's JSON, zero when absent (a counter the core does not give yet). */
+    static java.math.BigDecimal number(Map<String, Object> json, String key) {
+        Object v = json.get(key);
+        return v instanceof java.math.BigDecimal ? (java.math.BigDecimal) v : java.math.BigDecimal.ZERO;
+    }
 }

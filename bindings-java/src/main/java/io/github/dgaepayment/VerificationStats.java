@@ -13,19 +13,14 @@ public final class VerificationStats {
         this.json = json;
     }
 
-    private java.math.BigDecimal number(String key) {
-        Object v = json.get(key);
-        return v instanceof java.math.BigDecimal ? (java.math.BigDecimal) v : java.math.BigDecimal.ZERO;
-    }
-
     /** Status requests sent to DGA to verify callbacks (retries included, token fetches not). */
     public long getStatusCalls() {
-        return number("statusCalls").longValueExact();
+        return Records.number(json, "statusCalls").longValueExact();
     }
 
     /** Deliveries answered from another delivery's status call. */
     public long getReused() {
-        return number("reused").longValueExact();
+        return Records.number(json, "reused").longValueExact();
     }
 
     /**
@@ -33,7 +28,7 @@ public final class VerificationStats {
      * call).
      */
     public long getRefusedUnknown() {
-        return number("refusedUnknown").longValueExact();
+        return Records.number(json, "refusedUnknown").longValueExact();
     }
 
     /**
@@ -41,7 +36,7 @@ public final class VerificationStats {
      * many at once).
      */
     public long getRefusedBusy() {
-        return number("refusedBusy").longValueExact();
+        return Records.number(json, "refusedBusy").longValueExact();
     }
 
     /** The core's counters in its order: {@code VerificationStats{statusCalls=.., ..}}. */
