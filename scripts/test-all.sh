@@ -32,9 +32,10 @@ step "generated files: every binding's copy of the core's tables (docs/developme
 python3 scripts/gen-tables.py --check
 
 step "bindings stay thin: lines and field-name spellings (docs/development.md#binding-metrics)"
-# The line limits hold today's sizes (a ratchet: lower them as bindings shrink); the aim is lower.
+# The line limits hold today's sizes (a ratchet: lower them as bindings shrink; docs/development.md
+# has the aims).
 python3 scripts/binding-metrics.py --max-spellings 5 \
-  --max-lines python=2468 node=1425 c=1300 dotnet=1900 php=1500 java=1800
+  --max-lines python=2468 node=1425 c=1286 dotnet=1868 php=1490 java=1705
 
 step "rust: clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
