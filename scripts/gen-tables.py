@@ -184,9 +184,7 @@ def cs_stats(t):
         out.append(f"        public long {name} {{ get; private set; }}")
     shown = ' + ", '.join(f'{name}=" + {name}' for name, _ in names)
     out += ["", "        /// <inheritdoc />",
-            f'        public override string ToString() => "DgaVerificationStats(" + {shown} + ")";'.replace(
-                '"DgaVerificationStats(" + ', '"DgaVerificationStats(', 1),
-            "    }", "}"]
+            f'        public override string ToString() => "DgaVerificationStats({shown} + ")";', "    }", "}"]
     return "\n".join(out) + "\n"
 
 
@@ -585,8 +583,8 @@ def java_errors(t):
     return out
 
 
-# The SDK's own records (the core's API_RECORDS) read from the core's JSON: Java type and
-# reading per schema type; the getter's prefix (`is` for a boolean).
+# The SDK's own records (the core's API_RECORDS) read from the core's JSON: per record, the Java
+# type of its integers and the BigDecimal method that reads one.
 JAVA_API = {"CallbackReply": ("int", "intValue"), "VerificationStats": ("long", "longValueExact")}
 
 
@@ -602,16 +600,16 @@ def java_api_getters(t, record, body):
             java_method(body, f["doc"], f"String get{name}()", f'(String) json.get("{key}")')
 
 
-def java_api_head(cls, private):
-    return ["", f"    {private}final java.util.Map<String, Object> json;", "",
+def java_api_head(cls):
+    return ["", "    private final java.util.Map<String, Object> json;", "",
             f"    {cls}(java.util.Map<String, Object> json) {{", "        this.json = json;", "    }"]
 
 
 def java_api_records(t):
-    reply = java_api_head("CallbackReplyFields", "")
+    reply = java_api_head("CallbackReplyFields")
     java_api_getters(t, "CallbackReply", reply)
     stats = t["apiRecords"]["VerificationStats"]
-    counters = java_api_head("VerificationStats", "private ")
+    counters = java_api_head("VerificationStats")
     java_api_getters(t, "VerificationStats", counters)
     counters += ["", "    /** The core's counters in its order: {@code VerificationStats{statusCalls=.., ..}}. */",
                  "    @Override", "    public String toString() {", '        return "VerificationStats" + json;', "    }"]

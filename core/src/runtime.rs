@@ -80,7 +80,8 @@ pub fn on_fork_child(hook: fn()) {
         if hooks_from(head).any(|h| std::ptr::fn_addr_eq(h.hook, hook)) {
             return;
         }
-        let n = node.get_or_insert_with(|| Box::leak(Box::new(ChildHook { hook, next: head })));
+        let next = std::ptr::null();
+        let n = node.get_or_insert_with(|| Box::leak(Box::new(ChildHook { hook, next })));
         n.next = head;
         let n: *mut ChildHook = &mut **n;
         if CHILD_HOOKS

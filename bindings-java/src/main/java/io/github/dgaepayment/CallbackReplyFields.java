@@ -3,7 +3,7 @@ package io.github.dgaepayment;
 
 /** The getters of {@link CallbackReply}, one per field of the core's record. */
 abstract class CallbackReplyFields {
-    final java.util.Map<String, Object> json;
+    private final java.util.Map<String, Object> json;
 
     CallbackReplyFields(java.util.Map<String, Object> json) {
         this.json = json;
