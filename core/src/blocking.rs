@@ -1,9 +1,9 @@
 //! The synchronous client, for callers without an async runtime: Django views, PHP, C, the
-//! CLI. Each call runs on the process's one runtime and this thread waits for it
-//! (docs/architecture.md#the-async-core). It works from any thread: inside another async
-//! runtime it blocks that runtime's thread meanwhile (prefer the async [`crate::Client`]
-//! there); on one of the SDK's own runtime threads (a completion callback) the runtime is told
-//! first, so it never deadlocks.
+//! CLI. Each call is polled on the calling thread while the process's one runtime drives its
+//! sockets and timers (docs/architecture.md#the-async-core). It works from any thread: inside
+//! another async runtime the call runs on the SDK's and that thread is blocked meanwhile
+//! (prefer the async [`crate::Client`] there); on one of the SDK's own runtime threads (a
+//! completion callback) the runtime is told first, so it never deadlocks.
 
 use crate::client::Ticket;
 use crate::config::Config;

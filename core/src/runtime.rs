@@ -448,17 +448,34 @@ fn register_exit_hook() {
     }
 }
 
-/// Runs `future` on the runtime and waits for it on this thread, up to `deadline`: the
-/// blocking client's way in. Works on any thread, inside another runtime too (that thread is
-/// blocked meanwhile); on one of the core's own workers the wait goes through
-/// `block_in_place`, so the runtime keeps running the call. `None` when the deadline passed.
+/// Runs `future` to its end or to `deadline` for a thread that waits on it: the blocking
+/// client's way in. `None` when the deadline passed (or the future panicked: the binding
+/// reports that call, and no panic reaches the caller). Works on any thread:
+/// - on a thread outside any runtime (the usual caller: a web worker, PHP, C, the JVM), the
+///   future is polled right here while the runtime's workers drive its I/O and timers; its
+///   request reading and answer parsing then run on the caller's own thread, as a bare
+///   reqwest caller's do, instead of queueing on the runtime's few workers;
+/// - inside another runtime, it runs on the core's and this thread waits (blocked meanwhile);
+/// - on one of the core's own workers, the wait goes through `block_in_place`, so the runtime
+///   keeps running the call.
 pub(crate) fn block_on<T: Send + 'static>(
     future: impl Future<Output = T> + Send + 'static,
     deadline: Instant,
 ) -> std::io::Result<Option<T>> {
-    let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    // Boxed: a call's future is several kilobytes, and the task would copy it around.
+    use futures_util::FutureExt;
+    // Boxed: a call's future is several kilobytes, and would be copied around.
     let future = Box::pin(future);
+    if !on_core_thread() && tokio::runtime::Handle::try_current().is_err() {
+        let handle = handle()?;
+        let guarded = std::panic::AssertUnwindSafe(future).catch_unwind();
+        return Ok(handle.block_on(async move {
+            match tokio::time::timeout_at(deadline.into(), guarded).await {
+                Ok(Ok(got)) => Some(got),
+                _ => None,
+            }
+        }));
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
     let task = spawn(async move {
         let _ = tx.send(future.await);
     })?;
