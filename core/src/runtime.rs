@@ -465,7 +465,8 @@ pub(crate) fn block_on<T: Send + 'static>(
     use futures_util::FutureExt;
     // Boxed: a call's future is several kilobytes, and would be copied around.
     let future = Box::pin(future);
-    if !on_core_thread() && tokio::runtime::Handle::try_current().is_err() {
+    // Outside any runtime (a core worker is inside its own, so never takes this path).
+    if tokio::runtime::Handle::try_current().is_err() {
         let handle = handle()?;
         let guarded = std::panic::AssertUnwindSafe(future).catch_unwind();
         return Ok(handle.block_on(async move {
