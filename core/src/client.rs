@@ -200,7 +200,11 @@ impl Client {
     /// ask at once). You rarely need this: every call gets its own.
     pub async fn token(&self) -> Result<Token> {
         let inner = self.inner.clone();
-        on_runtime(Endpoint::Token, async move { inner.token().await }).await
+        on_runtime(
+            Endpoint::Token,
+            Box::pin(async move { inner.token().await }),
+        )
+        .await
     }
 
     /// Creates a payment transaction. Checks the request first (a `Validation` error lists
@@ -242,7 +246,7 @@ impl Client {
         let inner = self.inner.clone();
         on_runtime(
             Endpoint::Status,
-            async move { inner.status(&r1, &r2).await },
+            Box::pin(async move { inner.status(&r1, &r2).await }),
         )
         .await
     }
@@ -330,9 +334,10 @@ impl Client {
     pub async fn receive_callback(&self, body: &[u8], verify: bool) -> Result<Callback> {
         let inner = self.inner.clone();
         let body = body.to_vec();
-        on_runtime(Endpoint::Status, async move {
-            inner.receive_callback(&body, verify).await
-        })
+        on_runtime(
+            Endpoint::Status,
+            Box::pin(async move { inner.receive_callback(&body, verify).await }),
+        )
         .await
     }
 
@@ -355,16 +360,13 @@ impl Client {
     pub async fn verify_callback(&self, callback: &Callback) -> Result<PaymentStatus> {
         let inner = self.inner.clone();
         let callback = callback.clone();
-        on_runtime(Endpoint::Status, async move {
-            inner
-                .confirm(
-                    &callback.ref1,
-                    &callback.ref2,
-                    Some(&callback.paid_status),
-                    Some(&callback),
-                )
-                .await
-        })
+        on_runtime(
+            Endpoint::Status,
+            Box::pin(async move {
+                let (r1, r2, paid) = (&callback.ref1, &callback.ref2, &callback.paid_status);
+                inner.confirm(r1, r2, Some(paid), Some(&callback)).await
+            }),
+        )
         .await
     }
 }
@@ -441,9 +443,12 @@ impl Client {
 /// Runs a cancellable call where it is awaited when that is a tokio runtime that can run it
 /// (see `runtime::Here`), else on the process's runtime; dropping the returned future
 /// cancels it. A panic in the call is an error, never the caller's.
+///
+/// The call comes boxed: its future is several kilobytes, which every `.await` up to the
+/// caller's task would otherwise copy on each call.
 async fn on_runtime<T: Send + 'static>(
     endpoint: Endpoint,
-    future: impl Future<Output = Result<T>> + Send + 'static,
+    future: std::pin::Pin<Box<impl Future<Output = Result<T>> + Send + 'static>>,
 ) -> Result<T> {
     if runtime::here() != runtime::Here::Elsewhere {
         use futures_util::FutureExt;
@@ -452,8 +457,7 @@ async fn on_runtime<T: Send + 'static>(
             .await
             .unwrap_or_else(|_| Err(ended_unexpectedly(endpoint, true)));
     }
-    // Boxed: a call's future is several kilobytes, and the task would copy it around.
-    let task = runtime::spawn(Box::pin(future)).map_err(|e| Error::runtime_failed(endpoint, &e))?;
+    let task = runtime::spawn(future).map_err(|e| Error::runtime_failed(endpoint, &e))?;
     let _abort = AbortOnDrop(task.abort_handle());
     match task.await {
         Ok(result) => result,

@@ -108,7 +108,75 @@ fn install_fork_hook() {
 }
 
 fn process_tag() -> (u64, u32) {
-    (FORK_GENERATION.load(Ordering::SeqCst), std::process::id())
+    (FORK_GENERATION.load(Ordering::SeqCst), process_id())
+}
+
+/// The process id, without a system call on each read (a call reads it several times, and
+/// `getpid` costs a few hundred nanoseconds): kept in a page the kernel zero-fills in every
+/// forked child, however the fork was made (`MADV_WIPEONFORK`, Linux 4.14+), so a zero there
+/// means a new process whose id is asked once. Where the page cannot be had (an older kernel,
+/// another system) each read asks the kernel.
+fn process_id() -> u32 {
+    #[cfg(target_os = "linux")]
+    if let Some(cached) = pid_page() {
+        let pid = cached.load(Ordering::Relaxed);
+        if pid != 0 {
+            return pid;
+        }
+        let pid = std::process::id();
+        cached.store(pid, Ordering::Relaxed);
+        return pid;
+    }
+    std::process::id()
+}
+
+/// The wiped-on-fork page holding the process id: mapped once (a child inherits the mapping,
+/// zeroed); `None` when the kernel refuses the advice.
+#[cfg(target_os = "linux")]
+fn pid_page() -> Option<&'static AtomicU32> {
+    // Null: not tried yet; `UNSUPPORTED`: the kernel said no. No `OnceLock`: a child forked
+    // while another thread was initializing one would wait for that thread forever.
+    const UNSUPPORTED: *mut AtomicU32 = std::ptr::dangling_mut();
+    static PAGE: AtomicPtr<AtomicU32> = AtomicPtr::new(std::ptr::null_mut());
+    let page = PAGE.load(Ordering::Acquire);
+    if page == UNSUPPORTED {
+        return None;
+    }
+    if page.is_null() {
+        let len = 4096;
+        // SAFETY: a fresh anonymous private mapping, advised, and unmapped if refused or
+        // if another thread published its own first.
+        let fresh = unsafe {
+            let p = libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if p == libc::MAP_FAILED {
+                UNSUPPORTED
+            } else if libc::madvise(p, len, libc::MADV_WIPEONFORK) != 0 {
+                libc::munmap(p, len);
+                UNSUPPORTED
+            } else {
+                p.cast::<AtomicU32>()
+            }
+        };
+        return match PAGE.compare_exchange(page, fresh, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => pid_page(),
+            Err(_) => {
+                if fresh != UNSUPPORTED {
+                    // SAFETY: our own mapping, never published.
+                    unsafe { libc::munmap(fresh.cast(), len) };
+                }
+                pid_page()
+            }
+        };
+    }
+    // SAFETY: the page is mapped for the life of the process (and of its children).
+    Some(unsafe { &*page })
 }
 
 /// A value that belongs to one process: a forked child gets a new one on first use and leaks
@@ -493,4 +561,46 @@ pub(crate) fn block_on<T: Send + 'static>(
         task.abort();
     }
     Ok(got)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// A fork made without the `pthread_atfork` handlers (a raw `clone`) is still a new process
+    /// to every per-process cell: the kernel zeroed the cached id, so the child asks for its own.
+    #[test]
+    fn a_child_forked_past_the_atfork_hook_reads_its_own_process_id() {
+        let parent = process_tag();
+        assert_eq!(parent.1, std::process::id());
+        let page = pid_page().expect("Linux 4.14+ wipes advised pages in a forked child");
+        assert_eq!(page.load(Ordering::Relaxed), parent.1);
+        // SAFETY: a plain fork by system call; the child only reads atomics and its id, then
+        // `_exit`s.
+        let pid =
+            unsafe { libc::syscall(libc::SYS_clone, libc::SIGCHLD as libc::c_long, 0, 0, 0, 0) };
+        assert!(pid >= 0, "clone failed");
+        if pid == 0 {
+            let wiped = page.load(Ordering::Relaxed) == 0;
+            let tag = process_tag();
+            let ok = wiped
+                && tag.0 == parent.0
+                && tag.1 == std::process::id()
+                && tag.1 != parent.1
+                && page.load(Ordering::Relaxed) == tag.1;
+            // SAFETY: ending the child without running the harness's exit.
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+        }
+        let mut status = 0;
+        // SAFETY: waiting for the child just made.
+        assert_eq!(
+            unsafe { libc::waitpid(pid as i32, &mut status, 0) },
+            pid as i32
+        );
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "status {status}"
+        );
+        assert_eq!(process_tag(), parent);
+    }
 }
