@@ -5,6 +5,9 @@
 # with 64 in flight, against Rust's async Client with 64 in flight, or Rust's conc8 for async8),
 # each against the Rust row measured in the same round; Python's parse_callback per second
 # (parse, no network; no Rust row). Two rounds (the second in reverse order) so the noise shows.
+# Each row also gives the CPU time per call of the language's whole process over its run (the
+# runtime's threads included) and Rust's over it: steadier than calls/s on a VM whose speed
+# drifts from minute to minute.
 # Then Node's async run: 256 calls in flight through the SDK side by side with a hand-written
 # undici.Pool making the same status call (ratio, event-loop p99 delay), the OS threads of the
 # Node process with 1,000 calls in flight, and its RSS growth from 20k to 100k calls.
@@ -127,17 +130,25 @@ python3 - "$results" "$node_async" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 langs = ["rust", "c", "csharp", "python", "node", "java"]
-print(f"\n{'round':>5}  {'language':<8} {'mode':<7} {'calls/s':>9} {'vs rust':>8}")
+# CPU per call: every thread of the language's process over its measured run, so the
+# runtime's workers count; "cpu vs rust" is Rust's over the language's (below 1: it spends
+# more). Far steadier than calls/s on a VM whose speed drifts: a gap in both is the binding's.
+print(f"\n{'round':>5}  {'language':<8} {'mode':<7} {'calls/s':>9} {'vs rust':>8}"
+      f" {'cpu us/call':>12} {'cpu vs rust':>12}")
 for r in sorted({row["round"] for row in rows}):
     rs = [x for x in rows if x["round"] == r]
     base = {x["mode"]: x["calls_per_s"] for x in rs if x["lang"] == "rust"}
+    base_cpu = {x["mode"]: x.get("cpu_us_per_call") for x in rs if x["lang"] == "rust"}
     for mode in ("seq", "conc8", "async8", "async64", "parse"):
         for x in sorted((x for x in rs if x["mode"] == mode), key=lambda x: langs.index(x["lang"])):
             # An async mode against Rust's own (64 calls of the async Client in flight) when
             # measured, else against Rust's conc8.
-            b = base.get(mode) or base.get("conc8" if mode.startswith("async") else mode)
+            like = mode if mode in base else ("conc8" if mode.startswith("async") else mode)
+            b, bc, c = base.get(like), base_cpu.get(like), x.get("cpu_us_per_call")
             ratio = f"{x['calls_per_s'] / b:>8.2f}" if b else f"{'-':>8}"
-            print(f"{r:>5}  {x['lang']:<8} {mode:<7} {x['calls_per_s']:>9.0f} {ratio}")
+            cpu = f"{c:>12.1f}" if c and mode != "parse" else f"{'-':>12}"
+            cpu_ratio = f"{bc / c:>12.2f}" if bc and c and mode != "parse" else f"{'-':>12}"
+            print(f"{r:>5}  {x['lang']:<8} {mode:<7} {x['calls_per_s']:>9.0f} {ratio}{cpu}{cpu_ratio}")
     print()
 n = json.load(open(sys.argv[2]))
 print("node, 256 in flight: SDK vs hand-written undici.Pool (calls/s, event-loop p99)")

@@ -22,6 +22,13 @@ static double now(void) {
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* CPU seconds of every thread of the process (the library's runtime threads included). */
+static double cpu(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static void *caller(void *unused) {
     (void)unused;
     while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
@@ -110,14 +117,17 @@ int main(int argc, char **argv) {
     const char *warmup = getenv("BENCH_WARMUP"); /* the same for every language */
     run(n, warmup ? atof(warmup) : 0.5);          /* warm-up */
     unsigned long warm_errors = atomic_load(&errors);
+    double cpu_started = cpu();
     double elapsed = run(n, secs);
+    double cpu_used = cpu() - cpu_started;
     unsigned long done = atomic_load(&calls), failed = atomic_load(&errors);
     dga_client_free(client);
     if (failed > 0) {
         fprintf(stderr, "c %s: %lu failed calls (%lu in warm-up)\n", mode, failed, warm_errors);
         return 1;
     }
-    printf("{\"lang\":\"c\",\"mode\":\"%s\",\"calls\":%lu,\"seconds\":%.3f,\"calls_per_s\":%.1f}\n",
-           mode, done, elapsed, (double)done / elapsed);
+    printf("{\"lang\":\"c\",\"mode\":\"%s\",\"calls\":%lu,\"seconds\":%.3f,\"calls_per_s\":%.1f,"
+           "\"cpu_us_per_call\":%.1f}\n",
+           mode, done, elapsed, (double)done / elapsed, cpu_used * 1e6 / (double)(done ? done : 1));
     return 0;
 }

@@ -104,12 +104,16 @@ static class Bench
             });
             string warmup = Environment.GetEnvironmentVariable("BENCH_WARMUP"); // the same for every language
             run(client, p.Reference1, p.Reference2, n, warmup == null ? 0.5 : double.Parse(warmup, CultureInfo.InvariantCulture));
+            // CPU of every thread of the process (the library's runtime threads included).
+            TimeSpan cpuStarted = Process.GetCurrentProcess().TotalProcessorTime;
             double elapsed = run(client, p.Reference1, p.Reference2, n, secs);
+            double cpuUs = (Process.GetCurrentProcess().TotalProcessorTime - cpuStarted).TotalMilliseconds * 1000 / Math.Max(calls, 1);
             if (errors > 0) { Console.Error.WriteLine("csharp " + mode + ": " + errors + " failed calls"); return 1; }
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine("{\"lang\":\"csharp\",\"mode\":\"" + mode + "\",\"calls\":" + calls
                 + ",\"seconds\":" + elapsed.ToString("F3", inv)
-                + ",\"calls_per_s\":" + (calls / elapsed).ToString("F1", inv) + "}");
+                + ",\"calls_per_s\":" + (calls / elapsed).ToString("F1", inv)
+                + ",\"cpu_us_per_call\":" + cpuUs.ToString("F1", inv) + "}");
         }
         return 0;
     }

@@ -64,13 +64,18 @@ public final class Bench {
             // The warm-up's length: scripts/bench-bindings.sh gives every language the same one.
             run(client, p.getReference1(), p.getReference2(), n,
                     Double.parseDouble(System.getenv().getOrDefault("BENCH_WARMUP", "0.5")));
+            // CPU of every thread of the process (the JIT's and the core's runtime threads included).
+            com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long cpuStarted = os.getProcessCpuTime();
             double elapsed = run(client, p.getReference1(), p.getReference2(), n, secs);
+            double cpuUs = (os.getProcessCpuTime() - cpuStarted) / 1e3 / Math.max(calls.get(), 1);
             if (errors.get() > 0) {
                 System.err.println("java " + mode + ": " + errors.get() + " failed calls");
                 System.exit(1);
             }
-            System.out.println(String.format(Locale.ROOT, "{\"lang\":\"java\",\"mode\":\"%s\",\"calls\":%d,\"seconds\":%.3f,\"calls_per_s\":%.1f}",
-                    mode, calls.get(), elapsed, calls.get() / elapsed));
+            System.out.println(String.format(Locale.ROOT, "{\"lang\":\"java\",\"mode\":\"%s\",\"calls\":%d,\"seconds\":%.3f,\"calls_per_s\":%.1f,\"cpu_us_per_call\":%.1f}",
+                    mode, calls.get(), elapsed, calls.get() / elapsed, cpuUs));
         }
     }
 }

@@ -153,13 +153,17 @@ async function main() {
   }
   const sdk = async () => (await client.status(p.reference1, p.reference2)).paidStatus
   const warm = await run(sdk, n, WARMUP)
+  // CPU of every thread of the process (the core's runtime threads included), in µs.
+  const cpuStarted = process.cpuUsage()
   const r = await run(sdk, n, secs)
+  const cpu = process.cpuUsage(cpuStarted)
   if (warm.errors + r.errors > 0) {
     console.error(`node ${mode}: ${warm.errors + r.errors} failed calls`)
     process.exit(1)
   }
   const line = { lang: 'node', mode, calls: r.calls, seconds: +r.seconds.toFixed(3) }
   line.calls_per_s = +(r.calls / r.seconds).toFixed(1)
+  line.cpu_us_per_call = +((cpu.user + cpu.system) / Math.max(r.calls, 1)).toFixed(1)
   console.log(JSON.stringify(line))
 }
 

@@ -10,6 +10,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// CPU seconds of every thread of the process (the runtime's workers included).
+fn cpu_time() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: writes the process's CPU clock into `t`.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+}
+
 /// Runs `threads` callers for `secs`; returns (good calls, errors, elapsed seconds).
 fn run(client: &Client, r1: &str, r2: &str, threads: usize, secs: f64) -> (u64, u64, f64) {
     let stop = AtomicBool::new(false);
@@ -133,13 +144,15 @@ fn main() {
         .ok()
         .and_then(|w| w.parse().ok());
     let warm = run(warmup.unwrap_or(0.5));
+    let cpu_started = cpu_time();
     let (calls, errors, elapsed) = run(secs);
+    let cpu_us = (cpu_time() - cpu_started) * 1e6 / calls.max(1) as f64;
     if warm.1 + errors > 0 {
         eprintln!("rust {mode}: {} failed calls", warm.1 + errors);
         std::process::exit(1);
     }
     println!(
-        r#"{{"lang":"rust","mode":"{mode}","calls":{calls},"seconds":{elapsed:.3},"calls_per_s":{:.1}}}"#,
+        r#"{{"lang":"rust","mode":"{mode}","calls":{calls},"seconds":{elapsed:.3},"calls_per_s":{:.1},"cpu_us_per_call":{cpu_us:.1}}}"#,
         calls as f64 / elapsed
     );
 }
