@@ -219,12 +219,15 @@ test('a logger replaced across environments (main thread and Worker, both ways) 
     })`,
     { eval: true, workerData: { module: MODULE, options: h.optionsFor(sb), request: first } },
   )
+  // Listened for from the start: a Worker that ends before its last message was read delivers
+  // that message and 'exit' in one turn, before a listener added after the message could be.
+  const exited = once(worker, 'exit')
   try {
     await once(worker, 'message')
     dga.setLogger((r) => records.push(r), 'info')
     worker.postMessage('go')
     await once(worker, 'message')
-    const [code] = await once(worker, 'exit')
+    const [code] = await exited
     assert.equal(code, 0, 'the worker ends normally')
     await client.createPayment(second)
     const deadline = Date.now() + 5000
