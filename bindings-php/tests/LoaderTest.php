@@ -18,10 +18,35 @@ final class LoaderTest extends TestCase
 {
     private const PROBE = 'require %s; echo \Dga\EPayment\Native::loadedFrom(), "|", \Dga\EPayment\Callback::ack(true);';
 
+    /** @var list<string> the package copies made, removed after the class's tests */
+    private static array $copies = [];
+
+    public static function tearDownAfterClass(): void
+    {
+        foreach (self::$copies as $dir) {
+            self::remove($dir);
+        }
+        self::$copies = [];
+    }
+
+    /** Removes a file or a directory tree (each copy holds a 75 MB library). */
+    private static function remove(string $path): void
+    {
+        if (is_dir($path) && !is_link($path)) {
+            foreach (array_diff(scandir($path), ['.', '..']) as $entry) {
+                self::remove("$path/$entry");
+            }
+            rmdir($path);
+        } elseif (file_exists($path) || is_link($path)) {
+            unlink($path);
+        }
+    }
+
     /** A copy of the package (src, include, lib/) in a temporary directory; returns its path. */
     private static function packageCopy(bool $withLib): string
     {
         $dir = sys_get_temp_dir() . '/dga-php-pkg-' . getmypid() . '-' . bin2hex(random_bytes(3));
+        self::$copies[] = $dir;
         $src = dirname(__DIR__);
         mkdir("$dir/lib", 0755, true);
         foreach (['src', 'src/Generated', 'include'] as $d) {
