@@ -41,6 +41,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "mimalloc")]
+pub mod alloc;
 mod binding_errors;
 pub mod blocking;
 pub mod callback_json;
