@@ -20,6 +20,10 @@ use std::sync::OnceLock;
 use sdk::panics::panic_message;
 use serde_json::{Value, json};
 
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: sdk::alloc::Allocator = sdk::alloc::Allocator;
+
 // The enum constants, generated from the core's tables by scripts/gen-tables.py.
 mod enums;
 pub use enums::*;

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// One completion: the callback's arguments, handed over whole to whoever takes it.
 struct Entry(*mut c_void, i32, *mut c_char, *mut DgaError);
@@ -52,25 +52,17 @@ pub unsafe extern "C" fn dga_completion_next(
     out_err: *mut *mut DgaError,
 ) -> bool {
     super::guard(false, || {
-        let deadline = Instant::now() + Duration::from_millis(u64::from(timeout_ms));
-        let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            if let Some(Entry(user_data, kind, json, err)) = q.pop_front() {
-                // SAFETY: writable, by the caller's contract.
-                unsafe {
-                    (*out_user_data, *out_kind, *out_json, *out_err) = (user_data, kind, json, err)
-                };
-                return true;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return false;
-            }
-            q = READY
-                .wait_timeout(q, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
+        let q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
+        let wait = Duration::from_millis(u64::from(timeout_ms));
+        let (mut q, _) = READY
+            .wait_timeout_while(q, wait, |q| q.is_empty())
+            .unwrap_or_else(|e| e.into_inner());
+        let Some(Entry(user_data, kind, json, err)) = q.pop_front() else {
+            return false;
+        };
+        // SAFETY: writable, by the caller's contract.
+        unsafe { (*out_user_data, *out_kind, *out_json, *out_err) = (user_data, kind, json, err) };
+        true
     })
 }
 

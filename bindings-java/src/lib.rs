@@ -22,7 +22,7 @@ use sdk::panics::panic_message;
 use serde_json::{Value, json};
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: sdk::alloc::Allocator = sdk::alloc::Allocator;
 
 type Outcome = Result<String, Value>;
 

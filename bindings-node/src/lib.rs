@@ -18,7 +18,7 @@ pub mod reconcile;
 mod settle;
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: core::alloc::Allocator = core::alloc::Allocator;
 
 /// A core error as the `DgaError` to throw.
 pub(crate) fn throw(e: core::Error) -> napi::Error {

@@ -21,10 +21,8 @@ pub fn to_py_err(py: Python<'_>, e: &Error) -> PyErr {
 /// The exception of an error JSON (`Error::to_json`'s shape).
 pub fn from_json(py: Python<'_>, json: &Value, dga_message: Option<&str>) -> PyErr {
     let make = FROM_JSON.import(py, "dga_epayment._errors", "_from_json");
-    match make.and_then(|make| make.call1((json_to_py(py, json)?, dga_message))) {
-        Ok(exc) => PyErr::from_value(exc),
-        Err(conversion_failed) => conversion_failed,
-    }
+    let exc = make.and_then(|make| make.call1((json_to_py(py, json)?, dga_message)));
+    exc.map_or_else(|conversion_failed| conversion_failed, PyErr::from_value)
 }
 
 pub fn runtime_error(e: std::io::Error) -> PyErr {

@@ -18,6 +18,9 @@ use dga_epayment as dga;
 use errors::IntoPyResult;
 use pyo3::prelude::*;
 
+#[global_allocator]
+static ALLOCATOR: dga::alloc::Allocator = dga::alloc::Allocator;
+
 /// Parses a callback body from DGA (bytes or str); raises `CallbackError` listing every
 /// problem. Verify it with `Client.verify_callback` before acting on it.
 #[pyfunction]
