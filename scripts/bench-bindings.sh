@@ -6,8 +6,8 @@
 # each against the Rust row measured in the same round; Python's parse_callback per second
 # (parse, no network; no Rust row). Two rounds (the second in reverse order) so the noise shows.
 # Each row also gives the CPU time per call of the language's whole process over its run (the
-# runtime's threads included) and Rust's over it: steadier than calls/s on a VM whose speed
-# drifts from minute to minute.
+# runtime's threads included) and Rust's over it ("cpu vs rust" below 1: the language spends
+# more): the work a call costs, where calls/s also counts waiting.
 # Then Node's async run: 256 calls in flight through the SDK side by side with a hand-written
 # undici.Pool making the same status call (ratio, event-loop p99 delay), the OS threads of the
 # Node process with 1,000 calls in flight, and its RSS growth from 20k to 100k calls.
@@ -130,9 +130,7 @@ python3 - "$results" "$node_async" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 langs = ["rust", "c", "csharp", "python", "node", "java"]
-# CPU per call: every thread of the language's process over its measured run, so the
-# runtime's workers count; "cpu vs rust" is Rust's over the language's (below 1: it spends
-# more). Far steadier than calls/s on a VM whose speed drifts: a gap in both is the binding's.
+# CPU per call and "cpu vs rust": see the header.
 print(f"\n{'round':>5}  {'language':<8} {'mode':<7} {'calls/s':>9} {'vs rust':>8}"
       f" {'cpu us/call':>12} {'cpu vs rust':>12}")
 for r in sorted({row["round"] for row in rows}):
