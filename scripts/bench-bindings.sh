@@ -35,6 +35,18 @@ while [ $# -gt 0 ]; do
 done
 export BENCH_WARMUP=$warmup
 
+# What the runs need, checked before anything builds: each binding's test.sh installs its own
+# (apt packages, venv, npm install), so one `scripts/test-all.sh` run sets this machine up.
+missing=""
+for tool in gcc node npm mcs mono javac java mvn; do
+  command -v "$tool" >/dev/null || missing="$missing $tool"
+done
+[ -x bindings-python/.venv/bin/maturin ] || missing="$missing maturin(bindings-python/.venv)"
+if [ -n "$missing" ]; then
+  echo "missing:$missing; run scripts/test-all.sh once (or the bindings' test.sh), which installs them" >&2
+  exit 1
+fi
+
 R=target/$CARGO_BUILD_TARGET/release
 B=target/bench
 mkdir -p "$B"
@@ -50,7 +62,6 @@ gcc -std=c11 -O2 -Wall -Wextra -Werror -Iinclude bindings-c/bench/bench.c -o "$B
 
 step "Python release wheel into $B/venv"
 PYVENV=bindings-python/.venv
-[ -x "$PYVENV/bin/maturin" ] || { echo "maturin missing: run bindings-python/test.sh once" >&2; exit 1; }
 rm -rf "$B/wheels"
 (cd bindings-python && VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" \
   maturin build --release --strip --locked -q -o "../$B/wheels")
