@@ -7,7 +7,7 @@ use super::DgaError;
 use super::async_calls::DgaCallback;
 use std::collections::VecDeque;
 use std::ffi::{c_char, c_void};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
@@ -18,6 +18,8 @@ unsafe impl Send for Entry {}
 
 static QUEUE: Mutex<VecDeque<Entry>> = Mutex::new(VecDeque::new());
 static READY: Condvar = Condvar::new();
+/// Threads waiting in `dga_completion_next`: changed and read under `QUEUE`'s lock.
+static WAITING: AtomicUsize = AtomicUsize::new(0);
 pub(crate) static LOG_TO_QUEUE: AtomicBool = AtomicBool::new(false);
 
 pub(crate) extern "C" fn push(
@@ -28,7 +30,13 @@ pub(crate) extern "C" fn push(
 ) {
     let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
     q.push_back(Entry(user_data, kind, json, err));
-    READY.notify_one();
+    // Only a waiting thread needs waking (a busy one takes this entry next), and after the lock
+    // is released: woken before, it finds the lock still held and sleeps again.
+    let wake = WAITING.load(Ordering::Relaxed) > 0;
+    drop(q);
+    if wake {
+        READY.notify_one();
+    }
 }
 
 /// The `DgaCallback` that queues each completion for `dga_completion_next` instead of running
@@ -54,9 +62,11 @@ pub unsafe extern "C" fn dga_completion_next(
     super::guard(false, || {
         let q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
         let wait = Duration::from_millis(u64::from(timeout_ms));
+        WAITING.fetch_add(1, Ordering::Relaxed);
         let (mut q, _) = READY
             .wait_timeout_while(q, wait, |q| q.is_empty())
             .unwrap_or_else(|e| e.into_inner());
+        WAITING.fetch_sub(1, Ordering::Relaxed);
         let Some(Entry(user_data, kind, json, err)) = q.pop_front() else {
             return false;
         };
