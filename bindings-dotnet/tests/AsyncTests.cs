@@ -196,6 +196,13 @@ namespace Dga.EPayment.Tests
                     var nested = client.StatusAsync(p.Result.Reference1, p.Result.Reference2)
                         .ContinueWith(t => client.Status(p.Result.Reference1, p.Result.Reference2).PaidStatus, TaskContinuationOptions.ExecuteSynchronously);
                     Assert.Equal<PaidStatus?>(PaidStatus.Pending, nested.Result, "blocking call in a continuation");
+                    // Nor on the completion thread: one that waits for another call's completion gets it.
+                    var status = client.StatusAsync(p.Result.Reference1, p.Result.Reference2);
+                    Assert.True(status.CreationOptions.HasFlag(TaskCreationOptions.RunContinuationsAsynchronously), "creation options");
+                    var waited = status.ContinueWith(t => Tuple.Create(Thread.CurrentThread.IsThreadPoolThread,
+                        client.StatusAsync(p.Result.Reference1, p.Result.Reference2).Wait(20000)), TaskContinuationOptions.ExecuteSynchronously);
+                    Assert.True(waited.Wait(30000) && waited.Result.Item1, "the continuation runs on the thread pool");
+                    Assert.True(waited.Result.Item2, "a call awaited inside a continuation completes");
                 }
             });
 

@@ -1,9 +1,10 @@
 // The Task-based calls over the C ABI's dga_*_async functions. Each call's completion is queued
 // by the library's own callback (its runtime threads never enter .NET: Mono would wait for them
-// at exit, forever), and one background thread of ours takes the queue (dga_completion_next) and
-// hands each completion to the thread pool as a work item of its own, which reads the result and
-// completes the call's TaskCompletionSource, its continuations inline: no thread waits per call,
-// none runs on our thread nor holds back another call's, so Task.WaitAll/.Result cannot deadlock.
+// at exit, forever), and one background thread of ours takes the queue (dga_completion_next),
+// reads the result and completes the call's TaskCompletionSource, made with
+// RunContinuationsAsynchronously: its continuations go to the thread pool, one work item each
+// (none when nobody awaits yet). No thread waits per call, no continuation runs on our thread
+// nor holds back another call's completion, so Task.WaitAll/.Result cannot deadlock.
 //
 // A call's user_data is a small native block: this domain's mark and the GCHandle of its state.
 // The queue is the process's, so a completion of another live domain is queued again for it and
@@ -59,14 +60,13 @@ namespace Dga.EPayment
             internal CancellationToken Token;
             internal CancellationTokenRegistration Registration;
 
-            // Once per started call, on its own work item: frees its state, completes its task. Never throws.
+            // Once per started call, on the completion thread: frees its state, completes its task. Never throws.
             internal abstract void Complete();
         }
 
         internal sealed class Call<T> : Call
         {
-            // Completed on a work item of its own, so its continuations run inline there.
-            internal readonly TaskCompletionSource<T> Source = new TaskCompletionSource<T>();
+            internal readonly TaskCompletionSource<T> Source = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
 
             internal Func<int, string, IntPtr, T> Read;
 
@@ -166,7 +166,7 @@ namespace Dga.EPayment
                     call.Kind = kind;
                     call.OutJson = outJson;
                     call.Err = err;
-                    ThreadPool.UnsafeQueueUserWorkItem(c => ((Call)c).Complete(), call);
+                    call.Complete();
                 }
                 else if (Marshal.ReadIntPtr(Marshal.ReadIntPtr(userData)) == IntPtr.Zero)
                 {
