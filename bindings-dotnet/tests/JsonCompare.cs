@@ -1,4 +1,4 @@
-// The vectors' JSON comparison (moved from the library, which no longer needs it).
+// The vectors' JSON comparison: the tests compare the library's output with the expected JSON.
 using System.Globalization;
 
 namespace Dga.EPayment.Tests

@@ -154,7 +154,7 @@ def test_config_errors_name_every_setting(sandbox: Sandbox) -> None:
         dga.Client(consumer_key="", consumer_secret=SECRET, agent_id="12", environment="moon",
                    timeout=-1, retry={"token_attempts": "x", "bogus": 1})
     fields = {f.field for f in e.value.errors}
-    # Named as the caller spelled them (the keywords), by the core (issue 11's unification).
+    # Named as the caller spelled them (the keywords): the core names them by the binding's spelling.
     assert {"consumer_key", "agent_id", "environment", "timeout", "retry.token_attempts", "retry.bogus"} <= fields
     assert SECRET not in str(e.value)
     with pytest.raises(TypeError):
