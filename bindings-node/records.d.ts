@@ -159,6 +159,8 @@ export interface ClientOptions {
   maxConcurrentVerifications?: number
   /** Calls in flight at once per client (default 256); more wait for a slot. */
   maxInFlight?: number
+  /** The runtime's worker threads, 1 to 256 (default 2): process-wide, the first runtime built wins. */
+  workerThreads?: number
   /** Status calls per second for callback verification (default 20, burst 40; 0: off). */
   verificationRate?: number
   /** How long DGA's final status answers repeated deliveries (default 2 s). In milliseconds. */

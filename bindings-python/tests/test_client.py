@@ -149,6 +149,14 @@ def test_verify_callback_returns_dgas_status(client: dga.Client, sandbox: Sandbo
     assert verified.paid_status is dga.PaidStatus.SUCCESS and verified.ref1 == p.reference1
 
 
+def test_worker_threads_is_an_option_checked_by_the_core() -> None:
+    # Process-wide (the runtime is the process's), so only its checking is tested here; the
+    # core's tests/worker_threads.rs counts the threads it gives.
+    with pytest.raises(dga.ValidationError) as e:
+        dga.Client(consumer_key="k", consumer_secret="s", agent_id="1234567890121", worker_threads=0)
+    assert [f.field for f in e.value.errors] == ["worker_threads"]
+
+
 def test_config_errors_name_every_setting(sandbox: Sandbox) -> None:
     with pytest.raises(dga.ValidationError) as e:
         dga.Client(consumer_key="", consumer_secret=SECRET, agent_id="12", environment="moon",

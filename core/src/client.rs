@@ -153,6 +153,9 @@ impl Client {
     /// Builds the client (connection pool, TLS roots, proxy). No network call is made and no
     /// thread is started.
     pub fn new(config: Config) -> Result<Client> {
+        if let Some(threads) = config.worker_threads {
+            crate::runtime::set_worker_threads(threads);
+        }
         let urls = Endpoint::ALL
             .iter()
             .map(|e| config.endpoint_url(*e))

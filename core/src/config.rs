@@ -200,6 +200,7 @@ pub struct Config {
     pub(crate) pool_idle_timeout: Duration,
     pub(crate) max_concurrent_verifications: usize,
     pub(crate) max_in_flight: usize,
+    pub(crate) worker_threads: Option<usize>,
     pub(crate) verification_rate: u32,
     pub(crate) verification_reuse: Duration,
 }
@@ -245,6 +246,7 @@ impl fmt::Debug for Config {
                 &self.max_concurrent_verifications,
             )
             .field("max_in_flight", &self.max_in_flight)
+            .field("worker_threads", &self.worker_threads)
             .field("verification_rate", &self.verification_rate)
             .field("verification_reuse", &self.verification_reuse)
             .finish()
@@ -312,6 +314,12 @@ impl Config {
         self.max_in_flight
     }
 
+    /// The runtime's worker threads this configuration asks for, if it does
+    /// ([`ConfigBuilder::worker_threads`]).
+    pub fn worker_threads(&self) -> Option<usize> {
+        self.worker_threads
+    }
+
     /// Status calls per second for callback verification (default 20, burst 40; 0: no limit).
     pub fn verification_rate(&self) -> u32 {
         self.verification_rate
@@ -371,6 +379,7 @@ pub struct ConfigBuilder {
     pool_idle_timeout: Option<Duration>,
     max_concurrent_verifications: Option<usize>,
     max_in_flight: Option<usize>,
+    worker_threads: Option<usize>,
     verification_rate: Option<u32>,
     verification_reuse: Option<Duration>,
 }
@@ -527,6 +536,16 @@ impl ConfigBuilder {
     /// slot, never on a thread of their own.
     pub fn max_in_flight(mut self, v: usize) -> Self {
         self.max_in_flight = Some(v);
+        self
+    }
+
+    /// The worker threads of the runtime every client of the process shares (1 to 256;
+    /// default 2, or `DGA_EPAYMENT_THREADS`), set when the client is built: the first runtime
+    /// built wins, and a later different count is logged and ignored
+    /// ([`crate::runtime::set_worker_threads`]). One is enough for a process that makes one
+    /// call at a time (docs/architecture.md#the-async-core).
+    pub fn worker_threads(mut self, v: usize) -> Self {
+        self.worker_threads = Some(v);
         self
     }
 
@@ -699,6 +718,9 @@ impl ConfigBuilder {
         if max_in_flight == 0 || max_in_flight > tokio::sync::Semaphore::MAX_PERMITS {
             errors.push(FieldError::new("maxInFlight", "must be at least 1"));
         }
+        if self.worker_threads.is_some_and(|n| !(1..=256).contains(&n)) {
+            errors.push(FieldError::new("workerThreads", "must be 1 to 256"));
+        }
         let pool_idle_timeout = self.pool_idle_timeout.unwrap_or(DEFAULT_POOL_IDLE_TIMEOUT);
         if !errors.is_empty() {
             return Err(Error::validation(errors));
@@ -711,6 +733,7 @@ impl ConfigBuilder {
             pool_idle_timeout,
             max_concurrent_verifications,
             max_in_flight,
+            worker_threads: self.worker_threads,
             verification_rate: self.verification_rate.unwrap_or(DEFAULT_VERIFICATION_RATE),
             verification_reuse: self
                 .verification_reuse

@@ -12,7 +12,7 @@ use crate::schema::{self, FieldType, Record};
 
 /// Every key [`ConfigBuilder::with_json`] accepts, in documentation order (the schema's
 /// [`crate::schema::CLIENT_OPTIONS`]).
-pub const CONFIG_KEYS: [&str; 22] = crate::schema::wire_names(&schema::CLIENT_OPTIONS);
+pub const CONFIG_KEYS: [&str; 23] = crate::schema::wire_names(&schema::CLIENT_OPTIONS);
 
 /// The keys of the `retry` object.
 const RETRY_KEYS: [&str; 5] = crate::schema::wire_names(&schema::RETRY_OPTIONS);
@@ -184,6 +184,9 @@ impl ConfigBuilder {
         }
         if let Some(n) = r.count("maxInFlight") {
             self = self.max_in_flight(n);
+        }
+        if let Some(n) = r.count("workerThreads") {
+            self = self.worker_threads(n);
         }
         if let Some(n) = r.count("verificationRate") {
             self = self.verification_rate(u32::try_from(n).unwrap_or(u32::MAX));

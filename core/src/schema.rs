@@ -265,6 +265,7 @@ pub const CLIENT_OPTIONS: Record = Record {
         optional("poolIdleTimeoutMs",          "pool_idle_timeout",            FieldType::Duration,               "How long a pooled connection may idle (default 15 s)."),
         optional("maxConcurrentVerifications", "max_concurrent_verifications", FieldType::Integer,                "Callback verifications at once per client (default 16); more get 503."),
         optional("maxInFlight",                "max_in_flight",                FieldType::Integer,                "Calls in flight at once per client (default 256); more wait for a slot."),
+        optional("workerThreads",              "worker_threads",               FieldType::Integer,                "The runtime's worker threads, 1 to 256 (default 2): process-wide, the first runtime built wins."),
         optional("verificationRate",           "verification_rate",            FieldType::Integer,                "Status calls per second for callback verification (default 20, burst 40; 0: off)."),
         optional("verificationReuseMs",        "verification_reuse",           FieldType::Duration,               "How long DGA's final status answers repeated deliveries (default 2 s)."),
     ],

@@ -37,7 +37,9 @@ fn full_config(sb: &dga_sandbox::Sandbox) -> Value {
         "maxConcurrentVerifications": 4,
         "maxInFlight": 64,
         "verificationRate": 50,
-        "verificationReuseMs": 1500
+        "verificationReuseMs": 1500,
+        // The default: this test binary's other tests keep the runtime they expect.
+        "workerThreads": 2
     })
 }
 
@@ -54,6 +56,7 @@ fn config_from_json_builds_a_working_client() {
     assert_eq!(config.token_failure_cooldown(), Duration::from_millis(500));
     assert_eq!(config.pool_idle_timeout(), Duration::from_secs(5));
     assert_eq!(config.max_concurrent_verifications(), 4);
+    assert_eq!(config.worker_threads(), Some(2));
     let client = Client::new(config).unwrap();
     let p = client
         .create_payment(&payment_request(PaymentType::QrPayment, "10.50"))

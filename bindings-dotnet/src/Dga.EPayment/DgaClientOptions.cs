@@ -67,6 +67,9 @@ namespace Dga.EPayment
         /// <summary>Calls of this client in flight at once (default 256); more wait for a slot, holding no thread.</summary>
         public int? MaxInFlight { get; set; }
 
+        /// <summary>The native runtime's worker threads, 1 to 256 (default 2, or DGA_EPAYMENT_THREADS): process-wide, set by the first client built before the first call.</summary>
+        public int? WorkerThreads { get; set; }
+
         /// <summary>Status calls per second for callback verification (default 20, burst 40; 0 turns the limit off); beyond it a delivery is answered 503 without asking DGA.</summary>
         public int? VerificationRate { get; set; }
 

@@ -29,6 +29,7 @@ class _ClientOptions(TypedDict, total=False):
     pool_idle_timeout: Optional[float]
     max_concurrent_verifications: Optional[int]
     max_in_flight: Optional[int]
+    worker_threads: Optional[int]
     verification_rate: Optional[int]
     verification_reuse: Optional[float]
 
@@ -53,6 +54,7 @@ class _EnvOptions(TypedDict, total=False):
     pool_idle_timeout: Optional[float]
     max_concurrent_verifications: Optional[int]
     max_in_flight: Optional[int]
+    worker_threads: Optional[int]
     verification_rate: Optional[int]
     verification_reuse: Optional[float]
 

@@ -95,6 +95,14 @@ abstract class ClientOptionsSetters<B> {
         return set("max_in_flight", v);
     }
 
+    /**
+     * The runtime's worker threads, 1 to 256 (default 2): process-wide, the first runtime built
+     * wins.
+     */
+    public B workerThreads(int v) {
+        return set("worker_threads", v);
+    }
+
     /** Status calls per second for callback verification (default 20, burst 40; 0: off). */
     public B verificationRate(int v) {
         return set("verification_rate", v);
