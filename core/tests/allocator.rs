@@ -1,10 +1,9 @@
 //! The bindings' allocator (`alloc::Allocator`, docs/architecture.md#the-allocator) as a guest
-//! in someone else's process: memory freed after a burst leaves the process's resident set, and
-//! a process forked while other threads allocate can allocate in the child.
+//! in someone else's process: memory freed after a burst leaves the process's resident set (a
+//! child forked while threads allocate: tests/allocator_fork.rs).
 #![cfg(all(unix, feature = "mimalloc"))]
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::mpsc;
 use std::thread;
 
 #[global_allocator]
@@ -47,38 +46,4 @@ fn memory_freed_after_a_burst_leaves_the_resident_set() {
     burst(8, 64); // 512 MiB allocated and freed, 8 threads at once
     let grew = rss_kib().saturating_sub(before);
     assert!(grew < 16 * 1024, "resident set grew by {grew} KiB");
-}
-
-#[test]
-fn a_child_forked_while_threads_allocate_can_allocate() {
-    let stop = Arc::new(AtomicBool::new(false));
-    let busy: Vec<_> = (0..4)
-        .map(|_| {
-            let stop = stop.clone();
-            thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    burst(2, 4);
-                }
-            })
-        })
-        .collect();
-    thread::sleep(std::time::Duration::from_millis(50));
-    for _ in 0..20 {
-        // SAFETY: the child only allocates, spawns threads and `_exit`s.
-        let pid = unsafe { libc::fork() };
-        assert!(pid >= 0, "fork failed");
-        if pid == 0 {
-            burst(2, 8);
-            unsafe { libc::_exit(0) };
-        }
-        let mut status = 0;
-        // SAFETY: waits for the child just forked.
-        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-        assert!(
-            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-            "child status {status}"
-        );
-    }
-    stop.store(true, Ordering::Relaxed);
-    busy.into_iter().for_each(|t| t.join().unwrap());
 }
