@@ -1463,6 +1463,7 @@ static void test_config_keys(const cJSON *schema) {
         {"maxInFlight", "256"},
         {"verificationRate", "20"},
         {"verificationReuseMs", "2000"},
+        {"workerThreads", "2"},
     };
     const size_t n = sizeof options / sizeof options[0];
     const cJSON *client_options = schema_record(schema, "ClientOptions");

@@ -338,6 +338,7 @@ namespace Dga.EPayment.Tests
                 o.MaxInFlight = 64;
                 o.VerificationRate = 50;
                 o.VerificationReuse = TimeSpan.FromSeconds(1);
+                o.WorkerThreads = 2;
                 var keys = JsonNode.Parse(o.ToAbiJson()).Members.Select(m => m.Key).ToList();
                 // The core names every key it knows when it refuses an unknown one.
                 var withUnknown = JsonNode.Parse(o.ToAbiJson()).Add("notASetting", JsonNode.Number(1)).ToJson();
