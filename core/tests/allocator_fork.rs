@@ -8,21 +8,12 @@
 //! That is std's, not the allocator's (docs/architecture.md#fork-safety).
 #![cfg(all(unix, feature = "mimalloc"))]
 
+mod allocation;
+
+use allocation::{burst, grow};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
-
-#[global_allocator]
-static ALLOCATOR: dga_epayment::alloc::Allocator = dga_epayment::alloc::Allocator;
-
-/// A call's pattern: a buffer grown chunk by chunk to 1 MiB, handed to `free` to drop.
-fn grow(free: &mpsc::Sender<Vec<u8>>) {
-    let mut body = Vec::with_capacity(8192);
-    while body.len() < 1 << 20 {
-        body.extend_from_slice(&[7u8; 16 * 1024]);
-    }
-    let _ = free.send(body);
-}
 
 #[test]
 fn a_child_forked_while_threads_allocate_can_allocate() {
@@ -45,17 +36,7 @@ fn a_child_forked_while_threads_allocate_can_allocate() {
         let pid = unsafe { libc::fork() };
         assert!(pid >= 0, "fork failed");
         if pid == 0 {
-            let (to_free, freed) = mpsc::channel::<Vec<u8>>();
-            let freer = thread::spawn(move || freed.into_iter().for_each(drop));
-            let makers: Vec<_> = (0..2)
-                .map(|_| {
-                    let to_free = to_free.clone();
-                    thread::spawn(move || (0..8).for_each(|_| grow(&to_free)))
-                })
-                .collect();
-            makers.into_iter().for_each(|t| t.join().unwrap());
-            drop(to_free);
-            freer.join().unwrap();
+            burst(2, 8);
             // SAFETY: ends the child without running the harness's exit.
             unsafe { libc::_exit(0) };
         }
