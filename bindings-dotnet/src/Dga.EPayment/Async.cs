@@ -54,14 +54,12 @@ namespace Dga.EPayment
             internal IntPtr Cancel, Block;
             internal GCHandle Handle;
 
-            // The callback's values (the call owns them), set by the completion thread.
-            internal int Kind;
-            internal IntPtr OutJson, Err;
             internal CancellationToken Token;
             internal CancellationTokenRegistration Registration;
 
-            // Once per started call, on the completion thread: frees its state, completes its task. Never throws.
-            internal abstract void Complete();
+            // Once per started call, on the completion thread, with the callback's values (the call
+            // owns them): frees its state, completes its task. Never throws.
+            internal abstract void Complete(int kind, IntPtr outJson, IntPtr err);
         }
 
         internal sealed class Call<T> : Call
@@ -70,19 +68,19 @@ namespace Dga.EPayment
 
             internal Func<int, string, IntPtr, T> Read;
 
-            internal override void Complete()
+            internal override void Complete(int kind, IntPtr outJson, IntPtr err)
             {
                 try
                 {
                     Finish(this);
-                    if (Kind == DgaCancelled)
+                    if (kind == DgaCancelled)
                     {
-                        NativeMethods.dga_error_free(Err);
-                        NativeMethods.dga_string_free(OutJson);
+                        NativeMethods.dga_error_free(err);
+                        NativeMethods.dga_string_free(outJson);
                         Source.TrySetCanceled(Token);
                         return;
                     }
-                    Source.TrySetResult(Read(Kind, NativeMethods.TakeString(OutJson), Err));
+                    Source.TrySetResult(Read(kind, NativeMethods.TakeString(outJson), err));
                 }
                 catch (Exception e)
                 {
@@ -163,10 +161,7 @@ namespace Dga.EPayment
                 else if (Marshal.ReadIntPtr(userData) == Mark)
                 {
                     var call = (Call)GCHandle.FromIntPtr(Marshal.ReadIntPtr(userData, IntPtr.Size)).Target;
-                    call.Kind = kind;
-                    call.OutJson = outJson;
-                    call.Err = err;
-                    call.Complete();
+                    call.Complete(kind, outJson, err);
                 }
                 else if (Marshal.ReadIntPtr(Marshal.ReadIntPtr(userData)) == IntPtr.Zero)
                 {
