@@ -41,7 +41,8 @@ missing=""
 for tool in gcc node npm mcs mono javac java mvn; do
   command -v "$tool" >/dev/null || missing="$missing $tool"
 done
-[ -x bindings-python/.venv/bin/maturin ] || missing="$missing maturin(bindings-python/.venv)"
+PYVENV=bindings-python/.venv
+[ -x "$PYVENV/bin/maturin" ] || missing="$missing maturin($PYVENV)"
 if [ -n "$missing" ]; then
   echo "missing:$missing; run scripts/test-all.sh once (or the bindings' test.sh), which installs them" >&2
   exit 1
@@ -61,7 +62,6 @@ gcc -std=c11 -O2 -Wall -Wextra -Werror -Iinclude bindings-c/bench/bench.c -o "$B
   -L"$R" -ldga_epayment -Wl,-rpath,"$PWD/$R" -lpthread
 
 step "Python release wheel into $B/venv"
-PYVENV=bindings-python/.venv
 rm -rf "$B/wheels"
 (cd bindings-python && VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" \
   maturin build --release --strip --locked -q -o "../$B/wheels")
