@@ -203,14 +203,15 @@ where
             Ok(prepared) => prepared,
             Err(e) => return e.kind,
         };
-        let Ok(runtime) = sdk::runtime::handle() else {
+        // Built first: the spawn below then cannot fail (and drop a call that must call back).
+        if sdk::runtime::handle().is_err() {
             return DgaErrorKind::DGA_INTERNAL as i32;
-        };
+        }
         install_hooks();
         // SAFETY: NULL or live, by the caller's contract; the call keeps its own receiver.
         let cancel = unsafe { cancel.as_ref() }.map(|c| c.cancelled.subscribe());
         let mut completion = Completion { cb, user_data };
-        runtime.spawn(async move {
+        let call = async move {
             let work = async move {
                 let work = async { work.await.map_err(DgaError::from) };
                 let Some(mut cancel) = cancel else {
@@ -223,14 +224,19 @@ where
                     r = work => r,
                 }
             };
-            let result = match AssertUnwindSafe(work).catch_unwind().await {
+            match AssertUnwindSafe(work).catch_unwind().await {
                 Ok(r) => r,
                 Err(panic) => Err(DgaError::binding(
                     DgaErrorKind::DGA_INTERNAL,
                     panic_message(&*panic),
                 )),
-            };
-            completion.fire(result);
+            }
+        };
+        // From `finish`, once the call has left the runtime; dropped, `Completion` calls back.
+        let _detached = sdk::runtime::spawn_then(call, move |got| {
+            if let Ok(result) = got {
+                completion.fire(result);
+            }
         });
         DgaErrorKind::DGA_OK as i32
     }));

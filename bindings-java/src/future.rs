@@ -72,14 +72,18 @@ where
         ));
     }
     let target = JavaRef(global);
-    let task = async move {
+    let call = async move {
         let outcome = AssertUnwindSafe(call).catch_unwind().await;
-        let outcome = outcome.unwrap_or_else(|panic| Err(internal(panic_message(&*panic))));
-        complete(&target, tagged(outcome));
+        outcome.unwrap_or_else(|panic| Err(internal(panic_message(&*panic))))
     };
-    let handle = sdk::runtime::spawn(task)
+    // Completed in `finish`, after the call has left the runtime; an aborted call is not.
+    let finish = move |got: Result<Outcome, sdk::runtime::Ended>| {
+        if let Ok(outcome) = got {
+            complete(&target, tagged(outcome));
+        }
+    };
+    let abort = sdk::runtime::spawn_then(call, finish)
         .map_err(|e| internal(format!("the runtime could not start: {e}")))?;
-    let abort = handle.abort_handle();
     let abort: Box<Abort> = Box::new(Box::new(move || abort.abort()));
     Ok((Box::into_raw(abort) as usize as jlong).to_string())
 }

@@ -141,7 +141,7 @@ impl Drop for LeaveOnDrop<'_> {
 }
 
 /// Aborts a spawned status call when its caller's future is dropped.
-struct AbortOnDrop(tokio::task::AbortHandle);
+struct AbortOnDrop(runtime::AbortHandle);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
@@ -464,7 +464,7 @@ async fn on_runtime<T: Send + 'static>(
     let _abort = AbortOnDrop(task.abort_handle());
     match task.await {
         Ok(result) => result,
-        Err(e) => Err(ended_unexpectedly(endpoint, e.is_panic())),
+        Err(e) => Err(ended_unexpectedly(endpoint, e == runtime::Ended::Panicked)),
     }
 }
 

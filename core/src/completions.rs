@@ -12,10 +12,10 @@
 //! away): a status stops, and a create, void or close already sent runs to its end in the
 //! core, which logs its outcome (docs/architecture.md#cancellation-and-outcome-unknown).
 
+use crate::runtime::AbortHandle;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
-use tokio::task::AbortHandle;
 
 /// One binding thread's calls in flight and the outcomes waiting for it.
 pub struct Completions<T> {
@@ -119,7 +119,6 @@ impl<T: Send + 'static> Completions<T> {
         self: &Arc<Self>,
         call: impl Future<Output = T> + Send + 'static,
     ) -> std::io::Result<u64> {
-        let runtime = crate::runtime::handle()?;
         let id = {
             let mut s = self.lock();
             let id = s.next + 1;
@@ -132,15 +131,15 @@ impl<T: Send + 'static> Completions<T> {
             id,
             output: None,
         };
-        let task = runtime.spawn(async move {
+        let task = crate::runtime::spawn_then(call, move |got| {
             let mut deliver = deliver; // the whole guard, not only its field, moves in
-            deliver.output = Some(call.await);
-        });
+            deliver.output = got.ok();
+        })?;
         let mut s = self.lock();
         let closed = s.closed;
         // Absent: it ended and was taken already, or `close` took it.
         match s.running.get_mut(&id) {
-            Some(r @ Running::Starting(false)) => *r = Running::Task(task.abort_handle()),
+            Some(r @ Running::Starting(false)) => *r = Running::Task(task),
             Some(_) => task.abort(),
             None if closed => task.abort(),
             None => {}

@@ -58,6 +58,8 @@ mod fields;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
+#[cfg(target_os = "linux")]
+mod inbox;
 mod input_error;
 mod lenient;
 pub mod logs;

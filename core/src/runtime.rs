@@ -279,6 +279,43 @@ struct Runtime {
     generation: u64,
     threads: usize,
     detached: Mutex<Detached>,
+    #[cfg(target_os = "linux")]
+    inbox: Option<std::sync::Arc<crate::inbox::Inbox>>,
+    /// Calls started by [`spawn_then`] or [`block_on`] and not yet ended: 0 means the workers
+    /// are most likely parked, and a new call then goes through the inbox.
+    busy: AtomicUsize,
+}
+
+impl Runtime {
+    /// Counts a call as busy until the guard drops; `true` when none was (the runtime idle).
+    fn busy(&'static self) -> (Busy, bool) {
+        let idle = self.busy.fetch_add(1, Ordering::Relaxed) == 0;
+        (Busy(self), idle)
+    }
+
+    /// Starts `task`: through the inbox when the runtime is idle and this thread is not one of
+    /// its workers (docs/architecture.md#the-inbox), else by tokio's own `spawn`.
+    fn start<F: Future<Output = ()> + Send + 'static>(&self, task: F, idle: bool) {
+        #[cfg(target_os = "linux")]
+        if let Some(inbox) = self.inbox.as_ref().filter(|_| idle && !on_core_thread()) {
+            match inbox.push(Box::pin(task)) {
+                Ok(()) => return,
+                Err(task) => drop(self.rt.spawn(task)),
+            }
+            return;
+        }
+        let _ = idle;
+        drop(self.rt.spawn(task));
+    }
+}
+
+/// A call counted in [`Runtime::busy`] while it lives.
+struct Busy(&'static Runtime);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.busy.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 #[derive(Default)]
@@ -312,11 +349,18 @@ fn runtime() -> std::io::Result<&'static Runtime> {
             .build()?;
         register_exit_hook();
         log::debug!(target: LOG, "runtime started: {threads} worker threads");
+        #[cfg(target_os = "linux")]
+        let inbox = crate::inbox::Inbox::start(&rt)
+            .inspect_err(|e| log::debug!(target: LOG, "no inbox ({e}): calls go by spawn"))
+            .ok();
         Ok(Runtime {
             rt,
             generation,
             threads,
             detached: Mutex::new(Detached::default()),
+            #[cfg(target_os = "linux")]
+            inbox,
+            busy: AtomicUsize::new(0),
         })
     })
 }
@@ -327,14 +371,97 @@ pub fn handle() -> std::io::Result<tokio::runtime::Handle> {
     runtime().map(|r| r.rt.handle().clone())
 }
 
+/// How a task ended without its output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// It panicked (the panic is caught and goes no further).
+    Panicked,
+    /// It was aborted, or dropped by a runtime going away.
+    Aborted,
+}
+
+/// Aborts a task of [`spawn`]: it is dropped at its next turn, unless it has ended.
+#[derive(Clone, Debug)]
+pub struct AbortHandle(futures_util::future::AbortHandle);
+
+impl AbortHandle {
+    /// Aborts the task (nothing when it has ended).
+    pub fn abort(&self) {
+        self.0.abort();
+    }
+}
+
+/// A task started by [`spawn`]: awaiting it gives its output. Dropping it leaves it running.
+#[derive(Debug)]
+pub struct Task<T> {
+    output: tokio::sync::oneshot::Receiver<Result<T, Ended>>,
+    abort: AbortHandle,
+}
+
+impl<T> Task<T> {
+    /// A handle that aborts the task, kept apart from awaiting it.
+    pub fn abort_handle(&self) -> AbortHandle {
+        self.abort.clone()
+    }
+}
+
+impl<T> Future for Task<T> {
+    type Output = Result<T, Ended>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.output)
+            .poll(cx)
+            .map(|got| got.unwrap_or(Err(Ended::Aborted)))
+    }
+}
+
 /// Spawns a future on the process's runtime. Bindings use it to run a call and settle their
 /// language's future from its end.
-pub fn spawn<F>(future: F) -> std::io::Result<tokio::task::JoinHandle<F::Output>>
+pub fn spawn<F>(future: F) -> std::io::Result<Task<F::Output>>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    runtime().map(|r| r.rt.spawn(future))
+    let (tx, output) = tokio::sync::oneshot::channel();
+    let abort = spawn_then(future, move |got| drop(tx.send(got)))?;
+    Ok(Task { output, abort })
+}
+
+/// Runs `future` on the process's runtime, then `finish` with its output, or how it ended
+/// without one. `finish` is dropped uncalled only when the runtime drops the task (it never
+/// does while the process lives). A binding settles its language's future in `finish`, not
+/// at the end of `future`: by then the call no longer counts as running, so a caller woken by
+/// it and calling again finds the runtime idle and goes in through the inbox
+/// (docs/architecture.md#the-inbox).
+pub fn spawn_then<F, D>(future: F, finish: D) -> std::io::Result<AbortHandle>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    D: FnOnce(Result<F::Output, Ended>) + Send + 'static,
+{
+    use futures_util::FutureExt;
+    let r = runtime()?;
+    let (abort, registration) = futures_util::future::AbortHandle::new_pair();
+    let (busy, idle) = r.busy();
+    let guarded = std::panic::AssertUnwindSafe(future).catch_unwind();
+    let task = futures_util::future::Abortable::new(guarded, registration);
+    r.start(
+        async move {
+            let got = task.await;
+            // Before `finish`: a caller woken by it and calling again finds the runtime idle.
+            drop(busy);
+            finish(match got {
+                Ok(Ok(output)) => Ok(output),
+                Ok(Err(_panic)) => Err(Ended::Panicked),
+                Err(_aborted) => Err(Ended::Aborted),
+            });
+        },
+        idle,
+    );
+    Ok(AbortHandle(abort))
 }
 
 /// Sets the runtime's worker threads (default 2, or `DGA_EPAYMENT_THREADS`). Process-wide:
@@ -531,36 +658,48 @@ pub(crate) fn block_on<T: Send + 'static>(
     deadline: Instant,
 ) -> std::io::Result<Option<T>> {
     use futures_util::FutureExt;
-    // Boxed: a call's future is several kilobytes, and would be copied around.
-    let future = Box::pin(future);
+    let wait_for = |rx: std::sync::mpsc::Receiver<_>| {
+        rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .ok()
+    };
     // Outside any runtime (a core worker is inside its own, so never takes this path).
     if tokio::runtime::Handle::try_current().is_err() {
-        let handle = handle()?;
-        let guarded = std::panic::AssertUnwindSafe(future).catch_unwind();
-        return Ok(handle.block_on(async move {
+        let r = runtime()?;
+        let (busy, idle) = r.busy();
+        #[cfg(target_os = "linux")]
+        if idle && r.inbox.is_some() {
+            // The runtime is idle: the call goes in through the inbox, one wake-up.
+            drop(busy);
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            let task = spawn_then(future, move |got| drop(tx.send(got)))?;
+            let got = wait_for(rx);
+            if got.is_none() {
+                task.abort();
+            }
+            return Ok(got.and_then(Result::ok));
+        }
+        // Boxed: a call's future is several kilobytes, and would be copied around.
+        let guarded = std::panic::AssertUnwindSafe(Box::pin(future)).catch_unwind();
+        let got = r.rt.handle().block_on(async move {
             match tokio::time::timeout_at(deadline.into(), guarded).await {
                 Ok(Ok(got)) => Some(got),
                 _ => None,
             }
-        }));
+        });
+        drop((busy, idle));
+        return Ok(got);
     }
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    let task = spawn(async move {
-        let _ = tx.send(future.await);
-    })?;
-    let wait = || {
-        rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .ok()
-    };
+    let task = spawn_then(future, move |got| drop(tx.send(got)))?;
     let got = if on_core_thread() {
-        tokio::task::block_in_place(wait)
+        tokio::task::block_in_place(|| wait_for(rx))
     } else {
-        wait()
+        wait_for(rx)
     };
     if got.is_none() {
         task.abort();
     }
-    Ok(got)
+    Ok(got.and_then(Result::ok))
 }
 
 #[cfg(all(test, target_os = "linux"))]

@@ -41,7 +41,7 @@ pub struct Driver {
     output: Arc<tokio::sync::Mutex<mpsc::Receiver<Row>>>,
     summary: Arc<Mutex<Summary>>,
     extra_headers: Vec<String>,
-    task: tokio::task::AbortHandle,
+    task: runtime::AbortHandle,
 }
 
 impl Drop for Driver {
