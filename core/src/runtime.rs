@@ -297,13 +297,16 @@ impl Runtime {
     /// its workers (docs/architecture.md#the-inbox), else by tokio's own `spawn`.
     fn start<F: Future<Output = ()> + Send + 'static>(&self, task: F, idle: bool) {
         #[cfg(target_os = "linux")]
-        if let Some(inbox) = self.inbox.as_ref().filter(|_| idle && !on_core_thread()) {
-            match inbox.push(Box::pin(task)) {
-                Ok(()) => return,
-                Err(task) => drop(self.rt.spawn(task)),
+        if idle
+            && !on_core_thread()
+            && let Some(inbox) = &self.inbox
+        {
+            if let Err(task) = inbox.push(Box::pin(task)) {
+                drop(self.rt.spawn(task));
             }
             return;
         }
+        #[cfg(not(target_os = "linux"))]
         let _ = idle;
         drop(self.rt.spawn(task));
     }
@@ -380,7 +383,8 @@ pub enum Ended {
     Aborted,
 }
 
-/// Aborts a task of [`spawn`]: it is dropped at its next turn, unless it has ended.
+/// Aborts a task of [`spawn`] or [`spawn_then`]: it is dropped at its next turn, unless it has
+/// ended.
 #[derive(Clone, Debug)]
 pub struct AbortHandle(futures_util::future::AbortHandle);
 
@@ -418,8 +422,8 @@ impl<T> Future for Task<T> {
     }
 }
 
-/// Spawns a future on the process's runtime. Bindings use it to run a call and settle their
-/// language's future from its end.
+/// Spawns a future on the process's runtime; await the [`Task`] for its output. A binding
+/// settling its own language's future uses [`spawn_then`].
 pub fn spawn<F>(future: F) -> std::io::Result<Task<F::Output>>
 where
     F: Future + Send + 'static,
@@ -646,10 +650,11 @@ fn register_exit_hook() {
 /// Runs `future` to its end or to `deadline` for a thread that waits on it: the blocking
 /// client's way in. `None` when the deadline passed (or the future panicked: the binding
 /// reports that call, and no panic reaches the caller). Works on any thread:
-/// - on a thread outside any runtime (the usual caller: a web worker, PHP, C, the JVM), the
-///   future is polled right here while the runtime's workers drive its I/O and timers; its
-///   request reading and answer parsing then run on the caller's own thread, as a bare
-///   reqwest caller's do, instead of queueing on the runtime's few workers;
+/// - on a thread outside any runtime (the usual caller: a web worker, PHP, C, the JVM): when
+///   the runtime is idle, the call goes in through its inbox and this thread waits (one worker
+///   woken); else the future is polled right here while the runtime's workers drive its I/O
+///   and timers, so its request reading and answer parsing run on the caller's own thread, as
+///   a bare reqwest caller's do, instead of queueing on the runtime's few busy workers;
 /// - inside another runtime, it runs on the core's and this thread waits (blocked meanwhile);
 /// - on one of the core's own workers, the wait goes through `block_in_place`, so the runtime
 ///   keeps running the call.
@@ -665,11 +670,8 @@ pub(crate) fn block_on<T: Send + 'static>(
     // Outside any runtime (a core worker is inside its own, so never takes this path).
     if tokio::runtime::Handle::try_current().is_err() {
         let r = runtime()?;
-        let (busy, idle) = r.busy();
         #[cfg(target_os = "linux")]
-        if idle && r.inbox.is_some() {
-            // The runtime is idle: the call goes in through the inbox, one wake-up.
-            drop(busy);
+        if r.inbox.is_some() && r.busy.load(Ordering::Relaxed) == 0 {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
             let task = spawn_then(future, move |got| drop(tx.send(got)))?;
             let got = wait_for(rx);
@@ -678,6 +680,7 @@ pub(crate) fn block_on<T: Send + 'static>(
             }
             return Ok(got.and_then(Result::ok));
         }
+        let _busy = r.busy();
         // Boxed: a call's future is several kilobytes, and would be copied around.
         let guarded = std::panic::AssertUnwindSafe(Box::pin(future)).catch_unwind();
         let got = r.rt.handle().block_on(async move {
@@ -686,7 +689,6 @@ pub(crate) fn block_on<T: Send + 'static>(
                 _ => None,
             }
         });
-        drop((busy, idle));
         return Ok(got);
     }
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
