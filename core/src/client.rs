@@ -500,14 +500,21 @@ where
     let (reference1, reference2) = refs.clone();
     let future = work(ticket.clone());
     let task_ticket = ticket.clone();
+    let (r1, r2) = refs.clone();
     let task = async move {
-        let _registered = DetachedCall::register(endpoint, &refs.0, &refs.1);
-        let result = future.await;
-        if let Err(result) = tx.send(result) {
+        let _registered = DetachedCall::register(endpoint, &r1, &r2);
+        future.await
+    };
+    // The result goes to the caller from `finish`, once the call has left the runtime (a
+    // panic drops `tx`: the caller then reports it below).
+    let finish = move |got: std::result::Result<Result<T>, runtime::Ended>| {
+        if let Ok(result) = got
+            && let Err(result) = tx.send(result)
+        {
             log_unreceived(endpoint, &refs, &result, task_ticket.was_sent());
         }
     };
-    runtime::spawn(task).map_err(|e| Error::runtime_failed(endpoint, &e))?;
+    runtime::spawn_then(task, finish).map_err(|e| Error::runtime_failed(endpoint, &e))?;
     let mut leave = LeaveOnDrop(Some(&ticket));
     let result = rx.await;
     leave.0 = None;

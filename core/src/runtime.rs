@@ -667,19 +667,14 @@ pub(crate) fn block_on<T: Send + 'static>(
         rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .ok()
     };
-    // Outside any runtime (a core worker is inside its own, so never takes this path).
-    if tokio::runtime::Handle::try_current().is_err() {
-        let r = runtime()?;
-        #[cfg(target_os = "linux")]
-        if r.inbox.is_some() && r.busy.load(Ordering::Relaxed) == 0 {
-            let (tx, rx) = std::sync::mpsc::sync_channel(1);
-            let task = spawn_then(future, move |got| drop(tx.send(got)))?;
-            let got = wait_for(rx);
-            if got.is_none() {
-                task.abort();
-            }
-            return Ok(got.and_then(Result::ok));
-        }
+    // Outside any runtime (a core worker is inside its own, so never takes this path), with
+    // calls running: polled here. Idle, the call goes in through the inbox, below.
+    let r = runtime()?;
+    #[cfg(target_os = "linux")]
+    let idle = r.inbox.is_some() && r.busy.load(Ordering::Relaxed) == 0;
+    #[cfg(not(target_os = "linux"))]
+    let idle = false;
+    if !idle && tokio::runtime::Handle::try_current().is_err() {
         let _busy = r.busy();
         // Boxed: a call's future is several kilobytes, and would be copied around.
         let guarded = std::panic::AssertUnwindSafe(Box::pin(future)).catch_unwind();
