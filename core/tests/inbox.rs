@@ -8,14 +8,12 @@ use dga_epayment::{PaymentType, blocking::Client, runtime};
 use std::collections::BTreeMap;
 
 /// The voluntary context switches (wake-ups after a wait) of each of the core's runtime
-/// threads (the embedded sandbox's have another name), by thread id.
+/// threads, by thread id.
 fn worker_wakeups() -> BTreeMap<String, u64> {
-    let tasks = std::fs::read_dir("/proc/self/task").unwrap().flatten();
-    let read = |t: &std::fs::DirEntry, f: &str| std::fs::read_to_string(t.path().join(f));
-    tasks
-        .filter(|t| read(t, "comm").is_ok_and(|c| c.trim() == "dga-epayment"))
+    core_threads()
+        .into_iter()
         .map(|t| {
-            let status = read(&t, "status").unwrap();
+            let status = std::fs::read_to_string(t.path().join("status")).unwrap();
             let line = status
                 .lines()
                 .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))

@@ -9,6 +9,16 @@ use std::time::Duration;
 
 pub const AGENT_ID: &str = "1234567890121";
 
+/// The core's runtime threads now running, as `/proc/self/task` entries (the embedded
+/// sandbox's threads have another name).
+pub fn core_threads() -> Vec<std::fs::DirEntry> {
+    let tasks = std::fs::read_dir("/proc/self/task").unwrap().flatten();
+    let comm = |t: &std::fs::DirEntry| std::fs::read_to_string(t.path().join("comm"));
+    tasks
+        .filter(|t| comm(t).is_ok_and(|c| c.trim() == "dga-epayment"))
+        .collect()
+}
+
 pub fn start_sandbox() -> Sandbox {
     start_sandbox_with(|_| {})
 }
