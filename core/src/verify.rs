@@ -77,28 +77,39 @@ struct Bucket {
     at: Instant,
 }
 
+impl Bucket {
+    /// Takes one token at `now` if there is one. A `now` earlier than the last one (a caller
+    /// that read the clock before waiting for the lock) refills nothing and leaves `at` where it
+    /// is: moving it back would let the next caller refill the same interval twice.
+    fn take(&mut self, now: Instant, rate: u32) -> bool {
+        let (rate, burst) = (f64::from(rate), 2.0 * f64::from(rate));
+        if now > self.at {
+            self.tokens = (self.tokens + (now - self.at).as_secs_f64() * rate).min(burst);
+            self.at = now;
+        }
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 impl Verifications {
     /// Takes one status call from the budget; false when it is spent (`rate` 0: no limit).
     fn spend(&self, rate: u32) -> bool {
         if rate == 0 {
             return true;
         }
-        let (rate, burst) = (f64::from(rate), 2.0 * f64::from(rate));
-        let now = Instant::now();
         let mut b = lock(&self.budget);
-        let bucket = b.get_or_insert(Bucket {
-            tokens: burst,
+        // The clock is read under the lock, so the bucket sees times in order.
+        let now = Instant::now();
+        b.get_or_insert(Bucket {
+            tokens: 2.0 * f64::from(rate),
             at: now,
-        });
-        bucket.tokens =
-            (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate).min(burst);
-        bucket.at = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        })
+        .take(now, rate)
     }
 
     /// A final status DGA gave for `key` within `window` that `claimed` matches.
@@ -422,5 +433,42 @@ fn log_differences(cb: &Callback, dga: &PaymentStatus) {
             cb.ref2,
             fields.join(", ")
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Bucket;
+    use std::time::{Duration, Instant};
+
+    /// Takes from a bucket at `times` (ms after `start`, in the order given), counting the
+    /// tokens it gave.
+    fn given(rate: u32, times: &[u64]) -> usize {
+        let start = Instant::now();
+        let mut b = Bucket {
+            tokens: 2.0 * f64::from(rate),
+            at: start,
+        };
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        times.iter().filter(|&&ms| b.take(at(ms), rate)).count()
+    }
+
+    #[test]
+    fn a_bucket_gives_its_burst_then_its_rate() {
+        // Rate 5, burst 10: ten at once, then one per 200 ms.
+        let times: Vec<u64> = (0..40).map(|i| i * 25).collect(); // 1 s, 40 asks
+        assert_eq!(given(5, &times), 10 + 4);
+    }
+
+    #[test]
+    fn a_clock_read_late_refills_nothing_twice() {
+        // Two callers read the clock at 0 and 1,000 ms; the later one takes the lock first.
+        // Moving the bucket's time back to 0 would let the caller at 1,000 ms again refill
+        // the second already counted: 10 + 5 + 5 tokens instead of 10 + 5 + 0.
+        let mut asks = vec![0; 10]; // the burst
+        asks.extend([1000; 6]); // five refilled, one refused
+        asks.extend([0; 3]); // late clocks: nothing
+        asks.extend([1000; 6]); // the same second again: nothing
+        assert_eq!(given(5, &asks), 15);
     }
 }
