@@ -718,8 +718,13 @@ impl ConfigBuilder {
         if max_in_flight == 0 || max_in_flight > tokio::sync::Semaphore::MAX_PERMITS {
             errors.push(FieldError::new("maxInFlight", "must be at least 1"));
         }
-        if self.worker_threads.is_some_and(|n| !(1..=256).contains(&n)) {
-            errors.push(FieldError::new("workerThreads", "must be 1 to 256"));
+        let range = crate::runtime::WORKER_THREADS;
+        if self.worker_threads.is_some_and(|n| !range.contains(&n)) {
+            let (low, high) = (range.start(), range.end());
+            errors.push(FieldError::new(
+                "workerThreads",
+                format!("must be {low} to {high}"),
+            ));
         }
         let pool_idle_timeout = self.pool_idle_timeout.unwrap_or(DEFAULT_POOL_IDLE_TIMEOUT);
         if !errors.is_empty() {

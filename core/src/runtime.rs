@@ -25,6 +25,9 @@ const LOG: &str = "dga_epayment";
 
 /// Worker threads when neither [`set_worker_threads`] nor `DGA_EPAYMENT_THREADS` says otherwise.
 pub const DEFAULT_WORKER_THREADS: usize = 2;
+/// The worker threads a runtime may have: what the configuration, `DGA_EPAYMENT_THREADS` and
+/// [`set_worker_threads`] accept.
+pub const WORKER_THREADS: std::ops::RangeInclusive<usize> = 1..=256;
 /// What creates, voids and closes still running get at process exit (see [`drain`]).
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 /// Threads for blocking work (the system's DNS resolver): bounded, so a real hostname never
@@ -332,7 +335,7 @@ fn configured_threads() -> usize {
         0 => std::env::var("DGA_EPAYMENT_THREADS")
             .ok()
             .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|n| (1..=256).contains(n))
+            .filter(|n| WORKER_THREADS.contains(n))
             .unwrap_or(DEFAULT_WORKER_THREADS),
         n => n,
     }
@@ -472,7 +475,7 @@ where
 /// the first runtime built wins; a different count asked later is logged and ignored.
 /// Returns whether it will apply.
 pub fn set_worker_threads(threads: usize) -> bool {
-    let threads = threads.clamp(1, 256);
+    let threads = threads.clamp(*WORKER_THREADS.start(), *WORKER_THREADS.end());
     if let Some(r) = RUNTIME.get() {
         if r.threads != threads {
             log::warn!(
