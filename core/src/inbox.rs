@@ -31,7 +31,8 @@ pub(crate) struct Inbox {
 #[derive(Default)]
 struct Queue {
     jobs: Vec<Job>,
-    /// The serving task has ended (its driver failed): pushes are refused from then on.
+    /// The serving task has ended (its driver failed, or the runtime shut down): pushes are
+    /// refused from then on.
     closed: bool,
 }
 
@@ -95,6 +96,9 @@ impl Inbox {
 
 async fn serve(registered: AsyncFd<Registered>) {
     let inbox = registered.get_ref().0.clone();
+    // However serving ends (its driver failed, or the runtime shut down and dropped this
+    // task), later pushes are refused and given back, never queued for nobody.
+    let _closing = Closing(inbox.clone());
     loop {
         let Ok(mut ready) = registered.readable().await else {
             break;
@@ -124,6 +128,16 @@ async fn serve(registered: AsyncFd<Registered>) {
     }
     for job in take(&inbox, true) {
         tokio::spawn(job);
+    }
+}
+
+/// Closes the inbox when the serving task ends or is dropped. Jobs still queued then are
+/// dropped with it: their callers see their task end as aborted.
+struct Closing(Arc<Inbox>);
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        drop(take(&self.0, true));
     }
 }
 
@@ -190,5 +204,21 @@ mod tests {
         }
         std::thread::sleep(Duration::from_millis(50));
         assert_eq!(ran.load(Ordering::SeqCst), threads * each);
+    }
+
+    #[test]
+    fn a_push_after_the_runtime_shut_down_is_given_back() {
+        let rt = two_workers();
+        let inbox = Inbox::start(&rt).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let job = Box::pin(async move { tx.send(()).unwrap() });
+        assert!(inbox.push(job).is_ok());
+        rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        drop(rt);
+        let job: Job = Box::pin(async {});
+        assert!(
+            inbox.push(job).is_err(),
+            "queued for a runtime that is gone"
+        );
     }
 }
