@@ -206,7 +206,7 @@ impl Bridge {
         F: Future<Output = Outcome> + Send + 'static,
     {
         let py = slf.py();
-        crate::logs::ensure_pump(py)?;
+        crate::logs::before_call(py)?;
         let this = slf.get();
         let future = event_loop.call_method0(intern!(py, "create_future"))?;
         let id = this.calls.spawn(call).map_err(runtime_error)?;

@@ -49,7 +49,7 @@ impl PyClient {
         f: impl FnOnce(&dga::blocking::Client) -> dga::Result<T> + Send,
         to_py: impl FnOnce(Python<'py>, T) -> PyResult<R>,
     ) -> PyResult<R> {
-        crate::logs::ensure_pump(py)?;
+        crate::logs::before_call(py)?;
         let client = &self.inner;
         let r = py.detach(move || f(client));
         // The call's own records (logged on the runtime's threads) before its result.

@@ -4,6 +4,7 @@
 //! exit the core's detached calls get their grace; later records go to stderr (WARNING up).
 
 use dga_epayment::logs;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use std::io::Write;
@@ -16,6 +17,8 @@ static QUEUED: AtomicBool = AtomicBool::new(false);
 static PYTHON: AtomicBool = AtomicBool::new(true);
 /// Threads inside Python on the bridge's fallback path (see `with_python`).
 static INSIDE: AtomicUsize = AtomicUsize::new(0);
+/// Whether the core's records come here (no other `log` logger was set first).
+static OURS: AtomicBool = AtomicBool::new(false);
 /// Whether this process's pump thread runs (cleared in a forked child).
 static PUMP: AtomicBool = AtomicBool::new(false);
 /// Set at exit: the pump thread stops.
@@ -50,7 +53,7 @@ fn our_logger(py: Python<'_>) -> PyResult<&Py<PyAny>> {
 /// Installs the forwarding (once per process; another `log` logger already set wins).
 pub fn install() {
     if logs::install(wake) {
-        logs::set_level(log::LevelFilter::Debug);
+        OURS.store(true, Ordering::Relaxed);
     }
     // A forked child has neither the pump thread nor the threads inside Python of its parent.
     dga_epayment::runtime::on_fork_child(|| {
@@ -89,8 +92,22 @@ pub fn flush(py: Python<'_>) {
     }
 }
 
+/// Before a call: the core makes DEBUG records only while Python's `dga_epayment` logger takes
+/// them, checked per call so a level set later applies (making and dropping one per call cost a
+/// one-at-a-time caller ~5% of its calls per second).
+pub fn before_call(py: Python<'_>) -> PyResult<()> {
+    use log::LevelFilter::{Debug, Info};
+    ensure_pump(py)?;
+    let debug = our_logger(py)?.call_method1(py, intern!(py, "isEnabledFor"), (10,))?;
+    let level = if debug.is_truthy(py)? { Debug } else { Info };
+    if OURS.load(Ordering::Relaxed) && log::max_level() != level {
+        logs::set_level(level);
+    }
+    Ok(())
+}
+
 /// Starts the pump thread of this process if it is not running.
-pub fn ensure_pump(py: Python<'_>) -> PyResult<()> {
+fn ensure_pump(py: Python<'_>) -> PyResult<()> {
     let running = PUMP.load(Ordering::Relaxed) || !PYTHON.load(Ordering::SeqCst);
     if running || PUMP.swap(true, Ordering::SeqCst) {
         return Ok(());

@@ -166,7 +166,7 @@ impl StatusMany {
     /// The next result in input order (the GIL is released while waiting).
     fn __next__(slf: &Bound<'_, Self>) -> PyResult<Option<Py<StatusResult>>> {
         let (py, this) = (slf.py(), slf.get());
-        crate::logs::ensure_pump(py)?;
+        crate::logs::before_call(py)?;
         loop {
             this.feed(py);
             // Woken now and then to feed the queue and to let Ctrl-C through.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -56,3 +57,28 @@ def test_a_failing_callback_handler_is_logged_with_its_traceback(
     assert reply.http_status == 500
     failure = [r for r in caplog.records if r.name == "dga_epayment" and r.exc_info]
     assert failure and "ledger offline" in str(failure[0].exc_info[1])
+
+
+def test_debug_records_follow_the_loggers_level_at_each_call(
+    client: dga.Client, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    p = create(client)
+
+    def debug() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "dga_epayment" and r.levelno == logging.DEBUG]
+
+    caplog.set_level(logging.INFO, logger="dga_epayment")
+    client.status(p.reference1, p.reference2)
+    assert debug() == []
+    # Set after the client made calls: the next call follows it, blocking and async alike.
+    caplog.set_level(logging.DEBUG, logger="dga_epayment")
+    client.status(p.reference1, p.reference2)
+    assert any("-> HTTP 200" in m and "(attempt 1)" in m for m in debug()), debug()
+    caplog.clear()
+
+    async def one() -> None:
+        async with dga.AsyncClient.wrap(client) as ac:
+            await ac.status(p.reference1, p.reference2)
+
+    asyncio.run(one())
+    assert any("-> HTTP 200" in m for m in debug()), debug()
