@@ -78,11 +78,22 @@ struct Bucket {
 }
 
 impl Bucket {
+    /// The most calls saved up at `rate`: twice the rate.
+    fn burst(rate: u32) -> u32 {
+        rate.saturating_mul(2)
+    }
+
+    /// A full bucket at `now`.
+    fn full(rate: u32, now: Instant) -> Bucket {
+        let tokens = f64::from(Bucket::burst(rate));
+        Bucket { tokens, at: now }
+    }
+
     /// Takes one token at `now` if there is one. A `now` earlier than the last one (a caller
     /// that read the clock before waiting for the lock) refills nothing and leaves `at` where it
     /// is: moving it back would let the next caller refill the same interval twice.
     fn take(&mut self, now: Instant, rate: u32) -> bool {
-        let (rate, burst) = (f64::from(rate), 2.0 * f64::from(rate));
+        let (rate, burst) = (f64::from(rate), f64::from(Bucket::burst(rate)));
         if now > self.at {
             self.tokens = (self.tokens + (now - self.at).as_secs_f64() * rate).min(burst);
             self.at = now;
@@ -105,11 +116,8 @@ impl Verifications {
         let mut b = lock(&self.budget);
         // The clock is read under the lock, so the bucket sees times in order.
         let now = Instant::now();
-        b.get_or_insert(Bucket {
-            tokens: 2.0 * f64::from(rate),
-            at: now,
-        })
-        .take(now, rate)
+        b.get_or_insert_with(|| Bucket::full(rate, now))
+            .take(now, rate)
     }
 
     /// A final status DGA gave for `key` within `window` that `claimed` matches.
@@ -373,7 +381,7 @@ impl Inner {
                     let rate = self.config.verification_rate;
                     let result = Err(self.busy(&format!(
                         "over the verification budget ({rate} status calls a second, burst {})",
-                        2 * u64::from(rate)
+                        Bucket::burst(rate)
                     )));
                     let _ = tx.send(Some(result.clone()));
                     return result;
@@ -445,10 +453,7 @@ mod tests {
     /// tokens it gave.
     fn given(rate: u32, times: &[u64]) -> usize {
         let start = Instant::now();
-        let mut b = Bucket {
-            tokens: 2.0 * f64::from(rate),
-            at: start,
-        };
+        let mut b = Bucket::full(rate, start);
         let at = |ms: u64| start + Duration::from_millis(ms);
         times.iter().filter(|&&ms| b.take(at(ms), rate)).count()
     }
