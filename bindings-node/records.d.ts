@@ -205,7 +205,7 @@ export interface DgaErrorFields {
   readonly reference2?: string
   /** Every bad field (validation, callback). */
   readonly errors: FieldError[]
-  /** Why DGA's status does not confirm a callback (verification): unknown_payment, pending_at_dga or status_differs. */
+  /** Why DGA's status does not confirm a callback (verification): unknown_payment, pending_at_dga, status_differs or busy. */
   readonly reason?: string
   /** Where the callback and DGA's status differ (verification). */
   readonly mismatches: Mismatch[]

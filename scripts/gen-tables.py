@@ -14,6 +14,8 @@
   bindings-python/python/dga_epayment/_config.py   the RetryOptions TypedDict
   bindings-python/python/dga_epayment/_records.pyi the record classes' stubs and the TypedDicts
                                              of Client's and create_payment's keywords
+  bindings-python/python/dga_epayment/_errors.py  the exception per error kind, FieldError and
+                                             Mismatch
   bindings-java/src/main/java/io/github/dgaepayment/{BankCode,...,ErrorCode}.java
   bindings-java/src/main/java/io/github/dgaepayment/{PaymentFields,...,ClientOptionsSetters}.java
                                              the schema's records' getters and setters
@@ -52,6 +54,7 @@ PHP_DIR = "bindings-php/src"
 PY_ENUMS = "bindings-python/python/dga_epayment/_enums.pyi"
 PY_RECORDS = "bindings-python/python/dga_epayment/_records.pyi"
 PY_CONFIG = "bindings-python/python/dga_epayment/_config.py"
+PY_ERRORS = "bindings-python/python/dga_epayment/_errors.py"
 JAVA_DIR = "bindings-java/src/main/java/io/github/dgaepayment"
 PHP_HEADER = "bindings-php/include/dga_epayment.h"
 
@@ -414,6 +417,79 @@ def py_records(t):
     return "\n".join(out)
 
 
+def py_docstring(text, indent):
+    """A docstring of `text` (the core's backticks as reST literals), wrapped at 100."""
+    lines = wrap(code_spans(text, "``", "``"), indent + '"""')
+    if len(lines) == 1:
+        return [f'{indent}"""{lines[0]}"""']
+    return [f'{indent}"""{lines[0]}'] + [f"{indent}{line}" for line in lines[1:-1]] + [
+        f'{indent}{lines[-1]}"""']
+
+
+# Python's exception per error kind: its name (TimeoutError is a builtin's), the kinds that are
+# also a ValueError (bad input), and what a class adds to the core's fields.
+PY_ERROR_NAMES = {"timeout": "DgaTimeoutError"}
+PY_VALUE_ERRORS = ("validation", "callback")
+PY_ERROR_EXTRA = {
+    "FieldError": ["", "    def __str__(self) -> str:", '        return f"{self.field} {self.message}"'],
+    "api": ["    #: DGA's own message (the exception's text adds the call and the code).",
+            '    message: str = ""'],
+}
+
+
+def py_error_class(kind):
+    return PY_ERROR_NAMES.get(kind["code"]) or "".join(
+        w.capitalize() for w in kind["code"].split("_")) + "Error"
+
+
+def py_error_attribute(t, f):
+    """A kind's attribute: lists always given, a kind's strings always set, the rest optional."""
+    if f["type"] == "list":
+        return f"List[{f['record']}]"
+    if f["type"] == "enum":
+        return f"Union[{f['enum']}, int, str, None] = None"
+    return {"integer": "Optional[int] = None", "string": 'str = ""'}[f["type"]]
+
+
+def py_errors(t):
+    records = t["schema"]["records"]
+    fields = {f["wire"]: f for f in records["Error"]["fields"]}
+    out = [f"# {MARK}",
+           '"""The exception per error kind of the core, each with ``kind`` (the core\'s code, e.g.',
+           '``"outcome_unknown"``) and the attributes of the core\'s error JSON that its kind sets; the',
+           'records those list; and ``_from_json``, which the native module raises them through."""',
+           "", "from __future__ import annotations", "",
+           "from typing import Dict, List, NamedTuple, Optional, Type, Union", "",
+           "from ._enums import ErrorCode, ResponseStatus",
+           "from ._error_base import DgaError, _reader"]
+    for name in ("FieldError", "Mismatch"):
+        out += ["", "", f"class {name}(NamedTuple):", *py_docstring(records[name]["doc"], "    "), ""]
+        for f in records[name]["fields"]:
+            typ = PY_TYPES[f["type"]]
+            out += comment(f["doc"], "    #: ")
+            out.append(f"    {f['snake']}: {typ}" if f["required"] else f"    {f['snake']}: Optional[{typ}] = None")
+        out += PY_ERROR_EXTRA.get(name, [])
+    for kind in t["errorKinds"]:
+        bases = "DgaError, ValueError" if kind["code"] in PY_VALUE_ERRORS else "DgaError"
+        doc = sentence(kind["doc"]) + (" Also a `ValueError`." if kind["code"] in PY_VALUE_ERRORS else "")
+        if "reason" in kind["fields"]:
+            doc += " `reason` says why: " + " ".join(
+                f"`{r['code']}`, {r['doc'][0].lower()}{sentence(r['doc'])[1:]}" for r in t["verificationReasons"])
+        out += ["", "", f"class {py_error_class(kind)}({bases}):", *py_docstring(doc, "    "), "",
+                f'    kind = "{kind["code"]}"']
+        for wire in (w for w in kind["fields"] if w != "endpoint"):  # endpoint: DgaError's
+            out += comment(fields[wire]["doc"], "    #: ")
+            out.append(f"    {fields[wire]['snake']}: {py_error_attribute(t, fields[wire])}")
+        out += PY_ERROR_EXTRA.get(kind["code"], [])
+    names = ["DgaError", "FieldError", "Mismatch"] + [py_error_class(k) for k in t["errorKinds"]]
+    out += ["", "", "#: The class of each error kind, in the core's order.",
+            "ERROR_CLASSES: Dict[str, Type[DgaError]] = {",
+            *(f'    "{k["code"]}": {py_error_class(k)},' for k in t["errorKinds"]), "}",
+            '_from_json = _reader(ERROR_CLASSES, {"FieldError": FieldError, "Mismatch": Mismatch})', "",
+            "__all__ = [", *(f'    "{n}",' for n in ["ERROR_CLASSES"] + sorted(names)), "]"]
+    return "\n".join(out) + "\n"
+
+
 # --------------------------------------------------------------------------------------- Java
 
 
@@ -647,7 +723,8 @@ JAVA_RECORDS = list(JAVA_RESULTS.values()) + ["CreatePaymentFields", "ClientOpti
 def targets(t):
     """Every generated file but C#'s DllImports (which follow the header), path -> text."""
     out = {C_ENUMS: c_enums(t), CS_ENUMS: cs_enums(t), CS_STATS: cs_stats(t), PY_ENUMS: py_enums(t),
-           PY_CONFIG: py_config(t), PY_RECORDS: py_records(t)}
+           PY_CONFIG: py_config(t), PY_RECORDS: py_records(t),
+           PY_ERRORS: py_errors(t)}
     for enum in ENUMS:
         out[f"{PHP_DIR}/{enum}.php"] = php_enum(t, enum)
         out[f"{JAVA_DIR}/{enum}.java"] = java_enum(t, enum)
@@ -656,7 +733,7 @@ def targets(t):
 
 
 def paths():
-    return [C_ENUMS, CS_ENUMS, CS_IMPORTS, CS_STATS, PHP_HEADER, PY_ENUMS, PY_CONFIG, PY_RECORDS] + [
+    return [C_ENUMS, CS_ENUMS, CS_IMPORTS, CS_STATS, PHP_HEADER, PY_ENUMS, PY_CONFIG, PY_RECORDS, PY_ERRORS] + [
         f"{d}/{e}.{x}" for d, x in ((PHP_DIR, "php"), (JAVA_DIR, "java")) for e in ENUMS] + [
         f"{JAVA_DIR}/{r}.java" for r in JAVA_RECORDS]
 

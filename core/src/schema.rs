@@ -303,7 +303,7 @@ pub const ERROR: Record = Record {
         optional("reference1",      "reference1",        FieldType::String,                 "The payment's reference1 (outcome_unknown): call status with it."),
         optional("reference2",      "reference2",        FieldType::String,                 "The payment's reference2 (outcome_unknown)."),
         optional("errors",          "errors",            FieldType::List("FieldError"),     "Every bad field (validation, callback)."),
-        optional("reason",          "reason",            FieldType::String,                 "Why DGA's status does not confirm a callback (verification): unknown_payment, pending_at_dga or status_differs."),
+        optional("reason",          "reason",            FieldType::String,                 "Why DGA's status does not confirm a callback (verification): unknown_payment, pending_at_dga, status_differs or busy."),
         optional("mismatches",      "mismatches",        FieldType::List("Mismatch"),       "Where the callback and DGA's status differ (verification)."),
     ],
 };

@@ -17,8 +17,8 @@ public class DgaVerificationException extends DgaException {
     }
 
     /**
-     * Why DGA's status does not confirm a callback (verification): unknown_payment, pending_at_dga
-     * or status_differs.
+     * Why DGA's status does not confirm a callback (verification): unknown_payment, pending_at_dga,
+     * status_differs or busy.
      */
     public String getReason() {
         return reason;
