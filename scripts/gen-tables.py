@@ -9,7 +9,10 @@
                                              include/dga_epayment.h
   bindings-dotnet/src/Dga.EPayment/DgaVerificationStats.cs
                                              C#'s verification counters (the core's record)
+  bindings-dotnet/src/Dga.EPayment/ErrorKinds.cs   C#'s exception per error kind
   bindings-php/src/{BankCode,PaymentType,PaidStatus,ResponseStatus,ErrorCode}.php
+  bindings-php/src/{Validation,...,Verification}Exception.php, ErrorKinds.php
+                                             PHP's exception per error kind
   bindings-python/python/dga_epayment/_enums.pyi
   bindings-python/python/dga_epayment/_config.py   the RetryOptions TypedDict
   bindings-python/python/dga_epayment/_records.pyi the record classes' stubs and the TypedDicts
@@ -50,6 +53,7 @@ C_ENUMS = "bindings-c/src/enums.rs"
 CS_ENUMS = "bindings-dotnet/src/Dga.EPayment/Enums.cs"
 CS_IMPORTS = "bindings-dotnet/src/Dga.EPayment/NativeImports.cs"
 CS_STATS = "bindings-dotnet/src/Dga.EPayment/DgaVerificationStats.cs"
+CS_ERRORS = "bindings-dotnet/src/Dga.EPayment/ErrorKinds.cs"
 PHP_DIR = "bindings-php/src"
 PY_ENUMS = "bindings-python/python/dga_epayment/_enums.pyi"
 PY_RECORDS = "bindings-python/python/dga_epayment/_records.pyi"
@@ -191,6 +195,55 @@ def cs_stats(t):
     return "\n".join(out) + "\n"
 
 
+# C#'s exception per error kind: a property per field of the error schema the kind sets (by
+# Wire.Fill's naming, which fills them), lists read in the constructor. FieldErrors, not Errors
+# (the class that builds them); ErrorCodeNumber is dga_error_api_code's (Errors.Build).
+CS_ERROR_NAMES = {"errors": "FieldErrors"}
+CS_ERROR_TYPES = {"errorCodeNumber": ("int", "internal set", "The guide's number of DGA's errorCode "
+                                      "(`dga_error_api_code`, also for a code outside the table), 0 when none.")}
+
+
+def cs_kind(kind):
+    return "".join(w.title() for w in kind["code"].split("_"))
+
+
+def cs_errors(t):
+    fields = {f["wire"]: f for f in t["schema"]["records"]["Error"]["fields"]}
+    out = [f"// {MARK}", "// An exception class per error kind of the core (docs/architecture.md#errors), with a property",
+           "// per field the kind sets in its error JSON (filled by Wire.Fill), and the factory Errors.Build",
+           "// calls.", "using System.Collections.ObjectModel;", "", "namespace Dga.EPayment", "{"]
+    for kind in t["errorKinds"]:
+        name, props, reads = f"Dga{cs_kind(kind)}Exception", [], []
+        for wire in (w for w in kind["fields"] if w != "endpoint"):  # endpoint: DgaException's
+            f = fields[wire]
+            prop = CS_ERROR_NAMES.get(wire) or java_name(f["snake"])
+            typ, setter, doc = CS_ERROR_TYPES.get(wire) or (None, "private set", f["doc"])
+            doc = comment(f"<summary>{xml(sentence(doc))}</summary>", "        /// ")
+            if f["type"] == "list":
+                typ = f"ReadOnlyCollection<Dga{f['record']}>"
+                reads.append(f'            {prop} = Errors.Each(d, "{wire}", n => new Dga{f["record"]}(n));')
+            else:
+                typ = typ or {"enum": f"{f.get('enum')}?", "integer": "int?", "string": "string"}[f["type"]]
+            props += [""] + doc + [f"        public {typ} {prop} {{ get; {setter}; }}"]
+            if f["type"] == "enum":
+                props += ["", "        /// <summary>As the core gives it: the table's name, or the value DGA sent; null when absent.</summary>",
+                          f"        public string {prop}Raw {{ get; private set; }}"]
+        doc = f"{xml(sentence(kind['doc']))} Its kind is <c>{kind['code']}</c>."
+        out += comment(f"<summary>{doc}</summary>", "    /// ") + [
+            f"    public class {name} : DgaException", "    {",
+            f"        internal {name}(string message, JsonNode d = null)",
+            f"            : base(DgaErrorKind.{cs_kind(kind)}, message)",
+            "        {", *reads, "        }", *props, "    }", ""]
+    out += ["    internal static class ErrorKinds", "    {",
+            "        /// <summary>The exception of the core's kind, or null for another (the ABI's own statuses).</summary>",
+            "        internal static DgaException Exception(DgaErrorKind kind, string message, JsonNode d)", "        {",
+            "            switch (kind)", "            {"]
+    for kind in t["errorKinds"]:
+        out.append(f"                case DgaErrorKind.{cs_kind(kind)}: return new Dga{cs_kind(kind)}Exception(message, d);")
+    out += ["                default: return null;", "            }", "        }", "    }", "}"]
+    return "\n".join(out) + "\n"
+
+
 # The C ABI's own statuses (C_OWN) as C# names them, with what each means to a C# caller.
 CS_OWN = [
     ("InvalidArgument", 10, "The library refused an argument (NULL, bad UTF-8, malformed JSON)."),
@@ -273,14 +326,16 @@ def cs_imports():
 # ---------------------------------------------------------------------------------------- PHP
 
 
+def php_doc(text, indent=""):
+    lines = wrap(text.replace("*/", "* /"), indent + " * ")
+    if len(lines) == 1 and len(indent) + len(lines[0]) <= 92:
+        return [f"{indent}/** {lines[0]} */"]
+    return [f"{indent}/**"] + [f"{indent} * {line}".rstrip() for line in lines] + [f"{indent} */"]
+
+
 def php_enum(t, enum):
-    doc = t["enumDocs"][enum].replace("*/", "* /")
     out = ["<?php", "", f"// {MARK}", "", "declare(strict_types=1);", "", "namespace Dga\\EPayment;", ""]
-    lines = wrap(doc, " * ")
-    if len(lines) == 1 and len(lines[0]) <= 92:
-        out.append(f"/** {lines[0]} */")
-    else:
-        out += ["/**"] + [f" * {line}".rstrip() for line in lines] + [" */"]
+    out += php_doc(t["enumDocs"][enum])
     out += [f"enum {enum}: int", "{", "    use TableEnum;", "",
             "    /** @internal the core table these cases mirror */", f"    public const TABLE = '{enum}';", ""]
     for row in t["enums"][enum]:
@@ -288,6 +343,75 @@ def php_enum(t, enum):
         out.append(f"    case {row['name']} = {row['number']};")
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def php_exception(kind):
+    return "".join(w.title() for w in kind["code"].split("_")) + "Exception"
+
+
+# PHP's exception per error kind: a readonly property per field of the error schema the kind
+# sets, read in the constructor by DgaException's helpers; a list of FieldErrors brings
+# FieldErrorList (fields(), and the binding's own raising with the list as second argument).
+PHP_READ = {"string": "text", "integer": "integer"}
+
+
+def php_errors(t):
+    fields = {f["wire"]: f for f in t["schema"]["records"]["Error"]["fields"]}
+    out = {}
+    for kind in t["errorKinds"]:
+        name, number = php_exception(kind), kind["number"]
+        head = ["<?php", "", f"// {MARK}", "", "declare(strict_types=1);", "", "namespace Dga\\EPayment;", ""]
+        body, reads, lists = [], [], "errors" in kind["fields"]
+        for wire in (w for w in kind["fields"] if w != "endpoint"):  # endpoint: DgaException's
+            f = fields[wire]
+            prop = java_name(f["snake"], False)
+            value = f"$detail['{wire}'] ?? null"
+            if f["type"] == "list":
+                body += ["", *php_doc(f"@var list<{f['record']}> {sentence(f['doc'])}", "    "),
+                         f"    public readonly array ${prop};"]
+                if wire != "errors":
+                    reads.append(f"        $this->{prop} = self::listOf($detail, '{wire}', {f['record']}::fromCore(...));")
+            elif f["type"] == "enum":
+                body += ["", *php_doc(sentence(f["doc"]) + " Null when absent or outside the guide's table.", "    "),
+                         f"    public readonly ?{f['enum']} ${prop};", "",
+                         "    /** As the core gives it: the table's name, or the value DGA sent (int or string). */",
+                         f"    public readonly int|string|null ${prop}Raw;"]
+                reads += [f"        $this->{prop}Raw = self::raw({value});",
+                          f"        $this->{prop} = is_string($this->{prop}Raw) ? {f['enum']}::tryFromName($this->{prop}Raw) : null;"]
+            else:
+                typ = {"string": "string", "integer": "?int"}[f["type"]]
+                body += ["", *php_doc(sentence(f["doc"]), "    "), f"    public readonly {typ} ${prop};"]
+                reads.append(f"        $this->{prop} = self::{PHP_READ[f['type']]}({value});")
+        if lists:
+            ctor = ["", "    /**", "     * @param int|list<FieldError> $kindNumber the kind's number, or the field errors (raised by the binding)",
+                    "     * @param array<string, mixed> $detail the core's error JSON", "     */",
+                    f"    public function __construct(string $message, int|array $kindNumber = {number}, array $detail = [])",
+                    "    {", "        if (is_array($kindNumber)) { // raised by the binding itself: (message, [FieldError, ...])",
+                    "            $this->errors = $kindNumber;", f"            parent::__construct($message, {number}, ['kind' => self::KIND]);",
+                    "            return;", "        }", "        parent::__construct($message, $kindNumber, $detail);",
+                    "        $this->errors = self::listOf($detail, 'errors', FieldError::fromCore(...));", *reads, "    }"]
+        elif reads:
+            ctor = ["", "    /** @param array<string, mixed> $detail the core's error JSON */",
+                    f"    public function __construct(string $message, int $kindNumber = {number}, array $detail = [])",
+                    "    {", "        parent::__construct($message, $kindNumber, $detail);", *reads, "    }"]
+        else:
+            ctor = []
+        doc = f"{sentence(kind['doc'])} Its kind is `{kind['code']}`."
+        out[f"{PHP_DIR}/{name}.php"] = "\n".join(
+            head + php_doc(doc) + [f"final class {name} extends DgaException", "{"]
+            + (["    use FieldErrorList;", ""] if lists else [])
+            + [f"    protected const KIND = '{kind['code']}';"] + body + ctor + ["}"]) + "\n"
+    classes = [f"        {k['number']} => {php_exception(k)}::class," for k in t["errorKinds"]]
+    out[f"{PHP_DIR}/ErrorKinds.php"] = "\n".join(
+        ["<?php", "", f"// {MARK}", "", "declare(strict_types=1);", "", "namespace Dga\\EPayment;", "",
+         "/** @internal The core's error kinds, by number (DgaErrorKind), each with its exception class. */",
+         "final class ErrorKinds", "{", "    public const CLASSES = [", *classes, "    ];", "}"]) + "\n"
+    return out
+
+
+# What php_errors writes, for --list (which runs no cargo); targets() checks the two agree.
+PHP_ERRORS = ["ErrorKinds"] + [f"{e}Exception" for e in ("Validation", "Auth", "Api", "Timeout", "Network",
+                                                         "OutcomeUnknown", "Protocol", "Callback", "Verification")]
 
 
 # ------------------------------------------------------------------------------------- Python
@@ -722,19 +846,24 @@ JAVA_RECORDS = list(JAVA_RESULTS.values()) + ["CreatePaymentFields", "ClientOpti
 
 def targets(t):
     """Every generated file but C#'s DllImports (which follow the header), path -> text."""
-    out = {C_ENUMS: c_enums(t), CS_ENUMS: cs_enums(t), CS_STATS: cs_stats(t), PY_ENUMS: py_enums(t),
+    out = {C_ENUMS: c_enums(t), CS_ENUMS: cs_enums(t), CS_STATS: cs_stats(t), CS_ERRORS: cs_errors(t), PY_ENUMS: py_enums(t),
            PY_CONFIG: py_config(t), PY_RECORDS: py_records(t),
            PY_ERRORS: py_errors(t)}
     for enum in ENUMS:
         out[f"{PHP_DIR}/{enum}.php"] = php_enum(t, enum)
         out[f"{JAVA_DIR}/{enum}.java"] = java_enum(t, enum)
+    php = php_errors(t)
+    if sorted(php) != sorted(f"{PHP_DIR}/{e}.php" for e in PHP_ERRORS):
+        sys.exit(f"gen-tables: PHP_ERRORS does not name the PHP files it writes: {sorted(php)}")
+    out.update(php)
     out.update(java_records(t))
     return out
 
 
 def paths():
-    return [C_ENUMS, CS_ENUMS, CS_IMPORTS, CS_STATS, PHP_HEADER, PY_ENUMS, PY_CONFIG, PY_RECORDS, PY_ERRORS] + [
+    return [C_ENUMS, CS_ENUMS, CS_IMPORTS, CS_STATS, CS_ERRORS, PHP_HEADER, PY_ENUMS, PY_CONFIG, PY_RECORDS, PY_ERRORS] + [
         f"{d}/{e}.{x}" for d, x in ((PHP_DIR, "php"), (JAVA_DIR, "java")) for e in ENUMS] + [
+        f"{PHP_DIR}/{e}.php" for e in PHP_ERRORS] + [
         f"{JAVA_DIR}/{r}.java" for r in JAVA_RECORDS]
 
 

@@ -111,6 +111,7 @@ namespace Dga.EPayment.Tests
                     Assert.Equal(14, e.ErrorCodeNumber, "errorCode number");
                     Assert.Equal("PaidPaymentCannotBeClosed", e.ErrorCodeRaw, "errorCode name");
                     Assert.Equal<ResponseStatus?>(ResponseStatus.Error, e.Status, "envelope status");
+                    Assert.Equal<int?>((int)ResponseStatus.Error, e.StatusNumber, "envelope status number");
                     Assert.Equal("close", e.Endpoint, "endpoint");
                     Assert.Equal(DgaErrorKind.Api, e.Kind, "kind");
                 }

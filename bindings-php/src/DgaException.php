@@ -7,7 +7,8 @@ namespace Dga\EPayment;
 /**
  * Every error the SDK reports. The subclass says the kind (docs/architecture.md#errors); the fields
  * come from the core's error JSON (dga_error_json), never from parsing the message. Messages
- * never contain a secret or a token. getCode() is the kind's number (DgaErrorKind, 1 to 11).
+ * never contain a secret or a token. getCode() is the kind's number (DgaErrorKind, 1 to 11). The
+ * subclass per kind of the core is generated (scripts/gen-tables.py).
  */
 class DgaException extends \RuntimeException
 {
@@ -32,20 +33,8 @@ class DgaException extends \RuntimeException
     /** The kind code of this class; the core's JSON says it for every instance. */
     protected const KIND = 'internal';
 
-    /** The core's kind numbers (DgaErrorKind) to classes. */
-    private const CLASSES = [
-        1 => ValidationException::class,
-        2 => AuthException::class,
-        3 => ApiException::class,
-        4 => TimeoutException::class,
-        5 => NetworkException::class,
-        6 => OutcomeUnknownException::class,
-        7 => ProtocolException::class,
-        8 => CallbackException::class,
-        9 => VerificationException::class,
-        10 => ArgumentException::class,
-        11 => InternalException::class,
-    ];
+    /** The C ABI's own statuses beside the core's kinds (ErrorKinds::CLASSES). */
+    private const OWN = [10 => ArgumentException::class, 11 => InternalException::class];
 
     /**
      * The exception for one of the core's errors.
@@ -55,25 +44,37 @@ class DgaException extends \RuntimeException
      */
     public static function fromCore(int $kindNumber, array $detail): self
     {
-        $class = self::CLASSES[$kindNumber] ?? InternalException::class;
+        $class = ErrorKinds::CLASSES[$kindNumber] ?? self::OWN[$kindNumber] ?? InternalException::class;
         $message = is_string($detail['message'] ?? null) ? $detail['message'] : "error of kind $kindNumber";
         return new $class($message, $kindNumber, $detail);
     }
 
-    /** @return list<FieldError> */
-    protected static function fieldErrors(array $detail): array
+    // The readings of the core's error JSON that the generated subclasses' constructors use.
+
+    protected static function text(mixed $v): string
     {
-        $list = [];
-        foreach (is_array($detail['errors'] ?? null) ? $detail['errors'] : [] as $e) {
-            if (is_array($e)) {
-                $list[] = new FieldError(
-                    (string) ($e['field'] ?? ''),
-                    (string) ($e['message'] ?? ''),
-                    isset($e['line']) ? (int) $e['line'] : null,
-                    isset($e['column']) ? (int) $e['column'] : null,
-                );
-            }
-        }
-        return $list;
+        return is_scalar($v) ? (string) $v : '';
+    }
+
+    protected static function integer(mixed $v): ?int
+    {
+        return is_int($v) ? $v : null;
+    }
+
+    protected static function raw(mixed $v): int|string|null
+    {
+        return is_int($v) || is_string($v) ? $v : null;
+    }
+
+    /**
+     * @template T
+     * @param array<string, mixed> $detail
+     * @param callable(array<string, mixed>): T $make
+     * @return list<T>
+     */
+    protected static function listOf(array $detail, string $key, callable $make): array
+    {
+        $items = is_array($detail[$key] ?? null) ? $detail[$key] : [];
+        return array_values(array_map($make, array_filter($items, 'is_array')));
     }
 }

@@ -17,6 +17,22 @@ final class FieldError
     ) {
     }
 
+    /**
+     * From the core's JSON of one.
+     *
+     * @param array<string, mixed> $e
+     * @internal
+     */
+    public static function fromCore(array $e): self
+    {
+        return new self(
+            (string) ($e['field'] ?? ''),
+            (string) ($e['message'] ?? ''),
+            isset($e['line']) ? (int) $e['line'] : null,
+            isset($e['column']) ? (int) $e['column'] : null,
+        );
+    }
+
     public function __toString(): string
     {
         return "{$this->field}: {$this->message}";

@@ -16,4 +16,16 @@ final class Mismatch
         public readonly string $dga,
     ) {
     }
+
+    /**
+     * From the core's JSON of one (values that are not text as their JSON).
+     *
+     * @param array<string, mixed> $m
+     * @internal
+     */
+    public static function fromCore(array $m): self
+    {
+        $str = static fn (mixed $v): string => is_scalar($v) ? (string) $v : (string) json_encode($v);
+        return new self((string) ($m['field'] ?? ''), $str($m['callback'] ?? ''), $str($m['dga'] ?? ''));
+    }
 }

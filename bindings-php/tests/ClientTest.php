@@ -90,6 +90,8 @@ final class ClientTest extends TestCase
             $this->assertSame(ErrorCode::PaidPaymentCannotBeClosed, $e->errorCode);
             $this->assertSame(14, $e->errorCodeNumber);
             $this->assertSame(ResponseStatus::Error, $e->status);
+            $this->assertSame(ResponseStatus::Error->value, $e->statusNumber);
+            $this->assertSame('Error', $e->statusRaw);
             $this->assertSame('close', $e->endpoint);
             $this->assertSame('api', $e->kind);
         }

@@ -2,6 +2,7 @@
 // core's error JSON (dga_error_json, the schema's Error record) alone.
 using System;
 using System.Collections.Generic;
+using System.Collections.ObjectModel;
 using System.Linq;
 
 namespace Dga.EPayment
@@ -42,21 +43,9 @@ namespace Dga.EPayment
                 return new DgaInternalException("the native library's error JSON: " + e.Message);
             }
             var message = d.GetString("message") ?? "";
-            DgaException ex;
-            switch ((DgaErrorKind)kind)
-            {
-                case DgaErrorKind.Validation: ex = new DgaValidationException(message, FieldErrors(d)); break;
-                case DgaErrorKind.Auth: ex = new DgaAuthException(message); break;
-                case DgaErrorKind.Api: ex = new DgaApiException(message); break;
-                case DgaErrorKind.Timeout: ex = new DgaTimeoutException(message); break;
-                case DgaErrorKind.Network: ex = new DgaNetworkException(message); break;
-                case DgaErrorKind.OutcomeUnknown: ex = new DgaOutcomeUnknownException(message); break;
-                case DgaErrorKind.Protocol: ex = new DgaProtocolException(message); break;
-                case DgaErrorKind.Callback: ex = new DgaCallbackException(message, FieldErrors(d)); break;
-                case DgaErrorKind.Verification: ex = new DgaVerificationException(message, Mismatches(d)); break;
-                case DgaErrorKind.InvalidArgument: return new DgaArgumentException(message);
-                default: return new DgaInternalException(message);
-            }
+            if ((DgaErrorKind)kind == DgaErrorKind.InvalidArgument) return new DgaArgumentException(message);
+            var ex = ErrorKinds.Exception((DgaErrorKind)kind, message, d);
+            if (ex == null) return new DgaInternalException(message);
             // endpoint, status, errorCode, reference1/2, reason: the properties of the same names.
             Wire.Fill(ex, json, "Error");
             ex.IsTransient = d.GetString("transient") == "true";
@@ -65,14 +54,11 @@ namespace Dga.EPayment
             return ex;
         }
 
-        private static List<DgaFieldError> FieldErrors(JsonNode d) => Each(d, "errors", e => new DgaFieldError(e.ToJson()));
-
-        private static List<DgaMismatch> Mismatches(JsonNode d) => Each(d, "mismatches", m => new DgaMismatch(m.GetString("field"), m.GetString("callback"), m.GetString("dga")));
-
-        private static List<T> Each<T>(JsonNode d, string key, Func<JsonNode, T> make)
+        /// <summary>The records of the error JSON's list <paramref name="key"/> (none when absent).</summary>
+        internal static ReadOnlyCollection<T> Each<T>(JsonNode d, string key, Func<JsonNode, T> make)
         {
-            var v = d.Get(key);
-            return v != null && v.Kind == JsonKind.Array ? v.Items.Select(make).ToList() : new List<T>();
+            var v = d?.Get(key);
+            return new ReadOnlyCollection<T>(v != null && v.Kind == JsonKind.Array ? v.Items.Select(make).ToList() : new List<T>());
         }
     }
 }
