@@ -596,10 +596,16 @@ def py_errors(t):
     for kind in t["errorKinds"]:
         bases = "DgaError, ValueError" if kind["code"] in PY_VALUE_ERRORS else "DgaError"
         doc = sentence(kind["doc"]) + (" Also a `ValueError`." if kind["code"] in PY_VALUE_ERRORS else "")
-        if "reason" in kind["fields"]:
-            doc += " `reason` says why: " + " ".join(
-                f"`{r['code']}`, {r['doc'][0].lower()}{sentence(r['doc'])[1:]}" for r in t["verificationReasons"])
-        out += ["", "", f"class {py_error_class(kind)}({bases}):", *py_docstring(doc, "    "), "",
+        docstring = py_docstring(doc, "    ")
+        if "reason" in kind["fields"]:  # the reasons as a list, the docstring's end after it
+            docstring = py_docstring(doc + " `reason` says why:", "    ")
+            docstring[-1] = docstring[-1].removesuffix('"""')
+            docstring.append("")
+            for r in t["verificationReasons"]:
+                item = wrap(code_spans(f"`{r['code']}`: {sentence(r['doc'])}", "``", "``"), "    - ")
+                docstring += [f"    - {item[0]}"] + [f"      {line}" for line in item[1:]]
+            docstring[-1] += '"""'
+        out += ["", "", f"class {py_error_class(kind)}({bases}):", *docstring, "",
                 f'    kind = "{kind["code"]}"']
         for wire in (w for w in kind["fields"] if w != "endpoint"):  # endpoint: DgaError's
             out += comment(fields[wire]["doc"], "    #: ")
