@@ -98,9 +98,13 @@ pub fn flush(py: Python<'_>) {
 pub fn before_call(py: Python<'_>) -> PyResult<()> {
     use log::LevelFilter::{Debug, Info};
     ensure_pump(py)?;
+    // Another `log` logger set first takes the core's records: nothing to ask Python then.
+    if !OURS.load(Ordering::Relaxed) {
+        return Ok(());
+    }
     let debug = our_logger(py)?.call_method1(py, intern!(py, "isEnabledFor"), (10,))?;
     let level = if debug.is_truthy(py)? { Debug } else { Info };
-    if OURS.load(Ordering::Relaxed) && log::max_level() != level {
+    if log::max_level() != level {
         logs::set_level(level);
     }
     Ok(())

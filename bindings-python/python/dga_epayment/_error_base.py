@@ -10,6 +10,10 @@ from ._enums import _member
 from ._native import schema
 
 
+# The error JSON's lists (errors, mismatches): each exception has a list of its own.
+_LISTS = [f["snake"] for f in schema()["records"]["Error"]["fields"] if f["type"] == "list"]
+
+
 class DgaError(Exception):
     """Base of every error the SDK raises."""
 
@@ -23,7 +27,7 @@ class DgaError(Exception):
 
     def __init__(self, message: str, **attributes: Any) -> None:
         super().__init__(message)
-        for name in ("errors", "mismatches"):  # a list of its own, given or not
+        for name in _LISTS:  # given or not
             if name in type(self).__annotations__:
                 setattr(self, name, list(attributes.pop(name, ())))
         for name, value in attributes.items():
