@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
+use unicode_width::UnicodeWidthStr;
 
 /// A well-formed AgentID with a correct check digit
 /// (docs/protocol.md#q11--the-guides-agentid-fails-its-check-digit).
@@ -42,7 +43,7 @@ const STEPS_TH: [&str; 9] = [
     "หน้าชำระเงิน",
     "รับ callback",
     "ตรวจสถานะ",
-    "ยกเลิกรายการ",
+    "Void ยกเลิกการชำระ",
     "ปิดรายการ",
     "ถูกปฏิเสธ",
 ];
@@ -105,7 +106,12 @@ impl Summary {
             let ms = step.elapsed.as_millis();
             match self.lang {
                 Lang::En => println!("{mark} {n} {:<9}{ms:>6} ms  {}", step.name, step.detail),
-                Lang::Th => println!("{mark} {n} {}  {ms} ms  {}", STEPS_TH[n], step.detail),
+                Lang::Th => {
+                    // Thai vowel and tone marks take no column: pad by display width.
+                    let name = STEPS_TH[n];
+                    let pad = 18usize.saturating_sub(UnicodeWidthStr::width(name));
+                    println!("{mark} {n} {name}{:pad$}{ms:>6} ms  {}", "", step.detail)
+                }
             }
         }
         self.steps.push(step);
@@ -291,8 +297,8 @@ fn walk(summary: &mut Summary) -> Option<()> {
         let detail = tr!(
             lang,
             "FastPay {} for {} → orderRef {}, reference1 {}",
-            "FastPay {} ของ {} → orderRef {}, reference1 {}",
-            baht(p.amount),
+            "FastPay {} ผู้ชำระ {} → orderRef {}, reference1 {}",
+            baht(lang, p.amount),
             SOMCHAI.name(),
             p.order_ref,
             p.reference1
@@ -345,7 +351,7 @@ fn walk(summary: &mut Summary) -> Option<()> {
             "{}, {} paid by {}",
             "{}, ชำระ {} ผ่าน{}",
             describe(&s),
-            baht(s.amount),
+            baht(lang, s.amount),
             channel
         );
         Ok((ref_id, detail))
@@ -366,7 +372,7 @@ fn walk(summary: &mut Summary) -> Option<()> {
             tr!(
                 lang,
                 "voided refId {}; status now {}",
-                "ยกเลิกรายการ refId {} แล้ว; สถานะขณะนี้ {}",
+                "ยกเลิกการชำระเงิน (Void) refId {} แล้ว; สถานะขณะนี้ {}",
                 ref_id,
                 describe(&s)
             ),
@@ -390,8 +396,8 @@ fn walk(summary: &mut Summary) -> Option<()> {
         let detail = tr!(
             lang,
             "QRPayment {} for {} ({}) closed unpaid; status now {}",
-            "QRPayment {} ของ {} ({}) ปิดรายการโดยยังไม่ชำระ; สถานะขณะนี้ {}",
-            baht(p.amount),
+            "QRPayment {} ผู้ชำระ {} ({}) ปิดรายการโดยยังไม่ชำระ; สถานะขณะนี้ {}",
+            baht(lang, p.amount),
             SOMYING.name(),
             p.reference1,
             describe(&s)
@@ -409,13 +415,15 @@ fn walk(summary: &mut Summary) -> Option<()> {
                 },
             ) => Ok((
                 (),
-                tr!(
-                    lang,
-                    "creating {} again: {}",
-                    "สร้าง {} ซ้ำ: สพร. ปฏิเสธ: {}",
-                    payment.reference1,
-                    e
-                ),
+                // In Thai the SDK's own words, not the English message: the code says it all.
+                match lang {
+                    Lang::En => format!("creating {} again: {e}", payment.reference1),
+                    Lang::Th => format!(
+                        "สร้าง {} ซ้ำ: สพร. ปฏิเสธด้วยรหัสข้อผิดพลาด 21 (ReferenceNumberDuplicate) \
+                         เพราะรหัสอ้างอิงนี้ใช้แล้วกับรายการ {}",
+                        payment.reference1, payment.order_ref
+                    ),
+                },
             )),
             Err(e) => Err(format!(
                 "expected ReferenceNumberDuplicate (21) for a reused reference, got: {e}"
@@ -567,9 +575,12 @@ fn expect(ok: bool, why: impl FnOnce() -> String) -> Result<(), String> {
     if ok { Ok(()) } else { Err(why()) }
 }
 
-/// `1000.50 THB`
-fn baht(amount: Decimal) -> String {
-    format!("{amount:.2} THB")
+/// `1000.50 THB`, in Thai `1000.50 บาท`
+fn baht(lang: Lang, amount: Decimal) -> String {
+    match lang {
+        Lang::En => format!("{amount:.2} THB"),
+        Lang::Th => format!("{amount:.2} บาท"),
+    }
 }
 
 /// `Success (ชำระเงินสำเร็จ), refId 123`
