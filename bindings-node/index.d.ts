@@ -108,7 +108,9 @@ export declare class Client {
   void(reference1: string, reference2: string, paymentReference: string, options?: CallOptions): Promise<Confirmation>
   /**
    * Confirms a callback (as `parseCallback` returned it) with DGA and resolves to DGA's own
-   * status; rejects with `DGA_VERIFICATION` when they disagree. Act on what this returns.
+   * status; rejects with `DGA_VERIFICATION` when DGA does not know the payment, still has it
+   * Pending or reports another final status (other differences are logged, never refused).
+   * Act on what this returns.
    */
   verifyCallback(callback: PaymentStatus, options?: CallOptions): Promise<PaymentStatus>
   /**

@@ -417,8 +417,9 @@ pub unsafe extern "C" fn dga_void(
 }
 
 /// Confirms a parsed callback with DGA (callbacks are unsigned: act on this, never on the
-/// callback alone): `*out_json` is DGA's own status; a disagreement in references, amount,
-/// paid status or refId is DGA_VERIFICATION.
+/// callback alone): `*out_json` is DGA's own status. DGA_VERIFICATION when DGA does not know
+/// the payment, still has it Pending, or reports a different final status; other differences
+/// (amount, refId, dates) are logged at WARNING, never refused (the callback contract).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_verify_callback(
     client: *const DgaClient,

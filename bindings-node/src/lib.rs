@@ -273,7 +273,9 @@ calls! {
         |c| c.void(&r1, &r2, &pr);
 
     #[doc = "Confirms a callback (as `parseCallback` returned it) with DGA and resolves to DGA's own"]
-    #[doc = "status; rejects with `DGA_VERIFICATION` when they disagree. Act on what this returns."]
+    #[doc = "status; rejects with `DGA_VERIFICATION` when DGA does not know the payment, still has it"]
+    #[doc = "Pending or reports another final status (other differences are logged, never refused)."]
+    #[doc = "Act on what this returns."]
     fn verify_callback(callback = record("callback", core::PaymentStatus::from_json))
         -> ("callback: PaymentStatus, options?: CallOptions", "Promise<PaymentStatus>", Status)
         |c| c.verify_callback(&callback);

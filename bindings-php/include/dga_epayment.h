@@ -572,8 +572,9 @@ int32_t dga_void(const DgaClient *client,
 
 /**
  * Confirms a parsed callback with DGA (callbacks are unsigned: act on this, never on the
- * callback alone): `*out_json` is DGA's own status; a disagreement in references, amount,
- * paid status or refId is DGA_VERIFICATION.
+ * callback alone): `*out_json` is DGA's own status. DGA_VERIFICATION when DGA does not know
+ * the payment, still has it Pending, or reports a different final status; other differences
+ * (amount, refId, dates) are logged at WARNING, never refused (the callback contract).
  */
 int32_t dga_verify_callback(const DgaClient *client,
                             const char *callback_json,

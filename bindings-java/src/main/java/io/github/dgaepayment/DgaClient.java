@@ -118,8 +118,10 @@ public final class DgaClient implements AutoCloseable {
     }
 
     /**
-     * Confirms a callback with DGA: re-reads the status and checks that references, amount,
-     * paid status and refId agree. Act on the result, never on the callback alone.
+     * Confirms a callback with DGA by DGA's own status (the callback contract): a
+     * {@link DgaVerificationException} when DGA does not know the payment, still has it Pending or
+     * reports another final status; other differences (amount, refId) are logged, never refused.
+     * Act on the result, never on the callback alone.
      */
     public PaymentStatus verifyCallback(PaymentStatus callback) {
         String json = given(callback, "callback").toJson();
