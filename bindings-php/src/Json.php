@@ -16,7 +16,7 @@ namespace Dga\EPayment;
 final class Json
 {
     /** @param array<mixed> $value */
-    public static function object(array $value, string $what): string
+    public static function object(#[\SensitiveParameter] array $value, string $what): string
     {
         $problems = [];
         self::check($value, '', $problems);
@@ -39,7 +39,7 @@ final class Json
     }
 
     /** Collects what JSON cannot carry exactly: NaN/INF, text that is not UTF-8. */
-    private static function check(mixed $value, string $path, array &$problems): void
+    private static function check(#[\SensitiveParameter] mixed $value, string $path, array &$problems): void
     {
         if (is_float($value) && !is_finite($value)) {
             $problems[] = new FieldError($path, 'must be a finite number (or a decimal string such as "1000.50")');

@@ -186,7 +186,7 @@ final class Native
     // ------------------------------------------------------------ marshalling helpers
 
     /** A C string for the library: refused when it holds a NUL (C would read it cut short). */
-    public static function text(string $value, string $field): string
+    public static function text(#[\SensitiveParameter] string $value, string $field): string
     {
         if (str_contains($value, "\0")) {
             throw new ValidationException(

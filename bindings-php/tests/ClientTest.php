@@ -308,6 +308,70 @@ final class ClientTest extends TestCase
         $this->assertStringNotContainsString($secret, $e->getMessage());
     }
 
+    /**
+     * A script whose options PHP's own checks (Json) or the core refuse, run in a fresh PHP
+     * with zend.exception_ignore_args=0 whatever php.ini says: each case's exception chain, its
+     * traces (print_r) and (string) serialized to stdout.
+     */
+    private const TRACE_PROBE = <<<'PHP'
+        require getenv('DGA_BOOTSTRAP');
+        use Dga\EPayment\Client;
+        $key = getenv('PROBE_KEY');
+        $secret = getenv('PROBE_SECRET');
+        $base = ['consumerKey' => $key, 'consumerSecret' => $secret, 'agentId' => '1234567890121', 'gatewayUrl' => getenv('PROBE_URL')];
+        $bad = [
+            'source not UTF-8' => ['source' => "\xCA\xC1\xA4"],
+            'timeoutMs NAN' => ['timeoutMs' => NAN],
+            'secret not UTF-8' => ['consumerSecret' => "\xCA" . $secret],
+            'key NAN, secret set' => ['consumerKey' => NAN],
+            'not JSON (a resource)' => ['caFile' => STDIN],
+            'refused by the core' => ['agentId' => 'not-an-id'],
+        ];
+        $cases = ['ignore_args' => ini_get('zend.exception_ignore_args')];
+        foreach ($bad as $what => $over) {
+            foreach (['new', 'shared', 'fromEnv'] as $how) {
+                $o = array_replace($base, $over);
+                try {
+                    // Inline, not a helper taking $o: the probe's own frames carry no options.
+                    match ($how) { 'new' => new Client($o), 'shared' => Client::shared($o), 'fromEnv' => Client::fromEnv($o) };
+                    $cases["$how: $what"] = null;
+                } catch (\Throwable $e) {
+                    $dump = (string) $e;
+                    for ($x = $e; $x !== null; $x = $x->getPrevious()) {
+                        $dump .= "\n" . $x->getMessage() . "\n" . print_r($x->getTrace(), true) . $x->getTraceAsString();
+                    }
+                    $cases["$how: $what"] = [get_class($e), $dump];
+                }
+            }
+        }
+        echo serialize($cases);
+        PHP;
+
+    public function testNoTraceArgumentCarriesTheKeyOrSecretOfRefusedOptions(): void
+    {
+        $key = 'KEY' . bin2hex(random_bytes(5));
+        $secret = 'SEC' . bin2hex(random_bytes(5)); // 13 characters: getTraceAsString cuts strings at 15
+        [$rc, $out, $err] = Php::run(
+            [PHP_BINARY, '-d', 'zend.exception_ignore_args=0', '-d', 'display_errors=stderr', '-r', self::TRACE_PROBE],
+            ['DGA_BOOTSTRAP' => __DIR__ . '/bootstrap.php', 'PROBE_KEY' => $key, 'PROBE_SECRET' => $secret, 'PROBE_URL' => $this->sb->url],
+        );
+        $this->assertSame(0, $rc, $err);
+        $cases = unserialize($out);
+        $this->assertIsArray($cases, $out . $err);
+        $this->assertSame('0', $cases['ignore_args'], 'the probe records arguments in traces');
+        unset($cases['ignore_args']);
+        $this->assertCount(18, $cases);
+        foreach ($cases as $case => $result) {
+            $this->assertIsArray($result, "$case: refused");
+            [$class, $dump] = $result;
+            $this->assertSame(ValidationException::class, $class, $case);
+            // Arguments are recorded (the client's own options show as SensitiveParameterValue).
+            $this->assertStringContainsString('SensitiveParameterValue', $dump, $case);
+            $this->assertStringNotContainsString($secret, $dump, "$case: the secret is in a trace");
+            $this->assertStringNotContainsString($key, $dump, "$case: the key is in a trace");
+        }
+    }
+
     public function testVersion(): void
     {
         $this->assertMatchesRegularExpression('/^\d+\.\d+\.\d+/', Client::version());
