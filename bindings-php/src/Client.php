@@ -14,7 +14,7 @@ use FFI\CData;
  */
 final class Client
 {
-    private ?CData $handle = null;
+    private CData|false|null $handle = null; // false: freed by __destruct()
 
     /**
      * @param array<string, mixed> $options the C ABI's JSON config keys, camelCase, durations
@@ -67,10 +67,10 @@ final class Client
 
     public function __destruct()
     {
-        if ($this->handle !== null) {
+        if ($this->handle instanceof CData) {
             Native::ffi()->dga_client_free($this->handle);
-            $this->handle = null;
         }
+        $this->handle = false;
     }
 
     /** The native library's version (dga_version). */
@@ -263,8 +263,8 @@ final class Client
 
     private function handle(): CData
     {
-        if ($this->handle === null) {
-            throw new \LogicException('this Client was not constructed');
+        if (!$this->handle instanceof CData) {
+            throw new \LogicException($this->handle === false ? 'this Client was destroyed (its __destruct() was called): build a new one' : 'this Client was not constructed');
         }
         return $this->handle;
     }

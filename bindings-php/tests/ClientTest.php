@@ -372,6 +372,19 @@ final class ClientTest extends TestCase
         }
     }
 
+    public function testUseAfterDestructSaysDestroyed(): void
+    {
+        $client = $this->sb->client();
+        $client->__destruct();
+        $client->__destruct(); // twice (and again when collected): freed once
+        foreach (['status' => fn () => $client->status('X'), 'verificationStats' => fn () => $client->verificationStats()] as $what => $use) {
+            $e = $this->catch($use, \LogicException::class);
+            $this->assertStringContainsString('this Client was destroyed', $e->getMessage(), $what);
+        }
+        $bare = (new \ReflectionClass(Client::class))->newInstanceWithoutConstructor();
+        $this->assertSame('this Client was not constructed', $this->catch(fn () => $bare->status('X'), \LogicException::class)->getMessage());
+    }
+
     public function testVersion(): void
     {
         $this->assertMatchesRegularExpression('/^\d+\.\d+\.\d+/', Client::version());
