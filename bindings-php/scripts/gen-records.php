@@ -26,7 +26,7 @@ function phpType(string $record, array $f): array
         case 'string':
             return [($f['required'] ? '' : '?') . 'string', ''];
         case 'decimal':
-            return [($f['required'] ? '' : '?') . 'string', ' As a decimal string ("1000.50").'];
+            return [($f['required'] ? '' : '?') . 'string', ' A decimal string with the scale DGA sent (1000.50 may come back as "1000.5"): compare with bccomp(), not ===.'];
         case 'date':
             if (!$f['required']) {
                 return ['?\DateTimeImmutable', ' Null when absent.'];

@@ -288,7 +288,9 @@ final class ClientTest extends TestCase
         $this->assertSame('250', $client->createPayment(Sandbox::request(amount: 250))->amount, 'an int');
         $this->assertSame('1000.5', $client->createPayment(Sandbox::request(amount: 1000.5))->amount, 'a float that is exactly an amount');
         $this->assertSame('19.99', $client->createPayment(Sandbox::request(amount: 19.99))->amount, 'a float with 2 decimals');
-        $this->assertSame(0, bccomp('1000.50', $client->createPayment(Sandbox::request(amount: '1000.50'))->amount, 2), 'a numeric string');
+        $amount = $client->createPayment(Sandbox::request(amount: '1000.50'))->amount;
+        $this->assertSame(0, bccomp('1000.50', $amount, 2), 'a numeric string');
+        $this->assertSame('1000.5', $amount, "DGA's scale (the sandbox answers 1000.5), as the README says");
         foreach (['0.1 + 0.2' => 0.1 + 0.2, '12.345' => 12.345, 'NAN' => NAN, 'INF' => INF, '-1.5' => -1.5] as $what => $amount) {
             $e = $this->catch(fn () => $client->createPayment(Sandbox::request(amount: $amount)), ValidationException::class);
             $this->assertSame(['amount'], $e->fields(), $what);

@@ -25,7 +25,7 @@ trait PaymentFields
     /** DGA's orderRef2, when it sends one. */
     public readonly ?string $orderRef2;
 
-    /** The amount, exact. As a decimal string ("1000.50"). */
+    /** The amount, exact. A decimal string with the scale DGA sent (1000.50 may come back as "1000.5"): compare with bccomp(), not ===. */
     public readonly string $amount;
 
     /** KTB's merchant ID, for the checkout form. */

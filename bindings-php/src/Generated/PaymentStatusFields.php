@@ -46,10 +46,10 @@ trait PaymentStatusFields
     /** The payment type; may be a value outside the table (Q6). A PaymentType case, or the raw int or string DGA sent when the table lacks it. */
     public readonly \Dga\EPayment\PaymentType|int|string|null $paymentType;
 
-    /** The amount paid or due, exact. As a decimal string ("1000.50"). */
+    /** The amount paid or due, exact. A decimal string with the scale DGA sent (1000.50 may come back as "1000.5"): compare with bccomp(), not ===. */
     public readonly string $amount;
 
-    /** The payment fee, exact. As a decimal string ("1000.50"). */
+    /** The payment fee, exact. A decimal string with the scale DGA sent (1000.50 may come back as "1000.5"): compare with bccomp(), not ===. */
     public readonly ?string $feeAmount;
 
     /** When the payment was voided (FastPay only, Bangkok time). Null when absent. */
