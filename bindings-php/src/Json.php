@@ -30,7 +30,7 @@ final class Json
         ini_set('serialize_precision', '-1');
         try {
             $json = json_encode($top, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR);
-        } catch (\JsonException $e) {
+        } catch (\Throwable $e) { // a jsonSerialize()'s too; not chained: its trace has json_encode's arguments
             throw new ValidationException("$what: cannot be sent as JSON: " . $e->getMessage(), [new FieldError($what, $e->getMessage())]);
         } finally {
             ini_set('serialize_precision', (string) $saved);

@@ -327,6 +327,12 @@ final class ClientTest extends TestCase
             'secret not UTF-8' => ['consumerSecret' => "\xCA" . $secret],
             'key NAN, secret set' => ['consumerKey' => NAN],
             'not JSON (a resource)' => ['caFile' => STDIN],
+            'a JsonSerializable that throws' => ['retry' => new class implements \JsonSerializable {
+                public function jsonSerialize(): mixed
+                {
+                    throw new \RuntimeException('no JSON here');
+                }
+            }],
             'refused by the core' => ['agentId' => 'not-an-id'],
         ];
         $cases = ['ignore_args' => ini_get('zend.exception_ignore_args')];
@@ -362,15 +368,15 @@ final class ClientTest extends TestCase
         $this->assertIsArray($cases, $out . $err);
         $this->assertSame('0', $cases['ignore_args'], 'the probe records arguments in traces');
         unset($cases['ignore_args']);
-        $this->assertCount(18, $cases);
+        $this->assertCount(21, $cases);
         foreach ($cases as $case => $result) {
             $this->assertIsArray($result, "$case: refused");
             [$class, $dump] = $result;
-            $this->assertSame(ValidationException::class, $class, $case);
             // Arguments are recorded (the client's own options show as SensitiveParameterValue).
             $this->assertStringContainsString('SensitiveParameterValue', $dump, $case);
             $this->assertStringNotContainsString($secret, $dump, "$case: the secret is in a trace");
             $this->assertStringNotContainsString($key, $dump, "$case: the key is in a trace");
+            $this->assertSame(ValidationException::class, $class, $case);
         }
     }
 
