@@ -707,6 +707,15 @@ fn check_references(
     if payment_reference.is_some_and(|p| p.trim().is_empty()) {
         errors.push(FieldError::new("paymentReference", "is required"));
     }
+    let given = [("reference1", Some(r1)), ("reference2", Some(r2))];
+    for (field, value) in given
+        .into_iter()
+        .chain([("paymentReference", payment_reference)])
+    {
+        if let Some(problem) = value.and_then(|v| crate::model::reference_problem(v.trim())) {
+            errors.push(FieldError::new(field, problem));
+        }
+    }
     if errors.is_empty() {
         Ok((r1.trim().to_owned(), r2.trim().to_owned()))
     } else {

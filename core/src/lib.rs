@@ -96,8 +96,8 @@ pub use error::{
 pub use fields::{EnumJson, FieldValue};
 pub use lenient::{DATE_FORMAT, format_date, parse_amount, parse_date};
 pub use model::{
-    CALLBACK_FIELDS, Callback, Confirmation, CreatePayment, Payment, PaymentStatus, callback_ack,
-    callback_references, checkout_form_html, parse_callback,
+    CALLBACK_FIELDS, Callback, Confirmation, CreatePayment, MAX_REFERENCE_CHARS, Payment,
+    PaymentStatus, callback_ack, callback_references, checkout_form_html, parse_callback,
 };
 pub use reconcile::{read_references, status_many};
 pub use reply::CallbackReply;

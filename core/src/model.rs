@@ -154,6 +154,15 @@ impl CreatePayment {
                 "is required (pass it or configure a default source)",
             )),
         }
+        for (field, value) in [
+            ("requestReference1", &self.request_reference1),
+            ("requestReference2", &self.request_reference2),
+            ("requestReference3", &self.request_reference3),
+        ] {
+            if let Some(problem) = reference_problem(value.trim()) {
+                errors.push(FieldError::new(field, problem));
+            }
+        }
         if let Some(d) = &self.data
             && !d.is_object()
         {
@@ -885,6 +894,12 @@ pub(crate) struct Notification {
 /// Reads a delivery for [`crate::Client::receive_callback`]: a `Callback` error only when the
 /// body is not a JSON object or its `ref1`/`ref2` are missing, ambiguous or unreadable.
 pub(crate) fn read_notification(body: &[u8]) -> Result<Notification> {
+    let n = read_notification_unchecked(body)?;
+    check_callback_references(&n.ref1, &n.ref2)?;
+    Ok(n)
+}
+
+fn read_notification_unchecked(body: &[u8]) -> Result<Notification> {
     let slots = callback_slots(body)?;
     let mut errors = slots.repeated_errors(&CALLBACK_FIELDS);
     let callback = PaymentStatus::read(&slots.values, true, &mut errors);
@@ -979,6 +994,39 @@ pub fn checkout_form_html(payment: &Payment) -> Result<String> {
          document.getElementById(\"dga-epayment-checkout\").submit();</script>\n</body>\n</html>\n",
         action = attr(&payment.gateway_url),
     ))
+}
+
+/// The SDK's bound on a reference (the guide gives none): room for any agency's numbering, and
+/// no forged callback can make a request line or a log line of megabytes from it.
+pub const MAX_REFERENCE_CHARS: usize = 255;
+
+/// Why `value` cannot be a reference, if it cannot: longer than [`MAX_REFERENCE_CHARS`], or
+/// holding a control character (no reference DGA issues or takes has one).
+pub(crate) fn reference_problem(value: &str) -> Option<String> {
+    if value.len() > MAX_REFERENCE_CHARS {
+        let n = value.chars().count();
+        if n > MAX_REFERENCE_CHARS {
+            return Some(format!(
+                "is {n} characters long; a reference is at most {MAX_REFERENCE_CHARS}"
+            ));
+        }
+    }
+    value
+        .contains(char::is_control)
+        .then(|| "contains a control character".to_owned())
+}
+
+/// A `Callback` error naming each of the references that cannot be one.
+pub(crate) fn check_callback_references(ref1: &str, ref2: &str) -> Result<()> {
+    let errors: Vec<FieldError> = [("ref1", ref1), ("ref2", ref2)]
+        .into_iter()
+        .filter_map(|(field, v)| reference_problem(v).map(|p| FieldError::new(field, p)))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Callback { errors })
+    }
 }
 
 /// The references a callback body names (`ref1`, `ref2`), read as leniently as

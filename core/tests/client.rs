@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use dga_epayment::{
-    Config, Environment, Error, ErrorCode, ErrorKind, PaidStatus, PaymentType, VerificationReason,
-    blocking::Client, parse_callback,
+    Config, Environment, Error, ErrorCode, ErrorKind, MAX_REFERENCE_CHARS, PaidStatus, PaymentType,
+    VerificationReason, blocking::Client, parse_callback,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -198,8 +198,38 @@ fn bad_input_is_refused_before_any_network_call() {
         client.void("r", "", "").unwrap_err().kind(),
         ErrorKind::Validation
     );
+    // A reference no agency could have: megabytes long, or with a control character. Refused
+    // by name, not sent (it once became a transient network error, retried three times).
+    let huge = "A".repeat(2_000_000);
+    let fields = |e: Error| -> Vec<String> {
+        assert_eq!(e.kind(), ErrorKind::Validation, "{e}");
+        assert!(!e.is_transient());
+        e.field_errors().iter().map(|f| f.field.clone()).collect()
+    };
+    assert_eq!(
+        fields(client.status(&huge, "").unwrap_err()),
+        ["reference1"]
+    );
+    assert_eq!(
+        fields(client.close("R1", "a\nb").unwrap_err()),
+        ["reference2"]
+    );
+    let e = client.void("R1", "", &huge).unwrap_err();
+    assert!(e.to_string().contains("is 2000000 characters long"), "{e}");
+    assert_eq!(fields(e), ["paymentReference"]);
+    let mut req = payment_request(PaymentType::FastPay, "10.00");
+    req.request_reference1 = "R".repeat(MAX_REFERENCE_CHARS + 1);
+    req.request_reference3 = "tab\there".into();
+    let e = client.create_payment(&req).unwrap_err();
+    assert_eq!(fields(e), ["requestReference1", "requestReference3"]);
     // Nothing reached the sandbox, not even a token request.
     assert_eq!(ctl.get("/__sandbox/requests").as_array().unwrap().len(), 0);
+    // The longest reference allowed is still a reference.
+    let longest = "ก".repeat(MAX_REFERENCE_CHARS);
+    assert_eq!(
+        api_code(&client.status(&longest, "").unwrap_err()),
+        Some(ErrorCode::TransactionNotFound)
+    );
 }
 
 #[test]
@@ -216,6 +246,10 @@ fn wrong_credentials_are_an_auth_error_without_retries() {
     let e = client.status("x", "").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
     assert!(e.to_string().contains("HTTP 401"), "{e}");
+    assert!(
+        !e.is_transient(),
+        "a refused credential is not transient: {e}"
+    );
     assert_eq!(ctl.count("token"), 1, "a refused credential is not retried");
 }
 
