@@ -180,18 +180,23 @@ pub struct Mismatch {
     pub dga: String,
 }
 
+/// A refusal by the agency's own lookup: the `dga` side of its mismatch (DGA was not asked).
+pub(crate) const NOT_ASKED: &str = "not asked: the agency does not know this reference";
+
 kinds! {
     /// Why a callback was not confirmed (docs/architecture.md#the-callback-contract); it
     /// decides the reply. Its text is the `reason` of the error's JSON.
     pub enum VerificationReason, text code {
-        /// DGA has no transaction with the callback's references (errorCode 8): reply 404.
+        /// DGA has no transaction with the callback's references (errorCode 8), or the
+        /// agency's own lookup (`known_reference`) does not know them: reply 404.
         UnknownPayment => "unknown_payment",
         /// DGA still says Pending: the callback came early (or is forged); DGA redelivers: 409.
         PendingAtDga => "pending_at_dga",
         /// DGA shows a different final status than the callback claims (lag or forgery): 409.
         StatusDiffers => "status_differs",
         /// The client is already verifying as many callbacks as it may
-        /// (`max_concurrent_verifications`); DGA was not asked and delivers again: 503.
+        /// (`max_concurrent_verifications`, `verification_rate`); DGA was not asked and
+        /// delivers again: 503.
         Busy => "busy",
     }
 }
@@ -209,6 +214,9 @@ pub enum Error {
     Auth {
         /// Why: DGA's answer or the last transport problem, redacted.
         message: String,
+        /// True when DGA did not refuse the credentials (it was not reached, or its answers
+        /// held no token): retrying later may succeed. False for a refusal.
+        transient: bool,
     },
     /// DGA answered with an error envelope (`status` = Error).
     Api {
@@ -295,12 +303,13 @@ impl Error {
     }
 
     /// Whether the operation may succeed if simply repeated later: a timeout, a network
-    /// failure other than an untrusted certificate, a callback refused as busy. Never
+    /// failure other than an untrusted certificate, no token without a refusal, a callback
+    /// refused as busy. Never
     /// `OutcomeUnknown`: the caller must check the status first.
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Timeout { .. } => true,
-            Error::Network { transient, .. } => *transient,
+            Error::Network { transient, .. } | Error::Auth { transient, .. } => *transient,
             Error::Verification { reason, .. } => *reason == VerificationReason::Busy,
             _ => false,
         }
@@ -427,7 +436,18 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Validation { errors } => write!(f, "invalid input: {}", join(errors)),
-            Error::Auth { message } => write!(f, "authentication failed: {message}"),
+            Error::Auth {
+                message,
+                transient: false,
+            } => write!(f, "authentication failed: {message}"),
+            // Not the credentials: say so first, so nobody starts by checking them.
+            Error::Auth {
+                message,
+                transient: true,
+            } => write!(
+                f,
+                "could not get a token from DGA (the credentials were not refused): {message}"
+            ),
             Error::Api {
                 endpoint,
                 status,
@@ -470,15 +490,29 @@ impl fmt::Display for Error {
                 reason: VerificationReason::UnknownPayment,
                 mismatches,
             } => {
-                let refs = mismatches
-                    .first()
-                    .map(|m| m.callback.as_str())
-                    .unwrap_or("");
-                write!(
-                    f,
-                    "DGA has no transaction for the callback's references {refs:?}"
-                )
+                let first = mismatches.first();
+                let refs = first.map(|m| m.callback.as_str()).unwrap_or("");
+                if first.is_some_and(|m| m.dga == NOT_ASKED) {
+                    write!(
+                        f,
+                        "not a payment of this agency (known_reference said no; DGA was not \
+                         asked): references {refs:?}"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "DGA has no transaction for the callback's references {refs:?}"
+                    )
+                }
             }
+            Error::Verification {
+                reason: VerificationReason::Busy,
+                ..
+            } => write!(
+                f,
+                "callback not verified: more verifications than maxConcurrentVerifications or \
+                 verificationRate allow; DGA was not asked and delivers again"
+            ),
             // Only the callback's own claims: an agency that echoes this text to the sender
             // must not leak what DGA said (the mismatches keep DGA's values for its logs).
             Error::Verification { reason, mismatches } => {
@@ -527,6 +561,7 @@ mod tests {
             },
             Error::Auth {
                 message: message.clone(),
+                transient: false,
             },
             Error::Api {
                 endpoint,

@@ -93,6 +93,7 @@ impl Inner {
                                 "DGA refused a freshly obtained token for {endpoint} (HTTP {})",
                                 status.as_u16()
                             ),
+                            transient: false,
                         });
                     }
                     return read(status, &body);

@@ -120,6 +120,7 @@ impl Inner {
                     "no token: a token request in flight did not finish within {} ms",
                     timeout.as_millis()
                 ),
+                transient: true,
             })?;
         {
             let st = read(&tokens.state);
@@ -216,6 +217,7 @@ impl Inner {
                         last4(&c.agent_id),
                         status.as_u16()
                     ),
+                    transient: false,
                 });
             }
             if status.is_success() {
@@ -242,6 +244,7 @@ impl Inner {
         }
         Err(Error::Auth {
             message: format!("no token after {attempts} attempts; last problem: {last}"),
+            transient: true,
         })
     }
 }

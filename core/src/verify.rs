@@ -241,6 +241,8 @@ impl Inner {
         claimed: Option<&PaidStatus>,
         callback: Option<&Callback>,
     ) -> Result<PaymentStatus> {
+        // Not a reference DGA could have: refused before it costs a permit or a log line.
+        crate::model::check_callback_references(ref1.trim(), ref2.trim())?;
         let _permit = self.verification_permit()?;
         let verifications = &self.state()?.verifications;
         let refs = || format!("{ref1}/{ref2}");
@@ -325,7 +327,7 @@ impl Inner {
             mismatches: vec![Mismatch {
                 field: "ref1/ref2".into(),
                 callback: format!("{ref1}/{ref2}"),
-                dga: "not asked: the agency does not know this reference".into(),
+                dga: crate::error::NOT_ASKED.into(),
             }],
         }
     }

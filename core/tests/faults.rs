@@ -89,6 +89,14 @@ fn token_retries_are_bounded_and_end_in_an_auth_error() {
     let e = client.token().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Auth);
     assert!(e.to_string().contains("5 attempts"), "{e}");
+    // DGA never refused the credentials: retrying later may work, and the text says so first.
+    assert!(e.is_transient(), "{e}");
+    assert_eq!(e.to_json()["transient"], true);
+    assert!(
+        e.to_string()
+            .starts_with("could not get a token from DGA (the credentials were not refused)"),
+        "{e}"
+    );
     assert_eq!(ctl.count("token"), 5);
     // A payment call reports the same kind, and queued callers share the failure.
     assert_eq!(client.status("x", "").unwrap_err().kind(), ErrorKind::Auth);
@@ -262,6 +270,8 @@ fn a_token_refused_twice_is_an_auth_error() {
     ctl.fault("close", "token_expired", 2, none());
     let e = client.close("x", "").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
+    assert!(!e.is_transient(), "a refusal is not transient: {e}");
+    assert!(e.to_string().starts_with("authentication failed"), "{e}");
     assert_eq!(ctl.count("close"), 2);
 }
 

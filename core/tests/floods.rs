@@ -253,6 +253,12 @@ fn an_exception_free_unknown_reference_is_404_and_the_busy_reply_is_503() {
     let client = client_for(&sb);
     let e = client.refuse_unknown_reference("NOT-OURS", "");
     assert_eq!(CallbackReply::for_error(&e).http_status, 404);
+    // Its text names the agency's lookup, not DGA, which was never asked.
+    assert!(
+        e.to_string().starts_with("not a payment of this agency"),
+        "{e}"
+    );
+    assert!(!e.to_string().contains("DGA has no"), "{e}");
     assert_eq!(client.verification_stats().refused_unknown, 1);
     assert_eq!(CallbackReply::unavailable().http_status, 503);
     let busy = Error::Verification {
@@ -262,6 +268,7 @@ fn an_exception_free_unknown_reference_is_404_and_the_busy_reply_is_503() {
     assert_eq!(CallbackReply::for_error(&busy).http_status, 503);
     assert!(busy.is_transient());
     assert_eq!(busy.to_json()["reason"], "busy");
+    assert!(busy.to_string().contains("DGA was not asked"), "{busy}");
 }
 
 /// The README's form: an async `known_reference` looking the reference up in the agency's
