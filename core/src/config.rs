@@ -594,6 +594,14 @@ impl ConfigBuilder {
                  characters)",
             ));
         }
+        // A NUL or CR/LF in the secret is a copy-paste accident DGA would only answer with a
+        // refusal; said here, without echoing the secret.
+        if consumer_secret.contains(char::is_control) {
+            errors.push(FieldError::new(
+                "consumerSecret",
+                "must not contain control characters (NUL, CR/LF, tab)",
+            ));
+        }
         if !agent_id.is_empty() {
             match check_citizen_id(&agent_id) {
                 CitizenIdCheck::Valid => {}
@@ -648,8 +656,9 @@ impl ConfigBuilder {
         let connect_timeout = self.connect_timeout.unwrap_or(Duration::from_secs(5));
         let request_timeout = self.request_timeout.unwrap_or(Duration::from_secs(30));
         for (name, d) in [
-            ("connectTimeout", connect_timeout),
-            ("requestTimeout", request_timeout),
+            // Named by their JSON keys, as every binding's options are.
+            ("connectTimeoutMs", connect_timeout),
+            ("timeoutMs", request_timeout),
         ] {
             if d.is_zero() {
                 errors.push(FieldError::new(name, "must be greater than zero"));
@@ -667,7 +676,10 @@ impl ConfigBuilder {
         }
         let token_max_age = self.token_max_age.unwrap_or(DEFAULT_TOKEN_MAX_AGE);
         if token_max_age.is_zero() {
-            errors.push(FieldError::new("tokenMaxAge", "must be greater than zero"));
+            errors.push(FieldError::new(
+                "tokenMaxAgeMs",
+                "must be greater than zero",
+            ));
         }
         let proxy = match self.proxy {
             Some(p) if reqwest::Proxy::all(p.as_str()).is_err() || Url::parse(&p).is_err() => {

@@ -54,7 +54,7 @@ impl<'a> Reader<'a> {
         match v.as_u64() {
             Some(ms) => Some(Duration::from_millis(ms)),
             None => {
-                self.wrong(key, "a whole number of milliseconds", v);
+                self.not_whole(key, "a whole number of milliseconds", v);
                 None
             }
         }
@@ -65,7 +65,7 @@ impl<'a> Reader<'a> {
         match v.as_u64() {
             Some(n) => Some(usize::try_from(n).unwrap_or(usize::MAX)),
             None => {
-                self.wrong(key, "a whole number", v);
+                self.not_whole(key, "a whole number", v);
                 None
             }
         }
@@ -76,6 +76,17 @@ impl<'a> Reader<'a> {
             key,
             format!("must be {expected}, got {}", json_type(got)),
         ));
+    }
+
+    /// A number that is not a whole one (`-5`, `1.5`) is shown: "got a number" would not say
+    /// what is wrong with it. Only for settings that are numbers, never a secret.
+    fn not_whole(&mut self, key: &str, expected: &str, got: &Value) {
+        match got {
+            Value::Number(n) => self
+                .errors
+                .push(FieldError::new(key, format!("must be {expected}, got {n}"))),
+            other => self.wrong(key, expected, other),
+        }
     }
 }
 
@@ -220,7 +231,7 @@ fn read_retry(r: &mut Reader<'_>) -> Option<RetryPolicy> {
             continue;
         }
         let Some(n) = v.as_u64() else {
-            r.wrong(&field, "a whole number", v);
+            r.not_whole(&field, "a whole number", v);
             continue;
         };
         let attempts = u32::try_from(n).unwrap_or(u32::MAX);
@@ -319,14 +330,6 @@ fn snake_error(fe: &FieldError) -> FieldError {
         )
     } else if fe.field.starts_with("caCertificates[") {
         "ca_pem".to_owned()
-    } else if let Some(wire) = match fe.field.as_str() {
-        // The names `build` gives the builder's settings that have a JSON key of their own.
-        "requestTimeout" => Some("timeoutMs"),
-        "connectTimeout" => Some("connectTimeoutMs"),
-        "tokenMaxAge" => Some("tokenMaxAgeMs"),
-        _ => None,
-    } {
-        rename(&schema::CLIENT_OPTIONS, wire).unwrap_or_else(|| fe.field.clone())
     } else {
         rename(&schema::CLIENT_OPTIONS, &fe.field).unwrap_or_else(|| fe.field.clone())
     };

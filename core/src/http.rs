@@ -87,9 +87,18 @@ pub(crate) fn build_http(config: &Config) -> Result<reqwest::Client> {
             builder = builder.add_root_certificate(cert);
         }
     }
-    builder
-        .build()
-        .map_err(|e| Error::invalid("http", describe(&e)))
+    builder.build().map_err(|e| {
+        let text = describe(&e);
+        // A PEM whose content is not a certificate passes `from_pem_bundle` and fails here.
+        if text.contains("certificate") && !config.extra_ca_pem.is_empty() {
+            Error::invalid(
+                "caPem",
+                format!("is not a valid X.509 certificate ({text})"),
+            )
+        } else {
+            Error::invalid("http", text)
+        }
+    })
 }
 
 /// A transport error's text without its URL (the token URL's query holds the secret).

@@ -109,6 +109,46 @@ fn config_from_json_reports_every_problem_without_echoing_secrets() {
         !text.contains("12345678") && !text.contains("s3cr3t-value"),
         "{text}"
     );
+    // A number that is not whole is shown (it is never a secret); "got a number" said nothing.
+    assert!(
+        text.contains("timeoutMs must be a whole number of milliseconds, got -5"),
+        "{text}"
+    );
+
+    // Range problems are named by the JSON keys the caller wrote, not the builder's names; a
+    // control character in the secret is refused without echoing it.
+    let e = Config::from_json(
+        &json!({"consumerKey": "k", "consumerSecret": "s3cr3t\u{0}x",
+        "agentId": AGENT_ID, "timeoutMs": 0, "connectTimeoutMs": 0, "tokenMaxAgeMs": 0,
+        "verificationRate": 2.5}),
+    )
+    .unwrap_err();
+    let fields: Vec<&str> = e.field_errors().iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "verificationRate",
+            "consumerSecret",
+            "connectTimeoutMs",
+            "timeoutMs",
+            "tokenMaxAgeMs"
+        ]
+    );
+    let text = format!("{e} {e:?} {}", e.to_json());
+    assert!(text.contains("got 2.5"), "{text}");
+    assert!(!text.contains("s3cr3t"), "{text}");
+
+    // A PEM block whose content is not a certificate is named as the option that holds it.
+    let config = Config::from_json(&json!({"consumerKey": "k", "consumerSecret": "s",
+        "agentId": AGENT_ID,
+        "caPem": "-----BEGIN CERTIFICATE-----\nU0VDUkVUSlVOSw==\n-----END CERTIFICATE-----\n"}))
+    .unwrap();
+    let e = dga_epayment::blocking::Client::new(config).unwrap_err();
+    assert_eq!(e.field_errors()[0].field, "caPem", "{e}");
+    assert!(
+        e.to_string().contains("is not a valid X.509 certificate"),
+        "{e}"
+    );
 
     // Not an object at all; null values count as absent; retry false means no retries.
     assert_eq!(
