@@ -107,14 +107,15 @@ class CallbackError(DgaError, ValueError):
 class VerificationError(DgaError):
     """A callback disagrees with DGA's own status for the transaction. ``reason`` says why:
 
-    - ``unknown_payment``: DGA has no transaction with the callback's references (errorCode 8):
-      reply 404.
+    - ``unknown_payment``: DGA has no transaction with the callback's references (errorCode 8), or
+      the agency's own lookup (``known_reference``) does not know them: reply 404.
     - ``pending_at_dga``: DGA still says Pending: the callback came early (or is forged); DGA
       redelivers: 409.
     - ``status_differs``: DGA shows a different final status than the callback claims (lag or
       forgery): 409.
     - ``busy``: The client is already verifying as many callbacks as it may
-      (``max_concurrent_verifications``); DGA was not asked and delivers again: 503."""
+      (``max_concurrent_verifications``, ``verification_rate``); DGA was not asked and delivers
+      again: 503."""
 
     kind = "verification"
     #: Why DGA's status does not confirm a callback (verification): unknown_payment, pending_at_dga,
