@@ -2,7 +2,7 @@
 //! them); a call that may touch the network releases the GIL.
 
 use crate::bridge::{Bridge, Outcome};
-use crate::convert::{body_bytes, checked, keywords};
+use crate::convert::{body_bytes, checked, keywords, type_name};
 use crate::errors::{IntoPyResult, to_py_err};
 use crate::reconcile::StatusMany;
 use crate::records;
@@ -10,7 +10,7 @@ use dga_epayment::schema::{CLIENT_OPTIONS, CREATE_PAYMENT, VERIFICATION_STATS};
 use dga_epayment::{self as dga, CallbackReply, Config, ConfigBuilder, CreatePayment, Endpoint};
 use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple, PyType};
+use pyo3::types::{PyBool, PyDict, PyTuple, PyType};
 use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
@@ -258,27 +258,31 @@ impl PyClient {
     /// result: one `StatusResult` per reference, in input order, memory bounded whatever the
     /// input's length. A reference DGA does not know is a result (`not_found`), not an error;
     /// an item that is not a reference raises `ValidationError` in its place.
-    #[pyo3(signature = (references, concurrency = 8, rate = 20))]
+    #[pyo3(signature = (references, concurrency = None, rate = None),
+           text_signature = "($self, references, concurrency=8, rate=20)")]
     fn status_many(
         &self,
         references: &Bound<'_, PyAny>,
-        concurrency: usize,
-        rate: u32,
+        concurrency: Option<&Bound<'_, PyAny>>,
+        rate: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<StatusMany> {
-        StatusMany::from_iterable(self.inner.as_async(), references, (concurrency, rate))
+        let limits = crate::reconcile::limits(references.py(), concurrency, rate)?;
+        StatusMany::from_iterable(self.inner.as_async(), references, limits)
     }
 
     /// `status_many` over a file (`-`: stdin) read by the core's reader, as `dgapay reconcile`
     /// reads it (checked whole first: a bad line raises `ValidationError` before any call).
-    #[pyo3(signature = (path, concurrency = 8, rate = 20))]
+    #[pyo3(signature = (path, concurrency = None, rate = None),
+           text_signature = "($self, path, concurrency=8, rate=20)")]
     fn _status_many_file(
         &self,
         py: Python<'_>,
         path: &str,
-        concurrency: usize,
-        rate: u32,
+        concurrency: Option<&Bound<'_, PyAny>>,
+        rate: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<StatusMany> {
-        StatusMany::from_file(py, self.inner.as_async(), path, (concurrency, rate))
+        let limits = crate::reconcile::limits(py, concurrency, rate)?;
+        StatusMany::from_file(py, self.inner.as_async(), path, limits)
     }
 
     /// What callback verification has cost DGA and what it refused since this client was
@@ -394,7 +398,14 @@ impl PyClient {
                 "known_reference returned an awaitable: use AsyncClient, or a plain function",
             ));
         }
-        if answer.is_truthy()? {
+        // A forgotten `return` (None) must not refuse every genuine payment as unknown.
+        let Ok(known) = answer.cast::<PyBool>() else {
+            return Err(PyTypeError::new_err(format!(
+                "known_reference must return True or False, got {}",
+                type_name(&answer)
+            )));
+        };
+        if known.is_true() {
             return Ok(None);
         }
         let refused = self.inner.refuse_unknown_reference(&r1, &r2);

@@ -3,14 +3,16 @@
 //! the Python iterable (by the caller, with the GIL, between results) and wraps the rows.
 
 use crate::bridge::{Bridge, Outcome, lock};
-use crate::convert::{json_to_py, type_name};
+use crate::convert::{json_to_py, py_to_json, type_name};
 use crate::errors::{from_json, runtime_error, to_py_err};
 use crate::records;
 use dga_epayment::reconcile::{Driver, InputError, Outcome as Row, Reference, TextWriter};
+use dga_epayment::reconcile_json::reconcile_options;
 use dga_epayment::{self as dga};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyIterator;
+use pyo3::types::{PyBytes, PyIterator, PyString};
+use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -39,11 +41,22 @@ pub struct StatusMany {
     unit: &'static str,
 }
 
-fn check(concurrency: usize) -> PyResult<()> {
-    if concurrency == 0 {
-        return Err(PyValueError::new_err("concurrency must be at least 1"));
+/// `(concurrency, rate)` read by the core's rules (its defaults and ranges): a bad one is a
+/// `ValidationError` naming it, as in every language.
+pub fn limits(
+    py: Python<'_>,
+    concurrency: Option<&Bound<'_, PyAny>>,
+    rate: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(usize, u32)> {
+    let mut options = serde_json::Map::new();
+    for (name, value) in [("concurrency", concurrency), ("rate", rate)] {
+        if let Some(v) = value.filter(|v| !v.is_none()) {
+            // What JSON cannot hold is shown by its type name.
+            let json = py_to_json(v, name).unwrap_or_else(|_| type_name(v).into());
+            options.insert(name.to_owned(), json);
+        }
     }
-    Ok(())
+    reconcile_options(&Value::Object(options)).map_err(|e| to_py_err(py, &e))
 }
 
 impl StatusMany {
@@ -67,7 +80,14 @@ impl StatusMany {
         references: &Bound<'_, PyAny>,
         (concurrency, rate): (usize, u32),
     ) -> PyResult<Self> {
-        check(concurrency)?;
+        if references.is_instance_of::<PyString>() || references.is_instance_of::<PyBytes>() {
+            // Iterating it would make one status call per character.
+            return Err(PyTypeError::new_err(format!(
+                "status_many(references): a {} is one reference, not an iterable of them; \
+                 pass [reference1] or a list of references",
+                type_name(references)
+            )));
+        }
         let iter = references.try_iter()?.unbind();
         let driver = Driver::start(client, concurrency, rate).map_err(runtime_error)?;
         Ok(Self::new(driver, Some(iter), "item"))
@@ -80,7 +100,6 @@ impl StatusMany {
         path: &str,
         (concurrency, rate): (usize, u32),
     ) -> PyResult<Self> {
-        check(concurrency)?;
         match py.detach(|| Driver::from_file(client, path, concurrency, rate))? {
             Ok(driver) => Ok(Self::new(driver, None, "line")),
             Err(e) => Err(input_error(py, "line", &e)),

@@ -173,9 +173,31 @@ def test_async_status_many(client: dga.Client, sandbox: Sandbox) -> None:
         [(r1, want) for r1, _, want in refs]
 
 
-def test_concurrency_must_be_positive(client: dga.Client) -> None:
-    with pytest.raises(ValueError, match="concurrency"):
-        client.status_many([], concurrency=0)
+@pytest.mark.parametrize("options, named", [
+    (dict(concurrency=0), "concurrency must be a whole number from 1 to 256, got 0"),
+    (dict(concurrency=257), "concurrency must be a whole number from 1 to 256, got 257"),
+    (dict(concurrency="8"), "concurrency"),
+    (dict(concurrency=True), "concurrency"),
+    (dict(rate=-1), "rate must be a whole number of at least 0, got -1"),
+    (dict(rate=2.5), "rate must be a whole number of at least 0, got 2.5"),
+])
+def test_bad_limits_are_a_validation_error_naming_them(client: dga.Client, sandbox: Sandbox,
+                                                       options: Dict[str, Any], named: str) -> None:
+    before = sandbox.count("status")
+    for start in (client.status_many, dga.AsyncClient.wrap(client).status_many):
+        with pytest.raises(dga.ValidationError, match=named) as e:
+            start(["INV-1"], **options)
+        assert e.value.errors[0].field in options
+    assert sandbox.count("status") == before
+
+
+@pytest.mark.parametrize("one", ["INV-0001", b"INV-0001"])
+def test_a_str_is_not_an_iterable_of_references(client: dga.Client, sandbox: Sandbox, one: Any) -> None:
+    # Iterated, "INV-0001" would be eight references of one character each.
+    before = sandbox.count("status")
+    with pytest.raises(TypeError, match="is one reference, not an iterable of them"):
+        client.status_many(one)
+    assert sandbox.count("status") == before
 
 
 # --- the Django command -------------------------------------------------------------------
@@ -223,6 +245,19 @@ def test_command_jsonl(client: dga.Client, sandbox: Sandbox, tmp_path: Path) -> 
     rows = [json.loads(line) for line in out.splitlines()]
     assert list(rows[0]) == COLUMNS and rows[0]["amount"] == "99.75" and rows[0]["error"] is None
     assert rows[1]["error"] == "TransactionNotFound" and rows[1]["paidStatus"] is None
+
+
+def test_command_bad_options_and_missing_file(sandbox: Sandbox, tmp_path: Path) -> None:
+    f = tmp_path / "refs.txt"
+    f.write_text("INV-1\n", encoding="utf-8")
+    before = sandbox.count("status")
+    out, err, code = reconcile(sandbox, f, "--rate", "-5")  # was taken as "no limit"
+    assert code == 2 and "rate must be a whole number of at least 0, got -5" in err, err
+    out, err, code = reconcile(sandbox, f, "--concurrency", "0")
+    assert code == 2 and "concurrency must be a whole number from 1 to 256" in err, err
+    out, err, code = reconcile(sandbox, tmp_path / "missing.csv")
+    assert code == 1 and "error[io]: " in err and "missing.csv" in err, err
+    assert sandbox.count("status") == before
 
 
 def test_command_bad_line_is_exit_2_naming_it_before_any_call(client: dga.Client, sandbox: Sandbox, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use dga_epayment::reconcile::{self, CsvWriter, InputError, JsonlWriter, Outcome, Summary};
+use dga_epayment::reconcile_json::MAX_CONCURRENCY;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::connect::ConnectionArgs;
@@ -37,7 +38,7 @@ pub struct ReconcileArgs {
 
     /// Status calls in flight at once
     #[arg(long, value_name = "N", default_value_t = 8,
-          value_parser = clap::value_parser!(u16).range(1..=256))]
+          value_parser = clap::value_parser!(u16).range(1..=i64::from(MAX_CONCURRENCY)))]
     concurrency: u16,
 
     /// Status calls started per second at most (0: no limit). Keep DGA's load reasonable.

@@ -7,6 +7,8 @@ use serde_json::Value;
 
 /// Status calls in flight at once when the caller does not say (at least 1).
 pub const DEFAULT_CONCURRENCY: u32 = 8;
+/// The most status calls in flight one run may ask for (`dgapay reconcile --concurrency` too).
+pub const MAX_CONCURRENCY: u32 = 256;
 /// Status calls started a second when the caller does not say (0: no limit), so a reconcile
 /// does not look like a flood to DGA.
 pub const DEFAULT_RATE: u32 = 20;
@@ -15,11 +17,14 @@ pub const DEFAULT_RATE: u32 = 20;
 /// bad option is named in one `Validation` error.
 pub fn reconcile_options(options: &Value) -> Result<(usize, u32), Error> {
     let mut errors = Vec::new();
-    let mut count = |name: &str, default: u32, min: u32| match options.get(name) {
+    let mut count = |name: &str, default: u32, min: u32, max: u32| match options.get(name) {
         None => default,
         Some(v) => match v.as_f64() {
-            Some(n) if n.fract() == 0.0 && n >= f64::from(min) && n <= f64::from(u32::MAX) => {
-                n as u32
+            Some(n) if n.fract() == 0.0 && n >= f64::from(min) && n <= f64::from(max) => n as u32,
+            _ if max < u32::MAX => {
+                let want = format!("must be a whole number from {min} to {max}, got {v}");
+                errors.push(FieldError::new(name, want));
+                default
             }
             _ => {
                 let want = format!("must be a whole number of at least {min}, got {v}");
@@ -28,8 +33,8 @@ pub fn reconcile_options(options: &Value) -> Result<(usize, u32), Error> {
             }
         },
     };
-    let concurrency = count("concurrency", DEFAULT_CONCURRENCY, 1);
-    let rate = count("rate", DEFAULT_RATE, 0);
+    let concurrency = count("concurrency", DEFAULT_CONCURRENCY, 1, MAX_CONCURRENCY);
+    let rate = count("rate", DEFAULT_RATE, 0, u32::MAX);
     match errors.is_empty() {
         true => Ok((concurrency as usize, rate)),
         false => Err(Error::Validation { errors }),
@@ -72,6 +77,12 @@ mod tests {
         let e = reconcile_options(&json!({"concurrency": 2.5, "rate": "20"})).unwrap_err();
         let fields: Vec<_> = e.field_errors().iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["concurrency", "rate"]);
+        assert_eq!(
+            reconcile_options(&json!({"concurrency": 256})).unwrap(),
+            (256, 20)
+        );
+        let e = reconcile_options(&json!({"concurrency": 257})).unwrap_err();
+        assert!(e.to_string().contains("from 1 to 256, got 257"), "{e}");
         for bad in [
             json!({"concurrency": 0}),
             json!({"rate": -1}),

@@ -17,13 +17,6 @@ from ...._native import Client, _RowWriter
 EXIT_SOME_UNREADABLE, EXIT_BAD_INPUT = 1, 2
 
 
-def _positive(text: str) -> int:
-    n = int(text)
-    if not 1 <= n <= 256:
-        raise ValueError(text)
-    return n
-
-
 class Command(BaseCommand):  # type: ignore[misc, unused-ignore]
     help = (
         "Reads the status of every reference of FILE (reference1[,reference2] lines, or a CSV "
@@ -35,7 +28,8 @@ class Command(BaseCommand):  # type: ignore[misc, unused-ignore]
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", metavar="FILE")
         parser.add_argument("--format", choices=("csv", "jsonl"), default="csv")
-        parser.add_argument("--concurrency", type=_positive, default=8, metavar="N",
+        # Their ranges are the core's (a ValidationError naming the option, exit 2).
+        parser.add_argument("--concurrency", type=int, default=8, metavar="N",
                             help="status calls in flight at once (1-256, default 8)")
         parser.add_argument("--rate", type=int, default=20, metavar="N",
                             help="status calls started per second at most (0: no limit)")
@@ -46,12 +40,14 @@ class Command(BaseCommand):  # type: ignore[misc, unused-ignore]
         try:
             client = Client.from_env(**getattr(conf.settings, "DGA_EPAYMENT", {}))
             many = client._status_many_file(options["file"], options["concurrency"],
-                                            max(options["rate"], 0))
+                                            options["rate"])
         except ValidationError as e:
-            if e.errors and e.errors[0].field == "input":
+            if e.errors and e.errors[0].field in ("input", "concurrency", "rate"):
                 raise CommandError(f"error[input]: {e}", returncode=EXIT_BAD_INPUT) from None
             raise CommandError(f"error[{e.kind}]: {e}", returncode=1) from None
-        except (DgaError, OSError) as e:
+        except OSError as e:
+            raise CommandError(f"error[io]: {options['file']}: {e}", returncode=1) from None
+        except DgaError as e:
             raise CommandError(f"error: {e}", returncode=1) from None
         writer = _RowWriter(options["format"], many.columns, options["bom"])
         def out(text: str) -> None:  # the core's rows end their own lines
