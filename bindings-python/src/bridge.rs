@@ -20,7 +20,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 /// What a finished call hands the loop.
 pub enum Outcome {
@@ -92,8 +92,44 @@ struct Pending {
 #[pyclass(frozen, module = "dga_epayment._native", name = "_Bridge")]
 pub struct Bridge {
     calls: Arc<Completions<Outcome>>,
-    pending: Mutex<HashMap<u64, Pending>>,
+    pending: Arc<Mutex<HashMap<u64, Pending>>>,
     waker: Option<Waker>,
+}
+
+type Calls = (
+    Weak<Completions<Outcome>>,
+    Weak<Mutex<HashMap<u64, Pending>>>,
+);
+
+/// Every bridge alive, for the exit hook: a loop closed (`loop.close()`) with calls in flight
+/// is never drained again, and nothing else would say what became of them.
+static LIVE: Mutex<Vec<Calls>> = Mutex::new(Vec::new());
+
+/// The loop will not drain again (the bridge is going, or the process exits): a create, void
+/// or close whose result is queued is logged as unreceived, and calls still running are let
+/// go — a status stops, and the core logs the outcome of a create, void or close.
+fn forsake(calls: &Completions<Outcome>, pending: &Mutex<HashMap<u64, Pending>>) {
+    for (id, outcome) in calls.take() {
+        if let (Some(p), Some(outcome)) = (lock(pending).remove(&id), outcome) {
+            unreceived(&p, &outcome);
+        }
+    }
+    calls.close();
+}
+
+/// At exit, before the core's grace: every bridge's calls are forsaken.
+pub fn forsake_all() {
+    for (calls, pending) in std::mem::take(&mut *lock(&LIVE)) {
+        if let (Some(calls), Some(pending)) = (calls.upgrade(), pending.upgrade()) {
+            forsake(&calls, &pending);
+        }
+    }
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        forsake(&self.calls, &self.pending);
+    }
 }
 
 #[pymethods]
@@ -136,9 +172,13 @@ impl Bridge {
                 ));
             }
         };
+        let pending = Arc::new(Mutex::new(HashMap::new()));
+        let mut live = lock(&LIVE);
+        live.retain(|(c, _)| c.strong_count() > 0);
+        live.push((Arc::downgrade(&calls), Arc::downgrade(&pending)));
         Ok(Bridge {
             calls,
-            pending: Mutex::new(HashMap::new()),
+            pending,
             waker,
         })
     }

@@ -138,10 +138,12 @@ pub fn _pump_logs(py: Python<'_>) -> bool {
     !STOP.load(Ordering::SeqCst)
 }
 
-/// Python's `atexit`: the core's detached calls get their grace, their records are logged,
+/// Python's `atexit`: the calls of loops that will not drain again are let go (a closed loop's),
+/// the core's detached calls get their grace, their records are logged,
 /// then the pump stops and records go to stderr.
 #[pyfunction]
 pub fn _at_exit(py: Python<'_>) {
+    crate::bridge::forsake_all();
     py.detach(|| dga_epayment::runtime::drain(None));
     flush(py);
     PYTHON.store(false, Ordering::SeqCst);

@@ -323,6 +323,42 @@ def test_asyncio_run_returning_with_calls_in_flight_exits_promptly(
         assert "reference1=EXIT-INFLIGHT" in run.stderr and "outcome unknown" in run.stderr, run.stderr
 
 
+CLOSED_LOOP_SCRIPT = textwrap.dedent("""
+    import asyncio, logging, sys, time
+    import dga_epayment as dga
+    logging.basicConfig(format="%(levelname)s %(message)s")
+    url, r1, wait = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    ac = dga.AsyncClient(consumer_key="sandbox-key", consumer_secret="sandbox-secret",
+                         agent_id="1234567890121", gateway_url=url, source="SANDBOX")
+    loop = asyncio.new_event_loop()
+    created = loop.create_task(ac.create_payment(
+        customer_id="1234567890121", customer_title_name="x", customer_first_name="x",
+        customer_last_name="x", payment_type="FastPay", amount="1.00", request_reference1=r1))
+    loop.run_until_complete(asyncio.sleep(0.2))  # sent; DGA answers in 1 s
+    loop.close()  # the task is never cancelled: its future is never settled
+    time.sleep(wait)
+    print("exiting", flush=True)
+""")
+
+
+@pytest.mark.parametrize("wait", [0.0, 2.0], ids=["running_at_exit", "finished_before_exit"])
+def test_a_create_on_a_closed_loop_is_logged_not_lost(sandbox: Sandbox, wait: float) -> None:
+    # loop.close() with a create in flight: the payment exists at DGA; once only an INFO line
+    # said so. Running at exit, or finished into a loop nobody drains: a WARNING names it.
+    r1 = unique_ref("CLOSED-LOOP")
+    sandbox.fault("create", "latency", 1, latencyMs=1_000)
+    run = subprocess.run([sys.executable, "-c", CLOSED_LOOP_SCRIPT, sandbox.url, r1, str(wait)],
+                         capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "DGA_EPAYMENT_SHUTDOWN_GRACE_MS": "2000"})
+    sandbox.clear_faults()
+    assert run.returncode == 0 and "exiting" in run.stdout, run.stderr
+    assert "Traceback" not in run.stderr and "panicked" not in run.stderr, run.stderr
+    warnings = [line for line in run.stderr.splitlines() if f"reference1={r1}" in line]
+    assert warnings and all(w.startswith("WARNING ") for w in warnings), run.stderr
+    assert any("payment created" in w or "outcome unknown" in w for w in warnings), run.stderr
+    assert len(_transactions(sandbox, r1)) == 1
+
+
 # --- cancelled creates, voids and closes: the call runs to its end in the core, which logs it ---
 
 

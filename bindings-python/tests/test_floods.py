@@ -88,6 +88,38 @@ def test_a_failing_lookup_is_503(client: dga.Client, sandbox: Sandbox, caplog: p
     assert reply.http_status == 503 and sandbox.count("status") == before
 
 
+def test_a_lookup_that_returns_no_bool_is_503_not_404(client: dga.Client, sandbox: Sandbox,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    # A forgotten `return` (None) once refused every genuine payment as unknown (404).
+    _, st = paid(client, sandbox)
+
+    def forgot_return(r1: str, r2: str) -> bool:
+        r1 in {"INV-1"}  # noqa: B015
+        return None  # type: ignore[return-value]
+
+    async def async_forgot(r1: str, r2: str) -> bool:
+        return 1  # type: ignore[return-value]
+
+    before, refused = sandbox.count("status"), client.verification_stats()["refused_unknown"]
+    with caplog.at_level(logging.ERROR, logger="dga_epayment"):
+        reply = client.handle_callback(body_of(st), lambda s: None, known_reference=forgot_return)
+    assert (reply.http_status, reply.accepted) == (503, False)
+    assert any("known_reference raised" in r.getMessage() for r in caplog.records)
+    with pytest.raises(TypeError, match="must return True or False, got NoneType"):
+        client.receive_callback(body_of(st), known_reference=forgot_return)
+
+    async def main() -> int:
+        ac = dga.AsyncClient.wrap(client)
+        with pytest.raises(TypeError, match="must return True or False, got int"):
+            await ac.receive_callback(body_of(st), known_reference=async_forgot)
+        return (await ac.handle_callback(body_of(st), lambda s: None,
+                                         known_reference=async_forgot)).http_status
+
+    assert asyncio.run(main()) == 503
+    assert sandbox.count("status") == before
+    assert client.verification_stats()["refused_unknown"] == refused
+
+
 def test_a_body_without_references_is_still_400(client: dga.Client) -> None:
     reply = client.handle_callback('{"paidStatus": 1}', lambda s: None, known_reference=lambda a, b: True)
     assert reply.http_status == 400
