@@ -2,7 +2,7 @@
 # The Java binding's tests: installs a JDK and Maven with apt when missing, builds the sandbox,
 # runs `mvn package` (cargo builds the JNI library into the jar; JUnit 5 through Surefire against
 # the sandbox, with a fixed 256 MB heap for the memory test; every test must pass, none skipped),
-# runs the client and vector tests again under -Xcheck:jni (any JNI warning fails), then installs
+# runs the client, argument and vector tests again under -Xcheck:jni (any JNI warning fails), then installs
 # the jar the way an agency does -- a fresh Maven project, a file repository, offline -- and runs
 # the README's quick start there. Maven downloads from Maven Central on the first run only; the
 # local repository stays in ~/.m2.
@@ -47,11 +47,11 @@ if ! grep -qE 'Tests run: [0-9]+, Failures: 0, Errors: 0, Skipped: 0$' <<<"$summ
   status=1
 fi
 
-echo "== -Xcheck:jni: client, vector and flood tests again"
+echo "== -Xcheck:jni: client, argument, vector and flood tests again"
 jni_status=0
 rm -rf bindings-java/target/surefire-reports
 (cd bindings-java && DGA_SANDBOX="$SANDBOX" DGA_VECTORS="$PWD/../tests/vectors" \
-  "${MVN[@]}" -o -Ddga.skipNative=true -Ddga.argLine="-Xcheck:jni" -Dtest='ClientTest,VectorsTest,LoaderTest,FloodsTest' \
+  "${MVN[@]}" -o -Ddga.skipNative=true -Ddga.argLine="-Xcheck:jni" -Dtest='ClientTest,ArgumentsTest,VectorsTest,LoaderTest,FloodsTest' \
   -Dsurefire.failIfNoSpecifiedTests=false surefire:test) >"$OUT/checkjni-output.txt" 2>&1 || jni_status=$?
 cat bindings-java/target/surefire-reports/*-output.txt bindings-java/target/surefire-reports/*.dumpstream \
   >>"$OUT/checkjni-output.txt" 2>/dev/null || true

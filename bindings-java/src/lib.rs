@@ -109,12 +109,26 @@ macro_rules! natives {
     };
 }
 
+/// A Java string as Rust text, read as UTF-16: modified UTF-8 would turn an unpaired surrogate
+/// into U+FFFD unnoticed. That and a NUL are refused naming the parameter, as the C ABI does.
 fn text(env: &jni::Env<'_>, s: &JString<'_>, name: &str) -> Result<String, Value> {
     if s.is_null() {
         return Err(invalid(format!("{name} is null")));
     }
-    s.try_to_string(env)
-        .map_err(|e| invalid(format!("{name} could not be read: {e}")))
+    let (raw, s) = (env.get_raw(), s.as_raw());
+    // SAFETY: this call's env and its live, non-null local reference; the buffer holds `len`.
+    let units = unsafe {
+        let fns = &(**raw).v1_2;
+        let len = (fns.GetStringLength)(raw, s);
+        let mut units = vec![0u16; usize::try_from(len).unwrap_or(0)];
+        (fns.GetStringRegion)(raw, s, 0, len, units.as_mut_ptr());
+        units
+    };
+    match String::from_utf16(&units) {
+        Ok(text) if !text.contains('\0') => Ok(text),
+        Ok(_) => Err(invalid(format!("{name} contains a NUL character"))),
+        Err(_) => Err(invalid(format!("{name} has an unpaired surrogate"))),
+    }
 }
 
 fn bytes(env: &jni::Env<'_>, b: &JByteArray<'_>, name: &str) -> Result<Vec<u8>, Value> {
@@ -316,7 +330,10 @@ natives! {
 
     /// `valid`, `bad_format` or `bad_check_digit`.
     fn check_citizen_id(id: JString) |e| {
-        Ok(match sdk::check_citizen_id(&text(e, &id, "id")?) {
+        // Text that cannot be read (a NUL, an unpaired surrogate) is no ID: bad_format.
+        let read = text(e, &id, "id");
+        let id = if id.is_null() { read? } else { read.unwrap_or_default() };
+        Ok(match sdk::check_citizen_id(&id) {
             sdk::CitizenIdCheck::Valid => "valid",
             sdk::CitizenIdCheck::BadFormat => "bad_format",
             sdk::CitizenIdCheck::BadCheckDigit => "bad_check_digit",

@@ -3,6 +3,7 @@ package io.github.dgaepayment;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * A create-payment request, built with {@link #builder()}. The core checks every field (all bad
@@ -49,9 +50,13 @@ public final class CreatePaymentRequest extends CreatePaymentFields {
         return Json.write(fields);
     }
 
+    /** The payer's ID as its last four characters and no names: personal data (PDPA) kept out of logs. */
     @Override
     public String toString() {
-        return "CreatePaymentRequest" + fields;
+        Map<String, Object> shown = new LinkedHashMap<>(fields);
+        shown.computeIfPresent(wire("customer_id"), (k, id) -> "…" + id.toString().substring(Math.max(0, id.toString().length() - 4)));
+        Stream.of("customer_first_name", "customer_middle_name", "customer_last_name").forEach(n -> shown.computeIfPresent(wire(n), (k, v) -> "***"));
+        return "CreatePaymentRequest" + shown;
     }
 
     /** Fills a {@link CreatePaymentRequest}; unset optional fields are left to the core's defaults. */
@@ -98,7 +103,7 @@ public final class CreatePaymentRequest extends CreatePaymentFields {
 
         /** Extra data passed to DGA as a JSON object (values: strings, numbers, booleans, maps, lists). */
         public Builder data(Map<String, ?> v) {
-            return put("data", v == null ? null : new LinkedHashMap<String, Object>(v));
+            return put("data", Json.plain(v, wire("data"), null, null));
         }
 
         public CreatePaymentRequest build() {

@@ -81,6 +81,12 @@ public final class DgaClient implements AutoCloseable {
         return value;
     }
 
+    /** A callback's arguments, before anything else: a null is a wiring mistake, not a 500 reply. */
+    private static void callbackArgs(byte[] body, DgaCallbackHandler onStatus) {
+        given(body, "body");
+        given(onStatus, "onStatus");
+    }
+
     private static String orEmpty(String reference2) {
         return reference2 == null ? "" : reference2;
     }
@@ -131,10 +137,11 @@ public final class DgaClient implements AutoCloseable {
     /**
      * A callback endpoint's whole work: parses the raw body, verifies it with DGA, runs
      * {@code onStatus} with DGA's own status, and gives the HTTP answer (200 accepted; 400 invalid;
-     * 409 disagreeing; 503 DGA unreachable; 500 when {@code onStatus} throws). Never throws for a
-     * bad callback.
+     * 404 unknown; 409 disagreeing or pending; 503 DGA unreachable or busy; 500 when {@code onStatus}
+     * throws). Never throws for a bad callback; a null argument is an IllegalArgumentException.
      */
     public CallbackReply handleCallback(byte[] body, DgaCallbackHandler onStatus) {
+        callbackArgs(body, onStatus);
         return reply(raw((h, c) -> Native.receiveCallback(h, body, c), null), onStatus);
     }
 
@@ -146,6 +153,7 @@ public final class DgaClient implements AutoCloseable {
      * exception as {@link CallbackReply#getError()}.
      */
     public CallbackReply handleCallback(byte[] body, DgaCallbackHandler onStatus, BiPredicate<String, String> knownReference) {
+        callbackArgs(body, onStatus);
         if (knownReference == null) {
             return handleCallback(body, onStatus);
         }
@@ -263,6 +271,7 @@ public final class DgaClient implements AutoCloseable {
      * runtime; {@code onStatus} and the reply run on {@code executor}.
      */
     public CompletableFuture<CallbackReply> handleCallbackAsync(byte[] body, DgaCallbackHandler onStatus, Executor executor) {
+        callbackArgs(body, onStatus);
         return async(executor, t -> reply(t, onStatus), (h, c) -> Native.receiveCallback(h, body, c));
     }
 
@@ -277,6 +286,7 @@ public final class DgaClient implements AutoCloseable {
      */
     public CompletableFuture<CallbackReply> handleCallbackAsync(byte[] body, DgaCallbackHandler onStatus,
             BiFunction<String, String, ? extends CompletionStage<Boolean>> knownReference, Executor executor) {
+        callbackArgs(body, onStatus);
         if (knownReference == null) {
             return handleCallbackAsync(body, onStatus, executor);
         }
@@ -347,12 +357,15 @@ public final class DgaClient implements AutoCloseable {
 
         private Builder() {}
 
-        /** Any option of the core's {@code ClientOptions} by its wire name; durations in milliseconds. */
+        /**
+         * Any option of the core's {@code ClientOptions} by its wire name: a string, number, boolean,
+         * map or list; a duration in milliseconds or as a {@link java.time.Duration}. Else a {@link DgaValidationException}.
+         */
         public Builder option(String key, Object value) {
             if (value == null) {
                 options.remove(key);
             } else {
-                options.put(key, value);
+                options.put(key, Json.plain(value, key, "ClientOptions", key));
             }
             return this;
         }

@@ -4,6 +4,12 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 import com.google.gson.ToNumberPolicy;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,6 +37,41 @@ final class Json {
             throw new IllegalStateException("the native library gave no JSON object");
         }
         return (Map<String, Object>) v;
+    }
+
+    /**
+     * A caller's value as Gson writes it without reflection (strings, booleans, finite numbers, maps,
+     * lists), a {@link Duration} in milliseconds where the schema has a duration, else a validation error.
+     */
+    static Object plain(Object v, String name, String record, String key) {
+        String type = Records.type(record, key);
+        if (v == null || v instanceof String || v instanceof Boolean) {
+            return v;
+        } else if (v instanceof Duration && "duration".equals(type)) {
+            return ((Duration) v).toMillis();
+        } else if (v instanceof Number && v.toString().matches("-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?")) {
+            return new BigDecimal(v.toString()); // not NaN, an infinity or a Number Gson would reflect over
+        } else if (v instanceof List) {
+            List<Object> out = new ArrayList<>();
+            for (Object o : (List<?>) v) {
+                out.add(plain(o, name, null, null));
+            }
+            return out;
+        } else if (v instanceof Map) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                String k = String.valueOf(e.getKey());
+                out.put(k, plain(e.getValue(), name + "." + k, type, k));
+            }
+            return out;
+        }
+        String why = "must be a string, number, boolean, map or list" + ("duration".equals(type) ? " or a Duration" : "")
+                + ", got a " + v.getClass().getName();
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put(Records.wire("FieldError", "field"), name);
+        error.put(Records.wire("FieldError", "message"), why);
+        throw new DgaValidationException("invalid input: " + name + " " + why,
+                Collections.singletonMap(Records.wire("Error", "errors"), Collections.singletonList(error)));
     }
 
     /** JSON text of maps, lists, strings, numbers, booleans and null. */

@@ -7,6 +7,8 @@ import java.util.Map;
 
 /** The core's schema: each field's JSON key (wire name) by its snake_case name, so none is spelled here. */
 final class Records {
+    /** Record name to wire name to the field's type ({@code duration}, …; a nested record's name). */
+    private static final Map<String, Map<String, String>> TYPES = new HashMap<>();
     /** Record name to snake_case name to wire name, from the core's schema. */
     private static final Map<String, Map<String, String>> WIRE = load();
 
@@ -17,11 +19,14 @@ final class Records {
         Map<String, Object> records = map(Json.parseObject(Native.ok(Native.schemaJson())).get("records"));
         for (Map.Entry<String, Object> r : records.entrySet()) {
             Map<String, String> fields = new HashMap<>();
+            Map<String, String> types = new HashMap<>();
             for (Object f : (List<?>) map(r.getValue()).get("fields")) {
                 Map<String, Object> field = map(f);
                 fields.put((String) field.get("snake"), (String) field.get("wire"));
+                types.put((String) field.get("wire"), (String) field.getOrDefault("record", field.get("type")));
             }
             out.put(r.getKey(), Collections.unmodifiableMap(fields));
+            TYPES.put(r.getKey(), types);
         }
         return Collections.unmodifiableMap(out);
     }
@@ -34,6 +39,11 @@ final class Records {
             throw new IllegalStateException("the core's schema has no " + record + "." + snake);
         }
         return wire;
+    }
+
+    /** The type of a record's field by its wire name ({@code duration}, …; a nested record's name), or null. */
+    static String type(String record, String wire) {
+        return TYPES.getOrDefault(record, Collections.emptyMap()).get(wire);
     }
 
     @SuppressWarnings("unchecked")
