@@ -100,6 +100,41 @@ class ReadmeTest {
             assertTrue(readme.contains(line), "README.md lacks: " + line);
         }
     }
+    /** Logging: WARNING on the logger keeps the create's INFO line out, even set after the first use. */
+    @Test
+    void warningOnTheLoggerQuietsTheCreateLine() throws InterruptedException {
+        List<java.util.logging.LogRecord> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                got.add(r);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        java.util.logging.Level before = Native.LOG.getLevel();
+        Native.LOG.addHandler(h);
+        try (DgaClient client = Sandbox.shared().client()) {
+            client.createPayment(Sandbox.request(PaymentType.QR_PAYMENT, "1.00").build());
+            // The record may come from a runtime thread a moment after the call returns.
+            for (int i = 0; i < 500 && got.stream().noneMatch(r -> r.getMessage().startsWith("created payment")); i++) {
+                Thread.sleep(10);
+            }
+            assertTrue(got.stream().anyMatch(r -> r.getMessage().startsWith("created payment")), "INFO by default");
+            got.clear();
+            Native.LOG.setLevel(java.util.logging.Level.WARNING);
+            client.createPayment(Sandbox.request(PaymentType.QR_PAYMENT, "1.00").build());
+            assertEquals(Arrays.asList(), got, "no INFO record once the level is WARNING");
+        } finally {
+            Native.LOG.setLevel(before);
+            Native.LOG.removeHandler(h);
+        }
+    }
+
     @Test
     void theReconcileLoopRuns() throws Exception {
         try (Sandbox sb = new Sandbox(); DgaClient client = sb.builder().retry(false).build()) {
