@@ -536,6 +536,7 @@ def py_records(t):
     out += ["    @staticmethod", '    def accept(message: str = "Success") -> CallbackReply: ...',
             "    @staticmethod", "    def handler_failed() -> CallbackReply: ...",
             "    @staticmethod", "    def unavailable() -> CallbackReply: ...",
+            "    @staticmethod", "    def too_large(limit: int) -> CallbackReply: ...",
             "", "RECORDS: Dict[str, Any]", ""]
     stats = t["apiRecords"]["VerificationStats"]
     doc = "\n    ".join(wrap(stats["doc"], '    """'))

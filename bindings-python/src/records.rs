@@ -327,20 +327,22 @@ pub fn status_or_refusal(
     }
 }
 
-/// `CallbackReply.accept(message)` (200, `result: true`), `handler_failed()` (500) or
-/// `unavailable()` (503).
+/// `CallbackReply.accept(message)` (200, `result: true`), `handler_failed()` (500),
+/// `unavailable()` (503) or `too_large(limit)` (413).
 #[pyfunction]
-#[pyo3(signature = (accepted, message, unavailable = false))]
+#[pyo3(signature = (accepted, message, unavailable = false, limit = None))]
 pub fn _callback_reply<'py>(
     py: Python<'py>,
     accepted: bool,
     message: &str,
     unavailable: bool,
+    limit: Option<usize>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let r = match (accepted, unavailable) {
-        (true, _) => CallbackReply::accepted(message),
-        (false, false) => CallbackReply::handler_failed(),
-        (false, true) => CallbackReply::unavailable(),
+    let r = match (accepted, unavailable, limit) {
+        (true, _, _) => CallbackReply::accepted(message),
+        (false, _, Some(limit)) => CallbackReply::too_large(limit),
+        (false, false, None) => CallbackReply::handler_failed(),
+        (false, true, None) => CallbackReply::unavailable(),
     };
     reply(py, &r)
 }

@@ -117,5 +117,17 @@ def test_unverified_view_passes_the_parsed_callback(web: DjangoClient, client: d
     assert recorded[0].ref1 == "LOCAL-1" and sandbox.count("status") == before
 
 
+def test_a_body_over_the_cap_is_413_unread(web: DjangoClient, sandbox: Sandbox) -> None:
+    # A forged megabyte body reaches neither the core nor DGA.
+    before = sandbox.count("status")
+    r = post(web, "/dga/callback", '{"ref1": "' + "A" * 70_000 + '", "ref2": ""}')
+    assert r.status_code == 413
+    ack = json.loads(r.content)
+    assert ack["result"] is False and "larger than 65536 bytes" in ack["message"]
+    assert recorded == [] and sandbox.count("status") == before
+    reply = dga.CallbackReply.too_large(10)
+    assert (reply.http_status, reply.accepted) == (413, False) and "10 bytes" in reply.body
+
+
 def test_only_post(web: DjangoClient) -> None:
     assert web.get("/dga/callback").status_code == 405

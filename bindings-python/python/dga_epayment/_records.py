@@ -147,6 +147,8 @@ CallbackReply = type("CallbackReply", (_Record,), {
     "handler_failed": staticmethod(lambda: _native._callback_reply(False, "")),
     # 503, result false: the callback could not be checked now; DGA delivers it again.
     "unavailable": staticmethod(lambda: _native._callback_reply(False, "", True)),
+    # 413, result false: the body is over the endpoint's cap of `limit` bytes, so not read.
+    "too_large": staticmethod(lambda limit: _native._callback_reply(False, "", limit=limit)),
     "__repr__": lambda r: (f"CallbackReply(http_status={r.http_status}, accepted={r.accepted}, "
                            f"body={_q(r.body)})"),
 })

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt  # type: ignore[import-unty
 from django.views.decorators.http import require_POST  # type: ignore[import-untyped, unused-ignore]
 
 from .._native import Client
-from .._records import PaymentStatus
+from .._records import CallbackReply, PaymentStatus
 
 __all__ = ["callback_view"]
 
@@ -23,15 +23,21 @@ def callback_view(
     client: Client,
     verify: bool = True,
     known_reference: Optional[Callable[[str, str], bool]] = None,
+    max_body: int = 64 * 1024,
 ) -> Callable[[HttpRequest], HttpResponse]:
     """A CSRF-exempt, POST-only Django view for DGA's callbacks: ``Client.handle_callback``
     with ``handler(status)`` (make it idempotent: DGA delivers again until told ``result:
-    true``) and the agency's ``known_reference(reference1, reference2)``, asked first."""
+    true``) and the agency's ``known_reference(reference1, reference2)``, asked first. A body
+    over ``max_body`` bytes is answered 413 (DGA's callbacks are a few hundred bytes)."""
 
     def view(request: HttpRequest) -> HttpResponse:
-        reply = client.handle_callback(
-            request.body, handler, verify=verify, known_reference=known_reference
-        )
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if (length.isdigit() and int(length) > max_body) or len(request.body) > max_body:
+            reply = CallbackReply.too_large(max_body)  # refused before it is read, when it says
+        else:
+            reply = client.handle_callback(
+                request.body, handler, verify=verify, known_reference=known_reference
+            )
         return HttpResponse(
             reply.body, status=reply.http_status, content_type=reply.content_type
         )
