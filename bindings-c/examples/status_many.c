@@ -3,7 +3,9 @@
    condition variable, as a C program with an event loop of its own would.
    Settings from the environment: DGA_GATEWAY_URL (the sandbox: dgapay sandbox), and
    DGA_CONSUMER_KEY, DGA_CONSUMER_SECRET, DGA_AGENT_ID (the sandbox's when unset).
-   Build: cc -std=c99 status_many.c -ldga_epayment -lpthread */
+   Build: cc -std=c99 -I<include dir> status_many.c -L<lib dir> -ldga_epayment -lpthread
+   -Wl,-rpath,<lib dir> (or LD_LIBRARY_PATH when it runs); from a checkout, the lines in
+   bindings-c/README.md ("Async calls"). */
 #define _POSIX_C_SOURCE 200809L
 #include <dga_epayment.h>
 #include <pthread.h>
