@@ -854,7 +854,15 @@ pub fn parse_callback(body: &[u8]) -> Result<Callback> {
 fn callback_slots(body: &[u8]) -> Result<Slots<'_, STATUS_FIELDS>> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let not_json = |e: serde_json::Error| {
-        let mut fe = FieldError::new("body", format!("is not valid JSON: {e}"));
+        // Said first when it is so: a proxy that re-encodes bodies, or a form post.
+        let hint = match std::str::from_utf8(body) {
+            Err(u) => format!(" (it is not UTF-8 text: byte {} is not)", u.valid_up_to()),
+            Ok(t) if !t.trim_start().starts_with(['{', '[']) && t.contains('=') => {
+                " (it looks form-encoded, key=value&…; DGA posts JSON)".to_owned()
+            }
+            Ok(_) => String::new(),
+        };
+        let mut fe = FieldError::new("body", format!("is not valid JSON: {e}{hint}"));
         if e.line() > 0 {
             fe.line = Some(e.line());
             fe.column = Some(e.column());
@@ -1062,6 +1070,26 @@ mod tests {
             reference2: String::new(),
             warning: None,
         }
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_says_what_it_looks_like() {
+        let problem = |body: &[u8]| {
+            parse_callback(body).unwrap_err().field_errors()[0]
+                .message
+                .clone()
+        };
+        assert!(problem(b"\xff\xfe{}").ends_with("(it is not UTF-8 text: byte 0 is not)"));
+        assert!(problem(b"paidStatus=1&ref1=INV-1").contains("looks form-encoded"));
+        assert!(!problem(b"{\"ref1\": ").contains("(it "));
+        // The references: too long, or with a control character, are a callback error.
+        let long = format!(
+            "{{\"ref1\": \"{}\", \"ref2\": \"a\\u0000b\"}}",
+            "A".repeat(256)
+        );
+        let e = callback_references(long.as_bytes()).unwrap_err();
+        let fields: Vec<_> = e.field_errors().iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["ref1", "ref2"], "{e}");
     }
 
     #[test]

@@ -332,11 +332,17 @@ struct Detached {
 
 fn configured_threads() -> usize {
     match REQUESTED_THREADS.load(Ordering::SeqCst) {
-        0 => std::env::var("DGA_EPAYMENT_THREADS")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|n| WORKER_THREADS.contains(n))
-            .unwrap_or(DEFAULT_WORKER_THREADS),
+        0 => match std::env::var("DGA_EPAYMENT_THREADS") {
+            Err(_) => DEFAULT_WORKER_THREADS,
+            Ok(v) => match v.trim().parse::<usize>() {
+                Ok(n) if WORKER_THREADS.contains(&n) => n,
+                // A setting that does nothing must say so once, not be ignored silently.
+                _ => {
+                    log::warn!(target: LOG, "DGA_EPAYMENT_THREADS={v:?} is not a whole number from {} to {}: using {DEFAULT_WORKER_THREADS} worker threads", WORKER_THREADS.start(), WORKER_THREADS.end());
+                    DEFAULT_WORKER_THREADS
+                }
+            },
+        },
         n => n,
     }
 }
