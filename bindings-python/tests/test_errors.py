@@ -20,6 +20,8 @@ def test_exception_classes_match_the_cores_error_kinds() -> None:
     )
     for cls in dga.ERROR_CLASSES.values():
         assert issubclass(cls, dga.DgaError) and cls is not dga.DgaError
+        # Tracebacks and reprs name them where they are imported from.
+        assert cls.__module__ == "dga_epayment" and getattr(dga, cls.__name__) is cls
     assert {c.__name__ for c in dga.ERROR_CLASSES.values()} == {
         "ValidationError", "AuthError", "ApiError", "DgaTimeoutError", "NetworkError",
         "OutcomeUnknownError", "ProtocolError", "CallbackError", "VerificationError",
@@ -78,6 +80,7 @@ def test_auth_error_for_rejected_credentials(sandbox: Sandbox) -> None:
     with pytest.raises(dga.AuthError) as e:
         create(c)
     assert e.value.kind == "auth" and "wrong-secret" not in str(e.value)
+    assert not e.value.transient and str(e.value).startswith("authentication failed")
 
 
 def test_auth_error_after_token_retries(sandbox: Sandbox) -> None:
@@ -86,6 +89,8 @@ def test_auth_error_after_token_retries(sandbox: Sandbox) -> None:
         make_client(sandbox).status("x")
     assert "5 attempts" in str(e.value)
     assert SECRET not in str(e.value)
+    # DGA never refused the credentials: worth retrying later, and the text says so first.
+    assert e.value.transient and "the credentials were not refused" in str(e.value)
 
 
 def test_timeout_error(sandbox: Sandbox) -> None:

@@ -19,11 +19,16 @@ class DgaError(Exception):
 
     kind: ClassVar[str] = ""
     kind_number: int = 0
-    #: Whether repeating the call later may succeed (the core decides: timeout, network).
+    #: Whether repeating the call later may succeed (the core decides: a timeout, a network
+    #: failure, no token without a refusal, a busy verification).
     transient: bool = False
     #: The call that failed (``"token"``, ``"create"``, ``"close"``, ``"void"``,
     #: ``"status"``), or None.
     endpoint: Optional[str] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.__module__ = __package__  # tracebacks name dga_epayment.ApiError, as it is imported
 
     def __init__(self, message: str, **attributes: Any) -> None:
         super().__init__(message)
@@ -32,6 +37,9 @@ class DgaError(Exception):
                 setattr(self, name, list(attributes.pop(name, ())))
         for name, value in attributes.items():
             setattr(self, name, value)
+
+
+DgaError.__module__ = __package__
 
 
 def _reader(classes: Mapping[str, Type[DgaError]],
