@@ -375,6 +375,49 @@ namespace Dga.EPayment.Tests
                 }
             });
 
+            // Option and request strings travel as JSON, where a NUL is an escaped character: the
+            // binding leaves them to the core, which refuses control characters in the secret.
+            r.Add("a ConsumerSecret containing NUL is refused by name when the client is built", () =>
+            {
+                var opts = sb.Options();
+                opts.ConsumerSecret = "sandbox-secret\0EXTRA";
+                var e = Assert.Throws<DgaValidationException>(() => new DgaClient(opts).Dispose(), "new DgaClient");
+                Assert.True(e.FieldErrors.Any(f => string.Equals(f.Field, "consumerSecret", StringComparison.OrdinalIgnoreCase)), "names consumerSecret: " + e.Message);
+                Assert.DoesNotContain("EXTRA", e.ToString(), "exception text");
+                Assert.DoesNotContain("sandbox-secret", e.ToString(), "exception text");
+            });
+
+            r.Add("an unpaired surrogate in an option or a request field is refused by the property's name", () =>
+            {
+                var opts = sb.Options();
+                opts.ConsumerSecret = "sandbox-secret\ud800";
+                var e = Assert.Throws<ArgumentException>(() => new DgaClient(opts).Dispose(), "ConsumerSecret");
+                Assert.Equal("options", e.ParamName, "options: ParamName");
+                Assert.Contains("ConsumerSecret is not valid Unicode text", e.Message, "options");
+                Assert.DoesNotContain("sandbox-secret", e.ToString(), "exception text");
+                using (var client = sb.Client())
+                {
+                    var req = Sandbox.Request(PaymentType.FastPay, 1m);
+                    req.CustomerFirstName = "\udc00ทดสอบ";
+                    var a = Assert.Throws<ArgumentException>(() => client.CreatePayment(req), "CustomerFirstName");
+                    Assert.Equal("request", a.ParamName, "request: ParamName");
+                    Assert.Contains("CustomerFirstName is not valid Unicode text", a.Message, "request");
+                    req.CustomerFirstName = "ทดสอบ 😀";
+                    client.CreatePayment(req); // a surrogate pair is fine
+                }
+            });
+
+            r.Add("options ToString leaves out the gateway URL's userinfo and query", () =>
+            {
+                foreach (var url in new[] { "http://u:GWPW@127.0.0.1:8580", "https://u:GWPW/x@y@h/p", "u:GWPW@h", "https://h/p?key=GWPW" })
+                {
+                    Assert.DoesNotContain("GWPW", new DgaClientOptions { GatewayUrl = url }.ToString(), url);
+                }
+                Assert.Contains("GatewayUrl=http://***@127.0.0.1:8580,", new DgaClientOptions { GatewayUrl = "http://u:GWPW@127.0.0.1:8580" }.ToString());
+                Assert.Contains("GatewayUrl=https://h/p?***,", new DgaClientOptions { GatewayUrl = "https://h/p?key=GWPW" }.ToString());
+                Assert.Contains("GatewayUrl=https://dga.example/base,", new DgaClientOptions { GatewayUrl = "https://dga.example/base" }.ToString(), "no credentials: as given");
+            });
+
             r.Add("C# enums equal the core's tables (dga_enum_tables_json)", () =>
             {
                 var tables = JsonNode.Parse(DgaEnums.TablesJson);

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace Dga.EPayment
 {
@@ -78,10 +79,14 @@ namespace Dga.EPayment
 
         internal string ToAbiJson() => Wire.Write(this, "ClientOptions", "options");
 
-        /// <summary>Describes the options without the Consumer-Key, secret or proxy.</summary>
+        /// <summary>Describes the options without the Consumer-Key, secret, proxy or the gateway URL's userinfo and query.</summary>
         public override string ToString() => string.Format(CultureInfo.InvariantCulture,
             "DgaClientOptions(AgentId={0}, Environment={1}, GatewayUrl={2}, Source={3}, Timeout={4})",
-            AgentId, Environment, GatewayUrl, Source, Timeout);
+            AgentId, Environment, Redacted(GatewayUrl), Source, Timeout);
+
+        // Hides a password (user:pw@, up to the last '@') and a query: the core refuses both, but options may be logged first.
+        private static string Redacted(string url) => url == null ? null : Regex.Replace(Regex.Replace(url,
+            "^([A-Za-z][A-Za-z0-9+.-]*://)?.*@", "$1***@", RegexOptions.Singleline), @"\?.*", "?***", RegexOptions.Singleline);
     }
 
     /// <summary>The retry policy (docs/architecture.md#retry-rules); each null keeps the default.</summary>

@@ -263,6 +263,9 @@ namespace Dga.EPayment
             foreach (var m in RecordOf(source.GetType(), record).Fields)
             {
                 var v = m.Property.GetValue(source, null);
+                // An unpaired surrogate has no UTF-8: refused by name, as in a call's argument (a NUL is JSON's \u0000, the core's to judge).
+                if (v is string s && s.Any(char.IsSurrogate) && System.Text.Encoding.UTF8.GetString(System.Text.Encoding.UTF8.GetBytes(s)) != s)
+                    throw new ArgumentException(m.Property.Name + " is not valid Unicode text (unpaired surrogate)", paramName);
                 if (v != null) o.Add(m.Wire, m.Type == "object" ? Checked((string)v, m.Property.Name, paramName) : Node(v, m.Type));
             }
             return o.ToJson();
