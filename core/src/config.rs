@@ -651,6 +651,10 @@ impl ConfigBuilder {
                 errors.push(FieldError::new("source", "must not be empty when given"));
                 None
             }
+            Some(s) if s.contains(char::is_control) => {
+                errors.push(FieldError::new("source", "contains a control character"));
+                None
+            }
             other => other.map(|s| s.trim().to_owned()),
         };
         let connect_timeout = self.connect_timeout.unwrap_or(Duration::from_secs(5));
@@ -707,6 +711,16 @@ impl ConfigBuilder {
                     "is not a PEM certificate",
                 )),
             }
+        }
+        // Sent in the User-Agent header: a character a header cannot carry is named here, not
+        // as an HTTP builder error when the client is made.
+        if let Some(s) = &self.user_agent_suffix
+            && !s.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
+        {
+            errors.push(FieldError::new(
+                "userAgentSuffix",
+                "must contain only visible ASCII characters and spaces",
+            ));
         }
         let max_response_bytes = self
             .max_response_bytes

@@ -114,11 +114,17 @@ impl CreatePayment {
         let mut errors = Vec::new();
         // The schema says which text fields are required.
         for field in crate::schema::CREATE_PAYMENT.fields {
+            let text = self.text(field.wire);
             if field.required
                 && field.kind == crate::schema::FieldType::String
-                && self.text(field.wire).is_some_and(|v| v.trim().is_empty())
+                && text.is_some_and(|v| v.trim().is_empty())
             {
                 errors.push(FieldError::new(field.wire, "is required"));
+            } else if text.is_some_and(|v| v.contains(char::is_control))
+                && !field.wire.starts_with("requestReference")
+            {
+                // A NUL or line break in a name is an accident DGA would store or refuse.
+                errors.push(FieldError::new(field.wire, "contains a control character"));
             }
         }
         match &self.bank_code {

@@ -120,7 +120,7 @@ fn config_from_json_reports_every_problem_without_echoing_secrets() {
     let e = Config::from_json(
         &json!({"consumerKey": "k", "consumerSecret": "s3cr3t\u{0}x",
         "agentId": AGENT_ID, "timeoutMs": 0, "connectTimeoutMs": 0, "tokenMaxAgeMs": 0,
-        "verificationRate": 2.5}),
+        "verificationRate": 2.5, "source": "SAND\u{0}BOX", "userAgentSuffix": "a\u{0}b"}),
     )
     .unwrap_err();
     let fields: Vec<&str> = e.field_errors().iter().map(|f| f.field.as_str()).collect();
@@ -129,9 +129,11 @@ fn config_from_json_reports_every_problem_without_echoing_secrets() {
         [
             "verificationRate",
             "consumerSecret",
+            "source",
             "connectTimeoutMs",
             "timeoutMs",
-            "tokenMaxAgeMs"
+            "tokenMaxAgeMs",
+            "userAgentSuffix"
         ]
     );
     let text = format!("{e} {e:?} {}", e.to_json());

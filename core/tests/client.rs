@@ -220,8 +220,16 @@ fn bad_input_is_refused_before_any_network_call() {
     let mut req = payment_request(PaymentType::FastPay, "10.00");
     req.request_reference1 = "R".repeat(MAX_REFERENCE_CHARS + 1);
     req.request_reference3 = "tab\there".into();
+    req.customer_first_name = "สม\0ชาย".into();
     let e = client.create_payment(&req).unwrap_err();
-    assert_eq!(fields(e), ["requestReference1", "requestReference3"]);
+    assert_eq!(
+        fields(e),
+        [
+            "customerFirstName",
+            "requestReference1",
+            "requestReference3"
+        ]
+    );
     // Nothing reached the sandbox, not even a token request.
     assert_eq!(ctl.get("/__sandbox/requests").as_array().unwrap().len(), 0);
     // The longest reference allowed is still a reference.
