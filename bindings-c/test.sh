@@ -152,6 +152,7 @@ python3 - "$url" "$tmp" "${VG[@]}" <<'PY' || status=1
 import json, os, re, subprocess, sys, urllib.request
 url, tmp, valgrind = sys.argv[1], sys.argv[2], sys.argv[3:]
 out = open(os.path.join(tmp, "quickstart.out"), encoding="utf-8").read()
+assert "securityKey" not in out, "the quick start must not print the payment's securityKey"
 assert '"paidStatus":"Pending"' in out, out
 ref1 = json.loads(re.search(r"^payment: (.*)$", out, re.M).group(1))["reference1"]
 req = urllib.request.Request(url + "/__sandbox/simulate", method="POST",

@@ -41,8 +41,9 @@
  * 0 or "".
  *
  * JSON: config keys as the Node options; the create request in the guide's camelCase;
- * every result in the SDK's normalized JSON (camelCase, enum names, amounts as decimal strings,
- * dates "yyyy-MM-ddTHH:mm:ss" or null), the same form `dgapay callback parse` prints.
+ * every result in the SDK's normalized JSON (camelCase, enum names, amounts as exact decimal
+ * strings with the scale DGA sent: a request's "1000.50" reads back "1000.5"; dates
+ * "yyyy-MM-ddTHH:mm:ss" or null), the same form `dgapay callback parse` prints.
  */
 
 #ifndef DGA_EPAYMENT_H
