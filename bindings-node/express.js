@@ -2,6 +2,7 @@
 // `dga-epayment/express`: the callback endpoint DGA POSTs payment results to (express.d.ts
 // says how to mount it and what it answers).
 
+const { parse: parseSize } = require('bytes')
 const { DgaError, callbackAck, callbackReplyAccepted, callbackReplyFor, callbackReplyHandlerFailed, callbackReplyTooLarge, callbackReplyUnavailable } = require('./index.js')
 
 // The exact bytes DGA sent. Only a parsed object left (express.json() ran without keeping the
@@ -60,11 +61,20 @@ class AlreadyParsed extends Error {
 const answer = (res, reply, body = reply.body) =>
   res.status(reply.httpStatus).set('Content-Type', reply.contentType).send(body)
 
+// `limit` as Express takes it: a number of bytes, or a size such as '64kb' read by Express's
+// own parser (`bytes`); anything else would leave the body uncapped, so it is refused.
+function bodyLimit(limit = 1024 * 1024) {
+  const n = typeof limit === 'string' ? parseSize(limit) : limit
+  if (Number.isSafeInteger(n) && n > 0) return n
+  const got = typeof limit === 'string' ? `'${limit}'` : String(limit)
+  throw new TypeError(`callbackHandler: options.limit must be a positive whole number of bytes or a size such as '64kb', got ${got}`)
+}
+
 /** An Express handler for DGA's payment callbacks (express.d.ts documents it). */
 function callbackHandler(client, onCallback, options = {}) {
   if (typeof onCallback !== 'function') throw new TypeError('callbackHandler(client, onCallback): onCallback must be a function')
   const verify = options.verify !== false
-  const limit = options.limit || 1024 * 1024 // 1 MiB
+  const limit = bodyLimit(options.limit ?? undefined)
   const onError = typeof options.onError === 'function' ? options.onError : () => {}
   const knownReference = options.knownReference
   if (knownReference != null && typeof knownReference !== 'function') {

@@ -41,6 +41,7 @@ before(async () => {
   app.post('/after-json-keeping-bytes', express.json({ verify: (req, _res, buf) => { req.rawBody = buf } }), callbackHandler(client, agency))
   app.post('/unverified', callbackHandler(client, agency, { verify: false }))
   app.post('/small', callbackHandler(client, agency, { limit: 64, onError: (e) => refused.push(e) }))
+  app.post('/64kb', callbackHandler(client, agency, { limit: '64kb', onError: (e) => refused.push(e) }))
   // Express's own errors (express.json() refusing a malformed body) without a logged stack.
   app.use((err, _req, res, _next) => res.status(err.status || 500).send(String(err.message)))
   server = await listen(app)
@@ -226,6 +227,26 @@ test('a body over the limit is refused (413) without reading it all; onError see
   const bad = await post('/small', '{"x"')
   assert.equal(bad.status, 400)
   assert.equal(refused.at(-1).code, 'DGA_CALLBACK')
+})
+
+test('limit as Express writes it: \'64kb\' caps at 65536 bytes; a bad limit throws at callbackHandler()', async () => {
+  const body = (size) => JSON.stringify({ padding: 'x'.repeat(size - 14) })
+  assert.equal(body(65537).length, 65537)
+  const before = await sb.count('status')
+  const over = await post('/64kb', body(65537))
+  assert.equal(over.status, 413)
+  assert.equal(over.ack.result, false)
+  assert.match(over.ack.message, /larger than 65536 bytes/)
+  assert.match(refused.at(-1).message, /larger than 65536 bytes/)
+  // At the limit the body is read: not a callback, 400.
+  const at = await post('/64kb', body(65536))
+  assert.equal(at.status, 400)
+  assert.equal(refused.at(-1).code, 'DGA_CALLBACK')
+  assert.equal(await sb.count('status'), before, 'nothing was asked of DGA')
+  for (const limit of ['1mb', 1024, undefined, null]) callbackHandler(client, () => {}, { limit })
+  for (const limit of [-1, 0, 1.5, NaN, Infinity, '-5kb', 'abc', '', '0', true, {}]) {
+    assert.throws(() => callbackHandler(client, () => {}, { limit }), (e) => e instanceof TypeError && /options\.limit/.test(e.message), String(limit))
+  }
 })
 
 test('DGA cannot be asked while verifying: 503, result false, so DGA delivers again', async () => {

@@ -1,6 +1,7 @@
 'use strict'
-// Packaging: npm pack, install the tarball into a fresh project (no other dependencies, no
-// network needed), then require and import both work, and are the same objects.
+// Packaging: npm pack, install the tarball into a fresh project (its one dependency, bytes,
+// from npm's cache: no network needed), then require and import both work, and are the same
+// objects.
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const { execFileSync } = require('node:child_process')

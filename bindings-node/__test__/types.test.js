@@ -22,6 +22,29 @@ test('a TypeScript example using the whole API compiles with tsc --strict --noEm
   assert.equal(r.status, 0, r.out)
 })
 
+test('without @types/express, callbackHandler\'s req is IncomingMessage (not any)', () => {
+  const fs = require('node:fs')
+  const os = require('node:os')
+  // Outside this package, so no node_modules above it holds express's types.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dga-epayment-ts-'))
+  try {
+    for (const f of ['index.d.ts', 'enums.d.ts', 'records.d.ts', 'express.d.ts']) fs.copyFileSync(path.join(pkg, f), path.join(dir, f))
+    fs.copyFileSync(path.join(__dirname, 'ts', 'noexpress.ts'), path.join(dir, 'app.ts'))
+    const paths = { 'dga-epayment': ['./index.d.ts'], 'dga-epayment/express': ['./express.d.ts'] }
+    // Only node's types: TypeScript also looks for a module in the typeRoots.
+    fs.mkdirSync(path.join(dir, 'types'))
+    fs.symlinkSync(path.join(pkg, 'node_modules', '@types', 'node'), path.join(dir, 'types', 'node'))
+    const types = { types: ['node'], typeRoots: [path.join(dir, 'types')] }
+    const options = { target: 'ES2022', module: 'node16', moduleResolution: 'node16', paths, ...types }
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files: ['app.ts'] }))
+    const r = spawnSync(process.execPath, [tsc, '--strict', '--noEmit', '--traceResolution', '-p', dir], { cwd: dir, encoding: 'utf8' })
+    assert.match(r.stdout, /Module name 'express' was not resolved/, 'express\'s types were found')
+    assert.equal(r.status, 0, r.stdout.split('\n').filter((l) => /error/.test(l)).join('\n'))
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test('the typings catch wrong options, arguments, enum names and results', () => {
   const r = compile('tsconfig.bad.json')
   assert.notEqual(r.status, 0)

@@ -370,7 +370,7 @@ pub fn callback_reply_unavailable() -> Value {
 
 /// The reply when the body is larger than the endpoint takes (HTTP 413, `result: false`).
 #[napi(ts_args_type = "limit: number", ts_return_type = "CallbackReply")]
-pub fn callback_reply_too_large(limit: u32) -> Value {
+pub fn callback_reply_too_large(limit: f64) -> Value {
     core::CallbackReply::too_large(limit as usize).to_json()
 }
 

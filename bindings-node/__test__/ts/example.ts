@@ -79,6 +79,14 @@ app.post(
   }),
 )
 app.post('/dga/callback-unverified', callbackHandler(client, (s) => console.log(s.ref1), { verify: false }))
+// Express's Request (req.ip) in onCallback and onError, and a limit as Express writes it.
+app.post(
+  '/dga/callback-logged',
+  callbackHandler(client, async (status, req) => console.log(status.ref1, req.ip), {
+    limit: '64kb',
+    onError: (e, req) => console.log(req.ip, e),
+  }),
+)
 
 void onError
 void verified
