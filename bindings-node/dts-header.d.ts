@@ -52,7 +52,7 @@ export interface LogRecord {
 /** The default logger: `console.warn` (`console.error` for errors), one line per record. */
 export declare function consoleLogger(record: LogRecord): void
 
-/** Options every call that reaches DGA takes after its arguments. */
+/** Options every call that reaches DGA takes after its arguments; another key is a DGA_VALIDATION. */
 export interface CallOptions {
   /** Cancels the call (rejecting with the signal's reason): a create, void or close already
    *  sent runs to its end, its outcome logged at WARNING. */

@@ -52,7 +52,7 @@ export interface LogRecord {
 /** The default logger: `console.warn` (`console.error` for errors), one line per record. */
 export declare function consoleLogger(record: LogRecord): void
 
-/** Options every call that reaches DGA takes after its arguments. */
+/** Options every call that reaches DGA takes after its arguments; another key is a DGA_VALIDATION. */
 export interface CallOptions {
   /** Cancels the call (rejecting with the signal's reason): a create, void or close already
    *  sent runs to its end, its outcome logged at WARNING. */
@@ -97,10 +97,10 @@ export declare class Client {
    * Resolves to the payment: the checkout form's fields, and the references.
    */
   createPayment(request: CreatePaymentRequest, options?: CallOptions): Promise<Payment>
-  /** DGA's status of the transaction `reference1`/`reference2`. */
-  status(reference1: string, reference2: string, options?: CallOptions): Promise<PaymentStatus>
-  /** Closes an unpaid transaction so it can no longer be paid. */
-  close(reference1: string, reference2: string, options?: CallOptions): Promise<Confirmation>
+  /** DGA's status of the transaction `reference1`/`reference2` (`""` when left out). */
+  status(reference1: string, reference2?: string, options?: CallOptions): Promise<PaymentStatus>
+  /** Closes an unpaid transaction so it can no longer be paid (`reference2`: `""` when left out). */
+  close(reference1: string, reference2?: string, options?: CallOptions): Promise<Confirmation>
   /**
    * Voids a paid FastPay transaction (`paymentReference` is the callback's or status's
    * `refId`).

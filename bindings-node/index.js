@@ -28,9 +28,15 @@ Object.defineProperty(DgaError, 'CODES', {
 })
 
 // A call that takes `{signal}` (an AbortSignal) after its `arity` arguments; aborting it
-// cancels the call (CallOptions in index.d.ts) and rejects with the signal's reason.
+// cancels the call (CallOptions in index.d.ts) and rejects with the signal's reason. Any other
+// key rejects with DGA_VALIDATION: `{ timeout: 5 }` would otherwise do nothing, unnoticed.
 function cancellable(fn, arity) {
   return function (...args) {
+    try {
+      native._knownKeys(args[arity], ['signal'])
+    } catch (e) {
+      return Promise.reject(e)
+    }
     const signal = args[arity]?.signal
     args.length = arity
     if (signal == null) return fn.apply(this, args)
@@ -63,7 +69,15 @@ if (require('node:worker_threads').isMainThread) {
 }
 
 const { Client } = native
-const { receiveCallback, statusMany } = Client.prototype
+// statusMany's options are the core's StatusManyOptions.
+const STATUS_MANY_KEYS = native._apiRecords().StatusManyOptions.fields.map((f) => f.wire)
+const { createPayment, receiveCallback, statusMany } = Client.prototype
+// The checkout form's key stays a plain property (the form and a payment stored as JSON need
+// it) but util.inspect and console.log show it hidden, as Rust's Debug and Python's repr do.
+const HIDING_KEY = { value: function inspect() { return { ...this, securityKey: '<hidden>' } } }
+Client.prototype.createPayment = function (...args) {
+  return createPayment.apply(this, args).then((p) => Object.defineProperty(p, Symbol.for('nodejs.util.inspect.custom'), HIDING_KEY))
+}
 for (const [name, arity] of Object.entries({ createPayment: 1, status: 2, close: 2, void: 3, verifyCallback: 1 })) {
   Client.prototype[name] = cancellable(Client.prototype[name], arity)
 }
@@ -112,6 +126,7 @@ Object.assign(Client.prototype, {
   // throws, or does not give a boolean, rejects with what it threw (callbackReplyFor: 503).
   async receiveCallback(body, options) {
     const o = options !== null && typeof options === 'object' ? options : { verify: options }
+    native._knownKeys(o, ['verify', 'knownReference'])
     if (o.knownReference != null) {
       if (typeof o.knownReference !== 'function') {
         throw new TypeError('knownReference must be a function (reference1, reference2) => boolean | Promise<boolean>')
@@ -130,6 +145,7 @@ Object.assign(Client.prototype, {
     if (typeof source !== 'function') {
       throw new TypeError('statusMany(refs): refs must be an iterable or async iterable of references')
     }
+    native._knownKeys(options, STATUS_MANY_KEYS)
     return rowsOf(source.call(refs), statusMany.call(this, refs, options))
   },
 })

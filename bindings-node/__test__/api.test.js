@@ -159,6 +159,60 @@ test('paid, then void: status and confirmations', async () => {
   assert.match(after.voidDate, DATE)
 })
 
+test('a payment\'s securityKey: hidden from util.inspect and console.log, still read by code and JSON', async () => {
+  const p = await client.createPayment(h.paymentRequest())
+  assert.match(p.securityKey, /^[0-9A-F]{64}$/, 'the real key, for the checkout form')
+  assert.ok(Object.keys(p).includes('securityKey'))
+  const logged = []
+  const original = console.log
+  console.log = (...args) => logged.push(util.format(...args))
+  try {
+    console.log(p)
+    console.log('created', { payment: p })
+  } finally {
+    console.log = original
+  }
+  for (const text of [util.inspect(p), util.inspect([p], { depth: 5 }), ...logged]) {
+    assert.ok(!text.includes(p.securityKey), text)
+    assert.match(text, /securityKey: '<hidden>'/)
+    assert.ok(text.includes(p.reference1), text)
+  }
+  // JSON keeps it: a payment stored as JSON renders its checkout form later.
+  const stored = JSON.parse(JSON.stringify(p))
+  assert.equal(stored.securityKey, p.securityKey)
+  assert.equal(dga.checkoutFormHtml(stored), dga.checkoutFormHtml(p))
+  assert.ok(dga.checkoutFormHtml(p).includes(p.securityKey))
+})
+
+test('status and close: reference2 left out is "", as in Python', async () => {
+  const p = await client.createPayment(h.paymentRequest({ requestReference2: undefined }))
+  assert.equal(p.reference2, '')
+  assert.equal((await client.status(p.reference1)).paidStatus, PaidStatus.Pending)
+  assert.equal((await client.close(p.reference1)).status, ResponseStatus.Success)
+  assert.equal((await client.status(p.reference1, undefined, {})).paidStatus, PaidStatus.Expired)
+})
+
+test('an unknown key in a call\'s options: DGA_VALIDATION naming it, before any call', async () => {
+  const before = await sb.count('status')
+  const signal = new AbortController().signal
+  const cases = [
+    [() => client.status('A', '', { timeout: 5 }), ['timeout']],
+    [() => client.close('A', '', { signal, retries: 1, x: 2 }), ['retries', 'x']],
+    [() => client.void('A', '', 'R', { timeoutMs: 5 }), ['timeoutMs']],
+    [() => client.createPayment(h.paymentRequest(), { signl: signal }), ['signl']],
+    [() => client.verifyCallback({}, { verify: false }), ['verify']],
+    [() => client.receiveCallback('{}', { verfy: false }), ['verfy']],
+    [() => client.status('A', '', 5), ['options']],
+  ]
+  for (const [call, fields] of cases) {
+    const e = await h.rejection(call())
+    assertDgaError(e, 'DGA_VALIDATION')
+    assert.deepEqual(e.errors.map((f) => f.field), fields, e.message)
+    if (fields[0] !== 'options') assert.match(e.message, /is not an option \(known: /)
+  }
+  assert.equal(await sb.count('status'), before)
+})
+
 test('close an unpaid payment: it expires', async () => {
   const p = await client.createPayment(h.paymentRequest())
   const conf = await client.close(p.reference1, p.reference2)
@@ -334,7 +388,6 @@ test('arguments of the wrong JS type: DGA_VALIDATION naming the argument, before
   const before = await sb.count('status')
   const cases = [
     [() => client.status(1, ''), 'reference1'],
-    [() => client.status('a'), 'reference2'],
     [() => client.close('a', null), 'reference2'],
     [() => client.void('a', '', 7), 'paymentReference'],
     [() => client.receiveCallback('{}', 'yes'), 'verify'],

@@ -149,12 +149,18 @@ test('bad arguments are refused before any call', () => {
     [{ concurrency: 2.5 }, 'concurrency'],
     [{ rate: -1 }, 'rate'],
     [{ rate: '20' }, 'rate'],
+    [{ concurency: 2 }, 'concurency'],
   ]) {
     const err = h.thrown(() => client.statusMany([], options))
     assert.equal(err.code, 'DGA_VALIDATION', String(err))
     assert.equal(err.errors[0].field, field)
   }
   for (const refs of [null, 42, 'REF-1']) assert.throws(() => client.statusMany(refs), TypeError)
+  // An unknown key is named, with the known keys: the core's StatusManyOptions.
+  const err = h.thrown(() => client.statusMany([], { concurency: 2, rate: 1 }))
+  assert.deepEqual(err.errors.map((f) => f.field), ['concurency'])
+  const known = require('../native.js')._apiRecords().StatusManyOptions.fields.map((f) => f.wire)
+  assert.match(err.errors[0].message, new RegExp(`known: ${known.join(', ')}`))
 })
 
 test('an empty input gives no rows', async () => {

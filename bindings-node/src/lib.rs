@@ -157,6 +157,33 @@ fn string_arg(v: Unknown, name: &str) -> Result<String> {
     }
 }
 
+/// A string argument that may be left out (`undefined` gives `default`).
+fn string_or(v: Unknown, name: &str, default: &str) -> Result<String> {
+    match v.get_type() {
+        Ok(ValueType::Undefined) => Ok(default.into()),
+        _ => string_arg(v, name),
+    }
+}
+
+/// Throws a `DGA_VALIDATION` naming each key of `options` (an object, or left out) not among
+/// `known`, as the core names an unknown client option: such a key would do nothing, unnoticed.
+#[napi(js_name = "_knownKeys", skip_typescript)]
+pub fn known_keys(options: Unknown, known: Vec<String>) -> Result<()> {
+    let keys = match options.get_type() {
+        Ok(ValueType::Undefined | ValueType::Null) => return Ok(()),
+        Ok(ValueType::Object) => Object::keys(&options.coerce_to_object()?)?,
+        _ => return Err(wrong(&options, "options", "an object")),
+    };
+    let message = format!("is not an option (known: {})", known.join(", "));
+    let error = |k: String| core::FieldError::new(k, &message);
+    let unknown = keys.into_iter().filter(|k| !known.contains(k));
+    let errors: Vec<_> = unknown.map(error).collect();
+    match errors.len() {
+        0 => Ok(()),
+        _ => Err(throw(core::Error::Validation { errors })),
+    }
+}
+
 /// An object argument read by one of the core's `from_json`.
 fn record<T>(v: Unknown, what: &str, from: impl Fn(&Value) -> core::Result<T>) -> Result<T> {
     from(&object_arg(v, what)?).map_err(throw)
@@ -252,15 +279,15 @@ calls! {
         -> ("request: CreatePaymentRequest, options?: CallOptions", "Promise<Payment>", Create)
         |c| c.create_payment(&request);
 
-    #[doc = "DGA's status of the transaction `reference1`/`reference2`."]
-    fn status(r1 = string_arg("reference1"), r2 = string_arg("reference2"))
-        -> ("reference1: string, reference2: string, options?: CallOptions",
+    #[doc = "DGA's status of the transaction `reference1`/`reference2` (`\"\"` when left out)."]
+    fn status(r1 = string_arg("reference1"), r2 = string_or("reference2", ""))
+        -> ("reference1: string, reference2?: string, options?: CallOptions",
             "Promise<PaymentStatus>", Status)
         |c| c.status(&r1, &r2);
 
-    #[doc = "Closes an unpaid transaction so it can no longer be paid."]
-    fn close(r1 = string_arg("reference1"), r2 = string_arg("reference2"))
-        -> ("reference1: string, reference2: string, options?: CallOptions",
+    #[doc = "Closes an unpaid transaction so it can no longer be paid (`reference2`: `\"\"` when left out)."]
+    fn close(r1 = string_arg("reference1"), r2 = string_or("reference2", ""))
+        -> ("reference1: string, reference2?: string, options?: CallOptions",
             "Promise<Confirmation>", Close)
         |c| c.close(&r1, &r2);
 

@@ -44,8 +44,9 @@ async function pay(): Promise<string> {
   if (status.paidStatus === PaidStatus.Success && status.refId !== null) {
     await client.void(payment.reference1, payment.reference2, status.refId)
   } else {
-    await client.close(payment.reference1, payment.reference2)
+    await client.close(payment.reference1) // reference2 left out: ""
   }
+  await client.status('INV-0002')
   const amount: string = status.amount
   const paidAt: string | null = status.paidDate
   const th: string | undefined = PaidStatus.info(status.paidStatus)?.descriptionTh
