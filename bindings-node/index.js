@@ -30,12 +30,11 @@ Object.defineProperty(DgaError, 'CODES', {
 // A call that takes `{signal}` (an AbortSignal) after its `arity` arguments; aborting it
 // cancels the call (CallOptions in index.d.ts) and rejects with the signal's reason. Any other
 // key rejects with DGA_VALIDATION: `{ timeout: 5 }` would otherwise do nothing, unnoticed.
+const CALL_KEYS = ['signal']
 function cancellable(fn, arity) {
   return function (...args) {
-    try {
-      native._knownKeys(args[arity], ['signal'])
-    } catch (e) {
-      return Promise.reject(e)
+    if (args[arity] != null) { // no native call when there are no options (the hot path)
+      try { native._knownKeys(args[arity], CALL_KEYS) } catch (e) { return Promise.reject(e) }
     }
     const signal = args[arity]?.signal
     args.length = arity
