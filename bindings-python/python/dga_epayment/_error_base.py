@@ -26,10 +26,6 @@ class DgaError(Exception):
     #: ``"status"``), or None.
     endpoint: Optional[str] = None
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.__module__ = __package__  # tracebacks name dga_epayment.ApiError, as it is imported
-
     def __init__(self, message: str, **attributes: Any) -> None:
         super().__init__(message)
         for name in _LISTS:  # given or not
@@ -37,9 +33,6 @@ class DgaError(Exception):
                 setattr(self, name, list(attributes.pop(name, ())))
         for name, value in attributes.items():
             setattr(self, name, value)
-
-
-DgaError.__module__ = __package__
 
 
 def _reader(classes: Mapping[str, Type[DgaError]],
