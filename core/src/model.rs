@@ -850,7 +850,10 @@ pub fn parse_callback(body: &[u8]) -> Result<Callback> {
     let slots = callback_slots(body)?;
     let mut errors = slots.repeated_errors(&CALLBACK_FIELDS);
     match PaymentStatus::read(&slots.values, true, &mut errors) {
-        Some(s) if errors.is_empty() => Ok(s),
+        Some(s) if errors.is_empty() => {
+            check_callback_references(&s.ref1, &s.ref2)?;
+            Ok(s)
+        }
         _ => Err(Error::Callback { errors }),
     }
 }
@@ -1093,9 +1096,19 @@ mod tests {
             "{{\"ref1\": \"{}\", \"ref2\": \"a\\u0000b\"}}",
             "A".repeat(256)
         );
-        let e = callback_references(long.as_bytes()).unwrap_err();
-        let fields: Vec<_> = e.field_errors().iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(fields, ["ref1", "ref2"], "{e}");
+        let full = long.replace(
+            "{",
+            r#"{"paidStatus": 1, "paidDate": "2024-03-07T15:42:28", "paidChannel": "QR",
+               "confirmPaidDate": "2024-03-07T15:42:28", "refId": "1", "paymentType": 5,
+               "amount": 10.5, "feeAmount": 0, "#,
+        );
+        for e in [
+            callback_references(long.as_bytes()).unwrap_err(),
+            parse_callback(full.as_bytes()).unwrap_err(),
+        ] {
+            let fields: Vec<_> = e.field_errors().iter().map(|f| f.field.as_str()).collect();
+            assert_eq!(fields, ["ref1", "ref2"], "{e}");
+        }
     }
 
     #[test]

@@ -314,3 +314,22 @@ fn config_for_url(url: &str) -> dga_epayment::ConfigBuilder {
         .agent_id(AGENT_ID)
         .gateway_url(url)
 }
+
+/// A callback taken without verification is the sender's word: said at WARNING, so a test
+/// setting left in production shows in the logs.
+#[tokio::test]
+async fn a_callback_taken_unverified_is_logged() {
+    capture_logs();
+    let sb = start_sandbox();
+    let client = dga_epayment::Client::new(config_for(&sb).build().unwrap()).unwrap();
+    let body = r#"{"paidStatus": 1, "description": "", "paidDate": "2024-03-07T15:42:28",
+        "paidChannel": "QR", "confirmPaidDate": "2024-03-07T15:42:28", "refId": "1",
+        "ref1": "UNVERIFIED-1", "ref2": "", "paymentType": 5, "amount": 10.5, "feeAmount": 0}"#;
+    let cb = client
+        .receive_callback(body.as_bytes(), false)
+        .await
+        .unwrap();
+    assert_eq!(cb.ref1, "UNVERIFIED-1");
+    let line = logged("taken without asking DGA", "UNVERIFIED-1").expect("a WARNING");
+    assert!(line.starts_with("WARN "), "{line}");
+}
