@@ -1018,7 +1018,8 @@ pub fn checkout_form_html(payment: &Payment) -> Result<String> {
 pub const MAX_REFERENCE_CHARS: usize = 255;
 
 /// Why `value` cannot be a reference, if it cannot: longer than [`MAX_REFERENCE_CHARS`], or
-/// holding a control character (no reference DGA issues or takes has one).
+/// holding a control character (no reference DGA issues or takes has one). On every call and
+/// callback: a byte scan, no decoding, when the text is short.
 pub(crate) fn reference_problem(value: &str) -> Option<String> {
     if value.len() > MAX_REFERENCE_CHARS {
         let n = value.chars().count();
@@ -1029,7 +1030,8 @@ pub(crate) fn reference_problem(value: &str) -> Option<String> {
         }
     }
     value
-        .contains(char::is_control)
+        .bytes()
+        .any(|b| b.is_ascii_control())
         .then(|| "contains a control character".to_owned())
 }
 
