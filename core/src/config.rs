@@ -596,7 +596,7 @@ impl ConfigBuilder {
         }
         // A NUL or CR/LF in the secret is a copy-paste accident DGA would only answer with a
         // refusal; said here, without echoing the secret.
-        if consumer_secret.contains(char::is_control) {
+        if crate::model::has_control(&consumer_secret) {
             errors.push(FieldError::new(
                 "consumerSecret",
                 "must not contain control characters (NUL, CR/LF, tab)",
@@ -651,7 +651,7 @@ impl ConfigBuilder {
                 errors.push(FieldError::new("source", "must not be empty when given"));
                 None
             }
-            Some(s) if s.contains(char::is_control) => {
+            Some(s) if crate::model::has_control(&s) => {
                 errors.push(FieldError::new("source", "contains a control character"));
                 None
             }

@@ -120,9 +120,7 @@ impl CreatePayment {
                 && text.is_some_and(|v| v.trim().is_empty())
             {
                 errors.push(FieldError::new(field.wire, "is required"));
-            } else if text.is_some_and(|v| v.contains(char::is_control))
-                && !field.wire.starts_with("requestReference")
-            {
+            } else if text.is_some_and(has_control) && !field.wire.starts_with("requestReference") {
                 // A NUL or line break in a name is an accident DGA would store or refuse.
                 errors.push(FieldError::new(field.wire, "contains a control character"));
             }
@@ -1029,10 +1027,17 @@ pub(crate) fn reference_problem(value: &str) -> Option<String> {
             ));
         }
     }
-    value
-        .bytes()
-        .any(|b| b.is_ascii_control())
-        .then(|| "contains a control character".to_owned())
+    has_control(value).then(|| "contains a control character".to_owned())
+}
+
+/// `text.contains(char::is_control)` (C0, DEL and C1) by a byte scan, without decoding: the
+/// one check for references (on every call and callback), names, the secret and `source`.
+pub(crate) fn has_control(text: &str) -> bool {
+    let b = text.as_bytes();
+    // C1 (U+0080–U+009F) is 0xC2 followed by 0x80–0x9F in UTF-8.
+    (0..b.len()).any(|i| {
+        b[i].is_ascii_control() || (b[i] == 0xC2 && b.get(i + 1).is_some_and(|n| *n <= 0x9F))
+    })
 }
 
 /// A `Callback` error naming each of the references that cannot be one.
@@ -1080,6 +1085,23 @@ mod tests {
             reference1: "INV-1".into(),
             reference2: String::new(),
             warning: None,
+        }
+    }
+
+    #[test]
+    fn the_byte_scan_finds_what_char_is_control_finds() {
+        for s in [
+            "INV-1",
+            "ก\u{0}x",
+            "a\tb",
+            "x\u{7f}",
+            "x\u{85}y",
+            "x\u{9f}",
+            "x\u{a0}",
+            "ชำระ",
+            "é",
+        ] {
+            assert_eq!(has_control(s), s.contains(char::is_control), "{s:?}");
         }
     }
 
