@@ -1171,6 +1171,14 @@ mod tests {
         assert_eq!(v["amount"], "1000.50");
         assert_eq!(Payment::from_json(&v).unwrap(), p);
         assert!(!format!("{p:?}").contains("script"));
+        // Every field the schema marks secret, whatever its value.
+        let mut marked = v.clone();
+        for f in crate::schema::PAYMENT.secrets() {
+            marked[f.wire] = json!("MARKED-SECRET-VALUE");
+        }
+        let p = Payment::from_json(&marked).unwrap();
+        assert!(!format!("{p:?}").contains("MARKED-SECRET"), "{p:?}");
+        assert_eq!(crate::schema::PAYMENT.secrets().count(), 1);
     }
 
     #[test]

@@ -72,6 +72,9 @@ pub struct Field {
     pub required: bool,
     /// One line for documentation and typings.
     pub doc: &'static str,
+    /// A secret or secret-like value: every `Debug`, `repr`, `toString` and inspection of the
+    /// record shows it hidden (the value itself stays readable: a checkout form needs its key).
+    pub secret: bool,
 }
 
 /// A record: its name, what it is, and its fields in the guide's order.
@@ -92,8 +95,13 @@ impl Record {
         self.fields.iter().find(|f| f.wire == wire)
     }
 
+    /// The fields shown hidden wherever the record is printed.
+    pub fn secrets(&self) -> impl Iterator<Item = &'static Field> {
+        self.fields.iter().filter(|f| f.secret)
+    }
+
     /// This record as JSON: `{"name", "doc", "fields": [{"wire", "snake", "type", "enum"?,
-    /// "record"?, "required", "doc"}]}`.
+    /// "record"?, "required", "secret", "doc"}]}`.
     pub fn to_json(&self) -> Value {
         let fields: Vec<Value> = self
             .fields
@@ -104,6 +112,7 @@ impl Record {
                     "snake": f.snake,
                     "type": f.kind.name(),
                     "required": f.required,
+                    "secret": f.secret,
                     "doc": f.doc,
                 });
                 match f.kind {
@@ -131,6 +140,7 @@ const fn required(
         kind,
         required: true,
         doc,
+        secret: false,
     }
 }
 
@@ -147,6 +157,17 @@ const fn optional(
         kind,
         required: false,
         doc,
+        secret: false,
+    }
+}
+
+impl Field {
+    /// This field, marked secret (see [`Field::secret`]).
+    const fn hidden(self) -> Field {
+        Field {
+            secret: true,
+            ..self
+        }
     }
 }
 
@@ -190,7 +211,7 @@ pub const PAYMENT: Record = Record {
         required("lang",        "lang",         FieldType::String,  "The gateway page's language, for the checkout form."),
         required("payType",     "pay_type",     FieldType::String,  "KTB's payType, for the checkout form."),
         required("payMethod",   "pay_method",   FieldType::String,  "KTB's payMethod, for the checkout form."),
-        required("securityKey", "security_key", FieldType::String,  "The checkout form's security key; secret-like: never logged."),
+        required("securityKey", "security_key", FieldType::String,  "The checkout form's security key; secret-like: never logged.").hidden(),
         required("gatewayUrl",  "gateway_url",  FieldType::String,  "KTB's page the checkout form posts to."),
         required("successUrl",  "success_url",  FieldType::String,  "Where KTB sends the citizen after paying."),
         required("failUrl",     "fail_url",     FieldType::String,  "Where KTB sends the citizen after a failure."),
@@ -246,7 +267,7 @@ pub const CLIENT_OPTIONS: Record = Record {
     doc: "How a client is configured; every problem is reported at once, naming the caller's spelling.",
     fields: &[
         required("consumerKey",                "consumer_key",                 FieldType::String,                 "The Consumer-Key DGA issued (a header: visible ASCII only)."),
-        required("consumerSecret",             "consumer_secret",              FieldType::String,                 "The ConsumerSecret DGA issued."),
+        required("consumerSecret",             "consumer_secret",              FieldType::String,                 "The ConsumerSecret DGA issued.").hidden(),
         required("agentId",                    "agent_id",                     FieldType::String,                 "The responsible officer's 13-digit citizen ID (AgentID)."),
         optional("environment",                "environment",                  FieldType::String,                 "production, uat (the default) or test."),
         optional("gatewayUrl",                 "gateway_url",                  FieldType::String,                 "Replaces https://api.egov.go.th (the sandbox, a proxy); HTTPS except on loopback."),
