@@ -180,7 +180,7 @@ pub struct Mismatch {
     pub dga: String,
 }
 
-/// A refusal by the agency's own lookup: the `dga` side of its mismatch (DGA was not asked).
+/// The `dga` side of the mismatch of a refusal by the agency's own lookup (DGA not asked).
 pub(crate) const NOT_ASKED: &str = "not asked: the agency does not know this reference";
 
 kinds! {
@@ -280,6 +280,9 @@ pub enum Error {
         /// The fields on which the callback and DGA disagree (for the agency's own logs; a
         /// reply to the callback's sender never carries them).
         mismatches: Vec<Mismatch>,
+        /// Whether DGA's status was asked: false for a refusal before it (the agency's
+        /// `known_reference` said no, or `busy`), so the text never blames DGA.
+        dga_asked: bool,
     },
 }
 
@@ -399,7 +402,9 @@ impl Error {
                 obj.insert("reference1".into(), json!(reference1));
                 obj.insert("reference2".into(), json!(reference2));
             }
-            Error::Verification { reason, mismatches } => {
+            Error::Verification {
+                reason, mismatches, ..
+            } => {
                 obj.insert("reason".into(), json!(reason.code()));
                 obj.insert("mismatches".into(), json!(mismatches));
             }
@@ -489,10 +494,13 @@ impl fmt::Display for Error {
             Error::Verification {
                 reason: VerificationReason::UnknownPayment,
                 mismatches,
+                dga_asked,
             } => {
-                let first = mismatches.first();
-                let refs = first.map(|m| m.callback.as_str()).unwrap_or("");
-                if first.is_some_and(|m| m.dga == NOT_ASKED) {
+                let refs = mismatches
+                    .first()
+                    .map(|m| m.callback.as_str())
+                    .unwrap_or("");
+                if !dga_asked {
                     write!(
                         f,
                         "not a payment of this agency (known_reference said no; DGA was not \
@@ -515,7 +523,9 @@ impl fmt::Display for Error {
             ),
             // Only the callback's own claims: an agency that echoes this text to the sender
             // must not leak what DGA said (the mismatches keep DGA's values for its logs).
-            Error::Verification { reason, mismatches } => {
+            Error::Verification {
+                reason, mismatches, ..
+            } => {
                 write!(
                     f,
                     "callback not confirmed by DGA's status ({})",
@@ -592,6 +602,7 @@ mod tests {
             Error::Verification {
                 reason: VerificationReason::UnknownPayment,
                 mismatches: vec![],
+                dga_asked: true,
             },
         ];
         assert_eq!(samples.len(), ErrorKind::ALL.len());

@@ -279,6 +279,7 @@ impl Inner {
                         callback: refs(),
                         dga: "no such transaction".into(),
                     }],
+                    dga_asked: true,
                 });
             }
             other => other?,
@@ -298,6 +299,7 @@ impl Inner {
                     callback: claimed_text(),
                     dga: status.paid_status.to_string(),
                 }],
+                dga_asked: true,
             })
         };
         if status.paid_status == PaidStatus::Pending {
@@ -334,6 +336,7 @@ impl Inner {
                 callback: format!("{ref1}/{ref2}"),
                 dga: crate::error::NOT_ASKED.into(),
             }],
+            dga_asked: false,
         }
     }
 
@@ -348,6 +351,7 @@ impl Inner {
         Error::Verification {
             reason: VerificationReason::Busy,
             mismatches: Vec::new(),
+            dga_asked: false,
         }
     }
 

@@ -264,6 +264,7 @@ fn an_exception_free_unknown_reference_is_404_and_the_busy_reply_is_503() {
     let busy = Error::Verification {
         reason: VerificationReason::Busy,
         mismatches: vec![],
+        dga_asked: false,
     };
     assert_eq!(CallbackReply::for_error(&busy).http_status, 503);
     assert!(busy.is_transient());
