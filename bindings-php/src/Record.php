@@ -42,9 +42,9 @@ abstract class Record implements \JsonSerializable
     }
 
     /**
-     * The schema's fields (the generated trait's): name => [type, required, enum class].
+     * The schema's fields (the generated trait's): name => [type, required, enum class, secret].
      *
-     * @return array<string, array{string, bool, class-string|null}>
+     * @return array<string, array{string, bool, class-string|null, bool}>
      */
     abstract protected static function fields(): array;
 
@@ -64,6 +64,21 @@ abstract class Record implements \JsonSerializable
     public function jsonSerialize(): array
     {
         return $this->fields;
+    }
+
+    /**
+     * What var_dump() and print_r() show: the properties, the schema's secret fields (a
+     * payment's securityKey) hidden, as every other binding prints them.
+     *
+     * @return array<string, mixed>
+     */
+    public function __debugInfo(): array
+    {
+        $shown = [];
+        foreach (static::fields() as $key => [, , , $secret]) {
+            $shown[$key] = $secret ? '<hidden>' : $this->$key;
+        }
+        return $shown;
     }
 
     /** A date of the normalized JSON ("yyyy-MM-ddTHH:mm:ss", Bangkok time) or null. */

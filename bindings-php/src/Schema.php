@@ -9,7 +9,7 @@ final class Schema
 {
     /**
      * @return array{version: string, records: array<string, array{name: string, doc: string,
-     *   fields: list<array{wire: string, snake: string, type: string, required: bool, doc: string}>}>}
+     *   fields: list<array{wire: string, snake: string, type: string, required: bool, secret: bool, doc: string}>}>}
      */
     public static function get(): array
     {

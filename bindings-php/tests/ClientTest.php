@@ -71,6 +71,21 @@ final class ClientTest extends TestCase
         $this->assertSame(PaidStatus::Expired, $client->status($p->reference1, $p->reference2)->paidStatus);
     }
 
+    public function testPrintedPaymentHidesTheSecurityKey(): void
+    {
+        $p = $this->sb->client()->createPayment(Sandbox::request());
+        $this->assertNotSame('', $p->securityKey, 'still readable: the checkout form needs it');
+        ob_start();
+        var_dump($p);
+        $dumped = (string) ob_get_clean();
+        foreach ([$dumped, print_r($p, true)] as $shown) {
+            $this->assertStringNotContainsString($p->securityKey, $shown);
+            $this->assertStringContainsString('<hidden>', $shown);
+            $this->assertStringContainsString($p->orderRef, $shown);
+        }
+        $this->assertSame($p->securityKey, json_decode($p->toJson(), true)['securityKey'], 'JSON keeps it');
+    }
+
     public function testPaidThenVoid(): void
     {
         $client = $this->sb->client();

@@ -82,7 +82,7 @@ final class SchemaTest extends TestCase
             $record = (new \ReflectionClass($class))->getShortName();
             $expected = [];
             foreach ($records[$record]['fields'] as $f) {
-                $expected[$f['wire']] = [$f['type'], $f['required'], isset($f['enum']) ? 'Dga\\EPayment\\' . $f['enum'] : null];
+                $expected[$f['wire']] = [$f['type'], $f['required'], isset($f['enum']) ? 'Dga\\EPayment\\' . $f['enum'] : null, $f['secret']];
             }
             $fields = (new \ReflectionMethod($class, 'fields'))->getClosure(null)();
             $this->assertSame($expected, $fields, "$class's generated fields() is $record's schema (run scripts/gen-records.php)");

@@ -29,18 +29,18 @@ trait ConfirmationFields
     public readonly ?string $warning;
 
     /**
-     * The schema's fields, for Record's hydrator: name => [type, required, enum].
+     * The schema's fields, for Record: name => [type, required, enum, secret].
      *
-     * @return array<string, array{string, bool, class-string|null}>
+     * @return array<string, array{string, bool, class-string|null, bool}>
      * @internal
      */
     protected static function fields(): array
     {
         return [
-            'status' => ['enum', true, \Dga\EPayment\ResponseStatus::class],
-            'message' => ['string', true, null],
-            'data' => ['object', false, null],
-            'warning' => ['string', false, null],
+            'status' => ['enum', true, \Dga\EPayment\ResponseStatus::class, false],
+            'message' => ['string', true, null, false],
+            'data' => ['object', false, null, false],
+            'warning' => ['string', false, null, false],
         ];
     }
 }

@@ -68,31 +68,31 @@ trait PaymentFields
     public readonly ?string $warning;
 
     /**
-     * The schema's fields, for Record's hydrator: name => [type, required, enum].
+     * The schema's fields, for Record: name => [type, required, enum, secret].
      *
-     * @return array<string, array{string, bool, class-string|null}>
+     * @return array<string, array{string, bool, class-string|null, bool}>
      * @internal
      */
     protected static function fields(): array
     {
         return [
-            'orderRef' => ['string', true, null],
-            'orderRef1' => ['string', false, null],
-            'orderRef2' => ['string', false, null],
-            'amount' => ['decimal', true, null],
-            'merchantId' => ['string', true, null],
-            'currCode' => ['string', true, null],
-            'lang' => ['string', true, null],
-            'payType' => ['string', true, null],
-            'payMethod' => ['string', true, null],
-            'securityKey' => ['string', true, null],
-            'gatewayUrl' => ['string', true, null],
-            'successUrl' => ['string', true, null],
-            'failUrl' => ['string', true, null],
-            'cancelUrl' => ['string', true, null],
-            'reference1' => ['string', true, null],
-            'reference2' => ['string', true, null],
-            'warning' => ['string', false, null],
+            'orderRef' => ['string', true, null, false],
+            'orderRef1' => ['string', false, null, false],
+            'orderRef2' => ['string', false, null, false],
+            'amount' => ['decimal', true, null, false],
+            'merchantId' => ['string', true, null, false],
+            'currCode' => ['string', true, null, false],
+            'lang' => ['string', true, null, false],
+            'payType' => ['string', true, null, false],
+            'payMethod' => ['string', true, null, false],
+            'securityKey' => ['string', true, null, true],
+            'gatewayUrl' => ['string', true, null, false],
+            'successUrl' => ['string', true, null, false],
+            'failUrl' => ['string', true, null, false],
+            'cancelUrl' => ['string', true, null, false],
+            'reference1' => ['string', true, null, false],
+            'reference2' => ['string', true, null, false],
+            'warning' => ['string', false, null, false],
         ];
     }
 }

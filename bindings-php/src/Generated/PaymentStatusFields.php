@@ -62,29 +62,29 @@ trait PaymentStatusFields
     public readonly ?string $warning;
 
     /**
-     * The schema's fields, for Record's hydrator: name => [type, required, enum].
+     * The schema's fields, for Record: name => [type, required, enum, secret].
      *
-     * @return array<string, array{string, bool, class-string|null}>
+     * @return array<string, array{string, bool, class-string|null, bool}>
      * @internal
      */
     protected static function fields(): array
     {
         return [
-            'paidStatus' => ['enum', true, \Dga\EPayment\PaidStatus::class],
-            'description' => ['string', false, null],
-            'paidDate' => ['date', false, null],
-            'paidChannel' => ['string', false, null],
-            'confirmPaidDate' => ['date', false, null],
-            'refId' => ['string', false, null],
-            'ref1' => ['string', true, null],
-            'ref2' => ['string', true, null],
-            'cardNo' => ['string', false, null],
-            'paymentType' => ['enum', false, \Dga\EPayment\PaymentType::class],
-            'amount' => ['decimal', true, null],
-            'feeAmount' => ['decimal', false, null],
-            'voidDate' => ['date', false, null],
-            'requestRefundDate' => ['date', false, null],
-            'warning' => ['string', false, null],
+            'paidStatus' => ['enum', true, \Dga\EPayment\PaidStatus::class, false],
+            'description' => ['string', false, null, false],
+            'paidDate' => ['date', false, null, false],
+            'paidChannel' => ['string', false, null, false],
+            'confirmPaidDate' => ['date', false, null, false],
+            'refId' => ['string', false, null, false],
+            'ref1' => ['string', true, null, false],
+            'ref2' => ['string', true, null, false],
+            'cardNo' => ['string', false, null, false],
+            'paymentType' => ['enum', false, \Dga\EPayment\PaymentType::class, false],
+            'amount' => ['decimal', true, null, false],
+            'feeAmount' => ['decimal', false, null, false],
+            'voidDate' => ['date', false, null, false],
+            'requestRefundDate' => ['date', false, null, false],
+            'warning' => ['string', false, null, false],
         ];
     }
 }
