@@ -71,9 +71,11 @@ const { Client } = native
 // statusMany's options are the core's StatusManyOptions.
 const STATUS_MANY_KEYS = native._apiRecords().StatusManyOptions.fields.map((f) => f.wire)
 const { createPayment, receiveCallback, statusMany } = Client.prototype
-// The checkout form's key stays a plain property (the form and a payment stored as JSON need
-// it) but util.inspect and console.log show it hidden, as Rust's Debug and Python's repr do.
-const HIDING_KEY = { value: function inspect() { return { ...this, securityKey: '<hidden>' } } }
+// The schema's secret fields (the checkout form's key) stay plain properties (the form and a
+// payment stored as JSON need them) but util.inspect and console.log show them hidden, as
+// Rust's Debug and Python's repr do.
+const HIDDEN = Object.fromEntries(native.schema().records.Payment.fields.filter((f) => f.secret).map((f) => [f.wire, '<hidden>']))
+const HIDING_KEY = { value: function inspect() { return { ...this, ...HIDDEN } } }
 Client.prototype.createPayment = function (...args) {
   return createPayment.apply(this, args).then((p) => Object.defineProperty(p, Symbol.for('nodejs.util.inspect.custom'), HIDING_KEY))
 }
