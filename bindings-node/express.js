@@ -70,9 +70,15 @@ function bodyLimit(limit = 1024 * 1024) {
   throw new TypeError(`callbackHandler: options.limit must be a positive whole number of bytes or a size such as '64kb', got ${got}`)
 }
 
+// CallbackHandlerOptions (express.d.ts): a misspelt key (`onErorr`) would do nothing, unnoticed.
+const OPTIONS = ['verify', 'message', 'limit', 'onError', 'knownReference']
+
 /** An Express handler for DGA's payment callbacks (express.d.ts documents it). */
-function callbackHandler(client, onCallback, options = {}) {
+function callbackHandler(client, onCallback, options) {
+  options = options ?? {}
   if (typeof onCallback !== 'function') throw new TypeError('callbackHandler(client, onCallback): onCallback must be a function')
+  const unknown = Object.keys(options).filter((k) => !OPTIONS.includes(k))
+  if (unknown.length > 0) throw new TypeError(`callbackHandler: options.${unknown.join(', options.')} not known (the options are ${OPTIONS.join(', ')})`)
   const verify = options.verify !== false
   const limit = bodyLimit(options.limit ?? undefined)
   const onError = typeof options.onError === 'function' ? options.onError : () => {}

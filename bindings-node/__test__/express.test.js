@@ -249,6 +249,12 @@ test('limit as Express writes it: \'64kb\' caps at 65536 bytes; a bad limit thro
   }
 })
 
+test('a misspelt callbackHandler option throws at callbackHandler(), naming it', () => {
+  assert.throws(() => callbackHandler(client, () => {}, { onErorr: () => {}, verify: false }), (e) => e instanceof TypeError && /options\.onErorr not known/.test(e.message) && /onError/.test(e.message))
+  callbackHandler(client, () => {}, { verify: true, message: 'ok', limit: '1kb', onError: () => {}, knownReference: () => true })
+  callbackHandler(client, () => {}, null)
+})
+
 test('DGA cannot be asked while verifying: 503, result false, so DGA delivers again', async () => {
   const { delivery } = await deliveredCallback()
   const n = recorded.length
