@@ -662,7 +662,7 @@ JAVA_GET = {"string": ("String", "string"), "decimal": ("java.math.BigDecimal", 
 # Options whose Java setter takes one of the binding's own types (DgaClient.Builder writes them).
 JAVA_OWN_OPTIONS = {"environment"}
 JAVA_OPTION = {"string": ("String", "v"), "integer": ("int", "v"), "boolean": ("boolean", "v"),
-               "duration": ("java.time.Duration", "v == null ? null : v.toMillis()")}
+               "duration": ("java.time.Duration", "Json.millis(v)")}
 
 
 def java_doc(text, indent="    "):

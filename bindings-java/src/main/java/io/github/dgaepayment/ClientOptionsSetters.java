@@ -32,17 +32,17 @@ abstract class ClientOptionsSetters<B> {
 
     /** The whole request, headers and body (default 30 s). */
     public B timeout(java.time.Duration v) {
-        return set("timeout", v == null ? null : v.toMillis());
+        return set("timeout", Json.millis(v));
     }
 
     /** Waiting for a connection (default 5 s). */
     public B connectTimeout(java.time.Duration v) {
-        return set("connect_timeout", v == null ? null : v.toMillis());
+        return set("connect_timeout", Json.millis(v));
     }
 
     /** How long a cached token is used (default 10 min). */
     public B tokenMaxAge(java.time.Duration v) {
-        return set("token_max_age", v == null ? null : v.toMillis());
+        return set("token_max_age", Json.millis(v));
     }
 
     /** An HTTP(S) proxy URL for every call (may carry a password: never echoed). */
@@ -77,12 +77,12 @@ abstract class ClientOptionsSetters<B> {
 
     /** How long a failed token round is remembered (default 2 s; 0: off). */
     public B tokenFailureCooldown(java.time.Duration v) {
-        return set("token_failure_cooldown", v == null ? null : v.toMillis());
+        return set("token_failure_cooldown", Json.millis(v));
     }
 
     /** How long a pooled connection may idle (default 15 s). */
     public B poolIdleTimeout(java.time.Duration v) {
-        return set("pool_idle_timeout", v == null ? null : v.toMillis());
+        return set("pool_idle_timeout", Json.millis(v));
     }
 
     /** Callback verifications at once per client (default 16); more get 503. */
@@ -110,6 +110,6 @@ abstract class ClientOptionsSetters<B> {
 
     /** How long DGA's final status answers repeated deliveries (default 2 s). */
     public B verificationReuse(java.time.Duration v) {
-        return set("verification_reuse", v == null ? null : v.toMillis());
+        return set("verification_reuse", Json.millis(v));
     }
 }

@@ -39,6 +39,15 @@ final class Json {
         return (Map<String, Object>) v;
     }
 
+    /** Whole milliseconds, a part of one rounded up (0.5 ms is 1, not 0: never shorter than asked). */
+    static Long millis(Duration v) {
+        try {
+            return v == null ? null : v.isNegative() ? v.toMillis() : v.plusNanos(999_999).toMillis();
+        } catch (ArithmeticException e) { // beyond a long of milliseconds
+            return v.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+
     /**
      * A caller's value as Gson writes it without reflection (strings, booleans, finite numbers, maps,
      * lists), a {@link Duration} in milliseconds where the schema has a duration, else a validation error.
@@ -48,7 +57,7 @@ final class Json {
         if (v == null || v instanceof String || v instanceof Boolean) {
             return v;
         } else if (v instanceof Duration && "duration".equals(type)) {
-            return ((Duration) v).toMillis();
+            return millis((Duration) v);
         } else if (v instanceof Number && v.toString().matches("-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?")) {
             return new BigDecimal(v.toString()); // not NaN, an infinity or a Number Gson would reflect over
         } else if (v instanceof List) {

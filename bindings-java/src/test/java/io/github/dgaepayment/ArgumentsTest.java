@@ -52,6 +52,17 @@ class ArgumentsTest {
         sb.builder().option("retry", retry).build().close();
 
         refused("proxy", () -> sb.builder().option("proxy", Duration.ofSeconds(5)));
+        // A part of a millisecond rounds up (it was cut to 0: "must be greater than zero");
+        // zero and negative are the core's range errors; beyond a long of milliseconds is the
+        // largest long (it threw ArithmeticException).
+        sb.builder().timeout(Duration.ofNanos(500_000)).connectTimeout(Duration.ofNanos(1)).build().close();
+        sb.builder().option("timeoutMs", Duration.ofNanos(1)).build().close();
+        assertEquals(1L, Json.millis(Duration.ofNanos(1)));
+        assertEquals(2000L, Json.millis(Duration.ofSeconds(2)));
+        refused("timeoutMs", () -> sb.builder().timeout(Duration.ZERO).build());
+        refused("timeoutMs", () -> sb.builder().timeout(Duration.ofMillis(-5)).build());
+        assertEquals(Long.MAX_VALUE, Json.millis(Duration.ofSeconds(Long.MAX_VALUE)), "not an ArithmeticException");
+        sb.builder().timeout(Duration.ofSeconds(Long.MAX_VALUE)).build().close();
         DgaValidationException e = refused("timeoutMs", () -> sb.builder().option("timeoutMs", new Object()));
         assertTrue(e.getMessage().contains("java.lang.Object") && e.getMessage().contains("Duration"), e.getMessage());
         refused("verificationRate", () -> sb.builder().option("verificationRate", Double.NaN));
