@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.time.LocalDateTime;
 import java.util.Collections;
 import java.util.Map;
-import java.util.Set;
 import java.util.StringJoiner;
 
 /**
@@ -57,16 +56,12 @@ public abstract class DgaRecord {
         return Json.write(json);
     }
 
-    /** Keys left out of {@link #toString()}. */
-    Set<String> hidden() {
-        return Collections.emptySet();
-    }
-
+    /** The fields, the schema's secret ones (a payment's security key) shown as {@code ***}. */
     @Override
     public String toString() {
         StringJoiner b = new StringJoiner(", ", getClass().getSimpleName() + "{", "}");
         for (Map.Entry<String, Object> e : json.entrySet()) {
-            b.add(e.getKey() + "=" + (hidden().contains(e.getKey()) ? "***" : e.getValue()));
+            b.add(e.getKey() + "=" + (Records.secrets(record).contains(e.getKey()) ? "***" : e.getValue()));
         }
         return b.toString();
     }

@@ -1,8 +1,6 @@
 package io.github.dgaepayment;
 
-import java.util.Collections;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A created payment: send the citizen's browser to KTB with {@link #checkoutFormHtml()}; use
@@ -19,11 +17,5 @@ public final class Payment extends PaymentFields {
      */
     public String checkoutFormHtml() {
         return Native.ok(Native.checkoutFormHtml(toJson()));
-    }
-
-    /** The security key is left out of {@link #toString()}. */
-    @Override
-    Set<String> hidden() {
-        return Collections.singleton(Records.wire("Payment", "security_key"));
     }
 }
