@@ -297,18 +297,20 @@ impl PyClient {
         Ok(stats)
     }
 
-    /// For `AsyncClient`: the error and the 404 reply refusing references the agency's
-    /// `known_reference` does not know (counted, and DGA not asked).
+    /// For `AsyncClient`, given `known_reference`'s awaited answer: `None` when it knows the
+    /// references, else the error and the 404 reply refusing them (counted, DGA not asked).
     fn _refuse_unknown<'py>(
         &self,
         py: Python<'py>,
         reference1: &str,
         reference2: &str,
-    ) -> PyResult<(Py<PyAny>, Bound<'py, PyAny>)> {
-        let e = self.inner.refuse_unknown_reference(reference1, reference2);
-        crate::logs::flush(py);
+        known: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<(Py<PyAny>, Bound<'py, PyAny>)>> {
+        let Some(e) = self.refusal(py, reference1, reference2, known)? else {
+            return Ok(None);
+        };
         let reply = records::reply(py, &CallbackReply::for_error(&e))?;
-        Ok((to_py_err(py, &e).into_value(py).into_any(), reply))
+        Ok(Some((to_py_err(py, &e).into_value(py).into_any(), reply)))
     }
 
     /// For `AsyncClient`: `call` (`create`, `status`, `close`, `void`, `verify`, `receive`,
@@ -398,17 +400,28 @@ impl PyClient {
                 "known_reference returned an awaitable: use AsyncClient, or a plain function",
             ));
         }
+        self.refusal(py, &r1, &r2, &answer)
+    }
+
+    /// The refusal of references `known_reference` answered `known` for (`None`: known).
+    fn refusal(
+        &self,
+        py: Python<'_>,
+        r1: &str,
+        r2: &str,
+        known: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<dga::Error>> {
         // A forgotten `return` (None) must not refuse every genuine payment as unknown.
-        let Ok(known) = answer.cast::<PyBool>() else {
+        let Ok(known) = known.cast::<PyBool>() else {
             return Err(PyTypeError::new_err(format!(
                 "known_reference must return True or False, got {}",
-                type_name(&answer)
+                type_name(known)
             )));
         };
         if known.is_true() {
             return Ok(None);
         }
-        let refused = self.inner.refuse_unknown_reference(&r1, &r2);
+        let refused = self.inner.refuse_unknown_reference(r1, r2);
         crate::logs::flush(py);
         Ok(Some(refused))
     }

@@ -163,9 +163,7 @@ class AsyncClient:
         known = known_reference(r1, r2)
         if inspect.isawaitable(known):
             known = await known
-        if not isinstance(known, bool):  # a forgotten `return` must not refuse every payment
-            raise TypeError(f"known_reference must return True or False, got {type(known).__name__}")
-        return None if known else self._client._refuse_unknown(r1, r2)
+        return self._client._refuse_unknown(r1, r2, known)
 
     def status_many(
         self, references: Iterable[_Reference], concurrency: int = 8, rate: int = 20
