@@ -35,6 +35,11 @@ def _q(v: str) -> str:
     return json.dumps(v, ensure_ascii=False)
 
 
+def _hidden(record: str) -> str:
+    """The record's secret fields as its repr shows them."""
+    return "".join(f", {f['snake']}=<hidden>" for f in _SCHEMA[record]["fields"] if f["secret"])
+
+
 def _opt(v: Optional[str]) -> str:
     return "None" if v is None else f"Some({_q(v)})"
 
@@ -102,14 +107,15 @@ def _read(name: str) -> Any:
 Payment = _record(
     "Payment",
     "A created payment: what the citizen's browser needs to pay at KTB, and the references for"
-    " status, close and void. ``security_key`` is kept out of ``repr()``.",
+    " status, close and void. ``security_key`` is kept out of ``repr()`` (the schema marks it"
+    " secret).",
     checkout_form_html=lambda self: _native.checkout_form_html(self),
     checkout_fields=lambda self: _native._checkout_fields(self),
     from_dict=_read("Payment"),
     __repr__=lambda p: (
         f"Payment(order_ref={_q(p.order_ref)}, amount=Decimal('{p.amount}'), "
         f"pay_method={_q(p.pay_method)}, reference1={_q(p.reference1)}, "
-        f"reference2={_q(p.reference2)}, gateway_url={_q(p.gateway_url)}, security_key=<hidden>)"
+        f"reference2={_q(p.reference2)}, gateway_url={_q(p.gateway_url)}{_hidden('Payment')})"
     ),
 )
 
