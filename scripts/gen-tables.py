@@ -10,6 +10,7 @@
   bindings-dotnet/src/Dga.EPayment/DgaVerificationStats.cs
                                              C#'s verification counters (the core's record)
   bindings-dotnet/src/Dga.EPayment/ErrorKinds.cs   C#'s exception per error kind
+  bindings-dotnet/src/Dga.EPayment/Records.cs      C#'s records' and options' properties
   bindings-php/src/{BankCode,PaymentType,PaidStatus,ResponseStatus,ErrorCode}.php
   bindings-php/src/{Validation,...,Verification}Exception.php, ErrorKinds.php
                                              PHP's exception per error kind
@@ -57,6 +58,7 @@ CS_ENUMS = "bindings-dotnet/src/Dga.EPayment/Enums.cs"
 CS_IMPORTS = "bindings-dotnet/src/Dga.EPayment/NativeImports.cs"
 CS_STATS = "bindings-dotnet/src/Dga.EPayment/DgaVerificationStats.cs"
 CS_ERRORS = "bindings-dotnet/src/Dga.EPayment/ErrorKinds.cs"
+CS_RECORDS_FILE = "bindings-dotnet/src/Dga.EPayment/Records.cs"
 PHP_DIR = "bindings-php/src"
 PY_ENUMS = "bindings-python/python/dga_epayment/_enums.pyi"
 PY_RECORDS = "bindings-python/python/dga_epayment/_records.pyi"
@@ -251,6 +253,58 @@ def cs_errors(t):
         out.append(f"                case DgaErrorKind.{cs_kind(kind)}: return new Dga{cs_kind(kind)}Exception(message, d);")
     out += ["                default: return null;", "            }", "        }", "    }", "}"]
     return "\n".join(out) + "\n"
+
+
+# C#'s records and options: a property per field of the schema's record, named and typed as
+# Wire.cs maps them (a duration without its "Ms", a TimeSpan; an object's JSON text as ...Json;
+# a result's enum beside its ...Raw), in a partial class whose other part (Models.cs,
+# DgaClientOptions.cs) has the constructors and methods. (record, class, read from the core)
+CS_RECORDS = [("PaymentStatus", "PaymentStatus", True), ("Payment", "Payment", True),
+              ("Confirmation", "Confirmation", True), ("CreatePayment", "CreatePaymentRequest", False),
+              ("ClientOptions", "DgaClientOptions", False), ("RetryOptions", "DgaRetryOptions", False)]
+# Fields typed by the binding's own types, and their docs in C#'s terms.
+CS_RECORD_TYPES = {"environment": "DgaEnvironment?", "maxResponseBytes": "long?"}
+CS_RECORD_DOCS = {"environment": "Production, Uat or Test; null: the core's default (Uat).",
+                  "retry": "The retry settings to change; <see cref=\"DgaRetryOptions.Disabled\"/> for none."}
+
+
+def cs_property(f, output):
+    name, kind = from_snake(f["snake"]), f["type"]
+    typ = CS_RECORD_TYPES.get(f["wire"]) or {
+        "string": "string", "date": "DateTime?", "boolean": "bool?", "integer": "int?",
+        "duration": "TimeSpan?", "object": "string", "enum": f"{f.get('enum')}?",
+        "record": f"Dga{f.get('record')}",
+        "decimal": "decimal" if output and f["required"] else "decimal?"}[kind]
+    doc = CS_RECORD_DOCS.get(f["wire"]) or xml(sentence(f["doc"]))
+    if f["secret"]:
+        doc += " Kept out of <see cref=\"ToString\"/> and errors."
+    if kind == "object":
+        name, doc = name + "Json", doc + " As JSON text."
+    if kind == "enum" and output:
+        doc += f" Null for a value outside the table: <see cref=\"{name}Raw\"/> has it."
+    if not f["required"] and output and kind in ("string", "date", "decimal", "object"):
+        doc += " Null when absent."
+    out = [""] + comment(f"<summary>{doc}</summary>", "        /// ")
+    out.append(f"        public {typ} {name} {{ get; {'private set' if output else 'set'}; }}")
+    if kind == "enum" and output:
+        raw = (f"<summary>{f['wire']} as the core gives it: the table's name, or the value DGA sent"
+               f"{'' if f['required'] else '; null when absent'}.</summary>")
+        out += [""] + comment(raw, "        /// ") + [f"        public string {name}Raw {{ get; private set; }}"]
+    return out
+
+
+def cs_records(t):
+    out = [f"// {MARK}", "// The schema's records as C# properties (filled and written by Wire.cs); the other part of",
+           "// each class (Models.cs, DgaClientOptions.cs) has its constructors and methods.", "using System;",
+           "", "namespace Dga.EPayment", "{"]
+    for i, (record, cls, output) in enumerate(CS_RECORDS):
+        out += ([""] if i else []) + [f"    public partial class {cls}", "    {"]
+        for f in t["schema"]["records"][record]["fields"]:
+            out += cs_property(f, output)
+        out.append("    }")
+    out.append("}")
+    text = "\n".join(out) + "\n"
+    return text.replace("    {\n\n", "    {\n")
 
 
 # The C ABI's own statuses (C_OWN) as C# names them, with what each means to a C# caller.
@@ -849,7 +903,8 @@ JAVA_RECORDS = list(JAVA_RESULTS.values()) + ["CreatePaymentFields", "ClientOpti
 
 def targets(t):
     """Every generated file but C#'s DllImports (which follow the header), path -> text."""
-    out = {C_ENUMS: c_enums(t), CS_ENUMS: cs_enums(t), CS_STATS: cs_stats(t), CS_ERRORS: cs_errors(t), PY_ENUMS: py_enums(t),
+    out = {C_ENUMS: c_enums(t), CS_ENUMS: cs_enums(t), CS_STATS: cs_stats(t), CS_ERRORS: cs_errors(t),
+           CS_RECORDS_FILE: cs_records(t), PY_ENUMS: py_enums(t),
            PY_CONFIG: py_config(t), PY_RECORDS: py_records(t),
            PY_ERRORS: py_errors(t)}
     for enum in ENUMS:
@@ -864,7 +919,7 @@ def targets(t):
 
 
 def paths():
-    return [C_ENUMS, CS_ENUMS, CS_IMPORTS, CS_STATS, CS_ERRORS, PHP_HEADER, PY_ENUMS, PY_CONFIG, PY_RECORDS, PY_ERRORS] + [
+    return [C_ENUMS, CS_ENUMS, CS_IMPORTS, CS_STATS, CS_ERRORS, CS_RECORDS_FILE, PHP_HEADER, PY_ENUMS, PY_CONFIG, PY_RECORDS, PY_ERRORS] + [
         f"{d}/{e}.{x}" for d, x in ((PHP_DIR, "php"), (JAVA_DIR, "java")) for e in ENUMS] + [
         f"{PHP_DIR}/{e}.php" for e in PHP_ERRORS] + [
         f"{JAVA_DIR}/{r}.java" for r in JAVA_RECORDS]
