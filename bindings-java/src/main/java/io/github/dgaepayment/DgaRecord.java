@@ -61,7 +61,7 @@ public abstract class DgaRecord {
     public String toString() {
         StringJoiner b = new StringJoiner(", ", getClass().getSimpleName() + "{", "}");
         for (Map.Entry<String, Object> e : json.entrySet()) {
-            b.add(e.getKey() + "=" + (Records.secrets(record).contains(e.getKey()) ? "***" : e.getValue()));
+            b.add(e.getKey() + "=" + (Records.secret(record, e.getKey()) ? "***" : e.getValue()));
         }
         return b.toString();
     }

@@ -39,13 +39,12 @@ final class Json {
         return (Map<String, Object>) v;
     }
 
-    /** Whole milliseconds, a part of one rounded up (0.5 ms is 1, not 0: never shorter than asked). */
+    private static final Duration LONGEST = Duration.ofMillis(Long.MAX_VALUE - 1), SHORTEST = Duration.ofMillis(Long.MIN_VALUE);
+
+    /** Whole milliseconds, a part of one rounded up (0.5 ms is 1, not 0: never shorter than asked); beyond a long, the bound. */
     static Long millis(Duration v) {
-        try {
-            return v == null ? null : v.isNegative() ? v.toMillis() : v.plusNanos(999_999).toMillis();
-        } catch (ArithmeticException e) { // beyond a long of milliseconds
-            return v.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
-        }
+        return v == null ? null : v.compareTo(LONGEST) > 0 ? Long.MAX_VALUE : v.compareTo(SHORTEST) < 0 ? Long.MIN_VALUE
+                : v.isNegative() ? v.toMillis() : v.plusNanos(999_999).toMillis();
     }
 
     /**

@@ -11,8 +11,8 @@ import java.util.Set;
 final class Records {
     /** Record name to wire name to the field's type ({@code duration}, …; a nested record's name). */
     private static final Map<String, Map<String, String>> TYPES = new HashMap<>();
-    /** Record name to the wire names of its secret fields (shown hidden by toString). */
-    private static final Map<String, Set<String>> SECRETS = new HashMap<>();
+    /** {@code Record.wire} of each field the schema marks secret (toString hides it). */
+    private static final Set<String> SECRETS = new HashSet<>();
     /** Record name to snake_case name to wire name, from the core's schema. */
     private static final Map<String, Map<String, String>> WIRE = load();
 
@@ -24,16 +24,14 @@ final class Records {
         for (Map.Entry<String, Object> r : records.entrySet()) {
             Map<String, String> fields = new HashMap<>();
             Map<String, String> types = new HashMap<>();
-            Set<String> secrets = new HashSet<>();
             for (Object f : (List<?>) map(r.getValue()).get("fields")) {
                 Map<String, Object> field = map(f);
                 fields.put((String) field.get("snake"), (String) field.get("wire"));
                 types.put((String) field.get("wire"), (String) field.getOrDefault("record", field.get("type")));
                 if (Boolean.TRUE.equals(field.get("secret"))) {
-                    secrets.add((String) field.get("wire"));
+                    SECRETS.add(r.getKey() + "." + field.get("wire"));
                 }
             }
-            SECRETS.put(r.getKey(), Collections.unmodifiableSet(secrets));
             out.put(r.getKey(), Collections.unmodifiableMap(fields));
             TYPES.put(r.getKey(), types);
         }
@@ -50,9 +48,9 @@ final class Records {
         return wire;
     }
 
-    /** The wire names of a record's secret fields. */
-    static Set<String> secrets(String record) {
-        return SECRETS.getOrDefault(record, Collections.emptySet());
+    /** Whether the schema marks a record's field secret. */
+    static boolean secret(String record, String wire) {
+        return SECRETS.contains(record + "." + wire);
     }
 
     /** The type of a record's field by its wire name ({@code duration}, …; a nested record's name), or null. */

@@ -62,6 +62,8 @@ class ArgumentsTest {
         refused("timeoutMs", () -> sb.builder().timeout(Duration.ZERO).build());
         refused("timeoutMs", () -> sb.builder().timeout(Duration.ofMillis(-5)).build());
         assertEquals(Long.MAX_VALUE, Json.millis(Duration.ofSeconds(Long.MAX_VALUE)), "not an ArithmeticException");
+        assertEquals(Long.MIN_VALUE, Json.millis(Duration.ofSeconds(Long.MIN_VALUE)), "not an ArithmeticException");
+        assertEquals(-5L, Json.millis(Duration.ofMillis(-5)));
         sb.builder().timeout(Duration.ofSeconds(Long.MAX_VALUE)).build().close();
         DgaValidationException e = refused("timeoutMs", () -> sb.builder().option("timeoutMs", new Object()));
         assertTrue(e.getMessage().contains("java.lang.Object") && e.getMessage().contains("Duration"), e.getMessage());
