@@ -117,12 +117,14 @@ impl Inner {
                     } if rule.retry_after_send => after.min(retry.backoff_cap),
                     _ => retry.backoff(attempt),
                 };
+                // The wait (jittered) only at DEBUG: in the WARNING it would make every line
+                // of an outage distinct, past the log's rate limit for identical lines.
                 log::warn!(
                     target: LOG,
-                    "{endpoint} attempt {attempt}/{max_attempts} failed ({}); retrying in {} ms",
-                    failure.summary(),
-                    wait.as_millis()
+                    "{endpoint} attempt {attempt}/{max_attempts} failed ({}); retrying",
+                    failure.summary()
                 );
+                log::debug!(target: LOG, "{endpoint}: next attempt in {} ms", wait.as_millis());
                 tokio::time::sleep(wait).await;
                 continue;
             }

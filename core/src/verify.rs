@@ -218,15 +218,19 @@ impl Inner {
             return Ok(callback);
         }
         let n = crate::model::read_notification(body)?;
-        if !n.problems.is_empty() {
+        // Once a second at most: a flood of forged bodies (each with other references) must not
+        // cost a log line each.
+        let warn = || self.state().ok()?.verifications.warn_allowed("unreadable");
+        if let Some(skipped) = (!n.problems.is_empty()).then(warn).flatten() {
             let fields: Vec<&str> = n.problems.iter().map(|e| e.field.as_str()).collect();
             log::warn!(
                 target: LOG,
-                "callback for reference1={} reference2={} has unreadable fields ({}); \
-                 deciding by DGA's status",
+                "callback for reference1={} reference2={} has missing or unreadable fields ({}); \
+                 deciding by DGA's status{}",
                 n.ref1,
                 n.ref2,
-                fields.join(", ")
+                fields.join(", "),
+                suppressed(skipped)
             );
         }
         self.confirm(
