@@ -621,15 +621,69 @@ pub struct StatusMany<S, F, Fut> {
     next_emit: u64,
     concurrency: usize,
     window: usize,
-    rate: u32,
-    ticker: Option<tokio::time::Interval>,
+    pacer: Pacer,
     done: bool,
+}
+
+/// How late a start may be and still be made up for: a longer stall (the window full, a slow
+/// input) is not followed by a burst. Tokio's own `Interval` uses the same 5 ms.
+const STALL: Duration = Duration::from_millis(5);
+
+/// Paces starts at `rate` a second by each start's due time (`base + k / rate`, in whole
+/// nanoseconds), not by a period: any rate works, however high (no period rounds to zero), and
+/// at the timer's millisecond resolution the starts due within one tick go together, so the
+/// average is the rate asked for.
+struct Pacer {
+    /// Starts a second; 0: no limit.
+    rate: u32,
+    /// When start number 0 of the current run of starts was due.
+    base: Option<tokio::time::Instant>,
+    /// Starts since `base`.
+    started: u64,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Pacer {
+    fn new(rate: u32) -> Self {
+        Pacer {
+            rate,
+            base: None,
+            started: 0,
+            sleep: None,
+        }
+    }
+
+    /// Ready when the next start is due (and counts it).
+    fn poll_start(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.rate == 0 {
+            return Poll::Ready(());
+        }
+        let now = tokio::time::Instant::now();
+        let base = *self.base.get_or_insert(now);
+        let nanos = u128::from(self.started) * 1_000_000_000 / u128::from(self.rate);
+        let due = base + Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX));
+        if due > now {
+            let sleep = self
+                .sleep
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
+            if sleep.deadline() != due {
+                sleep.as_mut().reset(due);
+            }
+            std::task::ready!(sleep.as_mut().poll(cx));
+        } else if now - due > STALL {
+            self.base = Some(now);
+            self.started = 0;
+        }
+        self.started += 1;
+        Poll::Ready(())
+    }
 }
 
 /// Reads the status of every reference of `references` (for an iterator such as
 /// [`References`], pass `futures_util::stream::iter(it)`) with `status_fn` (e.g. a client's
 /// `status`): at most `concurrency` calls at once (at least 1), at most `rate` calls started a
-/// second (`0`: no limit), results in input order. An input error is given in its place (after
+/// second (`0`: no limit; any other `u32` is paced as asked, on average, however high; starts
+/// due within one millisecond timer tick go together), results in input order. An input error is given in its place (after
 /// every result before it) and ends the stream; no reference after it is read. Reference `i` is
 /// not started while `i - next_to_give >= window` (`8 × concurrency`, at least 64), so memory
 /// stays bounded when one call is slow.
@@ -656,8 +710,7 @@ where
         next_emit: 0,
         concurrency,
         window: concurrency.saturating_mul(WINDOW_PER_CALL).max(MIN_WINDOW),
-        rate,
-        ticker: None,
+        pacer: Pacer::new(rate),
         done: false,
     }
 }
@@ -753,18 +806,8 @@ where
                     Poll::Pending => return,
                 }
             }
-            if self.rate > 0 {
-                let rate = self.rate;
-                let ticker = self.ticker.get_or_insert_with(|| {
-                    let mut t =
-                        tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate)));
-                    // A stall (the window full, a slow input) is not made up for by a burst.
-                    t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                    t
-                });
-                if ticker.poll_tick(cx).is_pending() {
-                    return;
-                }
+            if self.pacer.poll_start(cx).is_pending() {
+                return;
             }
             let Some(reference) = self.staged.take() else {
                 return;
@@ -935,11 +978,10 @@ mod tests {
         });
     }
 
-    #[test]
-    fn rate_paces_the_starts() {
-        let rt = runtime();
-        rt.block_on(async {
-            let refs = (0..21).map(|i| {
+    /// How long `n` instant status calls take at `rate` on the paused clock.
+    fn paced(n: u64, rate: u32) -> Duration {
+        runtime().block_on(async {
+            let refs = (0..n).map(|i| {
                 Ok(Reference {
                     line: i + 1,
                     reference1: format!("R{i}"),
@@ -951,22 +993,41 @@ mod tests {
             let mut many = status_many(
                 futures_util::stream::iter(refs),
                 8,
-                10,
+                rate,
                 |r1, _| async move { Ok(status(&r1)) },
             );
-            let mut n = 0;
+            let mut got = 0;
             while let Some(o) = many.next().await {
                 o.unwrap();
-                n += 1;
+                got += 1;
             }
-            assert_eq!(n, 21);
-            // 21 starts at 10 a second: the first at once, the last 2 s later.
-            let took = t0.elapsed();
-            assert!(
-                took >= Duration::from_millis(1990) && took < Duration::from_millis(2100),
-                "{took:?}"
-            );
-        });
+            assert_eq!(got, n);
+            t0.elapsed()
+        })
+    }
+
+    #[test]
+    fn rate_paces_the_starts() {
+        // 21 starts at 10 a second: the first at once, the last 2 s later.
+        let took = paced(21, 10);
+        assert!(
+            took >= Duration::from_millis(1990) && took < Duration::from_millis(2100),
+            "{took:?}"
+        );
+        // Faster than the timer's millisecond ticks: still the rate on average.
+        let took = paced(1001, 5000);
+        assert!(
+            took >= Duration::from_millis(199) && took < Duration::from_millis(210),
+            "{took:?}"
+        );
+    }
+
+    /// A rate whose period rounds to zero (above about 2e9 a second) is a rate, not a panic.
+    #[test]
+    fn every_rate_works() {
+        for rate in [1_000_000_000, 2_000_000_001, u32::MAX] {
+            assert!(paced(100, rate) < Duration::from_millis(10), "{rate}");
+        }
     }
 
     #[test]

@@ -81,6 +81,12 @@ mod tests {
             reconcile_options(&json!({"concurrency": 256})).unwrap(),
             (256, 20)
         );
+        // Every rate a u32 holds is paced (status_many), so all are accepted.
+        assert_eq!(
+            reconcile_options(&json!({"rate": u32::MAX})).unwrap(),
+            (8, u32::MAX)
+        );
+        assert!(reconcile_options(&json!({"rate": 4_294_967_296u64})).is_err());
         let e = reconcile_options(&json!({"concurrency": 257})).unwrap_err();
         assert!(e.to_string().contains("from 1 to 256, got 257"), "{e}");
         for bad in [
