@@ -899,6 +899,27 @@ mod tests {
         let e = read(b"INV-1\nINV-2,\xAA\xD3\xC3\xD0\n").unwrap_err();
         assert_eq!(e.line, 2);
         assert!(e.reason.contains("not UTF-8"), "{e}");
+        // What the status call would refuse is the line's error, before any call.
+        let e = read(b"RC-1\x01,B-1\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.reason.as_str()),
+            (1, "reference1 contains a control character")
+        );
+        let e = read(b"INV-1\nRC-2,B\x1b[31m\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.reason.as_str()),
+            (2, "reference2 contains a control character")
+        );
+        let long = format!("INV-1\n{},B-1\n", "ร".repeat(256));
+        let e = read(long.as_bytes()).unwrap_err();
+        assert_eq!(
+            (e.line, e.reason.as_str()),
+            (
+                2,
+                "reference1 is 256 characters long; a reference is at most 255"
+            )
+        );
+        assert_eq!(read("ร".repeat(255).as_bytes()).unwrap().len(), 1);
         let e = read(b"reference1,amount\n").unwrap_err();
         assert!(e.reason.contains("output column"), "{e}");
         assert!(read(b"").unwrap().is_empty());

@@ -115,6 +115,9 @@ mod tests {
             json!([]),
             json!(["A", "B", "C"]),
             json!(" "),
+            json!("A\u{1}"),
+            json!(["A", "B\nC"]),
+            json!("R".repeat(256)),
         ] {
             assert!(refs(bad.clone()).is_err(), "{bad}");
         }

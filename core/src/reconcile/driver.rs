@@ -232,19 +232,28 @@ impl Driver {
 }
 
 impl Reference {
-    /// A reference pushed or read from a file, trimmed, with no passed-through columns yet; an
-    /// empty `reference1` is an input error (one rule for every input).
+    /// A reference pushed or read from a file, trimmed, with no passed-through columns yet. One
+    /// rule for every input: an empty `reference1`, or a reference the status call would
+    /// refuse (longer than [`crate::MAX_REFERENCE_CHARS`], or holding a control character), is
+    /// an input error of its line, found before DGA is asked anything (rerunning a row cannot
+    /// fix it).
     pub fn pushed(
         line: u64,
         reference1: &str,
         reference2: &str,
     ) -> std::result::Result<Self, InputError> {
         let (reference1, reference2) = (reference1.trim(), reference2.trim());
-        if reference1.is_empty() {
-            return Err(InputError {
-                line,
-                reason: "reference1 is empty".into(),
-            });
+        let problem = if reference1.is_empty() {
+            Some("reference1 is empty".to_owned())
+        } else {
+            [("reference1", reference1), ("reference2", reference2)]
+                .into_iter()
+                .find_map(|(name, value)| {
+                    crate::model::reference_problem(value).map(|p| format!("{name} {p}"))
+                })
+        };
+        if let Some(reason) = problem {
+            return Err(InputError { line, reason });
         }
         Ok(Reference {
             line,
