@@ -55,7 +55,8 @@ final class Log
 
     /**
      * Appends the records at $level and more severe to the file at $path, one line each
-     * ("2026-01-31T10:00:00+07:00 WARNING dga_epayment: message"); null stops them.
+     * ("2026-01-31T10:00:00+07:00 WARNING dga_epayment: message"); null stops them. A path
+     * that cannot be appended to is refused at once (\InvalidArgumentException naming it).
      */
     public static function setFile(?string $path, string $level = 'info'): void
     {
@@ -63,10 +64,19 @@ final class Log
             self::install(null, $level);
             return;
         }
+        $file = @fopen($path, 'ab');
+        if ($file === false) {
+            throw new \InvalidArgumentException("cannot append to the log file '$path': " . (error_get_last()['message'] ?? 'refused'));
+        }
+        fclose($file);
         self::install(static function (string $lvl, string $message, array $context) use ($path): void {
             $line = date('c') . ' ' . strtoupper($lvl) . ' ' . ($context['target'] ?? 'dga_epayment') . ': '
                 . str_replace(["\r", "\n"], ' ', $message) . "\n";
-            file_put_contents($path, $line, FILE_APPEND | LOCK_EX);
+            // A file gone unwritable must not print a PHP warning into the HTTP answer
+            // (display_errors): the line goes to PHP's own error log instead.
+            if (@file_put_contents($path, $line, FILE_APPEND | LOCK_EX) === false) {
+                error_log(rtrim($line));
+            }
         }, $level);
     }
 

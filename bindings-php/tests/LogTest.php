@@ -135,6 +135,45 @@ final class LogTest extends TestCase
         }
     }
 
+    public function testALogFileThatCannotBeWrittenIsRefusedOrFallsBackQuietly(): void
+    {
+        try {
+            Log::setFile('/nonexistent-dir/dga.log', 'warning');
+            $this->fail('refused');
+        } catch (\InvalidArgumentException $e) {
+            $this->assertStringContainsString("'/nonexistent-dir/dga.log'", $e->getMessage());
+        }
+        // Unwritable after it was set (here a directory in its place): no PHP warning, the
+        // line goes to PHP's error log.
+        $file = tempnam(sys_get_temp_dir(), 'dga-log-');
+        $errorLog = tempnam(sys_get_temp_dir(), 'php-errors-');
+        $previous = ini_set('error_log', $errorLog);
+        $warnings = [];
+        set_error_handler(function (int $no, string $message) use (&$warnings): bool {
+            if (error_reporting() & $no) { // not silenced with @: PHP would show it
+                $warnings[] = $message;
+            }
+            return true;
+        });
+        try {
+            Log::setFile($file, 'warning');
+            unlink($file);
+            mkdir($file);
+            $client = $this->sb->client();
+            $p = $client->createPayment(Sandbox::request(amount: '14.00'));
+            $body = json_encode(['ref1' => $p->reference1, 'ref2' => $p->reference2, 'paidStatus' => 1, 'amount' => '14.00']);
+            $client->handleCallback($body, fn () => null);
+            Log::setFile(null);
+            $this->assertSame([], $warnings);
+            $this->assertStringContainsString("reference1={$p->reference1}", (string) file_get_contents($errorLog));
+        } finally {
+            restore_error_handler();
+            ini_set('error_log', (string) $previous);
+            @rmdir($file);
+            @unlink($errorLog);
+        }
+    }
+
     public function testABadLoggerOrLevelIsRefused(): void
     {
         foreach ([fn () => Log::setLogger(new \stdClass()), fn () => Log::setLogger(new CollectingLogger(), 'verbose')] as $bad) {
