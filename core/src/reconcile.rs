@@ -119,11 +119,25 @@ struct Layout {
     width: usize,
 }
 
-/// Starts reading references: skips a UTF-8 byte-order mark and reads the first line, which is
-/// either a header naming `reference1` (then every line must have the header's number of
-/// columns, and the columns other than reference1/reference2 are passed through) or the first
-/// `reference1[,reference2]` line. Blank lines are skipped; a field may be quoted as in CSV.
-/// Input that is not UTF-8 (e.g. Windows-874 Thai) is refused naming the line.
+/// The header names read as the `reference1` column, in any case: the SDK's, and the guide's
+/// (`ref1` in a callback, `requestReference1` at create).
+pub const REFERENCE1_NAMES: [&str; 3] = ["reference1", "ref1", "requestReference1"];
+/// The header names read as the `reference2` column, in any case.
+pub const REFERENCE2_NAMES: [&str; 3] = ["reference2", "ref2", "requestReference2"];
+
+/// Starts reading references: skips a UTF-8 byte-order mark and reads the first record, which
+/// is either a header (a cell is one of [`REFERENCE1_NAMES`] or [`REFERENCE2_NAMES`]; it must
+/// name a reference1 column, then every record must have the header's number of columns, and
+/// the columns other than reference1/reference2 are passed through) or the first
+/// `reference1[,reference2]` line.
+///
+/// Fields are CSV (RFC 4180, as Excel writes it): a field may be quoted, `""` is a quote in a
+/// quoted field, and a quoted field may hold line breaks (a cell typed with Alt-Enter); a record
+/// is numbered by the line it starts on. A quote still open at the end of the input is an error
+/// naming the line its field starts on. Blank lines between records are skipped. A cell that
+/// starts with `'` before `=`, `+`, `-` or `@` is read without the `'`: that is what
+/// [`neutralise_cell`] adds, so an output file's reference columns can be fed back in. Input
+/// that is not UTF-8 (e.g. Windows-874 Thai) is refused naming the line.
 pub fn read_references<R: BufRead>(
     mut reader: R,
 ) -> std::result::Result<References<R>, InputError> {
@@ -132,7 +146,11 @@ pub fn read_references<R: BufRead>(
         reader,
         line: 0,
         buf: Vec::new(),
-        parser: csv_core::Reader::new(),
+        // Only `\n` ends a record, so a lone `\r` is text (refused in a reference), not a
+        // second record whose cells would be lost.
+        parser: csv_core::ReaderBuilder::new()
+            .terminator(csv_core::Terminator::Any(b'\n'))
+            .build(),
         layout: None,
         extra_headers: Vec::new(),
         first: None,
@@ -142,10 +160,7 @@ pub fn read_references<R: BufRead>(
         return Ok(refs);
     };
     let (line, fields) = first;
-    if fields
-        .iter()
-        .any(|f| f.trim().eq_ignore_ascii_case("reference1"))
-    {
+    if fields.iter().any(|f| reference_column(f).is_some()) {
         refs.set_header(line, &fields)?;
     } else {
         refs.first = Some(plain_line(line, fields)?);
@@ -166,20 +181,28 @@ impl<R: BufRead> References<R> {
             extra: Vec::new(),
             width: fields.len(),
         };
-        let mut seen: Vec<String> = Vec::new();
+        let mut reference1 = None;
+        // (the column's meaning, its name as written)
+        let mut seen: Vec<(&str, &str)> = Vec::new();
         for (i, raw) in fields.iter().enumerate() {
             let name = raw.trim();
             let err = |reason: String| InputError { line, reason };
             if name.is_empty() {
                 return Err(err(format!("column {} of the header has no name", i + 1)));
             }
-            if seen.iter().any(|s| s.eq_ignore_ascii_case(name)) {
-                return Err(err(format!("the header names {name:?} twice")));
+            let meaning = reference_column(name).unwrap_or(name);
+            if let Some((_, first)) = seen.iter().find(|(m, _)| m.eq_ignore_ascii_case(meaning)) {
+                return Err(err(match first.eq_ignore_ascii_case(name) {
+                    true => format!("the header names {name:?} twice"),
+                    false => {
+                        format!("the header's columns {first:?} and {name:?} both name {meaning}")
+                    }
+                }));
             }
-            seen.push(name.to_owned());
-            if name.eq_ignore_ascii_case("reference1") {
-                layout.reference1 = i;
-            } else if name.eq_ignore_ascii_case("reference2") {
+            seen.push((meaning, name));
+            if meaning == "reference1" {
+                reference1 = Some(i);
+            } else if meaning == "reference2" {
                 layout.reference2 = Some(i);
             } else if COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(name)) {
                 return Err(err(format!(
@@ -192,13 +215,28 @@ impl<R: BufRead> References<R> {
                 self.extra_headers.push(name.to_owned());
             }
         }
+        let Some(reference1) = reference1 else {
+            return Err(InputError {
+                line,
+                reason: format!(
+                    "the header names a reference2 column but no reference1 column (one of {})",
+                    REFERENCE1_NAMES.join(", ")
+                ),
+            });
+        };
+        layout.reference1 = reference1;
         self.layout = Some(layout);
         Ok(())
     }
 
-    /// The next non-blank line as UTF-8 fields, with its line number. Lines are read one at a
-    /// time (a field cannot span lines) so the number is the file's own line.
+    /// The next record that is not a blank line, as UTF-8 fields (each [`unguard`]ed), with
+    /// the line it starts on. Lines are read one at a time, so the numbers are the file's own.
     fn next_record(&mut self) -> std::result::Result<Option<(u64, Vec<String>)>, InputError> {
+        let mut start = None;
+        // The line the field being read starts on (an unclosed quote's).
+        let mut field_start = 0;
+        let mut fields = Vec::new();
+        let mut field = Vec::new();
         loop {
             self.buf.clear();
             let n = self
@@ -206,21 +244,44 @@ impl<R: BufRead> References<R> {
                 .read_until(b'\n', &mut self.buf)
                 .map_err(|e| io_error(self.line + 1, &e))?;
             if n == 0 {
-                return Ok(None);
+                return match start {
+                    None => Ok(None),
+                    Some(_) => Err(InputError {
+                        line: field_start,
+                        reason: "unterminated quote: the quoted field that starts on this line \
+                                 is not closed before the end of the input (a quoted field may \
+                                 span lines; close it with \")"
+                            .into(),
+                    }),
+                };
             }
             self.line += 1;
-            let line = self.line;
             let mut text: &[u8] = &self.buf;
             while let [rest @ .., b'\n' | b'\r'] = text {
                 text = rest;
             }
-            if text.iter().all(u8::is_ascii_whitespace) {
-                continue;
+            let line = match start {
+                Some(line) => line,
+                None if text.iter().all(u8::is_ascii_whitespace) => continue,
+                None => {
+                    self.parser.reset();
+                    start = Some(self.line);
+                    field_start = self.line;
+                    self.line
+                }
+            };
+            let before = fields.len();
+            let ended = feed_line(&mut self.parser, text, &mut fields, &mut field);
+            if fields.len() > before {
+                field_start = self.line;
             }
-            let mut fields = Vec::new();
-            for (col, bytes) in split_fields(&mut self.parser, text).into_iter().enumerate() {
+            if !ended {
+                continue; // inside a quoted field: its line break is part of it
+            }
+            let mut cells = Vec::with_capacity(fields.len());
+            for (col, bytes) in fields.into_iter().enumerate() {
                 match String::from_utf8(bytes) {
-                    Ok(s) => fields.push(s),
+                    Ok(s) => cells.push(unguard(s)),
                     Err(e) => {
                         let at = e.utf8_error().valid_up_to();
                         return Err(InputError {
@@ -235,7 +296,7 @@ impl<R: BufRead> References<R> {
                     }
                 }
             }
-            return Ok(Some((line, fields)));
+            return Ok(Some((line, cells)));
         }
     }
 
@@ -332,27 +393,54 @@ fn io_error(line: u64, e: &io::Error) -> InputError {
     }
 }
 
-/// Splits one line into its fields by CSV's rules (quotes, doubled quotes).
-fn split_fields(parser: &mut csv_core::Reader, mut input: &[u8]) -> Vec<Vec<u8>> {
-    parser.reset();
-    let mut fields = Vec::new();
-    let mut field = Vec::new();
+/// Feeds one line (its line break removed) and a `\n` to the CSV parser: completed fields go to
+/// `fields`, a field still open (a quoted one that goes on to the next line) stays in `field`.
+/// True when the record has ended.
+fn feed_line(
+    parser: &mut csv_core::Reader,
+    text: &[u8],
+    fields: &mut Vec<Vec<u8>>,
+    field: &mut Vec<u8>,
+) -> bool {
     let mut out = [0u8; 1024];
-    loop {
-        let (result, nin, nout) = parser.read_field(input, &mut out);
-        input = &input[nin..];
-        field.extend_from_slice(&out[..nout]);
-        match result {
-            // An empty input tells the parser the line has ended.
-            csv_core::ReadFieldResult::InputEmpty | csv_core::ReadFieldResult::OutputFull => {}
-            csv_core::ReadFieldResult::Field { record_end } => {
-                fields.push(std::mem::take(&mut field));
+    for part in [text, b"\n"] {
+        let mut input = part;
+        // An empty input would tell the parser the input has ended: never give one.
+        while !input.is_empty() {
+            let (result, nin, nout) = parser.read_field(input, &mut out);
+            input = &input[nin..];
+            field.extend_from_slice(&out[..nout]);
+            if let csv_core::ReadFieldResult::Field { record_end } = result {
+                fields.push(std::mem::take(field));
                 if record_end {
-                    return fields;
+                    return true;
                 }
             }
-            csv_core::ReadFieldResult::End => return fields,
         }
+    }
+    false
+}
+
+/// Which reference column a header cell names, if it names one ([`REFERENCE1_NAMES`],
+/// [`REFERENCE2_NAMES`]).
+fn reference_column(cell: &str) -> Option<&'static str> {
+    let cell = cell.trim();
+    let is = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(cell));
+    if is(&REFERENCE1_NAMES) {
+        Some("reference1")
+    } else if is(&REFERENCE2_NAMES) {
+        Some("reference2")
+    } else {
+        None
+    }
+}
+
+/// The reader's mirror of [`neutralise_cell`]: a `'` before `=`, `+`, `-` or `@` is dropped, so
+/// a cell of an output file reads as the value it was written from.
+fn unguard(cell: String) -> String {
+    match cell.as_bytes() {
+        [b'\'', b'=' | b'+' | b'-' | b'@', ..] => cell[1..].to_owned(),
+        _ => cell,
     }
 }
 
@@ -923,6 +1011,91 @@ mod tests {
         let e = read(b"reference1,amount\n").unwrap_err();
         assert!(e.reason.contains("output column"), "{e}");
         assert!(read(b"").unwrap().is_empty());
+    }
+
+    fn pairs(refs: &[Reference]) -> Vec<(&str, &str, u64)> {
+        refs.iter()
+            .map(|r| (r.reference1.as_str(), r.reference2.as_str(), r.line))
+            .collect()
+    }
+
+    /// The guide's names for the references make a header, not a reference to ask DGA about.
+    #[test]
+    fn the_guides_names_make_a_header() {
+        for text in [
+            "ref1,ref2\nRC-1,B-1\n",
+            "RequestReference1,REQUESTREFERENCE2\nRC-1,B-1\n",
+            " Ref2 ,requestReference1\nB-1,RC-1\n",
+        ] {
+            let refs = read(text.as_bytes()).unwrap();
+            assert_eq!(pairs(&refs), [("RC-1", "B-1", 2)], "{text}");
+        }
+        assert_eq!(pairs(&read(b"ref1\nRC-1\n").unwrap()), [("RC-1", "", 2)]);
+        let r = read_references(&b"note,requestReference1\nx,RC-1\n"[..]).unwrap();
+        assert_eq!(r.extra_headers(), ["note"]);
+        let e = read(b"note,ref2\nx,B-1\n").unwrap_err();
+        assert_eq!(e.line, 1);
+        assert!(e.reason.contains("no reference1 column"), "{e}");
+        let e = read(b"ref1,reference1\nA,B\n").unwrap_err();
+        assert_eq!(
+            e.reason,
+            "the header's columns \"ref1\" and \"reference1\" both name reference1"
+        );
+    }
+
+    #[test]
+    fn an_unterminated_quote_is_the_lines_error() {
+        for text in [
+            &b"RC-4,B-4\n\"RC-1,B-1\n"[..],
+            b"RC-4,B-4\n\"RC-1,B-1",
+            b"RC-4,B-4\nRC-1,\"B-1\nRC-5\n\nRC-6\n",
+        ] {
+            let e = read(text).unwrap_err();
+            assert_eq!(e.line, 2, "{e}");
+            assert!(e.reason.starts_with("unterminated quote"), "{e}");
+        }
+        // The open field's line, not the record's.
+        let e = read(b"reference1,a,b\nRC-1,\"x\ny\",\"z\nw\n").unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+    }
+
+    /// A quoted cell with line breaks (Alt-Enter in Excel) is one cell; CRLF files too.
+    #[test]
+    fn a_quoted_field_may_span_lines() {
+        let text = "reference1,address,note\r\nRC-1,\"12 ถนนพระราม\r\n\r\nกรุงเทพ\",x\r\n\r\nRC-2,\"\",\"a\"\"\nb\"\r\n";
+        let refs = read(text.as_bytes()).unwrap();
+        assert_eq!(pairs(&refs), [("RC-1", "", 2), ("RC-2", "", 6)]);
+        assert_eq!(refs[0].extra, ["12 ถนนพระราม\n\nกรุงเทพ", "x"]);
+        assert_eq!(refs[1].extra, ["", "a\"\nb"]);
+        // A line break inside a reference is what the status call refuses.
+        let e = read(b"\"RC-1\nRC-2\",B\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.reason.as_str()),
+            (1, "reference1 contains a control character")
+        );
+        // A lone CR is text, not the end of a record that would drop "INV-2".
+        let e = read(b"INV-1\rINV-2\n").unwrap_err();
+        assert_eq!(e.reason, "reference1 contains a control character");
+    }
+
+    /// What the output's formula guard adds is read back off, so a day's output feeds the next.
+    #[test]
+    fn the_formula_guard_is_read_back_off() {
+        let refs = read(b"'-2026-0001,'@home\n'+66,'=1\n'abc,''-x\n").unwrap();
+        assert_eq!(
+            pairs(&refs),
+            [
+                ("-2026-0001", "@home", 1),
+                ("+66", "=1", 2),
+                ("'abc", "''-x", 3)
+            ]
+        );
+        let r = read_references(&b"reference1,note\nA,'=HYPERLINK(1)\n"[..]).unwrap();
+        let refs: Vec<Reference> = r.collect::<std::result::Result<_, _>>().unwrap();
+        assert_eq!(refs[0].extra, ["=HYPERLINK(1)"]);
+        for cell in ["=1+1", "@SUM(A1)", "-2", "+66", "INV-1"] {
+            assert_eq!(unguard(neutralise_cell(cell).into_owned()), cell);
+        }
     }
 
     #[test]
