@@ -710,6 +710,9 @@ pub struct StatusMany<S, F, Fut> {
     concurrency: usize,
     window: usize,
     pacer: Pacer,
+    /// The first `Auth` error of the run that is not transient (DGA refused the credentials):
+    /// every reference not yet started gets it at once, without a call.
+    refused: Option<crate::Error>,
     done: bool,
 }
 
@@ -771,7 +774,10 @@ impl Pacer {
 /// [`References`], pass `futures_util::stream::iter(it)`) with `status_fn` (e.g. a client's
 /// `status`): at most `concurrency` calls at once (at least 1), at most `rate` calls started a
 /// second (`0`: no limit; any other `u32` is paced as asked, on average, however high; starts
-/// due within one millisecond timer tick go together), results in input order. An input error is given in its place (after
+/// due within one millisecond timer tick go together), results in input order. Once a call
+/// fails with an `Auth` error that is not transient (DGA refused the credentials), no later
+/// reference is sent: each gets a row with that error at once (the calls already in flight
+/// finish), so every reference still has its row. An input error is given in its place (after
 /// every result before it) and ends the stream; no reference after it is read. Reference `i` is
 /// not started while `i - next_to_give >= window` (`8 × concurrency`, at least 64), so memory
 /// stays bounded when one call is slow.
@@ -799,6 +805,7 @@ where
         concurrency,
         window: concurrency.saturating_mul(WINDOW_PER_CALL).max(MIN_WINDOW),
         pacer: Pacer::new(rate),
+        refused: None,
         done: false,
     }
 }
@@ -847,13 +854,18 @@ where
             self.start_calls(cx);
             match self.in_flight.poll_next_unpin(cx) {
                 Poll::Ready(Some((index, outcome))) => {
-                    let slot = usize::try_from(index - self.next_emit).unwrap_or(usize::MAX);
-                    if self.ready.len() <= slot {
-                        self.ready.resize_with(slot + 1, || None);
+                    if let Err(e) = &outcome.result
+                        && e.kind() == crate::ErrorKind::Auth
+                        && !e.is_transient()
+                    {
+                        self.refused.get_or_insert_with(|| e.clone());
                     }
-                    self.ready[slot] = Some(outcome);
+                    self.set_ready(index, outcome);
                 }
                 Poll::Ready(None) | Poll::Pending => {
+                    if matches!(self.ready.front(), Some(Some(_))) {
+                        continue; // a refused reference's row, made without a call
+                    }
                     if matches!(&self.input_error, Some((i, _)) if *i == self.next_emit) {
                         continue; // every result before the bad line is out: give the error
                     }
@@ -869,6 +881,15 @@ where
                 }
             }
         }
+    }
+
+    /// Puts reference `index`'s outcome in its place in the reorder window.
+    fn set_ready(&mut self, index: u64, outcome: Outcome) {
+        let slot = usize::try_from(index - self.next_emit).unwrap_or(usize::MAX);
+        if self.ready.len() <= slot {
+            self.ready.resize_with(slot + 1, || None);
+        }
+        self.ready[slot] = Some(outcome);
     }
 
     /// Starts calls while there is room: concurrency, the reorder window, the rate.
@@ -893,6 +914,15 @@ where
                     }
                     Poll::Pending => return,
                 }
+            }
+            if let Some(refused) = self.refused.clone()
+                && let Some(reference) = self.staged.take()
+            {
+                // Refused credentials cannot succeed on a later reference: no call, no wait.
+                let result = Err(refused);
+                self.set_ready(self.next_start, Outcome { reference, result });
+                self.next_start += 1;
+                continue;
             }
             if self.pacer.poll_start(cx).is_pending() {
                 return;
@@ -1221,6 +1251,50 @@ mod tests {
     fn every_rate_works() {
         for rate in [1_000_000_000, 2_000_000_001, u32::MAX] {
             assert!(paced(100, rate) < Duration::from_millis(10), "{rate}");
+        }
+    }
+
+    fn auth(transient: bool) -> Error {
+        Error::Auth {
+            message: "DGA refused the credentials".into(),
+            transient,
+        }
+    }
+
+    /// Refused credentials: the calls in flight finish, no later reference is sent to DGA, and
+    /// every reference still gets its row, in order, at once (not at the rate).
+    #[test]
+    fn refused_credentials_stop_the_calls() {
+        let rt = runtime();
+        for (conc, transient, want_calls) in [(1, false, 1), (4, false, 4), (4, true, 100)] {
+            rt.block_on(async {
+                let refs = (0..100).map(|i| Reference::pushed(i + 1, &format!("R{i}"), ""));
+                let calls = Rc::new(Cell::new(0));
+                let c = calls.clone();
+                let t0 = tokio::time::Instant::now();
+                let mut many =
+                    status_many(futures_util::stream::iter(refs), conc, 10, move |_, _| {
+                        c.set(c.get() + 1);
+                        async move {
+                            // Longer than 3 starts at 10 a second: 4 in flight.
+                            tokio::time::sleep(Duration::from_millis(350)).await;
+                            Err::<PaymentStatus, _>(auth(transient))
+                        }
+                    });
+                let mut lines = Vec::new();
+                while let Some(o) = many.next().await {
+                    let o = o.unwrap();
+                    assert!(matches!(&o.result, Err(Error::Auth { .. })), "{o:?}");
+                    assert_eq!(o.result.unwrap_err().is_transient(), transient);
+                    lines.push(o.reference.line);
+                }
+                assert_eq!(lines, (1..=100).collect::<Vec<_>>());
+                assert_eq!(calls.get(), want_calls, "concurrency {conc}");
+                if !transient {
+                    let took = t0.elapsed();
+                    assert!(took < Duration::from_millis(700), "{took:?}");
+                }
+            });
         }
     }
 

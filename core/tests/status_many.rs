@@ -109,3 +109,70 @@ fn the_driver_checks_a_file_whole_before_any_call() {
     assert_eq!(e.line, 3);
     assert!(Driver::from_file(client.as_async(), "/no/such/file", 4, 0).is_err());
 }
+
+/// Refused credentials: the first refusal ends the calls; every later reference gets a row with
+/// the same `Auth` error at once (not at the rate: 20 at 10 a second would take 1.9 s), and DGA
+/// gets no more token requests than for one reference.
+#[test]
+fn refused_credentials_stop_the_calls_and_every_reference_gets_its_row() {
+    use dga_epayment::reconcile::{Driver, Reference};
+    use dga_epayment::{Error, blocking::Client};
+    let sb = start_sandbox();
+    let ctl = Control::new(&sb);
+    let bad_client =
+        || Client::new(config_for(&sb).consumer_secret("wrong").build().unwrap()).unwrap();
+    let run = |n: u64| {
+        let client = bad_client();
+        let driver = Driver::start(client.as_async(), 1, 10).unwrap();
+        let wait = std::time::Duration::from_secs(30);
+        let mut rows = Vec::new();
+        let mut pushed = 0;
+        loop {
+            while pushed < n && driver.has_room() {
+                pushed += 1;
+                driver.push(Reference::pushed(pushed, &format!("RC-{pushed}"), ""));
+            }
+            if pushed == n {
+                driver.close_input();
+            }
+            match driver.next_blocking(wait).unwrap() {
+                Ok(Some(row)) => rows.push(row.unwrap()),
+                Ok(None) => break,
+                Err(()) => {}
+            }
+        }
+        (rows, driver.summary())
+    };
+    let (one, _) = run(1);
+    let tokens_for_one = ctl.count("token");
+    assert!(matches!(
+        &one[0].result,
+        Err(Error::Auth {
+            transient: false,
+            ..
+        })
+    ));
+    let t0 = std::time::Instant::now();
+    let (rows, summary) = run(20);
+    let took = t0.elapsed();
+    assert!(took < std::time::Duration::from_secs(1), "{took:?}");
+    assert_eq!(rows.len(), 20);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row.reference.line, i as u64 + 1);
+        assert!(
+            matches!(
+                &row.result,
+                Err(Error::Auth {
+                    transient: false,
+                    ..
+                })
+            ),
+            "{:?}",
+            row.result
+        );
+        assert_eq!(row.error_name(), "Auth");
+    }
+    assert_eq!((summary.total, summary.unreadable), (20, 20));
+    assert_eq!(ctl.count("token"), 2 * tokens_for_one);
+    assert_eq!(ctl.count("status"), 0);
+}
