@@ -2,8 +2,8 @@
 //! arrived (DGA has no list endpoint, so asking about each pending payment is the only way).
 //!
 //! - [`read_references`] reads the agency's list: `reference1[,reference2]` lines, or a CSV
-//!   whose header names `reference1` (and optionally `reference2`), its other columns passed
-//!   through to the output.
+//!   whose header names `reference1` (or the guide's `ref1`, `requestReference1`) and
+//!   optionally `reference2`, its other columns passed through to the output.
 //! - [`status_many`] reads each status with at most `concurrency` calls in flight and at most
 //!   `rate` calls a second, and gives the results in input order through a bounded reorder
 //!   window, so memory does not grow with the list.
@@ -87,7 +87,7 @@ impl std::error::Error for InputError {}
 /// One reference to look up, with the input's other columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
-    /// 1-based line number in the input.
+    /// 1-based line number in the input (where its record starts).
     pub line: u64,
     /// `requestReference1` of the payment (surrounding white space removed).
     pub reference1: String,
