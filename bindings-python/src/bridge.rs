@@ -14,7 +14,7 @@
 use crate::errors::{runtime_error, to_py_err};
 use crate::records;
 use dga_epayment::completions::Completions;
-use dga_epayment::{self as dga, Endpoint};
+use dga_epayment::{self as dga, Endpoint, runtime};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -94,11 +94,14 @@ pub struct Bridge {
     calls: Arc<Completions<Outcome>>,
     pending: Arc<Mutex<HashMap<u64, Pending>>>,
     waker: Option<Waker>,
+    /// The process that made it (`runtime::process_tag`).
+    made_in: (u64, u32),
 }
 
 type Calls = (
     Weak<Completions<Outcome>>,
     Weak<Mutex<HashMap<u64, Pending>>>,
+    (u64, u32),
 );
 
 /// Every bridge alive, for the exit hook: a loop closed (`loop.close()`) with calls in flight
@@ -119,8 +122,11 @@ fn forsake(calls: &Completions<Outcome>, pending: &Mutex<HashMap<u64, Pending>>)
 
 /// At exit, before the core's grace: every bridge's calls are forsaken.
 pub fn forsake_all() {
-    for (calls, pending) in std::mem::take(&mut *lock(&LIVE)) {
-        if let (Some(calls), Some(pending)) = (calls.upgrade(), pending.upgrade()) {
+    let here = runtime::process_tag();
+    for (calls, pending, made_in) in std::mem::take(&mut *lock(&LIVE)) {
+        if let (Some(calls), Some(pending), true) =
+            (calls.upgrade(), pending.upgrade(), made_in == here)
+        {
             forsake(&calls, &pending);
         }
     }
@@ -128,7 +134,13 @@ pub fn forsake_all() {
 
 impl Drop for Bridge {
     fn drop(&mut self) {
-        forsake(&self.calls, &self.pending);
+        // A forked child leaves the parent's bridge alone (leaked): its calls' lock may have
+        // been held by a runtime thread of the parent at the fork, and would never be released.
+        if self.made_in == runtime::process_tag() {
+            forsake(&self.calls, &self.pending);
+        } else {
+            std::mem::forget(self.calls.clone());
+        }
     }
 }
 
@@ -174,12 +186,14 @@ impl Bridge {
         };
         let pending = Arc::new(Mutex::new(HashMap::new()));
         let mut live = lock(&LIVE);
-        live.retain(|(c, _)| c.strong_count() > 0);
-        live.push((Arc::downgrade(&calls), Arc::downgrade(&pending)));
+        live.retain(|(c, _, _)| c.strong_count() > 0);
+        let made_in = runtime::process_tag();
+        live.push((Arc::downgrade(&calls), Arc::downgrade(&pending), made_in));
         Ok(Bridge {
             calls,
             pending,
             waker,
+            made_in,
         })
     }
 

@@ -110,7 +110,10 @@ fn install_fork_hook() {
     FORK_HOOK.store(true, Ordering::SeqCst);
 }
 
-fn process_tag() -> (u64, u32) {
+/// This process, fork-aware: `(fork generation, process id)`. An object that keeps the value
+/// from when it was made tells by comparing whether it came through a `fork()`, so a forked
+/// child never takes a lock of it that a parent thread (absent here) may have held.
+pub fn process_tag() -> (u64, u32) {
     (FORK_GENERATION.load(Ordering::SeqCst), process_id())
 }
 
