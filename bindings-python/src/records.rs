@@ -311,7 +311,8 @@ pub fn reply<'py>(py: Python<'py>, r: &CallbackReply) -> PyResult<Bound<'py, PyA
     class.call_method1("_from_wire", (json_to_py(py, &v)?,))
 }
 
-/// The verified status, or the reply refusing the callback (logged at WARNING).
+/// The verified status, or the reply refusing the callback (the core logs what a refusal
+/// needs, a flood's lines at most once a second: no line of the binding's own per delivery).
 #[allow(clippy::type_complexity)]
 pub fn status_or_refusal(
     py: Python<'_>,
@@ -320,7 +321,6 @@ pub fn status_or_refusal(
     match r {
         Ok(s) => Ok((Some(status(py, s)?), None)),
         Err(e) => {
-            log::warn!(target: "dga_epayment", "callback refused: {e}");
             crate::logs::flush(py);
             Ok((None, Some(reply(py, &CallbackReply::for_error(&e))?)))
         }

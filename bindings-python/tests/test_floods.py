@@ -120,6 +120,19 @@ def test_a_lookup_that_returns_no_bool_is_503_not_404(client: dga.Client, sandbo
     assert client.verification_stats()["refused_unknown"] == refused
 
 
+def test_a_flood_of_forged_callbacks_writes_a_few_warning_lines(client: dga.Client,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    # Each delivery has other references and lacks a paid callback's fields: refused (404, or
+    # 503 past the budget) and logged by the core at most once a second per kind of line.
+    caplog.set_level(logging.WARNING, logger="dga_epayment")
+    started = time.monotonic()
+    for i in range(100):
+        assert client.handle_callback(forged_body(i), lambda s: None).http_status in (404, 503)
+    seconds = time.monotonic() - started
+    lines = [r.getMessage() for r in caplog.records if r.name == "dga_epayment"]
+    assert 0 < len(lines) <= 3 * (int(seconds) + 2), lines
+
+
 def test_a_body_without_references_is_still_400(client: dga.Client) -> None:
     reply = client.handle_callback('{"paidStatus": 1}', lambda s: None, known_reference=lambda a, b: True)
     assert reply.http_status == 400
