@@ -112,13 +112,15 @@ async function* rowsOf(iterator, many) {
   } finally {
     state.stopped = true
     native._manyEnd(many, true)
-    // As `for await` does when left early: the source may release what it holds.
+    // As `for await` does when left early: the source may release what it holds. Neither its
+    // `return()` nor a `next()` still pending is waited for: a source that never yields again
+    // (a queue, an event stream) must not hold the caller nor swallow what the caller threw.
     if (!state.failure && typeof iterator.return === 'function') {
       try {
-        await iterator.return()
+        Promise.resolve(iterator.return()).catch(() => {})
       } catch {}
     }
-    await feeding
+    feeding.catch(() => {})
   }
 }
 

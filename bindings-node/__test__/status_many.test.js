@@ -96,6 +96,28 @@ test('the input is read only as fast as the calls go, and released when the loop
   assert.ok(pulled <= 20 + 64 + 8, `pulled ${pulled} references for 20 rows`)
 })
 
+test('leaving the loop does not wait for a source that never yields again, and the caller\'s error comes through', async () => {
+  const p = await created()
+  async function* stalled() {
+    yield [p.reference1, p.reference2]
+    await new Promise(() => {}) // a queue nobody fills again
+  }
+  const hung = new Promise((resolve) => setTimeout(() => resolve('hung'), 10000).unref())
+  const left = (async () => {
+    for await (const row of client.statusMany(stalled(), { rate: 0 })) {
+      assert.equal(row.reference1, p.reference1)
+      break
+    }
+    return 'left'
+  })()
+  assert.equal(await Promise.race([left, hung]), 'left')
+  const thrown = (async () => {
+    for await (const row of client.statusMany(stalled(), { rate: 0 })) throw new Error(`consumer failed on ${row.reference1}`)
+  })()
+  const outcome = await Promise.race([thrown.then(() => 'no error', (e) => e.message), hung])
+  assert.equal(outcome, `consumer failed on ${p.reference1}`)
+})
+
 test('rate: at most that many calls started a second', async () => {
   const started = Date.now()
   const rows = await collect(client.statusMany(['R-1', 'R-2', 'R-3', 'R-4', 'R-5', 'R-6'], { rate: 4 }))
