@@ -38,8 +38,8 @@ test('refused with a clear message: float noise, NaN, Infinity, and amounts the 
   const cases = [
     [0.1 + 0.2, /pass the amount as a string.*"0\.30"/],
     [NaN, /finite number.*pass the amount as a string.*"0\.30"/],
-    [Infinity, /finite number/],
-    [-Infinity, /finite number/],
+    [Infinity, /finite number, got Infinity;/],
+    [-Infinity, /finite number, got -Infinity;/],
     [1.005, /more than 2 decimal places/],
     ['1.005', /more than 2 decimal places/],
     [0, /./],

@@ -78,6 +78,8 @@ pub(crate) fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
                 let amount = path.to_ascii_lowercase().ends_with("amount");
                 let hint = amount.then_some("; pass the amount as a string such as \"0.30\"");
                 let hint = hint.unwrap_or_default();
+                // As JavaScript writes it (Rust's `inf` means nothing to a JS reader).
+                let n = format!("{n}").replace("inf", "Infinity");
                 fail(format!("must be a finite number, got {n}{hint}"))
             })?
         }
