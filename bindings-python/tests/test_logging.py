@@ -32,6 +32,10 @@ def test_log_records_go_to_the_dga_epayment_logger_without_secrets(
     text = "\n".join(r.getMessage() for r in records)
     assert f"created payment orderRef={p.order_ref} reference1={p.reference1}" in text
     assert any(r.levelno == logging.WARNING and "token attempt" in r.getMessage() for r in records)
+    # What operators count: a token fetch (INFO; two here: the first, and the refresh) and a
+    # refusal of the credentials (WARNING).
+    assert [r.levelno for r in records if r.getMessage() == "new token from DGA"] == [logging.INFO] * 2
+    assert any(r.levelno == logging.WARNING and "DGA refused the credentials" in r.getMessage() for r in records)
     assert SECRET not in text and "sandbox-key" not in text
     assert p.security_key not in text
     assert not UUID.search(text), "a token (the sandbox's are UUIDs) was logged"

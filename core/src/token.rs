@@ -210,6 +210,9 @@ impl Inner {
                 let detail = token_message(&body)
                     .map(|m| format!(": {}", self.scrub(m)))
                     .unwrap_or_default();
+                // For operators (the caller gets the error too); a refused round is remembered
+                // (tokenFailureCooldownMs), so this is at most one line a cooldown.
+                log::warn!(target: LOG, "DGA refused the credentials (HTTP {}): every call fails with auth until they are fixed", status.as_u16());
                 return Err(Error::Auth {
                     message: format!(
                         "DGA refused the Consumer-Key, ConsumerSecret or AgentID (AgentID {}) \
@@ -227,6 +230,8 @@ impl Inner {
                 match header {
                     Some((token, Ok(mut header))) if is_header_value(&token) => {
                         header.set_sensitive(true);
+                        // Counted by operators: about one per token lifetime per process.
+                        log::info!(target: LOG, "new token from DGA");
                         return Ok((Secret::new(token), header));
                     }
                     // It could never be sent as the Token header: not a token, not cached.
