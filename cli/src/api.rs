@@ -2,11 +2,11 @@
 
 use crate::connect::ConnectionArgs;
 use crate::input;
-use crate::output::{Failure, print_fields, print_json, print_result, to_value};
+use crate::output::{Failure, hide_secrets, print_fields, print_json, print_result, to_value};
 use clap::Args;
 use dga_epayment::{
     CreatePayment, Error, FieldError, PaymentType, blocking::Client, checkout_form_html,
-    parse_amount,
+    parse_amount, schema,
 };
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -121,14 +121,38 @@ pub fn token(conn: &ConnectionArgs, args: &TokenArgs, json: bool) -> Result<(), 
     };
     let age_ms = token.age().as_millis() as u64;
     if json {
-        print_json(&json!({ "token": shown, "ageMs": age_ms, "revealed": args.reveal }));
+        print_json(&json!({ "token": shown, "ageMs": age_ms, "revealed": args.reveal }))
     } else {
         print_fields(
             &json!({ "token": shown, "age": format!("{age_ms} ms") }),
             &[],
-        );
+        )
     }
-    Ok(())
+}
+
+/// Prints the answer to a call that changed something at DGA. When stdout cannot take it, what
+/// was done and its references go to stderr, so that the payment is not lost.
+/// The text form shows the fields `record` marks secret masked; `--json` keeps them (`dgapay
+/// checkout` needs the payment's key).
+fn print_done(
+    v: Value,
+    record: &schema::Record,
+    json: bool,
+    done: &str,
+    refs: &[(&str, &str)],
+) -> Result<(), Failure> {
+    let shown = if json {
+        v
+    } else {
+        hide_secrets(v, record, mask)
+    };
+    print_result(&shown, json, &[]).inspect_err(|_| {
+        let refs: Vec<String> = refs.iter().map(|(k, r)| format!("{k} {r:?}")).collect();
+        eprintln!(
+            "{done} at DGA, but stdout could not take the answer: {}",
+            refs.join(", ")
+        );
+    })
 }
 
 pub fn create(conn: &ConnectionArgs, args: &CreateArgs, json: bool) -> Result<(), Failure> {
@@ -146,8 +170,17 @@ pub fn create(conn: &ConnectionArgs, args: &CreateArgs, json: bool) -> Result<()
         std::fs::write(path, html).map_err(|e| Failure::io(path.display(), e))?;
         eprintln!("checkout page written to {}", path.display());
     }
-    print_result(&to_value(&payment), json, &[]);
-    Ok(())
+    print_done(
+        to_value(&payment),
+        &schema::PAYMENT,
+        json,
+        "the payment was created",
+        &[
+            ("orderRef", &payment.order_ref),
+            ("reference1", &payment.reference1),
+            ("reference2", &payment.reference2),
+        ],
+    )
 }
 
 impl CreateFields {
@@ -197,22 +230,38 @@ impl CreateFields {
 pub fn status(conn: &ConnectionArgs, args: &RefArgs, json: bool) -> Result<(), Failure> {
     let status = conn.client()?.status(&args.reference1, &args.reference2)?;
     let thai = status.paid_status.description_th().unwrap_or("-");
-    print_result(&status.to_json(), json, &[("สถานะ", thai.to_owned())]);
-    Ok(())
+    print_result(&status.to_json(), json, &[("สถานะ", thai.to_owned())])
 }
 
 pub fn close(conn: &ConnectionArgs, args: &RefArgs, json: bool) -> Result<(), Failure> {
     let done = conn.client()?.close(&args.reference1, &args.reference2)?;
-    print_result(&to_value(&done), json, &[]);
-    Ok(())
+    print_done(
+        to_value(&done),
+        &schema::CONFIRMATION,
+        json,
+        "the payment was closed",
+        &[
+            ("reference1", &args.reference1),
+            ("reference2", &args.reference2),
+        ],
+    )
 }
 
 pub fn void(conn: &ConnectionArgs, args: &VoidArgs, json: bool) -> Result<(), Failure> {
     let done = conn
         .client()?
         .void(&args.reference1, &args.reference2, &args.payment_reference)?;
-    print_result(&to_value(&done), json, &[]);
-    Ok(())
+    print_done(
+        to_value(&done),
+        &schema::CONFIRMATION,
+        json,
+        "the payment was voided",
+        &[
+            ("reference1", &args.reference1),
+            ("reference2", &args.reference2),
+            ("paymentReference", &args.payment_reference),
+        ],
+    )
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `callback parse`, `callback ack` and `checkout`: offline tools over the core's functions.
 
 use crate::input;
-use crate::output::{Failure, print_json};
+use crate::output::{Failure, out, print_json};
 use clap::{Args, Subcommand};
 use dga_epayment::{Payment, callback_ack, checkout_form_html, parse_callback};
 use std::path::PathBuf;
@@ -43,11 +43,12 @@ pub fn run(command: &CallbackCommand) -> Result<(), Failure> {
     match command {
         CallbackCommand::Parse { file } => {
             let body = input::read(file.as_deref())?;
-            print_json(&parse_callback(&body)?.to_json());
+            print_json(&parse_callback(&body)?.to_json())
         }
-        CallbackCommand::Ack(args) => println!("{}", callback_ack(!args.reject, &args.message)),
+        CallbackCommand::Ack(args) => {
+            out(&format!("{}\n", callback_ack(!args.reject, &args.message)))
+        }
     }
-    Ok(())
 }
 
 /// `dgapay checkout [FILE]`: a payment's JSON (as `create --json` prints it) → the page that
@@ -55,6 +56,5 @@ pub fn run(command: &CallbackCommand) -> Result<(), Failure> {
 pub fn checkout(file: Option<&std::path::Path>) -> Result<(), Failure> {
     let bytes = input::read(file)?;
     let payment = Payment::from_json(&input::json(&bytes, "payment")?)?;
-    print!("{}", checkout_form_html(&payment)?);
-    Ok(())
+    out(&checkout_form_html(&payment)?)
 }

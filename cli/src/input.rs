@@ -9,14 +9,13 @@ use std::path::Path;
 /// The bytes of `path`, or of stdin when it is absent or `-`.
 pub fn read(path: Option<&Path>) -> Result<Vec<u8>, Failure> {
     match path {
-        Some(p) if p.as_os_str() != "-" => {
-            std::fs::read(p).map_err(|e| Failure::io(format!("cannot read {}", p.display()), e))
-        }
+        Some(p) if p.as_os_str() != "-" => std::fs::read(p)
+            .map_err(|e| Failure::unreadable(format!("cannot read {}", p.display()), e)),
         _ => {
             let mut buf = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut buf)
-                .map_err(|e| Failure::io("cannot read stdin", e))?;
+                .map_err(|e| Failure::unreadable("cannot read stdin", e))?;
             Ok(buf)
         }
     }

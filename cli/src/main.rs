@@ -27,8 +27,10 @@ DGA_SOURCE (also DGA_PROXY, DGA_CA_FILE); the connection flags override them.";
 
 const AFTER_HELP: &str = "\
 Exit status: 0 success; 1 failure (the error is on stderr as `error[<kind>]: <message>`);
-2 bad command line; 3 outcome unknown: a create or void may have reached DGA but no answer
-came back, so run `dgapay status` before trying again.";
+2 bad command line: an unknown flag, a value refused before anything is sent (an amount, an
+AgentID, an empty reference), missing configuration, an input file that cannot be read;
+3 outcome unknown: a create or void may have reached DGA but no answer came back, so run
+`dgapay status` before trying again. A closed stdout (`| head`) ends a command quietly.";
 
 #[derive(Parser)]
 #[command(
@@ -113,11 +115,17 @@ enum Command {
     /// paymentType, error (TransactionNotFound for a reference DGA does not know; the error
     /// kind, e.g. Network, for one whose status could not be read), then the passed-through
     /// columns. CSV cells starting with = + - @ get a leading ' so no spreadsheet runs them.
-    /// A summary by status goes to stderr, with one line per unreadable reference; a progress
-    /// bar too when stderr is a terminal.
+    /// With --json (or --format jsonl) one JSON object per row, the same columns. Each row is
+    /// flushed as it is answered. A summary by status goes to stderr, with one line per
+    /// unreadable reference (cut to 64 characters, control characters escaped); a progress bar
+    /// too when stderr is a terminal.
+    ///
+    /// Ctrl-C or SIGTERM: no call starts after it, the calls in flight are answered, every row
+    /// so far is written, and stderr says how many (a second signal stops at once).
     ///
     /// Exit status: 0 every status was read; 1 some could not be (their rows say why); 2 bad
-    /// input (the line and the reason on stderr).
+    /// input (the line and the reason on stderr), an input file that cannot be read, or missing
+    /// configuration; 130 after SIGINT, 143 after SIGTERM.
     Reconcile(reconcile::ReconcileArgs),
 
     /// Tools for the callback DGA POSTs to the agency after a payment
@@ -162,7 +170,7 @@ fn main() -> ExitCode {
         Command::Status(args) => api::status(conn, args, json),
         Command::Close(args) => api::close(conn, args, json),
         Command::Void(args) => api::void(conn, args, json),
-        Command::Reconcile(args) => return reconcile::run(conn, args),
+        Command::Reconcile(args) => return reconcile::run(conn, args, json),
         Command::Callback(command) => callback::run(command),
         Command::Checkout { file } => callback::checkout(file.as_deref()),
     };

@@ -1,12 +1,20 @@
 //! Printing results and errors: `key: value` lines for people, the core's JSON for scripts.
+//! Everything for stdout goes through [`out`], so a closed or full stdout is an answer, never a
+//! panic.
 
+use dga_epayment::schema::Record;
 use dga_epayment::{Error, ErrorKind, FieldError};
 use serde::Serialize;
 use serde_json::Value;
+use std::io::{self, Write};
 use std::process::ExitCode;
 
-/// Exit status of a failed command (clap's usage errors exit with 2 on their own).
+/// Exit status of a failed command.
 pub const EXIT_FAILURE: u8 = 1;
+/// Bad command line or input (clap's usage errors exit with 2 on their own): a flag's or an
+/// input's value refused before anything is sent, missing configuration, an unreadable input
+/// file.
+pub const EXIT_BAD_INPUT: u8 = 2;
 /// The call may or may not have taken effect at DGA: check the status before doing anything
 /// else.
 pub const EXIT_OUTCOME_UNKNOWN: u8 = 3;
@@ -16,8 +24,12 @@ pub const EXIT_OUTCOME_UNKNOWN: u8 = 3;
 pub enum Failure {
     /// Anything the SDK reports.
     Dga(Error),
-    /// A local file or stream could not be read or written.
-    Io { message: String },
+    /// A local file or stream could not be read or written; `exit` is 2 for an input, 1
+    /// otherwise.
+    Io { message: String, exit: u8 },
+    /// Stdout's reader went away (a broken pipe): nothing more is wanted, so nothing is said
+    /// and the status is that of what was done.
+    Closed,
 }
 
 impl From<Error> for Failure {
@@ -27,36 +39,65 @@ impl From<Error> for Failure {
 }
 
 impl Failure {
-    pub fn io(what: impl std::fmt::Display, e: std::io::Error) -> Self {
+    /// An output (or the sandbox) that failed: exit 1.
+    pub fn io(what: impl std::fmt::Display, e: io::Error) -> Self {
         Failure::Io {
             message: format!("{what}: {e}"),
+            exit: EXIT_FAILURE,
+        }
+    }
+
+    /// An input file (or stdin) that cannot be read: a bad command line, exit 2.
+    pub fn unreadable(what: impl std::fmt::Display, e: io::Error) -> Self {
+        Failure::Io {
+            message: format!("{what}: {e}"),
+            exit: EXIT_BAD_INPUT,
+        }
+    }
+
+    /// A failed write to stdout: [`Failure::Closed`] for a broken pipe.
+    pub fn stdout(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Failure::Closed
+        } else {
+            Failure::io("stdout", e)
         }
     }
 
     fn code(&self) -> &'static str {
         match self {
             Failure::Dga(e) => e.kind().code(),
-            Failure::Io { .. } => "io",
+            Failure::Io { .. } | Failure::Closed => "io",
         }
     }
 
     fn to_json(&self) -> Value {
         match self {
             Failure::Dga(e) => e.to_json(),
-            Failure::Io { message } => serde_json::json!({ "kind": "io", "message": message }),
+            _ => serde_json::json!({ "kind": "io", "message": self.headline() }),
         }
     }
 
-    fn exit_code(&self) -> u8 {
+    pub fn exit_code(&self) -> u8 {
         match self {
-            Failure::Dga(e) if e.kind() == ErrorKind::OutcomeUnknown => EXIT_OUTCOME_UNKNOWN,
-            _ => EXIT_FAILURE,
+            Failure::Dga(e) => match e.kind() {
+                ErrorKind::OutcomeUnknown => EXIT_OUTCOME_UNKNOWN,
+                // Caught before any call: the command line (or its configuration) is wrong.
+                ErrorKind::Validation => EXIT_BAD_INPUT,
+                _ => EXIT_FAILURE,
+            },
+            Failure::Io { exit, .. } => *exit,
+            Failure::Closed => 0,
         }
     }
 
     /// Reports the failure: `error[<kind>]: <message>` on stderr (one more line per field
-    /// problem), and with `--json` the error's JSON on stdout too.
+    /// problem), and with `--json` the error's JSON on stdout too (unless stdout is what
+    /// failed).
     pub fn report(&self, json: bool) -> ExitCode {
+        if matches!(self, Failure::Closed) {
+            return ExitCode::from(self.exit_code());
+        }
         eprintln!("error[{}]: {}", self.code(), self.headline());
         if let Failure::Dga(e) = self {
             for problem in e.field_errors() {
@@ -75,7 +116,8 @@ impl Failure {
             }
         }
         if json {
-            print_json(&self.to_json());
+            // The error is on stderr already; a stdout that cannot take its JSON changes nothing.
+            let _ = print_json(&self.to_json());
         }
         ExitCode::from(self.exit_code())
     }
@@ -92,7 +134,8 @@ impl Failure {
                 format!("{what} ({n} problem{})", if n == 1 { "" } else { "s" })
             }
             Failure::Dga(e) => e.to_string(),
-            Failure::Io { message } => message.clone(),
+            Failure::Io { message, .. } => message.clone(),
+            Failure::Closed => "stdout: closed".to_owned(),
         }
     }
 }
@@ -127,12 +170,20 @@ fn shell_words(words: &[&String]) -> String {
     out.join(" ")
 }
 
+/// Writes `text` to stdout and flushes it: the one way anything reaches stdout. A reader that
+/// went away is [`Failure::Closed`], any other error `error[io]: stdout: …`.
+pub fn out(text: &str) -> Result<(), Failure> {
+    let mut stdout = io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(Failure::stdout)
+}
+
 /// Pretty JSON on stdout.
-pub fn print_json(v: &Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
-    );
+pub fn print_json(v: &Value) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
+    out(&format!("{text}\n"))
 }
 
 /// Serializes a result into its JSON form (the core's normalized form).
@@ -141,7 +192,7 @@ pub fn to_value(v: &impl Serialize) -> Value {
 }
 
 /// A command's result: its JSON with `--json`, else `key: value` lines followed by `extra`.
-pub fn print_result(v: &Value, json: bool, extra: &[(&str, String)]) {
+pub fn print_result(v: &Value, json: bool, extra: &[(&str, String)]) -> Result<(), Failure> {
     if json {
         print_json(v)
     } else {
@@ -150,10 +201,9 @@ pub fn print_result(v: &Value, json: bool, extra: &[(&str, String)]) {
 }
 
 /// Prints an object as aligned `key: value` lines, then `extra` lines in the same layout.
-pub fn print_fields(v: &Value, extra: &[(&str, String)]) {
+pub fn print_fields(v: &Value, extra: &[(&str, String)]) -> Result<(), Failure> {
     let Some(map) = v.as_object() else {
-        println!("{}", plain(v));
-        return;
+        return out(&format!("{}\n", plain(v)));
     };
     let lines: Vec<(&str, String)> = map
         .iter()
@@ -166,10 +216,23 @@ pub fn print_fields(v: &Value, extra: &[(&str, String)]) {
         .max()
         .unwrap_or(0)
         + 1;
-    for (key, text) in lines {
+    let mut text = String::new();
+    for (key, value) in lines {
         let label = format!("{key}:");
-        println!("{label:<width$} {text}");
+        text.push_str(&format!("{label:<width$} {value}\n"));
     }
+    out(&text)
+}
+
+/// `v` with the string fields `record` marks secret replaced by `hide(value)`, for text a
+/// person reads (the JSON form keeps them: a checkout page needs its key).
+pub fn hide_secrets(mut v: Value, record: &Record, hide: impl Fn(&str) -> String) -> Value {
+    for field in record.secrets() {
+        if let Some(Value::String(s)) = v.get_mut(field.wire) {
+            *s = hide(s);
+        }
+    }
+    v
 }
 
 /// A JSON value as a person reads it: strings without quotes (an empty one as `""`), `-` for

@@ -115,8 +115,9 @@ fn parse_names_every_missing_field() {
 
 #[test]
 fn parse_missing_file_is_an_error() {
+    // An input file that cannot be read is a bad command line.
     let run = dgapay(&["callback", "parse", "/nonexistent/dgapay/callback.json"]);
-    run.assert_code(1);
+    run.assert_code(2);
     assert!(
         run.stderr.starts_with("error[io]: cannot read"),
         "{}",
@@ -164,8 +165,9 @@ fn checkout_renders_the_form_from_payment_json() {
     );
     assert!(run.stdout.contains("value=\"1000.50\""), "{}", run.stdout);
 
+    // Refused before anything is done: bad input, 2.
     let run = dgapay_with(&["checkout"], &[], Some(b"{\"amount\": \"1\"}"));
-    run.assert_code(1);
+    run.assert_code(2);
     assert!(
         run.stderr.starts_with("error[validation]"),
         "{}",

@@ -231,8 +231,9 @@ fn malformed_and_non_utf8_input_is_refused_naming_the_line() {
     assert_eq!(run.stdout.lines().count(), 3, "{}", run.stdout);
     assert_eq!(sb.calls_to("status"), 2);
 
+    // A file that cannot be read is bad input too: 2, not "rerun for some rows" (1).
     let run = reconcile(&sb, &[dir.join("missing.csv").to_str().unwrap()], b"");
-    run.assert_code(1);
+    run.assert_code(2);
     assert!(run.stderr.contains("missing.csv"), "{}", run.stderr);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -406,4 +407,224 @@ fn ten_thousand_references_in_bounded_memory() {
         rss_10k as f64 <= 1.5 * rss_1k as f64,
         "10k peak {rss_10k} kB > 1.5 x 1k peak {rss_1k} kB"
     );
+}
+
+/// A file of `n` references `PREFIX-1`.. in a directory of its own; (the directory, the file).
+fn refs_file(prefix: &str, n: usize) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("dgapay-{prefix}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("refs.txt");
+    let text: String = (1..=n).map(|i| format!("{prefix}-{i}\n")).collect();
+    std::fs::write(&file, text).unwrap();
+    (dir, file)
+}
+
+/// SIGINT or SIGTERM in the middle: no call starts after it, the calls in flight are answered,
+/// every row so far is written (in input order), the count is on stderr, exit 128 + signal.
+/// The signal comes once `after` calls were made, each taking `latency_ms`. With `--rate 1` and
+/// calls slower than a second, the next reference waits for its turn, which comes while the run
+/// waits for the calls in flight: that one is not sent.
+fn interrupted(signal: &str, code: i32, rate: &str, after: usize, latency_ms: u64) {
+    let sb = Sandbox::start();
+    sb.control(
+        "POST",
+        "faults",
+        Some(
+            json!({"endpoint": "status", "kind": "latency", "latencyMs": latency_ms, "count": 1000}),
+        ),
+    );
+    let (dir, file) = refs_file(&format!("SIG{signal}"), 40);
+    let flags = sb.flags();
+    let mut args: Vec<&str> = flags.iter().map(String::as_str).collect();
+    args.extend([
+        "reconcile",
+        "--rate",
+        rate,
+        "--concurrency",
+        "8",
+        file.to_str().unwrap(),
+    ]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dgapay"))
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sb.calls_to("status") < after {
+        assert!(Instant::now() < deadline, "{after} status calls");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let run = Run {
+        code: child.wait().unwrap().code().unwrap_or(-1),
+        stdout,
+        stderr,
+    };
+    run.assert_code(code);
+    let rows: Vec<&str> = run.stdout.lines().skip(1).collect();
+    assert!(
+        rows.len() >= after && rows.len() < 40,
+        "{} rows\n{}",
+        rows.len(),
+        run.stderr
+    );
+    if rate == "1" {
+        assert_eq!(
+            rows.len(),
+            after,
+            "the reference waiting for its turn is not sent"
+        );
+    }
+    for (i, row) in rows.iter().enumerate() {
+        assert!(
+            row.starts_with(&format!("SIG{signal}-{},", i + 1)),
+            "row {i}: {row}"
+        );
+    }
+    assert!(
+        run.stderr.contains(&format!(
+            "reconcile: interrupted after {} of 40 references",
+            rows.len()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        sb.calls_to("status"),
+        rows.len(),
+        "every call made has its row, and none started after the signal"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ctrl_c_writes_the_rows_answered_and_exits_130() {
+    interrupted("INT", 130, "0", 4, 300);
+}
+
+#[test]
+fn sigterm_writes_the_rows_answered_and_exits_143() {
+    interrupted("TERM", 143, "1", 2, 1500);
+}
+
+/// Rows reach a pipe as they are answered, not when a block fills or the run ends.
+#[test]
+fn rows_reach_a_pipe_one_by_one() {
+    let sb = Sandbox::start();
+    let flags = sb.flags();
+    let mut args: Vec<&str> = flags.iter().map(String::as_str).collect();
+    args.extend(["reconcile", "--rate", "0"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dgapay"))
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+            if tx.send(line.unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    let wait = Duration::from_secs(20);
+    for i in 1..=2 {
+        writeln!(stdin, "PIPED-{i}").unwrap();
+        stdin.flush().unwrap();
+        if i == 1 {
+            // The first line tells whether the input has a header.
+            let header = rx
+                .recv_timeout(wait)
+                .expect("the header while stdin is open");
+            assert!(header.starts_with("reference1,"), "{header}");
+        }
+        let row = rx.recv_timeout(wait).expect("the row while stdin is open");
+        assert!(row.starts_with(&format!("PIPED-{i},")), "{row}");
+    }
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+/// A reference echoed on stderr is cut to 64 characters and its control characters escaped: a
+/// huge cell or an escape sequence never reaches the terminal raw.
+#[test]
+fn references_on_stderr_are_cut_and_escaped() {
+    let sb = Sandbox::start();
+    // Every attempt the retry policy allows for status gets a 503: the row is unreadable.
+    sb.control(
+        "POST",
+        "faults",
+        Some(json!({"endpoint": "status", "kind": "http_status", "httpStatus": 503, "count": 3})),
+    );
+    let long = "L".repeat(200);
+    let input = format!("{long},B-1\nRC-1\u{1b}[31mRED,B-1\n");
+    let run = reconcile(&sb, &["--concurrency", "1"], input.as_bytes());
+    assert!(
+        run.stderr
+            .contains(&format!("line 1: {}… B-1: error[", "L".repeat(64))),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(&"L".repeat(65)), "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
+    // The rows themselves keep the references whole.
+    assert!(run.stdout.contains(&long), "{}", run.stdout);
+}
+
+/// `--json` makes reconcile write JSON lines (`--format jsonl`), one object per row with the same
+/// columns; an explicit `--format csv` still wins.
+#[test]
+fn json_flag_writes_json_lines() {
+    let sb = Sandbox::start();
+    let run = reconcile(&sb, &["--json"], b"J-1,B\nJ-2\n");
+    run.assert_code(0);
+    let rows = jsonl(&run);
+    assert_eq!(rows.len(), 2, "{}", run.stdout);
+    assert_eq!(rows[0]["reference1"], "J-1");
+    assert_eq!(rows[0]["reference2"], "B");
+    assert_eq!(rows[1]["error"], "TransactionNotFound");
+    let run = reconcile(&sb, &["--json", "--format", "csv"], b"J-1\n");
+    assert!(run.stdout.starts_with("reference1,"), "{}", run.stdout);
+}
+
+/// Missing configuration is a bad command line (2); a closed stdout ends the run quietly.
+#[test]
+fn missing_configuration_exits_2_and_a_closed_stdout_is_quiet() {
+    let run = common::dgapay_with(&["reconcile"], &[], Some(b"A-1\n"));
+    run.assert_code(2);
+    assert!(run.stderr.contains("consumerSecret"), "{}", run.stderr);
+
+    let sb = Sandbox::start();
+    let run = sb.run_to(
+        &["reconcile", "--rate", "0"],
+        Some(b"A-1\nA-2\n"),
+        common::broken_pipe(),
+    );
+    run.assert_code(0);
+    assert!(!run.stderr.contains("error["), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }

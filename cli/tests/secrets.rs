@@ -29,14 +29,15 @@ fn rejected_secret_is_never_printed() {
         ("DGA_GATEWAY_URL", sb.url.as_str()),
         ("DGA_SOURCE", "DGA"),
     ];
-    for args in [
-        &["token"][..],
-        &["-v", "token", "--reveal"][..],
-        &["-v", "--json", "status", "R1"][..],
-        &["--json", "create", "--amount", "1"][..],
+    // The refused secret fails (1); a create missing its fields is refused before it is sent (2).
+    for (args, code) in [
+        (&["token"][..], 1),
+        (&["-v", "token", "--reveal"][..], 1),
+        (&["-v", "--json", "status", "R1"][..], 1),
+        (&["--json", "create", "--amount", "1"][..], 2),
     ] {
         let run = dgapay_with(args, &env, None);
-        run.assert_code(1);
+        run.assert_code(code);
         assert!(run.stderr.contains("error["), "{}", run.stderr);
         assert_hidden(&run);
     }

@@ -5,7 +5,7 @@ mod browser;
 mod receiver;
 
 use crate::api::mask;
-use crate::output::print_json;
+use crate::output::{Failure, out, print_json};
 use dga_epayment::{
     Config, CreatePayment, Decimal, Error, ErrorCode, PaidStatus, Payment, PaymentStatus,
     PaymentType, blocking::Client, checkout_form_html,
@@ -81,6 +81,8 @@ struct Summary {
     lang: Lang,
     started: Instant,
     steps: Vec<Step>,
+    /// Stdout failed: the walk stops there.
+    stdout_failed: Option<Failure>,
 }
 
 type StepResult<T> = Result<(T, String), String>;
@@ -104,18 +106,26 @@ impl Summary {
             let mark = if step.ok { "✓" } else { "✗" };
             let n = self.steps.len();
             let ms = step.elapsed.as_millis();
-            match self.lang {
-                Lang::En => println!("{mark} {n} {:<9}{ms:>6} ms  {}", step.name, step.detail),
+            let line = match self.lang {
+                Lang::En => format!("{mark} {n} {:<9}{ms:>6} ms  {}\n", step.name, step.detail),
                 Lang::Th => {
                     // Thai vowel and tone marks take no column: pad by display width.
                     let name = STEPS_TH[n];
                     let pad = 18usize.saturating_sub(UnicodeWidthStr::width(name));
-                    println!("{mark} {n} {name}{:pad$}{ms:>6} ms  {}", "", step.detail)
+                    format!("{mark} {n} {name}{:pad$}{ms:>6} ms  {}\n", "", step.detail)
                 }
-            }
+            };
+            self.print(&line);
         }
         self.steps.push(step);
-        value
+        value.filter(|_| self.stdout_failed.is_none())
+    }
+
+    /// Prints to stdout unless it has failed already; a failure is kept for [`Summary::finish`].
+    fn print(&mut self, text: &str) {
+        if self.stdout_failed.is_none() {
+            self.stdout_failed = out(text).err();
+        }
     }
 
     /// `step N (name) failed: why` for the first failed step.
@@ -153,43 +163,48 @@ impl Summary {
         })
     }
 
-    /// Prints the end of the summary; success only when every step ran and passed.
-    fn finish(self) -> ExitCode {
+    /// Prints the end of the summary; success only when every step ran and passed. When stdout
+    /// failed, the walk stopped there: a closed stdout ends it quietly, another error is
+    /// reported; either way a walk that did not finish is not a success.
+    fn finish(mut self) -> ExitCode {
         let failure = self.failure();
         if self.json {
-            print_json(&self.to_json());
+            self.stdout_failed = print_json(&self.to_json()).err();
         } else {
-            println!();
+            let mut text = String::from("\n");
             match &failure {
-                None => println!(
-                    "{}",
-                    tr!(
-                        self.lang,
-                        "All {} steps behaved as DGA's guide says ({} ms).",
-                        "ทั้ง {} ขั้นตอนเป็นไปตามคู่มือของ สพร. ({} ms)",
-                        self.steps.len(),
-                        self.started.elapsed().as_millis()
-                    )
-                ),
+                None => text.push_str(&tr!(
+                    self.lang,
+                    "All {} steps behaved as DGA's guide says ({} ms).\n",
+                    "ทั้ง {} ขั้นตอนเป็นไปตามคู่มือของ สพร. ({} ms)\n",
+                    self.steps.len(),
+                    self.started.elapsed().as_millis()
+                )),
                 Some(f) => {
-                    println!(
-                        "{}",
-                        tr!(self.lang, "The demo FAILED: {}", "การสาธิตล้มเหลว: {}", f)
-                    );
+                    text.push_str(&tr!(
+                        self.lang,
+                        "The demo FAILED: {}\n",
+                        "การสาธิตล้มเหลว: {}\n",
+                        f
+                    ));
                     if !self.not_run().is_empty() {
                         let not_run = self.not_run().join(", ");
-                        println!(
-                            "{}",
-                            tr!(self.lang, "Not run: {}.", "ขั้นตอนที่ไม่ได้รัน: {}", not_run)
-                        );
+                        text.push_str(&tr!(
+                            self.lang,
+                            "Not run: {}.\n",
+                            "ขั้นตอนที่ไม่ได้รัน: {}\n",
+                            not_run
+                        ));
                     }
                 }
             }
+            self.print(&text);
         }
-        if failure.is_none() && self.not_run().is_empty() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
+        let passed = failure.is_none() && self.not_run().is_empty();
+        match self.stdout_failed {
+            Some(Failure::Closed) | None if passed => ExitCode::SUCCESS,
+            Some(f @ Failure::Io { .. }) => f.report(false),
+            _ => ExitCode::FAILURE,
         }
     }
 }
@@ -217,16 +232,19 @@ pub fn run(json: bool, lang: Lang) -> ExitCode {
         lang,
         started: Instant::now(),
         steps: Vec::new(),
+        stdout_failed: None,
     };
     if !json {
         let title = tr!(
             lang,
-            "dgapay demo — one payment end to end, against a DGA sandbox on this machine",
-            "dgapay demo — ชำระเงินหนึ่งรายการตั้งแต่ต้นจนจบ กับระบบจำลองของ สพร. บนเครื่องนี้",
+            "dgapay demo — one payment end to end, against a DGA sandbox on this machine\n\n",
+            "dgapay demo — ชำระเงินหนึ่งรายการตั้งแต่ต้นจนจบ กับระบบจำลองของ สพร. บนเครื่องนี้\n\n",
         );
-        println!("{title}\n");
+        summary.print(&title);
     }
-    walk(&mut summary);
+    if summary.stdout_failed.is_none() {
+        walk(&mut summary);
+    }
     summary.finish()
 }
 
@@ -606,6 +624,7 @@ mod tests {
             lang: Lang::En,
             started: Instant::now(),
             steps: Vec::new(),
+            stdout_failed: None,
         };
         assert_eq!(summary.step(|| Ok((1, "up".to_owned()))), Some(1));
         assert_eq!(summary.step::<()>(|| Err("no token".to_owned())), None);

@@ -40,6 +40,12 @@ impl Run {
 /// `dgapay ARGS` with no `DGA_*` variable from the environment running the tests, `env` set,
 /// and `stdin` fed in.
 pub fn dgapay_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Run {
+    dgapay_to(args, env, stdin, Stdio::piped())
+}
+
+/// [`dgapay_with`] with stdout sent to `stdout` ([`broken_pipe`], [`dev_full`]); `Run::stdout`
+/// holds what was read of it, if it was piped.
+pub fn dgapay_to(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>, stdout: Stdio) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dgapay"));
     cmd.args(args)
         .stdin(if stdin.is_some() {
@@ -47,7 +53,7 @@ pub fn dgapay_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) ->
         } else {
             Stdio::null()
         })
-        .stdout(Stdio::piped())
+        .stdout(stdout)
         .stderr(Stdio::piped())
         .env_remove("RUST_LOG");
     for (k, _) in std::env::vars() {
@@ -67,6 +73,29 @@ pub fn dgapay_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) ->
         stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
         stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
     }
+}
+
+/// The write end of a pipe whose reader is gone (as after `| head -1`): a write to it fails
+/// with a broken pipe, every time.
+pub fn broken_pipe() -> Stdio {
+    let mut reader = Command::new("true")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("true runs");
+    let writer = reader.stdin.take().expect("its stdin");
+    reader.wait().expect("true ends");
+    Stdio::from(writer)
+}
+
+/// `/dev/full`: every write fails with "no space left on device".
+pub fn dev_full() -> Stdio {
+    Stdio::from(
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full"),
+    )
 }
 
 pub fn dgapay(args: &[&str]) -> Run {
@@ -120,10 +149,15 @@ impl Sandbox {
     }
 
     pub fn run_with(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
+        self.run_to(args, stdin, Stdio::piped())
+    }
+
+    /// [`Sandbox::run_with`] with stdout sent to `stdout`.
+    pub fn run_to(&self, args: &[&str], stdin: Option<&[u8]>, stdout: Stdio) -> Run {
         let flags = self.flags();
         let mut all: Vec<&str> = flags.iter().map(String::as_str).collect();
         all.extend_from_slice(args);
-        dgapay_with(&all, &[], stdin)
+        dgapay_to(&all, &[], stdin, stdout)
     }
 
     /// A control API call (`/__sandbox/...`).
