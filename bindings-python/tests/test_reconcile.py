@@ -70,8 +70,9 @@ def test_status_many_gives_every_reference_in_input_order(client: dga.Client, sa
 
 def test_plain_strings_and_one_tuples_are_reference1(client: dga.Client, sandbox: Sandbox) -> None:
     p = create(client)
-    got = list(client.status_many([" " + p.reference1 + " ", (p.reference1,)], rate=0))
-    assert [(r.reference1, r.reference2) for r in got] == [(p.reference1, "")] * 2
+    # A reference2 that is NULL in the agency's table (None) is none, as "".
+    got = list(client.status_many([" " + p.reference1 + " ", (p.reference1,), (p.reference1, None)], rate=0))
+    assert [(r.reference1, r.reference2) for r in got] == [(p.reference1, "")] * 3
 
 
 def test_a_status_fault_is_a_row_with_the_error_kind(sandbox: Sandbox) -> None:

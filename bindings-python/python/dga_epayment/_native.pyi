@@ -26,8 +26,8 @@ __all__ = [
 ]
 
 _Body = Union[bytes, bytearray, str]
-#: One reference for status_many: reference1, or (reference1, reference2).
-_Reference = Union[str, Tuple[str], Tuple[str, str]]
+#: One reference for status_many: reference1, or (reference1, reference2); a None reference2 is none.
+_Reference = Union[str, Tuple[str], Tuple[str, Optional[str]]]
 #: The agency's own lookup of a callback's references in its orders.
 _KnownReference = Callable[[str, str], bool]
 
