@@ -257,7 +257,7 @@ def test_command_bad_options_and_missing_file(sandbox: Sandbox, tmp_path: Path) 
     out, err, code = reconcile(sandbox, f, "--concurrency", "0")
     assert code == 2 and "concurrency must be a whole number from 1 to 256" in err, err
     out, err, code = reconcile(sandbox, tmp_path / "missing.csv")
-    assert code == 1 and "error[io]: " in err and "missing.csv" in err, err
+    assert code == 2 and "error[io]: " in err and "missing.csv" in err, err
     assert sandbox.count("status") == before
 
 

@@ -41,12 +41,11 @@ class Command(BaseCommand):  # type: ignore[misc, unused-ignore]
             client = Client.from_env(**getattr(conf.settings, "DGA_EPAYMENT", {}))
             many = client._status_many_file(options["file"], options["concurrency"],
                                             options["rate"])
-        except ValidationError as e:
-            if e.errors and e.errors[0].field in ("input", "concurrency", "rate"):
-                raise CommandError(f"error[input]: {e}", returncode=EXIT_BAD_INPUT) from None
-            raise CommandError(f"error[{e.kind}]: {e}", returncode=1) from None
+        except ValidationError as e:  # bad input, options or configuration: 2, as dgapay's
+            input_ = e.errors and e.errors[0].field in ("input", "concurrency", "rate")
+            raise CommandError(f"error[{'input' if input_ else e.kind}]: {e}", returncode=EXIT_BAD_INPUT) from None
         except OSError as e:
-            raise CommandError(f"error[io]: {options['file']}: {e}", returncode=1) from None
+            raise CommandError(f"error[io]: {options['file']}: {e}", returncode=EXIT_BAD_INPUT) from None
         except DgaError as e:
             raise CommandError(f"error: {e}", returncode=1) from None
         writer = _RowWriter(options["format"], many.columns, options["bom"])
