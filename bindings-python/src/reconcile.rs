@@ -160,7 +160,10 @@ impl StatusMany {
 /// One item of the iterable as a reference, or why it cannot be one.
 fn reference(obj: &Bound<'_, PyAny>, line: u64) -> Result<Reference, InputError> {
     // A reference2 that is NULL (None) in the agency's table: the payment has none.
-    let (r1, r2) = match (obj.extract::<String>(), obj.extract::<(String, Option<String>)>()) {
+    let (r1, r2) = match (
+        obj.extract::<String>(),
+        obj.extract::<(String, Option<String>)>(),
+    ) {
         (Ok(r1), _) => (r1, String::new()),
         (_, Ok((r1, r2))) => (r1, r2.unwrap_or_default()),
         _ => match obj.extract::<(String,)>() {

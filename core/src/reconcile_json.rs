@@ -111,9 +111,15 @@ mod tests {
         assert_eq!(refs(json!(["A"])).unwrap().reference1, "A");
         assert_eq!(refs(json!(["A", null])).unwrap().reference2, "");
         let e = refs(json!(["A", 7])).unwrap_err();
-        assert!(e.reason.ends_with("got a pair whose reference2 is not a string"));
+        assert!(
+            e.reason
+                .ends_with("got a pair whose reference2 is not a string")
+        );
         let e = refs(json!([null, "B"])).unwrap_err();
-        assert!(e.reason.ends_with("got an array whose reference1 is not a string"));
+        assert!(
+            e.reason
+                .ends_with("got an array whose reference1 is not a string")
+        );
         let e = refs(json!(42)).unwrap_err();
         assert_eq!(
             (e.line, e.reason.as_str()),
