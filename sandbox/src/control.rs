@@ -362,7 +362,8 @@ fn parse_fault(obj: &Map<String, Value>) -> Result<(Option<Endpoint>, FaultKind,
             .and_then(|n| u32::try_from(n).ok())
             .ok_or("count must be an integer >= 1")?,
     };
-    let kind = match get("kind").and_then(Value::as_str).map(str::trim) {
+    let kind_name = get("kind").and_then(Value::as_str).map(str::trim);
+    let kind = match kind_name {
         Some("latency") => {
             let ms = get("latencyMs")
                 .and_then(Value::as_u64)
@@ -409,6 +410,21 @@ fn parse_fault(obj: &Map<String, Value>) -> Result<(Option<Endpoint>, FaultKind,
             );
         }
     };
+    // A key the kind does not read would pass silently, as a misspelt one would (null is absent).
+    let reads: &[&str] = match kind_name {
+        Some("latency") => &["latencyMs"],
+        Some("http_status") => &["httpStatus"],
+        Some("respond") => &["httpStatus", "body"],
+        _ => &[],
+    };
+    for name in ["latencyMs", "httpStatus", "body"] {
+        if get(name).is_some_and(|v| !v.is_null()) && !reads.contains(&name) {
+            return Err(format!(
+                "{name} does not apply to a {} fault",
+                kind_name.unwrap_or_default()
+            ));
+        }
+    }
     Ok((target, kind, count))
 }
 

@@ -319,6 +319,9 @@ fn bad_fault_specs_are_400() {
         json!({"endpoint": "create", "kind": "reset", "count": 0}),
         json!({"endpoint": "create", "kind": "reset", "count": 1.5}),
         json!({"endpoint": "create", "kind": "reset", "colour": "red"}),
+        json!({"endpoint": "create", "kind": "reset", "latencyMs": 5}),
+        json!({"endpoint": "create", "kind": "latency", "latencyMs": 5, "httpStatus": 503}),
+        json!({"endpoint": "create", "kind": "http_status", "body": "x"}),
         json!("reset"),
     ] {
         let (status, body) = env.control_post("faults", &spec);
