@@ -167,7 +167,8 @@ ls "$app/node_modules" | grep -E '^dga-epayment' | sed 's/^/installed: /'
 quickstart bindings-node/README.md js |
   sed -e "s#'http://127.0.0.1:8580'#'$URL'#" -e 's#app.listen(3000)#app.listen(0, "127.0.0.1")#' > "$app/quickstart.js"
 reset_sandbox
-(cd "$app" && node quickstart.js > "$WORK/node.out" 2>&1) &
+# exec: the PID killed below is node's own (killing the subshell left the Express server running)
+(cd "$app" && exec node quickstart.js > "$WORK/node.out" 2>&1) &
 node_pid=$!
 for _ in $(seq 200); do [ -s "$WORK/node.out" ] && break; sleep 0.05; done
 sleep 0.2
