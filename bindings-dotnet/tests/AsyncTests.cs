@@ -197,6 +197,9 @@ namespace Dga.EPayment.Tests
                         .ContinueWith(t => client.Status(p.Result.Reference1, p.Result.Reference2).PaidStatus, TaskContinuationOptions.ExecuteSynchronously);
                     Assert.Equal<PaidStatus?>(PaidStatus.Pending, nested.Result, "blocking call in a continuation");
                     // Nor on the completion thread: one that waits for another call's completion gets it.
+                    // Held 300 ms, so the continuation is registered before the call ends (registered
+                    // after, ExecuteSynchronously would run it at once on this thread).
+                    sb.Fault("status", "latency", 1, Latency(300));
                     var status = client.StatusAsync(p.Result.Reference1, p.Result.Reference2);
                     Assert.True(status.CreationOptions.HasFlag(TaskCreationOptions.RunContinuationsAsynchronously), "creation options");
                     var waited = status.ContinueWith(t => Tuple.Create(Thread.CurrentThread.IsThreadPoolThread,
