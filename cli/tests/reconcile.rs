@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{AGENT_ID, Run, Sandbox};
+use common::{AGENT_ID, Run, Sandbox, finished};
 use dga_epayment::{CreatePayment, Decimal, PaymentType, blocking::Client};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
@@ -281,26 +281,7 @@ fn a_status_fault_in_the_middle() {
         writeln!(stdin, "MID-{i}").unwrap();
     }
     drop(stdin);
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let code = child.wait().unwrap().code();
-    let run = Run {
-        code: code.unwrap_or(-1),
-        stdout,
-        stderr,
-    };
+    let run = finished(child);
     run.assert_code(1);
     let rows = jsonl(&run);
     assert_eq!(rows.len(), 10);
@@ -444,7 +425,7 @@ fn interrupted(signal: &str, code: i32, rate: &str, after: usize, latency_ms: u6
         "8",
         file.to_str().unwrap(),
     ]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dgapay"))
+    let child = Command::new(env!("CARGO_BIN_EXE_dgapay"))
         .args(&args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -461,25 +442,7 @@ fn interrupted(signal: &str, code: i32, rate: &str, after: usize, latency_ms: u6
         .status()
         .unwrap();
     assert!(killed.success());
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let run = Run {
-        code: child.wait().unwrap().code().unwrap_or(-1),
-        stdout,
-        stderr,
-    };
+    let run = finished(child);
     run.assert_code(code);
     let rows: Vec<&str> = run.stdout.lines().skip(1).collect();
     assert!(

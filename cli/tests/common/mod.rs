@@ -77,6 +77,16 @@ pub fn dgapay_to(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>, stdo
 
 /// The write end of a pipe whose reader is gone (as after `| head -1`): a write to it fails
 /// with a broken pipe, every time.
+/// A spawned dgapay (stdout and stderr piped) run to its end.
+pub fn finished(child: std::process::Child) -> Run {
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 pub fn broken_pipe() -> Stdio {
     let mut reader = Command::new("true")
         .stdin(Stdio::piped())
