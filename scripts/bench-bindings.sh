@@ -14,6 +14,10 @@
 # Every run first warms up for --warmup seconds, the same in every language: Java's C2 compiler
 # still compiles the call path seconds after start (its thread's CPU per call, measured: 44 us
 # 1 s in, 12 us 3 s in, on a loaded machine), and a server runs at the steady state after it.
+# Java also runs with -XX:+AlwaysPreTouch (the heap the JVM commits at start, touched then): a
+# seconds-old JVM still grows G1's young generation into pages never used, and the kernel
+# zeroing them was a quarter of the calling thread's time (perf: clear_page_erms from page
+# faults in JIT code), a cost a server pays once in its first minutes, not per call.
 # Release builds throughout; nothing the tests use is touched (Python gets its own venv).
 #
 # scripts/bench-bindings.sh [--seconds N] [--rounds N] [--warmup N]
@@ -116,7 +120,7 @@ bench() { # lang mode
     csharp) LD_LIBRARY_PATH="$PWD/$R" mono "$B/dotnet/Bench.exe" "$url" "$2" "$seconds" ;;
     python) "$B/venv/bin/python" bindings-python/bench/bench.py "$url" "$2" "$seconds" ;;
     node) node bindings-node/bench/bench.js "$url" "$2" "$seconds" ;;
-    java) java -cp "$JAR:$B/java" Bench "$url" "$2" "$seconds" ;;
+    java) java -XX:+AlwaysPreTouch -cp "$JAR:$B/java" Bench "$url" "$2" "$seconds" ;;
   esac
 }
 runs="rust:seq c:seq csharp:seq python:seq node:seq java:seq rust:conc8 c:conc8 csharp:conc8 python:conc8 python:async8 rust:async64 csharp:async64 python:async64 node:conc8 java:conc8 python:parse"
