@@ -235,6 +235,10 @@ fn reconcile_all(
         .map_err(|e| Failure::io("tokio runtime", e))?;
     let concurrency = usize::from(args.concurrency);
     let mut summary = Summary::default();
+    // Refused credentials (see `refused`): the first row's error is said in full, the rows
+    // after it with the same refusal only counted.
+    let mut refusal: Option<String> = None;
+    let mut more_refused = 0u64;
     let result: Result<End, Failure> = runtime.block_on(async {
         let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| Failure::io("SIGINT", e))?;
         let mut terminate =
@@ -273,9 +277,19 @@ fn reconcile_all(
                         Some(Ok(o)) => o,
                     };
                     summary.add(&outcome);
-                    if outcome.is_unreadable()
+                    if let Err(e) = &outcome.result
+                        && refused(e)
+                        && refusal.is_some()
+                    {
+                        // The same refusal again: counted for one line at the end.
+                        more_refused += 1;
+                    } else if outcome.is_unreadable()
                         && let Err(e) = &outcome.result
                     {
+                        if refused(e) {
+                            let (kind, message) = (e.kind().code(), escaped(&e.to_string()));
+                            refusal = Some(format!("error[{kind}]: {message}"));
+                        }
                         let r = &outcome.reference;
                         note(&bar, format!(
                             "line {}: {} {}: error[{}]: {}",
@@ -321,6 +335,23 @@ fn reconcile_all(
         Err(Failure::Closed) => return Ok(ExitCode::from(rows_status(&summary))),
         Err(failure) => return Err(failure),
     };
+    if let Some(reason) = &refusal
+        && more_refused > 0
+    {
+        // A row the engine made without a call has no call counted: at the end every call
+        // started has its row, so the rows beyond the calls are the ones not sent.
+        let not_sent = summary
+            .total
+            .saturating_sub(started_calls.load(Ordering::SeqCst))
+            .min(more_refused);
+        let also_refused = more_refused - not_sent;
+        let what = match (also_refused, not_sent) {
+            (0, n) => format!("{} not sent", more(n)),
+            (r, 0) => format!("{} refused too", more(r)),
+            (r, n) => format!("{}: {r} refused too, {n} not sent", more(r + n)),
+        };
+        eprintln!("reconcile: {what}: {reason}");
+    }
     match end {
         End::BadLine(e) => {
             eprintln!("reconcile: stopped at a bad line after {summary}");
@@ -347,6 +378,17 @@ fn reconcile_all(
             Ok(ExitCode::from(rows_status(&summary)))
         }
     }
+}
+
+/// "1 more reference", "4 more references".
+fn more(n: u64) -> String {
+    format!("{n} more reference{}", if n == 1 { "" } else { "s" })
+}
+
+/// DGA refused the credentials: the engine sends nothing more, and every row after it has
+/// this error.
+fn refused(e: &dga_epayment::Error) -> bool {
+    e.kind() == dga_epayment::ErrorKind::Auth && !e.is_transient()
 }
 
 /// 0 when every row's status was read, 1 when some could not be.

@@ -591,3 +591,111 @@ fn missing_configuration_exits_2_and_a_closed_stdout_is_quiet() {
     assert!(!run.stderr.contains("error["), "{}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
+
+/// Refused credentials: every reference still gets its row (exit 1, as for any unreadable
+/// row), but stderr names the refusal once and then counts the references not sent, instead of
+/// one identical line per reference.
+#[test]
+fn refused_credentials_are_said_once() {
+    let sb = Sandbox::start();
+    let (dir, file) = refs_file("REFUSED", 5);
+    let args = [
+        "--gateway-url",
+        &sb.url,
+        "--consumer-key",
+        "sandbox-key",
+        "--consumer-secret",
+        "wrong-secret",
+        "--agent-id",
+        AGENT_ID,
+        "reconcile",
+        "--concurrency",
+        "1",
+        "--format",
+        "jsonl",
+        file.to_str().unwrap(),
+    ];
+    let child = Command::new(env!("CARGO_BIN_EXE_dgapay"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let run = finished(child);
+    run.assert_code(1);
+    let rows = jsonl(&run);
+    assert_eq!(rows.len(), 5, "{}", run.stdout);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row["reference1"], format!("REFUSED-{}", i + 1));
+        assert_eq!(row["error"], "Auth", "row {}: {row}", i + 1);
+    }
+    assert_eq!(
+        run.stderr.matches("error[auth]").count(),
+        2,
+        "the refusal once, then the summary line:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("line 1: REFUSED-1 : error[auth]: authentication failed"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("reconcile: 4 more references not sent: error[auth]: authentication failed"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("REFUSED-2"), "{}", run.stderr);
+    assert!(!run.stderr.contains("wrong-secret"), "{}", run.stderr);
+    assert!(run.stderr.contains("5 references"), "{}", run.stderr);
+    assert_eq!(
+        sb.calls_to("token"),
+        1,
+        "no reference sent after the refusal"
+    );
+
+    // A call in flight when the refusal comes is refused too: still said once, and counted
+    // apart from the ones not sent. The token's answer is held so both calls are out first.
+    sb.control(
+        "POST",
+        "faults",
+        Some(json!({"endpoint": "token", "kind": "latency", "latencyMs": 300, "count": 2})),
+    );
+    let mut args = args.to_vec();
+    args[10] = "2";
+    let child = Command::new(env!("CARGO_BIN_EXE_dgapay"))
+        .args(&args)
+        .args(["--rate", "0"])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let run = finished(child);
+    run.assert_code(1);
+    assert_eq!(jsonl(&run).len(), 5, "{}", run.stdout);
+    let said: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("error[auth]"))
+        .collect();
+    assert_eq!(said.len(), 2, "{}", run.stderr);
+    assert!(
+        said[0].starts_with("line 1: REFUSED-1 : "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        said[1].starts_with(
+            "reconcile: 4 more references: 1 refused too, 3 not sent: error[auth]: authentication failed"
+        ),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
