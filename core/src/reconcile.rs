@@ -2,8 +2,9 @@
 //! arrived (DGA has no list endpoint, so asking about each pending payment is the only way).
 //!
 //! - [`read_references`] reads the agency's list: `reference1[,reference2]` lines, or a CSV
-//!   whose header names `reference1` (or the guide's `ref1`, `requestReference1`) and
-//!   optionally `reference2`, its other columns passed through to the output.
+//!   whose header names `reference1` (or the guide's `ref1`, `requestReference1`, or its Thai
+//!   `รหัสอ้างอิงการชำระเงิน 1`, `เลขที่อ้างอิง 1`, …) and optionally `reference2`, its other
+//!   columns passed through to the output.
 //! - [`status_many`] reads each status with at most `concurrency` calls in flight and at most
 //!   `rate` calls a second, and gives the results in input order through a bounded reorder
 //!   window, so memory does not grow with the list.
@@ -119,17 +120,38 @@ struct Layout {
     width: usize,
 }
 
-/// The header names read as the `reference1` column, in any case: the SDK's, and the guide's
-/// (`ref1` in a callback, `requestReference1` at create).
-pub const REFERENCE1_NAMES: [&str; 3] = ["reference1", "ref1", "requestReference1"];
-/// The header names read as the `reference2` column, in any case.
-pub const REFERENCE2_NAMES: [&str; 3] = ["reference2", "ref2", "requestReference2"];
+/// The header names read as the `reference1` column, in any case and with white space
+/// ignored (`เลขที่อ้างอิง1` is `เลขที่อ้างอิง 1`): the SDK's, the guide's (`ref1` in a
+/// callback, `requestReference1` at create), the Thai guide's (`รหัสอ้างอิงการชำระเงิน 1` for
+/// Reference1/Ref1, `รหัสอ้างอิงการชำระเงินของระบบต้นทาง 1` for RequestReference1), and the
+/// short forms a Thai agency's spreadsheet uses.
+pub const REFERENCE1_NAMES: &[&str] = &[
+    "reference1",
+    "ref1",
+    "requestReference1",
+    "รหัสอ้างอิงการชำระเงิน 1",
+    "รหัสอ้างอิงการชำระเงินของระบบต้นทาง 1",
+    "รหัสอ้างอิง 1",
+    "เลขที่อ้างอิง 1",
+    "เลขอ้างอิง 1",
+];
+/// The header names read as the `reference2` column, as [`REFERENCE1_NAMES`].
+pub const REFERENCE2_NAMES: &[&str] = &[
+    "reference2",
+    "ref2",
+    "requestReference2",
+    "รหัสอ้างอิงการชำระเงิน 2",
+    "รหัสอ้างอิงการชำระเงินของระบบต้นทาง 2",
+    "รหัสอ้างอิง 2",
+    "เลขที่อ้างอิง 2",
+    "เลขอ้างอิง 2",
+];
 
 /// Starts reading references: skips a UTF-8 byte-order mark and reads the first record, which
-/// is either a header (a cell is one of [`REFERENCE1_NAMES`] or [`REFERENCE2_NAMES`]; it must
-/// name a reference1 column, then every record must have the header's number of columns, and
-/// the columns other than reference1/reference2 are passed through) or the first
-/// `reference1[,reference2]` line.
+/// is either a header (a cell is one of [`REFERENCE1_NAMES`] or [`REFERENCE2_NAMES`], in any
+/// case, white space ignored; it must name a reference1 column, then every record must have
+/// the header's number of columns, and the columns other than reference1/reference2 are passed
+/// through) or the first `reference1[,reference2]` line.
 ///
 /// Fields are CSV (RFC 4180, as Excel writes it): a field may be quoted, `""` is a quote in a
 /// quoted field, and a quoted field may hold line breaks (a cell typed with Alt-Enter); a record
@@ -192,10 +214,11 @@ impl<R: BufRead> References<R> {
             }
             let meaning = reference_column(name).unwrap_or(name);
             if let Some((_, first)) = seen.iter().find(|(m, _)| m.eq_ignore_ascii_case(meaning)) {
-                return Err(err(match first.eq_ignore_ascii_case(name) {
-                    true => format!("the header names {name:?} twice"),
+                let (first, name_q) = (quoted(first), quoted(name));
+                return Err(err(match first.eq_ignore_ascii_case(&name_q) {
+                    true => format!("the header names {name_q} twice"),
                     false => {
-                        format!("the header's columns {first:?} and {name:?} both name {meaning}")
+                        format!("the header's columns {first} and {name_q} both name {meaning}")
                     }
                 }));
             }
@@ -206,8 +229,9 @@ impl<R: BufRead> References<R> {
                 layout.reference2 = Some(i);
             } else if COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(name)) {
                 return Err(err(format!(
-                    "the header's column {name:?} has the name of an output column; rename it \
+                    "the header's column {} has the name of an output column; rename it \
                      (the output's own columns are {})",
+                    quoted(name),
                     COLUMNS.join(", ")
                 )));
             } else {
@@ -424,15 +448,41 @@ fn feed_line(
 /// Which reference column a header cell names, if it names one ([`REFERENCE1_NAMES`],
 /// [`REFERENCE2_NAMES`]).
 fn reference_column(cell: &str) -> Option<&'static str> {
-    let cell = cell.trim();
-    let is = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(cell));
-    if is(&REFERENCE1_NAMES) {
+    let is = |names: &[&str]| names.iter().any(|n| same_name(n, cell));
+    if is(REFERENCE1_NAMES) {
         Some("reference1")
-    } else if is(&REFERENCE2_NAMES) {
+    } else if is(REFERENCE2_NAMES) {
         Some("reference2")
     } else {
         None
     }
+}
+
+/// Whether two header names are the same in any ASCII case, white space ignored (a Thai
+/// header is written with or without a space before its number).
+fn same_name(a: &str, b: &str) -> bool {
+    fn name(s: &str) -> impl Iterator<Item = char> + '_ {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_lowercase())
+    }
+    name(a).eq(name(b))
+}
+
+/// A header name in quotes for a message, its quotes, backslashes and control characters
+/// escaped as `{:?}` does; Thai vowel and tone marks are kept as written (`{:?}` would show
+/// them as `\u{e49}`).
+fn quoted(name: &str) -> String {
+    let mut out = String::from('"');
+    for c in name.chars() {
+        match c {
+            '"' | '\\' => out.extend(['\\', c]),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The reader's mirror of [`neutralise_cell`]: a `'` before `=`, `+`, `-` or `@` is dropped, so
@@ -1070,6 +1120,60 @@ mod tests {
         assert_eq!(
             e.reason,
             "the header's columns \"ref1\" and \"reference1\" both name reference1"
+        );
+    }
+
+    /// A Thai agency's export names the columns in Thai: the guide's terms, or the short forms
+    /// its staff write, with or without a space before the number.
+    #[test]
+    fn thai_names_make_a_header() {
+        for text in [
+            "เลขอ้างอิง1,เลขอ้างอิง2\nRC-1,B-1\n",
+            "เลขที่อ้างอิง 1,เลขที่อ้างอิง 2\nRC-1,B-1\n",
+            "รหัสอ้างอิง1,รหัสอ้างอิง 2\nRC-1,B-1\n",
+            "รหัสอ้างอิงการชำระเงิน 1,รหัสอ้างอิงการชำระเงิน2\nRC-1,B-1\n",
+            "รหัสอ้างอิงการชำระเงินของระบบต้นทาง1,รหัสอ้างอิงการชำระเงินของระบบต้นทาง 2\nRC-1,B-1\n",
+            " เลขที่อ้างอิง  2 ,เลขอ้างอิง 1\nB-1,RC-1\n",
+            // A header cell wrapped with Alt-Enter.
+            "\"เลขที่อ้างอิง\n1\",เลขที่อ้างอิง 2\nRC-1,B-1\n",
+            "Reference 1,REF 2\nRC-1,B-1\n",
+        ] {
+            let refs = read(text.as_bytes()).unwrap();
+            assert_eq!(refs.len(), 1, "{text}");
+            assert_eq!(
+                (&refs[0].reference1[..], &refs[0].reference2[..]),
+                ("RC-1", "B-1"),
+                "{text}"
+            );
+        }
+        let r = read_references(
+            "ชื่อผู้ชำระ,เลขที่อ้างอิง 1,เลขที่อ้างอิง 2,จำนวนเงิน\nสมศรี มีสุข,RC-1,B-1,100.00\n".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(r.extra_headers(), ["ชื่อผู้ชำระ", "จำนวนเงิน"]);
+        let refs: Vec<Reference> = r.collect::<std::result::Result<_, _>>().unwrap();
+        assert_eq!(pairs(&refs), [("RC-1", "B-1", 2)]);
+        assert_eq!(refs[0].extra, ["สมศรี มีสุข", "100.00"]);
+        let e = read("เลขอ้างอิง1,reference1\nA,B\n".as_bytes()).unwrap_err();
+        assert_eq!(
+            e.reason,
+            "the header's columns \"เลขอ้างอิง1\" and \"reference1\" both name reference1"
+        );
+        // Thai names in a message as written (not `\u{e49}`), a line break escaped.
+        let e = read("\"เลขที่อ้างอิง\n1\",หมายเหตุ,เลขที่อ้างอิง 1\n".as_bytes()).unwrap_err();
+        assert_eq!(
+            e.reason,
+            "the header's columns \"เลขที่อ้างอิง\\n1\" and \"เลขที่อ้างอิง 1\" both name reference1"
+        );
+        let e = read("หมายเหตุ,ref1,หมายเหตุ\n".as_bytes()).unwrap_err();
+        assert_eq!(e.reason, "the header names \"หมายเหตุ\" twice");
+        let e = read("หมายเหตุ,เลขอ้างอิง 2\nx,B-1\n".as_bytes()).unwrap_err();
+        assert!(e.reason.contains("no reference1 column"), "{e}");
+        assert!(e.reason.contains("เลขที่อ้างอิง 1"), "{e}");
+        // A name without its number is not a reference column: the line is a reference.
+        assert_eq!(
+            pairs(&read("เลขที่อ้างอิง\n".as_bytes()).unwrap()),
+            [("เลขที่อ้างอิง", "", 1)]
         );
     }
 
