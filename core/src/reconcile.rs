@@ -4,7 +4,7 @@
 //! - [`read_references`] reads the agency's list: `reference1[,reference2]` lines, or a CSV
 //!   whose header names `reference1` (or the guide's `ref1`, `requestReference1`, or its Thai
 //!   `รหัสอ้างอิงการชำระเงิน 1`, `เลขที่อ้างอิง 1`, …) and optionally `reference2`, its other
-//!   columns passed through to the output.
+//!   columns passed through to the output; `,`, `;` or tab separated.
 //! - [`status_many`] reads each status with at most `concurrency` calls in flight and at most
 //!   `rate` calls a second, and gives the results in input order through a bounded reorder
 //!   window, so memory does not grow with the list.
@@ -104,6 +104,8 @@ pub struct References<R: BufRead> {
     reader: R,
     line: u64,
     buf: Vec<u8>,
+    /// Lines read ahead to find the separator, not yet given to the parser.
+    ahead: VecDeque<Vec<u8>>,
     parser: csv_core::Reader,
     /// `Some` in header mode: the positions of reference1, reference2 and the passed-through
     /// columns.
@@ -155,11 +157,13 @@ pub const REFERENCE2_NAMES: &[&str] = &[
 ///
 /// Fields are CSV (RFC 4180, as Excel writes it): a field may be quoted, `""` is a quote in a
 /// quoted field, and a quoted field may hold line breaks (a cell typed with Alt-Enter); a record
-/// is numbered by the line it starts on. A quote still open at the end of the input is an error
-/// naming the line its field starts on. Blank lines between records are skipped. A cell that
-/// starts with `'` before `=`, `+`, `-` or `@` is read without the `'`: that is what
-/// [`neutralise_cell`] adds, so an output file's reference columns can be fed back in. Input
-/// that is not UTF-8 (e.g. Windows-874 Thai) is refused naming the line.
+/// is numbered by the line it starts on. The separator is the first of `,`, `;` and tab outside
+/// quotes in the first record (Excel writes `;` in many locales, other systems tabs), `,` when
+/// it has none (one column); the whole input is read with it. A quote still open at the end of
+/// the input is an error naming the line its field starts on. Blank lines between records are
+/// skipped. A cell that starts with `'` before `=`, `+`, `-` or `@` is read without the `'`:
+/// that is what [`neutralise_cell`] adds, so an output file's reference columns can be fed
+/// back in. Input that is not UTF-8 (e.g. Windows-874 Thai) is refused naming the line.
 pub fn read_references<R: BufRead>(
     mut reader: R,
 ) -> std::result::Result<References<R>, InputError> {
@@ -168,16 +172,20 @@ pub fn read_references<R: BufRead>(
         reader,
         line: 0,
         buf: Vec::new(),
-        // Only `\n` ends a record, so a lone `\r` is text (refused in a reference), not a
-        // second record whose cells would be lost.
-        parser: csv_core::ReaderBuilder::new()
-            .terminator(csv_core::Terminator::Any(b'\n'))
-            .build(),
+        ahead: VecDeque::new(),
+        parser: csv_core::Reader::new(),
         layout: None,
         extra_headers: Vec::new(),
         first: None,
         failed: false,
     };
+    let delimiter = refs.find_delimiter()?;
+    // Only `\n` ends a record, so a lone `\r` is text (refused in a reference), not a
+    // second record whose cells would be lost.
+    refs.parser = csv_core::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .terminator(csv_core::Terminator::Any(b'\n'))
+        .build();
     let Some(first) = refs.next_record()? else {
         return Ok(refs);
     };
@@ -253,6 +261,74 @@ impl<R: BufRead> References<R> {
         Ok(())
     }
 
+    /// The separator of the input: the first of `,`, `;` and tab outside quotes in its first
+    /// record, `,` when there is none. Only the first field is scanned (the first separator
+    /// ends it), so a quote opens only at its start, as in the parser. The lines read are kept
+    /// in `ahead` for [`Self::next_record`].
+    fn find_delimiter(&mut self) -> std::result::Result<u8, InputError> {
+        #[derive(Clone, Copy)]
+        enum At {
+            Start,
+            Plain,
+            Quoted,
+            // A quote inside the quoted field: its end, or the first of `""`.
+            QuoteInQuoted,
+        }
+        let mut at = At::Start;
+        loop {
+            let mut line = Vec::new();
+            let n = self
+                .reader
+                .read_until(b'\n', &mut line)
+                .map_err(|e| io_error(self.ahead.len() as u64 + 1, &e))?;
+            if n == 0 {
+                return Ok(b',');
+            }
+            let text = trim_line_end(&line);
+            let blank = matches!(at, At::Start) && text.iter().all(u8::is_ascii_whitespace);
+            let mut found = None;
+            if !blank {
+                for &b in text {
+                    at = match (at, b) {
+                        (At::Quoted, b'"') => At::QuoteInQuoted,
+                        (At::Quoted, _) | (At::QuoteInQuoted, b'"') => At::Quoted,
+                        (At::Start, b'"') => At::Quoted,
+                        (_, b',' | b';' | b'\t') => {
+                            found = Some(b);
+                            break;
+                        }
+                        _ => At::Plain,
+                    };
+                }
+            }
+            self.ahead.push_back(line);
+            match (found, at) {
+                (Some(b), _) => return Ok(b),
+                // The record ended without one: a single column.
+                (None, At::Plain | At::QuoteInQuoted) => return Ok(b','),
+                // Blank lines before the record, or a quoted line break: read on.
+                (None, At::Start | At::Quoted) => {}
+            }
+        }
+    }
+
+    /// Reads the next line into `buf` (a line read ahead first); false at the end of the input.
+    fn next_line(&mut self) -> std::result::Result<bool, InputError> {
+        self.buf.clear();
+        if let Some(line) = self.ahead.pop_front() {
+            self.buf = line;
+        } else if self
+            .reader
+            .read_until(b'\n', &mut self.buf)
+            .map_err(|e| io_error(self.line + 1, &e))?
+            == 0
+        {
+            return Ok(false);
+        }
+        self.line += 1;
+        Ok(true)
+    }
+
     /// The next record that is not a blank line, as UTF-8 fields (each [`unguard`]ed), with
     /// the line it starts on. Lines are read one at a time, so the numbers are the file's own.
     fn next_record(&mut self) -> std::result::Result<Option<(u64, Vec<String>)>, InputError> {
@@ -262,12 +338,7 @@ impl<R: BufRead> References<R> {
         let mut fields = Vec::new();
         let mut field = Vec::new();
         loop {
-            self.buf.clear();
-            let n = self
-                .reader
-                .read_until(b'\n', &mut self.buf)
-                .map_err(|e| io_error(self.line + 1, &e))?;
-            if n == 0 {
+            if !self.next_line()? {
                 return match start {
                     None => Ok(None),
                     Some(_) => Err(InputError {
@@ -279,11 +350,7 @@ impl<R: BufRead> References<R> {
                     }),
                 };
             }
-            self.line += 1;
-            let mut text: &[u8] = &self.buf;
-            while let [rest @ .., b'\n' | b'\r'] = text {
-                text = rest;
-            }
+            let text = trim_line_end(&self.buf);
             let line = match start {
                 Some(line) => line,
                 None if text.iter().all(u8::is_ascii_whitespace) => continue,
@@ -408,6 +475,14 @@ fn skip_bom<R: BufRead>(reader: &mut R) -> io::Result<()> {
             return Ok(());
         }
     }
+}
+
+/// A line without its line break (`\n`, and any `\r` before it).
+fn trim_line_end(mut text: &[u8]) -> &[u8] {
+    while let [rest @ .., b'\n' | b'\r'] = text {
+        text = rest;
+    }
+    text
 }
 
 fn io_error(line: u64, e: &io::Error) -> InputError {
@@ -1175,6 +1250,59 @@ mod tests {
             pairs(&read("เลขที่อ้างอิง\n".as_bytes()).unwrap()),
             [("เลขที่อ้างอิง", "", 1)]
         );
+    }
+
+    /// The separator is the first of `,` `;` tab outside quotes on the first record, whatever
+    /// later lines hold; a one-column file reads as `,`.
+    #[test]
+    fn the_first_record_decides_the_separator() {
+        for text in [
+            &b"RC-1;B-1\nRC-2;B-2\n"[..],
+            b"RC-1\tB-1\nRC-2\tB-2\n",
+            b"\xEF\xBB\xBFRC-1;B-1\r\n\r\nRC-2;\" B-2 \"\r\n",
+        ] {
+            let refs = read(text).unwrap();
+            let lines: Vec<u64> = refs.iter().map(|r| r.line).collect();
+            let got: Vec<(&str, &str)> = pairs(&refs).iter().map(|p| (p.0, p.1)).collect();
+            let text = String::from_utf8_lossy(text);
+            assert_eq!(got, [("RC-1", "B-1"), ("RC-2", "B-2")], "{text:?}");
+            assert!(lines == [1, 2] || lines == [1, 3], "{text:?}");
+        }
+        // A header, and a later `,` is text.
+        let r = read_references("เลขที่อ้างอิง 1;note;เลขที่อ้างอิง 2\nRC-1;a,b;B-1\n".as_bytes()).unwrap();
+        assert_eq!(r.extra_headers(), ["note"]);
+        let refs: Vec<Reference> = r.collect::<std::result::Result<_, _>>().unwrap();
+        assert_eq!(pairs(&refs), [("RC-1", "B-1", 2)]);
+        assert_eq!(refs[0].extra, ["a,b"]);
+        let r = read_references(&b"reference1\tnote\nRC-1\t\"x\ty\"\n"[..]).unwrap();
+        let refs: Vec<Reference> = r.collect::<std::result::Result<_, _>>().unwrap();
+        assert_eq!(refs[0].extra, ["x\ty"]);
+        // One column: read as before, `,` splitting a later line and `;` being text.
+        assert_eq!(
+            pairs(&read(b"RC-1\nRC-2,B-2\nRC;3\n").unwrap()),
+            [("RC-1", "", 1), ("RC-2", "B-2", 2), ("RC;3", "", 3)]
+        );
+        assert_eq!(
+            read(b"RC-1\nA,B,C\n").unwrap_err().reason,
+            "3 columns where reference1[,reference2] was expected (to pass other columns \
+             through, start the file with a header line naming reference1)"
+        );
+        // `,` files: a `;` or tab inside quotes is text, on the first line or a later one.
+        assert_eq!(
+            pairs(&read(b"\"R;1\",B-1\nRC-2,\"B;2\"\n").unwrap()),
+            [("R;1", "B-1", 1), ("RC-2", "B;2", 2)],
+        );
+        // A quote opens a field only at its start, as the parser reads it.
+        assert_eq!(
+            pairs(&read(b"RC\"1;B-1\n\"R\"\"2\";B-2\n").unwrap()),
+            [("RC\"1", "B-1", 1), ("R\"2", "B-2", 2)],
+        );
+        // A first cell wrapped with Alt-Enter: the separator after it, on its next line.
+        let text = "\n\"เลขที่อ้างอิง\n1\";เลขที่อ้างอิง 2\nRC-1;B-1\n";
+        assert_eq!(pairs(&read(text.as_bytes()).unwrap()), [("RC-1", "B-1", 4)]);
+        let e = read(b"\n\"RC-1;B-1\nRC-2;B-2\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.reason.starts_with("unterminated quote"), "{e}");
     }
 
     #[test]
