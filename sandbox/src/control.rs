@@ -149,6 +149,10 @@ pub(crate) fn config_json(c: &SandboxConfig) -> Value {
     })
 }
 
+/// Why an empty `sources` is refused (by the control API and by [`crate::start`]).
+pub(crate) const NO_SOURCES: &str =
+    "sources must name at least one source: with none, create refuses every source (InvalidSource)";
+
 const CONFIG_KEYS: &[&str] = &[
     "consumerKey",
     "consumerSecret",
@@ -176,6 +180,9 @@ fn apply_config(
                 let items = value
                     .as_array()
                     .ok_or_else(|| format!("{key} must be an array of strings"))?;
+                if items.is_empty() {
+                    return Err(NO_SOURCES.into());
+                }
                 next.sources = items
                     .iter()
                     .map(|item| non_empty_string(key, item))

@@ -48,7 +48,7 @@ pub struct SandboxConfig {
     pub consumer_key: String,
     /// The `ConsumerSecret` the token endpoint accepts.
     pub consumer_secret: String,
-    /// `source` codes create accepts.
+    /// `source` codes create accepts (at least one).
     pub sources: Vec<String>,
     /// Where payment callbacks are POSTed; `None` delivers none.
     pub callback_url: Option<String>,
@@ -190,8 +190,15 @@ fn listen(host: &str, port: u16) -> io::Result<std::net::TcpListener> {
 
 /// Starts a sandbox. The listener is bound before this returns (so the port is known and a
 /// bind error is returned here); the server runs on its own thread with its own tokio
-/// runtime, so this is callable from plain synchronous code.
+/// runtime, so this is callable from plain synchronous code. A config with no `sources` is an
+/// `InvalidInput` error (every create would be refused).
 pub fn start(config: SandboxConfig) -> io::Result<Sandbox> {
+    if config.sources.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            control::NO_SOURCES,
+        ));
+    }
     let tls = config.tls.as_ref().map(tls_acceptor).transpose()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let std_listener = listen(&config.host, config.port).map_err(|e| {

@@ -87,6 +87,38 @@ fn config_can_be_read_and_changed() {
     assert_eq!(env.control_get("config"), defaults);
 }
 
+/// A config with no source would refuse every create (InvalidSource): `"sources": []` is a
+/// 400 that changes nothing, as is starting with none.
+#[test]
+fn sources_cannot_be_emptied() {
+    let env = start();
+    let before = env.control_get("config");
+    for patch in [
+        json!({"sources": []}),
+        json!({"consumerKey": "k2", "sources": []}),
+    ] {
+        let (status, body) = env.control_post("config", &patch);
+        assert_eq!(status, 400, "{patch}: {body}");
+        assert_eq!(
+            body["error"],
+            "sources must name at least one source: with none, create refuses every source \
+             (InvalidSource)"
+        );
+    }
+    assert_eq!(env.control_get("config"), before);
+    let token = env.token();
+    env.create(&token, &create_body(&unique_ref("sources")));
+
+    let Err(e) = dga_sandbox::start(dga_sandbox::SandboxConfig {
+        sources: vec![],
+        ..test_config()
+    }) else {
+        panic!("a sandbox started with no source");
+    };
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(e.to_string().starts_with("sources must name"), "{e}");
+}
+
 #[test]
 fn reset_clears_everything() {
     let receiver = Receiver::start(vec![]);
