@@ -9,7 +9,8 @@ mod input;
 mod output;
 mod reconcile;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use connect::Dga;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -21,9 +22,13 @@ DGA (สพร.) e-Payment with Krungthai Bank, from the command line.
 New here? Run `dgapay demo`: it starts a local sandbox and walks one payment end to end
 (create, checkout, the citizen paying, the callback verified, void, close, a refused call).
 
-token, create, status, close and void call the configured DGA environment. They read
-DGA_CONSUMER_KEY, DGA_CONSUMER_SECRET, DGA_AGENT_ID, DGA_ENVIRONMENT, DGA_GATEWAY_URL and
-DGA_SOURCE (also DGA_PROXY, DGA_CA_FILE); the connection flags override them.";
+token, create, status, close, void and reconcile call the configured DGA environment. They
+read DGA_CONSUMER_KEY, DGA_CONSUMER_SECRET, DGA_AGENT_ID, DGA_ENVIRONMENT, DGA_GATEWAY_URL and
+DGA_SOURCE (also DGA_PROXY, DGA_CA_FILE); the connection flags, before or after the command's
+name, override them.";
+
+/// The commands that take the connection flags, as an error about one names them.
+const DGA_COMMANDS: &str = "token, create, status, close, void and reconcile";
 
 const AFTER_HELP: &str = "\
 Exit status: 0 success; 1 failure (the error is on stderr as `error[<kind>]: <message>`);
@@ -50,6 +55,8 @@ struct Cli {
     #[arg(short, long, global = true)]
     verbose: bool,
 
+    // The connection flags given before the command's name (each DGA command takes them after
+    // it too, and those win).
     #[command(flatten)]
     connection: connect::ConnectionArgs,
 
@@ -83,7 +90,7 @@ enum Command {
     Sandbox(dga_sandbox::SandboxArgs),
 
     /// Get a token from DGA (checks the credentials and the connection)
-    Token(api::TokenArgs),
+    Token(Dga<api::TokenArgs>),
 
     /// Create a payment transaction
     ///
@@ -91,16 +98,16 @@ enum Command {
     /// at once, before anything is sent. The result carries what the citizen's browser needs
     /// to pay at KTB (see --checkout-html and `dgapay checkout`) and the references for
     /// status, close and void.
-    Create(Box<api::CreateArgs>),
+    Create(Box<Dga<api::CreateArgs>>),
 
     /// Read a transaction's state from DGA
-    Status(api::RefArgs),
+    Status(Dga<api::RefArgs>),
 
     /// Close an unpaid transaction (a paid one cannot be closed)
-    Close(api::RefArgs),
+    Close(Dga<api::RefArgs>),
 
     /// Void a paid FastPay transaction
-    Void(api::VoidArgs),
+    Void(Dga<api::VoidArgs>),
 
     /// Read the status of every payment in a list, to find the callbacks that never came
     ///
@@ -126,7 +133,7 @@ enum Command {
     /// Exit status: 0 every status was read; 1 some could not be (their rows say why); 2 bad
     /// input (the line and the reason on stderr), an input file that cannot be read, or missing
     /// configuration; 130 after SIGINT, 143 after SIGTERM.
-    Reconcile(reconcile::ReconcileArgs),
+    Reconcile(Dga<reconcile::ReconcileArgs>),
 
     /// Tools for the callback DGA POSTs to the agency after a payment
     #[command(subcommand)]
@@ -141,6 +148,24 @@ enum Command {
         #[arg(value_name = "FILE")]
         file: Option<PathBuf>,
     },
+}
+
+impl Command {
+    /// The name of a command that does not call DGA, none for one that does.
+    fn offline_name(&self) -> Option<&'static str> {
+        match self {
+            Command::Demo { .. } => Some("demo"),
+            Command::Sandbox(_) => Some("sandbox"),
+            Command::Callback(_) => Some("callback"),
+            Command::Checkout { .. } => Some("checkout"),
+            Command::Token(_)
+            | Command::Create(_)
+            | Command::Status(_)
+            | Command::Close(_)
+            | Command::Void(_)
+            | Command::Reconcile(_) => None,
+        }
+    }
 }
 
 fn init_logging(verbose: bool) {
@@ -158,19 +183,33 @@ fn init_logging(verbose: bool) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // After a command's name clap refuses a connection flag the command does not take; before
+    // it, the flag belongs to dgapay, so the command that ignores it refuses it here.
+    if let (Some(command), Some(flag)) = (cli.command.offline_name(), cli.connection.first_given())
+    {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "the argument '{flag}' is not used by '{command}': only {DGA_COMMANDS} \
+                     connect to DGA"
+                ),
+            )
+            .exit();
+    }
     init_logging(cli.verbose);
-    let conn = &cli.connection;
+    let before = &cli.connection;
     let json = cli.json;
     let result = match &cli.command {
         Command::Demo { lang } => return demo::run(json, *lang),
         Command::Sandbox(args) => dga_sandbox::run_foreground(args.to_config())
             .map_err(|e| output::Failure::io("sandbox", e)),
-        Command::Token(args) => api::token(conn, args, json),
-        Command::Create(args) => api::create(conn, args, json),
-        Command::Status(args) => api::status(conn, args, json),
-        Command::Close(args) => api::close(conn, args, json),
-        Command::Void(args) => api::void(conn, args, json),
-        Command::Reconcile(args) => return reconcile::run(conn, args, json),
+        Command::Token(c) => api::token(&c.connection(before), &c.args, json),
+        Command::Create(c) => api::create(&c.connection(before), &c.args, json),
+        Command::Status(c) => api::status(&c.connection(before), &c.args, json),
+        Command::Close(c) => api::close(&c.connection(before), &c.args, json),
+        Command::Void(c) => api::void(&c.connection(before), &c.args, json),
+        Command::Reconcile(c) => return reconcile::run(&c.connection(before), &c.args, json),
         Command::Callback(command) => callback::run(command),
         Command::Checkout { file } => callback::checkout(file.as_deref()),
     };
