@@ -5,9 +5,10 @@
 
 use super::{c_string, guard};
 use sdk::logs;
+use sdk::runtime::PerProcess;
 use std::collections::VecDeque;
 use std::ffi::{c_char, c_void};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// Log levels as `dga_set_log_callback`'s callback receives them (the `log` crate's order:
@@ -35,25 +36,52 @@ pub type DgaLogCallback = Option<
     ),
 >;
 
-#[derive(Default)]
-struct State {
+/// What the host set: a forked child keeps it (its callback and pointer are the child's too).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Settings {
     sink: DgaLogCallback,
     user_data: usize,
-    /// `Some` while buffering (`dga_log_buffer`): its capacity and records.
-    buffer: Option<(usize, VecDeque<logs::Record>)>,
+    /// `dga_log_buffer`'s capacity (0: not buffering).
+    pub(crate) capacity: usize,
+}
+
+pub(crate) struct State {
+    pub(crate) settings: Settings,
+    /// `Some` while buffering: the records kept.
+    buffer: Option<VecDeque<logs::Record>>,
     dropped: u64,
 }
 
-static STATE: Mutex<State> = Mutex::new(State {
-    sink: None,
-    user_data: 0,
-    buffer: None,
-    dropped: 0,
-});
+/// One per process: a forked child never takes a lock a runtime thread of its parent may have
+/// held at the fork, nor drains its parent's records. It starts from `SETTINGS`.
+static STATE: PerProcess<Mutex<State>> = PerProcess::new();
+/// The settings as last set, for a forked child's `STATE`: replaced whole (under `STATE`'s
+/// lock), so a child reads one consistent set without a lock.
+static SETTINGS: AtomicPtr<Settings> = AtomicPtr::new(std::ptr::null_mut());
 static LEVEL: AtomicI32 = AtomicI32::new(DgaLogLevel::DGA_LOG_INFO as i32);
 
-fn state() -> MutexGuard<'static, State> {
-    STATE.lock().unwrap_or_else(|e| e.into_inner())
+pub(crate) fn state() -> MutexGuard<'static, State> {
+    let state = STATE.get_or_init(|| {
+        // SAFETY: a published `Settings` is freed only after another replaced it, under the
+        // lock of a `STATE` that exists only after this `init` has returned in this process.
+        let settings = unsafe { SETTINGS.load(Ordering::Acquire).as_ref() };
+        let settings = settings.copied().unwrap_or_default();
+        Mutex::new(State {
+            settings,
+            buffer: (settings.capacity > 0).then(VecDeque::new),
+            dropped: 0,
+        })
+    });
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Publishes the settings just set (under `STATE`'s lock) for a forked child.
+fn publish(settings: Settings) {
+    let old = SETTINGS.swap(Box::into_raw(Box::new(settings)), Ordering::AcqRel);
+    if !old.is_null() {
+        // SAFETY: from `Box::into_raw`, no longer published; see `state`.
+        drop(unsafe { Box::from_raw(old) });
+    }
 }
 
 /// The core's queue has records: each goes to the buffer, the completion queue and the
@@ -63,16 +91,16 @@ fn wake(_: log::Level) {
     let (sink, user_data) = {
         let mut st = state();
         let st = &mut *st;
-        if let Some((capacity, buf)) = st.buffer.as_mut() {
+        if let Some(buf) = st.buffer.as_mut() {
             for r in &records {
-                if buf.len() >= *capacity {
+                if buf.len() >= st.settings.capacity {
                     buf.pop_front();
                     st.dropped += 1;
                 }
                 buf.push_back(r.clone());
             }
         }
-        (st.sink, st.user_data as *mut c_void)
+        (st.settings.sink, st.settings.user_data as *mut c_void)
     };
     for r in &records {
         let level = logs::level_number(r.level);
@@ -106,7 +134,8 @@ pub(crate) fn install_now() {
 pub unsafe extern "C" fn dga_set_log_callback(cb: DgaLogCallback, user_data: *mut c_void) {
     guard((), || {
         let mut st = state();
-        (st.sink, st.user_data) = (cb, user_data as usize);
+        (st.settings.sink, st.settings.user_data) = (cb, user_data as usize);
+        publish(st.settings);
         drop(st);
         install_now();
     })
@@ -128,8 +157,10 @@ pub extern "C" fn dga_set_log_level(level: i32) {
 pub extern "C" fn dga_log_buffer(capacity: usize) {
     guard((), || {
         let mut st = state();
-        st.buffer = (capacity > 0).then(|| (capacity, VecDeque::new()));
+        st.buffer = (capacity > 0).then(VecDeque::new);
         st.dropped = 0;
+        st.settings.capacity = capacity;
+        publish(st.settings);
         drop(st);
         install_now();
     })
@@ -143,7 +174,7 @@ pub extern "C" fn dga_log_drain() -> *mut c_char {
     guard(std::ptr::null_mut(), || {
         let mut st = state();
         let dropped = std::mem::take(&mut st.dropped);
-        let kept = st.buffer.as_mut().map(|(_, buf)| std::mem::take(buf));
+        let kept = st.buffer.as_mut().map(std::mem::take);
         let mut records = Vec::from(kept.unwrap_or_default());
         drop(st);
         if dropped > 0 {

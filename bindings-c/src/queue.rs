@@ -5,6 +5,7 @@
 
 use super::DgaError;
 use super::async_calls::DgaCallback;
+use sdk::runtime::PerProcess;
 use std::collections::VecDeque;
 use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -12,15 +13,27 @@ use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 /// One completion: the callback's arguments, handed over whole to whoever takes it.
-struct Entry(*mut c_void, i32, *mut c_char, *mut DgaError);
+pub(crate) struct Entry(*mut c_void, i32, *mut c_char, *mut DgaError);
 // SAFETY: the pointers are only handed over, never read here.
 unsafe impl Send for Entry {}
 
-static QUEUE: Mutex<VecDeque<Entry>> = Mutex::new(VecDeque::new());
-static READY: Condvar = Condvar::new();
-/// Threads waiting in `dga_completion_next`: changed and read under `QUEUE`'s lock.
-static WAITING: AtomicUsize = AtomicUsize::new(0);
+/// The queue, its condition and the threads waiting in `dga_completion_next` (changed and read
+/// under the queue's lock). One per process: a forked child starts with an empty queue, never
+/// with its parent's lock (which a runtime thread may have held at the fork) nor its parent's
+/// completions.
+#[derive(Default)]
+pub(crate) struct Queue {
+    pub(crate) entries: Mutex<VecDeque<Entry>>,
+    ready: Condvar,
+    waiting: AtomicUsize,
+}
+
+static QUEUE: PerProcess<Queue> = PerProcess::new();
 pub(crate) static LOG_TO_QUEUE: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn queue() -> &'static Queue {
+    QUEUE.get_or_init(Queue::default)
+}
 
 pub(crate) extern "C" fn push(
     user_data: *mut c_void,
@@ -28,14 +41,15 @@ pub(crate) extern "C" fn push(
     json: *mut c_char,
     err: *mut DgaError,
 ) {
-    let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
+    let queue = queue();
+    let mut q = queue.entries.lock().unwrap_or_else(|e| e.into_inner());
     q.push_back(Entry(user_data, kind, json, err));
     // Only a waiting thread needs waking (a busy one takes this entry next), and after the lock
     // is released: woken before, it finds the lock still held and sleeps again.
-    let wake = WAITING.load(Ordering::Relaxed) > 0;
+    let wake = queue.waiting.load(Ordering::Relaxed) > 0;
     drop(q);
     if wake {
-        READY.notify_one();
+        queue.ready.notify_one();
     }
 }
 
@@ -60,13 +74,15 @@ pub unsafe extern "C" fn dga_completion_next(
     out_err: *mut *mut DgaError,
 ) -> bool {
     super::guard(false, || {
-        let q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
+        let queue = queue();
+        let q = queue.entries.lock().unwrap_or_else(|e| e.into_inner());
         let wait = Duration::from_millis(u64::from(timeout_ms));
-        WAITING.fetch_add(1, Ordering::Relaxed);
-        let (mut q, _) = READY
+        queue.waiting.fetch_add(1, Ordering::Relaxed);
+        let (mut q, _) = queue
+            .ready
             .wait_timeout_while(q, wait, |q| q.is_empty())
             .unwrap_or_else(|e| e.into_inner());
-        WAITING.fetch_sub(1, Ordering::Relaxed);
+        queue.waiting.fetch_sub(1, Ordering::Relaxed);
         let Some(Entry(user_data, kind, json, err)) = q.pop_front() else {
             return false;
         };

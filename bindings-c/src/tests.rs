@@ -218,3 +218,46 @@ fn api_code_is_the_number_known_or_not() {
     assert_eq!(api_code(&api(Some(sdk::ErrorCode::from_name("Weird")))), 0);
     assert_eq!(api_code(&api(None)), 0);
 }
+
+/// A runtime thread of the parent may hold the completion queue's or the log's lock at the
+/// moment of a fork; the child (which has no such thread) must never wait for it: it gets a
+/// queue and a log buffer of its own, with the parent's settings (the buffer's capacity).
+#[test]
+fn a_forked_child_never_waits_on_a_lock_its_parent_held() {
+    use logging::{dga_log_buffer, dga_log_drain};
+    use queue::dga_completion_next;
+    dga_log_buffer(4);
+    let (held, hold) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+    let holder = std::thread::spawn(move || {
+        let entries = queue::queue().entries.lock().unwrap();
+        let log = logging::state();
+        held.0.send(()).unwrap();
+        let _ = hold.1.recv();
+        drop((entries, log));
+    });
+    held.1.recv().unwrap();
+    // SAFETY: the child only calls the library (bounded by its alarm), then `_exit`s.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        unsafe { libc::alarm(10) };
+        let (mut data, mut kind) = (ptr::null_mut(), 0);
+        let (mut json, mut err) = (ptr::null_mut(), ptr::null_mut());
+        let queued = unsafe { dga_completion_next(0, &mut data, &mut kind, &mut json, &mut err) };
+        let drained = dga_log_drain().is_null();
+        let kept = logging::state().settings.capacity == 4;
+        // SAFETY: ending the child without running the harness's exit.
+        unsafe { libc::_exit(if !queued && drained && kept { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: waiting for the child just made.
+    let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
+    hold.0.send(()).unwrap();
+    holder.join().unwrap();
+    dga_log_buffer(0);
+    assert_eq!(waited, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "the child did not end well (status {status}: killed by its alarm means it waited on a lock)"
+    );
+}

@@ -187,12 +187,16 @@ fn pid_page() -> Option<&'static AtomicU32> {
 
 /// A value that belongs to one process: a forked child gets a new one on first use and leaks
 /// its parent's. Built once per process (concurrent first callers wait for the builder; no
-/// lock a parent thread could have held is ever taken).
-pub(crate) struct PerProcess<T> {
+/// lock a parent thread could have held is ever taken). Public for the bindings' own
+/// process-wide state (the C ABI's completion queue and log buffer): a `static Mutex` there
+/// would reach a forked child locked if a runtime thread of the parent held it at the fork.
+pub struct PerProcess<T> {
     current: AtomicPtr<Tagged<T>>,
     /// The pid of the process whose thread is building now (0: none). A child inherits its
     /// parent's mark, sees another pid and takes over.
     building: AtomicU32,
+    /// Shared between threads as a `T` is (`AtomicPtr` alone would make any `T` `Sync`).
+    _value: std::marker::PhantomData<T>,
 }
 
 struct Tagged<T> {
@@ -201,11 +205,19 @@ struct Tagged<T> {
     value: T,
 }
 
+impl<T> Default for PerProcess<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T> PerProcess<T> {
-    pub(crate) const fn new() -> Self {
+    /// An empty cell (its value is built on first use in each process).
+    pub const fn new() -> Self {
         PerProcess {
             current: AtomicPtr::new(std::ptr::null_mut()),
             building: AtomicU32::new(0),
+            _value: std::marker::PhantomData,
         }
     }
 
@@ -217,7 +229,15 @@ impl<T> PerProcess<T> {
     }
 
     /// This process's value, built by `init` on first use.
-    pub(crate) fn get_or_try_init<E>(&self, init: impl FnOnce() -> Result<T, E>) -> Result<&T, E> {
+    pub fn get_or_init(&self, init: impl FnOnce() -> T) -> &T {
+        match self.get_or_try_init(|| Ok::<T, std::convert::Infallible>(init())) {
+            Ok(v) => v,
+            Err(never) => match never {},
+        }
+    }
+
+    /// This process's value, built by `init` on first use (an error leaves it unbuilt).
+    pub fn get_or_try_init<E>(&self, init: impl FnOnce() -> Result<T, E>) -> Result<&T, E> {
         install_fork_hook();
         let tag = process_tag();
         if let Some(v) = self.valid(tag) {
@@ -263,7 +283,7 @@ impl<T> PerProcess<T> {
     }
 
     /// This process's value, if it has been built.
-    pub(crate) fn get(&self) -> Option<&T> {
+    pub fn get(&self) -> Option<&T> {
         self.valid(process_tag())
     }
 }
