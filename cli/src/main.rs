@@ -112,8 +112,9 @@ enum Command {
     /// Read the status of every payment in a list, to find the callbacks that never came
     ///
     /// Input (FILE, or stdin when absent): `reference1[,reference2]` lines, or a CSV whose
-    /// header names reference1 (and optionally reference2); the other columns are passed
-    /// through to the output after its own. A UTF-8 byte-order mark is skipped; input that is
+    /// header names reference1 (ref1, requestReference1, or in Thai เลขที่อ้างอิง 1 and the
+    /// like) and optionally reference2, separated by `,`, `;` or tab (the first on the first
+    /// line); the other columns are passed through to the output after its own. A UTF-8 byte-order mark is skipped; input that is
     /// not UTF-8 (Windows-874 Thai, say) is refused naming the line. A file is checked whole
     /// before DGA is asked anything.
     ///

@@ -37,8 +37,9 @@ const INPUT_QUEUE: usize = 256;
 
 #[derive(Args)]
 pub struct ReconcileArgs {
-    /// `reference1[,reference2]` lines, or a CSV whose header names reference1 (and
-    /// reference2); stdin when absent or `-`
+    /// `reference1[,reference2]` lines, or a CSV (`,`, `;` or tab) whose header names
+    /// reference1 (ref1, requestReference1, เลขที่อ้างอิง 1, …) and reference2; stdin when
+    /// absent or `-`
     #[arg(value_name = "FILE")]
     file: Option<PathBuf>,
 
