@@ -267,22 +267,26 @@ impl PyClient {
         rate: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<StatusMany> {
         let limits = crate::reconcile::limits(references.py(), concurrency, rate)?;
-        StatusMany::from_iterable(self.inner.as_async(), references, limits)
+        StatusMany::from_iterable(self.inner.as_async(), Some(references), limits)
     }
 
     /// `status_many` over a file (`-`: stdin) read by the core's reader, as `dgapay reconcile`
-    /// reads it (checked whole first: a bad line raises `ValidationError` before any call).
+    /// reads it (checked whole first: a bad line raises `ValidationError` before any call), or
+    /// (`None`) over items pushed by `StatusMany._push`.
     #[pyo3(signature = (path, concurrency = None, rate = None),
            text_signature = "($self, path, concurrency=8, rate=20)")]
-    fn _status_many_file(
+    fn _status_many_from(
         &self,
         py: Python<'_>,
-        path: &str,
+        path: Option<&str>,
         concurrency: Option<&Bound<'_, PyAny>>,
         rate: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<StatusMany> {
         let limits = crate::reconcile::limits(py, concurrency, rate)?;
-        StatusMany::from_file(py, self.inner.as_async(), path, limits)
+        match path {
+            Some(path) => StatusMany::from_file(py, self.inner.as_async(), path, limits),
+            None => StatusMany::from_iterable(self.inner.as_async(), None, limits),
+        }
     }
 
     /// What callback verification has cost DGA and what it refused since this client was

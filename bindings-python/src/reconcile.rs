@@ -6,10 +6,10 @@ use crate::bridge::{Bridge, Outcome, lock};
 use crate::convert::{json_to_py, py_to_json, type_name};
 use crate::errors::{from_json, runtime_error, to_py_err};
 use crate::records;
-use dga_epayment::reconcile::{Driver, InputError, Outcome as Row, Reference, TextWriter};
+use dga_epayment::reconcile::{Driver, InputError, Outcome as Row, Pushed, Reference, TextWriter};
 use dga_epayment::reconcile_json::reconcile_options;
 use dga_epayment::{self as dga};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyStopAsyncIteration, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyIterator, PyString};
 use serde_json::Value;
@@ -74,23 +74,16 @@ impl StatusMany {
         }
     }
 
-    /// A Python iterable of `reference1` strings or `(reference1, reference2)` tuples.
+    /// A Python iterable of `reference1` strings or `(reference1, reference2)` tuples (`None`:
+    /// items pushed by `_push`, as `AsyncClient.status_many` reads an async iterable).
     pub fn from_iterable(
         client: &dga::Client,
-        references: &Bound<'_, PyAny>,
+        references: Option<&Bound<'_, PyAny>>,
         (concurrency, rate): (usize, u32),
     ) -> PyResult<Self> {
-        if references.is_instance_of::<PyString>() || references.is_instance_of::<PyBytes>() {
-            // Iterating it would make one status call per character.
-            return Err(PyTypeError::new_err(format!(
-                "status_many(references): a {} is one reference, not an iterable of them; \
-                 pass [reference1] or a list of references",
-                type_name(references)
-            )));
-        }
-        let iter = references.try_iter()?.unbind();
+        let iter = references.map(iterate).transpose()?;
         let driver = Driver::start(client, concurrency, rate).map_err(runtime_error)?;
-        Ok(Self::new(driver, Some(iter), "item"))
+        Ok(Self::new(driver, iter, "item"))
     }
 
     /// A file (`-`: stdin) read by the core's reader, checked whole first.
@@ -117,24 +110,36 @@ impl StatusMany {
                 return;
             };
             let next = iter.bind(py).clone().next();
-            feed.count += 1;
-            let line = feed.count;
-            let item = match next {
-                None => {
-                    feed.iter = None;
-                    return self.driver.close_input();
-                }
-                Some(Err(raised)) => {
-                    feed.raised = Some(raised);
-                    let reason = String::new();
-                    Err(InputError { line, reason })
-                }
-                Some(Ok(obj)) => reference(&obj, line),
-            };
-            if item.is_err() {
+            if self.push(&mut feed, next) == Pushed::Over {
                 feed.iter = None;
             }
-            self.driver.push(item);
+        }
+    }
+
+    /// Queues the input's next item (`None`: its end; `Err`: what it raised, given in its
+    /// place). `Over` once the input is closed: read no more of it.
+    fn push(&self, feed: &mut Feed, next: Option<PyResult<Bound<'_, PyAny>>>) -> Pushed {
+        let line = feed.count + 1;
+        let item = match next {
+            None => {
+                self.driver.close_input();
+                return Pushed::Over;
+            }
+            Some(Err(raised)) => {
+                feed.raised = Some(raised);
+                let reason = String::new();
+                Err(InputError { line, reason })
+            }
+            Some(Ok(obj)) => reference(&obj, line),
+        };
+        let last = item.is_err();
+        match self.driver.try_push(item) {
+            Pushed::Queued if last => Pushed::Over,
+            Pushed::Queued => {
+                feed.count = line;
+                Pushed::Queued
+            }
+            full_or_over => full_or_over,
         }
     }
 
@@ -155,6 +160,25 @@ impl StatusMany {
             }
         }
     }
+}
+
+/// The iterable's iterator; a `TypeError` for a `str` (iterated, one status call per
+/// character) or an async iterable (`AsyncClient.status_many` reads those).
+fn iterate(references: &Bound<'_, PyAny>) -> PyResult<Py<PyIterator>> {
+    let kind = type_name(references);
+    let one = references.is_instance_of::<PyString>() || references.is_instance_of::<PyBytes>();
+    let wrong = if one {
+        format!(
+            "a {kind} is one reference, not an iterable of them; pass [reference1] or a list of \
+             references"
+        )
+    } else if references.hasattr("__aiter__")? && !references.hasattr("__iter__")? {
+        format!("{kind} is an async iterable: read it with AsyncClient.status_many")
+    } else {
+        return Ok(references.try_iter()?.unbind());
+    };
+    let wrong = format!("status_many(references): {wrong}");
+    Err(PyTypeError::new_err(wrong))
 }
 
 /// One item of the iterable as a reference, or why it cannot be one.
@@ -219,6 +243,21 @@ impl StatusMany {
                 Ok(given.map_or_else(|| py.None(), Py::into_any))
             }))
         })
+    }
+
+    /// For `AsyncClient.status_many` over an async iterable: queues the item its `__anext__`
+    /// future `pull` holds (what it raised: in its place; `StopAsyncIteration`: the end). 1:
+    /// queued; 0: no room yet, push it again after a row; -1: the input is over, read no more.
+    fn _push(&self, pull: &Bound<'_, PyAny>) -> i32 {
+        let next = match pull.call_method0("result") {
+            Err(e) if e.is_instance_of::<PyStopAsyncIteration>(pull.py()) => None,
+            next => Some(next),
+        };
+        match self.push(&mut lock(&self.feed), next) {
+            Pushed::Queued => 1,
+            Pushed::Full => 0,
+            Pushed::Over => -1,
+        }
     }
 
     /// The output's columns: the core's, then the input file's passed-through ones.

@@ -53,6 +53,7 @@ def test_readme_code_runs_as_written(fresh_sandbox: Sandbox) -> None:
     # known_reference refuses a forged reference without asking DGA; the counters say so.
     assert outputs[6] == "404\n{'status_calls': 0, 'reused': 0, 'refused_unknown': 1, 'refused_busy': 0}\n"
     assert outputs[7] == "INV-0001 Pending\nINV-9999 TransactionNotFound\n"
+    assert outputs[8] == outputs[7], "an async generator gives the same rows"
 
     # The Django block's urlpatterns, served: the citizen pays, DGA's callback arrives.
     sb, payment = fresh_sandbox, namespace["payment"]

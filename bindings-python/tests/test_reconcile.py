@@ -15,7 +15,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, AsyncIterator, Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -172,6 +172,127 @@ def test_async_status_many(client: dga.Client, sandbox: Sandbox) -> None:
     rows = asyncio.run(main())
     assert [(r["reference1"], r["paidStatus"] or r["error"]) for r in rows] == \
         [(r1, want) for r1, _, want in refs]
+
+
+def test_async_status_many_reads_an_async_iterable(client: dga.Client, sandbox: Sandbox) -> None:
+    refs = mixed(client, sandbox)
+    pulled = itertools.count()
+
+    async def source() -> AsyncIterator[Tuple[str, str]]:
+        for r1, r2, _ in refs:
+            await asyncio.sleep(0.001)  # an asyncpg cursor, say
+            yield r1, r2
+
+    async def endless() -> AsyncIterator[str]:
+        while True:
+            next(pulled)
+            yield refs[0][0]
+
+    async def main() -> List[Any]:
+        ac = dga.AsyncClient.wrap(client)
+        many = ac.status_many(source(), concurrency=3, rate=0)
+        results = [r async for r in many]
+        assert many.summary["total"] == len(refs)
+        more = ac.status_many(endless(), concurrency=2, rate=0)
+        assert [(await more.__anext__()).reference1 for _ in range(5)] == [refs[0][0]] * 5
+        return results
+
+    results = asyncio.run(main())
+    assert [(r.reference1, r.reference2, r.line) for r in results] == \
+        [(r1, r2, i) for i, (r1, r2, _) in enumerate(refs, 1)]
+    assert [r.row["paidStatus"] or r.row["error"] for r in results] == [want for _, _, want in refs]
+    assert [r.not_found for r in results] == [want == "TransactionNotFound" for _, _, want in refs]
+    # Read only as far as the calls go: the queue (2), the reorder window (64), the rows (2).
+    assert next(pulled) <= 5 + 2 + 64 + 2 + 1
+
+
+def test_an_async_iterable_s_bad_item_or_error_comes_in_its_place(client: dga.Client) -> None:
+    p = create(client)
+    closed = []
+
+    async def items(last: Any) -> AsyncIterator[Any]:
+        try:
+            yield p.reference1
+            yield p.reference1, p.reference2
+            if isinstance(last, Exception):
+                raise last
+            yield last
+            yield p.reference1
+        finally:
+            closed.append(last)
+
+    async def rows_then(last: Any) -> Tuple[List[str], BaseException]:
+        got = []
+        with pytest.raises(Exception) as e:
+            async for r in dga.AsyncClient.wrap(client).status_many(items(last), rate=0):
+                got.append(r.reference2)
+        return got, e.value
+
+    async def main() -> None:
+        got, e = await rows_then(42)
+        assert got == ["", p.reference2]
+        assert isinstance(e, dga.ValidationError) and str(e).startswith("item 3: ") and "int" in str(e)
+        assert e.errors[0].field == "input" and e.errors[0].line == 3
+        got, e = await rows_then(LookupError("the orders table went away"))
+        assert got == ["", p.reference2] and isinstance(e, LookupError) and "went away" in str(e)
+        await asyncio.sleep(0.01)
+        # The bad item ends the input: the source is closed, as after its own error.
+        assert closed[0] == 42 and isinstance(closed[1], LookupError)
+
+    asyncio.run(main())
+
+
+def test_leaving_an_async_iterable_early_closes_it_and_stops_the_calls(client: dga.Client, sandbox: Sandbox) -> None:
+    closed = []
+    waiting: "asyncio.Queue[str]"
+
+    async def ghosts() -> AsyncIterator[str]:
+        try:
+            for _ in range(10_000):
+                yield unique_ref("GHOST")
+        finally:
+            closed.append("ghosts")
+
+    async def queued() -> AsyncIterator[str]:
+        try:
+            while True:
+                yield await waiting.get()
+        finally:
+            closed.append("queued")
+
+    async def main() -> None:
+        nonlocal waiting
+        waiting = asyncio.Queue()
+        ac = dga.AsyncClient.wrap(client)
+        sources = [ghosts(), queued()]  # held here: only an aclose() ends them
+        async for r in ac.status_many(sources[0], rate=50):
+            assert r.not_found
+            break
+        await asyncio.sleep(0.01)
+        assert closed == ["ghosts"]
+        # A source waiting for its next item does not hold back the rows before it.
+        waiting.put_nowait(unique_ref("GHOST"))
+        async for r in ac.status_many(sources[1], rate=0):
+            assert r.not_found
+            break
+        await asyncio.sleep(0.01)
+        assert closed == ["ghosts", "queued"]
+
+    asyncio.run(asyncio.wait_for(main(), 10))
+    time.sleep(0.05)  # a call in flight at the break may still arrive
+    before = sandbox.count("status")
+    time.sleep(0.4)  # 20 more starts at 50 a second, were it still running
+    assert sandbox.count("status") == before
+
+
+def test_client_status_many_refuses_an_async_iterable(client: dga.Client, sandbox: Sandbox) -> None:
+    async def refs() -> AsyncIterator[str]:
+        yield "INV-1"
+
+    before = sandbox.count("status")
+    with pytest.raises(TypeError, match=r"async_generator is an async iterable: read it with AsyncClient\.status_many"):
+        client.status_many(refs())
+    assert sandbox.count("status") == before
 
 
 @pytest.mark.parametrize("options, named", [

@@ -4,12 +4,14 @@ settling an ``asyncio.Future`` of the caller's loop (``src/bridge.rs``)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import weakref
+from collections import abc
 from typing import (
-    TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Dict, Iterable, List, Optional, Tuple,
-    Union, cast,
+    TYPE_CHECKING, Any, AsyncIterable, AsyncIterator, Awaitable, Callable, Dict, Iterable, List,
+    Optional, Tuple, Union, cast,
 )
 
 from ._errors import CallbackError, DgaError
@@ -166,9 +168,14 @@ class AsyncClient:
         return self._client._refuse_unknown(r1, r2, known)
 
     def status_many(
-        self, references: Iterable[_Reference], concurrency: int = 8, rate: int = 20
+        self, references: Union[Iterable[_Reference], AsyncIterable[_Reference]],
+        concurrency: int = 8, rate: int = 20,
     ) -> AsyncStatusMany:
-        """``Client.status_many`` as an async iterator: ``async for result in ...``."""
+        """``Client.status_many`` as an async iterator: ``async for result in ...``;
+        ``references`` may be an async iterable too."""
+        if isinstance(references, abc.AsyncIterable):
+            many = self._client._status_many_from(None, concurrency, rate)
+            return AsyncStatusMany(many, self, references.__aiter__())
         return AsyncStatusMany(self._client.status_many(references, concurrency, rate), self)
 
     def verification_stats(self) -> _VerificationStats:
@@ -188,20 +195,50 @@ class AsyncClient:
 class AsyncStatusMany:
     """The results of ``AsyncClient.status_many``, in input order (``async for``)."""
 
-    __slots__ = ("_many", "_client")
+    __slots__ = ("_many", "_client", "_source", "_pull")
 
-    def __init__(self, many: StatusMany, client: AsyncClient) -> None:
+    def __init__(self, many: StatusMany, client: AsyncClient,
+                 source: Optional[AsyncIterator[Any]] = None) -> None:
         self._many = many
         self._client = client
+        self._source = source  # an async iterable's, fed by _push; None when over
+        self._pull: Optional[asyncio.Future[Any]] = None  # its next item, read or being read
 
     def __aiter__(self) -> AsyncIterator[StatusResult]:
         return self
 
     async def __anext__(self) -> StatusResult:
-        result: Optional[StatusResult] = await self._many._next_async(*self._client._on_loop())
+        row = self._many._next_async(*self._client._on_loop())
+        try:
+            # The source is read while the row is awaited, only as far as the queue has room.
+            while self._source is not None and not row.done():
+                pull = self._pull = self._pull or asyncio.ensure_future(self._source.__anext__())
+                await asyncio.wait((row, pull), return_when=asyncio.FIRST_COMPLETED)
+                if pull is self._pull and pull.done():  # not pushed by another task meanwhile
+                    sent = self._many._push(pull)
+                    if sent == 0:
+                        break  # no room: the item waits for the next row
+                    self._pull = None
+                    if sent < 0:
+                        self._stop()
+            result: Optional[StatusResult] = await row
+        finally:
+            row.cancel()  # when this task is cancelled: the row is left for the next call
         if result is None:
             raise StopAsyncIteration
         return result
+
+    def _stop(self) -> None:
+        """Closes the source, as ``async for`` users expect: at its end, after a bad item, and
+        when this is dropped (a break; the calls not yet made go with ``_many``)."""
+        source, pull, self._source, self._pull = self._source, self._pull, None, None
+        with contextlib.suppress(RuntimeError):  # no loop: asyncio.run closed the source
+            if pull is not None and not pull.done():
+                pull.cancel()  # the source's __anext__ ends it
+            elif hasattr(source, "aclose"):
+                asyncio.get_running_loop().create_task(getattr(source, "aclose")())
+
+    __del__ = _stop
 
     @property
     def columns(self) -> List[str]:

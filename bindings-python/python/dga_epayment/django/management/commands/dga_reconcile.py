@@ -39,7 +39,7 @@ class Command(BaseCommand):  # type: ignore[misc, unused-ignore]
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             client = Client.from_env(**getattr(conf.settings, "DGA_EPAYMENT", {}))
-            many = client._status_many_file(options["file"], options["concurrency"],
+            many = client._status_many_from(options["file"], options["concurrency"],
                                             options["rate"])
         except ValidationError as e:  # bad input, options or configuration: 2, as dgapay's
             input_ = e.errors and e.errors[0].field in ("input", "concurrency", "rate")
