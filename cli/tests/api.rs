@@ -2,30 +2,8 @@
 
 mod common;
 
-use common::{AGENT_ID, Sandbox, dgapay_with};
+use common::{AGENT_ID, Sandbox, create_flags, dgapay_with};
 use serde_json::json;
-
-fn create_flags<'a>(reference1: &'a str, kind: &'a str) -> Vec<&'a str> {
-    vec![
-        "create",
-        "--customer-id",
-        AGENT_ID,
-        "--title",
-        "นาง",
-        "--first-name",
-        "สมศรี",
-        "--last-name",
-        "มีสุข",
-        "--payment-type",
-        kind,
-        "--amount",
-        "1000.50",
-        "--reference1",
-        reference1,
-        "--reference2",
-        "B-2",
-    ]
-}
 
 #[test]
 fn token_is_masked_unless_revealed() {

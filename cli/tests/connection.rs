@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{AGENT_ID, Run, Sandbox, finished};
+use common::{AGENT_ID, Run, Sandbox, create_flags, finished};
 use serde_json::json;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -165,28 +165,9 @@ fn commands_that_call_dga_take_the_flags_before_and_after_their_name() {
     let run = with_flags(&["--gateway-url", "http://127.0.0.1:9", "token"], 3);
     run.assert_code(0);
 
-    let create = [
-        "create",
-        "--customer-id",
-        AGENT_ID,
-        "--title",
-        "นาง",
-        "--first-name",
-        "สมศรี",
-        "--last-name",
-        "มีสุข",
-        "--payment-type",
-        "FastPay",
-        "--amount",
-        "10.00",
-        "--reference1",
-        "WHERE-1",
-        "--reference2",
-        "B-2",
-        "--json",
-    ];
+    let create = [&create_flags("WHERE-1", "FastPay")[..], &["--json"]].concat();
     with_flags(&create, 1).assert_code(0);
-    let mut second = create;
+    let mut second = create.clone();
     second[14] = "WHERE-2";
     with_flags(&second, create.len()).assert_code(0);
 

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{AGENT_ID, Run, Sandbox, finished};
+use common::{AGENT_ID, Run, Sandbox, dgapay_with, finished};
 use dga_epayment::{CreatePayment, Decimal, PaymentType, blocking::Client};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
@@ -615,15 +615,7 @@ fn refused_credentials_are_said_once() {
         "jsonl",
         file.to_str().unwrap(),
     ];
-    let child = Command::new(env!("CARGO_BIN_EXE_dgapay"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let run = finished(child);
+    let run = dgapay_with(&args, &[], None);
     run.assert_code(1);
     let rows = jsonl(&run);
     assert_eq!(rows.len(), 5, "{}", run.stdout);
@@ -667,16 +659,8 @@ fn refused_credentials_are_said_once() {
     );
     let mut args = args.to_vec();
     args[10] = "2";
-    let child = Command::new(env!("CARGO_BIN_EXE_dgapay"))
-        .args(&args)
-        .args(["--rate", "0"])
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let run = finished(child);
+    args.extend(["--rate", "0"]);
+    let run = dgapay_with(&args, &[], None);
     run.assert_code(1);
     assert_eq!(jsonl(&run).len(), 5, "{}", run.stdout);
     let said: Vec<&str> = run

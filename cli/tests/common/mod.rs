@@ -196,3 +196,27 @@ impl Sandbox {
             .count()
     }
 }
+
+/// `dgapay create` with a valid payment: `reference1` (reference2 `B-2`) and `kind`.
+#[allow(dead_code)] // not every test binary creates
+pub fn create_flags<'a>(reference1: &'a str, kind: &'a str) -> Vec<&'a str> {
+    vec![
+        "create",
+        "--customer-id",
+        AGENT_ID,
+        "--title",
+        "นาง",
+        "--first-name",
+        "สมศรี",
+        "--last-name",
+        "มีสุข",
+        "--payment-type",
+        kind,
+        "--amount",
+        "1000.50",
+        "--reference1",
+        reference1,
+        "--reference2",
+        "B-2",
+    ]
+}
