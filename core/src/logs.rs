@@ -77,14 +77,10 @@ static CAPACITY: AtomicUsize = AtomicUsize::new(DEFAULT_CAPACITY);
 static WAKE: AtomicPtr<()> = AtomicPtr::new(std::ptr::null_mut());
 
 fn shared() -> &'static Shared {
-    SHARED
-        .get_or_try_init(|| {
-            Ok::<_, std::convert::Infallible>(Shared {
-                queue: Mutex::new(Queue::default()),
-                ready: Condvar::new(),
-            })
-        })
-        .unwrap_or_else(|e| match e {})
+    SHARED.get_or_init(|| Shared {
+        queue: Mutex::new(Queue::default()),
+        ready: Condvar::new(),
+    })
 }
 
 fn queue() -> MutexGuard<'static, Queue> {
