@@ -45,7 +45,7 @@ const STEPS_TH: [&str; 9] = [
     "ตรวจสถานะ",
     "Void ยกเลิกการชำระ",
     "ปิดรายการ",
-    "ถูกปฏิเสธ",
+    "รหัสอ้างอิงซ้ำ",
 ];
 
 /// The language of the text summary (`--lang`); the JSON summary is the same in both.
@@ -298,7 +298,7 @@ fn walk(summary: &mut Summary) -> Option<()> {
             tr!(
                 lang,
                 "got a token ({}) for the sandbox's credentials",
-                "ได้ Token ({}) ด้วยข้อมูลรับรองของ sandbox",
+                "ได้ Token ({}) ด้วย Consumer-Key และ ConsumerSecret ของ sandbox",
                 mask(token.expose())
             ),
         ))
