@@ -68,13 +68,37 @@ pub(crate) fn status_from(env: Envelope, r1: &str, r2: &str) -> Result<PaymentSt
         Some(s) if errors.is_empty() => s,
         _ => return Err(protocol(join_fields(&errors))),
     };
-    if status.ref1.is_empty() {
-        status.ref1 = r1.to_owned();
-        status.ref2 = r2.to_owned();
-    }
+    asked_references(&mut status, (r1, r2));
     status.warning = env.warning;
     Ok(status)
 }
+
+/// The status names the payment by the references it was asked for. DGA's answer may name
+/// others: the guide's own status example (§6) asks `123456789`/`12345` and answers `ref1`
+/// `6500000100`, `ref2` `62025465` (docs/protocol.md#q7--what-reference1-and-reference2-are).
+/// A handler that records a callback's payment by `ref1`/`ref2` would then mark another order
+/// (or none) paid while DGA is told it was accepted, so the asked ones are kept and DGA's
+/// are logged (at most once a minute: if DGA always does it, every answer would).
+fn asked_references(status: &mut PaymentStatus, (r1, r2): (&str, &str)) {
+    let differ = status.ref1.trim() != r1.trim() || status.ref2.trim() != r2.trim();
+    if differ && !status.ref1.is_empty() && crate::logs::once_a_minute(&OTHER_REFERENCES) {
+        let cut = |s: &str| s.chars().take(64).collect::<String>();
+        log::warn!(
+            target: LOG,
+            "{}: DGA's answer for reference1={r1:?} reference2={r2:?} names ref1={:?} \
+             ref2={:?}; the status keeps the references asked (docs/protocol.md, Q7)",
+            Endpoint::Status,
+            cut(&status.ref1),
+            cut(&status.ref2)
+        );
+    }
+    if differ {
+        status.ref1 = r1.to_owned();
+        status.ref2 = r2.to_owned();
+    }
+}
+
+static OTHER_REFERENCES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Status's answer as `read_answer` then `status_from` read it; a plain successful answer
 /// (the usual one) is read in one pass without building its `Value` first.
@@ -131,10 +155,7 @@ fn status_in_one_pass(
         log::warn!(target: LOG, "{}: DGA answered {status}: {w}", Endpoint::Status);
         w
     });
-    if read.ref1.is_empty() {
-        read.ref1 = refs.0.to_owned();
-        read.ref2 = refs.1.to_owned();
-    }
+    asked_references(&mut read, refs);
     Some(read)
 }
 

@@ -237,6 +237,20 @@ pub fn wake_waiters() {
     shared().ready.notify_all();
 }
 
+/// Whether a line that `last` (seconds since the epoch it was last allowed, 0 at first) rate
+/// limits may be logged now: once a minute, for lines whose every instance differs (so the
+/// log's own limit on identical lines cannot fold them).
+pub(crate) fn once_a_minute(last: &std::sync::atomic::AtomicU64) -> bool {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let before = last.load(Ordering::Relaxed);
+    (before == 0 || now >= before + 60)
+        && last
+            .compare_exchange(before, now.max(1), Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+}
+
 /// The level as the `log` crate orders it: 1 error … 5 trace (the C ABI's DgaLogLevel).
 pub fn level_number(level: log::Level) -> i32 {
     level as i32
