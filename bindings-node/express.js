@@ -3,6 +3,7 @@
 // says how to mount it and what it answers).
 
 const { parse: parseSize } = require('bytes')
+const { _warn: warn } = require('./load-native.js')
 const { DgaError, callbackAck, callbackReplyAccepted, callbackReplyFor, callbackReplyHandlerFailed, callbackReplyTooLarge, callbackReplyUnavailable } = require('./index.js')
 
 // The exact bytes DGA sent. Only a parsed object left (express.json() ran without keeping the
@@ -112,12 +113,14 @@ function callbackHandler(client, onCallback, options) {
           reply = callbackReplyAccepted(options.message)
         } catch (e) {
           onError(e, req)
+          warn(`the callback handler threw (${e && e.message}); answered DGA 500, it delivers again`)
           reply = callbackReplyHandlerFailed()
         }
       } catch (e) {
         // The core's reply to its refusal (400, 404, 409, 503, ...); anything else is what
         // knownReference threw: 503, DGA delivers again.
         onError(e, req)
+        if (!(e instanceof DgaError)) warn(`knownReference threw (${e && e.message}); answered DGA 503, it delivers again`)
         reply = e instanceof DgaError ? callbackReplyFor(e) : callbackReplyUnavailable()
       }
       answer(res, reply)

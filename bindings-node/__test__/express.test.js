@@ -3,7 +3,7 @@
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const express = require('express')
-const { Client, PaidStatus } = require('..')
+const { Client, PaidStatus, setLogger, consoleLogger } = require('..')
 const { callbackHandler } = require('../express')
 const h = require('./helpers')
 
@@ -118,7 +118,9 @@ test('a malformed body: 400, result false, with the reason', async () => {
   assert.equal(recorded.length, n)
 })
 
-test('the agency function fails: 500, result false, and DGA delivers again', async () => {
+test('the agency function fails: 500, result false, DGA delivers again, and a WARNING says why', async () => {
+  const records = []
+  setLogger((r) => records.push(r))
   failNext = true
   const { payment, delivery } = await deliveredCallback()
   assert.equal(delivery.httpStatus, 500)
@@ -132,6 +134,10 @@ test('the agency function fails: 500, result false, and DGA delivers again', asy
     await new Promise((r) => setTimeout(r, 20))
   }
   assert.ok(recorded.some((r) => r.status.ref1 === payment.reference1))
+  const said = () => records.filter((r) => r.level === 'warn' && r.message.includes('the callback handler threw (database down)'))
+  for (let i = 0; i < 100 && said().length === 0; i++) await new Promise((r) => setTimeout(r, 20))
+  setLogger(consoleLogger)
+  assert.equal(said().length, 1, JSON.stringify(records))
 })
 
 test('after express.raw() (or text, or json keeping the bytes) it works; a malformed body is 400', async () => {

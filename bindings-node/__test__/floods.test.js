@@ -148,8 +148,10 @@ test('without knownReference: the verification budget bounds what the burst cost
   t.diagnostic(`without knownReference: ${calls} DGA status calls for the burst (${seconds.toFixed(2)} s), ${stats.refusedBusy} refused busy`)
 })
 
-test('a knownReference that throws, or answers no boolean, is 503 with no DGA call', async () => {
+test('a knownReference that throws, or answers no boolean, is 503 with no DGA call; a throw is logged', async () => {
   const seq = await logSeq()
+  const records = []
+  dga.setLogger((r) => records.push(r))
   for (const path of ['/failing', '/not-boolean']) {
     const r = await fetch(base + path, { method: 'POST', body: forgedBody(1) })
     assert.equal(r.status, 503, path)
@@ -157,6 +159,10 @@ test('a knownReference that throws, or answers no boolean, is 503 with no DGA ca
   }
   assert.equal(await statusCallsAfter(seq), 0)
   assert.ok(!recorded.includes('FORGED-1'))
+  const said = () => records.filter((r) => r.level === 'warn' && r.message.includes('knownReference threw (database down)'))
+  for (let i = 0; i < 100 && said().length === 0; i++) await new Promise((r) => setTimeout(r, 20))
+  dga.setLogger(dga.consoleLogger)
+  assert.equal(said().length, 1, JSON.stringify(records))
 })
 
 test('receiveCallback with knownReference: the same defences without Express', async () => {

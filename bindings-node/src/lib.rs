@@ -390,6 +390,13 @@ pub fn callback_reply_handler_failed() -> Value {
     core::CallbackReply::handler_failed().to_json()
 }
 
+/// A WARNING through the core's log (so `setLogger`'s function gets it, rate-limited like the
+/// core's own): express.js's word that the agency's handler or `knownReference` failed.
+#[napi(js_name = "_warn", skip_typescript)]
+pub fn warn(message: String) {
+    log::warn!(target: core::logs::TARGET, "{message}");
+}
+
 /// The reply when the callback could not be checked now (the agency's `knownReference` threw
 /// or rejected): HTTP 503, `result: false`, so DGA delivers it again.
 #[napi(ts_return_type = "CallbackReply")]
