@@ -382,6 +382,9 @@ pub struct ConfigBuilder {
     worker_threads: Option<usize>,
     verification_rate: Option<u32>,
     verification_reuse: Option<Duration>,
+    /// Made by [`ConfigBuilder::from_env`]: only then does a missing setting's hint name its
+    /// `DGA_*` variable as a way to set it.
+    from_env: bool,
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -410,6 +413,7 @@ impl ConfigBuilder {
             gateway_url: var("DGA_GATEWAY_URL"),
             source: var("DGA_SOURCE"),
             proxy: var("DGA_PROXY"),
+            from_env: true,
             ..ConfigBuilder::default()
         };
         if let Some(file) = var("DGA_CA_FILE") {
@@ -567,14 +571,22 @@ impl ConfigBuilder {
     /// Checks everything; a `Validation` error lists every bad setting.
     pub fn build(self) -> Result<Config> {
         let mut errors = Vec::new();
+        let from_env = self.from_env;
         let mut required = |name: &str, v: Option<String>, env: &str| -> String {
             match v {
                 Some(s) if !s.trim().is_empty() => s.trim().to_owned(),
                 _ => {
-                    errors.push(FieldError::new(
-                        name,
-                        format!("is required (set it in code or with {env})"),
-                    ));
+                    // A client configured in code never reads the variable: naming it alone
+                    // would suggest setting it is enough. Every binding has a from-environment
+                    // constructor, so that way is named too.
+                    let hint = if from_env {
+                        format!("set it in code or with {env}")
+                    } else {
+                        format!(
+                            "set it in code, or build the client from the environment to read {env}"
+                        )
+                    };
+                    errors.push(FieldError::new(name, format!("is required ({hint})")));
                     String::new()
                 }
             }
@@ -665,7 +677,7 @@ impl ConfigBuilder {
             ("timeoutMs", request_timeout),
         ] {
             if d.is_zero() {
-                errors.push(FieldError::new(name, "must be greater than zero"));
+                errors.push(FieldError::new(name, range_rule(name)));
             }
         }
         let retry = self.retry.unwrap_or_default();
@@ -675,14 +687,14 @@ impl ConfigBuilder {
             ("retry.connectAttempts", retry.connect_attempts),
         ] {
             if n == 0 {
-                errors.push(FieldError::new(name, "must be at least 1"));
+                errors.push(FieldError::new(name, range_rule(name)));
             }
         }
         let token_max_age = self.token_max_age.unwrap_or(DEFAULT_TOKEN_MAX_AGE);
         if token_max_age.is_zero() {
             errors.push(FieldError::new(
                 "tokenMaxAgeMs",
-                "must be greater than zero",
+                range_rule("tokenMaxAgeMs"),
             ));
         }
         let proxy = match self.proxy {
@@ -728,7 +740,7 @@ impl ConfigBuilder {
         if max_response_bytes == 0 {
             errors.push(FieldError::new(
                 "maxResponseBytes",
-                "must be greater than zero",
+                range_rule("maxResponseBytes"),
             ));
         }
         let max_concurrent_verifications = self
@@ -737,19 +749,18 @@ impl ConfigBuilder {
         if max_concurrent_verifications == 0 {
             errors.push(FieldError::new(
                 "maxConcurrentVerifications",
-                "must be at least 1",
+                range_rule("maxConcurrentVerifications"),
             ));
         }
         let max_in_flight = self.max_in_flight.unwrap_or(DEFAULT_MAX_IN_FLIGHT);
         if max_in_flight == 0 || max_in_flight > tokio::sync::Semaphore::MAX_PERMITS {
-            errors.push(FieldError::new("maxInFlight", "must be at least 1"));
+            errors.push(FieldError::new("maxInFlight", range_rule("maxInFlight")));
         }
         let range = crate::runtime::WORKER_THREADS;
         if self.worker_threads.is_some_and(|n| !range.contains(&n)) {
-            let (low, high) = (range.start(), range.end());
             errors.push(FieldError::new(
                 "workerThreads",
-                format!("must be {low} to {high}"),
+                range_rule("workerThreads"),
             ));
         }
         let pool_idle_timeout = self.pool_idle_timeout.unwrap_or(DEFAULT_POOL_IDLE_TIMEOUT);
@@ -784,6 +795,27 @@ impl ConfigBuilder {
             extra_ca_pem,
             user_agent_suffix: self.user_agent_suffix,
         })
+    }
+}
+
+/// What a numeric setting (by its JSON key, `retry.` keys included) must be: `build` says it
+/// of a value out of range, and the JSON reader of a negative number, so both name the range
+/// the setting allows. The settings not named here allow 0 and more.
+pub(crate) fn range_rule(key: &str) -> String {
+    match key {
+        "timeoutMs" | "connectTimeoutMs" | "tokenMaxAgeMs" | "maxResponseBytes" => {
+            "must be greater than zero".into()
+        }
+        "maxConcurrentVerifications"
+        | "maxInFlight"
+        | "retry.tokenAttempts"
+        | "retry.statusAttempts"
+        | "retry.connectAttempts" => "must be at least 1".into(),
+        "workerThreads" => {
+            let range = crate::runtime::WORKER_THREADS;
+            format!("must be {} to {}", range.start(), range.end())
+        }
+        _ => "must not be negative".into(),
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::config::{Config, ConfigBuilder, RetryPolicy};
+use crate::config::{Config, ConfigBuilder, RetryPolicy, range_rule};
 use crate::error::{Error, FieldError, Result};
 use crate::lenient::json_type;
 use crate::schema::{self, FieldType, Record};
@@ -78,15 +78,25 @@ impl<'a> Reader<'a> {
         ));
     }
 
-    /// A number that is not a whole one (`-5`, `1.5`) is shown: "got a number" would not say
-    /// what is wrong with it. Only for settings that are numbers, never a secret.
+    /// A number the setting cannot take (`-5`, `1.5`) is shown: "got a number" would not say
+    /// what is wrong with it (only settings that are numbers, never a secret). A negative whole
+    /// number is told the range the setting allows: its sign is what is wrong, not that it is
+    /// not whole.
     fn not_whole(&mut self, key: &str, expected: &str, got: &Value) {
-        match got {
-            Value::Number(n) => self
-                .errors
-                .push(FieldError::new(key, format!("must be {expected}, got {n}"))),
-            other => self.wrong(key, expected, other),
-        }
+        let whole = |n: &serde_json::Number| n.as_f64().filter(|f| f.fract() == 0.0);
+        let message = match got {
+            Value::Number(n) => match whole(n) {
+                Some(f) if f < 0.0 => format!("{}, got {n}", range_rule(key)),
+                Some(f) if f >= u64::MAX as f64 => {
+                    format!("must be at most {}, got {n}", u64::MAX)
+                }
+                // `8.0`, `1e3`: whole, but not written as one.
+                Some(_) => format!("must be {expected} written with digits only, got {n}"),
+                None => format!("must be {expected}, got {n}"),
+            },
+            other => return self.wrong(key, expected, other),
+        };
+        self.errors.push(FieldError::new(key, message));
     }
 }
 
@@ -231,7 +241,12 @@ fn read_retry(r: &mut Reader<'_>) -> Option<RetryPolicy> {
             continue;
         }
         let Some(n) = v.as_u64() else {
-            r.not_whole(&field, "a whole number", v);
+            let unit = if key.ends_with("Ms") {
+                "a whole number of milliseconds"
+            } else {
+                "a whole number"
+            };
+            r.not_whole(&field, unit, v);
             continue;
         };
         let attempts = u32::try_from(n).unwrap_or(u32::MAX);
@@ -371,10 +386,16 @@ fn record_to_wire(
             (_, Value::Null) => Value::Null,
             (FieldType::Duration, Value::Number(n)) => match n.as_f64() {
                 Some(s) if s.is_finite() && s >= 0.0 => Value::from((s * 1000.0).round() as u64),
+                // The range the setting allows, as the JSON form names it.
+                Some(s) if s < 0.0 => {
+                    let rule = range_rule(&format!("{prefix}{}", field.wire));
+                    errors.push(FieldError::new(name, format!("{rule}, got {n}")));
+                    continue;
+                }
                 _ => {
                     errors.push(FieldError::new(
                         name,
-                        "must be a number of seconds, 0 or more",
+                        format!("must be a finite number of seconds, got {n}"),
                     ));
                     continue;
                 }
