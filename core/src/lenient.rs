@@ -77,7 +77,11 @@ pub(crate) fn parse_decimal_text(text: &str) -> Result<Decimal, String> {
         .chars()
         .enumerate()
         .all(|(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && c == '-'));
-    if !ok_chars || !mantissa.chars().any(|c| c.is_ascii_digit()) {
+    // Two points are malformed, not out of range (rust_decimal says both in one error type).
+    if !ok_chars
+        || !mantissa.chars().any(|c| c.is_ascii_digit())
+        || mantissa.matches('.').count() > 1
+    {
         return Err(not_decimal());
     }
     let exact = Decimal::from_str_exact(mantissa).map_err(|e| match e {
@@ -345,6 +349,34 @@ mod tests {
         assert!(parse_amount(&json!(true)).is_err());
         assert!(parse_amount(&json!("NaN")).is_err());
         assert!(parse_amount(&num("1e400")).is_err());
+    }
+
+    #[test]
+    fn a_malformed_amount_is_not_called_out_of_range() {
+        let err = |v: Value| parse_amount(&v).unwrap_err();
+        for text in [
+            "1000.5.0", "1..5", ".", "1.2.3e2", "1,000.50", "1_000", "NaN", "+-1",
+        ] {
+            assert_eq!(
+                err(json!(text)),
+                format!("{text:?} is not a decimal amount"),
+                "{text}"
+            );
+        }
+        for text in [
+            "79228162514264337593543950336",
+            "-79228162514264337593543950336",
+            "99999999999999999999999999999.99",
+            "1e65",
+            "1e29",
+            "1e99999999999999999999",
+        ] {
+            assert_eq!(
+                err(json!(text)),
+                format!("{text:?} is out of range for an amount"),
+                "{text}"
+            );
+        }
     }
 
     #[test]
