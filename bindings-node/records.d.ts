@@ -193,11 +193,11 @@ export interface DgaErrorFields {
   readonly endpoint?: string
   /** DGA's envelope status (api). */
   readonly status?: ResponseStatusName | string | number
-  /** DGA's envelope status as a number (api), when it is one. */
+  /** DGA's envelope status as a number (api): the guide's, or the one DGA sent outside the table; absent for text outside it. */
   readonly statusNumber?: number
   /** DGA's errorCode (api). */
   readonly errorCode?: ErrorCodeName | string | number
-  /** DGA's errorCode as a number (api), when it is one. */
+  /** DGA's errorCode as a number (api): the guide's, or the one DGA sent outside the table; absent for text outside it. */
   readonly errorCodeNumber?: number
   /** The payment's reference1 (outcome_unknown): call status with it. */
   readonly reference1?: string

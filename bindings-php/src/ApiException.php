@@ -17,7 +17,10 @@ final class ApiException extends DgaException
     /** As the core gives it: the table's name, or the value DGA sent (int or string). */
     public readonly int|string|null $statusRaw;
 
-    /** DGA's envelope status as a number (api), when it is one. */
+    /**
+     * DGA's envelope status as a number (api): the guide's, or the one DGA sent outside the table;
+     * absent for text outside it.
+     */
     public readonly ?int $statusNumber;
 
     /** DGA's errorCode (api). Null when absent or outside the guide's table. */
@@ -26,7 +29,10 @@ final class ApiException extends DgaException
     /** As the core gives it: the table's name, or the value DGA sent (int or string). */
     public readonly int|string|null $errorCodeRaw;
 
-    /** DGA's errorCode as a number (api), when it is one. */
+    /**
+     * DGA's errorCode as a number (api): the guide's, or the one DGA sent outside the table; absent
+     * for text outside it.
+     */
     public readonly ?int $errorCodeNumber;
 
     /** @param array<string, mixed> $detail the core's error JSON */

@@ -379,11 +379,12 @@ impl Error {
             } => {
                 obj.insert("endpoint".into(), json!(endpoint));
                 obj.insert("status".into(), json!(status));
-                if let Some(n) = status.number() {
+                if let Some(n) = number_of(status.number(), status.to_json()) {
                     obj.insert("statusNumber".into(), json!(n));
                 }
                 obj.insert("errorCode".into(), json!(error_code));
-                if let Some(n) = error_code.as_ref().and_then(|c| c.number()) {
+                let code = error_code.as_ref();
+                if let Some(n) = code.and_then(|c| number_of(c.number(), c.to_json())) {
                     obj.insert("errorCodeNumber".into(), json!(n));
                 }
             }
@@ -421,6 +422,15 @@ impl Error {
             errors: vec![FieldError::new(field, message)],
         }
     }
+}
+
+/// An enum's number for the error JSON: the guide's, or the one DGA sent outside the table
+/// (`errorCode: 12345`), as the C ABI's `dga_error_api_code` gives it. Only a number that fits
+/// 32 bits: every binding reads the field into a 32-bit integer.
+fn number_of(known: Option<i64>, raw: serde_json::Value) -> Option<i64> {
+    known
+        .or_else(|| raw.as_i64())
+        .filter(|n| i32::try_from(*n).is_ok())
 }
 
 fn join(errors: &[FieldError]) -> String {
@@ -659,5 +669,42 @@ mod tests {
         assert_eq!(j["errorCode"], "PaidPaymentCannotBeClosed");
         assert_eq!(j["errorCodeNumber"], 14);
         assert_eq!(j["endpoint"], "close");
+    }
+
+    #[test]
+    fn an_error_code_outside_the_table_keeps_its_number() {
+        use serde_json::json;
+        let api = |status: serde_json::Value, code: serde_json::Value| {
+            Error::Api {
+                endpoint: Endpoint::Create,
+                status: ResponseStatus::from_json(&status).unwrap(),
+                error_code: Some(ErrorCode::from_json(&code).unwrap()),
+                message: "m".into(),
+            }
+            .to_json()
+        };
+        // DGA answered errorCode 12345 (and an envelope status 7): numbers, though not the
+        // guide's.
+        let j = api(json!(7), json!(12345));
+        assert_eq!(j["errorCode"], 12345);
+        assert_eq!(j["errorCodeNumber"], 12345);
+        assert_eq!(j["statusNumber"], 7);
+        // A known code given by name still has its number; text DGA sent has none, nor has a
+        // number no binding's 32-bit field can hold.
+        let j = api(json!("Error"), json!("TransactionNotFound"));
+        assert_eq!(
+            (j["statusNumber"].clone(), j["errorCodeNumber"].clone()),
+            (json!(3), json!(8))
+        );
+        for code in [
+            json!("E-17"),
+            json!("12345"),
+            json!(4_294_967_296_i64),
+            json!(1.5),
+        ] {
+            let j = api(json!(3), code.clone());
+            assert_eq!(j["errorCode"], code);
+            assert!(j.get("errorCodeNumber").is_none(), "{j}");
+        }
     }
 }

@@ -43,7 +43,8 @@ namespace Dga.EPayment
         /// <summary>As the core gives it: the table's name, or the value DGA sent; null when absent.</summary>
         public string StatusRaw { get; private set; }
 
-        /// <summary>DGA's envelope status as a number (api), when it is one.</summary>
+        /// <summary>DGA's envelope status as a number (api): the guide's, or the one DGA sent
+        /// outside the table; absent for text outside it.</summary>
         public int? StatusNumber { get; private set; }
 
         /// <summary>DGA's errorCode (api).</summary>

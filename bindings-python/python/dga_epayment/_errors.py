@@ -58,11 +58,13 @@ class ApiError(DgaError):
     kind = "api"
     #: DGA's envelope status (api).
     status: Union[ResponseStatus, int, str, None] = None
-    #: DGA's envelope status as a number (api), when it is one.
+    #: DGA's envelope status as a number (api): the guide's, or the one DGA sent outside the table;
+    #: absent for text outside it.
     status_number: Optional[int] = None
     #: DGA's errorCode (api).
     error_code: Union[ErrorCode, int, str, None] = None
-    #: DGA's errorCode as a number (api), when it is one.
+    #: DGA's errorCode as a number (api): the guide's, or the one DGA sent outside the table; absent
+    #: for text outside it.
     error_code_number: Optional[int] = None
     #: DGA's own message (the exception's text adds the call and the code).
     message: str = ""

@@ -28,7 +28,10 @@ public class DgaApiException extends DgaException {
         return status;
     }
 
-    /** DGA's envelope status as a number (api), when it is one. */
+    /**
+     * DGA's envelope status as a number (api): the guide's, or the one DGA sent outside the table;
+     * absent for text outside it.
+     */
     public Integer getStatusNumber() {
         return statusNumber;
     }
@@ -43,7 +46,10 @@ public class DgaApiException extends DgaException {
         return errorCode;
     }
 
-    /** DGA's errorCode as a number (api), when it is one. */
+    /**
+     * DGA's errorCode as a number (api): the guide's, or the one DGA sent outside the table; absent
+     * for text outside it.
+     */
     public Integer getErrorCodeNumber() {
         return errorCodeNumber;
     }
