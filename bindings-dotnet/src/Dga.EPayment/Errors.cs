@@ -49,7 +49,7 @@ namespace Dga.EPayment
             // endpoint, status, errorCode, reference1/2, reason: the properties of the same names.
             Wire.Fill(ex, json, "Error");
             ex.IsTransient = d.GetString("transient") == "true";
-            // dga_error_api_code: also an unknown code's own number (errorCodeNumber is not).
+            // dga_error_api_code: as errorCodeNumber, an unknown code's own number too.
             if (ex is DgaApiException api) api.ErrorCodeNumber = apiCode;
             return ex;
         }
