@@ -5,6 +5,7 @@
 //! know (a runtime thread) attaches as a daemon, so it never keeps the JVM from exiting.
 
 use std::ffi::c_void;
+use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::sync::OnceLock;
@@ -119,33 +120,39 @@ pub(crate) unsafe fn java_string(env: *mut sys::JNIEnv, text: &str) -> jobject {
     unsafe { ((**env).v1_1.NewString)(env, utf16.as_ptr(), utf16.len() as sys::jsize) }
 }
 
-/// Called by the core on the thread that logged, when its queue was empty: the JVM may be
-/// called from any thread, so the records are logged at once.
+/// Called by the core on the thread that logged, when its queue was empty: the JVM may be called
+/// from any thread, so the records are logged at once. What the logger cannot take (the JVM is
+/// gone at exit, when the core names the creates still running) goes to stderr, WARNING and up.
 fn wake(_: log::Level) {
     let records = logs::take();
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: env() gives this thread's env; references made here are deleted here.
         unsafe {
-            let Some(bridge) = BRIDGE.get() else { return };
-            let Some(env) = env() else { return };
+            let java = BRIDGE.get().zip(env());
             for record in records {
-                let fns = &(**env).v1_1;
-                let n = logs::level_number(record.level) - 1;
-                let level = (fns.GetObjectArrayElement)(env, bridge.levels, n);
-                let source = java_string(env, &record.target);
-                let message = java_string(env, &record.message);
-                if !clear(env) {
-                    let args = [
-                        jvalue { l: level },
-                        jvalue { l: source },
-                        jvalue { l: ptr::null_mut() },
-                        jvalue { l: message },
-                    ];
-                    (fns.CallVoidMethodA)(env, bridge.logger, bridge.logp, args.as_ptr());
-                    clear(env);
+                let mut logged = false;
+                if let Some((bridge, env)) = java {
+                    let fns = &(**env).v1_1;
+                    let n = logs::level_number(record.level) - 1;
+                    let level = (fns.GetObjectArrayElement)(env, bridge.levels, n);
+                    let source = java_string(env, &record.target);
+                    let message = java_string(env, &record.message);
+                    if !clear(env) {
+                        let args = [
+                            jvalue { l: level },
+                            jvalue { l: source },
+                            jvalue { l: ptr::null_mut() },
+                            jvalue { l: message },
+                        ];
+                        (fns.CallVoidMethodA)(env, bridge.logger, bridge.logp, args.as_ptr());
+                        logged = !clear(env);
+                    }
+                    for local in [level, source, message] {
+                        (fns.DeleteLocalRef)(env, local);
+                    }
                 }
-                for local in [level, source, message] {
-                    (fns.DeleteLocalRef)(env, local);
+                if !logged && record.level <= log::Level::Warn {
+                    let _ = writeln!(std::io::stderr(), "{record}");
                 }
             }
         }
