@@ -13,6 +13,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiFunction;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
+import java.util.logging.Level;
 
 /**
  * A client for one configuration (one connection pool, one token cache): thread-safe, share one;
@@ -135,10 +136,10 @@ public final class DgaClient implements AutoCloseable {
     }
 
     /**
-     * A callback endpoint's whole work: parses the raw body, verifies it with DGA, runs
-     * {@code onStatus} with DGA's own status, and gives the HTTP answer (200 accepted; 400 invalid;
-     * 404 unknown; 409 disagreeing or pending; 503 DGA unreachable or busy; 500 when {@code onStatus}
-     * throws). Never throws for a bad callback; a null argument is an IllegalArgumentException.
+     * A callback endpoint's whole work: parses the raw body, verifies it with DGA, runs {@code onStatus}
+     * with DGA's own status, and gives the HTTP answer (200 accepted; 400 invalid; 404 unknown; 409
+     * disagreeing or pending; 503 DGA unreachable or busy; 500 when {@code onStatus} throws, logged at
+     * WARNING). Never throws for a bad callback; a null argument is an IllegalArgumentException.
      */
     public CallbackReply handleCallback(byte[] body, DgaCallbackHandler onStatus) {
         callbackArgs(body, onStatus);
@@ -150,14 +151,14 @@ public final class DgaClient implements AutoCloseable {
      * {@code knownReference} answers from your orders whether you created the payment
      * {@code (reference1, reference2)}. False refuses it at once (404, counted in
      * {@link #verificationStats()}) without asking DGA; an exception in it answers 503 with that
-     * exception as {@link CallbackReply#getError()}.
+     * exception as {@link CallbackReply#getError()}, logged at WARNING.
      */
     public CallbackReply handleCallback(byte[] body, DgaCallbackHandler onStatus, BiPredicate<String, String> knownReference) {
         callbackArgs(body, onStatus);
         if (knownReference == null) {
             return handleCallback(body, onStatus);
         }
-        String tagged = Native.callbackReferences(body);
+        String tagged = raw((h, c) -> Native.callbackReferences(body), null); // a closed client throws before the lookup runs
         if (tagged == null || !tagged.startsWith("R")) {
             return reply(tagged, onStatus);
         }
@@ -197,10 +198,14 @@ public final class DgaClient implements AutoCloseable {
         return reply(0, "Success", status, null);
     }
 
-    /** The core's reply: 0 accepted, 1 the handler failed (500), 3 the agency's own check failed (503). */
+    /** The core's reply: 0 accepted, 1 the handler failed (500), 3 the agency's own check failed (503); a failure logged. */
     private static CallbackReply reply(int which, String message, PaymentStatus status, Throwable error) {
-        Map<String, Object> reply = Json.parseObject(Native.ok(Native.callbackReply(which, message, 0)));
-        return new CallbackReply(reply, status, error);
+        CallbackReply r = new CallbackReply(Json.parseObject(Native.ok(Native.callbackReply(which, message, 0))), status, error);
+        if (error != null) { // the agency's own failure: DGA only sees the reply
+            String what = which == 3 ? "knownReference threw" : status != null ? "the callback handler threw" : "the SDK failed";
+            Native.LOG.log(Level.WARNING, what + "; answered DGA " + r.getHttpStatus() + " (result false), DGA delivers again", error);
+        }
+        return r;
     }
 
     private <T> CompletableFuture<T> async(Executor executor, Function<String, T> convert, Start start) {
@@ -290,7 +295,12 @@ public final class DgaClient implements AutoCloseable {
         if (knownReference == null) {
             return handleCallbackAsync(body, onStatus, executor);
         }
-        String tagged = Native.callbackReferences(body);
+        String tagged;
+        try {
+            tagged = raw((h, c) -> Native.callbackReferences(body), null);
+        } catch (IllegalStateException closed) {
+            return handleCallbackAsync(body, onStatus, executor); // its failed future, before the lookup runs
+        }
         if (tagged == null || !tagged.startsWith("R")) {
             return CompletableFuture.completedFuture(reply(tagged, onStatus));
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -22,11 +23,15 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -92,6 +97,87 @@ class FloodsTest {
             assertInstanceOf(DgaCallbackException.class, reply.getError());
             assertEquals(before, statusRequests(sb), "DGA was not asked");
             assertEquals(0, client.verificationStats().getRefusedUnknown());
+        }
+    }
+
+    /**
+     * What the agency's handler or check threw is logged once, at WARNING on the binding's
+     * logger with the exception attached, saying what DGA was answered: DGA sees only the reply.
+     */
+    @Test
+    void aThrowingHandlerOrCheckIsLoggedWithItsException() {
+        try (Sandbox sb = new Sandbox(); DgaClient client = sb.client()) {
+            Payment p = (Payment) sb.paidPayment(client, "40.00")[0];
+            byte[] body = client.status(p.getReference1(), p.getReference2()).toJson().getBytes(StandardCharsets.UTF_8);
+            Exception locked = new java.io.IOException("the orders table is locked");
+            DgaCallbackHandler failing = s -> {
+                throw locked;
+            };
+            RuntimeException down = new IllegalStateException("the orders database is down");
+            CompletableFuture<Boolean> failedCheck = new CompletableFuture<>();
+            failedCheck.completeExceptionally(down);
+            String handler = "the callback handler threw; answered DGA 500 (result false), DGA delivers again";
+            String check = "knownReference threw; answered DGA 503 (result false), DGA delivers again";
+            loggedOnce(locked, handler, 500, () -> client.handleCallback(body, failing));
+            loggedOnce(locked, handler, 500, () -> client.handleCallback(body, failing, (r1, r2) -> true));
+            loggedOnce(locked, handler, 500, () -> client.handleCallbackAsync(body, failing).join());
+            loggedOnce(locked, handler, 500,
+                    () -> client.handleCallbackAsync(body, failing, (r1, r2) -> CompletableFuture.completedFuture(true), null).join());
+            loggedOnce(down, check, 503, () -> client.handleCallback(body, s -> fail("not called"), (r1, r2) -> {
+                throw down;
+            }));
+            loggedOnce(down, check, 503, () -> client.handleCallbackAsync(body, s -> fail("not called"), (r1, r2) -> failedCheck, null).join());
+            loggedOnce(down, check, 503, () -> client.handleCallbackAsync(body, s -> fail("not called"), (r1, r2) -> {
+                throw down;
+            }, null).join());
+        }
+    }
+
+    /** Runs {@code call}: its reply has {@code http}, and one record with an exception was logged, this one. */
+    static void loggedOnce(Throwable thrown, String message, int http, java.util.function.Supplier<CallbackReply> call) {
+        List<LogRecord> got = Collections.synchronizedList(new ArrayList<>());
+        Handler h = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getThrown() != null) {
+                    got.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Native.LOG.addHandler(h);
+        CallbackReply reply;
+        try {
+            reply = call.get();
+        } finally {
+            Native.LOG.removeHandler(h);
+        }
+        assertEquals(http, reply.getHttpStatus());
+        assertSame(thrown, reply.getError());
+        assertEquals(1, got.size(), "one record with the exception: " + got.size());
+        assertEquals(Level.WARNING, got.get(0).getLevel());
+        assertSame(thrown, got.get(0).getThrown());
+        assertEquals(message, got.get(0).getMessage());
+        assertEquals("io.github.dgaepayment", got.get(0).getLoggerName());
+    }
+
+    /** A closed client throws (a failed future, async) before the agency's check runs, as every call does. */
+    @Test
+    void aClosedClientThrowsBeforeTheCheckRuns() throws Exception {
+        DgaClient client = Sandbox.shared().client();
+        client.close();
+        for (byte[] body : new byte[][] {forged("INV-1"), "not json".getBytes(StandardCharsets.UTF_8)}) {
+            assertThrows(IllegalStateException.class,
+                    () -> client.handleCallback(body, s -> fail("not called"), (r1, r2) -> fail("not asked")));
+            CompletableFuture<CallbackReply> reply =
+                    client.handleCallbackAsync(body, s -> fail("not called"), (r1, r2) -> fail("not asked"), null);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> reply.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalStateException.class, e.getCause());
         }
     }
 
