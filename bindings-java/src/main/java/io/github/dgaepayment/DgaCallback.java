@@ -13,7 +13,7 @@ public final class DgaCallback {
      * with {@link DgaClient#verifyCallback} before marking an order paid.
      */
     public static PaymentStatus parse(byte[] body) {
-        return PaymentStatus.fromJson(Native.ok(Native.parseCallback(body)));
+        return PaymentStatus.fromJson(Native.ok(Native.parseCallback(DgaClient.given(body, "body"))));
     }
 
     /**
@@ -24,8 +24,11 @@ public final class DgaCallback {
         return Native.ok(Native.callbackAck(accepted, message == null ? "Success" : message));
     }
 
-    /** The 413 answer to a body larger than {@code limit} bytes (not read). */
+    /** The 413 answer to a body larger than {@code limit} bytes (not read); a negative limit is an IllegalArgumentException. */
     public static CallbackReply tooLarge(long limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must be 0 or more, got " + limit);
+        }
         return new CallbackReply(Json.parseObject(Native.ok(Native.callbackReply(2, "", limit))), null, null);
     }
 }

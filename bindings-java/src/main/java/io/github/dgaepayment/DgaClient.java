@@ -75,7 +75,7 @@ public final class DgaClient implements AutoCloseable {
     private static final Function<String, Confirmation> CONFIRMATION =
             t -> new Confirmation(Json.parseObject(Native.ok(t)));
 
-    private static <T> T given(T value, String name) {
+    static <T> T given(T value, String name) {
         if (value == null) {
             throw new IllegalArgumentException(name + " is null");
         }

@@ -73,8 +73,8 @@ final class Json {
             }
             return out;
         }
-        String why = "must be a string, number, boolean, map or list" + ("duration".equals(type) ? " or a Duration" : "")
-                + ", got a " + v.getClass().getName();
+        String why = v instanceof Number ? "must be a finite number, got " + v : "must be a string, number, boolean, map or list"
+                + ("duration".equals(type) ? " or a Duration" : "") + ", got a " + v.getClass().getName();
         Map<String, Object> error = new LinkedHashMap<>();
         error.put(Records.wire("FieldError", "field"), name);
         error.put(Records.wire("FieldError", "message"), why);

@@ -68,6 +68,10 @@ class ArgumentsTest {
         DgaValidationException e = refused("timeoutMs", () -> sb.builder().option("timeoutMs", new Object()));
         assertTrue(e.getMessage().contains("java.lang.Object") && e.getMessage().contains("Duration"), e.getMessage());
         refused("verificationRate", () -> sb.builder().option("verificationRate", Double.NaN));
+        for (Object notFinite : new Object[] {Double.NaN, Float.POSITIVE_INFINITY}) {
+            e = refused("timeoutMs", () -> sb.builder().option("timeoutMs", notFinite));
+            assertTrue(e.getMessage().endsWith("timeoutMs must be a finite number, got " + notFinite), e.getMessage());
+        }
         refused("caFile", () -> sb.builder().option("caFile", Thread.currentThread()));
         retry.put("backoffCapMs", new StringBuilder("5"));
         refused("retry.backoffCapMs", () -> sb.builder().option("retry", retry));
@@ -88,8 +92,16 @@ class ArgumentsTest {
             nullArgument("body", () -> c.handleCallbackAsync(null, st -> { }));
             nullArgument("onStatus", () -> c.handleCallbackAsync(body, null, (r1, r2) -> completedFuture(true), null));
             nullArgument("body", () -> c.handleCallbackAsync(null, st -> { }, (r1, r2) -> completedFuture(true), null));
+            nullArgument("body", () -> DgaCallback.parse(null));
             assertEquals(before, statusCalls(), "no status call reached the sandbox");
         }
+    }
+
+    @Test
+    void aNegativeBodyLimitIsRefusedNamingIt() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DgaCallback.tooLarge(-1));
+        assertEquals("limit must be 0 or more, got -1", e.getMessage());
+        assertEquals(413, DgaCallback.tooLarge(0).getHttpStatus());
     }
 
     private static void nullArgument(String name, Executable call) {
