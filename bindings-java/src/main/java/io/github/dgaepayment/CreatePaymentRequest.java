@@ -25,6 +25,7 @@ public final class CreatePaymentRequest extends CreatePaymentFields {
         return Records.wire("CreatePayment", snake);
     }
 
+    /** An empty builder: set the fields, then {@link Builder#build()}. */
     public static Builder builder() {
         return new Builder();
     }
@@ -34,6 +35,7 @@ public final class CreatePaymentRequest extends CreatePaymentFields {
         return fields.get(wire(snake));
     }
 
+    /** The amount in baht, exact, or null when not set. */
     public BigDecimal getAmount() {
         Object a = field("amount");
         return a == null ? null : a instanceof BigDecimal ? (BigDecimal) a : new BigDecimal(a.toString());
@@ -106,6 +108,7 @@ public final class CreatePaymentRequest extends CreatePaymentFields {
             return put("data", Json.plain(v, wire("data"), null, null));
         }
 
+        /** The request (no check here: the core checks every field when it is sent). */
         public CreatePaymentRequest build() {
             return new CreatePaymentRequest(new LinkedHashMap<>(f));
         }

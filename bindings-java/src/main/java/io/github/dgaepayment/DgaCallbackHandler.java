@@ -6,5 +6,6 @@ package io.github.dgaepayment;
  */
 @FunctionalInterface
 public interface DgaCallbackHandler {
+    /** Records DGA's verified status of the payment; throw to have DGA deliver the callback again. */
     void accept(PaymentStatus status) throws Exception;
 }

@@ -28,6 +28,7 @@ public final class DgaClient implements AutoCloseable {
         this.handle = handle;
     }
 
+    /** A builder for a client configured in code ({@link #fromEnv()} reads the environment). */
     public static Builder builder() {
         return new Builder();
     }
@@ -228,6 +229,7 @@ public final class DgaClient implements AutoCloseable {
         return async(executor, PAYMENT, (h, c) -> Native.createPayment(h, json, c));
     }
 
+    /** {@link #createPaymentAsync(CreatePaymentRequest, Executor)} completing on {@link ForkJoinPool#commonPool()}. */
     public CompletableFuture<Payment> createPaymentAsync(CreatePaymentRequest request) {
         return createPaymentAsync(request, null);
     }
@@ -237,6 +239,7 @@ public final class DgaClient implements AutoCloseable {
         return async(executor, STATUS, (h, c) -> Native.status(h, reference1, orEmpty(reference2), c));
     }
 
+    /** {@link #statusAsync(String, String, Executor)} completing on {@link ForkJoinPool#commonPool()}. */
     public CompletableFuture<PaymentStatus> statusAsync(String reference1, String reference2) {
         return statusAsync(reference1, reference2, null);
     }
@@ -246,6 +249,7 @@ public final class DgaClient implements AutoCloseable {
         return async(executor, CONFIRMATION, (h, c) -> Native.closePayment(h, reference1, orEmpty(reference2), c));
     }
 
+    /** {@link #closePaymentAsync(String, String, Executor)} completing on {@link ForkJoinPool#commonPool()}. */
     public CompletableFuture<Confirmation> closePaymentAsync(String reference1, String reference2) {
         return closePaymentAsync(reference1, reference2, null);
     }
@@ -257,6 +261,7 @@ public final class DgaClient implements AutoCloseable {
                 (h, c) -> Native.voidPayment(h, reference1, orEmpty(reference2), paymentReference, c));
     }
 
+    /** {@link #voidPaymentAsync(String, String, String, Executor)} completing on {@link ForkJoinPool#commonPool()}. */
     public CompletableFuture<Confirmation> voidPaymentAsync(String reference1, String reference2, String paymentReference) {
         return voidPaymentAsync(reference1, reference2, paymentReference, null);
     }
@@ -267,6 +272,7 @@ public final class DgaClient implements AutoCloseable {
         return async(executor, STATUS, (h, c) -> Native.verifyCallback(h, json, c));
     }
 
+    /** {@link #verifyCallbackAsync(PaymentStatus, Executor)} completing on {@link ForkJoinPool#commonPool()}. */
     public CompletableFuture<PaymentStatus> verifyCallbackAsync(PaymentStatus callback) {
         return verifyCallbackAsync(callback, null);
     }
@@ -280,6 +286,7 @@ public final class DgaClient implements AutoCloseable {
         return async(executor, t -> reply(t, onStatus), (h, c) -> Native.receiveCallback(h, body, c));
     }
 
+    /** {@link #handleCallbackAsync(byte[], DgaCallbackHandler, Executor)} completing on {@link ForkJoinPool#commonPool()}. */
     public CompletableFuture<CallbackReply> handleCallbackAsync(byte[] body, DgaCallbackHandler onStatus) {
         return handleCallbackAsync(body, onStatus, null);
     }
