@@ -122,11 +122,11 @@ enum Command {
     /// paidStatus, paidStatusTh, description, amount, feeAmount, refId, paidDate, paidChannel,
     /// paymentType, error (TransactionNotFound for a reference DGA does not know; the error
     /// kind, e.g. Network, for one whose status could not be read), then the passed-through
-    /// columns. CSV cells starting with = + - @ get a leading ' so no spreadsheet runs them.
-    /// With --json (or --format jsonl) one JSON object per row, the same columns. Each row is
-    /// flushed as it is answered. A summary by status goes to stderr, with one line per
-    /// unreadable reference (cut to 64 characters, control characters escaped); a progress bar
-    /// too when stderr is a terminal.
+    /// columns. CSV cells starting with = + - @, a tab or a CR get a leading ' so no
+    /// spreadsheet runs them. With --json (or --format jsonl) one JSON object per row, the same
+    /// columns. Each row is flushed as it is answered. A summary by status goes to stderr, with
+    /// one line per unreadable reference (cut to 64 characters, control characters escaped); a
+    /// progress bar too when stderr is a terminal.
     ///
     /// Ctrl-C or SIGTERM: no call starts after it, the calls in flight are answered, every row
     /// so far is written, and stderr says how many (a second signal stops at once).
