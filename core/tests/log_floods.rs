@@ -6,38 +6,11 @@ mod common;
 
 use common::*;
 use serde_json::json;
-use std::sync::Mutex;
 use std::time::Duration;
-
-static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-struct Capture;
-
-impl log::Log for Capture {
-    fn enabled(&self, m: &log::Metadata) -> bool {
-        m.level() <= log::Level::Warn
-    }
-    fn log(&self, record: &log::Record) {
-        if self.enabled(record.metadata()) {
-            LINES.lock().unwrap().push(record.args().to_string());
-        }
-    }
-    fn flush(&self) {}
-}
-
-fn lines(containing: &str) -> Vec<String> {
-    let lines = LINES.lock().unwrap();
-    lines
-        .iter()
-        .filter(|l| l.contains(containing))
-        .cloned()
-        .collect()
-}
 
 #[test]
 fn floods_and_outages_write_few_warning_lines() {
-    log::set_logger(&Capture).unwrap();
-    log::set_max_level(log::LevelFilter::Warn);
+    capture_warnings();
     let sb = start_sandbox();
     let ctl = Control::new(&sb);
     let client = client_for(&sb);
@@ -56,7 +29,7 @@ fn floods_and_outages_write_few_warning_lines() {
         );
     }
     let seconds = started.elapsed().as_secs() as usize;
-    let missing = lines("missing or unreadable fields");
+    let missing = warnings("missing or unreadable fields");
     assert!(!missing.is_empty(), "the first one is logged");
     assert!(
         missing.len() <= seconds + 2,
@@ -78,7 +51,7 @@ fn floods_and_outages_write_few_warning_lines() {
     for _ in 0..20 {
         assert!(client.status("OUTAGE-1", "").is_err());
     }
-    let retries = lines("failed (");
+    let retries = warnings("failed (");
     assert!(retries.len() >= 20, "{retries:?}");
     let mut distinct = retries.clone();
     distinct.sort();

@@ -5,39 +5,17 @@ mod common;
 
 use common::*;
 use dga_epayment::blocking::Client;
-use std::sync::Mutex;
-
-static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-struct Capture;
-
-impl log::Log for Capture {
-    fn enabled(&self, m: &log::Metadata) -> bool {
-        m.level() <= log::Level::Warn
-    }
-    fn log(&self, r: &log::Record) {
-        if self.enabled(r.metadata()) {
-            LINES
-                .lock()
-                .unwrap()
-                .push(format!("{} {}", r.level(), r.args()));
-        }
-    }
-    fn flush(&self) {}
-}
 
 #[test]
 fn a_thread_count_that_is_not_one_is_logged_and_the_default_used() {
-    static LOGGER: Capture = Capture;
-    log::set_logger(&LOGGER).unwrap();
-    log::set_max_level(log::LevelFilter::Warn);
+    capture_warnings();
     // SAFETY: set before any thread of this test binary reads the environment.
     unsafe { std::env::set_var("DGA_EPAYMENT_THREADS", "abc") };
     let sb = start_sandbox();
     let client = Client::new(config_for(&sb).build().unwrap()).unwrap();
     client.status("NEVER-CREATED", "").unwrap_err();
     assert_eq!(core_threads().len(), 2, "the default worker threads");
-    let lines = LINES.lock().unwrap();
+    let lines = warnings("DGA_EPAYMENT_THREADS");
     assert!(
         lines
             .iter()

@@ -191,3 +191,38 @@ impl Control {
 pub fn async_client_for(sb: &Sandbox) -> dga_epayment::Client {
     dga_epayment::Client::new(config_for(sb).build().unwrap()).unwrap()
 }
+
+/// The WARNING and ERROR lines logged in this test binary, as `"{level} {message}"`, once
+/// [`capture_warnings`] installed the process's logger (a test binary of its own: the `log`
+/// logger is set once per process).
+pub fn warnings(containing: &str) -> Vec<String> {
+    let lines = CAPTURED.lock().unwrap();
+    lines
+        .iter()
+        .filter(|l| l.contains(containing))
+        .cloned()
+        .collect()
+}
+
+static CAPTURED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, m: &log::Metadata) -> bool {
+        m.level() <= log::Level::Warn
+    }
+    fn log(&self, r: &log::Record) {
+        if self.enabled(r.metadata()) {
+            let line = format!("{} {}", r.level(), r.args());
+            CAPTURED.lock().unwrap().push(line);
+        }
+    }
+    fn flush(&self) {}
+}
+
+/// Installs the logger [`warnings`] reads.
+pub fn capture_warnings() {
+    log::set_logger(&Capture).unwrap();
+    log::set_max_level(log::LevelFilter::Warn);
+}
