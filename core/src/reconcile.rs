@@ -30,7 +30,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -67,6 +67,10 @@ pub const NOT_FOUND: &str = "TransactionNotFound";
 const WINDOW_PER_CALL: usize = 8;
 /// Smallest reorder window.
 const MIN_WINDOW: usize = 64;
+/// The most bytes one record may take, its lines and quoted line breaks together: a quote
+/// left open, or a file that is not a list of references, must not be read whole into memory.
+/// A spreadsheet row is far smaller (an Excel cell holds at most 32,767 characters).
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
 /// A line of the input that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,8 +126,8 @@ struct Layout {
     width: usize,
 }
 
-/// The header names read as the `reference1` column, in any case and with white space
-/// ignored (`เลขที่อ้างอิง1` is `เลขที่อ้างอิง 1`): the SDK's, the guide's (`ref1` in a
+/// The header names read as the `reference1` column, in any case, with white space ignored
+/// and the number in Thai digits or not (`เลขที่อ้างอิง๑` is `เลขที่อ้างอิง 1`): the SDK's, the guide's (`ref1` in a
 /// callback, `requestReference1` at create), the Thai guide's (`รหัสอ้างอิงการชำระเงิน 1` for
 /// Reference1/Ref1, `รหัสอ้างอิงการชำระเงินของระบบต้นทาง 1` for RequestReference1), and the
 /// short forms a Thai agency's spreadsheet uses.
@@ -163,7 +167,8 @@ pub const REFERENCE2_NAMES: &[&str] = &[
 /// the input is an error naming the line its field starts on. Blank lines between records are
 /// skipped. A cell that starts with `'` before `=`, `+`, `-` or `@` is read without the `'`:
 /// that is what [`neutralise_cell`] adds, so an output file's reference columns can be fed
-/// back in. Input that is not UTF-8 (e.g. Windows-874 Thai) is refused naming the line.
+/// back in. Input that is not UTF-8 (e.g. Windows-874 Thai) is refused naming the line, as is
+/// a record over [`MAX_RECORD_BYTES`] (read no further than that).
 pub fn read_references<R: BufRead>(
     mut reader: R,
 ) -> std::result::Result<References<R>, InputError> {
@@ -275,17 +280,25 @@ impl<R: BufRead> References<R> {
             QuoteInQuoted,
         }
         let mut at = At::Start;
+        // The first record's bytes so far, and the line it starts on.
+        let (mut used, mut start) = (0, None);
         loop {
             let mut line = Vec::new();
-            let n = self
-                .reader
-                .read_until(b'\n', &mut line)
-                .map_err(|e| io_error(self.ahead.len() as u64 + 1, &e))?;
+            let number = self.ahead.len() as u64 + 1;
+            let n = read_line(&mut self.reader, &mut line, MAX_RECORD_BYTES - used)
+                .map_err(|e| io_error(number, &e))?;
             if n == 0 {
                 return Ok(b',');
             }
             let text = trim_line_end(&line);
             let blank = matches!(at, At::Start) && text.iter().all(u8::is_ascii_whitespace);
+            if !blank {
+                let start = *start.get_or_insert(number);
+                used += n;
+                if used > MAX_RECORD_BYTES {
+                    return Err(too_long(start));
+                }
+            }
             let mut found = None;
             if !blank {
                 for &b in text {
@@ -312,14 +325,13 @@ impl<R: BufRead> References<R> {
         }
     }
 
-    /// Reads the next line into `buf` (a line read ahead first); false at the end of the input.
-    fn next_line(&mut self) -> std::result::Result<bool, InputError> {
+    /// Reads the next line into `buf` (a line read ahead first), at most `room` bytes of it
+    /// and one more (which tells it was longer); false at the end of the input.
+    fn next_line(&mut self, room: usize) -> std::result::Result<bool, InputError> {
         self.buf.clear();
         if let Some(line) = self.ahead.pop_front() {
             self.buf = line;
-        } else if self
-            .reader
-            .read_until(b'\n', &mut self.buf)
+        } else if read_line(&mut self.reader, &mut self.buf, room)
             .map_err(|e| io_error(self.line + 1, &e))?
             == 0
         {
@@ -337,8 +349,10 @@ impl<R: BufRead> References<R> {
         let mut field_start = 0;
         let mut fields = Vec::new();
         let mut field = Vec::new();
+        // The record's bytes so far (its lines read ahead were bounded the same way).
+        let mut used = 0;
         loop {
-            if !self.next_line()? {
+            if !self.next_line(MAX_RECORD_BYTES - used)? {
                 return match start {
                     None => Ok(None),
                     Some(_) => Err(InputError {
@@ -361,6 +375,10 @@ impl<R: BufRead> References<R> {
                     self.line
                 }
             };
+            used += self.buf.len();
+            if used > MAX_RECORD_BYTES {
+                return Err(too_long(line));
+            }
             let before = fields.len();
             let ended = feed_line(&mut self.parser, text, &mut fields, &mut field);
             if fields.len() > before {
@@ -477,6 +495,23 @@ fn skip_bom<R: BufRead>(reader: &mut R) -> io::Result<()> {
     }
 }
 
+/// Appends one line to `buf`, reading at most `room + 1` bytes (more than `room`: too long);
+/// the bytes read.
+fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, room: usize) -> io::Result<usize> {
+    reader.take(room as u64 + 1).read_until(b'\n', buf)
+}
+
+fn too_long(line: u64) -> InputError {
+    InputError {
+        line,
+        reason: format!(
+            "the record that starts on this line is longer than {} MiB; is a quoted field \
+             left open (a \" with no closing \")?",
+            MAX_RECORD_BYTES >> 20
+        ),
+    }
+}
+
 /// A line without its line break (`\n`, and any `\r` before it).
 fn trim_line_end(mut text: &[u8]) -> &[u8] {
     while let [rest @ .., b'\n' | b'\r'] = text {
@@ -533,13 +568,16 @@ fn reference_column(cell: &str) -> Option<&'static str> {
     }
 }
 
-/// Whether two header names are the same in any ASCII case, white space ignored (a Thai
-/// header is written with or without a space before its number).
+/// Whether two header names are the same in any ASCII case, white space ignored and Thai
+/// digits read as digits (a Thai header is written with or without a space before its
+/// number, and the number as ๑ or 1).
 fn same_name(a: &str, b: &str) -> bool {
     fn name(s: &str) -> impl Iterator<Item = char> + '_ {
-        s.chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| c.to_ascii_lowercase())
+        s.chars().filter(|c| !c.is_whitespace()).map(|c| match c {
+            // Thai digits (๑, ๒) as Thai documents write the number.
+            '๐'..='๙' => char::from(b'0' + (c as u32 - '๐' as u32) as u8),
+            c => c.to_ascii_lowercase(),
+        })
     }
     name(a).eq(name(b))
 }
@@ -1212,6 +1250,8 @@ mod tests {
             // A header cell wrapped with Alt-Enter.
             "\"เลขที่อ้างอิง\n1\",เลขที่อ้างอิง 2\nRC-1,B-1\n",
             "Reference 1,REF 2\nRC-1,B-1\n",
+            // The number in Thai digits.
+            "เลขที่อ้างอิง ๑,เลขที่อ้างอิง๒\nRC-1,B-1\n",
         ] {
             let refs = read(text.as_bytes()).unwrap();
             assert_eq!(refs.len(), 1, "{text}");
@@ -1319,6 +1359,29 @@ mod tests {
         // The open field's line, not the record's.
         let e = read(b"reference1,a,b\nRC-1,\"x\ny\",\"z\nw\n").unwrap_err();
         assert_eq!(e.line, 3, "{e}");
+    }
+
+    /// A record is read into memory only up to its bound: a quote left open on the first line
+    /// (where the separator is looked for), or later, or one endless line, is an error naming
+    /// the record's line, not the whole input held.
+    #[test]
+    fn a_record_has_a_bound() {
+        let long = "x".repeat(MAX_RECORD_BYTES);
+        let lines = "y\n".repeat(MAX_RECORD_BYTES / 2 + 1);
+        for (text, line) in [
+            (format!("\n\"RC-1,{lines}"), 2),
+            (format!("RC-1,B-1\nRC-2,\"{lines}"), 2),
+            (format!("reference1,note\nRC-1,a\nRC-2,{long}\nRC-3,b\n"), 3),
+            (format!("{long}\n"), 1),
+        ] {
+            let e = read(text.as_bytes()).unwrap_err();
+            assert_eq!(e.line, line, "{e}");
+            assert!(e.reason.contains("longer than 1 MiB"), "{e}");
+        }
+        // Just within it: read.
+        let cell = "z".repeat(MAX_RECORD_BYTES - "RC-1,\n".len());
+        let refs = read(format!("reference1,note\nRC-1,{cell}\n").as_bytes()).unwrap();
+        assert_eq!(refs[0].extra, [cell]);
     }
 
     /// A quoted cell with line breaks (Alt-Enter in Excel) is one cell; CRLF files too.
