@@ -81,12 +81,15 @@ pub(crate) fn status_from(env: Envelope, r1: &str, r2: &str) -> Result<PaymentSt
 /// are logged (at most once a minute: if DGA always does it, every answer would).
 fn asked_references(status: &mut PaymentStatus, (r1, r2): (&str, &str)) {
     let differ = status.ref1.trim() != r1.trim() || status.ref2.trim() != r2.trim();
-    if differ && !status.ref1.is_empty() && crate::logs::once_a_minute(&OTHER_REFERENCES) {
+    if let Some(skipped) = (differ && !status.ref1.is_empty())
+        .then(|| OTHER_REFERENCES.allow())
+        .flatten()
+    {
         let cut = |s: &str| s.chars().take(64).collect::<String>();
         log::warn!(
             target: LOG,
             "{}: DGA's answer for reference1={r1:?} reference2={r2:?} names ref1={:?} \
-             ref2={:?}; the status keeps the references asked (docs/protocol.md, Q7)",
+             ref2={:?}; the status keeps the references asked (docs/protocol.md, Q7){skipped}",
             Endpoint::Status,
             cut(&status.ref1),
             cut(&status.ref2)
@@ -98,7 +101,8 @@ fn asked_references(status: &mut PaymentStatus, (r1, r2): (&str, &str)) {
     }
 }
 
-static OTHER_REFERENCES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static OTHER_REFERENCES: crate::logs::Every =
+    crate::logs::Every::new(std::time::Duration::from_secs(60));
 
 /// Status's answer as `read_answer` then `status_from` read it; a plain successful answer
 /// (the usual one) is read in one pass without building its `Value` first.

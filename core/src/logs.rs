@@ -237,18 +237,48 @@ pub fn wake_waiters() {
     shared().ready.notify_all();
 }
 
-/// Whether a line that `last` (seconds since the epoch it was last allowed, 0 at first) rate
-/// limits may be logged now: once a minute, for lines whose every instance differs (so the
-/// log's own limit on identical lines cannot fold them).
-pub(crate) fn once_a_minute(last: &std::sync::atomic::AtomicU64) -> bool {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let before = last.load(Ordering::Relaxed);
-    (before == 0 || now >= before + 60)
-        && last
-            .compare_exchange(before, now.max(1), Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
+/// A rate limit for a WARNING whose every instance differs (other references, other bodies),
+/// so the log's own limit on identical lines cannot fold them: at most one line a `period`,
+/// which says how many were left out since. A `Mutex`, not atomics: it is taken only on the
+/// rare paths that warn.
+pub(crate) struct Every {
+    period: std::time::Duration,
+    /// When a line was last allowed, and how many were refused since.
+    last: std::sync::Mutex<(Option<std::time::Instant>, u64)>,
+}
+
+impl Every {
+    pub(crate) const fn new(period: std::time::Duration) -> Self {
+        Every {
+            period,
+            last: std::sync::Mutex::new((None, 0)),
+        }
+    }
+}
+
+/// One line a second.
+impl Default for Every {
+    fn default() -> Self {
+        Every::new(std::time::Duration::from_secs(1))
+    }
+}
+
+impl Every {
+    /// `Some(" (N more like it not logged)")` (empty when none were) when a line may be logged
+    /// now; `None` when it is one of those left out.
+    pub(crate) fn allow(&self) -> Option<String> {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        if last.0.is_some_and(|t| now.duration_since(t) < self.period) {
+            last.1 += 1;
+            return None;
+        }
+        let skipped = std::mem::replace(&mut *last, (Some(now), 0)).1;
+        Some(match skipped {
+            0 => String::new(),
+            n => format!(" ({n} more like it not logged)"),
+        })
+    }
 }
 
 /// The level as the `log` crate orders it: 1 error … 5 trace (the C ABI's DgaLogLevel).
@@ -271,6 +301,21 @@ pub fn level_filter(level: i32) -> log::LevelFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A line that differs every time: the first allowed, those within the period left out
+    /// and counted in the next one allowed.
+    #[test]
+    fn every_allows_one_a_period_and_counts_the_rest() {
+        let every = Every::new(std::time::Duration::from_millis(200));
+        assert_eq!(every.allow().as_deref(), Some(""));
+        assert_eq!((every.allow(), every.allow()), (None, None));
+        std::thread::sleep(std::time::Duration::from_millis(210));
+        assert_eq!(
+            every.allow().as_deref(),
+            Some(" (2 more like it not logged)")
+        );
+        assert_eq!(every.allow(), None);
+    }
 
     // One test: the queue and the limit are process-wide.
     #[test]

@@ -13,6 +13,7 @@
 use crate::client::{Inner, LOG};
 use crate::enums::{ErrorCode, PaidStatus};
 use crate::error::{Error, Mismatch, Result, VerificationReason};
+use crate::logs::Every;
 use crate::model::{Callback, PaymentStatus};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -33,7 +34,13 @@ pub(crate) struct Verifications {
     /// Final statuses DGA gave, by reference, and when.
     answers: Mutex<HashMap<Key, (PaymentStatus, Instant)>>,
     pub(crate) counters: Counters,
-    warnings: Mutex<HashMap<&'static str, (Instant, u64)>>,
+    /// A flood's WARNINGs, one a second of each kind: callbacks taken unverified, unreadable,
+    /// of a payment DGA does not know, not the agency's, refused while busy.
+    warn_unverified: Every,
+    warn_unreadable: Every,
+    warn_unknown: Every,
+    warn_not_ours: Every,
+    warn_busy: Every,
 }
 
 /// What a client's callback verifications cost DGA and what they refused, for monitoring a
@@ -152,31 +159,6 @@ impl Verifications {
     pub(crate) fn forget(&self, reference1: &str, reference2: &str) {
         lock(&self.answers).remove(&(reference1.trim().to_owned(), reference2.trim().to_owned()));
     }
-
-    /// Whether a flood's WARNING of this kind may be logged now: one a second, with the
-    /// number left out since.
-    fn warn_allowed(&self, kind: &'static str) -> Option<u64> {
-        let mut w = lock(&self.warnings);
-        let entry = w
-            .entry(kind)
-            .or_insert((Instant::now() - Duration::from_secs(2), 0));
-        if entry.0.elapsed() >= Duration::from_secs(1) {
-            let skipped = entry.1;
-            *entry = (Instant::now(), 0);
-            Some(skipped)
-        } else {
-            entry.1 += 1;
-            None
-        }
-    }
-}
-
-fn suppressed(skipped: u64) -> String {
-    if skipped == 0 {
-        String::new()
-    } else {
-        format!(" ({skipped} more like it not logged)")
-    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -212,15 +194,15 @@ impl Inner {
         if !verify {
             let callback = crate::model::parse_callback(body)?;
             // Anyone can post a callback: taken unverified, its values are the sender's.
-            if let Some(skipped) = self.state()?.verifications.warn_allowed("unverified") {
-                log::warn!(target: LOG, "callback for reference1={} reference2={} taken without asking DGA (verify off): its values are the sender's, not DGA's; verify outside tests{}", callback.ref1, callback.ref2, suppressed(skipped));
+            if let Some(skipped) = self.state()?.verifications.warn_unverified.allow() {
+                log::warn!(target: LOG, "callback for reference1={} reference2={} taken without asking DGA (verify off): its values are the sender's, not DGA's; verify outside tests{skipped}", callback.ref1, callback.ref2);
             }
             return Ok(callback);
         }
         let n = crate::model::read_notification(body)?;
         // Once a second at most: a flood of forged bodies (each with other references) must not
         // cost a log line each.
-        let warn = || self.state().ok()?.verifications.warn_allowed("unreadable");
+        let warn = || self.state().ok()?.verifications.warn_unreadable.allow();
         if let Some(skipped) = (!n.problems.is_empty()).then(warn).flatten() {
             let fields: Vec<&str> = n.problems.iter().map(|e| e.field.as_str()).collect();
             log::warn!(
@@ -230,7 +212,7 @@ impl Inner {
                 n.ref1,
                 n.ref2,
                 fields.join(", "),
-                suppressed(skipped)
+                skipped
             );
         }
         self.confirm(
@@ -273,8 +255,8 @@ impl Inner {
                 error_code: Some(ErrorCode::TransactionNotFound),
                 ..
             }) => {
-                if let Some(skipped) = verifications.warn_allowed("unknown") {
-                    log::warn!(target: LOG, "callback for unknown payment reference1={ref1} reference2={ref2}{}", suppressed(skipped));
+                if let Some(skipped) = verifications.warn_unknown.allow() {
+                    log::warn!(target: LOG, "callback for unknown payment reference1={ref1} reference2={ref2}{skipped}");
                 }
                 return Err(Error::Verification {
                     reason: VerificationReason::UnknownPayment,
@@ -329,8 +311,8 @@ impl Inner {
         if let Ok(state) = self.state() {
             let v = &state.verifications;
             v.counters.refused_unknown.fetch_add(1, Ordering::Relaxed);
-            if let Some(skipped) = v.warn_allowed("not_ours") {
-                log::warn!(target: LOG, "callback for reference1={ref1} reference2={ref2}: not a payment of this agency (known_reference); refused without asking DGA{}", suppressed(skipped));
+            if let Some(skipped) = v.warn_not_ours.allow() {
+                log::warn!(target: LOG, "callback for reference1={ref1} reference2={ref2}: not a payment of this agency (known_reference); refused without asking DGA{skipped}");
             }
         }
         Error::Verification {
@@ -348,8 +330,8 @@ impl Inner {
         if let Ok(state) = self.state() {
             let v = &state.verifications;
             v.counters.refused_busy.fetch_add(1, Ordering::Relaxed);
-            if let Some(skipped) = v.warn_allowed("busy") {
-                log::warn!(target: LOG, "callback refused with 503 without asking DGA: {why}{}", suppressed(skipped));
+            if let Some(skipped) = v.warn_busy.allow() {
+                log::warn!(target: LOG, "callback refused with 503 without asking DGA: {why}{skipped}");
             }
         }
         Error::Verification {
