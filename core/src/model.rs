@@ -596,6 +596,11 @@ const CALLBACK_OPTIONAL: [&str; 4] = ["description", "cardNo", "voidDate", "requ
 /// The callback's text field that must not be empty: the agency's reference (Q7).
 const CALLBACK_NON_EMPTY: &str = "ref1";
 
+/// The callback's text field read as "" when null: the agency's second reference, which may be
+/// empty (Q7), and which DGA's .NET services write as null when unset. The status asked of DGA
+/// to verify the callback decides whether the payment is the agency's.
+const CALLBACK_NULL_IS_EMPTY: &str = "ref2";
+
 /// A field's slot in [`CALLBACK_FIELDS`].
 const fn slot(wire: &str) -> usize {
     let mut i = 0;
@@ -698,6 +703,9 @@ impl<'s, 'a> Reader<'s, 'a> {
             FieldType::String if required && wire == CALLBACK_NON_EMPTY => {
                 Read::Text(self.non_empty(i))
             }
+            FieldType::String if required && wire == CALLBACK_NULL_IS_EMPTY => {
+                Read::Text(self.null_is_empty(i))
+            }
             FieldType::String if required => Read::Text(self.string(i, true)),
             FieldType::String => Read::Text(non_empty(self.string(i, present))),
             other => unreachable!("a status field of type {}", other.name()),
@@ -729,6 +737,14 @@ impl<'s, 'a> Reader<'s, 'a> {
                 self.fail(i, msg);
                 None
             }
+        }
+    }
+
+    /// A string that must be present; null is "".
+    fn null_is_empty(&mut self, i: usize) -> Option<String> {
+        match self.values[i] {
+            Some(Val::Null) => Some(String::new()),
+            _ => self.string(i, true),
         }
     }
 
@@ -945,7 +961,7 @@ fn read_notification_unchecked(body: &[u8]) -> Result<Notification> {
     const REF2: usize = slot("ref2");
     const PAID_STATUS: usize = slot("paidStatus");
     let ref1 = r.non_empty(REF1);
-    let ref2 = r.string(REF2, true);
+    let ref2 = r.null_is_empty(REF2);
     let paid_status = r.enumeration(
         PAID_STATUS,
         false,
@@ -961,7 +977,11 @@ fn read_notification_unchecked(body: &[u8]) -> Result<Notification> {
             callback: None,
             problems: errors,
         }),
-        _ => Err(Error::Callback { errors }),
+        // The references' own errors when the first reading found none: the error names what
+        // is wrong, never nothing.
+        _ => Err(Error::Callback {
+            errors: if errors.is_empty() { quiet } else { errors },
+        }),
     }
 }
 
