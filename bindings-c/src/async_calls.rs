@@ -6,14 +6,14 @@
 //! is exiting: the host may be tearing down what the callback would touch.
 
 use super::{
-    DgaClient, DgaError, DgaErrorKind, bytes, c_string, client_ref, json_arg, panic_message, refs,
-    text,
+    DgaClient, DgaError, DgaErrorKind, bytes, client_ref, guard, into_c, json_arg, panic_message,
+    refs, text,
 };
 use futures_util::FutureExt;
 use std::cell::Cell;
 use std::ffi::{c_char, c_void};
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::AssertUnwindSafe;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -45,7 +45,7 @@ pub struct DgaCancel {
 /// Creates a cancellation source, freed with `dga_cancel_free`.
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_cancel_new() -> *mut DgaCancel {
-    super::guard(ptr::null_mut(), || {
+    guard(ptr::null_mut(), || {
         Box::into_raw(Box::new(DgaCancel {
             cancelled: watch::Sender::new(false),
         }))
@@ -59,7 +59,7 @@ pub extern "C" fn dga_cancel_new() -> *mut DgaCancel {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_cancel(cancel: *mut DgaCancel) {
     // SAFETY: NULL or live, by the caller's contract.
-    super::guard((), || {
+    guard((), || {
         if let Some(c) = unsafe { cancel.as_ref() } {
             c.cancelled.send_replace(true);
         }
@@ -69,10 +69,8 @@ pub unsafe extern "C" fn dga_cancel(cancel: *mut DgaCancel) {
 /// Frees a cancellation source, even while calls using it are in flight.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_cancel_free(cancel: *mut DgaCancel) {
-    if !cancel.is_null() {
-        // SAFETY: made by `Box::into_raw` in `dga_cancel_new`, by the caller's contract.
-        super::guard((), || drop(unsafe { Box::from_raw(cancel) }));
-    }
+    // SAFETY: forwarded from the caller.
+    unsafe { super::free(cancel, Box::from_raw) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -122,24 +120,15 @@ unsafe impl Send for Completion {}
 impl Completion {
     fn fire(&mut self, result: Result<String, DgaError>) {
         let Some(cb) = self.cb.take() else { return };
-        let (kind, json, err) = match result {
-            Ok(text) => (
-                DgaErrorKind::DGA_OK as i32,
-                c_string(text).into_raw(),
-                ptr::null_mut(),
-            ),
-            Err(e) => (e.kind, ptr::null_mut(), Box::into_raw(Box::new(e))),
-        };
         RUNNING.fetch_add(1, Ordering::SeqCst);
         if EXITING.load(Ordering::SeqCst) {
             RUNNING.fetch_sub(1, Ordering::SeqCst);
-            // SAFETY: both made just above, never handed out.
-            unsafe {
-                super::dga_string_free(json);
-                super::dga_error_free(err);
-            }
             return;
         }
+        let (kind, json, err) = match result {
+            Ok(text) => (DgaErrorKind::DGA_OK as i32, into_c(text), ptr::null_mut()),
+            Err(e) => (e.kind, ptr::null_mut(), Box::into_raw(Box::new(e))),
+        };
         let was = IN_CALLBACK.with(|c| c.replace(true));
         // SAFETY: the caller's callback, with the pointer it gave and values it now owns.
         unsafe { cb(self.user_data, kind, json, err) };
@@ -156,7 +145,7 @@ impl Drop for Completion {
         let message = "internal error in dga-epayment (please report it): the call ended \
                        without a result";
         let e = DgaError::binding(DgaErrorKind::DGA_INTERNAL, message.to_owned());
-        let _ = catch_unwind(AssertUnwindSafe(|| self.fire(Err(e))));
+        guard((), || self.fire(Err(e)));
     }
 }
 
@@ -195,7 +184,7 @@ fn start<Fut>(
 where
     Fut: Future<Output = Result<String, sdk::Error>> + Send + 'static,
 {
-    let started = catch_unwind(AssertUnwindSafe(|| {
+    guard(DgaErrorKind::DGA_INTERNAL as i32, || {
         // SAFETY: NULL or live, by the caller's contract; the call keeps its own clone.
         let prepared = unsafe { client_ref(client) }.and_then(|c| prepare(c.as_async().clone()));
         let (refs, work) = match prepared {
@@ -239,15 +228,7 @@ where
             }
         });
         DgaErrorKind::DGA_OK as i32
-    }));
-    started.unwrap_or(DgaErrorKind::DGA_INTERNAL as i32)
-}
-
-/// Two references as owned strings, and those a cancelled call's error names.
-unsafe fn owned_refs(r1: *const c_char, r2: *const c_char) -> Result<(String, String), DgaError> {
-    // SAFETY: forwarded from the caller.
-    let (r1, r2) = unsafe { refs(r1, r2)? };
-    Ok((r1.to_owned(), r2.to_owned()))
+    })
 }
 
 fn trimmed((r1, r2): &(String, String)) -> Refs {
@@ -294,7 +275,7 @@ pub unsafe extern "C" fn dga_status_async(
     user_data: *mut c_void,
 ) -> i32 {
     start(client, cancel, cb, user_data, |client| {
-        let (r1, r2) = unsafe { owned_refs(reference1, reference2)? };
+        let (r1, r2) = unsafe { refs(reference1, reference2)? };
         Ok((None, async move {
             client.status(&r1, &r2).await.map(|s| s.to_json_text())
         }))
@@ -312,7 +293,7 @@ pub unsafe extern "C" fn dga_close_async(
     user_data: *mut c_void,
 ) -> i32 {
     start(client, cancel, cb, user_data, |client| {
-        let r = unsafe { owned_refs(reference1, reference2)? };
+        let r = unsafe { refs(reference1, reference2)? };
         Ok((trimmed(&r), async move {
             client.close(&r.0, &r.1).await.map(|c| c.to_json_text())
         }))
@@ -331,7 +312,7 @@ pub unsafe extern "C" fn dga_void_async(
     user_data: *mut c_void,
 ) -> i32 {
     start(client, cancel, cb, user_data, |client| {
-        let r = unsafe { owned_refs(reference1, reference2)? };
+        let r = unsafe { refs(reference1, reference2)? };
         let pr = unsafe { text(payment_reference, "payment_reference")? }.to_owned();
         Ok((trimmed(&r), async move {
             client.void(&r.0, &r.1, &pr).await.map(|c| c.to_json_text())
@@ -383,7 +364,7 @@ pub unsafe extern "C" fn dga_receive_callback_async(
 /// AppDomain, a plugin unloaded) calls it while its log callback works. Cancel async calls first.
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_drain(grace_ms: u32) -> usize {
-    super::guard(0, || {
+    guard(0, || {
         sdk::runtime::drain(Some(Duration::from_millis(u64::from(grace_ms))))
     })
 }

@@ -32,17 +32,13 @@ pub unsafe extern "C" fn dga_callback_references(
     out_reference2: *mut *mut c_char,
     out_err: *mut *mut DgaError,
 ) -> i32 {
-    let outs = [out_reference1, out_reference2];
-    outs.iter().for_each(|&out| put(out, ptr::null_mut));
-    call(out_err, || {
-        // SAFETY: forwarded from the caller.
+    put(out_reference2, ptr::null_mut);
+    call_text(out_reference1, out_err, || {
+        // SAFETY: forwarded from the caller (here and in every function below).
         let (r1, r2) = sdk::callback_references(unsafe { bytes(body, len, "body")? })?;
-        // Both are made before either is handed out, so an error leaves both NULL.
-        let made = [c_string(r1), c_string(r2)];
-        for (out, s) in outs.into_iter().zip(made) {
-            put(out, || s.into_raw());
-        }
-        Ok(())
+        // Set last (nothing after it can fail), so an error leaves both NULL.
+        put(out_reference2, || into_c(r2));
+        Ok(r1)
     })
 }
 
@@ -57,9 +53,8 @@ pub unsafe extern "C" fn dga_refuse_unknown_reference(
     out_err: *mut *mut DgaError,
 ) -> i32 {
     call(out_err, || {
-        // SAFETY: forwarded from the caller.
         let (client, (r1, r2)) = unsafe { (client_ref(client)?, refs(reference1, reference2)?) };
-        Err(client.refuse_unknown_reference(r1, r2).into())
+        Err(client.refuse_unknown_reference(&r1, &r2).into())
     })
 }
 
@@ -70,7 +65,6 @@ pub unsafe extern "C" fn dga_refuse_unknown_reference(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_verification_stats_json(client: *const DgaClient) -> *mut c_char {
     guard(ptr::null_mut(), || {
-        // SAFETY: forwarded from the caller.
         let Ok(client) = (unsafe { client_ref(client) }) else {
             return ptr::null_mut();
         };
@@ -94,7 +88,6 @@ pub unsafe extern "C" fn dga_receive_callback_known(
     out_err: *mut *mut DgaError,
 ) -> i32 {
     call_text(out_json, out_err, || {
-        // SAFETY: forwarded from the caller.
         let (client, body) = unsafe { (client_ref(client)?, bytes(body, len, "body")?) };
         let status = match known_reference {
             None => client.receive_callback(body, true),
@@ -112,5 +105,5 @@ pub unsafe extern "C" fn dga_receive_callback_known(
 /// The answer when the agency's lookup of a callback's references failed: 503, delivered again.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_callback_reply_unavailable(out_http_status: *mut i32) -> *mut c_char {
-    reply(out_http_status, || Some(sdk::CallbackReply::unavailable()))
+    reply(out_http_status, sdk::CallbackReply::unavailable)
 }

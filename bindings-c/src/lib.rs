@@ -118,11 +118,7 @@ fn call_text(
     body: impl FnOnce() -> Result<String, DgaError>,
 ) -> i32 {
     put(out, ptr::null_mut);
-    call(out_err, || {
-        let text = body()?;
-        put(out, || c_string(text).into_raw());
-        Ok(())
-    })
+    call(out_err, || body().map(|text| put(out, || into_c(text))))
 }
 
 /// Runs the body of a function that has no `out_err`, giving `fallback` on a panic.
@@ -134,16 +130,21 @@ fn invalid(message: String) -> DgaError {
     DgaError::binding(DgaErrorKind::DGA_INVALID_ARGUMENT, message)
 }
 
-// The argument readers below are `unsafe` with one contract, the header's: each pointer is
-// NULL or valid for the call (a string NUL-terminated, a buffer `len` bytes, a handle live).
+// The argument readers below are `unsafe` with one contract, the header's (each forwards it to
+// the readers it calls): each pointer is NULL or valid for the call (a string NUL-terminated, a
+// buffer `len` bytes, a handle live).
+
+/// A pointer argument, not NULL.
+fn non_null<T>(p: *const T, name: &str) -> Result<*const T, DgaError> {
+    (!p.is_null())
+        .then_some(p)
+        .ok_or_else(|| invalid(format!("{name} is NULL")))
+}
 
 /// A text argument: NUL-terminated UTF-8, not NULL.
 unsafe fn text<'a>(p: *const c_char, name: &str) -> Result<&'a str, DgaError> {
-    if p.is_null() {
-        return Err(invalid(format!("{name} is NULL")));
-    }
     // SAFETY: not NULL, and NUL-terminated by the caller's contract.
-    let bytes = unsafe { CStr::from_ptr(p) };
+    let bytes = unsafe { CStr::from_ptr(non_null(p, name)?) };
     bytes.to_str().map_err(|e| {
         invalid(format!(
             "{name} is not valid UTF-8 (bad byte at offset {})",
@@ -154,44 +155,49 @@ unsafe fn text<'a>(p: *const c_char, name: &str) -> Result<&'a str, DgaError> {
 
 /// A JSON text argument, parsed.
 unsafe fn json_arg(p: *const c_char, name: &str) -> Result<Value, DgaError> {
-    // SAFETY: forwarded from the caller.
     let s = unsafe { text(p, name)? };
     serde_json::from_str(s).map_err(|e| invalid(format!("{name} is not valid JSON: {e}")))
 }
 
-/// A transaction's two references (reference2 "" when it has none; NULL is an error).
-unsafe fn refs<'a>(r1: *const c_char, r2: *const c_char) -> Result<(&'a str, &'a str), DgaError> {
-    // SAFETY: forwarded from the caller.
-    unsafe { Ok((text(r1, "reference1")?, text(r2, "reference2")?)) }
+/// A transaction's two references (reference2 "" when it has none; NULL is an error), copied
+/// (an async call keeps them).
+unsafe fn refs(r1: *const c_char, r2: *const c_char) -> Result<(String, String), DgaError> {
+    let (r1, r2) = unsafe { (text(r1, "reference1")?, text(r2, "reference2")?) };
+    Ok((r1.to_owned(), r2.to_owned()))
 }
 
 /// A byte-buffer argument.
 unsafe fn bytes<'a>(p: *const u8, len: usize, name: &str) -> Result<&'a [u8], DgaError> {
-    if p.is_null() {
-        return Err(invalid(format!("{name} is NULL")));
-    }
     // SAFETY: not NULL, `len` bytes by the caller's contract.
-    Ok(unsafe { std::slice::from_raw_parts(p, len) })
+    Ok(unsafe { std::slice::from_raw_parts(non_null(p, name)?, len) })
 }
 
 unsafe fn client_ref<'a>(c: *const DgaClient) -> Result<&'a sdk::blocking::Client, DgaError> {
-    // SAFETY: NULL or live, by the caller's contract.
-    match unsafe { c.as_ref() } {
-        Some(c) => Ok(&c.client),
-        None => Err(invalid("client is NULL".to_owned())),
-    }
+    // SAFETY: not NULL, and live by the caller's contract.
+    Ok(unsafe { &(*non_null(c, "client")?).client })
 }
 
-/// A text result for the functions without `out_err`: NULL only on a panic.
+/// A text result, the caller's (freed with `dga_string_free`).
 fn into_c(s: String) -> *mut c_char {
     c_string(s).into_raw()
 }
 
 /// A `const char *` result that lives as long as the library, made on first use.
-fn static_text(cell: &'static OnceLock<CString>, make: fn() -> String) -> *const c_char {
-    guard(ptr::null(), || {
-        cell.get_or_init(|| c_string(make())).as_ptr()
-    })
+macro_rules! static_text {
+    ($make:expr) => {{
+        static TEXT: OnceLock<CString> = OnceLock::new();
+        guard(ptr::null(), || {
+            TEXT.get_or_init(|| c_string($make)).as_ptr()
+        })
+    }};
+}
+
+/// What a `*_free` function does: unless `p` is NULL, drops what `from_raw` makes of it.
+unsafe fn free<P, T>(p: *mut P, from_raw: unsafe fn(*mut P) -> T) {
+    if !p.is_null() {
+        // SAFETY: made by the matching `into_raw` in this library, by the caller's contract.
+        guard((), || drop(unsafe { from_raw(p) }));
+    }
 }
 
 /// Sets an out-parameter unless it is NULL (that result is not wanted); `value` is made only
@@ -204,14 +210,14 @@ fn put<T>(out: *mut T, value: impl FnOnce() -> T) {
 }
 
 /// A `dga_callback_reply_*` result: the body, with its HTTP status in `*out_http_status` (0
-/// when there is no body).
-fn reply(
+/// when there is no body: `make` gave `None`).
+fn reply<R: Into<Option<sdk::CallbackReply>>>(
     out_http_status: *mut i32,
-    make: impl FnOnce() -> Option<sdk::CallbackReply>,
+    make: impl FnOnce() -> R,
 ) -> *mut c_char {
     put(out_http_status, || 0);
     guard(ptr::null_mut(), || {
-        let Some(reply) = make() else {
+        let Some(reply) = make().into() else {
             return ptr::null_mut();
         };
         put(out_http_status, || i32::from(reply.http_status));
@@ -221,7 +227,6 @@ fn reply(
 
 /// An ack's `message` argument: "Success" for NULL, `None` when it is not UTF-8.
 unsafe fn message<'a>(p: *const c_char) -> Option<&'a str> {
-    // SAFETY: forwarded from the caller.
     (p.is_null())
         .then_some("Success")
         .or_else(|| unsafe { text(p, "message") }.ok())
@@ -233,16 +238,14 @@ unsafe fn message<'a>(p: *const c_char) -> Option<&'a str> {
 /// The SDK's version, e.g. "0.2.0".
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_version() -> *const c_char {
-    static V: OnceLock<CString> = OnceLock::new();
-    static_text(&V, || sdk::VERSION.to_owned())
+    static_text!(sdk::VERSION.to_owned())
 }
 
 /// The core's enum tables as JSON: `{"BankCode": [{"name", "number", "descriptionTh"}, ...],
 /// "PaymentType", "PaidStatus", "ResponseStatus", "ErrorCode"}` (results carry the names).
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_enum_tables_json() -> *const c_char {
-    static T: OnceLock<CString> = OnceLock::new();
-    static_text(&T, || sdk::enum_tables().to_string())
+    static_text!(sdk::enum_tables().to_string())
 }
 
 /// The schema of every record that crosses the ABI, as JSON: `{"version", "records": {name:
@@ -250,25 +253,21 @@ pub extern "C" fn dga_enum_tables_json() -> *const c_char {
 /// names being the JSON keys of the config, the create request, every result and error.
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_schema_json() -> *const c_char {
-    static S: OnceLock<CString> = OnceLock::new();
-    static_text(&S, || sdk::schema().to_string())
+    static_text!(sdk::schema().to_string())
 }
 
 /// The core's error kinds as JSON, `[{"code": "validation", "number": 1}, ...]`: DgaErrorKind's
 /// 1 to 9 and the `kind` of `dga_error_json`.
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_error_kinds_json() -> *const c_char {
-    static K: OnceLock<CString> = OnceLock::new();
-    static_text(&K, || sdk::error_kinds().to_string())
+    static_text!(sdk::error_kinds().to_string())
 }
 
 /// Frees a `char *` the library handed out (never another string, nor a `const char *`).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_string_free(s: *mut c_char) {
-    if !s.is_null() {
-        // SAFETY: made by `CString::into_raw` in this library, by the caller's contract.
-        guard((), || drop(unsafe { CString::from_raw(s) }));
-    }
+    // SAFETY: forwarded from the caller (here and in every function below).
+    unsafe { free(s, CString::from_raw) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,10 +286,8 @@ fn new_client(
 }
 
 unsafe fn config(config_json: *const c_char) -> Result<sdk::Config, DgaError> {
-    // SAFETY: forwarded from the caller.
-    Ok(sdk::Config::from_json(&unsafe {
-        json_arg(config_json, "config_json")?
-    })?)
+    let config = unsafe { json_arg(config_json, "config_json")? };
+    Ok(sdk::Config::from_json(&config)?)
 }
 
 /// Creates a client from a JSON object of the schema's `ClientOptions` keys (`{"consumerKey",
@@ -301,7 +298,6 @@ pub unsafe extern "C" fn dga_client_new(
     config_json: *const c_char,
     out_err: *mut *mut DgaError,
 ) -> *mut DgaClient {
-    // SAFETY: forwarded from the caller (here and in every function below).
     new_client(out_err, || {
         Ok(sdk::blocking::Client::new(unsafe { config(config_json)? })?)
     })
@@ -341,10 +337,7 @@ pub unsafe extern "C" fn dga_client_shared(
 /// Frees a client, once, after every blocking call using it has returned.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_client_free(client: *mut DgaClient) {
-    if !client.is_null() {
-        // SAFETY: made by `Box::into_raw` in `new_client`, by the caller's contract.
-        guard((), || drop(unsafe { Box::from_raw(client) }));
-    }
+    unsafe { free(client, Box::from_raw) }
 }
 
 /// Creates a payment transaction from the schema's `CreatePayment` record (`paymentType`
@@ -378,7 +371,7 @@ pub unsafe extern "C" fn dga_status(
 ) -> i32 {
     call_text(out_json, out_err, || {
         let (client, (r1, r2)) = unsafe { (client_ref(client)?, refs(reference1, reference2)?) };
-        Ok(client.status(r1, r2)?.to_json_text())
+        Ok(client.status(&r1, &r2)?.to_json_text())
     })
 }
 
@@ -394,7 +387,7 @@ pub unsafe extern "C" fn dga_close(
 ) -> i32 {
     call_text(out_json, out_err, || {
         let (client, (r1, r2)) = unsafe { (client_ref(client)?, refs(reference1, reference2)?) };
-        Ok(client.close(r1, r2)?.to_json_text())
+        Ok(client.close(&r1, &r2)?.to_json_text())
     })
 }
 
@@ -412,7 +405,7 @@ pub unsafe extern "C" fn dga_void(
     call_text(out_json, out_err, || {
         let (client, (r1, r2)) = unsafe { (client_ref(client)?, refs(reference1, reference2)?) };
         let pr = unsafe { text(payment_reference, "payment_reference")? };
-        Ok(client.void(r1, r2, pr)?.to_json_text())
+        Ok(client.void(&r1, &r2, pr)?.to_json_text())
     })
 }
 
@@ -504,12 +497,10 @@ pub unsafe extern "C" fn dga_callback_reply_for_error(
     out_http_status: *mut i32,
 ) -> *mut c_char {
     reply(out_http_status, || {
-        Some(
-            match unsafe { error.as_ref() }.and_then(|e| e.error.as_ref()) {
-                Some(e) => sdk::CallbackReply::for_error(e),
-                None => sdk::CallbackReply::handler_failed(),
-            },
-        )
+        match unsafe { error.as_ref() }.and_then(|e| e.error.as_ref()) {
+            Some(e) => sdk::CallbackReply::for_error(e),
+            None => sdk::CallbackReply::handler_failed(),
+        }
     })
 }
 
@@ -518,9 +509,7 @@ pub unsafe extern "C" fn dga_callback_reply_for_error(
 pub unsafe extern "C" fn dga_callback_reply_handler_failed(
     out_http_status: *mut i32,
 ) -> *mut c_char {
-    reply(out_http_status, || {
-        Some(sdk::CallbackReply::handler_failed())
-    })
+    reply(out_http_status, sdk::CallbackReply::handler_failed)
 }
 
 /// The answer to a body over the endpoint's `limit` bytes, left unread: 413 naming the limit.
@@ -529,16 +518,13 @@ pub unsafe extern "C" fn dga_callback_reply_too_large(
     limit: usize,
     out_http_status: *mut i32,
 ) -> *mut c_char {
-    reply(out_http_status, || {
-        Some(sdk::CallbackReply::too_large(limit))
-    })
+    reply(out_http_status, || sdk::CallbackReply::too_large(limit))
 }
 
 /// The Content-Type of the dga_callback_reply_* bodies ("application/json; charset=utf-8").
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_callback_reply_content_type() -> *const c_char {
-    static T: OnceLock<CString> = OnceLock::new();
-    static_text(&T, || sdk::CallbackReply::CONTENT_TYPE.to_owned())
+    static_text!(sdk::CallbackReply::CONTENT_TYPE.to_owned())
 }
 
 /// The HTML page that sends the citizen's browser to KTB's gateway (an escaped POST form,
@@ -600,10 +586,7 @@ pub unsafe extern "C" fn dga_error_json(error: *const DgaError) -> *const c_char
 /// Frees an error handed out through an `out_err`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_error_free(error: *mut DgaError) {
-    if !error.is_null() {
-        // SAFETY: made by `Box::into_raw` in `call`, by the caller's contract.
-        guard((), || drop(unsafe { Box::from_raw(error) }));
-    }
+    unsafe { free(error, Box::from_raw) }
 }
 
 mod async_calls;

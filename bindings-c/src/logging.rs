@@ -3,7 +3,7 @@
 //! (`dga_log_to_queue`), or a buffer the host drains after its calls (`dga_log_buffer`,
 //! `dga_log_drain`: PHP, which has no thread to take a callback on).
 
-use super::{c_string, guard};
+use super::{c_string, guard, into_c};
 use sdk::logs;
 use sdk::runtime::PerProcess;
 use std::collections::VecDeque;
@@ -45,10 +45,11 @@ pub(crate) struct Settings {
     pub(crate) capacity: usize,
 }
 
+#[derive(Default)]
 pub(crate) struct State {
     pub(crate) settings: Settings,
-    /// `Some` while buffering: the records kept.
-    buffer: Option<VecDeque<logs::Record>>,
+    /// The records kept while buffering.
+    buffer: VecDeque<logs::Record>,
     dropped: u64,
 }
 
@@ -68,20 +69,27 @@ pub(crate) fn state() -> MutexGuard<'static, State> {
         let settings = settings.copied().unwrap_or_default();
         Mutex::new(State {
             settings,
-            buffer: (settings.capacity > 0).then(VecDeque::new),
-            dropped: 0,
+            ..State::default()
         })
     });
     state.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Publishes the settings just set (under `STATE`'s lock) for a forked child.
-fn publish(settings: Settings) {
-    let old = SETTINGS.swap(Box::into_raw(Box::new(settings)), Ordering::AcqRel);
-    if !old.is_null() {
-        // SAFETY: from `Box::into_raw`, no longer published; see `state`.
-        drop(unsafe { Box::from_raw(old) });
-    }
+/// What `dga_set_log_callback` and `dga_log_buffer` do: `set` changes the state under `STATE`'s
+/// lock, the settings are published for a forked child, then (the lock released) the hook is
+/// installed.
+fn change(set: impl FnOnce(&mut State)) {
+    guard((), || {
+        let mut st = state();
+        set(&mut st);
+        let old = SETTINGS.swap(Box::into_raw(Box::new(st.settings)), Ordering::AcqRel);
+        if !old.is_null() {
+            // SAFETY: from `Box::into_raw`, no longer published; see `state`.
+            drop(unsafe { Box::from_raw(old) });
+        }
+        drop(st);
+        install_now();
+    })
 }
 
 /// The core's queue has records: each goes to the buffer, the completion queue and the
@@ -90,14 +98,13 @@ fn wake(_: log::Level) {
     let records = logs::take();
     let (sink, user_data) = {
         let mut st = state();
-        let st = &mut *st;
-        if let Some(buf) = st.buffer.as_mut() {
+        if st.settings.capacity > 0 {
             for r in &records {
-                if buf.len() >= st.settings.capacity {
-                    buf.pop_front();
+                if st.buffer.len() >= st.settings.capacity {
+                    st.buffer.pop_front();
                     st.dropped += 1;
                 }
-                buf.push_back(r.clone());
+                st.buffer.push_back(r.clone());
             }
         }
         (st.settings.sink, st.settings.user_data as *mut c_void)
@@ -105,7 +112,7 @@ fn wake(_: log::Level) {
     for r in &records {
         let level = logs::level_number(r.level);
         if crate::queue::LOG_TO_QUEUE.load(Ordering::SeqCst) {
-            let json = c_string(record_json(r).to_string()).into_raw();
+            let json = into_c(record_json(r).to_string());
             crate::queue::push(std::ptr::null_mut(), level, json, std::ptr::null_mut());
         }
         if let Some(cb) = sink {
@@ -132,13 +139,7 @@ pub(crate) fn install_now() {
 /// a callback that differs from DGA. Process-wide, replacing the previous callback.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_set_log_callback(cb: DgaLogCallback, user_data: *mut c_void) {
-    guard((), || {
-        let mut st = state();
-        (st.settings.sink, st.settings.user_data) = (cb, user_data as usize);
-        publish(st.settings);
-        drop(st);
-        install_now();
-    })
+    change(|st| (st.settings.sink, st.settings.user_data) = (cb, user_data as usize))
 }
 
 /// The least severe DgaLogLevel delivered (default DGA_LOG_INFO; DGA_LOG_WARN keeps only
@@ -155,14 +156,10 @@ pub extern "C" fn dga_set_log_level(level: i32) {
 /// was kept), beside any `dga_set_log_callback`. Process-wide.
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_log_buffer(capacity: usize) {
-    guard((), || {
-        let mut st = state();
-        st.buffer = (capacity > 0).then(VecDeque::new);
+    change(|st| {
+        st.buffer = VecDeque::new();
         st.dropped = 0;
         st.settings.capacity = capacity;
-        publish(st.settings);
-        drop(st);
-        install_now();
     })
 }
 
@@ -174,8 +171,7 @@ pub extern "C" fn dga_log_drain() -> *mut c_char {
     guard(std::ptr::null_mut(), || {
         let mut st = state();
         let dropped = std::mem::take(&mut st.dropped);
-        let kept = st.buffer.as_mut().map(std::mem::take);
-        let mut records = Vec::from(kept.unwrap_or_default());
+        let mut records = Vec::from(std::mem::take(&mut st.buffer));
         drop(st);
         if dropped > 0 {
             let message = format!("{dropped} log records were dropped (the buffer was full)");
@@ -193,6 +189,6 @@ pub extern "C" fn dga_log_drain() -> *mut c_char {
             return std::ptr::null_mut();
         }
         let list: Vec<_> = records.iter().map(record_json).collect();
-        c_string(serde_json::Value::Array(list).to_string()).into_raw()
+        into_c(serde_json::Value::Array(list).to_string())
     })
 }
