@@ -31,6 +31,7 @@ namespace Dga.EPayment.Tests
                 new CallbackContractTests(sandbox, args[1]).Register(runner);
                 new CallbackContractTests(sandbox, args[1], viaAsync: true).Register(runner);
                 new AsyncTests(sandbox).Register(runner);
+                new LogTests(sandbox).Register(runner);
                 new FloodTests(sandbox).Register(runner);
                 new LifetimeTests(sandbox).Register(runner);
                 new AppDomainTests(sandbox).Register(runner);

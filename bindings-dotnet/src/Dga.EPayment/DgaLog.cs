@@ -1,3 +1,4 @@
+#define TRACE // Trace.TraceWarning and the others are [Conditional("TRACE")]: kept whatever the build command defines.
 // The core's log, in .NET: the native library queues each record (dga_log_to_queue) and the
 // binding's completion thread raises DgaLog's Record event with it, or writes it to
 // System.Diagnostics.Trace when nobody subscribed. The WARNINGs are the ones an agency must keep:
