@@ -30,13 +30,8 @@ final class Json {
         }
     }
 
-    @SuppressWarnings("unchecked")
     static Map<String, Object> parseObject(String text) {
-        Object v = parse(text);
-        if (!(v instanceof Map)) {
-            throw new IllegalStateException("the native library gave no JSON object");
-        }
-        return (Map<String, Object>) v;
+        return Records.map(parse(text));
     }
 
     private static final Duration LONGEST = Duration.ofMillis(Long.MAX_VALUE - 1), SHORTEST = Duration.ofMillis(Long.MIN_VALUE);
