@@ -52,20 +52,15 @@ public final class DgaClient implements AutoCloseable {
         return Native.ok(Native.schemaJson());
     }
 
-    private interface Start {
-        /** Starts a native call: blocking when {@code call} is null, else asynchronous. */
-        String run(long handle, Object call);
-    }
-
-    /** A native call's tagged result, on a live handle: blocking when {@code call} is null. */
-    private String raw(Start start, NativeCall<?> call) {
+    /** The tagged result of {@code start(handle, call)}, a native call on a live handle: blocking when {@code call} is null. */
+    private String raw(BiFunction<Long, Object, String> start, NativeCall<?> call) {
         ReentrantReadWriteLock.ReadLock read = lock.readLock();
         read.lock();
         try {
             if (handle == 0) {
                 throw new IllegalStateException("this DgaClient is closed");
             }
-            return start.run(handle, call);
+            return start.apply(handle, call);
         } finally {
             read.unlock();
         }
@@ -163,16 +158,14 @@ public final class DgaClient implements AutoCloseable {
         if (tagged == null || !tagged.startsWith("R")) {
             return reply(tagged, onStatus);
         }
-        List<?> refs = (List<?>) Json.parse(tagged.substring(1));
-        String r1 = (String) refs.get(0);
-        String r2 = (String) refs.get(1);
+        String[] refs = ((List<?>) Json.parse(tagged.substring(1))).toArray(new String[0]);
         boolean known;
         try {
-            known = knownReference.test(r1, r2);
+            known = knownReference.test(refs[0], refs[1]);
         } catch (Exception e) {
             return reply(3, "", null, e);
         }
-        return known ? handleCallback(body, onStatus) : reply(raw((h, c) -> Native.refuseUnknownReference(h, r1, r2), null), onStatus);
+        return known ? handleCallback(body, onStatus) : reply(raw((h, c) -> Native.refuseUnknownReference(h, refs[0], refs[1]), null), onStatus);
     }
 
     /** What callback verification has cost DGA and what it refused (alert on a flood). */
@@ -209,7 +202,7 @@ public final class DgaClient implements AutoCloseable {
         return r;
     }
 
-    private <T> CompletableFuture<T> async(Executor executor, Function<String, T> convert, Start start) {
+    private <T> CompletableFuture<T> async(Executor executor, Function<String, T> convert, BiFunction<Long, Object, String> start) {
         NativeCall<T> call = new NativeCall<>(executor, convert);
         try {
             return call.started(raw(start, call));
@@ -311,12 +304,10 @@ public final class DgaClient implements AutoCloseable {
         if (tagged == null || !tagged.startsWith("R")) {
             return CompletableFuture.completedFuture(reply(tagged, onStatus));
         }
-        List<?> refs = (List<?>) Json.parse(tagged.substring(1));
-        String r1 = (String) refs.get(0);
-        String r2 = (String) refs.get(1);
+        String[] refs = ((List<?>) Json.parse(tagged.substring(1))).toArray(new String[0]);
         CompletionStage<Boolean> known;
         try {
-            known = Objects.requireNonNull(knownReference.apply(r1, r2), "knownReference gave no CompletionStage");
+            known = Objects.requireNonNull(knownReference.apply(refs[0], refs[1]), "knownReference gave no CompletionStage");
         } catch (Exception e) {
             return CompletableFuture.completedFuture(reply(3, "", null, e));
         }
@@ -334,7 +325,7 @@ public final class DgaClient implements AutoCloseable {
                         }
                     });
                 } else {
-                    out.complete(reply(raw((h, c) -> Native.refuseUnknownReference(h, r1, r2), null), onStatus));
+                    out.complete(reply(raw((h, c) -> Native.refuseUnknownReference(h, refs[0], refs[1]), null), onStatus));
                 }
             } catch (Throwable e) {
                 out.completeExceptionally(e);
