@@ -124,16 +124,19 @@ final class Client
      * callback contract (DGA's status is the truth). Returns DGA's own status; act on that,
      * never on the callback alone. Not confirmed: VerificationException.
      *
-     * @param PaymentStatus|string $callback what Callback::parse() gave, or the raw body
+     * @param PaymentStatus|string $callback what Callback::parse() gave, or the raw body, read
+     *   as handleCallback() reads it: only its references must read (else CallbackException),
+     *   DGA's status decides the rest
      */
     public function verifyCallback(PaymentStatus|string $callback): PaymentStatus
     {
-        $parsed = is_string($callback) ? Callback::parse($callback) : $callback;
-        return new PaymentStatus($this->call('dga_verify_callback', $parsed->toJson()));
+        return new PaymentStatus(is_string($callback)
+            ? $this->call('dga_receive_callback', Native::bytes($callback), strlen($callback), true)
+            : $this->call('dga_verify_callback', $callback->toJson()));
     }
 
     /** Calls `$function(client, ...$args, &out_json, &out_err)`: its JSON, or its error thrown. */
-    private function call(string $function, string ...$args): string
+    private function call(string $function, mixed ...$args): string
     {
         [$out, $err] = Native::outs();
         $status = Native::ffi()->$function($this->handle(), ...$args, ...[Native::addr($out), Native::addr($err)]);

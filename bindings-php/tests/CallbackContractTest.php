@@ -200,6 +200,22 @@ final class CallbackContractTest extends TestCase
         $client->verifyCallback('not json');
     }
 
+    public function testVerifyCallbackReadsARawBodyAsHandleCallbackDoes(): void
+    {
+        [$client, , $body, $refId] = $this->paidBody();
+        // A delivery lacking fields DGA's status has: only its references must read.
+        $lean = json_decode($body, true);
+        unset($lean['paidChannel'], $lean['confirmPaidDate'], $lean['feeAmount']);
+        $lean = json_encode($lean);
+        $this->assertSame(200, $client->handleCallback($lean, fn () => null)->httpStatus);
+        $verified = $client->verifyCallback($lean);
+        $this->assertSame(PaidStatus::Success, $verified->paidStatus);
+        $this->assertSame($refId, $verified->refId);
+
+        $this->expectException(CallbackException::class);
+        $client->verifyCallback('{"paidStatus": 1, "ref1": 5}');
+    }
+
     public function testAck(): void
     {
         $ack = json_decode(Callback::ack(true), true);
