@@ -507,11 +507,22 @@ where
     };
     // The result goes to the caller from `finish`, once the call has left the runtime (a
     // panic drops `tx`: the caller then reports it below).
+    // An outcome unknown is logged too, whoever receives it: an agency that loses the error
+    // (a caught and ignored exception) still has the references in its log to check.
     let finish = move |got: std::result::Result<Result<T>, runtime::Ended>| {
-        if let Ok(result) = got
-            && let Err(result) = tx.send(result)
-        {
-            log_unreceived(endpoint, &refs, &result, task_ticket.was_sent());
+        let Ok(result) = got else { return };
+        let unknown = match &result {
+            Err(e @ Error::OutcomeUnknown { .. }) => Some(e.to_string()),
+            _ => None,
+        };
+        match tx.send(result) {
+            Err(result) => log_unreceived(endpoint, &refs, &result, task_ticket.was_sent()),
+            Ok(()) => {
+                if let Some(e) = unknown {
+                    let (r1, r2) = &refs;
+                    log::warn!(target: LOG, "{endpoint} for reference1={r1} reference2={r2}: outcome unknown, check its status before trying again: {e}");
+                }
+            }
         }
     };
     runtime::spawn_then(task, finish).map_err(|e| Error::runtime_failed(endpoint, &e))?;

@@ -404,7 +404,14 @@ pub const DEFAULT_TOKEN_MAX_AGE: Duration = Duration::from_secs(10 * 60);
 impl ConfigBuilder {
     /// A builder pre-filled from the `DGA_*` environment variables that are set.
     pub fn from_env() -> Self {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        Self::from_vars(|k| std::env::var(k).ok())
+    }
+
+    /// As [`Self::from_env`], with the variables read by `lookup`: a host whose environment is
+    /// not the process's (PHP under FastCGI sees nginx's `fastcgi_param` and PHP-FPM's `env[…]`
+    /// through its own `getenv()`, not in the process environment).
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let var = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
         let mut b = ConfigBuilder {
             consumer_key: var("DGA_CONSUMER_KEY"),
             consumer_secret: var("DGA_CONSUMER_SECRET"),
