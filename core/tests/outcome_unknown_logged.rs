@@ -36,5 +36,9 @@ fn a_received_outcome_unknown_is_logged_with_its_references() {
         "{logged:?}"
     );
     // Once: the caller received it, so not also as "finished after its caller went away".
-    assert!(warnings("went away").is_empty(), "{:?}", warnings("went away"));
+    assert!(
+        warnings("went away").is_empty(),
+        "{:?}",
+        warnings("went away")
+    );
 }
