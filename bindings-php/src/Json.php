@@ -25,7 +25,7 @@ final class Json
         }
         // An empty PHP array is the empty object (no settings, no fields): the core then names
         // what is missing.
-        $top = $value === [] ? new \stdClass() : $value;
+        $top = $value === [] ? new \stdClass() : self::emptyObjects($value, $what);
         $saved = ini_get('serialize_precision');
         ini_set('serialize_precision', '-1');
         try {
@@ -36,6 +36,24 @@ final class Json
             ini_set('serialize_precision', (string) $saved);
         }
         return Native::text($json, $what);
+    }
+
+    /**
+     * PHP has one empty array for [] and {}: a top-level one goes as {} where the core's schema
+     * takes an object or a record. A non-empty list stays a list, for the core to refuse by name.
+     */
+    private static function emptyObjects(#[\SensitiveParameter] array $value, string $what): array
+    {
+        if (!in_array([], $value, true)) {
+            return $value;
+        }
+        $record = ['options' => 'ClientOptions', 'request' => 'CreatePayment'][$what] ?? '';
+        foreach (Schema::get()['records'][$record]['fields'] ?? [] as $f) {
+            if (($value[$f['wire']] ?? null) === [] && in_array($f['type'], ['object', 'record'], true)) {
+                $value[$f['wire']] = new \stdClass();
+            }
+        }
+        return $value;
     }
 
     /** Collects what JSON cannot carry exactly: NaN/INF, text that is not UTF-8. */

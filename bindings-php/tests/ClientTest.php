@@ -164,6 +164,21 @@ final class ClientTest extends TestCase
         $this->assertSame(['timeoutMs'], $e->fields());
     }
 
+    public function testAnEmptyArrayIsTheEmptyObjectWhereTheCoreTakesOne(): void
+    {
+        // PHP's [] is also {}: `$data = []; if (...) $data['x'] = ...;` must work when nothing was added.
+        $client = new Client($this->sb->options(['retry' => []]));
+        $this->assertNotSame('', $client->createPayment(Sandbox::request(over: ['data' => []]))->orderRef);
+        $shared = Client::shared($this->sb->options(['retry' => []]));
+        $this->assertNotSame('', $shared->createPayment(Sandbox::request(over: ['data' => []]))->orderRef);
+        // Only the empty array, only there: a list, or [] for a text, is still refused by name.
+        $e = $this->catch(fn () => $client->createPayment(Sandbox::request(over: ['data' => [1, 2]])), ValidationException::class);
+        $this->assertSame(['data'], $e->fields());
+        $e = $this->catch(fn () => $client->createPayment(Sandbox::request(over: ['source' => []])), ValidationException::class);
+        $this->assertSame(['source'], $e->fields());
+        $this->assertStringContainsString('array', $e->getMessage());
+    }
+
     public function testNulInAReferenceIsRefusedNotCutShort(): void
     {
         $client = $this->sb->client();
