@@ -17,8 +17,11 @@ final class Log
     /** Records kept between two drains; more are dropped and counted in a first WARNING. */
     private const CAPACITY = 1024;
 
-    /** PSR-3 levels to the core's DgaLogLevel (the least severe one delivered). */
-    private const LEVELS = ['emergency' => 1, 'alert' => 1, 'critical' => 1, 'error' => 1, 'warning' => 2, 'notice' => 3, 'info' => 3, 'debug' => 4];
+    /**
+     * PSR-3 levels to the core's DgaLogLevel (the least severe one delivered). The core has no
+     * notice: above info, it delivers warnings and up.
+     */
+    private const LEVELS = ['emergency' => 1, 'alert' => 1, 'critical' => 1, 'error' => 1, 'warning' => 2, 'notice' => 2, 'info' => 3, 'debug' => 4];
 
     /** The core's DgaLogLevel (1 error ... 5 trace) to PSR-3 levels. */
     private const NAMES = [1 => 'error', 2 => 'warning', 3 => 'info', 4 => 'debug', 5 => 'debug'];

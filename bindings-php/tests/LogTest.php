@@ -109,6 +109,19 @@ final class LogTest extends TestCase
         $this->assertNoSecret($got);
     }
 
+    public function testNoticeIsAboveInfo(): void
+    {
+        // PSR-3's notice sits between info and warning; the core has no notice: warnings and up.
+        $logger = new CollectingLogger();
+        Log::setLogger($logger, 'notice');
+        $client = $this->sb->client();
+        $p = $client->createPayment(Sandbox::request(amount: '14.00'));
+        $body = json_encode(['ref1' => $p->reference1, 'ref2' => $p->reference2, 'paidStatus' => 1, 'amount' => '14.00']);
+        $client->handleCallback($body, fn () => null);
+        $this->assertNotEmpty($logger->at('warning', "reference1={$p->reference1}"));
+        $this->assertSame([], array_diff(array_column($logger->records, 0), ['warning', 'error']), json_encode($logger->records));
+    }
+
     public function testALogFileAndNoLoggerDropsRecords(): void
     {
         $file = tempnam(sys_get_temp_dir(), 'dga-log-');
