@@ -9,6 +9,8 @@ namespace Dga.EPayment.Tests
 
         private static int Main(string[] args)
         {
+            int child = NativeLibraryTests.Child(args);
+            if (child >= 0) return child;
             if (args.Length < 2)
             {
                 Console.Error.WriteLine("usage: Dga.EPayment.Tests.exe SANDBOX_BINARY VECTORS_DIR [FILTER]");
@@ -35,6 +37,7 @@ namespace Dga.EPayment.Tests
                 new FloodTests(sandbox).Register(runner);
                 new LifetimeTests(sandbox).Register(runner);
                 new AppDomainTests(sandbox).Register(runner);
+                new NativeLibraryTests(sandbox).Register(runner);
                 new HttpsTests(args[0]).Register(runner);
                 return runner.Run(args.Length > 2 ? args[2] : null);
             }

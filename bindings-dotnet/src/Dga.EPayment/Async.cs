@@ -23,30 +23,46 @@ namespace Dga.EPayment
     {
         private const int DgaCancelled = 12;
 
-        private static readonly IntPtr CallbackPtr = NativeMethods.dga_completion_queue_callback();
-
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
         private delegate void Queue(IntPtr userData, int kind, IntPtr outJson, IntPtr err);
 
-        private static readonly Queue Requeue = (Queue)Marshal.GetDelegateForFunctionPointer(CallbackPtr, typeof(Queue));
+        // Set by Attach, not by a type initializer: a missing native library is then a
+        // DllNotFoundException (not a TypeInitializationException), and a later attempt can succeed.
+        private static IntPtr CallbackPtr;
+        private static Queue Requeue;
+        private static volatile bool attached;
+        private static readonly object Attaching = new object();
 
         // 1 while this domain takes its completions, 0 once it is gone; never freed, so that
         // every domain can still read it after this one was unloaded.
-        private static readonly IntPtr Mark = Marshal.AllocHGlobal(IntPtr.Size);
+        private static IntPtr Mark;
 
         // The calls without a cancellable token share this domain's DgaCancel, which an unloading
         // domain cancels; a call with a token has its own, listed here for the same reason.
-        private static readonly IntPtr DomainCancel = NativeMethods.dga_cancel_new();
+        private static IntPtr DomainCancel;
         private static readonly ConcurrentDictionary<Call, byte> Cancellable = new ConcurrentDictionary<Call, byte>();
         private static int inFlight;
         private static int unloading;
 
-        static AsyncCalls()
+        /// <summary>From the first client on: the completion thread runs and takes the log's records too.</summary>
+        internal static void Attach()
         {
-            Marshal.WriteIntPtr(Mark, new IntPtr(1));
-            new Thread(Dispatch) { IsBackground = true, Name = "Dga.EPayment completions" }.Start();
-            AppDomain.CurrentDomain.DomainUnload += (s, e) => Drain(false);
-            AppDomain.CurrentDomain.ProcessExit += (s, e) => Drain(true);
+            if (attached) return;
+            lock (Attaching)
+            {
+                if (attached) return;
+                var callback = NativeMethods.dga_completion_queue_callback();
+                var cancel = NativeMethods.dga_cancel_new();
+                if (cancel == IntPtr.Zero) throw new OutOfMemoryException("dga_cancel_new");
+                NativeMethods.dga_log_to_queue(true);
+                Requeue = (Queue)Marshal.GetDelegateForFunctionPointer(callback, typeof(Queue));
+                (CallbackPtr, DomainCancel, Mark) = (callback, cancel, Marshal.AllocHGlobal(IntPtr.Size));
+                Marshal.WriteIntPtr(Mark, new IntPtr(1));
+                new Thread(Dispatch) { IsBackground = true, Name = "Dga.EPayment completions" }.Start();
+                AppDomain.CurrentDomain.DomainUnload += (s, e) => Drain(false);
+                AppDomain.CurrentDomain.ProcessExit += (s, e) => Drain(true);
+                attached = true;
+            }
         }
 
         internal abstract class Call
@@ -95,6 +111,7 @@ namespace Dga.EPayment
         {
             var call = new Call<T> { Read = read };
             if (ct.IsCancellationRequested) return Task.FromCanceled<T>(ct);
+            Attach();
             if (Volatile.Read(ref unloading) != 0) throw new InvalidOperationException("the application domain is unloading");
             call.Token = ct;
             call.Cancel = ct.CanBeCanceled ? NativeMethods.dga_cancel_new() : DomainCancel;
@@ -208,7 +225,7 @@ namespace Dga.EPayment
             {
                 Marshal.WriteIntPtr(Mark, IntPtr.Zero);
                 // The log is the process's: other domains still take it while the process lives.
-                if (processExit) DgaLog.Detach();
+                if (processExit) NativeMethods.dga_log_to_queue(false);
             }
         }
     }

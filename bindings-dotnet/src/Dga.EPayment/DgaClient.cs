@@ -21,12 +21,6 @@ namespace Dga.EPayment
     {
         private readonly DgaClientHandle handle;
 
-        static DgaClient()
-        {
-            // The core's WARNINGs reach DgaLog (or Trace) from the first client on.
-            DgaLog.Attach();
-        }
-
         /// <summary>Builds the client; no network call is made. Bad options throw <see cref="DgaValidationException"/>.</summary>
         public DgaClient(DgaClientOptions options)
             : this(New(options, false))
@@ -46,6 +40,8 @@ namespace Dga.EPayment
         {
             if (options == null && !fromEnv) throw new ArgumentNullException("options");
             var config = NativeMethods.Utf8Z((options ?? new DgaClientOptions()).ToAbiJson(), "options");
+            // The core's WARNINGs reach DgaLog (or Trace) from the first client on.
+            AsyncCalls.Attach();
             IntPtr err;
             var h = fromEnv
                 ? NativeMethods.dga_client_new_from_env(config, out err)

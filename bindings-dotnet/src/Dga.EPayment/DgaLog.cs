@@ -54,8 +54,6 @@ namespace Dga.EPayment
     /// handlers short); without a subscriber it goes to <see cref="System.Diagnostics.Trace"/>.</summary>
     public static class DgaLog
     {
-        private static int attached;
-
         /// <summary>Raised for every record at <see cref="Level"/> or more severe.</summary>
         public static event EventHandler<DgaLogRecord> Record;
 
@@ -66,21 +64,6 @@ namespace Dga.EPayment
         {
             get => level;
             set => NativeMethods.dga_set_log_level((int)(level = value));
-        }
-
-        internal static void Attach()
-        {
-            if (Interlocked.Exchange(ref attached, 1) == 0)
-            {
-                // The completion thread takes the log's records too.
-                System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(AsyncCalls).TypeHandle);
-                NativeMethods.dga_log_to_queue(true);
-            }
-        }
-
-        internal static void Detach()
-        {
-            if (Interlocked.Exchange(ref attached, 2) == 1) NativeMethods.dga_log_to_queue(false);
         }
 
         /// <summary>One record, as the library queued it: {"level", "target", "message"}.</summary>

@@ -9,7 +9,8 @@ namespace Dga.EPayment
         /// <summary>The core's tables as JSON: <c>{"PaidStatus": [{"name", "number", "descriptionTh"}, …], …}</c>.</summary>
         public static string TablesJson => NativeMethods.ReadUtf8(NativeMethods.dga_enum_tables_json());
 
-        // "PaidStatus/0" -> the description, read once from the core's tables.
+        // "PaidStatus/0" -> the description, read once from the core's tables (a failure, such as
+        // a missing native library, is not kept: the next call tries again).
         private static readonly Lazy<Dictionary<string, string>> Descriptions = new Lazy<Dictionary<string, string>>(() =>
         {
             var d = new Dictionary<string, string>();
@@ -21,7 +22,7 @@ namespace Dga.EPayment
                 }
             }
             return d;
-        });
+        }, System.Threading.LazyThreadSafetyMode.PublicationOnly);
 
         /// <summary>The guide's description of a value (Thai for PaidStatus and PaymentType), from the core's table.</summary>
         public static string DescriptionTh(PaidStatus value) => Describe("PaidStatus", (long)value);

@@ -53,7 +53,9 @@ namespace Dga.EPayment
         // The map used last: a result's reading skips the dictionaries while its type repeats.
         private static RecordMap last;
 
-        private static readonly Lazy<JsonNode> Records = new Lazy<JsonNode>(() => JsonNode.Parse(DgaSchema.Json).Get("records"));
+        // PublicationOnly: a failure (no native library yet) is not kept, the next call tries again.
+        private static readonly Lazy<JsonNode> Records = new Lazy<JsonNode>(() => JsonNode.Parse(DgaSchema.Json).Get("records"),
+            System.Threading.LazyThreadSafetyMode.PublicationOnly);
 
         // Built once per (type, record): the reading of a result uses no reflection.
         private static readonly ConcurrentDictionary<Type, ConcurrentDictionary<string, RecordMap>> Maps = new ConcurrentDictionary<Type, ConcurrentDictionary<string, RecordMap>>();
