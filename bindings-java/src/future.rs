@@ -53,10 +53,8 @@ fn complete(target: &JavaRef, text: String) {
     }
 }
 
-type Abort = Box<dyn Fn() + Send + Sync>;
-
 /// Starts `call` on the core's runtime, to end with `done` called on `target`. Gives the task's
-/// handle (for `abort_task` and `free_task`) as decimal text.
+/// handle (for `free_task`) as decimal text.
 ///
 /// # Safety
 /// `env` is the calling thread's env and `target` a live local reference on it.
@@ -84,28 +82,20 @@ where
     };
     let abort = sdk::runtime::spawn_then(call, finish)
         .map_err(|e| internal(format!("the runtime could not start: {e}")))?;
-    let abort: Box<Abort> = Box::new(Box::new(move || abort.abort()));
-    Ok((Box::into_raw(abort) as usize as jlong).to_string())
+    Ok((Box::into_raw(Box::new(abort)) as usize as jlong).to_string())
 }
 
-/// Aborts a task started by [`start`] (nothing when it has ended).
-///
-/// # Safety
-/// `task` is from [`start`] and not yet freed.
-pub(crate) unsafe fn abort(task: jlong) {
-    // SAFETY: by the caller's contract.
-    if let Some(abort) = unsafe { (task as usize as *const Abort).as_ref() } {
-        abort();
-    }
-}
-
-/// Frees a task's handle (the task itself runs on, or has ended).
+/// Frees a task's handle. With `abort` (a cancelled call) the task is aborted first (nothing
+/// when it has ended); else it runs on, or has ended.
 ///
 /// # Safety
 /// `task` is from [`start`], freed once.
-pub(crate) unsafe fn free(task: jlong) {
+pub(crate) unsafe fn free(task: jlong, abort: bool) {
     if task != 0 {
         // SAFETY: by the caller's contract.
-        drop(unsafe { Box::from_raw(task as usize as *mut Abort) });
+        let handle = unsafe { Box::from_raw(task as usize as *mut sdk::runtime::AbortHandle) };
+        if abort {
+            handle.abort();
+        }
     }
 }

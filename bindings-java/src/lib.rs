@@ -286,14 +286,9 @@ natives! {
         serde_json::to_string(&client.verification_stats()).map_err(|e| internal(e.to_string()))
     }
 
-    fn abort_task(task: jlong) -> () |_env| {
-        // SAFETY: a live task handle, by NativeCall's lock.
-        let _ = catch_unwind(|| unsafe { future::abort(task) });
-    }
-
-    fn free_task(task: jlong) -> () |_env| {
+    fn free_task(task: jlong, abort: jboolean) -> () |_env| {
         // SAFETY: freed once, by NativeCall's lock.
-        let _ = catch_unwind(|| unsafe { future::free(task) });
+        let _ = catch_unwind(|| unsafe { future::free(task, abort) });
     }
 
     fn parse_callback(body: [jbyte]) |e| {

@@ -41,8 +41,7 @@ final class Native {
     static native String callbackReferences(byte[] body);
     static native String refuseUnknownReference(long handle, String reference1, String reference2);
     static native String verificationStatsJson(long handle);
-    static native void abortTask(long task);
-    static native void freeTask(long task);
+    static native void freeTask(long task, boolean abort);
     static native String parseCallback(byte[] body);
     static native String checkoutFormHtml(String paymentJson);
     static native String callbackAck(boolean accepted, String message);

@@ -33,7 +33,7 @@ final class NativeCall<T> extends CompletableFuture<T> {
         }
         synchronized (this) {
             if (finished) {
-                Native.freeTask(t);
+                Native.freeTask(t, false);
             } else {
                 task = t;
             }
@@ -41,17 +41,18 @@ final class NativeCall<T> extends CompletableFuture<T> {
         return this;
     }
 
-    private synchronized void release() {
+    /** Frees the task's handle, aborting the task first when {@code abort} (a cancelled call). */
+    private synchronized void release(boolean abort) {
         finished = true;
         if (task != 0) {
-            Native.freeTask(task);
+            Native.freeTask(task, abort);
             task = 0;
         }
     }
 
     /** Called by the native side, on a runtime thread, exactly once unless the task was aborted. */
     void done(String tagged) {
-        release();
+        release(false);
         Runnable settle = () -> {
             try {
                 complete(convert.apply(tagged));
@@ -70,12 +71,7 @@ final class NativeCall<T> extends CompletableFuture<T> {
     public boolean cancel(boolean mayInterruptIfRunning) {
         boolean cancelled = super.cancel(mayInterruptIfRunning);
         if (cancelled) {
-            synchronized (this) {
-                if (task != 0) {
-                    Native.abortTask(task);
-                }
-                release();
-            }
+            release(true);
         }
         return cancelled;
     }
