@@ -128,6 +128,15 @@ final class Native
      */
     private static function open(string $code, callable $load): array
     {
+        // Without FFI no path helps: say so, not "Class FFI not found" for each place tried.
+        if (!extension_loaded('ffi')) {
+            throw new LibraryLoadException("dga/epayment needs PHP's FFI extension, which this PHP (" . PHP_SAPI . ') has not loaded: '
+                . 'enable it (extension=ffi in php.ini; Debian/Ubuntu: phpenmod ffi), README "Install"');
+        }
+        if (in_array(strtolower((string) ini_get('ffi.enable')), ['', '0', 'false', 'off', 'no'], true)) {
+            throw new LibraryLoadException("dga/epayment needs PHP's FFI, which ffi.enable turns off here: set ffi.enable=true, "
+                . 'or ffi.enable=preload with the set-up of the README "PHP-FPM"');
+        }
         $env = getenv('DGA_EPAYMENT_LIB');
         $packaged = dirname(__DIR__) . '/lib/' . self::fileName();
         $system = self::fileName();

@@ -111,6 +111,23 @@ final class LoaderTest extends TestCase
         $this->assertStringContainsString('were not tried because DGA_EPAYMENT_LIB is set', $out . $err);
     }
 
+    public function testNoFfiSaysSoNotWhereToPutTheLibrary(): void
+    {
+        $probe = sprintf(self::PROBE, var_export(dirname(__DIR__) . '/tests/bootstrap.php', true));
+        $env = ['DGA_EPAYMENT_LIB' => Sandbox::library()];
+        // -n: no php.ini, so no ffi module (Debian's PHP loads it from conf.d).
+        [$rc, $out, $err] = Php::run([PHP_BINARY, '-n', '-r', $probe], $env);
+        $this->assertNotSame(0, $rc);
+        $this->assertStringContainsString("needs PHP's FFI extension, which this PHP (cli) has not loaded", $out . $err);
+        $this->assertStringNotContainsString('Set DGA_EPAYMENT_LIB', $out . $err);
+        foreach (['0', 'off'] as $off) {
+            [$rc, $out, $err] = Php::run([PHP_BINARY, '-d', "ffi.enable=$off", '-r', $probe], $env);
+            $this->assertNotSame(0, $rc);
+            $this->assertStringContainsString('which ffi.enable turns off here: set ffi.enable=true', $out . $err);
+            $this->assertStringNotContainsString('Set DGA_EPAYMENT_LIB', $out . $err);
+        }
+    }
+
     public function testDeclarationsAreTheCommittedHeader(): void
     {
         $workspace = dirname(__DIR__, 2) . '/include/dga_epayment.h';
