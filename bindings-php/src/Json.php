@@ -60,7 +60,7 @@ final class Json
     private static function check(#[\SensitiveParameter] mixed $value, string $path, array &$problems): void
     {
         if (is_float($value) && !is_finite($value)) {
-            $problems[] = new FieldError($path, 'must be a finite number (or a decimal string such as "1000.50")');
+            $problems[] = new FieldError($path, 'must be a finite number, not NAN or INF');
         } elseif (is_string($value) && preg_match('//u', $value) !== 1) {
             $problems[] = new FieldError($path, 'is not valid UTF-8 text');
         } elseif (is_array($value)) {

@@ -162,6 +162,10 @@ final class ClientTest extends TestCase
         $this->assertSame(['colour'], $e->fields());
         $e = $this->catch(fn () => new Client($this->sb->options(['timeoutMs' => 'soon'])), ValidationException::class);
         $this->assertSame(['timeoutMs'], $e->fields());
+        // PHP's own check of NAN: its hint must fit any field (timeoutMs refuses a string).
+        $e = $this->catch(fn () => new Client($this->sb->options(['timeoutMs' => NAN])), ValidationException::class);
+        $this->assertSame(['timeoutMs'], $e->fields());
+        $this->assertStringNotContainsString('string', $e->getMessage());
     }
 
     public function testAnEmptyArrayIsTheEmptyObjectWhereTheCoreTakesOne(): void
