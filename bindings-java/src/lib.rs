@@ -193,7 +193,7 @@ natives! {
         let _ = catch_unwind(AssertUnwindSafe(|| {
             // SAFETY: this call's env and its live local references.
             unsafe { logging::set_logger(env.as_raw(), logger.as_raw(), levels.as_raw()) };
-            logging::set_level(level);
+            sdk::logs::set_level(sdk::logs::level_filter(level));
         }));
     }
 

@@ -11,7 +11,7 @@ use std::ptr;
 use std::sync::OnceLock;
 use std::sync::atomic::Ordering;
 
-use jni::sys::{self, jint, jobject, jobjectArray, jvalue};
+use jni::sys::{self, jobject, jobjectArray, jvalue};
 use sdk::logs;
 
 use super::VM;
@@ -61,22 +61,13 @@ pub(crate) unsafe fn set_logger(env: *mut sys::JNIEnv, logger: jobject, levels: 
         if clear(env) || logp.is_null() {
             return;
         }
-        let bridge = Bridge {
+        // Another class loader's `Native` may be first: its objects are the same JDK ones.
+        BRIDGE.get_or_init(|| Bridge {
             logger: (fns.NewGlobalRef)(env, logger),
             levels: (fns.NewGlobalRef)(env, levels),
             logp,
-        };
-        // Another class loader's `Native` was first: its objects are the same JDK ones.
-        if let Err(unused) = BRIDGE.set(bridge) {
-            (fns.DeleteGlobalRef)(env, unused.logger);
-            (fns.DeleteGlobalRef)(env, unused.levels);
-        }
+        });
     }
-}
-
-/// The level the Java side reads from its logger: 0 off, 1 error … 5 trace.
-pub(crate) fn set_level(level: jint) {
-    logs::set_level(logs::level_filter(level));
 }
 
 /// The env of this thread, attaching it as a daemon when the JVM does not know it.

@@ -14,10 +14,12 @@ import java.util.logging.Logger;
 final class Native {
     static final String LIBRARY_PROPERTY = "dga.epayment.library";
     static final Logger LOG = Logger.getLogger("io.github.dgaepayment");
+    /** The levels of the core's error, warn, info, debug and trace records. */
+    private static final Level[] LEVELS = {Level.SEVERE, Level.WARNING, Level.INFO, Level.FINE, Level.FINER};
 
     static {
         load();
-        setLogger(LOG, new Level[] {Level.SEVERE, Level.WARNING, Level.INFO, Level.FINE, Level.FINER}, logLevel());
+        setLogger(LOG, LEVELS, logLevel());
     }
 
     private Native() {}
@@ -60,18 +62,13 @@ final class Native {
         throw DgaException.fromJson(Json.parseObject(tagged.substring(1)));
     }
 
-    /** The JUL level of our logger as the native side's 0 (off) … 5 (trace). */
+    /** The JUL level of our logger as the native side's 0 (off) … 5 (trace): how many of the levels it logs. */
     static int logLevel() {
-        Logger l = LOG;
-        while (l.getLevel() == null && l.getParent() != null) {
-            l = l.getParent();
+        int n = 0;
+        for (Level l : LEVELS) {
+            n += LOG.isLoggable(l) ? 1 : 0;
         }
-        int v = l.getLevel() == null ? Level.INFO.intValue() : l.getLevel().intValue();
-        int n = 1;
-        for (Level above : new Level[] {Level.WARNING, Level.INFO, Level.FINE, Level.FINER}) {
-            n += v <= above.intValue() ? 1 : 0;
-        }
-        return v == Level.OFF.intValue() ? 0 : n;
+        return n;
     }
 
     static String platform() {
