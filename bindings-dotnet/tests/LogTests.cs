@@ -1,5 +1,5 @@
 // DgaLog: the default sink (System.Diagnostics.Trace, whatever the build defines) and a Record
-// handler that waits for an SDK call.
+// handler that waits for an SDK async call (raised off the completion thread, it gets its answer).
 using System;
 using System.Diagnostics;
 using System.Text;
@@ -63,6 +63,34 @@ namespace Dga.EPayment.Tests
                 finally
                 {
                     Trace.Listeners.Remove(lines);
+                }
+            });
+
+            r.Add("log: a Record handler that waits for a StatusAsync gets its answer (no stall of the completions)", () =>
+            {
+                using (var client = sb.Client())
+                {
+                    var p = client.CreatePayment(Sandbox.Request(PaymentType.FastPay, 6m));
+                    var request = Sandbox.Request(PaymentType.FastPay, 7m);
+                    var ran = new ManualResetEventSlim();
+                    bool answered = false;
+                    EventHandler<DgaLogRecord> h = (s, rec) =>
+                    {
+                        if (!rec.Message.Contains("reference1=" + request.RequestReference1)) return;
+                        answered = client.StatusAsync(p.Reference1, p.Reference2).Wait(5000);
+                        ran.Set();
+                    };
+                    DgaLog.Record += h;
+                    try
+                    {
+                        client.CreatePayment(request);
+                        Assert.True(ran.Wait(15000), "the handler ran on the create's INFO");
+                        Assert.True(answered, "the StatusAsync awaited in the handler finished within 5 s");
+                    }
+                    finally
+                    {
+                        DgaLog.Record -= h;
+                    }
                 }
             });
         }

@@ -9,7 +9,7 @@ namespace Dga.EPayment.Tests
 
         private static int Main(string[] args)
         {
-            int child = NativeLibraryTests.Child(args);
+            int child = ProcessTests.Child(args);
             if (child >= 0) return child;
             if (args.Length < 2)
             {
@@ -37,7 +37,7 @@ namespace Dga.EPayment.Tests
                 new FloodTests(sandbox).Register(runner);
                 new LifetimeTests(sandbox).Register(runner);
                 new AppDomainTests(sandbox).Register(runner);
-                new NativeLibraryTests(sandbox).Register(runner);
+                new ProcessTests(sandbox).Register(runner);
                 new HttpsTests(args[0]).Register(runner);
                 return runner.Run(args.Length > 2 ? args[2] : null);
             }

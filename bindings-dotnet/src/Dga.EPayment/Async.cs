@@ -107,12 +107,12 @@ namespace Dga.EPayment
 
         // start calls one dga_*_async function with the cancel pointer, the callback and user_data;
         // read makes the result from the status, the JSON and the DgaError* (which it frees or throws).
-        internal static Task<T> Start<T>(Func<int, string, IntPtr, T> read, CancellationToken ct, Func<IntPtr, IntPtr, IntPtr, int> start)
+        internal static Task<T> Start<T>(Func<int, string, IntPtr, T> read, CancellationToken ct, Func<IntPtr, IntPtr, IntPtr, int> start, bool draining = false)
         {
             var call = new Call<T> { Read = read };
             if (ct.IsCancellationRequested) return Task.FromCanceled<T>(ct);
             Attach();
-            if (Volatile.Read(ref unloading) != 0) throw new InvalidOperationException("the application domain is unloading");
+            if (Volatile.Read(ref unloading) != 0 && !draining) throw new InvalidOperationException("the application domain is unloading");
             call.Token = ct;
             call.Cancel = ct.CanBeCanceled ? NativeMethods.dga_cancel_new() : DomainCancel;
             if (call.Cancel == IntPtr.Zero) throw new OutOfMemoryException("dga_cancel_new");
@@ -197,7 +197,7 @@ namespace Dga.EPayment
         }
 
         // Cancels the calls in flight, waits (briefly) for them and for the creates, voids and
-        // closes already sent to finish at DGA while the log still works, then clears the mark.
+        // closes already sent to finish at DGA and for their records to be raised, then clears the mark.
         internal static void Drain(bool processExit)
         {
             Interlocked.Exchange(ref unloading, 1);
@@ -217,6 +217,12 @@ namespace Dga.EPayment
                     Thread.Sleep(5);
                 }
                 NativeMethods.dga_drain(2000);
+                // The records logged so far (the outcomes of the calls just finished) are raised before
+                // the log goes: a marker through the library's queue behind them, then the log's own queue.
+                if (Start((k, j, e) => true, CancellationToken.None, (c, cb, ud) => { Requeue(ud, 0, IntPtr.Zero, IntPtr.Zero); return NativeMethods.DGA_OK; }, true).Wait(1000))
+                {
+                    DgaLog.Flush(1000);
+                }
             }
             catch (Exception)
             {
