@@ -188,7 +188,7 @@ namespace Dga.EPayment.Tests
                 }
             });
 
-            r.Add("DataJson passes through with exact numbers; malformed DataJson is an ArgumentException", () =>
+            r.Add("DataJson passes through with exact numbers; malformed DataJson is a DgaArgumentException", () =>
             {
                 using (var client = sb.Client())
                 {
@@ -202,10 +202,12 @@ namespace Dga.EPayment.Tests
 
                     req = Sandbox.Request(PaymentType.FastPay, 3m);
                     req.DataJson = "{\"a\": ";
-                    Assert.Throws<ArgumentException>(() => client.CreatePayment(req), "unterminated");
+                    Assert.Throws<DgaArgumentException>(() => client.CreatePayment(req), "unterminated");
                     req.DataJson = "{\"a\": 1,}";
-                    var e = Assert.Throws<ArgumentException>(() => client.CreatePayment(req), "trailing comma");
-                    Assert.Contains("not valid JSON", e.Message);
+                    var e = Assert.Throws<DgaArgumentException>(() => client.CreatePaymentAsync(req), "trailing comma");
+                    Assert.Contains("DataJson is not valid JSON", e.Message);
+                    Assert.Equal("request", e.ParamName, "the argument");
+                    Assert.Equal(DgaErrorKind.InvalidArgument, e.Kind, "kind");
                 }
             });
 

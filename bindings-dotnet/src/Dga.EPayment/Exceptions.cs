@@ -74,7 +74,7 @@ namespace Dga.EPayment
     /// <summary>The native library refused an argument (malformed JSON, invalid UTF-8): the caller's bug.</summary>
     public class DgaArgumentException : ArgumentException
     {
-        internal DgaArgumentException(string message) : base(message) { }
+        internal DgaArgumentException(string message, string paramName = null, Exception inner = null) : base(message, paramName, inner) { }
 
         /// <summary>Always <see cref="DgaErrorKind.InvalidArgument"/>.</summary>
         public DgaErrorKind Kind => DgaErrorKind.InvalidArgument;

@@ -282,7 +282,7 @@ namespace Dga.EPayment
             }
             catch (FormatException e)
             {
-                throw new ArgumentException(name + " is not valid JSON: " + e.Message, paramName, e);
+                throw new DgaArgumentException(name + " is not valid JSON: " + e.Message, paramName, e);
             }
         }
 
