@@ -17,8 +17,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -304,20 +302,7 @@ class ClientTest {
 
     @Test
     void coreLogReachesJavaUtilLogging() {
-        List<LogRecord> got = Collections.synchronizedList(new ArrayList<>());
-        Handler h = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                got.add(r);
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        Native.LOG.addHandler(h);
+        LogCapture log = LogCapture.start();
         // A fresh AgentID whose check digit is wrong (the core says so once per ID).
         String digits = String.format("%012d", (System.nanoTime() & 0xffffffffffL) % 1_000_000_000_000L);
         String good = null;
@@ -331,9 +316,10 @@ class ClientTest {
             // Q11 (docs/protocol.md): an AgentID with a bad check digit is a warning, not an error.
             assertNotNull(c);
         } finally {
-            Native.LOG.removeHandler(h);
+            log.close();
         }
-        assertTrue(got.stream().anyMatch(r -> r.getLevel() == java.util.logging.Level.WARNING), "a WARNING record: " + got.size());
+        assertTrue(log.records.stream().anyMatch(r -> r.getLevel() == java.util.logging.Level.WARNING),
+                "a WARNING record: " + log.records.size());
         assertNull(null);
     }
 }

@@ -29,9 +29,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -135,28 +135,14 @@ class FloodsTest {
 
     /** Runs {@code call}: its reply has {@code http}, and one record with an exception was logged, this one. */
     static void loggedOnce(Throwable thrown, String message, int http, java.util.function.Supplier<CallbackReply> call) {
-        List<LogRecord> got = Collections.synchronizedList(new ArrayList<>());
-        Handler h = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getThrown() != null) {
-                    got.add(r);
-                }
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        Native.LOG.addHandler(h);
+        LogCapture log = LogCapture.start();
         CallbackReply reply;
         try {
             reply = call.get();
         } finally {
-            Native.LOG.removeHandler(h);
+            log.close();
         }
+        List<LogRecord> got = log.records.stream().filter(r -> r.getThrown() != null).collect(Collectors.toList());
         assertEquals(http, reply.getHttpStatus());
         assertSame(thrown, reply.getError());
         assertEquals(1, got.size(), "one record with the exception: " + got.size());

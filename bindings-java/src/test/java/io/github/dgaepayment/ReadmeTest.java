@@ -103,21 +103,9 @@ class ReadmeTest {
     /** Logging: WARNING on the logger keeps the create's INFO line out, even set after the first use. */
     @Test
     void warningOnTheLoggerQuietsTheCreateLine() throws InterruptedException {
-        List<java.util.logging.LogRecord> got = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Handler h = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                got.add(r);
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
         java.util.logging.Level before = Native.LOG.getLevel();
-        Native.LOG.addHandler(h);
+        LogCapture log = LogCapture.start();
+        List<java.util.logging.LogRecord> got = log.records;
         try (DgaClient client = Sandbox.shared().client()) {
             client.createPayment(Sandbox.request(PaymentType.QR_PAYMENT, "1.00").build());
             // The record may come from a runtime thread a moment after the call returns.
@@ -131,7 +119,7 @@ class ReadmeTest {
             assertEquals(Arrays.asList(), got, "no INFO record once the level is WARNING");
         } finally {
             Native.LOG.setLevel(before);
-            Native.LOG.removeHandler(h);
+            log.close();
         }
     }
 
