@@ -8,6 +8,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace Dga.EPayment.Tests
 {
@@ -133,6 +134,32 @@ namespace Dga.EPayment.Tests
                     Assert.Equal(PaidStatus.Success, seen.PaidStatus, "verified status");
                     Assert.True(!(seen is DgaCallbackData), "the handler gets DGA's status, not the callback");
                     Assert.True(reply.Status == seen && reply.Error == null, "reply carries the status and no error");
+                }
+            });
+
+            r.Add("HandleCallbackAsync: a string body with an Action handler; bad arguments throw at once, as the other async calls", () =>
+            {
+                using (var client = sb.Client())
+                {
+                    Payment p;
+                    var body = PaidCallbackBody(client, out p);
+                    PaymentStatus seen = null;
+                    var reply = client.HandleCallbackAsync(body, st => { seen = st; }).Result;
+                    Assert.Equal(200, reply.HttpStatus, "string body, Action handler");
+                    Assert.Equal(p.Reference1, seen.Ref1, "the handler ran");
+                    Action<PaymentStatus> record = st => { };
+                    Func<PaymentStatus, Task> recordAsync = st => Task.CompletedTask;
+                    var bytes = Encoding.UTF8.GetBytes(body);
+                    Assert.Throws<ArgumentNullException>(() => client.HandleCallbackAsync((byte[])null, record), "null byte[] body, Action");
+                    Assert.Throws<ArgumentNullException>(() => client.HandleCallbackAsync((byte[])null, recordAsync), "null byte[] body, Func");
+                    Assert.Throws<ArgumentNullException>(() => client.HandleCallbackAsync((string)null, record), "null string body, Action");
+                    Assert.Throws<ArgumentNullException>(() => client.HandleCallbackAsync((string)null, recordAsync), "null string body, Func");
+                    Assert.Throws<ArgumentNullException>(() => client.HandleCallbackAsync(bytes, (Action<PaymentStatus>)null), "null Action, byte[] body");
+                    Assert.Throws<ArgumentNullException>(() => client.HandleCallbackAsync(bytes, (Func<PaymentStatus, Task>)null), "null Func, byte[] body");
+                    Assert.Throws<ArgumentNullException>(() => client.HandleCallbackAsync(body, (Action<PaymentStatus>)null), "null Action, string body");
+                    Assert.Throws<ArgumentNullException>(() => client.HandleCallbackAsync(body, (Func<PaymentStatus, Task>)null), "null Func, string body");
+                    client.Dispose();
+                    Assert.Throws<ObjectDisposedException>(() => client.HandleCallbackAsync(body, record), "after Dispose");
                 }
             });
 

@@ -69,9 +69,9 @@ namespace Dga.EPayment
         /// exception in it 503 (DGA delivers again).</summary>
         public DgaCallbackReply HandleCallback(byte[] body, Action<PaymentStatus> onVerified, bool verify = true, Func<string, string, bool> knownReference = null)
         {
-            if (onVerified == null) throw new ArgumentNullException("onVerified");
+            var handler = Sync(onVerified);
             // Nothing below awaits a task that is not complete: it all runs on this thread.
-            return Receive(body, s => { onVerified(s); return Task.CompletedTask; }, verify, default(CancellationToken),
+            return Receive(Handle(), body, handler, verify, default(CancellationToken),
                 knownReference == null ? null : (Func<string, string, Task<bool>>)((a, b) => Task.FromResult(knownReference(a, b))), true).GetAwaiter().GetResult();
         }
 
@@ -86,15 +86,17 @@ namespace Dga.EPayment
         public Task<DgaCallbackReply> HandleCallbackAsync(byte[] body, Func<PaymentStatus, Task> onVerified, bool verify = true,
             CancellationToken cancellationToken = default(CancellationToken), Func<string, string, Task<bool>> knownReference = null)
         {
-            return Receive(body, onVerified, verify, cancellationToken, knownReference, false);
+            // Checked here, not in the async method: a bad argument throws at once, as in the other async calls.
+            if (body == null) throw new ArgumentNullException("body");
+            if (onVerified == null) throw new ArgumentNullException("onVerified");
+            return Receive(Handle(), body, onVerified, verify, cancellationToken, knownReference, false);
         }
 
         /// <summary>As <see cref="HandleCallbackAsync(byte[], Func{PaymentStatus, Task}, bool, CancellationToken, Func{string, string, Task{bool}})"/>, with a synchronous handler.</summary>
         public Task<DgaCallbackReply> HandleCallbackAsync(byte[] body, Action<PaymentStatus> onVerified, bool verify = true,
             CancellationToken cancellationToken = default(CancellationToken), Func<string, string, Task<bool>> knownReference = null)
         {
-            if (onVerified == null) throw new ArgumentNullException("onVerified");
-            return HandleCallbackAsync(body, s => { onVerified(s); return Task.CompletedTask; }, verify, cancellationToken, knownReference);
+            return HandleCallbackAsync(body, Sync(onVerified), verify, cancellationToken, knownReference);
         }
 
         /// <summary>As <see cref="HandleCallbackAsync(byte[], Func{PaymentStatus, Task}, bool, CancellationToken, Func{string, string, Task{bool}})"/>, for a body already read as text (sent as UTF-8).</summary>
@@ -104,12 +106,24 @@ namespace Dga.EPayment
             return HandleCallbackAsync(NativeMethods.Utf8(body, "body"), onVerified, verify, cancellationToken, knownReference);
         }
 
-        private async Task<DgaCallbackReply> Receive(byte[] body, Func<PaymentStatus, Task> onVerified, bool verify, CancellationToken ct,
+        /// <summary>As <see cref="HandleCallbackAsync(byte[], Func{PaymentStatus, Task}, bool, CancellationToken, Func{string, string, Task{bool}})"/>, for a body
+        /// already read as text (sent as UTF-8), with a synchronous handler.</summary>
+        public Task<DgaCallbackReply> HandleCallbackAsync(string body, Action<PaymentStatus> onVerified, bool verify = true,
+            CancellationToken cancellationToken = default(CancellationToken), Func<string, string, Task<bool>> knownReference = null)
+        {
+            return HandleCallbackAsync(NativeMethods.Utf8(body, "body"), Sync(onVerified), verify, cancellationToken, knownReference);
+        }
+
+        private static Func<PaymentStatus, Task> Sync(Action<PaymentStatus> onVerified)
+        {
+            if (onVerified == null) throw new ArgumentNullException("onVerified");
+            return s => { onVerified(s); return Task.CompletedTask; };
+        }
+
+        private async Task<DgaCallbackReply> Receive(DgaClientHandle h, byte[] body, Func<PaymentStatus, Task> onVerified, bool verify, CancellationToken ct,
             Func<string, string, Task<bool>> knownReference, bool blocking)
         {
             var buffer = NativeMethods.Body(body);
-            if (onVerified == null) throw new ArgumentNullException("onVerified");
-            var h = Handle();
             var len = new UIntPtr((uint)body.Length);
             if (knownReference != null)
             {
