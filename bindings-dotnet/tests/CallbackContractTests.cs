@@ -365,7 +365,7 @@ namespace Dga.EPayment.Tests
                 ok.MaxConcurrentVerifications = 0;
                 ok.MaxResponseBytes = 0;
                 var bad = Assert.Throws<DgaValidationException>(() => new DgaClient(ok).Dispose());
-                Assert.SetEqual(new[] { "maxConcurrentVerifications", "maxResponseBytes" }, bad.FieldErrors.Select(f => f.Field), "refused by name");
+                Assert.SetEqual(new[] { "MaxConcurrentVerifications", "MaxResponseBytes" }, bad.FieldErrors.Select(f => f.Field), "refused by name");
             });
         }
     }

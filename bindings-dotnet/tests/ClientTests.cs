@@ -211,12 +211,12 @@ namespace Dga.EPayment.Tests
                 }
             });
 
-            r.Add("client options are checked by the core, each bad one named", () =>
+            r.Add("client options are checked by the core, each bad one named by its property", () =>
             {
                 var e = Assert.Throws<DgaValidationException>(() => new DgaClient(new DgaClientOptions { AgentId = "12345" }));
                 var fields = e.FieldErrors.Select(f => f.Field).ToList();
-                Assert.True(fields.Contains("consumerKey") && fields.Contains("consumerSecret") && fields.Contains("agentId"),
-                    "consumerKey, consumerSecret and agentId named, got " + string.Join(",", fields));
+                Assert.True(fields.Contains("ConsumerKey") && fields.Contains("ConsumerSecret") && fields.Contains("AgentId"),
+                    "ConsumerKey, ConsumerSecret and AgentId named, got " + string.Join(",", fields));
 
                 var opts = sb.Options();
                 opts.GatewayUrl = "ftp://example";
@@ -225,7 +225,18 @@ namespace Dga.EPayment.Tests
                 opts = sb.Options();
                 opts.Timeout = TimeSpan.FromMilliseconds(-5);
                 e = Assert.Throws<DgaValidationException>(() => new DgaClient(opts), "negative timeout");
-                Assert.SetEqual(new[] { "timeoutMs" }, e.FieldErrors.Select(f => f.Field), "negative timeout named");
+                Assert.SetEqual(new[] { "Timeout" }, e.FieldErrors.Select(f => f.Field), "negative timeout named");
+                Assert.Contains("Timeout must be greater than zero", e.Message, "the message names the property");
+
+                // The names the caller wrote, a nested one too, in the fields and the message; never the JSON keys.
+                opts = sb.Options();
+                opts.ConnectTimeout = TimeSpan.FromSeconds(-1);
+                opts.MaxInFlight = 0;
+                opts.Retry = new DgaRetryOptions { BackoffBase = TimeSpan.FromMilliseconds(-1), StatusAttempts = 0 };
+                e = Assert.Throws<DgaValidationException>(() => new DgaClient(opts), "several bad options");
+                Assert.SetEqual(new[] { "ConnectTimeout", "MaxInFlight", "Retry.BackoffBase", "Retry.StatusAttempts" }, e.FieldErrors.Select(f => f.Field), "named by property");
+                foreach (var f in e.FieldErrors) Assert.Contains(f.Field + " " + f.Message, e.Message, "the message");
+                foreach (var key in new[] { "connectTimeoutMs", "maxInFlight", "retry.", "backoffBaseMs" }) Assert.DoesNotContain(key, e.Message, "the message");
 
                 Assert.Throws<ArgumentNullException>(() => new DgaClient(null));
 

@@ -47,7 +47,7 @@ namespace Dga.EPayment
                 ? NativeMethods.dga_client_new_from_env(config, out err)
                 : NativeMethods.dga_client_new(config, out err);
             if (h != null && h.IsInvalid) h.SetHandleAsInvalid();
-            Errors.Check(h == null || h.IsInvalid ? -1 : NativeMethods.DGA_OK, null, err);
+            Errors.Check(h == null || h.IsInvalid ? -1 : NativeMethods.DGA_OK, null, err, DgaClientOptions.PropertyOf);
             return h;
         }
 

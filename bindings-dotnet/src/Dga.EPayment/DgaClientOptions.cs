@@ -11,6 +11,10 @@ namespace Dga.EPayment
         // The settings, one per option of the core's schema, are generated: Records.cs.
         internal string ToAbiJson() => Wire.Write(this, "ClientOptions", "options");
 
+        // An option's error names the property the caller set, not its JSON key (timeoutMs -> Timeout,
+        // retry.backoffBaseMs -> Retry.BackoffBase); a field the core names otherwise is left as it is.
+        internal static string PropertyOf(string field) => Wire.PropertyPath(typeof(DgaClientOptions), "ClientOptions", field);
+
         /// <summary>Describes the options without the Consumer-Key, secret, proxy or the gateway URL's userinfo and query.</summary>
         public override string ToString() => string.Format(CultureInfo.InvariantCulture,
             "DgaClientOptions(AgentId={0}, Environment={1}, GatewayUrl={2}, Source={3}, Timeout={4})",

@@ -34,7 +34,7 @@ namespace Dga.EPayment
         /// <summary>One schema field and the property it maps to.</summary>
         internal sealed class Mapping
         {
-            internal string Wire, Type;
+            internal string Wire, Type, Record;
             internal bool Required;
             internal PropertyInfo Property;
 
@@ -70,6 +70,22 @@ namespace Dga.EPayment
             return p == null ? null : p.DeclaringType.GetProperty(p.Name, Members | BindingFlags.DeclaredOnly);
         }
 
+        /// <summary>The property path of a field path of <paramref name="record"/> (retry.backoffBaseMs -> Retry.BackoffBase),
+        /// by the mapping Write uses; null for a field not mapped.</summary>
+        internal static string PropertyPath(Type type, string record, string path)
+        {
+            var names = new List<string>();
+            foreach (var wire in path.Split('.'))
+            {
+                var m = record == null ? null : RecordOf(type, record).Fields.FirstOrDefault(f => f.Wire == wire);
+                if (m == null) return null;
+                names.Add(m.Property.Name);
+                type = m.Property.PropertyType;
+                record = m.Record;
+            }
+            return string.Join(".", names);
+        }
+
         /// <summary>The enum property's companion that keeps the value as the core gave it.</summary>
         internal static PropertyInfo RawOf(PropertyInfo p)
         {
@@ -91,7 +107,7 @@ namespace Dga.EPayment
         {
             var r = Records.Value.Get(record);
             var fields = (r == null ? new List<JsonNode>() : r.Get("fields").Items)
-                .Select(f => new Mapping { Wire = f.GetString("wire"), Type = f.GetString("type"), Required = f.GetString("required") == "true" })
+                .Select(f => new Mapping { Wire = f.GetString("wire"), Type = f.GetString("type"), Required = f.GetString("required") == "true", Record = f.GetString("record") })
                 .Select(m => { m.Property = Member(type, m.Wire, m.Type); return m; })
                 .Where(m => m.Property != null).ToArray();
             if (fields.Length > 64) throw new NotSupportedException(type.Name + ": Fill marks at most 64 fields");
