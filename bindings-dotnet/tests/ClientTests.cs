@@ -454,6 +454,59 @@ namespace Dga.EPayment.Tests
                 Assert.Equal("Transaction Not Found", DgaEnums.Description(ErrorCode.TransactionNotFound), "error code description");
             });
 
+            r.Add("exceptions serialize (BinaryFormatter, as across AppDomains) keeping type, Kind, message and their own properties", () =>
+            {
+                var formatter = new System.Runtime.Serialization.Formatters.Binary.BinaryFormatter();
+                Func<Exception, Exception> roundTrip = e =>
+                {
+                    using (var m = new System.IO.MemoryStream())
+                    {
+                        formatter.Serialize(m, e);
+                        m.Position = 0;
+                        return (Exception)formatter.Deserialize(m);
+                    }
+                };
+                for (int kind = 1; kind <= 11; kind++)
+                {
+                    var e = Errors.Build(kind, 0, "{\"message\": \"m" + kind + "\", \"transient\": true, \"endpoint\": \"status\"}");
+                    var back = roundTrip(e);
+                    Assert.Equal(e.GetType(), back.GetType(), "type of status " + kind);
+                    Assert.Equal(e.Message, back.Message, "message of status " + kind);
+                    if (e is DgaException dga)
+                    {
+                        Assert.Equal(dga.Kind, ((DgaException)back).Kind, "Kind of status " + kind);
+                        Assert.Equal(dga.Endpoint, ((DgaException)back).Endpoint, "Endpoint of status " + kind);
+                        Assert.Equal(dga.IsTransient, ((DgaException)back).IsTransient, "IsTransient of status " + kind);
+                    }
+                }
+                Assert.True(((DgaException)roundTrip(Errors.Build(5, 0, "{\"message\": \"m\", \"transient\": true}"))).IsTransient, "IsTransient");
+                var unknown = (DgaOutcomeUnknownException)roundTrip(Errors.Build(6, 0,
+                    "{\"message\": \"m\", \"endpoint\": \"create\", \"reference1\": \"INV-1\", \"reference2\": \"R2\"}"));
+                Assert.Equal("INV-1", unknown.Reference1, "reference1");
+                Assert.Equal("R2", unknown.Reference2, "reference2");
+                var differs = (DgaVerificationException)roundTrip(Errors.Build(9, 0, "{\"message\": \"m\", \"reason\": \"status_differs\", "
+                    + "\"mismatches\": [{\"field\": \"amount\", \"callback\": \"1.00\", \"dga\": \"300\"}]}"));
+                Assert.Equal("status_differs", differs.Reason, "reason");
+                Assert.Equal("300", differs.Mismatches.Single().DgaValue, "mismatches");
+                var invalid = Assert.Throws<DgaValidationException>(() => new DgaClient(new DgaClientOptions { AgentId = "1" }));
+                var back2 = (DgaValidationException)roundTrip(invalid);
+                Assert.SetEqual(invalid.FieldErrors.Select(f => f.Field + " " + f.Message), back2.FieldErrors.Select(f => f.Field + " " + f.Message), "field errors");
+                Assert.Equal(invalid.StackTrace, back2.StackTrace, "the stack trace");
+                using (var client = sb.Client())
+                {
+                    var api = Assert.Throws<DgaApiException>(() => client.Status("no-such-" + Sandbox.UniqueRef("S")));
+                    var back = (DgaApiException)roundTrip(api);
+                    Assert.Equal<ErrorCode?>(ErrorCode.TransactionNotFound, back.ErrorCode, "ErrorCode");
+                    Assert.Equal(api.ErrorCodeRaw, back.ErrorCodeRaw, "ErrorCodeRaw");
+                    Assert.Equal(api.ErrorCodeNumber, back.ErrorCodeNumber, "ErrorCodeNumber");
+                    Assert.Equal(api.Status, back.Status, "Status");
+                    Assert.Equal(api.StatusNumber, back.StatusNumber, "StatusNumber");
+                    Assert.Equal("status", back.Endpoint, "Endpoint");
+                }
+                var argument = (DgaArgumentException)roundTrip(new DgaArgumentException("bad", "request"));
+                Assert.Equal("request", argument.ParamName, "ParamName");
+            });
+
             r.Add("every ABI status maps to its exception type", () =>
             {
                 var expected = new[]
