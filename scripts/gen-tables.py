@@ -222,7 +222,8 @@ def cs_errors(t):
     fields = {f["wire"]: f for f in t["schema"]["records"]["Error"]["fields"]}
     out = [f"// {MARK}", "// An exception class per error kind of the core (docs/architecture.md#errors), with a property",
            "// per field the kind sets in its error JSON (filled by Wire.Fill), and the factory Errors.Build",
-           "// calls.", "using System.Collections.ObjectModel;", "", "namespace Dga.EPayment", "{"]
+           "// calls. Serializable: DgaException's GetObjectData keeps the properties.", "using System;",
+           "using System.Collections.ObjectModel;", "using System.Runtime.Serialization;", "", "namespace Dga.EPayment", "{"]
     for kind in t["errorKinds"]:
         name, props, reads = f"Dga{cs_kind(kind)}Exception", [], []
         for wire in (w for w in kind["fields"] if w != "endpoint"):  # endpoint: DgaException's
@@ -241,10 +242,13 @@ def cs_errors(t):
                           f"        public string {prop}Raw {{ get; private set; }}"]
         doc = f"{xml(sentence(kind['doc']))} Its kind is <c>{kind['code']}</c>."
         out += comment(f"<summary>{doc}</summary>", "    /// ") + [
-            f"    public class {name} : DgaException", "    {",
+            "    [Serializable]", f"    public class {name} : DgaException", "    {",
             f"        internal {name}(string message, JsonNode d = null)",
             f"            : base(DgaErrorKind.{cs_kind(kind)}, message)",
-            "        {", *reads, "        }", *props, "    }", ""]
+            "        {", *reads, "        }", "",
+            "        /// <summary>Deserializes one, its properties included.</summary>",
+            f"        protected {name}(SerializationInfo info, StreamingContext context)",
+            "            : base(info, context)", "        {", "        }", *props, "    }", ""]
     out += ["    internal static class ErrorKinds", "    {",
             "        /// <summary>The exception of the core's kind, or null for another (the ABI's own statuses).</summary>",
             "        internal static DgaException Exception(DgaErrorKind kind, string message, JsonNode d)", "        {",

@@ -311,12 +311,42 @@ pub unsafe extern "C" fn dga_client_new_from_env(
     config_json: *const c_char,
     out_err: *mut *mut DgaError,
 ) -> *mut DgaClient {
-    new_client(out_err, || {
-        let mut builder = sdk::ConfigBuilder::from_env();
-        if !config_json.is_null() {
-            builder = builder.with_json(&unsafe { json_arg(config_json, "config_json")? })?;
-        }
-        Ok(sdk::blocking::Client::new(builder.build()?)?)
+    new_client(out_err, || unsafe {
+        from_builder(sdk::ConfigBuilder::from_env(), config_json, false)
+    })
+}
+
+/// As `dga_client_new_from_env` (`shared`: the process's one client, as `dga_client_shared`),
+/// with the `DGA_*` settings taken from `vars_json`, a JSON object of variable names to string
+/// values, in place of the process environment: for a host whose environment is its own (PHP
+/// under FastCGI sees nginx's `fastcgi_param` and PHP-FPM's `env[...]` only through its own
+/// `getenv()`). Other names are ignored; `config_json` may be NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn dga_client_new_from_vars(
+    vars_json: *const c_char,
+    config_json: *const c_char,
+    shared: bool,
+    out_err: *mut *mut DgaError,
+) -> *mut DgaClient {
+    new_client(out_err, || unsafe {
+        let vars = sdk::ConfigBuilder::from_vars_json(&json_arg(vars_json, "vars_json")?)?;
+        from_builder(vars, config_json, shared)
+    })
+}
+
+/// The client of `builder` with `config_json` (may be NULL) applied over it.
+unsafe fn from_builder(
+    mut builder: sdk::ConfigBuilder,
+    config_json: *const c_char,
+    shared: bool,
+) -> Result<sdk::blocking::Client, DgaError> {
+    if !config_json.is_null() {
+        builder = builder.with_json(&unsafe { json_arg(config_json, "config_json")? })?;
+    }
+    let config = builder.build()?;
+    Ok(match shared {
+        true => sdk::shared_client(config)?,
+        false => sdk::blocking::Client::new(config)?,
     })
 }
 

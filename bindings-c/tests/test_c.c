@@ -303,6 +303,42 @@ static void test_client_new(void) {
     CHECK(c == NULL && dga_error_kind(err) == DGA_VALIDATION, "no credentials anywhere");
     dga_error_free(err);
     err = NULL;
+
+    /* From a host's own variables (PHP under FastCGI), not the process environment (now
+       empty of them); other names ignored (test_shared.c: the shared form). */
+    char *vars = str_printf("{\"DGA_CONSUMER_KEY\": \"sandbox-key\", \"DGA_CONSUMER_SECRET\": "
+                            "\"sandbox-secret\", \"DGA_AGENT_ID\": \"1234567890121\", "
+                            "\"DGA_GATEWAY_URL\": \"%s\", \"DGA_EPAYMENT_LIB\": \"x\"}",
+                            SB.url);
+    c = dga_client_new_from_vars(vars, "{\"timeoutMs\": 5000}", false, &err);
+    CHECK(c != NULL && err == NULL, dga_error_message(err));
+    rc = dga_status(c, "no-such-ref", "", &out, &err);
+    CHECK(rc == DGA_API && dga_error_api_code(err) == DGA_ERROR_CODE_TRANSACTION_NOT_FOUND,
+          "the variables' credentials and gateway are used");
+    dga_error_free(err);
+    err = NULL;
+    dga_client_free(c);
+    free(vars);
+    c = dga_client_new_from_vars("{\"DGA_CONSUMER_KEY\": 7}", NULL, false, &err);
+    CHECK(c == NULL && dga_error_kind(err) == DGA_VALIDATION &&
+              strstr(dga_error_message(err), "DGA_CONSUMER_KEY must be a string") != NULL,
+          dga_error_message(err));
+    dga_error_free(err);
+    err = NULL;
+    c = dga_client_new_from_vars("[]", NULL, false, &err);
+    CHECK(c == NULL && dga_error_kind(err) == DGA_VALIDATION, "vars not an object");
+    dga_error_free(err);
+    err = NULL;
+    c = dga_client_new_from_vars("{}", NULL, false, &err);
+    CHECK(c == NULL && dga_error_kind(err) == DGA_VALIDATION &&
+              strstr(dga_error_message(err), "DGA_CONSUMER_KEY") != NULL,
+          "no credentials in the variables: the message names the variable");
+    dga_error_free(err);
+    err = NULL;
+    c = dga_client_new_from_vars(NULL, NULL, false, &err);
+    CHECK(c == NULL && dga_error_kind(err) == DGA_INVALID_ARGUMENT, "NULL vars");
+    dga_error_free(err);
+    err = NULL;
 }
 
 static void test_payment_flow(DgaClient *c) {

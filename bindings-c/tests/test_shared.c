@@ -97,6 +97,19 @@ static void test_same_and_different(void) {
     dga_client_free(again);
     dga_client_free(b);
     dga_client_free(NULL);
+
+    /* The shared client of a host's own variables (PHP under FastCGI) is the one of the same
+       settings given as JSON: no new token. */
+    char *vars = str_printf("{\"DGA_CONSUMER_KEY\": \"sandbox-key\", \"DGA_CONSUMER_SECRET\": "
+                            "\"sandbox-secret\", \"DGA_AGENT_ID\": \"1234567890121\", "
+                            "\"DGA_GATEWAY_URL\": \"%s\", \"DGA_SOURCE\": \"SANDBOX\"}",
+                            SB.url);
+    DgaClient *v = dga_client_new_from_vars(vars, NULL, true, &err);
+    CHECK(v != NULL && err == NULL, err ? dga_error_message(err) : "from_vars, shared");
+    CHECK(reaches_dga(v), "the variables' shared client works");
+    CHECK(tokens() == before + 3, "the variables' settings share CFG_A's client and token");
+    dga_client_free(v);
+    free(vars);
 }
 
 static void test_threads(void) {

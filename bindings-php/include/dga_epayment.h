@@ -517,6 +517,18 @@ DgaClient *dga_client_new(const char *config_json, DgaError **out_err);
 DgaClient *dga_client_new_from_env(const char *config_json, DgaError **out_err);
 
 /**
+ * As `dga_client_new_from_env` (`shared`: the process's one client, as `dga_client_shared`),
+ * with the `DGA_*` settings taken from `vars_json`, a JSON object of variable names to string
+ * values, in place of the process environment: for a host whose environment is its own (PHP
+ * under FastCGI sees nginx's `fastcgi_param` and PHP-FPM's `env[...]` only through its own
+ * `getenv()`). Other names are ignored; `config_json` may be NULL.
+ */
+DgaClient *dga_client_new_from_vars(const char *vars_json,
+                                    const char *config_json,
+                                    bool shared,
+                                    DgaError **out_err);
+
+/**
  * As `dga_client_new`, but a handle to the process's one client for this configuration (the
  * same after parsing), made on first use and kept for the process's life: short requests in a
  * long-lived process (PHP-FPM, CGI, a plugin) share its connections and token.

@@ -107,6 +107,23 @@ impl ConfigBuilder {
         ConfigBuilder::default().with_json(v)
     }
 
+    /// [`ConfigBuilder::from_vars`] over a JSON object of variable names to string values (a
+    /// host's own view of its environment, passed through an FFI); other names are ignored.
+    pub fn from_vars_json(vars: &Value) -> Result<ConfigBuilder> {
+        match vars {
+            Value::Object(m) => match m.iter().find(|(_, v)| !v.is_string()) {
+                Some((name, _)) => Err(Error::invalid(name, "must be a string")),
+                None => Ok(ConfigBuilder::from_vars(|k| {
+                    Some(m.get(k)?.as_str()?.to_owned())
+                })),
+            },
+            _ => Err(Error::invalid(
+                "vars",
+                "must be a JSON object of names to values",
+            )),
+        }
+    }
+
     /// Applies a JSON object's settings over this builder (so JSON can be layered on
     /// [`ConfigBuilder::from_env`]). `null` means "not set". Unknown keys and values of the
     /// wrong type are a `Validation` error listing every one; secrets never appear in it.

@@ -30,6 +30,9 @@ namespace Dga.EPayment
         internal static extern DgaClientHandle dga_client_new_from_env(byte[] configJson, out IntPtr outErr);
 
         [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern DgaClientHandle dga_client_new_from_vars(byte[] varsJson, byte[] configJson, [MarshalAs(UnmanagedType.U1)] bool shared, out IntPtr outErr);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
         internal static extern IntPtr dga_client_shared(byte[] configJson, out IntPtr outErr);
 
         [DllImport(Lib, CallingConvention = Cdecl)]
