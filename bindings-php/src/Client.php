@@ -29,14 +29,49 @@ final class Client
     /**
      * A client configured from the environment (DGA_CONSUMER_KEY, DGA_CONSUMER_SECRET,
      * DGA_AGENT_ID, DGA_ENVIRONMENT, DGA_GATEWAY_URL, DGA_SOURCE, DGA_PROXY, DGA_CA_FILE), with
-     * $overrides (the constructor's keys) applied over it.
+     * $overrides (the constructor's keys) applied over it. The environment is what PHP sees:
+     * the process's, and under FastCGI nginx's fastcgi_param, Apache's SetEnv and PHP-FPM's
+     * env[...] (which the process environment does not hold), and $_ENV.
      *
      * @param array<string, mixed> $overrides
      */
     public static function fromEnv(#[\SensitiveParameter] array $overrides = []): self
     {
+        return self::fromVars($overrides, false);
+    }
+
+    /**
+     * As fromEnv(), the process's one client for these settings (as shared()): what a PHP-FPM
+     * callback endpoint configured by its environment uses.
+     *
+     * @param array<string, mixed> $overrides
+     */
+    public static function sharedFromEnv(#[\SensitiveParameter] array $overrides = []): self
+    {
+        return self::fromVars($overrides, true);
+    }
+
+    /** @param array<string, mixed> $overrides */
+    private static function fromVars(#[\SensitiveParameter] array $overrides, bool $shared): self
+    {
+        // Every DGA_ variable PHP sees (the core knows which it reads), each as getenv(name)
+        // reads it: what the server passed (FastCGI params, Apache's SetEnv) before the process
+        // environment; then $_ENV (Dotenv). The names are found in all three.
+        $vars = [];
+        foreach ([getenv(), $_SERVER, $_ENV] as $source) {
+            foreach ($source as $name => $_) {
+                if (is_string($name) && str_starts_with($name, 'DGA_') && !isset($vars[$name])) {
+                    $value = getenv($name);
+                    $value = $value !== false ? $value : ($_ENV[$name] ?? null);
+                    if (is_string($value)) {
+                        $vars[$name] = $value;
+                    }
+                }
+            }
+        }
         $client = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
-        $client->handle = self::open('dga_client_new_from_env', $overrides === [] ? null : Json::object($overrides, 'options'));
+        $client->handle = self::open('dga_client_new_from_vars', Json::object($vars, 'vars'),
+            $overrides === [] ? null : Json::object($overrides, 'options'), $shared);
         return $client;
     }
 
@@ -54,10 +89,10 @@ final class Client
         return $client;
     }
 
-    private static function open(string $function, #[\SensitiveParameter] ?string $json): CData
+    private static function open(string $function, #[\SensitiveParameter] mixed ...$args): CData
     {
         [, $err] = Native::outs();
-        $h = Native::ffi()->$function($json, Native::addr($err));
+        $h = Native::ffi()->$function(...[...$args, Native::addr($err)]);
         Log::drain();
         if ($h === null || Native::isNull($h)) {
             throw Native::error(-1, $err);

@@ -277,6 +277,33 @@ final class ClientTest extends TestCase
         $this->assertSame(PaidStatus::Pending, $client->status($p->reference1, $p->reference2)->paidStatus);
     }
 
+    /**
+     * Variables PHP sees that the process environment does not hold ($_ENV from Dotenv here; a
+     * FastCGI param or Apache's SetEnv reach getenv(name) the same way) configure fromEnv, and
+     * sharedFromEnv is one client (one token) for the worker.
+     */
+    public function testFromEnvReadsWhatPhpSeesAndSharedFromEnvIsOneClient(): void
+    {
+        $saved = $_ENV;
+        $_ENV += ['DGA_CONSUMER_KEY' => 'sandbox-key', 'DGA_CONSUMER_SECRET' => 'sandbox-secret', 'DGA_AGENT_ID' => Sandbox::AGENT_ID, 'DGA_GATEWAY_URL' => $this->sb->url, 'DGA_SOURCE' => 'SANDBOX'];
+        try {
+            $this->assertFalse(getenv('DGA_CONSUMER_KEY'), 'not in the process environment');
+            $p = Client::fromEnv()->createPayment(Sandbox::request());
+            $tokens = fn () => count(array_filter($this->sb->get('/__sandbox/requests'), static fn ($r) => $r['endpoint'] === 'token'));
+            $before = $tokens();
+            foreach ([1, 2] as $_) {
+                // timeoutMs 4321: a configuration no other test's shared client has.
+                $this->assertSame(PaidStatus::Pending, Client::sharedFromEnv(['timeoutMs' => 4321])->status($p->reference1, $p->reference2)->paidStatus);
+            }
+            $this->assertSame($before + 1, $tokens(), 'two sharedFromEnv() handles, one client');
+            unset($_ENV['DGA_CONSUMER_SECRET']);
+            $e = $this->catch(fn () => Client::sharedFromEnv(), ValidationException::class);
+            $this->assertSame(['consumerSecret'], $e->fields());
+        } finally {
+            $_ENV = $saved;
+        }
+    }
+
     public function testFromEnvReadsTheEnvironmentAndOverrides(): void
     {
         $saved = [];
