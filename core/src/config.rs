@@ -713,9 +713,15 @@ impl ConfigBuilder {
             other => other.map(Secret),
         };
         let mut extra_ca_pem = self.extra_ca_pem;
+        // The PEMs given as text come first, then the files': each bad one is named by the
+        // setting the caller wrote (caPem, or caFile with its path).
+        let (given, mut read) = (extra_ca_pem.len(), Vec::new());
         for file in &self.ca_files {
             match std::fs::read(file) {
-                Ok(pem) => extra_ca_pem.push(pem),
+                Ok(pem) => {
+                    extra_ca_pem.push(pem);
+                    read.push(file);
+                }
                 Err(e) => errors.push(FieldError::new(
                     "caFile",
                     format!("cannot read {file}: {e}"),
@@ -725,9 +731,10 @@ impl ConfigBuilder {
         for (i, pem) in extra_ca_pem.iter().enumerate() {
             match reqwest::Certificate::from_pem_bundle(pem) {
                 Ok(certs) if !certs.is_empty() => {}
+                _ if i < given => errors.push(FieldError::new("caPem", "is not a PEM certificate")),
                 _ => errors.push(FieldError::new(
-                    format!("caCertificates[{i}]"),
-                    "is not a PEM certificate",
+                    "caFile",
+                    format!("{} is not a PEM certificate", read[i - given]),
                 )),
             }
         }

@@ -351,7 +351,7 @@ fn merge(mut errors: Vec<FieldError>, more: impl Iterator<Item = FieldError>) ->
 }
 
 /// A field error named by the wire key, renamed to the keyword (`timeoutMs` → `timeout`,
-/// `retry.tokenAttempts` → `retry.token_attempts`, `caCertificates[0]` → `ca_pem`).
+/// `retry.tokenAttempts` → `retry.token_attempts`, `caPem` → `ca_pem`).
 fn snake_error(fe: &FieldError) -> FieldError {
     let mut out = fe.clone();
     let rename = |r: &Record, key: &str| r.field(key).map(|f| f.snake.to_owned());
@@ -360,8 +360,6 @@ fn snake_error(fe: &FieldError) -> FieldError {
             "retry.{}",
             rename(&schema::RETRY_OPTIONS, key).unwrap_or_else(|| key.to_owned())
         )
-    } else if fe.field.starts_with("caCertificates[") {
-        "ca_pem".to_owned()
     } else {
         rename(&schema::CLIENT_OPTIONS, &fe.field).unwrap_or_else(|| fe.field.clone())
     };

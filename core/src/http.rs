@@ -81,7 +81,10 @@ pub(crate) fn build_http(config: &Config) -> Result<reqwest::Client> {
     }
     for (i, pem) in config.extra_ca_pem.iter().enumerate() {
         let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|_| {
-            Error::invalid(&format!("caCertificates[{i}]"), "is not a PEM certificate")
+            Error::invalid(
+                "caPem",
+                format!("certificate {} is not a PEM certificate", i + 1),
+            )
         })?;
         for cert in certs {
             builder = builder.add_root_certificate(cert);

@@ -53,7 +53,7 @@ fn extra_ca_certificates_are_accepted_and_garbage_is_refused() {
         .build()
         .unwrap_err();
     let fields: Vec<_> = e.field_errors().iter().map(|f| f.field.as_str()).collect();
-    assert_eq!(fields, ["caFile", "caCertificates[0]"], "{e}");
+    assert_eq!(fields, ["caFile", "caPem"], "{e}");
 }
 
 #[test]
