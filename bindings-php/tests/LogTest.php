@@ -83,6 +83,10 @@ final class LogTest extends TestCase
         } catch (OutcomeUnknownException $e) {
             $this->assertSame($request['requestReference1'], $e->reference1);
         }
+        // ... logged too, with its references (the core logs it as it hands the error over).
+        usleep(200_000);
+        Log::drain();
+        $this->assertNotEmpty($logger->at('warning', 'reference1=' . $request['requestReference1'] . ' '), json_encode($logger->records));
         // A status retried after a reset: a WARNING per failed attempt.
         $this->sb->fault('status', 'reset', 1);
         $client->status($p->reference1, $p->reference2);
