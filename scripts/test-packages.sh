@@ -3,7 +3,7 @@
 # way a user would, and runs the binding READMEs' quick starts against the sandbox:
 #   python   the wheel into a new venv; the sdist builds with cargo; the wheel in a Debian 11 root
 #            (glibc 2.31, CPython 3.9; made once with debootstrap, cached in target/bullseye-root)
-#   node     `npm install --offline` of the main and the platform tarball into a new project;
+#   node     `npm install --prefer-offline` of the main and the platform tarball into a new project;
 #            the loader's error when the platform package is missing
 #   c        the tarball extracted into a prefix used through pkg-config only
 #   dotnet   a local NuGet folder feed, `nuget install`, a packages.config .csproj built by
@@ -156,12 +156,14 @@ if [ -n "$mounted" ]; then $sudo umount "$mounted"; mounted=""; fi
 # ---------------------------------------------------------------- node
 main_tgz=$root/dist/node/dga-epayment-$VERSION.tgz
 plat_tgz=$root/dist/node/dga-epayment-linux-x64-gnu-$VERSION.tgz
-step "node: npm install --offline $(basename "$main_tgz") $(basename "$plat_tgz"); the README quick start"
+step "node: npm install --prefer-offline $(basename "$main_tgz") $(basename "$plat_tgz"); the README quick start"
 app=$WORK/node-app
 mkdir -p "$app"
 echo '{"name":"app","version":"1.0.0","private":true}' > "$app/package.json"
-# The quick start uses Express: from npm's cache when bindings-node's npm ci filled it.
-(cd "$app" && npm install --no-audit --no-fund --loglevel=error --offline "$main_tgz" "$plat_tgz" >/dev/null &&
+# The tarballs' one dependency (bytes) and the quick start's Express come from npm's cache when
+# it holds them, else from the registry: bindings-node's npm ci caches packages, not the registry
+# metadata npm install reads, so --offline fails on a fresh machine.
+(cd "$app" && npm install --no-audit --no-fund --loglevel=error --prefer-offline "$main_tgz" "$plat_tgz" >/dev/null &&
   { npm install --no-audit --no-fund --loglevel=error --prefer-offline express@5 >/dev/null; })
 ls "$app/node_modules" | grep -E '^dga-epayment' | sed 's/^/installed: /'
 quickstart bindings-node/README.md js |
@@ -175,13 +177,13 @@ sleep 0.2
 kill "$node_pid" 2>/dev/null || true
 wait "$node_pid" 2>/dev/null || true
 cat "$WORK/node.out"
-grep -qx 'Pending 1000.5' "$WORK/node.out" && record "node main + platform package (npm --offline)" ok || record "node packages" FAILED
+grep -qx 'Pending 1000.5' "$WORK/node.out" && record "node main + platform package (npm install)" ok || record "node packages" FAILED
 
 step "node: the main package alone (platform package missing): the loader's error"
 app2=$WORK/node-app-missing
 mkdir -p "$app2"
 echo '{"name":"app","version":"1.0.0","private":true}' > "$app2/package.json"
-(cd "$app2" && npm install --no-audit --no-fund --loglevel=error --offline --omit=optional "$main_tgz" >/dev/null)
+(cd "$app2" && npm install --no-audit --no-fund --loglevel=error --prefer-offline --omit=optional "$main_tgz" >/dev/null)
 set +e
 (cd "$app2" && node -e "require('dga-epayment')") > "$WORK/node-missing.out" 2>&1
 rc=$?
