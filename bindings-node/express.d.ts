@@ -16,7 +16,8 @@ export interface CallbackHandlerOptions<Req extends IncomingMessage = CallbackRe
   /** Largest body read (default 1 MiB): bytes, or a size as Express writes it (`'64kb'`, read
    *  by the `bytes` package as `express.raw()` reads it). Anything else throws a TypeError. */
   limit?: number | string
-  /** Called with the error when a callback is refused or your function failed. */
+  /** Called with the error when a callback is refused or your function failed; what it
+   *  throws is logged, the answer to DGA stays the same. */
   onError?: (error: unknown, req: Req) => void
   /** Your own lookup: whether you created the payment `(reference1, reference2)` (reference2
    *  may be ""). False answers 404 "unknown payment" at once, with no DGA call and `onCallback`

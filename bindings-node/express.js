@@ -77,15 +77,25 @@ const OPTIONS = ['verify', 'message', 'limit', 'onError', 'knownReference']
 /** An Express handler for DGA's payment callbacks (express.d.ts documents it). */
 function callbackHandler(client, onCallback, options) {
   options = options ?? {}
+  // A client that is not one would fail every delivery later, blamed on knownReference (503).
+  if (typeof client?.receiveCallback !== 'function') throw new TypeError('callbackHandler(client, onCallback): client must be a dga-epayment Client')
   if (typeof onCallback !== 'function') throw new TypeError('callbackHandler(client, onCallback): onCallback must be a function')
   const unknown = Object.keys(options).filter((k) => !OPTIONS.includes(k))
   if (unknown.length > 0) throw new TypeError(`callbackHandler: options.${unknown.join(', options.')} not known (the options are ${OPTIONS.join(', ')})`)
+  for (const k of ['onError', 'knownReference']) {
+    if (options[k] != null && typeof options[k] !== 'function') throw new TypeError(`callbackHandler: options.${k} must be a function`)
+  }
+  const { knownReference } = options
   const verify = options.verify !== false
   const limit = bodyLimit(options.limit ?? undefined)
-  const onError = typeof options.onError === 'function' ? options.onError : () => {}
-  const knownReference = options.knownReference
-  if (knownReference != null && typeof knownReference !== 'function') {
-    throw new TypeError('callbackHandler: options.knownReference must be a function (reference1, reference2) => boolean')
+  callbackReplyAccepted(options.message) // a bad message throws now, not once a payment is recorded
+  // What the agency's onError throws is logged; it never changes the answer DGA gets.
+  const onError = (e, req) => {
+    try {
+      options.onError?.(e, req)
+    } catch (x) {
+      warn(`callbackHandler's onError threw (${x && x.message})`)
+    }
   }
   return async function dgaCallbackHandler(req, res, next) {
     try {

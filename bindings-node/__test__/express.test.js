@@ -42,6 +42,7 @@ before(async () => {
   app.post('/unverified', callbackHandler(client, agency, { verify: false }))
   app.post('/small', callbackHandler(client, agency, { limit: 64, onError: (e) => refused.push(e) }))
   app.post('/64kb', callbackHandler(client, agency, { limit: '64kb', onError: (e) => refused.push(e) }))
+  app.post('/onerror-throws', callbackHandler(client, agency, { onError: () => { throw new Error('onError bug') } }))
   // Express's own errors (express.json() refusing a malformed body) without a logged stack.
   app.use((err, _req, res, _next) => res.status(err.status || 500).send(String(err.message)))
   server = await listen(app)
@@ -257,6 +258,10 @@ test('limit as Express writes it: \'64kb\' caps at 65536 bytes; a bad limit thro
 
 test('a misspelt callbackHandler option throws at callbackHandler(), naming it', () => {
   assert.throws(() => callbackHandler(client, () => {}, { onErorr: () => {}, verify: false }), (e) => e instanceof TypeError && /options\.onErorr not known/.test(e.message) && /onError/.test(e.message))
+  // Each would otherwise fail every delivery, or a recorded one (a message that is no string).
+  assert.throws(() => callbackHandler({}, () => {}), (e) => e instanceof TypeError && /client must be a dga-epayment Client/.test(e.message))
+  assert.throws(() => callbackHandler(client, () => {}, { onError: 'log' }), (e) => e instanceof TypeError && /options\.onError must be a function/.test(e.message))
+  assert.throws(() => callbackHandler(client, () => {}, { message: 5 }), (e) => e.code === 'DGA_VALIDATION' && /message/.test(e.message))
   callbackHandler(client, () => {}, { verify: true, message: 'ok', limit: '1kb', onError: () => {}, knownReference: () => true })
   callbackHandler(client, () => {}, null)
 })
@@ -270,4 +275,14 @@ test('DGA cannot be asked while verifying: 503, result false, so DGA delivers ag
   assert.equal(r.status, 503)
   assert.equal(r.ack.result, false)
   assert.equal(recorded.length, n)
+})
+
+test("an onError that throws is logged and does not change the answer DGA gets", async () => {
+  const records = []
+  setLogger((r) => records.push(r))
+  const r = await post('/onerror-throws', '{"ref1":')
+  setLogger(consoleLogger)
+  assert.equal(r.status, 400, r.text)
+  assert.equal(r.ack.result, false)
+  assert.ok(records.some((x) => x.level === 'warn' && x.message.includes("onError threw (onError bug)")), JSON.stringify(records))
 })
