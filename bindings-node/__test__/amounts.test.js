@@ -41,6 +41,9 @@ test('refused with a clear message: float noise, NaN, Infinity, and amounts the 
     [Infinity, /finite number, got Infinity;/],
     [-Infinity, /finite number, got -Infinity;/],
     [1.005, /more than 2 decimal places/],
+    // Past 2^53 a number is not what was written: 9007199254740993 would be sent as ...992.
+    [9007199254740993, /below 2\^53, got 9007199254740992; pass the amount as a string/],
+    [1e21, /below 2\^53/],
     ['1.005', /more than 2 decimal places/],
     [0, /./],
     [-5, /./],

@@ -78,9 +78,15 @@ pub(crate) fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
                 let amount = path.to_ascii_lowercase().ends_with("amount");
                 let hint = amount.then_some("; pass the amount as a string such as \"0.30\"");
                 let hint = hint.unwrap_or_default();
+                // Past 2^53 a number is no longer what was written (2^53 + 1 reads as 2^53).
+                let want = if n.is_finite() {
+                    "below 2^53"
+                } else {
+                    "a finite number"
+                };
                 // As JavaScript writes it (Rust's `inf` means nothing to a JS reader).
                 let n = format!("{n}").replace("inf", "Infinity");
-                fail(format!("must be a finite number, got {n}{hint}"))
+                fail(format!("must be {want}, got {n}{hint}"))
             })?
         }
         ValueType::Object if v.is_array().map_err(na)? => {
@@ -117,14 +123,16 @@ pub(crate) fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
     })
 }
 
-/// A JS number as JSON: integers stay integers, other finite numbers are written the way JS
-/// prints them (shortest round-trip form), so `99.5` reaches the core as `99.5` and `0.1 + 0.2`
-/// as `0.30000000000000004`, which the core refuses for its decimals.
+/// A JS number as JSON: integers stay integers, other numbers below 2^53 are written the way
+/// JS prints them (shortest round-trip form), so `99.5` reaches the core as `99.5` and
+/// `0.1 + 0.2` as `0.30000000000000004`, which the core refuses for its decimals. NaN, the
+/// infinities and numbers from 2^53 up (no longer exact) are refused.
 fn number_to_json(n: f64) -> Option<Value> {
-    if n.is_finite() && n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
-        return Some(Value::from(n as i64));
+    match n.abs() < 9_007_199_254_740_992.0 {
+        true if n.fract() == 0.0 => Some(Value::from(n as i64)),
+        true => serde_json::Number::from_f64(n).map(Value::Number),
+        false => None,
     }
-    serde_json::Number::from_f64(n).map(Value::Number)
 }
 
 /// The options object (or request) argument as a JSON object.
