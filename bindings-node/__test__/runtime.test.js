@@ -102,22 +102,26 @@ test('process.exit() with 300 status calls in flight exits at once', async (t) =
 })
 
 test('process.exit() with a create in flight waits the shutdown grace, then logs it with its references', async (t) => {
-  await sb.fault('create', 'latency', 1, { latencyMs: 20000 })
-  const request = h.paymentRequest()
-  try {
-    const child = await runNode(
-      `const { Client } = require(${JSON.stringify(MODULE)})
-      const c = new Client(${JSON.stringify(h.optionsFor(sb, { timeoutMs: 30000 }))})
-      c.createPayment(${JSON.stringify(request)}).catch(() => {})
-      setTimeout(() => process.exit(0), 300)`,
-      { DGA_EPAYMENT_SHUTDOWN_GRACE_MS: '500' },
-    )
-    assert.equal(child.code, 0, child.stderr)
-    t.diagnostic(`exited ${child.ms} ms after its start; stderr: ${child.stderr.trim()}`)
-    assert.ok(child.ms < 10000, `took ${child.ms} ms to exit`)
-    assert.match(child.stderr, new RegExp(`WARN.*reference1=${request.requestReference1}.*still running at exit`))
-  } finally {
-    await sb.clearFaults()
+  // The README's SIGTERM line (docker stop, Kubernetes) makes a SIGTERM such an exit too.
+  for (const [exit, code] of [['process.exit(0)', 0], ["process.kill(process.pid, 'SIGTERM')", 143]]) {
+    await sb.fault('create', 'latency', 1, { latencyMs: 20000 })
+    const request = h.paymentRequest()
+    try {
+      const child = await runNode(
+        `const { Client } = require(${JSON.stringify(MODULE)})
+        process.on('SIGTERM', () => process.exit(143))
+        const c = new Client(${JSON.stringify(h.optionsFor(sb, { timeoutMs: 30000 }))})
+        c.createPayment(${JSON.stringify(request)}).catch(() => {})
+        setTimeout(() => ${exit}, 300)`,
+        { DGA_EPAYMENT_SHUTDOWN_GRACE_MS: '500' },
+      )
+      assert.equal(child.code, code, child.stderr)
+      t.diagnostic(`${exit}: exited ${child.ms} ms after its start; stderr: ${child.stderr.trim()}`)
+      assert.ok(child.ms < 10000, `took ${child.ms} ms to exit`)
+      assert.match(child.stderr, new RegExp(`WARN.*reference1=${request.requestReference1}.*still running at exit`))
+    } finally {
+      await sb.clearFaults()
+    }
   }
 })
 
