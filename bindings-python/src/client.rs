@@ -7,7 +7,9 @@ use crate::errors::{IntoPyResult, to_py_err};
 use crate::reconcile::StatusMany;
 use crate::records;
 use dga_epayment::schema::{CLIENT_OPTIONS, CREATE_PAYMENT, VERIFICATION_STATS};
-use dga_epayment::{self as dga, CallbackReply, Config, ConfigBuilder, CreatePayment, Endpoint};
+use dga_epayment::{
+    self as dga, CallbackReply, Config, ConfigBuilder, CreatePayment, Endpoint, Error,
+};
 use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyTuple, PyType};
@@ -63,16 +65,19 @@ impl PyClient {
         request: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<CreatePayment> {
         let (wire, errors) = keywords("create_payment", &CREATE_PAYMENT, request, true, true)?;
-        // With problems of its own, the request's other ones too: every bad field at once.
+        // Checked here, so every bad field is named at once and by the keyword it came as.
         let source = self.inner.config().source();
-        let request = CreatePayment::from_json(&Value::Object(wire)).and_then(|r| {
-            if errors.is_empty() {
-                Ok(r)
-            } else {
-                r.validate(source).map(|()| r)
+        let request = CreatePayment::from_json(&Value::Object(wire))
+            .and_then(|r| r.validate(source).map(|()| r));
+        let mut checked = checked(errors, request);
+        if let Err(Error::Validation { errors }) = &mut checked {
+            for e in errors {
+                if let Some(f) = CREATE_PAYMENT.field(&e.field) {
+                    e.field = f.snake.to_owned();
+                }
             }
-        });
-        checked(errors, request).py(py)
+        }
+        checked.py(py)
     }
 }
 

@@ -76,7 +76,9 @@ pub fn py_to_json(obj: &Bound<'_, PyAny>, path: &str) -> Result<Value, String> {
         return number(path, text(obj.repr())?);
     }
     if is_decimal(obj) {
-        return number(path, plain_decimal_text(obj).map_err(|e| e.to_string())?);
+        // Its digits without an exponent.
+        let plain = obj.call_method1("__format__", ("f",));
+        return number(path, text(plain.and_then(|s| s.str()))?);
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut map = Map::new();
@@ -102,13 +104,8 @@ pub fn py_to_json(obj: &Bound<'_, PyAny>, path: &str) -> Result<Value, String> {
     Err(format!("{path} cannot be sent as JSON: {}", type_name(obj)))
 }
 
-/// A Decimal's digits without an exponent (`format(d, "f")`).
-fn plain_decimal_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
-    obj.call_method1("__format__", ("f",))?.extract()
-}
-
-/// An amount: `Decimal`, `str` or `int` as exact text. A float is refused: it cannot hold most
-/// amounts of money exactly (0.1 + 0.2 is 0.30000000000000004).
+/// An amount: `Decimal`, `str` or `int` as exact text (the core judges it). A float is refused:
+/// it cannot hold most amounts of money exactly (0.1 + 0.2 is 0.30000000000000004).
 fn amount_to_json(obj: &Bound<'_, PyAny>) -> Result<Value, String> {
     if obj.is_instance_of::<PyFloat>() {
         return Err(
@@ -116,22 +113,6 @@ fn amount_to_json(obj: &Bound<'_, PyAny>) -> Result<Value, String> {
              hold an amount of money exactly)"
                 .into(),
         );
-    }
-    if obj.is_instance_of::<PyBool>() {
-        return Err("must be a decimal.Decimal, a str or an int, got bool".into());
-    }
-    if is_decimal(obj) {
-        let finite: bool = obj
-            .call_method0("is_finite")
-            .and_then(|f| f.extract())
-            .unwrap_or(false);
-        if !finite {
-            let r = obj.repr().map(|r| r.to_string()).unwrap_or_default();
-            return Err(format!("must be a finite amount, got {r}"));
-        }
-        return plain_decimal_text(obj)
-            .map(Value::String)
-            .map_err(|e| e.to_string());
     }
     match py_to_json(obj, "amount")? {
         Value::Number(n) => Ok(Value::String(n.to_string())),
@@ -190,7 +171,11 @@ pub fn keywords(
                 Ok(value) => {
                     out.insert(name.to_owned(), value);
                 }
-                Err(msg) => errors.push(FieldError::new(name, msg)),
+                // The message without the field's name, which the error puts before it.
+                Err(msg) => {
+                    let msg = msg.strip_prefix(&format!("{name} ")).unwrap_or(&msg);
+                    errors.push(FieldError::new(name, msg));
+                }
             }
         }
     }

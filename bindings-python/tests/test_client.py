@@ -67,8 +67,18 @@ def test_a_float_amount_is_refused_with_a_message_saying_what_to_pass(client: dg
 def test_every_bad_field_is_named_at_once(client: dga.Client) -> None:
     with pytest.raises(dga.ValidationError) as e:
         create(client, customer_id=" ", amount=0.1, payment_type=dga.PaymentType.BILL_PAYMENT, data=[1])
-    assert {f.field for f in e.value.errors} == {"customerID", "amount", "paymentType", "data"}
+    # Named by the keywords they came as, whether the binding or the core found them.
+    assert {f.field for f in e.value.errors} == {"customer_id", "amount", "payment_type", "data"}
     assert e.value.kind == "validation"
+    with pytest.raises(dga.ValidationError) as e:
+        create(client, customer_first_name="", request_reference2="a\nb", data={"at": {1, 2}})
+    assert [(f.field, f.message) for f in e.value.errors] == [
+        ("data", "data.at cannot be sent as JSON: set"),
+        ("customer_first_name", "is required"),
+        ("request_reference2", "contains a control character"),
+    ]
+    with pytest.raises(dga.ValidationError, match=r"^invalid input: timeout cannot be sent as JSON: timedelta(;|$)"):
+        dga.Client.from_env(timeout=datetime.timedelta(seconds=5))
 
 
 @pytest.mark.parametrize("payment_type", [dga.PaymentType.QR_PAYMENT, 5, "QRPayment", "qrpayment"])

@@ -41,12 +41,14 @@ def test_mypy_catches_a_float_amount_and_a_wrong_attribute(tmp_path: Path) -> No
         "p = c.create_payment(customer_id='1', customer_title_name='a', customer_first_name='b',\n"
         "    customer_last_name='c', payment_type=dga.PaymentType.FAST_PAY, amount=1.5,\n"
         "    request_reference1='r')\n"
-        "p.reference_one\n",
+        "p.reference_one\n"
+        "dga.AsyncClient.from_env(timeot=5)\n",
         encoding="utf-8",
     )
     r = run("-m", "mypy", "--strict", "--no-incremental", str(bad))
     assert r.returncode == 1
     assert 'Argument "amount"' in r.stdout and "reference_one" in r.stdout, r.stdout
+    assert 'Unexpected keyword argument "timeot" for "from_env" of "AsyncClient"' in r.stdout, r.stdout
 
 
 def test_example_runs_against_the_sandbox(sandbox: Sandbox) -> None:

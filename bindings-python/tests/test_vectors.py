@@ -121,7 +121,8 @@ def test_create_request_vector(case: Dict[str, Any], sandbox: Sandbox) -> None:
     before = sandbox.count("create")
     with pytest.raises(dga.ValidationError) as e:
         client.create_payment(**kwargs)
-    assert {f.field for f in e.value.errors} == set(expect["fields"])
+    # Named by the keyword: the vector's wire names as Python spells them.
+    assert {f.field for f in e.value.errors} == {KWARGS[f.lower()] for f in expect["fields"]}
     assert sandbox.count("create") == before, "refused before any network call"
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # Client's keywords, typed from the core's schema in _native.
     from typing_extensions import Unpack
 
     from ._native import _Reference
-    from ._records import _ClientOptions, _CreatePayment, _VerificationStats
+    from ._records import _ClientOptions, _CreatePayment, _EnvOptions, _VerificationStats
 
 #: The agency's own lookup of a callback's references; on AsyncClient it may be ``async``.
 AsyncKnownReference = Callable[[str, str], Union[bool, Awaitable[bool]]]
@@ -62,7 +62,7 @@ class AsyncClient:
         return self
 
     @classmethod
-    def from_env(cls, **options: Any) -> AsyncClient:
+    def from_env(cls, **options: Unpack[_EnvOptions]) -> AsyncClient:
         """Like ``Client.from_env``."""
         return cls.wrap(Client.from_env(**options))
 
