@@ -1,53 +1,27 @@
 'use strict'
 // Loads the addon through napi's generated loader (native.js). When npm left the per-platform
-// package out (--no-optional, a lockfile made elsewhere), napi's message does not say what is
-// missing; this one names the platform and the install command (napi's errors as `cause`).
-
-// napi-rs's platform names (`${platform}-${arch}`, plus the C library on Linux, msvc on Windows)
-// of the targets package.json lists (`x86_64-unknown-linux-gnu` is `linux-x64-gnu`).
-const SUPPORTED = require('./package.json').napi.targets.map((target) => {
-  const [arch, , os, abi] = target.split('-')
-  const name = [os === 'windows' ? 'win32' : os, { x86_64: 'x64', aarch64: 'arm64' }[arch], abi]
-  return name.filter(Boolean).join('-')
-})
-
-function platformName() {
-  const { platform, arch } = process
-  if (platform === 'win32') return `win32-${arch}-msvc`
-  if (platform !== 'linux') return `${platform}-${arch}`
-  let musl = false
-  try {
-    musl = !process.report.getReport().header.glibcVersionRuntime
-  } catch {} // no report: assume glibc, the common case
-  return `linux-${arch}-${musl ? 'musl' : 'gnu'}`
-}
-
-// napi chains its load errors through `cause` (messages only); one other than "Cannot find
-// module" means an addon is there but did not load (wrong architecture, too old a C library).
-function loadFailure(error) {
-  for (let e = error.cause; e; e = e.cause) {
-    const first = String(e.message || '').split('\n')[0]
-    if (first && !first.startsWith('Cannot find module')) return first
-  }
-}
-
-function missingBinding(napiError) {
-  const name = platformName()
-  const pkg = `dga-epayment-${name}`
-  const failure = loadFailure(napiError)
-  const message = !SUPPORTED.includes(name)
-    ? `dga-epayment has no native addon for this platform (${name}); it is built for ${SUPPORTED.join(', ')}`
-    : failure
-      ? `dga-epayment: the native addon for ${name} (${pkg}) did not load: ${failure}`
-      : `dga-epayment: the native addon for ${name} is missing; install it with: npm install ${pkg}`
-  return new Error(message, { cause: napiError })
-}
-
-let native
+// package out (--omit=optional, a lockfile made elsewhere), napi's message does not say what is
+// missing; this one names the package to install: the one napi looked for (in its `cause`s).
 try {
-  native = require('./native.js')
+  module.exports = require('./native.js')
 } catch (e) {
-  if (e instanceof Error && /native binding/.test(e.message)) throw missingBinding(e)
-  throw e
+  if (!(e instanceof Error) || !/native binding/.test(e.message)) throw e
+  const causes = []
+  for (let c = e.cause; c; c = c.cause) causes.push(String(c.message || '').split('\n')[0])
+  // Anything but "not there": an addon that did not load (another architecture, too old a C
+  // library), or a platform napi-rs has no name for.
+  const failure = causes.find((m) => m && !m.startsWith('Cannot find module'))
+  const names = causes.map((m) => /^Cannot find module '(dga-epayment-[\w-]+)'/.exec(m)?.[1])
+  const pkg = names.find((name) => name && !name.includes('wasm'))
+  const platform = pkg?.slice('dga-epayment-'.length)
+  // The published package names its platform packages; a checkout has none (npm run build).
+  const built = Object.keys(require('./package.json').optionalDependencies ?? {})
+  throw new Error(
+    failure || !pkg
+      ? `dga-epayment: the native addon did not load: ${failure ?? e.message}`
+      : built.length > 0 && !built.includes(pkg)
+        ? `dga-epayment has no native addon for this platform (${platform}); it is built for ${built.join(', ')}`
+        : `dga-epayment: the native addon for ${platform} is missing; install it with: npm install ${pkg}`,
+    { cause: e },
+  )
 }
-module.exports = native

@@ -66,4 +66,21 @@ console.log('esm ok')
   )
   assert.match(run(process.execPath, ['cjs.js'], project), /^cjs ok \d+\.\d+\.\d+/)
   assert.match(run(process.execPath, ['esm.mjs'], project), /^esm ok/)
+
+  // Without its addon (npm left the platform package out), require names the package to install,
+  // or, when the package's platform packages do not include this one, the platforms it has.
+  const installed = path.join(project, 'node_modules', 'dga-epayment')
+  for (const f of fs.readdirSync(installed)) if (f.endsWith('.node')) fs.rmSync(path.join(installed, f))
+  const failure = () => {
+    try {
+      run(process.execPath, ['-e', "require('dga-epayment')"], project)
+    } catch (e) {
+      return e.stderr.split('\n').find((l) => l.startsWith('Error: '))
+    }
+  }
+  const name = `${process.platform}-${process.arch}${process.platform === 'linux' ? '-gnu' : ''}`
+  assert.equal(failure(), `Error: dga-epayment: the native addon for ${name} is missing; install it with: npm install dga-epayment-${name}`)
+  const manifest = path.join(installed, 'package.json')
+  fs.writeFileSync(manifest, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifest, 'utf8')), optionalDependencies: { 'dga-epayment-win32-x64-msvc': '0.2.0' } }))
+  assert.equal(failure(), `Error: dga-epayment has no native addon for this platform (${name}); it is built for dga-epayment-win32-x64-msvc`)
 })
