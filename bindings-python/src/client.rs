@@ -150,22 +150,32 @@ impl PyClient {
         self.call(py, move |c| c.create_payment(&request), records::payment)
     }
 
-    /// The transaction's current state at DGA.
-    #[pyo3(signature = (reference1, reference2 = ""))]
-    fn status<'py>(&self, py: Python<'py>, reference1: &str, reference2: &str) -> Record<'py> {
+    /// The transaction's current state at DGA (a `None` reference2, a NULL column, is none).
+    #[pyo3(signature = (reference1, reference2 = None), text_signature = "($self, reference1, reference2='')")]
+    fn status<'py>(
+        &self,
+        py: Python<'py>,
+        reference1: &str,
+        reference2: Option<&str>,
+    ) -> Record<'py> {
         self.call(
             py,
-            move |c| c.status(reference1, reference2),
+            move |c| c.status(reference1, reference2.unwrap_or_default()),
             records::status,
         )
     }
 
     /// Closes an unpaid transaction so it can no longer be paid.
-    #[pyo3(signature = (reference1, reference2 = ""))]
-    fn close<'py>(&self, py: Python<'py>, reference1: &str, reference2: &str) -> Record<'py> {
+    #[pyo3(signature = (reference1, reference2 = None), text_signature = "($self, reference1, reference2='')")]
+    fn close<'py>(
+        &self,
+        py: Python<'py>,
+        reference1: &str,
+        reference2: Option<&str>,
+    ) -> Record<'py> {
         self.call(
             py,
-            move |c| c.close(reference1, reference2),
+            move |c| c.close(reference1, reference2.unwrap_or_default()),
             records::confirmation,
         )
     }
@@ -175,9 +185,10 @@ impl PyClient {
         &self,
         py: Python<'py>,
         reference1: String,
-        reference2: String,
+        reference2: Option<String>,
         payment_reference: String,
     ) -> Record<'py> {
+        let reference2 = reference2.unwrap_or_default();
         self.call(
             py,
             move |c| c.void(&reference1, &reference2, &payment_reference),
@@ -344,18 +355,21 @@ impl PyClient {
                 (Some((Endpoint::Create, r1, r2)), Box::pin(call))
             }
             "status" => {
-                let (r1, r2): (String, String) = args.extract()?;
+                let (r1, r2): (String, Option<String>) = args.extract()?;
+                let r2 = r2.unwrap_or_default();
                 let call = async move { Outcome::Status(c.status(&r1, &r2).await) };
                 (None, Box::pin(call))
             }
             "close" => {
-                let (r1, r2): (String, String) = args.extract()?;
+                let (r1, r2): (String, Option<String>) = args.extract()?;
+                let r2 = r2.unwrap_or_default();
                 let detached = refs(Endpoint::Close, &r1, &r2);
                 let call = async move { Outcome::Confirmation(c.close(&r1, &r2).await) };
                 (detached, Box::pin(call))
             }
             "void" => {
-                let (r1, r2, p): (String, String, String) = args.extract()?;
+                let (r1, r2, p): (String, Option<String>, String) = args.extract()?;
+                let r2 = r2.unwrap_or_default();
                 let detached = refs(Endpoint::Void, &r1, &r2);
                 let call = async move { Outcome::Confirmation(c.void(&r1, &r2, &p).await) };
                 (detached, Box::pin(call))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import pickle
 from decimal import Decimal
@@ -119,7 +120,11 @@ def test_status_reference2_defaults_to_empty(client: dga.Client) -> None:
     )
     assert p.reference2 == ""
     assert client.status(p.reference1).ref1 == p.reference1
-    assert client.close(p.reference1).status is dga.ResponseStatus.SUCCESS
+    # None (a NULL reference2 column) is no reference2, as status_many reads it.
+    assert client.status(p.reference1, None).ref1 == p.reference1
+    ac = dga.AsyncClient.wrap(client)
+    assert asyncio.run(ac.status(p.reference1, None)).ref1 == p.reference1
+    assert client.close(p.reference1, None).status is dga.ResponseStatus.SUCCESS
 
 
 def test_checkout_form_html_posts_every_field_to_the_gateway(client: dga.Client) -> None:

@@ -92,15 +92,17 @@ class AsyncClient:
         awaiting task is cancelled, its outcome logged at WARNING on ``dga_epayment``."""
         return cast(Payment, await self._call("create", **request))
 
-    async def status(self, reference1: str, reference2: str = "") -> PaymentStatus:
+    async def status(self, reference1: str, reference2: Optional[str] = "") -> PaymentStatus:
         """``Client.status`` as a coroutine; cancelling it stops the call."""
         return cast(PaymentStatus, await self._call("status", reference1, reference2))
 
-    async def close(self, reference1: str, reference2: str = "") -> Confirmation:
+    async def close(self, reference1: str, reference2: Optional[str] = "") -> Confirmation:
         """``Client.close`` as a coroutine; once sent, it runs to its end (as create_payment)."""
         return cast(Confirmation, await self._call("close", reference1, reference2))
 
-    async def void(self, reference1: str, reference2: str, payment_reference: str) -> Confirmation:
+    async def void(
+        self, reference1: str, reference2: Optional[str], payment_reference: str
+    ) -> Confirmation:
         """``Client.void`` as a coroutine; once sent, it runs to its end (as create_payment)."""
         voided = await self._call("void", reference1, reference2, payment_reference)
         return cast(Confirmation, voided)
