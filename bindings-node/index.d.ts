@@ -140,10 +140,11 @@ export declare function callbackAck(accepted: boolean, message?: string): string
 export declare function callbackReplyAccepted(message?: string): CallbackReply
 
 /**
- * The core's reply to DGA for a `DgaError` that `receiveCallback` rejected with (400, 404,
- * 409 or 503 by the callback contract), for endpoints that do not use the Express handler.
+ * The core's reply to DGA for what `receiveCallback` rejected with: a `DgaError`'s by the
+ * callback contract (400, 404, 409 or 503), 503 for any other `Error` (what `knownReference`
+ * threw); for endpoints that do not use the Express handler.
  */
-export declare function callbackReplyFor(error: DgaError): CallbackReply
+export declare function callbackReplyFor(error: unknown): CallbackReply
 
 /** The reply when the agency's own handler failed (HTTP 500, `result: false`: DGA retries). */
 export declare function callbackReplyHandlerFailed(): CallbackReply

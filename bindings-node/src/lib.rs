@@ -418,9 +418,10 @@ pub fn callback_reply_too_large(limit: f64) -> Value {
     core::CallbackReply::too_large(limit as usize).to_json()
 }
 
-/// The core's reply to DGA for a `DgaError` that `receiveCallback` rejected with (400, 404,
-/// 409 or 503 by the callback contract), for endpoints that do not use the Express handler.
-#[napi(ts_args_type = "error: DgaError", ts_return_type = "CallbackReply")]
+/// The core's reply to DGA for what `receiveCallback` rejected with: a `DgaError`'s by the
+/// callback contract (400, 404, 409 or 503), 503 for any other `Error` (what `knownReference`
+/// threw); for endpoints that do not use the Express handler.
+#[napi(ts_args_type = "error: unknown", ts_return_type = "CallbackReply")]
 pub fn callback_reply_for(error: Unknown) -> Result<Value> {
     let json = object_arg(error, "error")?;
     if json.get("kind").and_then(Value::as_str).is_none() {

@@ -8,6 +8,9 @@ import {
   ErrorCode,
   parseCallback,
   callbackAck,
+  callbackReplyAccepted,
+  callbackReplyFor,
+  type CallbackReply,
   checkoutFormHtml,
   validateCitizenId,
   type Payment,
@@ -89,6 +92,19 @@ app.post(
   }),
 )
 
+// Another framework: the raw body in, the core's reply out; a catch's `unknown` is what
+// callbackReplyFor takes (a DgaError's reply, 503 for what knownReference threw).
+async function receive(body: Buffer): Promise<CallbackReply> {
+  try {
+    const status = await client.receiveCallback(body, { knownReference: async (r1) => r1.startsWith('INV-') })
+    console.log(status.ref1)
+    return callbackReplyAccepted()
+  } catch (e) {
+    return callbackReplyFor(e)
+  }
+}
+
+void receive
 void onError
 void verified
 void ack
