@@ -261,7 +261,19 @@ impl PyClient {
         let Some(status) = status else {
             return Ok(refusal.expect("a refusal without a status"));
         };
-        if let Err(raised) = handler.call1((status,)) {
+        // An `async def` handler's coroutine would never run: DGA must not hear `result: true`.
+        let outcome = handler.call1((status,)).and_then(|v| {
+            if !v.hasattr("__await__")? {
+                return Ok(());
+            }
+            let _ = v.call_method0("close"); // not awaited, ever: no "never awaited" warning
+            Err(PyTypeError::new_err(format!(
+                "the handler returned a {}, which is not awaited here: make it a plain \
+                 function, or use AsyncClient.handle_callback",
+                type_name(&v)
+            )))
+        });
+        if let Err(raised) = outcome {
             let what = "the callback handler raised; answered DGA with result false";
             return failed(py, raised, what, CallbackReply::handler_failed());
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from typing import Any, List
 
 import pytest
@@ -105,6 +106,25 @@ def test_a_failing_handler_means_result_false(web: DjangoClient, client: dga.Cli
     assert r.status_code == 500
     ack = json.loads(r.content)
     assert ack["result"] is False and "locked" not in ack["message"]
+
+
+async def recorded_later(status: dga.PaymentStatus) -> None:
+    recorded.append(status)
+
+
+def test_an_async_handler_is_refused_not_acknowledged(
+    web: DjangoClient, client: dga.Client, sandbox: Sandbox, callbacks_logged: Any, caplog: Any
+) -> None:
+    # The blocking view cannot await it: DGA must hear result false (and deliver again), and
+    # the log must say why, rather than the payment going unrecorded behind a 200.
+    p = create(client)
+    sandbox.simulate(p.reference1, p.reference2, "pay")
+    web = django_site.serve([path("dga/callback-async", callback_view(recorded_later, client=client))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "coroutine was never awaited"
+        r = post(web, "/dga/callback-async", sandbox.delivered_body(p.reference1))
+    assert r.status_code == 500 and json.loads(r.content)["result"] is False
+    assert recorded == [] and "AsyncClient.handle_callback" in caplog.text
 
 
 def test_unverified_view_passes_the_parsed_callback(web: DjangoClient, client: dga.Client, sandbox: Sandbox) -> None:
