@@ -89,7 +89,8 @@ export declare class Client {
   constructor(options: ClientOptions)
   /**
    * A client from `DGA_CONSUMER_KEY`, `DGA_CONSUMER_SECRET`, `DGA_AGENT_ID`,
-   * `DGA_ENVIRONMENT`, `DGA_GATEWAY_URL`, `DGA_SOURCE`, with `options` applied over them.
+   * `DGA_ENVIRONMENT`, `DGA_GATEWAY_URL`, `DGA_SOURCE`, `DGA_PROXY` and `DGA_CA_FILE`, with
+   * `options` applied over them.
    */
   static fromEnv(options?: ClientOptions): Client
   /**

@@ -242,7 +242,8 @@ impl Client {
     }
 
     /// A client from `DGA_CONSUMER_KEY`, `DGA_CONSUMER_SECRET`, `DGA_AGENT_ID`,
-    /// `DGA_ENVIRONMENT`, `DGA_GATEWAY_URL`, `DGA_SOURCE`, with `options` applied over them.
+    /// `DGA_ENVIRONMENT`, `DGA_GATEWAY_URL`, `DGA_SOURCE`, `DGA_PROXY` and `DGA_CA_FILE`, with
+    /// `options` applied over them.
     #[napi(factory, ts_args_type = "options?: ClientOptions")]
     pub fn from_env(options: Option<Unknown>) -> Result<Self> {
         let mut builder = core::ConfigBuilder::from_env();
