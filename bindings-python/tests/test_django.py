@@ -11,13 +11,17 @@ import pytest
 
 import dga_epayment as dga
 import django_site
-from conftest import Sandbox, create, unique_ref
+from conftest import AGENT_ID, SECRET, Sandbox, create, unique_ref
 
 django_site.configure()
 
 from django.test import Client as DjangoClient  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from django.core.management import call_command  # noqa: E402
+from django.test import override_settings  # noqa: E402
+
+import dga_epayment.django as dga_django  # noqa: E402
 from dga_epayment.django import callback_view  # noqa: E402
 
 recorded: List[dga.PaymentStatus] = []
@@ -125,6 +129,25 @@ def test_an_async_handler_is_refused_not_acknowledged(
         r = post(web, "/dga/callback-async", sandbox.delivered_body(p.reference1))
     assert r.status_code == 500 and json.loads(r.content)["result"] is False
     assert recorded == [] and "AsyncClient.handle_callback" in caplog.text
+
+
+def test_without_a_client_the_settings_one_is_made_at_the_first_delivery(
+    client: dga.Client, sandbox: Sandbox, callbacks_logged: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # urls.py builds no client, so manage.py check (and migrate) run without DGA's credentials.
+    for name in ("DGA_CONSUMER_KEY", "DGA_CONSUMER_SECRET", "DGA_AGENT_ID", "DGA_GATEWAY_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(dga_django, "_shared", None)
+    web = django_site.serve([path("dga/callback-settings", callback_view(record_payment))])
+    call_command("check")
+    p = create(client)
+    sandbox.simulate(p.reference1, p.reference2, "pay")
+    settings = {"consumer_key": "sandbox-key", "consumer_secret": SECRET, "agent_id": AGENT_ID,
+                "gateway_url": sandbox.url}
+    with override_settings(DGA_EPAYMENT=settings):
+        r = post(web, "/dga/callback-settings", sandbox.delivered_body(p.reference1))
+    assert r.status_code == 200 and [s.ref1 for s in recorded] == [p.reference1]
+    assert dga_django.shared_client() is dga_django.shared_client()
 
 
 def test_unverified_view_passes_the_parsed_callback(web: DjangoClient, client: dga.Client, sandbox: Sandbox) -> None:
