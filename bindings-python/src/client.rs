@@ -128,13 +128,11 @@ impl PyClient {
 
     fn __repr__(&self) -> String {
         let c = self.inner.config();
+        let (agent, url) = (c.agent_id(), c.gateway_url().as_str());
+        let (env, source) = (c.environment().name(), c.source().map(str::to_owned));
+        let source = source.map_or("None".into(), |s| format!("{s:?}"));
         format!(
-            "Client(agent_id={:?}, environment={:?}, gateway_url={:?}, source={})",
-            c.agent_id(),
-            c.environment().name(),
-            c.gateway_url().as_str(),
-            c.source()
-                .map_or_else(|| "None".to_owned(), |s| format!("{s:?}"))
+            "Client(agent_id={agent:?}, environment={env:?}, gateway_url={url:?}, source={source})"
         )
     }
 
@@ -217,8 +215,8 @@ impl PyClient {
     ) -> Record<'py> {
         let bytes = body_bytes(body)?;
         if let Some(known) = known_reference {
-            if let Some(refused) = self.known(py, &bytes, known)? {
-                return Err(to_py_err(py, &refused));
+            if let Some((refused, _)) = self.known(py, &bytes, known)? {
+                return Err(PyErr::from_value(refused.into_bound(py)));
             }
         }
         self.call(
@@ -247,9 +245,7 @@ impl PyClient {
         if let Some(known) = known_reference {
             match self.known(py, &bytes, known) {
                 Ok(None) => {}
-                Ok(Some(refused)) => {
-                    return records::reply(py, &CallbackReply::for_error(&refused));
-                }
+                Ok(Some((_, reply))) => return Ok(reply),
                 Err(raised) => {
                     let what = "known_reference raised; answered DGA 503";
                     return failed(py, raised, what, CallbackReply::unavailable());
@@ -329,7 +325,7 @@ impl PyClient {
         Ok(stats)
     }
 
-    /// For `AsyncClient`, given `known_reference`'s awaited answer: `None` when it knows the
+    /// `known_reference`'s answer `known` (awaited, on `AsyncClient`): `None` when it knows the
     /// references, else the error and the 404 reply refusing them (counted, DGA not asked).
     fn _refuse_unknown<'py>(
         &self,
@@ -338,9 +334,18 @@ impl PyClient {
         reference2: &str,
         known: &Bound<'py, PyAny>,
     ) -> PyResult<Option<(Py<PyAny>, Bound<'py, PyAny>)>> {
-        let Some(e) = self.refusal(py, reference1, reference2, known)? else {
-            return Ok(None);
+        // A forgotten `return` (None) must not refuse every genuine payment as unknown.
+        let Ok(known) = known.cast::<PyBool>() else {
+            return Err(PyTypeError::new_err(format!(
+                "known_reference must return True or False, got {}",
+                type_name(known)
+            )));
         };
+        if known.is_true() {
+            return Ok(None);
+        }
+        let e = self.inner.refuse_unknown_reference(reference1, reference2);
+        crate::logs::flush(py);
         let reply = records::reply(py, &CallbackReply::for_error(&e))?;
         Ok(Some((to_py_err(py, &e).into_value(py).into_any(), reply)))
     }
@@ -367,21 +372,18 @@ impl PyClient {
                 (Some((Endpoint::Create, r1, r2)), Box::pin(call))
             }
             "status" => {
-                let (r1, r2): (String, Option<String>) = args.extract()?;
-                let r2 = r2.unwrap_or_default();
+                let (r1, r2): (String, String) = args.extract()?;
                 let call = async move { Outcome::Status(c.status(&r1, &r2).await) };
                 (None, Box::pin(call))
             }
             "close" => {
-                let (r1, r2): (String, Option<String>) = args.extract()?;
-                let r2 = r2.unwrap_or_default();
+                let (r1, r2): (String, String) = args.extract()?;
                 let detached = refs(Endpoint::Close, &r1, &r2);
                 let call = async move { Outcome::Confirmation(c.close(&r1, &r2).await) };
                 (detached, Box::pin(call))
             }
             "void" => {
-                let (r1, r2, p): (String, Option<String>, String) = args.extract()?;
-                let r2 = r2.unwrap_or_default();
+                let (r1, r2, p): (String, String, String) = args.extract()?;
                 let detached = refs(Endpoint::Void, &r1, &r2);
                 let call = async move { Outcome::Confirmation(c.void(&r1, &r2, &p).await) };
                 (detached, Box::pin(call))
@@ -420,12 +422,12 @@ impl PyClient {
     /// The agency's `known_reference` for the body's references: `None` to go on (also for a
     /// body whose references cannot be read: the core refuses it next), the refusal when it
     /// says no, or what it raised.
-    fn known(
+    fn known<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         body: &[u8],
-        known_reference: &Bound<'_, PyAny>,
-    ) -> PyResult<Option<dga::Error>> {
+        known_reference: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<(Py<PyAny>, Bound<'py, PyAny>)>> {
         let Ok((r1, r2)) = dga::callback_references(body) else {
             return Ok(None);
         };
@@ -435,30 +437,7 @@ impl PyClient {
                 "known_reference returned an awaitable: use AsyncClient, or a plain function",
             ));
         }
-        self.refusal(py, &r1, &r2, &answer)
-    }
-
-    /// The refusal of references `known_reference` answered `known` for (`None`: known).
-    fn refusal(
-        &self,
-        py: Python<'_>,
-        r1: &str,
-        r2: &str,
-        known: &Bound<'_, PyAny>,
-    ) -> PyResult<Option<dga::Error>> {
-        // A forgotten `return` (None) must not refuse every genuine payment as unknown.
-        let Ok(known) = known.cast::<PyBool>() else {
-            return Err(PyTypeError::new_err(format!(
-                "known_reference must return True or False, got {}",
-                type_name(known)
-            )));
-        };
-        if known.is_true() {
-            return Ok(None);
-        }
-        let refused = self.inner.refuse_unknown_reference(r1, r2);
-        crate::logs::flush(py);
-        Ok(Some(refused))
+        self._refuse_unknown(py, &r1, &r2, &answer)
     }
 }
 

@@ -15,7 +15,7 @@ use std::borrow::Cow;
 static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+pub fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     DECIMAL.import(py, "decimal", "Decimal")
 }
 
@@ -41,10 +41,6 @@ fn number(path: &str, text: String) -> Result<Value, String> {
         .ok()
         .filter(Value::is_number)
         .ok_or_else(|| format!("{path} {text} is not a finite number"))
-}
-
-fn is_decimal(obj: &Bound<'_, PyAny>) -> bool {
-    decimal_type(obj.py()).is_ok_and(|d| obj.is_instance(d).unwrap_or(false))
 }
 
 /// A Python value as JSON: dict (str keys), list, tuple, str, bytes (UTF-8 text, e.g. a PEM),
@@ -75,7 +71,7 @@ pub fn py_to_json(obj: &Bound<'_, PyAny>, path: &str) -> Result<Value, String> {
     if obj.is_instance_of::<PyFloat>() {
         return number(path, text(obj.repr())?);
     }
-    if is_decimal(obj) {
+    if decimal_type(obj.py()).is_ok_and(|d| obj.is_instance(d).unwrap_or(false)) {
         // Its digits without an exponent.
         let plain = obj.call_method1("__format__", ("f",));
         return number(path, text(plain.and_then(|s| s.str()))?);

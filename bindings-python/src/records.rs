@@ -2,7 +2,7 @@
 //! type, without JSON text in between; the record keeps the core's value (`_Wire`) and makes
 //! a dict of it only when asked (`to_dict`, `==`, pickling).
 
-use crate::convert::{json_to_py, py_to_json, type_name};
+use crate::convert::{decimal_type, json_to_py, py_to_json, type_name};
 use crate::errors::IntoPyResult;
 use dga_epayment::schema::{self, FieldType};
 use dga_epayment::{self as dga, CallbackReply, Error, FieldError, FieldValue};
@@ -15,7 +15,6 @@ use serde_json::{Value, json};
 
 static RECORDS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 static PLANS: PyOnceLock<Vec<Plan>> = PyOnceLock::new();
-static DECIMAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static DATETIME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// A record's JSON form, or the core's status (its JSON form made when asked).
@@ -172,9 +171,7 @@ fn status_field<'py>(
             |t| PyString::new(py, t).into_any(),
         )),
         FieldValue::Date(d) => opt_date(py, &d),
-        FieldValue::Decimal(Some(d)) => DECIMAL
-            .import(py, "decimal", "Decimal")
-            .and_then(|decimal| decimal.call1((d.to_string(),))),
+        FieldValue::Decimal(Some(d)) => decimal_type(py).and_then(|t| t.call1((d.to_string(),))),
         FieldValue::Decimal(None) => Ok(py.None().into_bound(py)),
     })
 }
@@ -201,9 +198,7 @@ fn fill<'py>(py: Python<'py>, plan: &Plan, wire: WireData) -> PyResult<Bound<'py
                 match (kind, v.get(*key).unwrap_or(&Value::Null)) {
                     (_, Value::Null) => py.None().into_bound(py),
                     (FieldType::String, Value::String(s)) => PyString::new(py, s).into_any(),
-                    (FieldType::Decimal, Value::String(s)) => DECIMAL
-                        .import(py, "decimal", "Decimal")?
-                        .call1((s.as_str(),))?,
+                    (FieldType::Decimal, Value::String(s)) => decimal_type(py)?.call1((s,))?,
                     (FieldType::Date, Value::String(s)) => {
                         match chrono::NaiveDateTime::parse_from_str(s, dga::DATE_FORMAT) {
                             Ok(d) => opt_date(py, &Some(d))?,

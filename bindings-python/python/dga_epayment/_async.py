@@ -94,17 +94,17 @@ class AsyncClient:
 
     async def status(self, reference1: str, reference2: Optional[str] = "") -> PaymentStatus:
         """``Client.status`` as a coroutine; cancelling it stops the call."""
-        return cast(PaymentStatus, await self._call("status", reference1, reference2))
+        return cast(PaymentStatus, await self._call("status", reference1, reference2 or ""))
 
     async def close(self, reference1: str, reference2: Optional[str] = "") -> Confirmation:
         """``Client.close`` as a coroutine; once sent, it runs to its end (as create_payment)."""
-        return cast(Confirmation, await self._call("close", reference1, reference2))
+        return cast(Confirmation, await self._call("close", reference1, reference2 or ""))
 
     async def void(
         self, reference1: str, reference2: Optional[str], payment_reference: str
     ) -> Confirmation:
         """``Client.void`` as a coroutine; once sent, it runs to its end (as create_payment)."""
-        voided = await self._call("void", reference1, reference2, payment_reference)
+        voided = await self._call("void", reference1, reference2 or "", payment_reference)
         return cast(Confirmation, voided)
 
     async def verify_callback(self, callback: PaymentStatus) -> PaymentStatus:

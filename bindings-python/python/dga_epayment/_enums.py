@@ -10,11 +10,9 @@ from typing import Any, Callable, Dict
 from . import _native
 
 _TABLES = _native.enum_tables()
-_DESCRIPTIONS: Dict[str, Dict[int, str]] = {
-    enum: {row["number"]: row["descriptionTh"] for row in rows} for enum, rows in _TABLES.items()
-}
-_DGA_NAMES: Dict[str, Dict[int, str]] = {
-    enum: {row["number"]: row["name"] for row in rows} for enum, rows in _TABLES.items()
+#: Each enum's rows by number.
+_ROWS: Dict[str, Dict[int, Dict[str, Any]]] = {
+    enum: {row["number"]: row for row in rows} for enum, rows in _TABLES.items()
 }
 
 
@@ -30,12 +28,12 @@ class DgaEnum(IntEnum):
     @property
     def description_th(self) -> str:
         """The guide's description (Thai for paid statuses and payment types)."""
-        return _DESCRIPTIONS[type(self).__name__][self.value]
+        return str(_ROWS[type(self).__name__][self.value]["descriptionTh"])
 
     @property
     def dga_name(self) -> str:
         """The name as DGA writes it (``"FastPay"``, ``"QRPayment"``)."""
-        return _DGA_NAMES[type(self).__name__][self.value]
+        return str(_ROWS[type(self).__name__][self.value]["name"])
 
 
 def _build(name: str) -> type[DgaEnum]:
