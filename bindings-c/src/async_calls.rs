@@ -6,8 +6,8 @@
 //! is exiting: the host may be tearing down what the callback would touch.
 
 use super::{
-    DgaClient, DgaError, DgaErrorKind, bytes, client_ref, guard, into_c, json_arg, panic_message,
-    refs, text,
+    DgaClient, DgaError, DgaErrorKind, bytes, client_ref, guard, internal, into_c, json_arg, refs,
+    text,
 };
 use futures_util::FutureExt;
 use std::cell::Cell;
@@ -139,12 +139,8 @@ impl Completion {
 
 impl Drop for Completion {
     fn drop(&mut self) {
-        if self.cb.is_none() {
-            return;
-        }
-        let message = "internal error in dga-epayment (please report it): the call ended \
-                       without a result";
-        let e = DgaError::binding(DgaErrorKind::DGA_INTERNAL, message.to_owned());
+        let Some(_) = self.cb else { return };
+        let e = internal(Box::new("the call ended without a result"));
         guard((), || self.fire(Err(e)));
     }
 }
@@ -152,23 +148,19 @@ impl Drop for Completion {
 /// The references of a create, void or close: a cancelled one's error names them.
 type Refs = Option<(String, String)>;
 
-/// What a cancelled call's callback gets.
+/// What a cancelled call's callback gets, naming the references as DGA reads them (trimmed;
+/// none when reference1 is blank: the request could not have been sent).
 fn cancelled(refs: Refs) -> DgaError {
-    let Some((r1, r2)) = refs else {
-        let message = "cancelled by its DgaCancel".to_owned();
-        return DgaError::binding(DgaErrorKind::DGA_CANCELLED, message);
-    };
-    let message = format!(
-        "cancelled by its DgaCancel: if the request was already sent it runs to its end at DGA \
-         and its outcome is logged; check the status of reference1={r1} reference2={r2}"
-    );
-    let json = serde_json::json!({
-        "kind": "cancelled",
-        "message": message,
-        "reference1": r1,
-        "reference2": r2,
-    });
-    DgaError::new(DgaErrorKind::DGA_CANCELLED as i32, message, json, None)
+    let refs = refs.map(|(r1, r2)| (r1.trim().to_owned(), r2.trim().to_owned()));
+    let refs = refs.filter(|(r1, _)| !r1.is_empty());
+    let mut message = "cancelled by its DgaCancel".to_owned();
+    if let Some((r1, r2)) = &refs {
+        message += &format!(
+            ": if the request was already sent it runs to its end at DGA and its outcome is \
+             logged; check the status of reference1={r1} reference2={r2}"
+        );
+    }
+    DgaError::binding(DgaErrorKind::DGA_CANCELLED, message, refs)
 }
 
 /// Starts a call: checks `client` and `cb`, runs `prepare` (which copies and checks the
@@ -213,13 +205,8 @@ where
                     r = work => r,
                 }
             };
-            match AssertUnwindSafe(work).catch_unwind().await {
-                Ok(r) => r,
-                Err(panic) => Err(DgaError::binding(
-                    DgaErrorKind::DGA_INTERNAL,
-                    panic_message(&*panic),
-                )),
-            }
+            let r = AssertUnwindSafe(work).catch_unwind().await;
+            r.unwrap_or_else(|panic| Err(internal(panic)))
         };
         // From `finish`, once the call has left the runtime; dropped, `Completion` calls back.
         let _detached = sdk::runtime::spawn_then(call, move |got| {
@@ -229,10 +216,6 @@ where
         });
         DgaErrorKind::DGA_OK as i32
     })
-}
-
-fn trimmed((r1, r2): &(String, String)) -> Refs {
-    Some((r1.trim().to_owned(), r2.trim().to_owned()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,11 +237,9 @@ pub unsafe extern "C" fn dga_create_payment_async(
         // SAFETY: forwarded from the caller (in every function below too).
         let request = unsafe { json_arg(request_json, "request_json")? };
         let request = sdk::CreatePayment::from_json(&request);
-        let refs = request.as_ref().map_or_else(
-            |_| (String::new(), String::new()),
-            |r| (r.request_reference1.clone(), r.request_reference2.clone()),
-        );
-        Ok((Some(refs), async move {
+        let refs = (request.as_ref().ok())
+            .map(|r| (r.request_reference1.clone(), r.request_reference2.clone()));
+        Ok((refs, async move {
             Ok(client.create_payment(&request?).await?.to_json_text())
         }))
     })
@@ -294,7 +275,7 @@ pub unsafe extern "C" fn dga_close_async(
 ) -> i32 {
     start(client, cancel, cb, user_data, |client| {
         let r = unsafe { refs(reference1, reference2)? };
-        Ok((trimmed(&r), async move {
+        Ok((Some(r.clone()), async move {
             client.close(&r.0, &r.1).await.map(|c| c.to_json_text())
         }))
     })
@@ -314,7 +295,7 @@ pub unsafe extern "C" fn dga_void_async(
     start(client, cancel, cb, user_data, |client| {
         let r = unsafe { refs(reference1, reference2)? };
         let pr = unsafe { text(payment_reference, "payment_reference")? }.to_owned();
-        Ok((trimmed(&r), async move {
+        Ok((Some(r.clone()), async move {
             client.void(&r.0, &r.1, &pr).await.map(|c| c.to_json_text())
         }))
     })

@@ -64,11 +64,9 @@ pub unsafe extern "C" fn dga_refuse_unknown_reference(
 /// `busy` (over `verificationRate`). A rise of the last two is a flood. NULL for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_verification_stats_json(client: *const DgaClient) -> *mut c_char {
-    guard(ptr::null_mut(), || {
-        let Ok(client) = (unsafe { client_ref(client) }) else {
-            return ptr::null_mut();
-        };
-        into_c(serde_json::to_string(&client.verification_stats()).unwrap_or_else(|_| "{}".into()))
+    guard(ptr::null_mut(), || match unsafe { client_ref(client) } {
+        Ok(client) => into_c(serde_json::json!(client.verification_stats()).to_string()),
+        Err(_) => ptr::null_mut(),
     })
 }
 

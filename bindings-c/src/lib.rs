@@ -63,36 +63,31 @@ fn c_string(s: String) -> CString {
 
 impl DgaError {
     fn new(kind: i32, message: String, json: Value, error: Option<sdk::Error>) -> DgaError {
-        let api_code = error.as_ref().map_or(0, api_code);
         DgaError {
             kind,
-            api_code,
+            // DGA's errorCode as the core numbers it: the guide's, or an unknown code's own.
+            api_code: json["errorCodeNumber"].as_i64().map_or(0, |n| n as i32),
             message: c_string(message),
             json: c_string(json.to_string()),
             error,
         }
     }
 
-    /// An error of the binding's own kinds, with `dga_error_json`'s `kind` as
-    /// `invalid_argument`, `internal` or `cancelled`.
-    fn binding(kind: DgaErrorKind, message: String) -> DgaError {
+    /// An error of the binding's own kinds as the schema's `Error` record (`kind` `internal`,
+    /// `invalid_argument` or `cancelled`, never transient), with the references it names.
+    fn binding(kind: DgaErrorKind, message: String, refs: Option<(String, String)>) -> DgaError {
         let code = match kind {
             DgaErrorKind::DGA_INVALID_ARGUMENT => "invalid_argument",
             DgaErrorKind::DGA_CANCELLED => "cancelled",
             _ => "internal",
         };
-        let json = json!({ "kind": code, "message": message });
+        let mut json = json!({ "kind": code, "kindNumber": kind as i32, "message": message,
+                               "transient": false });
+        if let Some((r1, r2)) = refs {
+            (json["reference1"], json["reference2"]) = (r1.into(), r2.into());
+        }
         DgaError::new(kind as i32, message, json, None)
     }
-}
-
-/// DGA's errorCode as a number: the guide's number, or an unknown code's own number when DGA
-/// sent one; 0 when there is none.
-fn api_code(e: &sdk::Error) -> i32 {
-    e.error_code()
-        .and_then(|c| c.number().or_else(|| c.to_json().as_i64()))
-        .and_then(|n| i32::try_from(n).ok())
-        .unwrap_or(0)
 }
 
 /// Runs an exported function's body: `DGA_OK` when it succeeds; otherwise its error, or a
@@ -103,7 +98,7 @@ fn call(out_err: *mut *mut DgaError, body: impl FnOnce() -> Result<(), DgaError>
     let error = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => return DgaErrorKind::DGA_OK as i32,
         Ok(Err(error)) => error,
-        Err(panic) => DgaError::binding(DgaErrorKind::DGA_INTERNAL, panic_message(&*panic)),
+        Err(panic) => internal(panic),
     };
     let kind = error.kind;
     put(out_err, || Box::into_raw(Box::new(error)));
@@ -126,8 +121,13 @@ fn guard<T>(fallback: T, body: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
 }
 
+/// A bug inside the library (a caught panic, or what it says), as DGA_INTERNAL.
+fn internal(panic: Box<dyn std::any::Any + Send>) -> DgaError {
+    DgaError::binding(DgaErrorKind::DGA_INTERNAL, panic_message(&*panic), None)
+}
+
 fn invalid(message: String) -> DgaError {
-    DgaError::binding(DgaErrorKind::DGA_INVALID_ARGUMENT, message)
+    DgaError::binding(DgaErrorKind::DGA_INVALID_ARGUMENT, message, None)
 }
 
 // The argument readers below are `unsafe` with one contract, the header's (each forwards it to
@@ -273,21 +273,40 @@ pub unsafe extern "C" fn dga_string_free(s: *mut c_char) {
 // ---------------------------------------------------------------------------------------------
 // Client
 
+/// A client (`shared`: the process's one, as `dga_client_shared`) of `config`'s configuration.
 fn new_client(
     out_err: *mut *mut DgaError,
-    make: impl FnOnce() -> Result<sdk::blocking::Client, DgaError>,
+    shared: bool,
+    config: impl FnOnce() -> Result<sdk::Config, DgaError>,
 ) -> *mut DgaClient {
     let mut made = ptr::null_mut();
     call(out_err, || {
-        made = Box::into_raw(Box::new(DgaClient { client: make()? }));
+        let client = match (config()?, shared) {
+            (config, true) => sdk::shared_client(config)?,
+            (config, false) => sdk::blocking::Client::new(config)?,
+        };
+        made = Box::into_raw(Box::new(DgaClient { client }));
         Ok(())
     });
     made
 }
 
+/// The configuration `config_json` describes, every bad setting named at once.
 unsafe fn config(config_json: *const c_char) -> Result<sdk::Config, DgaError> {
     let config = unsafe { json_arg(config_json, "config_json")? };
     Ok(sdk::Config::from_json(&config)?)
+}
+
+/// The configuration of `builder` with `config_json` (may be NULL) applied over it.
+unsafe fn layered(
+    builder: sdk::Result<sdk::ConfigBuilder>,
+    config_json: *const c_char,
+) -> Result<sdk::Config, DgaError> {
+    let mut builder = builder?;
+    if !config_json.is_null() {
+        builder = builder.with_json(&unsafe { json_arg(config_json, "config_json")? })?;
+    }
+    Ok(builder.build()?)
 }
 
 /// Creates a client from a JSON object of the schema's `ClientOptions` keys (`{"consumerKey",
@@ -298,9 +317,7 @@ pub unsafe extern "C" fn dga_client_new(
     config_json: *const c_char,
     out_err: *mut *mut DgaError,
 ) -> *mut DgaClient {
-    new_client(out_err, || {
-        Ok(sdk::blocking::Client::new(unsafe { config(config_json)? })?)
-    })
+    new_client(out_err, false, || unsafe { config(config_json) })
 }
 
 /// As `dga_client_new`, over the settings of the environment (`DGA_CONSUMER_KEY`,
@@ -311,8 +328,8 @@ pub unsafe extern "C" fn dga_client_new_from_env(
     config_json: *const c_char,
     out_err: *mut *mut DgaError,
 ) -> *mut DgaClient {
-    new_client(out_err, || unsafe {
-        from_builder(sdk::ConfigBuilder::from_env(), config_json, false)
+    new_client(out_err, false, || unsafe {
+        layered(Ok(sdk::ConfigBuilder::from_env()), config_json)
     })
 }
 
@@ -328,25 +345,9 @@ pub unsafe extern "C" fn dga_client_new_from_vars(
     shared: bool,
     out_err: *mut *mut DgaError,
 ) -> *mut DgaClient {
-    new_client(out_err, || unsafe {
-        let vars = sdk::ConfigBuilder::from_vars_json(&json_arg(vars_json, "vars_json")?)?;
-        from_builder(vars, config_json, shared)
-    })
-}
-
-/// The client of `builder` with `config_json` (may be NULL) applied over it.
-unsafe fn from_builder(
-    mut builder: sdk::ConfigBuilder,
-    config_json: *const c_char,
-    shared: bool,
-) -> Result<sdk::blocking::Client, DgaError> {
-    if !config_json.is_null() {
-        builder = builder.with_json(&unsafe { json_arg(config_json, "config_json")? })?;
-    }
-    let config = builder.build()?;
-    Ok(match shared {
-        true => sdk::shared_client(config)?,
-        false => sdk::blocking::Client::new(config)?,
+    new_client(out_err, shared, || unsafe {
+        let vars = json_arg(vars_json, "vars_json")?;
+        layered(sdk::ConfigBuilder::from_vars_json(&vars), config_json)
     })
 }
 
@@ -359,9 +360,7 @@ pub unsafe extern "C" fn dga_client_shared(
     config_json: *const c_char,
     out_err: *mut *mut DgaError,
 ) -> *mut DgaClient {
-    new_client(out_err, || {
-        Ok(sdk::shared_client(unsafe { config(config_json)? })?)
-    })
+    new_client(out_err, true, || unsafe { config(config_json) })
 }
 
 /// Frees a client, once, after every blocking call using it has returned.
@@ -499,10 +498,8 @@ pub unsafe extern "C" fn dga_parse_callback(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_callback_ack(accepted: bool, message: *const c_char) -> *mut c_char {
     guard(ptr::null_mut(), || {
-        match unsafe { self::message(message) } {
-            Some(m) => into_c(sdk::callback_ack(accepted, m)),
-            None => ptr::null_mut(),
-        }
+        let ack = unsafe { self::message(message) }.map(|m| sdk::callback_ack(accepted, m));
+        ack.map_or(ptr::null_mut(), into_c)
     })
 }
 

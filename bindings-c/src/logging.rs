@@ -136,7 +136,8 @@ pub(crate) fn install_now() {
 /// Sends the SDK's log records (at `dga_set_log_level`'s level or above; a line repeated more
 /// than 5 times in 10 s is counted, not repeated) to `cb`, NULL stopping them. Keep the
 /// WARNINGs: a create, void or close whose caller went away, with its outcome and references;
-/// a callback that differs from DGA. Process-wide, replacing the previous callback.
+/// a callback that differs from DGA. Process-wide, replacing the previous callback; records
+/// another thread is delivering at that moment may still reach the previous one.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_set_log_callback(cb: DgaLogCallback, user_data: *mut c_void) {
     change(|st| (st.settings.sink, st.settings.user_data) = (cb, user_data as usize))
@@ -171,19 +172,16 @@ pub extern "C" fn dga_log_drain() -> *mut c_char {
     guard(std::ptr::null_mut(), || {
         let mut st = state();
         let dropped = std::mem::take(&mut st.dropped);
-        let mut records = Vec::from(std::mem::take(&mut st.buffer));
+        let mut records = std::mem::take(&mut st.buffer);
         drop(st);
         if dropped > 0 {
             let message = format!("{dropped} log records were dropped (the buffer was full)");
-            let target = logs::TARGET.to_owned();
-            records.insert(
-                0,
-                logs::Record {
-                    level: log::Level::Warn,
-                    target,
-                    message,
-                },
-            );
+            let (level, target) = (log::Level::Warn, logs::TARGET.to_owned());
+            records.push_front(logs::Record {
+                level,
+                target,
+                message,
+            });
         }
         if records.is_empty() {
             return std::ptr::null_mut();

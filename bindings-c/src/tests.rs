@@ -204,19 +204,21 @@ fn text_with_nul_is_kept_readable() {
 
 #[test]
 fn api_code_is_the_number_known_or_not() {
-    let api = |code: Option<sdk::ErrorCode>| sdk::Error::Api {
-        endpoint: sdk::Endpoint::Status,
-        status: sdk::ResponseStatus::Error,
-        error_code: code,
-        message: String::new(),
+    let api = |code: Option<sdk::ErrorCode>| {
+        let e = sdk::Error::Api {
+            endpoint: sdk::Endpoint::Status,
+            status: sdk::ResponseStatus::Error,
+            error_code: code,
+            message: String::new(),
+        };
+        DgaError::from(e).api_code
     };
-    assert_eq!(api_code(&api(Some(sdk::ErrorCode::TransactionNotFound))), 8);
-    assert_eq!(
-        api_code(&api(Some(sdk::ErrorCode::from_number(4242)))),
-        4242
-    );
-    assert_eq!(api_code(&api(Some(sdk::ErrorCode::from_name("Weird")))), 0);
-    assert_eq!(api_code(&api(None)), 0);
+    assert_eq!(api(Some(sdk::ErrorCode::TransactionNotFound)), 8);
+    assert_eq!(api(Some(sdk::ErrorCode::from_number(4242))), 4242);
+    assert_eq!(api(Some(sdk::ErrorCode::from_name("Weird"))), 0);
+    assert_eq!(api(None), 0);
+    let binding = DgaError::binding(DgaErrorKind::DGA_CANCELLED, "x".into(), None);
+    assert_eq!(binding.api_code, 0);
 }
 
 /// A runtime thread of the parent may hold the completion queue's or the log's lock at the

@@ -452,6 +452,37 @@ static void test_cancel(DgaClient *c) {
     sleep_ms(200);
     CHECK(dga_status(c, ref1, "R2", NULL, NULL) == DGA_API, "never sent: DGA does not know it");
     free(req);
+
+    /* Its references as DGA would read them (trimmed), as a close's or a void's are; a request
+       too bad to have references names none (no "check reference1= reference2=" to follow). */
+    char *padded = str_printf(" %s ", ref1);
+    req = create_request(padded, "FastPay");
+    cancel = dga_cancel_new();
+    dga_cancel(cancel);
+    CHECK(dga_create_payment_async(c, req, cancel, on_done, &o) == DGA_OK, "started");
+    expect(&o, DGA_CANCELLED, "create with padded references cancelled before it started");
+    CHECK(o.err && json_str_is(dga_error_json(o.err), "reference1", ref1),
+          o.err ? dga_error_json(o.err) : "no error");
+    /* The schema's Error record, as every error: kindNumber DGA_CANCELLED, not transient. */
+    cJSON *e = o.err ? cJSON_Parse(dga_error_json(o.err)) : NULL;
+    const cJSON *number = cJSON_GetObjectItemCaseSensitive(e, "kindNumber");
+    CHECK(cJSON_IsNumber(number) && number->valueint == DGA_CANCELLED &&
+              cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(e, "transient")),
+          o.err ? dga_error_json(o.err) : "no error");
+    cJSON_Delete(e);
+    outcome_clear(&o);
+    CHECK(dga_create_payment_async(c, "{\"amount\": \"1\"}", cancel, on_done, &o) == DGA_OK,
+          "started");
+    expect(&o, DGA_CANCELLED, "invalid create cancelled before it started");
+    cJSON *j = o.err ? cJSON_Parse(dga_error_json(o.err)) : NULL;
+    CHECK(j && !cJSON_HasObjectItem(j, "reference1") &&
+              strstr(dga_error_message(o.err), "reference1") == NULL,
+          o.err ? dga_error_json(o.err) : "no error");
+    cJSON_Delete(j);
+    outcome_clear(&o);
+    dga_cancel_free(cancel);
+    free(padded);
+    free(req);
     free(ref1);
 
     /* During: a status held 10 s ends at once as cancelled. */

@@ -1643,6 +1643,17 @@ static void test_schema(DgaClient *c) {
     check_error_keys("validation error", err, schema);
     dga_error_free(err);
     err = NULL;
+    /* The ABI's own kinds are the same record: kindNumber their DgaErrorKind, never transient. */
+    CHECK(dga_status(c, NULL, "", &out, &err) == DGA_INVALID_ARGUMENT, "a NULL reference1");
+    check_error_keys("invalid_argument error", err, schema);
+    cJSON *own = cJSON_Parse(dga_error_json(err));
+    const cJSON *number = cJSON_GetObjectItemCaseSensitive(own, "kindNumber");
+    CHECK(cJSON_IsNumber(number) && number->valueint == DGA_INVALID_ARGUMENT &&
+              cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(own, "transient")),
+          dga_error_json(err));
+    cJSON_Delete(own);
+    dga_error_free(err);
+    err = NULL;
     dga_string_free(payment);
     free(ref1);
 

@@ -7,8 +7,8 @@
  *   - every DgaError* handed out through out_err is the caller's, freed with dga_error_free;
  *   - const char* results (dga_version, dga_error_message, dga_error_json, the *_json tables)
  *     are never freed by the caller: they live as long as the library, or as the DgaError;
- *   - a DgaClient from dga_client_new is freed with dga_client_free, once, after every call
- *     using it has returned;
+ *   - a DgaClient from any dga_client_* constructor is freed with dga_client_free, once, after
+ *     every blocking call using it has returned (async calls in flight keep what they need);
  *   - a DgaCancel from dga_cancel_new is freed with dga_cancel_free (even while calls using
  *     it are in flight);
  *   - the library never keeps or frees a pointer the caller passes in, except an async call's
@@ -24,8 +24,9 @@
  *
  * Pointers: each pointer argument is NULL or valid for the call: a string NUL-terminated, a
  * body `len` readable bytes, an out-parameter writable, a DgaClient, DgaError or DgaCancel
- * live (not yet freed). An out-parameter may be NULL (that result is not wanted); each one is
- * set to NULL first and holds its result only on DGA_OK (out_err only on failure).
+ * live (not yet freed). An out-parameter may be NULL (that result is not wanted; except
+ * dga_completion_next's); each one is set to NULL first and holds its result only on DGA_OK
+ * (out_err only on failure).
  *
  * Errors: every int32_t result is DGA_OK (0) or the failing DgaErrorKind. Text arguments are
  * NUL-terminated UTF-8. NULL, invalid UTF-8 or unparseable JSON arguments give
@@ -40,10 +41,10 @@
  * NULL is a no-op for every *_free function; an accessor given a NULL DgaError returns DGA_OK,
  * 0 or "".
  *
- * JSON: config keys as the Node options; the create request in the guide's camelCase;
- * every result in the SDK's normalized JSON (camelCase, enum names, amounts as exact decimal
- * strings with the scale DGA sent: a request's "1000.50" reads back "1000.5"; dates
- * "yyyy-MM-ddTHH:mm:ss" or null), the same form `dgapay callback parse` prints.
+ * JSON: config keys are the schema's ClientOptions (dga_schema_json); the create request is in
+ * the guide's camelCase; every result in the SDK's normalized JSON (camelCase, enum names,
+ * amounts as exact decimal strings with the scale DGA sent: a request's "1000.50" reads back
+ * "1000.5"; dates "yyyy-MM-ddTHH:mm:ss" or null), the same form `dgapay callback parse` prints.
  */
 
 #ifndef DGA_EPAYMENT_H
@@ -823,7 +824,8 @@ char *dga_callback_reply_unavailable(int32_t *out_http_status);
  * Sends the SDK's log records (at `dga_set_log_level`'s level or above; a line repeated more
  * than 5 times in 10 s is counted, not repeated) to `cb`, NULL stopping them. Keep the
  * WARNINGs: a create, void or close whose caller went away, with its outcome and references;
- * a callback that differs from DGA. Process-wide, replacing the previous callback.
+ * a callback that differs from DGA. Process-wide, replacing the previous callback; records
+ * another thread is delivering at that moment may still reach the previous one.
  */
 void dga_set_log_callback(DgaLogCallback cb, void *user_data);
 
