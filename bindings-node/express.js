@@ -6,43 +6,8 @@ const { parse: parseSize } = require('bytes')
 const { _warn: warn } = require('./load-native.js')
 const { DgaError, callbackAck, callbackReplyAccepted, callbackReplyFor, callbackReplyHandlerFailed, callbackReplyTooLarge, callbackReplyUnavailable } = require('./index.js')
 
-// The exact bytes DGA sent. Only a parsed object left (express.json() ran without keeping the
-// bytes) is refused: serializing it again would pass amounts through JS doubles
-// (12345678901234567.25 becomes 12345678901234568), so DGA's money would not be exact.
-function rawBody(req, limit) {
-  for (const bytes of [req.rawBody, req.body]) {
-    if (Buffer.isBuffer(bytes) || typeof bytes === 'string') return Promise.resolve(bytes)
-  }
-  const unread = req.readable && !req.readableEnded && !req._body
-  if (!unread) {
-    if (req.body !== undefined && req.body !== null) return Promise.reject(new AlreadyParsed())
-    return Promise.resolve(Buffer.alloc(0))
-  }
-  return new Promise((resolve, reject) => {
-    const chunks = []
-    let size = 0
-    const onData = (chunk) => {
-      size += chunk.length
-      if (size > limit) {
-        // Stop keeping it, discard the rest (as body-parser does), and answer 413.
-        req.removeListener('data', onData)
-        req.resume()
-        reject(new TooLarge(limit))
-        return
-      }
-      chunks.push(chunk)
-    }
-    req.on('data', onData)
-    req.on('end', () => resolve(Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
-}
-
-class TooLarge extends Error {
-  constructor(limit) {
-    super(`the callback body is larger than ${limit} bytes`)
-  }
-}
+// A body refused before the core sees it (`code` says why; onError gets it).
+const refusal = (code, message) => Object.assign(new Error(message), { code })
 
 const ALREADY_PARSED =
   'dga-epayment/express: the callback body was already parsed by a body parser (express.json() ' +
@@ -50,13 +15,32 @@ const ALREADY_PARSED =
   'JavaScript numbers. Mount callbackHandler before express.json(), or give it the raw bytes ' +
   "with express.raw(): app.post(path, express.raw({ type: '*/*' }), callbackHandler(...))"
 
-// A setup mistake of the agency's, not a bad callback: answered 500 (DGA delivers again once
-// it is fixed) and logged, never guessed at.
-class AlreadyParsed extends Error {
-  constructor() {
-    super(ALREADY_PARSED)
-    this.code = 'DGA_BODY_ALREADY_PARSED'
+// The exact bytes DGA sent. Only a parsed object left (express.json() ran without keeping the
+// bytes) is refused: serializing it again would pass amounts through JS doubles
+// (12345678901234567.25 becomes 12345678901234568), so DGA's money would not be exact.
+function rawBody(req, limit) {
+  for (const bytes of [req.rawBody, req.body]) {
+    if (Buffer.isBuffer(bytes) || typeof bytes === 'string') return Promise.resolve(bytes)
   }
+  if (!req.readable || req.readableEnded || req._body) {
+    if (req.body == null) return Promise.resolve(Buffer.alloc(0))
+    return Promise.reject(refusal('DGA_BODY_ALREADY_PARSED', ALREADY_PARSED))
+  }
+  return new Promise((resolve, reject) => {
+    const chunks = []
+    let size = 0
+    const onData = (chunk) => {
+      size += chunk.length
+      if (size <= limit) return chunks.push(chunk)
+      // Stop keeping it, discard the rest (as body-parser does), and answer 413.
+      req.removeListener('data', onData)
+      req.resume()
+      reject(refusal('DGA_BODY_TOO_LARGE', `the callback body is larger than ${limit} bytes`))
+    }
+    req.on('data', onData)
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
 }
 
 const answer = (res, reply, body = reply.body) =>
@@ -103,16 +87,13 @@ function callbackHandler(client, onCallback, options) {
       try {
         body = await rawBody(req, limit)
       } catch (e) {
-        if (e instanceof AlreadyParsed) {
-          console.error(e.message)
-          onError(e, req)
-          // The core's 500 (DGA delivers again), with the reason in the ack for whoever reads
-          // the response (the sandbox's callback log shows it).
-          return answer(res, callbackReplyHandlerFailed(), callbackAck(false, e.message))
-        }
-        if (!(e instanceof TooLarge)) throw e
+        if (e.code !== 'DGA_BODY_TOO_LARGE' && e.code !== 'DGA_BODY_ALREADY_PARSED') throw e
         onError(e, req)
-        return answer(res, callbackReplyTooLarge(limit))
+        if (e.code === 'DGA_BODY_TOO_LARGE') return answer(res, callbackReplyTooLarge(limit))
+        console.error(e.message)
+        // The core's 500 (DGA delivers again), with the reason in the ack for whoever reads
+        // the response (the sandbox's callback log shows it).
+        return answer(res, callbackReplyHandlerFailed(), callbackAck(false, e.message))
       }
       let reply
       try {

@@ -245,6 +245,7 @@ test('limit as Express writes it: \'64kb\' caps at 65536 bytes; a bad limit thro
   assert.equal(over.ack.result, false)
   assert.match(over.ack.message, /larger than 65536 bytes/)
   assert.match(refused.at(-1).message, /larger than 65536 bytes/)
+  assert.equal(refused.at(-1).code, 'DGA_BODY_TOO_LARGE')
   // At the limit the body is read: not a callback, 400.
   const at = await post('/64kb', body(65536))
   assert.equal(at.status, 400)
