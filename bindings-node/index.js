@@ -103,11 +103,7 @@ async function* rowsOf(iterator, many) {
   const state = { stopped: false, failure: null }
   const feeding = feed(iterator, many, state)
   try {
-    for (;;) {
-      const row = await native._manyNext(many)
-      if (row === null) break
-      yield row
-    }
+    for (let row; (row = await native._manyNext(many)) !== null; ) yield row
     if (state.failure) throw state.failure.error
   } finally {
     state.stopped = true
@@ -115,11 +111,7 @@ async function* rowsOf(iterator, many) {
     // As `for await` does when left early: the source may release what it holds. Neither its
     // `return()` nor a `next()` still pending is waited for: a source that never yields again
     // (a queue, an event stream) must not hold the caller nor swallow what the caller threw.
-    if (!state.failure && typeof iterator.return === 'function') {
-      try {
-        Promise.resolve(iterator.return()).catch(() => {})
-      } catch {}
-    }
+    if (!state.failure) Promise.resolve().then(() => iterator.return?.()).catch(() => {})
     feeding.catch(() => {})
   }
 }
