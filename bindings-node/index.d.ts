@@ -88,7 +88,7 @@ export declare class Client {
    */
   constructor(options: ClientOptions)
   /**
-   * A client from `DGA_CONSUMER_KEY`, `DGA_CONSUMER_SECRET`, `DGA_AGENT_ID`,
+   * A client from `process.env`'s `DGA_CONSUMER_KEY`, `DGA_CONSUMER_SECRET`, `DGA_AGENT_ID`,
    * `DGA_ENVIRONMENT`, `DGA_GATEWAY_URL`, `DGA_SOURCE`, `DGA_PROXY` and `DGA_CA_FILE`, with
    * `options` applied over them.
    */

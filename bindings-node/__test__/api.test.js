@@ -116,6 +116,17 @@ test('Client.fromEnv reads DGA_* variables, options layered over them', async ()
     assertDgaError(await h.rejection(wrong.status('x', '')), 'DGA_AUTH')
     delete process.env.DGA_CONSUMER_SECRET
     assertDgaError(h.thrown(() => Client.fromEnv()), 'DGA_VALIDATION')
+    // A Worker's process.env is its own copy: fromEnv reads that, as the Worker's code sees it.
+    const { Worker } = require('node:worker_threads')
+    const worker = new Worker(
+      `const { Client } = require(${JSON.stringify(path.join(__dirname, '..'))})
+      process.env.DGA_CONSUMER_SECRET = 'sandbox-secret'
+      Client.fromEnv().status('NOPE').catch((e) => require('node:worker_threads').parentPort.postMessage(e.code))`,
+      { eval: true },
+    )
+    const [code] = await require('node:events').once(worker, 'message')
+    await worker.terminate()
+    assert.equal(code, 'DGA_API') // DGA answered: the Worker's secret was used
   } finally {
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k]
     Object.assign(process.env, saved)

@@ -241,17 +241,17 @@ impl Client {
         client(record(options, "options", core::Config::from_json)?)
     }
 
-    /// A client from `DGA_CONSUMER_KEY`, `DGA_CONSUMER_SECRET`, `DGA_AGENT_ID`,
+    /// A client from `process.env`'s `DGA_CONSUMER_KEY`, `DGA_CONSUMER_SECRET`, `DGA_AGENT_ID`,
     /// `DGA_ENVIRONMENT`, `DGA_GATEWAY_URL`, `DGA_SOURCE`, `DGA_PROXY` and `DGA_CA_FILE`, with
     /// `options` applied over them.
     #[napi(factory, ts_args_type = "options?: ClientOptions")]
-    pub fn from_env(options: Option<Unknown>) -> Result<Self> {
-        let mut builder = core::ConfigBuilder::from_env();
-        if let Some(o) = options {
-            let options = object_arg(o, "options")?;
-            builder = builder.with_json(&options).map_err(throw)?;
-        }
-        client(builder.build().map_err(throw)?)
+    pub fn from_env(env: &Env, options: Unknown) -> Result<Self> {
+        // JavaScript's view: a Worker's own copy, and what dotenv set there.
+        let process: Object = env.get_global()?.get_named_property("process")?;
+        let vars = object_arg(process.get_named_property("env")?, "process.env")?;
+        let builder = core::ConfigBuilder::from_vars_json(&vars).map_err(throw)?;
+        let builder = builder.with_json(&object_arg(options, "options")?);
+        client(builder.and_then(|b| b.build()).map_err(throw)?)
     }
 }
 
