@@ -23,10 +23,10 @@
  * panic), never after the process has started exiting.
  *
  * Pointers: each pointer argument is NULL or valid for the call: a string NUL-terminated, a
- * body `len` readable bytes, an out-parameter writable, a DgaClient, DgaError or DgaCancel
- * live (not yet freed). An out-parameter may be NULL (that result is not wanted; except
- * dga_completion_next's); each one is set to NULL first and holds its result only on DGA_OK
- * (out_err only on failure).
+ * body `len` readable bytes (NULL with len 0 is an empty body), an out-parameter writable, a
+ * DgaClient, DgaError or DgaCancel live (not yet freed). An out-parameter may be NULL (that
+ * result is not wanted; except dga_completion_next's); each one is set to NULL first and holds
+ * its result only on DGA_OK (out_err only on failure).
  *
  * Errors: every int32_t result is DGA_OK (0) or the failing DgaErrorKind. Text arguments are
  * NUL-terminated UTF-8. NULL, invalid UTF-8 or unparseable JSON arguments give

@@ -46,9 +46,8 @@ pub struct DgaCancel {
 #[unsafe(no_mangle)]
 pub extern "C" fn dga_cancel_new() -> *mut DgaCancel {
     guard(ptr::null_mut(), || {
-        Box::into_raw(Box::new(DgaCancel {
-            cancelled: watch::Sender::new(false),
-        }))
+        let cancelled = watch::Sender::new(false);
+        Box::into_raw(Box::new(DgaCancel { cancelled }))
     })
 }
 

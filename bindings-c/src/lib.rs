@@ -166,8 +166,11 @@ unsafe fn refs(r1: *const c_char, r2: *const c_char) -> Result<(String, String),
     Ok((r1.to_owned(), r2.to_owned()))
 }
 
-/// A byte-buffer argument.
+/// A byte-buffer argument; NULL with `len` 0 is empty (C++'s and C#'s empty buffers pass it).
 unsafe fn bytes<'a>(p: *const u8, len: usize, name: &str) -> Result<&'a [u8], DgaError> {
+    if p.is_null() && len == 0 {
+        return Ok(&[]);
+    }
     // SAFETY: not NULL, `len` bytes by the caller's contract.
     Ok(unsafe { std::slice::from_raw_parts(non_null(p, name)?, len) })
 }

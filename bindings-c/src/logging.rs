@@ -112,7 +112,7 @@ fn wake(_: log::Level) {
     for r in &records {
         let level = logs::level_number(r.level);
         if crate::queue::LOG_TO_QUEUE.load(Ordering::SeqCst) {
-            let json = into_c(record_json(r).to_string());
+            let json = into_c(record_json(r.level, &r.target, &r.message).to_string());
             crate::queue::push(std::ptr::null_mut(), level, json, std::ptr::null_mut());
         }
         if let Some(cb) = sink {
@@ -123,9 +123,9 @@ fn wake(_: log::Level) {
     }
 }
 
-fn record_json(r: &logs::Record) -> serde_json::Value {
-    let level = logs::level_number(r.level);
-    serde_json::json!({ "level": level, "target": r.target, "message": r.message })
+fn record_json(level: log::Level, target: &str, message: &str) -> serde_json::Value {
+    let level = logs::level_number(level);
+    serde_json::json!({ "level": level, "target": target, "message": message })
 }
 
 pub(crate) fn install_now() {
@@ -172,21 +172,17 @@ pub extern "C" fn dga_log_drain() -> *mut c_char {
     guard(std::ptr::null_mut(), || {
         let mut st = state();
         let dropped = std::mem::take(&mut st.dropped);
-        let mut records = std::mem::take(&mut st.buffer);
+        let records = std::mem::take(&mut st.buffer);
         drop(st);
+        let json = |r: &logs::Record| record_json(r.level, &r.target, &r.message);
+        let mut list: Vec<_> = records.iter().map(json).collect();
         if dropped > 0 {
             let message = format!("{dropped} log records were dropped (the buffer was full)");
-            let (level, target) = (log::Level::Warn, logs::TARGET.to_owned());
-            records.push_front(logs::Record {
-                level,
-                target,
-                message,
-            });
+            list.insert(0, record_json(log::Level::Warn, logs::TARGET, &message));
         }
-        if records.is_empty() {
+        if list.is_empty() {
             return std::ptr::null_mut();
         }
-        let list: Vec<_> = records.iter().map(record_json).collect();
         into_c(serde_json::Value::Array(list).to_string())
     })
 }

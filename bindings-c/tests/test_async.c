@@ -273,6 +273,14 @@ static void test_every_call(DgaClient *c) {
           "receive started");
     expect(&o, DGA_OK, "receive_callback (parse only)");
     outcome_clear(&o);
+    /* NULL with length 0 is an empty body: the call starts and fails as an invalid callback. */
+    CHECK(dga_receive_callback_async(c, NULL, 0, true, NULL, on_done, &o) == DGA_OK,
+          "receive of an empty body started");
+    expect(&o, DGA_CALLBACK, "receive_callback (empty body)");
+    outcome_clear(&o);
+    CHECK(dga_receive_callback_async(c, NULL, 1, true, NULL, on_done, &o) ==
+              DGA_INVALID_ARGUMENT,
+          "a NULL body of 1 byte does not start");
 
     char *ref_id = json_str(paid, "refId");
     CHECK(dga_void_async(c, ref1, "R2", ref_id ? ref_id : "", NULL, on_done, &o) == DGA_OK,

@@ -522,8 +522,17 @@ static void test_bad_arguments(DgaClient *c) {
     dga_error_free(err);
     err = NULL;
 
+    /* NULL with length 0 is an empty body (C++'s empty vector's data(), C#'s empty array): an
+       invalid callback, answered 400 as "" is, not a broken argument answered 500. */
     rc = dga_parse_callback(NULL, 0, &out, &err);
-    CHECK(rc == DGA_INVALID_ARGUMENT && message_has(err, "body is NULL"), "NULL body");
+    CHECK(rc == DGA_CALLBACK && message_has(err, "not valid JSON"), dga_error_message(err));
+    dga_error_free(err);
+    err = NULL;
+    rc = dga_receive_callback(c, NULL, 0, true, &out, &err);
+    int32_t http = 0;
+    char *reply = dga_callback_reply_for_error(err, &http);
+    CHECK(rc == DGA_CALLBACK && http == 400, dga_error_message(err));
+    dga_string_free(reply);
     dga_error_free(err);
     err = NULL;
     rc = dga_receive_callback(c, NULL, 3, true, &out, &err);

@@ -514,8 +514,13 @@ static void test_two_steps(void) {
     pthread_mutex_destroy(&none.lock);
 
     /* Arguments. */
-    CHECK(dga_callback_references(NULL, 0, &r1, &r2, &err) == DGA_INVALID_ARGUMENT &&
+    CHECK(dga_callback_references(NULL, 1, &r1, &r2, &err) == DGA_INVALID_ARGUMENT &&
               strcmp(dga_error_message(err), "body is NULL") == 0,
+          dga_error_message(err));
+    dga_error_free(err);
+    err = NULL;
+    /* NULL with length 0 is an empty body: unreadable references (400), not a bad argument. */
+    CHECK(dga_callback_references(NULL, 0, &r1, &r2, &err) == DGA_CALLBACK,
           dga_error_message(err));
     dga_error_free(err);
     err = NULL;
@@ -539,7 +544,11 @@ static void test_two_steps(void) {
           dga_error_message(err));
     dga_error_free(err);
     err = NULL;
-    CHECK(dga_receive_callback_known(c, NULL, 0, NULL, NULL, &out, &err) == DGA_INVALID_ARGUMENT,
+    CHECK(dga_receive_callback_known(c, NULL, 2, NULL, NULL, &out, &err) == DGA_INVALID_ARGUMENT,
+          dga_error_message(err));
+    dga_error_free(err);
+    err = NULL;
+    CHECK(dga_receive_callback_known(c, NULL, 0, NULL, NULL, &out, &err) == DGA_CALLBACK,
           dga_error_message(err));
     dga_error_free(err);
     CHECK(dga_verification_stats_json(NULL) == NULL, "NULL client");
