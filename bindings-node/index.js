@@ -147,17 +147,11 @@ Object.assign(Client.prototype, {
 
 /** An enum object: `PaidStatus.Success === 'Success'` (results hold names), plus the table. */
 function makeEnum(rows) {
-  const e = {}
-  for (const row of rows) e[row.name] = row.name
   const entries = Object.freeze(rows.map((r) => Object.freeze({ ...r })))
-  Object.defineProperties(e, {
-    entries: { value: entries },
-    // The table row for a name or a number (DGA sends either); undefined when unknown.
-    info: {
-      value: (v) => entries.find((r) => r.name === v || r.number === v || String(r.number) === v),
-    },
-  })
-  return Object.freeze(e)
+  // The table row for a name or a number (DGA sends either); undefined when unknown.
+  const info = (v) => entries.find((r) => r.name === v || r.number === v || String(r.number) === v)
+  const e = Object.fromEntries(rows.map((r) => [r.name, r.name]))
+  return Object.freeze(Object.defineProperties(e, { entries: { value: entries }, info: { value: info } }))
 }
 
 module.exports = {
