@@ -69,7 +69,6 @@ function callbackHandler(client, onCallback, options) {
   for (const k of ['onError', 'knownReference']) {
     if (options[k] != null && typeof options[k] !== 'function') throw new TypeError(`callbackHandler: options.${k} must be a function`)
   }
-  const { knownReference } = options
   const verify = options.verify !== false
   const limit = bodyLimit(options.limit ?? undefined)
   callbackReplyAccepted(options.message) // a bad message throws now, not once a payment is recorded
@@ -98,7 +97,7 @@ function callbackHandler(client, onCallback, options) {
       let reply
       try {
         // With knownReference, the agency's own lookup runs first (no DGA call when false).
-        const status = await client.receiveCallback(body, { verify, knownReference })
+        const status = await client.receiveCallback(body, { verify, knownReference: options.knownReference })
         try {
           await onCallback(status, req)
           reply = callbackReplyAccepted(options.message)
