@@ -98,15 +98,18 @@ export declare class Client {
    * Resolves to the payment: the checkout form's fields, and the references.
    */
   createPayment(request: CreatePaymentRequest, options?: CallOptions): Promise<Payment>
-  /** DGA's status of the transaction `reference1`/`reference2` (`""` when left out). */
-  status(reference1: string, reference2?: string, options?: CallOptions): Promise<PaymentStatus>
-  /** Closes an unpaid transaction so it can no longer be paid (`reference2`: `""` when left out). */
-  close(reference1: string, reference2?: string, options?: CallOptions): Promise<Confirmation>
+  /** DGA's status of the transaction `reference1`/`reference2` (`""` when left out or null). */
+  status(reference1: string, reference2?: string | null, options?: CallOptions): Promise<PaymentStatus>
+  /**
+   * Closes an unpaid transaction so it can no longer be paid (`reference2`: `""` when left
+   * out or null).
+   */
+  close(reference1: string, reference2?: string | null, options?: CallOptions): Promise<Confirmation>
   /**
    * Voids a paid FastPay transaction (`paymentReference` is the callback's or status's
    * `refId`).
    */
-  void(reference1: string, reference2: string, paymentReference: string, options?: CallOptions): Promise<Confirmation>
+  void(reference1: string, reference2: string | null, paymentReference: string, options?: CallOptions): Promise<Confirmation>
   /**
    * Confirms a callback (as `parseCallback` returned it) with DGA and resolves to DGA's own
    * status; rejects with `DGA_VERIFICATION` when DGA does not know the payment, still has it

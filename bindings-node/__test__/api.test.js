@@ -195,12 +195,16 @@ test('a payment\'s securityKey: hidden from util.inspect and console.log, still 
   assert.ok(dga.checkoutFormHtml(p).includes(p.securityKey))
 })
 
-test('status and close: reference2 left out is "", as in Python', async () => {
+test('status, close and void: reference2 left out or null is "", as in Python', async () => {
   const p = await client.createPayment(h.paymentRequest({ requestReference2: undefined }))
   assert.equal(p.reference2, '')
   assert.equal((await client.status(p.reference1)).paidStatus, PaidStatus.Pending)
   assert.equal((await client.close(p.reference1)).status, ResponseStatus.Success)
   assert.equal((await client.status(p.reference1, undefined, {})).paidStatus, PaidStatus.Expired)
+  // null too (a database's NULL column), as Python's None and statusMany's [reference1, null].
+  assert.equal((await client.status(p.reference1, null)).paidStatus, PaidStatus.Expired)
+  const { payment, status } = await h.paidPayment(client, sb, { requestReference2: undefined })
+  assert.equal((await client.void(payment.reference1, null, status.refId)).status, ResponseStatus.Success)
 })
 
 test('an unknown key in a call\'s options: DGA_VALIDATION naming it, before any call', async () => {
@@ -399,7 +403,7 @@ test('arguments of the wrong JS type: DGA_VALIDATION naming the argument, before
   const before = await sb.count('status')
   const cases = [
     [() => client.status(1, ''), 'reference1'],
-    [() => client.close('a', null), 'reference2'],
+    [() => client.close('a', 5), 'reference2'],
     [() => client.void('a', '', 7), 'paymentReference'],
     [() => client.receiveCallback('{}', 'yes'), 'verify'],
     [() => client.receiveCallback(42), 'body'],

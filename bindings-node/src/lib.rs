@@ -159,19 +159,13 @@ pub(crate) fn wrong(v: &Unknown, name: &str, want: &str) -> napi::Error {
     invalid(name, format!("must be {want}, got {}", js_type(v)))
 }
 
-/// A string argument; anything else is a `DGA_VALIDATION` naming the argument.
-fn string_arg(v: Unknown, name: &str) -> Result<String> {
-    match v.get_type() {
-        Ok(ValueType::String) => String::from_unknown(v).map_err(|e| invalid(name, e.reason)),
+/// A string argument; `undefined` and `null` give `default`, when there is one (a `reference2`
+/// left out, or a database's NULL column). Anything else is a `DGA_VALIDATION` naming it.
+fn string_arg(v: Unknown, name: &str, default: Option<&str>) -> Result<String> {
+    match (v.get_type(), default) {
+        (Ok(ValueType::String), _) => String::from_unknown(v).map_err(|e| invalid(name, e.reason)),
+        (Ok(ValueType::Undefined | ValueType::Null), Some(default)) => Ok(default.into()),
         _ => Err(wrong(&v, name, "a string")),
-    }
-}
-
-/// A string argument that may be left out (`undefined` gives `default`).
-fn string_or(v: Unknown, name: &str, default: &str) -> Result<String> {
-    match v.get_type() {
-        Ok(ValueType::Undefined) => Ok(default.into()),
-        _ => string_arg(v, name),
     }
 }
 
@@ -218,12 +212,6 @@ fn bool_arg(v: Unknown, name: &str, default: Option<bool>) -> Result<bool> {
         (Ok(ValueType::Undefined | ValueType::Null), Some(default)) => Ok(default),
         _ => Err(wrong(&v, name, "true or false")),
     }
-}
-
-/// An optional string argument (`undefined` and `null` give `None`).
-fn opt_string_arg(v: Option<Unknown>, name: &str) -> Result<Option<String>> {
-    let v = v.filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null)));
-    v.map(|v| string_arg(v, name)).transpose()
 }
 
 /// A client for DGA's e-Payment API: one connection pool and one token cache; share it.
@@ -290,23 +278,24 @@ calls! {
         -> ("request: CreatePaymentRequest, options?: CallOptions", "Promise<Payment>", Create)
         |c| c.create_payment(&request);
 
-    #[doc = "DGA's status of the transaction `reference1`/`reference2` (`\"\"` when left out)."]
-    fn status(r1 = string_arg("reference1"), r2 = string_or("reference2", ""))
-        -> ("reference1: string, reference2?: string, options?: CallOptions",
+    #[doc = "DGA's status of the transaction `reference1`/`reference2` (`\"\"` when left out or null)."]
+    fn status(r1 = string_arg("reference1", None), r2 = string_arg("reference2", Some("")))
+        -> ("reference1: string, reference2?: string | null, options?: CallOptions",
             "Promise<PaymentStatus>", Status)
         |c| c.status(&r1, &r2);
 
-    #[doc = "Closes an unpaid transaction so it can no longer be paid (`reference2`: `\"\"` when left out)."]
-    fn close(r1 = string_arg("reference1"), r2 = string_or("reference2", ""))
-        -> ("reference1: string, reference2?: string, options?: CallOptions",
+    #[doc = "Closes an unpaid transaction so it can no longer be paid (`reference2`: `\"\"` when left"]
+    #[doc = "out or null)."]
+    fn close(r1 = string_arg("reference1", None), r2 = string_arg("reference2", Some("")))
+        -> ("reference1: string, reference2?: string | null, options?: CallOptions",
             "Promise<Confirmation>", Close)
         |c| c.close(&r1, &r2);
 
     #[doc = "Voids a paid FastPay transaction (`paymentReference` is the callback's or status's"]
     #[doc = "`refId`)."]
-    fn void(r1 = string_arg("reference1"), r2 = string_arg("reference2"),
-            pr = string_arg("paymentReference"))
-        -> ("reference1: string, reference2: string, paymentReference: string, options?: CallOptions",
+    fn void(r1 = string_arg("reference1", None), r2 = string_arg("reference2", Some("")),
+            pr = string_arg("paymentReference", None))
+        -> ("reference1: string, reference2: string | null, paymentReference: string, options?: CallOptions",
             "Promise<Confirmation>", Void)
         |c| c.void(&r1, &r2, &pr);
 
@@ -356,8 +345,8 @@ impl Client {
     /// not its own: counted, no DGA call.
     #[napi(js_name = "_refuseUnknown", skip_typescript)]
     pub fn refuse_unknown(&self, reference1: Unknown, reference2: Unknown) -> Result<Value> {
-        let r1 = string_arg(reference1, "reference1")?;
-        let r2 = string_arg(reference2, "reference2")?;
+        let r1 = string_arg(reference1, "reference1", None)?;
+        let r2 = string_arg(reference2, "reference2", None)?;
         Ok(self.inner.refuse_unknown_reference(&r1, &r2).to_json())
     }
 }
@@ -374,22 +363,18 @@ pub fn parse_callback(body: Unknown) -> Result<Value> {
     Ok(status.to_json())
 }
 
-/// An acknowledgement's optional `message` ("Success" when not given).
-fn message_arg(v: Option<Unknown>) -> Result<String> {
-    Ok(opt_string_arg(v, "message")?.unwrap_or_else(|| "Success".into()))
-}
-
 /// The acknowledgement JSON DGA expects in answer to a callback.
 #[napi(ts_args_type = "accepted: boolean, message?: string")]
-pub fn callback_ack(accepted: Unknown, message: Option<Unknown>) -> Result<String> {
+pub fn callback_ack(accepted: Unknown, message: Unknown) -> Result<String> {
     let accepted = bool_arg(accepted, "accepted", None)?;
-    Ok(core::callback_ack(accepted, &message_arg(message)?))
+    let message = string_arg(message, "message", Some("Success"))?;
+    Ok(core::callback_ack(accepted, &message))
 }
 
 /// The reply for a callback the agency has recorded (HTTP 200, `result: true`).
 #[napi(ts_args_type = "message?: string", ts_return_type = "CallbackReply")]
-pub fn callback_reply_accepted(message: Option<Unknown>) -> Result<Value> {
-    let message = message_arg(message)?;
+pub fn callback_reply_accepted(message: Unknown) -> Result<Value> {
+    let message = string_arg(message, "message", Some("Success"))?;
     Ok(core::CallbackReply::accepted(&message).to_json())
 }
 
@@ -455,7 +440,7 @@ pub fn checkout_form_html(payment: Unknown) -> Result<String> {
 /// Whether `id` is a well-formed 13-digit Thai citizen ID with a correct check digit.
 #[napi(ts_args_type = "id: string")]
 pub fn validate_citizen_id(id: Unknown) -> Result<bool> {
-    Ok(core::validate_citizen_id(&string_arg(id, "id")?))
+    Ok(core::validate_citizen_id(&string_arg(id, "id", None)?))
 }
 
 /// The core's enum tables: `{PaidStatus: [{name, number, descriptionTh}, …], …}`.
@@ -492,7 +477,13 @@ pub fn version() -> String {
 /// the JavaScript thread with `{level, target, message}`; `null` silences them. The default is
 /// the `console` at `'warn'`. Repeated identical lines are rate-limited.
 #[napi(ts_args_type = "logger: ((record: LogRecord) => void) | null, level?: LogLevel")]
-pub fn set_logger(env: &Env, logger: Unknown, level: Option<Unknown>) -> Result<()> {
+pub fn set_logger(env: &Env, logger: Unknown, level: Unknown) -> Result<()> {
+    // `log`'s names, read without regard to case; "off" is what `null` is for.
+    let name = string_arg(level, "level", Some("warn"))?;
+    let Some(level) = name.parse().ok().filter(|l| *l != log::LevelFilter::Off) else {
+        let levels = "'error', 'warn', 'info', 'debug' or 'trace'";
+        return Err(invalid("level", format!("must be {levels}, got {name:?}")));
+    };
     set_logger_with(env, logger, level, true)
 }
 
@@ -506,16 +497,10 @@ pub fn init(
     set_immediate: Function<Unknown<'static>, Unknown<'static>>,
 ) -> Result<()> {
     settle::Settler::of(env.raw())?.init(dga_error, set_immediate)?;
-    set_logger_with(env, logger, None, false)
+    set_logger_with(env, logger, log::LevelFilter::Warn, false)
 }
 
-fn set_logger_with(env: &Env, f: Unknown, level: Option<Unknown>, explicit: bool) -> Result<()> {
-    // `log`'s names, read without regard to case; "off" is what `null` is for.
-    let name = opt_string_arg(level, "level")?.unwrap_or_else(|| "warn".into());
-    let Some(level) = name.parse().ok().filter(|l| *l != log::LevelFilter::Off) else {
-        let levels = "'error', 'warn', 'info', 'debug' or 'trace'";
-        return Err(invalid("level", format!("must be {levels}, got {name:?}")));
-    };
+fn set_logger_with(env: &Env, f: Unknown, level: log::LevelFilter, explicit: bool) -> Result<()> {
     let func = match f.get_type() {
         Ok(ValueType::Function) => Some(Function::from_unknown(f)?),
         Ok(ValueType::Null | ValueType::Undefined) => None,

@@ -50,6 +50,8 @@ async function pay(): Promise<string> {
     await client.close(payment.reference1) // reference2 left out: ""
   }
   await client.status('INV-0002')
+  const row: { ref1: string; ref2: string | null } = { ref1: 'INV-0003', ref2: null } // a NULL column
+  await client.status(row.ref1, row.ref2)
   const amount: string = status.amount
   const paidAt: string | null = status.paidDate
   const th: string | undefined = PaidStatus.info(status.paidStatus)?.descriptionTh
