@@ -501,16 +501,21 @@ where
     let future = work(ticket.clone());
     let task_ticket = ticket.clone();
     let (r1, r2) = refs.clone();
+    // Registered for the exit drain (made on the runtime, which exists by then) until `finish`
+    // has logged its outcome: a drain that returned earlier would let that line go to a log the
+    // binding has already taken down.
     let task = async move {
-        let _registered = DetachedCall::register(endpoint, &r1, &r2);
-        future.await
+        let registered = DetachedCall::register(endpoint, &r1, &r2);
+        (registered, future.await)
     };
     // The result goes to the caller from `finish`, once the call has left the runtime (a
     // panic drops `tx`: the caller then reports it below).
     // An outcome unknown is logged too, whoever receives it: an agency that loses the error
     // (a caught and ignored exception) still has the references in its log to check.
-    let finish = move |got: std::result::Result<Result<T>, runtime::Ended>| {
-        let Ok(result) = got else { return };
+    let finish = move |got: std::result::Result<(DetachedCall, Result<T>), runtime::Ended>| {
+        let Ok((_registered, result)) = got else {
+            return;
+        };
         let unknown = match &result {
             Err(e @ Error::OutcomeUnknown { .. }) => Some(e.to_string()),
             _ => None,
