@@ -444,11 +444,12 @@ typedef struct DgaError DgaError;
  * The completion callback of the `dga_*_async` calls. Each copies and checks its arguments,
  * then returns DGA_OK and calls `cb` exactly once while the process lives (on a runtime
  * thread, maybe before it returns), or returns its error kind (DGA_INVALID_ARGUMENT for a
- * NULL `client` or `cb`, bad UTF-8 or JSON) and never calls it. `cb` owns what it gets:
- * DGA_OK and `out_json` the blocking call's result, or the error's kind (DGA_CANCELLED when
- * its `cancel`, which may be NULL, was cancelled) and `err`. It may start other calls (a
- * blocking one holds a runtime thread meanwhile), must return promptly and must not unwind.
- * Freeing the client does not cancel the calls: each completes with its real result.
+ * NULL `client` or `cb`, bad UTF-8 or JSON; its message logged at WARNING) and never calls
+ * it. `cb` owns what it gets: DGA_OK and `out_json` the blocking call's result, or the error's
+ * kind (DGA_CANCELLED when its `cancel`, which may be NULL, was cancelled) and `err`. It may
+ * start other calls (a blocking one holds a runtime thread meanwhile), must return promptly
+ * and must not unwind. Freeing the client does not cancel the calls: each completes with its
+ * real result.
  */
 typedef void (*DgaCallback)(void *user_data, int32_t kind, char *out_json, DgaError *err);
 

@@ -6,8 +6,8 @@
 //! is exiting: the host may be tearing down what the callback would touch.
 
 use super::{
-    DgaClient, DgaError, DgaErrorKind, bytes, client_ref, guard, internal, into_c, json_arg, refs,
-    text,
+    DgaClient, DgaError, DgaErrorKind, bytes, client_ref, guard, internal, into_c, invalid,
+    json_arg, refs, text,
 };
 use futures_util::FutureExt;
 use std::cell::Cell;
@@ -22,11 +22,12 @@ use tokio::sync::watch;
 /// The completion callback of the `dga_*_async` calls. Each copies and checks its arguments,
 /// then returns DGA_OK and calls `cb` exactly once while the process lives (on a runtime
 /// thread, maybe before it returns), or returns its error kind (DGA_INVALID_ARGUMENT for a
-/// NULL `client` or `cb`, bad UTF-8 or JSON) and never calls it. `cb` owns what it gets:
-/// DGA_OK and `out_json` the blocking call's result, or the error's kind (DGA_CANCELLED when
-/// its `cancel`, which may be NULL, was cancelled) and `err`. It may start other calls (a
-/// blocking one holds a runtime thread meanwhile), must return promptly and must not unwind.
-/// Freeing the client does not cancel the calls: each completes with its real result.
+/// NULL `client` or `cb`, bad UTF-8 or JSON; its message logged at WARNING) and never calls
+/// it. `cb` owns what it gets: DGA_OK and `out_json` the blocking call's result, or the error's
+/// kind (DGA_CANCELLED when its `cancel`, which may be NULL, was cancelled) and `err`. It may
+/// start other calls (a blocking one holds a runtime thread meanwhile), must return promptly
+/// and must not unwind. Freeing the client does not cancel the calls: each completes with its
+/// real result.
 pub type DgaCallback = Option<
     unsafe extern "C" fn(
         user_data: *mut c_void,
@@ -164,7 +165,6 @@ fn cancelled(refs: Refs) -> DgaError {
 
 /// Starts a call: checks `client` and `cb`, runs `prepare` (which copies and checks the
 /// arguments and returns the call's future) and spawns the future on the core's runtime.
-/// `client` and `cancel` are as the exported caller got them.
 fn start<Fut>(
     client: *const DgaClient,
     cancel: *const DgaCancel,
@@ -179,9 +179,14 @@ where
         // SAFETY: NULL or live, by the caller's contract; the call keeps its own clone.
         let prepared = unsafe { client_ref(client) }.and_then(|c| prepare(c.as_async().clone()));
         let (refs, work) = match prepared {
-            _ if cb.is_none() => return DgaErrorKind::DGA_INVALID_ARGUMENT as i32,
-            Ok(prepared) => prepared,
-            Err(e) => return e.kind,
+            Ok(prepared) if cb.is_some() => prepared,
+            not_started => {
+                let e = not_started.err();
+                let e = e.unwrap_or_else(|| invalid("cb is NULL".to_owned()));
+                let message = e.message.to_string_lossy();
+                log::warn!(target: sdk::logs::TARGET, "an async call did not start: {message}");
+                return e.kind;
+            }
         };
         // Built first: the spawn below then cannot fail (and drop a call that must call back).
         if sdk::runtime::handle().is_err() {

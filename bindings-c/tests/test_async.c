@@ -305,6 +305,23 @@ static void test_every_call(DgaClient *c) {
     free(ref1);
 }
 
+/* A call that cannot start returns its kind alone (there is no out_err): the message naming
+   the argument is logged at WARNING, and the callback never comes. */
+static void test_not_started(DgaClient *c) {
+    Outcome o;
+    outcome_init(&o);
+    CHECK(dga_status_async(c, NULL, "", NULL, on_done, &o) == DGA_INVALID_ARGUMENT,
+          "a NULL reference1");
+    CHECK(logged_warning("did not start: reference1 is NULL", 10), "its message, logged");
+    CHECK(dga_create_payment_async(c, "{", NULL, on_done, &o) == DGA_INVALID_ARGUMENT, "bad JSON");
+    CHECK(logged_warning("did not start: request_json is not valid JSON", 10),
+          "its message, logged");
+    CHECK(dga_close_async(c, "x", "", NULL, NULL, NULL) == DGA_INVALID_ARGUMENT, "a NULL cb");
+    CHECK(logged_warning("did not start: cb is NULL", 10), "its message, logged");
+    sleep_ms(100);
+    CHECK(calls_of(&o) == 0, "no callback for a call that did not start");
+}
+
 static void test_error_kinds(DgaClient *c, const char *url) {
     Outcome o;
     outcome_init(&o);
@@ -848,6 +865,7 @@ int main(int argc, char **argv) {
     dga_set_log_callback(on_log, NULL);
     DgaClient *c = new_client(SB.url, "sandbox-secret", 10000, FAST_RETRY);
     test_every_call(c);
+    test_not_started(c);
     test_error_kinds(c, SB.url);
     test_thousand(c);
     test_cancel(c);
