@@ -385,6 +385,8 @@ pub struct ConfigBuilder {
     /// Made by [`ConfigBuilder::from_env`]: only then does a missing setting's hint name its
     /// `DGA_*` variable as a way to set it.
     from_env: bool,
+    /// The settings read from `DGA_*` variables: (setting, variable, value as read).
+    from_vars: Vec<(&'static str, &'static str, String)>,
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -411,22 +413,43 @@ impl ConfigBuilder {
     /// not the process's (PHP under FastCGI sees nginx's `fastcgi_param` and PHP-FPM's `env[…]`
     /// through its own `getenv()`, not in the process environment).
     pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let var = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        let mut from_vars = Vec::new();
+        let mut var = |setting: &'static str, name: &'static str| {
+            let v = lookup(name).filter(|v| !v.trim().is_empty())?;
+            from_vars.push((setting, name, v.clone()));
+            Some(v)
+        };
         let mut b = ConfigBuilder {
-            consumer_key: var("DGA_CONSUMER_KEY"),
-            consumer_secret: var("DGA_CONSUMER_SECRET"),
-            agent_id: var("DGA_AGENT_ID"),
-            environment: var("DGA_ENVIRONMENT"),
-            gateway_url: var("DGA_GATEWAY_URL"),
-            source: var("DGA_SOURCE"),
-            proxy: var("DGA_PROXY"),
-            from_env: true,
+            consumer_key: var("consumerKey", "DGA_CONSUMER_KEY"),
+            consumer_secret: var("consumerSecret", "DGA_CONSUMER_SECRET"),
+            agent_id: var("agentId", "DGA_AGENT_ID"),
+            environment: var("environment", "DGA_ENVIRONMENT"),
+            gateway_url: var("gatewayUrl", "DGA_GATEWAY_URL"),
+            source: var("source", "DGA_SOURCE"),
+            proxy: var("proxy", "DGA_PROXY"),
             ..ConfigBuilder::default()
         };
-        if let Some(file) = var("DGA_CA_FILE") {
+        // The file's path is in its own errors already.
+        if let Some(file) = var("caFile", "DGA_CA_FILE") {
             b.ca_files.push(file);
         }
+        b.from_env = true;
+        b.from_vars = from_vars;
         b
+    }
+
+    /// The setting's value now, to tell whether a bad one is still the variable's.
+    fn value_of(&self, setting: &str) -> Option<&str> {
+        match setting {
+            "consumerKey" => self.consumer_key.as_deref(),
+            "consumerSecret" => self.consumer_secret.as_deref(),
+            "agentId" => self.agent_id.as_deref(),
+            "environment" => self.environment.as_deref(),
+            "gatewayUrl" => self.gateway_url.as_deref(),
+            "source" => self.source.as_deref(),
+            "proxy" => self.proxy.as_deref(),
+            _ => None,
+        }
     }
 
     /// The Consumer-Key DGA issued (sent as the `Consumer-Key` header). Required.
@@ -579,6 +602,12 @@ impl ConfigBuilder {
     pub fn build(self) -> Result<Config> {
         let mut errors = Vec::new();
         let from_env = self.from_env;
+        // A bad value still as a DGA_* variable gave it is named with the variable: the code
+        // that builds the client does not show it.
+        let read_from: Vec<(&str, &str)> = (self.from_vars.iter())
+            .filter(|(setting, _, v)| self.value_of(setting) == Some(v.as_str()))
+            .map(|(setting, name, _)| (*setting, *name))
+            .collect();
         let mut required = |name: &str, v: Option<String>, env: &str| -> String {
             match v {
                 Some(s) if !s.trim().is_empty() => s.trim().to_owned(),
@@ -779,6 +808,11 @@ impl ConfigBuilder {
         }
         let pool_idle_timeout = self.pool_idle_timeout.unwrap_or(DEFAULT_POOL_IDLE_TIMEOUT);
         if !errors.is_empty() {
+            for e in &mut errors {
+                if let Some((_, name)) = read_from.iter().find(|(s, _)| *s == e.field) {
+                    e.message = format!("{} (read from {name})", e.message);
+                }
+            }
             return Err(Error::validation(errors));
         }
         Ok(Config {

@@ -213,3 +213,45 @@ fn a_negative_keyword_is_told_the_range_in_its_own_units() {
         "must not be negative, got -1"
     );
 }
+
+#[test]
+fn a_bad_value_read_from_a_variable_names_the_variable() {
+    let vars = |k: &str| {
+        let v = match k {
+            "DGA_CONSUMER_KEY" => "k",
+            "DGA_CONSUMER_SECRET" => "s",
+            "DGA_AGENT_ID" => "123",
+            "DGA_ENVIRONMENT" => "staging",
+            "DGA_GATEWAY_URL" => "http://example.com",
+            _ => return None,
+        };
+        Some(v.to_owned())
+    };
+    let e = ConfigBuilder::from_vars(vars).build().unwrap_err();
+    assert_eq!(
+        message(&e, "agentId"),
+        "must be a 13-digit Thai citizen ID (read from DGA_AGENT_ID)"
+    );
+    assert!(
+        message(&e, "environment").ends_with(" (read from DGA_ENVIRONMENT)"),
+        "{e}"
+    );
+    assert!(
+        message(&e, "gatewayUrl").ends_with(" (read from DGA_GATEWAY_URL)"),
+        "{e}"
+    );
+    // Replaced in code, the bad value is the code's: no variable is named.
+    let e = ConfigBuilder::from_vars(vars)
+        .agent_id("456")
+        .build()
+        .unwrap_err();
+    assert_eq!(message(&e, "agentId"), "must be a 13-digit Thai citizen ID");
+    // The JSON over the variables (PHP's and C's fromVars path) likewise.
+    let over = ConfigBuilder::from_vars(vars)
+        .with_json(&json!({"agentId": "789"}))
+        .unwrap();
+    assert_eq!(
+        message(&over.build().unwrap_err(), "agentId"),
+        "must be a 13-digit Thai citizen ID"
+    );
+}
