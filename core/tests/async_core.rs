@@ -172,21 +172,8 @@ fn a_thousand_calls_in_flight_hold_no_thread_each() {
 fn a_create_whose_caller_went_away_still_reaches_dga_and_is_logged() {
     capture_logs();
     let sb = start_sandbox();
-    let ctl = Control::new(&sb);
     let client = async_client_for(&sb);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(client.token()).unwrap();
-    ctl.fault("create", "latency", 1, json!({"latencyMs": 600}));
-    let request = payment_request(PaymentType::QrPayment, "42.00");
-    let r1 = request.request_reference1.clone();
-    // The caller gives up after 150 ms: the request is at DGA by then.
-    let gave_up = rt.block_on(async {
-        tokio::time::timeout(Duration::from_millis(150), client.create_payment(&request)).await
-    });
-    assert!(gave_up.is_err(), "the caller timed out");
+    let (r1, rt) = create_given_up(&sb, &client, 600);
     let line =
         wait_for_log("finished after its caller went away", &r1).expect("the outcome is logged");
     assert!(line.starts_with("WARN"), "{line}");

@@ -5,8 +5,7 @@
 mod common;
 
 use common::*;
-use dga_epayment::{PaymentType, runtime};
-use serde_json::json;
+use dga_epayment::runtime;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -36,21 +35,8 @@ fn the_drain_waits_for_a_detached_create_to_log_its_outcome() {
     log::set_logger(&LOGGER).unwrap();
     log::set_max_level(log::LevelFilter::Warn);
     let sb = start_sandbox();
-    let ctl = Control::new(&sb);
     let client = async_client_for(&sb);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(client.token()).unwrap();
-    ctl.fault("create", "latency", 1, json!({"latencyMs": 400}));
-    let request = payment_request(PaymentType::QrPayment, "42.00");
-    let r1 = request.request_reference1.clone();
-    // The caller gives up once the request is at DGA.
-    let gave_up = rt.block_on(async {
-        tokio::time::timeout(Duration::from_millis(150), client.create_payment(&request)).await
-    });
-    assert!(gave_up.is_err(), "the caller timed out");
+    let (r1, _rt) = create_given_up(&sb, &client, 400);
     assert_eq!(
         runtime::drain(Some(Duration::from_secs(10))),
         0,

@@ -192,6 +192,28 @@ pub fn async_client_for(sb: &Sandbox) -> dga_epayment::Client {
     dga_epayment::Client::new(config_for(sb).build().unwrap()).unwrap()
 }
 
+/// A create whose caller gives up after 150 ms, while the sandbox holds it `latency_ms`: the
+/// request is at DGA by then, and the core finishes it on its own. Returns its reference1 and
+/// the caller's runtime.
+pub fn create_given_up(
+    sb: &Sandbox,
+    client: &dga_epayment::Client,
+    latency_ms: u64,
+) -> (String, tokio::runtime::Runtime) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(client.token()).unwrap();
+    Control::new(sb).fault("create", "latency", 1, json!({ "latencyMs": latency_ms }));
+    let request = payment_request(PaymentType::QrPayment, "42.00");
+    let gave_up = rt.block_on(async {
+        tokio::time::timeout(Duration::from_millis(150), client.create_payment(&request)).await
+    });
+    assert!(gave_up.is_err(), "the caller timed out");
+    (request.request_reference1, rt)
+}
+
 /// The WARNING and ERROR lines logged in this test binary, as `"{level} {message}"`, once
 /// [`capture_warnings`] installed the process's logger (a test binary of its own: the `log`
 /// logger is set once per process).
