@@ -90,13 +90,12 @@ pub(crate) fn js_to_json(v: &Unknown, path: &str, depth: u32) -> Result<Value> {
             })?
         }
         ValueType::Object if v.is_array().map_err(na)? => {
-            let array: Object = v.coerce_to_object().map_err(na)?;
-            let len = array.get_array_length().map_err(na)?;
-            let item = |i| {
-                let item: Unknown = array.get_element(i).map_err(na)?;
-                js_to_json(&item, &format!("{path}[{i}]"), depth + 1)
-            };
-            Value::Array((0..len).map(item).collect::<Result<_>>()?)
+            let items = Vec::<Unknown>::from_unknown(*v)
+                .map_err(na)?
+                .into_iter()
+                .enumerate();
+            let item = |(i, item)| js_to_json(&item, &format!("{path}[{i}]"), depth + 1);
+            Value::Array(items.map(item).collect::<Result<_>>()?)
         }
         ValueType::Object => {
             let obj: Object = v.coerce_to_object().map_err(na)?;
@@ -484,7 +483,7 @@ pub fn set_logger(env: &Env, logger: Unknown, level: Unknown) -> Result<()> {
         let levels = "'error', 'warn', 'info', 'debug' or 'trace'";
         return Err(invalid("level", format!("must be {levels}, got {name:?}")));
     };
-    set_logger_with(env, logger, level, true)
+    logger::set(env, logger, level, true)
 }
 
 /// From index.js: errors are `new DgaError(json)` with the core's error JSON, and `logger` is
@@ -497,16 +496,7 @@ pub fn init(
     set_immediate: Function<Unknown<'static>, Unknown<'static>>,
 ) -> Result<()> {
     settle::Settler::of(env.raw())?.init(dga_error, set_immediate)?;
-    set_logger_with(env, logger, log::LevelFilter::Warn, false)
-}
-
-fn set_logger_with(env: &Env, f: Unknown, level: log::LevelFilter, explicit: bool) -> Result<()> {
-    let func = match f.get_type() {
-        Ok(ValueType::Function) => Some(Function::from_unknown(f)?),
-        Ok(ValueType::Null | ValueType::Undefined) => None,
-        _ => return Err(wrong(&f, "logger", "a function or null")),
-    };
-    logger::set(env.raw(), func, level, explicit)
+    logger::set(env, logger, log::LevelFilter::Warn, false)
 }
 
 /// From index.js at the process's `exit` event: JavaScript runs no more, so the core's lines

@@ -6,8 +6,9 @@
 
 use crate::settle::{Calls, JsFn, Settler};
 use dga_epayment::logs;
-use napi::bindgen_prelude::{Function, Unknown};
-use napi::{Env, sys};
+use log::LevelFilter;
+use napi::bindgen_prelude::{FromNapiValue, Function, Unknown};
+use napi::{Env, Result, ValueType, sys};
 use serde_json::Value;
 use std::io::Write;
 use std::ptr::null_mut;
@@ -61,23 +62,23 @@ fn wake(_: log::Level) {
 
 /// Sends the core's records at `level` and above to `func` (null: nowhere). A default
 /// (`explicit` false) never replaces a function set explicitly.
-pub(crate) fn set(
-    env: sys::napi_env,
-    func: Option<Function<Value, Unknown<'static>>>,
-    level: log::LevelFilter,
-    explicit: bool,
-) -> napi::Result<()> {
+pub(crate) fn set(env: &Env, func: Unknown, level: LevelFilter, explicit: bool) -> Result<()> {
+    let func = match func.get_type() {
+        Ok(ValueType::Function) => Some(Function::<Value, Unknown>::from_unknown(func)?),
+        Ok(ValueType::Null | ValueType::Undefined) => None,
+        _ => return Err(crate::wrong(&func, "logger", "a function or null")),
+    };
     logs::install(wake);
-    let wake = Some(Settler::of(env)?.calls.clone());
+    let wake = Some(Settler::of(env.raw())?.calls.clone());
     let mut s = sink();
     if !explicit && s.explicit && (s.silent || s.func.is_some()) {
         return Ok(());
     }
     let silent = func.is_none();
     let new = func.map(|f| f.create_ref()).transpose()?;
-    (s.env, s.func, s.wake, s.silent, s.explicit) = (env, new, wake, silent, explicit);
+    (s.env, s.func, s.wake, s.silent, s.explicit) = (env.raw(), new, wake, silent, explicit);
     drop(s);
-    logs::set_level(if silent { log::LevelFilter::Off } else { level });
+    logs::set_level(if silent { LevelFilter::Off } else { level });
     Ok(())
 }
 
