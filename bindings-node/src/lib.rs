@@ -486,8 +486,10 @@ pub fn set_logger(env: &Env, logger: Unknown, level: Unknown) -> Result<()> {
     logger::set(env, logger, level, true)
 }
 
-/// From index.js: errors are `new DgaError(json)` with the core's error JSON, and `logger` is
-/// the default (at `'warn'`), which never replaces one set with `setLogger`.
+/// From index.js at load: errors are `new DgaError(json)` with the core's error JSON; a
+/// turn's leftovers go through `set_immediate`, node:timers' own as loaded (so a test's mocked
+/// timers do not stall them); `logger` is the default (at `'warn'`), which never replaces one
+/// set with `setLogger`.
 #[napi(js_name = "_init", skip_typescript)]
 pub fn init(
     env: &Env,
@@ -495,7 +497,11 @@ pub fn init(
     logger: Unknown,
     set_immediate: Function<Unknown<'static>, Unknown<'static>>,
 ) -> Result<()> {
-    settle::Settler::of(env.raw())?.init(dga_error, set_immediate)?;
+    let settler = settle::Settler::of(env.raw())?;
+    settler.error_class.replace(Some(dga_error.create_ref()?));
+    settler
+        .set_immediate
+        .replace(Some(set_immediate.create_ref()?));
     logger::set(env, logger, log::LevelFilter::Warn, false)
 }
 
@@ -503,5 +509,5 @@ pub fn init(
 /// written after it (creates still running at exit) go to stderr.
 #[napi(js_name = "_exiting", skip_typescript)]
 pub fn exiting() {
-    logger::exiting();
+    logger::EXITING.store(true, std::sync::atomic::Ordering::SeqCst);
 }

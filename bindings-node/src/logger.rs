@@ -38,7 +38,7 @@ static SINK: Mutex<Sink> = Mutex::new(Sink {
     explicit: false,
 });
 /// Set when JavaScript can no longer run (the process's `exit` event).
-static EXITING: AtomicBool = AtomicBool::new(false);
+pub(crate) static EXITING: AtomicBool = AtomicBool::new(false);
 
 fn sink() -> MutexGuard<'static, Sink> {
     SINK.lock().unwrap_or_else(|e| e.into_inner())
@@ -80,11 +80,6 @@ pub(crate) fn set(env: &Env, func: Unknown, level: LevelFilter, explicit: bool) 
     drop(s);
     logs::set_level(if silent { LevelFilter::Off } else { level });
     Ok(())
-}
-
-/// From the process's `exit` event: JavaScript runs no more, so lines go to stderr.
-pub(crate) fn exiting() {
-    EXITING.store(true, Ordering::SeqCst);
 }
 
 /// `env` is going away: its function no longer gets records (stderr at WARNING until another

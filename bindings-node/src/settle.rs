@@ -35,10 +35,10 @@ pub(crate) struct Settler {
     pub(crate) calls: Arc<Calls>,
     pending: RefCell<HashMap<u64, (sys::napi_deferred, Endpoint)>>,
     /// `DgaError`, registered by index.js, to reject with.
-    error_class: RefCell<Option<JsFn<Value>>>,
+    pub(crate) error_class: RefCell<Option<JsFn<Value>>>,
     json_parse: JsFn<String>,
     /// node:timers' `setImmediate`, and whether it will settle the outcomes one turn left.
-    set_immediate: RefCell<Option<JsFn<Unknown<'static>>>>,
+    pub(crate) set_immediate: RefCell<Option<JsFn<Unknown<'static>>>>,
     turn_queued: Cell<bool>,
 }
 
@@ -140,20 +140,6 @@ impl Settler {
         });
         SETTLERS.with(|s| s.borrow_mut().push(settler.clone()));
         Ok(settler)
-    }
-
-    /// From index.js at load: rejections become instances of `class` (its `DgaError`), and a
-    /// turn's leftovers go through `set_immediate`, node:timers' own as loaded (so a test's
-    /// mocked timers do not stall them).
-    pub(crate) fn init(
-        &self,
-        class: Function<Value, Unknown<'static>>,
-        set_immediate: Function<Unknown<'static>, Unknown<'static>>,
-    ) -> napi::Result<()> {
-        self.error_class.replace(Some(class.create_ref()?));
-        self.set_immediate
-            .replace(Some(set_immediate.create_ref()?));
-        Ok(())
     }
 
     /// A Promise settled by `call`, which runs as a task on the core's runtime, and its id;
