@@ -17,7 +17,6 @@ use dga_epayment::completions::Completions;
 use dga_epayment::{self as dga, Endpoint, runtime};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -27,8 +26,6 @@ pub enum Outcome {
     Payment(dga::Result<dga::Payment>),
     Status(dga::Result<dga::PaymentStatus>),
     Confirmation(dga::Result<dga::Confirmation>),
-    /// `handle_callback`'s first half: the verified status, or the reply refusing it.
-    ForReply(dga::Result<dga::PaymentStatus>),
     /// A result made into its Python object on the loop's thread, with the GIL.
     Custom(MakePy),
 }
@@ -300,10 +297,6 @@ fn settle(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_, PyAny>> {
         Outcome::Status(r) => records::status(py, r.map_err(err)?)?,
         Outcome::Confirmation(r) => records::confirmation(py, r.map_err(err)?)?,
         Outcome::Custom(make) => make(py)?.into_bound(py),
-        Outcome::ForReply(r) => {
-            let (status, refusal) = records::status_or_refusal(py, r)?;
-            PyTuple::new(py, [status, refusal])?.into_any()
-        }
     })
 }
 

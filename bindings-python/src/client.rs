@@ -214,10 +214,8 @@ impl PyClient {
         known_reference: Option<&Bound<'py, PyAny>>,
     ) -> Record<'py> {
         let bytes = body_bytes(body)?;
-        if let Some(known) = known_reference {
-            if let Some((refused, _)) = self.known(py, &bytes, known)? {
-                return Err(PyErr::from_value(refused.into_bound(py)));
-            }
+        if let Some(refused) = self.known(py, &bytes, known_reference)? {
+            return Err(to_py_err(py, &refused));
         }
         self.call(
             py,
@@ -242,20 +240,19 @@ impl PyClient {
         known_reference: Option<&Bound<'py, PyAny>>,
     ) -> Record<'py> {
         let bytes = body_bytes(body)?;
-        if let Some(known) = known_reference {
-            match self.known(py, &bytes, known) {
-                Ok(None) => {}
-                Ok(Some((_, reply))) => return Ok(reply),
-                Err(raised) => {
-                    let what = "known_reference raised; answered DGA 503";
-                    return failed(py, raised, what, CallbackReply::unavailable());
-                }
+        match self.known(py, &bytes, known_reference) {
+            Ok(None) => {}
+            Ok(Some(refused)) => return records::reply(py, &CallbackReply::for_error(&refused)),
+            Err(raised) => {
+                let what = "known_reference raised; answered DGA 503";
+                return failed(py, raised, what, CallbackReply::unavailable());
             }
         }
+        // A refusal: the core logs what it needs (a flood's lines at most once a second).
         let received = move |c: &dga::blocking::Client| Ok(c.receive_callback(&bytes, verify));
-        let (status, refusal) = self.call(py, received, records::status_or_refusal)?;
-        let Some(status) = status else {
-            return Ok(refusal.expect("a refusal without a status"));
+        let status = match self.call(py, received, |_, r| Ok(r))? {
+            Ok(status) => records::status(py, status)?,
+            Err(e) => return records::reply(py, &CallbackReply::for_error(&e)),
         };
         // An `async def` handler's coroutine would never run: DGA must not hear `result: true`.
         let outcome = handler.call1((status,)).and_then(|v| {
@@ -326,32 +323,20 @@ impl PyClient {
     }
 
     /// `known_reference`'s answer `known` (awaited, on `AsyncClient`): `None` when it knows the
-    /// references, else the error and the 404 reply refusing them (counted, DGA not asked).
-    fn _refuse_unknown<'py>(
+    /// references, else the error refusing them (counted, DGA not asked).
+    fn _refuse_unknown(
         &self,
-        py: Python<'py>,
+        py: Python<'_>,
         reference1: &str,
         reference2: &str,
-        known: &Bound<'py, PyAny>,
-    ) -> PyResult<Option<(Py<PyAny>, Bound<'py, PyAny>)>> {
-        // A forgotten `return` (None) must not refuse every genuine payment as unknown.
-        let Ok(known) = known.cast::<PyBool>() else {
-            return Err(PyTypeError::new_err(format!(
-                "known_reference must return True or False, got {}",
-                type_name(known)
-            )));
-        };
-        if known.is_true() {
-            return Ok(None);
-        }
-        let e = self.inner.refuse_unknown_reference(reference1, reference2);
-        crate::logs::flush(py);
-        let reply = records::reply(py, &CallbackReply::for_error(&e))?;
-        Ok(Some((to_py_err(py, &e).into_value(py).into_any(), reply)))
+        known: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let refused = self.refusal(py, reference1, reference2, known)?;
+        Ok(refused.map(|e| to_py_err(py, &e).into_value(py).into_any()))
     }
 
-    /// For `AsyncClient`: `call` (`create`, `status`, `close`, `void`, `verify`, `receive`,
-    /// `receive_for_reply`) with `args` as a future of `event_loop` that the core's call settles.
+    /// For `AsyncClient`: `call` (`create`, `status`, `close`, `void`, `verify`, `receive`)
+    /// with `args` as a future of `event_loop` that the core's call settles.
     #[pyo3(signature = (bridge, event_loop, call, *args, **request))]
     fn _async(
         &self,
@@ -393,17 +378,10 @@ impl PyClient {
                 let call = async move { Outcome::Status(c.verify_callback(&cb).await) };
                 (None, Box::pin(call))
             }
-            "receive" | "receive_for_reply" => {
+            "receive" => {
                 let (body, verify): (Bound<'_, PyAny>, bool) = args.extract()?;
-                let (bytes, for_reply) = (body_bytes(&body)?, call == "receive_for_reply");
-                let call = async move {
-                    let r = c.receive_callback(&bytes, verify).await;
-                    if for_reply {
-                        Outcome::ForReply(r)
-                    } else {
-                        Outcome::Status(r)
-                    }
-                };
+                let bytes = body_bytes(&body)?;
+                let call = async move { Outcome::Status(c.receive_callback(&bytes, verify).await) };
                 (None, Box::pin(call))
             }
             _ => return Err(PyValueError::new_err(format!("no call {call}"))),
@@ -419,25 +397,51 @@ fn callback_of(callback: &Bound<'_, PyAny>) -> PyResult<dga::PaymentStatus> {
 }
 
 impl PyClient {
-    /// The agency's `known_reference` for the body's references: `None` to go on (also for a
-    /// body whose references cannot be read: the core refuses it next), the refusal when it
-    /// says no, or what it raised.
-    fn known<'py>(
+    /// The agency's `known_reference` for the body's references: `None` to go on (also without
+    /// one, or for a body whose references cannot be read: the core refuses it next), the
+    /// refusal when it says no, or what it raised.
+    fn known(
         &self,
-        py: Python<'py>,
+        py: Python<'_>,
         body: &[u8],
-        known_reference: &Bound<'py, PyAny>,
-    ) -> PyResult<Option<(Py<PyAny>, Bound<'py, PyAny>)>> {
+        known_reference: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<Error>> {
+        let Some(known) = known_reference else {
+            return Ok(None);
+        };
         let Ok((r1, r2)) = dga::callback_references(body) else {
             return Ok(None);
         };
-        let answer = known_reference.call1((&r1, &r2))?;
+        let answer = known.call1((&r1, &r2))?;
         if answer.hasattr("__await__")? {
             return Err(PyTypeError::new_err(
                 "known_reference returned an awaitable: use AsyncClient, or a plain function",
             ));
         }
-        self._refuse_unknown(py, &r1, &r2, &answer)
+        self.refusal(py, &r1, &r2, &answer)
+    }
+
+    /// `None` when `known_reference` answered True, else the core's refusal (counted, logged).
+    fn refusal(
+        &self,
+        py: Python<'_>,
+        r1: &str,
+        r2: &str,
+        known: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Error>> {
+        // A forgotten `return` (None) must not refuse every genuine payment as unknown.
+        let Ok(known) = known.cast::<PyBool>() else {
+            return Err(PyTypeError::new_err(format!(
+                "known_reference must return True or False, got {}",
+                type_name(known)
+            )));
+        };
+        if known.is_true() {
+            return Ok(None);
+        }
+        let e = self.inner.refuse_unknown_reference(r1, r2);
+        crate::logs::flush(py);
+        Ok(Some(e))
     }
 }
 

@@ -306,38 +306,28 @@ pub fn reply<'py>(py: Python<'py>, r: &CallbackReply) -> PyResult<Bound<'py, PyA
     class.call_method1("_from_wire", (json_to_py(py, &v)?,))
 }
 
-/// The verified status, or the reply refusing the callback (the core logs what a refusal
-/// needs, a flood's lines at most once a second: no line of the binding's own per delivery).
-#[allow(clippy::type_complexity)]
-pub fn status_or_refusal(
-    py: Python<'_>,
-    r: dga::Result<dga::PaymentStatus>,
-) -> PyResult<(Option<Bound<'_, PyAny>>, Option<Bound<'_, PyAny>>)> {
-    match r {
-        Ok(s) => Ok((Some(status(py, s)?), None)),
-        Err(e) => {
-            crate::logs::flush(py);
-            Ok((None, Some(reply(py, &CallbackReply::for_error(&e))?)))
-        }
-    }
-}
-
-/// `CallbackReply.accept(message)` (200, `result: true`), `handler_failed()` (500),
-/// `unavailable()` (503) or `too_large(limit)` (413).
+/// `CallbackReply`'s constructors by name: `accepted` (`arg`: the message), `handler_failed`
+/// (500), `unavailable` (503), `too_large` (`arg`: the limit, 413), or `refusal` (`arg`: the
+/// `DgaError` that refused the callback; its kind, reason and message decide).
 #[pyfunction]
-#[pyo3(signature = (accepted, message, unavailable = false, limit = None))]
+#[pyo3(signature = (name, arg = None))]
 pub fn _callback_reply<'py>(
     py: Python<'py>,
-    accepted: bool,
-    message: &str,
-    unavailable: bool,
-    limit: Option<usize>,
+    name: &str,
+    arg: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let r = match (accepted, unavailable, limit) {
-        (true, _, _) => CallbackReply::accepted(message),
-        (false, _, Some(limit)) => CallbackReply::too_large(limit),
-        (false, false, None) => CallbackReply::handler_failed(),
-        (false, true, None) => CallbackReply::unavailable(),
+    let r = match (name, arg) {
+        ("accepted", Some(message)) => CallbackReply::accepted(&message.extract::<String>()?),
+        ("too_large", Some(limit)) => CallbackReply::too_large(limit.extract()?),
+        ("handler_failed", _) => CallbackReply::handler_failed(),
+        ("unavailable", _) => CallbackReply::unavailable(),
+        ("refusal", Some(e)) => {
+            let text = |name| e.getattr(name).and_then(|v| v.extract::<Option<String>>());
+            let (kind, reason, message) = (text("kind")?, text("reason").ok().flatten(), e.str()?);
+            let error = json!({"kind": kind, "reason": reason, "message": message.to_string()});
+            CallbackReply::for_error_json(&error)
+        }
+        _ => return Err(PyTypeError::new_err(format!("no reply {name}"))),
     };
     reply(py, &r)
 }

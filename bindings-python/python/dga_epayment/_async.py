@@ -15,7 +15,9 @@ from typing import (
 )
 
 from ._errors import CallbackError, DgaError
-from ._native import Client, StatusMany, StatusResult, _Bridge, _callback_references
+from ._native import (
+    Client, StatusMany, StatusResult, _Bridge, _callback_references, _callback_reply,
+)
 from ._records import CallbackReply, Confirmation, Payment, PaymentStatus
 
 if TYPE_CHECKING:  # Client's keywords, typed from the core's schema in _native.pyi
@@ -116,10 +118,9 @@ class AsyncClient:
         known_reference: Optional[AsyncKnownReference] = None,
     ) -> PaymentStatus:
         """``Client.receive_callback`` as a coroutine; ``known_reference`` may be ``async``."""
-        if known_reference is not None:
-            refused = await self._unknown(body, known_reference)
-            if refused is not None:
-                raise refused[0]
+        refused = await self._unknown(body, known_reference)
+        if refused is not None:
+            raise refused
         return cast(PaymentStatus, await self._call("receive", body, verify))
 
     async def handle_callback(
@@ -133,19 +134,17 @@ class AsyncClient:
         """``Client.handle_callback`` as a coroutine; ``handler`` and ``known_reference`` may
         be ``async``."""
         log = logging.getLogger("dga_epayment")
-        if known_reference is not None:
-            try:
-                refused = await self._unknown(body, known_reference)
-            except Exception:
-                log.exception("known_reference raised; answered DGA 503")
-                return CallbackReply.unavailable()
+        try:
+            refused = await self._unknown(body, known_reference)
+        except Exception:
+            log.exception("known_reference raised; answered DGA 503")
+            return CallbackReply.unavailable()
+        try:
             if refused is not None:
-                return refused[1]
-        status, refusal = cast(Tuple[Optional[PaymentStatus], Optional[CallbackReply]],
-                               await self._call("receive_for_reply", body, verify))
-        if refusal is not None:
-            return refusal
-        assert status is not None
+                raise refused
+            status = cast(PaymentStatus, await self._call("receive", body, verify))
+        except DgaError as e:  # the core's reply for it (the core logged what it needs)
+            return _callback_reply("refusal", e)
         try:
             outcome = handler(status)
             if inspect.isawaitable(outcome):
@@ -156,10 +155,12 @@ class AsyncClient:
         return CallbackReply.accept()
 
     async def _unknown(
-        self, body: Union[bytes, bytearray, str], known_reference: AsyncKnownReference
-    ) -> Optional[Tuple[DgaError, CallbackReply]]:
-        """The refusal when ``known_reference`` does not know the body's references (a body
-        without readable references goes on: the core refuses it)."""
+        self, body: Union[bytes, bytearray, str], known_reference: Optional[AsyncKnownReference]
+    ) -> Optional[DgaError]:
+        """The refusal when ``known_reference`` does not know the body's references (none
+        without it, or for a body without readable references: the core refuses it)."""
+        if known_reference is None:
+            return None
         try:
             r1, r2 = _callback_references(body)
         except CallbackError:

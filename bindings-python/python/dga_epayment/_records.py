@@ -148,13 +148,13 @@ CallbackReply = type("CallbackReply", (_Record,), {
     "CONTENT_TYPE": _native._CONTENT_TYPE,
     "content_type": property(lambda r: r.CONTENT_TYPE),
     # 200, result true: the agency recorded the verified result.
-    "accept": staticmethod(lambda message="Success": _native._callback_reply(True, message)),
+    "accept": staticmethod(lambda message="Success": _native._callback_reply("accepted", message)),
     # 500, result false: the agency's own handling failed; DGA should deliver again.
-    "handler_failed": staticmethod(lambda: _native._callback_reply(False, "")),
+    "handler_failed": staticmethod(lambda: _native._callback_reply("handler_failed")),
     # 503, result false: the callback could not be checked now; DGA delivers it again.
-    "unavailable": staticmethod(lambda: _native._callback_reply(False, "", True)),
+    "unavailable": staticmethod(lambda: _native._callback_reply("unavailable")),
     # 413, result false: the body is over the endpoint's cap of `limit` bytes, so not read.
-    "too_large": staticmethod(lambda limit: _native._callback_reply(False, "", limit=limit)),
+    "too_large": staticmethod(lambda limit: _native._callback_reply("too_large", limit)),
     "__repr__": lambda r: (f"CallbackReply(http_status={r.http_status}, accepted={r.accepted}, "
                            f"body={_q(r.body)})"),
 })
