@@ -127,10 +127,8 @@ impl PyClient {
     }
 
     fn __repr__(&self) -> String {
-        let c = self.inner.config();
-        let (agent, url) = (c.agent_id(), c.gateway_url().as_str());
-        let (env, source) = (c.environment().name(), c.source().map(str::to_owned));
-        let source = source.map_or("None".into(), |s| format!("{s:?}"));
+        let (agent, env, url) = (self.agent_id(), self.environment(), self.gateway_url());
+        let source = self.source().map_or("None".into(), |s| format!("{s:?}"));
         format!(
             "Client(agent_id={agent:?}, environment={env:?}, gateway_url={url:?}, source={source})"
         )
@@ -156,11 +154,8 @@ impl PyClient {
         reference1: &str,
         reference2: Option<&str>,
     ) -> Record<'py> {
-        self.call(
-            py,
-            move |c| c.status(reference1, reference2.unwrap_or_default()),
-            records::status,
-        )
+        let r2 = reference2.unwrap_or_default();
+        self.call(py, move |c| c.status(reference1, r2), records::status)
     }
 
     /// Closes an unpaid transaction so it can no longer be paid.
@@ -171,25 +166,22 @@ impl PyClient {
         reference1: &str,
         reference2: Option<&str>,
     ) -> Record<'py> {
-        self.call(
-            py,
-            move |c| c.close(reference1, reference2.unwrap_or_default()),
-            records::confirmation,
-        )
+        let r2 = reference2.unwrap_or_default();
+        self.call(py, move |c| c.close(reference1, r2), records::confirmation)
     }
 
     /// Voids a paid FastPay transaction (`payment_reference` is the status's `ref_id`).
     fn void<'py>(
         &self,
         py: Python<'py>,
-        reference1: String,
-        reference2: Option<String>,
-        payment_reference: String,
+        reference1: &str,
+        reference2: Option<&str>,
+        payment_reference: &str,
     ) -> Record<'py> {
-        let reference2 = reference2.unwrap_or_default();
+        let (r2, p) = (reference2.unwrap_or_default(), payment_reference);
         self.call(
             py,
-            move |c| c.void(&reference1, &reference2, &payment_reference),
+            move |c| c.void(reference1, r2, p),
             records::confirmation,
         )
     }
@@ -452,9 +444,7 @@ fn failed<'py>(py: Python<'py>, raised: PyErr, what: &str, reply: CallbackReply)
     if !raised.is_instance_of::<PyException>(py) {
         return Err(raised);
     }
-    let logger = py
-        .import("logging")?
-        .call_method1("getLogger", ("dga_epayment",))?;
+    let logger = crate::logs::our_logger(py)?.bind(py);
     let kwargs = PyDict::new(py);
     kwargs.set_item("exc_info", raised.value(py))?;
     logger.call_method("error", (what,), Some(&kwargs))?;

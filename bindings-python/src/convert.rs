@@ -20,10 +20,8 @@ pub fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
 }
 
 pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "object".into())
+    let name = obj.get_type().name();
+    name.map_or_else(|_| "object".into(), |n| n.to_string())
 }
 
 /// JSON as Python values by Python's own parser: ints stay ints (however big), every other

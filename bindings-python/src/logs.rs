@@ -42,7 +42,7 @@ fn wake(level: log::Level) {
 static LOGGER_OF_TARGET: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// The `dga_epayment` logger, looked up once.
-fn our_logger(py: Python<'_>) -> PyResult<&Py<PyAny>> {
+pub fn our_logger(py: Python<'_>) -> PyResult<&Py<PyAny>> {
     LOGGER_OF_TARGET.get_or_try_init(py, || {
         py.import("logging")?
             .call_method1("getLogger", (logs::TARGET,))

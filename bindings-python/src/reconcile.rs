@@ -184,24 +184,17 @@ fn iterate(references: &Bound<'_, PyAny>) -> PyResult<Py<PyIterator>> {
 /// One item of the iterable as a reference, or why it cannot be one.
 fn reference(obj: &Bound<'_, PyAny>, line: u64) -> Result<Reference, InputError> {
     // A reference2 that is NULL (None) in the agency's table: the payment has none.
-    let (r1, r2) = match (
-        obj.extract::<String>(),
-        obj.extract::<(String, Option<String>)>(),
-    ) {
-        (Ok(r1), _) => (r1, String::new()),
-        (_, Ok((r1, r2))) => (r1, r2.unwrap_or_default()),
-        _ => match obj.extract::<(String,)>() {
-            Ok((r1,)) => (r1, String::new()),
-            Err(_) => {
-                let reason = format!(
-                    "expected a reference1 str or a (reference1, reference2) tuple of str, got {}",
-                    type_name(obj)
-                );
-                return Err(InputError { line, reason });
-            }
-        },
+    let refs = (obj.extract::<String>().map(|r1| (r1, None)))
+        .or_else(|_| obj.extract::<(String, Option<String>)>())
+        .or_else(|_| obj.extract::<(String,)>().map(|(r1,)| (r1, None)));
+    let Ok((r1, r2)) = refs else {
+        let reason = format!(
+            "expected a reference1 str or a (reference1, reference2) tuple of str, got {}",
+            type_name(obj)
+        );
+        return Err(InputError { line, reason });
     };
-    Reference::pushed(line, &r1, &r2)
+    Reference::pushed(line, &r1, &r2.unwrap_or_default())
 }
 
 #[pymethods]

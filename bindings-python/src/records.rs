@@ -5,15 +5,15 @@
 use crate::convert::{decimal_type, json_to_py, py_to_json, type_name};
 use crate::errors::IntoPyResult;
 use dga_epayment::schema::{self, FieldType};
-use dga_epayment::{self as dga, CallbackReply, Error, FieldError, FieldValue};
+use dga_epayment::{self as dga, CallbackReply, Error, FieldValue};
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyString};
+use pyo3::types::{PyBool, PyDict, PyString};
 use serde_json::{Value, json};
 
-static RECORDS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+static RECORDS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
 static PLANS: PyOnceLock<Vec<Plan>> = PyOnceLock::new();
 static DATETIME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
@@ -54,7 +54,7 @@ fn plans(py: Python<'_>) -> PyResult<&Vec<Plan>> {
             &schema::PAYMENT_STATUS,
             &schema::CONFIRMATION,
         ] {
-            let cls = module(py)?.getattr(record.name)?;
+            let cls = class(py, record.name)?;
             let mut fields = Vec::new();
             for entry in cls.getattr("_fields")?.try_iter()? {
                 let (snake, key, convert): (Bound<'_, PyString>, String, Bound<'_, PyAny>) =
@@ -224,12 +224,10 @@ fn record<'py>(py: Python<'py>, name: &str, wire: WireData) -> PyResult<Bound<'p
     }
 }
 
-fn module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
-    RECORDS
-        .get_or_try_init(py, || {
-            Ok::<_, PyErr>(py.import("dga_epayment._records")?.unbind())
-        })
-        .map(|m| m.bind(py))
+/// The package's record class `name` (`_records.RECORDS`).
+fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    let records = RECORDS.import(py, "dga_epayment._records", "RECORDS")?;
+    records.as_any().get_item(name)
 }
 
 /// A payment as the package's `Payment`.
@@ -249,7 +247,7 @@ pub fn confirmation(py: Python<'_>, c: dga::Confirmation) -> PyResult<Bound<'_, 
 
 /// The JSON form of a record of class `name` (a `TypeError` for anything else).
 pub fn to_json(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
-    if !obj.is_instance(&module(obj.py())?.getattr(name)?)? {
+    if !obj.is_instance(&class(obj.py(), name)?)? {
         return Err(PyTypeError::new_err(format!(
             "expected a {name}, got {}",
             type_name(obj)
@@ -267,18 +265,14 @@ pub fn _read_record<'py>(
     name: &str,
     data: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let field = if name == "Payment" {
-        "payment"
-    } else {
-        "status"
-    };
-    let bad = |m| Error::Validation {
-        errors: vec![FieldError::new(field, m)],
-    };
-    let v = py_to_json(data, field).map_err(bad).py(py)?;
+    let json = |field| py_to_json(data, field).map_err(|m| Error::argument(field, m));
     let normalized = match name {
-        "Payment" => dga::Payment::from_json(&v).py(py)?.to_json(),
-        _ => dga::PaymentStatus::from_json(&v).py(py)?.to_json(),
+        "Payment" => dga::Payment::from_json(&json("payment").py(py)?)
+            .py(py)?
+            .to_json(),
+        _ => dga::PaymentStatus::from_json(&json("status").py(py)?)
+            .py(py)?
+            .to_json(),
     };
     json_to_py(py, &normalized)
 }
@@ -302,8 +296,7 @@ pub fn _checkout_fields(payment: &Bound<'_, PyAny>) -> PyResult<Vec<(&'static st
 /// A reply of the core's as the package's `CallbackReply`.
 pub fn reply<'py>(py: Python<'py>, r: &CallbackReply) -> PyResult<Bound<'py, PyAny>> {
     let v = json!({"http_status": r.http_status, "accepted": r.accepted, "body": r.body});
-    let class = module(py)?.getattr("CallbackReply")?;
-    class.call_method1("_from_wire", (json_to_py(py, &v)?,))
+    class(py, "CallbackReply")?.call_method1("_from_wire", (json_to_py(py, &v)?,))
 }
 
 /// `CallbackReply`'s constructors by name: `accepted` (`arg`: the message), `handler_failed`
