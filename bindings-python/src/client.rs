@@ -327,8 +327,9 @@ impl PyClient {
         Ok(refused.map(|e| to_py_err(py, &e).into_value(py).into_any()))
     }
 
-    /// For `AsyncClient`: `call` (`create`, `status`, `close`, `void`, `verify`, `receive`)
-    /// with `args` as a future of `event_loop` that the core's call settles.
+    /// For `AsyncClient`: `call` (`create`, `status`, `close`, `void`, `verify`, `receive`, or
+    /// `receive_or_reply`: the reply refusing it instead of an error) with `args` as a future
+    /// of `event_loop` that the core's call settles.
     #[pyo3(signature = (bridge, event_loop, call, *args, **request))]
     fn _async(
         &self,
@@ -370,10 +371,18 @@ impl PyClient {
                 let call = async move { Outcome::Status(c.verify_callback(&cb).await) };
                 (None, Box::pin(call))
             }
-            "receive" => {
+            "receive" | "receive_or_reply" => {
                 let (body, verify): (Bound<'_, PyAny>, bool) = args.extract()?;
-                let bytes = body_bytes(&body)?;
-                let call = async move { Outcome::Status(c.receive_callback(&bytes, verify).await) };
+                let (bytes, or_reply) = (body_bytes(&body)?, call == "receive_or_reply");
+                let call = async move {
+                    match c.receive_callback(&bytes, verify).await {
+                        // The refusal's reply, without an exception between (a flood's path).
+                        Err(e) if or_reply => Outcome::Custom(Box::new(move |py| {
+                            Ok(records::reply(py, &CallbackReply::for_error(&e))?.unbind())
+                        })),
+                        r => Outcome::Status(r),
+                    }
+                };
                 (None, Box::pin(call))
             }
             _ => return Err(PyValueError::new_err(format!("no call {call}"))),

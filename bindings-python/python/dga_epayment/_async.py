@@ -15,9 +15,7 @@ from typing import (
 )
 
 from ._errors import CallbackError, DgaError
-from ._native import (
-    Client, StatusMany, StatusResult, _Bridge, _callback_references, _callback_reply,
-)
+from ._native import Client, StatusMany, StatusResult, _Bridge, _callback_references, _callback_reply
 from ._records import CallbackReply, Confirmation, Payment, PaymentStatus
 
 if TYPE_CHECKING:  # Client's keywords, typed from the core's schema in _native.pyi
@@ -52,26 +50,23 @@ class AsyncClient:
     keywords; ``AsyncClient.wrap(client)`` shares a client's connection pool and token cache."""
 
     __slots__ = ("_client", "_loop", "_bridge")
+    _loop: Optional[asyncio.AbstractEventLoop]
+    _bridge: Optional[_Bridge]
 
     def __init__(self, **options: Unpack[_ClientOptions]) -> None:
-        self._init(Client(**options))
+        self._client, self._loop, self._bridge = Client(**options), None, None
 
     @classmethod
     def wrap(cls, client: Client) -> AsyncClient:
         """An AsyncClient sharing ``client`` (its connection pool and token cache)."""
         self = cls.__new__(cls)
-        self._init(client)
+        self._client, self._loop, self._bridge = client, None, None
         return self
 
     @classmethod
     def from_env(cls, **options: Unpack[_EnvOptions]) -> AsyncClient:
         """Like ``Client.from_env``."""
         return cls.wrap(Client.from_env(**options))
-
-    def _init(self, client: Client) -> None:
-        self._client = client
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._bridge: Optional[_Bridge] = None
 
     @property
     def client(self) -> Client:
@@ -139,12 +134,11 @@ class AsyncClient:
         except Exception:
             log.exception("known_reference raised; answered DGA 503")
             return CallbackReply.unavailable()
-        try:
-            if refused is not None:
-                raise refused
-            status = cast(PaymentStatus, await self._call("receive", body, verify))
-        except DgaError as e:  # the core's reply for it (the core logged what it needs)
-            return _callback_reply("refusal", e)
+        if refused is not None:
+            return _callback_reply("refusal", refused)
+        status = await self._call("receive_or_reply", body, verify)
+        if isinstance(status, CallbackReply):  # the core's refusal (it logged what it needs)
+            return status
         try:
             outcome = handler(status)
             if inspect.isawaitable(outcome):
@@ -202,8 +196,7 @@ class AsyncStatusMany:
 
     def __init__(self, many: StatusMany, client: AsyncClient,
                  source: Optional[AsyncIterator[Any]] = None) -> None:
-        self._many = many
-        self._client = client
+        self._many, self._client = many, client
         self._source = source  # an async iterable's, fed by _push; None when over
         self._pull: Optional[asyncio.Future[Any]] = None  # its next item, read or being read
 

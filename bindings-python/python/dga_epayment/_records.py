@@ -40,10 +40,6 @@ def _hidden(record: str) -> str:
     return "".join(f", {f['snake']}=<hidden>" for f in _SCHEMA[record]["fields"] if f["secret"])
 
 
-def _opt(v: Optional[str]) -> str:
-    return "None" if v is None else f"Some({_q(v)})"
-
-
 class _Record:
     __slots__ = ("_wire",)
     _fields: Tuple[Tuple[str, str, Callable[[Any], Any]], ...] = ()
@@ -127,7 +123,7 @@ PaymentStatus = _record(
     from_dict=_read("PaymentStatus"),
     __repr__=lambda s: (
         f"PaymentStatus(paid_status={_enums._dga_name(s.paid_status)}, ref1={_q(s.ref1)}, "
-        f"ref2={_q(s.ref2)}, amount=Decimal('{s.amount}'), ref_id={_opt(s.ref_id)})"
+        f"ref2={_q(s.ref2)}, amount=Decimal('{s.amount}'), ref_id={'None' if s.ref_id is None else f'Some({_q(s.ref_id)})'})"
     ),
 )
 

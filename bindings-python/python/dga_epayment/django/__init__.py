@@ -52,9 +52,7 @@ def callback_view(
             reply = (client or shared_client()).handle_callback(
                 request.body, handler, verify=verify, known_reference=known_reference
             )
-        return HttpResponse(
-            reply.body, status=reply.http_status, content_type=reply.content_type
-        )
+        return HttpResponse(reply.body, status=reply.http_status, content_type=reply.content_type)
 
     view.__name__ = getattr(handler, "__name__", "dga_callback")
     view.__doc__ = handler.__doc__
