@@ -55,10 +55,7 @@ def _dga_name(value: object) -> str:
     return value.dga_name if isinstance(value, DgaEnum) else str(value)
 
 
-BankCode = _build("BankCode")
-PaymentType = _build("PaymentType")
-PaidStatus = _build("PaidStatus")
-ResponseStatus = _build("ResponseStatus")
-ErrorCode = _build("ErrorCode")
+BankCode, PaymentType, PaidStatus, ResponseStatus, ErrorCode = map(
+    _build, ("BankCode", "PaymentType", "PaidStatus", "ResponseStatus", "ErrorCode"))
 
 __all__ = ["DgaEnum", "BankCode", "PaymentType", "PaidStatus", "ResponseStatus", "ErrorCode"]
