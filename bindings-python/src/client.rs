@@ -36,9 +36,7 @@ fn client(
     let config = checked(errors, config).py(py)?;
     let inner = dga::blocking::Client::new(config);
     crate::logs::flush(py);
-    Ok(PyClient {
-        inner: inner.py(py)?,
-    })
+    inner.py(py).map(|inner| PyClient { inner })
 }
 
 type Record<'py> = PyResult<Bound<'py, PyAny>>;
