@@ -301,10 +301,8 @@ impl StatusResult {
     /// DGA's status, or None when it could not be read.
     #[getter]
     fn status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        match &self.row.result {
-            Ok(s) => records::status(py, s.clone()).map(Some),
-            Err(_) => Ok(None),
-        }
+        let status = self.row.result.as_ref().ok();
+        status.map(|s| records::status(py, s.clone())).transpose()
     }
 
     /// Why the status could not be read (an `ApiError` with `TransactionNotFound` when DGA
@@ -362,10 +360,7 @@ impl RowWriter {
     }
 
     /// Writes one row; returns everything written since the last call (the header first).
-    fn write(&mut self, result: &Bound<'_, PyAny>) -> PyResult<String> {
-        let result = result
-            .cast::<StatusResult>()
-            .map_err(|_| PyTypeError::new_err("expected a StatusResult"))?;
+    fn write(&mut self, result: &Bound<'_, StatusResult>) -> PyResult<String> {
         Ok(self.0.write(&result.get().row)?)
     }
 
