@@ -79,6 +79,15 @@ impl PyClient {
     }
 }
 
+/// `void`'s error naming `payment_reference` by its keyword, not the core's `paymentReference`.
+fn keyword_named(mut e: Error) -> Error {
+    if let Error::Validation { errors } = &mut e {
+        let named = errors.iter_mut().filter(|f| f.field == "paymentReference");
+        named.for_each(|f| f.field = "payment_reference".into());
+    }
+    e
+}
+
 #[pymethods]
 impl PyClient {
     /// Takes the options of the schema's `ClientOptions` as keywords (durations in seconds).
@@ -179,7 +188,7 @@ impl PyClient {
         let (r2, p) = (reference2.unwrap_or_default(), payment_reference);
         self.call(
             py,
-            move |c| c.void(reference1, r2, p),
+            move |c| c.void(reference1, r2, p).map_err(keyword_named),
             records::confirmation,
         )
     }
@@ -361,7 +370,8 @@ impl PyClient {
             "void" => {
                 let (r1, r2, p): (String, String, String) = args.extract()?;
                 let detached = refs(Endpoint::Void, &r1, &r2);
-                let call = async move { Outcome::Confirmation(c.void(&r1, &r2, &p).await) };
+                let voided = async move { c.void(&r1, &r2, &p).await.map_err(keyword_named) };
+                let call = async move { Outcome::Confirmation(voided.await) };
                 (detached, Box::pin(call))
             }
             "verify" => {

@@ -93,6 +93,9 @@ def test_every_async_call(sandbox: Sandbox) -> None:
         forged = json.dumps({**st.to_dict(), "paidStatus": 3, "paymentType": 3})
         reply = await ac.handle_callback(forged, record_it)
         assert (reply.http_status, reply.accepted) == (409, False) and len(seen) == 1
+        with pytest.raises(dga.ValidationError) as bad:
+            await ac.void(p.reference1, p.reference2, " ")
+        assert [f.field for f in bad.value.errors] == ["payment_reference"]
         v = await ac.void(p.reference1, p.reference2, st.ref_id)
         assert v.status is dga.ResponseStatus.SUCCESS
         p2 = await ac.create_payment(

@@ -70,7 +70,7 @@ def test_validation_error_names_fields(client: dga.Client) -> None:
     assert e.value.kind == "validation" and [f.field for f in e.value.errors] == ["reference1"]
     with pytest.raises(dga.ValidationError) as e:
         client.void("r", "", " ")
-    assert [f.field for f in e.value.errors] == ["paymentReference"]
+    assert [f.field for f in e.value.errors] == ["payment_reference"]
 
 
 def test_auth_error_for_rejected_credentials(sandbox: Sandbox) -> None:
