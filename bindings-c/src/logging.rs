@@ -6,10 +6,11 @@
 use super::{c_string, guard, into_c};
 use sdk::logs;
 use sdk::runtime::PerProcess;
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, RwLock};
 
 /// Log levels as `dga_set_log_callback`'s callback receives them (the `log` crate's order:
 /// lower is more severe).
@@ -60,6 +61,19 @@ static STATE: PerProcess<Mutex<State>> = PerProcess::new();
 /// lock), so a child reads one consistent set without a lock.
 static SETTINGS: AtomicPtr<Settings> = AtomicPtr::new(std::ptr::null_mut());
 static LEVEL: AtomicI32 = AtomicI32::new(DgaLogLevel::DGA_LOG_INFO as i32);
+/// Read-held while records go to the callback, write-held while it is replaced: once
+/// `dga_set_log_callback` returns, the host may free what the previous callback used.
+static DELIVERY: PerProcess<RwLock<()>> = PerProcess::new();
+
+thread_local! {
+    /// This thread is delivering: the callback may log, or replace itself, without waiting.
+    static DELIVERING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Holds `DELIVERY` (`write`: to replace), except on a thread already delivering.
+fn hold<T>(lock: impl FnOnce(&'static RwLock<()>) -> T) -> Option<T> {
+    (!DELIVERING.with(Cell::get)).then(|| lock(DELIVERY.get_or_init(RwLock::default)))
+}
 
 pub(crate) fn state() -> MutexGuard<'static, State> {
     let state = STATE.get_or_init(|| {
@@ -80,6 +94,7 @@ pub(crate) fn state() -> MutexGuard<'static, State> {
 /// installed.
 fn change(set: impl FnOnce(&mut State)) {
     guard((), || {
+        let replacing = hold(|l| l.write().unwrap_or_else(|e| e.into_inner()));
         let mut st = state();
         set(&mut st);
         let old = SETTINGS.swap(Box::into_raw(Box::new(st.settings)), Ordering::AcqRel);
@@ -87,7 +102,7 @@ fn change(set: impl FnOnce(&mut State)) {
             // SAFETY: from `Box::into_raw`, no longer published; see `state`.
             drop(unsafe { Box::from_raw(old) });
         }
-        drop(st);
+        drop((st, replacing));
         install_now();
     })
 }
@@ -95,6 +110,13 @@ fn change(set: impl FnOnce(&mut State)) {
 /// The core's queue has records: each goes to the buffer, the completion queue and the
 /// callback, the callback outside the lock (it may log or set the sink itself).
 fn wake(_: log::Level) {
+    let _delivering = hold(|l| l.read().unwrap_or_else(|e| e.into_inner()));
+    let outer = DELIVERING.with(|d| d.replace(true));
+    deliver();
+    DELIVERING.with(|d| d.set(outer));
+}
+
+fn deliver() {
     let records = logs::take();
     let (sink, user_data) = {
         let mut st = state();
@@ -136,8 +158,10 @@ pub(crate) fn install_now() {
 /// Sends the SDK's log records (at `dga_set_log_level`'s level or above; a line repeated more
 /// than 5 times in 10 s is counted, not repeated) to `cb`, NULL stopping them. Keep the
 /// WARNINGs: a create, void or close whose caller went away, with its outcome and references;
-/// a callback that differs from DGA. Process-wide, replacing the previous callback; records
-/// another thread is delivering at that moment may still reach the previous one.
+/// a callback that differs from DGA. Process-wide, replacing the previous callback: it returns
+/// once the previous one is no longer running on any thread (called from within that callback,
+/// at once), so its `user_data` may be freed then. Never call it holding a lock the callback
+/// takes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn dga_set_log_callback(cb: DgaLogCallback, user_data: *mut c_void) {
     change(|st| (st.settings.sink, st.settings.user_data) = (cb, user_data as usize))

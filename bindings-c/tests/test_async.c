@@ -672,6 +672,55 @@ static void test_log(void) {
     dga_log_buffer(0);
 }
 
+/* A log callback that takes its time: how many calls are running in it, and have come. */
+static int slow_running, slow_calls;
+
+static void slow_log(void *user_data, int32_t level, const char *target, const char *message) {
+    (void)level, (void)target, (void)message;
+    pthread_mutex_lock(&log_lock);
+    slow_running++, slow_calls++;
+    pthread_mutex_unlock(&log_lock);
+    sleep_ms(300);
+    pthread_mutex_lock(&log_lock);
+    slow_running--;
+    *(int *)user_data = 0; /* what the host frees once the callback is replaced */
+    pthread_mutex_unlock(&log_lock);
+}
+
+static int slow_state(int *calls) {
+    pthread_mutex_lock(&log_lock);
+    int running = slow_running;
+    if (calls) *calls = slow_calls;
+    pthread_mutex_unlock(&log_lock);
+    return running;
+}
+
+/* dga_set_log_callback returns only once the callback it replaces has returned on every
+   thread, so the host may free its user_data then; that callback is not called again. */
+static void test_log_callback_replaced(DgaClient *c) {
+    int *owned = malloc(sizeof *owned);
+    dga_set_log_callback(slow_log, owned);
+    char *ref1 = unique_ref("LS");
+    char *req = create_request(ref1, "FastPay");
+    Outcome o;
+    outcome_init(&o);
+    dga_create_payment_async(c, req, NULL, on_done, &o); /* logs an INFO line on a runtime thread */
+    for (int i = 0; i < 1000 && slow_state(NULL) == 0; i++) sleep_ms(10);
+    CHECK(slow_state(NULL) == 1, "the slow log callback is running on a runtime thread");
+    dga_set_log_callback(on_log, NULL);
+    int calls = 0;
+    CHECK(slow_state(&calls) == 0, "dga_set_log_callback returned after the callback it replaced");
+    free(owned); /* valgrind reports a write after this if the callback was still running */
+    expect(&o, DGA_OK, "create logged to a replaced callback");
+    outcome_clear(&o);
+    sleep_ms(200);
+    int later = 0;
+    slow_state(&later);
+    CHECK(later == calls, "the replaced callback is not called again");
+    free(req);
+    free(ref1);
+}
+
 static void test_log_buffer(DgaClient *c) {
     dga_log_buffer(64);
     fault("create", "latency", 1, "\"latencyMs\": 800");
@@ -872,6 +921,7 @@ int main(int argc, char **argv) {
     test_client_freed(SB.url);
     test_callbacks_calling(c);
     test_log();
+    test_log_callback_replaced(c);
     test_log_buffer(c);
     test_completion_queue(c);
     test_exit_with_calls_in_flight(argv[0], argv[2]);

@@ -825,8 +825,10 @@ char *dga_callback_reply_unavailable(int32_t *out_http_status);
  * Sends the SDK's log records (at `dga_set_log_level`'s level or above; a line repeated more
  * than 5 times in 10 s is counted, not repeated) to `cb`, NULL stopping them. Keep the
  * WARNINGs: a create, void or close whose caller went away, with its outcome and references;
- * a callback that differs from DGA. Process-wide, replacing the previous callback; records
- * another thread is delivering at that moment may still reach the previous one.
+ * a callback that differs from DGA. Process-wide, replacing the previous callback: it returns
+ * once the previous one is no longer running on any thread (called from within that callback,
+ * at once), so its `user_data` may be freed then. Never call it holding a lock the callback
+ * takes.
  */
 void dga_set_log_callback(DgaLogCallback cb, void *user_data);
 
