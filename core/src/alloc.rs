@@ -5,9 +5,10 @@
 //! mimalloc's defaults (arenas committed as they are reserved, a thread's memory left to it
 //! after it exits) kept tens of megabytes resident in the host after a burst; here it commits
 //! as it uses, and the thread that frees an exited thread's memory takes it over and returns it
-//! with its own. Freed pages go back to the system after 10 ms, not at once: a page emptied
-//! and filled again on every call was returned and faulted back in each time (a tenth of the
-//! CPU with 256 calls in flight). See docs/architecture.md#the-allocator.
+//! with its own. Freed pages go back to the system after 10 ms (a whole segment 100 ms), at a
+//! later allocation, not at once: a page emptied and filled again on every call was returned
+//! and faulted back in each time (a tenth of the CPU with 256 calls in flight). See
+//! docs/architecture.md#the-allocator.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::ffi::{c_int, c_long};
